@@ -1,0 +1,538 @@
+/* cache.c - the LMDB feature cache. */
+#include "cache.h"
+#include "error.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct arpg_cache {
+	MDB_env *env;
+	MDB_dbi meta, clips, app, patch;
+	int writable;
+	size_t map_size, map_limit;
+	char lmdb_err[160];
+};
+
+enum { INITIAL_MAP = 64 << 20 };
+
+static int lmdb_fail(struct arpg_cache *c, int mrc)
+{
+	snprintf(c->lmdb_err, sizeof c->lmdb_err, "%s", mdb_strerror(mrc));
+	if (mrc == ENOSPC || mrc == MDB_MAP_FULL)
+		return ARPG_EFULL;
+	if (mrc == ENOMEM)
+		return ARPG_ENOMEM;
+	if (mrc == EIO)
+		return ARPG_EIO;
+	return ARPG_ELMDB;
+}
+
+const char *arpg_cache_lmdb_error(const struct arpg_cache *c) { return c->lmdb_err; }
+
+void arpg_clip_info_free(struct arpg_clip_info *info)
+{
+	free(info->storage);
+	free(info->src);
+	memset(info, 0, sizeof *info);
+}
+
+int arpg_clip_info_parse(struct arpg_clip_info *info, const void *buf, size_t len,
+			 char *err, size_t errn)
+{
+	char *s, *f[6], *p, *end;
+	int nf = 0, t;
+	long v;
+
+	arpg_clip_info_free(info);
+	if (len > (64u << 20))
+		return arpg_errf(err, errn, ARPG_EFORMAT, "clips value too long");
+	if (!(s = malloc(len + 1)))
+		return ARPG_ENOMEM;
+	memcpy(s, buf, len);
+	s[len] = 0;
+	if (strlen(s) != len) {
+		free(s);
+		return arpg_errf(err, errn, ARPG_EFORMAT, "NUL byte in clips value");
+	}
+	info->storage = s;
+	for (p = s; nf < 6; nf++) {
+		f[nf] = p;
+		if (!(p = strchr(p, '\t')))
+			break;
+		*p++ = 0;
+	}
+	if (nf != 5 || p)
+		return arpg_errf(err, errn, ARPG_EFORMAT,
+				 "clips value needs 6 tab-separated fields");
+	info->label = f[0];
+	info->split = f[1];
+	info->subject = f[2];
+	info->faces = f[5];
+	errno = 0;
+	v = strtol(f[3], &end, 10);
+	if (errno || *end || end == f[3] || v < 1 || v > 1000000)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "frame count '%s' is not 1 to 1000000", f[3]);
+	info->frames = (int)v;
+	if ((long)strlen(info->faces) != v || strspn(info->faces, "01") != (size_t)v)
+		return arpg_errf(err, errn, ARPG_EFORMAT,
+				 "face flags must be %ld characters 0 or 1", v);
+	if (!(info->src = malloc(sizeof *info->src * (size_t)v)))
+		return ARPG_ENOMEM;
+	for (p = f[4], t = 0; t < info->frames; t++) {
+		if (*p < '0' || *p > '9')
+			return arpg_errf(err, errn, ARPG_EFORMAT, "frame index %d is not a number", t);
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || v > INT_MAX || *end != (t + 1 < info->frames ? ',' : '\0'))
+			return arpg_errf(err, errn, ARPG_EFORMAT,
+					 "frame indices must be %d numbers joined by ','", info->frames);
+		info->src[t] = (int)v;
+		p = end + 1;
+	}
+	return 0;
+}
+
+int arpg_clip_info_format(char **out, size_t *outlen, const struct arpg_clip_info *info)
+{
+	size_t cap = strlen(info->label) + strlen(info->split) + strlen(info->subject) +
+		     (size_t)info->frames * 13 + 32;
+	char *s = malloc(cap), *p;
+	int t;
+
+	if (!s)
+		return ARPG_ENOMEM;
+	p = s + sprintf(s, "%s\t%s\t%s\t%d\t", info->label, info->split, info->subject,
+			info->frames);
+	for (t = 0; t < info->frames; t++)
+		p += sprintf(p, t ? ",%d" : "%d", info->src[t]);
+	p += sprintf(p, "\t%.*s", info->frames, info->faces);
+	*out = s;
+	*outlen = (size_t)(p - s);
+	return 0;
+}
+
+static int begin(struct arpg_cache *c, int rdonly, MDB_txn **txn)
+{
+	int mrc;
+
+	for (;;) {
+		mrc = mdb_txn_begin(c->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+		if (mrc != MDB_MAP_RESIZED)
+			break;
+		/* another process grew the map: adopt its size and retry */
+		if ((mrc = mdb_env_set_mapsize(c->env, 0)))
+			break;
+	}
+	return mrc ? lmdb_fail(c, mrc) : 0;
+}
+
+int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err, size_t errn)
+{
+	static const char *const names[4] = { "meta", "clips", "app", "patch" };
+	struct arpg_cache *c;
+	MDB_dbi *dbis[4];
+	MDB_envinfo ei;
+	MDB_txn *txn = NULL;
+	char *fmt = NULL;
+	int mrc, rc = 0, i;
+
+	*cp = NULL;
+	if (!(c = calloc(1, sizeof *c)))
+		return ARPG_ENOMEM;
+	dbis[0] = &c->meta, dbis[1] = &c->clips, dbis[2] = &c->app, dbis[3] = &c->patch;
+	c->writable = mode == ARPG_CACHE_WRITE;
+	if (c->writable && mkdir(dir, 0777) && errno != EEXIST) {
+		rc = arpg_errf(err, errn, ARPG_EIO, "cannot create the directory: %s", strerror(errno));
+		goto fail;
+	}
+	if ((mrc = mdb_env_create(&c->env)) || (mrc = mdb_env_set_maxdbs(c->env, 8)) ||
+	    (mrc = mdb_env_set_maxreaders(c->env, 256)) ||
+	    (c->writable && (mrc = mdb_env_set_mapsize(c->env, INITIAL_MAP)))) {
+		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
+		goto fail;
+	}
+	/* NOSYNC: a killed process loses nothing the kernel has; the cache is
+	 * flushed at close, and a system crash can only drop whole clips. */
+	mrc = mdb_env_open(c->env, dir,
+			   MDB_NOTLS | (c->writable ? MDB_NOSYNC : MDB_RDONLY), 0666);
+	if (mrc) {
+		rc = arpg_errf(err, errn, mrc == ENOENT ? ARPG_ENOENT : lmdb_fail(c, mrc),
+			       "%s", mrc == ENOENT ? "no LMDB cache there (run arpg-features first)"
+						   : mdb_strerror(mrc));
+		goto fail;
+	}
+	mdb_env_info(c->env, &ei);
+	c->map_size = ei.me_mapsize;
+	if ((rc = begin(c, !c->writable, &txn)) < 0) {
+		arpg_errf(err, errn, rc, "%s", c->lmdb_err);
+		goto fail;
+	}
+	for (i = 0; i < 4; i++) {
+		if ((mrc = mdb_dbi_open(txn, names[i], c->writable ? MDB_CREATE : 0, dbis[i]))) {
+			rc = arpg_errf(err, errn, mrc == MDB_NOTFOUND ? ARPG_EFORMAT : lmdb_fail(c, mrc),
+				       "%s", mrc == MDB_NOTFOUND
+				       ? "not an arpg cache (no database named meta, clips, app, patch)"
+				       : mdb_strerror(mrc));
+			goto fail;
+		}
+	}
+	if ((mrc = mdb_txn_commit(txn))) {
+		txn = NULL;
+		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
+		goto fail;
+	}
+	txn = NULL;
+	rc = arpg_cache_meta_get(c, "format", &fmt);
+	if (rc == 0 && strcmp(fmt, ARPG_CACHE_FORMAT)) {
+		rc = arpg_errf(err, errn, ARPG_EMISMATCH,
+			       "cache format '%s'; this arpg reads '%s': rebuild it with this "
+			       "arpg-features", fmt, ARPG_CACHE_FORMAT);
+		goto fail;
+	}
+	if (rc == ARPG_ENOENT && !c->writable) {
+		rc = arpg_errf(err, errn, ARPG_EFORMAT,
+			       "not an arpg cache (meta has no format key)");
+		goto fail;
+	}
+	if (rc < 0 && rc != ARPG_ENOENT) {
+		arpg_errf(err, errn, rc, "%s", c->lmdb_err);
+		goto fail;
+	}
+	free(fmt);
+	*cp = c;
+	return 0;
+fail:
+	free(fmt);
+	if (txn)
+		mdb_txn_abort(txn);
+	if (c->env)
+		mdb_env_close(c->env);
+	free(c);
+	return rc;
+}
+
+void arpg_cache_close(struct arpg_cache *c)
+{
+	if (!c)
+		return;
+	if (c->writable)
+		mdb_env_sync(c->env, 1);
+	mdb_env_close(c->env);
+	free(c);
+}
+
+void arpg_cache_set_map_limit(struct arpg_cache *c, size_t bytes)
+{
+	c->map_limit = bytes;
+	if (bytes && c->map_size > bytes && c->writable && !mdb_env_set_mapsize(c->env, bytes))
+		c->map_size = bytes;
+}
+
+static int get_string(struct arpg_cache *c, MDB_dbi dbi, const char *key, char **val)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc, mrc;
+
+	*val = NULL;
+	if ((rc = begin(c, 1, &txn)) < 0)
+		return rc;
+	mrc = mdb_get(txn, dbi, &k, &v);
+	if (mrc == 0) {
+		if ((*val = malloc(v.mv_size + 1))) {
+			memcpy(*val, v.mv_data, v.mv_size);
+			(*val)[v.mv_size] = 0;
+		}
+		rc = *val ? 0 : ARPG_ENOMEM;
+	} else {
+		rc = mrc == MDB_NOTFOUND ? ARPG_ENOENT : lmdb_fail(c, mrc);
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int arpg_cache_meta_get(struct arpg_cache *c, const char *key, char **val)
+{
+	return get_string(c, c->meta, key, val);
+}
+
+/* Doubles the map after MDB_MAP_FULL, up to the limit.  Only valid with no
+ * transaction open in this process, which holds for the callers. */
+static int grow(struct arpg_cache *c)
+{
+	size_t want = c->map_size * 2;
+	int mrc;
+
+	if (c->map_limit && want > c->map_limit)
+		want = c->map_limit;
+	if (want <= c->map_size)
+		return ARPG_EFULL;
+	if ((mrc = mdb_env_set_mapsize(c->env, want)))
+		return lmdb_fail(c, mrc);
+	c->map_size = want;
+	return 0;
+}
+
+typedef int (*write_fn)(struct arpg_cache *c, MDB_txn *txn, const void *arg);
+
+/* Runs fn in a write transaction, growing the map and retrying when full. */
+static int write_txn(struct arpg_cache *c, write_fn fn, const void *arg)
+{
+	MDB_txn *txn;
+	int rc, mrc;
+
+	if (!c->writable)
+		return ARPG_EINVAL;
+	for (;;) {
+		if ((rc = begin(c, 0, &txn)) < 0)
+			return rc;
+		mrc = fn(c, txn, arg);
+		if (mrc == 0) {
+			mrc = mdb_txn_commit(txn);
+		} else {
+			mdb_txn_abort(txn);
+		}
+		if (mrc != MDB_MAP_FULL)
+			return mrc ? lmdb_fail(c, mrc) : 0;
+		if ((rc = grow(c)) < 0) {
+			snprintf(c->lmdb_err, sizeof c->lmdb_err,
+				 "map size limit of %zu bytes reached", c->map_size);
+			return rc;
+		}
+	}
+}
+
+struct meta_args {
+	const char *const *keys, *const *vals;
+	int n;
+};
+
+static int meta_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
+{
+	const struct meta_args *a = arg;
+	int i, mrc;
+
+	for (i = 0; i < a->n; i++) {
+		MDB_val k = { strlen(a->keys[i]), (void *)a->keys[i] };
+		MDB_val v = { strlen(a->vals[i]), (void *)a->vals[i] };
+
+		if ((mrc = mdb_put(txn, c->meta, &k, &v, 0)))
+			return mrc;
+	}
+	return 0;
+}
+
+int arpg_cache_meta_put(struct arpg_cache *c, const char *const *keys,
+			const char *const *vals, int n)
+{
+	struct meta_args a = { keys, vals, n };
+
+	return write_txn(c, meta_write, &a);
+}
+
+int arpg_cache_meta_foreach(struct arpg_cache *c,
+			    int (*fn)(void *ctx, const char *key, const char *val), void *ctx)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char *ks = NULL, *vs = NULL;
+	int rc, mrc;
+
+	if ((rc = begin(c, 1, &txn)) < 0)
+		return rc;
+	if ((mrc = mdb_cursor_open(txn, c->meta, &cur))) {
+		mdb_txn_abort(txn);
+		return lmdb_fail(c, mrc);
+	}
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (!(ks = strndup(k.mv_data, k.mv_size)) || !(vs = strndup(v.mv_data, v.mv_size)))
+			rc = ARPG_ENOMEM;
+		else
+			rc = fn(ctx, ks, vs);
+		free(ks);
+		free(vs);
+		ks = vs = NULL;
+	}
+	if (!rc && mrc != MDB_NOTFOUND)
+		rc = lmdb_fail(c, mrc);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+struct clip_args {
+	const char *id;
+	const char *info;
+	size_t info_len;
+	const void *app, *patch;
+	size_t app_len, patch_len;
+};
+
+static int clip_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
+{
+	const struct clip_args *a = arg;
+	MDB_val k = { strlen(a->id), (void *)a->id };
+	MDB_val vi = { a->info_len, (void *)a->info };
+	MDB_val va = { a->app_len, (void *)a->app };
+	MDB_val vp = { a->patch_len, (void *)a->patch };
+	int mrc;
+
+	if ((mrc = mdb_put(txn, c->app, &k, &va, 0)) || (mrc = mdb_put(txn, c->patch, &k, &vp, 0)))
+		return mrc;
+	/* clips last: a clip listed there has its records */
+	return mdb_put(txn, c->clips, &k, &vi, 0);
+}
+
+int arpg_cache_put_clip(struct arpg_cache *c, const char *clip_id,
+			const struct arpg_clip_info *info,
+			const void *app, size_t app_len, const void *patch, size_t patch_len)
+{
+	struct clip_args a = { clip_id, NULL, 0, app, patch, app_len, patch_len };
+	char *line;
+	int rc;
+
+	if (!*clip_id || strlen(clip_id) > 511)	/* LMDB's default key limit */
+		return ARPG_EINVAL;
+	if ((rc = arpg_clip_info_format(&line, &a.info_len, info)) < 0)
+		return rc;
+	a.info = line;
+	rc = write_txn(c, clip_write, &a);
+	free(line);
+	return rc;
+}
+
+int arpg_cache_has_clip(struct arpg_cache *c, const char *clip_id)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(clip_id), (void *)clip_id }, v;
+	int rc, mrc;
+
+	if ((rc = begin(c, 1, &txn)) < 0)
+		return rc;
+	mrc = mdb_get(txn, c->clips, &k, &v);
+	if (!mrc)
+		mrc = mdb_get(txn, c->app, &k, &v);
+	if (!mrc)
+		mrc = mdb_get(txn, c->patch, &k, &v);
+	mdb_txn_abort(txn);
+	if (mrc == MDB_NOTFOUND)
+		return 0;
+	return mrc ? lmdb_fail(c, mrc) : 1;
+}
+
+int arpg_cache_count(struct arpg_cache *c, long *n)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	int rc, mrc;
+
+	if ((rc = begin(c, 1, &txn)) < 0)
+		return rc;
+	mrc = mdb_stat(txn, c->clips, &st);
+	mdb_txn_abort(txn);
+	if (mrc)
+		return lmdb_fail(c, mrc);
+	*n = (long)st.ms_entries;
+	return 0;
+}
+
+/* Fills clip from the raw values of one key; marks it bad rather than fail. */
+static void decode_clip(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_clip *clip,
+			MDB_val *k, MDB_val *vi)
+{
+	MDB_val v;
+	char why[160];
+	int mrc;
+
+	clip->bad = 0;
+	clip->why[0] = 0;
+	if (arpg_clip_info_parse(&clip->info, vi->mv_data, vi->mv_size, why, sizeof why) < 0) {
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "clips: %s", why);
+		return;
+	}
+	if ((mrc = mdb_get(txn, c->app, k, &v))) {
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "app: %s",
+				      mrc == MDB_NOTFOUND ? "no record" : mdb_strerror(mrc));
+		return;
+	}
+	if (arpg_tensor_decode(&clip->app, v.mv_data, v.mv_size, why, sizeof why) < 0) {
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "app: %s", why);
+		return;
+	}
+	if ((mrc = mdb_get(txn, c->patch, k, &v))) {
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "patch: %s",
+				      mrc == MDB_NOTFOUND ? "no record" : mdb_strerror(mrc));
+		return;
+	}
+	if (arpg_tensor_decode(&clip->patch, v.mv_data, v.mv_size, why, sizeof why) < 0)
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "patch: %s", why);
+}
+
+static int visit(struct arpg_cache *c, const char *only,
+		 int (*fn)(void *ctx, const struct arpg_cache_clip *clip), void *ctx)
+{
+	struct arpg_cache_clip clip;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char *id = NULL;
+	int rc, mrc;
+
+	memset(&clip, 0, sizeof clip);
+	if ((rc = begin(c, 1, &txn)) < 0)
+		return rc;
+	if (only) {
+		k.mv_size = strlen(only);
+		k.mv_data = (void *)only;
+		mrc = mdb_get(txn, c->clips, &k, &v);
+		if (mrc == 0) {
+			decode_clip(c, txn, &clip, &k, &v);
+			clip.id = only;
+			rc = fn(ctx, &clip);
+		} else {
+			rc = mrc == MDB_NOTFOUND ? ARPG_ENOENT : lmdb_fail(c, mrc);
+		}
+		goto out;
+	}
+	if ((mrc = mdb_cursor_open(txn, c->clips, &cur))) {
+		rc = lmdb_fail(c, mrc);
+		goto out;
+	}
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (!(id = strndup(k.mv_data, k.mv_size))) {
+			rc = ARPG_ENOMEM;
+			break;
+		}
+		decode_clip(c, txn, &clip, &k, &v);
+		clip.id = id;
+		rc = fn(ctx, &clip);
+		free(id);
+	}
+	if (!rc && mrc && mrc != MDB_NOTFOUND)
+		rc = lmdb_fail(c, mrc);
+	mdb_cursor_close(cur);
+out:
+	arpg_clip_info_free(&clip.info);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int arpg_cache_foreach(struct arpg_cache *c,
+		       int (*fn)(void *ctx, const struct arpg_cache_clip *clip), void *ctx)
+{
+	return visit(c, NULL, fn, ctx);
+}
+
+int arpg_cache_get_clip(struct arpg_cache *c, const char *clip_id,
+			int (*fn)(void *ctx, const struct arpg_cache_clip *clip), void *ctx)
+{
+	return visit(c, clip_id, fn, ctx);
+}

@@ -1,0 +1,103 @@
+/* cache.h - the feature cache: one LMDB environment (a directory) with the
+ * named databases meta, clips, app and patch, as arpg-cache(5) documents.
+ *
+ *   meta   key: UTF-8 name     value: UTF-8 text (format, backbone, grid, ...)
+ *   clips  key: clip id        value: one line, see struct arpg_clip_info
+ *   app    key: clip id        value: tensor record (T, Da)
+ *   patch  key: clip id        value: tensor record (T, G*G, Dp)
+ *
+ * A clip's three records are written in one transaction, so a crash leaves
+ * whole clips only.  The map doubles itself when full (up to a limit, if one
+ * is set).  Readers open read-only with MDB_NOTLS and never block a writer;
+ * any number of reader processes may run beside one writer.
+ */
+#ifndef ARPG_CACHE_H
+#define ARPG_CACHE_H
+
+#include <stddef.h>
+#include "tensor.h"
+
+#define ARPG_CACHE_FORMAT "arpg-cache 1"
+
+struct arpg_cache;
+
+/* The clips value: label, split, subject (may be empty), T, the source frame
+ * indices joined by ',', and the per-frame face flags ('0'/'1' x T), tab
+ * separated on one line. */
+struct arpg_clip_info {
+	char *label, *split, *subject;
+	int frames;		/* T */
+	int *src;		/* T source frame indices */
+	char *faces;		/* T chars '0'/'1', NUL-terminated */
+	char *storage;		/* owns everything above */
+};
+
+/* Parses a clips value (buf[0..len), not NUL-terminated).  Returns 0,
+ * ARPG_ENOMEM, or ARPG_EFORMAT with a reason in err.  info must be zeroed
+ * before first use; free with arpg_clip_info_free. */
+int arpg_clip_info_parse(struct arpg_clip_info *info, const void *buf, size_t len,
+			 char *err, size_t errn);
+/* Formats info into a malloc'd line (no newline, NUL-terminated). */
+int arpg_clip_info_format(char **out, size_t *outlen, const struct arpg_clip_info *info);
+void arpg_clip_info_free(struct arpg_clip_info *info);
+
+enum {
+	ARPG_CACHE_READ = 0,	/* read-only; the cache must exist */
+	ARPG_CACHE_WRITE = 1,	/* read-write; created (directory too) if absent */
+};
+
+/* Opens the cache in directory dir.  Reading requires the four databases
+ * and meta "format" = ARPG_CACHE_FORMAT, else ARPG_EFORMAT (not a cache) or
+ * ARPG_EMISMATCH (another version).  A new, empty cache has no format key
+ * until the writer sets meta.  err receives the detail. */
+int arpg_cache_open(struct arpg_cache **c, const char *dir, int mode, char *err, size_t errn);
+/* Flushes (writers) and closes; c may be NULL. */
+void arpg_cache_close(struct arpg_cache *c);
+/* Caps the map size in bytes (0: no cap); beyond it a put fails ARPG_EFULL. */
+void arpg_cache_set_map_limit(struct arpg_cache *c, size_t bytes);
+/* The LMDB error behind the last ARPG_ELMDB, as text. */
+const char *arpg_cache_lmdb_error(const struct arpg_cache *c);
+
+/* Reads meta key into a malloc'd string (*val).  ARPG_ENOENT if absent. */
+int arpg_cache_meta_get(struct arpg_cache *c, const char *key, char **val);
+/* Sets several meta keys in one transaction (keys[i] = vals[i], n pairs). */
+int arpg_cache_meta_put(struct arpg_cache *c, const char *const *keys,
+			const char *const *vals, int n);
+/* Calls fn for each meta key in key order; stops at a nonzero return,
+ * which it returns. */
+int arpg_cache_meta_foreach(struct arpg_cache *c,
+			    int (*fn)(void *ctx, const char *key, const char *val), void *ctx);
+
+/* Writes a clip's info and records in one transaction, replacing any
+ * earlier ones.  app/patch are encoded tensor records.  Grows the map and
+ * retries when full.  ARPG_EFULL when the disk or the map limit is
+ * reached (nothing of this clip is written). */
+int arpg_cache_put_clip(struct arpg_cache *c, const char *clip_id,
+			const struct arpg_clip_info *info,
+			const void *app, size_t app_len, const void *patch, size_t patch_len);
+/* 1 if the clip has all three records, 0 if not, or a negative code. */
+int arpg_cache_has_clip(struct arpg_cache *c, const char *clip_id);
+/* Number of clips (entries of the clips database). */
+int arpg_cache_count(struct arpg_cache *c, long *n);
+
+/* What a visitor receives: the views point into LMDB's memory and are valid
+ * only during the call. */
+struct arpg_cache_clip {
+	const char *id;
+	struct arpg_clip_info info;
+	struct arpg_tensor_view app, patch;
+	int bad;		/* 0, or ARPG_EFORMAT: a record is missing or does not decode */
+	char why[200];		/* the reason when bad */
+};
+
+/* Calls fn for each clip in key order inside one read transaction.  A clip
+ * whose records are missing or fail to decode is still visited, with
+ * clip->bad set; the visitor decides (verify counts it, a loader stops).  A
+ * nonzero return of fn stops the walk and is returned. */
+int arpg_cache_foreach(struct arpg_cache *c,
+		       int (*fn)(void *ctx, const struct arpg_cache_clip *clip), void *ctx);
+/* The same for one clip; ARPG_ENOENT if it is not there. */
+int arpg_cache_get_clip(struct arpg_cache *c, const char *clip_id,
+			int (*fn)(void *ctx, const struct arpg_cache_clip *clip), void *ctx);
+
+#endif

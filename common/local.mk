@@ -1,0 +1,16 @@
+# libarpg: what two or more programs share.
+noinst_LTLIBRARIES += common/libarpg.la
+common_libarpg_la_SOURCES = \
+	common/error.c common/error.h \
+	common/log.c common/log.h \
+	common/progress.c common/progress.h \
+	common/blis_setup.c common/blis_setup.h \
+	common/manifest.c common/manifest.h \
+	common/image.c common/image.h \
+	common/tensor.c common/tensor.h \
+	common/cache.c common/cache.h
+common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(BLIS_CFLAGS)
+common_libarpg_la_LIBADD = $(PNG_LIBS) $(LMDB_LIBS) $(BLIS_LIBS) -lpthread -lm
+
+# Programs link this, plus the libraries of their own modules.
+ARPG_LIB = $(top_builddir)/common/libarpg.la

@@ -1,0 +1,1 @@
+# arpg-features: rules live here (see Makefile.am).

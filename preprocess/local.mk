@@ -1,0 +1,1 @@
+# arpg-preprocess: rules live here (see Makefile.am).

@@ -1,0 +1,182 @@
+/* The LMDB cache: clips round trip, meta, growth, limits, bad values. */
+#include "harness.h"
+#include "cache.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void make_info(struct arpg_clip_info *info, int T, int *src, char *faces)
+{
+	int t;
+
+	memset(info, 0, sizeof *info);
+	info->label = "Happy";
+	info->split = "train";
+	info->subject = "s1";
+	info->frames = T;
+	info->src = src;
+	info->faces = faces;
+	for (t = 0; t < T; t++) {
+		src[t] = 3 * t;
+		faces[t] = t == 1 ? '0' : '1';
+	}
+	faces[T] = 0;
+}
+
+static void put_meta(struct arpg_cache *c)
+{
+	const char *k[2] = { "format", "grid" }, *v[2] = { ARPG_CACHE_FORMAT, "6" };
+
+	expect_int(arpg_cache_meta_put(c, k, v, 2), 0);
+}
+
+struct seen {
+	int n, bad;
+	float app0;
+	char id[64];
+};
+
+static int count_clip(void *ctx, const struct arpg_cache_clip *clip)
+{
+	struct seen *s = ctx;
+	float v[4];
+
+	s->n++;
+	s->bad += clip->bad != 0;
+	if (!clip->bad && clip->app.count >= 1) {
+		arpg_tensor_to_f32(v, &(struct arpg_tensor_view){ clip->app.dtype, 1, { 1 }, 1,
+								   clip->app.data });
+		s->app0 = v[0];
+		snprintf(s->id, sizeof s->id, "%s/%s/%d", clip->id, clip->info.label,
+			 clip->info.src[2]);
+	}
+	return 0;
+}
+
+ARPG_TEST(cache_round_trips_a_clip)
+{
+	struct arpg_cache *c;
+	struct arpg_clip_info info;
+	struct seen s = { 0 };
+	int src[4];
+	char faces[5], err[200], *val;
+	uint32_t adims[2] = { 4, 3 }, pdims[3] = { 4, 2, 5 };
+	float app[12], patch[40];
+	uint8_t ab[256], pb[512];
+	long an, pn, count;
+	int i;
+
+	for (i = 0; i < 40; i++)
+		patch[i] = (float)i;
+	for (i = 0; i < 12; i++)
+		app[i] = 0.5f + i;
+	make_info(&info, 4, src, faces);
+	an = arpg_tensor_encode(ab, ARPG_F32, 2, adims, app);
+	pn = arpg_tensor_encode(pb, ARPG_F16, 3, pdims, patch);
+	expect_int(arpg_cache_open(&c, "c.lmdb", ARPG_CACHE_WRITE, err, sizeof err), 0);
+	put_meta(c);
+	expect_int(arpg_cache_has_clip(c, "clip1"), 0);
+	expect_int(arpg_cache_put_clip(c, "clip1", &info, ab, (size_t)an, pb, (size_t)pn), 0);
+	expect_int(arpg_cache_has_clip(c, "clip1"), 1);
+	arpg_cache_close(c);
+
+	expect_int(arpg_cache_open(&c, "c.lmdb", ARPG_CACHE_READ, err, sizeof err), 0);
+	expect_int(arpg_cache_count(c, &count), 0);
+	expect_int(count, 1);
+	expect_int(arpg_cache_meta_get(c, "grid", &val), 0);
+	expect_str(val, "6");
+	free(val);
+	expect_int(arpg_cache_meta_get(c, "nothing", &val), ARPG_ENOENT);
+	expect_int(arpg_cache_foreach(c, count_clip, &s), 0);
+	expect_int(s.n, 1);
+	expect_int(s.bad, 0);
+	expect_near(s.app0, 0.5, 0);
+	expect_str(s.id, "clip1/Happy/6");
+	expect_int(arpg_cache_get_clip(c, "nope", count_clip, &s), ARPG_ENOENT);
+	arpg_cache_close(c);
+}
+
+ARPG_TEST(cache_grows_its_map_and_honours_a_limit)
+{
+	struct arpg_cache *c;
+	struct arpg_clip_info info;
+	int src[1], i, rc = 0;
+	char faces[2], err[200], id[32];
+	uint32_t dims[1] = { 4 << 20 };		/* 16 MiB of f32 per record */
+	size_t n = arpg_tensor_record_size(ARPG_F32, 1, dims[0]);
+	float *v = calloc(dims[0], sizeof *v);
+	uint8_t *rec = malloc(n);
+	long count;
+
+	make_info(&info, 1, src, faces);
+	arpg_tensor_encode(rec, ARPG_F32, 1, dims, v);
+	expect_int(arpg_cache_open(&c, "g.lmdb", ARPG_CACHE_WRITE, err, sizeof err), 0);
+	put_meta(c);
+	for (i = 0; i < 4; i++) {	/* 128 MiB, past the 64 MiB first map */
+		snprintf(id, sizeof id, "clip%d", i);
+		expect_int(arpg_cache_put_clip(c, id, &info, rec, n, rec, n), 0);
+	}
+	arpg_cache_set_map_limit(c, 160u << 20);
+	for (i = 4; i < 10 && rc == 0; i++) {
+		snprintf(id, sizeof id, "clip%d", i);
+		rc = arpg_cache_put_clip(c, id, &info, rec, n, rec, n);
+	}
+	expect_int(rc, ARPG_EFULL);
+	expect_int(arpg_cache_count(c, &count), 0);
+	expect_int(count, i - 1);	/* the failed clip left nothing behind */
+	expect_int(arpg_cache_has_clip(c, id), 0);
+	arpg_cache_close(c);
+	free(v);
+	free(rec);
+}
+
+ARPG_TEST(cache_refuses_what_is_not_a_cache)
+{
+	struct arpg_cache *c;
+	char err[200];
+	const char *k[1] = { "format" }, *v[1] = { "arpg-cache 9" };
+
+	expect_int(arpg_cache_open(&c, "absent.lmdb", ARPG_CACHE_READ, err, sizeof err), ARPG_ENOENT);
+	expect(strstr(err, "arpg-features") != NULL);
+	expect_int(arpg_cache_open(&c, "new.lmdb", ARPG_CACHE_WRITE, err, sizeof err), 0);
+	arpg_cache_close(c);
+	expect_int(arpg_cache_open(&c, "new.lmdb", ARPG_CACHE_READ, err, sizeof err), ARPG_EFORMAT);
+	expect_int(arpg_cache_open(&c, "new.lmdb", ARPG_CACHE_WRITE, err, sizeof err), 0);
+	expect_int(arpg_cache_meta_put(c, k, v, 1), 0);
+	arpg_cache_close(c);
+	expect_int(arpg_cache_open(&c, "new.lmdb", ARPG_CACHE_READ, err, sizeof err), ARPG_EMISMATCH);
+	expect(strstr(err, "arpg-cache 9") != NULL);
+}
+
+ARPG_TEST(clip_info_round_trips_and_rejects_bad_values)
+{
+	struct arpg_clip_info a, b = { 0 };
+	int src[3];
+	char faces[4], err[200], *line;
+	size_t len;
+
+	make_info(&a, 3, src, faces);
+	a.subject = "";
+	expect_int(arpg_clip_info_format(&line, &len, &a), 0);
+	expect_str(line, "Happy\ttrain\t\t3\t0,3,6\t101");
+	expect_int(arpg_clip_info_parse(&b, line, len, err, sizeof err), 0);
+	expect_int(b.frames, 3);
+	expect_int(b.src[2], 6);
+	expect_str(b.faces, "101");
+	expect_str(b.subject, "");
+	free(line);
+#define BAD(s) expect_int(arpg_clip_info_parse(&b, s, strlen(s), err, sizeof err), ARPG_EFORMAT)
+	BAD("Happy\ttrain\t\t3\t0,3\t101");
+	BAD("Happy\ttrain\t\t3\t0,3,6\t10");
+	BAD("Happy\ttrain\t\t3\t0,3,6\t1x1");
+	BAD("Happy\ttrain\t\t0\t\t");
+	BAD("Happy\ttrain\t\t3\t0,-3,6\t101");
+	BAD("Happy\ttrain\t3\t0,3,6\t101");
+	BAD("Happy\ttrain\t\t3\t0,3,6\t101\textra");
+	BAD("Happy\ttrain\t\t3\t0,3,6,\t101");
+#undef BAD
+	arpg_clip_info_free(&b);
+}

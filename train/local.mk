@@ -1,0 +1,1 @@
+# arpg-train: rules live here (see Makefile.am).
