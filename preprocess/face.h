@@ -1,0 +1,51 @@
+/* face.h - face detection, 68 landmarks and ArcFace alignment of a clip.
+ *
+ * The contract between the decoding pipeline (preprocess/main.c and friends)
+ * and the face modules (cascade, landmarks, alignment).  Models are loaded
+ * once, are read-only afterwards and are shared by all worker threads.
+ */
+#ifndef ARPG_FACE_H
+#define ARPG_FACE_H
+
+#include <stddef.h>
+#include "image.h"
+
+/* What is known of one frame after alignment; a row of frames.tsv. */
+struct arpg_face_frame {
+	int detected;		/* 1 if a face was detected in this frame */
+	float box[4];		/* x y w h of the followed face, source pixels; 0 if none */
+	float landmarks[136];	/* x0 y0 ... x67 y67, source pixels; 0 if none */
+	double M[6];		/* source -> crop: x' = M0 x + M1 y + M2, y' = M3 x + M4 y + M5 */
+};
+
+struct arpg_face_options {
+	const char *cascade;	/* OpenCV cascade XML; NULL: Debian's frontal default */
+	const char *landmarks;	/* dlib shape predictor .dat; NULL: Debian's 68-point model */
+	double scale_factor;	/* 1.1 */
+	int min_neighbors;	/* 3 */
+	int min_size;		/* 30 */
+	int equalize;		/* histogram-equalise the grey frame before detection */
+	int smooth;		/* frames of transform smoothing (0: none) */
+};
+
+struct arpg_face_models;
+
+/* Fills o with the defaults above. */
+void arpg_face_options_default(struct arpg_face_options *o);
+
+/* Loads and checks both models.  Returns 0, or ARPG_EIO / ARPG_EFORMAT /
+ * ARPG_EUNSUPPORTED with "FILE: reason" in err, before any clip is read. */
+int arpg_face_models_load(struct arpg_face_models **fm, const struct arpg_face_options *o,
+			  char *err, size_t errn);
+void arpg_face_models_free(struct arpg_face_models *fm);
+
+/* Aligns a clip: frames[0..n), RGB, all of one size.  Allocates crops[i]
+ * (size x size RGB) and fills out[i] for every frame.  Follows the largest
+ * face that stays consistent over frames; a frame without a detection takes
+ * a neighbour's transform (detected = 0); a clip with no face at all gets
+ * centre crops.  Returns the number of frames with a detection (0: no face
+ * in the clip) or a negative code.  Thread-safe for distinct clips. */
+int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
+			 int n, int size, struct arpg_image *crops, struct arpg_face_frame *out);
+
+#endif

@@ -1,0 +1,75 @@
+/* model.h - the ARPGNet head (DESIGN.md "arpg-train"): relation branch
+ * (patch projection + node position embedding, Lr masked GAT layers, node
+ * mean), appearance branch (linear), parallel fusion GAT over 2T nodes with
+ * the temporal response scope mask, mean per modality, MLP classifier,
+ * softmax cross-entropy.
+ *
+ * The contract between the trainer program (data, options, metrics,
+ * checkpoints: train/main.c and friends) and the network (layers, model,
+ * optimizer).  Parameters live in one contiguous float buffer and their
+ * gradients in another of the same layout; the optimizer and checkpoints
+ * see only those buffers.
+ */
+#ifndef ARPG_MODEL_H
+#define ARPG_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum arpg_edges {		/* relation graph mask, any union */
+	ARPG_EDGE_SELF = 1, ARPG_EDGE_ADJ = 2, ARPG_EDGE_SYM = 4, ARPG_EDGE_ADJ8 = 8
+};
+enum arpg_fusion { ARPG_FUSION_GAT = 0, ARPG_FUSION_CONCAT = 1 };
+enum arpg_modality { ARPG_MOD_BOTH = 0, ARPG_MOD_APP = 1, ARPG_MOD_REL = 2 };
+
+struct arpg_model_config {
+	int T;			/* frames per clip */
+	int G;			/* grid side; N = G*G patch nodes */
+	int Dp, Da;		/* patch and appearance feature dims (from the cache) */
+	int D, H;		/* model dim (256), heads (4); D % H == 0 */
+	int C;			/* classes */
+	int rel_layers, fusion_layers;	/* Lr (2), Lf (1) */
+	int trs;		/* temporal response scope; -1 = all pairs */
+	int edges;		/* enum arpg_edges bits; default SELF|ADJ|SYM */
+	int fusion;		/* enum arpg_fusion */
+	int modality;		/* enum arpg_modality */
+	float dropout;		/* probability, applied in training only */
+};
+
+struct arpg_model;
+
+/* Fills c with DESIGN.md's defaults (T 16, G 6, D 256, H 4, Lr 2, Lf 1,
+ * TRS 4, edges self,adj,sym, fusion gat, modality both, dropout 0.1);
+ * Dp, Da and C are left 0 for the caller (they come from the cache). */
+void arpg_model_config_default(struct arpg_model_config *c);
+
+/* Checks c (positive dims, D % H == 0, ...).  ARPG_EINVAL with the reason. */
+int arpg_model_config_check(const struct arpg_model_config *c, char *err, size_t errn);
+
+/* Creates a model for batches of up to max_batch clips, parameters
+ * initialised from seed (the same seed gives the same parameters). */
+int arpg_model_create(struct arpg_model **m, const struct arpg_model_config *c,
+		      int max_batch, uint64_t seed);
+void arpg_model_free(struct arpg_model *m);
+
+/* The parameter and gradient buffers (arpg_model_nparams floats each). */
+size_t arpg_model_nparams(const struct arpg_model *m);
+float *arpg_model_params(struct arpg_model *m);
+float *arpg_model_grads(struct arpg_model *m);
+
+/* Forward over B <= max_batch clips.  app: B x T x Da; patch: B x T x N x
+ * Dp.  Writes logits (B x C).  With labels (B ints in 0..C-1), returns the
+ * mean cross-entropy in *loss and keeps what backward needs.  train != 0
+ * applies dropout drawn from *rng (advanced), which makes a run repeatable.
+ * Returns 0 or a negative code. */
+int arpg_model_forward(struct arpg_model *m, int B, const float *app, const float *patch,
+		       const int *labels, int train, uint64_t *rng, float *logits, float *loss);
+
+/* Backward of the last forward with labels: gradients of the mean loss are
+ * ADDED to the gradient buffer (zero it first with arpg_model_zero_grads). */
+int arpg_model_backward(struct arpg_model *m);
+void arpg_model_zero_grads(struct arpg_model *m);
+
+/* AdamW over the whole parameter buffer (train/optim.h holds the state). */
+
+#endif
