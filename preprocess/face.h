@@ -34,7 +34,9 @@ struct arpg_face_models;
 void arpg_face_options_default(struct arpg_face_options *o);
 
 /* Loads and checks both models.  Returns 0, or ARPG_EIO / ARPG_EFORMAT /
- * ARPG_EUNSUPPORTED with "FILE: reason" in err, before any clip is read. */
+ * ARPG_EUNSUPPORTED with "FILE: reason" in err, before any clip is read.
+ * (While face.c is the placeholder: 0 with *fm = NULL, meaning alignment
+ * is not built; callers then write centre crops.) */
 int arpg_face_models_load(struct arpg_face_models **fm, const struct arpg_face_options *o,
 			  char *err, size_t errn);
 void arpg_face_models_free(struct arpg_face_models *fm);

@@ -1,0 +1,5 @@
+# Face detection, landmarks and alignment (issue 5), linked by arpg-preprocess.
+noinst_LTLIBRARIES += preprocess/libface.la
+preprocess_libface_la_SOURCES = preprocess/face.c preprocess/face.h
+preprocess_libface_la_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS)
+preprocess_libface_la_LIBADD = $(XML_LIBS)

@@ -1,0 +1,1 @@
+# arpg-report: learning curves, confusion matrices, ablation charts, contact sheets (issue 9).
