@@ -21,6 +21,7 @@ const char *arpg_progname(void) { return prog; }
 int arpg_verbosity(void) { return level; }
 
 /* One fprintf per message so that lines from threads do not interleave. */
+__attribute__((format(printf, 2, 0)))
 static void emit(int min, const char *fmt, va_list ap)
 {
 	char line[4096];
