@@ -4,8 +4,8 @@ ARPG_TEST_SOURCES = tests/harness.c tests/harness.h
 ARPG_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 
 check_PROGRAMS += tests/test_error tests/test_manifest tests/test_image \
-	tests/test_tensor tests/test_cache tests/test_blis_setup
-TESTS += tests/test_error tests/test_manifest tests/test_image \
+	tests/test_tensor tests/test_cache tests/test_blis_setup tests/test_progress
+TESTS += tests/test_progress tests/test_error tests/test_manifest tests/test_image \
 	tests/test_tensor tests/test_cache tests/blis_setup.sh tests/fuzz_replay.sh
 dist_check_SCRIPTS += tests/blis_setup.sh tests/fuzz_replay.sh
 
@@ -24,6 +24,9 @@ tests_test_tensor_LDADD = $(ARPG_LIB)
 tests_test_cache_SOURCES = tests/test_cache.c $(ARPG_TEST_SOURCES)
 tests_test_cache_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_test_cache_LDADD = $(ARPG_LIB)
+tests_test_progress_SOURCES = tests/test_progress.c $(ARPG_TEST_SOURCES)
+tests_test_progress_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_test_progress_LDADD = $(ARPG_LIB)
 tests_test_blis_setup_SOURCES = tests/test_blis_setup.c $(ARPG_TEST_SOURCES)
 tests_test_blis_setup_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_test_blis_setup_LDADD = $(ARPG_LIB)
