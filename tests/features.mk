@@ -1,0 +1,1 @@
+# Tests of arpg-features (unit, program and end-to-end); see tests/local.mk for the pattern.
