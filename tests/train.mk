@@ -1,1 +1,14 @@
-# Tests of arpg-train (unit, program and end-to-end); see tests/local.mk for the pattern.
+# Tests of arpg-train: layers against finite differences, the network
+# against the PyTorch golden file, and the program.
+check_PROGRAMS += tests/test_layers tests/test_model
+TESTS += tests/test_layers tests/test_model
+EXTRA_DIST += tests/golden/make_train_golden.py tests/golden/train.golden
+TRAIN_TEST_LIBS = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) -lm
+
+tests_test_layers_SOURCES = tests/test_layers.c $(ARPG_TEST_SOURCES)
+tests_test_layers_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
+tests_test_layers_CFLAGS = $(AM_CFLAGS) $(BLIS_CFLAGS)
+tests_test_layers_LDADD = $(TRAIN_TEST_LIBS)
+tests_test_model_SOURCES = tests/test_model.c $(ARPG_TEST_SOURCES)
+tests_test_model_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
+tests_test_model_LDADD = $(TRAIN_TEST_LIBS)

@@ -1,9 +1,56 @@
-/* model.c - PLACEHOLDER until the network lands (issue 8): the defaults
- * and the checks are real; creating a model is refused. */
+/* model.c - the ARPGNet head: forward, loss, backward over a batch. */
 #include "model.h"
 #include "error.h"
+#include "layers.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+enum { MAX_LAYERS = 8 };
+
+/* One GAT layer's parameters (or gradients), slices of the flat buffer. */
+struct gat_w {
+	float *W, *a_src, *a_dst, *ln_g, *ln_b;
+};
+
+/* Every parameter, in the order of the flat buffer (see layout()). */
+struct slices {
+	float *Wp, *bp, *E;
+	struct gat_w rel[MAX_LAYERS];
+	float *Wa, *ba, *m_a, *m_r;
+	struct gat_w fus[MAX_LAYERS];
+	float *W1, *b1, *W2, *b2;
+};
+
+/* What one GAT layer's forward keeps for backward. */
+struct gat_act {
+	float *x, *z, *att, *o, *y, *mean, *rstd;	/* input x; output is the next x */
+};
+
+struct arpg_model {
+	struct arpg_model_config c;
+	int N, nf, Din, max_batch, use_rel, use_app;
+	size_t nparams;
+	float *params, *grads;
+	struct slices p, g;
+	uint8_t *rel_mask, *fus_mask;
+	float *pe;		/* T x D */
+	/* activations, sized for max_batch; one block */
+	float *act;
+	struct gat_act rel[MAX_LAYERS], fus[MAX_LAYERS];
+	float *rel_out;		/* R x D: output of the last relation layer */
+	float *r, *a;		/* TB x D */
+	float *fus_out;		/* B*nf x D */
+	float *h, *h_keep, *hd, *z1, *e1, *e1_keep, *e1d, *logits, *probs;
+	/* gradient scratch, one block */
+	float *dact, *dx_rel, *dtmp1, *dtmp2, *dtmp3, *dr, *da, *dfus, *dfus2;
+	float *dh, *dhd, *dz1, *de1, *de1d, *dlogits;
+	/* the last forward */
+	int B, has_labels;
+	const float *app_in, *patch_in;
+	int *labels;
+};
 
 void arpg_model_config_default(struct arpg_model_config *c)
 {
@@ -23,34 +70,539 @@ void arpg_model_config_default(struct arpg_model_config *c)
 
 int arpg_model_config_check(const struct arpg_model_config *c, char *err, size_t errn)
 {
-	if (c->T < 1 || c->G < 1 || c->Dp < 1 || c->Da < 1 || c->D < 1 || c->H < 1 || c->C < 2)
-		return arpg_errf(err, errn, ARPG_EINVAL, "dimensions must be positive, classes >= 2");
+	if (c->T < 1 || c->G < 1 || c->Dp < 1 || c->Da < 1 || c->D < 1 || c->H < 1)
+		return arpg_errf(err, errn, ARPG_EINVAL, "dimensions must be positive");
+	if (c->C < 2)
+		return arpg_errf(err, errn, ARPG_EINVAL, "%d class: at least 2 are needed", c->C);
 	if (c->D % c->H)
 		return arpg_errf(err, errn, ARPG_EINVAL, "--dim %d is not a multiple of --heads %d",
 				 c->D, c->H);
+	if (c->rel_layers < 0 || c->rel_layers > MAX_LAYERS || c->fusion_layers < 0 ||
+	    c->fusion_layers > MAX_LAYERS)
+		return arpg_errf(err, errn, ARPG_EINVAL, "layers must be 0 to %d", MAX_LAYERS);
+	if (c->trs < -1)
+		return arpg_errf(err, errn, ARPG_EINVAL, "--trs must be >= 0 or all");
+	if (!(c->edges & (ARPG_EDGE_SELF | ARPG_EDGE_ADJ | ARPG_EDGE_SYM | ARPG_EDGE_ADJ8)))
+		return arpg_errf(err, errn, ARPG_EINVAL, "--edges names no edge type");
+	if (c->fusion != ARPG_FUSION_GAT && c->fusion != ARPG_FUSION_CONCAT)
+		return arpg_errf(err, errn, ARPG_EINVAL, "bad fusion");
+	if (c->modality < ARPG_MOD_BOTH || c->modality > ARPG_MOD_REL)
+		return arpg_errf(err, errn, ARPG_EINVAL, "bad modality");
+	if (!(c->dropout >= 0 && c->dropout < 1))
+		return arpg_errf(err, errn, ARPG_EINVAL, "--dropout must be in [0, 1)");
 	return 0;
 }
 
-int arpg_model_create(struct arpg_model **m, const struct arpg_model_config *c,
-		      int max_batch, uint64_t seed)
+/* Walks the parameter layout: with base NULL only counts; else points the
+ * slices of s into base.  The order is the checkpoint and golden-file order. */
+static size_t layout(const struct arpg_model *m, float *base, struct slices *s)
 {
-	(void)c, (void)max_batch, (void)seed;
-	*m = NULL;
-	return ARPG_EUNSUPPORTED;
+	const struct arpg_model_config *c = &m->c;
+	size_t off = 0;
+	int l, D = c->D;
+
+#define TAKE(ptr, count) do { if (base) (ptr) = base + off; off += (size_t)(count); } while (0)
+	if (m->use_rel) {
+		TAKE(s->Wp, (size_t)c->Dp * D);
+		TAKE(s->bp, D);
+		TAKE(s->E, (size_t)m->N * D);
+		for (l = 0; l < c->rel_layers; l++) {
+			TAKE(s->rel[l].W, (size_t)D * D);
+			TAKE(s->rel[l].a_src, D);
+			TAKE(s->rel[l].a_dst, D);
+			TAKE(s->rel[l].ln_g, D);
+			TAKE(s->rel[l].ln_b, D);
+		}
+	}
+	if (m->use_app) {
+		TAKE(s->Wa, (size_t)c->Da * D);
+		TAKE(s->ba, D);
+		TAKE(s->m_a, D);
+	}
+	if (m->use_rel)
+		TAKE(s->m_r, D);
+	if (c->fusion == ARPG_FUSION_GAT)
+		for (l = 0; l < c->fusion_layers; l++) {
+			TAKE(s->fus[l].W, (size_t)D * D);
+			TAKE(s->fus[l].a_src, D);
+			TAKE(s->fus[l].a_dst, D);
+			TAKE(s->fus[l].ln_g, D);
+			TAKE(s->fus[l].ln_b, D);
+		}
+	TAKE(s->W1, (size_t)m->Din * D);
+	TAKE(s->b1, D);
+	TAKE(s->W2, (size_t)D * c->C);
+	TAKE(s->b2, c->C);
+#undef TAKE
+	return off;
 }
 
-void arpg_model_free(struct arpg_model *m) { (void)m; }
-size_t arpg_model_nparams(const struct arpg_model *m) { (void)m; return 0; }
-float *arpg_model_params(struct arpg_model *m) { (void)m; return NULL; }
-float *arpg_model_grads(struct arpg_model *m) { (void)m; return NULL; }
+static void uniform(float *p, size_t n, double bound, uint64_t *rng)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (float)((2 * rng_uniform(rng) - 1) * bound);
+}
+
+static void normal(float *p, size_t n, double sd, uint64_t *rng)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (float)(rng_normal(rng) * sd);
+}
+
+/* PyTorch's defaults: Linear U(+-1/sqrt(fan_in)), LayerNorm 1 and 0;
+ * embeddings N(0, 0.02); attention vectors U(+-1/sqrt(D/H)). */
+static void init_params(struct arpg_model *m, uint64_t seed)
+{
+	const struct arpg_model_config *c = &m->c;
+	struct slices *s = &m->p;
+	uint64_t rng = seed ^ 0x5eed0f4a7ce11ull;
+	int l, D = c->D, dh = D / c->H;
+	struct gat_w *layers[2] = { s->rel, s->fus };
+	int nl[2] = { m->use_rel ? c->rel_layers : 0,
+		      c->fusion == ARPG_FUSION_GAT ? c->fusion_layers : 0 }, k;
+
+	if (m->use_rel) {
+		uniform(s->Wp, (size_t)c->Dp * D, 1 / sqrt(c->Dp), &rng);
+		uniform(s->bp, D, 1 / sqrt(c->Dp), &rng);
+		normal(s->E, (size_t)m->N * D, 0.02, &rng);
+		normal(s->m_r, D, 0.02, &rng);
+	}
+	if (m->use_app) {
+		uniform(s->Wa, (size_t)c->Da * D, 1 / sqrt(c->Da), &rng);
+		uniform(s->ba, D, 1 / sqrt(c->Da), &rng);
+		normal(s->m_a, D, 0.02, &rng);
+	}
+	for (k = 0; k < 2; k++)
+		for (l = 0; l < nl[k]; l++) {
+			struct gat_w *w = &layers[k][l];
+			int d;
+
+			uniform(w->W, (size_t)D * D, 1 / sqrt(D), &rng);
+			uniform(w->a_src, D, 1 / sqrt(dh), &rng);
+			uniform(w->a_dst, D, 1 / sqrt(dh), &rng);
+			for (d = 0; d < D; d++) {
+				w->ln_g[d] = 1;
+				w->ln_b[d] = 0;
+			}
+		}
+	uniform(s->W1, (size_t)m->Din * D, 1 / sqrt(m->Din), &rng);
+	uniform(s->b1, D, 1 / sqrt(m->Din), &rng);
+	uniform(s->W2, (size_t)D * c->C, 1 / sqrt(D), &rng);
+	uniform(s->b2, c->C, 1 / sqrt(D), &rng);
+}
+
+static void build_masks(struct arpg_model *m)
+{
+	const struct arpg_model_config *c = &m->c;
+	int G = c->G, N = m->N, nf = m->nf, T = c->T, i, j;
+
+	for (i = 0; i < N; i++) {
+		int ri = i / G, ci = i % G;
+
+		for (j = 0; j < N; j++) {
+			int rj = j / G, cj = j % G, dr = abs(ri - rj), dc = abs(ci - cj), e = 0;
+
+			if ((c->edges & ARPG_EDGE_SELF) && i == j)
+				e = 1;
+			if ((c->edges & ARPG_EDGE_ADJ) && dr + dc == 1)
+				e = 1;
+			if ((c->edges & ARPG_EDGE_ADJ8) && dr <= 1 && dc <= 1 && i != j)
+				e = 1;
+			if ((c->edges & ARPG_EDGE_SYM) && ri == rj && cj == G - 1 - ci && i != j)
+				e = 1;
+			m->rel_mask[i * N + j] = (uint8_t)e;
+		}
+	}
+	/* A node with no edge (e.g. --edges sym and the centre column of an
+	 * odd grid) attends to itself, so that its softmax is defined. */
+	for (i = 0; i < N; i++) {
+		int any = 0;
+
+		for (j = 0; j < N; j++)
+			any |= m->rel_mask[i * N + j];
+		if (!any)
+			m->rel_mask[i * N + i] = 1;
+	}
+	for (i = 0; i < nf; i++)
+		for (j = 0; j < nf; j++) {
+			int dt = abs(i % T - j % T);
+
+			m->fus_mask[i * nf + j] = (uint8_t)(c->trs < 0 || dt <= c->trs);
+		}
+}
+
+int arpg_model_create(struct arpg_model **mp, const struct arpg_model_config *c,
+		      int max_batch, uint64_t seed)
+{
+	struct arpg_model *m;
+	size_t R, TB, Bn, n, off = 0, doff = 0;
+	int l, D = c->D;
+
+	*mp = NULL;
+	if (arpg_model_config_check(c, NULL, 0) < 0 || max_batch < 1)
+		return ARPG_EINVAL;
+	if (!(m = calloc(1, sizeof *m)))
+		return ARPG_ENOMEM;
+	m->c = *c;
+	m->max_batch = max_batch;
+	m->N = c->G * c->G;
+	m->use_rel = c->modality != ARPG_MOD_APP;
+	m->use_app = c->modality != ARPG_MOD_REL;
+	m->nf = (m->use_rel + m->use_app) * c->T;
+	m->Din = (m->use_rel + m->use_app) * D;
+	m->nparams = layout(m, NULL, NULL);
+	TB = (size_t)max_batch * c->T;
+	R = TB * m->N;
+	Bn = (size_t)max_batch * m->nf;
+	m->params = calloc(m->nparams, sizeof *m->params);
+	m->grads = calloc(m->nparams, sizeof *m->grads);
+	m->rel_mask = calloc((size_t)m->N * m->N, 1);
+	m->fus_mask = calloc((size_t)m->nf * m->nf, 1);
+	m->pe = calloc((size_t)c->T * D, sizeof *m->pe);
+	m->labels = calloc((size_t)max_batch, sizeof *m->labels);
+	if (!m->params || !m->grads || !m->rel_mask || !m->fus_mask || !m->pe || !m->labels)
+		goto nomem;
+	layout(m, m->params, &m->p);
+	layout(m, m->grads, &m->g);
+	init_params(m, seed);
+	build_masks(m);
+	posenc(m->pe, c->T, D);
+
+	/* Activations: count, allocate once, then point. */
+#define CARVE(ptr, count) do { if (m->act) (ptr) = m->act + off; off += (size_t)(count); } while (0)
+	for (int pass = 0; pass < 2; pass++) {
+		off = 0;
+		if (m->use_rel) {
+			for (l = 0; l < c->rel_layers; l++) {
+				struct gat_act *a = &m->rel[l];
+
+				CARVE(a->x, R * D);
+				CARVE(a->z, R * D);
+				CARVE(a->att, TB * c->H * m->N * m->N);
+				CARVE(a->o, R * D);
+				CARVE(a->y, R * D);
+				CARVE(a->mean, R);
+				CARVE(a->rstd, R);
+			}
+			CARVE(m->rel_out, R * D);
+			CARVE(m->r, TB * D);
+		}
+		if (m->use_app)
+			CARVE(m->a, TB * D);
+		for (l = 0; l < c->fusion_layers && c->fusion == ARPG_FUSION_GAT; l++) {
+			struct gat_act *a = &m->fus[l];
+
+			CARVE(a->x, Bn * D);
+			CARVE(a->z, Bn * D);
+			CARVE(a->att, (size_t)max_batch * c->H * m->nf * m->nf);
+			CARVE(a->o, Bn * D);
+			CARVE(a->y, Bn * D);
+			CARVE(a->mean, Bn);
+			CARVE(a->rstd, Bn);
+		}
+		CARVE(m->fus_out, Bn * D);
+		n = (size_t)max_batch;
+		CARVE(m->h, n * m->Din);
+		CARVE(m->h_keep, n * m->Din);
+		CARVE(m->hd, n * m->Din);
+		CARVE(m->z1, n * D);
+		CARVE(m->e1, n * D);
+		CARVE(m->e1_keep, n * D);
+		CARVE(m->e1d, n * D);
+		CARVE(m->logits, n * c->C);
+		CARVE(m->probs, n * c->C);
+		if (pass == 0 && !(m->act = malloc(sizeof(float) * (off ? off : 1))))
+			goto nomem;
+	}
+#undef CARVE
+	/* Gradient scratch: the largest row set is R (relation) or Bn (fusion). */
+	n = R > Bn ? R : Bn;
+#define DCARVE(ptr, count) do { if (m->dact) (ptr) = m->dact + doff; doff += (size_t)(count); } while (0)
+	for (int pass = 0; pass < 2; pass++) {
+		doff = 0;
+		DCARVE(m->dx_rel, n * D);
+		DCARVE(m->dtmp1, n * D);
+		DCARVE(m->dtmp2, n * D);
+		DCARVE(m->dtmp3, n * D);
+		DCARVE(m->dr, TB * D);
+		DCARVE(m->da, TB * D);
+		DCARVE(m->dfus, Bn * D);
+		DCARVE(m->dfus2, Bn * D);
+		DCARVE(m->dh, (size_t)max_batch * m->Din);
+		DCARVE(m->dhd, (size_t)max_batch * m->Din);
+		DCARVE(m->dz1, (size_t)max_batch * D);
+		DCARVE(m->de1, (size_t)max_batch * D);
+		DCARVE(m->de1d, (size_t)max_batch * D);
+		DCARVE(m->dlogits, (size_t)max_batch * c->C);
+		if (pass == 0 && !(m->dact = malloc(sizeof(float) * doff)))
+			goto nomem;
+	}
+#undef DCARVE
+	*mp = m;
+	return 0;
+nomem:
+	arpg_model_free(m);
+	return ARPG_ENOMEM;
+}
+
+void arpg_model_free(struct arpg_model *m)
+{
+	if (!m)
+		return;
+	free(m->params);
+	free(m->grads);
+	free(m->rel_mask);
+	free(m->fus_mask);
+	free(m->pe);
+	free(m->labels);
+	free(m->act);
+	free(m->dact);
+	free(m);
+}
+
+size_t arpg_model_nparams(const struct arpg_model *m) { return m->nparams; }
+float *arpg_model_params(struct arpg_model *m) { return m->params; }
+float *arpg_model_grads(struct arpg_model *m) { return m->grads; }
+const struct arpg_model_config *arpg_model_config(const struct arpg_model *m) { return &m->c; }
+const float *arpg_model_probs(const struct arpg_model *m) { return m->probs; }
+
+void arpg_model_zero_grads(struct arpg_model *m)
+{
+	memset(m->grads, 0, sizeof *m->grads * m->nparams);
+}
+
+/* x_out = LayerNorm(x + ELU(attn(x W))) over `graphs` graphs of n nodes. */
+static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
+			  const uint8_t *mask, int graphs, int n, int D, int H)
+{
+	long rows = (long)graphs * n, i;
+
+	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
+	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, mask, graphs, n, D, H);
+	elu_fwd(a->y, a->o, rows * D);
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < rows * D; i++)
+		a->y[i] += a->x[i];
+	layernorm_fwd(x_out, a->mean, a->rstd, a->y, w->ln_g, w->ln_b, (int)rows, D);
+}
+
+/* dx_in (zeroed by the caller or holding other terms) += gradient of
+ * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
+ * distinct from dx_in and dx_out: s1 holds d(y) and then d(z), s2 d(o). */
+static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
+			  const struct gat_act *a, const struct gat_w *w, const uint8_t *mask,
+			  int graphs, int n, int D, int H, float *s1, float *s2)
+{
+	long rows = (long)graphs * n, i;
+	float *dy = s1, *do_ = s2, *dz = s1;
+
+	memset(dy, 0, sizeof *dy * rows * D);
+	layernorm_bwd(dy, dw->ln_g, dw->ln_b, dx_out, a->y, a->mean, a->rstd, w->ln_g,
+		      (int)rows, D);
+	/* residual: y = x + ELU(o) */
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < rows * D; i++)
+		dx_in[i] += dy[i];
+	memset(do_, 0, sizeof *do_ * rows * D);
+	elu_bwd(do_, dy, a->o, rows * D);
+	/* dy is spent: its buffer now takes dz */
+	memset(dz, 0, sizeof *dz * rows * D);
+	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, mask,
+		     graphs, n, D, H);
+	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
+}
 
 int arpg_model_forward(struct arpg_model *m, int B, const float *app, const float *patch,
 		       const int *labels, int train, uint64_t *rng, float *logits, float *loss)
 {
-	(void)m, (void)B, (void)app, (void)patch, (void)labels, (void)train, (void)rng;
-	(void)logits, (void)loss;
-	return ARPG_EUNSUPPORTED;
+	const struct arpg_model_config *c = &m->c;
+	const struct slices *p = &m->p;
+	int T = c->T, N = m->N, D = c->D, nf = m->nf, l;
+	long TB = (long)B * T, R = TB * N, i;
+	float drop = train ? c->dropout : 0.0f;
+
+	if (B < 1 || B > m->max_batch)
+		return ARPG_EINVAL;
+	m->B = B;
+	m->app_in = app;
+	m->patch_in = patch;
+	m->has_labels = labels != NULL;
+	if (labels)
+		memcpy(m->labels, labels, sizeof *labels * (size_t)B);
+
+	if (m->use_rel) {
+		/* X0 = P Wp + bp + E[node] */
+		float *x0 = c->rel_layers ? m->rel[0].x : m->rel_out;
+
+		linear_fwd(x0, patch, p->Wp, p->bp, (int)R, c->Dp, D);
+#pragma omp parallel for schedule(static)
+		for (i = 0; i < R; i++) {
+			const float *e = p->E + (i % N) * D;
+			int d;
+
+			for (d = 0; d < D; d++)
+				x0[i * D + d] += e[d];
+		}
+		for (l = 0; l < c->rel_layers; l++)
+			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->rel_out,
+				      &m->rel[l], &p->rel[l], m->rel_mask, (int)TB, N, D, c->H);
+		mean_fwd(m->r, m->rel_out, (int)TB, N, D);
+	}
+	if (m->use_app)
+		linear_fwd(m->a, app, p->Wa, p->ba, (int)TB, c->Da, D);
+
+	/* fusion nodes per clip: [u_0..u_T-1][v_0..v_T-1] (whichever are used) */
+	{
+		float *f0 = c->fusion == ARPG_FUSION_GAT && c->fusion_layers ? m->fus[0].x
+									     : m->fus_out;
+		int b, t, d;
+
+		for (b = 0; b < B; b++)
+			for (t = 0; t < T; t++) {
+				int slot = 0;
+
+				if (m->use_app) {
+					float *u = f0 + ((long)b * nf + t) * D;
+					const float *av = m->a + ((long)b * T + t) * D;
+
+					for (d = 0; d < D; d++)
+						u[d] = av[d] + m->pe[t * D + d] + p->m_a[d];
+					slot = T;
+				}
+				if (m->use_rel) {
+					float *v = f0 + ((long)b * nf + slot + t) * D;
+					const float *rv = m->r + ((long)b * T + t) * D;
+
+					for (d = 0; d < D; d++)
+						v[d] = rv[d] + m->pe[t * D + d] + p->m_r[d];
+				}
+			}
+		if (c->fusion == ARPG_FUSION_GAT)
+			for (l = 0; l < c->fusion_layers; l++)
+				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
+					      &m->fus[l], &p->fus[l], m->fus_mask, B, nf, D, c->H);
+	}
+	/* h = [mean u; mean v]: groups of T rows, one per modality in use */
+	mean_fwd(m->h, m->fus_out, B * (m->use_rel + m->use_app), T, D);
+	if (drop > 0)
+		dropout_fwd(m->hd, m->h_keep, m->h, (long)B * m->Din, drop, rng);
+	else
+		memcpy(m->hd, m->h, sizeof *m->h * (size_t)B * m->Din);
+	linear_fwd(m->z1, m->hd, p->W1, p->b1, B, m->Din, D);
+	elu_fwd(m->e1, m->z1, (long)B * D);
+	if (drop > 0)
+		dropout_fwd(m->e1d, m->e1_keep, m->e1, (long)B * D, drop, rng);
+	else
+		memcpy(m->e1d, m->e1, sizeof *m->e1 * (size_t)B * D);
+	m->has_labels = labels != NULL;
+	/* remember whether dropout ran, for backward */
+	if (drop == 0) {
+		for (i = 0; i < (long)B * m->Din; i++)
+			m->h_keep[i] = 1;
+		for (i = 0; i < (long)B * D; i++)
+			m->e1_keep[i] = 1;
+	}
+	linear_fwd(m->logits, m->e1d, p->W2, p->b2, B, D, c->C);
+	if (logits)
+		memcpy(logits, m->logits, sizeof *logits * (size_t)B * c->C);
+	{
+		double l2 = xent_fwd(m->probs, m->logits, labels, B, c->C);
+
+		if (loss)
+			*loss = labels ? (float)l2 : 0.0f;
+	}
+	return 0;
 }
 
-int arpg_model_backward(struct arpg_model *m) { (void)m; return ARPG_EUNSUPPORTED; }
-void arpg_model_zero_grads(struct arpg_model *m) { (void)m; }
+int arpg_model_backward(struct arpg_model *m)
+{
+	const struct arpg_model_config *c = &m->c;
+	const struct slices *p = &m->p;
+	struct slices *g = &m->g;
+	int B = m->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l;
+	long TB = (long)B * T, R = TB * N, Bn = (long)B * nf, i;
+
+	if (!m->has_labels)
+		return ARPG_EINVAL;
+	memset(m->dlogits, 0, sizeof *m->dlogits * (size_t)B * c->C);
+	xent_bwd(m->dlogits, m->probs, m->labels, B, c->C);
+	memset(m->de1d, 0, sizeof *m->de1d * (size_t)B * D);
+	linear_bwd(m->de1d, g->W2, g->b2, m->dlogits, m->e1d, p->W2, B, D, c->C);
+	memset(m->de1, 0, sizeof *m->de1 * (size_t)B * D);
+	dropout_bwd(m->de1, m->de1d, m->e1_keep, (long)B * D);
+	memset(m->dz1, 0, sizeof *m->dz1 * (size_t)B * D);
+	elu_bwd(m->dz1, m->de1, m->z1, (long)B * D);
+	memset(m->dhd, 0, sizeof *m->dhd * (size_t)B * m->Din);
+	linear_bwd(m->dhd, g->W1, g->b1, m->dz1, m->hd, p->W1, B, m->Din, D);
+	memset(m->dh, 0, sizeof *m->dh * (size_t)B * m->Din);
+	dropout_bwd(m->dh, m->dhd, m->h_keep, (long)B * m->Din);
+
+	/* through the mean over frames into the fusion output */
+	memset(m->dfus, 0, sizeof *m->dfus * Bn * D);
+	mean_bwd(m->dfus, m->dh, B * (m->use_rel + m->use_app), T, D);
+	if (c->fusion == ARPG_FUSION_GAT)
+		for (l = c->fusion_layers - 1; l >= 0; l--) {
+			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);
+			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],
+				      m->fus_mask, B, nf, D, c->H, m->dtmp2, m->dtmp3);
+			memcpy(m->dfus, m->dfus2, sizeof *m->dfus * Bn * D);
+		}
+	/* split the fusion input gradient into the branches and embeddings */
+	{
+		int b, t, d;
+
+		for (b = 0; b < B; b++)
+			for (t = 0; t < T; t++) {
+				int slot = 0;
+
+				if (m->use_app) {
+					const float *du = m->dfus + ((long)b * nf + t) * D;
+
+					for (d = 0; d < D; d++) {
+						m->da[((long)b * T + t) * D + d] = du[d];
+						g->m_a[d] += du[d];
+					}
+					slot = T;
+				}
+				if (m->use_rel) {
+					const float *dv = m->dfus + ((long)b * nf + slot + t) * D;
+
+					for (d = 0; d < D; d++) {
+						m->dr[((long)b * T + t) * D + d] = dv[d];
+						g->m_r[d] += dv[d];
+					}
+				}
+			}
+	}
+	if (m->use_app)
+		linear_bwd(NULL, g->Wa, g->ba, m->da, m->app_in, p->Wa, (int)TB, c->Da, D);
+	if (m->use_rel) {
+		float *dx = m->dx_rel;
+
+		memset(dx, 0, sizeof *dx * R * D);
+		mean_bwd(dx, m->dr, (int)TB, N, D);
+		for (l = c->rel_layers - 1; l >= 0; l--) {
+			/* ping-pong between dx_rel and dtmp1 */
+			float *din = dx == m->dx_rel ? m->dtmp1 : m->dx_rel;
+
+			memset(din, 0, sizeof *din * R * D);
+			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], m->rel_mask,
+				      (int)TB, N, D, c->H, m->dtmp2, m->dtmp3);
+			dx = din;
+		}
+		/* X0 = P Wp + bp + E[node] */
+		linear_bwd(NULL, g->Wp, g->bp, dx, m->patch_in, p->Wp, (int)R, c->Dp, D);
+		for (i = 0; i < R; i++) {
+			float *de = g->E + (i % N) * D;
+			int d;
+
+			for (d = 0; d < D; d++)
+				de[d] += dx[i * D + d];
+		}
+	}
+	return 0;
+}

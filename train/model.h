@@ -70,6 +70,12 @@ int arpg_model_forward(struct arpg_model *m, int B, const float *app, const floa
 int arpg_model_backward(struct arpg_model *m);
 void arpg_model_zero_grads(struct arpg_model *m);
 
-/* AdamW over the whole parameter buffer (train/optim.h holds the state). */
+/* The configuration the model was created with. */
+const struct arpg_model_config *arpg_model_config(const struct arpg_model *m);
+
+/* The probabilities of the last forward (B x C), valid until the next. */
+const float *arpg_model_probs(const struct arpg_model *m);
+
+/* AdamW over the whole parameter buffer: train/optim.h. */
 
 #endif

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Reference for arpg-train's network, written from DESIGN.md "arpg-train"
+with PyTorch in float64, independent of the C code.
+
+For a few small configurations covering every ablation path it draws
+parameters (in arpg's flat layout order), inputs and labels, then records the
+logits, the mean cross-entropy, the gradients, and the parameters after two
+AdamW steps with gradient-norm clipping.  tests/test_model.c replays the file
+and compares.  Regenerate with:
+    /usr/bin/python3 tests/golden/make_train_golden.py > tests/golden/train.golden
+"""
+import math
+import sys
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+# B T G Dp Da D H C Lr Lf trs edges fusion modality
+CASES = [
+    dict(B=3, T=4, G=3, Dp=6, Da=5, D=8, H=2, C=3, Lr=2, Lf=1, trs=1, edges="self,adj,sym", fusion="gat", modality="both"),
+    dict(B=2, T=5, G=2, Dp=4, Da=7, D=8, H=4, C=4, Lr=1, Lf=2, trs=-1, edges="self,adj8", fusion="gat", modality="both"),
+    dict(B=3, T=4, G=3, Dp=6, Da=5, D=8, H=2, C=3, Lr=2, Lf=1, trs=2, edges="sym", fusion="concat", modality="both"),
+    dict(B=2, T=3, G=2, Dp=5, Da=6, D=6, H=3, C=2, Lr=2, Lf=1, trs=0, edges="self,adj", fusion="gat", modality="app"),
+    dict(B=2, T=3, G=3, Dp=5, Da=6, D=6, H=2, C=3, Lr=2, Lf=1, trs=1, edges="self,adj,sym", fusion="gat", modality="rel"),
+    dict(B=2, T=3, G=2, Dp=5, Da=6, D=8, H=2, C=3, Lr=0, Lf=0, trs=1, edges="self", fusion="gat", modality="both"),
+]
+
+LR, BETAS, EPS, WD, CLIP = 1e-3, (0.9, 0.999), 1e-8, 1e-4, 0.05
+
+
+def rel_mask(G, edges):
+    N = G * G
+    M = torch.zeros(N, N, dtype=torch.bool)
+    kinds = edges.split(",")
+    for i in range(N):
+        ri, ci = divmod(i, G)
+        for j in range(N):
+            rj, cj = divmod(j, G)
+            dr, dc = abs(ri - rj), abs(ci - cj)
+            if "self" in kinds and i == j:
+                M[i, j] = True
+            if "adj" in kinds and dr + dc == 1:
+                M[i, j] = True
+            if "adj8" in kinds and max(dr, dc) == 1:
+                M[i, j] = True
+            if "sym" in kinds and ri == rj and cj == G - 1 - ci and i != j:
+                M[i, j] = True
+    # arpg's documented rule: a node left without any edge attends to itself
+    for i in range(N):
+        if not M[i].any():
+            M[i, i] = True
+    return M
+
+
+def fusion_mask(T, nmod, trs):
+    t = torch.arange(T).repeat(nmod)
+    d = (t[:, None] - t[None, :]).abs()
+    return torch.ones_like(d, dtype=torch.bool) if trs < 0 else d <= trs
+
+
+def posenc(T, D):
+    pe = torch.zeros(T, D)
+    for t in range(T):
+        for i in range(0, D, 2):
+            f = t / 10000 ** (i / D)
+            pe[t, i] = math.sin(f)
+            if i + 1 < D:
+                pe[t, i + 1] = math.cos(f)
+    return pe
+
+
+def gat(X, W, a_src, a_dst, g, b, M, H):
+    """X (..., n, D); one GAT layer of DESIGN.md."""
+    n, D = X.shape[-2:]
+    dh = D // H
+    Z = (X @ W).unflatten(-1, (H, dh))               # ..., n, H, dh
+    s_dst = (Z * a_dst.view(H, dh)).sum(-1)          # ..., n, H
+    s_src = (Z * a_src.view(H, dh)).sum(-1)
+    e = torch.nn.functional.leaky_relu(s_dst.unsqueeze(-2) + s_src.unsqueeze(-3), 0.2)  # ..., i, j, H
+    e = e.masked_fill(~M.unsqueeze(-1), float("-inf"))
+    alpha = torch.softmax(e, dim=-2)                 # over j
+    O = torch.einsum("...ijh,...jhk->...ihk", alpha, Z).flatten(-2)
+    return torch.nn.functional.layer_norm(X + torch.nn.functional.elu(O), (D,), g, b, 1e-5)
+
+
+def shapes(c):
+    """Parameter names and shapes in arpg's flat layout order."""
+    D, use_rel, use_app = c["D"], c["modality"] != "app", c["modality"] != "rel"
+    out = []
+    gat_params = lambda p: [(p + "W", (D, D)), (p + "a_src", (D,)), (p + "a_dst", (D,)), (p + "ln_g", (D,)), (p + "ln_b", (D,))]
+    if use_rel:
+        out += [("Wp", (c["Dp"], D)), ("bp", (D,)), ("E", (c["G"] ** 2, D))]
+        for l in range(c["Lr"]):
+            out += gat_params("rel%d." % l)
+    if use_app:
+        out += [("Wa", (c["Da"], D)), ("ba", (D,)), ("m_a", (D,))]
+    if use_rel:
+        out += [("m_r", (D,))]
+    if c["fusion"] == "gat":
+        for l in range(c["Lf"]):
+            out += gat_params("fus%d." % l)
+    din = (use_rel + use_app) * D
+    out += [("W1", (din, D)), ("b1", (D,)), ("W2", (D, c["C"])), ("b2", (c["C"],))]
+    return out
+
+
+def forward(c, P, app, patch):
+    D, H, T = c["D"], c["H"], c["T"]
+    use_rel, use_app = c["modality"] != "app", c["modality"] != "rel"
+    pe = posenc(T, D)
+    nodes = []
+    if use_app:
+        a = app @ P["Wa"] + P["ba"]                  # B, T, D
+        nodes.append(a + pe + P["m_a"])
+    if use_rel:
+        M = rel_mask(c["G"], c["edges"])
+        X = patch @ P["Wp"] + P["bp"] + P["E"]       # B, T, N, D
+        for l in range(c["Lr"]):
+            p = "rel%d." % l
+            X = gat(X, P[p + "W"], P[p + "a_src"], P[p + "a_dst"], P[p + "ln_g"], P[p + "ln_b"], M, H)
+        nodes.append(X.mean(-2) + pe + P["m_r"])
+    F = torch.cat(nodes, dim=1)                       # B, nmod*T, D
+    if c["fusion"] == "gat":
+        M = fusion_mask(T, len(nodes), c["trs"])
+        for l in range(c["Lf"]):
+            p = "fus%d." % l
+            F = gat(F, P[p + "W"], P[p + "a_src"], P[p + "a_dst"], P[p + "ln_g"], P[p + "ln_b"], M, H)
+    h = torch.cat([F[:, k * T:(k + 1) * T].mean(1) for k in range(len(nodes))], dim=1)
+    e1 = torch.nn.functional.elu(h @ P["W1"] + P["b1"])
+    return e1 @ P["W2"] + P["b2"]
+
+
+def emit(name, t):
+    v = t.detach().flatten().tolist()
+    print(name, len(v), " ".join("%.17g" % x for x in v))
+
+
+def run(c, seed):
+    g = torch.Generator().manual_seed(seed)
+    P = {}
+    for name, shp in shapes(c):
+        scale = 0.5 if name.split(".")[-1] not in ("ln_g",) else 0.2
+        t = torch.randn(shp, generator=g) * scale
+        if name.endswith("ln_g"):
+            t = 1 + t
+        # round to float32 so that the C side starts from the same numbers
+        P[name] = t.float().double().requires_grad_()
+    B, T, N = c["B"], c["T"], c["G"] ** 2
+    app = torch.randn(B, T, c["Da"], generator=g).float().double()
+    patch = torch.randn(B, T, N, c["Dp"], generator=g).float().double()
+    labels = torch.randint(0, c["C"], (B,), generator=g)
+    params = [P[n] for n, _ in shapes(c)]
+    flat0 = torch.cat([p.detach().flatten() for p in params])
+
+    print("case", " ".join("%s=%s" % kv for kv in c.items()))
+    emit("params", flat0)
+    emit("app", app)
+    emit("patch", patch)
+    emit("labels", labels)
+    opt = torch.optim.AdamW(params, lr=LR, betas=BETAS, eps=EPS, weight_decay=WD)
+    for step in range(2):
+        opt.zero_grad()
+        logits = forward(c, P, app, patch)
+        loss = torch.nn.functional.cross_entropy(logits, labels)
+        loss.backward()
+        if step == 0:
+            emit("logits", logits)
+            emit("loss", loss.reshape(1))
+            emit("grads", torch.cat([p.grad.flatten() for p in params]))
+        torch.nn.utils.clip_grad_norm_(params, CLIP)
+        opt.step()
+        emit("step%d" % (step + 1), torch.cat([p.detach().flatten() for p in params]))
+    print("end")
+
+
+print("# arpg-train golden file: tests/golden/make_train_golden.py (PyTorch %s, float64)" % torch.__version__)
+print("# adamw lr=%g beta1=%g beta2=%g eps=%g weight_decay=%g clip=%g" % (LR, BETAS[0], BETAS[1], EPS, WD, CLIP))
+for k, c in enumerate(CASES):
+    run(c, 1000 + k)

@@ -1,0 +1,391 @@
+/* Every layer's backward against central finite differences of its
+ * forward, and the BLIS gemm against plain loops with every stride pattern
+ * the model uses.
+ *
+ * A layer y = f(x, w) is checked through the scalar L = sum(r * y) for a
+ * fixed random r: backward with dy = r must give dL/dx and dL/dw.  The
+ * forward runs in float32, so the differences use h = 1e-2 and the check is
+ * normwise: max |numeric - analytic| / max |analytic| <= 2e-3.  A wrong
+ * backward (a missing term, a transposed index) is off by far more. */
+#include "harness.h"
+#include "layers.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H_STEP 1e-2
+#define FD_TOL 2e-3
+
+static uint64_t test_rng = 42;
+
+static float *randv(long n, double scale)
+{
+	float *v = malloc(sizeof *v * (n ? n : 1));
+
+	for (long i = 0; i < n; i++)
+		v[i] = (float)(rng_normal(&test_rng) * scale);
+	return v;
+}
+
+static float *zeros(long n)
+{
+	return calloc(n ? n : 1, sizeof(float));
+}
+
+/* The layer under test: forward of ctx into y, L = sum(r*y) in double. */
+struct probe {
+	double (*loss)(struct probe *p);
+	float *r;
+	long ny;
+};
+
+static double dot(const float *r, const float *y, long n)
+{
+	double s = 0;
+
+	for (long i = 0; i < n; i++)
+		s += (double)r[i] * y[i];
+	return s;
+}
+
+/* Normwise error of the analytic gradient ana of x (n values). */
+static double fd_error(struct probe *p, float *x, long n, const float *ana)
+{
+	double md = 0, ma = 0;
+
+	for (long i = 0; i < n; i++) {
+		float keep = x[i];
+		double lp, lm, num;
+
+		x[i] = keep + (float)H_STEP;
+		lp = p->loss(p);
+		x[i] = keep - (float)H_STEP;
+		lm = p->loss(p);
+		x[i] = keep;
+		num = (lp - lm) / (2 * H_STEP);
+		if (fabs(num - ana[i]) > md)
+			md = fabs(num - ana[i]);
+		if (fabs(ana[i]) > ma)
+			ma = fabs(ana[i]);
+	}
+	return ma > 0 ? md / ma : md;
+}
+
+#define expect_fd(p, x, n, ana) \
+	do { double e_ = fd_error((p), (x), (n), (ana)); \
+	     if (!(e_ <= FD_TOL)) arpg_test_fail(__FILE__, __LINE__, \
+			"d%s: finite-difference error %.3g", #x, e_); } while (0)
+
+/* ---- gemm ---- */
+
+ARPG_TEST(gemm_matches_loops_for_every_transpose)
+{
+	int m = 37, n = 29, k = 41;
+	float *A = randv((long)m * k, 1), *B = randv((long)k * n, 1);
+	float *C = randv((long)m * n, 1), *C2 = malloc(sizeof(float) * m * n);
+	int ta, tb;
+
+	for (ta = 0; ta < 2; ta++)
+		for (tb = 0; tb < 2; tb++) {
+			/* A is m x k stored row-major, or k x m read transposed */
+			int rsa = ta ? 1 : k, csa = ta ? m : 1, rsb = tb ? 1 : n, csb = tb ? k : 1;
+			double md = 0;
+
+			memcpy(C2, C, sizeof(float) * m * n);
+			gemm(m, n, k, A, rsa, csa, B, rsb, csb, 0.5f, C, n);
+			gemm_naive(m, n, k, A, rsa, csa, B, rsb, csb, 0.5f, C2, n);
+			for (long i = 0; i < (long)m * n; i++)
+				if (fabs(C[i] - C2[i]) > md)
+					md = fabs(C[i] - C2[i]);
+			if (!(md < 1e-4))
+				arpg_test_fail(__FILE__, __LINE__, "transpose A %d B %d: max diff %g", ta, tb, md);
+		}
+	free(A);
+	free(B);
+	free(C);
+	free(C2);
+}
+
+/* ---- linear ---- */
+
+struct linear_probe {
+	struct probe p;
+	float *x, *w, *b, *y;
+	int n, D, E;
+};
+
+static double linear_loss(struct probe *p)
+{
+	struct linear_probe *l = (struct linear_probe *)p;
+
+	linear_fwd(l->y, l->x, l->w, l->b, l->n, l->D, l->E);
+	return dot(p->r, l->y, p->ny);
+}
+
+ARPG_TEST(linear_backward_matches_finite_differences)
+{
+	struct linear_probe l = { .n = 5, .D = 7, .E = 3 };
+	float *dx, *dw, *db;
+
+	l.x = randv(35, 1);
+	l.w = randv(21, 0.5);
+	l.b = randv(3, 0.5);
+	l.y = zeros(15);
+	l.p.r = randv(15, 1);
+	l.p.ny = 15;
+	l.p.loss = linear_loss;
+	dx = zeros(35);
+	dw = zeros(21);
+	db = zeros(3);
+	linear_bwd(dx, dw, db, l.p.r, l.x, l.w, l.n, l.D, l.E);
+	expect_fd(&l.p, l.x, 35, dx);
+	expect_fd(&l.p, l.w, 21, dw);
+	expect_fd(&l.p, l.b, 3, db);
+	free(l.x); free(l.w); free(l.b); free(l.y); free(l.p.r);
+	free(dx); free(dw); free(db);
+}
+
+/* ---- elementwise: ELU, dropout ---- */
+
+struct elu_probe {
+	struct probe p;
+	float *x, *y, *keep;
+	int dropout;
+};
+
+static double elu_loss(struct probe *p)
+{
+	struct elu_probe *e = (struct elu_probe *)p;
+
+	if (e->dropout) {
+		for (long i = 0; i < p->ny; i++)
+			e->y[i] = e->x[i] * e->keep[i];
+	} else {
+		elu_fwd(e->y, e->x, p->ny);
+	}
+	return dot(p->r, e->y, p->ny);
+}
+
+ARPG_TEST(elu_backward_matches_finite_differences)
+{
+	struct elu_probe e = { 0 };
+	float *dx;
+	long n = 40;
+
+	e.x = randv(n, 1);
+	for (long i = 0; i < n; i++)	/* keep away from the kink at 0 */
+		if (fabs(e.x[i]) < 0.05)
+			e.x[i] = 0.3f;
+	e.y = zeros(n);
+	e.p.r = randv(n, 1);
+	e.p.ny = n;
+	e.p.loss = elu_loss;
+	dx = zeros(n);
+	elu_bwd(dx, e.p.r, e.x, n);
+	expect_fd(&e.p, e.x, n, dx);
+	free(e.x); free(e.y); free(e.p.r); free(dx);
+}
+
+ARPG_TEST(dropout_keeps_expectation_and_backward_uses_its_mask)
+{
+	long n = 100000, zeros_seen = 0;
+	float *x = randv(n, 1), *y = zeros(n), *keep = zeros(n), *dx = zeros(n), *ones = zeros(n);
+	uint64_t rng = 7;
+	double sx = 0, sy = 0;
+
+	for (long i = 0; i < n; i++)
+		x[i] = 1.0f, ones[i] = 1.0f;
+	dropout_fwd(y, keep, x, n, 0.25f, &rng);
+	for (long i = 0; i < n; i++) {
+		sx += x[i];
+		sy += y[i];
+		zeros_seen += keep[i] == 0;
+	}
+	expect_near(sy / sx, 1.0, 0.01);
+	expect_near((double)zeros_seen / n, 0.25, 0.01);
+	dropout_bwd(dx, ones, keep, n);
+	for (long i = 0; i < n; i++)
+		if (dx[i] != keep[i]) {
+			arpg_test_fail(__FILE__, __LINE__, "dx[%ld] = %g, keep %g", i, dx[i], keep[i]);
+			break;
+		}
+	free(x); free(y); free(keep); free(dx); free(ones);
+}
+
+/* ---- LayerNorm ---- */
+
+struct ln_probe {
+	struct probe p;
+	float *x, *g, *b, *y, *mean, *rstd;
+	int n, D;
+};
+
+static double ln_loss(struct probe *p)
+{
+	struct ln_probe *l = (struct ln_probe *)p;
+
+	layernorm_fwd(l->y, l->mean, l->rstd, l->x, l->g, l->b, l->n, l->D);
+	return dot(p->r, l->y, p->ny);
+}
+
+ARPG_TEST(layernorm_backward_matches_finite_differences)
+{
+	struct ln_probe l = { .n = 4, .D = 9 };
+	float *dx, *dg, *db;
+	long nx = 36;
+
+	l.x = randv(nx, 2);
+	l.g = randv(9, 1);
+	l.b = randv(9, 1);
+	l.y = zeros(nx);
+	l.mean = zeros(4);
+	l.rstd = zeros(4);
+	l.p.r = randv(nx, 1);
+	l.p.ny = nx;
+	l.p.loss = ln_loss;
+	ln_loss(&l.p);
+	dx = zeros(nx);
+	dg = zeros(9);
+	db = zeros(9);
+	layernorm_bwd(dx, dg, db, l.p.r, l.x, l.mean, l.rstd, l.g, l.n, l.D);
+	expect_fd(&l.p, l.x, nx, dx);
+	expect_fd(&l.p, l.g, 9, dg);
+	expect_fd(&l.p, l.b, 9, db);
+	free(l.x); free(l.g); free(l.b); free(l.y); free(l.mean); free(l.rstd); free(l.p.r);
+	free(dx); free(dg); free(db);
+}
+
+/* ---- masked multi-head attention ---- */
+
+struct attn_probe {
+	struct probe p;
+	float *z, *a_src, *a_dst, *o, *att;
+	uint8_t *mask;
+	int graphs, n, D, H;
+};
+
+static double attn_loss(struct probe *p)
+{
+	struct attn_probe *a = (struct attn_probe *)p;
+
+	gat_attn_fwd(a->o, a->att, a->z, a->a_src, a->a_dst, a->mask, a->graphs, a->n, a->D, a->H);
+	return dot(p->r, a->o, p->ny);
+}
+
+ARPG_TEST(graph_attention_backward_matches_finite_differences)
+{
+	struct attn_probe a = { .graphs = 3, .n = 5, .D = 6, .H = 2 };
+	long nz = 3 * 5 * 6;
+	float *dz, *das, *dad;
+	uint8_t mask[25];
+
+	/* a ring with self-loops plus one long edge, not symmetric */
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			mask[i * 5 + j] = i == j || (i + 1) % 5 == j || (i == 0 && j == 3);
+	a.mask = mask;
+	a.z = randv(nz, 1);
+	a.a_src = randv(6, 1);
+	a.a_dst = randv(6, 1);
+	a.o = zeros(nz);
+	a.att = zeros(3L * 2 * 25);
+	a.p.r = randv(nz, 1);
+	a.p.ny = nz;
+	a.p.loss = attn_loss;
+	attn_loss(&a.p);
+	/* masked pairs get no weight; each row's weights sum to 1 */
+	for (int h = 0; h < 6; h++)
+		for (int i = 0; i < 5; i++) {
+			double s = 0;
+
+			for (int j = 0; j < 5; j++) {
+				s += a.att[(h * 5 + i) * 5 + j];
+				if (!mask[i * 5 + j])
+					expect(a.att[(h * 5 + i) * 5 + j] == 0);
+			}
+			expect_near(s, 1.0, 1e-6);
+		}
+	dz = zeros(nz);
+	das = zeros(6);
+	dad = zeros(6);
+	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, mask, a.graphs, a.n,
+		     a.D, a.H);
+	expect_fd(&a.p, a.z, nz, dz);
+	expect_fd(&a.p, a.a_src, 6, das);
+	expect_fd(&a.p, a.a_dst, 6, dad);
+	free(a.z); free(a.a_src); free(a.a_dst); free(a.o); free(a.att); free(a.p.r);
+	free(dz); free(das); free(dad);
+}
+
+/* ---- mean, cross-entropy ---- */
+
+struct mean_probe {
+	struct probe p;
+	float *x, *y;
+};
+
+static double mean_loss(struct probe *p)
+{
+	struct mean_probe *m = (struct mean_probe *)p;
+
+	mean_fwd(m->y, m->x, 3, 4, 5);
+	return dot(p->r, m->y, p->ny);
+}
+
+ARPG_TEST(mean_backward_matches_finite_differences)
+{
+	struct mean_probe m;
+	float *dx = zeros(60);
+
+	m.x = randv(60, 1);
+	m.y = zeros(15);
+	m.p.r = randv(15, 1);
+	m.p.ny = 15;
+	m.p.loss = mean_loss;
+	mean_bwd(dx, m.p.r, 3, 4, 5);
+	expect_fd(&m.p, m.x, 60, dx);
+	free(m.x); free(m.y); free(m.p.r); free(dx);
+}
+
+struct xent_probe {
+	struct probe p;
+	float *logits, *probs;
+	int labels[4];
+};
+
+static double xent_loss(struct probe *p)
+{
+	struct xent_probe *x = (struct xent_probe *)p;
+
+	return xent_fwd(x->probs, x->logits, x->labels, 4, 6);
+}
+
+ARPG_TEST(cross_entropy_backward_matches_finite_differences)
+{
+	struct xent_probe x = { .labels = { 0, 5, 2, 2 } };
+	float *dl = zeros(24);
+
+	x.logits = randv(24, 3);
+	x.probs = zeros(24);
+	x.p.loss = xent_loss;
+	xent_loss(&x.p);
+	xent_bwd(dl, x.probs, x.labels, 4, 6);
+	expect_fd(&x.p, x.logits, 24, dl);
+	/* a large logit must not overflow */
+	x.logits[0] = 1e4f;
+	expect(isfinite(xent_loss(&x.p)));
+	free(x.logits); free(x.probs); free(dl);
+}
+
+ARPG_TEST(position_encoding_is_sinusoidal)
+{
+	float pe[4 * 8];
+
+	posenc(pe, 4, 8);
+	expect_near(pe[0], 0.0, 1e-7);				/* sin(0) */
+	expect_near(pe[1], 1.0, 1e-7);				/* cos(0) */
+	expect_near(pe[8 + 0], sin(1.0), 1e-6);		/* t=1, i=0 */
+	expect_near(pe[3 * 8 + 2], sin(3 / pow(1e4, 2.0 / 8)), 1e-6);
+	expect_near(pe[3 * 8 + 3], cos(3 / pow(1e4, 2.0 / 8)), 1e-6);
+}

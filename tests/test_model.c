@@ -1,0 +1,272 @@
+/* The whole network against the PyTorch reference (tests/golden/): logits,
+ * loss, every gradient, and two AdamW steps with clipping, for each ablation
+ * path; and the model's own contracts (seeds, batch sizes, determinism). */
+#include "harness.h"
+#include "error.h"
+#include "layers.h"
+#include "model.h"
+#include "optim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One named array of the golden file. */
+struct arr {
+	char name[16];
+	long n;
+	double *v;
+};
+
+struct golden_case {
+	char line[400];
+	struct arpg_model_config c;
+	int B;
+	struct arr a[12];
+	int na;
+};
+
+static const struct arr *find(const struct golden_case *g, const char *name)
+{
+	for (int i = 0; i < g->na; i++)
+		if (!strcmp(g->a[i].name, name))
+			return &g->a[i];
+	return NULL;
+}
+
+static int parse_edges(const char *s)
+{
+	int e = 0;
+
+	if (strstr(s, "self"))
+		e |= ARPG_EDGE_SELF;
+	if (strstr(s, "adj8"))
+		e |= ARPG_EDGE_ADJ8;
+	if (strstr(s, "adj,") || (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "adj")))
+		e |= ARPG_EDGE_ADJ;
+	if (strstr(s, "sym"))
+		e |= ARPG_EDGE_SYM;
+	return e;
+}
+
+static void parse_case_line(struct golden_case *g)
+{
+	char *save = NULL, buf[400], *tok;
+
+	arpg_model_config_default(&g->c);
+	g->c.dropout = 0;
+	snprintf(buf, sizeof buf, "%s", g->line);
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		char *eq = strchr(tok, '=');
+		const char *k = tok, *v;
+
+		if (!eq)
+			continue;
+		*eq = 0;
+		v = eq + 1;
+		if (!strcmp(k, "B")) g->B = atoi(v);
+		else if (!strcmp(k, "T")) g->c.T = atoi(v);
+		else if (!strcmp(k, "G")) g->c.G = atoi(v);
+		else if (!strcmp(k, "Dp")) g->c.Dp = atoi(v);
+		else if (!strcmp(k, "Da")) g->c.Da = atoi(v);
+		else if (!strcmp(k, "D")) g->c.D = atoi(v);
+		else if (!strcmp(k, "H")) g->c.H = atoi(v);
+		else if (!strcmp(k, "C")) g->c.C = atoi(v);
+		else if (!strcmp(k, "Lr")) g->c.rel_layers = atoi(v);
+		else if (!strcmp(k, "Lf")) g->c.fusion_layers = atoi(v);
+		else if (!strcmp(k, "trs")) g->c.trs = atoi(v);
+		else if (!strcmp(k, "edges")) g->c.edges = parse_edges(v);
+		else if (!strcmp(k, "fusion")) g->c.fusion = !strcmp(v, "concat") ? ARPG_FUSION_CONCAT : ARPG_FUSION_GAT;
+		else if (!strcmp(k, "modality"))
+			g->c.modality = !strcmp(v, "app") ? ARPG_MOD_APP : !strcmp(v, "rel") ? ARPG_MOD_REL : ARPG_MOD_BOTH;
+	}
+}
+
+static void free_case(struct golden_case *g)
+{
+	for (int i = 0; i < g->na; i++)
+		free(g->a[i].v);
+	g->na = 0;
+}
+
+/* Reads the next case; 1, 0 at the end, -1 on a malformed file. */
+static int read_case(FILE *f, struct golden_case *g)
+{
+	char name[16];
+
+	memset(g, 0, sizeof *g);
+	for (;;) {
+		int c = fgetc(f);
+
+		if (c == EOF)
+			return 0;
+		if (c == '\n' || c == ' ')
+			continue;
+		if (c == '#') {
+			while ((c = fgetc(f)) != '\n' && c != EOF)
+				;
+			continue;
+		}
+		ungetc(c, f);
+		break;
+	}
+	if (fscanf(f, "case ") != 0 || !fgets(g->line, sizeof g->line, f))
+		return -1;
+	g->line[strcspn(g->line, "\n")] = 0;
+	parse_case_line(g);
+	while (fscanf(f, "%15s", name) == 1) {
+		struct arr *a;
+
+		if (!strcmp(name, "end"))
+			return 1;
+		if (g->na == 12)
+			return -1;
+		a = &g->a[g->na++];
+		snprintf(a->name, sizeof a->name, "%s", name);
+		if (fscanf(f, "%ld", &a->n) != 1 || a->n < 1 || !(a->v = malloc(sizeof(double) * a->n)))
+			return -1;
+		for (long i = 0; i < a->n; i++)
+			if (fscanf(f, "%lf", &a->v[i]) != 1)
+				return -1;
+	}
+	return -1;
+}
+
+/* Normwise relative error max|got - want| / max|want|. */
+static double relerr(const float *got, const double *want, long n)
+{
+	double md = 0, mw = 0;
+
+	for (long i = 0; i < n; i++) {
+		double d = fabs(got[i] - want[i]);
+
+		if (d > md || isnan(d))
+			md = isnan(d) ? INFINITY : d;
+		if (fabs(want[i]) > mw)
+			mw = fabs(want[i]);
+	}
+	return mw > 0 ? md / mw : md;
+}
+
+static float *to_f32(const struct arr *a)
+{
+	float *f = malloc(sizeof *f * a->n);
+
+	for (long i = 0; i < a->n; i++)
+		f[i] = (float)a->v[i];
+	return f;
+}
+
+#define TOL 1e-5
+
+ARPG_TEST(model_matches_pytorch_reference)
+{
+	char path[4096];
+	struct golden_case g;
+	FILE *f;
+	int ncase = 0, r;
+
+	snprintf(path, sizeof path, "%s/tests/golden/train.golden", arpg_test_srcdir());
+	if (!(f = fopen(path, "r"))) {
+		arpg_test_fail(__FILE__, __LINE__, "cannot open %s", path);
+		return;
+	}
+	while ((r = read_case(f, &g)) == 1) {
+		const struct arr *p0 = find(&g, "params"), *app = find(&g, "app"),
+				 *patch = find(&g, "patch"), *lab = find(&g, "labels"),
+				 *logit = find(&g, "logits"), *loss = find(&g, "loss"),
+				 *grads = find(&g, "grads"), *s1 = find(&g, "step1"),
+				 *s2 = find(&g, "step2");
+		struct arpg_model *m = NULL;
+		struct arpg_adamw opt;
+		float *fapp, *fpatch, logits[64], l = 0, *delta;
+		int labels[16];
+		double e;
+
+		ncase++;
+		if (!p0 || !app || !patch || !lab || !logit || !loss || !grads || !s1 || !s2) {
+			arpg_test_fail(__FILE__, __LINE__, "case %d incomplete", ncase);
+			free_case(&g);
+			break;
+		}
+		expect_int(arpg_model_create(&m, &g.c, g.B, 1), 0);
+		if (!m)
+			break;
+		expect_int((long)arpg_model_nparams(m), p0->n);
+		if ((long)arpg_model_nparams(m) != p0->n) {
+			arpg_model_free(m);
+			free_case(&g);
+			continue;
+		}
+		for (long i = 0; i < p0->n; i++)
+			arpg_model_params(m)[i] = (float)p0->v[i];
+		for (int b = 0; b < g.B; b++)
+			labels[b] = (int)lab->v[b];
+		fapp = to_f32(app);
+		fpatch = to_f32(patch);
+		arpg_adamw_init(&opt, p0->n);
+		opt.lr = 1e-3f;
+		opt.weight_decay = 1e-4f;
+		for (int step = 0; step < 2; step++) {
+			const struct arr *want = step ? s2 : s1;
+			const double *prev = step ? s1->v : p0->v;
+
+			arpg_model_zero_grads(m);
+			expect_int(arpg_model_forward(m, g.B, fapp, fpatch, labels, 0, NULL, logits, &l), 0);
+			expect_int(arpg_model_backward(m), 0);
+			if (step == 0) {
+				e = relerr(logits, logit->v, logit->n);
+				if (!(e <= TOL))
+					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): logits rel. error %.3g",
+						       ncase, g.line, e);
+				expect_near(l, loss->v[0], TOL * fabs(loss->v[0]));
+				e = relerr(arpg_model_grads(m), grads->v, grads->n);
+				if (!(e <= TOL))
+					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): gradient rel. error %.3g",
+						       ncase, g.line, e);
+			}
+			arpg_clip_grad_norm(arpg_model_grads(m), p0->n, 0.05);
+			arpg_adamw_step(&opt, arpg_model_params(m), arpg_model_grads(m));
+			/* Compare the update, which is small next to the parameters.
+			 * A gradient that is zero in exact arithmetic (an attention
+			 * vector under a mask that joins every pair: softmax is
+			 * shift-invariant) is rounding noise on both sides, which
+			 * Adam scales to +-lr: there only the size of the step is
+			 * checked. */
+			delta = malloc(sizeof *delta * p0->n);
+			{
+				double *wd = malloc(sizeof *wd * p0->n), gmax = 0;
+
+				for (long i = 0; i < p0->n; i++)
+					gmax = fmax(gmax, fabs(grads->v[i]));
+				for (long i = 0; i < p0->n; i++) {
+					delta[i] = (float)(arpg_model_params(m)[i] - prev[i]);
+					wd[i] = want->v[i] - prev[i];
+					if (fabs(grads->v[i]) < 1e-6 * gmax) {
+						expect(fabs(delta[i]) <= 1.01e-3 + 1e-6);
+						delta[i] = (float)wd[i];
+					}
+				}
+				e = relerr(delta, wd, p0->n);
+				free(wd);
+			}
+			free(delta);
+			/* the update is a difference of float32 numbers near 1: allow
+			 * for their rounding (2^-24 of the parameters, relative to lr) */
+			if (!(e <= 1e-3))
+				arpg_test_fail(__FILE__, __LINE__, "case %d (%s): AdamW step %d rel. error %.3g",
+					       ncase, g.line, step + 1, e);
+		}
+		arpg_test_note("case %d: %s", ncase, g.line);
+		arpg_adamw_free(&opt);
+		free(fapp);
+		free(fpatch);
+		arpg_model_free(m);
+		free_case(&g);
+	}
+	fclose(f);
+	if (r < 0)
+		arpg_test_fail(__FILE__, __LINE__, "%s: malformed after case %d", path, ncase);
+	expect(ncase >= 6);
+}

@@ -1,0 +1,76 @@
+/* layers.h - the layers of the ARPGNet head, each a forward and a backward
+ * function side by side.
+ *
+ * Conventions: arguments are (outputs, inputs, weights, dims); matrices are
+ * row-major; d-prefixed gradients ACCUMULATE (+=), so callers zero them once
+ * per step; what a forward saves for its backward is an explicit argument.
+ */
+#ifndef ARPG_LAYERS_H
+#define ARPG_LAYERS_H
+
+#include <stdint.h>
+
+/* C (m x n, row stride ldc) = beta * C + op(A) op(B), through BLIS.  A is
+ * addressed with strides (rsa, csa), B with (rsb, csb): a transpose is a
+ * swap of strides, never a copy. */
+void gemm(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
+	  int csb, float beta, float *C, int ldc);
+/* The same with plain loops: the reference the tests compare gemm to. */
+void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
+		int rsb, int csb, float beta, float *C, int ldc);
+
+/* x (n,D)  w (D,E)  b (E) or NULL  ->  y (n,E) = x w + b */
+void linear_fwd(float *y, const float *x, const float *w, const float *b, int n, int D, int E);
+/* dx may be NULL (input needs no gradient); db may be NULL when b was. */
+void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
+		const float *w, int n, int D, int E);
+
+/* ELU (alpha 1), elementwise over n values. */
+void elu_fwd(float *y, const float *x, long n);
+void elu_bwd(float *dx, const float *dy, const float *x, long n);
+
+/* LayerNorm over the last dim D of n rows, eps 1e-5; saves mean and rstd
+ * (n each) for backward. */
+void layernorm_fwd(float *y, float *mean, float *rstd, const float *x, const float *g,
+		   const float *b, int n, int D);
+void layernorm_bwd(float *dx, float *dg, float *db, const float *dy, const float *x,
+		   const float *mean, const float *rstd, const float *g, int n, int D);
+
+/* Masked multi-head graph attention core over `graphs` independent graphs
+ * of n nodes each (rows graph-major), H heads of dh = D/H:
+ *   s_dst[i,h] = a_dst[h] . z[i,h], s_src[j,h] = a_src[h] . z[j,h]
+ *   e_ij = LeakyReLU_0.2(s_dst[i] + s_src[j]),  alpha = softmax_j over mask[i,j] = 1
+ *   o[i,h] = sum_j alpha_ij z[j,h]
+ * z, o (graphs*n, D); mask (n,n) of 0/1 shared by all graphs, every row with
+ * at least one 1; att (graphs, H, n, n) saves alpha for backward. */
+void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
+		  const float *a_dst, const uint8_t *mask, int graphs, int n, int D, int H);
+void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
+		  const float *z, const float *att, const float *a_src, const float *a_dst,
+		  const uint8_t *mask, int graphs, int n, int D, int H);
+
+/* Mean over groups: x (groups, n, D) -> y (groups, D). */
+void mean_fwd(float *y, const float *x, int groups, int n, int D);
+void mean_bwd(float *dx, const float *dy, int groups, int n, int D);
+
+/* Softmax cross-entropy, mean over B rows of C logits; probs (B,C) saved.
+ * Returns the mean loss (computed in double). */
+double xent_fwd(float *probs, const float *logits, const int *labels, int B, int C);
+void xent_bwd(float *dlogits, const float *probs, const int *labels, int B, int C);
+
+/* Inverted dropout: keep[i] = 0 or 1/(1-p) drawn from *rng; y = x * keep. */
+void dropout_fwd(float *y, float *keep, const float *x, long n, float p, uint64_t *rng);
+void dropout_bwd(float *dx, const float *dy, const float *keep, long n);
+
+/* Sinusoidal position encoding: pe (T, D), pe[t,2i] = sin(t / 10000^(2i/D)),
+ * pe[t,2i+1] = cos(...). */
+void posenc(float *pe, int T, int D);
+
+/* A small deterministic generator (splitmix64) for init, dropout, jitter. */
+uint64_t rng_next(uint64_t *s);
+/* Uniform in [0, 1). */
+double rng_uniform(uint64_t *s);
+/* Standard normal (Box-Muller). */
+double rng_normal(uint64_t *s);
+
+#endif
