@@ -8,7 +8,8 @@ common_libarpg_la_SOURCES = \
 	common/manifest.c common/manifest.h \
 	common/image.c common/image.h \
 	common/tensor.c common/tensor.h \
-	common/cache.c common/cache.h
+	common/cache.c common/cache.h \
+	common/fileio.c common/fileio.h
 common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(BLIS_CFLAGS)
 common_libarpg_la_LIBADD = $(PNG_LIBS) $(LMDB_LIBS) $(BLIS_LIBS) -lpthread -lm
 

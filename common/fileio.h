@@ -1,0 +1,18 @@
+/* fileio.h - whole files in and out, for the parsers that take a buffer. */
+#ifndef ARPG_FILEIO_H
+#define ARPG_FILEIO_H
+
+#include <stddef.h>
+
+/* Reads the whole file into a malloc'd buffer (*buf, *len; one NUL byte
+ * past the end, so text parsers may treat it as a string).  Returns 0,
+ * ARPG_EIO (errno set), ARPG_ERANGE (over max bytes; 0: no limit),
+ * ARPG_ENOMEM. */
+int arpg_read_file(const char *path, size_t max, void **buf, size_t *len);
+
+/* Writes len bytes to path.tmp, flushes, and renames it to path, so that
+ * path is either the old file or the whole new one.  ARPG_EIO (errno set),
+ * ARPG_EFULL (ENOSPC). */
+int arpg_write_file_atomic(const char *path, const void *buf, size_t len);
+
+#endif
