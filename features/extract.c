@@ -1,0 +1,139 @@
+/* extract.c - one clip's features (see extract.h). */
+#include "extract.h"
+#include "error.h"
+#include "frames_tsv.h"
+#include "image.h"
+#include "pool.h"
+#include "sample.h"
+#include "tensor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void arpg_extract_free(struct arpg_extract *x)
+{
+	free(x->src);
+	free(x->faces);
+	free(x->app);
+	free(x->patch);
+	memset(x, 0, sizeof *x);
+}
+
+static int read_flags(struct arpg_extract *x, const struct arpg_manifest_row *row,
+		      char *all, int n, char *err, size_t errn)
+{
+	char path[4096], why[200];
+	int rc, t;
+
+	if (snprintf(path, sizeof path, "%s/frames.tsv", row->path) >= (int)sizeof path)
+		return arpg_errf(err, errn, ARPG_EINVAL, "path too long");
+	rc = arpg_frames_tsv_flags(all, n, path, why, sizeof why);
+	if (rc == ARPG_ENOENT) {
+		memset(all, row->faces > 0 ? '1' : '0', (size_t)n);
+		x->no_frames_tsv = 1;
+		rc = 0;
+	} else if (rc < 0) {
+		return arpg_errf(err, errn, rc, "%s: %s", path, why);
+	}
+	for (t = 0; t < x->info.frames; t++)
+		x->faces[t] = all[x->src[t]];
+	x->faces[x->info.frames] = 0;
+	return 0;
+}
+
+static int check_finite(const float *v, size_t n)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad |= !isfinite(v[i]) || fabsf(v[i]) > 65504.0f;
+	return bad;
+}
+
+int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *row,
+		      struct arpg_backbone *b, const struct arpg_extract_opts *o,
+		      char *err, size_t errn)
+{
+	struct arpg_image *ims = NULL;
+	float *app = NULL, *raw = NULL, *nodes = NULL;
+	char *all = NULL;
+	int n = (int)row->frames, T, G = o->grid, Da = b->app_dim, Dp = b->patch_c;
+	size_t mapsz = (size_t)b->patch_c * b->patch_h * b->patch_w, nn = (size_t)G * G;
+	int rc = 0, t0, t, nb = 0;
+	uint32_t dims[3];
+
+	if (row->frames < 1 || row->frames > 1000000)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "the manifest says %ld frames",
+				 row->frames);
+	T = o->frames > 0 ? o->frames : n;
+	x->src = malloc(sizeof *x->src * (size_t)T);
+	x->faces = malloc((size_t)T + 1);
+	all = malloc((size_t)n);
+	ims = calloc((size_t)b->max_batch, sizeof *ims);
+	app = malloc(sizeof *app * (size_t)T * Da);
+	raw = malloc(sizeof *raw * mapsz * b->max_batch);
+	nodes = malloc(sizeof *nodes * (size_t)T * nn * Dp);
+	if (!x->src || !x->faces || !all || !ims || !app || !raw || !nodes) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	x->info.frames = arpg_sample_frames(x->src, n, o->frames);
+	x->info.src = x->src;
+	x->info.faces = x->faces;
+	x->info.label = row->label;
+	x->info.split = row->split;
+	x->info.subject = row->subject;
+	if ((rc = read_flags(x, row, all, n, err, errn)) < 0)
+		goto out;
+	for (t0 = 0; t0 < T; t0 += nb) {
+		nb = T - t0 < b->max_batch ? T - t0 : b->max_batch;
+		for (t = 0; t < nb; t++) {
+			char path[4096], why[200];
+
+			arpg_image_free(&ims[t]);
+			snprintf(path, sizeof path, "%s/%06d.png", row->path, x->src[t0 + t]);
+			if ((rc = arpg_png_read(&ims[t], path, o->want_c, why, sizeof why)) < 0) {
+				arpg_errf(err, errn, rc, "%s: %s", path, why);
+				goto out;
+			}
+		}
+		if ((rc = b->run(b, nb, ims, app + (size_t)t0 * Da, raw, err, errn)) < 0)
+			goto out;
+		for (t = 0; t < nb; t++)
+			arpg_pool_adaptive_avg_nodes(nodes + (size_t)(t0 + t) * nn * Dp,
+						     raw + (size_t)t * mapsz, b->patch_c,
+						     b->patch_h, b->patch_w, G);
+	}
+	if (o->dtype == ARPG_F16 && (check_finite(app, (size_t)T * Da) ||
+				     check_finite(nodes, (size_t)T * nn * Dp))) {
+		rc = arpg_errf(err, errn, ARPG_ENUMERIC,
+			       "a feature is NaN, Inf or beyond the f16 range (use --dtype f32)");
+		goto out;
+	}
+	dims[0] = (uint32_t)T;
+	dims[1] = (uint32_t)Da;
+	x->app_len = arpg_tensor_record_size(o->dtype, 2, (size_t)T * Da);
+	dims[1] = (uint32_t)nn;
+	dims[2] = (uint32_t)Dp;
+	x->patch_len = arpg_tensor_record_size(o->dtype, 3, (size_t)T * nn * Dp);
+	if (!(x->app = malloc(x->app_len)) || !(x->patch = malloc(x->patch_len))) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	arpg_tensor_encode(x->patch, o->dtype, 3, dims, nodes);
+	dims[1] = (uint32_t)Da;
+	arpg_tensor_encode(x->app, o->dtype, 2, dims, app);
+out:
+	if (ims)
+		for (t = 0; t < b->max_batch; t++)
+			arpg_image_free(&ims[t]);
+	free(ims);
+	free(all);
+	free(app);
+	free(raw);
+	free(nodes);
+	return rc;
+}

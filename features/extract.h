@@ -1,0 +1,43 @@
+/* extract.h - one clip's features: sample its frames, read their PNGs and
+ * face flags, run the backbone, pool the patch maps, encode the records.
+ */
+#ifndef ARPG_EXTRACT_H
+#define ARPG_EXTRACT_H
+
+#include <stddef.h>
+#include "backbone.h"
+#include "cache.h"
+#include "manifest.h"
+
+struct arpg_extract_opts {
+	int frames;		/* T; 0 keeps every frame (--frames all) */
+	int grid;		/* G */
+	int dtype;		/* ARPG_F32 or ARPG_F16 */
+	int want_c;		/* channels to decode PNGs to: 1 (HOG) or 3 */
+};
+
+/* What a clip becomes: the clips line and the two encoded records, ready
+ * for arpg_cache_put_clip.  Free with arpg_extract_free. */
+struct arpg_extract {
+	struct arpg_clip_info info;	/* label etc. point into row's strings */
+	int *src;
+	char *faces;
+	void *app, *patch;
+	size_t app_len, patch_len;
+	int no_frames_tsv;	/* flags came from the manifest's faces count */
+};
+
+/* Computes row's features with backbone b (shared; its run must be
+ * reentrant when several threads call this).  PNGs are
+ * row->path/NNNNNN.png (6-digit 0-based frame index); flags come from
+ * row->path/frames.tsv, or, when that file is missing, are all
+ * faces > 0 ? 1 : 0 (x->no_frames_tsv set).  Returns 0, or a negative code
+ * with the reason in err (a PNG missing or undecodable, a face of the wrong
+ * size, no frames, a non-finite value for f16...). x must be zeroed first;
+ * it stays valid only while row does. */
+int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *row,
+		      struct arpg_backbone *b, const struct arpg_extract_opts *o,
+		      char *err, size_t errn);
+void arpg_extract_free(struct arpg_extract *x);
+
+#endif

@@ -1,0 +1,19 @@
+/* frames_tsv.h - the per-frame face flags of a clip, read from the
+ * frames.tsv that arpg-preprocess writes beside the clip's PNGs.
+ *
+ * frames.tsv: a header line, then one line per frame, tab-separated:
+ * index, detected (0/1), box x y w h, 136 landmark values, 6 transform
+ * values.  Only the first two fields are read here.
+ */
+#ifndef ARPG_FRAMES_TSV_H
+#define ARPG_FRAMES_TSV_H
+
+#include <stddef.h>
+
+/* Reads path and sets flags[i] to '0' or '1' for frame index i, 0 <= i <
+ * n; frames the file does not list are '0'.  Returns 0, ARPG_ENOENT (no
+ * such file: the caller falls back), ARPG_EIO, ARPG_ENOMEM, or ARPG_EFORMAT
+ * with "line N: ..." in err (an index out of 0..n-1, detected not 0 or 1). */
+int arpg_frames_tsv_flags(char *flags, int n, const char *path, char *err, size_t errn);
+
+#endif

@@ -1,0 +1,155 @@
+/* meta.c - meta keys of a features cache (see meta.h). */
+#include "config.h"
+#include "meta.h"
+#include "error.h"
+#include "hog.h"
+#include "tensor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const arpg_meta_core[] = {
+	"backbone", "backbone_sha256", "patch_node", "grid", "frames",
+	"app_dim", "patch_dim", "dtype", "input", NULL
+};
+
+/* Adds key = s, or key = v in decimal when s is NULL. */
+static void put(struct arpg_meta *m, const char *key, const char *s, long v)
+{
+	int i = m->n++;
+
+	if (s)
+		snprintf(m->buf[i], sizeof m->buf[i], "%s", s);
+	else
+		snprintf(m->buf[i], sizeof m->buf[i], "%ld", v);
+	m->keys[i] = key;
+	m->vals[i] = m->buf[i];
+}
+
+void arpg_meta_build(struct arpg_meta *m, const struct arpg_backbone *b, int grid,
+		     int frames, int dtype, const char *input)
+{
+	m->n = 0;
+	put(m, "format", ARPG_CACHE_FORMAT, 0);
+	put(m, "backbone", b->name, 0);
+	put(m, "backbone_sha256", b->sha256, 0);
+	put(m, "patch_node", b->patch_node, 0);
+	put(m, "grid", NULL, grid);
+	if (frames > 0)
+		put(m, "frames", NULL, frames);
+	else
+		put(m, "frames", "all", 0);
+	put(m, "app_dim", NULL, b->app_dim);
+	put(m, "patch_dim", NULL, b->patch_c);
+	put(m, "dtype", dtype == ARPG_F16 ? "f16" : "f32", 0);
+	put(m, "input", input, 0);
+	if (!strcmp(b->name, "hog"))
+		put(m, "hog", ARPG_HOG_SETTINGS, 0);
+	put(m, "writer", PACKAGE_NAME "-features " PACKAGE_VERSION, 0);
+}
+
+const char *arpg_meta_value(const struct arpg_meta *m, const char *key)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->keys[i], key))
+			return m->vals[i];
+	return NULL;
+}
+
+int arpg_meta_check(struct arpg_cache *c, const struct arpg_meta *m, char *err, size_t errn)
+{
+	char *have = NULL;
+	int rc, i;
+
+	rc = arpg_cache_meta_get(c, "format", &have);
+	free(have);
+	if (rc < 0)
+		return rc;
+	for (i = 0; arpg_meta_core[i]; i++) {
+		const char *want = arpg_meta_value(m, arpg_meta_core[i]);
+
+		rc = arpg_cache_meta_get(c, arpg_meta_core[i], &have);
+		if (rc == ARPG_ENOENT)
+			return arpg_errf(err, errn, ARPG_EMISMATCH, "%s: the cache has none, this "
+					 "run '%s'", arpg_meta_core[i], want ? want : "");
+		if (rc < 0)
+			return rc;
+		if (!want || strcmp(have, want)) {
+			rc = arpg_errf(err, errn, ARPG_EMISMATCH,
+				       "%s: the cache has '%s', this run '%s'",
+				       arpg_meta_core[i], have, want ? want : "");
+			free(have);
+			return rc;
+		}
+		free(have);
+	}
+	return 0;
+}
+
+int arpg_meta_check_caches(struct arpg_cache *a, struct arpg_cache *b, char *err, size_t errn)
+{
+	char *va = NULL, *vb = NULL;
+	int i, ra, rb, rc = 0;
+
+	for (i = 0; !rc && arpg_meta_core[i]; i++) {
+		ra = arpg_cache_meta_get(a, arpg_meta_core[i], &va);
+		rb = arpg_cache_meta_get(b, arpg_meta_core[i], &vb);
+		if ((ra < 0 && ra != ARPG_ENOENT) || (rb < 0 && rb != ARPG_ENOENT))
+			rc = ra < 0 && ra != ARPG_ENOENT ? ra : rb;
+		else if ((ra < 0) != (rb < 0) || (va && vb && strcmp(va, vb)))
+			rc = arpg_errf(err, errn, ARPG_EMISMATCH, "%s: '%s' and '%s'",
+				       arpg_meta_core[i], va ? va : "(none)", vb ? vb : "(none)");
+		free(va);
+		free(vb);
+		va = vb = NULL;
+	}
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int arpg_labels_add(char **list, const char *add)
+{
+	char *all, **v = NULL, *p, *out = NULL;
+	size_t n = 0, i, len;
+	int rc;
+
+	len = (*list ? strlen(*list) : 0) + strlen(add) + 2;
+	if (!(all = malloc(len)))
+		return ARPG_ENOMEM;
+	snprintf(all, len, "%s,%s", *list ? *list : "", add);
+	if (!(v = calloc(len, sizeof *v))) {
+		free(all);
+		return ARPG_ENOMEM;
+	}
+	for (p = strtok(all, ","); p; p = strtok(NULL, ","))
+		v[n++] = p;
+	qsort(v, n, sizeof *v, cmp_str);
+	if (!(out = malloc(len))) {
+		rc = ARPG_ENOMEM;
+		goto done;
+	}
+	out[0] = 0;
+	for (i = 0; i < n; i++) {
+		if (i && !strcmp(v[i], v[i - 1]))
+			continue;
+		if (out[0])
+			strcat(out, ",");
+		strcat(out, v[i]);
+	}
+	rc = !*list ? out[0] != 0 : strcmp(*list, out) != 0;
+	free(*list);
+	*list = out;
+	out = NULL;
+done:
+	free(out);
+	free(v);
+	free(all);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/* meta.h - the meta keys arpg-features writes, and the check that a cache
+ * was made with the same settings as a run (or as another cache).
+ *
+ * Keys (arpg-cache(5)): format, backbone, backbone_sha256, patch_node,
+ * grid, frames ("16" or "all"), app_dim, patch_dim, dtype, input (the
+ * preprocessing of the faces: "grey 112x112" for hog, "rgb|bgr 112x112
+ * mean=... std=..." for a CNN), labels (sorted comma list), hog (the HOG
+ * settings, hog backbone only), writer (program and version).
+ * The "core" keys must agree between a cache and a run or between shards:
+ * all of the above but labels, hog and writer.
+ */
+#ifndef ARPG_META_H
+#define ARPG_META_H
+
+#include <stddef.h>
+#include "backbone.h"
+#include "cache.h"
+
+enum { ARPG_META_MAX = 16 };
+
+struct arpg_meta {
+	int n;
+	const char *keys[ARPG_META_MAX];
+	const char *vals[ARPG_META_MAX];
+	char buf[ARPG_META_MAX][1024];
+};
+
+extern const char *const arpg_meta_core[];	/* NULL-terminated */
+
+/* Fills m with the keys of a run (labels excluded: see arpg_labels_*).
+ * frames 0 means all; input describes the face preprocessing. */
+void arpg_meta_build(struct arpg_meta *m, const struct arpg_backbone *b, int grid,
+		     int frames, int dtype, const char *input);
+
+/* The value of key in m, or NULL. */
+const char *arpg_meta_value(const struct arpg_meta *m, const char *key);
+
+/* Compares c's core keys with m's.  0 if they agree; ARPG_ENOENT if c has
+ * no meta yet (a new cache); ARPG_EMISMATCH with "KEY: the cache has 'A',
+ * this run 'B'" in err; another negative code on a read failure. */
+int arpg_meta_check(struct arpg_cache *c, const struct arpg_meta *m, char *err, size_t errn);
+
+/* Compares two caches' core keys: 0 or ARPG_EMISMATCH with the key and both
+ * values in err. */
+int arpg_meta_check_caches(struct arpg_cache *a, struct arpg_cache *b, char *err, size_t errn);
+
+/* A sorted set of label names kept as a malloc'd comma list (*list, may be
+ * NULL for empty).  Adds each name of the comma list add (empty names are
+ * ignored).  Returns 1 if the set grew, 0 if not, ARPG_ENOMEM. */
+int arpg_labels_add(char **list, const char *add);
+
+#endif

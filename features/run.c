@@ -1,0 +1,350 @@
+/* run.c - manifest in, cache out, with worker threads (see run.h). */
+#include "run.h"
+#include "cache.h"
+#include "error.h"
+#include "extract.h"
+#include "log.h"
+#include "manifest.h"
+#include "meta.h"
+#include "progress.h"
+#include "sample.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct job {
+	struct arpg_manifest_row row;
+	struct job *next;
+};
+
+struct ctx {
+	const struct arpg_run_opts *o;
+	struct arpg_run_stats *st;
+	struct arpg_backbone *b;
+	struct arpg_extract_opts xo;
+
+	pthread_mutex_t lock;		/* queue, stats, fatal */
+	pthread_cond_t work, space;
+	struct job *head, *tail;
+	int queued, cap, closed;
+
+	pthread_mutex_t cache_lock;	/* every call on c: one writer */
+	struct arpg_cache *c;
+
+	int fatal;			/* a failure of the whole run */
+	char fatal_err[512];
+	int warned_tsv;
+	struct arpg_progress prog;
+};
+
+static void free_job(struct job *j)
+{
+	arpg_manifest_row_free(&j->row);
+	free(j);
+}
+
+static int stopping(struct ctx *x)
+{
+	return x->fatal || (x->o->stop && *x->o->stop);
+}
+
+/* Stops the run: rc with "object: why" as its detail. */
+static void set_fatal(struct ctx *x, int rc, const char *object, const char *why)
+{
+	pthread_mutex_lock(&x->lock);
+	if (!x->fatal) {
+		x->fatal = rc;
+		snprintf(x->fatal_err, sizeof x->fatal_err, "%.200s: %.300s", object, why);
+	}
+	pthread_cond_broadcast(&x->work);
+	pthread_cond_broadcast(&x->space);
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* Extracts and writes one clip; a clip's failure is reported here. */
+static void do_clip(struct ctx *x, struct job *j)
+{
+	struct arpg_extract ex;
+	char err[512], obj[300];
+	int rc, warn = 0;
+
+	memset(&ex, 0, sizeof ex);
+	rc = arpg_extract_clip(&ex, &j->row, x->b, &x->xo, err, sizeof err);
+	if (rc == 0 && ex.no_frames_tsv) {
+		pthread_mutex_lock(&x->lock);
+		warn = !x->warned_tsv;
+		x->warned_tsv = 1;
+		pthread_mutex_unlock(&x->lock);
+		if (warn)
+			arpg_warn("%s: no frames.tsv; face flags taken from the manifest's faces "
+				  "count (said once)", j->row.path);
+	}
+	if (rc == 0 && !stopping(x)) {
+		pthread_mutex_lock(&x->cache_lock);
+		rc = arpg_cache_put_clip(x->c, j->row.clip_id, &ex.info, ex.app, ex.app_len,
+					 ex.patch, ex.patch_len);
+		if (rc < 0)
+			snprintf(err, sizeof err, "%s", arpg_cache_lmdb_error(x->c));
+		pthread_mutex_unlock(&x->cache_lock);
+		if (rc < 0) {
+			/* the cache itself failed: no later clip can go in */
+			set_fatal(x, rc, x->o->cache, err);
+			arpg_extract_free(&ex);
+			return;
+		}
+		pthread_mutex_lock(&x->lock);
+		x->st->done++;
+		pthread_mutex_unlock(&x->lock);
+		arpg_progress_add(&x->prog, 1);
+	} else if (rc < 0) {
+		snprintf(obj, sizeof obj, "clip %.280s", j->row.clip_id);
+		arpg_report(obj, rc, err);
+		pthread_mutex_lock(&x->lock);
+		x->st->failed++;
+		pthread_mutex_unlock(&x->lock);
+		arpg_progress_add(&x->prog, 1);
+	}
+	arpg_extract_free(&ex);
+}
+
+static void *worker(void *arg)
+{
+	struct ctx *x = arg;
+	struct job *j;
+
+	for (;;) {
+		pthread_mutex_lock(&x->lock);
+		while (!x->head && !x->closed && !x->fatal)
+			pthread_cond_wait(&x->work, &x->lock);
+		j = x->head;
+		if (j) {
+			x->head = j->next;
+			if (!x->head)
+				x->tail = NULL;
+			x->queued--;
+			pthread_cond_signal(&x->space);
+		}
+		pthread_mutex_unlock(&x->lock);
+		if (!j)
+			return NULL;
+		if (!stopping(x))
+			do_clip(x, j);
+		free_job(j);
+	}
+}
+
+static void push(struct ctx *x, struct job *j)
+{
+	pthread_mutex_lock(&x->lock);
+	while (x->queued >= x->cap && !x->fatal)
+		pthread_cond_wait(&x->space, &x->lock);
+	if (x->fatal) {
+		pthread_mutex_unlock(&x->lock);
+		free_job(j);
+		return;
+	}
+	j->next = NULL;
+	if (x->tail)
+		x->tail->next = j;
+	else
+		x->head = j;
+	x->tail = j;
+	x->queued++;
+	pthread_cond_signal(&x->work);
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* Opens the cache and settles its meta: a new cache gets ours; one of other
+ * meta is refused, or emptied with force. */
+static int open_cache(struct ctx *x, const struct arpg_meta *m, char **labels,
+		      char *err, size_t errn)
+{
+	const struct arpg_run_opts *o = x->o;
+	char why[512], path[4096];
+	int rc;
+
+	if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
+		return arpg_errf(err, errn, rc, "%s: %s", o->cache, why);
+	if (o->map_limit)
+		arpg_cache_set_map_limit(x->c, o->map_limit);
+	rc = arpg_meta_check(x->c, m, why, sizeof why);
+	if (rc == ARPG_EMISMATCH && o->force) {
+		arpg_warn("%s: made with other settings (%s); --force: emptying it", o->cache, why);
+		arpg_cache_close(x->c);
+		x->c = NULL;
+		snprintf(path, sizeof path, "%s/data.mdb", o->cache);
+		if (unlink(path) && errno != ENOENT)
+			return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
+		snprintf(path, sizeof path, "%s/lock.mdb", o->cache);
+		if (unlink(path) && errno != ENOENT)
+			return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
+		if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
+			return arpg_errf(err, errn, rc, "%s: %s", o->cache, why);
+		if (o->map_limit)
+			arpg_cache_set_map_limit(x->c, o->map_limit);
+		rc = ARPG_ENOENT;
+	}
+	if (rc == ARPG_EMISMATCH)
+		return arpg_errf(err, errn, rc, "%s was made with other settings: %s; use another "
+				 "cache directory, or --force to empty it", o->cache, why);
+	if (rc < 0 && rc != ARPG_ENOENT)
+		return arpg_errf(err, errn, rc, "%s: %s", o->cache, arpg_cache_lmdb_error(x->c));
+	if (rc == 0 && arpg_cache_meta_get(x->c, "labels", labels) < 0)
+		*labels = NULL;
+	if ((rc = arpg_cache_meta_put(x->c, m->keys, m->vals, m->n)) < 0)
+		return arpg_errf(err, errn, rc, "%s: %s", o->cache, arpg_cache_lmdb_error(x->c));
+	return 0;
+}
+
+int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
+		      struct arpg_run_stats *st, char *err, size_t errn)
+{
+	struct ctx x;
+	struct arpg_meta m;
+	struct arpg_manifest_reader rd;
+	struct arpg_manifest_row row;
+	pthread_t *th = NULL;
+	FILE *f = NULL;
+	char *labels = NULL;
+	int rc = 0, i, started = 0, has;
+
+	memset(&x, 0, sizeof x);
+	memset(&row, 0, sizeof row);
+	memset(st, 0, sizeof *st);
+	memset(&rd, 0, sizeof rd);
+	x.o = o;
+	x.st = st;
+	x.b = b;
+	x.xo.frames = o->frames;
+	x.xo.grid = o->grid;
+	x.xo.dtype = o->dtype;
+	x.xo.want_c = o->want_c;
+	x.cap = 2 * o->jobs + 2;
+	pthread_mutex_init(&x.lock, NULL);
+	pthread_mutex_init(&x.cache_lock, NULL);
+	pthread_cond_init(&x.work, NULL);
+	pthread_cond_init(&x.space, NULL);
+
+	if (!strcmp(o->manifest, "-")) {
+		f = stdin;
+	} else if (!(f = fopen(o->manifest, "r"))) {
+		rc = arpg_errf(err, errn, errno == ENOENT ? ARPG_ENOENT : ARPG_EIO, "%s: %s",
+			       o->manifest, strerror(errno));
+		goto out;
+	}
+	arpg_meta_build(&m, b, o->grid, o->frames, o->dtype, o->input);
+	if ((rc = open_cache(&x, &m, &labels, err, errn)) < 0)
+		goto out;
+	if (!(th = calloc((size_t)o->jobs, sizeof *th))) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	arpg_progress_start(&x.prog, "clips", 0);
+	for (started = 0; started < o->jobs; started++)
+		if (pthread_create(&th[started], NULL, worker, &x)) {
+			rc = arpg_errf(err, errn, ARPG_ENOMEM, "cannot start a thread");
+			break;
+		}
+	arpg_manifest_reader_init(&rd, f, !strcmp(o->manifest, "-") ? "stdin" : o->manifest);
+	while (!rc && !stopping(&x)) {
+		struct job *j;
+
+		rc = arpg_manifest_next(&rd, &row);
+		if (rc == 0)
+			break;
+		if (rc == ARPG_EFORMAT) {
+			arpg_report(rd.name, rc, rd.err);
+			st->bad_lines++;
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
+			if (o->stop && *o->stop)
+				rc = 0;
+			else
+				arpg_errf(err, errn, rc, "%s: %s", rd.name, strerror(errno));
+			break;
+		}
+		rc = 0;
+		st->rows++;
+		/* labels of every row, sharded or not, so that shards agree */
+		if (row.label[0] && arpg_labels_add(&labels, row.label) == 1) {
+			const char *k = "labels";
+			const char *v = labels;
+
+			pthread_mutex_lock(&x.cache_lock);
+			rc = arpg_cache_meta_put(x.c, &k, &v, 1);
+			pthread_mutex_unlock(&x.cache_lock);
+			if (rc < 0) {
+				arpg_errf(err, errn, rc, "%s: %s", o->cache, arpg_cache_lmdb_error(x.c));
+				break;
+			}
+		}
+		if (o->shard_n && arpg_fnv1a64(row.clip_id) % (unsigned)o->shard_n !=
+					  (unsigned)o->shard_k) {
+			st->other_shard++;
+			continue;
+		}
+		if (!o->force) {
+			pthread_mutex_lock(&x.cache_lock);
+			has = arpg_cache_has_clip(x.c, row.clip_id);
+			pthread_mutex_unlock(&x.cache_lock);
+			if (has < 0) {
+				rc = arpg_errf(err, errn, has, "%s: %s", o->cache,
+					       arpg_cache_lmdb_error(x.c));
+				break;
+			}
+			if (has) {
+				st->skipped++;
+				continue;
+			}
+		}
+		if (!(j = calloc(1, sizeof *j))) {
+			rc = ARPG_ENOMEM;
+			break;
+		}
+		j->row = row;	/* the job owns the row's strings now */
+		memset(&row, 0, sizeof row);
+		arpg_progress_set_total(&x.prog, st->rows - st->skipped - st->other_shard);
+		push(&x, j);
+	}
+	pthread_mutex_lock(&x.lock);
+	x.closed = 1;
+	pthread_cond_broadcast(&x.work);
+	pthread_mutex_unlock(&x.lock);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	arpg_progress_finish(&x.prog);
+	if (!rc && x.fatal)
+		rc = arpg_errf(err, errn, x.fatal, "%s", x.fatal_err);
+	if (!rc && o->stop && *o->stop)
+		rc = arpg_errf(err, errn, ARPG_EINTR, "%ld clips written; run again to resume",
+			       st->done);
+	if (!rc && (st->failed || st->bad_lines))
+		rc = 1;
+out:
+	/* jobs left behind after a fatal error */
+	while (x.head) {
+		struct job *j = x.head;
+
+		x.head = j->next;
+		free_job(j);
+	}
+	arpg_manifest_row_free(&row);
+	if (rd.f)
+		arpg_manifest_reader_free(&rd);
+	if (f && f != stdin)
+		fclose(f);
+	arpg_cache_close(x.c);
+	free(labels);
+	free(th);
+	pthread_mutex_destroy(&x.lock);
+	pthread_mutex_destroy(&x.cache_lock);
+	pthread_cond_destroy(&x.work);
+	pthread_cond_destroy(&x.space);
+	return rc;
+}
