@@ -1,0 +1,327 @@
+/* clip.c - decode one clip and write its folder atomically (see clip.h). */
+#include "clip.h"
+#include "crop.h"
+#include "error.h"
+#include "face.h"
+#include "image.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PNG_LEVEL 1
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int arpg_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : ARPG_EIO;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? ARPG_EIO : 0;
+}
+
+/* Reads a whole file into a malloc'd buffer. */
+static int slurp(const char *path, void **buf, size_t *len, char *err, size_t errn)
+{
+	struct stat st;
+	size_t n = 0, cap;
+	ssize_t got;
+	char *b;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return arpg_errf(err, errn, ARPG_EIO, "cannot read: %s: check the file and "
+				 "its permissions", strerror(e));
+	}
+	cap = (size_t)st.st_size + 1;
+	if (!(b = malloc(cap))) {
+		close(fd);
+		return ARPG_ENOMEM;
+	}
+	while ((got = read(fd, b + n, cap - n)) > 0) {
+		n += (size_t)got;
+		if (n == cap) {
+			char *nb = realloc(b, cap *= 2);
+
+			if (!nb) {
+				free(b);
+				close(fd);
+				return ARPG_ENOMEM;
+			}
+			b = nb;
+		}
+	}
+	if (got < 0) {
+		int e = errno;
+
+		free(b);
+		close(fd);
+		return arpg_errf(err, errn, ARPG_EIO, "cannot read: %s: check the file",
+				 strerror(e));
+	}
+	close(fd);
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static int write_header(FILE *f)
+{
+	int i;
+
+	fputs("index\tdetected\tbox_x\tbox_y\tbox_w\tbox_h", f);
+	for (i = 0; i < 68; i++)
+		fprintf(f, "\tx%d\ty%d", i, i);
+	for (i = 0; i < 6; i++)
+		fprintf(f, "\tm%d", i);
+	return putc('\n', f) == EOF ? -1 : 0;
+}
+
+static int write_row(FILE *f, long index, const struct arpg_face_frame *ff)
+{
+	int i;
+
+	fprintf(f, "%ld\t%d", index, ff->detected);
+	for (i = 0; i < 4; i++)
+		fprintf(f, "\t%.6g", ff->box[i]);
+	if (!ff->detected) {	/* the common case, kept cheap */
+		for (i = 0; i < 136; i++)
+			fputs("\t0", f);
+	} else {
+		for (i = 0; i < 136; i++)
+			fprintf(f, "\t%.6g", ff->landmarks[i]);
+	}
+	for (i = 0; i < 6; i++)
+		fprintf(f, "\t%.9g", ff->M[i]);
+	return putc('\n', f) == EOF ? -1 : 0;
+}
+
+static int write_png(const struct arpg_image *im, const char *dir, long index,
+		     char *err, size_t errn)
+{
+	char path[4200];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/%06ld.png", dir, index);
+	if ((rc = arpg_png_write(im, path, PNG_LEVEL)) < 0)
+		return arpg_errf(err, errn, rc, "cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Centre crops, frame by frame: nothing but the current frame in memory. */
+static int run_centre(struct arpg_decoder *d, const struct arpg_clip_options *o,
+		      const char *tmp, FILE *tsv, struct arpg_clip_result *res,
+		      char *err, size_t errn)
+{
+	struct arpg_cropper *cr = NULL;
+	struct arpg_image im = { 0 };
+	struct arpg_face_frame ff;
+	int r, rc;
+
+	memset(&ff, 0, sizeof ff);
+	if ((rc = arpg_cropper_new(&cr, o->size)) < 0)
+		return rc;
+	while ((r = arpg_decoder_next(d, err, errn)) == 1) {
+		if (o->stop && *o->stop) {
+			rc = ARPG_EINTR;
+			break;
+		}
+		if ((rc = arpg_crop_centre(cr, arpg_decoder_frame(d), &im, ff.M)) < 0) {
+			arpg_errf(err, errn, rc, "cannot convert frame %ld (pixel format)",
+				  res->frames);
+			break;
+		}
+		if ((rc = write_png(&im, tmp, res->frames, err, errn)) < 0)
+			break;
+		if (write_row(tsv, res->frames, &ff) < 0) {
+			rc = arpg_errf(err, errn, ARPG_EIO, "cannot write frames.tsv: %s",
+				       strerror(errno));
+			break;
+		}
+		res->frames++;
+	}
+	if (r < 0)
+		rc = r;
+	arpg_image_free(&im);
+	arpg_cropper_free(cr);
+	return rc;
+}
+
+/* Alignment: the face modules want the whole clip in RGB. */
+static int run_align(struct arpg_decoder *d, const struct arpg_clip_options *o,
+		     const char *tmp, FILE *tsv, struct arpg_clip_result *res,
+		     char *err, size_t errn)
+{
+	struct arpg_image *frames = NULL, *crops = NULL;
+	struct arpg_face_frame *rows = NULL;
+	long n = 0, cap = 0, i;
+	int r, rc = 0;
+
+	while ((r = arpg_decoder_next(d, err, errn)) == 1) {
+		if (o->stop && *o->stop) {
+			rc = ARPG_EINTR;
+			goto out;
+		}
+		if (n == cap) {
+			struct arpg_image *nf = realloc(frames, sizeof *nf * (size_t)(cap = cap ? 2 * cap : 64));
+
+			if (!nf) {
+				rc = ARPG_ENOMEM;
+				goto out;
+			}
+			frames = nf;
+		}
+		memset(&frames[n], 0, sizeof *frames);
+		if ((rc = arpg_decoder_rgb(d, &frames[n++])) < 0)
+			goto out;
+	}
+	if (r < 0) {
+		rc = r;
+		goto out;
+	}
+	crops = calloc((size_t)n, sizeof *crops);
+	rows = calloc((size_t)n, sizeof *rows);
+	if (!crops || !rows) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	if ((rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, crops, rows)) < 0) {
+		arpg_errf(err, errn, rc, "face alignment failed");
+		goto out;
+	}
+	res->faces = 0;
+	for (i = 0; i < n; i++) {
+		if ((rc = write_png(&crops[i], tmp, i, err, errn)) < 0)
+			goto out;
+		if (write_row(tsv, i, &rows[i]) < 0) {
+			rc = arpg_errf(err, errn, ARPG_EIO, "cannot write frames.tsv: %s",
+				       strerror(errno));
+			goto out;
+		}
+		res->faces += rows[i].detected != 0;
+		res->frames++;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++) {
+		arpg_image_free(&frames[i]);
+		if (crops)
+			arpg_image_free(&crops[i]);
+	}
+	free(frames);
+	free(crops);
+	free(rows);
+	return rc;
+}
+
+int arpg_clip_process(const struct arpg_clip *c, const char *outdir,
+		      const struct arpg_clip_options *o, struct arpg_clip_result *res,
+		      char *err, size_t errn)
+{
+	char tmp[4200], final[4200], path[4300], desc[256];
+	struct arpg_decoder *d = NULL;
+	void *owned = NULL;
+	const void *data = c->data;
+	size_t len = c->len;
+	FILE *tsv = NULL;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	err[0] = 0;
+	snprintf(tmp, sizeof tmp, "%s/%s.tmp", outdir, c->id);
+	snprintf(final, sizeof final, "%s/%s", outdir, c->id);
+	if (!data) {
+		if ((rc = slurp(c->file, &owned, &len, err, errn)) < 0)
+			return rc;
+		data = owned;
+	}
+	if ((rc = arpg_decoder_open(&d, data, len, &o->decode, err, errn)) < 0)
+		goto out;
+	if (arpg_verbosity() >= ARPG_DEBUG) {
+		arpg_decoder_describe(d, desc, sizeof desc);
+		arpg_debug("%s: %s", c->source, desc);
+	}
+	if (arpg_remove_tree(tmp) < 0 || mkdir(tmp, 0777) < 0) {
+		rc = arpg_errf(err, errn, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
+			       "cannot make %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/frames.tsv", tmp);
+	if (!(tsv = fopen(path, "w")) || write_header(tsv) < 0) {
+		rc = arpg_errf(err, errn, ARPG_EIO, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = o->fm ? run_align(d, o, tmp, tsv, res, err, errn)
+		   : run_centre(d, o, tmp, tsv, res, err, errn);
+	if (rc < 0)
+		goto out;
+	if (ferror(tsv) | fclose(tsv)) {
+		tsv = NULL;
+		rc = arpg_errf(err, errn, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
+			       "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	tsv = NULL;
+	if (rename(tmp, final) < 0)
+		rc = arpg_errf(err, errn, ARPG_EIO, "cannot rename %s: %s", tmp, strerror(errno));
+out:
+	if (tsv)
+		fclose(tsv);
+	if (rc < 0) {
+		arpg_remove_tree(tmp);
+		if (rc == ARPG_EINTR && !err[0])
+			arpg_errf(err, errn, rc, "stopped: a rerun redoes this clip");
+	}
+	arpg_decoder_close(d);
+	free(owned);
+	return rc;
+}
+
+int arpg_clip_done(const char *outdir, const char *id, struct arpg_clip_result *res)
+{
+	char path[4300], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	struct stat st;
+	FILE *f;
+	int rc = 1;
+
+	memset(res, 0, sizeof *res);
+	snprintf(path, sizeof path, "%s/%s", outdir, id);
+	if (stat(path, &st) < 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/%s/frames.tsv", outdir, id);
+	if (!(f = fopen(path, "r")))
+		return ARPG_EFORMAT;
+	if ((n = getline(&line, &cap, f)) < 0 || strncmp(line, "index\tdetected\t", 15))
+		rc = ARPG_EFORMAT;
+	while (rc == 1 && (n = getline(&line, &cap, f)) >= 0) {
+		char *tab = strchr(line, '\t');
+
+		if (!tab) {
+			rc = ARPG_EFORMAT;
+			break;
+		}
+		res->frames++;
+		res->faces += tab[1] == '1';
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}

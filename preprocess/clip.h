@@ -1,0 +1,50 @@
+/* clip.h - one clip from bytes to OUT/<clip_id>/: frames, frames.tsv.
+ *
+ * A clip is written into OUT/<clip_id>.tmp (removed first if a former run
+ * left one) and renamed to OUT/<clip_id> when every frame and frames.tsv
+ * are written and closed, so that OUT/<clip_id> is complete or absent.
+ *
+ * OUT/<clip_id>/NNNNNN.png: frame N (from 000000), size x size RGB, PNG
+ * (zlib level 1).  OUT/<clip_id>/frames.tsv: a header line, then per frame
+ *   index detected box_x box_y box_w box_h x0 y0 ... x67 y67 m0 ... m5
+ * (148 tab-separated fields; landmarks and box in source pixels, 0 when no
+ * face was detected; m the source -> crop transform, see face.h).
+ */
+#ifndef ARPG_CLIP_H
+#define ARPG_CLIP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include "dataset.h"
+#include "decode.h"
+
+struct arpg_face_models;
+
+struct arpg_clip_options {
+	int size;				/* side of the crops */
+	struct arpg_decode_options decode;
+	const struct arpg_face_models *fm;	/* NULL: centre crops */
+	const volatile sig_atomic_t *stop;	/* set by a signal: give up (ARPG_EINTR) */
+};
+
+struct arpg_clip_result {
+	long frames, faces;
+};
+
+/* Reads the clip (c->file or c->data), decodes it and writes its folder
+ * under outdir.  Returns 0 with res filled, or a negative code with a reason
+ * and hint in err (ARPG_EIO: unreadable file or write failure, ARPG_EDECODE,
+ * ARPG_EFULL, ARPG_EINTR, ARPG_ENOMEM); then nothing of the clip is left. */
+int arpg_clip_process(const struct arpg_clip *c, const char *outdir,
+		      const struct arpg_clip_options *o, struct arpg_clip_result *res,
+		      char *err, size_t errn);
+
+/* 1 if outdir/id is a complete clip (res filled from its frames.tsv), 0 if
+ * not there, or ARPG_EFORMAT if the folder exists but its frames.tsv cannot
+ * be read (remove the folder to redo the clip). */
+int arpg_clip_done(const char *outdir, const char *id, struct arpg_clip_result *res);
+
+/* Removes a folder and everything in it; 0 or ARPG_EIO. */
+int arpg_remove_tree(const char *path);
+
+#endif

@@ -1,0 +1,840 @@
+/* dataset.c - layouts, clip ids, directory walks, archive streams, lists.
+ * See dataset.h for the layouts and the id rule. */
+#include "dataset.h"
+#include "error.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define MAX_ENTRY ((size_t)2 << 30)	/* a clip above 2 GiB is refused */
+#define MAX_DEPTH 32
+#define MAX_MISFITS 64			/* misfits kept while no clip fitted yet */
+
+struct arpg_dataset {
+	enum arpg_layout layout;
+	char **ids;		/* open-addressing set of the ids given out */
+	size_t cap, n;
+	long seq;
+};
+
+/* What one input's scan keeps: the sink, counts, misfits held back until a
+ * clip fits (so that a wrong layout gives one message, not one per file). */
+struct scan {
+	struct arpg_dataset *ds;
+	const struct arpg_dataset_sink *sink;
+	const char *input, *base;	/* base: the input's file name, for the split */
+	long found, fitted, *problems;
+	char *misfit[MAX_MISFITS];	/* "object\tdetail" */
+	int nmisfit;
+	long misfits;
+};
+
+static const char *const afew_labels[] = {
+	"Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise"
+};
+
+static const struct { const char *alias, *canon; } label_alias[] = {
+	{ "angry", "Angry" }, { "anger", "Angry" }, { "an", "Angry" },
+	{ "disgust", "Disgust" }, { "disgusted", "Disgust" }, { "di", "Disgust" },
+	{ "fear", "Fear" }, { "fearful", "Fear" }, { "fe", "Fear" },
+	{ "happy", "Happy" }, { "happiness", "Happy" }, { "ha", "Happy" },
+	{ "neutral", "Neutral" }, { "ne", "Neutral" },
+	{ "sad", "Sad" }, { "sadness", "Sad" }, { "sa", "Sad" },
+	{ "surprise", "Surprise" }, { "surprised", "Surprise" }, { "su", "Surprise" },
+};
+
+int arpg_layout_parse(enum arpg_layout *l, const char *name)
+{
+	static const char *const names[] = { "afew", "rml", "dir", "list" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(name, names[i])) {
+			*l = (enum arpg_layout)i;
+			return 0;
+		}
+	return ARPG_EINVAL;
+}
+
+const char *arpg_layout_name(enum arpg_layout l)
+{
+	static const char *const names[] = { "afew", "rml", "dir", "list" };
+
+	return (unsigned)l < 4 ? names[l] : "?";
+}
+
+const char *arpg_label_canonical(const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof label_alias / sizeof *label_alias; i++)
+		if (!strcasecmp(label, label_alias[i].alias))
+			return label_alias[i].canon;
+	return NULL;
+}
+
+/* The AFEW emotion a folder name is (exact names, any case), or NULL. */
+static const char *afew_label(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 7; i++)
+		if (!strcasecmp(s, afew_labels[i]))
+			return afew_labels[i];
+	return NULL;
+}
+
+/* "train", "val" or "test" for a split folder name, or NULL. */
+static const char *split_exact(const char *s)
+{
+	if (!strcasecmp(s, "train"))
+		return "train";
+	if (!strcasecmp(s, "val") || !strcasecmp(s, "validation"))
+		return "val";
+	if (!strcasecmp(s, "test"))
+		return "test";
+	return NULL;
+}
+
+/* The split a name mentions (Train_AFEW.zip, Val_AFEW), or NULL. */
+static const char *split_within(const char *s)
+{
+	if (strcasestr(s, "train"))
+		return "train";
+	if (strcasestr(s, "val"))
+		return "val";
+	if (strcasestr(s, "test"))
+		return "test";
+	return NULL;
+}
+
+void arpg_clip_free(struct arpg_clip *c)
+{
+	if (!c)
+		return;
+	free(c->id);
+	free(c->split);
+	free(c->label);
+	free(c->subject);
+	free(c->source);
+	free(c->file);
+	free(c->data);
+	memset(c, 0, sizeof *c);
+}
+
+int arpg_dataset_new(struct arpg_dataset **ds, enum arpg_layout layout)
+{
+	if (!(*ds = calloc(1, sizeof **ds)))
+		return ARPG_ENOMEM;
+	(*ds)->layout = layout;
+	return 0;
+}
+
+void arpg_dataset_free(struct arpg_dataset *ds)
+{
+	size_t i;
+
+	if (!ds)
+		return;
+	for (i = 0; i < ds->cap; i++)
+		free(ds->ids[i]);
+	free(ds->ids);
+	free(ds);
+}
+
+static size_t hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* Adds id to the set; 1 if added, 0 if it was there, ARPG_ENOMEM. */
+static int id_add(struct arpg_dataset *ds, const char *id)
+{
+	size_t i;
+
+	if (2 * (ds->n + 1) > ds->cap) {
+		size_t cap = ds->cap ? 2 * ds->cap : 256, j;
+		char **ids = calloc(cap, sizeof *ids);
+
+		if (!ids)
+			return ARPG_ENOMEM;
+		for (j = 0; j < ds->cap; j++)
+			if (ds->ids[j]) {
+				for (i = hash(ds->ids[j]) & (cap - 1); ids[i]; i = (i + 1) & (cap - 1))
+					;
+				ids[i] = ds->ids[j];
+			}
+		free(ds->ids);
+		ds->ids = ids;
+		ds->cap = cap;
+	}
+	for (i = hash(id) & (ds->cap - 1); ds->ids[i]; i = (i + 1) & (ds->cap - 1))
+		if (!strcmp(ds->ids[i], id))
+			return 0;
+	if (!(ds->ids[i] = strdup(id)))
+		return ARPG_ENOMEM;
+	ds->n++;
+	return 1;
+}
+
+/* Appends s to the id being built, mapping characters outside
+ * [A-Za-z0-9.+-] to '_' and '/' to '-'. */
+static void id_put(char *id, size_t n, size_t *at, const char *s)
+{
+	for (; *s && *at + 1 < n; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		id[(*at)++] = ch == '/' ? '-' :
+			isalnum(ch) || ch == '.' || ch == '+' || ch == '-' ? (char)ch : '_';
+	}
+	id[*at] = 0;
+}
+
+/* Fields of a clip before it gets an id: pointers into the path's copy. */
+struct fit {
+	const char *split, *label, *subject;
+	char stem[1024];
+};
+
+/* Joins comps[from..n) with '/' into stem, without the last one's extension. */
+static void stem_of(struct fit *f, char **comps, int from, int n)
+{
+	size_t at = 0;
+	char *dot;
+	int i;
+
+	f->stem[0] = 0;
+	for (i = from; i < n; i++)
+		at += (size_t)snprintf(f->stem + at, at < sizeof f->stem ? sizeof f->stem - at : 0,
+				       "%s%s", i > from ? "/" : "", comps[i]);
+	if (at >= sizeof f->stem)
+		f->stem[sizeof f->stem - 1] = 0;
+	dot = strrchr(f->stem, '.');
+	if (dot && dot > f->stem && dot[-1] != '/' && !strchr(dot, '/'))
+		*dot = 0;
+}
+
+static int is_subject(const char *s)
+{
+	if ((s[0] != 's' && s[0] != 'S') || !s[1])
+		return 0;
+	for (s++; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* Tries layout on a file at comps[0..n) (the last is the file name) of an
+ * input named base.  0 with f filled, or ARPG_EMISMATCH with why. */
+static int classify(enum arpg_layout layout, const char *base, char **comps, int n,
+		    struct fit *f, const char **why)
+{
+	const char *s;
+	char code[3];
+	int i;
+
+	memset(f, 0, sizeof *f);
+	switch (layout) {
+	case ARPG_LAYOUT_AFEW:
+		f->split = split_within(base);
+		for (i = 0; i < n - 1 && !f->split; i++)
+			f->split = split_within(comps[i]);
+		if (!f->split) {
+			*why = "no split in the name: expected Train, Val or Test in the archive's "
+			       "or a folder's name (Train_AFEW.zip); rename it or use -l list";
+			return ARPG_EMISMATCH;
+		}
+		if (n >= 2 && (f->label = afew_label(comps[n - 2]))) {
+			stem_of(f, comps, n - 1, n);
+			return 0;
+		}
+		if (!strcmp(f->split, "test")) {
+			f->label = "";
+			stem_of(f, comps, n - 1, n);
+			return 0;
+		}
+		*why = "not in an emotion folder (Angry Disgust Fear Happy Neutral Sad Surprise)";
+		return ARPG_EMISMATCH;
+	case ARPG_LAYOUT_RML:
+		for (i = n - 2; i >= 0 && !is_subject(comps[i]); i--)
+			;
+		if (i < 0) {
+			*why = "not in a speaker folder s1, s2, ...";
+			return ARPG_EMISMATCH;
+		}
+		f->subject = comps[i];
+		snprintf(code, sizeof code, "%s", comps[n - 1]);
+		if (strlen(code) < 2 || !(s = arpg_label_canonical(code)) || !strcmp(s, "Neutral")) {
+			*why = "the file name does not begin with an emotion code "
+			       "(an di fe ha sa su)";
+			return ARPG_EMISMATCH;
+		}
+		f->label = s;
+		f->split = "train";
+		stem_of(f, comps, i + 1, n);
+		return 0;
+	case ARPG_LAYOUT_DIR:
+		if (n < 2 || split_exact(comps[n - 2])) {
+			*why = "not in a label folder: expected ROOT/<split>/<label>/<clip> "
+			       "or ROOT/<label>/<clip>";
+			return ARPG_EMISMATCH;
+		}
+		f->split = n >= 3 && split_exact(comps[n - 3]) ? split_exact(comps[n - 3]) : "train";
+		f->label = arpg_label_canonical(comps[n - 2]);
+		if (!f->label)
+			f->label = comps[n - 2];
+		stem_of(f, comps, n - 1, n);
+		return 0;
+	case ARPG_LAYOUT_LIST:
+		break;
+	}
+	*why = "the list layout takes a TSV file";
+	return ARPG_EMISMATCH;
+}
+
+/* Splits a relative path (modified in place) into components, dropping
+ * empty ones and "."; returns the count, -1 if too deep or has "..". */
+static int split_path(char *p, char **comps)
+{
+	int n = 0;
+	char *s, *save = NULL;
+
+	for (s = strtok_r(p, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(s, "."))
+			continue;
+		if (!strcmp(s, "..") || n == MAX_DEPTH)
+			return -1;
+		comps[n++] = s;
+	}
+	return n;
+}
+
+static int ignored(char **comps, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (comps[i][0] == '.' || !strcmp(comps[i], "__MACOSX"))
+			return 1;
+	return 0;
+}
+
+static void problem(struct scan *sc, const char *object, int code, const char *detail)
+{
+	(*sc->problems)++;
+	if (sc->sink->problem)
+		sc->sink->problem(sc->sink->ctx, object, code, detail);
+}
+
+/* Reports misfits held back, now that the layout is known to fit. */
+static void flush_misfits(struct scan *sc)
+{
+	int i;
+
+	for (i = 0; i < sc->nmisfit; i++) {
+		char *tab = strchr(sc->misfit[i], '\t');
+
+		*tab = 0;
+		problem(sc, sc->misfit[i], ARPG_EMISMATCH, tab + 1);
+		free(sc->misfit[i]);
+	}
+	sc->nmisfit = 0;
+}
+
+static void misfit(struct scan *sc, const char *object, const char *why)
+{
+	char buf[4096];
+
+	sc->misfits++;
+	snprintf(buf, sizeof buf, "does not fit layout %s: %s", arpg_layout_name(sc->ds->layout),
+		 why);
+	if (sc->fitted) {
+		problem(sc, object, ARPG_EMISMATCH, buf);
+	} else if (sc->nmisfit < MAX_MISFITS) {
+		size_t n = strlen(object) + strlen(buf) + 2;
+		char *m = malloc(n);
+
+		if (m) {
+			snprintf(m, n, "%s\t%s", object, buf);
+			sc->misfit[sc->nmisfit++] = m;
+		}
+	}
+}
+
+/* Makes the clip for a file at rel (a path inside the input) that fitted as
+ * f; gives it a unique id and a sequence number. */
+static int make_clip(struct scan *sc, const struct fit *f, const char *source,
+		     struct arpg_clip *c)
+{
+	char id[1200], base[1200];
+	size_t at = 0;
+	int k, rc;
+
+	memset(c, 0, sizeof *c);
+	id_put(id, sizeof id, &at, f->split);
+	id_put(id, sizeof id, &at, "_");
+	id_put(id, sizeof id, &at, f->label);
+	id_put(id, sizeof id, &at, "_");
+	if (f->subject && *f->subject) {
+		id_put(id, sizeof id, &at, f->subject);
+		id_put(id, sizeof id, &at, "_");
+	}
+	id_put(id, sizeof id, &at, f->stem);
+	memcpy(base, id, at + 1);
+	for (k = 2; (rc = id_add(sc->ds, id)) == 0; k++)
+		snprintf(id, sizeof id, "%.1180s~%d", base, k);
+	if (rc < 0)
+		return rc;
+	c->seq = sc->ds->seq++;
+	if (!(c->id = strdup(id)) || !(c->split = strdup(f->split)) ||
+	    !(c->label = strdup(f->label ? f->label : "")) ||
+	    !(c->subject = strdup(f->subject ? f->subject : "")) ||
+	    !(c->source = strdup(source))) {
+		arpg_clip_free(c);
+		return ARPG_ENOMEM;
+	}
+	return 0;
+}
+
+/* Classifies the file rel of the input; on a fit, fills c and returns 1;
+ * 0 if the file is ignored or does not fit (noted); ARPG_ENOMEM. */
+static int consider(struct scan *sc, const char *rel, const char *source, struct arpg_clip *c)
+{
+	char *copy = strdup(rel), *comps[MAX_DEPTH];
+	const char *why = NULL;
+	struct fit f;
+	int n, rc;
+
+	if (!copy)
+		return ARPG_ENOMEM;
+	n = split_path(copy, comps);
+	if (n <= 0 || ignored(comps, n)) {
+		free(copy);
+		if (n < 0)
+			misfit(sc, source, "a path with \"..\" or too deep");
+		return 0;
+	}
+	sc->found++;
+	if (classify(sc->ds->layout, sc->base, comps, n, &f, &why) < 0) {
+		misfit(sc, source, why);
+		free(copy);
+		return 0;
+	}
+	if (!sc->fitted++)
+		flush_misfits(sc);
+	rc = make_clip(sc, &f, source, c);
+	free(copy);
+	return rc < 0 ? rc : 1;
+}
+
+/* --- directories --- */
+
+static int byte_order(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
+{
+	struct dirent **ents = NULL;
+	char path[4096], relp[4096], detail[512];
+	struct stat st;
+	int i, k, rc = 0;
+
+	if ((k = scandir(dir, &ents, NULL, byte_order)) < 0) {
+		snprintf(detail, sizeof detail, "cannot open folder: %s: check its permissions",
+			 strerror(errno));
+		problem(sc, dir, ARPG_EIO, detail);
+		return 0;
+	}
+	for (i = 0; i < k; i++) {
+		const char *name = ents[i]->d_name;
+		struct arpg_clip c;
+
+		if (rc < 0 || name[0] == '.' || !strcmp(name, "__MACOSX"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		snprintf(relp, sizeof relp, "%s%s%s", rel, *rel ? "/" : "", name);
+		if (stat(path, &st) < 0) {
+			snprintf(detail, sizeof detail, "cannot read: %s: fix or remove it",
+				 strerror(errno));
+			problem(sc, path, ARPG_EIO, detail);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (depth < MAX_DEPTH)
+				rc = walk(sc, path, relp, depth + 1);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		if ((rc = consider(sc, relp, path, &c)) <= 0)
+			continue;
+		rc = 0;
+		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
+			arpg_clip_free(&c);
+			continue;
+		}
+		if (!(c.file = strdup(path))) {
+			arpg_clip_free(&c);
+			rc = ARPG_ENOMEM;
+			continue;
+		}
+		rc = sc->sink->take(sc->sink->ctx, &c);
+	}
+	for (i = 0; i < k; i++)
+		free(ents[i]);
+	free(ents);
+	return rc;
+}
+
+/* --- archives --- */
+
+/* Reads the current entry's data into c (or skips it when unwanted).
+ * 0 on success, 1 if the entry is damaged (reported), ARPG_EFORMAT if the
+ * archive cannot go on, ARPG_ENOMEM. */
+static int read_entry(struct scan *sc, struct archive *a, struct archive_entry *e,
+		      struct arpg_clip *c)
+{
+	size_t cap = 0, n = 0;
+	la_ssize_t got;
+	char *buf = NULL, detail[512];
+
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0) {
+		if ((size_t)archive_entry_size(e) > MAX_ENTRY) {
+			problem(sc, c->source, ARPG_ERANGE, "entry larger than 2 GiB: skipped");
+			return 1;
+		}
+		cap = (size_t)archive_entry_size(e) + 1;
+	}
+	for (;;) {
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= MAX_ENTRY) {
+				free(buf);
+				problem(sc, c->source, ARPG_ERANGE, "entry larger than 2 GiB: skipped");
+				return 1;
+			}
+			cap = cap ? 2 * cap : 1 << 20;
+			if (!(nb = realloc(buf, cap))) {
+				free(buf);
+				return ARPG_ENOMEM;
+			}
+			buf = nb;
+		} else if (!buf && !(buf = malloc(cap))) {
+			return ARPG_ENOMEM;
+		}
+		got = archive_read_data(a, buf + n, cap - n);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			free(buf);
+			snprintf(detail, sizeof detail, "damaged archive entry: %s: re-download "
+				 "the archive or check it with '7z t'", archive_error_string(a) ?
+				 archive_error_string(a) : "read error");
+			problem(sc, c->source, ARPG_EFORMAT, detail);
+			return got == ARCHIVE_FATAL ? ARPG_EFORMAT : 1;
+		}
+		n += (size_t)got;
+	}
+	c->data = buf;
+	c->len = n;
+	return 0;
+}
+
+static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t errn)
+{
+	struct archive_entry *e;
+	char source[4096];
+	int r, rc = 0;
+
+	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+		struct arpg_clip c;
+		const char *name;
+
+		if (r == ARCHIVE_FATAL || r == ARCHIVE_RETRY) {
+			if (!sc->found && !sc->misfits)
+				return arpg_errf(err, errn, ARPG_EFORMAT, "not a directory or an "
+						 "archive (zip, tar, tar.gz, tar.xz, 7z): %s",
+						 archive_error_string(a) ? archive_error_string(a) : "?");
+			return arpg_errf(err, errn, ARPG_EFORMAT, "damaged archive after %ld "
+					 "entries: %s: re-download it or check it with '7z t'",
+					 sc->found, archive_error_string(a) ? archive_error_string(a) :
+					 "read error");
+		}
+		if (r == ARCHIVE_FAILED)
+			continue;
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		name = archive_entry_pathname(e);
+		if (!name)
+			continue;
+		snprintf(source, sizeof source, "%s:%s", sc->input, name);
+		if ((rc = consider(sc, name, source, &c)) < 0)
+			return rc;
+		if (rc == 0)
+			continue;
+		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
+			arpg_clip_free(&c);
+			continue;
+		}
+		rc = read_entry(sc, a, e, &c);
+		if (rc == 1) {
+			arpg_clip_free(&c);
+			continue;
+		}
+		if (rc < 0) {
+			arpg_clip_free(&c);
+			if (rc == ARPG_EFORMAT)
+				return arpg_errf(err, errn, rc, "damaged archive: reading stopped "
+						 "after %ld entries", sc->found);
+			return rc;
+		}
+		if ((rc = sc->sink->take(sc->sink->ctx, &c)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static struct archive *archive_new(void)
+{
+	struct archive *a = archive_read_new();
+
+	if (a) {
+		archive_read_support_filter_all(a);
+		archive_read_support_format_all(a);
+	}
+	return a;
+}
+
+/* --- lists --- */
+
+static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_t errn)
+{
+	char *line = NULL, *field[5], *s, object[4200], path[4096];
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int nf, rc = 0;
+
+	while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
+		struct arpg_clip c;
+		struct fit fi;
+		const char *why = NULL;
+
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (!len || line[0] == '#' || (lineno == 1 && !strncasecmp(line, "path", 4)))
+			continue;
+		snprintf(object, sizeof object, "%s:%ld", sc->input, lineno);
+		sc->found++;
+		for (nf = 0, s = line; nf < 5; nf++) {
+			field[nf] = s;
+			if (!(s = strchr(s, '\t'))) {
+				nf++;
+				break;
+			}
+			*s++ = 0;
+		}
+		memset(&fi, 0, sizeof fi);
+		if (nf < 3 || nf > 4 || s) {
+			why = "expected 4 tab-separated fields: path label split subject";
+		} else if (!field[0][0]) {
+			why = "empty path";
+		} else if (!(fi.split = split_exact(field[2]))) {
+			why = "split must be train, val or test";
+		}
+		if (why) {
+			misfit(sc, object, why);
+			continue;
+		}
+		fi.label = arpg_label_canonical(field[1]) ? arpg_label_canonical(field[1]) : field[1];
+		fi.subject = nf > 3 ? field[3] : "";
+		if (field[0][0] == '/' || !dir)
+			snprintf(path, sizeof path, "%s", field[0]);
+		else
+			snprintf(path, sizeof path, "%s/%s", dir, field[0]);
+		s = strrchr(field[0], '/');
+		stem_of(&fi, &field[0], 0, 1);
+		if (s) {
+			char tmp[1024];
+
+			snprintf(tmp, sizeof tmp, "%s", s + 1);
+			s = tmp;
+			stem_of(&fi, &s, 0, 1);
+		}
+		if (!sc->fitted++)
+			flush_misfits(sc);
+		if ((rc = make_clip(sc, &fi, path, &c)) < 0)
+			break;
+		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
+			arpg_clip_free(&c);
+			continue;
+		}
+		if (!(c.file = strdup(path))) {
+			arpg_clip_free(&c);
+			rc = ARPG_ENOMEM;
+			break;
+		}
+		rc = sc->sink->take(sc->sink->ctx, &c);
+	}
+	if (rc >= 0 && ferror(f))
+		rc = arpg_errf(err, errn, ARPG_EIO, "read error: %s", strerror(errno));
+	free(line);
+	return rc;
+}
+
+/* --- one input --- */
+
+/* The layout that fits most of the misfits held back, for the hint. */
+static const char *guess_layout(struct scan *sc)
+{
+	static const enum arpg_layout try[] = { ARPG_LAYOUT_AFEW, ARPG_LAYOUT_RML, ARPG_LAYOUT_DIR };
+	int i, j, best = -1, bestn = 0;
+
+	for (j = 0; j < 3; j++) {
+		int fits = 0;
+
+		if (try[j] == sc->ds->layout)
+			continue;
+		for (i = 0; i < sc->nmisfit; i++) {
+			char *copy = strdup(sc->misfit[i]), *comps[MAX_DEPTH], *rel, *tab;
+			const char *why;
+			struct fit f;
+			int n;
+
+			if (!copy)
+				continue;
+			tab = strchr(copy, '\t');
+			*tab = 0;
+			rel = strrchr(copy, ':');	/* archive entries: "X.zip:a/b" */
+			rel = rel ? rel + 1 : copy;
+			if (rel == copy && !strncmp(copy, sc->input, strlen(sc->input)))
+				rel = copy + strlen(sc->input);
+			n = split_path(rel, comps);
+			if (n > 0 && classify(try[j], sc->base, comps, n, &f, &why) == 0)
+				fits++;
+			free(copy);
+		}
+		/* dir fits almost anything: prefer the specific layouts on a tie */
+		if (fits > bestn) {
+			best = j;
+			bestn = fits;
+		}
+	}
+	return best < 0 ? NULL : arpg_layout_name(try[best]);
+}
+
+static int finish(struct scan *sc, int rc, char *err, size_t errn)
+{
+	int i;
+
+	if (rc >= 0 && !sc->fitted && sc->misfits) {
+		const char *guess = guess_layout(sc);
+		char *tab = sc->nmisfit ? strchr(sc->misfit[0], '\t') : NULL;
+
+		rc = arpg_errf(err, errn, ARPG_EMISMATCH, "no file fits layout %s (%ld files; "
+			       "first: %.*s): %s%s", arpg_layout_name(sc->ds->layout), sc->misfits,
+			       tab ? (int)(tab - sc->misfit[0]) : 1, tab ? sc->misfit[0] : "?",
+			       tab ? tab + 1 : "", guess ? "; try -l " : "");
+		if (guess)
+			snprintf(err + strlen(err), errn - strlen(err), "%s", guess);
+	} else if (rc >= 0 && !sc->found) {
+		rc = arpg_errf(err, errn, ARPG_ENOENT, "no clips in it: check the path");
+	}
+	for (i = 0; i < sc->nmisfit; i++)
+		free(sc->misfit[i]);
+	sc->nmisfit = 0;
+	if (rc < 0 && sc->fitted && rc == ARPG_EMISMATCH)
+		rc = 0;
+	return rc < 0 ? rc : (int)(sc->fitted > 0x7fffffff ? 0x7fffffff : sc->fitted);
+}
+
+int arpg_dataset_scan(struct arpg_dataset *ds, const char *input,
+		      const struct arpg_dataset_sink *sink, long *problems,
+		      char *err, size_t errn)
+{
+	struct scan sc = { .ds = ds, .sink = sink, .input = input, .problems = problems };
+	struct archive *a = NULL;
+	struct stat st;
+	char trimmed[4096];
+	int rc = 0;
+
+	if (err && errn)
+		err[0] = 0;
+	snprintf(trimmed, sizeof trimmed, "%s", input);
+	while (strlen(trimmed) > 1 && trimmed[strlen(trimmed) - 1] == '/')
+		trimmed[strlen(trimmed) - 1] = 0;
+	sc.base = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
+
+	if (ds->layout == ARPG_LAYOUT_LIST) {
+		FILE *f;
+		char *dir = NULL, *slash;
+
+		if (!strcmp(input, "-"))
+			return finish(&sc, scan_list(&sc, stdin, NULL, err, errn), err, errn);
+		if (stat(input, &st) == 0 && S_ISDIR(st.st_mode))
+			return arpg_errf(err, errn, ARPG_EFORMAT, "is a folder: -l list takes a TSV "
+					 "file (path label split subject); try -l dir");
+		if (!(f = fopen(input, "r")))
+			return arpg_errf(err, errn, errno == ENOENT ? ARPG_ENOENT : ARPG_EIO,
+					 "cannot open: %s", strerror(errno));
+		if ((slash = strrchr(trimmed, '/')) && (dir = strdup(trimmed)))
+			dir[slash - trimmed] = 0;
+		if (slash && slash == trimmed && dir)
+			strcpy(dir, "/");
+		rc = scan_list(&sc, f, dir, err, errn);
+		free(dir);
+		fclose(f);
+		return finish(&sc, rc, err, errn);
+	}
+	if (stat(input, &st) < 0)
+		return arpg_errf(err, errn, errno == ENOENT ? ARPG_ENOENT : ARPG_EIO,
+				 "cannot open: %s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return finish(&sc, walk(&sc, trimmed, "", 0), err, errn);
+	if (!(a = archive_new()))
+		return ARPG_ENOMEM;
+	if (archive_read_open_filename(a, input, 1 << 16) != ARCHIVE_OK)
+		rc = arpg_errf(err, errn, ARPG_EIO, "cannot open: %s",
+			       archive_error_string(a) ? archive_error_string(a) : "?");
+	else
+		rc = scan_archive(&sc, a, err, errn);
+	archive_read_free(a);
+	return finish(&sc, rc, err, errn);
+}
+
+int arpg_dataset_scan_memory(struct arpg_dataset *ds, const char *name, const void *buf,
+			     size_t len, const struct arpg_dataset_sink *sink, long *problems,
+			     char *err, size_t errn)
+{
+	struct scan sc = { .ds = ds, .sink = sink, .input = name, .base = name,
+			   .problems = problems };
+	struct archive *a = archive_new();
+	int rc;
+
+	if (!a)
+		return ARPG_ENOMEM;
+	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+		rc = arpg_errf(err, errn, ARPG_EFORMAT, "not an archive: %s",
+			       archive_error_string(a) ? archive_error_string(a) : "?");
+	else
+		rc = scan_archive(&sc, a, err, errn);
+	archive_read_free(a);
+	return finish(&sc, rc, err, errn);
+}

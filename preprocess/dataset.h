@@ -1,0 +1,99 @@
+/* dataset.h - finding the clips of a dataset: directories, archives, lists.
+ *
+ * An input is a directory (walked in byte-wise sorted order), an archive
+ * (zip, tar, tar.gz, tar.bz2, tar.xz, 7z: read through libarchive as a
+ * stream, never extracted to disk; a clip's bytes are read into memory), or,
+ * for the list layout, a TSV file ("-" is standard input).  The layout says
+ * how a file's path gives its split, label and subject:
+ *
+ *   afew  .../<Emotion>/<clip>    Emotion one of Angry Disgust Fear Happy
+ *         Neutral Sad Surprise; split from the first of the input's name and
+ *         the entry's folders containing "train", "val" or "test" (any case);
+ *         in a test split, clips outside emotion folders have no label.
+ *   rml   .../sN/[<language>/]<code>*.<ext>   subject sN, label from the
+ *         two-letter code the file name begins with: an di fe ha sa su ->
+ *         Angry Disgust Fear Happy Sad Surprise; split train.
+ *   dir   ROOT/<split>/<label>/<clip> or ROOT/<label>/<clip> (split train);
+ *         split is train, val or test (also "validation", any case).
+ *   list  TSV lines "path label split subject" (label and subject may be
+ *         empty; a first line starting with "path" is a header; '#' starts a
+ *         comment); a relative path is taken from the list file's folder.
+ *
+ * Labels are made canonical whatever the layout (anger, angry, AN -> Angry;
+ * happiness -> Happy; ...); other labels are kept as written.
+ *
+ * A clip id is split_label_[subject_]stem: stem is the clip's path below its
+ * label (afew, dir) or subject (rml) folder, or its file name (list),
+ * without the extension, '/' turned into '-'; characters outside
+ * [A-Za-z0-9.+-] become '_' (the label is empty for unlabelled clips).
+ * Should two clips of one run still get the same id, the later gets "~2",
+ * "~3"...; ids are stable as long as the inputs are the same.
+ * Hidden files (".name") and __MACOSX folders are ignored.
+ */
+#ifndef ARPG_DATASET_H
+#define ARPG_DATASET_H
+
+#include <stddef.h>
+
+enum arpg_layout { ARPG_LAYOUT_AFEW, ARPG_LAYOUT_RML, ARPG_LAYOUT_DIR, ARPG_LAYOUT_LIST };
+
+/* Parses "afew", "rml", "dir" or "list"; ARPG_EINVAL otherwise. */
+int arpg_layout_parse(enum arpg_layout *l, const char *name);
+const char *arpg_layout_name(enum arpg_layout l);
+
+/* The canonical form of a label (a static string), or NULL if label is not
+ * one of the known emotions. */
+const char *arpg_label_canonical(const char *label);
+
+/* One clip found in an input.  All strings are owned by the clip (free with
+ * arpg_clip_free).  Exactly one of file and data is set when the clip is
+ * handed over: file names a file to read, data holds the bytes read from an
+ * archive (malloc'd, size len). */
+struct arpg_clip {
+	long seq;		/* 0, 1, 2... in the order clips are found */
+	char *id, *split, *label, *subject;
+	char *source;		/* for messages: "DIR/a/b.avi" or "X.zip:a/b.avi" */
+	char *file;
+	void *data;
+	size_t len;
+};
+void arpg_clip_free(struct arpg_clip *c);
+
+/* What the enumeration calls.  want(ctx, c) is asked before a clip's data
+ * is read (c->data NULL): return 0 to skip it (already complete), 1 to get
+ * it.  take(ctx, c) then receives the clip and owns it from there (must
+ * arpg_clip_free it); a negative return stops the enumeration with that
+ * code.  problem(ctx, object, code, detail) reports a file that does not
+ * fit, cannot be read, or a damaged archive entry; enumeration goes on. */
+struct arpg_dataset_sink {
+	void *ctx;
+	int (*want)(void *ctx, const struct arpg_clip *c);
+	int (*take)(void *ctx, struct arpg_clip *c);
+	void (*problem)(void *ctx, const char *object, int code, const char *detail);
+};
+
+struct arpg_dataset;
+
+/* A dataset enumerator for one run (it remembers ids across inputs). */
+int arpg_dataset_new(struct arpg_dataset **ds, enum arpg_layout layout);
+void arpg_dataset_free(struct arpg_dataset *ds);
+
+/* Enumerates one input.  Returns the number of clips found (taken or not
+ * wanted), or a negative code for the input as a whole with a reason and
+ * a hint in err: ARPG_ENOENT (missing), ARPG_EIO (unreadable),
+ * ARPG_EFORMAT (not a directory/archive/list, archive damaged: clips before
+ * the damage were handed over), ARPG_EMISMATCH (no file fits the layout;
+ * the hint suggests a layout that fits), ARPG_ENOENT also for an input
+ * without any clip.  Problems with single files go to sink->problem and
+ * are counted in *problems. */
+int arpg_dataset_scan(struct arpg_dataset *ds, const char *input,
+		      const struct arpg_dataset_sink *sink, long *problems,
+		      char *err, size_t errn);
+
+/* Enumerates an archive held in memory (name is used for the split and
+ * messages): as arpg_dataset_scan, for fuzzing and tests. */
+int arpg_dataset_scan_memory(struct arpg_dataset *ds, const char *name, const void *buf,
+			     size_t len, const struct arpg_dataset_sink *sink, long *problems,
+			     char *err, size_t errn);
+
+#endif
