@@ -150,10 +150,14 @@ int main(int argc, char **argv)
 	o.dtype = ARPG_F32;
 	o.stop = &stop_flag;
 	signal(SIGPIPE, SIG_IGN);
-	if (argc > 1 && (!strcmp(argv[1], "info") || !strcmp(argv[1], "verify") ||
-			 !strcmp(argv[1], "merge") || !strcmp(argv[1], "dump"))) {
-		cmd = argv[1];
-		argv++;
+	/* a subcommand comes first, or after -q/-v */
+	for (c = 1; c < argc && (!strcmp(argv[c], "-q") || !strcmp(argv[c], "-v") ||
+				 !strcmp(argv[c], "-vv")); c++)
+		;
+	if (c < argc && (!strcmp(argv[c], "info") || !strcmp(argv[c], "verify") ||
+			 !strcmp(argv[c], "merge") || !strcmp(argv[c], "dump"))) {
+		cmd = argv[c];
+		memmove(&argv[c], &argv[c + 1], sizeof *argv * (size_t)(argc - c));
 		argc--;
 	}
 	arpg_log_init("arpg-features", ARPG_NORMAL);

@@ -52,13 +52,13 @@ static int stopping(struct ctx *x)
 	return x->fatal || (x->o->stop && *x->o->stop);
 }
 
-/* Stops the run: rc with "object: why" as its detail. */
-static void set_fatal(struct ctx *x, int rc, const char *object, const char *why)
+/* Stops the run: rc with why as its detail. */
+static void set_fatal(struct ctx *x, int rc, const char *why)
 {
 	pthread_mutex_lock(&x->lock);
 	if (!x->fatal) {
 		x->fatal = rc;
-		snprintf(x->fatal_err, sizeof x->fatal_err, "%.200s: %.300s", object, why);
+		snprintf(x->fatal_err, sizeof x->fatal_err, "%s", why);
 	}
 	pthread_cond_broadcast(&x->work);
 	pthread_cond_broadcast(&x->space);
@@ -92,7 +92,7 @@ static void do_clip(struct ctx *x, struct job *j)
 		pthread_mutex_unlock(&x->cache_lock);
 		if (rc < 0) {
 			/* the cache itself failed: no later clip can go in */
-			set_fatal(x, rc, x->o->cache, err);
+			set_fatal(x, rc, err);
 			arpg_extract_free(&ex);
 			return;
 		}
@@ -168,7 +168,7 @@ static int open_cache(struct ctx *x, const struct arpg_meta *m, char **labels,
 	int rc;
 
 	if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
-		return arpg_errf(err, errn, rc, "%s: %s", o->cache, why);
+		return arpg_errf(err, errn, rc, "%s", why);
 	if (o->map_limit)
 		arpg_cache_set_map_limit(x->c, o->map_limit);
 	rc = arpg_meta_check(x->c, m, why, sizeof why);
@@ -183,20 +183,20 @@ static int open_cache(struct ctx *x, const struct arpg_meta *m, char **labels,
 		if (unlink(path) && errno != ENOENT)
 			return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
 		if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
-			return arpg_errf(err, errn, rc, "%s: %s", o->cache, why);
+			return arpg_errf(err, errn, rc, "%s", why);
 		if (o->map_limit)
 			arpg_cache_set_map_limit(x->c, o->map_limit);
 		rc = ARPG_ENOENT;
 	}
 	if (rc == ARPG_EMISMATCH)
-		return arpg_errf(err, errn, rc, "%s was made with other settings: %s; use another "
-				 "cache directory, or --force to empty it", o->cache, why);
+		return arpg_errf(err, errn, rc, "made with other settings: %s; use another "
+				 "cache directory, or --force to empty it", why);
 	if (rc < 0 && rc != ARPG_ENOENT)
-		return arpg_errf(err, errn, rc, "%s: %s", o->cache, arpg_cache_lmdb_error(x->c));
+		return arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
 	if (rc == 0 && arpg_cache_meta_get(x->c, "labels", labels) < 0)
 		*labels = NULL;
 	if ((rc = arpg_cache_meta_put(x->c, m->keys, m->vals, m->n)) < 0)
-		return arpg_errf(err, errn, rc, "%s: %s", o->cache, arpg_cache_lmdb_error(x->c));
+		return arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
 	return 0;
 }
 
@@ -280,7 +280,7 @@ int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
 			rc = arpg_cache_meta_put(x.c, &k, &v, 1);
 			pthread_mutex_unlock(&x.cache_lock);
 			if (rc < 0) {
-				arpg_errf(err, errn, rc, "%s: %s", o->cache, arpg_cache_lmdb_error(x.c));
+				arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x.c));
 				break;
 			}
 		}
@@ -294,7 +294,7 @@ int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
 			has = arpg_cache_has_clip(x.c, row.clip_id);
 			pthread_mutex_unlock(&x.cache_lock);
 			if (has < 0) {
-				rc = arpg_errf(err, errn, has, "%s: %s", o->cache,
+				rc = arpg_errf(err, errn, has, "%s",
 					       arpg_cache_lmdb_error(x.c));
 				break;
 			}

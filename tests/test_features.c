@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 ARPG_TEST(pool_bins_as_pytorch)
 {
@@ -221,4 +222,44 @@ ARPG_TEST(npy_header)
 	expect_int(buf[8] | buf[9] << 8, 128 - 10);
 	expect(strstr((char *)buf + 10, "'shape': (2, 3)") != NULL);
 	expect_int(buf[127], '\n');
+}
+
+/* Compares with PyTorch when $PYTHON3 has torch; skips otherwise. */
+ARPG_TEST(pool_matches_pytorch)
+{
+	static const int shapes[][4] = { { 3, 13, 11, 6 }, { 2, 5, 5, 7 }, { 4, 14, 14, 4 } };
+	const char *py = getenv("PYTHON3");
+	char cmd[4096];
+	int s, i, rc, mism = 0;
+
+	if (!py || !*py)
+		skip("PYTHON3 not set");
+	for (s = 0; s < 3; s++) {
+		int C = shapes[s][0], H = shapes[s][1], W = shapes[s][2], G = shapes[s][3];
+		uint32_t dims[3] = { (uint32_t)C, (uint32_t)H, (uint32_t)W };
+		size_t n = (size_t)C * H * W, m = (size_t)C * G * G;
+		float *in = malloc(sizeof *in * n), *out = malloc(sizeof *out * m);
+		FILE *p;
+		double v;
+
+		for (i = 0; i < (int)n; i++)
+			in[i] = (float)((i * 37 % 101) - 50) / 7.0f;
+		expect_int(arpg_npy_write_f32("in.npy", in, 3, dims), 0);
+		arpg_pool_adaptive_avg(out, in, C, H, W, G);
+		snprintf(cmd, sizeof cmd, "'%s' '%s/tests/test_features_pool.py' in.npy %d", py,
+			 arpg_test_srcdir(), G);
+		p = popen(cmd, "r");
+		for (i = 0; p && i < (int)m && fscanf(p, "%lf", &v) == 1; i++)
+			if (fabs(v - out[i]) > 1e-5)
+				mism++;
+		rc = p ? pclose(p) : -1;
+		free(in);
+		free(out);
+		if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 77)
+			skip("no torch for $PYTHON3");
+		expect_int(rc, 0);
+		expect_int(i, (int)m);
+		expect_int(mism, 0);
+		arpg_test_note("pool %dx%dx%d -> %d: %d values agree with torch", C, H, W, G, i - mism);
+	}
 }
