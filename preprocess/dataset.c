@@ -347,8 +347,12 @@ static void flush_misfits(struct scan *sc)
 	for (i = 0; i < sc->nmisfit; i++) {
 		char *tab = strchr(sc->misfit[i], '\t');
 
+		char buf[4096];
+
 		*tab = 0;
-		problem(sc, sc->misfit[i], ARPG_EMISMATCH, tab + 1);
+		snprintf(buf, sizeof buf, "does not fit layout %s: %s",
+			 arpg_layout_name(sc->ds->layout), tab + 1);
+		problem(sc, sc->misfit[i], ARPG_EFORMAT, buf);
 		free(sc->misfit[i]);
 	}
 	sc->nmisfit = 0;
@@ -362,13 +366,13 @@ static void misfit(struct scan *sc, const char *object, const char *why)
 	snprintf(buf, sizeof buf, "does not fit layout %s: %s", arpg_layout_name(sc->ds->layout),
 		 why);
 	if (sc->fitted) {
-		problem(sc, object, ARPG_EMISMATCH, buf);
+		problem(sc, object, ARPG_EFORMAT, buf);
 	} else if (sc->nmisfit < MAX_MISFITS) {
-		size_t n = strlen(object) + strlen(buf) + 2;
+		size_t n = strlen(object) + strlen(why) + 2;
 		char *m = malloc(n);
 
 		if (m) {
-			snprintf(m, n, "%s\t%s", object, buf);
+			snprintf(m, n, "%s\t%s", object, why);
 			sc->misfit[sc->nmisfit++] = m;
 		}
 	}
@@ -748,20 +752,18 @@ static int finish(struct scan *sc, int rc, char *err, size_t errn)
 		const char *guess = guess_layout(sc);
 		char *tab = sc->nmisfit ? strchr(sc->misfit[0], '\t') : NULL;
 
-		rc = arpg_errf(err, errn, ARPG_EMISMATCH, "no file fits layout %s (%ld files; "
+		rc = arpg_errf(err, errn, ARPG_EFORMAT, "no file fits layout %s (%ld files; "
 			       "first: %.*s): %s%s", arpg_layout_name(sc->ds->layout), sc->misfits,
 			       tab ? (int)(tab - sc->misfit[0]) : 1, tab ? sc->misfit[0] : "?",
 			       tab ? tab + 1 : "", guess ? "; try -l " : "");
 		if (guess)
 			snprintf(err + strlen(err), errn - strlen(err), "%s", guess);
 	} else if (rc >= 0 && !sc->found) {
-		rc = arpg_errf(err, errn, ARPG_ENOENT, "no clips in it: check the path");
+		rc = arpg_errf(err, errn, ARPG_ENOENT, "no clips found in it: check the path and -l");
 	}
 	for (i = 0; i < sc->nmisfit; i++)
 		free(sc->misfit[i]);
 	sc->nmisfit = 0;
-	if (rc < 0 && sc->fitted && rc == ARPG_EMISMATCH)
-		rc = 0;
 	return rc < 0 ? rc : (int)(sc->fitted > 0x7fffffff ? 0x7fffffff : sc->fitted);
 }
 

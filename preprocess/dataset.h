@@ -81,10 +81,9 @@ void arpg_dataset_free(struct arpg_dataset *ds);
 /* Enumerates one input.  Returns the number of clips found (taken or not
  * wanted), or a negative code for the input as a whole with a reason and
  * a hint in err: ARPG_ENOENT (missing), ARPG_EIO (unreadable),
- * ARPG_EFORMAT (not a directory/archive/list, archive damaged: clips before
- * the damage were handed over), ARPG_EMISMATCH (no file fits the layout;
- * the hint suggests a layout that fits), ARPG_ENOENT also for an input
- * without any clip.  Problems with single files go to sink->problem and
+ * ARPG_EFORMAT (not a directory/archive/list; archive damaged: clips before
+ * the damage were handed over; no file fits the layout: the hint suggests
+ * a layout that fits), ARPG_ENOENT also for an input without any clip.  Problems with single files go to sink->problem and
  * are counted in *problems. */
 int arpg_dataset_scan(struct arpg_dataset *ds, const char *input,
 		      const struct arpg_dataset_sink *sink, long *problems,

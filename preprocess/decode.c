@@ -305,8 +305,11 @@ int arpg_decoder_next(struct arpg_decoder *d, char *err, size_t errn)
 			long end = lround((d->held_t + d->frame_dur - d->t0) * d->o.fps);
 
 			d->held_valid = 0;
-			if (end <= d->next_tick)
+			if (end <= d->next_tick) {
+				if (d->out)	/* as the fps filter: its time has passed */
+					break;
 				end = d->next_tick + 1;
+			}
 			av_frame_unref(d->cur);
 			av_frame_move_ref(d->cur, d->held);
 			d->emit_left = end - d->next_tick - 1;

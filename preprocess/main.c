@@ -151,6 +151,11 @@ static int want(void *ctx, const struct arpg_clip *c)
 	arpg_progress_set_total(&r->prog, r->found);
 	rc = arpg_clip_done(r->outdir, c->id, &res);
 	if (rc == 1) {
+		char tmp[4300];
+
+		/* a former run's leftover beside a complete clip */
+		snprintf(tmp, sizeof tmp, "%s/%s.tmp", r->outdir, c->id);
+		arpg_remove_tree(tmp);
 		r->skipped++;
 		add_row(r, c, &res);
 		arpg_progress_add(&r->prog, 1);
