@@ -12,3 +12,10 @@ tests_test_layers_LDADD = $(TRAIN_TEST_LIBS)
 tests_test_model_SOURCES = tests/test_model.c $(ARPG_TEST_SOURCES)
 tests_test_model_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_test_model_LDADD = $(TRAIN_TEST_LIBS)
+
+# make_cache: synthetic caches with a class signal, for the trainer's tests
+# and bench/train.
+check_PROGRAMS += tests/make_cache
+tests_make_cache_SOURCES = tests/make_cache.c
+tests_make_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
+tests_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(LMDB_LIBS)

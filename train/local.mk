@@ -1,1 +1,6 @@
-# arpg-train: rules live here (see Makefile.am).
+# arpg-train: options (main.c), data loading, training runs, checkpoints.
+bin_PROGRAMS += train/arpg-train
+train_arpg_train_SOURCES = train/main.c train/data.c train/data.h train/run.c train/run.h \
+	train/metrics.c train/metrics.h train/checkpoint.c train/checkpoint.h
+train_arpg_train_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
+train_arpg_train_LDADD = train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) $(LMDB_LIBS) $(MD_LIBS) -lm

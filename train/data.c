@@ -1,0 +1,263 @@
+/* data.c - loading a feature cache for training. */
+#include "data.h"
+#include "cache.h"
+#include "error.h"
+#include "layers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct loader {
+	struct arpg_dataset *ds;
+	int cap, nbad_num;
+	char *err;
+	size_t errn;
+	char bad_list[300];
+	int rc;
+};
+
+static int meta_collect(void *ctx, const char *key, const char *val)
+{
+	struct arpg_dataset *ds = ctx;
+	char **k = realloc(ds->meta_keys, sizeof *k * (ds->nmeta + 1));
+	char **v;
+
+	if (!k)
+		return ARPG_ENOMEM;
+	ds->meta_keys = k;
+	if (!(v = realloc(ds->meta_vals, sizeof *v * (ds->nmeta + 1))))
+		return ARPG_ENOMEM;
+	ds->meta_vals = v;
+	k[ds->nmeta] = strdup(key);
+	v[ds->nmeta] = strdup(val);
+	if (!k[ds->nmeta] || !v[ds->nmeta]) {
+		free(k[ds->nmeta]);
+		free(v[ds->nmeta]);
+		return ARPG_ENOMEM;
+	}
+	ds->nmeta++;
+	return 0;
+}
+
+const char *arpg_dataset_meta(const struct arpg_dataset *ds, const char *key)
+{
+	for (int i = 0; i < ds->nmeta; i++)
+		if (!strcmp(ds->meta_keys[i], key))
+			return ds->meta_vals[i];
+	return NULL;
+}
+
+static int meta_int(const struct arpg_dataset *ds, const char *key, int *out, char *err,
+		    size_t errn)
+{
+	const char *v = arpg_dataset_meta(ds, key);
+	char *end;
+	long n;
+
+	if (!v)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "meta has no %s key", key);
+	n = strtol(v, &end, 10);
+	if (*end || n < 1 || n > 1 << 20)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "meta %s is \"%s\", not a positive number",
+				 key, v);
+	*out = (int)n;
+	return 0;
+}
+
+static int split_labels(struct arpg_dataset *ds, char *err, size_t errn)
+{
+	const char *v = arpg_dataset_meta(ds, "labels");
+	char *copy, *tok, *save = NULL;
+
+	if (!v || !*v)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "meta has no labels key");
+	if (!(copy = strdup(v)))
+		return ARPG_ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char **l = realloc(ds->labels, sizeof *l * (ds->C + 1));
+
+		if (!l || !(l[ds->C] = strdup(tok))) {
+			if (l)
+				ds->labels = l;
+			free(copy);
+			return ARPG_ENOMEM;
+		}
+		ds->labels = l;
+		ds->C++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int find_label(const struct arpg_dataset *ds, const char *name)
+{
+	for (int i = 0; i < ds->C; i++)
+		if (!strcmp(ds->labels[i], name))
+			return i;
+	return -1;
+}
+
+static int all_finite(const float *v, size_t n)
+{
+	float acc = 0;
+
+	/* a NaN or Inf anywhere makes the product with 0 a NaN */
+	for (size_t i = 0; i < n; i++)
+		acc += v[i] * 0.0f;
+	return acc == 0;
+}
+
+static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
+{
+	struct loader *ld = ctx;
+	struct arpg_dataset *ds = ld->ds;
+	struct arpg_clip_data *c;
+	int T;
+
+	if (cc->bad)
+		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT, "clip %s: %s (run arpg-features verify)",
+				 cc->id, cc->why);
+	T = cc->info.frames;
+	if (cc->app.rank != 2 || cc->app.dims[0] != (uint32_t)T || cc->app.dims[1] != (uint32_t)ds->Da)
+		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
+				 "clip %s: app record does not have shape (%d, %d) as meta says",
+				 cc->id, T, ds->Da);
+	if (cc->patch.rank != 3 || cc->patch.dims[0] != (uint32_t)T ||
+	    cc->patch.dims[1] != (uint32_t)ds->N || cc->patch.dims[2] != (uint32_t)ds->Dp)
+		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
+				 "clip %s: patch record does not have shape (%d, %d, %d) as meta says",
+				 cc->id, T, ds->N, ds->Dp);
+	if (ds->nclips == ld->cap) {
+		int cap = ld->cap ? 2 * ld->cap : 256;
+		struct arpg_clip_data *n = realloc(ds->clips, sizeof *n * cap);
+
+		if (!n)
+			return ARPG_ENOMEM;
+		ds->clips = n;
+		ld->cap = cap;
+	}
+	c = &ds->clips[ds->nclips];
+	memset(c, 0, sizeof *c);
+	c->T = T;
+	c->label = -1;
+	if (*cc->info.label && (c->label = find_label(ds, cc->info.label)) < 0)
+		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
+				 "clip %s: label \"%s\" is not in meta labels", cc->id, cc->info.label);
+	snprintf(c->split, sizeof c->split, "%s", cc->info.split);
+	c->id = strdup(cc->id);
+	c->subject = strdup(cc->info.subject);
+	c->app = malloc(sizeof(float) * cc->app.count);
+	c->patch = malloc(sizeof(float) * cc->patch.count);
+	ds->nclips++;	/* counted now, so that free() releases a partial clip */
+	if (!c->id || !c->subject || !c->app || !c->patch)
+		return ARPG_ENOMEM;
+	arpg_tensor_to_f32(c->app, &cc->app);
+	arpg_tensor_to_f32(c->patch, &cc->patch);
+	if (!all_finite(c->app, cc->app.count) || !all_finite(c->patch, cc->patch.count)) {
+		size_t len = strlen(ld->bad_list);
+
+		if (len + strlen(c->id) + 8 < sizeof ld->bad_list)
+			snprintf(ld->bad_list + len, sizeof ld->bad_list - len, "%s%s",
+				 len ? ", " : "", c->id);
+		else if (!strstr(ld->bad_list, "..."))
+			strcat(ld->bad_list, ", ...");
+		ld->nbad_num++;
+	}
+	return 0;
+}
+
+int arpg_dataset_load(struct arpg_dataset *ds, const char *dir, char *err, size_t errn)
+{
+	struct arpg_cache *cache = NULL;
+	struct loader ld = { .ds = ds, .err = err, .errn = errn };
+	const char *frames;
+	int rc;
+
+	memset(ds, 0, sizeof *ds);
+	if ((rc = arpg_cache_open(&cache, dir, ARPG_CACHE_READ, err, errn)) < 0)
+		return rc;
+	if ((rc = arpg_cache_meta_foreach(cache, meta_collect, ds)) < 0)
+		goto out;
+	if ((rc = meta_int(ds, "grid", &ds->G, err, errn)) < 0 ||
+	    (rc = meta_int(ds, "app_dim", &ds->Da, err, errn)) < 0 ||
+	    (rc = meta_int(ds, "patch_dim", &ds->Dp, err, errn)) < 0 ||
+	    (rc = split_labels(ds, err, errn)) < 0)
+		goto out;
+	ds->N = ds->G * ds->G;
+	frames = arpg_dataset_meta(ds, "frames");
+	if (frames && strcmp(frames, "all") && (rc = meta_int(ds, "frames", &ds->frames, err, errn)) < 0)
+		goto out;
+	if ((rc = arpg_cache_foreach(cache, load_clip, &ld)) < 0) {
+		if (rc == ARPG_ENOMEM || (err && !*err))
+			arpg_errf(err, errn, rc, "loading clips");
+		goto out;
+	}
+	if (ld.nbad_num) {
+		rc = arpg_errf(err, errn, ARPG_ENUMERIC, "%d clip%s hold NaN or Inf features: %s",
+			       ld.nbad_num, ld.nbad_num > 1 ? "s" : "", ld.bad_list);
+		goto out;
+	}
+	if (!ds->nclips)
+		rc = arpg_errf(err, errn, ARPG_ENOENT, "the cache holds no clips");
+out:
+	arpg_cache_close(cache);
+	if (rc < 0)
+		arpg_dataset_free(ds);
+	return rc;
+}
+
+void arpg_dataset_free(struct arpg_dataset *ds)
+{
+	int i;
+
+	for (i = 0; i < ds->nclips; i++) {
+		free(ds->clips[i].id);
+		free(ds->clips[i].subject);
+		free(ds->clips[i].app);
+		free(ds->clips[i].patch);
+	}
+	free(ds->clips);
+	for (i = 0; i < ds->C; i++)
+		free(ds->labels[i]);
+	free(ds->labels);
+	for (i = 0; i < ds->nmeta; i++) {
+		free(ds->meta_keys[i]);
+		free(ds->meta_vals[i]);
+	}
+	free(ds->meta_keys);
+	free(ds->meta_vals);
+	memset(ds, 0, sizeof *ds);
+}
+
+void arpg_sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx)
+{
+	for (int i = 0; i < T; i++) {
+		double u = jitter ? rng_uniform(rng) : 0.5;
+		int k = (int)floor((i + u) * clip_T / T);
+
+		idx[i] = k < clip_T ? k : clip_T - 1;
+	}
+}
+
+void arpg_dataset_batch(const struct arpg_dataset *ds, const int *sel, int B, int T,
+			int jitter, uint64_t *rng, float *app, float *patch, int *labels)
+{
+	size_t pf = (size_t)ds->N * ds->Dp;
+	int idx[4096];
+
+	for (int b = 0; b < B; b++) {
+		const struct arpg_clip_data *c = &ds->clips[sel[b]];
+
+		arpg_sample_frames(c->T, T, jitter, rng, idx);
+		for (int t = 0; t < T; t++) {
+			memcpy(app + ((size_t)b * T + t) * ds->Da, c->app + (size_t)idx[t] * ds->Da,
+			       sizeof(float) * ds->Da);
+			memcpy(patch + ((size_t)b * T + t) * pf, c->patch + (size_t)idx[t] * pf,
+			       sizeof(float) * pf);
+		}
+		if (labels)
+			labels[b] = c->label;
+	}
+}

@@ -1,0 +1,31 @@
+/* metrics.c - WAR, UAR and macro-F1 from a confusion matrix. */
+#include "metrics.h"
+
+void arpg_metrics_from_confusion(struct arpg_metrics *m, const long *cm, int C)
+{
+	long total = 0, correct = 0;
+	double recall_sum = 0, f1_sum = 0;
+	int present = 0, i, j;
+
+	for (i = 0; i < C; i++) {
+		long row = 0, col = 0, tp = cm[i * C + i];
+
+		for (j = 0; j < C; j++) {
+			row += cm[i * C + j];
+			col += cm[j * C + i];
+		}
+		total += row;
+		correct += tp;
+		if (row > 0) {
+			double recall = (double)tp / row, precision = col ? (double)tp / col : 0;
+
+			present++;
+			recall_sum += recall;
+			f1_sum += precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+		}
+	}
+	m->n = total;
+	m->war = total ? (double)correct / total : 0;
+	m->uar = present ? recall_sum / present : 0;
+	m->f1 = present ? f1_sum / present : 0;
+}

@@ -1,0 +1,20 @@
+/* metrics.h - classification metrics from a confusion matrix.
+ *
+ * cm is C x C, row = true class, column = predicted class.
+ *   WAR      accuracy: trace / total
+ *   UAR      mean recall over the classes that occur (row sum > 0)
+ *   macro-F1 mean F1 over the classes that occur; a class never predicted
+ *            has precision 0 and so F1 0
+ */
+#ifndef ARPG_METRICS_H
+#define ARPG_METRICS_H
+
+struct arpg_metrics {
+	long n;			/* clips counted */
+	double loss;		/* mean loss, when the caller sets it */
+	double war, uar, f1;
+};
+
+void arpg_metrics_from_confusion(struct arpg_metrics *m, const long *cm, int C);
+
+#endif

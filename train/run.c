@@ -1,0 +1,226 @@
+/* run.c - the training loop of one run or fold. */
+#include "run.h"
+#include "error.h"
+#include "layers.h"
+#include "log.h"
+#include "progress.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void arpg_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+struct batch_buf {
+	float *app, *patch, *logits;
+	int *labels, *sel;
+};
+
+static int batch_alloc(struct batch_buf *b, const struct arpg_dataset *ds, int B, int T)
+{
+	b->app = malloc(sizeof(float) * B * T * ds->Da);
+	b->patch = malloc(sizeof(float) * (size_t)B * T * ds->N * ds->Dp);
+	b->logits = malloc(sizeof(float) * B * ds->C);
+	b->labels = malloc(sizeof(int) * B);
+	b->sel = malloc(sizeof(int) * B);
+	return b->app && b->patch && b->logits && b->labels && b->sel ? 0 : ARPG_ENOMEM;
+}
+
+static void batch_free(struct batch_buf *b)
+{
+	free(b->app);
+	free(b->patch);
+	free(b->logits);
+	free(b->labels);
+	free(b->sel);
+}
+
+static int argmax(const float *v, int n)
+{
+	int k = 0;
+
+	for (int i = 1; i < n; i++)
+		if (v[i] > v[k])
+			k = i;
+	return k;
+}
+
+int arpg_run_eval(struct arpg_model *m, const struct arpg_dataset *ds, const int *idx, int n,
+		  int T, int batch, long *cm, double *loss, float *probs)
+{
+	struct batch_buf b;
+	double sum = 0;
+	long counted = 0;
+	int rc = 0, C = ds->C;
+
+	if ((rc = batch_alloc(&b, ds, batch, T)) < 0)
+		goto out;
+	for (int s = 0; s < n; s += batch) {
+		int B = n - s < batch ? n - s : batch, nl = 0;
+		const float *p;
+
+		arpg_dataset_batch(ds, idx + s, B, T, 0, NULL, b.app, b.patch, b.labels);
+		if ((rc = arpg_model_forward(m, B, b.app, b.patch, NULL, 0, NULL, b.logits, NULL)) < 0)
+			goto out;
+		p = arpg_model_probs(m);
+		for (int i = 0; i < B; i++) {
+			int y = b.labels[i];
+
+			if (probs)
+				memcpy(probs + (size_t)(s + i) * C, p + (size_t)i * C, sizeof(float) * C);
+			if (y < 0)
+				continue;
+			nl++;
+			sum += -log(fmax(p[(size_t)i * C + y], 1e-30));
+			if (cm)
+				cm[y * C + argmax(b.logits + (size_t)i * C, C)]++;
+		}
+		counted += nl;
+	}
+	if (loss)
+		*loss = counted ? sum / counted : 0;
+out:
+	batch_free(&b);
+	return rc;
+}
+
+static void print_line(const struct arpg_run_opts *o, int epoch, const char *split,
+		       const struct arpg_metrics *mt, double seconds)
+{
+	FILE *f = o->out;
+
+	if (!f)
+		return;
+	fprintf(f, "{\"run\":%d,", o->run_no);
+	if (o->nfolds)
+		fprintf(f, "\"fold\":%d,", o->fold_no);
+	fprintf(f, "\"epoch\":%d,\"split\":\"%s\",\"n\":%ld,\"loss\":%.6f,\"war\":%.6f,"
+		"\"uar\":%.6f,\"f1\":%.6f,\"seconds\":%.3f,\"settings\":%s}\n",
+		epoch, split, mt->n, mt->loss, mt->war, mt->uar, mt->f1, seconds, o->settings_json);
+	fflush(f);
+}
+
+static void shuffle(int *v, int n, uint64_t *rng)
+{
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(rng_next(rng) % (uint64_t)(i + 1)), t = v[i];
+
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct arpg_dataset *ds,
+		   const struct arpg_run_opts *o, const int *train, int ntrain, const int *val,
+		   int nval, struct arpg_run_result *res, char *err, size_t errn)
+{
+	int C = ds->C, rc, epoch;
+	struct batch_buf b;
+	int *order = malloc(sizeof(int) * (ntrain ? ntrain : 1));
+	long *cm = calloc((size_t)C * C, sizeof *cm), *cm_train = calloc((size_t)C * C, sizeof *cm);
+	uint64_t rng;
+	size_t np = arpg_model_nparams(m);
+	char where[64] = "";
+
+	memset(res, 0, sizeof *res);
+	res->best.war = -1;
+	if ((rc = batch_alloc(&b, ds, o->batch, o->T)) < 0 || !order || !cm || !cm_train) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	if (o->nfolds)
+		snprintf(where, sizeof where, "fold %d/%d ", o->fold_no, o->nfolds);
+	if (o->nruns > 1) {
+		size_t l = strlen(where);
+
+		snprintf(where + l, sizeof where - l, "run %d/%d ", o->run_no, o->nruns);
+	}
+	for (epoch = o->start_epoch + 1; epoch <= o->epochs; epoch++) {
+		double t0 = arpg_now(), loss_sum = 0, vloss = 0;
+		struct arpg_metrics tm, vm;
+
+		/* each epoch's stream (order, jitter, dropout) depends on the seed
+		 * and the epoch only, so a resumed run continues exactly as an
+		 * uninterrupted one */
+		rng = o->seed * 0x9e3779b97f4a7c15ull + 0x7261696e + (uint64_t)epoch * 0xbf58476d1ce4e5b9ull;
+		rng_next(&rng);
+		memset(cm_train, 0, sizeof *cm_train * C * C);
+		memcpy(order, train, sizeof(int) * ntrain);
+		shuffle(order, ntrain, &rng);
+		for (int s = 0; s < ntrain; s += o->batch) {
+			int B = ntrain - s < o->batch ? ntrain - s : o->batch;
+			float loss;
+
+			arpg_dataset_batch(ds, order + s, B, o->T, 1, &rng, b.app, b.patch, b.labels);
+			arpg_model_zero_grads(m);
+			if ((rc = arpg_model_forward(m, B, b.app, b.patch, b.labels, 1, &rng, b.logits,
+						     &loss)) < 0)
+				goto out;
+			if (!isfinite(loss)) {
+				rc = arpg_errf(err, errn, ARPG_ENUMERIC,
+					       "%sepoch %d: the loss became %s at clip %d of %d: training "
+					       "diverged (try a lower --lr)", where, epoch,
+					       isnan(loss) ? "NaN" : "infinite", s + 1, ntrain);
+				goto out;
+			}
+			if ((rc = arpg_model_backward(m)) < 0)
+				goto out;
+			arpg_clip_grad_norm(arpg_model_grads(m), np, o->clip);
+			arpg_adamw_step(opt, arpg_model_params(m), arpg_model_grads(m));
+			loss_sum += (double)loss * B;
+			for (int i = 0; i < B; i++)
+				cm_train[b.labels[i] * C + argmax(b.logits + (size_t)i * C, C)]++;
+		}
+		arpg_metrics_from_confusion(&tm, cm_train, C);
+		tm.loss = ntrain ? loss_sum / ntrain : 0;
+		memset(cm, 0, sizeof *cm * C * C);
+		memset(&vm, 0, sizeof vm);
+		if (nval) {
+			if ((rc = arpg_run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL)) < 0)
+				goto out;
+			arpg_metrics_from_confusion(&vm, cm, C);
+			vm.loss = vloss;
+		}
+		print_line(o, epoch, "train", &tm, arpg_now() - t0);
+		if (nval)
+			print_line(o, epoch, "val", &vm, arpg_now() - t0);
+		if (nval)
+			arpg_note("%sepoch %d/%d: loss %.4f, train WAR %.1f%%, val loss %.4f WAR %.1f%% "
+				  "UAR %.1f%% F1 %.1f%% (%.1f s)", where, epoch, o->epochs, tm.loss,
+				  100 * tm.war, vm.loss, 100 * vm.war, 100 * vm.uar, 100 * vm.f1,
+				  arpg_now() - t0);
+		else
+			arpg_note("%sepoch %d/%d: loss %.4f, train WAR %.1f%% (%.1f s)", where, epoch,
+				  o->epochs, tm.loss, 100 * tm.war, arpg_now() - t0);
+		res->final = vm;
+		res->train_final = tm;
+		res->final_epoch = epoch;
+		if (nval && vm.war > res->best.war) {
+			res->best = vm;
+			res->best_epoch = epoch;
+		}
+	}
+	res->confusion = cm;
+	cm = NULL;
+	rc = 0;
+out:
+	batch_free(&b);
+	free(order);
+	free(cm);
+	free(cm_train);
+	return rc;
+}

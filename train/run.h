@@ -1,0 +1,52 @@
+/* run.h - one training run (or one cross-validation fold): epochs of
+ * shuffled mini-batches with AdamW, an evaluation after each epoch, and the
+ * JSON line per epoch and split on the output stream.
+ */
+#ifndef ARPG_RUN_H
+#define ARPG_RUN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "data.h"
+#include "metrics.h"
+#include "model.h"
+#include "optim.h"
+
+struct arpg_run_opts {
+	int epochs;		/* train until this epoch (inclusive) */
+	int start_epoch;	/* epochs already done (a resumed model) */
+	int batch, T;
+	float clip;		/* gradient-norm limit (<= 0: none) */
+	uint64_t seed;		/* shuffling, jitter and dropout */
+	int run_no, nruns;	/* for messages: run k of n */
+	int fold_no, nfolds;	/* fold k of n, or nfolds 0 */
+	const char *settings_json;	/* {"trs":...} written into each line */
+	FILE *out;		/* JSON lines; NULL: none */
+};
+
+struct arpg_run_result {
+	struct arpg_metrics final, best, train_final;
+	int best_epoch, final_epoch;
+	long *confusion;	/* C x C of the final epoch's evaluation (malloc'd) */
+};
+
+/* Trains m with opt on clips train[0..ntrain) and evaluates on
+ * val[0..nval) after each epoch (nval 0: no evaluation).  Returns 0,
+ * ARPG_ENUMERIC when the loss becomes NaN or Inf (err says at which epoch
+ * and batch), ARPG_ENOMEM. */
+int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct arpg_dataset *ds,
+		   const struct arpg_run_opts *o, const int *train, int ntrain, const int *val,
+		   int nval, struct arpg_run_result *res, char *err, size_t errn);
+
+/* Evaluates m on clips idx[0..n) (middle frames, no dropout) in batches:
+ * adds to the confusion matrix cm (C x C, only labelled clips), returns the
+ * mean loss over labelled clips in *loss, and writes the class
+ * probabilities (n x C) to probs when it is not NULL. */
+int arpg_run_eval(struct arpg_model *m, const struct arpg_dataset *ds, const int *idx, int n,
+		  int T, int batch, long *cm, double *loss, float *probs);
+
+/* Writes s as a JSON string (quotes and escapes). */
+void arpg_json_string(FILE *f, const char *s);
+
+#endif
