@@ -8,3 +8,16 @@ tests_test_preprocess_framemd5_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS)
 tests_test_preprocess_framemd5_LDADD = $(PREPROCESS_LIBS)
 TESTS += tests/test_preprocess.sh
 dist_check_SCRIPTS += tests/test_preprocess.sh
+
+# Fuzz harnesses of the demuxing and archive paths (seed corpora in
+# tests/fuzz/corpus/demux and archive: tiny clips and archives).
+FUZZERS += tests/fuzz/fuzz_demux tests/fuzz/fuzz_archive
+tests_fuzz_fuzz_demux_SOURCES = tests/fuzz/fuzz_demux.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_demux_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_fuzz_fuzz_demux_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS)
+tests_fuzz_fuzz_demux_LDADD = $(PREPROCESS_LIBS)
+tests_fuzz_fuzz_demux_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz_archive.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_archive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_fuzz_fuzz_archive_LDADD = $(PREPROCESS_LIBS)
+tests_fuzz_fuzz_archive_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
