@@ -4,6 +4,7 @@
 #include "frames_tsv.h"
 #include "image.h"
 #include "pool.h"
+#include "progress.h"
 #include "sample.h"
 #include "tensor.h"
 
@@ -64,6 +65,7 @@ int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *ro
 	size_t mapsz = (size_t)b->patch_c * b->patch_h * b->patch_w, nn = (size_t)G * G;
 	int rc = 0, t0, t, nb = 0;
 	uint32_t dims[3];
+	double c0 = arpg_now(), c1;
 
 	if (row->frames < 1 || row->frames > 1000000)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "the manifest says %ld frames",
@@ -100,12 +102,19 @@ int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *ro
 				goto out;
 			}
 		}
+		c1 = arpg_now();
+		x->t_decode += c1 - c0;
 		if ((rc = b->run(b, nb, ims, app + (size_t)t0 * Da, raw, err, errn)) < 0)
 			goto out;
+		c0 = arpg_now();
+		x->t_backbone += c0 - c1;
 		for (t = 0; t < nb; t++)
 			arpg_pool_adaptive_avg_nodes(nodes + (size_t)(t0 + t) * nn * Dp,
 						     raw + (size_t)t * mapsz, b->patch_c,
 						     b->patch_h, b->patch_w, G);
+		c1 = arpg_now();
+		x->t_pool += c1 - c0;
+		c0 = c1;
 	}
 	if (o->dtype == ARPG_F16 && (check_finite(app, (size_t)T * Da) ||
 				     check_finite(nodes, (size_t)T * nn * Dp))) {
@@ -126,6 +135,7 @@ int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *ro
 	arpg_tensor_encode(x->patch, o->dtype, 3, dims, nodes);
 	dims[1] = (uint32_t)Da;
 	arpg_tensor_encode(x->app, o->dtype, 2, dims, app);
+	x->t_encode += arpg_now() - c0;
 out:
 	if (ims)
 		for (t = 0; t < b->max_batch; t++)

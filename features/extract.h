@@ -25,6 +25,7 @@ struct arpg_extract {
 	void *app, *patch;
 	size_t app_len, patch_len;
 	int no_frames_tsv;	/* flags came from the manifest's faces count */
+	double t_decode, t_backbone, t_pool, t_encode;	/* seconds in each stage */
 };
 
 /* Computes row's features with backbone b (shared; its run must be

@@ -301,6 +301,16 @@ int main(int argc, char **argv)
 	arpg_note("%ld clips: %ld written, %ld already there, %ld failed, %ld in other shards; "
 		  "%ld bad manifest lines", st.rows, st.done, st.skipped, st.failed,
 		  st.other_shard, st.bad_lines);
+	{
+		double tt = st.t_decode + st.t_backbone + st.t_pool + st.t_encode + st.t_write;
+
+		if (tt > 0)
+			arpg_info("time over all threads: PNG decoding %.1f%%, backbone %.1f%%, "
+				  "pooling %.1f%%, encoding %.1f%%, LMDB writes %.1f%% of %.2f s",
+				  100 * st.t_decode / tt, 100 * st.t_backbone / tt,
+				  100 * st.t_pool / tt, 100 * st.t_encode / tt,
+				  100 * st.t_write / tt, tt);
+	}
 	b->free(b);
 	return finish(rc, o.cache, err);
 }

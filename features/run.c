@@ -83,7 +83,15 @@ static void do_clip(struct ctx *x, struct job *j)
 			arpg_warn("%s: no frames.tsv; face flags taken from the manifest's faces "
 				  "count (said once)", j->row.path);
 	}
+	pthread_mutex_lock(&x->lock);
+	x->st->t_decode += ex.t_decode;
+	x->st->t_backbone += ex.t_backbone;
+	x->st->t_pool += ex.t_pool;
+	x->st->t_encode += ex.t_encode;
+	pthread_mutex_unlock(&x->lock);
 	if (rc == 0 && !stopping(x)) {
+		double t0 = arpg_now();
+
 		pthread_mutex_lock(&x->cache_lock);
 		rc = arpg_cache_put_clip(x->c, j->row.clip_id, &ex.info, ex.app, ex.app_len,
 					 ex.patch, ex.patch_len);
@@ -97,6 +105,7 @@ static void do_clip(struct ctx *x, struct job *j)
 			return;
 		}
 		pthread_mutex_lock(&x->lock);
+		x->st->t_write += arpg_now() - t0;
 		x->st->done++;
 		pthread_mutex_unlock(&x->lock);
 		arpg_progress_add(&x->prog, 1);

@@ -28,6 +28,7 @@ struct arpg_run_opts {
 
 struct arpg_run_stats {
 	long rows, done, skipped, other_shard, failed, bad_lines;
+	double t_decode, t_backbone, t_pool, t_encode, t_write;	/* seconds, all threads */
 };
 
 /* Runs the whole job.  Returns 0 when every clip went in (or was skipped),
