@@ -44,13 +44,15 @@ static int read_flags(struct arpg_extract *x, const struct arpg_manifest_row *ro
 	return 0;
 }
 
-static int check_finite(const float *v, size_t n)
+/* Nonzero if a value is NaN or Inf, or (f16) beyond binary16's range. */
+static int check_values(const float *v, size_t n, int dtype)
 {
+	float lim = dtype == ARPG_F16 ? 65504.0f : 3.4e38f;
 	size_t i;
 	int bad = 0;
 
 	for (i = 0; i < n; i++)
-		bad |= !isfinite(v[i]) || fabsf(v[i]) > 65504.0f;
+		bad |= !(fabsf(v[i]) <= lim);
 	return bad;
 }
 
@@ -116,10 +118,11 @@ int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *ro
 		x->t_pool += c1 - c0;
 		c0 = c1;
 	}
-	if (o->dtype == ARPG_F16 && (check_finite(app, (size_t)T * Da) ||
-				     check_finite(nodes, (size_t)T * nn * Dp))) {
-		rc = arpg_errf(err, errn, ARPG_ENUMERIC,
-			       "a feature is NaN, Inf or beyond the f16 range (use --dtype f32)");
+	if (check_values(app, (size_t)T * Da, o->dtype) ||
+	    check_values(nodes, (size_t)T * nn * Dp, o->dtype)) {
+		rc = arpg_errf(err, errn, ARPG_ENUMERIC, o->dtype == ARPG_F16
+			       ? "a feature is NaN, Inf or beyond the f16 range (try --dtype f32)"
+			       : "a feature is NaN or Inf");
 		goto out;
 	}
 	dims[0] = (uint32_t)T;

@@ -10,7 +10,7 @@ check() { desc=$1; shift; n=$((n + 1)); if "$@"; then echo "ok $n - $desc"; else
 	fails=$((fails + 1)); echo "not ok $n - $desc"; fi; }
 clips() { $F info "$1" 2>/dev/null | sed -n 's/^clips	//p'; }
 
-echo "1..4"
+echo "1..5"
 cd "$tmp" || exit 1
 N=120
 "$gen" d $N 16 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
@@ -43,4 +43,23 @@ for id in $(sed -n '2,$s/	.*//p' d/manifest.tsv); do
 	cmp -s a/app.npy b/app.npy && cmp -s a/patch.npy b/patch.npy || same=0
 done
 check "every clip's tensors equal the uninterrupted run's" test $same = 1
+# SIGTERM: stops between clips, exit 1, what was written verifies
+$F -b hog -j1 -o term d/manifest.tsv 2>err &
+pid=$!
+i=0
+while [ $i -lt 400 ]; do
+	c=$(clips term)
+	[ "${c:-0}" -ge 5 ] && break
+	sleep 0.02
+	i=$((i + 1))
+done
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+if [ "$(clips term)" = $N ]; then
+	n=$((n + 1)); echo "ok $n - SIGTERM stops the run cleanly # SKIP it finished first"
+else
+	check "SIGTERM stops the run cleanly (exit 1, says so, cache verifies)" sh -c \
+		"test $rc = 1 && grep -q 'interrupted' err && $F verify term >/dev/null"
+fi
 if [ $fails = 0 ]; then rm -rf "$tmp"; else echo "# kept $tmp"; fi
