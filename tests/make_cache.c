@@ -5,7 +5,8 @@
  *
  *   make_cache DIR [--clips N] [--val N] [--classes C] [--frames T] [--grid G]
  *                  [--app-dim Da] [--patch-dim Dp] [--subjects S] [--signal X]
- *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--no-subjects]
+ *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--scale X]
+ * --scale multiplies the appearance features (huge values make training diverge).
  */
 #include "cache.h"
 #include "error.h"
@@ -22,7 +23,7 @@ int main(int argc, char **argv)
 {
 	int clips = 60, val = 20, C = 3, T = 8, G = 3, Da = 16, Dp = 12, S = 0, dtype = ARPG_F32,
 	    nan_clip = -1;
-	double signal = 0.5;
+	double signal = 0.5, scale = 1;
 	uint64_t seed = 1, rng;
 	const char *dir = NULL;
 	struct arpg_cache *cache;
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--patch-dim")) Dp = atoi(v), i++;
 		else if (!strcmp(a, "--subjects")) S = atoi(v), i++;
 		else if (!strcmp(a, "--signal")) signal = atof(v), i++;
+		else if (!strcmp(a, "--scale")) scale = atof(v), i++;
 		else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10), i++;
 		else if (!strcmp(a, "--dtype")) dtype = strcmp(v, "f16") ? ARPG_F32 : ARPG_F16, i++;
 		else if (!strcmp(a, "--nan-clip")) nan_clip = atoi(v), i++;
@@ -116,6 +118,8 @@ int main(int argc, char **argv)
 			faces[t] = '1';
 		}
 		faces[T] = 0;
+		for (int d = 0; d < T * Da; d++)
+			app[d] = (float)(app[d] * scale);
 		if (k == nan_clip)
 			patch[3] = NAN;
 		if (S)

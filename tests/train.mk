@@ -19,3 +19,15 @@ check_PROGRAMS += tests/make_cache
 tests_make_cache_SOURCES = tests/make_cache.c
 tests_make_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
 tests_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(LMDB_LIBS)
+
+# arpg-train as a user runs it (needs make_cache).
+TESTS += tests/train.sh
+dist_check_SCRIPTS += tests/train.sh
+EXTRA_DIST += tests/tap.sh
+
+# The model file parser survives fuzzing (seed: a tiny saved model).
+FUZZERS += tests/fuzz/fuzz_checkpoint
+tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c train/checkpoint.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
+tests_fuzz_fuzz_checkpoint_LDADD = $(ARPG_LIB) $(MD_LIBS)
+tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)

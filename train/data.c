@@ -195,8 +195,8 @@ int arpg_dataset_load(struct arpg_dataset *ds, const char *dir, char *err, size_
 		goto out;
 	}
 	if (ld.nbad_num) {
-		rc = arpg_errf(err, errn, ARPG_ENUMERIC, "%d clip%s hold NaN or Inf features: %s",
-			       ld.nbad_num, ld.nbad_num > 1 ? "s" : "", ld.bad_list);
+		rc = arpg_errf(err, errn, ARPG_ENUMERIC, "%d clip%s NaN or Inf features: %s",
+			       ld.nbad_num, ld.nbad_num > 1 ? "s hold" : " holds", ld.bad_list);
 		goto out;
 	}
 	if (!ds->nclips)

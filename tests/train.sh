@@ -1,0 +1,89 @@
+#!/bin/sh
+# arpg-train as a user runs it, over synthetic caches from make_cache:
+# it learns, it repeats itself, sweeps, folds, checkpoints, bad input.
+. "${top_srcdir:-.}/tests/tap.sh"
+MC="${top_builddir:-.}/tests/make_cache"
+work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+plan 22
+
+# drop the timing fields, which differ between runs
+strip_time() { sed 's/"seconds":[0-9.]*,//'; }
+val_war() { grep '"summary":"run"' "$1" | sed 's/.*"final":{[^}]*"war":\([0-9.]*\).*/\1/'; }
+
+"$MC" c7 --clips 210 --val 70 --classes 7 --frames 8 --grid 3 --app-dim 24 --patch-dim 16 \
+	--signal 0.35 --seed 5 >/dev/null
+arpg-train c7 --epochs 8 --dim 32 --heads 4 -j 2 >run.jsonl 2>run.err
+ok $? "trains on a 7-class cache"
+war=$(val_war run.jsonl)
+awk -v w="$war" 'BEGIN { exit !(w >= 0.5) }'
+ok $? "validation WAR $war is well above chance (1/7) within 8 epochs"
+n=$(grep -c '"split":"val"' run.jsonl)
+test "$n" = 8
+ok $? "one val line per epoch ($n)"
+grep -q '"confusion":\[\[' run.jsonl && grep -q '"labels":\["Angry","Disgust","Fear","Happy","Neutral","Sad","Surprise"\]' run.jsonl
+ok $? "summary has labels and a confusion matrix"
+grep -q 'epoch 8/8' run.err
+ok $? "a progress line per epoch on stderr"
+
+arpg-train c7 --epochs 3 --dim 32 -j 2 -q | strip_time >a.jsonl
+arpg-train c7 --epochs 3 --dim 32 -j 2 -q | strip_time >b.jsonl
+cmp -s a.jsonl b.jsonl
+ok $? "the same seed and -j give the same numbers bit for bit"
+arpg-train c7 --epochs 3 --dim 32 -j 2 -q --seed 2 | strip_time >c.jsonl
+! cmp -s a.jsonl c.jsonl
+ok $? "another seed gives other numbers"
+
+arpg-train c7 --epochs 2 --dim 16 -q --trs 1,all --modality both,app,rel --seed 1,2 >sweep.jsonl 2>sweep.err
+ok $? "a sweep over trs x modality x seed runs"
+runs=$(grep -c '"summary":"run"' sweep.jsonl)
+test "$runs" = 12
+ok $? "every combination ran ($runs of 12)"
+tail -n 1 sweep.jsonl | grep -q '^{"table":\[.*"runs":2'
+ok $? "the sweep ends with a table of mean and std over seeds"
+
+"$MC" rml --clips 96 --subjects 4 --classes 6 --frames 6 --grid 2 --app-dim 12 --patch-dim 8 >/dev/null
+arpg-train rml --folds 4 --epochs 3 --dim 16 -q >folds.jsonl
+ok $? "--folds 4 over 4 subjects"
+test "$(grep -c '"summary":"fold"' folds.jsonl)" = 4 && grep -q '"summary":"folds".*"mean"' folds.jsonl
+ok $? "a summary per fold and the mean over folds"
+arpg-train rml --folds 5 --epochs 1 -q >/dev/null 2>err
+test $? = 1 && grep -q 'only 4 subjects' err
+ok $? "more folds than subjects is refused"
+
+arpg-train c7 --epochs 3 --dim 16 -q --save m.arpg >/dev/null && test -s m.arpg
+ok $? "--save writes a model"
+arpg-train c7 --load m.arpg --predict >pred.tsv
+ok $? "--load --predict"
+test "$(head -n 1 pred.tsv | cut -f1-4)" = "$(printf 'clip_id\tsplit\tlabel\tpredicted')" &&
+	test "$(wc -l <pred.tsv)" = 211
+ok $? "a prediction per clip with a header"
+arpg-train c7 --epochs 6 --dim 16 -q --resume m.arpg | strip_time | grep '"epoch":6,"split":"val"' >resumed
+arpg-train c7 --epochs 6 --dim 16 -q | strip_time | grep '"epoch":6,"split":"val"' >straight
+cmp -s resumed straight && test -s resumed
+ok $? "--resume continues exactly as an uninterrupted run"
+"$MC" other --app-dim 10 >/dev/null
+arpg-train other --load m.arpg >/dev/null 2>err
+test $? = 1 && grep -q 'app_dim' err
+ok $? "a model refuses a cache whose meta differs"
+head -c 500 m.arpg >cut.arpg
+arpg-train c7 --load cut.arpg >/dev/null 2>err
+test $? = 1 && grep -q 'damaged or truncated' err
+ok $? "a truncated model is reported"
+
+"$MC" one --classes 1 >/dev/null
+arpg-train one -q >/dev/null 2>err; s1=$?
+"$MC" nan --nan-clip 3 >/dev/null
+arpg-train nan -q >/dev/null 2>err2; s2=$?
+test $s1 = 1 && grep -q 'at least 2 classes' err && test $s2 = 1 && grep -q 'NaN or Inf' err2
+ok $? "a one-class cache and NaN features are refused (exit 1)"
+arpg-train c7 --frames 9 -q >/dev/null 2>err; s1=$?
+arpg-train rml -q --epochs 1 >/dev/null 2>err2; s2=$?
+test $s1 = 1 && grep -q 'more than the 8 frames' err && test $s2 = 1 && grep -q 'no labelled clips in split val' err2
+ok $? "--frames beyond the cache, and a missing val split, are refused"
+arpg-train c7 --trs 1,,2 >/dev/null 2>err; s1=$?
+arpg-train c7 --fusion gat,max >/dev/null 2>err2; s2=$?
+arpg-train >/dev/null 2>&1; s3=$?
+test $s1 = 2 && test $s2 = 2 && test $s3 = 2 && grep -q "fusion: bad value 'max'" err2
+ok $? "bad option values exit 2 with a message"
