@@ -12,3 +12,5 @@ EXTRA_DIST += bench/features.sh
 bench-features: features/arpg-features tests/test_features_gen
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/features.sh
 .PHONY: bench-features
+# bench/decode.sh: arpg-preprocess --no-align against the ffmpeg CLI (issue 4).
+dist_noinst_SCRIPTS += bench/decode.sh
