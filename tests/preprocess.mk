@@ -21,3 +21,26 @@ tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz_archive.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_archive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
 tests_fuzz_fuzz_archive_LDADD = $(PREPROCESS_LIBS)
 tests_fuzz_fuzz_archive_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+# Landmarks (shape.c) and alignment (align.c), issue 5: unit tests; the
+# comparisons with dlib (a C++ reference built by the test with g++ and
+# libdlib-dev) and with OpenCV (python3-opencv) on Debian's real faces,
+# both driving face_tool; the landmark model's fuzz harness.
+FACE_TEST_LIBS = preprocess/libface.la $(ARPG_LIB) -lbz2 -lm
+check_PROGRAMS += tests/test_shape tests/test_align tests/face_tool
+TESTS += tests/test_shape tests/test_align tests/test_shape_dlib.sh tests/test_align_cv2.sh
+dist_check_SCRIPTS += tests/test_shape_dlib.sh tests/test_align_cv2.sh
+EXTRA_DIST += tests/dlib_ref.cpp tests/face_media.py
+tests_test_shape_SOURCES = tests/test_shape.c $(ARPG_TEST_SOURCES)
+tests_test_shape_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_test_shape_LDADD = $(FACE_TEST_LIBS)
+tests_test_align_SOURCES = tests/test_align.c $(ARPG_TEST_SOURCES)
+tests_test_align_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_test_align_LDADD = $(FACE_TEST_LIBS)
+tests_face_tool_SOURCES = tests/face_tool.c
+tests_face_tool_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_face_tool_LDADD = $(FACE_TEST_LIBS)
+FUZZERS += tests/fuzz/fuzz_shape
+tests_fuzz_fuzz_shape_SOURCES = tests/fuzz/fuzz_shape.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_shape_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_fuzz_fuzz_shape_LDADD = $(FACE_TEST_LIBS)
+tests_fuzz_fuzz_shape_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
