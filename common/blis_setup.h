@@ -7,8 +7,9 @@
  *
  * Order of precedence: ARPG_BLIS_ARCH=name (ours, by name: skx, haswell,
  * zen3, generic, ...), then the user's own BLIS_ARCH_TYPE, then skx on an
- * Intel CPU with AVX-512 F/DQ/BW/VL, else BLIS's own choice (zen3 on Zen 4,
- * which is as fast as skx there).
+ * Intel CPU with AVX-512 F/DQ/BW/VL, and on an AMD one newer than BLIS knows
+ * (Zen 5: BLIS 0.9 falls back to its generic kernels, 5x slower), else
+ * BLIS's own choice (zen3 on Zen 4, which is as fast as skx there).
  */
 #ifndef ARPG_BLIS_SETUP_H
 #define ARPG_BLIS_SETUP_H
@@ -28,6 +29,10 @@ int arpg_blis_setup(int threads, int keep_blis_choice, struct arpg_blis_info *in
 /* Nonzero on an Intel CPU with AVX-512 F, DQ, BW and VL. */
 int arpg_cpu_intel_avx512(void);
 
+/* Nonzero on an AMD CPU with AVX-512 F, DQ, BW and VL newer than this
+ * BLIS knows (family 26, Zen 5, and later), where it would run its generic
+ * kernels: arpg selects skx there too. */
+int arpg_cpu_amd_avx512_unknown(void);
 /* The number of online cores (at least 1). */
 int arpg_ncpus(void);
 

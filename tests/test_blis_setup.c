@@ -22,9 +22,15 @@ ARPG_TEST(blis_default_choice)
 	if (arpg_cpu_intel_avx512()) {
 		expect_str(info.arch, "skx");
 		expect_str(info.chosen_by, "arpg: Intel AVX-512");
+	} else if (arpg_cpu_amd_avx512_unknown()) {
+		expect_str(info.arch, "skx");
+		expect_str(info.chosen_by, "arpg: AMD AVX-512, unknown to BLIS");
 	} else {
 		expect_str(info.chosen_by, "BLIS");
 	}
+	/* whatever the CPU, never BLIS's slow generic fallback on AVX-512 */
+	if (__builtin_cpu_supports("avx512f"))
+		expect(strcmp(info.arch, "generic") != 0);
 	arpg_test_note("kernel set %s (%s), %d threads", info.arch, info.chosen_by, info.threads);
 }
 
