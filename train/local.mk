@@ -4,3 +4,4 @@ train_arpg_train_SOURCES = train/main.c train/data.c train/data.h train/run.c tr
 	train/metrics.c train/metrics.h train/checkpoint.c train/checkpoint.h
 train_arpg_train_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
 train_arpg_train_LDADD = train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) $(LMDB_LIBS) $(MD_LIBS) -lm
+dist_man_MANS += man/arpg-train.1
