@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include "image.h"
+#include "cascade.h"
 
 /* What is known of one frame after alignment; a row of frames.tsv. */
 struct arpg_face_frame {
@@ -49,5 +50,14 @@ void arpg_face_models_free(struct arpg_face_models *fm);
  * in the clip) or a negative code.  Thread-safe for distinct clips. */
 int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
 			 int n, int size, struct arpg_image *crops, struct arpg_face_frame *out);
+
+/* As arpg_face_align_clip, with the detections given instead of running
+ * the cascade: dets[i][0..ndet[i]) are frame i's boxes (dets may be NULL
+ * when every ndet[i] is 0).  For tests and for callers with their own
+ * detector; fm needs only its landmark model. */
+int arpg_face_align_detections(const struct arpg_face_models *fm,
+			       const struct arpg_image *frames, int n, int size,
+			       struct arpg_rect *const *dets, const int *ndet,
+			       struct arpg_image *crops, struct arpg_face_frame *out);
 
 #endif

@@ -7,6 +7,10 @@
  *                                             OUTDIR/<line>.ppm the crop
  *   face_tool bench MODEL SIZE SECONDS < LIST landmarks + warp per second
  * LIST lines: IMAGE.ppm X Y W H (an RGB P6 PPM, the detection box).
+ *   face_tool clip MODEL SIZE EQUALIZE SHEET FRAME.ppm...
+ *     the whole of face.c (Debian's cascade) over the frames as one clip;
+ *     per frame: detected x y w h M0..M5; SHEET (unless "-"): a PPM contact
+ *     sheet of the crops, 10 per row.
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +20,7 @@
 
 #include "align.h"
 #include "error.h"
+#include "face.h"
 #include "image.h"
 #include "shape.h"
 
@@ -100,6 +105,68 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static int clip(int argc, char **argv)
+{
+	struct arpg_face_options o;
+	struct arpg_face_models *fm = NULL;
+	struct arpg_image *frames, *crops, sheet;
+	struct arpg_face_frame *out;
+	int n = argc - 6, size = atoi(argv[3]), i, k, rc, found;
+	char err[512];
+
+	arpg_face_options_default(&o);
+	o.landmarks = argv[2];
+	o.equalize = atoi(argv[4]);
+	if ((rc = arpg_face_models_load(&fm, &o, err, sizeof err)) < 0) {
+		fprintf(stderr, "face_tool: %s: %s\n", arpg_strerror(rc), err);
+		return 1;
+	}
+	frames = calloc((size_t)n, sizeof *frames);
+	crops = calloc((size_t)n, sizeof *crops);
+	out = calloc((size_t)n, sizeof *out);
+	if (!frames || !crops || !out)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (read_ppm(argv[6 + i], &frames[i]) < 0) {
+			fprintf(stderr, "face_tool: %s: not a P6 PPM\n", argv[6 + i]);
+			return 1;
+		}
+	if ((found = arpg_face_align_clip(fm, frames, n, size, crops, out)) < 0) {
+		fprintf(stderr, "face_tool: %s\n", arpg_strerror(found));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		printf("%d %g %g %g %g", out[i].detected, out[i].box[0], out[i].box[1],
+		       out[i].box[2], out[i].box[3]);
+		for (k = 0; k < 6; k++)
+			printf(" %.17g", out[i].M[k]);
+		printf("\n");
+	}
+	if (strcmp(argv[5], "-")) {
+		int cols = n < 10 ? n : 10, rows = (n + 9) / 10, y;
+		if (arpg_image_alloc(&sheet, cols * size, rows * size, 3) < 0)
+			return 1;
+		for (i = 0; i < n; i++)
+			for (y = 0; y < size; y++)
+				memcpy(sheet.px + ((size_t)(i / 10 * size + y) * sheet.w +
+						   (size_t)(i % 10) * size) * 3,
+				       crops[i].px + (size_t)y * size * 3, (size_t)size * 3);
+		if (write_ppm(argv[5], &sheet) < 0)
+			return 1;
+		arpg_image_free(&sheet);
+	}
+	for (i = 0; i < n; i++) {
+		arpg_image_free(&frames[i]);
+		arpg_image_free(&crops[i]);
+	}
+	free(frames);
+	free(crops);
+	free(out);
+	arpg_face_models_free(fm);
+	fprintf(stderr, "face_tool: %d of %d frames with a face\n", found, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct arpg_shape_predictor *sp = NULL;
@@ -112,6 +179,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: face_tool landmarks|align|bench MODEL [ARGS] < LIST\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "clip") && argc >= 7)
+		return clip(argc, argv);
 	if ((rc = arpg_shape_load(&sp, argv[2], err, sizeof err)) < 0) {
 		fprintf(stderr, "face_tool: %s: %s\n", arpg_strerror(rc), err);
 		return 1;

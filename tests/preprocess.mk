@@ -21,6 +21,7 @@ tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz_archive.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_archive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
 tests_fuzz_fuzz_archive_LDADD = $(PREPROCESS_LIBS)
 tests_fuzz_fuzz_archive_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
 # Landmarks (shape.c) and alignment (align.c), issue 5: unit tests; the
 # comparisons with dlib (a C++ reference built by the test with g++ and
 # libdlib-dev) and with OpenCV (python3-opencv) on Debian's real faces,
@@ -38,9 +39,34 @@ tests_test_align_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
 tests_test_align_LDADD = $(FACE_TEST_LIBS)
 tests_face_tool_SOURCES = tests/face_tool.c
 tests_face_tool_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
-tests_face_tool_LDADD = $(FACE_TEST_LIBS)
+tests_face_tool_LDADD = $(FACE_TEST_LIBS) $(XML_LIBS)
 FUZZERS += tests/fuzz/fuzz_shape
 tests_fuzz_fuzz_shape_SOURCES = tests/fuzz/fuzz_shape.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_shape_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
 tests_fuzz_fuzz_shape_LDADD = $(FACE_TEST_LIBS)
 tests_fuzz_fuzz_shape_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
+# Face detection (cascade.c), issue 5: unit tests; the comparison with
+# OpenCV's detectMultiScale (python3-opencv) on Debian's real faces, driving
+# bench/face_detect (also the benchmark's C side); the cascade's fuzz harness.
+CASCADE_TEST_LIBS = preprocess/libface.la $(ARPG_LIB) $(XML_LIBS) -lm
+check_PROGRAMS += tests/test_cascade bench/face_detect
+TESTS += tests/test_cascade tests/test_cascade.py
+dist_check_SCRIPTS += tests/test_cascade.py
+EXTRA_DIST += bench/face_detect.py
+tests_test_cascade_SOURCES = tests/test_cascade.c $(ARPG_TEST_SOURCES)
+tests_test_cascade_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_test_cascade_LDADD = $(CASCADE_TEST_LIBS)
+bench_face_detect_SOURCES = bench/face_detect.c
+bench_face_detect_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
+bench_face_detect_LDADD = $(CASCADE_TEST_LIBS) -lpthread
+FUZZERS += tests/fuzz/fuzz_cascade
+tests_fuzz_fuzz_cascade_SOURCES = tests/fuzz/fuzz_cascade.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_cascade_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_fuzz_fuzz_cascade_LDADD = $(CASCADE_TEST_LIBS)
+tests_fuzz_fuzz_cascade_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+check_PROGRAMS += tests/test_face
+TESTS += tests/test_face
+tests_test_face_SOURCES = tests/test_face.c $(ARPG_TEST_SOURCES)
+tests_test_face_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_test_face_LDADD = $(FACE_TEST_LIBS) $(XML_LIBS)
