@@ -1,0 +1,110 @@
+/* onnx.h - a small ONNX inference engine for face CNNs, on BLIS.
+ *
+ * A model is loaded from a buffer (the ONNX protobuf), checked whole
+ * (types, shapes, cycles, missing initializers, operators and attributes
+ * this engine supports), then prepared for a batch size: shapes inferred,
+ * batch norms folded, an arena for activations planned by liveness.  Runs
+ * take float NCHW inputs for n <= the prepared batch and leave the graph
+ * outputs and any tapped tensor readable until the next run.
+ *
+ *	arpg_onnx_load(&m, buf, len, err, errn);
+ *	arpg_onnx_tap(m, "stage3_out", ...);        (optional, before prepare)
+ *	arpg_onnx_prepare(m, 8, err, errn);
+ *	arpg_onnx_run(m, n, inputs, err, errn);
+ *	arpg_onnx_output(m, 0, &t);
+ *	arpg_onnx_free(m);
+ *
+ * Floats only for activations; int64 tensors are accepted as constants
+ * (Reshape's shape).  Operators: Conv, BatchNormalization, PRelu, Relu, Add,
+ * Mul, Sub, Flatten, Reshape, Gemm, MatMul, GlobalAveragePool, AveragePool,
+ * MaxPool, Identity, Dropout (inference), Constant; default domain, opsets
+ * 1 to 21 (attributes of older versions that change a result are refused).  Every function returns 0 or a negative ARPG_E code with a
+ * message in err ("node 'conv_3' (Conv): ...").
+ */
+#ifndef ARPG_ONNX_H
+#define ARPG_ONNX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARPG_ONNX_MAXRANK 8
+
+struct arpg_onnx;
+
+/* A view of a tensor: shape and float data (owned by the model). */
+struct arpg_onnx_tensor {
+	const char *name;
+	int rank;
+	int64_t dims[ARPG_ONNX_MAXRANK];
+	const float *data;
+};
+
+/* Parses and checks an ONNX model held in buf[0..len) (the buffer may be
+ * freed afterwards).  ARPG_EFORMAT: not ONNX, truncated, wrong types,
+ * missing initializers, cycles, shapes that disagree; ARPG_EUNSUPPORTED: an
+ * operator, attribute, type or external data this engine does not run
+ * (named, with its node); ARPG_ERANGE: dims too large; ARPG_ENOMEM. */
+int arpg_onnx_load(struct arpg_onnx **m, const void *buf, size_t len,
+		   char *err, size_t errn);
+/* Reads a file and loads it; ARPG_EIO (errno set) if unreadable. */
+int arpg_onnx_load_file(struct arpg_onnx **m, const char *path, char *err, size_t errn);
+void arpg_onnx_free(struct arpg_onnx *m);
+
+/* Graph inputs (those that are not initializers) and outputs. */
+int arpg_onnx_ninputs(const struct arpg_onnx *m);
+int arpg_onnx_noutputs(const struct arpg_onnx *m);
+/* The declared shape of input i; a dimension that is symbolic is -1. */
+int arpg_onnx_input_info(const struct arpg_onnx *m, int i, const char **name,
+			 int *rank, int64_t *dims);
+
+/* Before prepare: fixes input i's shape (otherwise the declared one, with a
+ * symbolic or the batch dimension taken from prepare's batch). */
+int arpg_onnx_set_input_shape(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+			      char *err, size_t errn);
+/* Before prepare: binds input i to constant int64 values (e.g. Reshape's
+ * shape fed as an input), copied. */
+int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+			 const int64_t *vals, char *err, size_t errn);
+/* Before prepare: keeps the tensor named name (a value name, or a node name
+ * for its first output) readable after each run.  ARPG_ENOENT if absent. */
+int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn);
+/* Before prepare: finds the stride-8 feature map of a CNN with a square
+ * input of side in_size (for IResNet at 112: the third stage's output,
+ * 256x14x14) - the last 4-D tensor at 1/8 the input's side that every path
+ * from the input passes through - and copies its name to name[0..n).
+ * ARPG_ENOENT if the graph has none. */
+int arpg_onnx_find_stride8(struct arpg_onnx *m, int in_size, char *name, size_t n,
+			   char *err, size_t errn);
+
+/* Infers shapes for batch (the leading dimension of every batched input),
+ * folds and fuses, plans the arena.  May be called once. */
+int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn);
+
+/* Runs n <= batch items: inputs[i] holds input i (float, C order, the
+ * prepared shape with the batch dimension n).  Returns 0, or ARPG_EINVAL /
+ * ARPG_ENUMERIC with detail. */
+int arpg_onnx_run(struct arpg_onnx *m, int n, const float *const *inputs,
+		  char *err, size_t errn);
+
+/* After a run: output i, or a tapped tensor by name (ARPG_ENOENT). */
+int arpg_onnx_output(const struct arpg_onnx *m, int i, struct arpg_onnx_tensor *t);
+int arpg_onnx_get(const struct arpg_onnx *m, const char *name, struct arpg_onnx_tensor *t);
+
+/* Multiply-adds of Conv, Gemm and MatMul at the prepared batch, times 2
+ * (FLOPs), for benchmarks. */
+double arpg_onnx_flops(const struct arpg_onnx *m);
+
+/* Per-operator time of the last runs, printed to f (arpg_onnx_profile(m, 1)
+ * turns timing on). */
+void arpg_onnx_profile(struct arpg_onnx *m, int on);
+void arpg_onnx_profile_print(const struct arpg_onnx *m, void *FILE_f);
+
+/* Serialized TensorProto I/O (onnx-run and tests): reads a float or int64
+ * tensor (*f or *i64 malloc'd, the other NULL); writes a float tensor. */
+int arpg_onnx_tensor_read(const void *buf, size_t len, int *rank, int64_t *dims,
+			  float **f, int64_t **i64, char *name, size_t namen,
+			  char *err, size_t errn);
+int arpg_onnx_tensor_write(const char *path, const char *name, int rank,
+			   const int64_t *dims, const float *data);
+
+#endif

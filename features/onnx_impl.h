@@ -1,0 +1,109 @@
+/* onnx_impl.h - the engine's internal graph, shared by onnx_load.c (protobuf
+ * to graph, checks), onnx_plan.c (shapes, folding, arena, execution) and
+ * onnx_ops.c (kernels).  Not part of the API: see onnx.h. */
+#ifndef ARPG_ONNX_IMPL_H
+#define ARPG_ONNX_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "onnx.h"
+
+#define MAXR ARPG_ONNX_MAXRANK
+/* Every tensor and every conv's unfolded matrix stays below this many
+ * elements (8 GiB of floats): larger dims are refused as ARPG_ERANGE. */
+#define ONX_MAX_ELEMS ((int64_t)1 << 31)
+
+enum onx_op {
+	OP_CONV, OP_BN, OP_PRELU, OP_RELU, OP_ADD, OP_MUL, OP_SUB, OP_FLATTEN,
+	OP_RESHAPE, OP_GEMM, OP_MATMUL, OP_GAP, OP_AVGPOOL, OP_MAXPOOL,
+	OP_IDENTITY, OP_DROPOUT, OP_CONSTANT, OP_COUNT
+};
+
+enum { DT_FLOAT = 1, DT_INT64 = 7 };
+enum { TK_VALUE, TK_INPUT, TK_STATIC };
+enum { ACT_NONE, ACT_RELU, ACT_PRELU };
+enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID };
+
+struct onx_tensor {
+	char *name;
+	int kind;		/* TK_* */
+	int dtype;		/* DT_FLOAT or DT_INT64 */
+	int rank;
+	int64_t dims[MAXR];	/* current shape (prepared, or of the last run) */
+	int batched;		/* dims[0] is the batch */
+	float *f;		/* TK_STATIC float data (owned) */
+	int64_t *i64;		/* TK_STATIC int64 data (owned) */
+	int producer;		/* node index, -1 for inputs and statics */
+	int keep;		/* graph output or tap: never reused */
+	int is_output;
+	int has_decl, decl_rank;	/* shape declared in the file (-1 dims symbolic) */
+	int64_t decl[MAXR];
+	int set_shape;		/* input shape fixed by arpg_onnx_set_input_shape */
+	int birth, death;	/* positions in the schedule */
+	size_t off;		/* arena offset, floats */
+	size_t cap;		/* floats at the prepared batch */
+	float *data;		/* during and after a run */
+};
+
+struct onx_node {
+	char *name;
+	const char *opname;
+	int op;			/* enum onx_op */
+	int nin, nout;
+	int in[5], out[3];	/* tensor indices, -1 for an absent optional */
+	int dead;		/* folded into a neighbour */
+
+	/* attributes */
+	int64_t kernel[2], stride[2], dil[2], pad[4];	/* pad: top, left, bottom, right */
+	int has_kernel, auto_pad, group, ceil_mode, count_include_pad;
+	float alpha, beta, eps;
+	int trans_a, trans_b, axis, allowzero;
+	int64_t *shape_attr;	/* Reshape-1 "shape" (unused past opset 5) */
+	int nshape_attr;
+
+	/* prepared (Conv, Gemm, BN) */
+	float *w, *b;		/* Conv: M x K, Gemm: N x K (owned) */
+	float *pre_s, *pre_t;	/* Conv: per input channel affine, in im2col */
+	float *bn_s, *bn_t;	/* BN: per channel affine when static */
+	int act;		/* ACT_* applied in the epilogue */
+	float *slope;		/* ACT_PRELU: per output channel (owned) */
+	int res;		/* tensor added in the epilogue, -1 */
+	int out_final;		/* tensor the node writes (after fusion) */
+	double flops;
+	double t_sec;
+	long calls;
+};
+
+struct arpg_onnx {
+	struct onx_tensor *t;
+	int nt, ncap_t;
+	int *hash, hash_n;	/* name -> tensor index (onnx_load.c) */
+	struct onx_node *nodes;
+	int nn;
+	int *order;		/* topological order of node indices */
+	int *inputs, ninputs;	/* graph inputs (tensor indices) */
+	int *outputs, noutputs;
+	int opset;
+	int prepared, batch, cur_batch;
+	int decl_batch;		/* declared leading dim of batched inputs */
+	float *arena;
+	size_t arena_n;
+	float *scratch;		/* im2col and temporaries */
+	size_t scratch_n;
+	int profile;
+};
+
+/* onnx_load.c */
+extern const char *const onx_op_names[OP_COUNT];
+int onx_find(const struct arpg_onnx *m, const char *name);
+const char *onx_nodelabel(const struct onx_node *n, char *buf, size_t bn);
+int64_t onx_numel(const struct onx_tensor *t);
+
+/* onnx_plan.c */
+int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t errn);
+
+/* onnx_ops.c: one kernel per op, on the shapes in m->t[]. */
+int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
+size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
+
+#endif

@@ -1,0 +1,433 @@
+/* onnx_ops.c - the kernels: one function per operator, reading the shapes
+ * that onnx_plan.c inferred.  Convolutions and matrix products are BLIS
+ * sgemm calls with strides (a 1x1 stride-1 unpadded conv reads its input in
+ * place; others go through im2col, with a preceding batch norm applied
+ * there as a per-channel affine so that padding stays zero).  Bias,
+ * activation and a residual add are applied in one pass after the GEMM. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include <blis.h>
+#include "onnx_impl.h"
+#include "error.h"
+
+typedef int64_t i64;
+
+static void sgemm(i64 M, i64 N, i64 K, float alpha, const float *A, i64 rsa, i64 csa,
+		  const float *B, i64 rsb, i64 csb, float beta, float *C, i64 rsc, i64 csc)
+{
+	bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &alpha, (float *)A, rsa, csa,
+		  (float *)B, rsb, csb, &beta, C, rsc, csc);
+}
+
+/* x (C,H,W) -> col (C*kh*kw, OH*OW), with y = x*s[c] + t[c] inside the
+ * input and 0 in the padding. */
+static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, const struct onx_node *n,
+		   i64 OH, i64 OW, const float *s, const float *t)
+{
+	i64 kh = n->kernel[0], kw = n->kernel[1];
+	i64 sh = n->stride[0], sw = n->stride[1], dh = n->dil[0], dw = n->dil[1];
+	i64 pt = n->pad[0], pl = n->pad[1], P = OH * OW, c;
+
+#pragma omp parallel for schedule(static) if (C * P * kh * kw > 65536)
+	for (c = 0; c < C; c++) {
+		float sc = s ? s[c] : 1, sf = t ? t[c] : 0;
+		i64 ky, kx, oy, ox;
+		for (ky = 0; ky < kh; ky++)
+			for (kx = 0; kx < kw; kx++) {
+				float *d = col + ((c * kh + ky) * kw + kx) * P;
+				i64 lo, hi, off = kx * dw - pl;
+				/* ox valid when 0 <= ox*sw + off < W */
+				lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+				hi = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;
+				if (hi > OW)
+					hi = OW;
+				if (lo > hi)
+					lo = hi;
+				for (oy = 0; oy < OH; oy++, d += OW) {
+					i64 iy = oy * sh - pt + ky * dh;
+					const float *src;
+					if (iy < 0 || iy >= H) {
+						memset(d, 0, OW * sizeof *d);
+						continue;
+					}
+					src = x + (c * H + iy) * W + off;
+					for (ox = 0; ox < lo; ox++)
+						d[ox] = 0;
+					if (sw == 1) {
+						if (s)
+							for (ox = lo; ox < hi; ox++)
+								d[ox] = src[ox] * sc + sf;
+						else
+							memcpy(d + lo, src + lo, (hi - lo) * sizeof *d);
+					} else
+						for (ox = lo; ox < hi; ox++)
+							d[ox] = src[ox * sw] * sc + sf;
+					for (ox = hi; ox < OW; ox++)
+						d[ox] = 0;
+				}
+			}
+	}
+}
+
+/* y (M,P) += b[m], then act, then += r (M,P) */
+static void epilogue(float *y, i64 M, i64 P, const float *b, int act, const float *slope,
+		     const float *r)
+{
+	i64 m;
+
+	if (!b && act == ACT_NONE && !r)
+		return;
+#pragma omp parallel for schedule(static) if (M * P > 32768)
+	for (m = 0; m < M; m++) {
+		float *v = y + m * P, bb = b ? b[m] : 0, a = act == ACT_PRELU ? slope[m] : 0;
+		const float *rr = r ? r + m * P : NULL;
+		i64 p;
+		if (act == ACT_NONE)
+			for (p = 0; p < P; p++)
+				v[p] += bb;
+		else
+			for (p = 0; p < P; p++) {
+				float z = v[p] + bb;
+				v[p] = z > 0 ? z : z * a;
+			}
+		if (rr)
+			for (p = 0; p < P; p++)
+				v[p] += rr[p];
+	}
+}
+
+static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]], *wt = &m->t[n->in[1]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	const float *x = xt->data, *w = n->w ? n->w : wt->data;
+	const float *b = n->w ? n->b : n->in[2] >= 0 ? m->t[n->in[2]].data : NULL;
+	const float *res = n->res >= 0 ? m->t[n->res].data : NULL;
+	i64 N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
+	i64 M = wt->dims[0], OH = ot->dims[2], OW = ot->dims[3], P = OH * OW;
+	i64 G = n->group, Cg = C / G, Mg = M / G, kh = wt->dims[2], kw = wt->dims[3];
+	i64 K = Cg * kh * kw, img, g;
+	int direct = kh == 1 && kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
+		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
+	struct onx_node nn = *n;
+
+	nn.kernel[0] = kh, nn.kernel[1] = kw;
+	for (img = 0; img < N; img++)
+		for (g = 0; g < G; g++) {
+			const float *xi = x + (img * C + g * Cg) * H * W, *B = xi;
+			float *y = ot->data + (img * M + g * Mg) * P;
+			if (!direct) {
+				im2col(m->scratch, xi, Cg, H, W, &nn, OH, OW,
+				       n->pre_s ? n->pre_s + g * Cg : NULL,
+				       n->pre_t ? n->pre_t + g * Cg : NULL);
+				B = m->scratch;
+			}
+			sgemm(Mg, P, K, 1, w + g * Mg * K, K, 1, B, P, 1, 0, y, P, 1);
+			epilogue(y, Mg, P, b ? b + g * Mg : NULL, n->act,
+				 n->slope ? n->slope + g * Mg : NULL,
+				 res ? res + (img * M + g * Mg) * P : NULL);
+		}
+	return 0;
+}
+
+static int exec_bn(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	float *y = m->t[n->out_final].data, *s = n->bn_s, *t = n->bn_t;
+	const float *x = xt->data;
+	i64 N = xt->dims[0], C = xt->dims[1], S = onx_numel(xt) / (N * C), i, c;
+
+	if (!s) {
+		const float *sc = m->t[n->in[1]].data, *bb = m->t[n->in[2]].data;
+		const float *mu = m->t[n->in[3]].data, *var = m->t[n->in[4]].data;
+		s = m->scratch, t = m->scratch + C;
+		for (c = 0; c < C; c++) {
+			double k = sc[c] / sqrt((double)var[c] + n->eps);
+			s[c] = (float)k;
+			t[c] = (float)(bb[c] - mu[c] * k);
+		}
+	}
+#pragma omp parallel for schedule(static) if (N * C * S > 65536)
+	for (i = 0; i < N * C; i++) {
+		float a = s[i % C], d = t[i % C];
+		const float *xi = x + i * S;
+		float *yi = y + i * S;
+		i64 k;
+		for (k = 0; k < S; k++)
+			yi[k] = xi[k] * a + d;
+	}
+	return 0;
+}
+
+/* Broadcast strides of t aligned right to rank r (0 where broadcast). */
+static void bstrides(const struct onx_tensor *t, int r, const int64_t *od, i64 *st)
+{
+	i64 s = 1;
+	int i;
+
+	for (i = r - 1; i >= 0; i--) {
+		int j = i - (r - t->rank);
+		i64 d = j >= 0 ? t->dims[j] : 1;
+		st[i] = d == 1 && od[i] != 1 ? 0 : s;
+		if (d == 1)
+			st[i] = 0;
+		s *= d;
+	}
+}
+
+#define BIN_LOOP(EXPR) \
+	for (p = 0; p < inner; p++) { \
+		float a = A[p * sa], b = B[p * sb]; \
+		O[p] = (EXPR); \
+	}
+
+static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
+		  const struct onx_tensor *bt)
+{
+	i64 sa_[MAXR], sb_[MAXR], idx[MAXR] = { 0 }, total = onx_numel(ot), inner, outer, q;
+	int r = ot->rank, i;
+
+	if (onx_numel(at) == total && onx_numel(bt) == total) {
+		inner = total, outer = 1;
+		for (i = 0; i < r; i++)
+			sa_[i] = sb_[i] = 0;
+		if (r)
+			sa_[r - 1] = sb_[r - 1] = 1;
+	} else {
+		bstrides(at, r, ot->dims, sa_);
+		bstrides(bt, r, ot->dims, sb_);
+		inner = r ? ot->dims[r - 1] : 1;
+		outer = total / inner;
+	}
+	{
+		i64 sa = r ? sa_[r - 1] : 0, sb = r ? sb_[r - 1] : 0;
+		if (!r)
+			sa = sb = 0;
+		for (q = 0; q < outer; q++) {
+			i64 ao = 0, bo = 0, p;
+			const float *A, *B;
+			float *O = ot->data + q * inner;
+			for (i = 0; i < r - 1; i++)
+				ao += idx[i] * sa_[i], bo += idx[i] * sb_[i];
+			A = at->data + ao, B = bt->data + bo;
+			switch (op) {
+			case OP_ADD: BIN_LOOP(a + b); break;
+			case OP_SUB: BIN_LOOP(a - b); break;
+			case OP_MUL: BIN_LOOP(a * b); break;
+			case OP_PRELU: BIN_LOOP(a > 0 ? a : a * b); break;
+			}
+			for (i = r - 2; i >= 0; i--) {
+				if (++idx[i] < ot->dims[i])
+					break;
+				idx[i] = 0;
+			}
+		}
+	}
+}
+
+static int exec_pool(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	i64 NC = xt->dims[0] * xt->dims[1], H = xt->dims[2], W = xt->dims[3];
+	i64 OH = ot->dims[2], OW = ot->dims[3], i;
+	int ismax = n->op == OP_MAXPOOL;
+
+#pragma omp parallel for schedule(static) if (NC * OH * OW > 16384)
+	for (i = 0; i < NC; i++) {
+		const float *x = xt->data + i * H * W;
+		float *y = ot->data + i * OH * OW;
+		i64 oy, ox, ky, kx;
+		for (oy = 0; oy < OH; oy++)
+			for (ox = 0; ox < OW; ox++) {
+				i64 y0 = oy * n->stride[0] - n->pad[0], x0 = ox * n->stride[1] - n->pad[1];
+				double acc = ismax ? -FLT_MAX : 0;
+				i64 cnt = 0, ye, xe;
+				int any = 0;
+				for (ky = 0; ky < n->kernel[0]; ky++) {
+					i64 iy = y0 + ky * n->dil[0];
+					if (iy < 0 || iy >= H)
+						continue;
+					for (kx = 0; kx < n->kernel[1]; kx++) {
+						i64 ix = x0 + kx * n->dil[1];
+						float v;
+						if (ix < 0 || ix >= W)
+							continue;
+						v = x[iy * W + ix];
+						any = 1;
+						if (ismax) {
+							if (v > acc || v != v)
+								acc = v;
+						} else
+							acc += v, cnt++;
+					}
+				}
+				if (ismax) {
+					y[oy * OW + ox] = any ? (float)acc : -FLT_MAX;
+					continue;
+				}
+				if (n->count_include_pad) {
+					/* windows clipped at the end of the padding */
+					ye = y0 + (n->kernel[0] - 1) * n->dil[0] + 1;
+					xe = x0 + (n->kernel[1] - 1) * n->dil[1] + 1;
+					if (ye > H + n->pad[2])
+						ye = H + n->pad[2];
+					if (xe > W + n->pad[3])
+						xe = W + n->pad[3];
+					cnt = ((ye - y0 + n->dil[0] - 1) / n->dil[0]) *
+						((xe - x0 + n->dil[1] - 1) / n->dil[1]);
+				}
+				y[oy * OW + ox] = cnt ? (float)(acc / cnt) : 0;
+			}
+	}
+	return 0;
+}
+
+static int exec_gap(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	i64 NC = xt->dims[0] * xt->dims[1], S = onx_numel(xt) / NC, i, k;
+	float *y = m->t[n->out_final].data;
+
+	for (i = 0; i < NC; i++) {
+		const float *x = xt->data + i * S;
+		double acc = 0;
+		for (k = 0; k < S; k++)
+			acc += x[k];
+		y[i] = (float)(acc / S);
+	}
+	return 0;
+}
+
+/* y (M,N) = broadcast of c (beta applied later by the GEMM's beta) */
+static void fill_broadcast(struct onx_tensor *ot, const struct onx_tensor *ct)
+{
+	i64 M = ot->dims[0], N = ot->dims[1], i, j;
+	i64 rs = ct->rank == 2 && ct->dims[0] != 1 ? ct->dims[1] : 0;
+	i64 cs = ct->rank >= 1 && ct->dims[ct->rank - 1] != 1 ? 1 : 0;
+
+	for (i = 0; i < M; i++)
+		for (j = 0; j < N; j++)
+			ot->data[i * N + j] = ct->data[i * rs + j * cs];
+}
+
+static int exec_gemm(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *at = &m->t[n->in[0]], *bt = &m->t[n->in[1]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	i64 M = ot->dims[0], N = ot->dims[1], K = at->dims[!n->trans_a];
+	i64 rsa = n->trans_a ? 1 : K, csa = n->trans_a ? M : 1;
+
+	if (n->w) {
+		sgemm(M, N, K, 1, at->data, rsa, csa, n->w, 1, K, 0, ot->data, N, 1);
+		{
+			i64 i, j;
+			for (i = 0; i < M; i++)
+				for (j = 0; j < N; j++)
+					ot->data[i * N + j] += n->b[j];
+		}
+		return 0;
+	}
+	if (n->in[2] >= 0)
+		fill_broadcast(ot, &m->t[n->in[2]]);
+	sgemm(M, N, K, n->alpha, at->data, rsa, csa, bt->data, n->trans_b ? 1 : N,
+	      n->trans_b ? K : 1, n->in[2] >= 0 ? n->beta : 0, ot->data, N, 1);
+	return 0;
+}
+
+static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *at = &m->t[n->in[0]], *bt = &m->t[n->in[1]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	i64 ad[MAXR], bd[MAXR], ob[MAXR], idx[MAXR] = { 0 }, nb = 1, q;
+	int ra = at->rank, rb = bt->rank, r, i;
+
+	memcpy(ad, at->dims, sizeof ad);
+	memcpy(bd, bt->dims, sizeof bd);
+	if (ra == 1)
+		ad[1] = ad[0], ad[0] = 1, ra = 2;
+	if (rb == 1)
+		bd[1] = 1, rb = 2;
+	r = ra > rb ? ra - 2 : rb - 2;
+	for (i = 0; i < r; i++) {
+		i64 x = i < r - (ra - 2) ? 1 : ad[i - (r - (ra - 2))];
+		i64 y = i < r - (rb - 2) ? 1 : bd[i - (r - (rb - 2))];
+		ob[i] = x > y ? x : y;
+		nb *= ob[i];
+	}
+	{
+		i64 M = ad[ra - 2], K = ad[ra - 1], N = bd[rb - 1];
+		for (q = 0; q < nb; q++) {
+			i64 ao = 0, bo = 0, sa = 1, sb = 1;
+			for (i = r - 1; i >= 0; i--) {
+				int ja = i - (r - (ra - 2)), jb = i - (r - (rb - 2));
+				if (ja >= 0) {
+					if (ad[ja] != 1)
+						ao += idx[i] * sa;
+					sa *= ad[ja];
+				}
+				if (jb >= 0) {
+					if (bd[jb] != 1)
+						bo += idx[i] * sb;
+					sb *= bd[jb];
+				}
+			}
+			sgemm(M, N, K, 1, at->data + ao * M * K, K, 1, bt->data + bo * K * N, N, 1,
+			      0, ot->data + q * M * N, N, 1);
+			for (i = r - 1; i >= 0; i--) {
+				if (++idx[i] < ob[i])
+					break;
+				idx[i] = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
+{
+	if (n->op == OP_CONV) {
+		const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
+		return (size_t)(w->dims[1] * w->dims[2] * w->dims[3]) * (o->dims[2] * o->dims[3]);
+	}
+	if (n->op == OP_BN)
+		return 2 * (size_t)m->t[n->in[0]].dims[1];
+	return 0;
+}
+
+int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
+{
+	struct onx_tensor *o = &m->t[n->out_final];
+
+	switch (n->op) {
+	case OP_CONV:
+		return exec_conv(m, n);
+	case OP_BN:
+		return exec_bn(m, n);
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_PRELU:
+		binop(n->op, o, &m->t[n->in[0]], &m->t[n->in[1]]);
+		return 0;
+	case OP_RELU: {
+		const float *x = m->t[n->in[0]].data;
+		i64 i, k = onx_numel(o);
+		for (i = 0; i < k; i++)
+			o->data[i] = x[i] > 0 ? x[i] : 0;
+		return 0;
+	}
+	case OP_AVGPOOL: case OP_MAXPOOL:
+		return exec_pool(m, n);
+	case OP_GAP:
+		return exec_gap(m, n);
+	case OP_GEMM:
+		return exec_gemm(m, n);
+	case OP_MATMUL:
+		return exec_matmul(m, n);
+	case OP_FLATTEN: case OP_RESHAPE: case OP_IDENTITY: case OP_DROPOUT:
+		if (o->data != m->t[n->in[0]].data)
+			memcpy(o->data, m->t[n->in[0]].data, onx_numel(o) * sizeof *o->data);
+		return 0;
+	}
+	return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "node '%s' (%s): no kernel", n->name,
+			 n->opname);
+}

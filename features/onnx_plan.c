@@ -1,0 +1,985 @@
+/* onnx_plan.c - shapes, folding and fusion, the activation arena, and the
+ * run loop.  Shapes are inferred over the whole graph as loaded (folded
+ * nodes included), so a run with another batch size re-infers them cheaply;
+ * execution skips the nodes folded into a neighbour. */
+#include <limits.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "onnx_impl.h"
+#include "error.h"
+
+static char *shape_str(char *buf, size_t n, int rank, const int64_t *d)
+{
+	size_t k = 0;
+	int i;
+
+	buf[0] = 0;
+	if (!rank)
+		snprintf(buf, n, "scalar");
+	for (i = 0; i < rank && k < n; i++)
+		k += snprintf(buf + k, n - k, i ? "x%lld" : "%lld", (long long)d[i]);
+	return buf;
+}
+
+#define NODE_ERR(code, ...) node_err(n, err, errn, code, __VA_ARGS__)
+
+__attribute__((format(printf, 5, 6)))
+static int node_err(const struct onx_node *n, char *err, size_t errn, int code,
+		    const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return arpg_errf(err, errn, code, "node '%s' (%s): %s", n->name, n->opname, msg);
+}
+
+/* numpy broadcasting of a and b into o; 0 or -1 if they do not agree. */
+static int broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *ro, int64_t *o)
+{
+	int r = ra > rb ? ra : rb, i;
+
+	for (i = 0; i < r; i++) {
+		int64_t x = i < r - ra ? 1 : a[i - (r - ra)];
+		int64_t y = i < r - rb ? 1 : b[i - (r - rb)];
+		if (x != y && x != 1 && y != 1)
+			return -1;
+		o[i] = x == 1 ? y : x;
+	}
+	*ro = r;
+	return 0;
+}
+
+/* Output side of a window op: effective pads from auto_pad stored in n->pad. */
+static int window_out(struct onx_node *n, int ax, int64_t in, int64_t k, int ceil_mode,
+		      int64_t *out)
+{
+	int64_t s = n->stride[ax], d = n->dil[ax], ek = (k - 1) * d + 1, o;
+
+	if (n->auto_pad == PAD_SAME_UPPER || n->auto_pad == PAD_SAME_LOWER) {
+		int64_t tot;
+		o = (in + s - 1) / s;
+		tot = (o - 1) * s + ek - in;
+		if (tot < 0)
+			tot = 0;
+		if (n->auto_pad == PAD_SAME_UPPER)
+			n->pad[ax] = tot / 2, n->pad[ax + 2] = tot - tot / 2;
+		else
+			n->pad[ax + 2] = tot / 2, n->pad[ax] = tot - tot / 2;
+	} else if (n->auto_pad == PAD_VALID)
+		n->pad[ax] = n->pad[ax + 2] = 0;
+	in += n->pad[ax] + n->pad[ax + 2];
+	if (in < ek)
+		return -1;
+	o = ceil_mode ? (in - ek + s - 1) / s + 1 : (in - ek) / s + 1;
+	/* the last window must start inside the input or its begin padding */
+	if (ceil_mode && (o - 1) * s >= in - n->pad[ax + 2])
+		o--;
+	*out = o;
+	return 0;
+}
+
+static int is_float(const struct onx_tensor *t)
+{
+	return t->dtype == DT_FLOAT;
+}
+
+static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
+{
+	struct onx_tensor *x = n->in[0] >= 0 ? &m->t[n->in[0]] : NULL;
+	struct onx_tensor *o = &m->t[n->out[0]];
+	char s1[128], s2[128];
+	int i, k;
+
+	if (n->op == OP_CONSTANT)
+		return 0;
+	if (!x)
+		return NODE_ERR(ARPG_EFORMAT, "first input is absent");
+	for (i = 0; i < n->nin; i++)
+		if (n->in[i] >= 0 && !is_float(&m->t[n->in[i]]) &&
+		    !(n->op == OP_RESHAPE && i == 1))
+			return NODE_ERR(ARPG_EUNSUPPORTED, "input '%s' is int64: only float "
+					"tensors are supported here", m->t[n->in[i]].name);
+	o->dtype = DT_FLOAT;
+	o->batched = x->batched;
+	switch (n->op) {
+	case OP_CONV: {
+		struct onx_tensor *w = &m->t[n->in[1]];
+		struct onx_tensor *b = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
+		int64_t C, M;
+		if (x->rank != 4 || w->rank != 4)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "input %s, weight %s: only 2-D "
+					"convolutions (4-D tensors) are supported",
+					shape_str(s1, sizeof s1, x->rank, x->dims),
+					shape_str(s2, sizeof s2, w->rank, w->dims));
+		C = x->dims[1], M = w->dims[0];
+		if (C % n->group || M % n->group || w->dims[1] * n->group != C)
+			return NODE_ERR(ARPG_EFORMAT, "input has %lld channels, weight %s with "
+					"group %d does not agree", (long long)C,
+					shape_str(s2, sizeof s2, w->rank, w->dims), n->group);
+		if (n->has_kernel && (n->kernel[0] != w->dims[2] || n->kernel[1] != w->dims[3]))
+			return NODE_ERR(ARPG_EFORMAT, "kernel_shape %lldx%lld disagrees with "
+					"weight %s", (long long)n->kernel[0],
+					(long long)n->kernel[1],
+					shape_str(s2, sizeof s2, w->rank, w->dims));
+		if (b && onx_numel(b) != M)
+			return NODE_ERR(ARPG_EFORMAT, "bias has %lld values for %lld outputs",
+					(long long)onx_numel(b), (long long)M);
+		o->rank = 4;
+		o->dims[0] = x->dims[0];
+		o->dims[1] = M;
+		for (k = 0; k < 2; k++)
+			if (window_out(n, k, x->dims[2 + k], w->dims[2 + k], 0, &o->dims[2 + k]) < 0)
+				return NODE_ERR(ARPG_EFORMAT, "kernel %s larger than the padded "
+						"input %s", shape_str(s2, sizeof s2, 4, w->dims),
+						shape_str(s1, sizeof s1, 4, x->dims));
+		if (w->dims[1] * w->dims[2] * w->dims[3] * o->dims[2] * o->dims[3] >=
+		    ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_ERANGE, "convolution too large");
+		n->flops = 2.0 * x->dims[0] * M * w->dims[1] * w->dims[2] * w->dims[3] *
+			o->dims[2] * o->dims[3];
+		break;
+	}
+	case OP_AVGPOOL: case OP_MAXPOOL:
+		if (x->rank != 4)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "input %s: only 2-D pools (4-D "
+					"tensors) are supported",
+					shape_str(s1, sizeof s1, x->rank, x->dims));
+		o->rank = 4;
+		o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
+		for (k = 0; k < 2; k++) {
+			if (n->pad[k] >= n->kernel[k] || n->pad[k + 2] >= n->kernel[k])
+				return NODE_ERR(ARPG_EFORMAT, "pads must be smaller than the kernel");
+			if (window_out(n, k, x->dims[2 + k], n->kernel[k], n->ceil_mode,
+				       &o->dims[2 + k]) < 0)
+				return NODE_ERR(ARPG_EFORMAT, "kernel larger than the padded input %s",
+						shape_str(s1, sizeof s1, 4, x->dims));
+		}
+		break;
+	case OP_BN:
+		if (x->rank < 2)
+			return NODE_ERR(ARPG_EFORMAT, "input %s has no channel dimension",
+					shape_str(s1, sizeof s1, x->rank, x->dims));
+		for (i = 1; i < 5; i++)
+			if (onx_numel(&m->t[n->in[i]]) != x->dims[1] || m->t[n->in[i]].rank != 1)
+				return NODE_ERR(ARPG_EFORMAT, "'%s' has shape %s for %lld channels",
+						m->t[n->in[i]].name,
+						shape_str(s2, sizeof s2, m->t[n->in[i]].rank,
+							  m->t[n->in[i]].dims), (long long)x->dims[1]);
+		goto same;
+	case OP_PRELU: {
+		struct onx_tensor *sl = &m->t[n->in[1]];
+		int r;
+		int64_t d[MAXR];
+		/* PRelu-6 took a (C) slope per channel: make it (C,1,...,1) */
+		if (m->opset < 7 && sl->kind == TK_STATIC && sl->rank == 1 && x->rank > 2 &&
+		    sl->dims[0] == x->dims[1] && sl->dims[0] != x->dims[x->rank - 1]) {
+			sl->rank = x->rank - 1;
+			for (r = 1; r < sl->rank; r++)
+				sl->dims[r] = 1;
+		}
+		if (broadcast(x->rank, x->dims, sl->rank, sl->dims, &r, d) < 0 || r != x->rank ||
+		    memcmp(d, x->dims, r * sizeof *d))
+			return NODE_ERR(ARPG_EFORMAT, "slope %s does not broadcast to input %s",
+					shape_str(s2, sizeof s2, sl->rank, sl->dims),
+					shape_str(s1, sizeof s1, x->rank, x->dims));
+		goto same;
+	}
+	case OP_ADD: case OP_MUL: case OP_SUB: {
+		struct onx_tensor *y = &m->t[n->in[1]];
+		if (broadcast(x->rank, x->dims, y->rank, y->dims, &o->rank, o->dims) < 0)
+			return NODE_ERR(ARPG_EFORMAT, "shapes %s and %s do not broadcast",
+					shape_str(s1, sizeof s1, x->rank, x->dims),
+					shape_str(s2, sizeof s2, y->rank, y->dims));
+		o->batched = (x->batched && x->rank == o->rank) || (y->batched && y->rank == o->rank);
+		break;
+	}
+	case OP_RELU: case OP_IDENTITY: case OP_DROPOUT:
+	same:
+		o->rank = x->rank;
+		memcpy(o->dims, x->dims, sizeof o->dims);
+		break;
+	case OP_FLATTEN: {
+		int ax = n->axis < 0 ? n->axis + x->rank : n->axis;
+		if (ax < 0 || ax > x->rank)
+			return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", n->axis, x->rank);
+		o->rank = 2;
+		o->dims[0] = o->dims[1] = 1;
+		for (i = 0; i < x->rank; i++)
+			o->dims[i >= ax] *= x->dims[i];
+		o->batched = x->batched && ax == 1;
+		break;
+	}
+	case OP_RESHAPE: {
+		const int64_t *sh;
+		int ns, neg = -1;
+		int64_t known = 1;
+		if (n->in[1] >= 0) {
+			struct onx_tensor *st = &m->t[n->in[1]];
+			if (st->kind != TK_STATIC || st->dtype != DT_INT64 || st->rank != 1)
+				return NODE_ERR(ARPG_EUNSUPPORTED, "the shape '%s' must be a constant "
+						"1-D int64 tensor", st->name);
+			sh = st->i64;
+			ns = (int)st->dims[0];
+		} else
+			sh = n->shape_attr, ns = n->nshape_attr;
+		if (ns > MAXR)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "rank %d (at most %d)", ns, MAXR);
+		o->rank = ns;
+		o->batched = 0;
+		for (i = 0; i < ns; i++) {
+			int64_t v = sh[i];
+			if (v == 0 && !n->allowzero) {
+				if (i >= x->rank)
+					return NODE_ERR(ARPG_EFORMAT, "shape copies dimension %d of a "
+							"rank-%d input", i, x->rank);
+				v = x->dims[i];
+				if (i == 0 && x->batched)
+					o->batched = 1;
+			} else if (i == 0 && v > 0 && x->batched && v == m->decl_batch &&
+				   x->dims[0] != m->decl_batch) {
+				v = x->dims[0];	/* the model's batch, run at another size */
+				o->batched = 1;
+			} else if (i == 0 && v > 0 && x->batched && v == x->dims[0])
+				o->batched = 1;
+			if (v == -1) {
+				if (neg >= 0)
+					return NODE_ERR(ARPG_EFORMAT, "two -1 in the shape");
+				neg = i;
+				v = 1;
+			} else if (v < 0 || v >= ONX_MAX_ELEMS)
+				return NODE_ERR(ARPG_EFORMAT, "shape value %lld", (long long)sh[i]);
+			o->dims[i] = v;
+			known *= v;
+			if (known >= ONX_MAX_ELEMS)
+				return NODE_ERR(ARPG_ERANGE, "shape too large");
+		}
+		if (neg >= 0) {
+			if (!known || onx_numel(x) % known)
+				return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %d dims with -1",
+						shape_str(s1, sizeof s1, x->rank, x->dims), ns);
+			o->dims[neg] = onx_numel(x) / known;
+			if (neg == 0 && x->batched && o->dims[0] == x->dims[0])
+				o->batched = 1;
+		}
+		if (onx_numel(o) != onx_numel(x))
+			return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %s",
+					shape_str(s1, sizeof s1, x->rank, x->dims),
+					shape_str(s2, sizeof s2, o->rank, o->dims));
+		break;
+	}
+	case OP_GEMM: {
+		struct onx_tensor *b = &m->t[n->in[1]];
+		struct onx_tensor *c = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
+		int64_t M, K, K2, N, d[MAXR];
+		int r;
+		if (x->rank != 2 || b->rank != 2)
+			return NODE_ERR(ARPG_EFORMAT, "A %s and B %s must be matrices",
+					shape_str(s1, sizeof s1, x->rank, x->dims),
+					shape_str(s2, sizeof s2, b->rank, b->dims));
+		M = x->dims[n->trans_a], K = x->dims[!n->trans_a];
+		K2 = b->dims[n->trans_b], N = b->dims[!n->trans_b];
+		if (K != K2)
+			return NODE_ERR(ARPG_EFORMAT, "A %s and B %s do not agree",
+					shape_str(s1, sizeof s1, x->rank, x->dims),
+					shape_str(s2, sizeof s2, b->rank, b->dims));
+		o->rank = 2, o->dims[0] = M, o->dims[1] = N;
+		if (c && (broadcast(2, o->dims, c->rank, c->dims, &r, d) < 0 || r != 2 ||
+			  d[0] != M || d[1] != N))
+			return NODE_ERR(ARPG_EFORMAT, "C %s does not broadcast to %lldx%lld",
+					shape_str(s2, sizeof s2, c->rank, c->dims),
+					(long long)M, (long long)N);
+		o->batched = x->batched && !n->trans_a;
+		n->flops = 2.0 * M * N * K;
+		break;
+	}
+	case OP_MATMUL: {
+		struct onx_tensor *b = &m->t[n->in[1]];
+		int64_t ad[MAXR], bd[MAXR];
+		int ra = x->rank, rb = b->rank, rbatch;
+		if (!ra || !rb)
+			return NODE_ERR(ARPG_EFORMAT, "scalar operand");
+		memcpy(ad, x->dims, sizeof ad);
+		memcpy(bd, b->dims, sizeof bd);
+		if (ra == 1)
+			ad[1] = ad[0], ad[0] = 1, ra = 2;
+		if (rb == 1)
+			bd[1] = 1, rb = 2;
+		if (ad[ra - 1] != bd[rb - 2] ||
+		    broadcast(ra - 2, ad, rb - 2, bd, &rbatch, o->dims) < 0)
+			return NODE_ERR(ARPG_EFORMAT, "%s and %s do not agree",
+					shape_str(s1, sizeof s1, x->rank, x->dims),
+					shape_str(s2, sizeof s2, b->rank, b->dims));
+		o->rank = rbatch;
+		if (x->rank > 1)
+			o->dims[o->rank++] = ad[ra - 2];
+		if (b->rank > 1)
+			o->dims[o->rank++] = bd[rb - 1];
+		o->batched = x->batched && x->rank == o->rank;
+		n->flops = 2.0 * (double)onx_numel(o) * ad[ra - 1];
+		break;
+	}
+	case OP_GAP:
+		if (x->rank < 3)
+			return NODE_ERR(ARPG_EFORMAT, "input %s has no spatial dimensions",
+					shape_str(s1, sizeof s1, x->rank, x->dims));
+		o->rank = x->rank;
+		o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
+		for (i = 2; i < x->rank; i++)
+			o->dims[i] = 1;
+		break;
+	default:
+		return NODE_ERR(ARPG_EUNSUPPORTED, "not implemented");
+	}
+	for (i = 0; i < o->rank; i++)
+		if (o->dims[i] < 1)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "output %s is empty",
+					shape_str(s1, sizeof s1, o->rank, o->dims));
+	if (onx_numel(o) >= ONX_MAX_ELEMS || o->rank > MAXR)
+		return NODE_ERR(ARPG_ERANGE, "output too large");
+	return 0;
+}
+
+/* Input shapes: set ones kept, else declared with the batch dimension. */
+static int init_inputs(struct arpg_onnx *m, int batch, char *err, size_t errn)
+{
+	int i, k;
+
+	for (i = 0; i < m->ninputs; i++) {
+		struct onx_tensor *t = &m->t[m->inputs[i]];
+		if (t->kind == TK_STATIC)
+			continue;
+		if (t->dtype != DT_FLOAT)
+			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+					 "input '%s' is int64: only float inputs (or int64 bound "
+					 "as constants) are supported", t->name);
+		if (t->set_shape) {
+			/* a shape given by the caller; with a batch, its first
+			 * dimension is the batch */
+			t->batched = batch > 0 && t->rank >= 1;
+			if (t->batched) {
+				m->decl_batch = t->decl_rank >= 1 && t->decl[0] > 0 ? (int)t->decl[0] : 1;
+				t->dims[0] = batch;
+			}
+			continue;
+		}
+		t->rank = t->decl_rank;
+		memcpy(t->dims, t->decl, sizeof t->dims);
+		t->batched = 0;
+		if (t->rank >= 1 && batch > 0) {
+			m->decl_batch = t->decl[0] > 0 ? (int)t->decl[0] : 1;
+			t->dims[0] = batch;
+			t->batched = 1;
+		}
+		for (k = 0; k < t->rank; k++) {
+			if (t->dims[k] < 0 && k == 0)
+				t->dims[0] = 1;
+			if (t->dims[k] < 1)
+				return arpg_errf(err, errn, ARPG_EINVAL,
+						 "input '%s': dimension %d is %s: give its shape",
+						 t->name, k, t->dims[k] ? "symbolic" : "zero");
+			if (t->dims[k] >= ONX_MAX_ELEMS || onx_numel(t) >= ONX_MAX_ELEMS)
+				return arpg_errf(err, errn, ARPG_ERANGE,
+						 "input '%s': dimensions too large", t->name);
+		}
+	}
+	return 0;
+}
+
+int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t errn)
+{
+	int i, j, rc;
+
+	for (i = 0; i < m->ninputs; i++) {
+		struct onx_tensor *t = &m->t[m->inputs[i]];
+		if (t->batched)
+			t->dims[0] = batch;
+	}
+	for (i = 0; i < m->nn; i++) {
+		struct onx_node *n = &m->nodes[m->order[i]];
+		struct onx_tensor *o = &m->t[n->out[0]];
+		if ((rc = infer_node(m, n, err, errn)) < 0)
+			return rc;
+		if (!check_decl || !o->has_decl || n->op == OP_CONSTANT)
+			continue;
+		for (j = 0; j < o->rank && o->decl_rank == o->rank; j++)
+			if (o->decl[j] >= 0 && o->decl[j] != o->dims[j] && !(j == 0 && o->batched))
+				break;
+		if (o->decl_rank != o->rank || j < o->rank) {
+			char s1[128], s2[128];
+			return NODE_ERR(ARPG_EFORMAT, "output '%s' is declared %s but computes %s",
+					o->name, shape_str(s1, sizeof s1, o->decl_rank, o->decl),
+					shape_str(s2, sizeof s2, o->rank, o->dims));
+		}
+	}
+	return 0;
+}
+
+int arpg_onnx_ninputs(const struct arpg_onnx *m)
+{
+	return m->ninputs;
+}
+
+int arpg_onnx_noutputs(const struct arpg_onnx *m)
+{
+	return m->noutputs;
+}
+
+int arpg_onnx_input_info(const struct arpg_onnx *m, int i, const char **name,
+			 int *rank, int64_t *dims)
+{
+	const struct onx_tensor *t;
+
+	if (i < 0 || i >= m->ninputs)
+		return ARPG_EINVAL;
+	t = &m->t[m->inputs[i]];
+	if (name)
+		*name = t->name;
+	if (rank)
+		*rank = m->prepared || t->set_shape ? t->rank : t->decl_rank;
+	if (dims)
+		memcpy(dims, m->prepared || t->set_shape ? t->dims : t->decl, sizeof t->dims);
+	return 0;
+}
+
+int arpg_onnx_set_input_shape(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+			      char *err, size_t errn)
+{
+	struct onx_tensor *t;
+	int k;
+
+	if (m->prepared || i < 0 || i >= m->ninputs || rank < 0 || rank > MAXR)
+		return arpg_errf(err, errn, ARPG_EINVAL, "input %d: bad shape", i);
+	t = &m->t[m->inputs[i]];
+	t->rank = rank;
+	for (k = 0; k < rank; k++)
+		t->dims[k] = dims[k];
+	t->set_shape = 1;
+	return 0;
+}
+
+int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+			 const int64_t *vals, char *err, size_t errn)
+{
+	struct onx_tensor *t;
+	int64_t n = 1;
+	int k;
+
+	if (m->prepared || i < 0 || i >= m->ninputs || rank < 0 || rank > MAXR)
+		return arpg_errf(err, errn, ARPG_EINVAL, "input %d: cannot bind", i);
+	t = &m->t[m->inputs[i]];
+	for (k = 0; k < rank; k++)
+		n *= t->dims[k] = dims[k];
+	t->rank = rank;
+	if (!(t->i64 = malloc((n + 1) * sizeof *t->i64)))
+		return ARPG_ENOMEM;
+	memcpy(t->i64, vals, n * sizeof *vals);
+	t->dtype = DT_INT64;
+	t->kind = TK_STATIC;
+	return 0;
+}
+
+int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn)
+{
+	int ti = onx_find(m, name), i;
+
+	for (i = 0; ti < 0 && i < m->nn; i++)
+		if (!strcmp(m->nodes[i].name, name))
+			ti = m->nodes[i].out[0];
+	if (ti < 0)
+		return arpg_errf(err, errn, ARPG_ENOENT, "'%s' names no node or value of the model",
+				 name);
+	if (m->prepared)
+		return arpg_errf(err, errn, ARPG_EINVAL, "taps are set before prepare");
+	m->t[ti].keep = 1;
+	return 0;
+}
+
+int arpg_onnx_find_stride8(struct arpg_onnx *m, int in_size, char *name, size_t nn,
+			   char *err, size_t errn)
+{
+	int *last = calloc(m->nt + 1, sizeof *last), *pos = calloc(m->nn + 1, sizeof *pos);
+	int i, j, rc, best = -1, maxlast = -1, side;
+
+	if (!last || !pos) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	if ((rc = init_inputs(m, 1, err, errn)) < 0 || (rc = onx_infer(m, 1, 0, err, errn)) < 0)
+		goto out;
+	if (in_size <= 0 && m->ninputs && m->t[m->inputs[0]].rank == 4)
+		in_size = (int)m->t[m->inputs[0]].dims[2];
+	side = in_size / 8;
+	for (i = 0; i < m->nt; i++)
+		last[i] = m->t[i].keep ? INT_MAX : -1;
+	for (i = 0; i < m->nn; i++) {
+		struct onx_node *n = &m->nodes[m->order[i]];
+		pos[m->order[i]] = i;
+		for (j = 0; j < n->nin; j++)
+			if (n->in[j] >= 0 && last[n->in[j]] < i)
+				last[n->in[j]] = i;
+	}
+	for (i = 0; i < m->ninputs; i++)
+		if (m->t[m->inputs[i]].kind == TK_INPUT && last[m->inputs[i]] > maxlast)
+			maxlast = last[m->inputs[i]];
+	/* A tensor produced at position i is a cut of the graph when nothing
+	 * produced before it is still needed after i. */
+	for (i = 0; i < m->nn; i++) {
+		struct onx_node *n = &m->nodes[m->order[i]];
+		struct onx_tensor *t = &m->t[n->out[0]];
+		if (n->op != OP_CONSTANT) {
+			if (maxlast <= i && t->rank == 4 && t->dims[2] == side && t->dims[3] == side &&
+			    side > 0)
+				best = n->out[0];
+			if (last[n->out[0]] > maxlast)
+				maxlast = last[n->out[0]];
+		}
+	}
+	if (best < 0)
+		rc = arpg_errf(err, errn, ARPG_ENOENT, "no %dx%d feature map (stride 8 of %d) "
+			       "that all paths pass through: name one with --patch-node",
+			       side, side, in_size);
+	else
+		snprintf(name, nn, "%s", m->t[best].name);
+out:
+	free(last);
+	free(pos);
+	return rc;
+}
+
+/* ---- folding and fusion ---- */
+
+static int single_use(const struct arpg_onnx *m, const int *uses, int ti)
+{
+	return uses[ti] == 1 && !m->t[ti].keep && m->t[ti].kind == TK_VALUE;
+}
+
+static int bn_affine(const struct arpg_onnx *m, const struct onx_node *bn, float **s, float **t)
+{
+	const struct onx_tensor *sc = &m->t[bn->in[1]], *bb = &m->t[bn->in[2]];
+	const struct onx_tensor *mu = &m->t[bn->in[3]], *var = &m->t[bn->in[4]];
+	int64_t c, C = onx_numel(sc);
+
+	*s = malloc(C * sizeof **s);
+	*t = malloc(C * sizeof **t);
+	if (!*s || !*t)
+		return ARPG_ENOMEM;
+	for (c = 0; c < C; c++) {
+		double k = sc->f[c] / sqrt((double)var->f[c] + bn->eps);
+		(*s)[c] = (float)k;
+		(*t)[c] = (float)(bb->f[c] - mu->f[c] * k);
+	}
+	return 0;
+}
+
+static int bn_static(const struct arpg_onnx *m, const struct onx_node *bn)
+{
+	int i;
+
+	for (i = 1; i < 5; i++)
+		if (m->t[bn->in[i]].kind != TK_STATIC)
+			return 0;
+	return 1;
+}
+
+static int prep_conv(struct arpg_onnx *m, struct onx_node *n)
+{
+	struct onx_tensor *w = &m->t[n->in[1]];
+	int64_t M = w->dims[0], K = onx_numel(w) / M, i;
+
+	if (w->kind != TK_STATIC || (n->in[2] >= 0 && m->t[n->in[2]].kind != TK_STATIC))
+		return 0;
+	if (!(n->w = malloc(M * K * sizeof *n->w)) || !(n->b = calloc(M, sizeof *n->b)))
+		return ARPG_ENOMEM;
+	memcpy(n->w, w->f, M * K * sizeof *n->w);
+	if (n->in[2] >= 0)
+		for (i = 0; i < M; i++)
+			n->b[i] = m->t[n->in[2]].f[i];
+	return 0;
+}
+
+static int prep_gemm(struct arpg_onnx *m, struct onx_node *n)
+{
+	struct onx_tensor *b = &m->t[n->in[1]], *c = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
+	int64_t K = b->dims[n->trans_b], N = b->dims[!n->trans_b], i, k;
+
+	if (b->kind != TK_STATIC || (c && c->kind != TK_STATIC))
+		return 0;
+	/* C must vary along the columns only (a bias) */
+	if (c && !(onx_numel(c) == 1 || (onx_numel(c) == N && c->dims[c->rank - 1] == N)))
+		return 0;
+	if (!(n->w = malloc(N * K * sizeof *n->w)) || !(n->b = calloc(N, sizeof *n->b)))
+		return ARPG_ENOMEM;
+	for (i = 0; i < N; i++)
+		for (k = 0; k < K; k++)
+			n->w[i * K + k] = n->alpha * (n->trans_b ? b->f[i * K + k] : b->f[k * N + i]);
+	for (i = 0; c && i < N; i++)
+		n->b[i] = n->beta * c->f[onx_numel(c) == 1 ? 0 : i];
+	return 0;
+}
+
+static int fuse(struct arpg_onnx *m)
+{
+	int *uses = calloc(m->nt + 1, sizeof *uses);
+	int i, j, rc = 0;
+
+	if (!uses)
+		return ARPG_ENOMEM;
+	for (i = 0; i < m->nn; i++)
+		for (j = 0; j < m->nodes[i].nin; j++)
+			if (m->nodes[i].in[j] >= 0 && !m->nodes[i].dead)
+				uses[m->nodes[i].in[j]]++;
+	for (i = 0; i < m->nn && !rc; i++) {
+		struct onx_node *n = &m->nodes[m->order[i]], *p;
+		int x = n->in[0];
+		if (n->dead)
+			continue;
+		p = x >= 0 && m->t[x].producer >= 0 ? &m->nodes[m->t[x].producer] : NULL;
+		/* a node fused earlier writes a later tensor: find who writes x */
+		if (p && p->dead) {
+			for (j = 0; j < m->nn; j++)
+				if (!m->nodes[j].dead && m->nodes[j].out_final == x)
+					break;
+			p = j < m->nn ? &m->nodes[j] : NULL;
+		}
+		if (p && p->out_final != x)
+			p = NULL;
+		switch (n->op) {
+		case OP_CONV:
+			if ((rc = prep_conv(m, n)) < 0)
+				break;
+			/* BN before the conv: into the weights when the conv has no
+			 * padding (exact), else as an affine inside im2col */
+			if (n->w && p && p->op == OP_BN && single_use(m, uses, x) && bn_static(m, p) &&
+			    n->group == 1) {
+				struct onx_tensor *w = &m->t[n->in[1]];
+				int64_t M = w->dims[0], C = w->dims[1], KK = w->dims[2] * w->dims[3];
+				int64_t mo, c, k;
+				float *s, *t;
+				if ((rc = bn_affine(m, p, &s, &t)) < 0) {
+					free(s), free(t);
+					break;
+				}
+				if (!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3]) {
+					for (mo = 0; mo < M; mo++)
+						for (c = 0; c < C; c++)
+							for (k = 0; k < KK; k++) {
+								float *wv = &n->w[(mo * C + c) * KK + k];
+								n->b[mo] += *wv * t[c];
+								*wv *= s[c];
+							}
+					free(s), free(t);
+				} else
+					n->pre_s = s, n->pre_t = t;
+				p->dead = 1;
+				n->in[0] = p->in[0];
+				uses[p->in[0]]++;
+			}
+			break;
+		case OP_GEMM:
+			rc = prep_gemm(m, n);
+			break;
+		case OP_BN:
+			if (!bn_static(m, n))
+				break;
+			if (p && (p->op == OP_CONV || p->op == OP_GEMM) && p->w && !p->act &&
+			    p->res < 0 && single_use(m, uses, x) &&
+			    (p->op == OP_CONV || m->t[x].rank == 2)) {
+				int64_t M = onx_numel(&m->t[n->in[1]]), K, mo, k;
+				float *s, *t;
+				if ((rc = bn_affine(m, n, &s, &t)) < 0) {
+					free(s), free(t);
+					break;
+				}
+				K = p->op == OP_CONV ? onx_numel(&m->t[p->in[1]]) / M
+					: m->t[p->in[1]].dims[p->trans_b];
+				for (mo = 0; mo < M; mo++) {
+					for (k = 0; k < K; k++)
+						p->w[mo * K + k] *= s[mo];
+					p->b[mo] = p->b[mo] * s[mo] + t[mo];
+				}
+				free(s), free(t);
+				n->dead = 1;
+				p->out_final = n->out[0];
+			} else
+				rc = bn_affine(m, n, &n->bn_s, &n->bn_t);
+			break;
+		case OP_RELU: case OP_PRELU:
+			if (p && p->op == OP_CONV && p->w && !p->act && p->res < 0 &&
+			    single_use(m, uses, x)) {
+				int64_t M = m->t[x].dims[1], c;
+				if (n->op == OP_PRELU) {
+					struct onx_tensor *sl = &m->t[n->in[1]];
+					int64_t ns = onx_numel(sl);
+					int r = sl->rank;
+					/* per channel: (M), (M,1,1) or (1,M,1,1) */
+					if (sl->kind != TK_STATIC ||
+					    !(ns == 1 || (ns == M && ((r == 3 && sl->dims[0] == M) ||
+								     (r == 4 && sl->dims[1] == M)))))
+						break;
+					if (!(p->slope = malloc(M * sizeof *p->slope)))
+						return free(uses), ARPG_ENOMEM;
+					for (c = 0; c < M; c++)
+						p->slope[c] = sl->f[ns == 1 ? 0 : c];
+				}
+				p->act = n->op == OP_RELU ? ACT_RELU : ACT_PRELU;
+				n->dead = 1;
+				p->out_final = n->out[0];
+			}
+			break;
+		case OP_ADD: {
+			int k;
+			for (k = 0; k < 2; k++) {
+				int a = n->in[k], r = n->in[!k], ppos, rpos;
+				struct onx_node *q = NULL;
+				if (a < 0 || r < 0 || !single_use(m, uses, a))
+					continue;
+				for (j = 0; j < m->nn; j++)
+					if (!m->nodes[j].dead && m->nodes[j].out_final == a)
+						q = &m->nodes[j];
+				if (!q || q->op != OP_CONV || !q->w || q->res >= 0 ||
+				    m->t[r].rank != m->t[a].rank ||
+				    memcmp(m->t[r].dims, m->t[a].dims, sizeof m->t[a].dims) ||
+				    m->t[r].kind == TK_STATIC)
+					continue;
+				/* the residual must be computed before the conv runs */
+				for (ppos = 0; m->order[ppos] != q - m->nodes; ppos++)
+					;
+				rpos = -1;
+				if (m->t[r].kind == TK_VALUE)
+					for (j = 0; j < m->nn; j++)
+						if (!m->nodes[m->order[j]].dead &&
+						    m->nodes[m->order[j]].out_final == r)
+							rpos = j;
+				if (rpos >= ppos)
+					continue;
+				q->res = r;
+				q->out_final = n->out[0];
+				n->dead = 1;
+				break;
+			}
+			break;
+		}
+		}
+	}
+	free(uses);
+	return rc;
+}
+
+/* ---- arena ---- */
+
+static int plan_arena(struct arpg_onnx *m, char *err, size_t errn)
+{
+	int *list = malloc((m->nt + 1) * sizeof *list), nl = 0, i, j, k;
+	size_t top = 0;
+
+	if (!list)
+		return ARPG_ENOMEM;
+	for (i = 0; i < m->nt; i++)
+		m->t[i].birth = -1, m->t[i].death = -1;
+	for (i = 0; i < m->nn; i++) {
+		struct onx_node *n = &m->nodes[m->order[i]];
+		if (n->dead)
+			continue;
+		m->t[n->out_final].birth = i;
+		m->t[n->out_final].death = i;
+		for (j = 0; j < n->nin; j++)
+			if (n->in[j] >= 0)
+				m->t[n->in[j]].death = i;
+		if (n->res >= 0)
+			m->t[n->res].death = i;
+	}
+	for (i = 0; i < m->nt; i++) {
+		struct onx_tensor *t = &m->t[i];
+		if (t->kind != TK_VALUE || t->birth < 0)
+			continue;
+		if (t->keep)
+			t->death = INT_MAX;
+		t->cap = ((size_t)onx_numel(t) + 15) & ~(size_t)15;
+		list[nl++] = i;
+	}
+	/* largest first, each at the lowest offset clear of every placed
+	 * tensor whose lifetime overlaps */
+	for (i = 1; i < nl; i++)
+		for (j = i; j > 0 && m->t[list[j]].cap > m->t[list[j - 1]].cap; j--)
+			k = list[j], list[j] = list[j - 1], list[j - 1] = k;
+	for (i = 0; i < nl; i++) {
+		struct onx_tensor *t = &m->t[list[i]];
+		size_t off = 0;
+		int moved = 1;
+		while (moved) {
+			moved = 0;
+			for (j = 0; j < i; j++) {
+				struct onx_tensor *u = &m->t[list[j]];
+				if (u->birth > t->death || t->birth > u->death)
+					continue;
+				if (off < u->off + u->cap && u->off < off + t->cap) {
+					off = u->off + u->cap;
+					moved = 1;
+				}
+			}
+		}
+		t->off = off;
+		if (off + t->cap > top)
+			top = off + t->cap;
+	}
+	free(list);
+	m->arena_n = top;
+	if (top > ((size_t)1 << 34) / sizeof(float))
+		return arpg_errf(err, errn, ARPG_ERANGE, "activations need %zu MiB",
+				 top * 4 >> 20);
+	if (!(m->arena = aligned_alloc(64, (top + 16) * sizeof(float))))
+		return arpg_errf(err, errn, ARPG_ENOMEM, "activations: out of memory (%zu MiB)",
+				 top * 4 >> 20);
+	return 0;
+}
+
+int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
+{
+	size_t need = 0;
+	int i, rc;
+
+	if (m->prepared)
+		return arpg_errf(err, errn, ARPG_EINVAL, "the model is already prepared");
+	if ((rc = init_inputs(m, batch, err, errn)) < 0 ||
+	    (rc = onx_infer(m, batch, 1, err, errn)) < 0)
+		return rc;
+	m->batch = m->cur_batch = batch;
+	if ((rc = fuse(m)) < 0 || (rc = plan_arena(m, err, errn)) < 0)
+		return rc == ARPG_ENOMEM ? arpg_errf(err, errn, rc, "out of memory") : rc;
+	for (i = 0; i < m->nn; i++)
+		if (!m->nodes[i].dead) {
+			size_t k = onx_scratch_need(m, &m->nodes[i]);
+			if (k > need)
+				need = k;
+		}
+	if (need > ((size_t)1 << 34) / sizeof(float))
+		return arpg_errf(err, errn, ARPG_ERANGE, "scratch needs %zu MiB", need * 4 >> 20);
+	m->scratch_n = need;
+	if (!(m->scratch = aligned_alloc(64, (need + 16) * sizeof(float))))
+		return arpg_errf(err, errn, ARPG_ENOMEM, "scratch: out of memory");
+	m->prepared = 1;
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int arpg_onnx_run(struct arpg_onnx *m, int n, const float *const *inputs,
+		  char *err, size_t errn)
+{
+	int i, rc, batched = 0;
+
+	if (!m->prepared)
+		return arpg_errf(err, errn, ARPG_EINVAL, "the model is not prepared");
+	for (i = 0; i < m->ninputs; i++)
+		batched |= m->t[m->inputs[i]].batched;
+	if (batched) {
+		if (n < 1 || n > m->batch)
+			return arpg_errf(err, errn, ARPG_EINVAL, "batch of %d: prepared for 1 to %d",
+					 n, m->batch);
+		if (n != m->cur_batch) {
+			if ((rc = onx_infer(m, n, 0, err, errn)) < 0)
+				return rc;
+			m->cur_batch = n;
+		}
+	}
+	for (i = 0; i < m->nt; i++) {
+		struct onx_tensor *t = &m->t[i];
+		t->data = t->kind == TK_STATIC ? t->f : t->kind == TK_VALUE && t->birth >= 0 ?
+			m->arena + t->off : NULL;
+	}
+	for (i = 0; i < m->ninputs; i++) {
+		struct onx_tensor *t = &m->t[m->inputs[i]];
+		if (t->kind != TK_INPUT)
+			continue;
+		if (!inputs[i])
+			return arpg_errf(err, errn, ARPG_EINVAL, "input '%s' not given", t->name);
+		t->data = (float *)inputs[i];
+	}
+	for (i = 0; i < m->nn; i++) {
+		struct onx_node *nd = &m->nodes[m->order[i]];
+		double t0 = 0;
+		if (nd->dead)
+			continue;
+		if (m->profile)
+			t0 = now();
+		if ((rc = onx_exec(m, nd, err, errn)) < 0)
+			return rc;
+		if (m->profile) {
+			nd->t_sec += now() - t0;
+			nd->calls++;
+		}
+	}
+	return 0;
+}
+
+static void view(const struct onx_tensor *t, struct arpg_onnx_tensor *v)
+{
+	v->name = t->name;
+	v->rank = t->rank;
+	memcpy(v->dims, t->dims, sizeof v->dims);
+	v->data = t->data;
+}
+
+int arpg_onnx_output(const struct arpg_onnx *m, int i, struct arpg_onnx_tensor *t)
+{
+	if (i < 0 || i >= m->noutputs)
+		return ARPG_EINVAL;
+	view(&m->t[m->outputs[i]], t);
+	return 0;
+}
+
+int arpg_onnx_get(const struct arpg_onnx *m, const char *name, struct arpg_onnx_tensor *t)
+{
+	int ti = onx_find(m, name), i;
+
+	for (i = 0; ti < 0 && i < m->nn; i++)
+		if (!strcmp(m->nodes[i].name, name))
+			ti = m->nodes[i].out[0];
+	if (ti < 0 || !(m->t[ti].keep || m->t[ti].kind != TK_VALUE))
+		return ARPG_ENOENT;
+	view(&m->t[ti], t);
+	return 0;
+}
+
+double arpg_onnx_flops(const struct arpg_onnx *m)
+{
+	double f = 0;
+	int i;
+
+	for (i = 0; i < m->nn; i++)
+		f += m->nodes[i].flops;
+	return f;
+}
+
+void arpg_onnx_profile(struct arpg_onnx *m, int on)
+{
+	m->profile = on;
+}
+
+void arpg_onnx_profile_print(const struct arpg_onnx *m, void *fp)
+{
+	double by_op[OP_COUNT] = { 0 }, tot = 0;
+	int i;
+
+	for (i = 0; i < m->nn; i++) {
+		by_op[m->nodes[i].op] += m->nodes[i].t_sec;
+		tot += m->nodes[i].t_sec;
+	}
+	for (i = 0; i < OP_COUNT; i++)
+		if (by_op[i] > 0)
+			fprintf(fp, "  %-20s %8.3f s %5.1f%%\n", onx_op_names[i], by_op[i],
+				100 * by_op[i] / tot);
+}
