@@ -70,3 +70,5 @@ TESTS += tests/test_face
 tests_test_face_SOURCES = tests/test_face.c $(ARPG_TEST_SOURCES)
 tests_test_face_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
 tests_test_face_LDADD = $(FACE_TEST_LIBS) $(XML_LIBS)
+TESTS += tests/test_face_cv2.sh
+dist_check_SCRIPTS += tests/test_face_cv2.sh

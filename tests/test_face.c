@@ -1,0 +1,173 @@
+/* Unit tests of face.c: model loading errors, the face followed through a
+ * clip, neighbours' transforms, the centre-crop fallback; on astronaut.png
+ * (python3-skimage) with Debian's models, skipped when they are absent. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align.h"
+#include "error.h"
+#include "face.h"
+#include "harness.h"
+#include "image.h"
+
+#define ASTRONAUT "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"
+#define CASCADE "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+#define MODEL68 "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
+
+static struct arpg_face_models *models;	/* loaded once, shared by the tests */
+static int models_tried;
+
+__attribute__((destructor)) static void free_models(void)
+{
+	arpg_face_models_free(models);
+}
+
+static struct arpg_face_models *get_models(void)
+{
+	struct arpg_face_options o;
+	char err[512];
+	int rc;
+
+	if (!models_tried) {
+		models_tried = 1;
+		arpg_face_options_default(&o);
+		if ((rc = arpg_face_models_load(&models, &o, err, sizeof err)) < 0)
+			arpg_test_note("models: %s", err);
+	}
+	return models;
+}
+
+ARPG_TEST(face_load_names_a_bad_model)
+{
+	struct arpg_face_options o;
+	struct arpg_face_models *fm = NULL;
+	char err[512];
+
+	if (!get_models())
+		skip("Debian's cascade or landmark model not installed");
+	arpg_face_options_default(&o);
+	o.landmarks = "bad.dat";
+	expect_int(arpg_test_write_file("bad.dat", "\x01\x01\x81\x88garbage", 11), 0);
+	expect_int(arpg_face_models_load(&fm, &o, err, sizeof err), ARPG_EFORMAT);
+	expect(fm == NULL);
+	expect(strncmp(err, "bad.dat: ", 9) == 0);
+	arpg_test_note("%s", err);
+	o.landmarks = "absent.dat";
+	expect_int(arpg_face_models_load(&fm, &o, err, sizeof err), ARPG_EIO);
+	expect(strstr(err, "absent.dat") != NULL);
+	/* a cascade given as the landmark model */
+	o.landmarks = CASCADE;
+	expect_int(arpg_face_models_load(&fm, &o, err, sizeof err), ARPG_EFORMAT);
+	arpg_test_note("%s", err);
+}
+
+static double iou(const float *a, const struct arpg_rect *b)
+{
+	double x0 = fmax(a[0], b->x), y0 = fmax(a[1], b->y);
+	double x1 = fmin(a[0] + a[2], b->x + b->w), y1 = fmin(a[1] + a[3], b->y + b->h);
+	double in = (x1 > x0 && y1 > y0) ? (x1 - x0) * (y1 - y0) : 0;
+
+	return in / (a[2] * a[3] + (double)b->w * b->h - in);
+}
+
+ARPG_TEST(face_follows_the_consistent_face)
+{
+	struct arpg_face_models *fm = get_models();
+	struct arpg_image im, frames[6], crops[6];
+	struct arpg_face_frame out[6];
+	char err[256];
+	/* OpenCV's box on astronaut.png; a small false one; a big one-off */
+	struct arpg_rect face = { 177, 66, 95, 95 }, small = { 20, 400, 40, 40 },
+			 big = { 300, 300, 150, 150 };
+	struct arpg_rect f0[2], f1[1], f3[2], f4[1];
+	struct arpg_rect *dets[6] = { f0, f1, NULL, f3, f4, NULL };
+	int ndet[6] = { 2, 1, 0, 2, 1, 0 }, i, rc;
+	static const int want[6] = { 1, 1, 0, 1, 1, 0 };
+
+	if (!fm)
+		skip("Debian's cascade or landmark model not installed");
+	if (arpg_png_read(&im, ASTRONAUT, 3, err, sizeof err) < 0)
+		skip(ASTRONAUT " not installed (python3-skimage)");
+	f0[0] = small, f0[1] = face;
+	f1[0] = face;
+	f1[0].x += 3;	/* jitter keeps the track */
+	f3[0] = big, f3[1] = face;
+	f4[0] = face;
+	for (i = 0; i < 6; i++)
+		frames[i] = im;
+	rc = arpg_face_align_detections(fm, frames, 6, 112, dets, ndet, crops, out);
+	expect_int(rc, 4);
+	for (i = 0; i < 6 && rc == 4; i++) {
+		expect_int(out[i].detected, want[i]);
+		expect_int(crops[i].w, 112);
+		expect_int(crops[i].c, 3);
+		if (want[i]) {
+			expect(iou(out[i].box, &face) > 0.9);
+			/* the eyes land near the template's */
+			expect_near(out[i].M[0] * (out[i].landmarks[72] + out[i].landmarks[78]) / 2 +
+				    out[i].M[1] * (out[i].landmarks[73] + out[i].landmarks[79]) / 2 +
+				    out[i].M[2], 38.3, 4);
+		} else {
+			expect(out[i].box[2] == 0 && out[i].landmarks[0] == 0);
+		}
+	}
+	/* frame 2 takes frame 1's transform (the earlier of two neighbours),
+	 * frame 5 frame 4's */
+	expect(memcmp(out[2].M, out[1].M, sizeof out[2].M) == 0);
+	expect(memcmp(out[5].M, out[4].M, sizeof out[5].M) == 0);
+	expect(memcmp(crops[5].px, crops[4].px, 112 * 112 * 3) == 0);
+	for (i = 0; i < 6 && rc >= 0; i++)
+		arpg_image_free(&crops[i]);
+	arpg_image_free(&im);
+}
+
+ARPG_TEST(face_no_face_is_a_centre_crop)
+{
+	struct arpg_face_models *fm = get_models();
+	struct arpg_image frames[3], crops[3];
+	struct arpg_face_frame out[3];
+	int ndet[3] = { 0, 0, 0 }, i;
+	double M[6];
+
+	if (!fm)
+		skip("Debian's cascade or landmark model not installed");
+	for (i = 0; i < 3; i++)
+		expect_int(arpg_image_alloc(&frames[i], 160, 120, 3), 0);
+	memset(frames[0].px, 90, 160 * 120 * 3);
+	expect_int(arpg_face_align_detections(fm, frames, 3, 64, NULL, ndet, crops, out), 0);
+	arpg_align_centre(M, 160, 120, 64);
+	for (i = 0; i < 3; i++) {
+		expect_int(out[i].detected, 0);
+		expect(memcmp(out[i].M, M, sizeof M) == 0);
+		expect_int(crops[i].w, 64);
+	}
+	expect_int(crops[0].px[64 * 32 * 3 + 3 * 32], 90);
+	/* the real detector finds nothing on flat frames either */
+	expect_int(arpg_face_align_clip(fm, frames, 3, 64, crops + 0, out), 0);
+	for (i = 0; i < 3; i++) {
+		arpg_image_free(&crops[i]);
+		arpg_image_free(&frames[i]);
+	}
+}
+
+ARPG_TEST(face_detects_the_astronaut)
+{
+	struct arpg_face_models *fm = get_models();
+	struct arpg_image im, crop;
+	struct arpg_face_frame out;
+	struct arpg_rect face = { 177, 66, 95, 95 };
+	char err[256];
+
+	if (!fm)
+		skip("Debian's cascade or landmark model not installed");
+	if (arpg_png_read(&im, ASTRONAUT, 3, err, sizeof err) < 0)
+		skip(ASTRONAUT " not installed (python3-skimage)");
+	expect_int(arpg_face_align_clip(fm, &im, 1, 112, &crop, &out), 1);
+	expect_int(out.detected, 1);
+	arpg_test_note("box %g %g %g %g (OpenCV: 177 66 95 95)", out.box[0], out.box[1],
+		       out.box[2], out.box[3]);
+	expect(iou(out.box, &face) >= 0.9);
+	arpg_image_free(&crop);
+	arpg_image_free(&im);
+}
