@@ -309,8 +309,12 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 	dz = zeros(nz);
 	das = zeros(6);
 	dad = zeros(6);
-	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, mask, a.graphs, a.n,
-		     a.D, a.H);
+	{
+		float ds[3 * 5 * 2 * 2];
+
+		gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, mask, a.graphs, a.n,
+			     a.D, a.H, ds);
+	}
 	expect_fd(&a.p, a.z, nz, dz);
 	expect_fd(&a.p, a.a_src, 6, das);
 	expect_fd(&a.p, a.a_dst, 6, dad);

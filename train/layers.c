@@ -6,6 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The row kernels are compiled for AVX-512, AVX2+FMA and plain x86-64 and
+ * picked at load time: the build targets any x86-64, the machines have
+ * AVX-512, and these loops are a third of a training step. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
+/* e^x for x in [-87, 88] (clamped outside), within 2 ulp, in a form the
+ * compiler vectorises: x = n ln2 + r with n rounded by the 1.5 * 2^23
+ * trick, e^r by its Taylor polynomial to r^6 (|r| <= ln2 / 2), 2^n built
+ * in the exponent bits. */
+static inline float exp_fast(float x)
+{
+	const float round = 12582912.0f;
+	float t, n, r, p, scale;
+	int32_t bits;
+
+	x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+	t = x * 1.44269504089f + round;
+	n = t - round;
+	r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
+	p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
+							r * (1.0f / 720))))));
+	bits = ((int32_t)n + 127) << 23;
+	memcpy(&scale, &bits, sizeof scale);
+	return p * scale;
+}
+
 void gemm(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
 	  int csb, float beta, float *C, int ldc)
 {
@@ -62,22 +92,60 @@ void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x
 				db[e] += dy[i * E + e];
 }
 
+HOT static void elu_fwd_range(float *y, const float *x, long i0, long i1)
+{
+#pragma omp simd
+	for (long i = i0; i < i1; i++)
+		y[i] = x[i] > 0 ? x[i] : exp_fast(x[i]) - 1.0f;
+}
+
+HOT static void elu_bwd_range(float *dx, const float *dy, const float *x, long i0, long i1)
+{
+#pragma omp simd
+	for (long i = i0; i < i1; i++)
+		dx[i] += x[i] > 0 ? dy[i] : dy[i] * exp_fast(x[i]);
+}
+
+/* Elementwise work in blocks of 4096, spread over the threads. */
+enum { ELEM_BLOCK = 4096 };
+
 void elu_fwd(float *y, const float *x, long n)
 {
-	long i;
+	long b, nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;
 
 #pragma omp parallel for schedule(static)
-	for (i = 0; i < n; i++)
-		y[i] = x[i] > 0 ? x[i] : expm1f(x[i]);
+	for (b = 0; b < nb; b++)
+		elu_fwd_range(y, x, b * ELEM_BLOCK, b + 1 < nb ? (b + 1) * ELEM_BLOCK : n);
 }
 
 void elu_bwd(float *dx, const float *dy, const float *x, long n)
 {
-	long i;
+	long b, nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;
 
 #pragma omp parallel for schedule(static)
-	for (i = 0; i < n; i++)
-		dx[i] += x[i] > 0 ? dy[i] : dy[i] * expf(x[i]);
+	for (b = 0; b < nb; b++)
+		elu_bwd_range(dx, dy, x, b * ELEM_BLOCK, b + 1 < nb ? (b + 1) * ELEM_BLOCK : n);
+}
+
+HOT static void ln_fwd_row(float *yi, float *mean, float *rstd, const float *xi,
+			   const float *g, const float *b, int D)
+{
+	float s = 0, ss = 0, m, r;
+	int d;
+
+#pragma omp simd reduction(+:s)
+	for (d = 0; d < D; d++)
+		s += xi[d];
+	m = s / D;
+#pragma omp simd reduction(+:ss)
+	for (d = 0; d < D; d++)
+		ss += (xi[d] - m) * (xi[d] - m);
+	r = 1.0f / sqrtf(ss / D + 1e-5f);
+#pragma omp simd
+	for (d = 0; d < D; d++)
+		yi[d] = (xi[d] - m) * r * g[d] + b[d];
+	*mean = m;
+	*rstd = r;
 }
 
 void layernorm_fwd(float *y, float *mean, float *rstd, const float *x, const float *g,
@@ -86,218 +154,289 @@ void layernorm_fwd(float *y, float *mean, float *rstd, const float *x, const flo
 	long i;
 
 #pragma omp parallel for schedule(static)
-	for (i = 0; i < n; i++) {
-		const float *xi = x + i * D;
-		float *yi = y + i * D;
-		double s = 0, ss = 0;
-		float m, r;
-		int d;
-
-		for (d = 0; d < D; d++)
-			s += xi[d];
-		m = (float)(s / D);
-		for (d = 0; d < D; d++)
-			ss += (double)(xi[d] - m) * (xi[d] - m);
-		r = (float)(1.0 / sqrt(ss / D + 1e-5));
-		for (d = 0; d < D; d++)
-			yi[d] = (xi[d] - m) * r * g[d] + b[d];
-		mean[i] = m;
-		rstd[i] = r;
-	}
+	for (i = 0; i < n; i++)
+		ln_fwd_row(y + i * D, mean + i, rstd + i, x + i * D, g, b, D);
 }
 
-void layernorm_bwd(float *dx, float *dg, float *db, const float *dy, const float *x,
-		   const float *mean, const float *rstd, const float *g, int n, int D)
+/* Rows r0..r1: dx, and this block's partial sums of dg and db. */
+HOT static void ln_bwd_rows(float *dx, float *dg, float *db, const float *dy, const float *x,
+			    const float *mean, const float *rstd, const float *g, long r0,
+			    long r1, int D)
 {
-	long i;
-	int d;
-
-#pragma omp parallel for schedule(static) private(d)
-	for (i = 0; i < n; i++) {
+	for (long i = r0; i < r1; i++) {
 		const float *xi = x + i * D, *dyi = dy + i * D;
-		float *dxi = dx + i * D, m = mean[i], r = rstd[i];
-		double sum_dxh = 0, sum_dxh_xh = 0;
-		float a, c;
+		float *dxi = dx + i * D, m = mean[i], r = rstd[i], sum_dxh = 0, sum_dxh_xh = 0, a, c;
+		int d;
 
+#pragma omp simd reduction(+:sum_dxh, sum_dxh_xh)
 		for (d = 0; d < D; d++) {
 			float xh = (xi[d] - m) * r, dxh = dyi[d] * g[d];
 
 			sum_dxh += dxh;
-			sum_dxh_xh += (double)dxh * xh;
+			sum_dxh_xh += dxh * xh;
+			dg[d] += dyi[d] * xh;
+			db[d] += dyi[d];
 		}
-		a = (float)(sum_dxh / D);
-		c = (float)(sum_dxh_xh / D);
+		a = sum_dxh / D;
+		c = sum_dxh_xh / D;
+#pragma omp simd
 		for (d = 0; d < D; d++) {
 			float xh = (xi[d] - m) * r;
 
 			dxi[d] += r * (dyi[d] * g[d] - a - xh * c);
 		}
 	}
-	/* column sums in row order: the same result for any thread count */
-#pragma omp parallel for schedule(static) private(i)
-	for (d = 0; d < D; d++) {
-		float sg = 0, sb = 0;
-
-		for (i = 0; i < n; i++) {
-			float v = dy[i * D + d];
-
-			sg += v * (x[i * D + d] - mean[i]) * rstd[i];
-			sb += v;
-		}
-		dg[d] += sg;
-		db[d] += sb;
-	}
 }
 
-/* Attention logits of one graph and head: s_dst (n) and s_src (n). */
-static void scores(float *s_dst, float *s_src, const float *z, const float *a_src,
-		   const float *a_dst, int n, int D, int dh, int h)
+/* Rows go in fixed blocks whose partial sums of dg and db are added in
+ * block order: the same result for any thread count. */
+enum { LN_BLOCK = 256 };
+
+void layernorm_bwd(float *dx, float *dg, float *db, const float *dy, const float *x,
+		   const float *mean, const float *rstd, const float *g, int n, int D)
 {
-	int i, k;
+	long nb = (n + LN_BLOCK - 1) / LN_BLOCK, b;
+	float *part = calloc((size_t)nb * 2 * D, sizeof *part);
+	int d;
 
-	for (i = 0; i < n; i++) {
-		const float *zi = z + (long)i * D + h * dh;
-		float sd = 0, ss = 0;
-
-		for (k = 0; k < dh; k++) {
-			sd += a_dst[h * dh + k] * zi[k];
-			ss += a_src[h * dh + k] * zi[k];
+	if (!part)
+		abort();	/* a few hundred KB; the model preallocates the rest */
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < nb; b++)
+		ln_bwd_rows(dx, part + b * 2 * D, part + b * 2 * D + D, dy, x, mean, rstd, g,
+			    b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : n, D);
+	for (b = 0; b < nb; b++)
+		for (d = 0; d < D; d++) {
+			dg[d] += part[b * 2 * D + d];
+			db[d] += part[b * 2 * D + D + d];
 		}
-		s_dst[i] = sd;
-		s_src[i] = ss;
+	free(part);
+}
+
+/* The mask as neighbour lists: row i's joined j are idx[start[i]..start[i+1]). */
+struct nbrs {
+	int *start, *idx;
+};
+
+static int nbrs_build(struct nbrs *nb, const uint8_t *mask, int n)
+{
+	int i, j, k = 0;
+
+	nb->start = malloc(sizeof(int) * (n + 1));
+	nb->idx = malloc(sizeof(int) * ((size_t)n * n + 1));
+	if (!nb->start || !nb->idx) {
+		free(nb->start);
+		free(nb->idx);
+		return -1;
 	}
+	for (i = 0; i < n; i++) {
+		nb->start[i] = k;
+		for (j = 0; j < n; j++)
+			if (mask[i * n + j])
+				nb->idx[k++] = j;
+	}
+	nb->start[n] = k;
+	return 0;
+}
+
+static void nbrs_free(struct nbrs *nb)
+{
+	free(nb->start);
+	free(nb->idx);
+}
+
+/* s_dst[i,h] = a_dst[h] . z[i,h] and s_src likewise, for the n rows of a graph. */
+HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *a_src,
+			    const float *a_dst, int n, int D, int H)
+{
+	int dh = D / H;
+
+	for (int i = 0; i < n; i++)
+		for (int h = 0; h < H; h++) {
+			const float *zi = zg + (long)i * D + h * dh, *ad = a_dst + h * dh,
+				    *as = a_src + h * dh;
+			float d = 0, s = 0;
+
+#pragma omp simd reduction(+:d, s)
+			for (int k = 0; k < dh; k++) {
+				d += ad[k] * zi[k];
+				s += as[k] * zi[k];
+			}
+			sd[i * H + h] = d;
+			ss[i * H + h] = s;
+		}
+}
+
+/* One graph: att (H, n, n) and o (n, D). sd, ss: n*H scratch. */
+HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const float *a_src,
+			       const float *a_dst, const struct nbrs *nb, int n, int D, int H,
+			       float *sd, float *ss)
+{
+	int dh = D / H;
+
+	attn_scores(sd, ss, zg, a_src, a_dst, n, D, H);
+	for (int h = 0; h < H; h++)
+		for (int i = 0; i < n; i++) {
+			float *ai = ag + ((long)h * n + i) * n, *oi = og + (long)i * D + h * dh;
+			float mx = -INFINITY, sum = 0, inv;
+			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
+
+			memset(ai, 0, sizeof *ai * n);
+			for (p = p0; p < p1; p++) {
+				int j = nb->idx[p];
+				float e = sd[i * H + h] + ss[j * H + h];
+
+				e = e > 0 ? e : 0.2f * e;
+				ai[j] = e;
+				mx = e > mx ? e : mx;
+			}
+			for (p = p0; p < p1; p++) {
+				int j = nb->idx[p];
+
+				ai[j] = exp_fast(ai[j] - mx);
+				sum += ai[j];
+			}
+			inv = 1.0f / sum;
+			for (int k = 0; k < dh; k++)
+				oi[k] = 0;
+			for (p = p0; p < p1; p++) {
+				int j = nb->idx[p];
+				const float *zj = zg + (long)j * D + h * dh;
+				float a = ai[j] *= inv;
+
+#pragma omp simd
+				for (int k = 0; k < dh; k++)
+					oi[k] += a * zj[k];
+			}
+		}
 }
 
 void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
 		  const float *a_dst, const uint8_t *mask, int graphs, int n, int D, int H)
 {
+	struct nbrs nb;
+
+	if (nbrs_build(&nb, mask, n) < 0)
+		abort();
+#pragma omp parallel
+	{
+		float *sd = malloc(sizeof(float) * 2 * n * H), *ss = sd + n * H;
+		long g;
+
+		if (!sd)
+			abort();
+#pragma omp for schedule(static)
+		for (g = 0; g < graphs; g++)
+			attn_graph_fwd(o + g * n * D, att + g * H * (long)n * n, z + g * n * D, a_src,
+				       a_dst, &nb, n, D, H, sd, ss);
+		free(sd);
+	}
+	nbrs_free(&nb);
+}
+
+/* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
+ * s_dst and s_src.  Scratch: sd, ss (n*H), dalpha and col (n). */
+HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const float *zg,
+			       const float *ag, const float *a_src, const float *a_dst,
+			       const struct nbrs *nb, int n, int D, int H, float *sd, float *ss,
+			       float *dalpha, float *col)
+{
 	int dh = D / H;
-	long g;
 
-#pragma omp parallel for schedule(static)
-	for (g = 0; g < graphs; g++) {
-		const float *zg = z + g * n * D;
-		float *og = o + g * n * D, s_dst[n], s_src[n];
-		int h, i, j, k;
+	attn_scores(sd, ss, zg, a_src, a_dst, n, D, H);
+	for (int h = 0; h < H; h++) {
+		for (int j = 0; j < n; j++)
+			col[j] = 0;
+		for (int i = 0; i < n; i++) {
+			const float *ai = ag + ((long)h * n + i) * n, *doi = dog + (long)i * D + h * dh;
+			float dot = 0, rowsum = 0;
+			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
 
-		for (h = 0; h < H; h++) {
-			float *ag = att + ((g * H + h) * n) * (long)n;
+			for (p = p0; p < p1; p++) {
+				int j = nb->idx[p];
+				const float *zj = zg + (long)j * D + h * dh;
+				float *dzj = dzg + (long)j * D + h * dh, s = 0, a = ai[j];
 
-			scores(s_dst, s_src, zg, a_src, a_dst, n, D, dh, h);
-			for (i = 0; i < n; i++) {
-				float *ai = ag + (long)i * n, mx = -INFINITY, sum = 0;
-				float *oi = og + (long)i * D + h * dh;
-
-				for (j = 0; j < n; j++) {
-					float e = s_dst[i] + s_src[j];
-
-					e = e > 0 ? e : 0.2f * e;
-					ai[j] = e;
-					if (mask[i * n + j] && e > mx)
-						mx = e;
+#pragma omp simd reduction(+:s)
+				for (int k = 0; k < dh; k++) {
+					s += doi[k] * zj[k];
+					dzj[k] += a * doi[k];
 				}
-				for (j = 0; j < n; j++) {
-					ai[j] = mask[i * n + j] ? expf(ai[j] - mx) : 0.0f;
-					sum += ai[j];
-				}
-				for (k = 0; k < dh; k++)
-					oi[k] = 0;
-				for (j = 0; j < n; j++) {
-					const float *zj = zg + (long)j * D + h * dh;
-					float a = ai[j] /= sum;
+				dalpha[p - p0] = s;
+				dot += a * s;
+			}
+			for (p = p0; p < p1; p++) {
+				int j = nb->idx[p];
+				float de = ai[j] * (dalpha[p - p0] - dot), pre = sd[i * H + h] + ss[j * H + h];
 
-					if (a != 0)
-						for (k = 0; k < dh; k++)
-							oi[k] += a * zj[k];
-				}
+				de *= pre > 0 ? 1.0f : 0.2f;
+				rowsum += de;
+				col[j] += de;
+			}
+			dsg[(i * H + h) * 2] = rowsum;
+		}
+		for (int j = 0; j < n; j++)
+			dsg[(j * H + h) * 2 + 1] = col[j];
+	}
+	/* through the scores into z */
+	for (int i = 0; i < n; i++)
+		for (int h = 0; h < H; h++) {
+			float *dzi = dzg + (long)i * D + h * dh;
+			const float *ad = a_dst + h * dh, *as = a_src + h * dh;
+			float a = dsg[(i * H + h) * 2], b = dsg[(i * H + h) * 2 + 1];
+
+#pragma omp simd
+			for (int k = 0; k < dh; k++)
+				dzi[k] += a * ad[k] + b * as[k];
+		}
+}
+
+/* da_dst[h] += sum_r ds_dst[r,h] z[r,h], likewise da_src: rows in order,
+ * so the same for any thread count. */
+HOT static void attn_param_grads(float *da_src, float *da_dst, const float *ds, const float *z,
+				 long rows, int D, int H)
+{
+	int dh = D / H;
+
+	for (long r = 0; r < rows; r++)
+		for (int h = 0; h < H; h++) {
+			const float *zr = z + r * D + h * dh;
+			float a = ds[(r * H + h) * 2], b = ds[(r * H + h) * 2 + 1];
+			float *dd = da_dst + h * dh, *dsr = da_src + h * dh;
+
+#pragma omp simd
+			for (int k = 0; k < dh; k++) {
+				dd[k] += a * zr[k];
+				dsr[k] += b * zr[k];
 			}
 		}
-	}
 }
 
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 		  const float *z, const float *att, const float *a_src, const float *a_dst,
-		  const uint8_t *mask, int graphs, int n, int D, int H)
+		  const uint8_t *mask, int graphs, int n, int D, int H, float *ds)
 {
-	int dh = D / H;
-	long rows = (long)graphs * n, g, r;
-	float *ds = malloc(sizeof *ds * rows * H * 2);	/* ds_dst, ds_src per row, head */
-	int h, k;
+	struct nbrs nb;
 
-#pragma omp parallel for schedule(static)
-	for (g = 0; g < graphs; g++) {
-		const float *zg = z + g * n * D, *dog = do_ + g * n * D;
-		float *dzg = dz + g * n * D, s_dst[n], s_src[n], dalpha[n], col[n];
-		int hh, i, j, kk;
+	if (nbrs_build(&nb, mask, n) < 0)
+		abort();
+#pragma omp parallel
+	{
+		float *sd = malloc(sizeof(float) * (2 * n * H + 2 * n)), *ss = sd + n * H,
+		      *dalpha = ss + n * H, *col = dalpha + n;
+		long g;
 
-		for (hh = 0; hh < H; hh++) {
-			const float *ag = att + ((g * H + hh) * n) * (long)n;
-			float *dsd = ds + (g * n) * H * 2, *dss;
-
-			scores(s_dst, s_src, zg, a_src, a_dst, n, D, dh, hh);
-			for (j = 0; j < n; j++)
-				col[j] = 0;
-			for (i = 0; i < n; i++) {
-				const float *ai = ag + (long)i * n;
-				const float *doi = dog + (long)i * D + hh * dh;
-				float dot = 0, rowsum = 0;
-
-				for (j = 0; j < n; j++) {
-					const float *zj = zg + (long)j * D + hh * dh;
-					float *dzj = dzg + (long)j * D + hh * dh, s = 0;
-
-					if (ai[j] == 0) {
-						dalpha[j] = 0;
-						continue;
-					}
-					for (kk = 0; kk < dh; kk++) {
-						s += doi[kk] * zj[kk];
-						dzj[kk] += ai[j] * doi[kk];
-					}
-					dalpha[j] = s;
-					dot += ai[j] * s;
-				}
-				for (j = 0; j < n; j++) {
-					float de, pre;
-
-					if (!mask[i * n + j])
-						continue;
-					de = ai[j] * (dalpha[j] - dot);
-					pre = s_dst[i] + s_src[j];
-					de *= pre > 0 ? 1.0f : 0.2f;
-					rowsum += de;
-					col[j] += de;
-				}
-				dsd[((long)i * H + hh) * 2] = rowsum;
-			}
-			dss = ds + (g * n) * H * 2;
-			for (j = 0; j < n; j++)
-				dss[((long)j * H + hh) * 2 + 1] = col[j];
-			/* dz from the scores: s_dst = a_dst . z, s_src = a_src . z */
-			for (i = 0; i < n; i++) {
-				float *dzi = dzg + (long)i * D + hh * dh;
-				float a = dsd[((long)i * H + hh) * 2], b = dss[((long)i * H + hh) * 2 + 1];
-
-				for (kk = 0; kk < dh; kk++)
-					dzi[kk] += a * a_dst[hh * dh + kk] + b * a_src[hh * dh + kk];
-			}
-		}
+		if (!sd)
+			abort();
+#pragma omp for schedule(static)
+		for (g = 0; g < graphs; g++)
+			attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D,
+				       z + g * n * D, att + g * H * (long)n * n, a_src, a_dst, &nb,
+				       n, D, H, sd, ss, dalpha, col);
+		free(sd);
 	}
-	/* parameter gradients in row order: deterministic for any thread count */
-	for (h = 0; h < H; h++)
-		for (k = 0; k < dh; k++) {
-			float sd = 0, ss = 0;
-
-			for (r = 0; r < rows; r++) {
-				float zv = z[r * D + h * dh + k];
-
-				sd += ds[(r * H + h) * 2] * zv;
-				ss += ds[(r * H + h) * 2 + 1] * zv;
-			}
-			da_dst[h * dh + k] += sd;
-			da_src[h * dh + k] += ss;
-		}
-	free(ds);
+	nbrs_free(&nb);
+	attn_param_grads(da_src, da_dst, ds, z, (long)graphs * n, D, H);
 }
 
 void mean_fwd(float *y, const float *x, int groups, int n, int D)

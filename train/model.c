@@ -46,6 +46,7 @@ struct arpg_model {
 	/* gradient scratch, one block */
 	float *dact, *dx_rel, *dtmp1, *dtmp2, *dtmp3, *dr, *da, *dfus, *dfus2;
 	float *dh, *dhd, *dz1, *de1, *de1d, *dlogits;
+	float *dscore;		/* attention backward scratch: rows x H x 2 */
 	/* the last forward */
 	int B, has_labels;
 	const float *app_in, *patch_in;
@@ -338,6 +339,7 @@ int arpg_model_create(struct arpg_model **mp, const struct arpg_model_config *c,
 		DCARVE(m->de1, (size_t)max_batch * D);
 		DCARVE(m->de1d, (size_t)max_batch * D);
 		DCARVE(m->dlogits, (size_t)max_batch * c->C);
+		DCARVE(m->dscore, n * c->H * 2);
 		if (pass == 0 && !(m->dact = malloc(sizeof(float) * doff)))
 			goto nomem;
 	}
@@ -395,7 +397,7 @@ static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w
  * distinct from dx_in and dx_out: s1 holds d(y) and then d(z), s2 d(o). */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			  const struct gat_act *a, const struct gat_w *w, const uint8_t *mask,
-			  int graphs, int n, int D, int H, float *s1, float *s2)
+			  int graphs, int n, int D, int H, float *s1, float *s2, float *dscore)
 {
 	long rows = (long)graphs * n, i;
 	float *dy = s1, *do_ = s2, *dz = s1;
@@ -412,7 +414,7 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	/* dy is spent: its buffer now takes dz */
 	memset(dz, 0, sizeof *dz * rows * D);
 	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, mask,
-		     graphs, n, D, H);
+		     graphs, n, D, H, dscore);
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
 }
 
@@ -548,7 +550,8 @@ int arpg_model_backward(struct arpg_model *m)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
 			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);
 			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],
-				      m->fus_mask, B, nf, D, c->H, m->dtmp2, m->dtmp3);
+				      m->fus_mask, B, nf, D, c->H, m->dtmp2, m->dtmp3,
+				      m->dscore);
 			memcpy(m->dfus, m->dfus2, sizeof *m->dfus * Bn * D);
 		}
 	/* split the fusion input gradient into the branches and embeddings */
@@ -591,7 +594,7 @@ int arpg_model_backward(struct arpg_model *m)
 
 			memset(din, 0, sizeof *din * R * D);
 			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], m->rel_mask,
-				      (int)TB, N, D, c->H, m->dtmp2, m->dtmp3);
+				      (int)TB, N, D, c->H, m->dtmp2, m->dtmp3, m->dscore);
 			dx = din;
 		}
 		/* X0 = P Wp + bp + E[node] */
