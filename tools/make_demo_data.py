@@ -1,0 +1,409 @@
+#!/usr/bin/python3
+"""make_demo_data.py - a small facial-expression video dataset from real faces.
+
+Makes an AFEW-layout dataset (OUT/Train_AFEW.zip, OUT/Val_AFEW.zip: seven
+emotion folders of .avi clips with 9-digit names, XviD / MPEG-4 Part 2), or
+with --layout rml an RML-like tree (OUT/RML/s1..sN/<code>NN.avi, six emotions,
+a speaker per source identity), out of face pixels that Debian ships
+(python3-skimage's astronaut, opencv-doc's messi5.jpg, frames of Megamind.avi
+and a few portraits in opencv-doc's and libdlib19.1's documentation).
+
+Each clip moves a face over time (head translation, rotation and scale,
+lighting drift, sensor noise) and deforms it with a class-specific expression
+driven by landmarks (eyes found with OpenCV's eye cascade inside the face box,
+brows, nose and mouth at canonical positions relative to the eyes), growing
+from onset to apex over the clip: smile, frown, raised brows and open mouth,
+and so on.  Neutral clips move but do not deform, so the label is only in the
+facial geometry.  Everything follows from --seed.
+
+Run with Debian's Python (python3-opencv, python3-numpy):
+    /usr/bin/python3 tools/make_demo_data.py -o demo/data [--small] [--subjects-apart]
+    /usr/bin/python3 tools/make_demo_data.py -o demo/rml --layout rml
+"""
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from multiprocessing import Pool
+
+import cv2
+import numpy as np
+
+AFEW_LABELS = ["Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise"]
+RML_CODES = {"Angry": "an", "Disgust": "di", "Fear": "fe", "Happy": "ha", "Sad": "sa",
+             "Surprise": "su"}
+
+DOC = "/usr/share/doc/opencv-doc/opencv4/html/"
+CVDATA = "/usr/share/doc/opencv-doc/examples/data/"
+DLIB = "/usr/share/doc/libdlib19.1/examples/faces/"
+SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data/"
+# Source faces: identity, file, Megamind.avi frame or None, face box (x y w h)
+# as OpenCV's frontal-face cascade finds it.  Images with drawings over the
+# face are left out.  A missing file is skipped with a warning.
+SOURCES = [
+    ("astronaut", SKIMAGE + "astronaut.png", None, (176, 66, 95, 95)),
+    ("messi", CVDATA + "messi5.jpg", None, (227, 94, 37, 37)),
+    ("megamind-roxanne", CVDATA + "Megamind.avi", 40, (219, 164, 169, 169)),
+    ("megamind-roxanne", CVDATA + "Megamind.avi", 60, (206, 196, 187, 187)),
+    ("megamind-metroman", CVDATA + "Megamind.avi", 140, (401, 166, 174, 174)),
+    ("megamind-metroman", CVDATA + "Megamind.avi", 240, (222, 86, 317, 317)),
+    ("bearded", DOC + "230501201_1.jpg", None, (113, 211, 375, 375)),
+    ("doc05", DOC + "05.jpg", None, (126, 114, 300, 300)),
+    ("doc12", DOC + "12.jpg", None, (114, 24, 337, 337)),
+    ("voc2009", DLIB + "2009_004587.jpg", None, (262, 270, 75, 75)),
+    ("tom", DLIB + "Tom_Cruise_avp_2014_4.jpg", None, (49, 206, 457, 457)),
+    ("vin", DLIB + "bald_guys.jpg", None, (38, 40, 214, 214)),
+    ("vin", DLIB + "bald_guys.jpg", None, (545, 412, 194, 194)),
+    ("vin", DLIB + "bald_guys.jpg", None, (35, 1279, 191, 191)),
+    ("dwayne", DLIB + "bald_guys.jpg", None, (1428, 59, 335, 335)),
+    ("dwayne", DLIB + "bald_guys.jpg", None, (1824, 421, 118, 118)),
+    ("dwayne", DLIB + "bald_guys.jpg", None, (1447, 1322, 146, 146)),
+    ("dwayne", DLIB + "bald_guys.jpg", None, (1057, 1274, 206, 206)),
+    ("jason", DLIB + "bald_guys.jpg", None, (867, 92, 178, 178)),
+    ("jason", DLIB + "bald_guys.jpg", None, (324, 441, 148, 148)),
+    ("jason", DLIB + "bald_guys.jpg", None, (50, 678, 175, 175)),
+]
+
+# Canonical points in face-box units (the frontal-face cascade's box), eyes
+# first; the eyes are refined with the eye cascade, the rest follow them.
+PTS = {
+    "eye_l": (0.31, 0.40), "eye_r": (0.69, 0.40),
+    "brow_lo": (0.20, 0.29), "brow_lm": (0.30, 0.27), "brow_li": (0.41, 0.29),
+    "brow_ri": (0.59, 0.29), "brow_rm": (0.70, 0.27), "brow_ro": (0.80, 0.29),
+    "lid_lu": (0.31, 0.37), "lid_ru": (0.69, 0.37),
+    "lid_ll": (0.31, 0.44), "lid_rl": (0.69, 0.44),
+    "nostril_l": (0.44, 0.63), "nostril_r": (0.56, 0.63), "nose": (0.50, 0.60),
+    "cheek_l": (0.30, 0.62), "cheek_r": (0.70, 0.62),
+    "mouth_l": (0.37, 0.80), "mouth_r": (0.63, 0.80),
+    "lip_u": (0.50, 0.76), "lip_l": (0.50, 0.83), "chin": (0.50, 0.95),
+}
+
+# Expressions: (point, dx, dy, radius), in face-box widths, at the apex.
+# dx is towards the face's own left-right outside for paired points:
+# positive dx moves a left point left and a right point right (outwards).
+EXPR = {
+    "Neutral": [],
+    "Happy": [("mouth_l", 0.07, -0.08, 0.09), ("mouth_r", 0.07, -0.08, 0.09),
+              ("cheek_l", 0.0, -0.04, 0.10), ("cheek_r", 0.0, -0.04, 0.10),
+              ("lid_ll", 0.0, -0.025, 0.05), ("lid_rl", 0.0, -0.025, 0.05)],
+    "Sad": [("mouth_l", -0.02, 0.08, 0.08), ("mouth_r", -0.02, 0.08, 0.08),
+            ("brow_li", -0.02, -0.06, 0.07), ("brow_ri", -0.02, -0.06, 0.07),
+            ("brow_lo", 0.0, 0.03, 0.07), ("brow_ro", 0.0, 0.03, 0.07),
+            ("lid_lu", 0.0, 0.02, 0.05), ("lid_ru", 0.0, 0.02, 0.05)],
+    "Angry": [("brow_li", -0.05, 0.07, 0.08), ("brow_ri", -0.05, 0.07, 0.08),
+              ("brow_lm", -0.02, 0.04, 0.08), ("brow_rm", -0.02, 0.04, 0.08),
+              ("lid_lu", 0.0, 0.025, 0.05), ("lid_ru", 0.0, 0.025, 0.05),
+              ("mouth_l", -0.04, 0.01, 0.07), ("mouth_r", -0.04, 0.01, 0.07),
+              ("lip_l", 0.0, -0.02, 0.06)],
+    "Surprise": [("brow_lo", 0.0, -0.08, 0.10), ("brow_lm", 0.0, -0.10, 0.10),
+                 ("brow_li", 0.0, -0.08, 0.10), ("brow_ri", 0.0, -0.08, 0.10),
+                 ("brow_rm", 0.0, -0.10, 0.10), ("brow_ro", 0.0, -0.08, 0.10),
+                 ("lid_lu", 0.0, -0.03, 0.05), ("lid_ru", 0.0, -0.03, 0.05),
+                 ("lip_l", 0.0, 0.10, 0.09), ("chin", 0.0, 0.10, 0.14),
+                 ("mouth_l", -0.02, 0.03, 0.06), ("mouth_r", -0.02, 0.03, 0.06)],
+    "Fear": [("brow_li", -0.03, -0.07, 0.07), ("brow_ri", -0.03, -0.07, 0.07),
+             ("brow_lm", 0.0, -0.05, 0.08), ("brow_rm", 0.0, -0.05, 0.08),
+             ("lid_lu", 0.0, -0.035, 0.05), ("lid_ru", 0.0, -0.035, 0.05),
+             ("mouth_l", 0.08, 0.03, 0.08), ("mouth_r", 0.08, 0.03, 0.08),
+             ("lip_l", 0.0, 0.04, 0.07)],
+    "Disgust": [("lip_u", 0.0, -0.07, 0.07), ("nostril_l", 0.01, -0.045, 0.05),
+                ("nostril_r", 0.01, -0.045, 0.05), ("brow_li", -0.02, 0.04, 0.07),
+                ("brow_ri", -0.02, 0.04, 0.07), ("mouth_l", 0.0, 0.04, 0.06),
+                ("mouth_r", 0.0, 0.04, 0.06), ("lid_ll", 0.0, -0.02, 0.05),
+                ("lid_rl", 0.0, -0.02, 0.05)],
+}
+# An open mouth (a dark gap between the lips), height in face widths at the apex.
+MOUTH_OPEN = {"Surprise": 0.10, "Fear": 0.04}
+
+FRAME = 160		# output frames are FRAME x FRAME
+FACE = 76		# face-box width in output pixels
+CANVAS = 2.6		# the canvas around a face, in face widths
+
+
+def load_sources(verbose):
+    """Canvases: (identity, BGR canvas, point dict in canvas pixels)."""
+    eyes_cc = cv2.CascadeClassifier(
+        "/usr/share/opencv4/haarcascades/haarcascade_eye.xml")
+    cache = {}
+    out = []
+    for ident, path, frame_no, box in SOURCES:
+        key = (path, frame_no)
+        if key not in cache:
+            img = None
+            if os.path.exists(path):
+                if frame_no is None:
+                    img = cv2.imread(path, cv2.IMREAD_COLOR)
+                else:
+                    cap = cv2.VideoCapture(path)
+                    cap.set(cv2.CAP_PROP_POS_FRAMES, frame_no)
+                    ok, img = cap.read()
+                    cap.release()
+                    img = img if ok else None
+            cache[key] = img
+        img = cache[key]
+        if img is None:
+            print("make_demo_data: %s: missing, skipped" % path, file=sys.stderr)
+            continue
+        x, y, w, h = box
+        k = FACE / w
+        side = int(round(CANVAS * FACE))
+        # the canvas is centred on the box centre
+        cx, cy = x + w / 2, y + h / 2
+        A = np.array([[k, 0, side / 2 - k * cx], [0, k, side / 2 - k * cy]])
+        canvas = cv2.warpAffine(img, A, (side, side), flags=cv2.INTER_AREA
+                                if k < 1 else cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        bx, by = side / 2 - FACE / 2, side / 2 - FACE / 2   # face box in the canvas
+
+        def canon(name):
+            u, v = PTS[name]
+            return np.array([bx + u * FACE, by + v * FACE])
+        el, er = canon("eye_l"), canon("eye_r")
+        # refine the eyes with the eye cascade in the upper half of the box
+        grey = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
+        x0, y0 = int(bx), int(by + 0.15 * FACE)
+        roi = grey[y0:int(by + 0.6 * FACE), x0:int(bx + FACE)]
+        found = eyes_cc.detectMultiScale(roi, 1.05, 3, minSize=(10, 10))
+        cands = [np.array([x0 + ex + ew / 2, y0 + ey + eh / 2]) for ex, ey, ew, eh in found]
+        left = [c for c in cands if c[0] < bx + FACE / 2 and np.linalg.norm(c - el) < 0.15 * FACE]
+        right = [c for c in cands if c[0] >= bx + FACE / 2 and np.linalg.norm(c - er) < 0.15 * FACE]
+        refined = False
+        if left and right:
+            nel = min(left, key=lambda c: np.linalg.norm(c - el))
+            ner = min(right, key=lambda c: np.linalg.norm(c - er))
+            d = np.linalg.norm(ner - nel) / FACE
+            if 0.28 < d < 0.5:
+                el, er, refined = nel, ner, True
+        # similarity from canonical eyes to the found eyes, applied to every point
+        ce_l, ce_r = canon("eye_l"), canon("eye_r")
+        src, dst = ce_r - ce_l, er - el
+        s = np.linalg.norm(dst) / np.linalg.norm(src)
+        ang = np.arctan2(dst[1], dst[0]) - np.arctan2(src[1], src[0])
+        R = s * np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])
+        pts = {n: R @ (canon(n) - ce_l) + el for n in PTS}
+        out.append((ident, canvas, pts, FACE * s))
+        if verbose:
+            print("make_demo_data: %-18s %s%s eyes %s" % (
+                ident, os.path.basename(path), "" if frame_no is None else "#%d" % frame_no,
+                "found" if refined else "canonical"), file=sys.stderr)
+    return out
+
+
+def smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def displacement(pts, fw, label, jitter, flipped, size):
+    """The apex displacement field (dx, dy), size x size, in canvas pixels."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    dx = np.zeros((size, size), np.float32)
+    dy = np.zeros((size, size), np.float32)
+    cx = (pts["eye_l"][0] + pts["eye_r"][0]) / 2
+    for i, (name, ox, oy, r) in enumerate(EXPR[label]):
+        p = pts[name]
+        side = -1.0 if p[0] < cx - 1e-3 else (1.0 if p[0] > cx + 1e-3 else 0.0)
+        if flipped:
+            side = -side
+        j = jitter[i % len(jitter)]
+        vx, vy = side * ox * fw * j, oy * fw * j
+        rr = r * fw
+        g = np.exp(-((xx - p[0]) ** 2 + (yy - p[1]) ** 2) / (2 * rr * rr))
+        dx += vx * g
+        dy += vy * g
+    return dx, dy
+
+
+def make_clip(job):
+    """Renders one clip and returns the .avi bytes."""
+    src, label, seed, nframes = job
+    ident, canvas, pts, fw = src
+    rng = np.random.default_rng(seed)
+    size = canvas.shape[0]
+    flipped = rng.random() < 0.5
+    if flipped:
+        canvas = canvas[:, ::-1].copy()
+        pts = {n: np.array([size - 1 - p[0], p[1]]) for n, p in pts.items()}
+    jitter = rng.uniform(0.8, 1.2, 16)
+    amp = rng.uniform(0.85, 1.15)
+    onset = rng.uniform(0.0, 0.3) * nframes
+    apex = rng.uniform(0.6, 0.95) * nframes
+    DX, DY = displacement(pts, fw, label, jitter, flipped, size)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    mouth = (pts["mouth_l"] + pts["mouth_r"]) / 2
+    mw = np.linalg.norm(pts["mouth_r"] - pts["mouth_l"])
+    # head motion: a base pose plus slow oscillations
+    base = dict(tx=rng.uniform(-5, 5), ty=rng.uniform(-5, 5), rot=rng.uniform(-6, 6),
+                sc=rng.uniform(0.92, 1.08))
+    osc = [(rng.uniform(1, 4), rng.uniform(0.3, 1.2), rng.uniform(0, 2 * np.pi))
+           for _ in range(4)]   # amplitude scale, cycles per clip, phase
+    gain0, gainv = rng.uniform(0.8, 1.15), rng.uniform(-0.15, 0.15)
+    bias0 = rng.uniform(-15, 15)
+    grad = rng.uniform(-0.25, 0.25)   # left-right illumination slope
+    sigma = rng.uniform(1.5, 4.0)
+    fd, path = tempfile.mkstemp(suffix=".avi")
+    os.close(fd)
+    vw = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"XVID"), 25, (FRAME, FRAME))
+    if not vw.isOpened():
+        raise RuntimeError("cv2.VideoWriter cannot write XviD")
+    ramp = np.linspace(-1, 1, FRAME, dtype=np.float32)[None, :, None]
+    for t in range(nframes):
+        a = amp * smoothstep((t - onset) / max(apex - onset, 1.0))
+        img = canvas
+        if a > 0 and EXPR[label]:
+            img = cv2.remap(canvas, xx - a * DX, yy - a * DY, cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REFLECT101)
+        if label in MOUTH_OPEN and a > 0:
+            img = img.copy()
+            hgt = a * MOUTH_OPEN[label] * fw
+            ctr = (mouth[0], mouth[1] + 0.55 * hgt)
+            mask = np.zeros((size, size), np.float32)
+            cv2.ellipse(mask, (int(round(ctr[0] * 4)), int(round(ctr[1] * 4))),
+                        (int(round(0.36 * mw * 4)), int(round(max(0.5 * hgt, 0.5) * 4))),
+                        0, 0, 360, 1.0, -1, cv2.LINE_AA, 2)
+            mask = cv2.GaussianBlur(mask, (0, 0), 1.0)[..., None]
+            img = (img * (1 - 0.85 * mask) + 25 * mask).astype(np.uint8)
+        ph = 2 * np.pi * t / nframes
+        tx = base["tx"] + osc[0][0] * np.sin(osc[0][1] * ph + osc[0][2])
+        ty = base["ty"] + osc[1][0] * np.sin(osc[1][1] * ph + osc[1][2])
+        rot = base["rot"] + osc[2][0] * np.sin(osc[2][1] * ph + osc[2][2])
+        sc = base["sc"] * (1 + 0.012 * osc[3][0] * np.sin(osc[3][1] * ph + osc[3][2]))
+        M = cv2.getRotationMatrix2D((size / 2, size / 2), rot, sc)
+        M[0, 2] += FRAME / 2 - size / 2 + tx
+        M[1, 2] += FRAME / 2 - size / 2 + ty
+        fr = cv2.warpAffine(img, M, (FRAME, FRAME), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        gain = gain0 + gainv * t / max(nframes - 1, 1)
+        fr = fr * (gain * (1 + grad * ramp)) + bias0
+        fr += rng.normal(0, sigma, fr.shape).astype(np.float32)
+        vw.write(np.clip(fr + 0.5, 0, 255).astype(np.uint8))
+    vw.release()
+    with open(path, "rb") as f:
+        data = f.read()
+    os.unlink(path)
+    return data
+
+
+def nine_digit_names(rng, n):
+    names, seen = [], set()
+    while len(names) < n:
+        v = int(rng.integers(1, 10 ** 9))
+        if v not in seen:
+            seen.add(v)
+            names.append("%09d" % v)
+    return names
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-o", "--out", required=True, help="output directory")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--layout", choices=["afew", "rml"], default="afew")
+    ap.add_argument("--small", action="store_true", help="tens of clips, for the tests")
+    ap.add_argument("--train", type=int, help="train clips per class (afew; 25, --small 4)")
+    ap.add_argument("--val", type=int, help="val clips per class (afew; 10, --small 2)")
+    ap.add_argument("--speakers", type=int, help="speakers (rml; 6, --small 4)")
+    ap.add_argument("--per-speaker", type=int,
+                    help="clips per speaker and emotion (rml; 4, --small 2)")
+    ap.add_argument("--frames", default=None, help="frames per clip, MIN-MAX (16-24, --small 12-16)")
+    ap.add_argument("--subjects-apart", action="store_true",
+                    help="no source identity in both train and val (afew)")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("-q", "--quiet", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    o = ap.parse_args()
+    ntrain = o.train if o.train is not None else (4 if o.small else 25)
+    nval = o.val if o.val is not None else (2 if o.small else 10)
+    nspk = o.speakers if o.speakers is not None else (4 if o.small else 6)
+    nper = o.per_speaker if o.per_speaker is not None else (2 if o.small else 4)
+    fr = o.frames or ("12-16" if o.small else "16-24")
+    fmin, fmax = (int(v) for v in fr.split("-")) if "-" in fr else (int(fr), int(fr))
+    t0 = time.time()
+    cv2.setNumThreads(1)
+    sources = load_sources(o.verbose)
+    idents = sorted(set(s[0] for s in sources), key=lambda n: [s[0] for s in sources].index(n))
+    if len(idents) < 2:
+        sys.exit("make_demo_data: fewer than 2 source faces found")
+    rng = np.random.default_rng(o.seed)
+    os.makedirs(o.out, exist_ok=True)
+    jobs = []   # (source, label, seed, frames), archive, member name
+
+    def pick(pool, k):
+        """Source k of a balanced cycle over identities, then over their images."""
+        ids = sorted(set(s[0] for s in pool), key=lambda n: [s[0] for s in pool].index(n))
+        ident = ids[k % len(ids)]
+        imgs = [s for s in pool if s[0] == ident]
+        return imgs[(k // len(ids)) % len(imgs)]
+
+    if o.layout == "afew":
+        if o.subjects_apart:
+            perm = list(rng.permutation(len(idents)))
+            nv = max(1, round(len(idents) * nval / (ntrain + nval)))
+            val_ids = set(idents[i] for i in perm[:nv])
+            pools = {"Train": [s for s in sources if s[0] not in val_ids],
+                     "Val": [s for s in sources if s[0] in val_ids]}
+        else:
+            val_ids = set()
+            pools = {"Train": sources, "Val": sources}
+        names = nine_digit_names(rng, len(AFEW_LABELS) * (ntrain + nval))
+        for split, n in (("Train", ntrain), ("Val", nval)):
+            offset = int(rng.integers(0, 1000))
+            for li, label in enumerate(AFEW_LABELS):
+                for k in range(n):
+                    src = pick(pools[split], offset + li * 3 + k)
+                    jobs.append(((src, label, int(rng.integers(2 ** 63)),
+                                  int(rng.integers(fmin, fmax + 1))),
+                                 "%s_AFEW.zip" % split, "%s/%s.avi" % (label, names.pop())))
+    else:
+        if nspk > len(idents):
+            sys.exit("make_demo_data: only %d identities for %d speakers" % (len(idents), nspk))
+        perm = list(rng.permutation(len(idents)))[:nspk]
+        for si, ii in enumerate(perm):
+            pool = [s for s in sources if s[0] == idents[ii]]
+            for label, code in RML_CODES.items():
+                for k in range(nper):
+                    src = pool[(k + si) % len(pool)]
+                    jobs.append(((src, label, int(rng.integers(2 ** 63)),
+                                  int(rng.integers(fmin, fmax + 1))),
+                                 None, "RML/s%d/%s%d.avi" % (si + 1, code, k + 1)))
+    if not o.quiet:
+        print("make_demo_data: %d clips from %d source faces of %d identities%s, %s layout"
+              % (len(jobs), len(set(id(j[0][0]) for j in jobs)),
+                 len(set(j[0][0][0] for j in jobs)),
+                 " (val identities: %s)" % ", ".join(sorted(val_ids))
+                 if o.layout == "afew" and val_ids else "", o.layout), file=sys.stderr)
+    with Pool(max(1, o.jobs)) as pool:
+        results = pool.imap(make_clip, [j[0] for j in jobs], chunksize=4)
+        zips = {}
+        for i, (job, data) in enumerate(zip(jobs, results)):
+            _, arch, member = job
+            if arch is None:
+                p = os.path.join(o.out, member)
+                os.makedirs(os.path.dirname(p), exist_ok=True)
+                with open(p, "wb") as f:
+                    f.write(data)
+            else:
+                if arch not in zips:
+                    zips[arch] = zipfile.ZipFile(os.path.join(o.out, arch + ".part"), "w",
+                                                 zipfile.ZIP_STORED)
+                # fixed timestamps: the archives are the same bytes for the same seed
+                zi = zipfile.ZipInfo(member, date_time=(2013, 1, 1, 0, 0, 0))
+                zi.external_attr = 0o644 << 16
+                zips[arch].writestr(zi, data)
+            if not o.quiet and (i + 1) % 25 == 0 or i + 1 == len(jobs):
+                if not o.quiet:
+                    print("make_demo_data: %d/%d clips" % (i + 1, len(jobs)), file=sys.stderr)
+        for arch, z in zips.items():
+            z.close()
+            os.replace(os.path.join(o.out, arch + ".part"), os.path.join(o.out, arch))
+    if not o.quiet:
+        print("make_demo_data: done in %.1f s: %s" % (
+            time.time() - t0, ", ".join(sorted(os.path.join(o.out, a) for a in zips))
+            if o.layout == "afew" else os.path.join(o.out, "RML")), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
