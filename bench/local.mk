@@ -14,3 +14,20 @@ bench-features: features/arpg-features tests/test_features_gen
 .PHONY: bench-features
 # bench/decode.sh: arpg-preprocess --no-align against the ffmpeg CLI (issue 4).
 dist_noinst_SCRIPTS += bench/decode.sh
+# ONNX backbone against onnxruntime (issue 6): bench/backbone.sh drives it.
+EXTRA_PROGRAMS += bench/backbone
+bench_backbone_SOURCES = bench/backbone.c
+bench_backbone_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/features
+bench_backbone_LDADD = $(top_builddir)/features/libonnx.la $(ARPG_LIB) $(BLIS_LIBS) -lm
+BENCH_BINS += bench/backbone
+EXTRA_DIST += bench/backbone.sh bench/backbone_ort.js
+# bench/face_landmarks.sh: landmarks + alignment per second against dlib + cv2 (issue 5).
+dist_noinst_SCRIPTS += bench/face_landmarks.sh
+bench-face-landmarks: tests/face_tool
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/face_landmarks.sh
+.PHONY: bench-face-landmarks
+# bench/train.sh: arpg-train against PyTorch on an AFEW-sized cache (issue 8).
+EXTRA_DIST += bench/train.sh bench/train_torch.py
+bench-train: train/arpg-train tests/make_cache bench/gemm
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/bench/train.sh
+.PHONY: bench-train

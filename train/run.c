@@ -150,7 +150,7 @@ int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct ar
 		snprintf(where + l, sizeof where - l, "run %d/%d ", o->run_no, o->nruns);
 	}
 	for (epoch = o->start_epoch + 1; epoch <= o->epochs; epoch++) {
-		double t0 = arpg_now(), loss_sum = 0, vloss = 0;
+		double t0 = arpg_now(), t_train, t_eval, loss_sum = 0, vloss = 0;
 		struct arpg_metrics tm, vm;
 
 		/* each epoch's stream (order, jitter, dropout) depends on the seed
@@ -187,6 +187,8 @@ int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct ar
 		}
 		arpg_metrics_from_confusion(&tm, cm_train, C);
 		tm.loss = ntrain ? loss_sum / ntrain : 0;
+		t_train = arpg_now() - t0;
+		t0 = arpg_now();
 		memset(cm, 0, sizeof *cm * C * C);
 		memset(&vm, 0, sizeof vm);
 		if (nval) {
@@ -195,17 +197,18 @@ int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct ar
 			arpg_metrics_from_confusion(&vm, cm, C);
 			vm.loss = vloss;
 		}
-		print_line(o, epoch, "train", &tm, arpg_now() - t0);
+		t_eval = arpg_now() - t0;
+		print_line(o, epoch, "train", &tm, t_train);
 		if (nval)
-			print_line(o, epoch, "val", &vm, arpg_now() - t0);
+			print_line(o, epoch, "val", &vm, t_eval);
 		if (nval)
 			arpg_note("%sepoch %d/%d: loss %.4f, train WAR %.1f%%, val loss %.4f WAR %.1f%% "
 				  "UAR %.1f%% F1 %.1f%% (%.1f s)", where, epoch, o->epochs, tm.loss,
 				  100 * tm.war, vm.loss, 100 * vm.war, 100 * vm.uar, 100 * vm.f1,
-				  arpg_now() - t0);
+				  t_train + t_eval);
 		else
 			arpg_note("%sepoch %d/%d: loss %.4f, train WAR %.1f%% (%.1f s)", where, epoch,
-				  o->epochs, tm.loss, 100 * tm.war, arpg_now() - t0);
+				  o->epochs, tm.loss, 100 * tm.war, t_train);
 		res->final = vm;
 		res->train_final = tm;
 		res->final_epoch = epoch;

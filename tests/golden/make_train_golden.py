@@ -14,8 +14,6 @@ import sys
 
 import torch
 
-torch.set_default_dtype(torch.float64)
-
 # B T G Dp Da D H C Lr Lf trs edges fusion modality
 CASES = [
     dict(B=3, T=4, G=3, Dp=6, Da=5, D=8, H=2, C=3, Lr=2, Lf=1, trs=1, edges="self,adj,sym", fusion="gat", modality="both"),
@@ -174,7 +172,13 @@ def run(c, seed):
     print("end")
 
 
-print("# arpg-train golden file: tests/golden/make_train_golden.py (PyTorch %s, float64)" % torch.__version__)
-print("# adamw lr=%g beta1=%g beta2=%g eps=%g weight_decay=%g clip=%g" % (LR, BETAS[0], BETAS[1], EPS, WD, CLIP))
-for k, c in enumerate(CASES):
-    run(c, 1000 + k)
+def main():
+    torch.set_default_dtype(torch.float64)
+    print("# arpg-train golden file: tests/golden/make_train_golden.py (PyTorch %s, float64)" % torch.__version__)
+    print("# adamw lr=%g beta1=%g beta2=%g eps=%g weight_decay=%g clip=%g" % (LR, BETAS[0], BETAS[1], EPS, WD, CLIP))
+    for k, c in enumerate(CASES):
+        run(c, 1000 + k)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+#!/bin/sh
+# bench/train.sh - seconds per training epoch and per evaluation pass of
+# arpg-train on an AFEW-sized cache (773 train + 383 val clips, T=16, G=6,
+# Dp=256, Da=512; D=256, H=4, Lr=2, Lf=1, TRS=4, batch 32), 1 and 2
+# threads, against the same model in PyTorch (bench/train_torch.py) on the
+# same cache, in one run; plus the GEMM FLOPs per epoch and the floor they
+# set at bench/gemm's sgemm peak.
+#
+#   make bench-train        (or: top_builddir=BUILD sh bench/train.sh [EPOCHS])
+set -e
+: "${top_builddir:=.}"
+: "${top_srcdir:=$(dirname "$0")/..}"
+epochs=${1:-3}
+work=${ARPG_BENCH_DIR:-${TMPDIR:-/tmp}/arpg-bench-train}
+mkdir -p "$work"
+cache=$work/afew_syn.lmdb
+if [ ! -f "$cache/data.mdb" ]; then
+	echo "making an AFEW-sized synthetic cache in $cache" >&2
+	"$top_builddir/tests/make_cache" "$cache" --clips 1156 --val 383 --classes 7 --frames 16 \
+		--grid 6 --app-dim 512 --patch-dim 256 --dtype f16 --signal 0.1
+fi
+
+# best (lowest) train and eval seconds over epochs 2.. (epoch 1 touches memory first)
+arpg_times() {
+	"$top_builddir/train/arpg-train" "$cache" --epochs "$epochs" -j "$1" -q |
+		awk -F'"seconds":' '/"split":"train"/ && !/"epoch":1,/ { split($2, a, ","); if (!t || a[1] < t) t = a[1] }
+			/"split":"val"/ && !/"epoch":1,/ { split($2, a, ","); if (!e || a[1] < e) e = a[1] }
+			END { printf "%.3f %.3f\n", t, e }'
+}
+torch_times() {
+	OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS=$1 "${PYTHON3:-/usr/bin/python3}" \
+		"$top_srcdir/bench/train_torch.py" "$cache" "$1" "$epochs" |
+		awk '$2 > 1 { if (!t || $4 < t) t = $4; if (!e || $6 < e) e = $6 } END { printf "%.3f %.3f\n", t, e }'
+}
+
+# GEMM FLOPs of one epoch (per clip: patch projection, relation layer
+# projections, appearance projection, fusion projection, classifier), for
+# training (forward + both backward GEMMs, but no input gradient for the
+# patch and appearance projections) and for evaluation (forward).
+flops=$(awk 'BEGIN { T=16; N=36; Dp=256; Da=512; D=256; C=7; Lr=2; Lf=1;
+	proj = 2*T*N*Dp*D; rel = Lr*2*T*N*D*D; app = 2*T*Da*D; fus = Lf*2*(2*T)*D*D; mlp = 2*(2*D*D + D*C);
+	fwd = proj + rel + app + fus + mlp; train = 2*proj + 3*rel + 2*app + 3*fus + 3*mlp;
+	printf "%.1f %.1f %.1f\n", fwd*773/1e9, train*773/1e9, fwd*383/1e9 }')
+set -- $flops
+fwd_train=$1 train_gf=$2 eval_gf=$3
+peak=$("$top_builddir/bench/gemm" 0.5 2>/dev/null | awk '$1 == "18432x256x256" && $2 == 2 { print $4 }')
+
+echo "arpg-train vs PyTorch $(${PYTHON3:-/usr/bin/python3} -c 'import torch; print(torch.__version__)'), $epochs epochs, best of epochs 2..$epochs"
+echo "GEMM work per epoch: training $train_gf GFLOP (forward $fwd_train), evaluation $eval_gf GFLOP"
+printf '%-8s %12s %12s %12s %12s %9s %9s\n' threads arpg_train torch_train arpg_eval torch_eval train_x eval_x
+for j in 1 2; do
+	set -- $(arpg_times $j) $(torch_times $j)
+	printf '%-8s %11ss %11ss %11ss %11ss %8.2fx %8.2fx\n' $j $1 $3 $2 $4 \
+		"$(echo "$3 / $1" | bc -l)" "$(echo "$4 / $2" | bc -l)"
+	last_train=$1
+done
+if [ -n "$peak" ]; then
+	floor=$(echo "$train_gf / $peak" | bc -l)
+	printf 'sgemm peak at 2 threads (bench/gemm): %s GFLOP/s; GEMM floor of a training epoch %.2f s; arpg at %.2fx the floor\n' \
+		"$peak" "$floor" "$(echo "$last_train / $floor" | bc -l)"
+fi
