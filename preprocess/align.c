@@ -127,15 +127,60 @@ static void bilinear_weights(int fx, int fy, int w[4])
 		w[0] = 32767, w[3] = 1;
 }
 
+/* One output pixel: (X, Y) the source position in 1/32 pixels; c is a
+ * constant at each call site so that the channel loops unroll. */
+static inline __attribute__((always_inline)) void sample(uint8_t *out, const struct arpg_image *src, int X, int Y,
+			  const int c)
+{
+	const int sw = src->w, sh = src->h;
+	const size_t sstride = (size_t)sw * c;
+	int sx = clamp_short(X >> INTER_BITS), sy = clamp_short(Y >> INTER_BITS);
+	int w[4], k;
+
+	if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
+		for (k = 0; k < c; k++)
+			out[k] = 0;
+		return;
+	}
+	bilinear_weights(X & (INTER_TAB - 1), Y & (INTER_TAB - 1), w);
+	if (sx >= 0 && sy >= 0 && sx + 1 < sw && sy + 1 < sh) {
+		const uint8_t *s0 = src->px + (size_t)sy * sstride + (size_t)sx * c;
+		const uint8_t *s1 = s0 + sstride;
+		for (k = 0; k < c; k++) {
+			int v = s0[k] * w[0] + s0[k + c] * w[1] + s1[k] * w[2] + s1[k + c] * w[3];
+			out[k] = (uint8_t)((v + (1 << (COEF_BITS - 1))) >> COEF_BITS);
+		}
+	} else {
+		/* at the border: pixels outside are 0 (BORDER_CONSTANT) */
+		int in00 = sx >= 0 && sy >= 0 && sx < sw && sy < sh;
+		int in01 = sx + 1 >= 0 && sy >= 0 && sx + 1 < sw && sy < sh;
+		int in10 = sx >= 0 && sy + 1 >= 0 && sx < sw && sy + 1 < sh;
+		int in11 = sx + 1 >= 0 && sy + 1 >= 0 && sx + 1 < sw && sy + 1 < sh;
+		for (k = 0; k < c; k++) {
+			const uint8_t *b = src->px + (size_t)k;
+			int v = 0;
+			if (in00)
+				v += b[(size_t)sy * sstride + (size_t)sx * c] * w[0];
+			if (in01)
+				v += b[(size_t)sy * sstride + (size_t)(sx + 1) * c] * w[1];
+			if (in10)
+				v += b[(size_t)(sy + 1) * sstride + (size_t)sx * c] * w[2];
+			if (in11)
+				v += b[(size_t)(sy + 1) * sstride + (size_t)(sx + 1) * c] * w[3];
+			out[k] = (uint8_t)((v + (1 << (COEF_BITS - 1))) >> COEF_BITS);
+		}
+	}
+}
+
 int arpg_align_warp(struct arpg_image *dst, const struct arpg_image *src, const double M[6],
 		    int size)
 {
 	double iM[6], D;
-	int x, y, k, c = src->c, rc, sw = src->w, sh = src->h;
+	int x, y, c = src->c, rc;
 	int adelta[2048], bdelta[2048];
-	size_t sstride = (size_t)sw * c;
 
-	if (size <= 0 || size > 2048 || (c != 1 && c != 3) || sw <= 0 || sh <= 0 || !src->px)
+	if (size <= 0 || size > 2048 || (c != 1 && c != 3) || src->w <= 0 || src->h <= 0 ||
+	    !src->px)
 		return ARPG_EINVAL;
 	if ((rc = arpg_image_alloc(dst, size, size, c)) < 0)
 		return rc;
@@ -161,46 +206,13 @@ int arpg_align_warp(struct arpg_image *dst, const struct arpg_image *src, const 
 		uint8_t *out = dst->px + (size_t)y * size * c;
 
 		for (x = 0; x < size; x++, out += c) {
-			/* int wrap-around as OpenCV's int arithmetic would (in unsigned) */
+			/* int arithmetic wraps as OpenCV's would (done in unsigned) */
 			int X = (int)((unsigned)X0 + (unsigned)adelta[x]) >> (AB_BITS - INTER_BITS);
 			int Y = (int)((unsigned)Y0 + (unsigned)bdelta[x]) >> (AB_BITS - INTER_BITS);
-			int sx = clamp_short(X >> INTER_BITS), sy = clamp_short(Y >> INTER_BITS);
-			int w[4];
-
-			if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
-				memset(out, 0, (size_t)c);
-				continue;
-			}
-			bilinear_weights(X & (INTER_TAB - 1), Y & (INTER_TAB - 1), w);
-			if (sx >= 0 && sy >= 0 && sx + 1 < sw && sy + 1 < sh) {
-				const uint8_t *s0 = src->px + (size_t)sy * sstride + (size_t)sx * c;
-				const uint8_t *s1 = s0 + sstride;
-				for (k = 0; k < c; k++) {
-					int v = s0[k] * w[0] + s0[k + c] * w[1] + s1[k] * w[2] +
-						s1[k + c] * w[3];
-					v = (v + (1 << (COEF_BITS - 1))) >> COEF_BITS;
-					out[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-				}
-			} else {
-				int in00 = sx >= 0 && sy >= 0 && sx < sw && sy < sh;
-				int in01 = sx + 1 >= 0 && sy >= 0 && sx + 1 < sw && sy < sh;
-				int in10 = sx >= 0 && sy + 1 >= 0 && sx < sw && sy + 1 < sh;
-				int in11 = sx + 1 >= 0 && sy + 1 >= 0 && sx + 1 < sw && sy + 1 < sh;
-				for (k = 0; k < c; k++) {
-					const uint8_t *b = src->px + (size_t)k;
-					int v = 0;
-					if (in00)
-						v += b[(size_t)sy * sstride + (size_t)sx * c] * w[0];
-					if (in01)
-						v += b[(size_t)sy * sstride + (size_t)(sx + 1) * c] * w[1];
-					if (in10)
-						v += b[(size_t)(sy + 1) * sstride + (size_t)sx * c] * w[2];
-					if (in11)
-						v += b[(size_t)(sy + 1) * sstride + (size_t)(sx + 1) * c] * w[3];
-					v = (v + (1 << (COEF_BITS - 1))) >> COEF_BITS;
-					out[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-				}
-			}
+			if (c == 3)
+				sample(out, src, X, Y, 3);
+			else
+				sample(out, src, X, Y, 1);
 		}
 	}
 	return 0;
