@@ -59,3 +59,7 @@ EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
 fuzzers: $(FUZZERS)
 .PHONY: fuzzers
 # check_PROGRAMS takes FUZZERS last, after every fragment has added its own.
+
+# Manual pages lint-clean and complete against each program's --help.
+TESTS += tests/man.sh
+dist_check_SCRIPTS += tests/man.sh
