@@ -83,10 +83,12 @@ int arpg_align_transform(double M[6], const float *lm68, int size)
 void arpg_align_centre(double M[6], int w, int h, int size)
 {
 	int side = w < h ? w : h;
-	double s = side > 0 ? (double)size / side : 1;
+	/* the square --no-align takes (crop.h): corner on even offsets */
+	int x0 = ((w - side) / 2) & ~1, y0 = ((h - side) / 2) & ~1;
+	double k = side > 0 ? (double)size / side : 1;
 
-	M[0] = s, M[1] = 0, M[2] = -s * ((w - side) / 2);
-	M[3] = 0, M[4] = s, M[5] = -s * ((h - side) / 2);
+	M[0] = k, M[1] = 0, M[2] = k * (0.5 - x0) - 0.5;
+	M[3] = 0, M[4] = k, M[5] = k * (0.5 - y0) - 0.5;
 }
 
 /* OpenCV's constants for INTER_LINEAR on 8-bit images. */

@@ -29,7 +29,8 @@ int arpg_align_similarity(double M[6], const double *src, const double *dst, int
 int arpg_align_transform(double M[6], const float *lm68, int size);
 
 /* The transform of the centre crop: the largest centred square of a w x h
- * frame scaled to size x size. */
+ * frame (its corner on even offsets) scaled to size x size, pixel centres
+ * to pixel centres: the same square and M as --no-align's (crop.h). */
 void arpg_align_centre(double M[6], int w, int h, int size);
 
 /* Warps src (1 or 3 channels) through M into a new size x size image with

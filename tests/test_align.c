@@ -103,6 +103,12 @@ ARPG_TEST(align_centre_crop)
 
 	arpg_align_centre(M, 640, 480, 112);
 	expect_near(M[0], 112.0 / 480, 1e-12);
-	expect_near(M[0] * 80 + M[2], 0, 1e-9);	/* left edge of the square */
-	expect_near(M[4] * 480 + M[5], 112, 1e-9);
+	/* the square's left edge (pixel 80's left side, x = 79.5) -> -0.5 */
+	expect_near(M[0] * 79.5 + M[2], -0.5, 1e-9);
+	expect_near(M[4] * 479.5 + M[5], 111.5, 1e-9);
+	/* odd offsets round down to even, as crop.c does: (98 - 61) / 2 = 18 */
+	arpg_align_centre(M, 98, 61, 112);
+	expect_near(M[2], 112.0 / 61 * (0.5 - 18) - 0.5, 1e-9);
+	arpg_align_centre(M, 100, 61, 112);
+	expect_near(M[2], 112.0 / 61 * (0.5 - 18) - 0.5, 1e-9);
 }
