@@ -88,8 +88,9 @@ struct arpg_onnx {
 	int decl_batch;		/* declared leading dim of batched inputs */
 	float *arena;
 	size_t arena_n;
-	float *scratch;		/* im2col and temporaries */
-	size_t scratch_n;
+	float *scratch;		/* im2col and temporaries, per thread */
+	size_t scratch_n, scratch_per_thread;
+	int nthreads;		/* threads of a conv (OpenMP) */
 	int profile;
 };
 
@@ -105,5 +106,6 @@ int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t 
 /* onnx_ops.c: one kernel per op, on the shapes in m->t[]. */
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
+void onx_ops_init(void);
 
 #endif

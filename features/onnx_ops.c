@@ -8,6 +8,9 @@
 #include <math.h>
 #include <string.h>
 #include <blis.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "onnx_impl.h"
 #include "error.h"
 
@@ -20,22 +23,21 @@ static void sgemm(i64 M, i64 N, i64 K, float alpha, const float *A, i64 rsa, i64
 		  (float *)B, rsb, csb, &beta, C, rsc, csc);
 }
 
-/* x (C,H,W) -> col (C*kh*kw, OH*OW), with y = x*s[c] + t[c] inside the
+/* x (C,H,W) -> col (C*kh*kw, OH*OW; rows rs apart), with y = x*s[c] + t[c] inside the
  * input and 0 in the padding. */
 static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, const struct onx_node *n,
-		   i64 OH, i64 OW, const float *s, const float *t)
+		   i64 OH, i64 OW, const float *s, const float *t, i64 rs)
 {
 	i64 kh = n->kernel[0], kw = n->kernel[1];
 	i64 sh = n->stride[0], sw = n->stride[1], dh = n->dil[0], dw = n->dil[1];
-	i64 pt = n->pad[0], pl = n->pad[1], P = OH * OW, c;
+	i64 pt = n->pad[0], pl = n->pad[1], c;
 
-#pragma omp parallel for schedule(static) if (C * P * kh * kw > 65536)
 	for (c = 0; c < C; c++) {
 		float sc = s ? s[c] : 1, sf = t ? t[c] : 0;
 		i64 ky, kx, oy, ox;
 		for (ky = 0; ky < kh; ky++)
 			for (kx = 0; kx < kw; kx++) {
-				float *d = col + ((c * kh + ky) * kw + kx) * P;
+				float *d = col + ((c * kh + ky) * kw + kx) * rs;
 				i64 lo, hi, off = kx * dw - pl;
 				/* ox valid when 0 <= ox*sw + off < W */
 				lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
@@ -70,30 +72,141 @@ static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, const struct
 	}
 }
 
-/* y (M,P) += b[m], then act, then += r (M,P) */
-static void epilogue(float *y, i64 M, i64 P, const float *b, int act, const float *slope,
-		     const float *r)
+/* out (M,P) = act(y (M,P) + b[m]) + r (M,P); y may be out.  y's rows are
+ * ys apart (a chunk of images side by side), out's and r's P apart. */
+static void epilogue(float *out, const float *y, i64 ys, i64 M, i64 P, const float *b, int act,
+		     const float *slope, const float *r)
 {
 	i64 m;
 
-	if (!b && act == ACT_NONE && !r)
+	if (!b && act == ACT_NONE && !r && y == out)
 		return;
-#pragma omp parallel for schedule(static) if (M * P > 32768)
 	for (m = 0; m < M; m++) {
-		float *v = y + m * P, bb = b ? b[m] : 0, a = act == ACT_PRELU ? slope[m] : 0;
-		const float *rr = r ? r + m * P : NULL;
+		const float *v = y + m * ys, *rr = r ? r + m * P : NULL;
+		float *o = out + m * P, bb = b ? b[m] : 0, a = act == ACT_PRELU ? slope[m] : 0;
 		i64 p;
 		if (act == ACT_NONE)
 			for (p = 0; p < P; p++)
-				v[p] += bb;
+				o[p] = v[p] + bb;
+		else if (act == ACT_RELU)
+			for (p = 0; p < P; p++) {
+				float z = v[p] + bb;
+				o[p] = z > 0 ? z : 0;
+			}
 		else
 			for (p = 0; p < P; p++) {
 				float z = v[p] + bb;
-				v[p] = z > 0 ? z : z * a;
+				o[p] = z > 0 ? z : z * a;
 			}
 		if (rr)
 			for (p = 0; p < P; p++)
-				v[p] += rr[p];
+				o[p] += rr[p];
+	}
+}
+
+/* Images per GEMM: enough columns for BLIS to run well, within a bounded
+ * scratch (im2col of the chunk, then its GEMM output). */
+#define CONV_COLS 4096
+static i64 conv_chunk(i64 K, i64 P, i64 n)
+{
+	i64 c = (CONV_COLS + P - 1) / P;
+
+	if (c > n)
+		c = n;
+	while (c > 1 && K * P * c > ((i64)1 << 23))
+		c--;
+	return c < 1 ? 1 : c;
+}
+
+/* One thread's share of a convolution: images [i0, i1), or, for one
+ * image, output rows [r0, r1).  Single-threaded BLIS: the threads split
+ * the columns, so that each conv costs one fork and join (BLIS's own
+ * threading synchronises inside every call, which collapses when the cores
+ * are shared). */
+struct conv_job {
+	struct arpg_onnx *m;
+	struct onx_node *n;
+	const float *x, *w, *b, *res;
+	float *out, *scratch;
+	i64 C, H, W, M, OH, OW, G, kh, kw;
+	int direct;
+};
+
+static rntm_t rntm1;
+
+static void sgemm1(i64 M, i64 N, i64 K, const float *A, i64 rsa, const float *B, i64 rsb,
+		   float *C, i64 rsc)
+{
+	float one = 1, zero = 0;
+
+	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &one, (float *)A, rsa, 1,
+		     (float *)B, rsb, 1, &zero, C, rsc, 1, NULL, &rntm1);
+}
+
+static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
+{
+	const struct onx_node *n = j->n;
+	i64 Cg = j->C / j->G, Mg = j->M / j->G, K = Cg * j->kh * j->kw, P = j->OH * j->OW;
+	i64 p0 = r0 * j->OW, np = (r1 - r0) * j->OW, g;
+	struct onx_node nn = *n;
+
+	nn.kernel[0] = j->kh, nn.kernel[1] = j->kw;
+	/* rows r0.. as if the input started at r0*stride */
+	nn.pad[0] = n->pad[0] - r0 * n->stride[0];
+	for (g = 0; g < j->G; g++) {
+		const float *xi = j->x + (img * j->C + g * Cg) * j->H * j->W;
+		float *y = j->out + (img * j->M + g * Mg) * P + p0;
+		const float *r = j->res ? j->res + (img * j->M + g * Mg) * P + p0 : NULL;
+		if (j->direct)
+			sgemm1(Mg, np, K, j->w + g * Mg * K, K, xi + p0, P, y, P);
+		else {
+			im2col(j->scratch, xi, Cg, j->H, j->W, &nn, r1 - r0, j->OW,
+			       n->pre_s ? n->pre_s + g * Cg : NULL,
+			       n->pre_t ? n->pre_t + g * Cg : NULL, np);
+			sgemm1(Mg, np, K, j->w + g * Mg * K, K, j->scratch, np, y, P);
+		}
+		/* rows of y are P apart; only np columns of each are ours */
+		{
+			i64 mm;
+			for (mm = 0; mm < Mg; mm++)
+				epilogue(y + mm * P, y + mm * P, P, 1, np,
+					 j->b ? j->b + g * Mg + mm : NULL, n->act,
+					 n->slope ? n->slope + g * Mg + mm : NULL,
+					 r ? r + mm * P : NULL);
+		}
+	}
+}
+
+/* images [i0, i1) in chunks side by side in one GEMM */
+static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
+{
+	const struct onx_node *n = j->n;
+	i64 Cg = j->C / j->G, Mg = j->M / j->G, K = Cg * j->kh * j->kw, P = j->OH * j->OW;
+	i64 ch = conv_chunk(K, P, i1 - i0), img, g, k;
+	struct onx_node nn = *n;
+
+	nn.kernel[0] = j->kh, nn.kernel[1] = j->kw;
+	if (j->direct || ch <= 1) {
+		for (img = i0; img < i1; img++)
+			conv_rows(j, img, 0, j->OH);
+		return;
+	}
+	for (img = i0; img < i1; img += ch) {
+		i64 nc = i1 - img < ch ? i1 - img : ch, cols = nc * P;
+		float *col = j->scratch, *tmp = j->scratch + K * ch * P;
+		for (g = 0; g < j->G; g++) {
+			for (k = 0; k < nc; k++)
+				im2col(col + k * P, j->x + ((img + k) * j->C + g * Cg) * j->H * j->W,
+				       Cg, j->H, j->W, &nn, j->OH, j->OW,
+				       n->pre_s ? n->pre_s + g * Cg : NULL,
+				       n->pre_t ? n->pre_t + g * Cg : NULL, cols);
+			sgemm1(Mg, cols, K, j->w + g * Mg * K, K, col, cols, tmp, cols);
+			for (k = 0; k < nc; k++)
+				epilogue(j->out + ((img + k) * j->M + g * Mg) * P, tmp + k * P, cols,
+					 Mg, P, j->b ? j->b + g * Mg : NULL, n->act,
+					 n->slope ? n->slope + g * Mg : NULL,
+					 j->res ? j->res + ((img + k) * j->M + g * Mg) * P : NULL);
+		}
 	}
 }
 
@@ -101,33 +214,36 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]], *wt = &m->t[n->in[1]];
 	struct onx_tensor *ot = &m->t[n->out_final];
-	const float *x = xt->data, *w = n->w ? n->w : wt->data;
-	const float *b = n->w ? n->b : n->in[2] >= 0 ? m->t[n->in[2]].data : NULL;
-	const float *res = n->res >= 0 ? m->t[n->res].data : NULL;
-	i64 N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
-	i64 M = wt->dims[0], OH = ot->dims[2], OW = ot->dims[3], P = OH * OW;
-	i64 G = n->group, Cg = C / G, Mg = M / G, kh = wt->dims[2], kw = wt->dims[3];
-	i64 K = Cg * kh * kw, img, g;
-	int direct = kh == 1 && kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
-		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
-	struct onx_node nn = *n;
+	struct conv_job j;
+	i64 N = xt->dims[0];
+	int nth = m->nthreads;
 
-	nn.kernel[0] = kh, nn.kernel[1] = kw;
-	for (img = 0; img < N; img++)
-		for (g = 0; g < G; g++) {
-			const float *xi = x + (img * C + g * Cg) * H * W, *B = xi;
-			float *y = ot->data + (img * M + g * Mg) * P;
-			if (!direct) {
-				im2col(m->scratch, xi, Cg, H, W, &nn, OH, OW,
-				       n->pre_s ? n->pre_s + g * Cg : NULL,
-				       n->pre_t ? n->pre_t + g * Cg : NULL);
-				B = m->scratch;
-			}
-			sgemm(Mg, P, K, 1, w + g * Mg * K, K, 1, B, P, 1, 0, y, P, 1);
-			epilogue(y, Mg, P, b ? b + g * Mg : NULL, n->act,
-				 n->slope ? n->slope + g * Mg : NULL,
-				 res ? res + (img * M + g * Mg) * P : NULL);
-		}
+	j.m = m, j.n = n, j.x = xt->data, j.w = n->w ? n->w : wt->data;
+	j.b = n->w ? n->b : n->in[2] >= 0 ? m->t[n->in[2]].data : NULL;
+	j.res = n->res >= 0 ? m->t[n->res].data : NULL;
+	j.out = ot->data;
+	j.C = xt->dims[1], j.H = xt->dims[2], j.W = xt->dims[3], j.M = wt->dims[0];
+	j.OH = ot->dims[2], j.OW = ot->dims[3], j.G = n->group;
+	j.kh = wt->dims[2], j.kw = wt->dims[3];
+	j.direct = j.kh == 1 && j.kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
+		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
+	if (nth > 1 && N < nth && j.OH < nth)
+		nth = 1;
+#pragma omp parallel num_threads(nth) if (nth > 1)
+	{
+		struct conv_job jt = j;
+		int t = 0, T = 1;
+		i64 img;
+#ifdef _OPENMP
+		t = omp_get_thread_num(), T = omp_get_num_threads();
+#endif
+		jt.scratch = m->scratch + (size_t)t * m->scratch_per_thread;
+		if (N >= T)
+			conv_images(&jt, N * t / T, N * (t + 1) / T);
+		else
+			for (img = 0; img < N; img++)
+				conv_rows(&jt, img, j.OH * t / T, j.OH * (t + 1) / T);
+	}
 	return 0;
 }
 
@@ -385,11 +501,19 @@ static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
+void onx_ops_init(void)
+{
+	bli_rntm_init(&rntm1);
+	bli_rntm_set_num_threads(1, &rntm1);
+}
+
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 {
 	if (n->op == OP_CONV) {
 		const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
-		return (size_t)(w->dims[1] * w->dims[2] * w->dims[3]) * (o->dims[2] * o->dims[3]);
+		i64 K = w->dims[1] * w->dims[2] * w->dims[3], P = o->dims[2] * o->dims[3];
+		i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group;
+		return (size_t)(K * P * c + (c > 1 ? Mg * P * c : 0));
 	}
 	if (n->op == OP_BN)
 		return 2 * (size_t)m->t[n->in[0]].dims[1];

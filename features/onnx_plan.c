@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "onnx_impl.h"
 #include "error.h"
 
@@ -861,7 +864,16 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 		}
 	if (need > ((size_t)1 << 34) / sizeof(float))
 		return arpg_errf(err, errn, ARPG_ERANGE, "scratch needs %zu MiB", need * 4 >> 20);
-	m->scratch_n = need;
+	onx_ops_init();
+#ifdef _OPENMP
+	m->nthreads = omp_get_max_threads();
+#else
+	m->nthreads = 1;
+#endif
+	if (m->nthreads < 1)
+		m->nthreads = 1;
+	m->scratch_per_thread = (need + 15) & ~(size_t)15;
+	m->scratch_n = need = m->scratch_per_thread * m->nthreads;
 	if (!(m->scratch = aligned_alloc(64, (need + 16) * sizeof(float))))
 		return arpg_errf(err, errn, ARPG_ENOMEM, "scratch: out of memory");
 	m->prepared = 1;
@@ -977,6 +989,16 @@ void arpg_onnx_profile_print(const struct arpg_onnx *m, void *fp)
 	for (i = 0; i < m->nn; i++) {
 		by_op[m->nodes[i].op] += m->nodes[i].t_sec;
 		tot += m->nodes[i].t_sec;
+	}
+	for (i = 0; i < m->nn; i++) {
+		const struct onx_node *n = &m->nodes[i];
+		const struct onx_tensor *o = &m->t[n->out_final];
+		if (n->op == OP_CONV && n->calls && getenv("ARPG_ONNX_PROFILE_NODES"))
+			fprintf(fp, "  %-40s %4lldx%3lldx%3lld k%lld s%lld %8.2f ms %6.1f GFLOP/s\n",
+				n->name, (long long)o->dims[1], (long long)o->dims[2],
+				(long long)o->dims[3], (long long)m->t[n->in[1]].dims[2],
+				(long long)n->stride[0], 1e3 * n->t_sec / n->calls,
+				n->flops * n->calls / n->t_sec * 1e-9);
 	}
 	for (i = 0; i < OP_COUNT; i++)
 		if (by_op[i] > 0)

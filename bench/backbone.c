@@ -1,0 +1,70 @@
+/* bench/backbone - images/s of an ONNX CNN on arpg's engine: one model,
+ * one batch size, one thread count per process (BLIS reads its set-up once).
+ *
+ *	bench/backbone MODEL.onnx BATCH THREADS SECONDS [--profile]
+ *
+ * prints "IMG_PER_S GFLOP_PER_S ARCH"; --profile adds the time per operator
+ * on stderr. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "blis_setup.h"
+#include "onnx.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	struct arpg_blis_info bi;
+	struct arpg_onnx *m;
+	char err[512];
+	const float *in[1];
+	float *x;
+	double t0, t, secs;
+	int batch, threads, reps = 0, prof, i;
+	size_t n;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: backbone MODEL.onnx BATCH THREADS SECONDS [--profile]\n");
+		return 2;
+	}
+	batch = atoi(argv[2]);
+	threads = atoi(argv[3]);
+	secs = atof(argv[4]);
+	prof = argc > 5 && !strcmp(argv[5], "--profile");
+	if (arpg_blis_setup(threads, 0, &bi) < 0 ||
+	    arpg_onnx_load_file(&m, argv[1], err, sizeof err) < 0 ||
+	    arpg_onnx_prepare(m, batch, err, sizeof err) < 0) {
+		fprintf(stderr, "backbone: %s\n", err);
+		return 1;
+	}
+	n = (size_t)batch * 3 * 112 * 112;
+	if (!(x = malloc(n * sizeof *x)))
+		return 1;
+	for (i = 0; i < (int)n; i++)
+		x[i] = (float)((i * 7919) % 255) / 127.5f - 1;
+	in[0] = x;
+	if (arpg_onnx_run(m, batch, in, err, sizeof err) < 0) {
+		fprintf(stderr, "backbone: %s\n", err);
+		return 1;
+	}
+	arpg_onnx_profile(m, prof);
+	t0 = now();
+	do {
+		arpg_onnx_run(m, batch, in, err, sizeof err);
+		reps++;
+	} while ((t = now() - t0) < secs || reps < 2);
+	printf("%.2f %.1f %s\n", reps * batch / t, arpg_onnx_flops(m) * reps / t * 1e-9, bi.arch);
+	if (prof)
+		arpg_onnx_profile_print(m, stderr);
+	arpg_onnx_free(m);
+	free(x);
+	return 0;
+}
