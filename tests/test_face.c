@@ -144,7 +144,9 @@ ARPG_TEST(face_no_face_is_a_centre_crop)
 	}
 	expect_int(crops[0].px[64 * 32 * 3 + 3 * 32], 90);
 	/* the real detector finds nothing on flat frames either */
-	expect_int(arpg_face_align_clip(fm, frames, 3, 64, crops + 0, out), 0);
+	for (i = 0; i < 3; i++)
+		arpg_image_free(&crops[i]);
+	expect_int(arpg_face_align_clip(fm, frames, 3, 64, crops, out), 0);
 	for (i = 0; i < 3; i++) {
 		arpg_image_free(&crops[i]);
 		arpg_image_free(&frames[i]);
@@ -169,5 +171,48 @@ ARPG_TEST(face_detects_the_astronaut)
 		       out.box[2], out.box[3]);
 	expect(iou(out.box, &face) >= 0.9);
 	arpg_image_free(&crop);
+	arpg_image_free(&im);
+}
+
+ARPG_TEST(face_smoothing_averages_neighbours)
+{
+	struct arpg_face_models *fm = get_models(), *fs = NULL;
+	struct arpg_face_options o;
+	struct arpg_image im, frames[4], crops[4];
+	struct arpg_face_frame raw[4], sm[4];
+	struct arpg_rect b[4];
+	struct arpg_rect *dets[4] = { &b[0], &b[1], &b[2], &b[3] };
+	int ndet[4] = { 1, 1, 0, 1 }, i, k;
+	char err[512];
+
+	if (!fm)
+		skip("Debian's cascade or landmark model not installed");
+	if (arpg_png_read(&im, ASTRONAUT, 3, err, sizeof err) < 0)
+		skip(ASTRONAUT " not installed (python3-skimage)");
+	arpg_face_options_default(&o);
+	o.smooth = 1;
+	expect_int(arpg_face_models_load(&fs, &o, err, sizeof err), 0);
+	for (i = 0; i < 4; i++) {
+		struct arpg_rect r = { 177 + 4 * i, 66 - 3 * i, 95 + 2 * i, 95 + 2 * i };
+		b[i] = r;
+		frames[i] = im;
+	}
+	expect_int(arpg_face_align_detections(fm, frames, 4, 112, dets, ndet, crops, raw), 3);
+	for (i = 0; i < 4; i++)
+		arpg_image_free(&crops[i]);
+	if (fs) {
+		expect_int(arpg_face_align_detections(fs, frames, 4, 112, dets, ndet, crops, sm), 3);
+		for (i = 0; i < 4; i++)
+			arpg_image_free(&crops[i]);
+		/* +-1 frame over detected frames only: 0 <- {0,1}, 1 <- {0,1},
+		 * 3 <- {3}; frame 2 (no detection) takes frame 1's smoothed M */
+		for (k = 0; k < 6; k++) {
+			expect_near(sm[0].M[k], (raw[0].M[k] + raw[1].M[k]) / 2, 1e-9);
+			expect_near(sm[1].M[k], (raw[0].M[k] + raw[1].M[k]) / 2, 1e-9);
+			expect_near(sm[3].M[k], raw[3].M[k], 1e-12);
+			expect_near(sm[2].M[k], sm[1].M[k], 0);
+		}
+	}
+	arpg_face_models_free(fs);
 	arpg_image_free(&im);
 }
