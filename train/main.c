@@ -32,6 +32,7 @@ struct sweep {
 	char sep;		/* separator of alternatives (',' or ':' for --edges) */
 	int n;
 	char *v[MAX_VALUES];
+	char *buf;		/* owns the values */
 };
 
 enum { SW_TRS, SW_EDGES, SW_FUSION, SW_MODALITY, SW_DIM, SW_HEADS, SW_REL, SW_FUS, SW_LR,
@@ -133,6 +134,8 @@ static int sweep_set(struct sweep *sw, const char *arg)
 
 	if (!copy)
 		return -1;
+	free(sw->buf);
+	sw->buf = copy;
 	sw->n = 0;
 	do {
 		if ((q = strchr(p, sw->sep)))
@@ -143,6 +146,15 @@ static int sweep_set(struct sweep *sw, const char *arg)
 		p = q ? q + 1 : NULL;
 	} while (p);
 	return 0;
+}
+
+/* At exit, so that every path out of main (usage errors too) frees them. */
+static void free_sweeps(void)
+{
+	for (int i = 0; i < SW_COUNT; i++) {
+		free(sweeps[i].buf);
+		sweeps[i].buf = NULL;
+	}
 }
 
 static int parse_edges(const char *s, int *out)
@@ -640,6 +652,7 @@ int main(int argc, char **argv)
 	int nrows = 0;
 
 	arpg_log_init("arpg-train", ARPG_NORMAL);
+	atexit(free_sweeps);
 	for (int i = 0; i < SW_COUNT; i++)
 		sweep_set(&sweeps[i], sweeps[i].deflt);
 	while ((c = getopt_long(argc, argv, "j:qvhV", longopts, NULL)) != -1) {
