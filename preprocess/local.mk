@@ -1,9 +1,10 @@
 # arpg-preprocess: rules live here (see Makefile.am).
 bin_PROGRAMS += preprocess/arpg-preprocess
-preprocess_arpg_preprocess_SOURCES = preprocess/main.c
+preprocess_arpg_preprocess_SOURCES = preprocess/main.c preprocess/sheet.c preprocess/sheet.h
 preprocess_arpg_preprocess_LDADD = preprocess/libpreprocess.la preprocess/libface.la $(ARPG_LIB) \
-	$(AVFORMAT_LIBS) $(AVCODEC_LIBS) $(SWSCALE_LIBS) $(AVUTIL_LIBS) $(ARCHIVE_LIBS) -lpthread
-preprocess_arpg_preprocess_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS)
+	$(AVFORMAT_LIBS) $(AVCODEC_LIBS) $(SWSCALE_LIBS) $(AVUTIL_LIBS) $(ARCHIVE_LIBS) \
+	$(CAIRO_LIBS) -lpthread
+preprocess_arpg_preprocess_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS) $(CAIRO_CFLAGS)
 
 # The modules, also linked by the tests and fuzz harnesses.
 noinst_LTLIBRARIES += preprocess/libpreprocess.la

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
+#include "sheet.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -60,7 +61,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: arpg-preprocess [-l afew|rml|dir|list] -o OUTDIR [--no-align]\n"
 		"\t[--cascade FILE] [--landmarks FILE] [--size N] [--fps R] [--max-frames N]\n"
-		"\t[-j N] [-q|-v] INPUT...\n"
+		"\t[--sheet FILE.png] [-j N] [-q|-v] INPUT...\n"
 		"Writes OUTDIR/<clip_id>/NNNNNN.png and frames.tsv per clip, and the manifest\n"
 		"to OUTDIR/manifest.tsv and standard output.  See arpg-preprocess(1).\n");
 }
@@ -277,7 +278,7 @@ static int write_manifest(struct run *r)
 int main(int argc, char **argv)
 {
 	enum { O_NOALIGN = 256, O_CASCADE, O_LANDMARKS, O_SIZE, O_FPS, O_MAXFRAMES, O_HELP,
-	       O_VERSION };
+	       O_VERSION, O_SHEET };
 	static const struct option opts[] = {
 		{ "layout", required_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
@@ -287,6 +288,7 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "fps", required_argument, NULL, O_FPS },
 		{ "max-frames", required_argument, NULL, O_MAXFRAMES },
+		{ "sheet", required_argument, NULL, O_SHEET },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -304,6 +306,7 @@ int main(int argc, char **argv)
 	int verbosity = ARPG_NORMAL, no_align = 0, ch, rc, status = 0;
 	char err[1024], *end;
 	double t0 = arpg_now(), fps;
+	const char *sheet = NULL;
 
 	memset(&r, 0, sizeof r);
 	r.co.size = 112;
@@ -343,6 +346,9 @@ int main(int argc, char **argv)
 			if (parse_long(optarg, 1, LONG_MAX, &v) < 0)
 				return bad_value("--max-frames", optarg, "a positive number");
 			r.co.decode.max_frames = v;
+			break;
+		case O_SHEET:
+			sheet = optarg;
 			break;
 		case 'j':
 			if (parse_long(optarg, 1, 1024, &jobs) < 0)
@@ -447,6 +453,18 @@ int main(int argc, char **argv)
 
 	if (write_manifest(&r) < 0)
 		status = 1;
+	else if (sheet && !stop) {
+		struct arpg_sheet_options so;
+		long unreadable = 0;
+
+		arpg_sheet_options_default(&so);
+		if ((rc = arpg_sheet_write(sheet, r.outdir, &so, &unreadable, err, sizeof err)) < 0) {
+			arpg_report(sheet, rc, err);
+			status = 1;
+		} else if (unreadable) {
+			arpg_warn("%s: %ld frames could not be read (grey boxes)", sheet, unreadable);
+		}
+	}
 	if (stop && !r.stdout_closed)
 		arpg_error("interrupted: a rerun redoes the clips not finished");
 	arpg_note("%ld clips done, %ld skipped (already complete), %ld failed, %ld frames, "
