@@ -256,6 +256,67 @@ ARPG_TEST(layernorm_backward_matches_finite_differences)
 	free(dx); free(dg); free(db);
 }
 
+/* ---- the fused end of a GAT layer: LayerNorm(x + ELU(o)) ---- */
+
+struct gout_probe {
+	struct probe p;
+	float *o, *x, *g, *b, *y, *xo, *mean, *rstd;
+	int rows, D;
+};
+
+static double gout_loss(struct probe *p)
+{
+	struct gout_probe *q = (struct gout_probe *)p;
+
+	gat_out_fwd(q->xo, q->y, q->mean, q->rstd, q->o, q->x, q->g, q->b, q->rows, q->D);
+	return dot(p->r, q->xo, p->ny);
+}
+
+ARPG_TEST(gat_output_backward_matches_finite_differences)
+{
+	struct gout_probe q = { .rows = 5, .D = 8 };
+	long n = 40;
+	float *dx, *do_, *dg, *db;
+
+	q.o = randv(n, 1);
+	for (long i = 0; i < n; i++)	/* keep away from ELU's kink */
+		if (fabs(q.o[i]) < 0.05)
+			q.o[i] = -0.4f;
+	q.x = randv(n, 1);
+	q.g = randv(8, 1);
+	q.b = randv(8, 1);
+	q.y = zeros(n);
+	q.xo = zeros(n);
+	q.mean = zeros(5);
+	q.rstd = zeros(5);
+	q.p.r = randv(n, 1);
+	q.p.ny = n;
+	q.p.loss = gout_loss;
+	gout_loss(&q.p);
+	/* the forward is ELU, residual and LayerNorm composed */
+	{
+		float e[40], y2[40], m2[5], r2[5];
+
+		elu_fwd(e, q.o, n);
+		for (long i = 0; i < n; i++)
+			e[i] += q.x[i];
+		layernorm_fwd(y2, m2, r2, e, q.g, q.b, 5, 8);
+		for (long i = 0; i < n; i++)
+			expect_near(q.xo[i], y2[i], 1e-5);
+	}
+	dx = zeros(n);
+	do_ = randv(n, 1);	/* overwritten, not accumulated */
+	dg = zeros(8);
+	db = zeros(8);
+	gat_out_bwd(dx, do_, dg, db, q.p.r, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D);
+	expect_fd(&q.p, q.o, n, do_);
+	expect_fd(&q.p, q.x, n, dx);
+	expect_fd(&q.p, q.g, 8, dg);
+	expect_fd(&q.p, q.b, 8, db);
+	free(q.o); free(q.x); free(q.g); free(q.b); free(q.y); free(q.xo); free(q.mean);
+	free(q.rstd); free(q.p.r); free(dx); free(do_); free(dg); free(db);
+}
+
 /* ---- masked multi-head attention ---- */
 
 struct attn_probe {

@@ -213,6 +213,95 @@ void layernorm_bwd(float *dx, float *dg, float *db, const float *dy, const float
 	free(part);
 }
 
+/* The end of a GAT layer, fused per row: y = x + ELU(o), x_out = LayerNorm(y). */
+HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, const float *o,
+				const float *x, const float *g, const float *b, int D)
+{
+	float s = 0, ss = 0, m, r;
+	int d;
+
+#pragma omp simd reduction(+:s)
+	for (d = 0; d < D; d++) {
+		y[d] = x[d] + (o[d] > 0 ? o[d] : exp_fast(o[d]) - 1.0f);
+		s += y[d];
+	}
+	m = s / D;
+#pragma omp simd reduction(+:ss)
+	for (d = 0; d < D; d++)
+		ss += (y[d] - m) * (y[d] - m);
+	r = 1.0f / sqrtf(ss / D + 1e-5f);
+#pragma omp simd
+	for (d = 0; d < D; d++)
+		xo[d] = (y[d] - m) * r * g[d] + b[d];
+	*mean = m;
+	*rstd = r;
+}
+
+void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
+		 const float *x, const float *g, const float *b, long rows, int D)
+{
+	long i;
+
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < rows; i++)
+		gat_out_fwd_row(x_out + i * D, y + i * D, mean + i, rstd + i, o + i * D, x + i * D, g,
+				b, D);
+}
+
+/* Rows r0..r1 of the backward, with this block's partial dg and db. */
+HOT static void gat_out_bwd_rows(float *dx_in, float *do_, float *dg, float *db,
+				 const float *dxo, const float *y, const float *o, const float *mean,
+				 const float *rstd, const float *g, long r0, long r1, int D)
+{
+	for (long i = r0; i < r1; i++) {
+		const float *yi = y + i * D, *dyi = dxo + i * D, *oi = o + i * D;
+		float *dxi = dx_in + i * D, *doi = do_ + i * D;
+		float m = mean[i], r = rstd[i], sum_dxh = 0, sum_dxh_xh = 0, a, c;
+		int d;
+
+#pragma omp simd reduction(+:sum_dxh, sum_dxh_xh)
+		for (d = 0; d < D; d++) {
+			float xh = (yi[d] - m) * r, dxh = dyi[d] * g[d];
+
+			sum_dxh += dxh;
+			sum_dxh_xh += dxh * xh;
+			dg[d] += dyi[d] * xh;
+			db[d] += dyi[d];
+		}
+		a = sum_dxh / D;
+		c = sum_dxh_xh / D;
+#pragma omp simd
+		for (d = 0; d < D; d++) {
+			float xh = (yi[d] - m) * r, dy = r * (dyi[d] * g[d] - a - xh * c);
+
+			dxi[d] += dy;
+			doi[d] = oi[d] > 0 ? dy : dy * exp_fast(oi[d]);
+		}
+	}
+}
+
+void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
+		 const float *y, const float *o, const float *mean, const float *rstd,
+		 const float *g, long rows, int D)
+{
+	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK, b;
+	float *part = calloc((size_t)nb * 2 * D, sizeof *part);
+	int d;
+
+	if (!part)
+		abort();
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < nb; b++)
+		gat_out_bwd_rows(dx_in, do_, part + b * 2 * D, part + b * 2 * D + D, dx_out, y, o,
+				 mean, rstd, g, b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D);
+	for (b = 0; b < nb; b++)
+		for (d = 0; d < D; d++) {
+			dg[d] += part[b * 2 * D + d];
+			db[d] += part[b * 2 * D + D + d];
+		}
+	free(part);
+}
+
 /* The mask as neighbour lists: row i's joined j are idx[start[i]..start[i+1]). */
 struct nbrs {
 	int *start, *idx;

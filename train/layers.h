@@ -36,6 +36,15 @@ void layernorm_fwd(float *y, float *mean, float *rstd, const float *x, const flo
 void layernorm_bwd(float *dx, float *dg, float *db, const float *dy, const float *x,
 		   const float *mean, const float *rstd, const float *g, int n, int D);
 
+/* The end of a GAT layer, fused per row: y = x + ELU(o) (saved), x_out =
+ * LayerNorm(y) with mean and rstd saved.  Backward: dx_in += d(x), do_ =
+ * d(o) (overwritten, not accumulated), dg and db accumulated. */
+void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
+		 const float *x, const float *g, const float *b, long rows, int D);
+void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
+		 const float *y, const float *o, const float *mean, const float *rstd,
+		 const float *g, long rows, int D);
+
 /* Masked multi-head graph attention core over `graphs` independent graphs
  * of n nodes each (rows graph-major), H heads of dh = D/H:
  *   s_dst[i,h] = a_dst[h] . z[i,h], s_src[j,h] = a_src[h] . z[j,h]

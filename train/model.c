@@ -381,37 +381,25 @@ void arpg_model_zero_grads(struct arpg_model *m)
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
 			  const uint8_t *mask, int graphs, int n, int D, int H)
 {
-	long rows = (long)graphs * n, i;
+	long rows = (long)graphs * n;
 
 	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
 	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, mask, graphs, n, D, H);
-	elu_fwd(a->y, a->o, rows * D);
-#pragma omp parallel for schedule(static)
-	for (i = 0; i < rows * D; i++)
-		a->y[i] += a->x[i];
-	layernorm_fwd(x_out, a->mean, a->rstd, a->y, w->ln_g, w->ln_b, (int)rows, D);
+	gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
 }
 
 /* dx_in (zeroed by the caller or holding other terms) += gradient of
  * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
- * distinct from dx_in and dx_out: s1 holds d(y) and then d(z), s2 d(o). */
+ * distinct from dx_in and dx_out: s1 holds d(z), s2 d(o). */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			  const struct gat_act *a, const struct gat_w *w, const uint8_t *mask,
 			  int graphs, int n, int D, int H, float *s1, float *s2, float *dscore)
 {
-	long rows = (long)graphs * n, i;
-	float *dy = s1, *do_ = s2, *dz = s1;
+	long rows = (long)graphs * n;
+	float *do_ = s2, *dz = s1;
 
-	memset(dy, 0, sizeof *dy * rows * D);
-	layernorm_bwd(dy, dw->ln_g, dw->ln_b, dx_out, a->y, a->mean, a->rstd, w->ln_g,
-		      (int)rows, D);
-	/* residual: y = x + ELU(o) */
-#pragma omp parallel for schedule(static)
-	for (i = 0; i < rows * D; i++)
-		dx_in[i] += dy[i];
-	memset(do_, 0, sizeof *do_ * rows * D);
-	elu_bwd(do_, dy, a->o, rows * D);
-	/* dy is spent: its buffer now takes dz */
+	gat_out_bwd(dx_in, do_, dw->ln_g, dw->ln_b, dx_out, a->y, a->o, a->mean, a->rstd, w->ln_g,
+		    rows, D);
 	memset(dz, 0, sizeof *dz * rows * D);
 	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, mask,
 		     graphs, n, D, H, dscore);
