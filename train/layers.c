@@ -328,6 +328,15 @@ static int nbrs_build(struct nbrs *nb, const uint8_t *mask, int n)
 	return 0;
 }
 
+int gat_mask_nnz(const uint8_t *mask, int n)
+{
+	int k = 0;
+
+	for (long i = 0; i < (long)n * n; i++)
+		k += mask[i] != 0;
+	return k;
+}
+
 static void nbrs_free(struct nbrs *nb)
 {
 	free(nb->start);
@@ -356,42 +365,38 @@ HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *
 		}
 }
 
-/* One graph: att (H, n, n) and o (n, D). sd, ss: n*H scratch. */
+/* One graph: att (H, nnz: the weights of the joined pairs in mask order)
+ * and o (n, D).  sd, ss: n*H scratch. */
 HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const float *a_src,
 			       const float *a_dst, const struct nbrs *nb, int n, int D, int H,
 			       float *sd, float *ss)
 {
-	int dh = D / H;
+	int dh = D / H, nnz = nb->start[n];
 
 	attn_scores(sd, ss, zg, a_src, a_dst, n, D, H);
 	for (int h = 0; h < H; h++)
 		for (int i = 0; i < n; i++) {
-			float *ai = ag + ((long)h * n + i) * n, *oi = og + (long)i * D + h * dh;
-			float mx = -INFINITY, sum = 0, inv;
 			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
+			float *ai = ag + (long)h * nnz + p0, *oi = og + (long)i * D + h * dh;
+			float mx = -INFINITY, sum = 0, inv;
 
-			memset(ai, 0, sizeof *ai * n);
 			for (p = p0; p < p1; p++) {
-				int j = nb->idx[p];
-				float e = sd[i * H + h] + ss[j * H + h];
+				float e = sd[i * H + h] + ss[nb->idx[p] * H + h];
 
 				e = e > 0 ? e : 0.2f * e;
-				ai[j] = e;
+				ai[p - p0] = e;
 				mx = e > mx ? e : mx;
 			}
-			for (p = p0; p < p1; p++) {
-				int j = nb->idx[p];
-
-				ai[j] = exp_fast(ai[j] - mx);
-				sum += ai[j];
+			for (p = 0; p < p1 - p0; p++) {
+				ai[p] = exp_fast(ai[p] - mx);
+				sum += ai[p];
 			}
 			inv = 1.0f / sum;
 			for (int k = 0; k < dh; k++)
 				oi[k] = 0;
 			for (p = p0; p < p1; p++) {
-				int j = nb->idx[p];
-				const float *zj = zg + (long)j * D + h * dh;
-				float a = ai[j] *= inv;
+				const float *zj = zg + (long)nb->idx[p] * D + h * dh;
+				float a = ai[p - p0] *= inv;
 
 #pragma omp simd
 				for (int k = 0; k < dh; k++)
@@ -416,7 +421,7 @@ void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
 			abort();
 #pragma omp for schedule(static)
 		for (g = 0; g < graphs; g++)
-			attn_graph_fwd(o + g * n * D, att + g * H * (long)n * n, z + g * n * D, a_src,
+			attn_graph_fwd(o + g * n * D, att + g * H * (long)nb.start[n], z + g * n * D, a_src,
 				       a_dst, &nb, n, D, H, sd, ss);
 		free(sd);
 	}
@@ -437,14 +442,13 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 		for (int j = 0; j < n; j++)
 			col[j] = 0;
 		for (int i = 0; i < n; i++) {
-			const float *ai = ag + ((long)h * n + i) * n, *doi = dog + (long)i * D + h * dh;
-			float dot = 0, rowsum = 0;
 			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
+			const float *ai = ag + (long)h * nb->start[n] + p0, *doi = dog + (long)i * D + h * dh;
+			float dot = 0, rowsum = 0;
 
 			for (p = p0; p < p1; p++) {
-				int j = nb->idx[p];
-				const float *zj = zg + (long)j * D + h * dh;
-				float *dzj = dzg + (long)j * D + h * dh, s = 0, a = ai[j];
+				const float *zj = zg + (long)nb->idx[p] * D + h * dh;
+				float *dzj = dzg + (long)nb->idx[p] * D + h * dh, s = 0, a = ai[p - p0];
 
 #pragma omp simd reduction(+:s)
 				for (int k = 0; k < dh; k++) {
@@ -456,7 +460,7 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 			}
 			for (p = p0; p < p1; p++) {
 				int j = nb->idx[p];
-				float de = ai[j] * (dalpha[p - p0] - dot), pre = sd[i * H + h] + ss[j * H + h];
+				float de = ai[p - p0] * (dalpha[p - p0] - dot), pre = sd[i * H + h] + ss[j * H + h];
 
 				de *= pre > 0 ? 1.0f : 0.2f;
 				rowsum += de;
@@ -520,7 +524,7 @@ void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 #pragma omp for schedule(static)
 		for (g = 0; g < graphs; g++)
 			attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D,
-				       z + g * n * D, att + g * H * (long)n * n, a_src, a_dst, &nb,
+				       z + g * n * D, att + g * H * (long)nb.start[n], a_src, a_dst, &nb,
 				       n, D, H, sd, ss, dalpha, col);
 		free(sd);
 	}

@@ -51,10 +51,13 @@ void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx
  *   e_ij = LeakyReLU_0.2(s_dst[i] + s_src[j]),  alpha = softmax_j over mask[i,j] = 1
  *   o[i,h] = sum_j alpha_ij z[j,h]
  * z, o (graphs*n, D); mask (n,n) of 0/1 shared by all graphs, every row with
- * at least one 1; att (graphs, H, n, n) saves alpha for backward.
+ * at least one 1; att (graphs, H, nnz) saves alpha for backward: the
+ * weights of the nnz joined pairs of the mask, in row-major mask order.
  * Backward needs scratch ds of graphs*n*H*2 floats. */
 void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
 		  const float *a_dst, const uint8_t *mask, int graphs, int n, int D, int H);
+/* The number of ones in a mask (n x n): att holds graphs * H * nnz floats. */
+int gat_mask_nnz(const uint8_t *mask, int n);
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 		  const float *z, const float *att, const float *a_src, const float *a_dst,
 		  const uint8_t *mask, int graphs, int n, int D, int H, float *ds);

@@ -283,7 +283,7 @@ int arpg_model_create(struct arpg_model **mp, const struct arpg_model_config *c,
 
 				CARVE(a->x, R * D);
 				CARVE(a->z, R * D);
-				CARVE(a->att, TB * c->H * m->N * m->N);
+				CARVE(a->att, TB * c->H * gat_mask_nnz(m->rel_mask, m->N));
 				CARVE(a->o, R * D);
 				CARVE(a->y, R * D);
 				CARVE(a->mean, R);
@@ -299,7 +299,7 @@ int arpg_model_create(struct arpg_model **mp, const struct arpg_model_config *c,
 
 			CARVE(a->x, Bn * D);
 			CARVE(a->z, Bn * D);
-			CARVE(a->att, (size_t)max_batch * c->H * m->nf * m->nf);
+			CARVE(a->att, (size_t)max_batch * c->H * gat_mask_nnz(m->fus_mask, m->nf));
 			CARVE(a->o, Bn * D);
 			CARVE(a->y, Bn * D);
 			CARVE(a->mean, Bn);
