@@ -31,3 +31,7 @@ tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c train/checkpoi
 tests_fuzz_fuzz_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
 tests_fuzz_fuzz_checkpoint_LDADD = $(ARPG_LIB) $(MD_LIBS)
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
+# arpg-report on arpg-train's output and arpg-preprocess --sheet (needs make_cache).
+TESTS += tests/report.sh
+dist_check_SCRIPTS += tests/report.sh
