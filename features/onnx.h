@@ -94,6 +94,9 @@ int arpg_onnx_get(const struct arpg_onnx *m, const char *name, struct arpg_onnx_
  * (FLOPs), for benchmarks. */
 double arpg_onnx_flops(const struct arpg_onnx *m);
 
+/* Bytes of the activation arena and scratch planned by prepare. */
+size_t arpg_onnx_arena_bytes(const struct arpg_onnx *m);
+
 /* Per-operator time of the last runs, printed to f (arpg_onnx_profile(m, 1)
  * turns timing on). */
 void arpg_onnx_profile(struct arpg_onnx *m, int on);

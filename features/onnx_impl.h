@@ -64,6 +64,7 @@ struct onx_node {
 	/* prepared (Conv, Gemm, BN) */
 	float *w, *b;		/* Conv: M x K, Gemm: N x K (owned) */
 	float *pre_s, *pre_t;	/* Conv: per input channel affine, in im2col */
+	float *wino;		/* Conv 3x3 stride 1: Winograd weights 16 x M x C */
 	float *bn_s, *bn_t;	/* BN: per channel affine when static */
 	int act;		/* ACT_* applied in the epilogue */
 	float *slope;		/* ACT_PRELU: per output channel (owned) */
@@ -107,5 +108,6 @@ int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t 
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
 void onx_ops_init(void);
+int onx_wino_prepare(struct onx_node *n, const float *w, int64_t M, int64_t C);
 
 #endif

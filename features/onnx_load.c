@@ -888,6 +888,7 @@ void arpg_onnx_free(struct arpg_onnx *m)
 		free(n->b);
 		free(n->pre_s);
 		free(n->pre_t);
+		free(n->wino);
 		free(n->bn_s);
 		free(n->bn_t);
 		free(n->slope);

@@ -845,7 +845,7 @@ static int plan_arena(struct arpg_onnx *m, char *err, size_t errn)
 
 int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 {
-	size_t need = 0;
+	size_t need = 0, k;
 	int i, rc;
 
 	if (m->prepared)
@@ -858,12 +858,29 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 		return rc == ARPG_ENOMEM ? arpg_errf(err, errn, rc, "out of memory") : rc;
 	for (i = 0; i < m->nn; i++)
 		if (!m->nodes[i].dead) {
-			size_t k = onx_scratch_need(m, &m->nodes[i]);
+			k = onx_scratch_need(m, &m->nodes[i]);
 			if (k > need)
 				need = k;
 		}
 	if (need > ((size_t)1 << 34) / sizeof(float))
 		return arpg_errf(err, errn, ARPG_ERANGE, "scratch needs %zu MiB", need * 4 >> 20);
+	/* Winograd F(2x2,3x3) for 3x3 stride-1 convs, after folding: opt-in
+	 * (ARPG_ONNX_WINOGRAD=1) until it measures faster than im2col here;
+	 * its transforms are scalar and were not faster on a loaded machine */
+	for (i = 0; i < m->nn && getenv("ARPG_ONNX_WINOGRAD") &&
+		    atoi(getenv("ARPG_ONNX_WINOGRAD")) > 0; i++) {
+		struct onx_node *n = &m->nodes[i];
+		struct onx_tensor *w = n->op == OP_CONV ? &m->t[n->in[1]] : NULL;
+		if (n->dead || !w || !n->w || n->group != 1 || w->dims[2] != 3 || w->dims[3] != 3 ||
+		    n->stride[0] != 1 || n->stride[1] != 1 || n->dil[0] != 1 || n->dil[1] != 1 ||
+		    w->dims[1] < 16)
+			continue;
+		if (onx_wino_prepare(n, n->w, w->dims[0], w->dims[1]) < 0)
+			return arpg_errf(err, errn, ARPG_ENOMEM, "out of memory");
+		k = onx_scratch_need(m, n);
+		if (k > need)
+			need = k;
+	}
 	onx_ops_init();
 #ifdef _OPENMP
 	m->nthreads = omp_get_max_threads();
@@ -974,6 +991,11 @@ double arpg_onnx_flops(const struct arpg_onnx *m)
 	for (i = 0; i < m->nn; i++)
 		f += m->nodes[i].flops;
 	return f;
+}
+
+size_t arpg_onnx_arena_bytes(const struct arpg_onnx *m)
+{
+	return (m->arena_n + m->scratch_n) * sizeof(float);
 }
 
 void arpg_onnx_profile(struct arpg_onnx *m, int on)

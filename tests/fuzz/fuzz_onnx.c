@@ -1,5 +1,6 @@
 /* Fuzz the ONNX loader: a buffer as a model; when it loads, prepare it for
- * batch 2 and, if small, run it on zeros (shapes, folding, kernels). */
+ * batch 2 and, if small (FLOPs and arena), run it on zeros at batch 1 and
+ * 2 (shapes, folding, kernels). */
 #include <stdint.h>
 #include <stdlib.h>
 #include "onnx.h"
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	n = arpg_onnx_ninputs(m);
 	if (n <= 16 && arpg_onnx_prepare(m, 2, err, sizeof err) == 0 &&
-	    arpg_onnx_flops(m) < 2e7) {
+	    arpg_onnx_flops(m) < 2e7 && arpg_onnx_arena_bytes(m) < (64u << 20)) {
 		size_t most = 1;
 		for (i = 0; i < n; i++) {
 			int rank;
