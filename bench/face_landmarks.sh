@@ -13,6 +13,9 @@
 # Megamind.avi (tests/face_media.py).  Needs tests/face_tool: make check, or
 # make tests/face_tool.  Run: make bench-face-landmarks, or
 #   top_srcdir=SRC top_builddir=BUILD sh bench/face_landmarks.sh [SECONDS]
+# With SHEET=FILE.png it also writes a contact sheet: the 30 Megamind
+# frames as one clip through the whole of face.c (detection, the followed
+# face, landmarks, alignment), 10 aligned 112x112 crops per row.
 set -e
 SECS=${1:-3}
 MODEL=/usr/share/dlib/shape_predictor_68_face_landmarks.dat
@@ -63,6 +66,12 @@ PYEOF
 echo "arpg:   $ours"
 echo "dlib:   $dlib (landmarks only)"
 echo "cv2:    $cv (estimateAffinePartial2D + warpAffine, from Python)"
+if [ -n "$SHEET" ]; then
+	"$tool" clip "$MODEL" 112 0 "$tmp/sheet.ppm" "$tmp"/megamind*.ppm >/dev/null 2>&1
+	"$PY" -c 'import sys, cv2; cv2.imwrite(sys.argv[2], cv2.imread(sys.argv[1]))' \
+		"$tmp/sheet.ppm" "$SHEET"
+	echo "sheet:  $SHEET"
+fi
 echo "$ours $dlib $cv" | awk '{ a = $2; d = $8; c = $10;
 	ref = 1 / (1 / d + 1 / c);
 	printf "peer:   faces/s %.1f (dlib + cv2)\nratio:  %.2fx (arpg faces/s over dlib + cv2)\n", ref, a / ref;

@@ -4,11 +4,14 @@
  * Per clip:
  *   1. every frame: grey as OpenCV's COLOR_RGB2GRAY, optionally equalised
  *      as cv2.equalizeHist, then the cascade;
- *   2. the detections are linked into tracks (a box joins the track whose
- *      last box, at most TRACK_GAP frames back, overlaps it best with IoU >=
- *      TRACK_IOU); the track with the largest summed area is the face
- *      followed, so a big face seen throughout wins over a bigger one seen
- *      once or small ones in the background;
+ *   2. the detections are linked into tracks (box and track pairs best
+ *      IoU first: a box joins a track whose last box, at most TRACK_GAP
+ *      frames back, overlaps it with IoU >= TRACK_IOU and is of a size
+ *      within TRACK_SCALE); the track with the largest summed area is the
+ *      face followed, so a big face seen throughout wins over a bigger one
+ *      seen once or small ones in the background; in the frames before
+ *      and after its span (other shots of a clip with cuts), the next best
+ *      tracks of two boxes or more whose spans overlap no chosen one's;
  *   3. on its frames: landmarks on grey = (R+G+B)/3 (as dlib reads RGB),
  *      the 5-point similarity onto the template, optional smoothing (mean
  *      of the transforms of the detected frames within +-smooth frames);
@@ -28,8 +31,9 @@
 
 #define DEFAULT_CASCADE "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
 #define DEFAULT_LANDMARKS "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
-#define TRACK_IOU 0.3
-#define TRACK_GAP 5
+#define TRACK_IOU 0.3	/* a box continues a track: IoU with its last box */
+#define TRACK_SCALE 1.5	/* ... and a side within this factor of it */
+#define TRACK_GAP 5	/* ... seen at most this many frames before */
 
 struct arpg_face_models {
 	struct arpg_cascade *cascade;
@@ -175,6 +179,13 @@ struct track {
 	int chosen;
 };
 
+static int same_scale(const struct arpg_rect *a, const struct arpg_rect *b)
+{
+	double sa = (double)a->w * a->h, sb = (double)b->w * b->h;
+
+	return sa <= sb * TRACK_SCALE * TRACK_SCALE && sb <= sa * TRACK_SCALE * TRACK_SCALE;
+}
+
 static void extend(struct track *t, const struct arpg_rect *b, int frame)
 {
 	t->last = *b;
@@ -212,7 +223,8 @@ static int follow(struct arpg_rect *const *dets, const int *ndet, int n, int *pi
 					continue;
 				for (t = 0; t < ntr; t++) {
 					double v;
-					if (tr[t].last_frame == i || i - tr[t].last_frame > TRACK_GAP)
+					if (tr[t].last_frame == i || i - tr[t].last_frame > TRACK_GAP ||
+					    !same_scale(&tr[t].last, &dets[i][j]))
 						continue;
 					if ((v = iou(&tr[t].last, &dets[i][j])) >= bi)
 						bi = v, bj = j, bt = t;
