@@ -194,6 +194,8 @@ int arpg_sheet_write(const char *png, const char *outdir, const struct arpg_shee
 	cairo_status_t st;
 	int rc;
 
+	if (unreadable)
+		*unreadable = 0;
 	if ((rc = read_manifest(outdir, &c, &n, err, errn)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {

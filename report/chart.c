@@ -270,7 +270,51 @@ void ch_lines(cairo_t *cr, double x, double y, double w, double h, const char *t
 		}
 	}
 	cairo_restore(cr);
-	legend(cr, px + pw, py, lines, nlines, legend_low, py + ph);
+	if (legend_low >= 0)
+		legend(cr, px + pw, py, lines, nlines, legend_low, py + ph);
+}
+
+double ch_legend(cairo_t *cr, double x, double y, double w, const struct ch_line *lines,
+		 int nlines, int draw)
+{
+	double cw = 0, lh = 18;
+	int i, k = 0, cols, rows;
+
+	for (i = 0; i < nlines; i++)
+		if (lines[i].name) {
+			double t = text_width(cr, 12, 0, lines[i].name) + 56;
+
+			cw = t > cw ? t : cw;
+		}
+	if (cw == 0)
+		return 0;
+	cols = (int)(w / cw);
+	if (cols < 1)
+		cols = 1;
+	for (i = 0; i < nlines; i++)
+		k += lines[i].name != NULL;
+	rows = (k + cols - 1) / cols;
+	for (i = 0, k = 0; draw && i < nlines; i++) {
+		double xx = x + (k / rows) * cw, yy = y + (k % rows) * lh + lh / 2;
+
+		if (!lines[i].name)
+			continue;
+		k++;
+		ch_color(cr, lines[i].color);
+		cairo_set_line_width(cr, 2.5);
+		if (lines[i].dashed) {
+			double d[] = { 6, 4 };
+
+			cairo_set_dash(cr, d, 2, 0);
+		}
+		cairo_move_to(cr, xx + 6, yy);
+		cairo_line_to(cr, xx + 32, yy);
+		cairo_stroke(cr);
+		cairo_set_dash(cr, NULL, 0, 0);
+		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+		ch_text(cr, xx + 38, yy + 4, 12, 0, CH_LEFT, lines[i].name);
+	}
+	return rows * lh;
 }
 
 void ch_heatmap(cairo_t *cr, double x, double y, double w, double h, const char *title,

@@ -32,11 +32,16 @@ struct ch_line {
 
 /* A line chart with a title, an x and a y axis label.  ylo/yhi fix the y
  * range when ylo < yhi, else it is fitted to the data (from 0 when all y are
- * non-negative).  A legend sits in the top right corner (or bottom right
- * when legend_low). */
+ * non-negative).  A legend sits in the top right corner (legend_low 0), the
+ * bottom right (1), or nowhere (-1: draw it with ch_legend). */
 void ch_lines(cairo_t *cr, double x, double y, double w, double h, const char *title,
 	      const char *xlabel, const char *ylabel, const struct ch_line *lines, int nlines,
 	      double ylo, double yhi, int legend_low);
+
+/* The legend of lines laid out in columns across width w from (x, y);
+ * returns the height it takes.  With draw 0, only measures. */
+double ch_legend(cairo_t *cr, double x, double y, double w, const struct ch_line *lines,
+		 int nlines, int draw);
 
 /* A confusion matrix as a heat map: n x n counts (rows true, columns
  * predicted), each cell shaded by its share of its row and printed as

@@ -126,41 +126,58 @@ static int fig_curves(const struct rl_series *s, const char *dir, FILE *list, ch
 	return fig_end(sf, cr, dir, name, list, err, errn);
 }
 
-/* Every series' val WAR and UAR in one figure, a colour per series. */
+/* Every series' val WAR and UAR in one figure, a colour per series (and a
+ * dash after the eighth), the legend below the two panels. */
 static int fig_overlay(const struct rl_log *log, const char *dir, FILE *list, char *err,
 		       size_t errn)
 {
 	cairo_surface_t *sf;
 	cairo_t *cr;
 	int i, m, n = 0, rc, ns = log->nseries;
-	double *buf;
+	double *buf, lh;
 	struct ch_line *l;
-	const double W = 1500, H = 560 + 18 * (ns > 8 ? ns - 8 : 0), pw = (W - 40) / 2;
+	const double W = 1500, PH = 500, pw = (W - 40) / 2;
 
 	for (i = 0; i < ns; i++)
 		n += log->series[i].n[1];
-	buf = malloc(sizeof *buf * 2 * (size_t)(n ? n : 1));
-	l = calloc((size_t)ns, sizeof *l);
-	if (!buf || !l || (rc = fig_begin(&sf, &cr, (int)W, (int)H)) < 0) {
+	buf = malloc(sizeof *buf * 4 * (size_t)(n ? n : 1));
+	l = calloc((size_t)ns * 2, sizeof *l);
+	if (!buf || !l) {
 		free(buf);
 		free(l);
 		return ARPG_ENOMEM;
 	}
-	caption(cr, W, "validation per epoch, all runs", NULL);
-	for (m = 1; m <= 2; m++) {
-		double *p = buf;
+	for (m = 0; m < 2; m++) {
+		double *p = buf + m * 2 * n;
 
 		for (i = 0; i < ns; i++) {
 			const struct rl_series *s = &log->series[i];
 
-			column(p, p + s->n[1], s, 1, m, 1);
-			l[i] = (struct ch_line){ p, p + s->n[1], s->n[1], i, i % 2, s->caption };
+			column(p, p + s->n[1], s, 1, m + 1, 1);
+			l[m * ns + i] = (struct ch_line){ p, p + s->n[1], s->n[1], i, (i / 8) % 2,
+							  s->caption };
 			p += 2 * s->n[1];
 		}
-		ch_lines(cr, 20 + (m - 1) * pw, 50, pw - 10, H - 60,
-			 m == 1 ? "val WAR (accuracy)" : "val UAR (mean recall)", "epoch", "%", l, ns,
-			 0, 100, 1);
 	}
+	/* measure the legend on a scratch surface to size the image */
+	if ((rc = fig_begin(&sf, &cr, 8, 8)) < 0) {
+		free(buf);
+		free(l);
+		return rc;
+	}
+	lh = ch_legend(cr, 0, 0, W - 100, l, ns, 0);
+	cairo_destroy(cr);
+	cairo_surface_destroy(sf);
+	if ((rc = fig_begin(&sf, &cr, (int)W, (int)(PH + 60 + lh + 20))) < 0) {
+		free(buf);
+		free(l);
+		return rc;
+	}
+	caption(cr, W, "validation per epoch, all runs", NULL);
+	for (m = 0; m < 2; m++)
+		ch_lines(cr, 20 + m * pw, 50, pw - 10, PH, m == 0 ? "val WAR (accuracy)" :
+			 "val UAR (mean recall)", "epoch", "%", l + m * ns, ns, 0, 100, -1);
+	ch_legend(cr, 82, 50 + PH + 10, W - 100, l, ns, 1);
 	free(buf);
 	free(l);
 	return fig_end(sf, cr, dir, "curves-all.png", list, err, errn);

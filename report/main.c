@@ -8,6 +8,7 @@
 #include "log.h"
 #include "runlog.h"
 
+#include <cairo.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -111,6 +112,8 @@ int main(int argc, char **argv)
 		arpg_note("%d figures in %s", rc, outdir);
 	}
 	rl_log_free(&log);
+	/* cairo's and fontconfig's caches, so that leak checkers see only ours */
+	cairo_debug_reset_static_data();
 	if (fclose(stdout) && errno != EPIPE) {
 		arpg_report("standard output", ARPG_EIO, strerror(errno));
 		status = 1;
