@@ -129,47 +129,66 @@ static void bilinear_weights(int fx, int fy, int w[4])
 		w[0] = 32767, w[3] = 1;
 }
 
-/* One output pixel: (X, Y) the source position in 1/32 pixels; c is a
- * constant at each call site so that the channel loops unroll. */
-static inline __attribute__((always_inline)) void sample(uint8_t *out, const struct arpg_image *src, int X, int Y,
-			  const int c)
+/* One output pixel at the border: (sx, sy) the top-left neighbour, w the
+ * weights; neighbours outside the image are 0 (BORDER_CONSTANT). */
+static void sample_border(uint8_t *out, const struct arpg_image *src, int sx, int sy,
+			  const int w[4])
 {
-	const int sw = src->w, sh = src->h;
+	const int sw = src->w, sh = src->h, c = src->c;
 	const size_t sstride = (size_t)sw * c;
-	int sx = clamp_short(X >> INTER_BITS), sy = clamp_short(Y >> INTER_BITS);
-	int w[4], k;
+	int in00, in01, in10, in11, k;
 
 	if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
 		for (k = 0; k < c; k++)
 			out[k] = 0;
 		return;
 	}
-	bilinear_weights(X & (INTER_TAB - 1), Y & (INTER_TAB - 1), w);
-	if (sx >= 0 && sy >= 0 && sx + 1 < sw && sy + 1 < sh) {
-		const uint8_t *s0 = src->px + (size_t)sy * sstride + (size_t)sx * c;
-		const uint8_t *s1 = s0 + sstride;
-		for (k = 0; k < c; k++) {
-			int v = s0[k] * w[0] + s0[k + c] * w[1] + s1[k] * w[2] + s1[k + c] * w[3];
-			out[k] = (uint8_t)((v + (1 << (COEF_BITS - 1))) >> COEF_BITS);
-		}
-	} else {
-		/* at the border: pixels outside are 0 (BORDER_CONSTANT) */
-		int in00 = sx >= 0 && sy >= 0 && sx < sw && sy < sh;
-		int in01 = sx + 1 >= 0 && sy >= 0 && sx + 1 < sw && sy < sh;
-		int in10 = sx >= 0 && sy + 1 >= 0 && sx < sw && sy + 1 < sh;
-		int in11 = sx + 1 >= 0 && sy + 1 >= 0 && sx + 1 < sw && sy + 1 < sh;
-		for (k = 0; k < c; k++) {
-			const uint8_t *b = src->px + (size_t)k;
-			int v = 0;
-			if (in00)
-				v += b[(size_t)sy * sstride + (size_t)sx * c] * w[0];
-			if (in01)
-				v += b[(size_t)sy * sstride + (size_t)(sx + 1) * c] * w[1];
-			if (in10)
-				v += b[(size_t)(sy + 1) * sstride + (size_t)sx * c] * w[2];
-			if (in11)
-				v += b[(size_t)(sy + 1) * sstride + (size_t)(sx + 1) * c] * w[3];
-			out[k] = (uint8_t)((v + (1 << (COEF_BITS - 1))) >> COEF_BITS);
+	in00 = sx >= 0 && sy >= 0 && sx < sw && sy < sh;
+	in01 = sx + 1 >= 0 && sy >= 0 && sx + 1 < sw && sy < sh;
+	in10 = sx >= 0 && sy + 1 >= 0 && sx < sw && sy + 1 < sh;
+	in11 = sx + 1 >= 0 && sy + 1 >= 0 && sx + 1 < sw && sy + 1 < sh;
+	for (k = 0; k < c; k++) {
+		const uint8_t *b = src->px + (size_t)k;
+		int v = 0;
+		if (in00)
+			v += b[(size_t)sy * sstride + (size_t)sx * c] * w[0];
+		if (in01)
+			v += b[(size_t)sy * sstride + (size_t)(sx + 1) * c] * w[1];
+		if (in10)
+			v += b[(size_t)(sy + 1) * sstride + (size_t)sx * c] * w[2];
+		if (in11)
+			v += b[(size_t)(sy + 1) * sstride + (size_t)(sx + 1) * c] * w[3];
+		out[k] = (uint8_t)((v + (1 << (COEF_BITS - 1))) >> COEF_BITS);
+	}
+}
+
+/* One row of output pixels; c is a constant at each call site so that the
+ * channel loop unrolls.  wtab: the weights of the 32x32 sub-pixel offsets. */
+static inline __attribute__((always_inline)) void warp_row(
+	uint8_t *out, const struct arpg_image *src, int X0, int Y0, const int *adelta,
+	const int *bdelta, int size, const int (*wtab)[4], const int c)
+{
+	const unsigned sw1 = (unsigned)src->w - 1, sh1 = (unsigned)src->h - 1;
+	const size_t sstride = (size_t)src->w * c;
+	int x, k;
+
+	for (x = 0; x < size; x++, out += c) {
+		/* int arithmetic wraps as OpenCV's would (done in unsigned) */
+		int X = (int)((unsigned)X0 + (unsigned)adelta[x]) >> (AB_BITS - INTER_BITS);
+		int Y = (int)((unsigned)Y0 + (unsigned)bdelta[x]) >> (AB_BITS - INTER_BITS);
+		int sx = clamp_short(X >> INTER_BITS), sy = clamp_short(Y >> INTER_BITS);
+		const int *w = wtab[(Y & (INTER_TAB - 1)) * INTER_TAB + (X & (INTER_TAB - 1))];
+
+		if ((unsigned)sx < sw1 && (unsigned)sy < sh1) {
+			const uint8_t *s0 = src->px + (size_t)sy * sstride + (size_t)sx * c;
+			const uint8_t *s1 = s0 + sstride;
+			for (k = 0; k < c; k++) {
+				int v = s0[k] * w[0] + s0[k + c] * w[1] + s1[k] * w[2] +
+					s1[k + c] * w[3];
+				out[k] = (uint8_t)((v + (1 << (COEF_BITS - 1))) >> COEF_BITS);
+			}
+		} else {
+			sample_border(out, src, sx, sy, w);
 		}
 	}
 }
@@ -179,7 +198,7 @@ int arpg_align_warp(struct arpg_image *dst, const struct arpg_image *src, const 
 {
 	double iM[6], D;
 	int x, y, c = src->c, rc;
-	int adelta[2048], bdelta[2048];
+	int adelta[2048], bdelta[2048], wtab[INTER_TAB * INTER_TAB][4];
 
 	if (size <= 0 || size > 2048 || (c != 1 && c != 3) || src->w <= 0 || src->h <= 0 ||
 	    !src->px)
@@ -197,6 +216,8 @@ int arpg_align_warp(struct arpg_image *dst, const struct arpg_image *src, const 
 	iM[2] = -iM[0] * M[2] - iM[1] * M[5];
 	iM[5] = -iM[3] * M[2] - iM[4] * M[5];
 
+	for (y = 0; y < INTER_TAB * INTER_TAB; y++)
+		bilinear_weights(y % INTER_TAB, y / INTER_TAB, wtab[y]);
 	for (x = 0; x < size; x++) {
 		adelta[x] = round_sat(iM[0] * x * AB_SCALE);
 		bdelta[x] = round_sat(iM[3] * x * AB_SCALE);
@@ -207,15 +228,10 @@ int arpg_align_warp(struct arpg_image *dst, const struct arpg_image *src, const 
 		int Y0 = round_sat((iM[4] * y + iM[5]) * AB_SCALE) + round_delta;
 		uint8_t *out = dst->px + (size_t)y * size * c;
 
-		for (x = 0; x < size; x++, out += c) {
-			/* int arithmetic wraps as OpenCV's would (done in unsigned) */
-			int X = (int)((unsigned)X0 + (unsigned)adelta[x]) >> (AB_BITS - INTER_BITS);
-			int Y = (int)((unsigned)Y0 + (unsigned)bdelta[x]) >> (AB_BITS - INTER_BITS);
-			if (c == 3)
-				sample(out, src, X, Y, 3);
-			else
-				sample(out, src, X, Y, 1);
-		}
+		if (c == 3)
+			warp_row(out, src, X0, Y0, adelta, bdelta, size, wtab, 3);
+		else
+			warp_row(out, src, X0, Y0, adelta, bdelta, size, wtab, 1);
 	}
 	return 0;
 }
