@@ -11,6 +11,9 @@
 #include "sample.h"
 #include "tensor.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -276,6 +279,9 @@ int main(int argc, char **argv)
 			return finish(arpg_report("ARPG_BLIS_ARCH", ARPG_EINVAL, bi.arch), "", NULL);
 		arpg_info("BLIS: %s kernels (chosen by %s), %d threads", bi.arch, bi.chosen_by,
 			  bi.threads);
+#ifdef _OPENMP
+		omp_set_num_threads(bi.threads);	/* the engine splits convolutions with OpenMP */
+#endif
 		rc = arpg_backbone_open_onnx(&b, backbone, &norm, patch_node, 16, err, sizeof err);
 		o.want_c = 3;
 		o.jobs = 1;
@@ -286,8 +292,9 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0)
 		return finish(rc, backbone, err);
-	arpg_info("backbone %s: app_dim %d, patch map %dx%dx%d -> grid %d, %d worker%s",
-		  b->name, b->app_dim, b->patch_c, b->patch_h, b->patch_w, o.grid, o.jobs,
+	arpg_info("backbone %s: app_dim %d, patch map %dx%dx%d%s%s -> grid %d, %d worker%s",
+		  b->name, b->app_dim, b->patch_c, b->patch_h, b->patch_w,
+		  onnx ? " from node " : "", onnx ? b->patch_node : "", o.grid, o.jobs,
 		  o.jobs == 1 ? "" : "s");
 	o.input = input;
 	o.map_limit = (size_t)map_limit;
