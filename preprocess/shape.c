@@ -66,7 +66,7 @@ struct arpg_shape_predictor {
 /* ---- reading ---------------------------------------------------------- */
 
 struct rd {
-	const uint8_t *p, *end;
+	const uint8_t *start, *p, *end;
 	char *err;
 	size_t errn;
 	int rc;			/* first error, sticky */
@@ -77,6 +77,15 @@ static int rd_fail(struct rd *r, const char *what)
 	if (!r->rc)
 		r->rc = arpg_errf(r->err, r->errn, ARPG_EFORMAT,
 				  "not a dlib shape_predictor: %s", what);
+	return r->rc;
+}
+
+static int rd_truncated(struct rd *r, const char *what)
+{
+	if (!r->rc)
+		r->rc = arpg_errf(r->err, r->errn, ARPG_EFORMAT,
+				  "truncated dlib shape_predictor: ends at byte %zu, in the %s",
+				  (size_t)(r->end - r->start), what);
 	return r->rc;
 }
 
@@ -91,7 +100,7 @@ static int rd_int(struct rd *r, int is_signed, uint64_t *mag, int *neg, const ch
 	if (r->rc)
 		return r->rc;
 	if (r->p >= r->end)
-		return rd_fail(r, what);
+		return rd_truncated(r, what);
 	ctl = *r->p++;
 	if (is_signed) {
 		*neg = (ctl & 0x80) != 0;
@@ -100,8 +109,10 @@ static int rd_int(struct rd *r, int is_signed, uint64_t *mag, int *neg, const ch
 		*neg = 0;
 		n = ctl & 0x8F;
 	}
-	if (n == 0 || n > 8 || (size_t)(r->end - r->p) < n)
+	if (n == 0 || n > 8)
 		return rd_fail(r, what);
+	if ((size_t)(r->end - r->p) < n)
+		return rd_truncated(r, what);
 	for (i = n; i-- > 0;)
 		v = (v << 8) | r->p[i];
 	r->p += n;
@@ -162,8 +173,15 @@ static int rd_count(struct rd *r, size_t *n, size_t min_bytes, const char *what)
 	*n = 0;
 	if (rd_ulong(r, &v, what))
 		return r->rc;
-	if (v > (uint64_t)(r->end - r->p) / min_bytes)
-		return rd_fail(r, what);
+	if (v > (uint64_t)(r->end - r->p) / min_bytes) {
+		if (!r->rc)
+			r->rc = arpg_errf(r->err, r->errn, ARPG_EFORMAT,
+					  "truncated or not a dlib shape_predictor: %s %llu at byte "
+					  "%zu needs more than the %zu bytes left", what,
+					  (unsigned long long)v, (size_t)(r->p - r->start),
+					  (size_t)(r->end - r->p));
+		return r->rc;
+	}
 	*n = (size_t)v;
 	return 0;
 }
@@ -437,7 +455,7 @@ int arpg_shape_parse(struct arpg_shape_predictor **out, const void *buf, size_t 
 		free(plain);
 		return ARPG_ENOMEM;
 	}
-	r.p = buf;
+	r.start = r.p = buf;
 	r.end = r.p + len;
 	r.err = err;
 	r.errn = errn;
