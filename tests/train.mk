@@ -35,3 +35,10 @@ tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 # arpg-report on arpg-train's output and arpg-preprocess --sheet (needs make_cache).
 TESTS += tests/report.sh
 dist_check_SCRIPTS += tests/report.sh
+
+# End to end (tests/e2e.sh): the small demo data from tools/make_demo_data.py
+# through arpg-preprocess | arpg-features | arpg-train, the RML layout with
+# --folds, and two shards merged; needs Debian's python3-opencv.
+TESTS += tests/e2e.sh
+dist_check_SCRIPTS += tests/e2e.sh
+EXTRA_DIST += tools/make_demo_data.py tools/demo.sh
