@@ -1,5 +1,6 @@
 /* cache.c - the LMDB feature cache. */
 #include "cache.h"
+#include "fileio.h"
 #include "error.h"
 
 #include <errno.h>
@@ -146,7 +147,7 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 		return ARPG_ENOMEM;
 	dbis[0] = &c->meta, dbis[1] = &c->clips, dbis[2] = &c->app, dbis[3] = &c->patch;
 	c->writable = mode == ARPG_CACHE_WRITE;
-	if (c->writable && mkdir(dir, 0777) && errno != EEXIST) {
+	if (c->writable && arpg_mkdir_p(dir) < 0) {
 		rc = arpg_errf(err, errn, ARPG_EIO, "cannot create the directory: %s", strerror(errno));
 		goto fail;
 	}

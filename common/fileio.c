@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int arpg_read_file(const char *path, size_t max, void **buf, size_t *len)
 {
@@ -85,5 +86,27 @@ int arpg_write_file_atomic(const char *path, const void *buf, size_t len)
 		errno = saved;
 	}
 	free(tmp);
+	return rc;
+}
+
+int arpg_mkdir_p(const char *path)
+{
+	char *p = strdup(path), *q;
+	int rc = 0;
+
+	if (!p)
+		return ARPG_ENOMEM;
+	for (q = p + 1; *q; q++)
+		if (*q == '/') {
+			*q = 0;
+			if (mkdir(p, 0777) && errno != EEXIST)
+				rc = ARPG_EIO;
+			*q = '/';
+			if (rc)
+				break;
+		}
+	if (!rc && mkdir(p, 0777) && errno != EEXIST)
+		rc = ARPG_EIO;
+	free(p);
 	return rc;
 }

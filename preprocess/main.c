@@ -8,6 +8,7 @@
 #include "clip.h"
 #include "dataset.h"
 #include "error.h"
+#include "fileio.h"
 #include "face.h"
 #include "log.h"
 #include "manifest.h"
@@ -398,7 +399,7 @@ int main(int argc, char **argv)
 			arpg_info("face alignment is not built yet: writing centre crops");
 	}
 	r.co.fm = fm;
-	if (mkdir(r.outdir, 0777) < 0 && errno != EEXIST) {
+	if (arpg_mkdir_p(r.outdir) < 0) {
 		arpg_report(r.outdir, ARPG_EIO, strerror(errno));
 		return 1;
 	}
