@@ -175,9 +175,9 @@ static int tensor_from_proto(const Onnx__TensorProto *p, const char *what, int *
 	if (dt == DT_FLOAT) {
 		if (!(*f = malloc((n ? n : 1) * sizeof **f)))
 			return ARPG_ENOMEM;
-		if (p->has_raw_data)
+		if (n && p->has_raw_data)	/* an empty tensor may have no data pointer */
 			memcpy(*f, p->raw_data.data, n * 4);
-		else
+		else if (n)
 			memcpy(*f, p->float_data, n * 4);
 	} else {
 		if (!(*i64 = malloc((n ? n : 1) * sizeof **i64)))
