@@ -28,7 +28,18 @@ struct job {
 	char path[1024];
 	struct arpg_rect box;
 	struct arpg_image im, grey;
+	int owner;		/* 1 if this job holds the pixels (others share them) */
 };
+
+static void free_jobs(struct job *j, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (j[i].owner) {
+			arpg_image_free(&j[i].im);
+			arpg_image_free(&j[i].grey);
+		}
+	free(j);
+}
 
 static int read_ppm(const char *path, struct arpg_image *im)
 {
@@ -80,6 +91,7 @@ static int read_jobs(struct job **out)
 			j[n].grey = j[k].grey;
 		} else {
 			size_t i, np;
+			j[n].owner = 1;
 			if (read_ppm(t.path, &j[n].im) < 0) {
 				fprintf(stderr, "face_tool: %s: not a P6 PPM\n", t.path);
 				return -1;
@@ -248,6 +260,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "face_tool: unknown command %s\n", argv[1]);
 		return 2;
 	}
+	free_jobs(jobs, n);
 	arpg_shape_free(sp);
 	return 0;
 }
