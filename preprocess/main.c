@@ -257,7 +257,8 @@ static int write_manifest(struct run *r)
 	long i;
 	int rc = 0;
 
-	qsort(r->rows, (size_t)r->nrows, sizeof *r->rows, by_seq);
+	if (r->nrows)	/* rows is NULL when no clip was found */
+		qsort(r->rows, (size_t)r->nrows, sizeof *r->rows, by_seq);
 	snprintf(path, sizeof path, "%s/manifest.tsv", r->outdir);
 	snprintf(tmp, sizeof tmp, "%s/manifest.tsv.tmp", r->outdir);
 	if (!(f = fopen(tmp, "w")))

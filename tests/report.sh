@@ -14,7 +14,7 @@ cd "$work" || exit 1
 plan 21
 # fontconfig (under cairo) keeps its caches to the end: not ours to free
 printf 'leak:libfontconfig.so\n' >lsan.supp
-LSAN_OPTIONS="suppressions=$work/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+LSAN_OPTIONS="suppressions=$work/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 
 # pngcheck FILE W H: a valid PNG of W x H (0: any) with content: at least 16
