@@ -466,8 +466,10 @@ static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 	n->op = op;
 	for (i = 0; i < np->n_attribute; i++) {
 		const char *an = np->attribute[i]->name ? np->attribute[i]->name : "";
-		const char *s = strstr(op_attrs[op], an);
 		size_t l = strlen(an);
+		/* an empty name would match everywhere, up to and past the NUL */
+		const char *s = l ? strstr(op_attrs[op], an) : NULL;
+
 		while (s && ((s != op_attrs[op] && s[-1] != ' ') || (s[l] && s[l] != ' ')))
 			s = strstr(s + 1, an);
 		if (!l || !s)
