@@ -27,3 +27,26 @@ t0=$(now)
 "$F" -q -b hog -j "$J" --frames 16 --grid 1 -o "$tmp/cg1" "$tmp/d/manifest.tsv"
 t1=$(now)
 awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "hog --grid 1 (less pooling): %.1f clips/s\n", n / (b - a) }'
+
+# With a CNN: an InsightFace-structure iresnet50 (random weights, exported by
+# tests/onnx/make_iresnet.py; or ONNX=FILE for your own, e.g. w600k_r50.onnx)
+# over ONNX_CLIPS clips of 16 frames; -v gives the split of the time.
+# The backbone should take 90% or more: the rest must not be the bottleneck.
+NO=${ONNX_CLIPS:-24}
+model=${ONNX:-}
+if [ -z "$model" ] && "${PYTHON3:-/usr/bin/python3}" -c 'import torch, onnx' 2>/dev/null; then
+	"${PYTHON3:-/usr/bin/python3}" "$(dirname "$0")/../tests/onnx/make_iresnet.py" "$tmp/r50" \
+		--layers 3,4,14,3 --opset 13 --no-reference >/dev/null 2>&1 && model=$tmp/r50/model.onnx
+fi
+if [ -n "$model" ] && [ -f "$model" ]; then
+	head -n $((NO + 1)) "$tmp/d/manifest.tsv" >"$tmp/d/few.tsv"
+	t0=$(now)
+	"$F" -v -b "$model" -j "$J" -o "$tmp/cnn" "$tmp/d/few.tsv" 2>"$tmp/cnn.err"
+	t1=$(now)
+	awk -v n="$NO" -v a="$t0" -v b="$t1" -v j="$J" -v m="$(basename "$model")" 'BEGIN {
+		t = b - a; printf "%s -j%d: %d clips x 16 frames in %.1f s: %.2f clips/s, %.1f frames/s\n",
+			m, j, n, t, n / t, n * 16 / t }'
+	grep 'time over all threads' "$tmp/cnn.err" | sed 's/^arpg-features: /  /'
+else
+	echo "no ONNX model (set ONNX=FILE, or install python3-torch and python3-onnx): CNN part skipped"
+fi
