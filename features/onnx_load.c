@@ -503,6 +503,12 @@ static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
 					 "%s: output %zu ('%s') is only computed in training or "
 					 "for indices, which is not supported", lab, i, np->output[i]);
+	/* an empty name marks an absent optional input: the required ones
+	 * (the first minin) must be there */
+	for (i = 0; i < (size_t)minin; i++)
+		if (!np->input[i][0])
+			return arpg_errf(err, errn, ARPG_EFORMAT,
+					 "%s: required input %zu has no name", lab, i);
 	n->nin = (int)np->n_input;
 	n->nout = 1;
 	for (i = 0; i < 5; i++)
@@ -550,7 +556,7 @@ static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 				return ARPG_ENOMEM;
 			memcpy(n->shape_attr, s, rc * sizeof *s);
 			n->nshape_attr = rc;
-		} else if (np->n_input < 2)
+		} else if (np->n_input < 2 || !np->input[1][0])
 			return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no shape", lab);
 		break;
 	case OP_GEMM:
