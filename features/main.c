@@ -4,6 +4,7 @@
 #include "backbone.h"
 #include "backbone_hog.h"
 #include "blis_setup.h"
+#include "onnx_run.h"
 #include "cmds.h"
 #include "error.h"
 #include "log.h"
@@ -42,6 +43,7 @@ static void usage(FILE *f)
 		"       arpg-features verify CACHE\n"
 		"       arpg-features merge OUT IN...\n"
 		"       arpg-features dump CACHE CLIP_ID [--npy DIR]\n"
+		"       arpg-features onnx-run MODEL.onnx -o DIR INPUT.pb...\n"
 		"See arpg-features(1) and arpg-cache(5).\n");
 }
 
@@ -157,6 +159,18 @@ int main(int argc, char **argv)
 	for (c = 1; c < argc && (!strcmp(argv[c], "-q") || !strcmp(argv[c], "-v") ||
 				 !strcmp(argv[c], "-vv")); c++)
 		;
+	/* onnx-run has its own options (onnx_run.c) */
+	if (c < argc && !strcmp(argv[c], "onnx-run")) {
+		struct arpg_blis_info bi;
+
+		arpg_log_init("arpg-features", c > 1 && !strcmp(argv[1], "-q") ? ARPG_QUIET : ARPG_NORMAL);
+		if (arpg_blis_setup(0, 0, &bi) < 0)
+			return finish(arpg_report("ARPG_BLIS_ARCH", ARPG_EINVAL, bi.arch), "", NULL);
+#ifdef _OPENMP
+		omp_set_num_threads(bi.threads);
+#endif
+		return arpg_onnx_run_main(argc - c, argv + c);
+	}
 	if (c < argc && (!strcmp(argv[c], "info") || !strcmp(argv[c], "verify") ||
 			 !strcmp(argv[c], "merge") || !strcmp(argv[c], "dump"))) {
 		cmd = argv[c];
