@@ -35,3 +35,7 @@ tests_fuzz_fuzz_onnx_SOURCES = tests/fuzz/fuzz_onnx.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_onnx_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/features
 tests_fuzz_fuzz_onnx_LDADD = $(top_builddir)/features/libonnx.la $(ARPG_LIB) $(BLIS_LIBS) -lm
 tests_fuzz_fuzz_onnx_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
+# arpg-features onnx-run on iresnet18 and iresnet50 exports against PyTorch.
+TESTS += tests/onnx_run.sh
+dist_check_SCRIPTS += tests/onnx_run.sh
