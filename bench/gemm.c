@@ -70,8 +70,10 @@ int main(int argc, char **argv)
 		seconds = atof(argv[1]);
 	unsetenv("BLIS_ARCH_TYPE");
 	unsetenv("ARPG_BLIS_ARCH");
-	printf("sgemm GFLOP/s, %.1f s per case; CPU: %s AVX-512\n", seconds,
-	       arpg_cpu_intel_avx512() ? "Intel with" : "not Intel with");
+	printf("sgemm GFLOP/s, %.1f s per case; CPU: %s\n", seconds,
+	       arpg_cpu_intel_avx512() ? "Intel with AVX-512 (arpg selects skx)"
+	       : arpg_cpu_amd_avx512_unknown() ? "AMD with AVX-512, newer than this BLIS knows (arpg selects skx)"
+	       : "BLIS's own choice kept");
 	for (th = 1; th <= 2; th++)
 		for (keep = 0; keep <= 1; keep++) {
 			FILE *p;
