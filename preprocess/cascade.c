@@ -335,7 +335,7 @@ static int read_tree(struct reader *r, xmlNode *weak, int nodestep, int si, int 
 		 * are not read (OpenCV takes its two leaves in order). */
 		if (nn > 1 && ((n->left > 0 && (n->left <= i || n->left >= nn)) ||
 			       (n->right > 0 && (n->right <= i || n->right >= nn)) ||
-			       -n->left > nn || -n->right > nn)) {
+			       n->left < -nn || n->right < -nn)) {
 			rc = arpg_errf(r->err, r->errn, ARPG_EFORMAT,
 				       "stage %d, weak classifier %d, node %d: child out of the tree",
 				       si, wi, i);
