@@ -33,7 +33,7 @@ cli() { # cli OUTPUT-ARGS: every clip through ffmpeg, J at a time
 }
 
 t0=$(now)
-"$PRE" -q --no-align -j "$J" -l afew -o "$T/ours" "$T/Train_AFEW" >/dev/null
+"$PRE" -v --no-align -j "$J" -l afew -o "$T/ours" "$T/Train_AFEW" >/dev/null 2>"$T/ours.err"
 t1=$(now)
 cli "-vf \"$VF\" \"$T/cli/\$b/%06d.png\""
 t2=$(now)
@@ -48,4 +48,5 @@ echo "frames written: arpg-preprocess $got, ffmpeg CLI $want"
 echo "arpg-preprocess --no-align: $(secs $t0 $t1) s, $(rate $frames $t0 $t1) frames/s"
 echo "ffmpeg CLI (crop, scale, PNG): $(secs $t1 $t2) s, $(rate $frames $t1 $t2) frames/s"
 echo "  the CLI's time: decode only $(secs $t2 $t3) s; decode, crop, scale $(secs $t3 $t4) s; with PNG $(secs $t1 $t2) s"
+echo "  ours: $(sed -n 's/^arpg-preprocess: time over all workers: //p' "$T/ours.err")"
 awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "ratio (ours / CLI, frames/s): %.2fx\n", (c - b) / (b - a) }'

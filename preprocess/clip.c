@@ -1,6 +1,7 @@
 /* clip.c - decode one clip and write its folder atomically (see clip.h). */
 #include "clip.h"
 #include "crop.h"
+#include "progress.h"
 #include "error.h"
 #include "face.h"
 #include "image.h"
@@ -137,7 +138,13 @@ static int run_centre(struct arpg_decoder *d, const struct arpg_clip_options *o,
 	memset(&ff, 0, sizeof ff);
 	if ((rc = arpg_cropper_new(&cr, o->size)) < 0)
 		return rc;
-	while ((r = arpg_decoder_next(d, err, errn)) == 1) {
+	for (;;) {
+		double t0 = arpg_now(), t1, t2;
+
+		if ((r = arpg_decoder_next(d, err, errn)) != 1)
+			break;
+		t1 = arpg_now();
+		res->t_decode += t1 - t0;
 		if (o->stop && *o->stop) {
 			rc = ARPG_EINTR;
 			break;
@@ -147,7 +154,11 @@ static int run_centre(struct arpg_decoder *d, const struct arpg_clip_options *o,
 				  res->frames);
 			break;
 		}
-		if ((rc = write_png(&im, tmp, res->frames, err, errn)) < 0)
+		t2 = arpg_now();
+		res->t_scale += t2 - t1;
+		rc = write_png(&im, tmp, res->frames, err, errn);
+		res->t_png += arpg_now() - t2;
+		if (rc < 0)
 			break;
 		if (write_row(tsv, res->frames, &ff) < 0) {
 			rc = arpg_errf(err, errn, ARPG_EIO, "cannot write frames.tsv: %s",
@@ -172,6 +183,7 @@ static int run_align(struct arpg_decoder *d, const struct arpg_clip_options *o,
 	struct arpg_face_frame *rows = NULL;
 	long n = 0, cap = 0, i;
 	int r, rc = 0;
+	double t0 = arpg_now(), t1;
 
 	while ((r = arpg_decoder_next(d, err, errn)) == 1) {
 		if (o->stop && *o->stop) {
@@ -195,13 +207,18 @@ static int run_align(struct arpg_decoder *d, const struct arpg_clip_options *o,
 		rc = r;
 		goto out;
 	}
+	t1 = arpg_now();
+	res->t_decode += t1 - t0;
 	crops = calloc((size_t)n, sizeof *crops);
 	rows = calloc((size_t)n, sizeof *rows);
 	if (!crops || !rows) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
-	if ((rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, crops, rows)) < 0) {
+	rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, crops, rows);
+	t0 = arpg_now();
+	res->t_face += t0 - t1;
+	if (rc < 0) {
 		arpg_errf(err, errn, rc, "face alignment failed");
 		goto out;
 	}
@@ -217,6 +234,7 @@ static int run_align(struct arpg_decoder *d, const struct arpg_clip_options *o,
 		res->faces += rows[i].detected != 0;
 		res->frames++;
 	}
+	res->t_png += arpg_now() - t0;
 	rc = 0;
 out:
 	for (i = 0; i < n; i++) {

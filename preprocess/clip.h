@@ -29,6 +29,10 @@ struct arpg_clip_options {
 
 struct arpg_clip_result {
 	long frames, faces;
+	/* seconds spent in this thread: reading and decoding (with the RGB
+	 * conversion for alignment), centre crop and scale, face detection
+	 * and alignment, PNG encoding and writing */
+	double t_decode, t_scale, t_face, t_png;
 };
 
 /* Reads the clip (c->file or c->data), decodes it and writes its folder

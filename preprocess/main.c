@@ -55,6 +55,7 @@ struct run {
 	struct row *rows;
 	long nrows, caprows;
 	long found, done, skipped, failed, frames, noface;
+	double t_decode, t_scale, t_face, t_png;	/* summed over workers */
 	int stdout_closed;
 };
 
@@ -234,6 +235,10 @@ static void *worker(void *arg)
 				arpg_report(c->source, rc, err);
 		} else {
 			r->done++;
+			r->t_decode += res.t_decode;
+			r->t_scale += res.t_scale;
+			r->t_face += res.t_face;
+			r->t_png += res.t_png;
 			add_row(r, c, &res);
 		}
 		arpg_progress_add(&r->prog, 1);
@@ -472,6 +477,14 @@ int main(int argc, char **argv)
 	arpg_note("%ld clips done, %ld skipped (already complete), %ld failed, %ld frames, "
 		  "%ld without a face, %.1f s", r.done, r.skipped, r.failed, r.frames, r.noface,
 		  arpg_now() - t0);
+	{
+		double tt = r.t_decode + r.t_scale + r.t_face + r.t_png;
+
+		if (tt > 0)
+			arpg_info("time over all workers: decoding %.1f%%, crop and scale %.1f%%, "
+				  "faces %.1f%%, PNG %.1f%% of %.2f s", 100 * r.t_decode / tt,
+				  100 * r.t_scale / tt, 100 * r.t_face / tt, 100 * r.t_png / tt, tt);
+	}
 	if (problems || input_errors)
 		arpg_note("%ld files and %ld inputs could not be used (see above)", problems,
 			  input_errors);
