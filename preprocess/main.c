@@ -62,7 +62,8 @@ struct run {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: arpg-preprocess [-l afew|rml|dir|list] -o OUTDIR [--no-align]\n"
-		"\t[--cascade FILE] [--landmarks FILE] [--size N] [--fps R] [--max-frames N]\n"
+		"\t[--cascade FILE] [--landmarks FILE] [--equalize] [--scale-factor X]\n"
+		"\t[--min-neighbors N] [--min-size PX] [--smooth N] [--size N] [--fps R] [--max-frames N]\n"
 		"\t[--sheet FILE.png] [-j N] [-q|-v] INPUT...\n"
 		"Writes OUTDIR/<clip_id>/NNNNNN.png and frames.tsv per clip, and the manifest\n"
 		"to OUTDIR/manifest.tsv and standard output.  See arpg-preprocess(1).\n");
@@ -285,13 +286,18 @@ static int write_manifest(struct run *r)
 int main(int argc, char **argv)
 {
 	enum { O_NOALIGN = 256, O_CASCADE, O_LANDMARKS, O_SIZE, O_FPS, O_MAXFRAMES, O_HELP,
-	       O_VERSION, O_SHEET };
+	       O_VERSION, O_SHEET, O_EQUALIZE, O_SCALE, O_NEIGHBORS, O_MINSIZE, O_SMOOTH };
 	static const struct option opts[] = {
 		{ "layout", required_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-align", no_argument, NULL, O_NOALIGN },
 		{ "cascade", required_argument, NULL, O_CASCADE },
 		{ "landmarks", required_argument, NULL, O_LANDMARKS },
+		{ "equalize", no_argument, NULL, O_EQUALIZE },
+		{ "scale-factor", required_argument, NULL, O_SCALE },
+		{ "min-neighbors", required_argument, NULL, O_NEIGHBORS },
+		{ "min-size", required_argument, NULL, O_MINSIZE },
+		{ "smooth", required_argument, NULL, O_SMOOTH },
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "fps", required_argument, NULL, O_FPS },
 		{ "max-frames", required_argument, NULL, O_MAXFRAMES },
@@ -318,6 +324,7 @@ int main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.co.size = 112;
 	r.co.stop = &stop;
+	arpg_log_init("arpg-preprocess", ARPG_NORMAL);	/* option errors name the program */
 	arpg_face_options_default(&fo);
 	while ((ch = getopt_long(argc, argv, "l:o:j:qv", opts, NULL)) != -1) {
 		switch (ch) {
@@ -336,6 +343,32 @@ int main(int argc, char **argv)
 			break;
 		case O_LANDMARKS:
 			fo.landmarks = optarg;
+			break;
+		case O_EQUALIZE:
+			fo.equalize = 1;
+			break;
+		case O_SCALE: {
+			char *rest;
+
+			fo.scale_factor = strtod(optarg, &rest);
+			if (*rest || !(fo.scale_factor > 1.0 && fo.scale_factor <= 4.0))
+				return bad_value("--scale-factor", optarg, "a number above 1 and at most 4");
+			break;
+		}
+		case O_NEIGHBORS:
+			if (parse_long(optarg, 0, 1000, &v) < 0)
+				return bad_value("--min-neighbors", optarg, "a number from 0 to 1000");
+			fo.min_neighbors = (int)v;
+			break;
+		case O_MINSIZE:
+			if (parse_long(optarg, 1, 65535, &v) < 0)
+				return bad_value("--min-size", optarg, "a number of pixels from 1 to 65535");
+			fo.min_size = (int)v;
+			break;
+		case O_SMOOTH:
+			if (parse_long(optarg, 0, 1000, &v) < 0)
+				return bad_value("--smooth", optarg, "a number of frames from 0 to 1000");
+			fo.smooth = (int)v;
 			break;
 		case O_SIZE:
 			if (parse_long(optarg, 16, 4096, &v) < 0)
