@@ -25,8 +25,9 @@ for p in $progs; do
 	missing=""
 	for opt in $(grep -o -- '--[a-z][a-z0-9-]*' help.out | sort -u); do
 		o=${opt#--}
-		# mdoc writes --opt as "Fl -opt"
-		grep -q -- "Fl -$o\b\|Fl -$o\$\|-$o " "$top_srcdir/man/$name.1" 2>/dev/null || missing="$missing $opt"
+		# mdoc writes --opt as "Fl -opt" or "Fl \-opt"
+		grep -Eq -- "Fl \\\\?-$o([^a-z0-9-]|\$)" "$top_srcdir/man/$name.1" 2>/dev/null ||
+			missing="$missing $opt"
 	done
 	test -z "$missing"
 	ok $? "$name.1 documents every option of --help${missing:+ (missing:$missing)}"
