@@ -98,6 +98,7 @@ static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t
 	struct onx_tensor *x = n->in[0] >= 0 ? &m->t[n->in[0]] : NULL;
 	struct onx_tensor *o = &m->t[n->out[0]];
 	char s1[128], s2[128];
+	int64_t numel;
 	int i, k;
 
 	if (n->op == OP_CONSTANT)
@@ -142,7 +143,8 @@ static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t
 				return NODE_ERR(ARPG_EFORMAT, "kernel %s larger than the padded "
 						"input %s", shape_str(s2, sizeof s2, 4, w->dims),
 						shape_str(s1, sizeof s1, 4, x->dims));
-		if (w->dims[1] * w->dims[2] * w->dims[3] * o->dims[2] * o->dims[3] >=
+		/* in double: padded sides times a large weight overflow int64 */
+		if ((double)w->dims[1] * w->dims[2] * w->dims[3] * o->dims[2] * o->dims[3] >=
 		    ONX_MAX_ELEMS)
 			return NODE_ERR(ARPG_ERANGE, "convolution too large");
 		n->flops = 2.0 * x->dims[0] * M * w->dims[1] * w->dims[2] * w->dims[3] *
@@ -344,8 +346,12 @@ static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t
 		if (o->dims[i] < 1)
 			return NODE_ERR(ARPG_EUNSUPPORTED, "output %s is empty",
 					shape_str(s1, sizeof s1, o->rank, o->dims));
-	if (onx_numel(o) >= ONX_MAX_ELEMS || o->rank > MAXR)
-		return NODE_ERR(ARPG_ERANGE, "output too large");
+	/* a product step by step, each factor below the limit: no overflow */
+	for (i = 0, numel = 1; i < o->rank; i++)
+		if (o->rank > MAXR || o->dims[i] >= ONX_MAX_ELEMS ||
+		    (numel *= o->dims[i]) >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_ERANGE, "output %s too large",
+					shape_str(s1, sizeof s1, o->rank, o->dims));
 	return 0;
 }
 
