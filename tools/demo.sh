@@ -13,7 +13,7 @@
 set -eu
 out=${1:-demo}
 here=$(cd "$(dirname "$0")" && pwd)
-for d in preprocess features train; do
+for d in preprocess features train report; do
 	if [ -x "$PWD/$d/arpg-$d" ]; then PATH="$PWD/$d:$PATH"; fi
 done
 export PATH
@@ -32,7 +32,7 @@ start=$(date +%s)
 stamp() { echo "demo: [$(( $(date +%s) - start )) s] $*" >&2; }
 mkdir -p "$out"
 # every run starts afresh: a rerun must not mix results of other settings
-rm -rf "$out/data" "$out/faces" "$out/hog.lmdb" "$out/model.arpg" "$out/train.jsonl"
+rm -rf "$out/data" "$out/faces" "$out/hog.lmdb" "$out/model.arpg" "$out/train.jsonl" "$out/report"
 
 stamp "1/3 generating the demo clips ($out/data)"
 # shellcheck disable=SC2086
@@ -49,6 +49,10 @@ stamp "3/3 arpg-train ($epochs epochs)"
 # shellcheck disable=SC2086
 arpg-train "$out/hog.lmdb" --epochs "$epochs" $train_flags --seed "$seed" \
 	--save "$out/model.arpg" >"$out/train.jsonl"
+# learning curves and the confusion matrix as PNG, when arpg-report was built
+if command -v arpg-report >/dev/null; then
+	arpg-report -q -o "$out/report" "$out/train.jsonl" >/dev/null
+fi
 stamp "done"
 
 # The summary line of train.jsonl: final validation WAR/UAR, the confusion matrix.
@@ -74,6 +78,7 @@ for l, row in zip(labels, cm):
 print()
 for what, p in (("clips (AFEW layout)", "data"), ("aligned crops + manifest", "faces"),
                 ("feature cache (LMDB)", "hog.lmdb"), ("metrics, JSON lines", "train.jsonl"),
-                ("trained model", "model.arpg")):
-    print("  %-26s %s" % (what, os.path.join(out, p)))
+                ("trained model", "model.arpg"), ("learning curves, confusion (PNG)", "report")):
+    if os.path.exists(os.path.join(out, p)):
+        print("  %-32s %s" % (what, os.path.join(out, p)))
 EOF
