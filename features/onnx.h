@@ -76,6 +76,11 @@ int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn)
 int arpg_onnx_find_stride8(struct arpg_onnx *m, int in_size, char *name, size_t n,
 			   char *err, size_t errn);
 
+/* Caps what prepare may allocate (activation arena plus scratch) at bytes;
+ * beyond it prepare fails with ARPG_ERANGE before allocating.  0 (the
+ * default): 16 GiB each for the arena and the scratch. */
+void arpg_onnx_set_memory_limit(struct arpg_onnx *m, size_t bytes);
+
 /* Infers shapes for batch (the leading dimension of every batched input),
  * folds and fuses, plans the arena.  May be called once. */
 int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn);

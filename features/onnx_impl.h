@@ -89,6 +89,7 @@ struct arpg_onnx {
 	int decl_batch;		/* declared leading dim of batched inputs */
 	float *arena;
 	size_t arena_n;
+	size_t mem_limit;	/* bytes prepare may allocate (0: 16 GiB each for arena and scratch) */
 	float *scratch;		/* im2col and temporaries, per thread */
 	size_t scratch_n, scratch_per_thread;
 	int nthreads;		/* threads of a conv (OpenMP) */

@@ -840,13 +840,19 @@ static int plan_arena(struct arpg_onnx *m, char *err, size_t errn)
 	}
 	free(list);
 	m->arena_n = top;
-	if (top > ((size_t)1 << 34) / sizeof(float))
+	if (top > ((size_t)1 << 34) / sizeof(float) ||
+	    (m->mem_limit && top > m->mem_limit / sizeof(float)))
 		return arpg_errf(err, errn, ARPG_ERANGE, "activations need %zu MiB",
 				 top * 4 >> 20);
 	if (!(m->arena = aligned_alloc(64, (top + 16) * sizeof(float))))
 		return arpg_errf(err, errn, ARPG_ENOMEM, "activations: out of memory (%zu MiB)",
 				 top * 4 >> 20);
 	return 0;
+}
+
+void arpg_onnx_set_memory_limit(struct arpg_onnx *m, size_t bytes)
+{
+	m->mem_limit = bytes;
 }
 
 int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
@@ -897,6 +903,10 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 		m->nthreads = 1;
 	m->scratch_per_thread = (need + 15) & ~(size_t)15;
 	m->scratch_n = need = m->scratch_per_thread * m->nthreads;
+	if (m->mem_limit && (need + m->arena_n) > m->mem_limit / sizeof(float))
+		return arpg_errf(err, errn, ARPG_ERANGE,
+				 "activations and scratch need %zu MiB, over the limit of %zu MiB",
+				 (need + m->arena_n) * 4 >> 20, m->mem_limit >> 20);
 	if (!(m->scratch = aligned_alloc(64, (need + 16) * sizeof(float))))
 		return arpg_errf(err, errn, ARPG_ENOMEM, "scratch: out of memory");
 	m->prepared = 1;

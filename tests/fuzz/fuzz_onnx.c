@@ -17,6 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (arpg_onnx_load(&m, data, size, err, sizeof err) < 0)
 		return 0;
+	/* well under libFuzzer's 4 GiB: a model declaring huge tensors is
+	 * refused by prepare instead of allocating them */
+	arpg_onnx_set_memory_limit(m, (size_t)256 << 20);
 	n = arpg_onnx_ninputs(m);
 	if (n <= 16 && arpg_onnx_prepare(m, 2, err, sizeof err) == 0 &&
 	    arpg_onnx_flops(m) < 2e7 && arpg_onnx_arena_bytes(m) < (64u << 20)) {
