@@ -532,22 +532,32 @@ void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 	attn_param_grads(da_src, da_dst, ds, z, (long)graphs * n, D, H);
 }
 
+HOT static void mean_group(float *y, const float *x, int n, int D)
+{
+	float inv = 1.0f / n;
+	int i, d;
+
+	for (d = 0; d < D; d++)
+		y[d] = 0;
+	for (i = 0; i < n; i++) {
+		const float *xi = x + (long)i * D;
+
+#pragma omp simd
+		for (d = 0; d < D; d++)
+			y[d] += xi[d];
+	}
+#pragma omp simd
+	for (d = 0; d < D; d++)
+		y[d] *= inv;
+}
+
 void mean_fwd(float *y, const float *x, int groups, int n, int D)
 {
 	long g;
 
 #pragma omp parallel for schedule(static)
-	for (g = 0; g < groups; g++) {
-		int i, d;
-
-		for (d = 0; d < D; d++) {
-			float s = 0;
-
-			for (i = 0; i < n; i++)
-				s += x[(g * n + i) * D + d];
-			y[g * D + d] = s / n;
-		}
-	}
+	for (g = 0; g < groups; g++)
+		mean_group(y + g * D, x + g * n * D, n, D);
 }
 
 void mean_bwd(float *dx, const float *dy, int groups, int n, int D)
