@@ -2,6 +2,7 @@
  * for the compression level). */
 #include "image.h"
 #include "error.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <png.h>
@@ -62,41 +63,6 @@ int arpg_png_decode(struct arpg_image *im, const void *buf, size_t len, int want
 	return 0;
 }
 
-/* Reads a whole file into a malloc'd buffer. */
-static int slurp(const char *path, void **out, size_t *outlen)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, n = 0, got;
-	char *b = NULL, *nb;
-	int rc = 0;
-
-	if (!f)
-		return ARPG_EIO;
-	for (;;) {
-		if (!(nb = realloc(b, cap))) {
-			rc = ARPG_ENOMEM;
-			break;
-		}
-		b = nb;
-		got = fread(b + n, 1, cap - n, f);
-		n += got;
-		if (n < cap) {
-			if (ferror(f))
-				rc = ARPG_EIO;
-			break;
-		}
-		cap *= 2;
-	}
-	fclose(f);
-	if (rc < 0) {
-		free(b);
-		return rc;
-	}
-	*out = b;
-	*outlen = n;
-	return 0;
-}
-
 int arpg_png_read(struct arpg_image *im, const char *path, int want_c,
 		  char *err, size_t errn)
 {
@@ -105,7 +71,7 @@ int arpg_png_read(struct arpg_image *im, const char *path, int want_c,
 	int rc;
 
 	memset(im, 0, sizeof *im);
-	if ((rc = slurp(path, &buf, &len)) < 0)
+	if ((rc = arpg_read_file(path, 0, &buf, &len)) < 0)
 		return arpg_errf(err, errn, rc, "%s", rc == ARPG_EIO ? strerror(errno) : "");
 	rc = arpg_png_decode(im, buf, len, want_c, err, errn);
 	free(buf);

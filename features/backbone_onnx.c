@@ -10,6 +10,7 @@
 #include <sha2.h>
 #include "backbone.h"
 #include "error.h"
+#include "fileio.h"
 #include "onnx.h"
 
 struct onnx_bb {
@@ -70,37 +71,6 @@ static void bb_free(struct arpg_backbone *b)
 	free(b);
 }
 
-static int read_all(const char *path, uint8_t **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 20, n = 0, r;
-	uint8_t *p = NULL, *q;
-
-	if (!f)
-		return ARPG_EIO;
-	for (;;) {
-		if (!(q = realloc(p, cap))) {
-			free(p);
-			fclose(f);
-			return ARPG_ENOMEM;
-		}
-		p = q;
-		if (!(r = fread(p + n, 1, cap - n, f)))
-			break;
-		if ((n += r) == cap)
-			cap *= 2;
-	}
-	if (ferror(f)) {
-		free(p);
-		fclose(f);
-		return ARPG_EIO;
-	}
-	fclose(f);
-	*buf = p;
-	*len = n;
-	return 0;
-}
-
 int arpg_backbone_open_onnx(struct arpg_backbone **bp, const char *path,
 			    const struct arpg_norm *norm, const char *patch_node,
 			    int max_batch, char *err, size_t errn)
@@ -112,7 +82,7 @@ int arpg_backbone_open_onnx(struct arpg_backbone **bp, const char *path,
 	struct arpg_onnx_tensor t;
 	const char *base = strrchr(path, '/');
 	char msg[512];
-	uint8_t *buf = NULL;
+	void *buf = NULL;
 	size_t len = 0;
 	int64_t dims[ARPG_ONNX_MAXRANK];
 	int rc, rank;
@@ -130,9 +100,9 @@ int arpg_backbone_open_onnx(struct arpg_backbone **bp, const char *path,
 		max_batch = 1;
 	b->max_batch = max_batch;
 	snprintf(b->name, sizeof b->name, "%s", base ? base + 1 : path);
-	if ((rc = read_all(path, &buf, &len)) < 0) {
+	if ((rc = arpg_read_file(path, 0, &buf, &len)) < 0) {
 		rc = arpg_errf(err, errn, rc, "%s: %s", path,
-			       rc == ARPG_EIO ? strerror(errno) : "out of memory");
+			       rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
 		goto fail;
 	}
 	SHA256Data(buf, len, b->sha256);

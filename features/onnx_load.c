@@ -9,6 +9,7 @@
 #include "onnx_impl.h"
 #include "onnx.pb-c.h"
 #include "error.h"
+#include "fileio.h"
 
 const char *const onx_op_names[OP_COUNT] = {
 	"Conv", "BatchNormalization", "PRelu", "Relu", "Add", "Mul", "Sub", "Flatten",
@@ -842,36 +843,14 @@ int arpg_onnx_load(struct arpg_onnx **mp, const void *buf, size_t len, char *err
 
 int arpg_onnx_load_file(struct arpg_onnx **m, const char *path, char *err, size_t errn)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
+	void *buf;
+	size_t n;
 	int rc;
 
 	*m = NULL;
-	if (!f)
-		return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
-	for (;;) {
-		if (n == cap) {
-			char *nb;
-			cap = cap ? 2 * cap : 1 << 20;
-			if (!(nb = realloc(buf, cap))) {
-				free(buf);
-				fclose(f);
-				return arpg_errf(err, errn, ARPG_ENOMEM, "%s: out of memory", path);
-			}
-			buf = nb;
-		}
-		if (!(r = fread(buf + n, 1, cap - n, f)))
-			break;
-		n += r;
-	}
-	if (ferror(f)) {
-		rc = arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return rc;
-	}
-	fclose(f);
+	if ((rc = arpg_read_file(path, 0, &buf, &n)) < 0)
+		return arpg_errf(err, errn, rc, "%s: %s", path,
+				 rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
 	rc = arpg_onnx_load(m, buf, n, err, errn);
 	free(buf);
 	return rc;

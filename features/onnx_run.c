@@ -2,41 +2,16 @@
  * runs a model once on serialized TensorProto inputs (the ONNX test data
  * format) and writes DIR/output_N.pb.  Float inputs set the input shapes;
  * int64 inputs are bound as constants. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "onnx_run.h"
 #include "onnx.h"
 #include "error.h"
+#include "fileio.h"
 #include "log.h"
-
-static int read_file(const char *path, char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, n = 0, r;
-	char *p = NULL, *q;
-
-	if (!f)
-		return ARPG_EIO;
-	for (;;) {
-		if (!(q = realloc(p, cap))) {
-			free(p);
-			fclose(f);
-			return ARPG_ENOMEM;
-		}
-		p = q;
-		if (!(r = fread(p + n, 1, cap - n, f)))
-			break;
-		if ((n += r) == cap)
-			cap *= 2;
-	}
-	fclose(f);
-	*buf = p;
-	*len = n;
-	return 0;
-}
 
 static void usage(void)
 {
@@ -100,11 +75,11 @@ int arpg_onnx_run_main(int argc, char **argv)
 	for (i = 0; i < nin; i++) {
 		const char *ip = argv[optind + i];
 		int64_t dims[ARPG_ONNX_MAXRANK], *i64 = NULL;
-		char *buf;
+		void *buf;
 		size_t len;
 		int rank;
-		if (read_file(ip, &buf, &len) < 0) {
-			arpg_error("%s: cannot read", ip);
+		if ((r = arpg_read_file(ip, 0, &buf, &len)) < 0) {
+			arpg_report(ip, r, r == ARPG_EIO ? strerror(errno) : NULL);
 			goto out;
 		}
 		r = arpg_onnx_tensor_read(buf, len, &rank, dims, &fin[i], &i64, NULL, 0,
@@ -129,7 +104,10 @@ int arpg_onnx_run_main(int argc, char **argv)
 		arpg_error("%s: %s", model, err);
 		goto out;
 	}
-	mkdir(dir, 0777);
+	if (arpg_mkdir_p(dir) < 0) {
+		arpg_report(dir, ARPG_EIO, strerror(errno));
+		goto out;
+	}
 	for (i = 0; i < arpg_onnx_noutputs(m); i++) {
 		struct arpg_onnx_tensor t;
 		arpg_onnx_output(m, i, &t);

@@ -42,6 +42,7 @@
 #include <libxml/tree.h>
 
 #include "cascade.h"
+#include "fileio.h"
 #include "error.h"
 
 /* Results must not depend on the compiler fusing a*b+c into one rounding
@@ -641,41 +642,19 @@ out:
 
 int arpg_cascade_load(struct arpg_cascade **c, const char *path, char *err, size_t errn)
 {
-	FILE *f;
-	char *buf = NULL;
-	size_t n = 0, cap = 0, k;
+	void *buf;
+	size_t n;
 	int rc;
 
 	*c = NULL;
-	f = fopen(path, "rb");
-	if (!f)
-		return arpg_errf(err, errn, errno == ENOENT ? ARPG_ENOENT : ARPG_EIO, "%s",
-				 strerror(errno));
-	for (;;) {
-		if (n == cap) {
-			char *q;
-
-			cap = cap ? cap * 2 : 1 << 20;
-			q = realloc(buf, cap);
-			if (!q) {
-				rc = ARPG_ENOMEM;
-				goto out;
-			}
-			buf = q;
-		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	if (ferror(f)) {
-		rc = arpg_errf(err, errn, ARPG_EIO, "read failed");
-		goto out;
+	if ((rc = arpg_read_file(path, 0, &buf, &n)) < 0) {
+		if (rc == ARPG_EIO)
+			return arpg_errf(err, errn, errno == ENOENT ? ARPG_ENOENT : ARPG_EIO, "%s",
+					 strerror(errno));
+		return arpg_errf(err, errn, rc, "%s", arpg_strerror(rc));
 	}
 	rc = arpg_cascade_parse(c, buf, n, err, errn);
-out:
 	free(buf);
-	fclose(f);
 	return rc;
 }
 

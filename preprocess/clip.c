@@ -4,11 +4,11 @@
 #include "progress.h"
 #include "error.h"
 #include "face.h"
+#include "fileio.h"
 #include "image.h"
 #include "log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,55 +31,6 @@ int arpg_remove_tree(const char *path)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : ARPG_EIO;
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? ARPG_EIO : 0;
-}
-
-/* Reads a whole file into a malloc'd buffer. */
-static int slurp(const char *path, void **buf, size_t *len, char *err, size_t errn)
-{
-	struct stat st;
-	size_t n = 0, cap;
-	ssize_t got;
-	char *b;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return arpg_errf(err, errn, ARPG_EIO, "cannot read: %s: check the file and "
-				 "its permissions", strerror(e));
-	}
-	cap = (size_t)st.st_size + 1;
-	if (!(b = malloc(cap))) {
-		close(fd);
-		return ARPG_ENOMEM;
-	}
-	while ((got = read(fd, b + n, cap - n)) > 0) {
-		n += (size_t)got;
-		if (n == cap) {
-			char *nb = realloc(b, cap *= 2);
-
-			if (!nb) {
-				free(b);
-				close(fd);
-				return ARPG_ENOMEM;
-			}
-			b = nb;
-		}
-	}
-	if (got < 0) {
-		int e = errno;
-
-		free(b);
-		close(fd);
-		return arpg_errf(err, errn, ARPG_EIO, "cannot read: %s: check the file",
-				 strerror(e));
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
 }
 
 static int write_header(FILE *f)
@@ -265,8 +216,9 @@ int arpg_clip_process(const struct arpg_clip *c, const char *outdir,
 	snprintf(tmp, sizeof tmp, "%s/%s.tmp", outdir, c->id);
 	snprintf(final, sizeof final, "%s/%s", outdir, c->id);
 	if (!data) {
-		if ((rc = slurp(c->file, &owned, &len, err, errn)) < 0)
-			return rc;
+		if ((rc = arpg_read_file(c->file, 0, &owned, &len)) < 0)
+			return arpg_errf(err, errn, rc, "cannot read: %s: check the file and its "
+					 "permissions", rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
 		data = owned;
 	}
 	if ((rc = arpg_decoder_open(&d, data, len, &o->decode, err, errn)) < 0)

@@ -451,6 +451,21 @@ static int byte_order(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* Hands a clip read from the file at path to the sink, unless the sink
+ * does not want it.  Returns 0 or the sink's code; c is consumed either way. */
+static int offer_file(struct scan *sc, struct arpg_clip *c, const char *path)
+{
+	if (sc->sink->want && !sc->sink->want(sc->sink->ctx, c)) {
+		arpg_clip_free(c);
+		return 0;
+	}
+	if (!(c->file = strdup(path))) {
+		arpg_clip_free(c);
+		return ARPG_ENOMEM;
+	}
+	return sc->sink->take(sc->sink->ctx, c);
+}
+
 static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
 {
 	struct dirent **ents = NULL;
@@ -487,17 +502,7 @@ static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
 			continue;
 		if ((rc = consider(sc, relp, path, &c)) <= 0)
 			continue;
-		rc = 0;
-		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
-			arpg_clip_free(&c);
-			continue;
-		}
-		if (!(c.file = strdup(path))) {
-			arpg_clip_free(&c);
-			rc = ARPG_ENOMEM;
-			continue;
-		}
-		rc = sc->sink->take(sc->sink->ctx, &c);
+		rc = offer_file(sc, &c, path);
 	}
 	for (i = 0; i < k; i++)
 		free(ents[i]);
@@ -686,16 +691,7 @@ static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_
 			flush_misfits(sc);
 		if ((rc = make_clip(sc, &fi, path, &c)) < 0)
 			break;
-		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
-			arpg_clip_free(&c);
-			continue;
-		}
-		if (!(c.file = strdup(path))) {
-			arpg_clip_free(&c);
-			rc = ARPG_ENOMEM;
-			break;
-		}
-		rc = sc->sink->take(sc->sink->ctx, &c);
+		rc = offer_file(sc, &c, path);
 	}
 	if (rc >= 0 && ferror(f))
 		rc = arpg_errf(err, errn, ARPG_EIO, "read error: %s", strerror(errno));
