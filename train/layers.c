@@ -127,91 +127,9 @@ void elu_bwd(float *dx, const float *dy, const float *x, long n)
 		elu_bwd_range(dx, dy, x, b * ELEM_BLOCK, b + 1 < nb ? (b + 1) * ELEM_BLOCK : n);
 }
 
-HOT static void ln_fwd_row(float *yi, float *mean, float *rstd, const float *xi,
-			   const float *g, const float *b, int D)
-{
-	float s = 0, ss = 0, m, r;
-	int d;
-
-#pragma omp simd reduction(+:s)
-	for (d = 0; d < D; d++)
-		s += xi[d];
-	m = s / D;
-#pragma omp simd reduction(+:ss)
-	for (d = 0; d < D; d++)
-		ss += (xi[d] - m) * (xi[d] - m);
-	r = 1.0f / sqrtf(ss / D + 1e-5f);
-#pragma omp simd
-	for (d = 0; d < D; d++)
-		yi[d] = (xi[d] - m) * r * g[d] + b[d];
-	*mean = m;
-	*rstd = r;
-}
-
-void layernorm_fwd(float *y, float *mean, float *rstd, const float *x, const float *g,
-		   const float *b, int n, int D)
-{
-	long i;
-
-#pragma omp parallel for schedule(static)
-	for (i = 0; i < n; i++)
-		ln_fwd_row(y + i * D, mean + i, rstd + i, x + i * D, g, b, D);
-}
-
-/* Rows r0..r1: dx, and this block's partial sums of dg and db. */
-HOT static void ln_bwd_rows(float *dx, float *dg, float *db, const float *dy, const float *x,
-			    const float *mean, const float *rstd, const float *g, long r0,
-			    long r1, int D)
-{
-	for (long i = r0; i < r1; i++) {
-		const float *xi = x + i * D, *dyi = dy + i * D;
-		float *dxi = dx + i * D, m = mean[i], r = rstd[i], sum_dxh = 0, sum_dxh_xh = 0, a, c;
-		int d;
-
-#pragma omp simd reduction(+:sum_dxh, sum_dxh_xh)
-		for (d = 0; d < D; d++) {
-			float xh = (xi[d] - m) * r, dxh = dyi[d] * g[d];
-
-			sum_dxh += dxh;
-			sum_dxh_xh += dxh * xh;
-			dg[d] += dyi[d] * xh;
-			db[d] += dyi[d];
-		}
-		a = sum_dxh / D;
-		c = sum_dxh_xh / D;
-#pragma omp simd
-		for (d = 0; d < D; d++) {
-			float xh = (xi[d] - m) * r;
-
-			dxi[d] += r * (dyi[d] * g[d] - a - xh * c);
-		}
-	}
-}
-
 /* Rows go in fixed blocks whose partial sums of dg and db are added in
  * block order: the same result for any thread count. */
 enum { LN_BLOCK = 256 };
-
-void layernorm_bwd(float *dx, float *dg, float *db, const float *dy, const float *x,
-		   const float *mean, const float *rstd, const float *g, int n, int D)
-{
-	long nb = (n + LN_BLOCK - 1) / LN_BLOCK, b;
-	float *part = calloc((size_t)nb * 2 * D, sizeof *part);
-	int d;
-
-	if (!part)
-		abort();	/* a few hundred KB; the model preallocates the rest */
-#pragma omp parallel for schedule(static)
-	for (b = 0; b < nb; b++)
-		ln_bwd_rows(dx, part + b * 2 * D, part + b * 2 * D + D, dy, x, mean, rstd, g,
-			    b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : n, D);
-	for (b = 0; b < nb; b++)
-		for (d = 0; d < D; d++) {
-			dg[d] += part[b * 2 * D + d];
-			db[d] += part[b * 2 * D + D + d];
-		}
-	free(part);
-}
 
 /* The end of a GAT layer, fused per row: y = x + ELU(o), x_out = LayerNorm(y). */
 HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, const float *o,

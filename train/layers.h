@@ -29,15 +29,8 @@ void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x
 void elu_fwd(float *y, const float *x, long n);
 void elu_bwd(float *dx, const float *dy, const float *x, long n);
 
-/* LayerNorm over the last dim D of n rows, eps 1e-5; saves mean and rstd
- * (n each) for backward. */
-void layernorm_fwd(float *y, float *mean, float *rstd, const float *x, const float *g,
-		   const float *b, int n, int D);
-void layernorm_bwd(float *dx, float *dg, float *db, const float *dy, const float *x,
-		   const float *mean, const float *rstd, const float *g, int n, int D);
-
 /* The end of a GAT layer, fused per row: y = x + ELU(o) (saved), x_out =
- * LayerNorm(y) with mean and rstd saved.  Backward: dx_in += d(x), do_ =
+ * LayerNorm(y) (over D, eps 1e-5) with mean and rstd saved.  Backward: dx_in += d(x), do_ =
  * d(o) (overwritten, not accumulated), dg and db accumulated. */
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
 		 const float *x, const float *g, const float *b, long rows, int D);
