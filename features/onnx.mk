@@ -21,7 +21,7 @@ features_libonnxpb_la_LIBADD = $(PROTOBUFC_LIBS)
 
 features_libonnx_la_SOURCES = features/backbone_onnx.c features/backbone.h \
 	features/onnx.h features/onnx_impl.h features/onnx_load.c features/onnx_plan.c \
-	features/onnx_ops.c features/onnx_run.c features/onnx_run.h
+	features/onnx_ops.c features/onnx_wino.c features/onnx_run.c features/onnx_run.h
 features_libonnx_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/features
 features_libonnx_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUFC_CFLAGS) $(BLIS_CFLAGS) $(MD_CFLAGS)
 features_libonnx_la_LIBADD = features/libonnxpb.la $(PROTOBUFC_LIBS) $(BLIS_LIBS) $(MD_LIBS) -lm

@@ -855,6 +855,18 @@ void arpg_onnx_set_memory_limit(struct arpg_onnx *m, size_t bytes)
 	m->mem_limit = bytes;
 }
 
+/* Below this many input or output channels a 3x3 conv stays on im2col:
+ * the 36 GEMMs would be too thin for the transforms to pay (and see
+ * onx_wino_pays for the number of tiles). */
+#define WINO_MIN_CHANNELS 16
+
+static int wino_enabled(void)
+{
+	const char *e = getenv("ARPG_ONNX_WINOGRAD");
+
+	return !e || !*e || atoi(e) != 0;
+}
+
 int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 {
 	size_t need = 0, k;
@@ -868,6 +880,13 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 	m->batch = m->cur_batch = batch;
 	if ((rc = fuse(m)) < 0 || (rc = plan_arena(m, err, errn)) < 0)
 		return rc == ARPG_ENOMEM ? arpg_errf(err, errn, rc, "out of memory") : rc;
+#ifdef _OPENMP
+	m->nthreads = omp_get_max_threads();
+#else
+	m->nthreads = 1;
+#endif
+	if (m->nthreads < 1)
+		m->nthreads = 1;
 	for (i = 0; i < m->nn; i++)
 		if (!m->nodes[i].dead) {
 			k = onx_scratch_need(m, &m->nodes[i]);
@@ -876,33 +895,28 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 		}
 	if (need > ((size_t)1 << 34) / sizeof(float))
 		return arpg_errf(err, errn, ARPG_ERANGE, "scratch needs %zu MiB", need * 4 >> 20);
-	/* Winograd F(2x2,3x3) for 3x3 stride-1 convs, after folding: opt-in
-	 * (ARPG_ONNX_WINOGRAD=1) until it measures faster than im2col here;
-	 * its transforms are scalar and were not faster on a loaded machine */
-	for (i = 0; i < m->nn && getenv("ARPG_ONNX_WINOGRAD") &&
-		    atoi(getenv("ARPG_ONNX_WINOGRAD")) > 0; i++) {
-		struct onx_node *n = &m->nodes[i];
-		struct onx_tensor *w = n->op == OP_CONV ? &m->t[n->in[1]] : NULL;
-		if (n->dead || !w || !n->w || n->group != 1 || w->dims[2] != 3 || w->dims[3] != 3 ||
-		    n->stride[0] != 1 || n->stride[1] != 1 || n->dil[0] != 1 || n->dil[1] != 1 ||
-		    w->dims[1] < 16)
-			continue;
-		if (onx_wino_prepare(n, n->w, w->dims[0], w->dims[1]) < 0)
-			return arpg_errf(err, errn, ARPG_ENOMEM, "out of memory");
-		k = onx_scratch_need(m, n);
-		if (k > need)
-			need = k;
-	}
 	onx_ops_init();
-#ifdef _OPENMP
-	m->nthreads = omp_get_max_threads();
-#else
-	m->nthreads = 1;
-#endif
-	if (m->nthreads < 1)
-		m->nthreads = 1;
 	m->scratch_per_thread = (need + 15) & ~(size_t)15;
 	m->scratch_n = need = m->scratch_per_thread * m->nthreads;
+	/* Winograd F(4x4,3x3) for the 3x3 stride-1 convs with enough channels
+	 * to fill its GEMMs (after folding, so the folded weights are
+	 * transformed); ARPG_ONNX_WINOGRAD=0 keeps im2col, for comparison. */
+	for (i = 0; i < m->nn && wino_enabled(); i++) {
+		struct onx_node *n = &m->nodes[i];
+		const struct onx_tensor *w = n->op == OP_CONV ? &m->t[n->in[1]] : NULL;
+		const struct onx_tensor *o = w ? &m->t[n->out[0]] : NULL;
+		if (n->dead || !w || (!n->w && w->kind != TK_STATIC) || n->group != 1 || w->dims[2] != 3 || w->dims[3] != 3 ||
+		    n->stride[0] != 1 || n->stride[1] != 1 || n->dil[0] != 1 || n->dil[1] != 1 ||
+		    w->dims[1] < WINO_MIN_CHANNELS || w->dims[0] < WINO_MIN_CHANNELS ||
+		    !onx_wino_pays(o->dims[2], o->dims[3], batch))
+			continue;
+		if (!(n->wino = onx_wino_weights(n->w ? n->w : w->f, w->dims[0], w->dims[1])))
+			return arpg_errf(err, errn, ARPG_ENOMEM, "out of memory");
+		k = onx_wino_scratch(w->dims[1], w->dims[0], o->dims[2], o->dims[3], batch,
+				     m->nthreads);
+		if (k > need)
+			need = m->scratch_n = k;
+	}
 	if (m->mem_limit && (need + m->arena_n) > m->mem_limit / sizeof(float))
 		return arpg_errf(err, errn, ARPG_ERANGE,
 				 "activations and scratch need %zu MiB, over the limit of %zu MiB",

@@ -17,8 +17,9 @@ tests_test_features_gen_LDADD = $(ARPG_LIB) -lm
 # and the ONNX project's node tests from libonnx-testdata through onnx-run.
 ONNX_TEST_LIBS = $(top_builddir)/features/libonnx.la $(ARPG_LIB) $(BLIS_LIBS) -lm
 ONNX_TEST_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/features -I$(top_builddir)/features
-check_PROGRAMS += tests/test_onnx tests/test_onnx_iresnet tests/test_onnx_conformance
-TESTS += tests/test_onnx tests/test_onnx_iresnet tests/test_onnx_conformance
+check_PROGRAMS += tests/test_onnx tests/test_onnx_iresnet tests/test_onnx_conformance \
+	tests/test_onnx_wino
+TESTS += tests/test_onnx tests/test_onnx_iresnet tests/test_onnx_conformance tests/test_onnx_wino
 EXTRA_DIST += tests/onnx/make_iresnet.py
 tests_test_onnx_SOURCES = tests/test_onnx.c $(ARPG_TEST_SOURCES)
 tests_test_onnx_CPPFLAGS = $(ONNX_TEST_CPPFLAGS)
@@ -30,6 +31,9 @@ tests_test_onnx_iresnet_LDADD = $(ONNX_TEST_LIBS)
 tests_test_onnx_conformance_SOURCES = tests/test_onnx_conformance.c $(ARPG_TEST_SOURCES)
 tests_test_onnx_conformance_CPPFLAGS = $(ONNX_TEST_CPPFLAGS)
 tests_test_onnx_conformance_LDADD = $(ONNX_TEST_LIBS)
+tests_test_onnx_wino_SOURCES = tests/test_onnx_wino.c $(ARPG_TEST_SOURCES)
+tests_test_onnx_wino_CPPFLAGS = $(ONNX_TEST_CPPFLAGS)
+tests_test_onnx_wino_LDADD = $(ONNX_TEST_LIBS)
 FUZZERS += tests/fuzz/fuzz_onnx
 tests_fuzz_fuzz_onnx_SOURCES = tests/fuzz/fuzz_onnx.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_onnx_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/features

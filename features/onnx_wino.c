@@ -1,0 +1,308 @@
+/* onnx_wino.c - 3x3 stride-1 convolutions by Winograd's minimal filtering
+ * F(4x4,3x3) (Lavin and Gray 2016, interpolation points 0, +-1, +-2 and
+ * infinity).  Each 6x6 input tile d becomes V = Bt d B, each filter g
+ * becomes U = G g Gt (once, at prepare), the sum over input channels of
+ * U . V (elementwise, 36 entries) is 36 GEMMs U[xi] (M x C) by V[xi]
+ * (C x tiles), and each 4x4 output tile is At (.) A: 4 times fewer
+ * multiply-adds than im2col, which is what lets a BLIS sgemm running
+ * below its peak on these shapes beat a direct convolution at its peak.
+ *
+ * The transforms work on 16 channels at once, one channel per vector lane,
+ * so that they run at full vector width whatever the image size (rows of
+ * tiles are short: 4 tiles at 14x14).  A block of 16 input planes is first
+ * interleaved, zero-padded, into position-major order (each pixel's 16
+ * channels contiguous); V and the products are stored tile-major (each
+ * tile's channels contiguous, rows padded to 16 channels), which makes
+ * the GEMMs V[xi] (tiles x C) by Ut[xi] (C x M), all row-major.
+ *
+ * The threads share one convolution in three steps separated by barriers:
+ * input channel blocks are transformed in parallel, the 36 GEMMs are split
+ * between the threads (single-threaded BLIS each, so no synchronisation
+ * inside), then output channel blocks are transformed in parallel, with
+ * the bias and activation applied in the vector lanes and the residual
+ * while the block is written back to NCHW. */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "onnx_impl.h"
+
+typedef int64_t i64;
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
+#define A6 36			/* entries of a transformed tile */
+/* Transformed floats (input and product) of a chunk of images; the chunk
+ * is at least one image. */
+#define WINO_CHUNK_FLOATS ((i64)1 << 22)
+
+/* Measured on iresnet50 (Zen 5, BLIS skx): 16 tiles (14x14, batch 1) is
+ * even with im2col, 32 (7x7, batch 8) no faster, 49 (28x28, batch 1)
+ * twice as fast; below 48 the GEMMs are thin and stream the transformed
+ * weights from memory. */
+#define WINO_MIN_TILES 48
+
+int onx_wino_pays(i64 OH, i64 OW, i64 n)
+{
+	return n * ((OH + 3) / 4) * ((OW + 3) / 4) >= WINO_MIN_TILES;
+}
+
+float *onx_wino_weights(const float *w, i64 M, i64 C)
+{
+	static const double G[6][3] = {
+		{ 1.0 / 4, 0, 0 },
+		{ -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+		{ -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+		{ 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+		{ 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+		{ 0, 0, 1 },
+	};
+	float *U = malloc((size_t)A6 * M * C * sizeof *U);
+	i64 mo, c;
+
+	if (!U)
+		return NULL;
+	for (mo = 0; mo < M; mo++)
+		for (c = 0; c < C; c++) {
+			const float *g = w + (mo * C + c) * 9;
+			double t[6][3];
+			int i, j, k;
+			for (i = 0; i < 6; i++)		/* t = G g */
+				for (k = 0; k < 3; k++)
+					t[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
+			for (i = 0; i < 6; i++)		/* U = t Gt, stored C x M */
+				for (j = 0; j < 6; j++)
+					U[((i64)(i * 6 + j) * C + c) * M + mo] =
+						(float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+		}
+	return U;
+}
+
+#define LANES 16
+typedef float v16 __attribute__((vector_size(LANES * sizeof(float))));
+typedef int32_t v16i __attribute__((vector_size(LANES * sizeof(int32_t))));
+
+/* unaligned loads and stores of a vector (macros: a function returning a
+ * 64-byte vector would change ABI in the plain x86-64 clone) */
+typedef float v16u __attribute__((vector_size(LANES * sizeof(float)), aligned(4), may_alias));
+#define ld(p) (*(const v16u *)(p))
+#define st(p, v) (*(v16u *)(p) = (v))
+
+static inline i64 up16(i64 n)
+{
+	return (n + LANES - 1) & ~(i64)(LANES - 1);
+}
+
+struct geom {
+	i64 TH, TW, tpi;	/* tiles down, across, per image */
+	i64 PH, PW;		/* the zero-padded input plane covering every tile */
+	i64 C16, M16;		/* channels rounded up to whole vectors */
+	i64 chunk;		/* images per round of the three steps */
+	i64 ws;			/* floats of one thread's workspace */
+};
+
+static void geometry(struct geom *g, i64 C, i64 M, i64 OH, i64 OW, i64 N)
+{
+	g->TH = (OH + 3) / 4, g->TW = (OW + 3) / 4, g->tpi = g->TH * g->TW;
+	g->PH = 4 * g->TH + 2, g->PW = 4 * g->TW + 2;
+	g->C16 = up16(C), g->M16 = up16(M);
+	g->chunk = WINO_CHUNK_FLOATS / (A6 * (g->C16 + g->M16) * g->tpi);
+	if (g->chunk < 1)
+		g->chunk = 1;
+	if (g->chunk > N)
+		g->chunk = N;
+	/* a block of 16 padded input planes, interleaved; it also holds the
+	 * 16 output planes of a block (4TH x 4TW each) before write-back */
+	g->ws = LANES * g->PH * g->PW;
+}
+
+size_t onx_wino_scratch(i64 C, i64 M, i64 OH, i64 OW, i64 N, int nthreads)
+{
+	struct geom g;
+
+	geometry(&g, C, M, OH, OW, N);
+	return (size_t)(A6 * (g.C16 + g.M16) * g.tpi * g.chunk + nthreads * g.ws);
+}
+
+/* Bt applied to six vectors (Bt is the 6x6 matrix of the header's paper) */
+#define BT6(o0, o1, o2, o3, o4, o5, v0, v1, v2, v3, v4, v5) do { \
+	v16 v1_ = (v1), v2_ = (v2), v3_ = (v3), v4_ = (v4); \
+	o0 = 4 * (v0) - 5 * v2_ + v4_; \
+	o1 = v3_ + v4_ - 4 * (v1_ + v2_); \
+	o2 = 4 * (v1_ - v2_) + v4_ - v3_; \
+	o3 = 2 * (v3_ - v1_) + v4_ - v2_; \
+	o4 = 2 * (v1_ - v3_) + v4_ - v2_; \
+	o5 = 4 * v1_ - 5 * v3_ + (v5); \
+} while (0)
+
+/* At applied to six vectors */
+#define AT6(o0, o1, o2, o3, v0, v1, v2, v3, v4, v5) do { \
+	v16 s12_ = (v1) + (v2), d12_ = (v1) - (v2), s34_ = (v3) + (v4), d34_ = (v3) - (v4); \
+	o0 = (v0) + s12_ + s34_; \
+	o1 = d12_ + 2 * d34_; \
+	o2 = s12_ + 4 * s34_; \
+	o3 = d12_ + 8 * d34_ + (v5); \
+} while (0)
+
+/* Interleaves input channels [c0, c0 + nb) of image img, zero-padded, into
+ * Q (PH x PW x 16), applying the per-channel affine inside the image. */
+static void gather_block(const struct onx_wino_args *a, const struct geom *g, i64 img, i64 c0,
+			 i64 nb, float *Q)
+{
+	i64 HW = a->H * a->W, c, y, x;
+
+	memset(Q, 0, (size_t)LANES * g->PH * g->PW * sizeof *Q);
+	for (c = 0; c < nb; c++) {
+		const float *xc = a->x + ((a->i0 + img) * a->C + c0 + c) * HW;
+		float s = a->pre_s ? a->pre_s[c0 + c] : 1, t = a->pre_t ? a->pre_t[c0 + c] : 0;
+		for (y = 0; y < a->H; y++) {
+			i64 r = y + a->pt, x1 = a->W;
+			float *q = Q + (r * g->PW + a->pl) * LANES + c;
+			if (r >= g->PH)
+				break;
+			if (a->pl + x1 > g->PW)
+				x1 = g->PW - a->pl;
+			for (x = 0; x < x1; x++)
+				q[x * LANES] = xc[y * a->W + x] * s + t;
+		}
+	}
+}
+
+/* V[xi][t][c0..c0+16) for every tile t of image img from the block in Q */
+HOT static void input_tiles(const struct geom *g, const float *Q, float *V, i64 T, i64 t0, i64 c0)
+{
+	i64 ty, tx, rs = g->PW * LANES, xs = T * g->C16;
+	int i;
+
+	for (ty = 0; ty < g->TH; ty++)
+		for (tx = 0; tx < g->TW; tx++) {
+			const float *q = Q + (4 * ty * g->PW + 4 * tx) * LANES;
+			float *v = V + (t0 + ty * g->TW + tx) * g->C16 + c0;
+			v16 r[6][6];
+			int b;
+			for (b = 0; b < 6; b++)		/* r = Bt d, column by column */
+				BT6(r[0][b], r[1][b], r[2][b], r[3][b], r[4][b], r[5][b],
+				    ld(q + b * LANES), ld(q + rs + b * LANES),
+				    ld(q + 2 * rs + b * LANES), ld(q + 3 * rs + b * LANES),
+				    ld(q + 4 * rs + b * LANES), ld(q + 5 * rs + b * LANES));
+			for (i = 0; i < 6; i++) {	/* V = r B, row by row */
+				v16 o0, o1, o2, o3, o4, o5;
+				float *vi = v + (i64)(i * 6) * xs;
+				BT6(o0, o1, o2, o3, o4, o5, r[i][0], r[i][1], r[i][2], r[i][3], r[i][4],
+				    r[i][5]);
+				st(vi, o0), st(vi + xs, o1), st(vi + 2 * xs, o2);
+				st(vi + 3 * xs, o3), st(vi + 4 * xs, o4), st(vi + 5 * xs, o5);
+			}
+		}
+}
+
+/* The output tiles of image img, channels [k0, k0 + 16), with bias and
+ * activation, into S (4TH x 4TW x 16). */
+HOT static void output_tiles(const struct onx_wino_args *a, const struct geom *g,
+			     const float *Mx, i64 T, i64 t0, i64 k0, float *S)
+{
+	i64 ty, tx, xs = T * g->M16, ss = 4 * g->TW * LANES;
+	v16 bias = { 0 }, slope, one = { 0 }, zero = { 0 };
+	int i, k;
+
+	for (k = 0; k < LANES; k++) {
+		one[k] = 1;
+		bias[k] = a->b && k0 + k < a->M ? a->b[k0 + k] : 0;
+		slope[k] = a->act == ACT_NONE ? 1 : a->act == ACT_RELU || k0 + k >= a->M ? 0 :
+			a->slope[k0 + k];
+	}
+	for (ty = 0; ty < g->TH; ty++)
+		for (tx = 0; tx < g->TW; tx++) {
+			const float *m = Mx + (t0 + ty * g->TW + tx) * g->M16 + k0;
+			float *s = S + (4 * ty * 4 * g->TW + 4 * tx) * LANES;
+			v16 z[6][4];
+			int q;
+			for (i = 0; i < 6; i++) {	/* z = M A, row by row */
+				const float *mi = m + (i64)(i * 6) * xs;
+				AT6(z[i][0], z[i][1], z[i][2], z[i][3], ld(mi), ld(mi + xs),
+				    ld(mi + 2 * xs), ld(mi + 3 * xs), ld(mi + 4 * xs), ld(mi + 5 * xs));
+			}
+			for (q = 0; q < 4; q++) {	/* o = At z, column by column */
+				v16 o[4];
+				int p;
+				AT6(o[0], o[1], o[2], o[3], z[0][q], z[1][q], z[2][q], z[3][q], z[4][q],
+				    z[5][q]);
+				for (p = 0; p < 4; p++) {
+					v16 v = o[p] + bias;
+					v16i pos = v > zero;
+					v16 f = (v16)((pos & (v16i)one) | (~pos & (v16i)slope));
+					st(s + p * ss + q * LANES, v * f);
+				}
+			}
+		}
+}
+
+/* Writes channels [k0, k0 + nb) of image img from S to y, adding the residual. */
+static void scatter_block(const struct onx_wino_args *a, const struct geom *g, i64 img, i64 k0,
+			  i64 nb, const float *S)
+{
+	i64 P = a->OH * a->OW, k, y, x, sw = 4 * g->TW;
+
+	for (k = 0; k < nb; k++) {
+		i64 off = ((a->i0 + img) * a->M + k0 + k) * P;
+		float *yk = a->y + off;
+		const float *rk = a->res ? a->res + off : NULL;
+		for (y = 0; y < a->OH; y++) {
+			const float *s = S + y * sw * LANES + k;
+			float *o = yk + y * a->OW;
+			if (rk)
+				for (x = 0; x < a->OW; x++)
+					o[x] = s[x * LANES] + rk[y * a->OW + x];
+			else
+				for (x = 0; x < a->OW; x++)
+					o[x] = s[x * LANES];
+		}
+	}
+}
+
+void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads)
+{
+	struct geom g;
+	i64 CB = (args->C + LANES - 1) / LANES, MB = (args->M + LANES - 1) / LANES;
+
+	geometry(&g, args->C, args->M, args->OH, args->OW, args->N);
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+	{
+		struct onx_wino_args a = *args;
+		int tid = 0;
+		i64 img0;
+#ifdef _OPENMP
+		tid = omp_get_thread_num();
+#endif
+		for (img0 = 0; img0 < args->N; img0 += g.chunk) {
+			i64 nc = args->N - img0 < g.chunk ? args->N - img0 : g.chunk;
+			i64 T = nc * g.tpi, q;
+			float *V = scratch, *Mx = scratch + A6 * T * g.C16;
+			float *ws = scratch + A6 * (g.C16 + g.M16) * g.tpi * g.chunk + tid * g.ws;
+			a.i0 = img0;
+#pragma omp for schedule(static)
+			for (q = 0; q < nc * CB; q++) {
+				i64 img = q / CB, c0 = q % CB * LANES;
+				i64 nb = a.C - c0 < LANES ? a.C - c0 : LANES;
+				gather_block(&a, &g, img, c0, nb, ws);
+				input_tiles(&g, ws, V, T, img * g.tpi, c0);
+			}
+#pragma omp for schedule(static)
+			for (q = 0; q < A6; q++)
+				onx_sgemm1(T, a.M, a.C, V + q * T * g.C16, g.C16, a.U + q * a.C * a.M,
+					   a.M, Mx + q * T * g.M16, g.M16);
+#pragma omp for schedule(static)
+			for (q = 0; q < nc * MB; q++) {
+				i64 img = q / MB, k0 = q % MB * LANES;
+				i64 nb = a.M - k0 < LANES ? a.M - k0 : LANES;
+				output_tiles(&a, &g, Mx, T, img * g.tpi, k0, ws);
+				scatter_block(&a, &g, img, k0, nb, ws);
+			}
+		}
+	}
+}

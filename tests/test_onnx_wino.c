@@ -1,0 +1,147 @@
+/* test_onnx_wino.c - the Winograd F(4x4,3x3) convolution of the ONNX
+ * engine (features/onnx_wino.c) against a direct convolution in double:
+ * shapes that leave partial tiles and partial 16-channel blocks, uneven
+ * padding, the pre-activation affine, bias, PReLU and the residual, a
+ * batch that takes more than one round of transforms, and the same bits
+ * on one thread as on two. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+#include "blis_setup.h"
+#include "onnx_impl.h"
+
+struct conv {
+	int64_t N, C, M, H, W, pt, pl, pb, pr;
+	int act, pre, res;
+};
+
+static float *randn(int64_t n, unsigned *seed, float scale)
+{
+	float *f = malloc(n * sizeof *f);
+	int64_t i;
+
+	for (i = 0; i < n; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		f[i] = scale * (((*seed >> 8) & 0xffff) / 32768.0f - 1);
+	}
+	return f;
+}
+
+/* max |y - direct| / max |direct| over the output, for nthreads 1 and 2,
+ * and whether the two runs agree bit for bit */
+static double check(const struct conv *cv, int *same)
+{
+	unsigned seed = 12345u + (unsigned)(cv->C * 31 + cv->M);
+	int64_t OH = cv->H + cv->pt + cv->pb - 2, OW = cv->W + cv->pl + cv->pr - 2;
+	int64_t ny = cv->N * cv->M * OH * OW, n, k, c, oy, ox, ky, kx;
+	float *x = randn(cv->N * cv->C * cv->H * cv->W, &seed, 1);
+	float *w = randn(cv->M * cv->C * 9, &seed, 1 / sqrtf(9.0f * cv->C));
+	float *b = randn(cv->M, &seed, 0.5f), *slope = randn(cv->M, &seed, 0.3f);
+	float *ps = randn(cv->C, &seed, 1), *pt = randn(cv->C, &seed, 0.5f);
+	float *res = randn(ny, &seed, 1), *y1 = malloc(ny * sizeof *y1), *y2 = malloc(ny * sizeof *y2);
+	float *U = onx_wino_weights(w, cv->M, cv->C);
+	size_t ns = onx_wino_scratch(cv->C, cv->M, OH, OW, cv->N, 2);
+	float *scratch = aligned_alloc(64, (ns + 16) * sizeof *scratch);
+	struct onx_wino_args a = {
+		.x = x, .N = cv->N, .C = cv->C, .H = cv->H, .W = cv->W, .U = U, .M = cv->M,
+		.OH = OH, .OW = OW, .pt = cv->pt, .pl = cv->pl,
+		.pre_s = cv->pre ? ps : NULL, .pre_t = cv->pre ? pt : NULL, .b = b,
+		.slope = slope, .res = cv->res ? res : NULL, .act = cv->act, .y = y1,
+	};
+	double maxerr = 0, maxref = 0;
+
+	onx_wino_run(&a, scratch, 1);
+	a.y = y2;
+	onx_wino_run(&a, scratch, 2);
+	*same = memcmp(y1, y2, ny * sizeof *y1) == 0;
+	for (n = 0; n < cv->N; n++)
+		for (k = 0; k < cv->M; k++)
+			for (oy = 0; oy < OH; oy++)
+				for (ox = 0; ox < OW; ox++) {
+					int64_t o = ((n * cv->M + k) * OH + oy) * OW + ox;
+					double acc = b[k];
+					for (c = 0; c < cv->C; c++)
+						for (ky = 0; ky < 3; ky++)
+							for (kx = 0; kx < 3; kx++) {
+								int64_t iy = oy - cv->pt + ky, ix = ox - cv->pl + kx;
+								double v;
+								if (iy < 0 || iy >= cv->H || ix < 0 || ix >= cv->W)
+									continue;
+								v = x[((n * cv->C + c) * cv->H + iy) * cv->W + ix];
+								if (cv->pre)
+									v = v * ps[c] + pt[c];
+								acc += v * w[((k * cv->C + c) * 3 + ky) * 3 + kx];
+							}
+					if (cv->act == ACT_RELU && acc < 0)
+						acc = 0;
+					if (cv->act == ACT_PRELU && acc < 0)
+						acc *= slope[k];
+					if (cv->res)
+						acc += res[o];
+					if (fabs(y1[o] - acc) > maxerr)
+						maxerr = fabs(y1[o] - acc);
+					if (fabs(acc) > maxref)
+						maxref = fabs(acc);
+				}
+	free(x), free(w), free(b), free(slope), free(ps), free(pt), free(res);
+	free(y1), free(y2), free(U), free(scratch);
+	return maxerr / maxref;
+}
+
+static void run_case(const struct conv *cv)
+{
+	int same;
+	double e = check(cv, &same);
+
+	arpg_test_note("N %lld C %lld M %lld %lldx%lld pads %lld,%lld,%lld,%lld: rel err %.3g",
+		       (long long)cv->N, (long long)cv->C, (long long)cv->M, (long long)cv->H,
+		       (long long)cv->W, (long long)cv->pt, (long long)cv->pl, (long long)cv->pb,
+		       (long long)cv->pr, e);
+	/* F(4x4,3x3) rounds more than a direct sum (transform entries up to
+	 * 8 and 1/6): about 1e-6 here, 1e-7 for im2col */
+	expect(e < 1e-5);
+	expect(same);
+}
+
+ARPG_TEST(winograd_partial_tiles_and_channel_blocks_match_direct_conv)
+{
+	struct arpg_blis_info bi;
+	/* 12x10 outputs: partial tiles down and across; 20 and 19 channels:
+	 * partial vector blocks; uneven padding; everything in the epilogue */
+	struct conv cv = { 3, 20, 19, 13, 9, 1, 2, 0, 1, ACT_PRELU, 1, 1 };
+
+	arpg_blis_setup(0, 0, &bi);
+	run_case(&cv);
+}
+
+ARPG_TEST(winograd_plain_and_relu_match_direct_conv)
+{
+	struct arpg_blis_info bi;
+	struct conv plain = { 1, 16, 32, 6, 5, 1, 1, 1, 1, ACT_NONE, 0, 0 };
+	struct conv relu = { 2, 48, 16, 7, 7, 0, 0, 2, 2, ACT_RELU, 0, 1 };
+
+	arpg_blis_setup(0, 0, &bi);
+	run_case(&plain);
+	run_case(&relu);
+}
+
+ARPG_TEST(winograd_batch_in_several_rounds_matches_direct_conv)
+{
+	struct arpg_blis_info bi;
+	/* IResNet's 56x56 stage: 4 images per round of transforms, so 5
+	 * images take two rounds */
+	struct conv cv = { 5, 64, 64, 56, 56, 1, 1, 1, 1, ACT_PRELU, 1, 1 };
+
+	arpg_blis_setup(0, 0, &bi);
+	run_case(&cv);
+}
+
+ARPG_TEST(winograd_pays_only_with_enough_tiles)
+{
+	expect(onx_wino_pays(28, 28, 1));	/* 49 tiles */
+	expect(onx_wino_pays(14, 14, 8));	/* 128 */
+	expect(!onx_wino_pays(14, 14, 1));	/* 16 */
+	expect(!onx_wino_pays(7, 7, 8));	/* 32 */
+}
