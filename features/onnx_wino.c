@@ -117,7 +117,8 @@ static void geometry(struct geom *g, i64 C, i64 M, i64 OH, i64 OW, i64 N)
 	if (g->chunk > N)
 		g->chunk = N;
 	/* a block of 16 padded input planes, interleaved; it also holds the
-	 * 16 output planes of a block (4TH x 4TW each) before write-back */
+	 * 16 output planes of a block before write-back (4TH x OW, plus the
+	 * spill of a partial tile, plus a last partial vector: all less) */
 	g->ws = LANES * g->PH * g->PW;
 }
 
@@ -149,26 +150,90 @@ size_t onx_wino_scratch(i64 C, i64 M, i64 OH, i64 OW, i64 N, int nthreads)
 	o3 = d12_ + 8 * d34_ + (v5); \
 } while (0)
 
-/* Interleaves input channels [c0, c0 + nb) of image img, zero-padded, into
- * Q (PH x PW x 16), applying the per-channel affine inside the image. */
-static void gather_block(const struct onx_wino_args *a, const struct geom *g, i64 img, i64 c0,
-			 i64 nb, float *Q)
+#if defined(__GNUC__) && !defined(__clang__)
+/* r[i][j] <- r[j][i] for 16 vectors: four rounds, each swapping the
+ * off-diagonal blocks of size b (one two-source permute per vector) */
+static inline __attribute__((always_inline)) void transpose16(v16 *r)
 {
-	i64 HW = a->H * a->W, c, y, x;
+	static const v16i lo[4] = {
+		{ 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30 },
+		{ 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29 },
+		{ 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27 },
+		{ 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23 },
+	}, hi[4] = {
+		{ 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31 },
+		{ 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31 },
+		{ 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31 },
+		{ 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31 },
+	};
+	int s, i;
 
-	memset(Q, 0, (size_t)LANES * g->PH * g->PW * sizeof *Q);
+	for (s = 0; s < 4; s++)
+		for (i = 0; i < LANES; i++)
+			if (!(i & 1 << s)) {
+				v16 x = r[i], y = r[i + (1 << s)];
+				r[i] = __builtin_shuffle(x, y, lo[s]);
+				r[i + (1 << s)] = __builtin_shuffle(x, y, hi[s]);
+			}
+}
+#else
+static inline void transpose16(v16 *r)
+{
+	int i, j;
+
+	for (i = 0; i < LANES; i++)
+		for (j = 0; j < i; j++) {
+			float t = r[i][j];
+			r[i][j] = r[j][i];
+			r[j][i] = t;
+		}
+}
+#endif
+
+/* Interleaves input channels [c0, c0 + nb) of image img, zero-padded, into
+ * Q (PH x PW x 16), applying the per-channel affine inside the image:
+ * 16 positions of the flat plane at a time, transposed in registers. */
+HOT static void gather_block(const struct onx_wino_args *a, const struct geom *g, i64 img,
+			     i64 c0, i64 nb, float *Q)
+{
+	i64 HW = a->H * a->W, r, p0, i, c, y, x;
+	const float *xc = a->x + ((a->i0 + img) * a->C + c0) * HW;
+	v16 sv = { 0 }, tv = { 0 };
+	size_t row = (size_t)LANES * g->PW * sizeof *Q;
+
 	for (c = 0; c < nb; c++) {
-		const float *xc = a->x + ((a->i0 + img) * a->C + c0 + c) * HW;
-		float s = a->pre_s ? a->pre_s[c0 + c] : 1, t = a->pre_t ? a->pre_t[c0 + c] : 0;
-		for (y = 0; y < a->H; y++) {
-			i64 r = y + a->pt, x1 = a->W;
-			float *q = Q + (r * g->PW + a->pl) * LANES + c;
-			if (r >= g->PH)
-				break;
-			if (a->pl + x1 > g->PW)
-				x1 = g->PW - a->pl;
-			for (x = 0; x < x1; x++)
-				q[x * LANES] = xc[y * a->W + x] * s + t;
+		sv[c] = a->pre_s ? a->pre_s[c0 + c] : 1;
+		tv[c] = a->pre_t ? a->pre_t[c0 + c] : 0;
+	}
+	/* the padding: rows above and below, then the margins of each row */
+	for (r = 0; r < g->PH; r++) {
+		float *q = Q + r * g->PW * LANES;
+		if (r < a->pt || r >= a->pt + a->H) {
+			memset(q, 0, row);
+			continue;
+		}
+		memset(q, 0, (size_t)LANES * a->pl * sizeof *Q);
+		memset(q + (a->pl + a->W) * LANES, 0,
+		       (size_t)LANES * (g->PW - a->pl - a->W) * sizeof *Q);
+	}
+	y = 0, x = 0;
+	for (p0 = 0; p0 < HW; p0 += LANES) {
+		i64 n = HW - p0 < LANES ? HW - p0 : LANES;
+		v16 v[LANES];
+		for (c = 0; c < LANES; c++) {
+			if (c >= nb)
+				v[c] = (v16){ 0 };
+			else if (n == LANES)
+				v[c] = ld(xc + c * HW + p0) * sv[c] + tv[c];
+			else
+				for (i = 0; i < LANES; i++)
+					v[c][i] = i < n ? xc[c * HW + p0 + i] * sv[c] + tv[c] : 0;
+		}
+		transpose16(v);
+		for (i = 0; i < n; i++) {
+			st(Q + ((y + a->pt) * g->PW + x + a->pl) * LANES, v[i]);
+			if (++x == a->W)
+				x = 0, y++;
 		}
 	}
 }
@@ -202,11 +267,14 @@ HOT static void input_tiles(const struct geom *g, const float *Q, float *V, i64 
 }
 
 /* The output tiles of image img, channels [k0, k0 + 16), with bias and
- * activation, into S (4TH x 4TW x 16). */
+ * activation, into S (OH x OW x 16, rows OW apart).  A partial tile at
+ * the right spills into the start of the rows below, so the tiles of a
+ * row go right to left and the rows top to bottom: the spill is always
+ * overwritten later.  S has room for the spill of the last rows. */
 HOT static void output_tiles(const struct onx_wino_args *a, const struct geom *g,
 			     const float *Mx, i64 T, i64 t0, i64 k0, float *S)
 {
-	i64 ty, tx, xs = T * g->M16, ss = 4 * g->TW * LANES;
+	i64 ty, tx, xs = T * g->M16, ss = a->OW * LANES;
 	v16 bias = { 0 }, slope, one = { 0 }, zero = { 0 };
 	int i, k;
 
@@ -217,9 +285,9 @@ HOT static void output_tiles(const struct onx_wino_args *a, const struct geom *g
 			a->slope[k0 + k];
 	}
 	for (ty = 0; ty < g->TH; ty++)
-		for (tx = 0; tx < g->TW; tx++) {
+		for (tx = g->TW - 1; tx >= 0; tx--) {
 			const float *m = Mx + (t0 + ty * g->TW + tx) * g->M16 + k0;
-			float *s = S + (4 * ty * 4 * g->TW + 4 * tx) * LANES;
+			float *s = S + (4 * ty * a->OW + 4 * tx) * LANES;
 			v16 z[6][4];
 			int q;
 			for (i = 0; i < 6; i++) {	/* z = M A, row by row */
@@ -242,25 +310,29 @@ HOT static void output_tiles(const struct onx_wino_args *a, const struct geom *g
 		}
 }
 
-/* Writes channels [k0, k0 + nb) of image img from S to y, adding the residual. */
-static void scatter_block(const struct onx_wino_args *a, const struct geom *g, i64 img, i64 k0,
-			  i64 nb, const float *S)
+/* Writes channels [k0, k0 + nb) of image img from S (OH x OW x 16, flat)
+ * to y, adding the residual: 16 positions at a time, transposed. */
+HOT static void scatter_block(const struct onx_wino_args *a, i64 img, i64 k0, i64 nb,
+			      const float *S)
 {
-	i64 P = a->OH * a->OW, k, y, x, sw = 4 * g->TW;
+	i64 P = a->OH * a->OW, off = ((a->i0 + img) * a->M + k0) * P, p0, i, k;
+	float *y = a->y + off;
+	const float *res = a->res ? a->res + off : NULL;
 
-	for (k = 0; k < nb; k++) {
-		i64 off = ((a->i0 + img) * a->M + k0 + k) * P;
-		float *yk = a->y + off;
-		const float *rk = a->res ? a->res + off : NULL;
-		for (y = 0; y < a->OH; y++) {
-			const float *s = S + y * sw * LANES + k;
-			float *o = yk + y * a->OW;
-			if (rk)
-				for (x = 0; x < a->OW; x++)
-					o[x] = s[x * LANES] + rk[y * a->OW + x];
+	for (p0 = 0; p0 < P; p0 += LANES) {
+		i64 n = P - p0 < LANES ? P - p0 : LANES;
+		v16 v[LANES];
+		for (i = 0; i < LANES; i++)
+			v[i] = ld(S + (p0 + i) * LANES);
+		transpose16(v);
+		for (k = 0; k < nb; k++) {
+			float *o = y + k * P + p0;
+			const float *rk = res ? res + k * P + p0 : NULL;
+			if (n == LANES)
+				st(o, rk ? v[k] + ld(rk) : v[k]);
 			else
-				for (x = 0; x < a->OW; x++)
-					o[x] = s[x * LANES];
+				for (i = 0; i < n; i++)
+					o[i] = rk ? v[k][i] + rk[i] : v[k][i];
 		}
 	}
 }
@@ -301,7 +373,7 @@ void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads
 				i64 img = q / MB, k0 = q % MB * LANES;
 				i64 nb = a.M - k0 < LANES ? a.M - k0 : LANES;
 				output_tiles(&a, &g, Mx, T, img * g.tpi, k0, ws);
-				scatter_block(&a, &g, img, k0, nb, ws);
+				scatter_block(&a, img, k0, nb, ws);
 			}
 		}
 	}
