@@ -64,7 +64,8 @@ struct onx_node {
 	/* prepared (Conv, Gemm, BN) */
 	float *w, *b;		/* Conv: M x K, Gemm: N x K (owned) */
 	float *pre_s, *pre_t;	/* Conv: per input channel affine, in im2col */
-	float *wino;		/* Conv 3x3 stride 1: Winograd weights 36 x C x M */
+	float *wino;		/* Conv 3x3 stride 1: Winograd weights (m+2)^2 x C x M */
+	int wino_m;		/* their output tile size, 4 or 2 */
 	float *bn_s, *bn_t;	/* BN: per channel affine when static */
 	int act;		/* ACT_* applied in the epilogue */
 	float *slope;		/* ACT_PRELU: per output channel (owned) */
@@ -114,14 +115,15 @@ void onx_sgemm1(int64_t M, int64_t N, int64_t K, const float *A, int64_t rsa, co
 		int64_t rsb, float *C, int64_t rsc);
 
 /* onnx_wino.c: a 3x3 stride-1 dilation-1 ungrouped convolution by
- * Winograd F(4x4,3x3).  y (N,M,OH,OW) = act(conv(pre(x)) + b) + res, where
+ * Winograd F(m x m,3x3), m = 4 or 2.  y (N,M,OH,OW) = act(conv(pre(x)) + b) + res, where
  * pre is the per-input-channel affine x*pre_s + pre_t inside the image
  * (the padding stays zero), act is ACT_NONE, ACT_RELU or ACT_PRELU with
  * slope[M], and b, pre_s, pre_t and res may be NULL. */
 struct onx_wino_args {
 	const float *x;
 	int64_t N, C, H, W;
-	const float *U;		/* onx_wino_weights() of the M x C x 3 x 3 filters */
+	int m;			/* output tile size, 4 or 2 */
+	const float *U;		/* onx_wino_weights(, m) of the M x C x 3 x 3 filters */
 	int64_t M, OH, OW;	/* OH = H + pad top + pad bottom - 2, and across */
 	int64_t pt, pl;		/* padding at the top and the left */
 	const float *pre_s, *pre_t, *b, *slope, *res;
@@ -129,14 +131,18 @@ struct onx_wino_args {
 	float *y;
 	int64_t i0;		/* (internal) first image of the chunk */
 };
-/* Whether a batch of n images of OH x OW outputs has enough 4x4 tiles for
- * the GEMMs to beat im2col: their rows are the tiles, and each weight
- * (4 times as many as im2col's) is used once per tile. */
-int onx_wino_pays(int64_t OH, int64_t OW, int64_t n);
-/* The transformed filters, 36 x C x M, malloc'd; NULL when out of memory. */
-float *onx_wino_weights(const float *w, int64_t M, int64_t C);
-/* Floats of scratch onx_wino_run needs for this shape, batch and threads. */
-size_t onx_wino_scratch(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t N, int nthreads);
+/* Whether a batch of n images of OH x OW outputs has enough m x m tiles
+ * for the GEMMs to beat im2col: their rows are the tiles, and each weight
+ * ((m+2)^2/9 times as many as im2col's) is used once per tile. */
+int onx_wino_pays(int64_t OH, int64_t OW, int64_t n, int m);
+/* The tile size to use for that batch: 4 if it pays, else 2 if that
+ * pays, else 0 (im2col). */
+int onx_wino_tile(int64_t OH, int64_t OW, int64_t n);
+/* The transformed filters, (m+2)^2 x C x M, malloc'd; NULL when out of memory. */
+float *onx_wino_weights(const float *w, int64_t M, int64_t C, int m);
+/* Floats of scratch onx_wino_run needs for this shape, batch, tile and threads. */
+size_t onx_wino_scratch(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t N, int m,
+			int nthreads);
 /* Runs on nthreads OpenMP threads (the caller must not be inside a
  * parallel region); the result does not depend on the thread count. */
 void onx_wino_run(const struct onx_wino_args *a, float *scratch, int nthreads);

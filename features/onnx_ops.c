@@ -242,10 +242,10 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.kh = wt->dims[2], j.kw = wt->dims[3];
 	j.direct = j.kh == 1 && j.kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
 		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
-	if (n->wino && onx_wino_pays(j.OH, j.OW, N)) {
+	if (n->wino && onx_wino_pays(j.OH, j.OW, N, n->wino_m)) {
 		struct onx_wino_args a = {
-			.x = j.x, .N = N, .C = j.C, .H = j.H, .W = j.W, .U = n->wino, .M = j.M,
-			.OH = j.OH, .OW = j.OW, .pt = n->pad[0], .pl = n->pad[1],
+			.x = j.x, .N = N, .C = j.C, .H = j.H, .W = j.W, .m = n->wino_m,
+			.U = n->wino, .M = j.M, .OH = j.OH, .OW = j.OW, .pt = n->pad[0], .pl = n->pad[1],
 			.pre_s = n->pre_s, .pre_t = n->pre_t, .b = j.b, .slope = n->slope,
 			.res = j.res, .act = n->act, .y = j.out,
 		};

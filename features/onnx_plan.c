@@ -898,21 +898,25 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 	onx_ops_init();
 	m->scratch_per_thread = (need + 15) & ~(size_t)15;
 	m->scratch_n = need = m->scratch_per_thread * m->nthreads;
-	/* Winograd F(4x4,3x3) for the 3x3 stride-1 convs with enough channels
-	 * to fill its GEMMs (after folding, so the folded weights are
-	 * transformed); ARPG_ONNX_WINOGRAD=0 keeps im2col, for comparison. */
+	/* Winograd for the 3x3 stride-1 convs with enough channels to fill its
+	 * GEMMs, F(4x4) or F(2x2) by the tiles of the prepared batch (after
+	 * folding, so the folded weights are transformed); a run with fewer
+	 * images falls back to im2col where the tiles no longer pay.
+	 * ARPG_ONNX_WINOGRAD=0 keeps im2col, for comparison. */
 	for (i = 0; i < m->nn && wino_enabled(); i++) {
 		struct onx_node *n = &m->nodes[i];
 		const struct onx_tensor *w = n->op == OP_CONV ? &m->t[n->in[1]] : NULL;
 		const struct onx_tensor *o = w ? &m->t[n->out[0]] : NULL;
-		if (n->dead || !w || (!n->w && w->kind != TK_STATIC) || n->group != 1 || w->dims[2] != 3 || w->dims[3] != 3 ||
-		    n->stride[0] != 1 || n->stride[1] != 1 || n->dil[0] != 1 || n->dil[1] != 1 ||
-		    w->dims[1] < WINO_MIN_CHANNELS || w->dims[0] < WINO_MIN_CHANNELS ||
-		    !onx_wino_pays(o->dims[2], o->dims[3], batch))
+		int tile;
+		if (n->dead || !w || (!n->w && w->kind != TK_STATIC) || n->group != 1 ||
+		    w->dims[2] != 3 || w->dims[3] != 3 || n->stride[0] != 1 || n->stride[1] != 1 ||
+		    n->dil[0] != 1 || n->dil[1] != 1 || w->dims[1] < WINO_MIN_CHANNELS ||
+		    w->dims[0] < WINO_MIN_CHANNELS || !(tile = onx_wino_tile(o->dims[2], o->dims[3], batch)))
 			continue;
-		if (!(n->wino = onx_wino_weights(n->w ? n->w : w->f, w->dims[0], w->dims[1])))
+		if (!(n->wino = onx_wino_weights(n->w ? n->w : w->f, w->dims[0], w->dims[1], tile)))
 			return arpg_errf(err, errn, ARPG_ENOMEM, "out of memory");
-		k = onx_wino_scratch(w->dims[1], w->dims[0], o->dims[2], o->dims[3], batch,
+		n->wino_m = tile;
+		k = onx_wino_scratch(w->dims[1], w->dims[0], o->dims[2], o->dims[3], batch, tile,
 				     m->nthreads);
 		if (k > need)
 			need = m->scratch_n = k;

@@ -1,11 +1,14 @@
 /* onnx_wino.c - 3x3 stride-1 convolutions by Winograd's minimal filtering
- * F(4x4,3x3) (Lavin and Gray 2016, interpolation points 0, +-1, +-2 and
- * infinity).  Each 6x6 input tile d becomes V = Bt d B, each filter g
- * becomes U = G g Gt (once, at prepare), the sum over input channels of
- * U . V (elementwise, 36 entries) is 36 GEMMs U[xi] (M x C) by V[xi]
- * (C x tiles), and each 4x4 output tile is At (.) A: 4 times fewer
- * multiply-adds than im2col, which is what lets a BLIS sgemm running
- * below its peak on these shapes beat a direct convolution at its peak.
+ * F(4x4,3x3) and F(2x2,3x3) (Lavin and Gray 2016; interpolation points 0,
+ * +-1, +-2 and infinity, and 0, +-1 and infinity).  With m the output tile
+ * size and a = m + 2, each a x a input tile d becomes V = Bt d B, each
+ * filter g becomes U = G g Gt (once, at prepare), the sum over input
+ * channels of U . V (elementwise, a*a entries) is a*a GEMMs U[xi] (M x C)
+ * by V[xi] (C x tiles), and each m x m output tile is At (.) A: 4 (m = 4)
+ * or 2.25 (m = 2) times fewer multiply-adds than im2col, which is what
+ * lets a BLIS sgemm running below its peak on these shapes beat a direct
+ * convolution at its peak.  F(2x2) serves small images, where 4x4 tiles
+ * would leave too few rows for the GEMMs (see onx_wino_tile).
  *
  * The transforms work on 16 channels at once, one channel per vector lane,
  * so that they run at full vector width whatever the image size (rows of
@@ -16,7 +19,7 @@
  * the GEMMs V[xi] (tiles x C) by Ut[xi] (C x M), all row-major.
  *
  * The threads share one convolution in three steps separated by barriers:
- * input channel blocks are transformed in parallel, the 36 GEMMs are split
+ * input channel blocks are transformed in parallel, the GEMMs are split
  * between the threads (single-threaded BLIS each, so no synchronisation
  * inside), then output channel blocks are transformed in parallel, with
  * the bias and activation applied in the vector lanes and the residual
@@ -36,7 +39,6 @@ typedef int64_t i64;
 #define HOT
 #endif
 
-#define A6 36			/* entries of a transformed tile */
 /* Transformed floats (input and product) of a chunk of images; the chunk
  * is at least one image. */
 #define WINO_CHUNK_FLOATS ((i64)1 << 22)
@@ -47,22 +49,40 @@ typedef int64_t i64;
  * weights from memory. */
 #define WINO_MIN_TILES 48
 
-int onx_wino_pays(i64 OH, i64 OW, i64 n)
+static i64 tiles(i64 OH, i64 OW, i64 n, int m)
 {
-	return n * ((OH + 3) / 4) * ((OW + 3) / 4) >= WINO_MIN_TILES;
+	return n * ((OH + m - 1) / m) * ((OW + m - 1) / m);
 }
 
-float *onx_wino_weights(const float *w, i64 M, i64 C)
+int onx_wino_tile(i64 OH, i64 OW, i64 n)
 {
-	static const double G[6][3] = {
+	return tiles(OH, OW, n, 4) >= WINO_MIN_TILES ? 4 :
+		tiles(OH, OW, n, 2) >= WINO_MIN_TILES ? 2 : 0;
+}
+
+int onx_wino_pays(i64 OH, i64 OW, i64 n, int m)
+{
+	return tiles(OH, OW, n, m) >= WINO_MIN_TILES;
+}
+
+float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
+{
+	static const double G4[6][3] = {
 		{ 1.0 / 4, 0, 0 },
 		{ -1.0 / 6, -1.0 / 6, -1.0 / 6 },
 		{ -1.0 / 6, 1.0 / 6, -1.0 / 6 },
 		{ 1.0 / 24, 1.0 / 12, 1.0 / 6 },
 		{ 1.0 / 24, -1.0 / 12, 1.0 / 6 },
 		{ 0, 0, 1 },
+	}, G2[4][3] = {
+		{ 1, 0, 0 },
+		{ 0.5, 0.5, 0.5 },
+		{ 0.5, -0.5, 0.5 },
+		{ 0, 0, 1 },
 	};
-	float *U = malloc((size_t)A6 * M * C * sizeof *U);
+	const double (*G)[3] = m == 4 ? G4 : G2;
+	int al = m + 2;
+	float *U = malloc((size_t)al * al * M * C * sizeof *U);
 	i64 mo, c;
 
 	if (!U)
@@ -72,12 +92,12 @@ float *onx_wino_weights(const float *w, i64 M, i64 C)
 			const float *g = w + (mo * C + c) * 9;
 			double t[6][3];
 			int i, j, k;
-			for (i = 0; i < 6; i++)		/* t = G g */
+			for (i = 0; i < al; i++)	/* t = G g */
 				for (k = 0; k < 3; k++)
 					t[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
-			for (i = 0; i < 6; i++)		/* U = t Gt, stored C x M */
-				for (j = 0; j < 6; j++)
-					U[((i64)(i * 6 + j) * C + c) * M + mo] =
+			for (i = 0; i < al; i++)	/* U = t Gt, stored C x M */
+				for (j = 0; j < al; j++)
+					U[((i64)(i * al + j) * C + c) * M + mo] =
 						(float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
 		}
 	return U;
@@ -99,6 +119,7 @@ static inline i64 up16(i64 n)
 }
 
 struct geom {
+	int m, al, A;		/* output tile size, input tile size, its entries */
 	i64 TH, TW, tpi;	/* tiles down, across, per image */
 	i64 PH, PW;		/* the zero-padded input plane covering every tile */
 	i64 C16, M16;		/* channels rounded up to whole vectors */
@@ -106,28 +127,29 @@ struct geom {
 	i64 ws;			/* floats of one thread's workspace */
 };
 
-static void geometry(struct geom *g, i64 C, i64 M, i64 OH, i64 OW, i64 N)
+static void geometry(struct geom *g, i64 C, i64 M, i64 OH, i64 OW, i64 N, int m)
 {
-	g->TH = (OH + 3) / 4, g->TW = (OW + 3) / 4, g->tpi = g->TH * g->TW;
-	g->PH = 4 * g->TH + 2, g->PW = 4 * g->TW + 2;
+	g->m = m, g->al = m + 2, g->A = g->al * g->al;
+	g->TH = (OH + m - 1) / m, g->TW = (OW + m - 1) / m, g->tpi = g->TH * g->TW;
+	g->PH = m * g->TH + 2, g->PW = m * g->TW + 2;
 	g->C16 = up16(C), g->M16 = up16(M);
-	g->chunk = WINO_CHUNK_FLOATS / (A6 * (g->C16 + g->M16) * g->tpi);
+	g->chunk = WINO_CHUNK_FLOATS / (g->A * (g->C16 + g->M16) * g->tpi);
 	if (g->chunk < 1)
 		g->chunk = 1;
 	if (g->chunk > N)
 		g->chunk = N;
 	/* a block of 16 padded input planes, interleaved; it also holds the
-	 * 16 output planes of a block before write-back (4TH x OW, plus the
+	 * 16 output planes of a block before write-back (m TH x OW, plus the
 	 * spill of a partial tile, plus a last partial vector: all less) */
 	g->ws = LANES * g->PH * g->PW;
 }
 
-size_t onx_wino_scratch(i64 C, i64 M, i64 OH, i64 OW, i64 N, int nthreads)
+size_t onx_wino_scratch(i64 C, i64 M, i64 OH, i64 OW, i64 N, int m, int nthreads)
 {
 	struct geom g;
 
-	geometry(&g, C, M, OH, OW, N);
-	return (size_t)(A6 * (g.C16 + g.M16) * g.tpi * g.chunk + nthreads * g.ws);
+	geometry(&g, C, M, OH, OW, N, m);
+	return (size_t)(g.A * (g.C16 + g.M16) * g.tpi * g.chunk + nthreads * g.ws);
 }
 
 /* Bt applied to six vectors (Bt is the 6x6 matrix of the header's paper) */
@@ -139,6 +161,20 @@ size_t onx_wino_scratch(i64 C, i64 M, i64 OH, i64 OW, i64 N, int nthreads)
 	o3 = 2 * (v3_ - v1_) + v4_ - v2_; \
 	o4 = 2 * (v1_ - v3_) + v4_ - v2_; \
 	o5 = 4 * v1_ - 5 * v3_ + (v5); \
+} while (0)
+
+/* F(2x2): Bt applied to four vectors, At to four */
+#define BT4(o0, o1, o2, o3, v0, v1, v2, v3) do { \
+	v16 v1_ = (v1), v2_ = (v2); \
+	o0 = (v0) - v2_; \
+	o1 = v1_ + v2_; \
+	o2 = v2_ - v1_; \
+	o3 = v1_ - (v3); \
+} while (0)
+#define AT4(o0, o1, v0, v1, v2, v3) do { \
+	v16 v1_ = (v1), v2_ = (v2); \
+	o0 = (v0) + v1_ + v2_; \
+	o1 = v1_ - v2_ - (v3); \
 } while (0)
 
 /* At applied to six vectors */
@@ -242,20 +278,32 @@ HOT static void gather_block(const struct onx_wino_args *a, const struct geom *g
 HOT static void input_tiles(const struct geom *g, const float *Q, float *V, i64 T, i64 t0, i64 c0)
 {
 	i64 ty, tx, rs = g->PW * LANES, xs = T * g->C16;
-	int i;
+	int i, b;
 
 	for (ty = 0; ty < g->TH; ty++)
 		for (tx = 0; tx < g->TW; tx++) {
-			const float *q = Q + (4 * ty * g->PW + 4 * tx) * LANES;
+			const float *q = Q + (g->m * (ty * g->PW + tx)) * LANES;
 			float *v = V + (t0 + ty * g->TW + tx) * g->C16 + c0;
 			v16 r[6][6];
-			int b;
-			for (b = 0; b < 6; b++)		/* r = Bt d, column by column */
+			if (g->m == 2) {
+				for (b = 0; b < 4; b++)		/* r = Bt d, column by column */
+					BT4(r[0][b], r[1][b], r[2][b], r[3][b], ld(q + b * LANES),
+					    ld(q + rs + b * LANES), ld(q + 2 * rs + b * LANES),
+					    ld(q + 3 * rs + b * LANES));
+				for (i = 0; i < 4; i++) {	/* V = r B, row by row */
+					v16 o0, o1, o2, o3;
+					float *vi = v + (i64)(i * 4) * xs;
+					BT4(o0, o1, o2, o3, r[i][0], r[i][1], r[i][2], r[i][3]);
+					st(vi, o0), st(vi + xs, o1), st(vi + 2 * xs, o2), st(vi + 3 * xs, o3);
+				}
+				continue;
+			}
+			for (b = 0; b < 6; b++)
 				BT6(r[0][b], r[1][b], r[2][b], r[3][b], r[4][b], r[5][b],
 				    ld(q + b * LANES), ld(q + rs + b * LANES),
 				    ld(q + 2 * rs + b * LANES), ld(q + 3 * rs + b * LANES),
 				    ld(q + 4 * rs + b * LANES), ld(q + 5 * rs + b * LANES));
-			for (i = 0; i < 6; i++) {	/* V = r B, row by row */
+			for (i = 0; i < 6; i++) {
 				v16 o0, o1, o2, o3, o4, o5;
 				float *vi = v + (i64)(i * 6) * xs;
 				BT6(o0, o1, o2, o3, o4, o5, r[i][0], r[i][1], r[i][2], r[i][3], r[i][4],
@@ -284,30 +332,43 @@ HOT static void output_tiles(const struct onx_wino_args *a, const struct geom *g
 		slope[k] = a->act == ACT_NONE ? 1 : a->act == ACT_RELU || k0 + k >= a->M ? 0 :
 			a->slope[k0 + k];
 	}
+#define FINISH(dst, o) do { \
+	v16 v_ = (o) + bias; \
+	v16i pos_ = v_ > zero; \
+	st(dst, v_ * (v16)((pos_ & (v16i)one) | (~pos_ & (v16i)slope))); \
+} while (0)
 	for (ty = 0; ty < g->TH; ty++)
 		for (tx = g->TW - 1; tx >= 0; tx--) {
 			const float *m = Mx + (t0 + ty * g->TW + tx) * g->M16 + k0;
-			float *s = S + (4 * ty * a->OW + 4 * tx) * LANES;
-			v16 z[6][4];
-			int q;
-			for (i = 0; i < 6; i++) {	/* z = M A, row by row */
+			float *s = S + (g->m * (ty * a->OW + tx)) * LANES;
+			v16 z[6][4], o[4];
+			int q, p;
+			if (g->m == 2) {
+				for (i = 0; i < 4; i++) {	/* z = M A, row by row */
+					const float *mi = m + (i64)(i * 4) * xs;
+					AT4(z[i][0], z[i][1], ld(mi), ld(mi + xs), ld(mi + 2 * xs),
+					    ld(mi + 3 * xs));
+				}
+				for (q = 0; q < 2; q++) {	/* o = At z, column by column */
+					AT4(o[0], o[1], z[0][q], z[1][q], z[2][q], z[3][q]);
+					for (p = 0; p < 2; p++)
+						FINISH(s + p * ss + q * LANES, o[p]);
+				}
+				continue;
+			}
+			for (i = 0; i < 6; i++) {
 				const float *mi = m + (i64)(i * 6) * xs;
 				AT6(z[i][0], z[i][1], z[i][2], z[i][3], ld(mi), ld(mi + xs),
 				    ld(mi + 2 * xs), ld(mi + 3 * xs), ld(mi + 4 * xs), ld(mi + 5 * xs));
 			}
-			for (q = 0; q < 4; q++) {	/* o = At z, column by column */
-				v16 o[4];
-				int p;
+			for (q = 0; q < 4; q++) {
 				AT6(o[0], o[1], o[2], o[3], z[0][q], z[1][q], z[2][q], z[3][q], z[4][q],
 				    z[5][q]);
-				for (p = 0; p < 4; p++) {
-					v16 v = o[p] + bias;
-					v16i pos = v > zero;
-					v16 f = (v16)((pos & (v16i)one) | (~pos & (v16i)slope));
-					st(s + p * ss + q * LANES, v * f);
-				}
+				for (p = 0; p < 4; p++)
+					FINISH(s + p * ss + q * LANES, o[p]);
 			}
 		}
+#undef FINISH
 }
 
 /* Writes channels [k0, k0 + nb) of image img from S (OH x OW x 16, flat)
@@ -342,7 +403,7 @@ void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads
 	struct geom g;
 	i64 CB = (args->C + LANES - 1) / LANES, MB = (args->M + LANES - 1) / LANES;
 
-	geometry(&g, args->C, args->M, args->OH, args->OW, args->N);
+	geometry(&g, args->C, args->M, args->OH, args->OW, args->N, args->m);
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
 	{
 		struct onx_wino_args a = *args;
@@ -354,8 +415,8 @@ void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads
 		for (img0 = 0; img0 < args->N; img0 += g.chunk) {
 			i64 nc = args->N - img0 < g.chunk ? args->N - img0 : g.chunk;
 			i64 T = nc * g.tpi, q;
-			float *V = scratch, *Mx = scratch + A6 * T * g.C16;
-			float *ws = scratch + A6 * (g.C16 + g.M16) * g.tpi * g.chunk + tid * g.ws;
+			float *V = scratch, *Mx = scratch + g.A * T * g.C16;
+			float *ws = scratch + g.A * (g.C16 + g.M16) * g.tpi * g.chunk + tid * g.ws;
 			a.i0 = img0;
 #pragma omp for schedule(static)
 			for (q = 0; q < nc * CB; q++) {
@@ -365,7 +426,7 @@ void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads
 				input_tiles(&g, ws, V, T, img * g.tpi, c0);
 			}
 #pragma omp for schedule(static)
-			for (q = 0; q < A6; q++)
+			for (q = 0; q < g.A; q++)
 				onx_sgemm1(T, a.M, a.C, V + q * T * g.C16, g.C16, a.U + q * a.C * a.M,
 					   a.M, Mx + q * T * g.M16, g.M16);
 #pragma omp for schedule(static)

@@ -1,5 +1,6 @@
-/* test_onnx_wino.c - the Winograd F(4x4,3x3) convolution of the ONNX
- * engine (features/onnx_wino.c) against a direct convolution in double:
+/* test_onnx_wino.c - the Winograd F(4x4,3x3) and F(2x2,3x3) convolutions
+ * of the ONNX engine (features/onnx_wino.c) against a direct convolution
+ * in double:
  * shapes that leave partial tiles and partial 16-channel blocks, uneven
  * padding, the pre-activation affine, bias, PReLU and the residual, a
  * batch that takes more than one round of transforms, and the same bits
@@ -31,7 +32,7 @@ static float *randn(int64_t n, unsigned *seed, float scale)
 
 /* max |y - direct| / max |direct| over the output, for nthreads 1 and 2,
  * and whether the two runs agree bit for bit */
-static double check(const struct conv *cv, int *same)
+static double check(const struct conv *cv, int tile, int *same)
 {
 	unsigned seed = 12345u + (unsigned)(cv->C * 31 + cv->M);
 	int64_t OH = cv->H + cv->pt + cv->pb - 2, OW = cv->W + cv->pl + cv->pr - 2;
@@ -41,11 +42,11 @@ static double check(const struct conv *cv, int *same)
 	float *b = randn(cv->M, &seed, 0.5f), *slope = randn(cv->M, &seed, 0.3f);
 	float *ps = randn(cv->C, &seed, 1), *pt = randn(cv->C, &seed, 0.5f);
 	float *res = randn(ny, &seed, 1), *y1 = malloc(ny * sizeof *y1), *y2 = malloc(ny * sizeof *y2);
-	float *U = onx_wino_weights(w, cv->M, cv->C);
-	size_t ns = onx_wino_scratch(cv->C, cv->M, OH, OW, cv->N, 2);
+	float *U = onx_wino_weights(w, cv->M, cv->C, tile);
+	size_t ns = onx_wino_scratch(cv->C, cv->M, OH, OW, cv->N, tile, 2);
 	float *scratch = aligned_alloc(64, (ns + 16) * sizeof *scratch);
 	struct onx_wino_args a = {
-		.x = x, .N = cv->N, .C = cv->C, .H = cv->H, .W = cv->W, .U = U, .M = cv->M,
+		.x = x, .N = cv->N, .C = cv->C, .H = cv->H, .W = cv->W, .m = tile, .U = U, .M = cv->M,
 		.OH = OH, .OW = OW, .pt = cv->pt, .pl = cv->pl,
 		.pre_s = cv->pre ? ps : NULL, .pre_t = cv->pre ? pt : NULL, .b = b,
 		.slope = slope, .res = cv->res ? res : NULL, .act = cv->act, .y = y1,
@@ -92,17 +93,20 @@ static double check(const struct conv *cv, int *same)
 
 static void run_case(const struct conv *cv)
 {
-	int same;
-	double e = check(cv, &same);
+	int tile;
 
-	arpg_test_note("N %lld C %lld M %lld %lldx%lld pads %lld,%lld,%lld,%lld: rel err %.3g",
-		       (long long)cv->N, (long long)cv->C, (long long)cv->M, (long long)cv->H,
-		       (long long)cv->W, (long long)cv->pt, (long long)cv->pl, (long long)cv->pb,
-		       (long long)cv->pr, e);
-	/* F(4x4,3x3) rounds more than a direct sum (transform entries up to
-	 * 8 and 1/6): about 1e-6 here, 1e-7 for im2col */
-	expect(e < 1e-5);
-	expect(same);
+	for (tile = 2; tile <= 4; tile += 2) {
+		int same;
+		double e = check(cv, tile, &same);
+		arpg_test_note("F(%dx%d) N %lld C %lld M %lld %lldx%lld pads %lld,%lld,%lld,%lld: "
+			       "rel err %.3g", tile, tile, (long long)cv->N, (long long)cv->C,
+			       (long long)cv->M, (long long)cv->H, (long long)cv->W, (long long)cv->pt,
+			       (long long)cv->pl, (long long)cv->pb, (long long)cv->pr, e);
+		/* F(4x4,3x3) rounds more than a direct sum (transform entries up
+		 * to 8 and 1/6): about 1e-6 here, 1e-7 for im2col */
+		expect(e < 1e-5);
+		expect(same);
+	}
 }
 
 ARPG_TEST(winograd_partial_tiles_and_channel_blocks_match_direct_conv)
@@ -130,18 +134,20 @@ ARPG_TEST(winograd_plain_and_relu_match_direct_conv)
 ARPG_TEST(winograd_batch_in_several_rounds_matches_direct_conv)
 {
 	struct arpg_blis_info bi;
-	/* IResNet's 56x56 stage: 4 images per round of transforms, so 5
-	 * images take two rounds */
+	/* IResNet's 56x56 stage: 4 images per round of transforms (F(4x4);
+	 * 3 for F(2x2)), so 5 images take two rounds */
 	struct conv cv = { 5, 64, 64, 56, 56, 1, 1, 1, 1, ACT_PRELU, 1, 1 };
 
 	arpg_blis_setup(0, 0, &bi);
 	run_case(&cv);
 }
 
-ARPG_TEST(winograd_pays_only_with_enough_tiles)
+ARPG_TEST(winograd_tile_size_follows_the_number_of_tiles)
 {
-	expect(onx_wino_pays(28, 28, 1));	/* 49 tiles */
-	expect(onx_wino_pays(14, 14, 8));	/* 128 */
-	expect(!onx_wino_pays(14, 14, 1));	/* 16 */
-	expect(!onx_wino_pays(7, 7, 8));	/* 32 */
+	expect_int(onx_wino_tile(28, 28, 1), 4);	/* 49 4x4 tiles */
+	expect_int(onx_wino_tile(14, 14, 8), 4);	/* 128 */
+	expect_int(onx_wino_tile(14, 14, 1), 2);	/* 16; 49 2x2 tiles */
+	expect_int(onx_wino_tile(7, 7, 8), 2);		/* 32; 128 */
+	expect_int(onx_wino_tile(7, 7, 1), 0);		/* 4; 16: im2col */
+	expect(!onx_wino_pays(14, 14, 1, 4));
 }
