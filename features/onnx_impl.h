@@ -9,6 +9,14 @@
 #include "onnx.h"
 
 #define MAXR ARPG_ONNX_MAXRANK
+
+/* Loops the compiler vectorises are built for AVX-512, AVX2 and plain
+ * x86-64 and chosen at load time (the build targets any x86-64). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define ONX_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ONX_HOT
+#endif
 /* Every tensor and every conv's unfolded matrix stays below this many
  * elements (8 GiB of floats): larger dims are refused as ARPG_ERANGE. */
 #define ONX_MAX_ELEMS ((int64_t)1 << 31)

@@ -25,7 +25,7 @@ static void sgemm(i64 M, i64 N, i64 K, float alpha, const float *A, i64 rsa, i64
 
 /* x (C,H,W) -> col (C*kh*kw, OH*OW; rows rs apart), with y = x*s[c] + t[c] inside the
  * input and 0 in the padding. */
-static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, const struct onx_node *n,
+ONX_HOT static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, const struct onx_node *n,
 		   i64 OH, i64 OW, const float *s, const float *t, i64 rs)
 {
 	i64 kh = n->kernel[0], kw = n->kernel[1];
@@ -58,11 +58,13 @@ static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, const struct
 						d[ox] = 0;
 					if (sw == 1) {
 						if (s)
+#pragma omp simd
 							for (ox = lo; ox < hi; ox++)
 								d[ox] = src[ox] * sc + sf;
 						else
 							memcpy(d + lo, src + lo, (hi - lo) * sizeof *d);
 					} else
+#pragma omp simd
 						for (ox = lo; ox < hi; ox++)
 							d[ox] = src[ox * sw] * sc + sf;
 					for (ox = hi; ox < OW; ox++)
@@ -74,8 +76,8 @@ static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, const struct
 
 /* out (M,P) = act(y (M,P) + b[m]) + r (M,P); y may be out.  y's rows are
  * ys apart (a chunk of images side by side), out's and r's P apart. */
-static void epilogue(float *out, const float *y, i64 ys, i64 M, i64 P, const float *b, int act,
-		     const float *slope, const float *r)
+ONX_HOT static void epilogue(float *out, const float *y, i64 ys, i64 M, i64 P, const float *b,
+			     int act, const float *slope, const float *r)
 {
 	i64 m;
 
@@ -83,22 +85,17 @@ static void epilogue(float *out, const float *y, i64 ys, i64 M, i64 P, const flo
 		return;
 	for (m = 0; m < M; m++) {
 		const float *v = y + m * ys, *rr = r ? r + m * P : NULL;
-		float *o = out + m * P, bb = b ? b[m] : 0, a = act == ACT_PRELU ? slope[m] : 0;
+		float *o = out + m * P, bb = b ? b[m] : 0;
+		float a = act == ACT_PRELU ? slope[m] : act == ACT_RELU ? 0 : 1;
 		i64 p;
-		if (act == ACT_NONE)
-			for (p = 0; p < P; p++)
-				o[p] = v[p] + bb;
-		else if (act == ACT_RELU)
-			for (p = 0; p < P; p++) {
-				float z = v[p] + bb;
-				o[p] = z > 0 ? z : 0;
-			}
-		else
-			for (p = 0; p < P; p++) {
-				float z = v[p] + bb;
-				o[p] = z > 0 ? z : z * a;
-			}
+		/* o may be v: element p reads and writes only index p */
+#pragma omp simd
+		for (p = 0; p < P; p++) {
+			float z = v[p] + bb;
+			o[p] = z > 0 ? z : z * a;
+		}
 		if (rr)
+#pragma omp simd
 			for (p = 0; p < P; p++)
 				o[p] += rr[p];
 	}

@@ -33,11 +33,7 @@
 
 typedef int64_t i64;
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HOT
-#endif
+#define HOT ONX_HOT
 
 /* Transformed floats (input and product) of a chunk of images; the chunk
  * is at least one image. */
