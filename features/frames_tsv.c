@@ -1,52 +1,66 @@
 /* frames_tsv.c - face flags from frames.tsv (see frames_tsv.h). */
 #include "frames_tsv.h"
 #include "error.h"
+#include "fileio.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int arpg_frames_tsv_flags(char *flags, int n, const char *path, char *err, size_t errn)
+/* A frames.tsv of a clip holds about 1.2 KB per frame; no clip is near this. */
+#define FRAMES_TSV_MAX ((size_t)1 << 30)
+
+int arpg_frames_tsv_parse(char *flags, int n, const char *buf, size_t len, char *err,
+			  size_t errn)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL, *end;
-	size_t cap = 0;
-	long lineno = 0, idx;
-	int rc = 0;
+	const char *p = buf, *end = buf + len;
+	long lineno = 0;
 
 	memset(flags, '0', (size_t)n);
-	if (!f)
-		return errno == ENOENT ? ARPG_ENOENT
-				       : arpg_errf(err, errn, ARPG_EIO, "%s", strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *q;
+		const char *eol = nl ? nl : end;
+		long idx = 0;
+
 		lineno++;
-		if (line[0] < '0' || line[0] > '9') {
-			if (lineno == 1)
-				continue;	/* the header */
-			if (line[0] == '\n' || line[0] == '#')
+		if (*p < '0' || *p > '9') {
+			if (lineno == 1 || *p == '\n' || *p == '#') {	/* header, blank, comment */
+				p = eol + 1;
 				continue;
-			rc = arpg_errf(err, errn, ARPG_EFORMAT, "line %ld: no frame index", lineno);
-			break;
+			}
+			return arpg_errf(err, errn, ARPG_EFORMAT, "line %ld: no frame index", lineno);
 		}
-		errno = 0;
-		idx = strtol(line, &end, 10);
-		if (errno || *end != '\t' || idx < 0 || idx >= n) {
-			rc = arpg_errf(err, errn, ARPG_EFORMAT,
-				       "line %ld: frame index not in 0..%d", lineno, n - 1);
-			break;
-		}
-		if ((end[1] != '0' && end[1] != '1') ||
-		    (end[2] != '\t' && end[2] != '\n' && end[2] != '\0')) {
-			rc = arpg_errf(err, errn, ARPG_EFORMAT,
-				       "line %ld: detected must be 0 or 1", lineno);
-			break;
-		}
-		flags[idx] = end[1];
+		for (q = p; q < eol && *q >= '0' && *q <= '9'; q++)
+			if ((idx = idx * 10 + (*q - '0')) >= n)
+				break;
+		if (idx >= n || q >= eol || *q != '\t')
+			return arpg_errf(err, errn, ARPG_EFORMAT,
+					 "line %ld: frame index not in 0..%d", lineno, n - 1);
+		q++;
+		if (q >= eol || (*q != '0' && *q != '1') || (q + 1 < eol && q[1] != '\t'))
+			return arpg_errf(err, errn, ARPG_EFORMAT,
+					 "line %ld: detected must be 0 or 1", lineno);
+		flags[idx] = *q;
+		p = eol + 1;
 	}
-	if (!rc && ferror(f))
-		rc = arpg_errf(err, errn, ARPG_EIO, "%s", strerror(errno));
-	free(line);
-	fclose(f);
+	return 0;
+}
+
+int arpg_frames_tsv_flags(char *flags, int n, const char *path, char *err, size_t errn)
+{
+	void *buf;
+	size_t len;
+	int rc = arpg_read_file(path, FRAMES_TSV_MAX, &buf, &len);
+
+	if (rc == ARPG_EIO && errno == ENOENT) {
+		memset(flags, '0', (size_t)n);
+		return ARPG_ENOENT;
+	}
+	if (rc == ARPG_ERANGE)
+		return arpg_errf(err, errn, rc, "larger than 1 GiB");
+	if (rc)
+		return arpg_errf(err, errn, rc, "%s", rc == ARPG_EIO ? strerror(errno) : "out of memory");
+	rc = arpg_frames_tsv_parse(flags, n, buf, len, err, errn);
+	free(buf);
 	return rc;
 }

@@ -10,10 +10,15 @@
 
 #include <stddef.h>
 
-/* Reads path and sets flags[i] to '0' or '1' for frame index i, 0 <= i <
- * n; frames the file does not list are '0'.  Returns 0, ARPG_ENOENT (no
- * such file: the caller falls back), ARPG_EIO, ARPG_ENOMEM, or ARPG_EFORMAT
- * with "line N: ..." in err (an index out of 0..n-1, detected not 0 or 1). */
+/* Sets flags[i] to '0' or '1' for frame index i, 0 <= i < n, from the len
+ * bytes of a frames.tsv in buf (not NUL-terminated); frames it does not
+ * list are '0'.  Returns 0 or ARPG_EFORMAT with "line N: ..." in err (no
+ * index, an index out of 0..n-1, detected not 0 or 1). */
+int arpg_frames_tsv_parse(char *flags, int n, const char *buf, size_t len, char *err,
+			  size_t errn);
+
+/* The same from the file at path.  Also ARPG_ENOENT (no such file: the
+ * caller falls back; flags all '0'), ARPG_EIO, ARPG_ERANGE, ARPG_ENOMEM. */
 int arpg_frames_tsv_flags(char *flags, int n, const char *path, char *err, size_t errn);
 
 #endif
