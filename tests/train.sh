@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 22
+plan 23
 
 # drop the timing fields, which differ between runs
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
@@ -78,6 +78,11 @@ arpg-train one -q >/dev/null 2>err; s1=$?
 arpg-train nan -q >/dev/null 2>err2; s2=$?
 test $s1 = 1 && grep -q 'at least 2 classes' err && test $s2 = 1 && grep -q 'NaN or Inf' err2
 ok $? "a one-class cache and NaN features are refused (exit 1)"
+# appearance features near FLT_MAX: finite in the cache, infinite once projected
+"$MC" huge --scale 5e37 >/dev/null
+arpg-train huge -q --epochs 2 --dim 16 >/dev/null 2>err; s1=$?
+test $s1 = 1 && grep -q 'epoch 1: the loss became NaN at clip 1 of .*training diverged (try a lower --lr)' err
+ok $? "a diverging run stops at the first non-finite loss with its epoch and clip (exit 1)"
 arpg-train c7 --frames 9 -q >/dev/null 2>err; s1=$?
 arpg-train rml -q --epochs 1 >/dev/null 2>err2; s2=$?
 test $s1 = 1 && grep -q 'more than the 8 frames' err && test $s2 = 1 && grep -q 'no labelled clips in split val' err2
