@@ -134,8 +134,8 @@ ARPG_TEST(winograd_plain_and_relu_match_direct_conv)
 ARPG_TEST(winograd_batch_in_several_rounds_matches_direct_conv)
 {
 	struct arpg_blis_info bi;
-	/* IResNet's 56x56 stage: 4 images per round of transforms (F(4x4);
-	 * 3 for F(2x2)), so 5 images take two rounds */
+	/* IResNet's 56x56 stage: up to 4 images per round of transforms
+	 * (F(4x4); 2 for F(2x2)), so 5 images take rounds of 3 + 2 (2 + 2 + 1) */
 	struct conv cv = { 5, 64, 64, 56, 56, 1, 1, 1, 1, ACT_PRELU, 1, 1 };
 
 	arpg_blis_setup(0, 0, &bi);
