@@ -18,12 +18,14 @@
 /* e^x for x in [-87, 88] (clamped outside), within 2 ulp, in a form the
  * compiler vectorises: x = n ln2 + r with n rounded by the 1.5 * 2^23
  * trick, e^r by its Taylor polynomial to r^6 (|r| <= ln2 / 2), 2^n built
- * in the exponent bits. */
+ * in the exponent bits.  n is read from t's bits, in unsigned arithmetic,
+ * so that a NaN (which the clamp lets through) stays a NaN without a
+ * float-to-int conversion, which C leaves undefined for it. */
 static inline float exp_fast(float x)
 {
-	const float round = 12582912.0f;
+	const float round = 12582912.0f;	/* bits 0x4b400000 */
 	float t, n, r, p, scale;
-	int32_t bits;
+	uint32_t bits;
 
 	x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
 	t = x * 1.44269504089f + round;
@@ -31,7 +33,8 @@ static inline float exp_fast(float x)
 	r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
 	p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
 							r * (1.0f / 720))))));
-	bits = ((int32_t)n + 127) << 23;
+	memcpy(&bits, &t, sizeof bits);
+	bits = (bits - 0x4b400000u + 127u) << 23;
 	memcpy(&scale, &bits, sizeof scale);
 	return p * scale;
 }
