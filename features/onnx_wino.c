@@ -80,12 +80,14 @@ float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
 	const double (*G)[3] = m == 4 ? G4 : G2;
 	int al = m + 2;
 	float *U = malloc((size_t)al * al * M * C * sizeof *U);
-	i64 mo, c;
+	i64 c;
 
 	if (!U)
 		return NULL;
-	for (mo = 0; mo < M; mo++)
-		for (c = 0; c < C; c++) {
+	/* by input channel, so that each thread writes whole rows of U */
+#pragma omp parallel for schedule(static)
+	for (c = 0; c < C; c++)
+		for (i64 mo = 0; mo < M; mo++) {
 			const float *g = w + (mo * C + c) * 9;
 			double t[6][3];
 			int i, j, k;
