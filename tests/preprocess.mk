@@ -51,8 +51,8 @@ tests_fuzz_fuzz_shape_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 # bench/face_detect (also the benchmark's C side); the cascade's fuzz harness.
 CASCADE_TEST_LIBS = preprocess/libface.la $(ARPG_LIB) $(XML_LIBS) -lm
 check_PROGRAMS += tests/test_cascade bench/face_detect
-TESTS += tests/test_cascade tests/test_cascade.py
-dist_check_SCRIPTS += tests/test_cascade.py
+TESTS += tests/test_cascade tests/cascade_opencv.py
+dist_check_SCRIPTS += tests/cascade_opencv.py
 EXTRA_DIST += bench/face_detect.py
 tests_test_cascade_SOURCES = tests/test_cascade.c $(ARPG_TEST_SOURCES)
 tests_test_cascade_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
