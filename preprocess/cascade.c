@@ -1244,6 +1244,19 @@ later_stage(const struct hstump *hs, int ntrees, const uint32_t *row, const int 
 	}
 }
 
+/* The windows of row y at x = lane[k] that passed every stage, as
+ * candidates at the scale's size. */
+static int push_row(struct rects *cand, const int *lane, int nl, int y, float sc, int ww, int wh)
+{
+	int k, rc;
+
+	for (k = 0; k < nl; k++)
+		if ((rc = push_rect(cand, round_f((float)lane[k] * sc), round_f((float)y * sc), ww,
+				    wh)) < 0)
+			return rc;
+	return 0;
+}
+
 /* The window loop of one scale for HAAR stump cascades.  Row by row, the
  * normalisation and the first stage are computed for every window position
  * (stump by stump over the row: the stump's data stays in registers, the
@@ -1314,10 +1327,72 @@ static VECTORISE int haar_rows(const struct eval *e, struct work *wk, struct rec
 				}
 			nl = m;
 		}
-		for (k = 0; k < nl; k++)
-			if ((rc = push_rect(cand, round_f((float)lane[k] * sc), round_f((float)y * sc),
-					    ww, wh)) < 0)
-				return rc;
+		if ((rc = push_row(cand, lane, nl, y, sc, ww, wh)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One LBP stump stage's sums over nl windows at row + ofs[k], tree by
+ * tree over the windows: the same additions in the same order as run_at. */
+static VECTORISE void lbp_stage(const struct eval *e, int si, const uint32_t *row,
+				const int *ofs, double *acc, int nl)
+{
+	const struct arpg_cascade *c = e->c;
+	const struct stage *st = &c->stages[si];
+	const struct tree *t = &c->trees[st->first_tree];
+	int i, k;
+
+	for (k = 0; k < nl; k++)
+		acc[k] = 0;
+	for (i = 0; i < st->ntrees; i++, t++) {
+		const struct node *nd = &c->nodes[t->first_node];
+		const int *o = e->lf[nd->feature].o;
+		const int32_t *sub = c->subsets + (size_t)t->first_node * c->subset_size;
+		const double l = c->leaves[t->first_leaf], r = c->leaves[t->first_leaf + 1];
+
+		for (k = 0; k < nl; k++) {
+			int code = lbp_code(row + ofs[k], o);
+
+			acc[k] += (sub[code >> 5] & (1u << (code & 31))) ? l : r;
+		}
+	}
+}
+
+/* The window loop of one scale for LBP stump cascades, as haar_rows does
+ * it: the first stage for every window of a row, OpenCV's walk (a window
+ * the first stage rejects skips its neighbour), then each later stage over
+ * all the windows still in, keeping those that pass. */
+static int lbp_rows(const struct eval *e, struct work *wk, struct rects *cand, int xend,
+		    int yend, int ystep, float sc, int ww, int wh)
+{
+	const struct arpg_cascade *c = e->c;
+	double *acc = wk->acc;
+	int *lane = wk->lane;
+	int n = (xend + ystep - 1) / ystep, y, j, k, m, nl, si, rc;
+
+	for (y = 0; y < yend; y += ystep) {
+		const uint32_t *row = wk->buf + (size_t)y * wk->stride;
+
+		for (j = 0; j < n; j++)
+			lane[j] = j * ystep;
+		lbp_stage(e, 0, row, lane, acc, n);
+		for (j = 0, nl = 0; j < n; j++) {
+			if (acc[j] < c->stages[0].threshold) {
+				j++;		/* rejected: skip the next */
+				continue;
+			}
+			lane[nl++] = j * ystep;	/* nl <= j: lane[j..] not needed again */
+		}
+		for (si = 1; si < c->nstages && nl > 0; si++) {
+			lbp_stage(e, si, row, lane, acc, nl);
+			for (k = 0, m = 0; k < nl; k++)
+				if (!(acc[k] < c->stages[si].threshold))
+					lane[m++] = lane[k];
+			nl = m;
+		}
+		if ((rc = push_row(cand, lane, nl, y, sc, ww, wh)) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -1531,6 +1606,11 @@ int arpg_cascade_detect(const struct arpg_cascade *c, const uint8_t *grey, int w
 		 * loop bounds (x < szi - win) never reach. */
 		if (c->type == FEAT_HAAR && c->stumps) {
 			if ((rc = haar_rows(&e, &wk, &cand, xend, yend, ystep, sc, ww, wh)) < 0)
+				goto done;
+			continue;
+		}
+		if (c->type == FEAT_LBP && c->stumps) {
+			if ((rc = lbp_rows(&e, &wk, &cand, xend, yend, ystep, sc, ww, wh)) < 0)
 				goto done;
 			continue;
 		}
