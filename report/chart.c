@@ -132,6 +132,24 @@ static void axes(cairo_t *cr, double px, double py, double pw, double ph, double
 	cairo_stroke(cr);
 }
 
+/* One legend entry at (x, yy): a sample of the line, then its name. */
+static void legend_entry(cairo_t *cr, const struct ch_line *l, double x, double yy)
+{
+	ch_color(cr, l->color);
+	cairo_set_line_width(cr, 2.5);
+	if (l->dashed) {
+		double d[] = { 6, 4 };
+
+		cairo_set_dash(cr, d, 2, 0);
+	}
+	cairo_move_to(cr, x + 6, yy);
+	cairo_line_to(cr, x + 32, yy);
+	cairo_stroke(cr);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	ch_text(cr, x + 38, yy + 4, 12, 0, CH_LEFT, l->name);
+}
+
 static void legend(cairo_t *cr, double right, double top, const struct ch_line *l, int n,
 		   int low, double bottom)
 {
@@ -163,19 +181,7 @@ static void legend(cairo_t *cr, double right, double top, const struct ch_line *
 		if (!l[i].name)
 			continue;
 		yy = y + 3 + lh * k++ + lh / 2;
-		ch_color(cr, l[i].color);
-		cairo_set_line_width(cr, 2.5);
-		if (l[i].dashed) {
-			double d[] = { 6, 4 };
-
-			cairo_set_dash(cr, d, 2, 0);
-		}
-		cairo_move_to(cr, x + 6, yy);
-		cairo_line_to(cr, x + 32, yy);
-		cairo_stroke(cr);
-		cairo_set_dash(cr, NULL, 0, 0);
-		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-		ch_text(cr, x + 38, yy + 4, 12, 0, CH_LEFT, l[i].name);
+		legend_entry(cr, &l[i], x, yy);
 	}
 }
 
@@ -300,19 +306,7 @@ double ch_legend(cairo_t *cr, double x, double y, double w, const struct ch_line
 		if (!lines[i].name)
 			continue;
 		k++;
-		ch_color(cr, lines[i].color);
-		cairo_set_line_width(cr, 2.5);
-		if (lines[i].dashed) {
-			double d[] = { 6, 4 };
-
-			cairo_set_dash(cr, d, 2, 0);
-		}
-		cairo_move_to(cr, xx + 6, yy);
-		cairo_line_to(cr, xx + 32, yy);
-		cairo_stroke(cr);
-		cairo_set_dash(cr, NULL, 0, 0);
-		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-		ch_text(cr, xx + 38, yy + 4, 12, 0, CH_LEFT, lines[i].name);
+		legend_entry(cr, &lines[i], xx, yy);
 	}
 	return rows * lh;
 }

@@ -15,6 +15,17 @@
 
 enum { COL_VAL = 0, COL_TRAIN = 1, COL_WAR = 0, COL_UAR = 2 };
 
+/* WHAT-runR.png, WHAT-runR-foldF.png, or WHAT-runR-folds.png (all folds). */
+static void png_name(char *buf, size_t n, const char *what, int run, int fold, int folds)
+{
+	if (folds)
+		snprintf(buf, n, "%s-run%d-folds.png", what, run);
+	else if (fold)
+		snprintf(buf, n, "%s-run%d-fold%d.png", what, run, fold);
+	else
+		snprintf(buf, n, "%s-run%d.png", what, run);
+}
+
 static int fig_begin(cairo_surface_t **sf, cairo_t **cr, int w, int h)
 {
 	*sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
@@ -116,13 +127,10 @@ static int fig_curves(const struct rl_series *s, const char *dir, FILE *list, ch
 		l[0] = (struct ch_line){ buf, buf + n, s->n[0], COL_TRAIN, 1, "train" };
 		l[1] = (struct ch_line){ buf + 2 * n, buf + 3 * n, s->n[1], COL_VAL, 0, "val" };
 		ch_lines(cr, 20 + m * pw, 50, pw - 10, H - 60, metric[m], "epoch", yl[m], l, 2,
-			 m ? 0 : 0, m ? 100 : 0, m > 0);
+			 0, m ? 100 : 0, m > 0);
 	}
 	free(buf);
-	if (s->fold)
-		snprintf(name, sizeof name, "curves-run%d-fold%d.png", s->run, s->fold);
-	else
-		snprintf(name, sizeof name, "curves-run%d.png", s->run);
+	png_name(name, sizeof name, "curves", s->run, s->fold, 0);
 	return fig_end(sf, cr, dir, name, list, err, errn);
 }
 
@@ -212,12 +220,7 @@ static int fig_confusion(const struct rl_summary *s, const char *dir, FILE *list
 	snprintf(title, sizeof title, "confusion matrix (row %%)");
 	ch_heatmap(cr, 10, 60, side - 20, side - 30, title, (const char *const *)s->labels,
 		   s->confusion, s->nlabels);
-	if (!strcmp(s->kind, "folds"))
-		snprintf(name, sizeof name, "confusion-run%d-folds.png", s->run);
-	else if (s->fold)
-		snprintf(name, sizeof name, "confusion-run%d-fold%d.png", s->run, s->fold);
-	else
-		snprintf(name, sizeof name, "confusion-run%d.png", s->run);
+	png_name(name, sizeof name, "confusion", s->run, s->fold, !strcmp(s->kind, "folds"));
 	return fig_end(sf, cr, dir, name, list, err, errn);
 }
 
