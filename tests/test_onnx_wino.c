@@ -93,8 +93,10 @@ static double check(const struct conv *cv, int tile, int *same)
 
 static void run_case(const struct conv *cv)
 {
+	struct arpg_blis_info bi;
 	int tile;
 
+	arpg_blis_setup(0, 0, &bi);
 	for (tile = 2; tile <= 4; tile += 2) {
 		int same;
 		double e = check(cv, tile, &same);
@@ -111,34 +113,28 @@ static void run_case(const struct conv *cv)
 
 ARPG_TEST(winograd_partial_tiles_and_channel_blocks_match_direct_conv)
 {
-	struct arpg_blis_info bi;
 	/* 12x10 outputs: partial tiles down and across; 20 and 19 channels:
 	 * partial vector blocks; uneven padding; everything in the epilogue */
 	struct conv cv = { 3, 20, 19, 13, 9, 1, 2, 0, 1, ACT_PRELU, 1, 1 };
 
-	arpg_blis_setup(0, 0, &bi);
 	run_case(&cv);
 }
 
 ARPG_TEST(winograd_plain_and_relu_match_direct_conv)
 {
-	struct arpg_blis_info bi;
 	struct conv plain = { 1, 16, 32, 6, 5, 1, 1, 1, 1, ACT_NONE, 0, 0 };
 	struct conv relu = { 2, 48, 16, 7, 7, 0, 0, 2, 2, ACT_RELU, 0, 1 };
 
-	arpg_blis_setup(0, 0, &bi);
 	run_case(&plain);
 	run_case(&relu);
 }
 
 ARPG_TEST(winograd_batch_in_several_rounds_matches_direct_conv)
 {
-	struct arpg_blis_info bi;
 	/* IResNet's 56x56 stage: up to 4 images per round of transforms
 	 * (F(4x4); 2 for F(2x2)), so 5 images take rounds of 3 + 2 (2 + 2 + 1) */
 	struct conv cv = { 5, 64, 64, 56, 56, 1, 1, 1, 1, ACT_PRELU, 1, 1 };
 
-	arpg_blis_setup(0, 0, &bi);
 	run_case(&cv);
 }
 
