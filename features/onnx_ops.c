@@ -175,13 +175,21 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 	}
 }
 
-/* output rows [r0, r1) of image img, in blocks of at most COL_FLOATS columns */
+/* Output rows per block of an image unfolded K floats per output: at most
+ * COL_FLOATS floats, at least one row. */
+static i64 conv_block_rows(i64 K, i64 OW, i64 OH)
+{
+	i64 rb = COL_FLOATS / (K * OW);
+
+	return rb < 1 ? 1 : rb > OH ? OH : rb;
+}
+
+/* output rows [r0, r1) of image img, in blocks of conv_block_rows */
 static void conv_row_blocks(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 {
-	i64 K = j->C / j->G * j->kh * j->kw, rb = j->direct ? r1 - r0 : COL_FLOATS / (K * j->OW);
+	i64 K = j->C / j->G * j->kh * j->kw;
+	i64 rb = j->direct ? r1 - r0 : conv_block_rows(K, j->OW, j->OH);
 
-	if (rb < 1)
-		rb = 1;
 	for (; r0 < r1; r0 += rb)
 		conv_rows(j, img, r0, r0 + rb < r1 ? r0 + rb : r1);
 }
@@ -548,7 +556,11 @@ size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 		const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
 		i64 K = w->dims[1] * w->dims[2] * w->dims[3], P = o->dims[2] * o->dims[3];
 		i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group;
-		return (size_t)(K * P * c + (c > 1 ? Mg * P * c : 0));
+		/* images side by side (columns, then the GEMM's output), or one
+		 * image in blocks of rows */
+		if (c > 1)
+			return (size_t)((K + Mg) * P * c);
+		return (size_t)(K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2]));
 	}
 	if (n->op == OP_BN)
 		return 2 * (size_t)m->t[n->in[0]].dims[1];
