@@ -25,3 +25,6 @@ features_libonnx_la_SOURCES = features/backbone_onnx.c features/backbone.h \
 features_libonnx_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/features
 features_libonnx_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUFC_CFLAGS) $(BLIS_CFLAGS) $(MD_CFLAGS)
 features_libonnx_la_LIBADD = features/libonnxpb.la $(PROTOBUFC_LIBS) $(BLIS_LIBS) $(MD_LIBS) -lm
+# BUILT_SOURCES is made first only for all, check and install; targets such
+# as 'make fuzzers' need the generated header named as a prerequisite.
+$(features_libonnx_la_OBJECTS): features/onnx.pb-c.h

@@ -25,6 +25,7 @@ tests_test_onnx_SOURCES = tests/test_onnx.c $(ARPG_TEST_SOURCES)
 tests_test_onnx_CPPFLAGS = $(ONNX_TEST_CPPFLAGS)
 tests_test_onnx_CFLAGS = $(AM_CFLAGS) $(PROTOBUFC_CFLAGS)
 tests_test_onnx_LDADD = $(ONNX_TEST_LIBS)
+$(tests_test_onnx_OBJECTS): features/onnx.pb-c.h
 tests_test_onnx_iresnet_SOURCES = tests/test_onnx_iresnet.c $(ARPG_TEST_SOURCES)
 tests_test_onnx_iresnet_CPPFLAGS = $(ONNX_TEST_CPPFLAGS)
 tests_test_onnx_iresnet_LDADD = $(ONNX_TEST_LIBS)
