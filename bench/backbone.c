@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "blis_setup.h"
 #include "onnx.h"
 
@@ -39,8 +42,12 @@ int main(int argc, char **argv)
 	threads = atoi(argv[3]);
 	secs = atof(argv[4]);
 	prof = argc > 5 && !strcmp(argv[5], "--profile");
-	if (arpg_blis_setup(threads, 0, &bi) < 0 ||
-	    arpg_onnx_load_file(&m, argv[1], err, sizeof err) < 0 ||
+	if (arpg_blis_setup(threads, 0, &bi) < 0)
+		return 1;
+#ifdef _OPENMP
+	omp_set_num_threads(bi.threads);	/* as arpg-features: THREADS is the whole engine's */
+#endif
+	if (arpg_onnx_load_file(&m, argv[1], err, sizeof err) < 0 ||
 	    arpg_onnx_prepare(m, batch, err, sizeof err) < 0) {
 		fprintf(stderr, "backbone: %s\n", err);
 		return 1;
