@@ -118,9 +118,6 @@ int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t 
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
 void onx_ops_init(void);
-/* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread only */
-void onx_sgemm1(int64_t M, int64_t N, int64_t K, const float *A, int64_t rsa, const float *B,
-		int64_t rsb, float *C, int64_t rsc);
 
 /* onnx_wino.c: a 3x3 stride-1 dilation-1 ungrouped convolution by
  * Winograd F(m x m,3x3), m = 4 or 2.  y (N,M,OH,OW) = act(conv(pre(x)) + b) + res, where

@@ -136,8 +136,9 @@ struct conv_job {
 
 static rntm_t rntm1;
 
-void onx_sgemm1(i64 M, i64 N, i64 K, const float *A, i64 rsa, const float *B, i64 rsb,
-		float *C, i64 rsc)
+/* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread only */
+static void onx_sgemm1(i64 M, i64 N, i64 K, const float *A, i64 rsa, const float *B, i64 rsb,
+		       float *C, i64 rsc)
 {
 	float one = 1, zero = 0;
 

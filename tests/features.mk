@@ -19,7 +19,9 @@ ONNX_TEST_LIBS = $(top_builddir)/features/libonnx.la $(ARPG_LIB) $(BLIS_LIBS) -l
 ONNX_TEST_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/features -I$(top_builddir)/features
 check_PROGRAMS += tests/test_onnx tests/test_onnx_iresnet tests/test_onnx_conformance \
 	tests/test_onnx_wino
-TESTS += tests/test_onnx tests/test_onnx_iresnet tests/test_onnx_conformance tests/test_onnx_wino
+TESTS += tests/test_onnx tests/test_onnx_iresnet tests/test_onnx_conformance tests/test_onnx_wino \
+	tests/onnx_wino_kernels.sh
+dist_check_SCRIPTS += tests/onnx_wino_kernels.sh
 EXTRA_DIST += tests/onnx/make_iresnet.py
 tests_test_onnx_SOURCES = tests/test_onnx.c $(ARPG_TEST_SOURCES)
 tests_test_onnx_CPPFLAGS = $(ONNX_TEST_CPPFLAGS)

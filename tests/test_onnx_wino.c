@@ -129,6 +129,17 @@ ARPG_TEST(winograd_plain_and_relu_match_direct_conv)
 	run_case(&relu);
 }
 
+ARPG_TEST(winograd_deep_input_in_several_depth_blocks_matches_direct_conv)
+{
+	/* 401 input channels: more than one depth block of the micro-kernel
+	 * (KC is 384 for skx, 256 for haswell), the last a partial vector;
+	 * 45 output channels: a partial panel of MR; 13x11 outputs: partial
+	 * panels of NR tiles (F(2x2): 2 x 42 tiles) */
+	struct conv cv = { 2, 401, 45, 13, 11, 1, 1, 1, 1, ACT_PRELU, 1, 1 };
+
+	run_case(&cv);
+}
+
 ARPG_TEST(winograd_batch_in_several_rounds_matches_direct_conv)
 {
 	/* IResNet's 56x56 stage: up to 4 images per round of transforms
