@@ -143,7 +143,9 @@ int onx_wino_pays(int64_t OH, int64_t OW, int64_t n, int m);
 /* The tile size to use for that batch: 4 if it pays, else 2 if that
  * pays, else 0 (im2col). */
 int onx_wino_tile(int64_t OH, int64_t OW, int64_t n);
-/* The transformed filters, (m+2)^2 x C x M, malloc'd; NULL when out of memory. */
+/* The transformed filters, (m+2)^2 matrices of C x M, packed into the
+ * panels of the BLIS micro-kernel in use; free() them.  NULL when out of
+ * memory. */
 float *onx_wino_weights(const float *w, int64_t M, int64_t C, int m);
 /* Floats of scratch onx_wino_run needs for this shape, batch, tile and threads. */
 size_t onx_wino_scratch(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t N, int m,

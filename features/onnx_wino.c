@@ -41,11 +41,14 @@ typedef int64_t i64;
  * 16 (against 4, 8, 32 and 64: larger rounds fall out of the cache). */
 #define WINO_CHUNK_FLOATS ((i64)1 << 22)
 
-/* Measured on iresnet50 (Zen 5, BLIS skx): 16 tiles (14x14, batch 1) is
- * even with im2col, 32 (7x7, batch 8) no faster, 49 (28x28, batch 1)
- * twice as fast; below 48 the GEMMs are thin and stream the transformed
- * weights from memory. */
-#define WINO_MIN_TILES 48
+/* Measured on iresnet50 (Zen 5, BLIS skx): F(4x4) at 16 tiles (14x14,
+ * batch 1) is slower than F(2x2) at 49, 32 (7x7, batch 8) no faster than
+ * F(2x2) at 128, 49 (28x28, batch 1) twice as fast as im2col; below 48 the
+ * GEMMs are thin and stream the transformed weights from memory.  With
+ * the filters prepacked, F(2x2) at 16 tiles (7x7, batch 1) is about 3%
+ * faster than im2col. */
+#define WINO4_MIN_TILES 48
+#define WINO2_MIN_TILES 16
 
 static i64 tiles(i64 OH, i64 OW, i64 n, int m)
 {
@@ -54,13 +57,13 @@ static i64 tiles(i64 OH, i64 OW, i64 n, int m)
 
 int onx_wino_tile(i64 OH, i64 OW, i64 n)
 {
-	return tiles(OH, OW, n, 4) >= WINO_MIN_TILES ? 4 :
-		tiles(OH, OW, n, 2) >= WINO_MIN_TILES ? 2 : 0;
+	return tiles(OH, OW, n, 4) >= WINO4_MIN_TILES ? 4 :
+		tiles(OH, OW, n, 2) >= WINO2_MIN_TILES ? 2 : 0;
 }
 
 int onx_wino_pays(i64 OH, i64 OW, i64 n, int m)
 {
-	return tiles(OH, OW, n, m) >= WINO_MIN_TILES;
+	return tiles(OH, OW, n, m) >= (m == 4 ? WINO4_MIN_TILES : WINO2_MIN_TILES);
 }
 
 /* The GEMMs call BLIS's micro-kernel themselves, so that the transformed

@@ -155,6 +155,8 @@ ARPG_TEST(winograd_tile_size_follows_the_number_of_tiles)
 	expect_int(onx_wino_tile(14, 14, 8), 4);	/* 128 */
 	expect_int(onx_wino_tile(14, 14, 1), 2);	/* 16; 49 2x2 tiles */
 	expect_int(onx_wino_tile(7, 7, 8), 2);		/* 32; 128 */
-	expect_int(onx_wino_tile(7, 7, 1), 0);		/* 4; 16: im2col */
+	expect_int(onx_wino_tile(7, 7, 1), 2);		/* 4; 16 */
+	expect_int(onx_wino_tile(5, 5, 1), 0);		/* 4; 9: im2col */
 	expect(!onx_wino_pays(14, 14, 1, 4));
+	expect(!onx_wino_pays(6, 6, 1, 2));		/* 9 */
 }
