@@ -26,6 +26,12 @@ dist_noinst_SCRIPTS += bench/face_landmarks.sh
 bench-face-landmarks: tests/face_tool
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/face_landmarks.sh
 .PHONY: bench-face-landmarks
+# bench/face.sh: the whole face stage (detection + landmarks + warp) per frame
+# against OpenCV + dlib, from the two benchmarks above.
+dist_noinst_SCRIPTS += bench/face.sh
+bench-face: bench/face_detect tests/face_tool
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/face.sh
+.PHONY: bench-face
 # bench/train.sh: arpg-train against PyTorch on an AFEW-sized cache (issue 8).
 EXTRA_DIST += bench/train.sh bench/train_torch.py
 bench-train: train/arpg-train tests/make_cache bench/gemm
