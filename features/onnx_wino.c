@@ -21,9 +21,10 @@
  *
  * The threads share one convolution in three steps separated by barriers:
  * input channel blocks are transformed in parallel, the GEMMs are split
- * between the threads (no synchronisation inside), then output channel blocks are transformed in parallel, with
- * the bias and activation applied in the vector lanes and the residual
- * while the block is written back to NCHW. */
+ * between the threads (no synchronisation inside), then output channel
+ * blocks are transformed in parallel, with the bias and activation
+ * applied in the vector lanes and the residual while the block is written
+ * back to NCHW. */
 #include <stdlib.h>
 #include <string.h>
 #include <blis.h>
@@ -42,11 +43,11 @@ typedef int64_t i64;
 #define WINO_CHUNK_FLOATS ((i64)1 << 22)
 
 /* Measured on iresnet50 (Zen 5, BLIS skx): F(4x4) at 16 tiles (14x14,
- * batch 1) is slower than F(2x2) at 49, 32 (7x7, batch 8) no faster than
- * F(2x2) at 128, 49 (28x28, batch 1) twice as fast as im2col; below 48 the
- * GEMMs are thin and stream the transformed weights from memory.  With
- * the filters prepacked, F(2x2) at 16 tiles (7x7, batch 1) is about 3%
- * faster than im2col. */
+ * batch 1) is slower than F(2x2) at 49, at 32 (7x7, batch 8) no faster
+ * than F(2x2) at 128, at 49 (28x28, batch 1) twice as fast as im2col:
+ * thin GEMMs use each transformed weight too few times.  With the filters
+ * prepacked, F(2x2) at 16 tiles (7x7, batch 1) is about 3% faster than
+ * im2col. */
 #define WINO4_MIN_TILES 48
 #define WINO2_MIN_TILES 16
 
