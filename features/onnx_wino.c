@@ -56,8 +56,12 @@ static i64 tiles(i64 OH, i64 OW, i64 n, int m)
 	return n * ((OH + m - 1) / m) * ((OW + m - 1) / m);
 }
 
+static int ukr_packable(void);
+
 int onx_wino_tile(i64 OH, i64 OW, i64 n)
 {
+	if (!ukr_packable())
+		return 0;
 	return tiles(OH, OW, n, 4) >= WINO4_MIN_TILES ? 4 :
 		tiles(OH, OW, n, 2) >= WINO2_MIN_TILES ? 2 : 0;
 }
@@ -98,6 +102,16 @@ static void ukr_query(struct ukr *k)
 	k->KC &= ~(i64)15;	/* depth blocks start on whole vectors of V */
 	if (k->KC < 16)
 		k->KC = 16;
+}
+
+/* Whether pack_vt can fill the kernel's B panels: it transposes 16 tiles
+ * at a time (every kernel set of BLIS 0.9 has panels of 16 or fewer). */
+static int ukr_packable(void)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return k.PNR <= 16;
 }
 
 /* Floats of one transform entry's packed Ut: C rows of ceil(M/MR) panels. */
@@ -342,13 +356,7 @@ HOT static void pack_vt(const struct ukr *k, float *Bp, const float *V, i64 T, i
 
 	for (t0 = 0; t0 < T; t0 += k->NR) {
 		i64 nr = T - t0 < k->NR ? T - t0 : k->NR;
-		float *b = Bp + t0 / k->NR * k->PNR * rows;
-		if (k->PNR > LANES) {	/* no kernel of this kind in BLIS 0.9; kept general */
-			for (p = 0; p < kc; p++)
-				for (r = 0; r < k->PNR; r++)
-					b[p * k->PNR + r] = r < nr ? V[(t0 + r) * C16 + pc + p] : 0;
-			continue;
-		}
+		float *b = Bp + t0 / k->NR * k->PNR * rows;	/* PNR <= 16: ukr_packable */
 		for (p0 = 0; p0 < kc; p0 += LANES) {
 			v16 v[LANES];
 			for (r = 0; r < LANES; r++)
@@ -569,7 +577,6 @@ void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads
 {
 	struct geom g;
 	i64 CB = (args->C + LANES - 1) / LANES, MB = (args->M + LANES - 1) / LANES;
-
 	struct ukr k;
 
 	geometry(&g, args->C, args->M, args->OH, args->OW, args->N, args->m);
