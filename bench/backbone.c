@@ -13,7 +13,7 @@
 #include <omp.h>
 #endif
 #include "blis_setup.h"
-#include "onnx.h"
+#include "onnx/onnx.h"
 
 static double now(void)
 {

@@ -17,8 +17,8 @@ dist_noinst_SCRIPTS += bench/decode.sh
 # ONNX backbone against onnxruntime (issue 6): bench/backbone.sh drives it.
 EXTRA_PROGRAMS += bench/backbone
 bench_backbone_SOURCES = bench/backbone.c
-bench_backbone_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/features
-bench_backbone_LDADD = $(top_builddir)/features/libonnx.la $(ARPG_LIB) $(BLIS_LIBS) -lm
+
+bench_backbone_LDADD = $(ARPG_ONNX_LIB)
 BENCH_BINS += bench/backbone
 EXTRA_DIST += bench/backbone.sh bench/backbone_ort.js
 # bench/face_landmarks.sh: landmarks + alignment per second against dlib + cv2 (issue 5).

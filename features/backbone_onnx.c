@@ -11,7 +11,7 @@
 #include "backbone.h"
 #include "error.h"
 #include "fileio.h"
-#include "onnx.h"
+#include "onnx/onnx.h"
 
 struct onnx_bb {
 	struct arpg_onnx *m;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "onnx_run.h"
-#include "onnx.h"
+#include "onnx/onnx.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"

@@ -3,7 +3,7 @@
  * 2 (shapes, folding, kernels). */
 #include <stdint.h>
 #include <stdlib.h>
-#include "onnx.h"
+#include "onnx/onnx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

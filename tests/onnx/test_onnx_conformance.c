@@ -15,7 +15,7 @@
 #include "harness.h"
 #include "error.h"
 #include "blis_setup.h"
-#include "onnx.h"
+#include "onnx/onnx.h"
 #include "onnx_run.h"
 
 struct tens {

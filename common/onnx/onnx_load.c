@@ -7,7 +7,7 @@
 #include <string.h>
 #include <limits.h>
 #include "onnx_impl.h"
-#include "onnx.pb-c.h"
+#include "onnx/onnx.pb-c.h"
 #include "error.h"
 #include "fileio.h"
 

@@ -1,5 +1,5 @@
 /* test_onnx_wino.c - the Winograd F(4x4,3x3) and F(2x2,3x3) convolutions
- * of the ONNX engine (features/onnx_wino.c) against a direct convolution
+ * of the ONNX engine (common/onnx/onnx_wino.c) against a direct convolution
  * in double:
  * shapes that leave partial tiles and partial 16-channel blocks, uneven
  * padding, the pre-activation affine, bias, PReLU and the residual, a
@@ -11,7 +11,7 @@
 #include <string.h>
 #include "harness.h"
 #include "blis_setup.h"
-#include "onnx_impl.h"
+#include "onnx/onnx_impl.h"
 
 struct conv {
 	int64_t N, C, M, H, W, pt, pl, pb, pr;

@@ -8,8 +8,8 @@
 #include <string.h>
 #include "harness.h"
 #include "error.h"
-#include "onnx.h"
-#include "onnx.pb-c.h"
+#include "onnx/onnx.h"
+#include "onnx/onnx.pb-c.h"
 
 /* What to break in the model below. */
 enum defect { OK, TRUNCATED, WRONG_TYPE, SHORT_DATA, BAD_CHANNELS, CYCLE, MISSING_INIT,

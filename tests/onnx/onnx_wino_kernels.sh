@@ -9,7 +9,7 @@ grep -q ' avx2 ' /proc/cpuinfo 2>/dev/null && grep -q ' fma ' /proc/cpuinfo ||
 	skip_all "the haswell kernels need AVX2 and FMA"
 plan 2
 for arch in haswell generic; do
-	out=$(ARPG_BLIS_ARCH=$arch ./tests/test_onnx_wino 2>&1)
+	out=$(ARPG_BLIS_ARCH=$arch ./tests/onnx/test_onnx_wino 2>&1)
 	st=$?
 	echo "$out" | sed 's/^/# /'
 	if [ $st = 0 ] && echo "$out" | grep -q '^ok' && ! echo "$out" | grep -q '^not ok'; then
