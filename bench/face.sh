@@ -9,7 +9,7 @@
 # at 2 threads the landmark share is taken at twice its 1-thread rate (both
 # sides spread frames, or faces, over the threads).  Decoding is not timed.
 #
-#   make bench tests/face_tool &&
+#   make bench tests/face/face_tool &&
 #   top_srcdir=SRC top_builddir=BUILD sh bench/face.sh [SECONDS]
 set -e
 src=${top_srcdir:-$(dirname "$0")/..}

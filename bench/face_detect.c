@@ -10,7 +10,7 @@
  * per second.  With -j N, N threads take frames in turn (frame-level
  * parallelism, as arpg-preprocess spreads work); -r repeats the timed run
  * and keeps the fastest; -q prints no boxes.  The reference test
- * (tests/test_cascade.py) and the benchmark (bench/face_detect.py) use it.
+ * (tests/face/cascade_opencv.py) and the benchmark (bench/face_detect.py) use it.
  */
 #include "config.h"
 
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cascade.h"
+#include "face/cascade.h"
 #include "error.h"
 
 struct frame {

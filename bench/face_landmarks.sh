@@ -2,16 +2,16 @@
 # bench/face_landmarks.sh - landmarks + alignment per second, arpg against
 # dlib + OpenCV, on the same faces and boxes, in one run.
 #
-#   arpg: tests/face_tool bench (shape.c's 68 landmarks, the 5-point fit,
+#   arpg: tests/face/face_tool bench (shape.c's 68 landmarks, the 5-point fit,
 #         the 112x112 warp), one thread;
-#   peer: dlib's shape_predictor (tests/dlib_ref.cpp, built here with
+#   peer: dlib's shape_predictor (tests/face/dlib_ref.cpp, built here with
 #         g++ -O3 against libdlib-dev) + cv2.estimateAffinePartial2D and
 #         cv2.warpAffine (python3-opencv), one thread; their per-face times
 #         add up (a face costs dlib's time plus OpenCV's).
 # Times are process CPU time (the machines are shared), single-threaded.
 # Faces: OpenCV's detections on messi5.jpg, astronaut.png and 30 frames of
-# Megamind.avi (tests/face_media.py).  Needs tests/face_tool: make check, or
-# make tests/face_tool.  Run: make bench-face-landmarks, or
+# Megamind.avi (tests/face/face_media.py).  Needs tests/face/face_tool: make check, or
+# make tests/face/face_tool.  Run: make bench-face-landmarks, or
 #   top_srcdir=SRC top_builddir=BUILD sh bench/face_landmarks.sh [SECONDS]
 # With SHEET=FILE.png it also writes a contact sheet: the 30 Megamind
 # frames as one clip through the whole of face.c (detection, the followed
@@ -22,15 +22,15 @@ MODEL=/usr/share/dlib/shape_predictor_68_face_landmarks.dat
 PY=${PYTHON3:-/usr/bin/python3}
 src=${top_srcdir:-$(dirname "$0")/..}
 bld=${top_builddir:-.}
-tool="$bld/tests/face_tool"
-[ -x "$tool" ] || { echo "face_landmarks.sh: build $tool first (make tests/face_tool)" >&2; exit 1; }
+tool="$bld/tests/face/face_tool"
+[ -x "$tool" ] || { echo "face_landmarks.sh: build $tool first (make tests/face/face_tool)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$PY" "$src/tests/face_media.py" "$tmp" 30 >"$tmp/list" 2>/dev/null
+"$PY" "$src/tests/face/face_media.py" "$tmp" 30 >"$tmp/list" 2>/dev/null
 mkdir "$tmp/crops"
 "$tool" align "$MODEL" 112 "$tmp/crops" <"$tmp/list" >"$tmp/align"
 # shellcheck disable=SC2046
-g++ -O3 -o "$tmp/dlib_ref" "$src/tests/dlib_ref.cpp" $(pkg-config --cflags --libs dlib-1)
+g++ -O3 -o "$tmp/dlib_ref" "$src/tests/face/dlib_ref.cpp" $(pkg-config --cflags --libs dlib-1)
 echo "faces: $(wc -l <"$tmp/list") boxes on $(cut -d' ' -f1 "$tmp/list" | sort -u | wc -l) images; $SECS s per side"
 # OMP/BLAS threads off: one thread each side
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1

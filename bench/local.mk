@@ -23,13 +23,13 @@ BENCH_BINS += bench/backbone
 EXTRA_DIST += bench/backbone.sh bench/backbone_ort.js
 # bench/face_landmarks.sh: landmarks + alignment per second against dlib + cv2 (issue 5).
 dist_noinst_SCRIPTS += bench/face_landmarks.sh
-bench-face-landmarks: tests/face_tool
+bench-face-landmarks: tests/face/face_tool
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/face_landmarks.sh
 .PHONY: bench-face-landmarks
 # bench/face.sh: the whole face stage (detection + landmarks + warp) per frame
 # against OpenCV + dlib, from the two benchmarks above.
 dist_noinst_SCRIPTS += bench/face.sh
-bench-face: bench/face_detect tests/face_tool
+bench-face: bench/face_detect tests/face/face_tool
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/face.sh
 .PHONY: bench-face
 # bench/train.sh: arpg-train against PyTorch on an AFEW-sized cache (issue 8).

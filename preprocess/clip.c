@@ -3,7 +3,7 @@
 #include "crop.h"
 #include "progress.h"
 #include "error.h"
-#include "face.h"
+#include "face/tracker.h"
 #include "fileio.h"
 #include "image.h"
 #include "log.h"

@@ -1,7 +1,7 @@
 # arpg-preprocess: rules live here (see Makefile.am).
 bin_PROGRAMS += preprocess/arpg-preprocess
 preprocess_arpg_preprocess_SOURCES = preprocess/main.c preprocess/sheet.c preprocess/sheet.h
-preprocess_arpg_preprocess_LDADD = preprocess/libpreprocess.la preprocess/libface.la $(ARPG_LIB) \
+preprocess_arpg_preprocess_LDADD = preprocess/libpreprocess.la $(ARPG_FACE_LIB) \
 	$(AVFORMAT_LIBS) $(AVCODEC_LIBS) $(SWSCALE_LIBS) $(AVUTIL_LIBS) $(ARCHIVE_LIBS) \
 	$(CAIRO_LIBS) -lpthread
 preprocess_arpg_preprocess_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS) $(CAIRO_CFLAGS)
@@ -17,6 +17,6 @@ preprocess_libpreprocess_la_CFLAGS = $(AM_CFLAGS) $(AVFORMAT_CFLAGS) $(AVCODEC_C
 	$(SWSCALE_CFLAGS) $(AVUTIL_CFLAGS) $(ARCHIVE_CFLAGS)
 preprocess_libpreprocess_la_LIBADD = $(AVFORMAT_LIBS) $(AVCODEC_LIBS) $(SWSCALE_LIBS) \
 	$(AVUTIL_LIBS) $(ARCHIVE_LIBS)
-PREPROCESS_LIBS = preprocess/libpreprocess.la preprocess/libface.la $(ARPG_LIB) \
+PREPROCESS_LIBS = preprocess/libpreprocess.la $(ARPG_FACE_LIB) \
 	$(AVFORMAT_LIBS) $(AVCODEC_LIBS) $(SWSCALE_LIBS) $(AVUTIL_LIBS) $(ARCHIVE_LIBS) -lpthread
 dist_man_MANS += man/arpg-preprocess.1

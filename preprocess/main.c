@@ -9,7 +9,7 @@
 #include "dataset.h"
 #include "error.h"
 #include "fileio.h"
-#include "face.h"
+#include "face/tracker.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"

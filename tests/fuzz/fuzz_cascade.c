@@ -2,7 +2,7 @@
  * small image (all window positions, one scale and a few more). */
 #include <stdint.h>
 #include <stdlib.h>
-#include "cascade.h"
+#include "face/cascade.h"
 #include "error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,7 +2,7 @@
  * model once on a small image, so that every index it accepted is used. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "shape.h"
+#include "face/shape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

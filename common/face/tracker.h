@@ -1,11 +1,11 @@
-/* face.h - face detection, 68 landmarks and ArcFace alignment of a clip.
+/* tracker.h - face detection, 68 landmarks and ArcFace alignment of a clip.
  *
  * The contract between the decoding pipeline (preprocess/main.c and friends)
  * and the face modules (cascade, landmarks, alignment).  Models are loaded
  * once, are read-only afterwards and are shared by all worker threads.
  */
-#ifndef ARPG_FACE_H
-#define ARPG_FACE_H
+#ifndef ARPG_FACE_TRACKER_H
+#define ARPG_FACE_TRACKER_H
 
 #include <stddef.h>
 #include "image.h"

@@ -17,7 +17,7 @@ done
 "$PY" -c 'import cv2, numpy' 2>/dev/null || skip_all "python3-opencv not installed"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-"$PY" - "$tmp" "$VIDEO" "$CASCADE" "$MODEL" "$top_builddir/tests/face_tool" <<'PYEOF'
+"$PY" - "$tmp" "$VIDEO" "$CASCADE" "$MODEL" "$top_builddir/tests/face/face_tool" <<'PYEOF'
 import subprocess
 import sys
 import cv2

@@ -9,7 +9,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "harness.h"
-#include "shape.h"
+#include "face/shape.h"
 
 #define MODEL68 "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 

@@ -11,11 +11,11 @@ skip_all() { for i in 1 2 3; do echo "ok $i # SKIP $1"; done; exit 0; }
 "$PY" -c 'import cv2, numpy' 2>/dev/null || skip_all "python3-opencv not installed"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-"$PY" "$top_srcdir/tests/face_media.py" "$tmp" 12 >"$tmp/list" 2>/dev/null
+"$PY" "$top_srcdir/tests/face/face_media.py" "$tmp" 12 >"$tmp/list" 2>/dev/null
 case $? in 0) ;; 77) skip_all "no test media (opencv-doc, python3-skimage)" ;;
 	*) echo "not ok 1 - face_media.py failed"; echo "not ok 2"; echo "not ok 3"; exit 0 ;; esac
 mkdir "$tmp/crops"
-"$top_builddir/tests/face_tool" align "$MODEL" 112 "$tmp/crops" <"$tmp/list" >"$tmp/align" || {
+"$top_builddir/tests/face/face_tool" align "$MODEL" 112 "$tmp/crops" <"$tmp/list" >"$tmp/align" || {
 	echo "not ok 1 - face_tool align failed"; echo "not ok 2"; echo "not ok 3"; exit 0; }
 "$PY" - "$tmp/list" "$tmp/align" "$tmp/crops" <<'PYEOF'
 import sys

@@ -1,12 +1,12 @@
 /* test_cascade.c - cascade XML parsing and detection basics.  The
- * comparison with OpenCV on real faces is tests/test_cascade.py. */
+ * comparison with OpenCV on real faces is tests/face/cascade_opencv.py. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cascade.h"
+#include "face/cascade.h"
 #include "error.h"
 #include "harness.h"
 

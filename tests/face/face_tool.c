@@ -1,6 +1,6 @@
 /* face_tool.c - drives shape.c and align.c over PPM images and boxes, for
- * the comparisons with dlib and OpenCV (tests/test_shape_dlib.sh,
- * tests/test_align_cv2.sh) and bench/face_landmarks.sh.
+ * the comparisons with dlib and OpenCV (tests/face/test_shape_dlib.sh,
+ * tests/face/test_align_cv2.sh) and bench/face_landmarks.sh.
  *
  *   face_tool landmarks MODEL < LIST          per line: x0 y0 ... (floats)
  *   face_tool align MODEL SIZE OUTDIR < LIST  per line: the 5 points, M;
@@ -18,11 +18,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "align.h"
+#include "face/align.h"
 #include "error.h"
-#include "face.h"
+#include "face/tracker.h"
 #include "image.h"
-#include "shape.h"
+#include "face/shape.h"
 
 struct job {
 	char path[1024];

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "align.h"
+#include "face/align.h"
 #include "error.h"
 #include "harness.h"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Landmarks against dlib itself (libdlib-dev): a C++ reference built here
-# (tests/dlib_ref.cpp) and face_tool run Debian's 68-point model on the
+# (tests/face/dlib_ref.cpp) and face_tool run Debian's 68-point model on the
 # same boxes (OpenCV's detections) of the real faces Debian ships
 # (messi5.jpg, astronaut.png, 30 frames of Megamind.avi).  dlib rounds its points
 # to integers: we report the distance of our (float) points to dlib's and
@@ -15,17 +15,17 @@ pkg-config --exists dlib-1 2>/dev/null || skip_all "dlib not installed (libdlib-
 "$PY" -c 'import cv2, numpy' 2>/dev/null || skip_all "python3-opencv not installed"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-"$PY" "$top_srcdir/tests/face_media.py" "$tmp" 30 >"$tmp/list" 2>/dev/null
+"$PY" "$top_srcdir/tests/face/face_media.py" "$tmp" 30 >"$tmp/list" 2>/dev/null
 case $? in 0) ;; 77) skip_all "no test media (opencv-doc, python3-skimage)" ;;
 	*) echo "not ok 1 - face_media.py failed"; echo "not ok 2"; exit 0 ;; esac
 # shellcheck disable=SC2046
-if ! g++ -O2 -o "$tmp/dlib_ref" "$top_srcdir/tests/dlib_ref.cpp" \
+if ! g++ -O2 -o "$tmp/dlib_ref" "$top_srcdir/tests/face/dlib_ref.cpp" \
 	$(pkg-config --cflags --libs dlib-1) 2>"$tmp/gxx.log"; then
 	sed 's/^/# /' "$tmp/gxx.log" | tail -n 20
 	echo "not ok 1 - building dlib_ref"; echo "not ok 2"; exit 0
 fi
 "$tmp/dlib_ref" "$MODEL" <"$tmp/list" >"$tmp/dlib" &&
-	"$top_builddir/tests/face_tool" landmarks "$MODEL" <"$tmp/list" >"$tmp/ours" || {
+	"$top_builddir/tests/face/face_tool" landmarks "$MODEL" <"$tmp/list" >"$tmp/ours" || {
 	echo "not ok 1 - running dlib_ref or face_tool"; echo "not ok 2"; exit 0; }
 "$PY" - "$tmp/ours" "$tmp/dlib" <<'PYEOF'
 import sys

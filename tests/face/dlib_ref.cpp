@@ -1,4 +1,4 @@
-// dlib_ref.cpp - the reference for tests/test_shape_dlib.sh and
+// dlib_ref.cpp - the reference for tests/face/test_shape_dlib.sh and
 // bench/face_landmarks.sh: dlib's own shape_predictor on the same boxes.
 //
 //   dlib_ref MODEL.dat < LIST        LIST lines: IMAGE.ppm X Y W H

@@ -1,4 +1,4 @@
-/* face.c - a clip's faces: detection (cascade.c), the followed face,
+/* tracker.c - a clip's faces: detection (cascade.c), the followed face,
  * 68 landmarks (shape.c), the ArcFace transform and the warp (align.c).
  *
  * Per clip:
@@ -19,7 +19,7 @@
  *      earlier one on a tie), detected = 0; no face at all: centre crops;
  *   5. every frame is warped.
  */
-#include "face.h"
+#include "tracker.h"
 #include "align.h"
 #include "cascade.h"
 #include "error.h"

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "align.h"
+#include "face/align.h"
 #include "error.h"
-#include "face.h"
+#include "face/tracker.h"
 #include "harness.h"
 #include "image.h"
 
