@@ -12,7 +12,7 @@ N=${1:-300}
 J=${2:-2}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/arpg-bench-features.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-"$B/tests/test_features_gen" "$tmp/d" "$N" 16 >/dev/null
+"$B/tests/features/test_features_gen" "$tmp/d" "$N" 16 >/dev/null
 now() { date +%s.%N; }
 for dt in f32 f16; do
 	t0=$(now)

@@ -12,16 +12,16 @@ EXTRA_DIST += bench/features.sh
 bench-features: features/arpg-features tests/test_features_gen
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/features.sh
 .PHONY: bench-features
-# bench/decode.sh: arpg-preprocess --no-align against the ffmpeg CLI (issue 4).
+# bench/decode.sh: arpg-preprocess --no-align against the ffmpeg CLI.
 dist_noinst_SCRIPTS += bench/decode.sh
-# ONNX backbone against onnxruntime (issue 6): bench/backbone.sh drives it.
+# ONNX backbone against onnxruntime: bench/backbone.sh drives it.
 EXTRA_PROGRAMS += bench/backbone
 bench_backbone_SOURCES = bench/backbone.c
 
 bench_backbone_LDADD = $(ARPG_ONNX_LIB)
 BENCH_BINS += bench/backbone
 EXTRA_DIST += bench/backbone.sh bench/backbone_ort.js
-# bench/face_landmarks.sh: landmarks + alignment per second against dlib + cv2 (issue 5).
+# bench/face_landmarks.sh: landmarks + alignment per second against dlib + cv2.
 dist_noinst_SCRIPTS += bench/face_landmarks.sh
 bench-face-landmarks: tests/face/face_tool
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/face_landmarks.sh
@@ -32,7 +32,7 @@ dist_noinst_SCRIPTS += bench/face.sh
 bench-face: bench/face_detect tests/face/face_tool
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/face.sh
 .PHONY: bench-face
-# bench/train.sh: arpg-train against PyTorch on an AFEW-sized cache (issue 8).
+# bench/train.sh: arpg-train against PyTorch on an AFEW-sized cache.
 EXTRA_DIST += bench/train.sh bench/train_torch.py
 bench-train: train/arpg-train tests/make_cache bench/gemm
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/bench/train.sh

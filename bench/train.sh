@@ -16,7 +16,7 @@ mkdir -p "$work"
 cache=$work/afew_syn.lmdb
 if [ ! -f "$cache/data.mdb" ]; then
 	echo "making an AFEW-sized synthetic cache in $cache" >&2
-	"$top_builddir/tests/make_cache" "$cache" --clips 1156 --val 383 --classes 7 --frames 16 \
+	"$top_builddir/tests/train/make_cache" "$cache" --clips 1156 --val 383 --classes 7 --frames 16 \
 		--grid 6 --app-dim 512 --patch-dim 256 --dtype f16 --signal 0.1
 fi
 

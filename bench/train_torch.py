@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The ARPGNet head in PyTorch, trained on an arpg cache: the peer of
-arpg-train in bench/train.sh.  The model is tests/golden/make_train_golden.py's
+arpg-train in bench/train.sh.  The model is tests/train/golden/make_train_golden.py's
 (the reference the C code is tested against), here in float32 with PyTorch's
 batched masked attention; the cache is read with lmdb and numpy as
 arpg-cache(5) documents.

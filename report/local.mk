@@ -1,4 +1,4 @@
-# arpg-report: learning curves, confusion matrices, ablation charts, contact sheets (issue 9).
+# arpg-report: learning curves, confusion matrices, ablation charts, contact sheets.
 # JSON lines through json-c, drawing and PNG through cairo.
 bin_PROGRAMS += report/arpg-report
 report_arpg_report_SOURCES = report/main.c \

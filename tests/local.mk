@@ -1,35 +1,9 @@
-# Tests of libarpg, the harness, and the fuzz corpus replay.
-# C unit tests link tests/harness.c (main, TAP output) and libarpg.
+# What every test shares: the C harness (main, TAP output, temp dirs), the
+# shell TAP helpers, the fuzz machinery and its corpus replay; and the tests
+# of the whole: manual pages, end to end.  Each area's tests live in
+# tests/AREA/local.mk.
 ARPG_TEST_SOURCES = tests/harness.c tests/harness.h
 ARPG_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
-
-check_PROGRAMS += tests/test_error tests/test_manifest tests/test_image \
-	tests/test_tensor tests/test_cache tests/test_blis_setup tests/test_progress
-TESTS += tests/test_progress tests/test_error tests/test_manifest tests/test_image \
-	tests/test_tensor tests/test_cache tests/blis_setup.sh tests/fuzz_replay.sh
-dist_check_SCRIPTS += tests/blis_setup.sh tests/fuzz_replay.sh
-
-tests_test_error_SOURCES = tests/test_error.c $(ARPG_TEST_SOURCES)
-tests_test_error_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_test_error_LDADD = $(ARPG_LIB)
-tests_test_manifest_SOURCES = tests/test_manifest.c $(ARPG_TEST_SOURCES)
-tests_test_manifest_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_test_manifest_LDADD = $(ARPG_LIB)
-tests_test_image_SOURCES = tests/test_image.c $(ARPG_TEST_SOURCES)
-tests_test_image_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_test_image_LDADD = $(ARPG_LIB)
-tests_test_tensor_SOURCES = tests/test_tensor.c $(ARPG_TEST_SOURCES)
-tests_test_tensor_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_test_tensor_LDADD = $(ARPG_LIB)
-tests_test_cache_SOURCES = tests/test_cache.c $(ARPG_TEST_SOURCES)
-tests_test_cache_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_test_cache_LDADD = $(ARPG_LIB)
-tests_test_progress_SOURCES = tests/test_progress.c $(ARPG_TEST_SOURCES)
-tests_test_progress_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_test_progress_LDADD = $(ARPG_LIB)
-tests_test_blis_setup_SOURCES = tests/test_blis_setup.c $(ARPG_TEST_SOURCES)
-tests_test_blis_setup_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_test_blis_setup_LDADD = $(ARPG_LIB)
 
 # Fuzz harnesses: one per parser of outside data, each with a seed corpus in
 # tests/fuzz/corpus/NAME/.  Normally linked with replay.c (make check runs
@@ -41,25 +15,24 @@ FUZZ_MAIN =
 else
 FUZZ_MAIN = tests/fuzz/replay.c
 endif
-FUZZERS = tests/fuzz/fuzz_manifest tests/fuzz/fuzz_tensor tests/fuzz/fuzz_png \
-	tests/fuzz/fuzz_clipinfo
-tests_fuzz_fuzz_manifest_SOURCES = tests/fuzz/fuzz_manifest.c $(FUZZ_MAIN)
-tests_fuzz_fuzz_manifest_LDADD = $(ARPG_LIB)
-tests_fuzz_fuzz_manifest_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_tensor_SOURCES = tests/fuzz/fuzz_tensor.c $(FUZZ_MAIN)
-tests_fuzz_fuzz_tensor_LDADD = $(ARPG_LIB)
-tests_fuzz_fuzz_tensor_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_png_SOURCES = tests/fuzz/fuzz_png.c $(FUZZ_MAIN)
-tests_fuzz_fuzz_png_LDADD = $(ARPG_LIB)
-tests_fuzz_fuzz_png_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_clipinfo_SOURCES = tests/fuzz/fuzz_clipinfo.c $(FUZZ_MAIN)
-tests_fuzz_fuzz_clipinfo_LDADD = $(ARPG_LIB)
-tests_fuzz_fuzz_clipinfo_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+FUZZERS =
 EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
 fuzzers: $(FUZZERS)
 .PHONY: fuzzers
 # check_PROGRAMS takes FUZZERS last, after every fragment has added its own.
 
+# make check replays every harness's seed corpus.
+TESTS += tests/fuzz_replay.sh
+dist_check_SCRIPTS += tests/fuzz_replay.sh
+EXTRA_DIST += tests/tap.sh
+
 # Manual pages lint-clean and complete against each program's --help.
 TESTS += tests/man.sh
 dist_check_SCRIPTS += tests/man.sh
+
+# End to end (tests/e2e.sh): the small demo data from tools/make_demo_data.py
+# through arpg-preprocess | arpg-features | arpg-train, the RML layout with
+# --folds, and two shards merged; needs Debian's python3-opencv.
+TESTS += tests/e2e.sh
+dist_check_SCRIPTS += tests/e2e.sh
+EXTRA_DIST += tools/make_demo_data.py tools/demo.sh

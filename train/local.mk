@@ -5,3 +5,9 @@ train_arpg_train_SOURCES = train/main.c train/data.c train/data.h train/run.c tr
 train_arpg_train_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
 train_arpg_train_LDADD = train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) $(LMDB_LIBS) $(MD_LIBS) -lm
 dist_man_MANS += man/arpg-train.1
+# The ARPGNet head: layers, model, optimizer; also linked by the tests.
+noinst_LTLIBRARIES += train/libmodel.la
+train_libmodel_la_SOURCES = train/layers.c train/layers.h train/model.c train/model.h \
+	train/optim.c train/optim.h
+train_libmodel_la_CFLAGS = $(AM_CFLAGS) $(BLIS_CFLAGS)
+train_libmodel_la_LIBADD = $(BLIS_LIBS) -lm

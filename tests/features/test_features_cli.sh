@@ -2,7 +2,7 @@
 # arpg-features end to end on generated clips: run, info, verify, dump,
 # rerun, meta mismatch, --force, f16 vs f32, shards + merge, bad inputs,
 # streaming from a pipe, a full map, usage errors.  TAP.
-gen="$top_builddir/tests/test_features_gen"
+gen="$top_builddir/tests/features/test_features_gen"
 F=arpg-features
 PY=${PYTHON3:-/usr/bin/python3}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/arpg-features-cli.XXXXXX") || exit 1

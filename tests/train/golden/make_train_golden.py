@@ -5,9 +5,9 @@ with PyTorch in float64, independent of the C code.
 For a few small configurations covering every ablation path it draws
 parameters (in arpg's flat layout order), inputs and labels, then records the
 logits, the mean cross-entropy, the gradients, and the parameters after two
-AdamW steps with gradient-norm clipping.  tests/test_model.c replays the file
+AdamW steps with gradient-norm clipping.  tests/train/test_model.c replays the file
 and compares.  Regenerate with:
-    /usr/bin/python3 tests/golden/make_train_golden.py > tests/golden/train.golden
+    /usr/bin/python3 tests/train/golden/make_train_golden.py > tests/train/golden/train.golden
 """
 import math
 import sys
@@ -174,7 +174,7 @@ def run(c, seed):
 
 def main():
     torch.set_default_dtype(torch.float64)
-    print("# arpg-train golden file: tests/golden/make_train_golden.py (PyTorch %s, float64)" % torch.__version__)
+    print("# arpg-train golden file: tests/train/golden/make_train_golden.py (PyTorch %s, float64)" % torch.__version__)
     print("# adamw lr=%g beta1=%g beta2=%g eps=%g weight_decay=%g clip=%g" % (LR, BETAS[0], BETAS[1], EPS, WD, CLIP))
     for k, c in enumerate(CASES):
         run(c, 1000 + k)

@@ -2,7 +2,7 @@
 # arpg-train as a user runs it, over synthetic caches from make_cache:
 # it learns, it repeats itself, sweeps, folds, checkpoints, bad input.
 . "${top_srcdir:-.}/tests/tap.sh"
-MC="${top_builddir:-.}/tests/make_cache"
+MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1

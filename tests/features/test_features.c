@@ -246,7 +246,7 @@ ARPG_TEST(pool_matches_pytorch)
 			in[i] = (float)((i * 37 % 101) - 50) / 7.0f;
 		expect_int(arpg_npy_write_f32("in.npy", in, 3, dims), 0);
 		arpg_pool_adaptive_avg(out, in, C, H, W, G);
-		snprintf(cmd, sizeof cmd, "'%s' '%s/tests/test_features_pool.py' in.npy %d", py,
+		snprintf(cmd, sizeof cmd, "'%s' '%s/tests/features/test_features_pool.py' in.npy %d", py,
 			 arpg_test_srcdir(), G);
 		p = popen(cmd, "r");
 		for (i = 0; p && i < (int)m && fscanf(p, "%lf", &v) == 1; i++)

@@ -4,7 +4,7 @@
 # (signature, chunk CRCs, zlib data of the right length, unfiltered) and are
 # not blank; bad input says why and exits 1.
 . "${top_srcdir:-.}/tests/tap.sh"
-MC="${top_builddir:-.}/tests/make_cache"
+MC="${top_builddir:-.}/tests/train/make_cache"
 PATH="${top_builddir:-.}/report:${top_builddir:-.}/preprocess:${top_builddir:-.}/train:$PATH"
 PY="${PYTHON3:-python3}"
 command -v "$PY" >/dev/null 2>&1 || skip_all "python3 is not installed (the PNG check needs it)"

@@ -7,7 +7,7 @@
 # TAP output.
 : "${top_builddir:=.}"
 PRE=${PRE:-arpg-preprocess}
-MD5=${MD5:-$top_builddir/tests/test_preprocess_framemd5}
+MD5=${MD5:-$top_builddir/tests/preprocess/test_preprocess_framemd5}
 PY=${PYTHON3:-python3}
 n=0
 fails=0

@@ -6,7 +6,7 @@ echo "1..4"
 n=0
 for c in $cases; do
 	n=$((n + 1))
-	out=$("$top_builddir/tests/test_blis_setup" "$c" 2>&1)
+	out=$("$top_builddir/tests/common/test_blis_setup" "$c" 2>&1)
 	printf '%s\n' "$out" | grep '^#'
 	if printf '%s\n' "$out" | grep -q '^ok 1'; then
 		echo "ok $n - $c"

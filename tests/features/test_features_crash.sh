@@ -1,7 +1,7 @@
 #!/bin/sh
 # kill -9 in the middle of a run, then a rerun: the cache verifies, every
 # clip is there once, and the tensors equal those of an uninterrupted run.
-gen="$top_builddir/tests/test_features_gen"
+gen="$top_builddir/tests/features/test_features_gen"
 F=arpg-features
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/arpg-features-crash.XXXXXX") || exit 1
 n=0

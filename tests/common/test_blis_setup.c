@@ -10,7 +10,7 @@
 
 /* BLIS reads its environment once per process, so each case runs in the
  * process the harness gives it only when it is the first to call BLIS:
- * run each named test on its own (tests/blis_setup.sh does). */
+ * run each named test on its own (tests/common/blis_setup.sh does). */
 ARPG_TEST(blis_default_choice)
 {
 	struct arpg_blis_info info;

@@ -1,4 +1,4 @@
-/* The whole network against the PyTorch reference (tests/golden/): logits,
+/* The whole network against the PyTorch reference (tests/train/golden/): logits,
  * loss, every gradient, and two AdamW steps with clipping, for each ablation
  * path; and the model's own contracts (seeds, batch sizes, determinism). */
 #include "harness.h"
@@ -167,7 +167,7 @@ ARPG_TEST(model_matches_pytorch_reference)
 	FILE *f;
 	int ncase = 0, r;
 
-	snprintf(path, sizeof path, "%s/tests/golden/train.golden", arpg_test_srcdir());
+	snprintf(path, sizeof path, "%s/tests/train/golden/train.golden", arpg_test_srcdir());
 	if (!(f = fopen(path, "r"))) {
 		arpg_test_fail(__FILE__, __LINE__, "cannot open %s", path);
 		return;

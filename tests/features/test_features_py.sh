@@ -1,7 +1,7 @@
 #!/bin/sh
 # The cache read from Python (lmdb + numpy only) per arpg-cache(5) gives
 # the tensors of `arpg-features dump --npy`, for f32 and f16 caches.
-gen="$top_builddir/tests/test_features_gen"
+gen="$top_builddir/tests/features/test_features_gen"
 PY=${PYTHON3:-/usr/bin/python3}
 if ! "$PY" -c 'import lmdb, numpy' 2>/dev/null; then
 	echo "1..0 # SKIP $PY lacks lmdb or numpy (Debian: python3-lmdb python3-numpy)"
@@ -15,8 +15,8 @@ arpg-features -q -b hog --dtype f16 -o c16 d/manifest.tsv &&
 arpg-features dump c32 clip0001 --npy n32 >/dev/null &&
 arpg-features dump c16 clip0002 --npy n16 >/dev/null || { echo "Bail out! arpg-features failed"; exit 1; }
 # two TAP streams joined into one plan
-out=$( { "$PY" "$top_srcdir/tests/test_features_read.py" c32 clip0001 n32
-	 "$PY" "$top_srcdir/tests/test_features_read.py" c16 clip0002 n16; } 2>&1)
+out=$( { "$PY" "$top_srcdir/tests/features/test_features_read.py" c32 clip0001 n32
+	 "$PY" "$top_srcdir/tests/features/test_features_read.py" c16 clip0002 n16; } 2>&1)
 echo "1..10"
 printf '%s\n' "$out" | grep -v '^1\.\.' | awk '/^(not )?ok /{ n++; sub(/^ok [0-9]+/, "ok " n);
 	sub(/^not ok [0-9]+/, "not ok " n) } { print }'

@@ -1,0 +1,44 @@
+# Tests of libarpg (common/): one C test per module, and the fuzz harnesses of
+# the formats it parses (manifest, tensor records, PNG, the cache's clip line).
+check_PROGRAMS += tests/common/test_error tests/common/test_manifest tests/common/test_image \
+	tests/common/test_tensor tests/common/test_cache tests/common/test_blis_setup tests/common/test_progress
+TESTS += tests/common/test_progress tests/common/test_error tests/common/test_manifest tests/common/test_image \
+	tests/common/test_tensor tests/common/test_cache tests/common/blis_setup.sh
+dist_check_SCRIPTS += tests/common/blis_setup.sh
+
+tests_common_test_error_SOURCES = tests/common/test_error.c $(ARPG_TEST_SOURCES)
+tests_common_test_error_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_error_LDADD = $(ARPG_LIB)
+tests_common_test_manifest_SOURCES = tests/common/test_manifest.c $(ARPG_TEST_SOURCES)
+tests_common_test_manifest_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_manifest_LDADD = $(ARPG_LIB)
+tests_common_test_image_SOURCES = tests/common/test_image.c $(ARPG_TEST_SOURCES)
+tests_common_test_image_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_image_LDADD = $(ARPG_LIB)
+tests_common_test_tensor_SOURCES = tests/common/test_tensor.c $(ARPG_TEST_SOURCES)
+tests_common_test_tensor_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_tensor_LDADD = $(ARPG_LIB)
+tests_common_test_cache_SOURCES = tests/common/test_cache.c $(ARPG_TEST_SOURCES)
+tests_common_test_cache_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_cache_LDADD = $(ARPG_LIB)
+tests_common_test_progress_SOURCES = tests/common/test_progress.c $(ARPG_TEST_SOURCES)
+tests_common_test_progress_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_progress_LDADD = $(ARPG_LIB)
+tests_common_test_blis_setup_SOURCES = tests/common/test_blis_setup.c $(ARPG_TEST_SOURCES)
+tests_common_test_blis_setup_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_blis_setup_LDADD = $(ARPG_LIB)
+
+FUZZERS += tests/fuzz/fuzz_manifest tests/fuzz/fuzz_tensor tests/fuzz/fuzz_png \
+	tests/fuzz/fuzz_clipinfo
+tests_fuzz_fuzz_manifest_SOURCES = tests/fuzz/fuzz_manifest.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_manifest_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_manifest_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_tensor_SOURCES = tests/fuzz/fuzz_tensor.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_tensor_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_tensor_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_png_SOURCES = tests/fuzz/fuzz_png.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_png_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_png_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_clipinfo_SOURCES = tests/fuzz/fuzz_clipinfo.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_clipinfo_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_clipinfo_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
