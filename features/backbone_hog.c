@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hog_run(struct arpg_backbone *b, int n, const struct arpg_image *faces,
+static int hog_run(struct backbone *b, int n, const struct arpg_image *faces,
 		   float *app, float *patch, char *err, size_t errn)
 {
-	int bx = b->patch_w, by = b->patch_h, D = ARPG_HOG_BLOCK_DIM, i, k;
+	int bx = b->patch_w, by = b->patch_h, D = HOG_BLOCK_DIM, i, k;
 	size_t nb = (size_t)bx * by, p;
 	int rc;
 
@@ -23,7 +23,7 @@ static int hog_run(struct arpg_backbone *b, int n, const struct arpg_image *face
 		if (faces[i].w != b->in_size || faces[i].h != b->in_size)
 			return arpg_errf(err, errn, ARPG_EINVAL, "face is %dx%d, HOG expects %dx%d",
 					 faces[i].w, faces[i].h, b->in_size, b->in_size);
-		if ((rc = arpg_hog_compute(a, &faces[i])) < 0)
+		if ((rc = hog_compute(a, &faces[i])) < 0)
 			return arpg_errf(err, errn, rc, "HOG failed");
 		/* (by, bx, D) -> (D, by, bx) */
 		for (p = 0; p < nb; p++)
@@ -33,31 +33,31 @@ static int hog_run(struct arpg_backbone *b, int n, const struct arpg_image *face
 	return 0;
 }
 
-static void hog_free(struct arpg_backbone *b)
+static void hog_free(struct backbone *b)
 {
 	free(b);
 }
 
-int arpg_backbone_open_hog(struct arpg_backbone **bp, int in_size, int max_batch,
+int backbone_open_hog(struct backbone **bp, int in_size, int max_batch,
 			   char *err, size_t errn)
 {
-	struct arpg_backbone *b;
+	struct backbone *b;
 	int bx, by;
 
 	*bp = NULL;
-	arpg_hog_blocks(in_size, in_size, &bx, &by);
+	hog_blocks(in_size, in_size, &bx, &by);
 	if (!bx || in_size > 4096 || max_batch < 1)
 		return arpg_errf(err, errn, ARPG_EINVAL, "HOG needs faces of 16 to 4096 pixels");
 	if (!(b = calloc(1, sizeof *b)))
 		return ARPG_ENOMEM;
 	snprintf(b->name, sizeof b->name, "hog");
-	SHA256Data((const uint8_t *)ARPG_HOG_SETTINGS, strlen(ARPG_HOG_SETTINGS), b->sha256);
+	SHA256Data((const uint8_t *)HOG_SETTINGS, strlen(HOG_SETTINGS), b->sha256);
 	snprintf(b->patch_node, sizeof b->patch_node, "hog-blocks");
 	b->in_size = in_size;
-	b->patch_c = ARPG_HOG_BLOCK_DIM;
+	b->patch_c = HOG_BLOCK_DIM;
 	b->patch_h = by;
 	b->patch_w = bx;
-	b->app_dim = bx * by * ARPG_HOG_BLOCK_DIM;
+	b->app_dim = bx * by * HOG_BLOCK_DIM;
 	b->max_batch = max_batch;
 	b->run = hog_run;
 	b->free = hog_free;

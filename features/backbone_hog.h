@@ -7,18 +7,18 @@
  * Patch map: the same block descriptors as a (36, 13, 13) CHW map, so that
  *   the caller's adaptive average pooling to G x G gives each grid cell the
  *   mean HOG block descriptor over its region: Dp = 36 for every G.
- * sha256: SHA-256 of ARPG_HOG_SETTINGS (hog.h); patch_node "hog-blocks".
+ * sha256: SHA-256 of HOG_SETTINGS (hog.h); patch_node "hog-blocks".
  * run() is reentrant: threads may share one backbone.
  */
-#ifndef ARPG_BACKBONE_HOG_H
-#define ARPG_BACKBONE_HOG_H
+#ifndef FEATURES_BACKBONE_HOG_H
+#define FEATURES_BACKBONE_HOG_H
 
 #include <stddef.h>
 #include "backbone.h"
 
 /* Opens the HOG backbone for in_size x in_size faces (in_size >= 16).
  * Returns 0, ARPG_EINVAL or ARPG_ENOMEM. */
-int arpg_backbone_open_hog(struct arpg_backbone **b, int in_size, int max_batch,
+int backbone_open_hog(struct backbone **b, int in_size, int max_batch,
 			   char *err, size_t errn);
 
 #endif

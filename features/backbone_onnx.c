@@ -15,11 +15,11 @@
 
 struct onnx_bb {
 	struct arpg_onnx *m;
-	struct arpg_norm norm;
+	struct norm norm;
 	float *in;		/* max_batch x 3 x in_size x in_size */
 };
 
-static int bb_run(struct arpg_backbone *b, int n, const struct arpg_image *faces,
+static int bb_run(struct backbone *b, int n, const struct arpg_image *faces,
 		  float *app, float *patch, char *err, size_t errn)
 {
 	struct onnx_bb *o = b->impl;
@@ -57,7 +57,7 @@ static int bb_run(struct arpg_backbone *b, int n, const struct arpg_image *faces
 	return 0;
 }
 
-static void bb_free(struct arpg_backbone *b)
+static void bb_free(struct backbone *b)
 {
 	struct onnx_bb *o;
 
@@ -71,13 +71,13 @@ static void bb_free(struct arpg_backbone *b)
 	free(b);
 }
 
-int arpg_backbone_open_onnx(struct arpg_backbone **bp, const char *path,
-			    const struct arpg_norm *norm, const char *patch_node,
+int backbone_open_onnx(struct backbone **bp, const char *path,
+			    const struct norm *norm, const char *patch_node,
 			    int max_batch, char *err, size_t errn)
 {
-	static const struct arpg_norm insightface = { { 127.5f, 127.5f, 127.5f },
+	static const struct norm insightface = { { 127.5f, 127.5f, 127.5f },
 						      { 127.5f, 127.5f, 127.5f }, 0 };
-	struct arpg_backbone *b = calloc(1, sizeof *b);
+	struct backbone *b = calloc(1, sizeof *b);
 	struct onnx_bb *o = calloc(1, sizeof *o);
 	struct arpg_onnx_tensor t;
 	const char *base = strrchr(path, '/');

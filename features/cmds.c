@@ -90,7 +90,7 @@ static int info_clip(void *ctx, const struct arpg_cache_clip *clip)
 	return 0;
 }
 
-int arpg_cmd_info(const char *dir, char *err, size_t errn)
+int cmd_info(const char *dir, char *err, size_t errn)
 {
 	struct arpg_cache *c = NULL;
 	struct info_ctx ic;
@@ -203,7 +203,7 @@ static int meta_long(struct arpg_cache *c, const char *key, long *out, long lo, 
 	return rc;
 }
 
-int arpg_cmd_verify(const char *dir, char *err, size_t errn)
+int cmd_verify(const char *dir, char *err, size_t errn)
 {
 	struct arpg_cache *c = NULL;
 	struct verify_ctx v;
@@ -324,7 +324,7 @@ static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, i
 		goto out;
 	for (i = -1; i < nin; i++) {
 		if (arpg_cache_meta_get(i < 0 ? o : ic[i], "labels", &l) == 0 &&
-		    arpg_labels_add(&labels, l) < 0)
+		    labels_add(&labels, l) < 0)
 			rc = ARPG_ENOMEM;
 		free(l);
 		l = NULL;
@@ -343,7 +343,7 @@ out:
 	return rc;
 }
 
-int arpg_cmd_merge(const char *out, char *const *in, int nin, char *err, size_t errn)
+int cmd_merge(const char *out, char *const *in, int nin, char *err, size_t errn)
 {
 	struct arpg_cache *o = NULL, **ic = NULL;
 	struct merge_ctx m;
@@ -356,7 +356,7 @@ int arpg_cmd_merge(const char *out, char *const *in, int nin, char *err, size_t 
 	for (i = 0; i < nin; i++) {
 		if ((rc = open_read(&ic[i], in[i], err, errn)) < 0)
 			goto out;
-		if (i && (rc = arpg_meta_check_caches(ic[0], ic[i], why, sizeof why)) < 0) {
+		if (i && (rc = meta_check_caches(ic[0], ic[i], why, sizeof why)) < 0) {
 			arpg_errf(err, errn, rc, "%s and %s differ in meta: %s", in[0], in[i], why);
 			goto out;
 		}
@@ -366,7 +366,7 @@ int arpg_cmd_merge(const char *out, char *const *in, int nin, char *err, size_t 
 		goto out;
 	}
 	fresh = arpg_cache_meta_get(o, "format", &fmt) == ARPG_ENOENT;
-	if (!fresh && (rc = arpg_meta_check_caches(ic[0], o, why, sizeof why)) < 0) {
+	if (!fresh && (rc = meta_check_caches(ic[0], o, why, sizeof why)) < 0) {
 		arpg_errf(err, errn, rc, "%s and %s differ in meta: %s", in[0], out, why);
 		goto out;
 	}
@@ -410,7 +410,7 @@ static int write_npy(struct dump_ctx *d, const char *name, const struct arpg_ten
 		return ARPG_ENOMEM;
 	arpg_tensor_to_f32(f, v);
 	snprintf(path, sizeof path, "%s/%s", d->npy_dir, name);
-	if ((rc = arpg_npy_write_f32(path, f, v->rank, v->dims)) < 0)
+	if ((rc = npy_write_f32(path, f, v->rank, v->dims)) < 0)
 		arpg_errf(d->err, sizeof d->err, rc, "%s: %s", path, strerror(errno));
 	free(f);
 	return rc;
@@ -455,7 +455,7 @@ static int dump_clip(void *ctx, const struct arpg_cache_clip *clip)
 	return 0;
 }
 
-int arpg_cmd_dump(const char *dir, const char *clip_id, const char *npy_dir,
+int cmd_dump(const char *dir, const char *clip_id, const char *npy_dir,
 		  char *err, size_t errn)
 {
 	struct arpg_cache *c = NULL;

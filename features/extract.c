@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void arpg_extract_free(struct arpg_extract *x)
+void extract_free(struct extract *x)
 {
 	free(x->src);
 	free(x->faces);
@@ -22,7 +22,7 @@ void arpg_extract_free(struct arpg_extract *x)
 	memset(x, 0, sizeof *x);
 }
 
-static int read_flags(struct arpg_extract *x, const struct arpg_manifest_row *row,
+static int read_flags(struct extract *x, const struct arpg_manifest_row *row,
 		      char *all, int n, char *err, size_t errn)
 {
 	char path[4096], why[200];
@@ -30,7 +30,7 @@ static int read_flags(struct arpg_extract *x, const struct arpg_manifest_row *ro
 
 	if (snprintf(path, sizeof path, "%s/frames.tsv", row->path) >= (int)sizeof path)
 		return arpg_errf(err, errn, ARPG_EINVAL, "path too long");
-	rc = arpg_frames_tsv_flags(all, n, path, why, sizeof why);
+	rc = frames_tsv_flags(all, n, path, why, sizeof why);
 	if (rc == ARPG_ENOENT) {
 		memset(all, row->faces > 0 ? '1' : '0', (size_t)n);
 		x->no_frames_tsv = 1;
@@ -56,8 +56,8 @@ static int check_values(const float *v, size_t n, int dtype)
 	return bad;
 }
 
-int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *row,
-		      struct arpg_backbone *b, const struct arpg_extract_opts *o,
+int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
+		      struct backbone *b, const struct extract_opts *o,
 		      char *err, size_t errn)
 {
 	struct arpg_image *ims = NULL;
@@ -84,7 +84,7 @@ int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *ro
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
-	x->info.frames = arpg_sample_frames(x->src, n, o->frames);
+	x->info.frames = sample_frames(x->src, n, o->frames);
 	x->info.src = x->src;
 	x->info.faces = x->faces;
 	x->info.label = row->label;
@@ -111,7 +111,7 @@ int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *ro
 		c0 = arpg_now();
 		x->t_backbone += c0 - c1;
 		for (t = 0; t < nb; t++)
-			arpg_pool_adaptive_avg_nodes(nodes + (size_t)(t0 + t) * nn * Dp,
+			pool_adaptive_avg_nodes(nodes + (size_t)(t0 + t) * nn * Dp,
 						     raw + (size_t)t * mapsz, b->patch_c,
 						     b->patch_h, b->patch_w, G);
 		c1 = arpg_now();

@@ -1,15 +1,15 @@
 /* extract.h - one clip's features: sample its frames, read their PNGs and
  * face flags, run the backbone, pool the patch maps, encode the records.
  */
-#ifndef ARPG_EXTRACT_H
-#define ARPG_EXTRACT_H
+#ifndef FEATURES_EXTRACT_H
+#define FEATURES_EXTRACT_H
 
 #include <stddef.h>
 #include "backbone.h"
 #include "cache.h"
 #include "manifest.h"
 
-struct arpg_extract_opts {
+struct extract_opts {
 	int frames;		/* T; 0 keeps every frame (--frames all) */
 	int grid;		/* G */
 	int dtype;		/* ARPG_F32 or ARPG_F16 */
@@ -17,8 +17,8 @@ struct arpg_extract_opts {
 };
 
 /* What a clip becomes: the clips line and the two encoded records, ready
- * for arpg_cache_put_clip.  Free with arpg_extract_free. */
-struct arpg_extract {
+ * for arpg_cache_put_clip.  Free with extract_free. */
+struct extract {
 	struct arpg_clip_info info;	/* label etc. point into row's strings */
 	int *src;
 	char *faces;
@@ -36,9 +36,9 @@ struct arpg_extract {
  * with the reason in err (a PNG missing or undecodable, a face of the wrong
  * size, no frames, a non-finite value for f16...). x must be zeroed first;
  * it stays valid only while row does. */
-int arpg_extract_clip(struct arpg_extract *x, const struct arpg_manifest_row *row,
-		      struct arpg_backbone *b, const struct arpg_extract_opts *o,
+int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
+		      struct backbone *b, const struct extract_opts *o,
 		      char *err, size_t errn);
-void arpg_extract_free(struct arpg_extract *x);
+void extract_free(struct extract *x);
 
 #endif

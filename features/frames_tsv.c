@@ -10,7 +10,7 @@
 /* A frames.tsv of a clip holds about 1.2 KB per frame; no clip is near this. */
 #define FRAMES_TSV_MAX ((size_t)1 << 30)
 
-int arpg_frames_tsv_parse(char *flags, int n, const char *buf, size_t len, char *err,
+int frames_tsv_parse(char *flags, int n, const char *buf, size_t len, char *err,
 			  size_t errn)
 {
 	const char *p = buf, *end = buf + len;
@@ -46,7 +46,7 @@ int arpg_frames_tsv_parse(char *flags, int n, const char *buf, size_t len, char 
 	return 0;
 }
 
-int arpg_frames_tsv_flags(char *flags, int n, const char *path, char *err, size_t errn)
+int frames_tsv_flags(char *flags, int n, const char *path, char *err, size_t errn)
 {
 	void *buf;
 	size_t len;
@@ -60,7 +60,7 @@ int arpg_frames_tsv_flags(char *flags, int n, const char *path, char *err, size_
 		return arpg_errf(err, errn, rc, "larger than 1 GiB");
 	if (rc)
 		return arpg_errf(err, errn, rc, "%s", rc == ARPG_EIO ? strerror(errno) : "out of memory");
-	rc = arpg_frames_tsv_parse(flags, n, buf, len, err, errn);
+	rc = frames_tsv_parse(flags, n, buf, len, err, errn);
 	free(buf);
 	return rc;
 }

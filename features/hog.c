@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-void arpg_hog_blocks(int w, int h, int *bx, int *by)
+void hog_blocks(int w, int h, int *bx, int *by)
 {
-	int cx = w / ARPG_HOG_CELL, cy = h / ARPG_HOG_CELL;
+	int cx = w / HOG_CELL, cy = h / HOG_CELL;
 
-	*bx = cx >= ARPG_HOG_BLOCK ? cx - ARPG_HOG_BLOCK + 1 : 0;
-	*by = cy >= ARPG_HOG_BLOCK ? cy - ARPG_HOG_BLOCK + 1 : 0;
+	*bx = cx >= HOG_BLOCK ? cx - HOG_BLOCK + 1 : 0;
+	*by = cy >= HOG_BLOCK ? cy - HOG_BLOCK + 1 : 0;
 	if (!*bx || !*by)
 		*bx = *by = 0;
 }
@@ -37,7 +37,7 @@ static void row_gradients(float *mag, float *pos, const float *g, int w, int y)
 {
 	const float *up = g + (size_t)(y - 1) * w, *dn = g + (size_t)(y + 1) * w;
 	const float *row = g + (size_t)y * w;
-	const float to_bin = (float)ARPG_HOG_BINS / (float)M_PI;
+	const float to_bin = (float)HOG_BINS / (float)M_PI;
 	int x;
 
 	mag[0] = mag[w - 1] = 0;
@@ -56,14 +56,14 @@ static void row_gradients(float *mag, float *pos, const float *g, int w, int y)
 	}
 }
 
-int arpg_hog_compute(float *out, const struct arpg_image *im)
+int hog_compute(float *out, const struct arpg_image *im)
 {
-	const int C = ARPG_HOG_CELL, NB = ARPG_HOG_BINS;
+	const int C = HOG_CELL, NB = HOG_BINS;
 	int w = im->w, h = im->h, bx, by, ncx, ncy, x, y, i, j;
 	float *g, *mag, *pos, *hist;
 	size_t nh;
 
-	arpg_hog_blocks(w, h, &bx, &by);
+	hog_blocks(w, h, &bx, &by);
 	if (!bx || (im->c != 1 && im->c != 3))
 		return ARPG_EINVAL;
 	ncx = w / C;
@@ -99,29 +99,29 @@ int arpg_hog_compute(float *out, const struct arpg_image *im)
 	/* blocks, L2-Hys */
 	for (i = 0; i < by; i++) {
 		for (j = 0; j < bx; j++) {
-			float *v = out + ((size_t)i * bx + j) * ARPG_HOG_BLOCK_DIM;
+			float *v = out + ((size_t)i * bx + j) * HOG_BLOCK_DIM;
 			const float eps2 = 1e-6f;
 			double ss = 0;
 			float s;
 			int k, a, b;
 
-			for (a = 0; a < ARPG_HOG_BLOCK; a++)
-				for (b = 0; b < ARPG_HOG_BLOCK; b++)
-					memcpy(v + (a * ARPG_HOG_BLOCK + b) * NB,
+			for (a = 0; a < HOG_BLOCK; a++)
+				for (b = 0; b < HOG_BLOCK; b++)
+					memcpy(v + (a * HOG_BLOCK + b) * NB,
 					       hist + ((size_t)(i + a) * ncx + (j + b)) * NB,
 					       sizeof *v * NB);
-			for (k = 0; k < ARPG_HOG_BLOCK_DIM; k++)
+			for (k = 0; k < HOG_BLOCK_DIM; k++)
 				ss += (double)v[k] * v[k];
 			s = (float)(1.0 / sqrt(ss + eps2));
 			ss = 0;
-			for (k = 0; k < ARPG_HOG_BLOCK_DIM; k++) {
+			for (k = 0; k < HOG_BLOCK_DIM; k++) {
 				v[k] *= s;
 				if (v[k] > 0.2f)
 					v[k] = 0.2f;
 				ss += (double)v[k] * v[k];
 			}
 			s = (float)(1.0 / sqrt(ss + eps2));
-			for (k = 0; k < ARPG_HOG_BLOCK_DIM; k++)
+			for (k = 0; k < HOG_BLOCK_DIM; k++)
 				v[k] *= s;
 		}
 	}

@@ -18,29 +18,29 @@
  *             again, eps = 1e-3 (a flat block stays all zero)
  * The descriptor is the blocks in row-major order: (by, bx, 36) floats.
  */
-#ifndef ARPG_HOG_H
-#define ARPG_HOG_H
+#ifndef FEATURES_HOG_H
+#define FEATURES_HOG_H
 
 #include <stddef.h>
 #include "image.h"
 
-enum { ARPG_HOG_CELL = 8, ARPG_HOG_BLOCK = 2, ARPG_HOG_BINS = 9,
-       ARPG_HOG_BLOCK_DIM = ARPG_HOG_BLOCK * ARPG_HOG_BLOCK * ARPG_HOG_BINS };
+enum { HOG_CELL = 8, HOG_BLOCK = 2, HOG_BINS = 9,
+       HOG_BLOCK_DIM = HOG_BLOCK * HOG_BLOCK * HOG_BINS };
 
 /* The settings above as one line of text; backbone_sha256 of a hog cache
  * is the SHA-256 of this string. */
-#define ARPG_HOG_SETTINGS \
+#define HOG_SETTINGS \
 	"hog v1: grey 0.299/0.587/0.114; gradient [-1 0 1], zero border; " \
 	"9 unsigned bins over 0-180 deg, linear between bin centres; cell 8x8 px; " \
 	"block 2x2 cells stride 1 cell; L2-Hys clip 0.2 eps 1e-3; block-major (by,bx,cy,cx,bin)"
 
 /* Blocks across (*bx) and down (*by) for a w x h image; 0 when the image
  * is smaller than one block (16 x 16 pixels). */
-void arpg_hog_blocks(int w, int h, int *bx, int *by);
+void hog_blocks(int w, int h, int *bx, int *by);
 
 /* Computes the descriptor of im (grey or RGB) into out, which has room for
- * bx * by * ARPG_HOG_BLOCK_DIM floats, laid out (by, bx, 36).  Returns 0,
+ * bx * by * HOG_BLOCK_DIM floats, laid out (by, bx, 36).  Returns 0,
  * ARPG_EINVAL (image smaller than a block or c not 1 or 3) or ARPG_ENOMEM. */
-int arpg_hog_compute(float *out, const struct arpg_image *im);
+int hog_compute(float *out, const struct arpg_image *im);
 
 #endif

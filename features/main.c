@@ -137,10 +137,10 @@ static int finish(int rc, const char *object, const char *err)
 
 int main(int argc, char **argv)
 {
-	struct arpg_run_opts o;
-	struct arpg_run_stats st;
-	struct arpg_backbone *b = NULL;
-	struct arpg_norm norm = { { 127.5f, 127.5f, 127.5f }, { 127.5f, 127.5f, 127.5f }, 0 };
+	struct run_opts o;
+	struct run_stats st;
+	struct backbone *b = NULL;
+	struct norm norm = { { 127.5f, 127.5f, 127.5f }, { 127.5f, 127.5f, 127.5f }, 0 };
 	struct sigaction sa;
 	const char *backbone = "hog", *patch_node = NULL, *cmd = NULL, *npy = NULL;
 	char err[1024] = "", input[256];
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
 		omp_set_num_threads(bi.threads);
 #endif
-		return arpg_onnx_run_main(argc - c, argv + c);
+		return onnx_run_main(argc - c, argv + c);
 	}
 	if (c < argc && (!strcmp(argv[c], "info") || !strcmp(argv[c], "verify") ||
 			 !strcmp(argv[c], "merge") || !strcmp(argv[c], "dump"))) {
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 				return usage_error("--dtype '%s': expected f32 or f16", optarg);
 			break;
 		case OPT_SHARD:
-			if (arpg_shard_parse(optarg, &o.shard_k, &o.shard_n))
+			if (shard_parse(optarg, &o.shard_k, &o.shard_n))
 				return usage_error("--shard '%s': expected K/N with 0 <= K < N", optarg);
 			break;
 		case OPT_FORCE: o.force = 1; break;
@@ -248,23 +248,23 @@ int main(int argc, char **argv)
 	if (cmd && !strcmp(cmd, "info")) {
 		if (argc != 1)
 			return usage_error("info takes one CACHE");
-		return finish(arpg_cmd_info(argv[0], err, sizeof err), "info", err);
+		return finish(cmd_info(argv[0], err, sizeof err), "info", err);
 	}
 	if (cmd && !strcmp(cmd, "verify")) {
 		if (argc != 1)
 			return usage_error("verify takes one CACHE");
-		return finish(arpg_cmd_verify(argv[0], err, sizeof err), "verify", err);
+		return finish(cmd_verify(argv[0], err, sizeof err), "verify", err);
 	}
 	if (cmd && !strcmp(cmd, "merge")) {
 		if (argc < 2)
 			return usage_error("merge takes OUT and at least one IN");
-		return finish(arpg_cmd_merge(argv[0], argv + 1, argc - 1, err, sizeof err),
+		return finish(cmd_merge(argv[0], argv + 1, argc - 1, err, sizeof err),
 			      "merge", err);
 	}
 	if (cmd && !strcmp(cmd, "dump")) {
 		if (argc != 2)
 			return usage_error("dump takes CACHE and CLIP_ID");
-		return finish(arpg_cmd_dump(argv[0], argv[1], npy, err, sizeof err), "dump", err);
+		return finish(cmd_dump(argv[0], argv[1], npy, err, sizeof err), "dump", err);
 	}
 
 	if (!o.cache)
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 	if (!onnx) {
 		if (patch_node)
 			return usage_error("--patch-node: hog has no nodes");
-		rc = arpg_backbone_open_hog(&b, 112, 16, err, sizeof err);
+		rc = backbone_open_hog(&b, 112, 16, err, sizeof err);
 		o.want_c = 1;
 		o.jobs = jobs;
 		snprintf(input, sizeof input, "grey 112x112");
@@ -296,7 +296,7 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
 		omp_set_num_threads(bi.threads);	/* the engine splits convolutions with OpenMP */
 #endif
-		rc = arpg_backbone_open_onnx(&b, backbone, &norm, patch_node, 16, err, sizeof err);
+		rc = backbone_open_onnx(&b, backbone, &norm, patch_node, 16, err, sizeof err);
 		o.want_c = 3;
 		o.jobs = 1;
 		snprintf(input, sizeof input, "%s %dx%d mean=%g,%g,%g std=%g,%g,%g",
@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	rc = arpg_features_run(&o, b, &st, err, sizeof err);
+	rc = features_run(&o, b, &st, err, sizeof err);
 	arpg_note("%ld clips: %ld written, %ld already there, %ld failed, %ld in other shards; "
 		  "%ld bad manifest lines", st.rows, st.done, st.skipped, st.failed,
 		  st.other_shard, st.bad_lines);

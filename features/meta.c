@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const arpg_meta_core[] = {
+const char *const meta_core[] = {
 	"backbone", "backbone_sha256", "patch_node", "grid", "frames",
 	"app_dim", "patch_dim", "dtype", "input", NULL
 };
 
 /* Adds key = s, or key = v in decimal when s is NULL. */
-static void put(struct arpg_meta *m, const char *key, const char *s, long v)
+static void put(struct meta *m, const char *key, const char *s, long v)
 {
 	int i = m->n++;
 
@@ -27,7 +27,7 @@ static void put(struct arpg_meta *m, const char *key, const char *s, long v)
 	m->vals[i] = m->buf[i];
 }
 
-void arpg_meta_build(struct arpg_meta *m, const struct arpg_backbone *b, int grid,
+void meta_build(struct meta *m, const struct backbone *b, int grid,
 		     int frames, int dtype, const char *input)
 {
 	m->n = 0;
@@ -45,11 +45,11 @@ void arpg_meta_build(struct arpg_meta *m, const struct arpg_backbone *b, int gri
 	put(m, "dtype", dtype == ARPG_F16 ? "f16" : "f32", 0);
 	put(m, "input", input, 0);
 	if (!strcmp(b->name, "hog"))
-		put(m, "hog", ARPG_HOG_SETTINGS, 0);
+		put(m, "hog", HOG_SETTINGS, 0);
 	put(m, "writer", PACKAGE_NAME "-features " PACKAGE_VERSION, 0);
 }
 
-const char *arpg_meta_value(const struct arpg_meta *m, const char *key)
+const char *meta_value(const struct meta *m, const char *key)
 {
 	int i;
 
@@ -59,7 +59,7 @@ const char *arpg_meta_value(const struct arpg_meta *m, const char *key)
 	return NULL;
 }
 
-int arpg_meta_check(struct arpg_cache *c, const struct arpg_meta *m, char *err, size_t errn)
+int meta_check(struct arpg_cache *c, const struct meta *m, char *err, size_t errn)
 {
 	char *have = NULL;
 	int rc, i;
@@ -68,19 +68,19 @@ int arpg_meta_check(struct arpg_cache *c, const struct arpg_meta *m, char *err, 
 	free(have);
 	if (rc < 0)
 		return rc;
-	for (i = 0; arpg_meta_core[i]; i++) {
-		const char *want = arpg_meta_value(m, arpg_meta_core[i]);
+	for (i = 0; meta_core[i]; i++) {
+		const char *want = meta_value(m, meta_core[i]);
 
-		rc = arpg_cache_meta_get(c, arpg_meta_core[i], &have);
+		rc = arpg_cache_meta_get(c, meta_core[i], &have);
 		if (rc == ARPG_ENOENT)
 			return arpg_errf(err, errn, ARPG_EMISMATCH, "%s: the cache has none, this "
-					 "run '%s'", arpg_meta_core[i], want ? want : "");
+					 "run '%s'", meta_core[i], want ? want : "");
 		if (rc < 0)
 			return rc;
 		if (!want || strcmp(have, want)) {
 			rc = arpg_errf(err, errn, ARPG_EMISMATCH,
 				       "%s: the cache has '%s', this run '%s'",
-				       arpg_meta_core[i], have, want ? want : "");
+				       meta_core[i], have, want ? want : "");
 			free(have);
 			return rc;
 		}
@@ -89,19 +89,19 @@ int arpg_meta_check(struct arpg_cache *c, const struct arpg_meta *m, char *err, 
 	return 0;
 }
 
-int arpg_meta_check_caches(struct arpg_cache *a, struct arpg_cache *b, char *err, size_t errn)
+int meta_check_caches(struct arpg_cache *a, struct arpg_cache *b, char *err, size_t errn)
 {
 	char *va = NULL, *vb = NULL;
 	int i, ra, rb, rc = 0;
 
-	for (i = 0; !rc && arpg_meta_core[i]; i++) {
-		ra = arpg_cache_meta_get(a, arpg_meta_core[i], &va);
-		rb = arpg_cache_meta_get(b, arpg_meta_core[i], &vb);
+	for (i = 0; !rc && meta_core[i]; i++) {
+		ra = arpg_cache_meta_get(a, meta_core[i], &va);
+		rb = arpg_cache_meta_get(b, meta_core[i], &vb);
 		if ((ra < 0 && ra != ARPG_ENOENT) || (rb < 0 && rb != ARPG_ENOENT))
 			rc = ra < 0 && ra != ARPG_ENOENT ? ra : rb;
 		else if ((ra < 0) != (rb < 0) || (va && vb && strcmp(va, vb)))
 			rc = arpg_errf(err, errn, ARPG_EMISMATCH, "%s: '%s' and '%s'",
-				       arpg_meta_core[i], va ? va : "(none)", vb ? vb : "(none)");
+				       meta_core[i], va ? va : "(none)", vb ? vb : "(none)");
 		free(va);
 		free(vb);
 		va = vb = NULL;
@@ -114,7 +114,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int arpg_labels_add(char **list, const char *add)
+int labels_add(char **list, const char *add)
 {
 	char *all, **v = NULL, *p, *out = NULL;
 	size_t n = 0, i, len;

@@ -9,44 +9,44 @@
  * The "core" keys must agree between a cache and a run or between shards:
  * all of the above but labels, hog and writer.
  */
-#ifndef ARPG_META_H
-#define ARPG_META_H
+#ifndef FEATURES_META_H
+#define FEATURES_META_H
 
 #include <stddef.h>
 #include "backbone.h"
 #include "cache.h"
 
-enum { ARPG_META_MAX = 16 };
+enum { META_MAX = 16 };
 
-struct arpg_meta {
+struct meta {
 	int n;
-	const char *keys[ARPG_META_MAX];
-	const char *vals[ARPG_META_MAX];
-	char buf[ARPG_META_MAX][1024];
+	const char *keys[META_MAX];
+	const char *vals[META_MAX];
+	char buf[META_MAX][1024];
 };
 
-extern const char *const arpg_meta_core[];	/* NULL-terminated */
+extern const char *const meta_core[];	/* NULL-terminated */
 
-/* Fills m with the keys of a run (labels excluded: see arpg_labels_*).
+/* Fills m with the keys of a run (labels excluded: see labels_*).
  * frames 0 means all; input describes the face preprocessing. */
-void arpg_meta_build(struct arpg_meta *m, const struct arpg_backbone *b, int grid,
+void meta_build(struct meta *m, const struct backbone *b, int grid,
 		     int frames, int dtype, const char *input);
 
 /* The value of key in m, or NULL. */
-const char *arpg_meta_value(const struct arpg_meta *m, const char *key);
+const char *meta_value(const struct meta *m, const char *key);
 
 /* Compares c's core keys with m's.  0 if they agree; ARPG_ENOENT if c has
  * no meta yet (a new cache); ARPG_EMISMATCH with "KEY: the cache has 'A',
  * this run 'B'" in err; another negative code on a read failure. */
-int arpg_meta_check(struct arpg_cache *c, const struct arpg_meta *m, char *err, size_t errn);
+int meta_check(struct arpg_cache *c, const struct meta *m, char *err, size_t errn);
 
 /* Compares two caches' core keys: 0 or ARPG_EMISMATCH with the key and both
  * values in err. */
-int arpg_meta_check_caches(struct arpg_cache *a, struct arpg_cache *b, char *err, size_t errn);
+int meta_check_caches(struct arpg_cache *a, struct arpg_cache *b, char *err, size_t errn);
 
 /* A sorted set of label names kept as a malloc'd comma list (*list, may be
  * NULL for empty).  Adds each name of the comma list add (empty names are
  * ignored).  Returns 1 if the set grew, 0 if not, ARPG_ENOMEM. */
-int arpg_labels_add(char **list, const char *add);
+int labels_add(char **list, const char *add);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int arpg_npy_write_f32(const char *path, const float *data, int rank, const uint32_t *dims)
+int npy_write_f32(const char *path, const float *data, int rank, const uint32_t *dims)
 {
 	char hdr[256], shape[128];
 	size_t count = 1, len, i;

@@ -2,14 +2,14 @@
  * C order: magic "\x93NUMPY", version 1 0, header length (uint16 LE), a
  * Python dict literal padded with spaces to a multiple of 64 bytes and
  * ended by '\n', then the data. */
-#ifndef ARPG_NPY_H
-#define ARPG_NPY_H
+#ifndef FEATURES_NPY_H
+#define FEATURES_NPY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* Writes data (prod(dims) floats, rank 1-4) to path.  Returns 0 or ARPG_EIO
  * (errno set) / ARPG_EFULL (ENOSPC). */
-int arpg_npy_write_f32(const char *path, const float *data, int rank, const uint32_t *dims);
+int npy_write_f32(const char *path, const float *data, int rank, const uint32_t *dims);
 
 #endif

@@ -18,7 +18,7 @@ static void usage(void)
 	fprintf(stderr, "usage: arpg-features onnx-run MODEL.onnx -o DIR INPUT.pb...\n");
 }
 
-int arpg_onnx_run_main(int argc, char **argv)
+int onnx_run_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },

@@ -1,7 +1,7 @@
 /* pool.c - adaptive average pooling (see pool.h). */
 #include "pool.h"
 
-void arpg_pool_bin(int i, int n, int G, int *start, int *end)
+void pool_bin(int i, int n, int G, int *start, int *end)
 {
 	long long a = (long long)i * n, b = (long long)(i + 1) * n;
 
@@ -21,7 +21,7 @@ static float cell_mean(const float *p, int W, int r0, int r1, int c0, int c1)
 	return (float)(s / ((double)(r1 - r0) * (c1 - c0)));
 }
 
-void arpg_pool_adaptive_avg(float *out, const float *in, int C, int H, int W, int G)
+void pool_adaptive_avg(float *out, const float *in, int C, int H, int W, int G)
 {
 	int ch, i, j, r0, r1, c0, c1;
 
@@ -29,23 +29,23 @@ void arpg_pool_adaptive_avg(float *out, const float *in, int C, int H, int W, in
 		const float *p = in + (long)ch * H * W;
 
 		for (i = 0; i < G; i++) {
-			arpg_pool_bin(i, H, G, &r0, &r1);
+			pool_bin(i, H, G, &r0, &r1);
 			for (j = 0; j < G; j++) {
-				arpg_pool_bin(j, W, G, &c0, &c1);
+				pool_bin(j, W, G, &c0, &c1);
 				out[((long)ch * G + i) * G + j] = cell_mean(p, W, r0, r1, c0, c1);
 			}
 		}
 	}
 }
 
-void arpg_pool_adaptive_avg_nodes(float *out, const float *in, int C, int H, int W, int G)
+void pool_adaptive_avg_nodes(float *out, const float *in, int C, int H, int W, int G)
 {
 	int ch, i, j, r0, r1, c0, c1;
 
 	for (i = 0; i < G; i++) {
-		arpg_pool_bin(i, H, G, &r0, &r1);
+		pool_bin(i, H, G, &r0, &r1);
 		for (j = 0; j < G; j++) {
-			arpg_pool_bin(j, W, G, &c0, &c1);
+			pool_bin(j, W, G, &c0, &c1);
 			for (ch = 0; ch < C; ch++)
 				out[((long)i * G + j) * C + ch] =
 					cell_mean(in + (long)ch * H * W, W, r0, r1, c0, c1);

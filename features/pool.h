@@ -5,17 +5,17 @@
  * and columns [floor(j*W/G), ceil((j+1)*W/G)).  When G does not divide H
  * the bins are uneven and may overlap; when G > H input rows repeat.
  */
-#ifndef ARPG_POOL_H
-#define ARPG_POOL_H
+#ifndef FEATURES_POOL_H
+#define FEATURES_POOL_H
 
 /* in (C, H, W)  out (C, G, G); H, W, G >= 1.  Sums in double. */
-void arpg_pool_adaptive_avg(float *out, const float *in, int C, int H, int W, int G);
+void pool_adaptive_avg(float *out, const float *in, int C, int H, int W, int G);
 
 /* The same, written node-major: out (G*G, C), node = row*G + col, the
  * layout of a cache's patch record. */
-void arpg_pool_adaptive_avg_nodes(float *out, const float *in, int C, int H, int W, int G);
+void pool_adaptive_avg_nodes(float *out, const float *in, int C, int H, int W, int G);
 
 /* The bin [*start, *end) of output index i of G over an axis of n. */
-void arpg_pool_bin(int i, int n, int G, int *start, int *end);
+void pool_bin(int i, int n, int G, int *start, int *end);
 
 #endif

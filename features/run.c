@@ -22,10 +22,10 @@ struct job {
 };
 
 struct ctx {
-	const struct arpg_run_opts *o;
-	struct arpg_run_stats *st;
-	struct arpg_backbone *b;
-	struct arpg_extract_opts xo;
+	const struct run_opts *o;
+	struct run_stats *st;
+	struct backbone *b;
+	struct extract_opts xo;
 
 	pthread_mutex_t lock;		/* queue, stats, fatal */
 	pthread_cond_t work, space;
@@ -68,12 +68,12 @@ static void set_fatal(struct ctx *x, int rc, const char *why)
 /* Extracts and writes one clip; a clip's failure is reported here. */
 static void do_clip(struct ctx *x, struct job *j)
 {
-	struct arpg_extract ex;
+	struct extract ex;
 	char err[512], obj[300];
 	int rc, warn = 0;
 
 	memset(&ex, 0, sizeof ex);
-	rc = arpg_extract_clip(&ex, &j->row, x->b, &x->xo, err, sizeof err);
+	rc = extract_clip(&ex, &j->row, x->b, &x->xo, err, sizeof err);
 	if (rc == 0 && ex.no_frames_tsv) {
 		pthread_mutex_lock(&x->lock);
 		warn = !x->warned_tsv;
@@ -101,7 +101,7 @@ static void do_clip(struct ctx *x, struct job *j)
 		if (rc < 0) {
 			/* the cache itself failed: no later clip can go in */
 			set_fatal(x, rc, err);
-			arpg_extract_free(&ex);
+			extract_free(&ex);
 			return;
 		}
 		pthread_mutex_lock(&x->lock);
@@ -117,7 +117,7 @@ static void do_clip(struct ctx *x, struct job *j)
 		pthread_mutex_unlock(&x->lock);
 		arpg_progress_add(&x->prog, 1);
 	}
-	arpg_extract_free(&ex);
+	extract_free(&ex);
 }
 
 static void *worker(void *arg)
@@ -169,10 +169,10 @@ static void push(struct ctx *x, struct job *j)
 
 /* Opens the cache and settles its meta: a new cache gets ours; one of other
  * meta is refused, or emptied with force. */
-static int open_cache(struct ctx *x, const struct arpg_meta *m, char **labels,
+static int open_cache(struct ctx *x, const struct meta *m, char **labels,
 		      char *err, size_t errn)
 {
-	const struct arpg_run_opts *o = x->o;
+	const struct run_opts *o = x->o;
 	char why[512], path[4096];
 	int rc;
 
@@ -180,7 +180,7 @@ static int open_cache(struct ctx *x, const struct arpg_meta *m, char **labels,
 		return arpg_errf(err, errn, rc, "%s", why);
 	if (o->map_limit)
 		arpg_cache_set_map_limit(x->c, o->map_limit);
-	rc = arpg_meta_check(x->c, m, why, sizeof why);
+	rc = meta_check(x->c, m, why, sizeof why);
 	if (rc == ARPG_EMISMATCH && o->force) {
 		arpg_warn("%s: made with other settings (%s); --force: emptying it", o->cache, why);
 		arpg_cache_close(x->c);
@@ -209,11 +209,11 @@ static int open_cache(struct ctx *x, const struct arpg_meta *m, char **labels,
 	return 0;
 }
 
-int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
-		      struct arpg_run_stats *st, char *err, size_t errn)
+int features_run(const struct run_opts *o, struct backbone *b,
+		      struct run_stats *st, char *err, size_t errn)
 {
 	struct ctx x;
-	struct arpg_meta m;
+	struct meta m;
 	struct arpg_manifest_reader rd;
 	struct arpg_manifest_row row;
 	pthread_t *th = NULL;
@@ -245,7 +245,7 @@ int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
 			       o->manifest, strerror(errno));
 		goto out;
 	}
-	arpg_meta_build(&m, b, o->grid, o->frames, o->dtype, o->input);
+	meta_build(&m, b, o->grid, o->frames, o->dtype, o->input);
 	if ((rc = open_cache(&x, &m, &labels, err, errn)) < 0)
 		goto out;
 	if (!(th = calloc((size_t)o->jobs, sizeof *th))) {
@@ -281,7 +281,7 @@ int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
 		rc = 0;
 		st->rows++;
 		/* labels of every row, sharded or not, so that shards agree */
-		if (row.label[0] && arpg_labels_add(&labels, row.label) == 1) {
+		if (row.label[0] && labels_add(&labels, row.label) == 1) {
 			const char *k = "labels";
 			const char *v = labels;
 
@@ -293,7 +293,7 @@ int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
 				break;
 			}
 		}
-		if (o->shard_n && arpg_fnv1a64(row.clip_id) % (unsigned)o->shard_n !=
+		if (o->shard_n && fnv1a64(row.clip_id) % (unsigned)o->shard_n !=
 					  (unsigned)o->shard_k) {
 			st->other_shard++;
 			continue;

@@ -7,14 +7,14 @@
  * skipped (unless force).  A failing clip or a bad manifest line is
  * reported on stderr, counted, and the others go on.
  */
-#ifndef ARPG_RUN_H
-#define ARPG_RUN_H
+#ifndef FEATURES_RUN_H
+#define FEATURES_RUN_H
 
 #include <signal.h>
 #include <stddef.h>
 #include "backbone.h"
 
-struct arpg_run_opts {
+struct run_opts {
 	const char *manifest;	/* path, or "-" for standard input */
 	const char *cache;	/* directory */
 	int frames, grid, dtype, want_c;
@@ -26,7 +26,7 @@ struct arpg_run_opts {
 	volatile sig_atomic_t *stop;	/* set by a signal handler: stop between clips */
 };
 
-struct arpg_run_stats {
+struct run_stats {
 	long rows, done, skipped, other_shard, failed, bad_lines;
 	double t_decode, t_backbone, t_pool, t_encode, t_write;	/* seconds, all threads */
 };
@@ -35,7 +35,7 @@ struct arpg_run_stats {
  * 1 when some clips or lines failed (each reported already), or a negative
  * code for a failure of the whole run (cache cannot be opened, other meta,
  * disk full, interrupted), with the detail in err. */
-int arpg_features_run(const struct arpg_run_opts *o, struct arpg_backbone *b,
-		      struct arpg_run_stats *st, char *err, size_t errn);
+int features_run(const struct run_opts *o, struct backbone *b,
+		      struct run_stats *st, char *err, size_t errn);
 
 #endif

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-int arpg_sample_frames(int *idx, int n, int T)
+int sample_frames(int *idx, int n, int T)
 {
 	int i;
 
@@ -20,7 +20,7 @@ int arpg_sample_frames(int *idx, int n, int T)
 	return T;
 }
 
-unsigned long long arpg_fnv1a64(const char *s)
+unsigned long long fnv1a64(const char *s)
 {
 	unsigned long long h = 14695981039346656037ULL;
 
@@ -31,7 +31,7 @@ unsigned long long arpg_fnv1a64(const char *s)
 	return h;
 }
 
-int arpg_shard_parse(const char *s, int *k, int *n)
+int shard_parse(const char *s, int *k, int *n)
 {
 	char *end;
 	long a, b;

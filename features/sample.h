@@ -6,19 +6,19 @@
  * order), so every clip has exactly T frames.  --frames all (T = 0 here)
  * keeps the n frames as they are.
  */
-#ifndef ARPG_SAMPLE_H
-#define ARPG_SAMPLE_H
+#ifndef FEATURES_SAMPLE_H
+#define FEATURES_SAMPLE_H
 
 /* Fills idx with the source indices; returns the number of frames kept
  * (T, or n when T is 0).  n >= 1; idx has room for that many. */
-int arpg_sample_frames(int *idx, int n, int T);
+int sample_frames(int *idx, int n, int T);
 
 /* FNV-1a 64-bit hash of a NUL-terminated string (offset basis
  * 14695981039346656037, prime 1099511628211); --shard K/N takes the clips
  * with hash % N == K. */
-unsigned long long arpg_fnv1a64(const char *s);
+unsigned long long fnv1a64(const char *s);
 
 /* Parses "K/N" with 0 <= K < N; returns 0 or ARPG_EINVAL. */
-int arpg_shard_parse(const char *s, int *k, int *n);
+int shard_parse(const char *s, int *k, int *n);
 
 #endif

@@ -24,7 +24,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-int arpg_remove_tree(const char *path)
+int remove_tree(const char *path)
 {
 	struct stat st;
 
@@ -77,22 +77,22 @@ static int write_png(const struct arpg_image *im, const char *dir, long index,
 }
 
 /* Centre crops, frame by frame: nothing but the current frame in memory. */
-static int run_centre(struct arpg_decoder *d, const struct arpg_clip_options *o,
-		      const char *tmp, FILE *tsv, struct arpg_clip_result *res,
+static int run_centre(struct decoder *d, const struct clip_options *o,
+		      const char *tmp, FILE *tsv, struct clip_result *res,
 		      char *err, size_t errn)
 {
-	struct arpg_cropper *cr = NULL;
+	struct cropper *cr = NULL;
 	struct arpg_image im = { 0 };
 	struct arpg_face_frame ff;
 	int r, rc;
 
 	memset(&ff, 0, sizeof ff);
-	if ((rc = arpg_cropper_new(&cr, o->size)) < 0)
+	if ((rc = cropper_new(&cr, o->size)) < 0)
 		return rc;
 	for (;;) {
 		double t0 = arpg_now(), t1, t2;
 
-		if ((r = arpg_decoder_next(d, err, errn)) != 1)
+		if ((r = decoder_next(d, err, errn)) != 1)
 			break;
 		t1 = arpg_now();
 		res->t_decode += t1 - t0;
@@ -100,7 +100,7 @@ static int run_centre(struct arpg_decoder *d, const struct arpg_clip_options *o,
 			rc = ARPG_EINTR;
 			break;
 		}
-		if ((rc = arpg_crop_centre(cr, arpg_decoder_frame(d), &im, ff.M)) < 0) {
+		if ((rc = crop_centre(cr, decoder_frame(d), &im, ff.M)) < 0) {
 			arpg_errf(err, errn, rc, "cannot convert frame %ld (pixel format)",
 				  res->frames);
 			break;
@@ -121,13 +121,13 @@ static int run_centre(struct arpg_decoder *d, const struct arpg_clip_options *o,
 	if (r < 0)
 		rc = r;
 	arpg_image_free(&im);
-	arpg_cropper_free(cr);
+	cropper_free(cr);
 	return rc;
 }
 
 /* Alignment: the face modules want the whole clip in RGB. */
-static int run_align(struct arpg_decoder *d, const struct arpg_clip_options *o,
-		     const char *tmp, FILE *tsv, struct arpg_clip_result *res,
+static int run_align(struct decoder *d, const struct clip_options *o,
+		     const char *tmp, FILE *tsv, struct clip_result *res,
 		     char *err, size_t errn)
 {
 	struct arpg_image *frames = NULL, *crops = NULL;
@@ -136,7 +136,7 @@ static int run_align(struct arpg_decoder *d, const struct arpg_clip_options *o,
 	int r, rc = 0;
 	double t0 = arpg_now(), t1;
 
-	while ((r = arpg_decoder_next(d, err, errn)) == 1) {
+	while ((r = decoder_next(d, err, errn)) == 1) {
 		if (o->stop && *o->stop) {
 			rc = ARPG_EINTR;
 			goto out;
@@ -151,7 +151,7 @@ static int run_align(struct arpg_decoder *d, const struct arpg_clip_options *o,
 			frames = nf;
 		}
 		memset(&frames[n], 0, sizeof *frames);
-		if ((rc = arpg_decoder_rgb(d, &frames[n++])) < 0)
+		if ((rc = decoder_rgb(d, &frames[n++])) < 0)
 			goto out;
 	}
 	if (r < 0) {
@@ -199,12 +199,12 @@ out:
 	return rc;
 }
 
-int arpg_clip_process(const struct arpg_clip *c, const char *outdir,
-		      const struct arpg_clip_options *o, struct arpg_clip_result *res,
+int clip_process(const struct clip *c, const char *outdir,
+		      const struct clip_options *o, struct clip_result *res,
 		      char *err, size_t errn)
 {
 	char tmp[4200], final[4200], path[4300], desc[256];
-	struct arpg_decoder *d = NULL;
+	struct decoder *d = NULL;
 	void *owned = NULL;
 	const void *data = c->data;
 	size_t len = c->len;
@@ -221,13 +221,13 @@ int arpg_clip_process(const struct arpg_clip *c, const char *outdir,
 					 "permissions", rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
 		data = owned;
 	}
-	if ((rc = arpg_decoder_open(&d, data, len, &o->decode, err, errn)) < 0)
+	if ((rc = decoder_open(&d, data, len, &o->decode, err, errn)) < 0)
 		goto out;
 	if (arpg_verbosity() >= ARPG_DEBUG) {
-		arpg_decoder_describe(d, desc, sizeof desc);
+		decoder_describe(d, desc, sizeof desc);
 		arpg_debug("%s: %s", c->source, desc);
 	}
-	if (arpg_remove_tree(tmp) < 0 || mkdir(tmp, 0777) < 0) {
+	if (remove_tree(tmp) < 0 || mkdir(tmp, 0777) < 0) {
 		rc = arpg_errf(err, errn, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
 			       "cannot make %s: %s", tmp, strerror(errno));
 		goto out;
@@ -254,16 +254,16 @@ out:
 	if (tsv)
 		fclose(tsv);
 	if (rc < 0) {
-		arpg_remove_tree(tmp);
+		remove_tree(tmp);
 		if (rc == ARPG_EINTR && !err[0])
 			arpg_errf(err, errn, rc, "stopped: a rerun redoes this clip");
 	}
-	arpg_decoder_close(d);
+	decoder_close(d);
 	free(owned);
 	return rc;
 }
 
-int arpg_clip_done(const char *outdir, const char *id, struct arpg_clip_result *res)
+int clip_done(const char *outdir, const char *id, struct clip_result *res)
 {
 	char path[4300], *line = NULL;
 	size_t cap = 0;

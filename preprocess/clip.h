@@ -10,8 +10,8 @@
  * (148 tab-separated fields; landmarks and box in source pixels, 0 when no
  * face was detected; m the source -> crop transform, see face.h).
  */
-#ifndef ARPG_CLIP_H
-#define ARPG_CLIP_H
+#ifndef PREPROCESS_CLIP_H
+#define PREPROCESS_CLIP_H
 
 #include <signal.h>
 #include <stddef.h>
@@ -20,14 +20,14 @@
 
 struct arpg_face_models;
 
-struct arpg_clip_options {
+struct clip_options {
 	int size;				/* side of the crops */
-	struct arpg_decode_options decode;
+	struct decode_options decode;
 	const struct arpg_face_models *fm;	/* NULL: centre crops */
 	const volatile sig_atomic_t *stop;	/* set by a signal: give up (ARPG_EINTR) */
 };
 
-struct arpg_clip_result {
+struct clip_result {
 	long frames, faces;
 	/* seconds spent in this thread: reading and decoding (with the RGB
 	 * conversion for alignment), centre crop and scale, face detection
@@ -39,16 +39,16 @@ struct arpg_clip_result {
  * under outdir.  Returns 0 with res filled, or a negative code with a reason
  * and hint in err (ARPG_EIO: unreadable file or write failure, ARPG_EDECODE,
  * ARPG_EFULL, ARPG_EINTR, ARPG_ENOMEM); then nothing of the clip is left. */
-int arpg_clip_process(const struct arpg_clip *c, const char *outdir,
-		      const struct arpg_clip_options *o, struct arpg_clip_result *res,
+int clip_process(const struct clip *c, const char *outdir,
+		      const struct clip_options *o, struct clip_result *res,
 		      char *err, size_t errn);
 
 /* 1 if outdir/id is a complete clip (res filled from its frames.tsv), 0 if
  * not there, or ARPG_EFORMAT if the folder exists but its frames.tsv cannot
  * be read (remove the folder to redo the clip). */
-int arpg_clip_done(const char *outdir, const char *id, struct arpg_clip_result *res);
+int clip_done(const char *outdir, const char *id, struct clip_result *res);
 
 /* Removes a folder and everything in it; 0 or ARPG_EIO. */
-int arpg_remove_tree(const char *path);
+int remove_tree(const char *path);
 
 #endif

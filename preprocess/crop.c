@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct arpg_cropper {
+struct cropper {
 	int size;
 	struct SwsContext *sws;
 	AVFrame *view;		/* a reference to the frame, cropped */
@@ -18,9 +18,9 @@ struct arpg_cropper {
 	int pad_stride;		/* scale into a padded picture, then copy */
 };
 
-int arpg_cropper_new(struct arpg_cropper **cp, int size)
+int cropper_new(struct cropper **cp, int size)
 {
-	struct arpg_cropper *c;
+	struct cropper *c;
 
 	*cp = NULL;
 	if (size < 1 || size > 4096)
@@ -39,7 +39,7 @@ int arpg_cropper_new(struct arpg_cropper **cp, int size)
 	return 0;
 }
 
-void arpg_cropper_free(struct arpg_cropper *c)
+void cropper_free(struct cropper *c)
 {
 	if (!c)
 		return;
@@ -49,7 +49,7 @@ void arpg_cropper_free(struct arpg_cropper *c)
 	free(c);
 }
 
-int arpg_crop_centre(struct arpg_cropper *c, const struct AVFrame *f, struct arpg_image *out,
+int crop_centre(struct cropper *c, const struct AVFrame *f, struct arpg_image *out,
 		     double M[6])
 {
 	const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(f->format);

@@ -11,23 +11,23 @@
  *   x' = M0 x + M1 y + M2,  y' = M3 x + M4 y + M5,
  * with k = size / s: M = { k, 0, k (0.5 - x0) - 0.5,  0, k, k (0.5 - y0) - 0.5 }.
  */
-#ifndef ARPG_CROP_H
-#define ARPG_CROP_H
+#ifndef PREPROCESS_CROP_H
+#define PREPROCESS_CROP_H
 
 #include "image.h"
 
 struct AVFrame;
-struct arpg_cropper;
+struct cropper;
 
 /* A cropper for one thread (it caches a libswscale context).  size is the
  * side of the output, 1..4096.  ARPG_EINVAL, ARPG_ENOMEM. */
-int arpg_cropper_new(struct arpg_cropper **c, int size);
-void arpg_cropper_free(struct arpg_cropper *c);
+int cropper_new(struct cropper **c, int size);
+void cropper_free(struct cropper *c);
 
 /* Writes the centre square of f into out (allocated on first use,
  * size x size x 3) and the source -> crop transform into M.  Returns 0,
  * ARPG_ENOMEM, ARPG_EDECODE (a pixel format libswscale cannot read). */
-int arpg_crop_centre(struct arpg_cropper *c, const struct AVFrame *f, struct arpg_image *out,
+int crop_centre(struct cropper *c, const struct AVFrame *f, struct arpg_image *out,
 		     double M[6]);
 
 #endif

@@ -19,8 +19,8 @@
 #define MAX_DEPTH 32
 #define MAX_MISFITS 64			/* misfits kept while no clip fitted yet */
 
-struct arpg_dataset {
-	enum arpg_layout layout;
+struct dataset {
+	enum layout layout;
 	char **ids;		/* open-addressing set of the ids given out */
 	size_t cap, n;
 	long seq;
@@ -29,8 +29,8 @@ struct arpg_dataset {
 /* What one input's scan keeps: the sink, counts, misfits held back until a
  * clip fits (so that a wrong layout gives one message, not one per file). */
 struct scan {
-	struct arpg_dataset *ds;
-	const struct arpg_dataset_sink *sink;
+	struct dataset *ds;
+	const struct dataset_sink *sink;
 	const char *input, *base;	/* base: the input's file name, for the split */
 	long found, fitted, *problems;
 	char *misfit[MAX_MISFITS];	/* "object\tdetail" */
@@ -52,27 +52,27 @@ static const struct { const char *alias, *canon; } label_alias[] = {
 	{ "surprise", "Surprise" }, { "surprised", "Surprise" }, { "su", "Surprise" },
 };
 
-int arpg_layout_parse(enum arpg_layout *l, const char *name)
+int layout_parse(enum layout *l, const char *name)
 {
 	static const char *const names[] = { "afew", "rml", "dir", "list" };
 	int i;
 
 	for (i = 0; i < 4; i++)
 		if (!strcmp(name, names[i])) {
-			*l = (enum arpg_layout)i;
+			*l = (enum layout)i;
 			return 0;
 		}
 	return ARPG_EINVAL;
 }
 
-const char *arpg_layout_name(enum arpg_layout l)
+const char *layout_name(enum layout l)
 {
 	static const char *const names[] = { "afew", "rml", "dir", "list" };
 
 	return (unsigned)l < 4 ? names[l] : "?";
 }
 
-const char *arpg_label_canonical(const char *label)
+const char *label_canonical(const char *label)
 {
 	size_t i;
 
@@ -117,7 +117,7 @@ static const char *split_within(const char *s)
 	return NULL;
 }
 
-void arpg_clip_free(struct arpg_clip *c)
+void clip_free(struct clip *c)
 {
 	if (!c)
 		return;
@@ -131,7 +131,7 @@ void arpg_clip_free(struct arpg_clip *c)
 	memset(c, 0, sizeof *c);
 }
 
-int arpg_dataset_new(struct arpg_dataset **ds, enum arpg_layout layout)
+int dataset_new(struct dataset **ds, enum layout layout)
 {
 	if (!(*ds = calloc(1, sizeof **ds)))
 		return ARPG_ENOMEM;
@@ -139,7 +139,7 @@ int arpg_dataset_new(struct arpg_dataset **ds, enum arpg_layout layout)
 	return 0;
 }
 
-void arpg_dataset_free(struct arpg_dataset *ds)
+void dataset_free(struct dataset *ds)
 {
 	size_t i;
 
@@ -161,7 +161,7 @@ static size_t hash(const char *s)
 }
 
 /* Adds id to the set; 1 if added, 0 if it was there, ARPG_ENOMEM. */
-static int id_add(struct arpg_dataset *ds, const char *id)
+static int id_add(struct dataset *ds, const char *id)
 {
 	size_t i;
 
@@ -239,7 +239,7 @@ static int is_subject(const char *s)
 
 /* Tries layout on a file at comps[0..n) (the last is the file name) of an
  * input named base.  0 with f filled, or ARPG_EMISMATCH with why. */
-static int classify(enum arpg_layout layout, const char *base, char **comps, int n,
+static int classify(enum layout layout, const char *base, char **comps, int n,
 		    struct fit *f, const char **why)
 {
 	const char *s;
@@ -248,7 +248,7 @@ static int classify(enum arpg_layout layout, const char *base, char **comps, int
 
 	memset(f, 0, sizeof *f);
 	switch (layout) {
-	case ARPG_LAYOUT_AFEW:
+	case LAYOUT_AFEW:
 		f->split = split_within(base);
 		for (i = 0; i < n - 1 && !f->split; i++)
 			f->split = split_within(comps[i]);
@@ -268,7 +268,7 @@ static int classify(enum arpg_layout layout, const char *base, char **comps, int
 		}
 		*why = "not in an emotion folder (Angry Disgust Fear Happy Neutral Sad Surprise)";
 		return ARPG_EMISMATCH;
-	case ARPG_LAYOUT_RML:
+	case LAYOUT_RML:
 		for (i = n - 2; i >= 0 && !is_subject(comps[i]); i--)
 			;
 		if (i < 0) {
@@ -277,7 +277,7 @@ static int classify(enum arpg_layout layout, const char *base, char **comps, int
 		}
 		f->subject = comps[i];
 		snprintf(code, sizeof code, "%s", comps[n - 1]);
-		if (strlen(code) < 2 || !(s = arpg_label_canonical(code)) || !strcmp(s, "Neutral")) {
+		if (strlen(code) < 2 || !(s = label_canonical(code)) || !strcmp(s, "Neutral")) {
 			*why = "the file name does not begin with an emotion code "
 			       "(an di fe ha sa su)";
 			return ARPG_EMISMATCH;
@@ -286,19 +286,19 @@ static int classify(enum arpg_layout layout, const char *base, char **comps, int
 		f->split = "train";
 		stem_of(f, comps, i + 1, n);
 		return 0;
-	case ARPG_LAYOUT_DIR:
+	case LAYOUT_DIR:
 		if (n < 2 || split_exact(comps[n - 2])) {
 			*why = "not in a label folder: expected ROOT/<split>/<label>/<clip> "
 			       "or ROOT/<label>/<clip>";
 			return ARPG_EMISMATCH;
 		}
 		f->split = n >= 3 && split_exact(comps[n - 3]) ? split_exact(comps[n - 3]) : "train";
-		f->label = arpg_label_canonical(comps[n - 2]);
+		f->label = label_canonical(comps[n - 2]);
 		if (!f->label)
 			f->label = comps[n - 2];
 		stem_of(f, comps, n - 1, n);
 		return 0;
-	case ARPG_LAYOUT_LIST:
+	case LAYOUT_LIST:
 		break;
 	}
 	*why = "the list layout takes a TSV file";
@@ -351,7 +351,7 @@ static void flush_misfits(struct scan *sc)
 
 		*tab = 0;
 		snprintf(buf, sizeof buf, "does not fit layout %s: %s",
-			 arpg_layout_name(sc->ds->layout), tab + 1);
+			 layout_name(sc->ds->layout), tab + 1);
 		problem(sc, sc->misfit[i], ARPG_EFORMAT, buf);
 		free(sc->misfit[i]);
 	}
@@ -363,7 +363,7 @@ static void misfit(struct scan *sc, const char *object, const char *why)
 	char buf[4096];
 
 	sc->misfits++;
-	snprintf(buf, sizeof buf, "does not fit layout %s: %s", arpg_layout_name(sc->ds->layout),
+	snprintf(buf, sizeof buf, "does not fit layout %s: %s", layout_name(sc->ds->layout),
 		 why);
 	if (sc->fitted) {
 		problem(sc, object, ARPG_EFORMAT, buf);
@@ -381,7 +381,7 @@ static void misfit(struct scan *sc, const char *object, const char *why)
 /* Makes the clip for a file at rel (a path inside the input) that fitted as
  * f; gives it a unique id and a sequence number. */
 static int make_clip(struct scan *sc, const struct fit *f, const char *source,
-		     struct arpg_clip *c)
+		     struct clip *c)
 {
 	char id[1200], base[1200];
 	size_t at = 0;
@@ -407,7 +407,7 @@ static int make_clip(struct scan *sc, const struct fit *f, const char *source,
 	    !(c->label = strdup(f->label ? f->label : "")) ||
 	    !(c->subject = strdup(f->subject ? f->subject : "")) ||
 	    !(c->source = strdup(source))) {
-		arpg_clip_free(c);
+		clip_free(c);
 		return ARPG_ENOMEM;
 	}
 	return 0;
@@ -415,7 +415,7 @@ static int make_clip(struct scan *sc, const struct fit *f, const char *source,
 
 /* Classifies the file rel of the input; on a fit, fills c and returns 1;
  * 0 if the file is ignored or does not fit (noted); ARPG_ENOMEM. */
-static int consider(struct scan *sc, const char *rel, const char *source, struct arpg_clip *c)
+static int consider(struct scan *sc, const char *rel, const char *source, struct clip *c)
 {
 	char *copy = strdup(rel), *comps[MAX_DEPTH];
 	const char *why = NULL;
@@ -453,14 +453,14 @@ static int byte_order(const struct dirent **a, const struct dirent **b)
 
 /* Hands a clip read from the file at path to the sink, unless the sink
  * does not want it.  Returns 0 or the sink's code; c is consumed either way. */
-static int offer_file(struct scan *sc, struct arpg_clip *c, const char *path)
+static int offer_file(struct scan *sc, struct clip *c, const char *path)
 {
 	if (sc->sink->want && !sc->sink->want(sc->sink->ctx, c)) {
-		arpg_clip_free(c);
+		clip_free(c);
 		return 0;
 	}
 	if (!(c->file = strdup(path))) {
-		arpg_clip_free(c);
+		clip_free(c);
 		return ARPG_ENOMEM;
 	}
 	return sc->sink->take(sc->sink->ctx, c);
@@ -481,7 +481,7 @@ static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
 	}
 	for (i = 0; i < k; i++) {
 		const char *name = ents[i]->d_name;
-		struct arpg_clip c;
+		struct clip c;
 
 		if (rc < 0 || name[0] == '.' || !strcmp(name, "__MACOSX"))
 			continue;
@@ -516,7 +516,7 @@ static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
  * 0 on success, 1 if the entry is damaged (reported), ARPG_EFORMAT if the
  * archive cannot go on, ARPG_ENOMEM. */
 static int read_entry(struct scan *sc, struct archive *a, struct archive_entry *e,
-		      struct arpg_clip *c)
+		      struct clip *c)
 {
 	size_t cap = 0, n = 0;
 	la_ssize_t got;
@@ -572,7 +572,7 @@ static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t er
 	int r, rc = 0;
 
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
-		struct arpg_clip c;
+		struct clip c;
 		const char *name;
 
 		if (r == ARCHIVE_FATAL || r == ARCHIVE_RETRY) {
@@ -598,16 +598,16 @@ static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t er
 		if (rc == 0)
 			continue;
 		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
-			arpg_clip_free(&c);
+			clip_free(&c);
 			continue;
 		}
 		rc = read_entry(sc, a, e, &c);
 		if (rc == 1) {
-			arpg_clip_free(&c);
+			clip_free(&c);
 			continue;
 		}
 		if (rc < 0) {
-			arpg_clip_free(&c);
+			clip_free(&c);
 			if (rc == ARPG_EFORMAT)
 				return arpg_errf(err, errn, rc, "damaged archive: reading stopped "
 						 "after %ld entries", sc->found);
@@ -641,7 +641,7 @@ static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_
 	int nf, rc = 0;
 
 	while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
-		struct arpg_clip c;
+		struct clip c;
 		struct fit fi;
 		const char *why = NULL;
 
@@ -672,7 +672,7 @@ static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_
 			misfit(sc, object, why);
 			continue;
 		}
-		fi.label = arpg_label_canonical(field[1]) ? arpg_label_canonical(field[1]) : field[1];
+		fi.label = label_canonical(field[1]) ? label_canonical(field[1]) : field[1];
 		fi.subject = nf > 3 ? field[3] : "";
 		if (field[0][0] == '/' || !dir)
 			snprintf(path, sizeof path, "%s", field[0]);
@@ -704,7 +704,7 @@ static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_
 /* The layout that fits most of the misfits held back, for the hint. */
 static const char *guess_layout(struct scan *sc)
 {
-	static const enum arpg_layout try[] = { ARPG_LAYOUT_AFEW, ARPG_LAYOUT_RML, ARPG_LAYOUT_DIR };
+	static const enum layout try[] = { LAYOUT_AFEW, LAYOUT_RML, LAYOUT_DIR };
 	int i, j, best = -1, bestn = 0;
 
 	for (j = 0; j < 3; j++) {
@@ -737,7 +737,7 @@ static const char *guess_layout(struct scan *sc)
 			bestn = fits;
 		}
 	}
-	return best < 0 ? NULL : arpg_layout_name(try[best]);
+	return best < 0 ? NULL : layout_name(try[best]);
 }
 
 static int finish(struct scan *sc, int rc, char *err, size_t errn)
@@ -749,7 +749,7 @@ static int finish(struct scan *sc, int rc, char *err, size_t errn)
 		char *tab = sc->nmisfit ? strchr(sc->misfit[0], '\t') : NULL;
 
 		rc = arpg_errf(err, errn, ARPG_EFORMAT, "no file fits layout %s (%ld files; "
-			       "first: %.*s): %s%s", arpg_layout_name(sc->ds->layout), sc->misfits,
+			       "first: %.*s): %s%s", layout_name(sc->ds->layout), sc->misfits,
 			       tab ? (int)(tab - sc->misfit[0]) : 1, tab ? sc->misfit[0] : "?",
 			       tab ? tab + 1 : "", guess ? "; try -l " : "");
 		if (guess)
@@ -763,8 +763,8 @@ static int finish(struct scan *sc, int rc, char *err, size_t errn)
 	return rc < 0 ? rc : (int)(sc->fitted > 0x7fffffff ? 0x7fffffff : sc->fitted);
 }
 
-int arpg_dataset_scan(struct arpg_dataset *ds, const char *input,
-		      const struct arpg_dataset_sink *sink, long *problems,
+int dataset_scan(struct dataset *ds, const char *input,
+		      const struct dataset_sink *sink, long *problems,
 		      char *err, size_t errn)
 {
 	struct scan sc = { .ds = ds, .sink = sink, .input = input, .problems = problems };
@@ -780,7 +780,7 @@ int arpg_dataset_scan(struct arpg_dataset *ds, const char *input,
 		trimmed[strlen(trimmed) - 1] = 0;
 	sc.base = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
 
-	if (ds->layout == ARPG_LAYOUT_LIST) {
+	if (ds->layout == LAYOUT_LIST) {
 		FILE *f;
 		char *dir = NULL, *slash;
 
@@ -817,8 +817,8 @@ int arpg_dataset_scan(struct arpg_dataset *ds, const char *input,
 	return finish(&sc, rc, err, errn);
 }
 
-int arpg_dataset_scan_memory(struct arpg_dataset *ds, const char *name, const void *buf,
-			     size_t len, const struct arpg_dataset_sink *sink, long *problems,
+int dataset_scan_memory(struct dataset *ds, const char *name, const void *buf,
+			     size_t len, const struct dataset_sink *sink, long *problems,
 			     char *err, size_t errn)
 {
 	struct scan sc = { .ds = ds, .sink = sink, .input = name, .base = name,

@@ -30,26 +30,26 @@
  * "~3"...; ids are stable as long as the inputs are the same.
  * Hidden files (".name") and __MACOSX folders are ignored.
  */
-#ifndef ARPG_DATASET_H
-#define ARPG_DATASET_H
+#ifndef PREPROCESS_DATASET_H
+#define PREPROCESS_DATASET_H
 
 #include <stddef.h>
 
-enum arpg_layout { ARPG_LAYOUT_AFEW, ARPG_LAYOUT_RML, ARPG_LAYOUT_DIR, ARPG_LAYOUT_LIST };
+enum layout { LAYOUT_AFEW, LAYOUT_RML, LAYOUT_DIR, LAYOUT_LIST };
 
 /* Parses "afew", "rml", "dir" or "list"; ARPG_EINVAL otherwise. */
-int arpg_layout_parse(enum arpg_layout *l, const char *name);
-const char *arpg_layout_name(enum arpg_layout l);
+int layout_parse(enum layout *l, const char *name);
+const char *layout_name(enum layout l);
 
 /* The canonical form of a label (a static string), or NULL if label is not
  * one of the known emotions. */
-const char *arpg_label_canonical(const char *label);
+const char *label_canonical(const char *label);
 
 /* One clip found in an input.  All strings are owned by the clip (free with
- * arpg_clip_free).  Exactly one of file and data is set when the clip is
+ * clip_free).  Exactly one of file and data is set when the clip is
  * handed over: file names a file to read, data holds the bytes read from an
  * archive (malloc'd, size len). */
-struct arpg_clip {
+struct clip {
 	long seq;		/* 0, 1, 2... in the order clips are found */
 	char *id, *split, *label, *subject;
 	char *source;		/* for messages: "DIR/a/b.avi" or "X.zip:a/b.avi" */
@@ -57,26 +57,26 @@ struct arpg_clip {
 	void *data;
 	size_t len;
 };
-void arpg_clip_free(struct arpg_clip *c);
+void clip_free(struct clip *c);
 
 /* What the enumeration calls.  want(ctx, c) is asked before a clip's data
  * is read (c->data NULL): return 0 to skip it (already complete), 1 to get
  * it.  take(ctx, c) then receives the clip and owns it from there (must
- * arpg_clip_free it); a negative return stops the enumeration with that
+ * clip_free it); a negative return stops the enumeration with that
  * code.  problem(ctx, object, code, detail) reports a file that does not
  * fit, cannot be read, or a damaged archive entry; enumeration goes on. */
-struct arpg_dataset_sink {
+struct dataset_sink {
 	void *ctx;
-	int (*want)(void *ctx, const struct arpg_clip *c);
-	int (*take)(void *ctx, struct arpg_clip *c);
+	int (*want)(void *ctx, const struct clip *c);
+	int (*take)(void *ctx, struct clip *c);
 	void (*problem)(void *ctx, const char *object, int code, const char *detail);
 };
 
-struct arpg_dataset;
+struct dataset;
 
 /* A dataset enumerator for one run (it remembers ids across inputs). */
-int arpg_dataset_new(struct arpg_dataset **ds, enum arpg_layout layout);
-void arpg_dataset_free(struct arpg_dataset *ds);
+int dataset_new(struct dataset **ds, enum layout layout);
+void dataset_free(struct dataset *ds);
 
 /* Enumerates one input.  Returns the number of clips found (taken or not
  * wanted), or a negative code for the input as a whole with a reason and
@@ -85,14 +85,14 @@ void arpg_dataset_free(struct arpg_dataset *ds);
  * the damage were handed over; no file fits the layout: the hint suggests
  * a layout that fits), ARPG_ENOENT also for an input without any clip.  Problems with single files go to sink->problem and
  * are counted in *problems. */
-int arpg_dataset_scan(struct arpg_dataset *ds, const char *input,
-		      const struct arpg_dataset_sink *sink, long *problems,
+int dataset_scan(struct dataset *ds, const char *input,
+		      const struct dataset_sink *sink, long *problems,
 		      char *err, size_t errn);
 
 /* Enumerates an archive held in memory (name is used for the split and
- * messages): as arpg_dataset_scan, for fuzzing and tests. */
-int arpg_dataset_scan_memory(struct arpg_dataset *ds, const char *name, const void *buf,
-			     size_t len, const struct arpg_dataset_sink *sink, long *problems,
+ * messages): as dataset_scan, for fuzzing and tests. */
+int dataset_scan_memory(struct dataset *ds, const char *name, const void *buf,
+			     size_t len, const struct dataset_sink *sink, long *problems,
 			     char *err, size_t errn);
 
 #endif

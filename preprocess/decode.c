@@ -19,7 +19,7 @@
 
 #define IO_BUF 65536
 
-struct arpg_decoder {
+struct decoder {
 	const uint8_t *buf;
 	size_t len, pos;
 	AVIOContext *io;
@@ -29,7 +29,7 @@ struct arpg_decoder {
 	AVFrame *frame, *held, *cur;
 	int stream, eof_sent, held_valid, have_t0;
 	long packets, decoded, out;
-	struct arpg_decode_options o;
+	struct decode_options o;
 	double t0, held_t, frame_dur;
 	long next_tick, emit_left;
 	struct SwsContext *sws;
@@ -40,7 +40,7 @@ struct arpg_decoder {
 
 static int io_read(void *opaque, uint8_t *to, int n)
 {
-	struct arpg_decoder *d = opaque;
+	struct decoder *d = opaque;
 	size_t left = d->len - d->pos;
 
 	if (!left)
@@ -54,7 +54,7 @@ static int io_read(void *opaque, uint8_t *to, int n)
 
 static int64_t io_seek(void *opaque, int64_t off, int whence)
 {
-	struct arpg_decoder *d = opaque;
+	struct decoder *d = opaque;
 	int64_t to;
 
 	switch (whence & ~AVSEEK_FORCE) {
@@ -86,7 +86,7 @@ static int fferr(char *err, size_t errn, int code, const char *what, int averr)
 	return arpg_errf(err, errn, code, "%s: %s", what, msg);
 }
 
-void arpg_decoder_close(struct arpg_decoder *d)
+void decoder_close(struct decoder *d)
 {
 	if (!d)
 		return;
@@ -105,10 +105,10 @@ void arpg_decoder_close(struct arpg_decoder *d)
 	free(d);
 }
 
-int arpg_decoder_open(struct arpg_decoder **dp, const void *buf, size_t len,
-		      const struct arpg_decode_options *o, char *err, size_t errn)
+int decoder_open(struct decoder **dp, const void *buf, size_t len,
+		      const struct decode_options *o, char *err, size_t errn)
 {
-	struct arpg_decoder *d;
+	struct decoder *d;
 	const AVCodec *codec = NULL;
 	AVStream *st;
 	uint8_t *iobuf;
@@ -182,12 +182,12 @@ int arpg_decoder_open(struct arpg_decoder **dp, const void *buf, size_t len,
 	*dp = d;
 	return 0;
 fail:
-	arpg_decoder_close(d);
+	decoder_close(d);
 	return rc;
 }
 
 /* Next decoded frame into d->frame: 1, 0 at the end, or an error. */
-static int decode_one(struct arpg_decoder *d, char *err, size_t errn)
+static int decode_one(struct decoder *d, char *err, size_t errn)
 {
 	int r;
 
@@ -244,7 +244,7 @@ static int decode_one(struct arpg_decoder *d, char *err, size_t errn)
 	}
 }
 
-static double frame_time(struct arpg_decoder *d, const AVFrame *f)
+static double frame_time(struct decoder *d, const AVFrame *f)
 {
 	AVRational tb = d->fmt->streams[d->stream]->time_base;
 
@@ -253,7 +253,7 @@ static double frame_time(struct arpg_decoder *d, const AVFrame *f)
 	return (double)f->best_effort_timestamp * av_q2d(tb);
 }
 
-int arpg_decoder_next(struct arpg_decoder *d, char *err, size_t errn)
+int decoder_next(struct decoder *d, char *err, size_t errn)
 {
 	int r;
 
@@ -325,18 +325,18 @@ int arpg_decoder_next(struct arpg_decoder *d, char *err, size_t errn)
 	return 0;
 }
 
-const struct AVFrame *arpg_decoder_frame(const struct arpg_decoder *d)
+const struct AVFrame *decoder_frame(const struct decoder *d)
 {
 	return d->cur;
 }
 
-void arpg_decoder_size(const struct arpg_decoder *d, int *w, int *h)
+void decoder_size(const struct decoder *d, int *w, int *h)
 {
 	*w = d->dec->width;
 	*h = d->dec->height;
 }
 
-void arpg_decoder_describe(const struct arpg_decoder *d, char *buf, size_t n)
+void decoder_describe(const struct decoder *d, char *buf, size_t n)
 {
 	AVStream *st = d->fmt->streams[d->stream];
 
@@ -346,7 +346,7 @@ void arpg_decoder_describe(const struct arpg_decoder *d, char *buf, size_t n)
 		 av_q2d(st->avg_frame_rate), d->fmt->iformat->name);
 }
 
-int arpg_decoder_rgb(struct arpg_decoder *d, struct arpg_image *im)
+int decoder_rgb(struct decoder *d, struct arpg_image *im)
 {
 	const AVFrame *f = d->cur;
 	uint8_t *dst[4] = { 0 };

@@ -16,8 +16,8 @@
  * truncated or corrupt, a frame the decoder could not decode or marked
  * corrupt, or yields no frame at all: arpg-preprocess writes no half clip.
  */
-#ifndef ARPG_DECODE_H
-#define ARPG_DECODE_H
+#ifndef PREPROCESS_DECODE_H
+#define PREPROCESS_DECODE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,38 +25,38 @@
 
 struct AVFrame;
 
-struct arpg_decode_options {
+struct decode_options {
 	double fps;		/* 0: every frame */
 	long max_frames;	/* 0: no cap */
 };
 
-struct arpg_decoder;
+struct decoder;
 
 /* Opens the clip in buf[0..len), which must stay valid until close.
  * Returns 0, ARPG_EDECODE (not a video: reason in err), ARPG_ENOMEM. */
-int arpg_decoder_open(struct arpg_decoder **d, const void *buf, size_t len,
-		      const struct arpg_decode_options *o, char *err, size_t errn);
+int decoder_open(struct decoder **d, const void *buf, size_t len,
+		      const struct decode_options *o, char *err, size_t errn);
 
 /* Advances to the next output frame: 1 (a frame is current), 0 (end of
  * clip, at least one frame was returned), or ARPG_EDECODE / ARPG_ENOMEM
  * with err filled.  The current frame stays valid until the next call. */
-int arpg_decoder_next(struct arpg_decoder *d, char *err, size_t errn);
+int decoder_next(struct decoder *d, char *err, size_t errn);
 
 /* The current frame as decoded (native pixel format), owned by d. */
-const struct AVFrame *arpg_decoder_frame(const struct arpg_decoder *d);
+const struct AVFrame *decoder_frame(const struct decoder *d);
 
 /* Picture size of the stream (valid after open). */
-void arpg_decoder_size(const struct arpg_decoder *d, int *w, int *h);
+void decoder_size(const struct decoder *d, int *w, int *h);
 
 /* Converts the current frame to full-size RGB24 into im (allocated or
  * reused when the size matches), with the conversion the ffmpeg CLI uses
  * for "-pix_fmt rgb24" (libswscale, bicubic), so pixels are identical.
  * Returns 0, ARPG_ENOMEM, ARPG_EDECODE. */
-int arpg_decoder_rgb(struct arpg_decoder *d, struct arpg_image *im);
+int decoder_rgb(struct decoder *d, struct arpg_image *im);
 
 /* Source description ("mpeg4 640x480 25 fps, avi") for -v messages. */
-void arpg_decoder_describe(const struct arpg_decoder *d, char *buf, size_t n);
+void decoder_describe(const struct decoder *d, char *buf, size_t n);
 
-void arpg_decoder_close(struct arpg_decoder *d);
+void decoder_close(struct decoder *d);
 
 #endif

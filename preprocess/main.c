@@ -43,13 +43,13 @@ struct row {
 struct run {
 	const char *outdir;
 	char *outabs;
-	struct arpg_clip_options co;
-	struct arpg_dataset *ds;
+	struct clip_options co;
+	struct dataset *ds;
 	struct arpg_progress prog;
 
 	pthread_mutex_t lock;		/* guards all below */
 	pthread_cond_t more, room;
-	struct arpg_clip **queue;
+	struct clip **queue;
 	int qcap, qhead, qlen, closing;
 
 	struct row *rows;
@@ -98,7 +98,7 @@ static char *dup_or_die(const char *s)
 
 /* Records a finished clip (done or skipped) and prints its manifest row.
  * Called with r->lock held. */
-static void add_row(struct run *r, const struct arpg_clip *c, const struct arpg_clip_result *res)
+static void add_row(struct run *r, const struct clip *c, const struct clip_result *res)
 {
 	struct row *w;
 	char path[4300];
@@ -144,22 +144,22 @@ static void free_row(struct row *w)
 }
 
 /* dataset sink: is the clip already complete? */
-static int want(void *ctx, const struct arpg_clip *c)
+static int want(void *ctx, const struct clip *c)
 {
 	struct run *r = ctx;
-	struct arpg_clip_result res;
+	struct clip_result res;
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
 	r->found++;
 	arpg_progress_set_total(&r->prog, r->found);
-	rc = arpg_clip_done(r->outdir, c->id, &res);
+	rc = clip_done(r->outdir, c->id, &res);
 	if (rc == 1) {
 		char tmp[4300];
 
 		/* a former run's leftover beside a complete clip */
 		snprintf(tmp, sizeof tmp, "%s/%s.tmp", r->outdir, c->id);
-		arpg_remove_tree(tmp);
+		remove_tree(tmp);
 		r->skipped++;
 		add_row(r, c, &res);
 		arpg_progress_add(&r->prog, 1);
@@ -175,13 +175,13 @@ static int want(void *ctx, const struct arpg_clip *c)
 	return rc == 0;
 }
 
-static int take(void *ctx, struct arpg_clip *c)
+static int take(void *ctx, struct clip *c)
 {
 	struct run *r = ctx;
-	struct arpg_clip *copy = malloc(sizeof *copy);
+	struct clip *copy = malloc(sizeof *copy);
 
 	if (!copy) {
-		arpg_clip_free(c);
+		clip_free(c);
 		return ARPG_ENOMEM;
 	}
 	*copy = *c;
@@ -190,7 +190,7 @@ static int take(void *ctx, struct arpg_clip *c)
 		pthread_cond_wait(&r->room, &r->lock);
 	if (stop) {
 		pthread_mutex_unlock(&r->lock);
-		arpg_clip_free(copy);
+		clip_free(copy);
 		free(copy);
 		return ARPG_EINTR;
 	}
@@ -209,8 +209,8 @@ static void problem(void *ctx, const char *object, int code, const char *detail)
 static void *worker(void *arg)
 {
 	struct run *r = arg;
-	struct arpg_clip *c;
-	struct arpg_clip_result res;
+	struct clip *c;
+	struct clip_result res;
 	char err[1024];
 	int rc;
 
@@ -228,7 +228,7 @@ static void *worker(void *arg)
 		pthread_cond_signal(&r->room);
 		pthread_mutex_unlock(&r->lock);
 
-		rc = stop ? ARPG_EINTR : arpg_clip_process(c, r->outdir, &r->co, &res, err, sizeof err);
+		rc = stop ? ARPG_EINTR : clip_process(c, r->outdir, &r->co, &res, err, sizeof err);
 		pthread_mutex_lock(&r->lock);
 		if (rc < 0) {
 			r->failed++;
@@ -244,7 +244,7 @@ static void *worker(void *arg)
 		}
 		arpg_progress_add(&r->prog, 1);
 		pthread_mutex_unlock(&r->lock);
-		arpg_clip_free(c);
+		clip_free(c);
 		free(c);
 	}
 }
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 	struct run r;
 	struct arpg_face_options fo;
 	struct arpg_face_models *fm = NULL;
-	enum arpg_layout layout = ARPG_LAYOUT_DIR;
+	enum layout layout = LAYOUT_DIR;
 	struct sigaction sa;
 	pthread_t *threads = NULL;
 	long jobs = 0, v, problems = 0, input_errors = 0, i;
@@ -329,7 +329,7 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "l:o:j:qv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
-			if (arpg_layout_parse(&layout, optarg) < 0)
+			if (layout_parse(&layout, optarg) < 0)
 				return bad_value("-l", optarg, "a layout: afew, rml, dir or list");
 			break;
 		case 'o':
@@ -459,7 +459,7 @@ int main(int argc, char **argv)
 	r.qcap = (int)jobs * 2;
 	if (!(r.queue = calloc((size_t)r.qcap, sizeof *r.queue)) ||
 	    !(threads = calloc((size_t)jobs, sizeof *threads)) ||
-	    arpg_dataset_new(&r.ds, layout) < 0) {
+	    dataset_new(&r.ds, layout) < 0) {
 		arpg_report("arpg-preprocess", ARPG_ENOMEM, NULL);
 		return 1;
 	}
@@ -473,10 +473,10 @@ int main(int argc, char **argv)
 		}
 
 	{
-		struct arpg_dataset_sink sink = { &r, want, take, problem };
+		struct dataset_sink sink = { &r, want, take, problem };
 
 		for (i = optind; i < argc && !stop; i++) {
-			rc = arpg_dataset_scan(r.ds, argv[i], &sink, &problems, err, sizeof err);
+			rc = dataset_scan(r.ds, argv[i], &sink, &problems, err, sizeof err);
 			if (rc < 0 && rc != ARPG_EINTR) {
 				arpg_report(argv[i], rc, err);
 				input_errors++;
@@ -494,11 +494,11 @@ int main(int argc, char **argv)
 	if (write_manifest(&r) < 0)
 		status = 1;
 	else if (sheet && !stop) {
-		struct arpg_sheet_options so;
+		struct sheet_options so;
 		long unreadable = 0;
 
-		arpg_sheet_options_default(&so);
-		if ((rc = arpg_sheet_write(sheet, r.outdir, &so, &unreadable, err, sizeof err)) < 0) {
+		sheet_options_default(&so);
+		if ((rc = sheet_write(sheet, r.outdir, &so, &unreadable, err, sizeof err)) < 0) {
 			arpg_report(sheet, rc, err);
 			status = 1;
 		} else if (unreadable) {
@@ -533,7 +533,7 @@ int main(int argc, char **argv)
 	free(r.queue);
 	free(threads);
 	free(r.outabs);
-	arpg_dataset_free(r.ds);
+	dataset_free(r.ds);
 	arpg_face_models_free(fm);
 	return status;
 }

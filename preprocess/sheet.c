@@ -23,7 +23,7 @@ struct clip {
 	long seq;		/* manifest order, to keep it within a label */
 };
 
-void arpg_sheet_options_default(struct arpg_sheet_options *o)
+void sheet_options_default(struct sheet_options *o)
 {
 	o->clips_per_label = 4;
 	o->frames_per_clip = 6;
@@ -180,7 +180,7 @@ static int thumb(cairo_t *cr, const char *path, double x, double y, double s)
 	return rc;
 }
 
-int arpg_sheet_write(const char *png, const char *outdir, const struct arpg_sheet_options *o,
+int sheet_write(const char *png, const char *outdir, const struct sheet_options *o,
 		     long *unreadable, char *err, size_t errn)
 {
 	struct clip *c = NULL;

@@ -10,18 +10,18 @@
  * written under each clip, the label at the start of its row, and a header
  * gives the counts of clips, frames and flagged frames over the whole run.
  */
-#ifndef ARPG_SHEET_H
-#define ARPG_SHEET_H
+#ifndef PREPROCESS_SHEET_H
+#define PREPROCESS_SHEET_H
 
 #include <stddef.h>
 
-struct arpg_sheet_options {
+struct sheet_options {
 	int clips_per_label;	/* 4 */
 	int frames_per_clip;	/* 6 */
 	int thumb;		/* 72: thumbnail side in pixels */
 };
 
-void arpg_sheet_options_default(struct arpg_sheet_options *o);
+void sheet_options_default(struct sheet_options *o);
 
 /* Reads outdir/manifest.tsv and each shown clip's frames.tsv and frame PNGs
  * (outdir/<clip_id>/NNNNNN.png, numbered from 000000 in frames.tsv order)
@@ -31,7 +31,7 @@ void arpg_sheet_options_default(struct arpg_sheet_options *o);
  * an error (a failed clip), it is left out.  Returns 0, ARPG_EIO (the
  * manifest or the sheet file; reason in err), ARPG_EFORMAT (a bad manifest
  * line; err says which), ARPG_ENOMEM. */
-int arpg_sheet_write(const char *png, const char *outdir, const struct arpg_sheet_options *o,
+int sheet_write(const char *png, const char *outdir, const struct sheet_options *o,
 		     long *unreadable, char *err, size_t errn);
 
 #endif

@@ -6,8 +6,8 @@
  * (ch_color), so that a metric or a split looks the same in every figure.
  * Missing values (NaN) are left out of lines and bars.
  */
-#ifndef ARPG_REPORT_CHART_H
-#define ARPG_REPORT_CHART_H
+#ifndef REPORT_CHART_H
+#define REPORT_CHART_H
 
 #include <cairo.h>
 

@@ -14,8 +14,8 @@
  * Returns the number of files written, or a negative ARPG_E code with the
  * file and the reason in err (ARPG_EIO with errno, ARPG_ENOMEM).
  */
-#ifndef ARPG_REPORT_FIGURES_H
-#define ARPG_REPORT_FIGURES_H
+#ifndef REPORT_FIGURES_H
+#define REPORT_FIGURES_H
 
 #include "runlog.h"
 

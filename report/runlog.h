@@ -10,8 +10,8 @@
  * can be told apart without repeating the settings every run shares.
  * The log owns every string and array; free it with rl_log_free.
  */
-#ifndef ARPG_REPORT_RUNLOG_H
-#define ARPG_REPORT_RUNLOG_H
+#ifndef REPORT_RUNLOG_H
+#define REPORT_RUNLOG_H
 
 #include <stdio.h>
 

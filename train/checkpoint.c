@@ -12,7 +12,7 @@
 static const char MAGIC[8] = { 'A', 'R', 'P', 'G', 'C', 'K', 'P', 'T' };
 enum { VERSION = 1 };
 
-int arpg_checkpoint_set(struct arpg_checkpoint *ck, const char *key, const char *val)
+int checkpoint_set(struct checkpoint *ck, const char *key, const char *val)
 {
 	char **k, **v, *nv;
 
@@ -41,7 +41,7 @@ int arpg_checkpoint_set(struct arpg_checkpoint *ck, const char *key, const char 
 	return 0;
 }
 
-const char *arpg_checkpoint_get(const struct arpg_checkpoint *ck, const char *key)
+const char *checkpoint_get(const struct checkpoint *ck, const char *key)
 {
 	for (int i = 0; i < ck->nkv; i++)
 		if (!strcmp(ck->keys[i], key))
@@ -49,7 +49,7 @@ const char *arpg_checkpoint_get(const struct arpg_checkpoint *ck, const char *ke
 	return NULL;
 }
 
-void arpg_checkpoint_free(struct arpg_checkpoint *ck)
+void checkpoint_free(struct checkpoint *ck)
 {
 	for (int i = 0; i < ck->nkv; i++) {
 		free(ck->keys[i]);
@@ -112,7 +112,7 @@ static const uint8_t *get_floats(float *f, const uint8_t *p, size_t n)
 	return p;
 }
 
-int arpg_checkpoint_save(const struct arpg_checkpoint *ck, const char *path)
+int checkpoint_save(const struct checkpoint *ck, const char *path)
 {
 	size_t text = 0, total;
 	uint8_t *buf, *p;
@@ -150,7 +150,7 @@ int arpg_checkpoint_save(const struct arpg_checkpoint *ck, const char *path)
 	return rc;
 }
 
-static int parse_text(struct arpg_checkpoint *ck, const char *t, size_t len, char *err,
+static int parse_text(struct checkpoint *ck, const char *t, size_t len, char *err,
 		      size_t errn)
 {
 	const char *end = t + len;
@@ -164,7 +164,7 @@ static int parse_text(struct arpg_checkpoint *ck, const char *t, size_t len, cha
 			return arpg_errf(err, errn, ARPG_EFORMAT, "damaged settings block");
 		k = strndup(t, (size_t)(tab - t));
 		v = strndup(tab + 1, (size_t)(nl - tab - 1));
-		rc = k && v ? arpg_checkpoint_set(ck, k, v) : ARPG_ENOMEM;
+		rc = k && v ? checkpoint_set(ck, k, v) : ARPG_ENOMEM;
 		free(k);
 		free(v);
 		if (rc < 0)
@@ -174,7 +174,7 @@ static int parse_text(struct arpg_checkpoint *ck, const char *t, size_t len, cha
 	return 0;
 }
 
-int arpg_checkpoint_parse(struct arpg_checkpoint *ck, const void *data, size_t len, char *err,
+int checkpoint_parse(struct checkpoint *ck, const void *data, size_t len, char *err,
 			  size_t errn)
 {
 	const uint8_t *b = data, *p, *end;
@@ -246,11 +246,11 @@ int arpg_checkpoint_parse(struct arpg_checkpoint *ck, const void *data, size_t l
 	}
 	return 0;
 fail:
-	arpg_checkpoint_free(ck);
+	checkpoint_free(ck);
 	return rc;
 }
 
-int arpg_checkpoint_load(struct arpg_checkpoint *ck, const char *path, char *err, size_t errn)
+int checkpoint_load(struct checkpoint *ck, const char *path, char *err, size_t errn)
 {
 	void *buf;
 	size_t len;
@@ -259,7 +259,7 @@ int arpg_checkpoint_load(struct arpg_checkpoint *ck, const char *path, char *err
 	memset(ck, 0, sizeof *ck);
 	if ((rc = arpg_read_file(path, 0, &buf, &len)) < 0)
 		return rc;
-	rc = arpg_checkpoint_parse(ck, buf, len, err, errn);
+	rc = checkpoint_parse(ck, buf, len, err, errn);
 	free(buf);
 	return rc;
 }

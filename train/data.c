@@ -10,7 +10,7 @@
 #include <string.h>
 
 struct loader {
-	struct arpg_dataset *ds;
+	struct dataset *ds;
 	int cap, nbad_num;
 	char *err;
 	size_t errn;
@@ -20,7 +20,7 @@ struct loader {
 
 static int meta_collect(void *ctx, const char *key, const char *val)
 {
-	struct arpg_dataset *ds = ctx;
+	struct dataset *ds = ctx;
 	char **k = realloc(ds->meta_keys, sizeof *k * (ds->nmeta + 1));
 	char **v;
 
@@ -41,7 +41,7 @@ static int meta_collect(void *ctx, const char *key, const char *val)
 	return 0;
 }
 
-const char *arpg_dataset_meta(const struct arpg_dataset *ds, const char *key)
+const char *dataset_meta(const struct dataset *ds, const char *key)
 {
 	for (int i = 0; i < ds->nmeta; i++)
 		if (!strcmp(ds->meta_keys[i], key))
@@ -49,10 +49,10 @@ const char *arpg_dataset_meta(const struct arpg_dataset *ds, const char *key)
 	return NULL;
 }
 
-static int meta_int(const struct arpg_dataset *ds, const char *key, int *out, char *err,
+static int meta_int(const struct dataset *ds, const char *key, int *out, char *err,
 		    size_t errn)
 {
-	const char *v = arpg_dataset_meta(ds, key);
+	const char *v = dataset_meta(ds, key);
 	char *end;
 	long n;
 
@@ -66,9 +66,9 @@ static int meta_int(const struct arpg_dataset *ds, const char *key, int *out, ch
 	return 0;
 }
 
-static int split_labels(struct arpg_dataset *ds, char *err, size_t errn)
+static int split_labels(struct dataset *ds, char *err, size_t errn)
 {
-	const char *v = arpg_dataset_meta(ds, "labels");
+	const char *v = dataset_meta(ds, "labels");
 	char *copy, *tok, *save = NULL;
 
 	if (!v || !*v)
@@ -91,7 +91,7 @@ static int split_labels(struct arpg_dataset *ds, char *err, size_t errn)
 	return 0;
 }
 
-static int find_label(const struct arpg_dataset *ds, const char *name)
+static int find_label(const struct dataset *ds, const char *name)
 {
 	for (int i = 0; i < ds->C; i++)
 		if (!strcmp(ds->labels[i], name))
@@ -112,8 +112,8 @@ static int all_finite(const float *v, size_t n)
 static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 {
 	struct loader *ld = ctx;
-	struct arpg_dataset *ds = ld->ds;
-	struct arpg_clip_data *c;
+	struct dataset *ds = ld->ds;
+	struct clip_data *c;
 	int T;
 
 	if (cc->bad)
@@ -131,7 +131,7 @@ static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 				 cc->id, T, ds->N, ds->Dp);
 	if (ds->nclips == ld->cap) {
 		int cap = ld->cap ? 2 * ld->cap : 256;
-		struct arpg_clip_data *n = realloc(ds->clips, sizeof *n * cap);
+		struct clip_data *n = realloc(ds->clips, sizeof *n * cap);
 
 		if (!n)
 			return ARPG_ENOMEM;
@@ -168,7 +168,7 @@ static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 	return 0;
 }
 
-int arpg_dataset_load(struct arpg_dataset *ds, const char *dir, char *err, size_t errn)
+int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn)
 {
 	struct arpg_cache *cache = NULL;
 	struct loader ld = { .ds = ds, .err = err, .errn = errn };
@@ -186,7 +186,7 @@ int arpg_dataset_load(struct arpg_dataset *ds, const char *dir, char *err, size_
 	    (rc = split_labels(ds, err, errn)) < 0)
 		goto out;
 	ds->N = ds->G * ds->G;
-	frames = arpg_dataset_meta(ds, "frames");
+	frames = dataset_meta(ds, "frames");
 	if (frames && strcmp(frames, "all") && (rc = meta_int(ds, "frames", &ds->frames, err, errn)) < 0)
 		goto out;
 	if ((rc = arpg_cache_foreach(cache, load_clip, &ld)) < 0) {
@@ -204,11 +204,11 @@ int arpg_dataset_load(struct arpg_dataset *ds, const char *dir, char *err, size_
 out:
 	arpg_cache_close(cache);
 	if (rc < 0)
-		arpg_dataset_free(ds);
+		dataset_free(ds);
 	return rc;
 }
 
-void arpg_dataset_free(struct arpg_dataset *ds)
+void dataset_free(struct dataset *ds)
 {
 	int i;
 
@@ -231,7 +231,7 @@ void arpg_dataset_free(struct arpg_dataset *ds)
 	memset(ds, 0, sizeof *ds);
 }
 
-void arpg_sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx)
+void sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx)
 {
 	for (int i = 0; i < T; i++) {
 		double u = jitter ? rng_uniform(rng) : 0.5;
@@ -241,16 +241,16 @@ void arpg_sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx)
 	}
 }
 
-void arpg_dataset_batch(const struct arpg_dataset *ds, const int *sel, int B, int T,
+void dataset_batch(const struct dataset *ds, const int *sel, int B, int T,
 			int jitter, uint64_t *rng, float *app, float *patch, int *labels)
 {
 	size_t pf = (size_t)ds->N * ds->Dp;
 	int idx[4096];
 
 	for (int b = 0; b < B; b++) {
-		const struct arpg_clip_data *c = &ds->clips[sel[b]];
+		const struct clip_data *c = &ds->clips[sel[b]];
 
-		arpg_sample_frames(c->T, T, jitter, rng, idx);
+		sample_frames(c->T, T, jitter, rng, idx);
 		for (int t = 0; t < T; t++) {
 			memcpy(app + ((size_t)b * T + t) * ds->Da, c->app + (size_t)idx[t] * ds->Da,
 			       sizeof(float) * ds->Da);

@@ -2,13 +2,13 @@
  * appearance (T x Da) and patch (T x N x Dp) tensors as float32 (f16
  * records converted on load), its label index, split and subject.
  */
-#ifndef ARPG_TRAIN_DATA_H
-#define ARPG_TRAIN_DATA_H
+#ifndef TRAIN_DATA_H
+#define TRAIN_DATA_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct arpg_clip_data {
+struct clip_data {
 	char *id, *subject;	/* subject "" when the cache has none */
 	int label;		/* index into labels, -1 for an unlabelled clip */
 	char split[8];		/* train, val or test */
@@ -16,9 +16,9 @@ struct arpg_clip_data {
 	float *app, *patch;	/* T x Da, T x N x Dp */
 };
 
-struct arpg_dataset {
+struct dataset {
 	int nclips;
-	struct arpg_clip_data *clips;
+	struct clip_data *clips;
 	int C;			/* classes: the cache's meta labels, in order */
 	char **labels;
 	int G, N, Dp, Da;
@@ -32,20 +32,20 @@ struct arpg_dataset {
  * the reason in err: ARPG_EFORMAT (records that disagree with meta, a label
  * not in meta's list), ARPG_ENUMERIC (clips holding NaN or Inf, named),
  * ARPG_ENOENT (no clips), the cache's own errors. */
-int arpg_dataset_load(struct arpg_dataset *ds, const char *dir, char *err, size_t errn);
-void arpg_dataset_free(struct arpg_dataset *ds);
+int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn);
+void dataset_free(struct dataset *ds);
 
 /* The value of meta key, or NULL. */
-const char *arpg_dataset_meta(const struct arpg_dataset *ds, const char *key);
+const char *dataset_meta(const struct dataset *ds, const char *key);
 
 /* Chooses T of a clip's frames: T equal segments of the clip; without
  * jitter the middle frame of each, with jitter a uniform random frame of
  * each (drawn from *rng).  A clip shorter than T repeats frames. */
-void arpg_sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx);
+void sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx);
 
 /* Copies B clips (indices sel) into batch buffers: app B x T x Da, patch
  * B x T x N x Dp, labels B. */
-void arpg_dataset_batch(const struct arpg_dataset *ds, const int *sel, int B, int T,
+void dataset_batch(const struct dataset *ds, const int *sel, int B, int T,
 			int jitter, uint64_t *rng, float *app, float *patch, int *labels);
 
 #endif

@@ -5,8 +5,8 @@
  * row-major; d-prefixed gradients ACCUMULATE (+=), so callers zero them once
  * per step; what a forward saves for its backward is an explicit argument.
  */
-#ifndef ARPG_LAYERS_H
-#define ARPG_LAYERS_H
+#ifndef TRAIN_LAYERS_H
+#define TRAIN_LAYERS_H
 
 #include <stdint.h>
 

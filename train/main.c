@@ -166,10 +166,10 @@ static int parse_edges(const char *s, int *out)
 		return -1;
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "self")) e |= ARPG_EDGE_SELF;
-		else if (!strcmp(tok, "adj")) e |= ARPG_EDGE_ADJ;
-		else if (!strcmp(tok, "sym")) e |= ARPG_EDGE_SYM;
-		else if (!strcmp(tok, "adj8")) e |= ARPG_EDGE_ADJ8;
+		if (!strcmp(tok, "self")) e |= EDGE_SELF;
+		else if (!strcmp(tok, "adj")) e |= EDGE_ADJ;
+		else if (!strcmp(tok, "sym")) e |= EDGE_SYM;
+		else if (!strcmp(tok, "adj8")) e |= EDGE_ADJ8;
 		else return -1;
 	}
 	*out = e;
@@ -178,22 +178,22 @@ static int parse_edges(const char *s, int *out)
 
 /* Fills c (and lr, seed) from value k[i] of every sweep.  Returns 0 or
  * the index of the sweep whose value is bad. */
-static int combo_config(const int *k, struct arpg_model_config *c, double *lr, uint64_t *seed)
+static int combo_config(const int *k, struct model_config *c, double *lr, uint64_t *seed)
 {
 	double d;
 	int v;
 
-	arpg_model_config_default(c);
+	model_config_default(c);
 #define VAL(i) sweeps[i].v[k[i]]
 	if (!strcmp(VAL(SW_TRS), "all")) c->trs = -1;
 	else if (parse_int(VAL(SW_TRS), 0, 100000, &c->trs)) return SW_TRS + 1;
 	if (parse_edges(VAL(SW_EDGES), &c->edges)) return SW_EDGES + 1;
-	if (!strcmp(VAL(SW_FUSION), "gat")) c->fusion = ARPG_FUSION_GAT;
-	else if (!strcmp(VAL(SW_FUSION), "concat")) c->fusion = ARPG_FUSION_CONCAT;
+	if (!strcmp(VAL(SW_FUSION), "gat")) c->fusion = FUSION_GAT;
+	else if (!strcmp(VAL(SW_FUSION), "concat")) c->fusion = FUSION_CONCAT;
 	else return SW_FUSION + 1;
-	if (!strcmp(VAL(SW_MODALITY), "both")) c->modality = ARPG_MOD_BOTH;
-	else if (!strcmp(VAL(SW_MODALITY), "app")) c->modality = ARPG_MOD_APP;
-	else if (!strcmp(VAL(SW_MODALITY), "rel")) c->modality = ARPG_MOD_REL;
+	if (!strcmp(VAL(SW_MODALITY), "both")) c->modality = MOD_BOTH;
+	else if (!strcmp(VAL(SW_MODALITY), "app")) c->modality = MOD_APP;
+	else if (!strcmp(VAL(SW_MODALITY), "rel")) c->modality = MOD_REL;
 	else return SW_MODALITY + 1;
 	if (parse_int(VAL(SW_DIM), 1, 65536, &c->D)) return SW_DIM + 1;
 	if (parse_int(VAL(SW_HEADS), 1, 1024, &c->H)) return SW_HEADS + 1;
@@ -213,13 +213,13 @@ static void json_setting(FILE *f, int i, const char *v)
 {
 	char *end;
 
-	arpg_json_string(f, sweeps[i].name);
+	json_string(f, sweeps[i].name);
 	fputc(':', f);
 	strtod(v, &end);
 	if (*v && !*end && i != SW_EDGES)
 		fputs(v, f);
 	else
-		arpg_json_string(f, v);
+		json_string(f, v);
 }
 
 /* The settings object of a run, as JSON (malloc'd). */
@@ -248,13 +248,13 @@ static char *settings_json(const int *k, const struct opts *o, int T)
 static const char *const MODEL_META[] = { "backbone", "backbone_sha256", "patch_node", "grid",
 					  "app_dim", "patch_dim", "labels" };
 
-static void print_confusion(FILE *f, const struct arpg_dataset *ds, const long *cm)
+static void print_confusion(FILE *f, const struct dataset *ds, const long *cm)
 {
 	fprintf(f, "\"labels\":[");
 	for (int i = 0; i < ds->C; i++) {
 		if (i)
 			fputc(',', f);
-		arpg_json_string(f, ds->labels[i]);
+		json_string(f, ds->labels[i]);
 	}
 	fprintf(f, "],\"confusion\":[");
 	for (int i = 0; i < ds->C; i++) {
@@ -266,14 +266,14 @@ static void print_confusion(FILE *f, const struct arpg_dataset *ds, const long *
 	fputc(']', f);
 }
 
-static void print_metrics(FILE *f, const char *name, int epoch, const struct arpg_metrics *m)
+static void print_metrics(FILE *f, const char *name, int epoch, const struct metrics *m)
 {
 	fprintf(f, "\"%s\":{\"epoch\":%d,\"n\":%ld,\"loss\":%.6f,\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f}",
 		name, epoch, m->n, m->loss, m->war, m->uar, m->f1);
 }
 
 /* Human-readable confusion matrix on stderr. */
-static void show_confusion(const struct arpg_dataset *ds, const long *cm)
+static void show_confusion(const struct dataset *ds, const long *cm)
 {
 	if (arpg_verbosity() < ARPG_NORMAL)
 		return;
@@ -289,15 +289,15 @@ static void show_confusion(const struct arpg_dataset *ds, const long *cm)
 	}
 }
 
-static int check_meta(const struct arpg_checkpoint *ck, const struct arpg_dataset *ds,
+static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
 		      const char *model, const char *cache)
 {
 	for (size_t i = 0; i < sizeof MODEL_META / sizeof *MODEL_META; i++) {
 		char key[64];
-		const char *mv, *cv = arpg_dataset_meta(ds, MODEL_META[i]);
+		const char *mv, *cv = dataset_meta(ds, MODEL_META[i]);
 
 		snprintf(key, sizeof key, "cache.%s", MODEL_META[i]);
-		mv = arpg_checkpoint_get(ck, key);
+		mv = checkpoint_get(ck, key);
 		if ((mv || cv) && (!mv || !cv || strcmp(mv, cv))) {
 			arpg_error("%s: the model was trained on a cache with %s \"%s\", but %s has "
 				   "\"%s\": extract features the same way, or train a new model",
@@ -308,7 +308,7 @@ static int check_meta(const struct arpg_checkpoint *ck, const struct arpg_datase
 	return 0;
 }
 
-static int config_from_checkpoint(const struct arpg_checkpoint *ck, struct arpg_model_config *c,
+static int config_from_checkpoint(const struct checkpoint *ck, struct model_config *c,
 				  int *T)
 {
 	static const char *const keys[] = { "model.T", "model.G", "model.Dp", "model.Da",
@@ -318,20 +318,20 @@ static int config_from_checkpoint(const struct arpg_checkpoint *ck, struct arpg_
 		       &c->fusion_layers, &c->trs, &c->edges, &c->fusion, &c->modality };
 	const char *v;
 
-	arpg_model_config_default(c);
+	model_config_default(c);
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		if (!(v = arpg_checkpoint_get(ck, keys[i])) || parse_int(v, -1, 1 << 20, dst[i]))
+		if (!(v = checkpoint_get(ck, keys[i])) || parse_int(v, -1, 1 << 20, dst[i]))
 			return -1;
 	}
-	if ((v = arpg_checkpoint_get(ck, "model.dropout")))
+	if ((v = checkpoint_get(ck, "model.dropout")))
 		c->dropout = strtof(v, NULL);
 	*T = c->T;
-	return arpg_model_config_check(c, NULL, 0) < 0 ? -1 : 0;
+	return model_config_check(c, NULL, 0) < 0 ? -1 : 0;
 }
 
-static int fill_checkpoint(struct arpg_checkpoint *ck, const struct arpg_model_config *c,
-			   const struct arpg_dataset *ds, struct arpg_model *m,
-			   const struct arpg_adamw *opt, int epoch, uint64_t seed, double lr)
+static int fill_checkpoint(struct checkpoint *ck, const struct model_config *c,
+			   const struct dataset *ds, struct model *m,
+			   const struct adamw *opt, int epoch, uint64_t seed, double lr)
 {
 	const char *names[] = { "model.T", "model.G", "model.Dp", "model.Da", "model.D",
 		"model.H", "model.C", "model.rel_layers", "model.fusion_layers", "model.trs",
@@ -344,25 +344,25 @@ static int fill_checkpoint(struct arpg_checkpoint *ck, const struct arpg_model_c
 	memset(ck, 0, sizeof *ck);
 	for (size_t i = 0; i < sizeof vals / sizeof *vals && !rc; i++) {
 		snprintf(buf, sizeof buf, "%d", vals[i]);
-		rc = arpg_checkpoint_set(ck, names[i], buf);
+		rc = checkpoint_set(ck, names[i], buf);
 	}
 	snprintf(buf, sizeof buf, "%.9g", c->dropout);
-	rc = rc ? rc : arpg_checkpoint_set(ck, "model.dropout", buf);
+	rc = rc ? rc : checkpoint_set(ck, "model.dropout", buf);
 	snprintf(buf, sizeof buf, "%d", epoch);
-	rc = rc ? rc : arpg_checkpoint_set(ck, "run.epoch", buf);
+	rc = rc ? rc : checkpoint_set(ck, "run.epoch", buf);
 	snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
-	rc = rc ? rc : arpg_checkpoint_set(ck, "run.seed", buf);
+	rc = rc ? rc : checkpoint_set(ck, "run.seed", buf);
 	snprintf(buf, sizeof buf, "%.9g", lr);
-	rc = rc ? rc : arpg_checkpoint_set(ck, "run.lr", buf);
-	rc = rc ? rc : arpg_checkpoint_set(ck, "run.version", PACKAGE_VERSION);
+	rc = rc ? rc : checkpoint_set(ck, "run.lr", buf);
+	rc = rc ? rc : checkpoint_set(ck, "run.version", PACKAGE_VERSION);
 	for (int i = 0; i < ds->nmeta && !rc; i++) {
 		char key[300];
 
 		snprintf(key, sizeof key, "cache.%s", ds->meta_keys[i]);
-		rc = arpg_checkpoint_set(ck, key, ds->meta_vals[i]);
+		rc = checkpoint_set(ck, key, ds->meta_vals[i]);
 	}
-	ck->n = arpg_model_nparams(m);
-	ck->params = arpg_model_params(m);	/* borrowed: cleared before free */
+	ck->n = model_nparams(m);
+	ck->params = model_params(m);	/* borrowed: cleared before free */
 	if (opt) {
 		ck->has_opt = 1;
 		ck->step = opt->step;
@@ -372,25 +372,25 @@ static int fill_checkpoint(struct arpg_checkpoint *ck, const struct arpg_model_c
 	return rc;
 }
 
-static void release_checkpoint(struct arpg_checkpoint *ck)
+static void release_checkpoint(struct checkpoint *ck)
 {
 	ck->params = ck->m = ck->v = NULL;	/* borrowed */
-	arpg_checkpoint_free(ck);
+	checkpoint_free(ck);
 }
 
 /* --load [--predict]: evaluates or predicts with a saved model. */
-static int run_saved(const struct opts *o, const struct arpg_dataset *ds)
+static int run_saved(const struct opts *o, const struct dataset *ds)
 {
-	struct arpg_checkpoint ck;
-	struct arpg_model_config c;
-	struct arpg_model *m = NULL;
+	struct checkpoint ck;
+	struct model_config c;
+	struct model *m = NULL;
 	char err[512] = "";
 	int rc, T, n = 0, *idx = NULL;
 	float *probs = NULL;
 	long *cm = NULL;
 	double loss = 0;
 
-	if ((rc = arpg_checkpoint_load(&ck, o->load, err, sizeof err)) < 0) {
+	if ((rc = checkpoint_load(&ck, o->load, err, sizeof err)) < 0) {
 		arpg_report(o->load, rc, err);
 		return 1;
 	}
@@ -401,12 +401,12 @@ static int run_saved(const struct opts *o, const struct arpg_dataset *ds)
 	}
 	if (check_meta(&ck, ds, o->load, o->cache) < 0)
 		goto fail;
-	if ((rc = arpg_model_create(&m, &c, o->batch, 0)) < 0 || ck.n != arpg_model_nparams(m)) {
+	if ((rc = model_create(&m, &c, o->batch, 0)) < 0 || ck.n != model_nparams(m)) {
 		arpg_error("%s: %zu parameters, but its settings make a model of %zu: the file is "
-			   "damaged", o->load, ck.n, m ? arpg_model_nparams(m) : 0);
+			   "damaged", o->load, ck.n, m ? model_nparams(m) : 0);
 		goto fail;
 	}
-	memcpy(arpg_model_params(m), ck.params, sizeof(float) * ck.n);
+	memcpy(model_params(m), ck.params, sizeof(float) * ck.n);
 	idx = malloc(sizeof(int) * ds->nclips);
 	probs = malloc(sizeof(float) * ds->nclips * ds->C);
 	cm = calloc((size_t)ds->C * ds->C, sizeof *cm);
@@ -428,7 +428,7 @@ static int run_saved(const struct opts *o, const struct arpg_dataset *ds)
 				   ds->clips[idx[i]].id, ds->clips[idx[i]].T, T);
 			goto fail;
 		}
-	if ((rc = arpg_run_eval(m, ds, idx, n, T, o->batch, cm, &loss, probs)) < 0) {
+	if ((rc = run_eval(m, ds, idx, n, T, o->batch, cm, &loss, probs)) < 0) {
 		arpg_report(o->load, rc, NULL);
 		goto fail;
 	}
@@ -438,7 +438,7 @@ static int run_saved(const struct opts *o, const struct arpg_dataset *ds)
 			printf("\tp_%s", ds->labels[j]);
 		printf("\n");
 		for (int i = 0; i < n; i++) {
-			const struct arpg_clip_data *cl = &ds->clips[idx[i]];
+			const struct clip_data *cl = &ds->clips[idx[i]];
 			const float *p = probs + (size_t)i * ds->C;
 			int k = 0;
 
@@ -452,15 +452,15 @@ static int run_saved(const struct opts *o, const struct arpg_dataset *ds)
 			printf("\n");
 		}
 	} else {
-		struct arpg_metrics mt;
+		struct metrics mt;
 
-		arpg_metrics_from_confusion(&mt, cm, ds->C);
+		metrics_from_confusion(&mt, cm, ds->C);
 		mt.loss = loss;
 		printf("{\"summary\":\"eval\",\"model\":");
-		arpg_json_string(stdout, o->load);
+		json_string(stdout, o->load);
 		printf(",");
-		print_metrics(stdout, "val", atoi(arpg_checkpoint_get(&ck, "run.epoch") ?
-						   arpg_checkpoint_get(&ck, "run.epoch") : "0"), &mt);
+		print_metrics(stdout, "val", atoi(checkpoint_get(&ck, "run.epoch") ?
+						   checkpoint_get(&ck, "run.epoch") : "0"), &mt);
 		printf(",");
 		print_confusion(stdout, ds, cm);
 		printf("}\n");
@@ -475,15 +475,15 @@ static int run_saved(const struct opts *o, const struct arpg_dataset *ds)
 	free(idx);
 	free(probs);
 	free(cm);
-	arpg_model_free(m);
-	arpg_checkpoint_free(&ck);
+	model_free(m);
+	checkpoint_free(&ck);
 	return rc;
 fail:
 	free(idx);
 	free(probs);
 	free(cm);
-	arpg_model_free(m);
-	arpg_checkpoint_free(&ck);
+	model_free(m);
+	checkpoint_free(&ck);
 	return 1;
 }
 
@@ -491,7 +491,7 @@ fail:
  * subjects (sorted subject names, subject i to fold i mod K), else clip by
  * clip in id order.  Returns the number of groups, or -1 if some labelled
  * clips have a subject and others not. */
-static int assign_folds(const struct arpg_dataset *ds, int K, int *fold)
+static int assign_folds(const struct dataset *ds, int K, int *fold)
 {
 	const char **subj = malloc(sizeof *subj * ds->nclips);
 	int ns = 0, with = 0, without = 0;
@@ -548,7 +548,7 @@ static int assign_folds(const struct arpg_dataset *ds, int K, int *fold)
 	return ns;
 }
 
-static int distinct_labels(const struct arpg_dataset *ds, const int *idx, int n)
+static int distinct_labels(const struct dataset *ds, const int *idx, int n)
 {
 	int seen[256] = { 0 }, k = 0;
 
@@ -644,7 +644,7 @@ int main(int argc, char **argv)
 	};
 	struct opts o = { .epochs = 30, .batch = 32, .verbosity = ARPG_NORMAL, .weight_decay = 1e-4,
 			  .clip = 5.0 };
-	struct arpg_dataset ds;
+	struct dataset ds;
 	struct arpg_blis_info blis;
 	char err[1024] = "";
 	int c, rc, status = 0, k[SW_COUNT] = { 0 }, ncombos = 1, T, *fold = NULL;
@@ -717,7 +717,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < SW_COUNT; i++)
 		for (int j = 0; j < sweeps[i].n; j++) {
 			int kk[SW_COUNT] = { 0 }, bad;
-			struct arpg_model_config cc;
+			struct model_config cc;
 			double lr;
 			uint64_t seed;
 
@@ -742,15 +742,15 @@ int main(int argc, char **argv)
 	arpg_info("BLIS kernels %s (chosen by %s), %d thread%s", blis.arch, blis.chosen_by,
 		  blis.threads, blis.threads > 1 ? "s" : "");
 
-	if ((rc = arpg_dataset_load(&ds, o.cache, err, sizeof err)) < 0) {
+	if ((rc = dataset_load(&ds, o.cache, err, sizeof err)) < 0) {
 		arpg_report(o.cache, rc, err);
 		return 1;
 	}
 	arpg_info("%s: %d clips, %d classes, grid %d, app %d, patch %d, frames %s", o.cache,
-		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp, ds.frames ? arpg_dataset_meta(&ds, "frames") : "all");
+		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp, ds.frames ? dataset_meta(&ds, "frames") : "all");
 	if (o.load) {
 		status = run_saved(&o, &ds);
-		arpg_dataset_free(&ds);
+		dataset_free(&ds);
 		return status;
 	}
 	T = o.frames ? o.frames : ds.frames ? ds.frames : 16;
@@ -758,12 +758,12 @@ int main(int argc, char **argv)
 		arpg_error("%s: --frames %d is more than the %d frames per clip the cache holds: use "
 			   "--frames %d or less, or extract with arpg-features --frames %d", o.cache, T,
 			   ds.frames, ds.frames, T);
-		arpg_dataset_free(&ds);
+		dataset_free(&ds);
 		return 1;
 	}
 	if (ds.C < 2) {
 		arpg_error("%s: meta lists %d label: training needs at least 2 classes", o.cache, ds.C);
-		arpg_dataset_free(&ds);
+		dataset_free(&ds);
 		return 1;
 	}
 	if (o.folds) {
@@ -791,7 +791,7 @@ int main(int argc, char **argv)
 	}
 
 	for (int combo = 0; combo < ncombos; combo++) {
-		struct arpg_model_config cfg;
+		struct model_config cfg;
 		double lr;
 		uint64_t seed;
 		char *settings;
@@ -811,7 +811,7 @@ int main(int argc, char **argv)
 		cfg.Dp = ds.Dp;
 		cfg.Da = ds.Da;
 		cfg.C = ds.C;
-		if ((rc = arpg_model_config_check(&cfg, err, sizeof err)) < 0) {
+		if ((rc = model_config_check(&cfg, err, sizeof err)) < 0) {
 			free(cm_sum);
 			arpg_error("%s", err);
 			status = EXIT_USAGE;
@@ -821,14 +821,14 @@ int main(int argc, char **argv)
 		for (int f = 0; f < nf; f++) {
 			int *tr = malloc(sizeof(int) * ds.nclips), *va = malloc(sizeof(int) * ds.nclips);
 			int ntr = 0, nva = 0;
-			struct arpg_model *m = NULL;
-			struct arpg_adamw opt = { 0 };
-			struct arpg_run_result res = { 0 };
-			struct arpg_run_opts ro = { .epochs = o.epochs, .batch = o.batch, .T = T,
+			struct model *m = NULL;
+			struct adamw opt = { 0 };
+			struct run_result res = { 0 };
+			struct run_opts ro = { .epochs = o.epochs, .batch = o.batch, .T = T,
 				.clip = (float)o.clip, .seed = seed, .run_no = combo + 1,
 				.nruns = ncombos, .fold_no = o.folds ? f + 1 : 0, .nfolds = o.folds,
 				.settings_json = settings, .out = stdout };
-			struct arpg_checkpoint ck = { 0 };
+			struct checkpoint ck = { 0 };
 
 			if (!tr || !va || !settings || !cm_sum) {
 				free(tr);
@@ -838,7 +838,7 @@ int main(int argc, char **argv)
 				break;
 			}
 			for (int i = 0; i < ds.nclips; i++) {
-				const struct arpg_clip_data *cl = &ds.clips[i];
+				const struct clip_data *cl = &ds.clips[i];
 
 				if (cl->label < 0)
 					continue;
@@ -861,37 +861,37 @@ int main(int argc, char **argv)
 					   o.cache, ds.labels[ds.clips[tr[0]].label]);
 				rc = 1;
 			}
-			if (!rc && (rc = arpg_model_create(&m, &cfg, o.batch, seed)) == 0)
-				rc = arpg_adamw_init(&opt, arpg_model_nparams(m));
+			if (!rc && (rc = model_create(&m, &cfg, o.batch, seed)) == 0)
+				rc = adamw_init(&opt, model_nparams(m));
 			if (rc < 0)
 				arpg_report(o.cache, rc, NULL);
 			if (!rc && o.resume) {
-				struct arpg_checkpoint rk;
-				struct arpg_model_config rc_cfg;
+				struct checkpoint rk;
+				struct model_config rc_cfg;
 				int rT;
 
-				if ((rc = arpg_checkpoint_load(&rk, o.resume, err, sizeof err)) < 0) {
+				if ((rc = checkpoint_load(&rk, o.resume, err, sizeof err)) < 0) {
 					arpg_report(o.resume, rc, err);
 				} else if (config_from_checkpoint(&rk, &rc_cfg, &rT) < 0 ||
-					   rk.n != arpg_model_nparams(m) || !rk.has_opt ||
-					   memcmp(&rc_cfg, &cfg, offsetof(struct arpg_model_config, dropout))) {
+					   rk.n != model_nparams(m) || !rk.has_opt ||
+					   memcmp(&rc_cfg, &cfg, offsetof(struct model_config, dropout))) {
 					arpg_error("%s: its settings or size differ from this run's: resume "
 						   "with the options it was trained with", o.resume);
 					rc = 1;
 				} else if ((rc = check_meta(&rk, &ds, o.resume, o.cache)) == 0) {
-					memcpy(arpg_model_params(m), rk.params, sizeof(float) * rk.n);
+					memcpy(model_params(m), rk.params, sizeof(float) * rk.n);
 					memcpy(opt.m, rk.m, sizeof(float) * rk.n);
 					memcpy(opt.v, rk.v, sizeof(float) * rk.n);
 					opt.step = rk.step;
-					ro.start_epoch = arpg_checkpoint_get(&rk, "run.epoch") ?
-						atoi(arpg_checkpoint_get(&rk, "run.epoch")) : 0;
+					ro.start_epoch = checkpoint_get(&rk, "run.epoch") ?
+						atoi(checkpoint_get(&rk, "run.epoch")) : 0;
 				}
-				arpg_checkpoint_free(&rk);
+				checkpoint_free(&rk);
 			}
 			if (!rc) {
 				opt.lr = (float)lr;
 				opt.weight_decay = (float)o.weight_decay;
-				rc = arpg_run_train(m, &opt, &ds, &ro, tr, ntr, va, nva, &res, err, sizeof err);
+				rc = run_train(m, &opt, &ds, &ro, tr, ntr, va, nva, &res, err, sizeof err);
 				if (rc < 0)
 					arpg_report(o.cache, rc, err);
 			}
@@ -917,7 +917,7 @@ int main(int argc, char **argv)
 			}
 			if (!rc && o.save) {
 				if ((rc = fill_checkpoint(&ck, &cfg, &ds, m, &opt, res.final_epoch, seed, lr)) == 0)
-					rc = arpg_checkpoint_save(&ck, o.save);
+					rc = checkpoint_save(&ck, o.save);
 				if (rc < 0)
 					arpg_report(o.save, rc, NULL);
 				else
@@ -925,8 +925,8 @@ int main(int argc, char **argv)
 				release_checkpoint(&ck);
 			}
 			free(res.confusion);
-			arpg_adamw_free(&opt);
-			arpg_model_free(m);
+			adamw_free(&opt);
+			model_free(m);
 			free(tr);
 			free(va);
 			if (rc) {
@@ -935,9 +935,9 @@ int main(int argc, char **argv)
 			}
 		}
 		if (!status && o.folds) {
-			struct arpg_metrics all;
+			struct metrics all;
 
-			arpg_metrics_from_confusion(&all, cm_sum, ds.C);
+			metrics_from_confusion(&all, cm_sum, ds.C);
 			printf("{\"summary\":\"folds\",\"run\":%d,\"folds\":%d,\"mean\":{\"war\":%.6f,"
 			       "\"uar\":%.6f,\"f1\":%.6f},\"pooled\":{\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},",
 			       combo + 1, nf, war_sum / nf, uar_sum / nf, f1_sum / nf, all.war, all.uar, all.f1);
@@ -976,7 +976,7 @@ int main(int argc, char **argv)
 out:
 	free(rows);
 	free(fold);
-	arpg_dataset_free(&ds);
+	dataset_free(&ds);
 	if (fflush(stdout) || ferror(stdout)) {
 		arpg_error("standard output: write error");
 		status = 1;

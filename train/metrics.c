@@ -1,7 +1,7 @@
 /* metrics.c - WAR, UAR and macro-F1 from a confusion matrix. */
 #include "metrics.h"
 
-void arpg_metrics_from_confusion(struct arpg_metrics *m, const long *cm, int C)
+void metrics_from_confusion(struct metrics *m, const long *cm, int C)
 {
 	long total = 0, correct = 0;
 	double recall_sum = 0, f1_sum = 0;

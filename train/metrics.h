@@ -6,15 +6,15 @@
  *   macro-F1 mean F1 over the classes that occur; a class never predicted
  *            has precision 0 and so F1 0
  */
-#ifndef ARPG_METRICS_H
-#define ARPG_METRICS_H
+#ifndef TRAIN_METRICS_H
+#define TRAIN_METRICS_H
 
-struct arpg_metrics {
+struct metrics {
 	long n;			/* clips counted */
 	double loss;		/* mean loss, when the caller sets it */
 	double war, uar, f1;
 };
 
-void arpg_metrics_from_confusion(struct arpg_metrics *m, const long *cm, int C);
+void metrics_from_confusion(struct metrics *m, const long *cm, int C);
 
 #endif

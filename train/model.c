@@ -28,8 +28,8 @@ struct gat_act {
 	float *x, *z, *att, *o, *y, *mean, *rstd;	/* input x; output is the next x */
 };
 
-struct arpg_model {
-	struct arpg_model_config c;
+struct model {
+	struct model_config c;
 	int N, nf, Din, max_batch, use_rel, use_app;
 	size_t nparams;
 	float *params, *grads;
@@ -53,7 +53,7 @@ struct arpg_model {
 	int *labels;
 };
 
-void arpg_model_config_default(struct arpg_model_config *c)
+void model_config_default(struct model_config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->T = 16;
@@ -63,13 +63,13 @@ void arpg_model_config_default(struct arpg_model_config *c)
 	c->rel_layers = 2;
 	c->fusion_layers = 1;
 	c->trs = 4;
-	c->edges = ARPG_EDGE_SELF | ARPG_EDGE_ADJ | ARPG_EDGE_SYM;
-	c->fusion = ARPG_FUSION_GAT;
-	c->modality = ARPG_MOD_BOTH;
+	c->edges = EDGE_SELF | EDGE_ADJ | EDGE_SYM;
+	c->fusion = FUSION_GAT;
+	c->modality = MOD_BOTH;
 	c->dropout = 0.1f;
 }
 
-int arpg_model_config_check(const struct arpg_model_config *c, char *err, size_t errn)
+int model_config_check(const struct model_config *c, char *err, size_t errn)
 {
 	if (c->T < 1 || c->G < 1 || c->Dp < 1 || c->Da < 1 || c->D < 1 || c->H < 1)
 		return arpg_errf(err, errn, ARPG_EINVAL, "dimensions must be positive");
@@ -83,11 +83,11 @@ int arpg_model_config_check(const struct arpg_model_config *c, char *err, size_t
 		return arpg_errf(err, errn, ARPG_EINVAL, "layers must be 0 to %d", MAX_LAYERS);
 	if (c->trs < -1)
 		return arpg_errf(err, errn, ARPG_EINVAL, "--trs must be >= 0 or all");
-	if (!(c->edges & (ARPG_EDGE_SELF | ARPG_EDGE_ADJ | ARPG_EDGE_SYM | ARPG_EDGE_ADJ8)))
+	if (!(c->edges & (EDGE_SELF | EDGE_ADJ | EDGE_SYM | EDGE_ADJ8)))
 		return arpg_errf(err, errn, ARPG_EINVAL, "--edges names no edge type");
-	if (c->fusion != ARPG_FUSION_GAT && c->fusion != ARPG_FUSION_CONCAT)
+	if (c->fusion != FUSION_GAT && c->fusion != FUSION_CONCAT)
 		return arpg_errf(err, errn, ARPG_EINVAL, "bad fusion");
-	if (c->modality < ARPG_MOD_BOTH || c->modality > ARPG_MOD_REL)
+	if (c->modality < MOD_BOTH || c->modality > MOD_REL)
 		return arpg_errf(err, errn, ARPG_EINVAL, "bad modality");
 	if (!(c->dropout >= 0 && c->dropout < 1))
 		return arpg_errf(err, errn, ARPG_EINVAL, "--dropout must be in [0, 1)");
@@ -96,9 +96,9 @@ int arpg_model_config_check(const struct arpg_model_config *c, char *err, size_t
 
 /* Walks the parameter layout: with base NULL only counts; else points the
  * slices of s into base.  The order is the checkpoint and golden-file order. */
-static size_t layout(const struct arpg_model *m, float *base, struct slices *s)
+static size_t layout(const struct model *m, float *base, struct slices *s)
 {
-	const struct arpg_model_config *c = &m->c;
+	const struct model_config *c = &m->c;
 	size_t off = 0;
 	int l, D = c->D;
 
@@ -122,7 +122,7 @@ static size_t layout(const struct arpg_model *m, float *base, struct slices *s)
 	}
 	if (m->use_rel)
 		TAKE(s->m_r, D);
-	if (c->fusion == ARPG_FUSION_GAT)
+	if (c->fusion == FUSION_GAT)
 		for (l = 0; l < c->fusion_layers; l++) {
 			TAKE(s->fus[l].W, (size_t)D * D);
 			TAKE(s->fus[l].a_src, D);
@@ -156,15 +156,15 @@ static void normal(float *p, size_t n, double sd, uint64_t *rng)
 
 /* PyTorch's defaults: Linear U(+-1/sqrt(fan_in)), LayerNorm 1 and 0;
  * embeddings N(0, 0.02); attention vectors U(+-1/sqrt(D/H)). */
-static void init_params(struct arpg_model *m, uint64_t seed)
+static void init_params(struct model *m, uint64_t seed)
 {
-	const struct arpg_model_config *c = &m->c;
+	const struct model_config *c = &m->c;
 	struct slices *s = &m->p;
 	uint64_t rng = seed ^ 0x5eed0f4a7ce11ull;
 	int l, D = c->D, dh = D / c->H;
 	struct gat_w *layers[2] = { s->rel, s->fus };
 	int nl[2] = { m->use_rel ? c->rel_layers : 0,
-		      c->fusion == ARPG_FUSION_GAT ? c->fusion_layers : 0 }, k;
+		      c->fusion == FUSION_GAT ? c->fusion_layers : 0 }, k;
 
 	if (m->use_rel) {
 		uniform(s->Wp, (size_t)c->Dp * D, 1 / sqrt(c->Dp), &rng);
@@ -196,9 +196,9 @@ static void init_params(struct arpg_model *m, uint64_t seed)
 	uniform(s->b2, c->C, 1 / sqrt(D), &rng);
 }
 
-static void build_masks(struct arpg_model *m)
+static void build_masks(struct model *m)
 {
-	const struct arpg_model_config *c = &m->c;
+	const struct model_config *c = &m->c;
 	int G = c->G, N = m->N, nf = m->nf, T = c->T, i, j;
 
 	for (i = 0; i < N; i++) {
@@ -207,13 +207,13 @@ static void build_masks(struct arpg_model *m)
 		for (j = 0; j < N; j++) {
 			int rj = j / G, cj = j % G, dr = abs(ri - rj), dc = abs(ci - cj), e = 0;
 
-			if ((c->edges & ARPG_EDGE_SELF) && i == j)
+			if ((c->edges & EDGE_SELF) && i == j)
 				e = 1;
-			if ((c->edges & ARPG_EDGE_ADJ) && dr + dc == 1)
+			if ((c->edges & EDGE_ADJ) && dr + dc == 1)
 				e = 1;
-			if ((c->edges & ARPG_EDGE_ADJ8) && dr <= 1 && dc <= 1 && i != j)
+			if ((c->edges & EDGE_ADJ8) && dr <= 1 && dc <= 1 && i != j)
 				e = 1;
-			if ((c->edges & ARPG_EDGE_SYM) && ri == rj && cj == G - 1 - ci && i != j)
+			if ((c->edges & EDGE_SYM) && ri == rj && cj == G - 1 - ci && i != j)
 				e = 1;
 			m->rel_mask[i * N + j] = (uint8_t)e;
 		}
@@ -236,23 +236,23 @@ static void build_masks(struct arpg_model *m)
 		}
 }
 
-int arpg_model_create(struct arpg_model **mp, const struct arpg_model_config *c,
+int model_create(struct model **mp, const struct model_config *c,
 		      int max_batch, uint64_t seed)
 {
-	struct arpg_model *m;
+	struct model *m;
 	size_t R, TB, Bn, n, off = 0, doff = 0;
 	int l, D = c->D;
 
 	*mp = NULL;
-	if (arpg_model_config_check(c, NULL, 0) < 0 || max_batch < 1)
+	if (model_config_check(c, NULL, 0) < 0 || max_batch < 1)
 		return ARPG_EINVAL;
 	if (!(m = calloc(1, sizeof *m)))
 		return ARPG_ENOMEM;
 	m->c = *c;
 	m->max_batch = max_batch;
 	m->N = c->G * c->G;
-	m->use_rel = c->modality != ARPG_MOD_APP;
-	m->use_app = c->modality != ARPG_MOD_REL;
+	m->use_rel = c->modality != MOD_APP;
+	m->use_app = c->modality != MOD_REL;
 	m->nf = (m->use_rel + m->use_app) * c->T;
 	m->Din = (m->use_rel + m->use_app) * D;
 	m->nparams = layout(m, NULL, NULL);
@@ -294,7 +294,7 @@ int arpg_model_create(struct arpg_model **mp, const struct arpg_model_config *c,
 		}
 		if (m->use_app)
 			CARVE(m->a, TB * D);
-		for (l = 0; l < c->fusion_layers && c->fusion == ARPG_FUSION_GAT; l++) {
+		for (l = 0; l < c->fusion_layers && c->fusion == FUSION_GAT; l++) {
 			struct gat_act *a = &m->fus[l];
 
 			CARVE(a->x, Bn * D);
@@ -347,11 +347,11 @@ int arpg_model_create(struct arpg_model **mp, const struct arpg_model_config *c,
 	*mp = m;
 	return 0;
 nomem:
-	arpg_model_free(m);
+	model_free(m);
 	return ARPG_ENOMEM;
 }
 
-void arpg_model_free(struct arpg_model *m)
+void model_free(struct model *m)
 {
 	if (!m)
 		return;
@@ -366,13 +366,13 @@ void arpg_model_free(struct arpg_model *m)
 	free(m);
 }
 
-size_t arpg_model_nparams(const struct arpg_model *m) { return m->nparams; }
-float *arpg_model_params(struct arpg_model *m) { return m->params; }
-float *arpg_model_grads(struct arpg_model *m) { return m->grads; }
-const struct arpg_model_config *arpg_model_config(const struct arpg_model *m) { return &m->c; }
-const float *arpg_model_probs(const struct arpg_model *m) { return m->probs; }
+size_t model_nparams(const struct model *m) { return m->nparams; }
+float *model_params(struct model *m) { return m->params; }
+float *model_grads(struct model *m) { return m->grads; }
+const struct model_config *model_config(const struct model *m) { return &m->c; }
+const float *model_probs(const struct model *m) { return m->probs; }
 
-void arpg_model_zero_grads(struct arpg_model *m)
+void model_zero_grads(struct model *m)
 {
 	memset(m->grads, 0, sizeof *m->grads * m->nparams);
 }
@@ -406,10 +406,10 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
 }
 
-int arpg_model_forward(struct arpg_model *m, int B, const float *app, const float *patch,
+int model_forward(struct model *m, int B, const float *app, const float *patch,
 		       const int *labels, int train, uint64_t *rng, float *logits, float *loss)
 {
-	const struct arpg_model_config *c = &m->c;
+	const struct model_config *c = &m->c;
 	const struct slices *p = &m->p;
 	int T = c->T, N = m->N, D = c->D, nf = m->nf, l;
 	long TB = (long)B * T, R = TB * N, i;
@@ -447,7 +447,7 @@ int arpg_model_forward(struct arpg_model *m, int B, const float *app, const floa
 
 	/* fusion nodes per clip: [u_0..u_T-1][v_0..v_T-1] (whichever are used) */
 	{
-		float *f0 = c->fusion == ARPG_FUSION_GAT && c->fusion_layers ? m->fus[0].x
+		float *f0 = c->fusion == FUSION_GAT && c->fusion_layers ? m->fus[0].x
 									     : m->fus_out;
 		int b, t, d;
 
@@ -471,7 +471,7 @@ int arpg_model_forward(struct arpg_model *m, int B, const float *app, const floa
 						v[d] = rv[d] + m->pe[t * D + d] + p->m_r[d];
 				}
 			}
-		if (c->fusion == ARPG_FUSION_GAT)
+		if (c->fusion == FUSION_GAT)
 			for (l = 0; l < c->fusion_layers; l++)
 				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
 					      &m->fus[l], &p->fus[l], m->fus_mask, B, nf, D, c->H);
@@ -508,9 +508,9 @@ int arpg_model_forward(struct arpg_model *m, int B, const float *app, const floa
 	return 0;
 }
 
-int arpg_model_backward(struct arpg_model *m)
+int model_backward(struct model *m)
 {
-	const struct arpg_model_config *c = &m->c;
+	const struct model_config *c = &m->c;
 	const struct slices *p = &m->p;
 	struct slices *g = &m->g;
 	int B = m->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l;
@@ -534,7 +534,7 @@ int arpg_model_backward(struct arpg_model *m)
 	/* through the mean over frames into the fusion output */
 	memset(m->dfus, 0, sizeof *m->dfus * Bn * D);
 	mean_bwd(m->dfus, m->dh, B * (m->use_rel + m->use_app), T, D);
-	if (c->fusion == ARPG_FUSION_GAT)
+	if (c->fusion == FUSION_GAT)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
 			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);
 			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],

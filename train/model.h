@@ -10,19 +10,19 @@
  * gradients in another of the same layout; the optimizer and checkpoints
  * see only those buffers.
  */
-#ifndef ARPG_MODEL_H
-#define ARPG_MODEL_H
+#ifndef TRAIN_MODEL_H
+#define TRAIN_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-enum arpg_edges {		/* relation graph mask, any union */
-	ARPG_EDGE_SELF = 1, ARPG_EDGE_ADJ = 2, ARPG_EDGE_SYM = 4, ARPG_EDGE_ADJ8 = 8
+enum edges {		/* relation graph mask, any union */
+	EDGE_SELF = 1, EDGE_ADJ = 2, EDGE_SYM = 4, EDGE_ADJ8 = 8
 };
-enum arpg_fusion { ARPG_FUSION_GAT = 0, ARPG_FUSION_CONCAT = 1 };
-enum arpg_modality { ARPG_MOD_BOTH = 0, ARPG_MOD_APP = 1, ARPG_MOD_REL = 2 };
+enum fusion { FUSION_GAT = 0, FUSION_CONCAT = 1 };
+enum modality { MOD_BOTH = 0, MOD_APP = 1, MOD_REL = 2 };
 
-struct arpg_model_config {
+struct model_config {
 	int T;			/* frames per clip */
 	int G;			/* grid side; N = G*G patch nodes */
 	int Dp, Da;		/* patch and appearance feature dims (from the cache) */
@@ -30,51 +30,51 @@ struct arpg_model_config {
 	int C;			/* classes */
 	int rel_layers, fusion_layers;	/* Lr (2), Lf (1) */
 	int trs;		/* temporal response scope; -1 = all pairs */
-	int edges;		/* enum arpg_edges bits; default SELF|ADJ|SYM */
-	int fusion;		/* enum arpg_fusion */
-	int modality;		/* enum arpg_modality */
+	int edges;		/* enum edges bits; default SELF|ADJ|SYM */
+	int fusion;		/* enum fusion */
+	int modality;		/* enum modality */
 	float dropout;		/* probability, applied in training only */
 };
 
-struct arpg_model;
+struct model;
 
 /* Fills c with DESIGN.md's defaults (T 16, G 6, D 256, H 4, Lr 2, Lf 1,
  * TRS 4, edges self,adj,sym, fusion gat, modality both, dropout 0.1);
  * Dp, Da and C are left 0 for the caller (they come from the cache). */
-void arpg_model_config_default(struct arpg_model_config *c);
+void model_config_default(struct model_config *c);
 
 /* Checks c (positive dims, D % H == 0, ...).  ARPG_EINVAL with the reason. */
-int arpg_model_config_check(const struct arpg_model_config *c, char *err, size_t errn);
+int model_config_check(const struct model_config *c, char *err, size_t errn);
 
 /* Creates a model for batches of up to max_batch clips, parameters
  * initialised from seed (the same seed gives the same parameters). */
-int arpg_model_create(struct arpg_model **m, const struct arpg_model_config *c,
+int model_create(struct model **m, const struct model_config *c,
 		      int max_batch, uint64_t seed);
-void arpg_model_free(struct arpg_model *m);
+void model_free(struct model *m);
 
-/* The parameter and gradient buffers (arpg_model_nparams floats each). */
-size_t arpg_model_nparams(const struct arpg_model *m);
-float *arpg_model_params(struct arpg_model *m);
-float *arpg_model_grads(struct arpg_model *m);
+/* The parameter and gradient buffers (model_nparams floats each). */
+size_t model_nparams(const struct model *m);
+float *model_params(struct model *m);
+float *model_grads(struct model *m);
 
 /* Forward over B <= max_batch clips.  app: B x T x Da; patch: B x T x N x
  * Dp.  Writes logits (B x C).  With labels (B ints in 0..C-1), returns the
  * mean cross-entropy in *loss and keeps what backward needs.  train != 0
  * applies dropout drawn from *rng (advanced), which makes a run repeatable.
  * Returns 0 or a negative code. */
-int arpg_model_forward(struct arpg_model *m, int B, const float *app, const float *patch,
+int model_forward(struct model *m, int B, const float *app, const float *patch,
 		       const int *labels, int train, uint64_t *rng, float *logits, float *loss);
 
 /* Backward of the last forward with labels: gradients of the mean loss are
- * ADDED to the gradient buffer (zero it first with arpg_model_zero_grads). */
-int arpg_model_backward(struct arpg_model *m);
-void arpg_model_zero_grads(struct arpg_model *m);
+ * ADDED to the gradient buffer (zero it first with model_zero_grads). */
+int model_backward(struct model *m);
+void model_zero_grads(struct model *m);
 
 /* The configuration the model was created with. */
-const struct arpg_model_config *arpg_model_config(const struct arpg_model *m);
+const struct model_config *model_config(const struct model *m);
 
 /* The probabilities of the last forward (B x C), valid until the next. */
-const float *arpg_model_probs(const struct arpg_model *m);
+const float *model_probs(const struct model *m);
 
 /* AdamW over the whole parameter buffer: train/optim.h. */
 

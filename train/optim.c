@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-int arpg_adamw_init(struct arpg_adamw *o, size_t n)
+int adamw_init(struct adamw *o, size_t n)
 {
 	o->lr = 1e-3f;
 	o->beta1 = 0.9f;
@@ -17,20 +17,20 @@ int arpg_adamw_init(struct arpg_adamw *o, size_t n)
 	o->m = calloc(n ? n : 1, sizeof *o->m);
 	o->v = calloc(n ? n : 1, sizeof *o->v);
 	if (!o->m || !o->v) {
-		arpg_adamw_free(o);
+		adamw_free(o);
 		return ARPG_ENOMEM;
 	}
 	return 0;
 }
 
-void arpg_adamw_free(struct arpg_adamw *o)
+void adamw_free(struct adamw *o)
 {
 	free(o->m);
 	free(o->v);
 	o->m = o->v = NULL;
 }
 
-void arpg_adamw_step(struct arpg_adamw *o, float *p, const float *g)
+void adamw_step(struct adamw *o, float *p, const float *g)
 {
 	long i, n = (long)o->n;
 	float b1 = o->beta1, b2 = o->beta2, decay, step_size, bc2_sqrt;
@@ -51,7 +51,7 @@ void arpg_adamw_step(struct arpg_adamw *o, float *p, const float *g)
 	}
 }
 
-double arpg_clip_grad_norm(float *g, size_t n, double max_norm)
+double clip_grad_norm(float *g, size_t n, double max_norm)
 {
 	double ss = 0, norm;
 	size_t i;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void arpg_json_string(FILE *f, const char *s)
+void json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -30,7 +30,7 @@ struct batch_buf {
 	int *labels, *sel;
 };
 
-static int batch_alloc(struct batch_buf *b, const struct arpg_dataset *ds, int B, int T)
+static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int T)
 {
 	b->app = malloc(sizeof(float) * B * T * ds->Da);
 	b->patch = malloc(sizeof(float) * (size_t)B * T * ds->N * ds->Dp);
@@ -59,7 +59,7 @@ static int argmax(const float *v, int n)
 	return k;
 }
 
-int arpg_run_eval(struct arpg_model *m, const struct arpg_dataset *ds, const int *idx, int n,
+int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 		  int T, int batch, long *cm, double *loss, float *probs)
 {
 	struct batch_buf b;
@@ -73,10 +73,10 @@ int arpg_run_eval(struct arpg_model *m, const struct arpg_dataset *ds, const int
 		int B = n - s < batch ? n - s : batch, nl = 0;
 		const float *p;
 
-		arpg_dataset_batch(ds, idx + s, B, T, 0, NULL, b.app, b.patch, b.labels);
-		if ((rc = arpg_model_forward(m, B, b.app, b.patch, NULL, 0, NULL, b.logits, NULL)) < 0)
+		dataset_batch(ds, idx + s, B, T, 0, NULL, b.app, b.patch, b.labels);
+		if ((rc = model_forward(m, B, b.app, b.patch, NULL, 0, NULL, b.logits, NULL)) < 0)
 			goto out;
-		p = arpg_model_probs(m);
+		p = model_probs(m);
 		for (int i = 0; i < B; i++) {
 			int y = b.labels[i];
 
@@ -98,8 +98,8 @@ out:
 	return rc;
 }
 
-static void print_line(const struct arpg_run_opts *o, int epoch, const char *split,
-		       const struct arpg_metrics *mt, double seconds)
+static void print_line(const struct run_opts *o, int epoch, const char *split,
+		       const struct metrics *mt, double seconds)
 {
 	FILE *f = o->out;
 
@@ -124,16 +124,16 @@ static void shuffle(int *v, int n, uint64_t *rng)
 	}
 }
 
-int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct arpg_dataset *ds,
-		   const struct arpg_run_opts *o, const int *train, int ntrain, const int *val,
-		   int nval, struct arpg_run_result *res, char *err, size_t errn)
+int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
+		   const struct run_opts *o, const int *train, int ntrain, const int *val,
+		   int nval, struct run_result *res, char *err, size_t errn)
 {
 	int C = ds->C, rc, epoch;
 	struct batch_buf b;
 	int *order = malloc(sizeof(int) * (ntrain ? ntrain : 1));
 	long *cm = calloc((size_t)C * C, sizeof *cm), *cm_train = calloc((size_t)C * C, sizeof *cm);
 	uint64_t rng;
-	size_t np = arpg_model_nparams(m);
+	size_t np = model_nparams(m);
 	char where[64] = "";
 
 	memset(res, 0, sizeof *res);
@@ -151,7 +151,7 @@ int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct ar
 	}
 	for (epoch = o->start_epoch + 1; epoch <= o->epochs; epoch++) {
 		double t0 = arpg_now(), t_train, t_eval, loss_sum = 0, vloss = 0;
-		struct arpg_metrics tm, vm;
+		struct metrics tm, vm;
 
 		/* each epoch's stream (order, jitter, dropout) depends on the seed
 		 * and the epoch only, so a resumed run continues exactly as an
@@ -165,9 +165,9 @@ int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct ar
 			int B = ntrain - s < o->batch ? ntrain - s : o->batch;
 			float loss;
 
-			arpg_dataset_batch(ds, order + s, B, o->T, 1, &rng, b.app, b.patch, b.labels);
-			arpg_model_zero_grads(m);
-			if ((rc = arpg_model_forward(m, B, b.app, b.patch, b.labels, 1, &rng, b.logits,
+			dataset_batch(ds, order + s, B, o->T, 1, &rng, b.app, b.patch, b.labels);
+			model_zero_grads(m);
+			if ((rc = model_forward(m, B, b.app, b.patch, b.labels, 1, &rng, b.logits,
 						     &loss)) < 0)
 				goto out;
 			if (!isfinite(loss)) {
@@ -177,24 +177,24 @@ int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct ar
 					       isnan(loss) ? "NaN" : "infinite", s + 1, ntrain);
 				goto out;
 			}
-			if ((rc = arpg_model_backward(m)) < 0)
+			if ((rc = model_backward(m)) < 0)
 				goto out;
-			arpg_clip_grad_norm(arpg_model_grads(m), np, o->clip);
-			arpg_adamw_step(opt, arpg_model_params(m), arpg_model_grads(m));
+			clip_grad_norm(model_grads(m), np, o->clip);
+			adamw_step(opt, model_params(m), model_grads(m));
 			loss_sum += (double)loss * B;
 			for (int i = 0; i < B; i++)
 				cm_train[b.labels[i] * C + argmax(b.logits + (size_t)i * C, C)]++;
 		}
-		arpg_metrics_from_confusion(&tm, cm_train, C);
+		metrics_from_confusion(&tm, cm_train, C);
 		tm.loss = ntrain ? loss_sum / ntrain : 0;
 		t_train = arpg_now() - t0;
 		t0 = arpg_now();
 		memset(cm, 0, sizeof *cm * C * C);
 		memset(&vm, 0, sizeof vm);
 		if (nval) {
-			if ((rc = arpg_run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL)) < 0)
+			if ((rc = run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL)) < 0)
 				goto out;
-			arpg_metrics_from_confusion(&vm, cm, C);
+			metrics_from_confusion(&vm, cm, C);
 			vm.loss = vloss;
 		}
 		t_eval = arpg_now() - t0;

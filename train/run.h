@@ -2,8 +2,8 @@
  * shuffled mini-batches with AdamW, an evaluation after each epoch, and the
  * JSON line per epoch and split on the output stream.
  */
-#ifndef ARPG_RUN_H
-#define ARPG_RUN_H
+#ifndef TRAIN_RUN_H
+#define TRAIN_RUN_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include "model.h"
 #include "optim.h"
 
-struct arpg_run_opts {
+struct run_opts {
 	int epochs;		/* train until this epoch (inclusive) */
 	int start_epoch;	/* epochs already done (a resumed model) */
 	int batch, T;
@@ -25,8 +25,8 @@ struct arpg_run_opts {
 	FILE *out;		/* JSON lines; NULL: none */
 };
 
-struct arpg_run_result {
-	struct arpg_metrics final, best, train_final;
+struct run_result {
+	struct metrics final, best, train_final;
 	int best_epoch, final_epoch;
 	long *confusion;	/* C x C of the final epoch's evaluation (malloc'd) */
 };
@@ -35,18 +35,18 @@ struct arpg_run_result {
  * val[0..nval) after each epoch (nval 0: no evaluation).  Returns 0,
  * ARPG_ENUMERIC when the loss becomes NaN or Inf (err says at which epoch
  * and batch), ARPG_ENOMEM. */
-int arpg_run_train(struct arpg_model *m, struct arpg_adamw *opt, const struct arpg_dataset *ds,
-		   const struct arpg_run_opts *o, const int *train, int ntrain, const int *val,
-		   int nval, struct arpg_run_result *res, char *err, size_t errn);
+int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
+		   const struct run_opts *o, const int *train, int ntrain, const int *val,
+		   int nval, struct run_result *res, char *err, size_t errn);
 
 /* Evaluates m on clips idx[0..n) (middle frames, no dropout) in batches:
  * adds to the confusion matrix cm (C x C, only labelled clips), returns the
  * mean loss over labelled clips in *loss, and writes the class
  * probabilities (n x C) to probs when it is not NULL. */
-int arpg_run_eval(struct arpg_model *m, const struct arpg_dataset *ds, const int *idx, int n,
+int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 		  int T, int batch, long *cm, double *loss, float *probs);
 
 /* Writes s as a JSON string (quotes and escapes). */
-void arpg_json_string(FILE *f, const char *s);
+void json_string(FILE *f, const char *s);
 
 #endif

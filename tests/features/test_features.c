@@ -21,14 +21,14 @@ ARPG_TEST(pool_bins_as_pytorch)
 	int s, e;
 
 	/* H = 13, G = 6: starts floor(i*13/6), ends ceil((i+1)*13/6) */
-	arpg_pool_bin(0, 13, 6, &s, &e);
+	pool_bin(0, 13, 6, &s, &e);
 	expect_int(s, 0); expect_int(e, 3);
-	arpg_pool_bin(1, 13, 6, &s, &e);
+	pool_bin(1, 13, 6, &s, &e);
 	expect_int(s, 2); expect_int(e, 5);
-	arpg_pool_bin(5, 13, 6, &s, &e);
+	pool_bin(5, 13, 6, &s, &e);
 	expect_int(s, 10); expect_int(e, 13);
 	/* G > H: bins repeat rows */
-	arpg_pool_bin(1, 2, 3, &s, &e);
+	pool_bin(1, 2, 3, &s, &e);
 	expect_int(s, 0); expect_int(e, 2);
 }
 
@@ -39,17 +39,17 @@ ARPG_TEST(pool_hand_computed)
 	float out[4], nodes[8];
 	const float in2[18] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90 };
 
-	arpg_pool_adaptive_avg(out, in, 1, 3, 3, 2);
+	pool_adaptive_avg(out, in, 1, 3, 3, 2);
 	expect_near(out[0], (1 + 2 + 4 + 5) / 4.0, 1e-6);
 	expect_near(out[1], (2 + 3 + 5 + 6) / 4.0, 1e-6);
 	expect_near(out[2], (4 + 5 + 7 + 8) / 4.0, 1e-6);
 	expect_near(out[3], (5 + 6 + 8 + 9) / 4.0, 1e-6);
 	/* 3x3 -> 1x1 is the mean; node-major with two channels */
-	arpg_pool_adaptive_avg_nodes(nodes, in2, 2, 3, 3, 2);
+	pool_adaptive_avg_nodes(nodes, in2, 2, 3, 3, 2);
 	expect_near(nodes[0], 3.0, 1e-6);	/* node 0, channel 0 */
 	expect_near(nodes[1], 30.0, 1e-6);	/* node 0, channel 1 */
 	expect_near(nodes[7], 70.0, 1e-6);	/* node 3, channel 1 */
-	arpg_pool_adaptive_avg(out, in, 1, 3, 3, 1);
+	pool_adaptive_avg(out, in, 1, 3, 3, 1);
 	expect_near(out[0], 5.0, 1e-6);
 }
 
@@ -57,15 +57,15 @@ ARPG_TEST(sample_uniform_and_repeat)
 {
 	int idx[16], n;
 
-	n = arpg_sample_frames(idx, 10, 4);	/* floor((i+.5)*10/4) = 1 3 6 8 */
+	n = sample_frames(idx, 10, 4);	/* floor((i+.5)*10/4) = 1 3 6 8 */
 	expect_int(n, 4);
 	expect_int(idx[0], 1); expect_int(idx[1], 3); expect_int(idx[2], 6); expect_int(idx[3], 8);
-	n = arpg_sample_frames(idx, 2, 4);	/* n < T repeats: 0 0 1 1 */
+	n = sample_frames(idx, 2, 4);	/* n < T repeats: 0 0 1 1 */
 	expect_int(idx[0], 0); expect_int(idx[1], 0); expect_int(idx[2], 1); expect_int(idx[3], 1);
-	n = arpg_sample_frames(idx, 5, 0);
+	n = sample_frames(idx, 5, 0);
 	expect_int(n, 5);
 	expect_int(idx[4], 4);
-	n = arpg_sample_frames(idx, 16, 16);
+	n = sample_frames(idx, 16, 16);
 	expect_int(idx[15], 15);
 }
 
@@ -74,15 +74,15 @@ ARPG_TEST(shard_hash_and_parse)
 	int k, n;
 
 	/* FNV-1a 64 reference values */
-	expect(arpg_fnv1a64("") == 0xcbf29ce484222325ULL);
-	expect(arpg_fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
-	expect(arpg_fnv1a64("foobar") == 0x85944171f73967e8ULL);
-	expect_int(arpg_shard_parse("1/4", &k, &n), 0);
+	expect(fnv1a64("") == 0xcbf29ce484222325ULL);
+	expect(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
+	expect(fnv1a64("foobar") == 0x85944171f73967e8ULL);
+	expect_int(shard_parse("1/4", &k, &n), 0);
 	expect_int(k, 1); expect_int(n, 4);
-	expect_int(arpg_shard_parse("4/4", &k, &n), ARPG_EINVAL);
-	expect_int(arpg_shard_parse("1", &k, &n), ARPG_EINVAL);
-	expect_int(arpg_shard_parse("-1/2", &k, &n), ARPG_EINVAL);
-	expect_int(arpg_shard_parse("0/2x", &k, &n), ARPG_EINVAL);
+	expect_int(shard_parse("4/4", &k, &n), ARPG_EINVAL);
+	expect_int(shard_parse("1", &k, &n), ARPG_EINVAL);
+	expect_int(shard_parse("-1/2", &k, &n), ARPG_EINVAL);
+	expect_int(shard_parse("0/2x", &k, &n), ARPG_EINVAL);
 }
 
 ARPG_TEST(hog_flat_image_is_zero)
@@ -91,12 +91,12 @@ ARPG_TEST(hog_flat_image_is_zero)
 	float *d;
 	int bx, by, i, nz = 0;
 
-	arpg_hog_blocks(112, 112, &bx, &by);
+	hog_blocks(112, 112, &bx, &by);
 	expect_int(bx, 13); expect_int(by, 13);
 	arpg_image_alloc(&im, 112, 112, 1);
 	memset(im.px, 77, 112 * 112);
 	d = malloc(sizeof *d * 13 * 13 * 36);
-	expect_int(arpg_hog_compute(d, &im), 0);
+	expect_int(hog_compute(d, &im), 0);
 	for (i = 0; i < 13 * 13 * 36; i++)
 		nz += d[i] != 0;
 	expect_int(nz, 0);
@@ -116,7 +116,7 @@ ARPG_TEST(hog_orientation_bins)
 	for (y = 0; y < 16; y++)
 		for (x = 0; x < 16; x++)
 			im.px[y * 16 + x] = (uint8_t)(x * 10);
-	expect_int(arpg_hog_compute(d, &im), 0);
+	expect_int(hog_compute(d, &im), 0);
 	expect(d[0] > 0.1f);
 	expect_near(d[0], d[8], 1e-6);
 	for (k = 1; k < 8; k++)
@@ -125,7 +125,7 @@ ARPG_TEST(hog_orientation_bins)
 	for (y = 0; y < 16; y++)
 		for (x = 0; x < 16; x++)
 			im.px[y * 16 + x] = (uint8_t)(y * 10);
-	expect_int(arpg_hog_compute(d, &im), 0);
+	expect_int(hog_compute(d, &im), 0);
 	expect(d[4] > 0.1f);
 	for (k = 0; k < 9; k++)
 		if (k != 4)
@@ -143,13 +143,13 @@ ARPG_TEST(hog_orientation_bins)
 
 ARPG_TEST(hog_backbone_shapes_and_rgb)
 {
-	struct arpg_backbone *b;
+	struct backbone *b;
 	struct arpg_image im[2];
 	float *app, *patch;
 	char err[200];
 	int i;
 
-	expect_int(arpg_backbone_open_hog(&b, 112, 4, err, sizeof err), 0);
+	expect_int(backbone_open_hog(&b, 112, 4, err, sizeof err), 0);
 	expect_int(b->app_dim, 6084);
 	expect_int(b->patch_c, 36); expect_int(b->patch_h, 13); expect_int(b->patch_w, 13);
 	expect_int((int)strlen(b->sha256), 64);
@@ -183,10 +183,10 @@ ARPG_TEST(labels_sorted_union)
 {
 	char *l = NULL;
 
-	expect_int(arpg_labels_add(&l, "Sad"), 1);
-	expect_int(arpg_labels_add(&l, "Angry"), 1);
-	expect_int(arpg_labels_add(&l, "Sad"), 0);
-	expect_int(arpg_labels_add(&l, "Happy,Angry,"), 1);
+	expect_int(labels_add(&l, "Sad"), 1);
+	expect_int(labels_add(&l, "Angry"), 1);
+	expect_int(labels_add(&l, "Sad"), 0);
+	expect_int(labels_add(&l, "Happy,Angry,"), 1);
 	expect_str(l, "Angry,Happy,Sad");
 	free(l);
 }
@@ -197,12 +197,12 @@ ARPG_TEST(frames_tsv_flags)
 	const char *tsv = "index\tdetected\tx\n0\t1\t3\n1\t0\t3\n3\t1\t2\n";
 
 	arpg_test_write_file("frames.tsv", tsv, strlen(tsv));
-	expect_int(arpg_frames_tsv_flags(flags, 5, "frames.tsv", err, sizeof err), 0);
+	expect_int(frames_tsv_flags(flags, 5, "frames.tsv", err, sizeof err), 0);
 	expect(!memcmp(flags, "10010", 5));
-	expect_int(arpg_frames_tsv_flags(flags, 2, "frames.tsv", err, sizeof err), ARPG_EFORMAT);
-	expect_int(arpg_frames_tsv_flags(flags, 5, "nothere.tsv", err, sizeof err), ARPG_ENOENT);
+	expect_int(frames_tsv_flags(flags, 2, "frames.tsv", err, sizeof err), ARPG_EFORMAT);
+	expect_int(frames_tsv_flags(flags, 5, "nothere.tsv", err, sizeof err), ARPG_ENOENT);
 	arpg_test_write_file("bad.tsv", "h\n0\t7\n", 6);
-	expect_int(arpg_frames_tsv_flags(flags, 5, "bad.tsv", err, sizeof err), ARPG_EFORMAT);
+	expect_int(frames_tsv_flags(flags, 5, "bad.tsv", err, sizeof err), ARPG_EFORMAT);
 }
 
 ARPG_TEST(npy_header)
@@ -213,7 +213,7 @@ ARPG_TEST(npy_header)
 	FILE *f;
 	size_t n;
 
-	expect_int(arpg_npy_write_f32("a.npy", v, 2, dims), 0);
+	expect_int(npy_write_f32("a.npy", v, 2, dims), 0);
 	f = fopen("a.npy", "rb");
 	n = fread(buf, 1, sizeof buf, f);
 	fclose(f);
@@ -244,8 +244,8 @@ ARPG_TEST(pool_matches_pytorch)
 
 		for (i = 0; i < (int)n; i++)
 			in[i] = (float)((i * 37 % 101) - 50) / 7.0f;
-		expect_int(arpg_npy_write_f32("in.npy", in, 3, dims), 0);
-		arpg_pool_adaptive_avg(out, in, C, H, W, G);
+		expect_int(npy_write_f32("in.npy", in, 3, dims), 0);
+		pool_adaptive_avg(out, in, C, H, W, G);
 		snprintf(cmd, sizeof cmd, "'%s' '%s/tests/features/test_features_pool.py' in.npy %d", py,
 			 arpg_test_srcdir(), G);
 		p = popen(cmd, "r");

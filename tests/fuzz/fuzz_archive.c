@@ -7,31 +7,31 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int take(void *ctx, struct arpg_clip *c)
+static int take(void *ctx, struct clip *c)
 {
 	(void)ctx;
 	if (!c->id || !c->split || !c->label || !c->subject || (c->len && !c->data))
 		__builtin_trap();
-	arpg_clip_free(c);
+	clip_free(c);
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum arpg_layout layouts[] = { ARPG_LAYOUT_AFEW, ARPG_LAYOUT_RML,
-						    ARPG_LAYOUT_DIR };
-	struct arpg_dataset_sink sink = { NULL, NULL, take, NULL };
-	struct arpg_dataset *ds;
+	static const enum layout layouts[] = { LAYOUT_AFEW, LAYOUT_RML,
+						    LAYOUT_DIR };
+	struct dataset_sink sink = { NULL, NULL, take, NULL };
+	struct dataset *ds;
 	char err[512];
 	long problems = 0;
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		if (arpg_dataset_new(&ds, layouts[i]) < 0)
+		if (dataset_new(&ds, layouts[i]) < 0)
 			return 0;
-		arpg_dataset_scan_memory(ds, "Train_fuzz.zip", data, size, &sink, &problems,
+		dataset_scan_memory(ds, "Train_fuzz.zip", data, size, &sink, &problems,
 					 err, sizeof err);
-		arpg_dataset_free(ds);
+		dataset_free(ds);
 	}
 	return 0;
 }

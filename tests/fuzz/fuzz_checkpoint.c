@@ -11,13 +11,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void parse(const uint8_t *data, size_t size)
 {
-	struct arpg_checkpoint ck;
+	struct checkpoint ck;
 	char err[256];
 
-	if (arpg_checkpoint_parse(&ck, data, size, err, sizeof err) == 0) {
+	if (checkpoint_parse(&ck, data, size, err, sizeof err) == 0) {
 		if (!ck.params || !ck.n || (ck.has_opt && (!ck.m || !ck.v)))
 			__builtin_trap();
-		arpg_checkpoint_free(&ck);
+		checkpoint_free(&ck);
 	}
 }
 

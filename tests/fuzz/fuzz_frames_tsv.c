@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char flags[40], err[256];
 	int i, n = size ? 1 + data[0] % 40 : 1;
-	int rc = arpg_frames_tsv_parse(flags, n, (const char *)data, size, err, sizeof err);
+	int rc = frames_tsv_parse(flags, n, (const char *)data, size, err, sizeof err);
 
 	if (rc != 0 && rc != ARPG_EFORMAT)
 		__builtin_trap();

@@ -1,6 +1,6 @@
 /* test_onnx_conformance.c - the ONNX project's own backend tests (Debian's
  * libonnx-testdata: data/node, pytorch-converted, pytorch-operator) run
- * through "arpg-features onnx-run" (arpg_onnx_run_main) and compared with
+ * through "arpg-features onnx-run" (onnx_run_main) and compared with
  * the expected outputs within 1e-4 relative (max abs difference over the
  * L2 norm of the expected tensor).  Models using an operator the engine
  * does not have are counted apart; cases of a supported operator that use
@@ -230,7 +230,7 @@ static void run_dir(const char *root, struct tally *ty)
 				snprintf(argv[4 + j], 2048, "%s/input_%d.pb", set, j);
 			}
 			argv[4 + j] = NULL;
-			r = arpg_onnx_run_main(4 + j, argv);
+			r = onnx_run_main(4 + j, argv);
 			for (j = 0; j < k && j < 24; j++)
 				free(argv[4 + j]);
 			if (r) {

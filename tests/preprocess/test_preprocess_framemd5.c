@@ -12,8 +12,8 @@
 
 int main(int argc, char **argv)
 {
-	struct arpg_decode_options o = { 0, 0 };
-	struct arpg_decoder *d = NULL;
+	struct decode_options o = { 0, 0 };
+	struct decoder *d = NULL;
 	struct arpg_image im = { 0 };
 	char err[512] = "";
 	unsigned char *buf = NULL, md5[16];
@@ -37,12 +37,12 @@ int main(int argc, char **argv)
 	} while (got);
 	fclose(f);
 	av_log_set_level(AV_LOG_QUIET);
-	if ((r = arpg_decoder_open(&d, buf, len, &o, err, sizeof err)) < 0) {
+	if ((r = decoder_open(&d, buf, len, &o, err, sizeof err)) < 0) {
 		fprintf(stderr, "%s: %s: %s\n", argv[1], arpg_strerror(r), err);
 		return 1;
 	}
-	while ((r = arpg_decoder_next(d, err, sizeof err)) == 1) {
-		if (arpg_decoder_rgb(d, &im) < 0)
+	while ((r = decoder_next(d, err, sizeof err)) == 1) {
+		if (decoder_rgb(d, &im) < 0)
 			return 1;
 		av_md5_sum(md5, im.px, (size_t)im.w * (size_t)im.h * 3);
 		for (i = 0; i < 16; i++)
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	arpg_image_free(&im);
-	arpg_decoder_close(d);
+	decoder_close(d);
 	free(buf);
 	return fclose(stdout) ? 1 : 0;
 }

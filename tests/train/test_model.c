@@ -21,7 +21,7 @@ struct arr {
 
 struct golden_case {
 	char line[400];
-	struct arpg_model_config c;
+	struct model_config c;
 	int B;
 	struct arr a[12];
 	int na;
@@ -40,13 +40,13 @@ static int parse_edges(const char *s)
 	int e = 0;
 
 	if (strstr(s, "self"))
-		e |= ARPG_EDGE_SELF;
+		e |= EDGE_SELF;
 	if (strstr(s, "adj8"))
-		e |= ARPG_EDGE_ADJ8;
+		e |= EDGE_ADJ8;
 	if (strstr(s, "adj,") || (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "adj")))
-		e |= ARPG_EDGE_ADJ;
+		e |= EDGE_ADJ;
 	if (strstr(s, "sym"))
-		e |= ARPG_EDGE_SYM;
+		e |= EDGE_SYM;
 	return e;
 }
 
@@ -54,7 +54,7 @@ static void parse_case_line(struct golden_case *g)
 {
 	char *save = NULL, buf[400], *tok;
 
-	arpg_model_config_default(&g->c);
+	model_config_default(&g->c);
 	g->c.dropout = 0;
 	snprintf(buf, sizeof buf, "%s", g->line);
 	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
@@ -77,9 +77,9 @@ static void parse_case_line(struct golden_case *g)
 		else if (!strcmp(k, "Lf")) g->c.fusion_layers = atoi(v);
 		else if (!strcmp(k, "trs")) g->c.trs = atoi(v);
 		else if (!strcmp(k, "edges")) g->c.edges = parse_edges(v);
-		else if (!strcmp(k, "fusion")) g->c.fusion = !strcmp(v, "concat") ? ARPG_FUSION_CONCAT : ARPG_FUSION_GAT;
+		else if (!strcmp(k, "fusion")) g->c.fusion = !strcmp(v, "concat") ? FUSION_CONCAT : FUSION_GAT;
 		else if (!strcmp(k, "modality"))
-			g->c.modality = !strcmp(v, "app") ? ARPG_MOD_APP : !strcmp(v, "rel") ? ARPG_MOD_REL : ARPG_MOD_BOTH;
+			g->c.modality = !strcmp(v, "app") ? MOD_APP : !strcmp(v, "rel") ? MOD_REL : MOD_BOTH;
 	}
 }
 
@@ -178,8 +178,8 @@ ARPG_TEST(model_matches_pytorch_reference)
 				 *logit = find(&g, "logits"), *loss = find(&g, "loss"),
 				 *grads = find(&g, "grads"), *s1 = find(&g, "step1"),
 				 *s2 = find(&g, "step2");
-		struct arpg_model *m = NULL;
-		struct arpg_adamw opt;
+		struct model *m = NULL;
+		struct adamw opt;
 		float *fapp, *fpatch, logits[64], l = 0, *delta;
 		int labels[16];
 		double e;
@@ -190,44 +190,44 @@ ARPG_TEST(model_matches_pytorch_reference)
 			free_case(&g);
 			break;
 		}
-		expect_int(arpg_model_create(&m, &g.c, g.B, 1), 0);
+		expect_int(model_create(&m, &g.c, g.B, 1), 0);
 		if (!m)
 			break;
-		expect_int((long)arpg_model_nparams(m), p0->n);
-		if ((long)arpg_model_nparams(m) != p0->n) {
-			arpg_model_free(m);
+		expect_int((long)model_nparams(m), p0->n);
+		if ((long)model_nparams(m) != p0->n) {
+			model_free(m);
 			free_case(&g);
 			continue;
 		}
 		for (long i = 0; i < p0->n; i++)
-			arpg_model_params(m)[i] = (float)p0->v[i];
+			model_params(m)[i] = (float)p0->v[i];
 		for (int b = 0; b < g.B; b++)
 			labels[b] = (int)lab->v[b];
 		fapp = to_f32(app);
 		fpatch = to_f32(patch);
-		arpg_adamw_init(&opt, p0->n);
+		adamw_init(&opt, p0->n);
 		opt.lr = 1e-3f;
 		opt.weight_decay = 1e-4f;
 		for (int step = 0; step < 2; step++) {
 			const struct arr *want = step ? s2 : s1;
 			const double *prev = step ? s1->v : p0->v;
 
-			arpg_model_zero_grads(m);
-			expect_int(arpg_model_forward(m, g.B, fapp, fpatch, labels, 0, NULL, logits, &l), 0);
-			expect_int(arpg_model_backward(m), 0);
+			model_zero_grads(m);
+			expect_int(model_forward(m, g.B, fapp, fpatch, labels, 0, NULL, logits, &l), 0);
+			expect_int(model_backward(m), 0);
 			if (step == 0) {
 				e = relerr(logits, logit->v, logit->n);
 				if (!(e <= TOL))
 					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): logits rel. error %.3g",
 						       ncase, g.line, e);
 				expect_near(l, loss->v[0], TOL * fabs(loss->v[0]));
-				e = relerr(arpg_model_grads(m), grads->v, grads->n);
+				e = relerr(model_grads(m), grads->v, grads->n);
 				if (!(e <= TOL))
 					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): gradient rel. error %.3g",
 						       ncase, g.line, e);
 			}
-			arpg_clip_grad_norm(arpg_model_grads(m), p0->n, 0.05);
-			arpg_adamw_step(&opt, arpg_model_params(m), arpg_model_grads(m));
+			clip_grad_norm(model_grads(m), p0->n, 0.05);
+			adamw_step(&opt, model_params(m), model_grads(m));
 			/* Compare the update, which is small next to the parameters.
 			 * A gradient that is zero in exact arithmetic (an attention
 			 * vector under a mask that joins every pair: softmax is
@@ -241,7 +241,7 @@ ARPG_TEST(model_matches_pytorch_reference)
 				for (long i = 0; i < p0->n; i++)
 					gmax = fmax(gmax, fabs(grads->v[i]));
 				for (long i = 0; i < p0->n; i++) {
-					delta[i] = (float)(arpg_model_params(m)[i] - prev[i]);
+					delta[i] = (float)(model_params(m)[i] - prev[i]);
 					wd[i] = want->v[i] - prev[i];
 					if (fabs(grads->v[i]) < 1e-6 * gmax) {
 						expect(fabs(delta[i]) <= 1.01e-3 + 1e-6);
@@ -259,10 +259,10 @@ ARPG_TEST(model_matches_pytorch_reference)
 					       ncase, g.line, step + 1, e);
 		}
 		arpg_test_note("case %d: %s", ncase, g.line);
-		arpg_adamw_free(&opt);
+		adamw_free(&opt);
 		free(fapp);
 		free(fpatch);
-		arpg_model_free(m);
+		model_free(m);
 		free_case(&g);
 	}
 	fclose(f);
