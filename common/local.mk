@@ -9,7 +9,12 @@ common_libarpg_la_SOURCES = \
 	common/image.c common/image.h \
 	common/tensor.c common/tensor.h \
 	common/cache.c common/cache.h \
-	common/fileio.c common/fileio.h
+	common/fileio.c common/fileio.h \
+	common/cli.c common/cli.h \
+	common/workq.c common/workq.h \
+	common/kv.c common/kv.h \
+	common/grow.c common/grow.h \
+	common/le.h
 common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(BLIS_CFLAGS)
 common_libarpg_la_LIBADD = $(PNG_LIBS) $(LMDB_LIBS) $(BLIS_LIBS) -lpthread -lm
 

@@ -1,6 +1,7 @@
 /* tensor.c - tensor records: encode, validate, decode, f16 conversion. */
 #include "tensor.h"
 #include "error.h"
+#include "le.h"
 
 #include <string.h>
 
@@ -78,19 +79,6 @@ float arpg_f16_to_f32(uint16_t h)
 	return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 long arpg_tensor_encode(void *out, int dtype, int rank, const uint32_t *dims,
 			const float *src)
 {
@@ -111,17 +99,14 @@ long arpg_tensor_encode(void *out, int dtype, int rank, const uint32_t *dims,
 	p[6] = (uint8_t)rank;
 	p[7] = 0;
 	for (k = 0; k < rank; k++)
-		put_u32(p + 8 + 4 * k, dims[k]);
+		arpg_le32_put(p + 8 + 4 * k, dims[k]);
 	p += 8 + 4 * rank;
 	if (dtype == ARPG_F32) {
 		for (i = 0; i < count; i++)
-			put_u32(p + 4 * i, f32_bits(src[i]));
+			arpg_le32_put(p + 4 * i, f32_bits(src[i]));
 	} else {
 		for (i = 0; i < count; i++) {
-			uint16_t h = arpg_f32_to_f16(src[i]);
-
-			p[2 * i] = (uint8_t)h;
-			p[2 * i + 1] = (uint8_t)(h >> 8);
+			arpg_le16_put(p + 2 * i, arpg_f32_to_f16(src[i]));
 		}
 	}
 	return (long)arpg_tensor_record_size(dtype, rank, count);
@@ -150,7 +135,7 @@ int arpg_tensor_decode(struct arpg_tensor_view *v, const void *buf, size_t len,
 	if (len < 8 + 4 * (size_t)v->rank)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated header");
 	for (k = 0; k < v->rank; k++) {
-		v->dims[k] = get_u32(p + 8 + 4 * k);
+		v->dims[k] = arpg_le32_get(p + 8 + 4 * k);
 		if (!v->dims[k])
 			return arpg_errf(err, errn, ARPG_EFORMAT, "dimension %d is zero", k);
 		/* a record's size is bounded by len, which bounds every product */
@@ -173,8 +158,8 @@ void arpg_tensor_to_f32(float *dst, const struct arpg_tensor_view *v)
 
 	if (v->dtype == ARPG_F32)
 		for (i = 0; i < v->count; i++)
-			dst[i] = bits_f32(get_u32(v->data + 4 * i));
+			dst[i] = bits_f32(arpg_le32_get(v->data + 4 * i));
 	else
 		for (i = 0; i < v->count; i++)
-			dst[i] = arpg_f16_to_f32((uint16_t)(v->data[2 * i] | v->data[2 * i + 1] << 8));
+			dst[i] = arpg_f16_to_f32(arpg_le16_get(v->data + 2 * i));
 }

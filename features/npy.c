@@ -1,8 +1,10 @@
 /* npy.c - .npy writer (see npy.h). */
 #include "npy.h"
 #include "error.h"
+#include "le.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +13,7 @@ int npy_write_f32(const char *path, const float *data, int rank, const uint32_t 
 	char hdr[256], shape[128];
 	size_t count = 1, len, i;
 	int n = 0, k, rc = 0;
-	unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
+	uint8_t pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
 	FILE *f;
 
 	shape[0] = 0;
@@ -27,19 +29,17 @@ int npy_write_f32(const char *path, const float *data, int rank, const uint32_t 
 	while ((10 + len + 1) % 64)
 		hdr[len++] = ' ';
 	hdr[len++] = '\n';
-	pre[8] = (unsigned char)(len & 0xff);
-	pre[9] = (unsigned char)(len >> 8);
+	arpg_le16_put(pre + 8, (uint16_t)len);
 	if (!(f = fopen(path, "wb")))
 		return ARPG_EIO;
 	if (fwrite(pre, 1, 10, f) != 10 || fwrite(hdr, 1, len, f) != len)
 		rc = ARPG_EIO;
 	for (i = 0; !rc && i < count; i++) {
 		uint32_t u;
-		unsigned char b[4];
+		uint8_t b[4];
 
 		memcpy(&u, &data[i], 4);
-		b[0] = (unsigned char)u, b[1] = (unsigned char)(u >> 8);
-		b[2] = (unsigned char)(u >> 16), b[3] = (unsigned char)(u >> 24);
+		arpg_le32_put(b, u);
 		if (fwrite(b, 1, 4, f) != 4)
 			rc = ARPG_EIO;
 	}

@@ -1,9 +1,11 @@
 # Tests of libarpg (common/): one C test per module, and the fuzz harnesses of
 # the formats it parses (manifest, tensor records, PNG, the cache's clip line).
 check_PROGRAMS += tests/common/test_error tests/common/test_manifest tests/common/test_image \
-	tests/common/test_tensor tests/common/test_cache tests/common/test_blis_setup tests/common/test_progress
+	tests/common/test_tensor tests/common/test_cache tests/common/test_blis_setup tests/common/test_progress \
+	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow
 TESTS += tests/common/test_progress tests/common/test_error tests/common/test_manifest tests/common/test_image \
-	tests/common/test_tensor tests/common/test_cache tests/common/blis_setup.sh
+	tests/common/test_tensor tests/common/test_cache tests/common/blis_setup.sh \
+	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow
 dist_check_SCRIPTS += tests/common/blis_setup.sh
 
 tests_common_test_error_SOURCES = tests/common/test_error.c $(ARPG_TEST_SOURCES)
@@ -27,6 +29,19 @@ tests_common_test_progress_LDADD = $(ARPG_LIB)
 tests_common_test_blis_setup_SOURCES = tests/common/test_blis_setup.c $(ARPG_TEST_SOURCES)
 tests_common_test_blis_setup_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_common_test_blis_setup_LDADD = $(ARPG_LIB)
+
+tests_common_test_cli_SOURCES = tests/common/test_cli.c $(ARPG_TEST_SOURCES)
+tests_common_test_cli_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_cli_LDADD = $(ARPG_LIB)
+tests_common_test_workq_SOURCES = tests/common/test_workq.c $(ARPG_TEST_SOURCES)
+tests_common_test_workq_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_workq_LDADD = $(ARPG_LIB)
+tests_common_test_kv_SOURCES = tests/common/test_kv.c $(ARPG_TEST_SOURCES)
+tests_common_test_kv_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_kv_LDADD = $(ARPG_LIB)
+tests_common_test_grow_SOURCES = tests/common/test_grow.c $(ARPG_TEST_SOURCES)
+tests_common_test_grow_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_grow_LDADD = $(ARPG_LIB)
 
 FUZZERS += tests/fuzz/fuzz_manifest tests/fuzz/fuzz_tensor tests/fuzz/fuzz_png \
 	tests/fuzz/fuzz_clipinfo
