@@ -308,19 +308,14 @@ static int write_txn(struct arpg_cache *c, write_fn fn, const void *arg)
 	}
 }
 
-struct meta_args {
-	const char *const *keys, *const *vals;
-	int n;
-};
-
 static int meta_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
 {
-	const struct meta_args *a = arg;
+	const struct arpg_kv *kv = arg;
 	int i, mrc;
 
-	for (i = 0; i < a->n; i++) {
-		MDB_val k = { strlen(a->keys[i]), (void *)a->keys[i] };
-		MDB_val v = { strlen(a->vals[i]), (void *)a->vals[i] };
+	for (i = 0; i < kv->n; i++) {
+		MDB_val k = { strlen(kv->keys[i]), kv->keys[i] };
+		MDB_val v = { strlen(kv->vals[i]), kv->vals[i] };
 
 		if ((mrc = mdb_put(txn, c->meta, &k, &v, 0)))
 			return mrc;
@@ -328,12 +323,30 @@ static int meta_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
 	return 0;
 }
 
-int arpg_cache_meta_put(struct arpg_cache *c, const char *const *keys,
-			const char *const *vals, int n)
+int arpg_cache_meta_put(struct arpg_cache *c, const struct arpg_kv *kv)
 {
-	struct meta_args a = { keys, vals, n };
+	return write_txn(c, meta_write, kv);
+}
 
-	return write_txn(c, meta_write, &a);
+int arpg_cache_meta_set(struct arpg_cache *c, const char *key, const char *val)
+{
+	struct arpg_kv kv = ARPG_KV_INIT;
+	int rc = arpg_kv_set(&kv, key, val);
+
+	if (rc == 0)
+		rc = arpg_cache_meta_put(c, &kv);
+	arpg_kv_free(&kv);
+	return rc;
+}
+
+static int meta_collect(void *ctx, const char *key, const char *val)
+{
+	return arpg_kv_set(ctx, key, val);
+}
+
+int arpg_cache_meta_read(struct arpg_cache *c, struct arpg_kv *kv)
+{
+	return arpg_cache_meta_foreach(c, meta_collect, kv);
 }
 
 int arpg_cache_meta_foreach(struct arpg_cache *c,

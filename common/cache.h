@@ -15,6 +15,7 @@
 #define ARPG_CACHE_H
 
 #include <stddef.h>
+#include "kv.h"
 #include "tensor.h"
 
 #define ARPG_CACHE_FORMAT "arpg-cache 1"
@@ -60,9 +61,12 @@ const char *arpg_cache_lmdb_error(const struct arpg_cache *c);
 
 /* Reads meta key into a malloc'd string (*val).  ARPG_ENOENT if absent. */
 int arpg_cache_meta_get(struct arpg_cache *c, const char *key, char **val);
-/* Sets several meta keys in one transaction (keys[i] = vals[i], n pairs). */
-int arpg_cache_meta_put(struct arpg_cache *c, const char *const *keys,
-			const char *const *vals, int n);
+/* Sets every key of kv in one transaction. */
+int arpg_cache_meta_put(struct arpg_cache *c, const struct arpg_kv *kv);
+/* Sets one key. */
+int arpg_cache_meta_set(struct arpg_cache *c, const char *key, const char *val);
+/* Adds every meta key and value to kv, in key order. */
+int arpg_cache_meta_read(struct arpg_cache *c, struct arpg_kv *kv);
 /* Calls fn for each meta key in key order; stops at a nonzero return,
  * which it returns. */
 int arpg_cache_meta_foreach(struct arpg_cache *c,

@@ -1,4 +1,5 @@
 /* cli.c - option parsing helpers of the programs (see cli.h). */
+#include "config.h"
 #include "cli.h"
 #include "error.h"
 #include "log.h"
@@ -76,6 +77,12 @@ int arpg_cli_default_jobs(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n < 1 ? 1 : n > ARPG_JOBS_MAX ? ARPG_JOBS_MAX : (int)n;
+}
+
+int arpg_cli_version(void)
+{
+	printf("%s %s\n", arpg_progname(), PACKAGE_VERSION);
+	return arpg_cli_close_stdout(ARPG_EXIT_OK);
 }
 
 int arpg_cli_close_stdout(int status)

@@ -35,6 +35,10 @@ int arpg_cli_jobs(const char *s, int *jobs);
 /* The default for -j: the processors online, at least 1. */
 int arpg_cli_default_jobs(void);
 
+/* --version: prints "PROG VERSION" on stdout and returns the exit status
+ * of arpg_cli_close_stdout. */
+int arpg_cli_version(void);
+
 /* Flushes and closes stdout at the end of a program.  Returns status, or
  * ARPG_EXIT_FAILURE after reporting a write error; a reader that went away
  * (EPIPE) is not an error: pipes such as `| head` end quietly. */

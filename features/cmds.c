@@ -291,36 +291,15 @@ static int merge_clip(void *ctx, const struct arpg_cache_clip *clip)
 	return 0;
 }
 
-struct kv {
-	int n;
-	char *k[64], *v[64];
-};
-
-static int collect_kv(void *ctx, const char *key, const char *val)
-{
-	struct kv *kv = ctx;
-
-	if (kv->n >= 64)
-		return 0;
-	if (!(kv->k[kv->n] = strdup(key)) || !(kv->v[kv->n] = strdup(val))) {
-		free(kv->k[kv->n]);
-		return ARPG_ENOMEM;
-	}
-	kv->n++;
-	return 0;
-}
-
 /* Writes the meta of out: the first input's keys when out is new, and the
  * union of all labels. */
 static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, int nin)
 {
-	struct kv kv;
+	struct arpg_kv kv = ARPG_KV_INIT;
 	char *labels = NULL, *l = NULL;
-	const char *key = "labels";
 	int rc = 0, i;
 
-	memset(&kv, 0, sizeof kv);
-	if (fresh && (rc = arpg_cache_meta_foreach(ic[0], collect_kv, &kv)) < 0)
+	if (fresh && (rc = arpg_cache_meta_read(ic[0], &kv)) < 0)
 		goto out;
 	for (i = -1; i < nin; i++) {
 		if (arpg_cache_meta_get(i < 0 ? o : ic[i], "labels", &l) == 0 &&
@@ -330,15 +309,11 @@ static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, i
 		l = NULL;
 	}
 	if (!rc && kv.n)
-		rc = arpg_cache_meta_put(o, (const char *const *)kv.k, (const char *const *)kv.v,
-					 kv.n);
+		rc = arpg_cache_meta_put(o, &kv);
 	if (!rc && labels)
-		rc = arpg_cache_meta_put(o, &key, (const char *const *)&labels, 1);
+		rc = arpg_cache_meta_set(o, "labels", labels);
 out:
-	for (i = 0; i < kv.n; i++) {
-		free(kv.k[i]);
-		free(kv.v[i]);
-	}
+	arpg_kv_free(&kv);
 	free(labels);
 	return rc;
 }

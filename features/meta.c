@@ -14,52 +14,37 @@ const char *const meta_core[] = {
 	"app_dim", "patch_dim", "dtype", "input", NULL
 };
 
-/* Adds key = s, or key = v in decimal when s is NULL. */
-static void put(struct meta *m, const char *key, const char *s, long v)
+/* Sets key = s, or key = v in decimal when s is NULL. */
+static int put(struct arpg_kv *m, const char *key, const char *s, long v)
 {
-	int i = m->n++;
+	char num[32];
 
-	if (s)
-		snprintf(m->buf[i], sizeof m->buf[i], "%s", s);
-	else
-		snprintf(m->buf[i], sizeof m->buf[i], "%ld", v);
-	m->keys[i] = key;
-	m->vals[i] = m->buf[i];
+	snprintf(num, sizeof num, "%ld", v);
+	return arpg_kv_set(m, key, s ? s : num);
 }
 
-void meta_build(struct meta *m, const struct backbone *b, int grid,
-		     int frames, int dtype, const char *input)
+int meta_build(struct arpg_kv *m, const struct backbone *b, int grid, int frames, int dtype,
+	       const char *input)
 {
-	m->n = 0;
-	put(m, "format", ARPG_CACHE_FORMAT, 0);
-	put(m, "backbone", b->name, 0);
-	put(m, "backbone_sha256", b->sha256, 0);
-	put(m, "patch_node", b->patch_node, 0);
-	put(m, "grid", NULL, grid);
-	if (frames > 0)
-		put(m, "frames", NULL, frames);
-	else
-		put(m, "frames", "all", 0);
-	put(m, "app_dim", NULL, b->app_dim);
-	put(m, "patch_dim", NULL, b->patch_c);
-	put(m, "dtype", dtype == ARPG_F16 ? "f16" : "f32", 0);
-	put(m, "input", input, 0);
+	int rc = 0;
+
+	rc |= put(m, "format", ARPG_CACHE_FORMAT, 0);
+	rc |= put(m, "backbone", b->name, 0);
+	rc |= put(m, "backbone_sha256", b->sha256, 0);
+	rc |= put(m, "patch_node", b->patch_node, 0);
+	rc |= put(m, "grid", NULL, grid);
+	rc |= put(m, "frames", frames > 0 ? NULL : "all", frames);
+	rc |= put(m, "app_dim", NULL, b->app_dim);
+	rc |= put(m, "patch_dim", NULL, b->patch_c);
+	rc |= put(m, "dtype", dtype == ARPG_F16 ? "f16" : "f32", 0);
+	rc |= put(m, "input", input, 0);
 	if (!strcmp(b->name, "hog"))
-		put(m, "hog", HOG_SETTINGS, 0);
-	put(m, "writer", PACKAGE_NAME "-features " PACKAGE_VERSION, 0);
+		rc |= put(m, "hog", HOG_SETTINGS, 0);
+	rc |= put(m, "writer", PACKAGE_NAME "-features " PACKAGE_VERSION, 0);
+	return rc ? ARPG_ENOMEM : 0;	/* the only failure of put */
 }
 
-const char *meta_value(const struct meta *m, const char *key)
-{
-	int i;
-
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(m->keys[i], key))
-			return m->vals[i];
-	return NULL;
-}
-
-int meta_check(struct arpg_cache *c, const struct meta *m, char *err, size_t errn)
+int meta_check(struct arpg_cache *c, const struct arpg_kv *m, char *err, size_t errn)
 {
 	char *have = NULL;
 	int rc, i;
@@ -69,7 +54,7 @@ int meta_check(struct arpg_cache *c, const struct meta *m, char *err, size_t err
 	if (rc < 0)
 		return rc;
 	for (i = 0; meta_core[i]; i++) {
-		const char *want = meta_value(m, meta_core[i]);
+		const char *want = arpg_kv_get(m, meta_core[i]);
 
 		rc = arpg_cache_meta_get(c, meta_core[i], &have);
 		if (rc == ARPG_ENOENT)

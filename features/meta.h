@@ -15,30 +15,19 @@
 #include <stddef.h>
 #include "backbone.h"
 #include "cache.h"
-
-enum { META_MAX = 16 };
-
-struct meta {
-	int n;
-	const char *keys[META_MAX];
-	const char *vals[META_MAX];
-	char buf[META_MAX][1024];
-};
+#include "kv.h"
 
 extern const char *const meta_core[];	/* NULL-terminated */
 
-/* Fills m with the keys of a run (labels excluded: see labels_*).
- * frames 0 means all; input describes the face preprocessing. */
-void meta_build(struct meta *m, const struct backbone *b, int grid,
-		     int frames, int dtype, const char *input);
-
-/* The value of key in m, or NULL. */
-const char *meta_value(const struct meta *m, const char *key);
+/* Sets the keys of a run in m (labels excluded: see labels_*).  frames 0
+ * means all; input describes the face preprocessing.  0 or ARPG_ENOMEM. */
+int meta_build(struct arpg_kv *m, const struct backbone *b, int grid, int frames, int dtype,
+	       const char *input);
 
 /* Compares c's core keys with m's.  0 if they agree; ARPG_ENOENT if c has
  * no meta yet (a new cache); ARPG_EMISMATCH with "KEY: the cache has 'A',
  * this run 'B'" in err; another negative code on a read failure. */
-int meta_check(struct arpg_cache *c, const struct meta *m, char *err, size_t errn);
+int meta_check(struct arpg_cache *c, const struct arpg_kv *m, char *err, size_t errn);
 
 /* Compares two caches' core keys: 0 or ARPG_EMISMATCH with the key and both
  * values in err. */

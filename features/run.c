@@ -8,6 +8,7 @@
 #include "meta.h"
 #include "progress.h"
 #include "sample.h"
+#include "workq.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -18,7 +19,6 @@
 
 struct job {
 	struct arpg_manifest_row row;
-	struct job *next;
 };
 
 struct ctx {
@@ -27,10 +27,8 @@ struct ctx {
 	struct backbone *b;
 	struct extract_opts xo;
 
-	pthread_mutex_t lock;		/* queue, stats, fatal */
-	pthread_cond_t work, space;
-	struct job *head, *tail;
-	int queued, cap, closed;
+	struct arpg_workq *q;
+	pthread_mutex_t lock;		/* stats, fatal */
 
 	pthread_mutex_t cache_lock;	/* every call on c: one writer */
 	struct arpg_cache *c;
@@ -60,9 +58,8 @@ static void set_fatal(struct ctx *x, int rc, const char *why)
 		x->fatal = rc;
 		snprintf(x->fatal_err, sizeof x->fatal_err, "%s", why);
 	}
-	pthread_cond_broadcast(&x->work);
-	pthread_cond_broadcast(&x->space);
 	pthread_mutex_unlock(&x->lock);
+	arpg_workq_cancel(x->q);
 }
 
 /* Extracts and writes one clip; a clip's failure is reported here. */
@@ -120,56 +117,26 @@ static void do_clip(struct ctx *x, struct job *j)
 	extract_free(&ex);
 }
 
-static void *worker(void *arg)
+/* A worker's job: one clip, unless the run is stopping. */
+static void work(void *ctx, void *item)
 {
-	struct ctx *x = arg;
-	struct job *j;
+	struct ctx *x = ctx;
+	struct job *j = item;
 
-	for (;;) {
-		pthread_mutex_lock(&x->lock);
-		while (!x->head && !x->closed && !x->fatal)
-			pthread_cond_wait(&x->work, &x->lock);
-		j = x->head;
-		if (j) {
-			x->head = j->next;
-			if (!x->head)
-				x->tail = NULL;
-			x->queued--;
-			pthread_cond_signal(&x->space);
-		}
-		pthread_mutex_unlock(&x->lock);
-		if (!j)
-			return NULL;
-		if (!stopping(x))
-			do_clip(x, j);
-		free_job(j);
-	}
+	if (!stopping(x))
+		do_clip(x, j);
+	free_job(j);
 }
 
-static void push(struct ctx *x, struct job *j)
+static void drop_job(void *ctx, void *item)
 {
-	pthread_mutex_lock(&x->lock);
-	while (x->queued >= x->cap && !x->fatal)
-		pthread_cond_wait(&x->space, &x->lock);
-	if (x->fatal) {
-		pthread_mutex_unlock(&x->lock);
-		free_job(j);
-		return;
-	}
-	j->next = NULL;
-	if (x->tail)
-		x->tail->next = j;
-	else
-		x->head = j;
-	x->tail = j;
-	x->queued++;
-	pthread_cond_signal(&x->work);
-	pthread_mutex_unlock(&x->lock);
+	(void)ctx;
+	free_job(item);
 }
 
 /* Opens the cache and settles its meta: a new cache gets ours; one of other
  * meta is refused, or emptied with force. */
-static int open_cache(struct ctx *x, const struct meta *m, char **labels,
+static int open_cache(struct ctx *x, const struct arpg_kv *m, char **labels,
 		      char *err, size_t errn)
 {
 	const struct run_opts *o = x->o;
@@ -204,25 +171,109 @@ static int open_cache(struct ctx *x, const struct meta *m, char **labels,
 		return arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
 	if (rc == 0 && arpg_cache_meta_get(x->c, "labels", labels) < 0)
 		*labels = NULL;
-	if ((rc = arpg_cache_meta_put(x->c, m->keys, m->vals, m->n)) < 0)
+	if ((rc = arpg_cache_meta_put(x->c, m)) < 0)
 		return arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
 	return 0;
+}
+
+/* Adds a row's label to the cache's label set (of every row, sharded or
+ * not, so that shards agree). */
+static int add_label(struct ctx *x, char **labels, const char *label, char *err, size_t errn)
+{
+	int rc = 0;
+
+	if (label[0] && labels_add(labels, label) == 1) {
+		pthread_mutex_lock(&x->cache_lock);
+		rc = arpg_cache_meta_set(x->c, "labels", *labels);
+		pthread_mutex_unlock(&x->cache_lock);
+		if (rc < 0)
+			arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
+	}
+	return rc;
+}
+
+/* 1 if the row's clip is for the workers, 0 if another shard's or already
+ * in the cache, or a negative code. */
+static int wanted(struct ctx *x, const struct arpg_manifest_row *row, char *err, size_t errn)
+{
+	const struct run_opts *o = x->o;
+	int has;
+
+	if (o->shard_n && fnv1a64(row->clip_id) % (unsigned)o->shard_n != (unsigned)o->shard_k) {
+		x->st->other_shard++;
+		return 0;
+	}
+	if (o->force)
+		return 1;
+	pthread_mutex_lock(&x->cache_lock);
+	has = arpg_cache_has_clip(x->c, row->clip_id);
+	pthread_mutex_unlock(&x->cache_lock);
+	if (has < 0)
+		return arpg_errf(err, errn, has, "%s", arpg_cache_lmdb_error(x->c));
+	x->st->skipped += has;
+	return !has;
+}
+
+/* Reads the manifest and hands each wanted clip to the workers. */
+static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, char *err,
+		size_t errn)
+{
+	struct run_stats *st = x->st;
+	struct arpg_manifest_row row;
+	struct job *j;
+	int rc = 0;
+
+	memset(&row, 0, sizeof row);
+	while (!rc && !stopping(x)) {
+		rc = arpg_manifest_next(rd, &row);
+		if (rc == 0)
+			break;
+		if (rc == ARPG_EFORMAT) {
+			arpg_report(rd->name, rc, rd->err);
+			st->bad_lines++;
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
+			if (x->o->stop && *x->o->stop)
+				rc = 0;
+			else
+				arpg_errf(err, errn, rc, "%s: %s", rd->name, strerror(errno));
+			break;
+		}
+		st->rows++;
+		if ((rc = add_label(x, labels, row.label, err, errn)) < 0 ||
+		    (rc = wanted(x, &row, err, errn)) <= 0)
+			continue;
+		rc = 0;
+		if (!(j = calloc(1, sizeof *j))) {
+			rc = ARPG_ENOMEM;
+			break;
+		}
+		j->row = row;	/* the job owns the row's strings now */
+		memset(&row, 0, sizeof row);
+		arpg_progress_set_total(&x->prog, st->rows - st->skipped - st->other_shard);
+		if ((rc = arpg_workq_push(x->q, j)) < 0) {
+			free_job(j);	/* cancelled: a fatal error says why */
+			rc = 0;
+			break;
+		}
+	}
+	arpg_manifest_row_free(&row);
+	return rc < 0 ? rc : 0;
 }
 
 int features_run(const struct run_opts *o, struct backbone *b,
 		      struct run_stats *st, char *err, size_t errn)
 {
 	struct ctx x;
-	struct meta m;
+	struct arpg_kv m = ARPG_KV_INIT;
 	struct arpg_manifest_reader rd;
-	struct arpg_manifest_row row;
-	pthread_t *th = NULL;
 	FILE *f = NULL;
 	char *labels = NULL;
-	int rc = 0, i, started = 0, has;
+	int rc = 0;
 
 	memset(&x, 0, sizeof x);
-	memset(&row, 0, sizeof row);
 	memset(st, 0, sizeof *st);
 	memset(&rd, 0, sizeof rd);
 	x.o = o;
@@ -232,11 +283,8 @@ int features_run(const struct run_opts *o, struct backbone *b,
 	x.xo.grid = o->grid;
 	x.xo.dtype = o->dtype;
 	x.xo.want_c = o->want_c;
-	x.cap = 2 * o->jobs + 2;
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_mutex_init(&x.cache_lock, NULL);
-	pthread_cond_init(&x.work, NULL);
-	pthread_cond_init(&x.space, NULL);
 
 	if (!strcmp(o->manifest, "-")) {
 		f = stdin;
@@ -245,88 +293,17 @@ int features_run(const struct run_opts *o, struct backbone *b,
 			       o->manifest, strerror(errno));
 		goto out;
 	}
-	meta_build(&m, b, o->grid, o->frames, o->dtype, o->input);
-	if ((rc = open_cache(&x, &m, &labels, err, errn)) < 0)
+	if ((rc = meta_build(&m, b, o->grid, o->frames, o->dtype, o->input)) < 0 ||
+	    (rc = open_cache(&x, &m, &labels, err, errn)) < 0)
 		goto out;
-	if (!(th = calloc((size_t)o->jobs, sizeof *th))) {
-		rc = ARPG_ENOMEM;
+	if ((rc = arpg_workq_start(&x.q, o->jobs, 2 * o->jobs + 2, work, &x)) < 0) {
+		arpg_errf(err, errn, rc, "cannot start the workers");
 		goto out;
 	}
 	arpg_progress_start(&x.prog, "clips", 0);
-	for (started = 0; started < o->jobs; started++)
-		if (pthread_create(&th[started], NULL, worker, &x)) {
-			rc = arpg_errf(err, errn, ARPG_ENOMEM, "cannot start a thread");
-			break;
-		}
 	arpg_manifest_reader_init(&rd, f, !strcmp(o->manifest, "-") ? "stdin" : o->manifest);
-	while (!rc && !stopping(&x)) {
-		struct job *j;
-
-		rc = arpg_manifest_next(&rd, &row);
-		if (rc == 0)
-			break;
-		if (rc == ARPG_EFORMAT) {
-			arpg_report(rd.name, rc, rd.err);
-			st->bad_lines++;
-			rc = 0;
-			continue;
-		}
-		if (rc < 0) {
-			if (o->stop && *o->stop)
-				rc = 0;
-			else
-				arpg_errf(err, errn, rc, "%s: %s", rd.name, strerror(errno));
-			break;
-		}
-		rc = 0;
-		st->rows++;
-		/* labels of every row, sharded or not, so that shards agree */
-		if (row.label[0] && labels_add(&labels, row.label) == 1) {
-			const char *k = "labels";
-			const char *v = labels;
-
-			pthread_mutex_lock(&x.cache_lock);
-			rc = arpg_cache_meta_put(x.c, &k, &v, 1);
-			pthread_mutex_unlock(&x.cache_lock);
-			if (rc < 0) {
-				arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x.c));
-				break;
-			}
-		}
-		if (o->shard_n && fnv1a64(row.clip_id) % (unsigned)o->shard_n !=
-					  (unsigned)o->shard_k) {
-			st->other_shard++;
-			continue;
-		}
-		if (!o->force) {
-			pthread_mutex_lock(&x.cache_lock);
-			has = arpg_cache_has_clip(x.c, row.clip_id);
-			pthread_mutex_unlock(&x.cache_lock);
-			if (has < 0) {
-				rc = arpg_errf(err, errn, has, "%s",
-					       arpg_cache_lmdb_error(x.c));
-				break;
-			}
-			if (has) {
-				st->skipped++;
-				continue;
-			}
-		}
-		if (!(j = calloc(1, sizeof *j))) {
-			rc = ARPG_ENOMEM;
-			break;
-		}
-		j->row = row;	/* the job owns the row's strings now */
-		memset(&row, 0, sizeof row);
-		arpg_progress_set_total(&x.prog, st->rows - st->skipped - st->other_shard);
-		push(&x, j);
-	}
-	pthread_mutex_lock(&x.lock);
-	x.closed = 1;
-	pthread_cond_broadcast(&x.work);
-	pthread_mutex_unlock(&x.lock);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
+	rc = feed(&x, &rd, &labels, err, errn);
+	arpg_workq_finish(x.q, drop_job);
 	arpg_progress_finish(&x.prog);
 	if (!rc && x.fatal)
 		rc = arpg_errf(err, errn, x.fatal, "%s", x.fatal_err);
@@ -336,24 +313,14 @@ int features_run(const struct run_opts *o, struct backbone *b,
 	if (!rc && (st->failed || st->bad_lines))
 		rc = 1;
 out:
-	/* jobs left behind after a fatal error */
-	while (x.head) {
-		struct job *j = x.head;
-
-		x.head = j->next;
-		free_job(j);
-	}
-	arpg_manifest_row_free(&row);
 	if (rd.f)
 		arpg_manifest_reader_free(&rd);
 	if (f && f != stdin)
 		fclose(f);
 	arpg_cache_close(x.c);
+	arpg_kv_free(&m);
 	free(labels);
-	free(th);
 	pthread_mutex_destroy(&x.lock);
 	pthread_mutex_destroy(&x.cache_lock);
-	pthread_cond_destroy(&x.work);
-	pthread_cond_destroy(&x.space);
 	return rc;
 }

@@ -1,6 +1,7 @@
 # arpg-preprocess: rules live here (see Makefile.am).
 bin_PROGRAMS += preprocess/arpg-preprocess
-preprocess_arpg_preprocess_SOURCES = preprocess/main.c preprocess/sheet.c preprocess/sheet.h
+preprocess_arpg_preprocess_SOURCES = preprocess/main.c preprocess/run.c preprocess/run.h \
+	preprocess/sheet.c preprocess/sheet.h
 preprocess_arpg_preprocess_LDADD = preprocess/libpreprocess.la $(ARPG_FACE_LIB) \
 	$(AVFORMAT_LIBS) $(AVCODEC_LIBS) $(SWSCALE_LIBS) $(AVUTIL_LIBS) $(ARCHIVE_LIBS) \
 	$(CAIRO_LIBS) -lpthread

@@ -3,6 +3,7 @@
  * runlog.c, layout in figures.c, drawing in chart.c. */
 #include "config.h"
 
+#include "cli.h"
 #include "error.h"
 #include "figures.h"
 #include "log.h"
@@ -41,39 +42,32 @@ int main(int argc, char **argv)
 	FILE *f;
 	int ch, rc, verbosity = ARPG_NORMAL, status = 0;
 
+	arpg_log_init("arpg-report", ARPG_NORMAL);	/* option errors name the program */
 	while ((ch = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			outdir = optarg;
 			break;
 		case 'q':
-			verbosity = ARPG_QUIET;
-			break;
 		case 'v':
-			verbosity = verbosity < ARPG_NORMAL ? ARPG_VERBOSE : verbosity + 1;
+			verbosity = arpg_cli_verbosity(verbosity, ch);
 			break;
 		case O_HELP:
 			usage(stdout);
-			return fclose(stdout) ? 1 : 0;
+			return arpg_cli_close_stdout(ARPG_EXIT_OK);
 		case O_VERSION:
-			printf("arpg-report %s\n", PACKAGE_VERSION);
-			return fclose(stdout) ? 1 : 0;
+			return arpg_cli_version();
 		default:
 			usage(stderr);
-			return 2;
+			return ARPG_EXIT_USAGE;
 		}
 	}
 	arpg_log_init("arpg-report", verbosity);
-	if (!outdir) {
-		arpg_error("-o DIR is required");
-		usage(stderr);
-		return 2;
-	}
-	if (argc - optind > 1) {
-		arpg_error("one input at a time: '%s' and '%s'", argv[optind], argv[optind + 1]);
-		usage(stderr);
-		return 2;
-	}
+	if (!outdir)
+		return arpg_usage_error("-o DIR is required");
+	if (argc - optind > 1)
+		return arpg_usage_error("one input at a time: '%s' and '%s'", argv[optind],
+					argv[optind + 1]);
 	if (optind < argc)
 		in = argv[optind];
 	if (!strcmp(in, "-")) {
@@ -114,9 +108,5 @@ int main(int argc, char **argv)
 	rl_log_free(&log);
 	/* cairo's and fontconfig's caches, so that leak checkers see only ours */
 	cairo_debug_reset_static_data();
-	if (fclose(stdout) && errno != EPIPE) {
-		arpg_report("standard output", ARPG_EIO, strerror(errno));
-		status = 1;
-	}
-	return status;
+	return arpg_cli_close_stdout(status);
 }

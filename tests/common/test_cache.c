@@ -28,9 +28,12 @@ static void make_info(struct arpg_clip_info *info, int T, int *src, char *faces)
 
 static void put_meta(struct arpg_cache *c)
 {
-	const char *k[2] = { "format", "grid" }, *v[2] = { ARPG_CACHE_FORMAT, "6" };
+	struct arpg_kv kv = ARPG_KV_INIT;
 
-	expect_int(arpg_cache_meta_put(c, k, v, 2), 0);
+	expect_int(arpg_kv_set(&kv, "format", ARPG_CACHE_FORMAT), 0);
+	expect_int(arpg_kv_set(&kv, "grid", "6"), 0);
+	expect_int(arpg_cache_meta_put(c, &kv), 0);
+	arpg_kv_free(&kv);
 }
 
 struct seen {
@@ -90,6 +93,15 @@ ARPG_TEST(cache_round_trips_a_clip)
 	expect_str(val, "6");
 	free(val);
 	expect_int(arpg_cache_meta_get(c, "nothing", &val), ARPG_ENOENT);
+	{
+		struct arpg_kv kv = ARPG_KV_INIT;
+
+		expect_int(arpg_cache_meta_read(c, &kv), 0);
+		expect_int(kv.n, 2);
+		expect_str(arpg_kv_get(&kv, "format"), ARPG_CACHE_FORMAT);
+		expect_str(arpg_kv_get(&kv, "grid"), "6");
+		arpg_kv_free(&kv);
+	}
 	expect_int(arpg_cache_foreach(c, count_clip, &s), 0);
 	expect_int(s.n, 1);
 	expect_int(s.bad, 0);
@@ -137,7 +149,6 @@ ARPG_TEST(cache_refuses_what_is_not_a_cache)
 {
 	struct arpg_cache *c;
 	char err[200];
-	const char *k[1] = { "format" }, *v[1] = { "arpg-cache 9" };
 
 	expect_int(arpg_cache_open(&c, "absent.lmdb", ARPG_CACHE_READ, err, sizeof err), ARPG_ENOENT);
 	expect(strstr(err, "arpg-features") != NULL);
@@ -145,7 +156,7 @@ ARPG_TEST(cache_refuses_what_is_not_a_cache)
 	arpg_cache_close(c);
 	expect_int(arpg_cache_open(&c, "new.lmdb", ARPG_CACHE_READ, err, sizeof err), ARPG_EFORMAT);
 	expect_int(arpg_cache_open(&c, "new.lmdb", ARPG_CACHE_WRITE, err, sizeof err), 0);
-	expect_int(arpg_cache_meta_put(c, k, v, 1), 0);
+	expect_int(arpg_cache_meta_set(c, "format", "arpg-cache 9"), 0);
 	arpg_cache_close(c);
 	expect_int(arpg_cache_open(&c, "new.lmdb", ARPG_CACHE_READ, err, sizeof err), ARPG_EMISMATCH);
 	expect(strstr(err, "arpg-cache 9") != NULL);

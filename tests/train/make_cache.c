@@ -85,10 +85,15 @@ int main(int argc, char **argv)
 		vals[7] = dp;
 		vals[8] = dtype == ARPG_F16 ? "f16" : "f32";
 		vals[9] = labels;
-		if ((rc = arpg_cache_meta_put(cache, keys, vals, 10)) < 0) {
+		struct arpg_kv kv = ARPG_KV_INIT;
+
+		for (i = 0, rc = 0; i < 10 && rc == 0; i++)
+			rc = arpg_kv_set(&kv, keys[i], vals[i]);
+		if (rc < 0 || (rc = arpg_cache_meta_put(cache, &kv)) < 0) {
 			fprintf(stderr, "make_cache: meta: %s\n", arpg_strerror(rc));
 			return 1;
 		}
+		arpg_kv_free(&kv);
 	}
 	rng = seed;
 	mu_a = malloc(sizeof(float) * C * Da);

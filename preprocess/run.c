@@ -1,0 +1,356 @@
+/* run.c - one run of arpg-preprocess (see run.h). */
+#include "run.h"
+#include "cli.h"
+#include "error.h"
+#include "fileio.h"
+#include "grow.h"
+#include "log.h"
+#include "manifest.h"
+#include "progress.h"
+#include "sheet.h"
+#include "workq.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A manifest row and the order its clip was found in. */
+struct row {
+	long seq;
+	struct arpg_manifest_row r;
+};
+
+struct run {
+	const struct run_opts *o;
+	const char *outdir;
+	char *outabs;			/* outdir's absolute path, for the manifest */
+	struct clip_options co;
+	struct arpg_workq *q;
+	struct arpg_progress prog;
+
+	pthread_mutex_t lock;		/* guards all below */
+	struct row *rows;
+	size_t nrows, caprows;
+	long found, done, skipped, failed, frames, noface;
+	double t_decode, t_scale, t_face, t_png;	/* summed over workers */
+	int stdout_closed;
+};
+
+static void free_row(struct row *w)
+{
+	arpg_manifest_row_free(&w->r);
+}
+
+static char *dup_text(const char *s, int *rc)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		*rc = ARPG_ENOMEM;
+	return d;
+}
+
+/* Records a finished clip (done or skipped) and prints its manifest row.
+ * Called with r->lock held.  0 or ARPG_ENOMEM. */
+static int add_row(struct run *r, const struct clip *c, const struct clip_result *res)
+{
+	struct row *w = arpg_grow(r->rows, &r->caprows, r->nrows + 1, sizeof *r->rows);
+	char path[4300];
+	int rc = 0;
+
+	if (!w)
+		return ARPG_ENOMEM;
+	r->rows = w;
+	w = &r->rows[r->nrows];
+	memset(w, 0, sizeof *w);
+	snprintf(path, sizeof path, "%s/%s", r->outabs, c->id);
+	w->seq = c->seq;
+	w->r.clip_id = dup_text(c->id, &rc);
+	w->r.split = dup_text(c->split, &rc);
+	w->r.label = dup_text(c->label, &rc);
+	w->r.subject = dup_text(c->subject, &rc);
+	w->r.path = dup_text(path, &rc);
+	w->r.frames = res->frames;
+	w->r.faces = res->faces;
+	if (rc < 0) {
+		free_row(w);
+		return rc;
+	}
+	r->nrows++;
+	r->frames += res->frames;
+	r->noface += res->faces == 0;
+	if (!r->stdout_closed && arpg_manifest_write_row(stdout, &w->r) < 0) {
+		/* a closed reader ends the run quietly */
+		r->stdout_closed = 1;
+		*r->o->stop = 1;
+	}
+	return 0;
+}
+
+/* A row that cannot be kept would make the manifest lie: the run stops. */
+static void row_lost(struct run *r, const struct clip *c)
+{
+	arpg_report(c->source, ARPG_ENOMEM, "cannot record the clip: the run stops");
+	r->failed++;
+	*r->o->stop = 1;
+	arpg_workq_cancel(r->q);
+}
+
+/* dataset sink: is the clip already complete? */
+static int want(void *ctx, const struct clip *c)
+{
+	struct run *r = ctx;
+	struct clip_result res;
+	char path[4300];
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	r->found++;
+	arpg_progress_set_total(&r->prog, r->found);
+	rc = clip_done(r->outdir, c->id, &res);
+	if (rc == 1) {
+		/* a former run's leftover beside a complete clip */
+		snprintf(path, sizeof path, "%s/%s.tmp", r->outdir, c->id);
+		remove_tree(path);
+		r->skipped++;
+		if (add_row(r, c, &res) < 0)
+			row_lost(r, c);
+		arpg_progress_add(&r->prog, 1);
+	} else if (rc < 0) {
+		snprintf(path, sizeof path, "%s/%s", r->outdir, c->id);
+		arpg_report(path, rc, "no readable frames.tsv: remove the folder to redo the clip");
+		r->failed++;
+		arpg_progress_add(&r->prog, 1);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc == 0;
+}
+
+static void free_clip(void *ctx, void *item)
+{
+	(void)ctx;
+	clip_free(item);
+	free(item);
+}
+
+/* A clip a stop left in the queue counts as failed: a rerun does it. */
+static void drop_clip(void *ctx, void *item)
+{
+	struct run *r = ctx;
+
+	r->failed++;	/* the workers have ended: no lock needed */
+	free_clip(ctx, item);
+}
+
+/* dataset sink: a wanted clip goes to the workers. */
+static int take(void *ctx, struct clip *c)
+{
+	struct run *r = ctx;
+	struct clip *copy = malloc(sizeof *copy);
+	int rc;
+
+	if (!copy) {
+		clip_free(c);
+		return ARPG_ENOMEM;
+	}
+	*copy = *c;
+	if (*r->o->stop)
+		arpg_workq_cancel(r->q);
+	if ((rc = arpg_workq_push(r->q, copy)) < 0)
+		free_clip(r, copy);
+	return rc;
+}
+
+static void problem(void *ctx, const char *object, int code, const char *detail)
+{
+	(void)ctx;
+	arpg_report(object, code, detail);
+}
+
+/* A worker's job: one clip to its folder, its row to the manifest. */
+static void work(void *ctx, void *item)
+{
+	struct run *r = ctx;
+	struct clip *c = item;
+	struct clip_result res;
+	char err[1024];
+	int rc;
+
+	rc = *r->o->stop ? ARPG_EINTR : clip_process(c, r->outdir, &r->co, &res, err, sizeof err);
+	pthread_mutex_lock(&r->lock);
+	if (rc < 0) {
+		r->failed++;
+		if (rc != ARPG_EINTR)
+			arpg_report(c->source, rc, err);
+	} else {
+		r->done++;
+		r->t_decode += res.t_decode;
+		r->t_scale += res.t_scale;
+		r->t_face += res.t_face;
+		r->t_png += res.t_png;
+		if (add_row(r, c, &res) < 0)
+			row_lost(r, c);
+	}
+	arpg_progress_add(&r->prog, 1);
+	pthread_mutex_unlock(&r->lock);
+	free_clip(r, c);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int write_manifest(struct run *r)
+{
+	char path[4300], tmp[4300];
+	FILE *f;
+	size_t i;
+	int rc = 0;
+
+	if (r->nrows)	/* rows is NULL when no clip was found */
+		qsort(r->rows, r->nrows, sizeof *r->rows, by_seq);
+	snprintf(path, sizeof path, "%s/manifest.tsv", r->outdir);
+	snprintf(tmp, sizeof tmp, "%s/manifest.tsv.tmp", r->outdir);
+	if (!(f = fopen(tmp, "w")))
+		return arpg_report(tmp, ARPG_EIO, strerror(errno));
+	rc = arpg_manifest_write_header(f);
+	for (i = 0; i < r->nrows && rc == 0; i++)
+		rc = arpg_manifest_write_row(f, &r->rows[i].r);
+	if (fclose(f) && rc == 0)
+		rc = ARPG_EIO;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = ARPG_EIO;
+	if (rc < 0) {
+		arpg_report(path, rc, strerror(errno));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+/* Enumerates every input into the queue; returns the inputs that failed. */
+static long scan_inputs(struct run *r, struct dataset *ds, long *problems)
+{
+	struct dataset_sink sink = { r, want, take, problem };
+	char err[1024];
+	long bad = 0;
+	int i, rc;
+
+	for (i = 0; i < r->o->ninputs && !*r->o->stop; i++) {
+		rc = dataset_scan(ds, r->o->inputs[i], &sink, problems, err, sizeof err);
+		if (rc < 0 && rc != ARPG_EINTR) {
+			arpg_report(r->o->inputs[i], rc, err);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static int write_sheet(const struct run *r)
+{
+	struct sheet_options so;
+	long unreadable = 0;
+	char err[1024];
+	int rc;
+
+	sheet_options_default(&so);
+	if ((rc = sheet_write(r->o->sheet, r->outdir, &so, &unreadable, err, sizeof err)) < 0) {
+		arpg_report(r->o->sheet, rc, err);
+		return rc;
+	}
+	if (unreadable)
+		arpg_warn("%s: %ld frames could not be read (grey boxes)", r->o->sheet, unreadable);
+	return 0;
+}
+
+static void summary(const struct run *r, long problems, long input_errors, double t0)
+{
+	double tt = r->t_decode + r->t_scale + r->t_face + r->t_png;
+
+	if (*r->o->stop && !r->stdout_closed)
+		arpg_error("interrupted: a rerun redoes the clips not finished");
+	arpg_note("%ld clips done, %ld skipped (already complete), %ld failed, %ld frames, "
+		  "%ld without a face, %.1f s", r->done, r->skipped, r->failed, r->frames,
+		  r->noface, arpg_now() - t0);
+	if (tt > 0)
+		arpg_info("time over all workers: decoding %.1f%%, crop and scale %.1f%%, "
+			  "faces %.1f%%, PNG %.1f%% of %.2f s", 100 * r->t_decode / tt,
+			  100 * r->t_scale / tt, 100 * r->t_face / tt, 100 * r->t_png / tt, tt);
+	if (problems || input_errors)
+		arpg_note("%ld files and %ld inputs could not be used (see above)", problems,
+			  input_errors);
+}
+
+/* The face models (unless --no-align) and the output folder. */
+static int prepare(struct run *r, struct arpg_face_models **fm)
+{
+	const struct run_opts *o = r->o;
+	char err[1024];
+	int rc;
+
+	if (o->align) {
+		if ((rc = arpg_face_models_load(fm, &o->face, err, sizeof err)) < 0)
+			return arpg_report("face models", rc, err);
+		if (!*fm)
+			arpg_info("face alignment is not built yet: writing centre crops");
+	}
+	r->co.fm = *fm;
+	if (arpg_mkdir_p(r->outdir) < 0 || !(r->outabs = realpath(r->outdir, NULL)))
+		return arpg_report(r->outdir, ARPG_EIO, strerror(errno));
+	return 0;
+}
+
+int preprocess_run(const struct run_opts *o)
+{
+	struct run r;
+	struct arpg_face_models *fm = NULL;
+	struct dataset *ds = NULL;
+	long problems = 0, input_errors = 0;
+	double t0 = arpg_now();
+	int status = 1, rc;
+	size_t i;
+
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	r.outdir = o->outdir;
+	r.co.size = o->size;
+	r.co.decode = o->decode;
+	r.co.stop = o->stop;
+	pthread_mutex_init(&r.lock, NULL);
+	if (prepare(&r, &fm) < 0)
+		goto out;
+	if (dataset_new(&ds, o->layout) < 0 ||
+	    (rc = arpg_workq_start(&r.q, o->jobs, 2 * o->jobs, work, &r)) < 0) {
+		arpg_report("arpg-preprocess", ARPG_ENOMEM, "cannot start the workers");
+		goto out;
+	}
+	if (arpg_manifest_write_header(stdout) < 0)
+		r.stdout_closed = 1;
+	arpg_progress_start(&r.prog, "clips", 0);
+	input_errors = scan_inputs(&r, ds, &problems);
+	arpg_workq_finish(r.q, drop_clip);
+	arpg_progress_finish(&r.prog);
+
+	status = 0;
+	if (write_manifest(&r) < 0 || (o->sheet && !*o->stop && write_sheet(&r) < 0))
+		status = 1;
+	summary(&r, problems, input_errors, t0);
+	if (r.failed || problems || input_errors || *o->stop)
+		status = 1;
+	if (!r.stdout_closed)
+		status = arpg_cli_close_stdout(status);
+out:
+	for (i = 0; i < r.nrows; i++)
+		free_row(&r.rows[i]);
+	free(r.rows);
+	free(r.outabs);
+	dataset_free(ds);
+	arpg_face_models_free(fm);
+	pthread_mutex_destroy(&r.lock);
+	return status;
+}
