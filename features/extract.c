@@ -25,18 +25,27 @@ void extract_free(struct extract *x)
 static int read_flags(struct extract *x, const struct arpg_manifest_row *row,
 		      char *all, int n, char *err, size_t errn)
 {
+	struct arpg_frames_tsv ft;
 	char path[4096], why[200];
 	int rc, t;
 
 	if (snprintf(path, sizeof path, "%s/frames.tsv", row->path) >= (int)sizeof path)
 		return arpg_errf(err, errn, ARPG_EINVAL, "path too long");
-	rc = frames_tsv_flags(all, n, path, why, sizeof why);
+	rc = arpg_frames_tsv_read(&ft, path, why, sizeof why);
 	if (rc == ARPG_ENOENT) {
 		memset(all, row->faces > 0 ? '1' : '0', (size_t)n);
 		x->no_frames_tsv = 1;
-		rc = 0;
 	} else if (rc < 0) {
 		return arpg_errf(err, errn, rc, "%s: %s", path, why);
+	} else if (ft.n > n) {
+		rc = arpg_errf(err, errn, ARPG_EFORMAT, "%s: lists frame %ld, the clip has %d",
+			       path, ft.n - 1, n);
+		arpg_frames_tsv_free(&ft);
+		return rc;
+	} else {
+		for (t = 0; t < n; t++)
+			all[t] = t < ft.n && ft.detected[t] ? '1' : '0';
+		arpg_frames_tsv_free(&ft);
 	}
 	for (t = 0; t < x->info.frames; t++)
 		x->faces[t] = all[x->src[t]];

@@ -7,7 +7,6 @@ features_libfeatures_la_SOURCES = \
 	features/backbone_hog.c features/backbone_hog.h \
 	features/pool.c features/pool.h \
 	features/sample.c features/sample.h \
-	features/frames_tsv.c features/frames_tsv.h \
 	features/extract.c features/extract.h \
 	features/meta.c features/meta.h \
 	features/npy.c features/npy.h \

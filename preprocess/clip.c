@@ -3,6 +3,7 @@
 #include "crop.h"
 #include "progress.h"
 #include "error.h"
+#include "frames_tsv.h"
 #include "face/tracker.h"
 #include "fileio.h"
 #include "image.h"
@@ -265,33 +266,19 @@ out:
 
 int clip_done(const char *outdir, const char *id, struct clip_result *res)
 {
-	char path[4300], *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct arpg_frames_tsv ft;
 	struct stat st;
-	FILE *f;
-	int rc = 1;
+	char path[4300], why[256];
 
 	memset(res, 0, sizeof *res);
 	snprintf(path, sizeof path, "%s/%s", outdir, id);
 	if (stat(path, &st) < 0)
 		return 0;
 	snprintf(path, sizeof path, "%s/%s/frames.tsv", outdir, id);
-	if (!(f = fopen(path, "r")))
+	if (arpg_frames_tsv_read(&ft, path, why, sizeof why) < 0)
 		return ARPG_EFORMAT;
-	if ((n = getline(&line, &cap, f)) < 0 || strncmp(line, "index\tdetected\t", 15))
-		rc = ARPG_EFORMAT;
-	while (rc == 1 && (n = getline(&line, &cap, f)) >= 0) {
-		char *tab = strchr(line, '\t');
-
-		if (!tab) {
-			rc = ARPG_EFORMAT;
-			break;
-		}
-		res->frames++;
-		res->faces += tab[1] == '1';
-	}
-	free(line);
-	fclose(f);
-	return rc;
+	res->frames = ft.rows;
+	res->faces = ft.faces;
+	arpg_frames_tsv_free(&ft);
+	return 1;
 }

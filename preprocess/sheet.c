@@ -6,6 +6,7 @@
 #include "sheet.h"
 
 #include "error.h"
+#include "frames_tsv.h"
 #include "manifest.h"
 
 #include <cairo.h>
@@ -105,31 +106,18 @@ static int read_manifest(const char *outdir, struct clip **out, long *nout, char
  * returns the number of frame lines, or -1 when the file cannot be read. */
 static long read_flags(const char *dir, char *flags, long n)
 {
-	char path[4300], *line = NULL;
-	size_t cap = 0;
-	long k = 0;
-	FILE *f;
+	struct arpg_frames_tsv ft;
+	char path[4300], why[256];
+	long k;
 
 	memset(flags, 1, (size_t)n);
 	snprintf(path, sizeof path, "%s/frames.tsv", dir);
-	if (!(f = fopen(path, "r")))
+	if (arpg_frames_tsv_read(&ft, path, why, sizeof why) < 0)
 		return -1;
-	if (getline(&line, &cap, f) < 0) {	/* header */
-		free(line);
-		fclose(f);
-		return -1;
-	}
-	while (getline(&line, &cap, f) >= 0) {
-		char *tab = strchr(line, '\t');
-
-		if (!tab)
-			continue;
-		if (k < n)
-			flags[k] = tab[1] != '0';
-		k++;
-	}
-	free(line);
-	fclose(f);
+	for (k = 0; k < n && k < ft.n; k++)
+		flags[k] = ft.detected[k];
+	k = ft.rows;
+	arpg_frames_tsv_free(&ft);
 	return k;
 }
 

@@ -13,7 +13,8 @@
 #   arpg-features -b hog and -b model.onnx: info and `dump --npy` of every clip
 #   arpg-train -j 1 --seed 1: a run, a sweep, folds, a saved model's --predict
 # and the two output trees are compared with `diff -r`.  The "seconds" of
-# arpg-train's JSON lines are the only field removed (they are timings).
+# arpg-train's JSON lines (timings) and the cache's size on disk (it depends
+# on the order in which two workers finished) are left out.
 # Exit 0 when every file is identical, 1 otherwise (the differing files are
 # listed), 2 on usage.  Needs Debian's python3-opencv, python3-torch and
 # python3-onnx (the model is skipped, and said so, without torch).
@@ -85,7 +86,8 @@ record() {
 	fi
 	for cm in $caches; do
 		c=${cm%%:*} m=${cm#*:}
-		"$feat" info "$db/$c" >"$o/$c.info"
+		# the file's size depends on the order -j 2's workers wrote clips in
+		"$feat" info "$db/$c" | grep -v '^size_on_disk' >"$o/$c.info"
 		mkdir -p "$o/$c.dump"
 		tail -n +2 "$o/$m/manifest.tsv" | cut -f1 | while read -r id; do
 			"$feat" dump "$db/$c" "$id" --npy "$o/$c.dump/$id" >"$o/$c.dump/$id.txt"

@@ -1,11 +1,13 @@
 # Tests of libarpg (common/): one C test per module, and the fuzz harnesses of
-# the formats it parses (manifest, tensor records, PNG, the cache's clip line).
+# the formats it parses (manifest, tensor records, PNG, the cache's clip line, frames.tsv).
 check_PROGRAMS += tests/common/test_error tests/common/test_manifest tests/common/test_image \
 	tests/common/test_tensor tests/common/test_cache tests/common/test_blis_setup tests/common/test_progress \
-	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow
+	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
+	tests/common/test_frames_tsv
 TESTS += tests/common/test_progress tests/common/test_error tests/common/test_manifest tests/common/test_image \
 	tests/common/test_tensor tests/common/test_cache tests/common/blis_setup.sh \
-	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow
+	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
+	tests/common/test_frames_tsv
 dist_check_SCRIPTS += tests/common/blis_setup.sh
 
 tests_common_test_error_SOURCES = tests/common/test_error.c $(ARPG_TEST_SOURCES)
@@ -42,6 +44,9 @@ tests_common_test_kv_LDADD = $(ARPG_LIB)
 tests_common_test_grow_SOURCES = tests/common/test_grow.c $(ARPG_TEST_SOURCES)
 tests_common_test_grow_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_common_test_grow_LDADD = $(ARPG_LIB)
+tests_common_test_frames_tsv_SOURCES = tests/common/test_frames_tsv.c $(ARPG_TEST_SOURCES)
+tests_common_test_frames_tsv_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_frames_tsv_LDADD = $(ARPG_LIB)
 
 FUZZERS += tests/fuzz/fuzz_manifest tests/fuzz/fuzz_tensor tests/fuzz/fuzz_png \
 	tests/fuzz/fuzz_clipinfo
@@ -57,3 +62,7 @@ tests_fuzz_fuzz_png_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_clipinfo_SOURCES = tests/fuzz/fuzz_clipinfo.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_clipinfo_LDADD = $(ARPG_LIB)
 tests_fuzz_fuzz_clipinfo_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+FUZZERS += tests/fuzz/fuzz_frames_tsv
+tests_fuzz_fuzz_frames_tsv_SOURCES = tests/fuzz/fuzz_frames_tsv.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_frames_tsv_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_frames_tsv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)

@@ -10,9 +10,3 @@ tests_features_test_features_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/fe
 tests_features_test_features_LDADD = $(FEATURES_LIBS)
 tests_features_test_features_gen_SOURCES = tests/features/test_features_gen.c
 tests_features_test_features_gen_LDADD = $(ARPG_LIB) -lm
-
-FUZZERS += tests/fuzz/fuzz_frames_tsv
-tests_fuzz_fuzz_frames_tsv_SOURCES = tests/fuzz/fuzz_frames_tsv.c $(FUZZ_MAIN)
-tests_fuzz_fuzz_frames_tsv_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/features
-tests_fuzz_fuzz_frames_tsv_LDADD = $(FEATURES_LIBS)
-tests_fuzz_fuzz_frames_tsv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)

@@ -1,8 +1,7 @@
 /* test_features.c - unit tests of arpg-features' modules: pooling, frame
- * sampling, sharding, HOG, labels, frames.tsv, .npy. */
+ * sampling, sharding, HOG, labels, .npy. */
 #include "backbone_hog.h"
 #include "error.h"
-#include "frames_tsv.h"
 #include "harness.h"
 #include "hog.h"
 #include "meta.h"
@@ -189,20 +188,6 @@ ARPG_TEST(labels_sorted_union)
 	expect_int(labels_add(&l, "Happy,Angry,"), 1);
 	expect_str(l, "Angry,Happy,Sad");
 	free(l);
-}
-
-ARPG_TEST(frames_tsv_flags)
-{
-	char flags[5], err[200];
-	const char *tsv = "index\tdetected\tx\n0\t1\t3\n1\t0\t3\n3\t1\t2\n";
-
-	arpg_test_write_file("frames.tsv", tsv, strlen(tsv));
-	expect_int(frames_tsv_flags(flags, 5, "frames.tsv", err, sizeof err), 0);
-	expect(!memcmp(flags, "10010", 5));
-	expect_int(frames_tsv_flags(flags, 2, "frames.tsv", err, sizeof err), ARPG_EFORMAT);
-	expect_int(frames_tsv_flags(flags, 5, "nothere.tsv", err, sizeof err), ARPG_ENOENT);
-	arpg_test_write_file("bad.tsv", "h\n0\t7\n", 6);
-	expect_int(frames_tsv_flags(flags, 5, "bad.tsv", err, sizeof err), ARPG_EFORMAT);
 }
 
 ARPG_TEST(npy_header)

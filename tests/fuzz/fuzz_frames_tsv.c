@@ -1,5 +1,5 @@
-/* Fuzz the frames.tsv parser of arpg-features: any bytes give 0 or
- * ARPG_EFORMAT, and on success every flag is '0' or '1'. */
+/* Fuzz the frames.tsv reader: any bytes give 0, ARPG_EFORMAT or
+ * ARPG_ENOMEM, and on success the flags agree with the counts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "error.h"
@@ -9,14 +9,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char flags[40], err[256];
-	int i, n = size ? 1 + data[0] % 40 : 1;
-	int rc = frames_tsv_parse(flags, n, (const char *)data, size, err, sizeof err);
+	struct arpg_frames_tsv ft;
+	char err[256];
+	long i, ones = 0;
+	int rc = arpg_frames_tsv_parse(&ft, data, size, err, sizeof err);
 
-	if (rc != 0 && rc != ARPG_EFORMAT)
+	if (rc != 0 && rc != ARPG_EFORMAT && rc != ARPG_ENOMEM)
 		__builtin_trap();
-	for (i = 0; rc == 0 && i < n; i++)
-		if (flags[i] != '0' && flags[i] != '1')
+	for (i = 0; rc == 0 && i < ft.n; i++) {
+		if (ft.detected[i] != 0 && ft.detected[i] != 1)
 			__builtin_trap();
+		ones += ft.detected[i];
+	}
+	if (rc == 0 && (ft.faces > ft.rows || ones > ft.faces || (ft.rows && ft.n < 1)))
+		__builtin_trap();
+	arpg_frames_tsv_free(&ft);
 	return 0;
 }

@@ -1,0 +1,52 @@
+/* frames_tsv.h - frames.tsv, what arpg-preprocess knows of each frame of a
+ * clip, written beside the clip's PNGs and read by arpg-features (face
+ * flags) and by the contact sheet.  The one writer and the one reader.
+ *
+ * A header line (index detected box_x box_y box_w box_h x0 y0 ... x67 y67
+ * m0 ... m5), then one line per frame, tab-separated: the frame index (0,
+ * 1, 2...), detected (1 if a face was detected in the frame, 0 if not),
+ * the box x y w h and 68 landmarks in source pixels (0 when none), and the
+ * 2x3 source -> crop transform: x' = m0 x + m1 y + m2, y' = m3 x + m4 y + m5.
+ */
+#ifndef ARPG_FRAMES_TSV_H
+#define ARPG_FRAMES_TSV_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* One frame's line. */
+struct arpg_frame_row {
+	int detected;
+	float box[4];
+	float landmarks[136];
+	double M[6];
+};
+
+/* Writes the header line, or frame index's line.  0, or -1 on a write
+ * error (errno set). */
+int arpg_frames_tsv_write_header(FILE *f);
+int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *r);
+
+/* What a reader takes from a frames.tsv: the detected column. */
+struct arpg_frames_tsv {
+	long rows;		/* frame lines */
+	long faces;		/* frame lines with detected 1 */
+	long n;			/* 1 + the largest frame index */
+	char *detected;		/* n flags by frame index, 0 or 1 (unlisted: 0); malloc'd */
+};
+
+/* Parses a frames.tsv held in buf[0..len) (not NUL-terminated).  Lines
+ * after the header that are empty or start with '#' are skipped; only the
+ * first two fields are read.  Returns 0, ARPG_ENOMEM, or ARPG_EFORMAT with
+ * "line N: ..." in err: no header, an index that is not a number below
+ * 2^24, detected not 0 or 1.  Free ft with arpg_frames_tsv_free. */
+int arpg_frames_tsv_parse(struct arpg_frames_tsv *ft, const void *buf, size_t len,
+			  char *err, size_t errn);
+
+/* The same from the file at path.  Also ARPG_ENOENT (no such file),
+ * ARPG_EIO (unreadable, errno in err), ARPG_ERANGE (over 1 GiB). */
+int arpg_frames_tsv_read(struct arpg_frames_tsv *ft, const char *path, char *err, size_t errn);
+
+void arpg_frames_tsv_free(struct arpg_frames_tsv *ft);
+
+#endif

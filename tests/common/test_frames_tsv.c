@@ -1,0 +1,91 @@
+/* frames.tsv: the writer's lines read back; the reader's checks. */
+#include "harness.h"
+#include "error.h"
+#include "fileio.h"
+#include "frames_tsv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ARPG_TEST(written_rows_read_back)
+{
+	struct arpg_frame_row r;
+	struct arpg_frames_tsv ft;
+	char err[200], *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("frames.tsv", "w");
+	int fields = 1;
+
+	memset(&r, 0, sizeof r);
+	expect_int(arpg_frames_tsv_write_header(f), 0);
+	r.M[0] = r.M[4] = 1;
+	expect_int(arpg_frames_tsv_write_row(f, 0, &r), 0);
+	r.detected = 1;
+	r.box[2] = 40;
+	r.landmarks[135] = 12.5f;
+	r.M[2] = -0.25;
+	expect_int(arpg_frames_tsv_write_row(f, 1, &r), 0);
+	expect_int(arpg_frames_tsv_write_row(f, 2, &r), 0);
+	fclose(f);
+
+	expect_int(arpg_frames_tsv_read(&ft, "frames.tsv", err, sizeof err), 0);
+	expect_int(ft.rows, 3);
+	expect_int(ft.faces, 2);
+	expect_int(ft.n, 3);
+	expect(ft.detected && !ft.detected[0] && ft.detected[1] && ft.detected[2]);
+	arpg_frames_tsv_free(&ft);
+
+	/* 148 fields a line; the second frame's values as written */
+	f = fopen("frames.tsv", "r");
+	for (int k = 0; getline(&line, &cap, f) > 0; k++) {
+		char *p = line;
+
+		for (fields = 1; (p = strchr(p, '\t')); p++)
+			fields++;
+		expect_int(fields, 148);
+		if (k == 3)	/* the header is line 0 */
+			expect(strstr(line, "2\t1\t0\t0\t40\t0\t") == line &&
+			       strstr(line, "\t12.5\t1\t0\t-0.25\t0\t1\t0\n"));
+	}
+	free(line);
+	fclose(f);
+}
+
+ARPG_TEST(unlisted_frames_are_not_detected)
+{
+	const char *tsv = "index\tdetected\tx\n0\t1\t3\n1\t0\t3\n\n# note\n3\t1\t2\n";
+	struct arpg_frames_tsv ft;
+	char err[200];
+
+	expect_int(arpg_frames_tsv_parse(&ft, tsv, strlen(tsv), err, sizeof err), 0);
+	expect_int(ft.n, 4);
+	expect_int(ft.rows, 3);
+	expect_int(ft.faces, 2);
+	expect(!memcmp(ft.detected, "\1\0\0\1", 4));
+	arpg_frames_tsv_free(&ft);
+}
+
+ARPG_TEST(bad_files_are_refused_with_the_line)
+{
+	static const char *const bad[] = {
+		"h\n0\t1\n",				/* no header */
+		"index\tdetected\n0\t7\n",		/* detected 7 */
+		"index\tdetected\n0\t1\nx\t1\n",	/* no index */
+		"index\tdetected\n99999999\t1\n",	/* index too large */
+		"index\tdetected\n0\t10\n",		/* detected 10 */
+		"index\tdetected\n0\n",		/* no detected */
+	};
+	struct arpg_frames_tsv ft;
+	char err[200];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		err[0] = 0;
+		expect_int(arpg_frames_tsv_parse(&ft, bad[i], strlen(bad[i]), err, sizeof err),
+			   ARPG_EFORMAT);
+		expect(strncmp(err, "line ", 5) == 0);
+		expect(ft.detected == NULL);
+	}
+	expect_int(arpg_frames_tsv_read(&ft, "nothere.tsv", err, sizeof err), ARPG_ENOENT);
+}
