@@ -3,6 +3,7 @@
 #include "image.h"
 #include "error.h"
 #include "fileio.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <png.h>
@@ -91,18 +92,11 @@ static void mem_write(png_structp png, png_bytep data, png_size_t len)
 
 	if (m->failed)
 		return;
-	if (m->n + len > m->cap) {
-		size_t cap = m->cap ? m->cap : 4096;
-
-		while (cap < m->n + len)
-			cap *= 2;
-		if (!(np = realloc(m->p, cap))) {
-			m->failed = 1;
-			return;
-		}
-		m->p = np;
-		m->cap = cap;
+	if (!(np = arpg_grow(m->p, &m->cap, m->n + len, 1))) {
+		m->failed = 1;
+		return;
 	}
+	m->p = np;
 	memcpy(m->p + m->n, data, len);
 	m->n += len;
 }

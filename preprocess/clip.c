@@ -4,6 +4,7 @@
 #include "progress.h"
 #include "error.h"
 #include "frames_tsv.h"
+#include "grow.h"
 #include "face/tracker.h"
 #include "fileio.h"
 #include "image.h"
@@ -133,7 +134,8 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 {
 	struct arpg_image *frames = NULL, *crops = NULL;
 	struct arpg_face_frame *rows = NULL;
-	long n = 0, cap = 0, i;
+	long n = 0, i;
+	size_t cap = 0;
 	int r, rc = 0;
 	double t0 = arpg_now(), t1;
 
@@ -142,15 +144,13 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 			rc = ARPG_EINTR;
 			goto out;
 		}
-		if (n == cap) {
-			struct arpg_image *nf = realloc(frames, sizeof *nf * (size_t)(cap = cap ? 2 * cap : 64));
+		struct arpg_image *more = arpg_grow(frames, &cap, (size_t)n + 1, sizeof *frames);
 
-			if (!nf) {
-				rc = ARPG_ENOMEM;
-				goto out;
-			}
-			frames = nf;
+		if (!more) {
+			rc = ARPG_ENOMEM;
+			goto out;
 		}
+		frames = more;
 		memset(&frames[n], 0, sizeof *frames);
 		if ((rc = decoder_rgb(d, &frames[n++])) < 0)
 			goto out;

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "frames_tsv.h"
+#include "grow.h"
 #include "manifest.h"
 
 #include <cairo.h>
@@ -54,7 +55,8 @@ static int read_manifest(const char *outdir, struct clip **out, long *nout, char
 	struct arpg_manifest_reader rd;
 	struct arpg_manifest_row r;
 	struct clip *c = NULL, *t;
-	long n = 0, cap = 0;
+	long n = 0;
+	size_t cap = 0;
 	char path[4200];
 	FILE *f;
 	int rc;
@@ -65,14 +67,11 @@ static int read_manifest(const char *outdir, struct clip **out, long *nout, char
 	memset(&r, 0, sizeof r);
 	arpg_manifest_reader_init(&rd, f, path);
 	while ((rc = arpg_manifest_next(&rd, &r)) == 1) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if (!(t = realloc(c, sizeof *c * (size_t)cap))) {
-				rc = ARPG_ENOMEM;
-				break;
-			}
-			c = t;
+		if (!(t = arpg_grow(c, &cap, (size_t)n + 1, sizeof *c))) {
+			rc = ARPG_ENOMEM;
+			break;
 		}
+		c = t;
 		memset(&c[n], 0, sizeof c[n]);
 		c[n].frames = r.frames;
 		c[n].faces = r.faces;
@@ -168,20 +167,159 @@ static int thumb(cairo_t *cr, const char *path, double x, double y, double s)
 	return rc;
 }
 
+/* Where things go on the sheet. */
+struct layout {
+	int C, F, S, gap;	/* clips per label, frames per clip, thumb side, gap */
+	int lw, cw, rh, top;	/* label column, clip column, row height, header */
+};
+
+static void frame_box(cairo_t *cr, double r, double g, double b, double x, double y,
+		      double w, double h)
+{
+	cairo_set_source_rgb(cr, r, g, b);
+	cairo_set_line_width(cr, 3);
+	cairo_rectangle(cr, x, y, w, h);
+	cairo_stroke(cr);
+}
+
+/* One clip's cell at (cx, ry): frames spread over the clip, red frames
+ * without a detection, an orange box when the clip has no face.  Adds
+ * unreadable frames to *bad. */
+static int draw_clip(cairo_t *cr, const struct layout *l, const struct clip *p, double cx,
+		     double ry, long *bad)
+{
+	const int S = l->S;
+	long nf = p->frames, want = nf < l->F ? nf : l->F, j;
+	char *flags = malloc((size_t)(nf > 0 ? nf : 1)), buf[256];
+
+	if (!flags)
+		return ARPG_ENOMEM;
+	if (read_flags(p->dir, flags, nf) < 0 && access(p->dir, F_OK) < 0) {
+		free(flags);
+		return 0;	/* a failed clip: no folder */
+	}
+	for (j = 0; j < want; j++) {
+		long f = want > 1 ? j * (nf - 1) / (want - 1) : 0;
+		double x = cx + j * (S + l->gap);
+		char path[4400];
+
+		snprintf(path, sizeof path, "%s/%06ld.png", p->dir, f);
+		if (thumb(cr, path, x, ry, S) < 0)
+			(*bad)++;
+		if (!flags[f])
+			frame_box(cr, 0.9, 0.05, 0.05, x + 1.5, ry + 1.5, S - 3, S - 3);
+	}
+	free(flags);
+	if (p->faces == 0)
+		frame_box(cr, 1.0, 0.55, 0.0, cx - 3.5, ry - 3.5, want * (S + l->gap) - l->gap + 7,
+			  S + 7);
+	cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+	snprintf(buf, sizeof buf, "%.40s  %ld/%ld faces%s", p->id, p->faces, nf,
+		 p->faces == 0 ? ":" : "");
+	text(cr, cx, ry + S + 17, 11, 0, buf);
+	if (p->faces == 0) {
+		cairo_text_extents_t e;
+
+		cairo_text_extents(cr, buf, &e);
+		cairo_set_source_rgb(cr, 0.85, 0.35, 0.0);
+		text(cr, cx + e.x_advance + 4, ry + S + 17, 11, 1, "no face");
+	}
+	return 0;
+}
+
+/* Row L: the label, its clip count, and up to C clips spread evenly over
+ * the label's m clips c[0..m). */
+static int draw_label(cairo_t *cr, const struct layout *l, const struct clip *c, long m,
+		      long L, long *bad)
+{
+	int shown = m < l->C ? (int)m : l->C, k, rc = 0;
+	double ry = l->top + L * l->rh;
+	char buf[64];
+
+	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	text(cr, 10, ry + l->S / 2.0 + 4, 15, 1, c[0].label);
+	snprintf(buf, sizeof buf, "%ld clip%s", m, m == 1 ? "" : "s");
+	cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+	text(cr, 10, ry + l->S / 2.0 + 22, 12, 0, buf);
+	for (k = 0; k < shown && rc == 0; k++)
+		rc = draw_clip(cr, l, &c[shown > 1 ? (long)k * (m - 1) / (shown - 1) : 0],
+			       l->lw + k * l->cw, ry, bad);
+	return rc;
+}
+
+/* Frames without a detection over all n clips (or ARPG_ENOMEM). */
+static long count_flagged(const struct clip *c, long n)
+{
+	long i, j, got, flagged = 0;
+	char *flags;
+
+	for (i = 0; i < n; i++) {
+		if (!(flags = malloc((size_t)(c[i].frames > 0 ? c[i].frames : 1))))
+			return ARPG_ENOMEM;
+		got = read_flags(c[i].dir, flags, c[i].frames);
+		for (j = 0; got > 0 && j < c[i].frames && j < got; j++)
+			flagged += !flags[j];
+		free(flags);
+	}
+	return flagged;
+}
+
+/* The header: counts, and what the red and orange boxes mean. */
+static void draw_legend(cairo_t *cr, long n, long frames, long flagged, long noface)
+{
+	char buf[256];
+
+	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	snprintf(buf, sizeof buf, "%ld clip%s, %ld frames: %ld without a detection, "
+		 "%ld clip%s without a face", n, n == 1 ? "" : "s", frames, flagged, noface,
+		 noface == 1 ? "" : "s");
+	text(cr, 10, 26, 16, 1, buf);
+	frame_box(cr, 0.9, 0.05, 0.05, 11.5, 40.5, 14, 14);
+	cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+	text(cr, 32, 52, 12, 0, "no detection in this frame (a neighbour's transform reused)");
+	frame_box(cr, 1.0, 0.55, 0.0, 431.5, 40.5, 14, 14);
+	cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+	text(cr, 452, 52, 12, 0, "no face in the whole clip (centre crops)");
+}
+
+/* Writes the surface to png through png.tmp and a rename. */
+static int save_png(cairo_t *cr, cairo_surface_t *sf, const char *png, char *err, size_t errn)
+{
+	char tmp[4300];
+	cairo_status_t st;
+	int rc = 0;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", png);
+	if ((st = cairo_status(cr)) == CAIRO_STATUS_SUCCESS) {
+		cairo_surface_flush(sf);
+		errno = 0;
+		st = cairo_surface_write_to_png(sf, tmp);
+	}
+	if (st != CAIRO_STATUS_SUCCESS) {
+		rc = arpg_errf(err, errn, st == CAIRO_STATUS_NO_MEMORY ? ARPG_ENOMEM : ARPG_EIO,
+			       "%s: %s%s%s", tmp, cairo_status_to_string(st), errno ? ": " : "",
+			       errno ? strerror(errno) : "");
+		unlink(tmp);
+	} else if (rename(tmp, png) < 0) {
+		rc = arpg_errf(err, errn, ARPG_EIO, "%s: %s", png, strerror(errno));
+		unlink(tmp);
+	}
+	return rc;
+}
+
 int sheet_write(const char *png, const char *outdir, const struct sheet_options *o,
 		     long *unreadable, char *err, size_t errn)
 {
+	struct layout l = { o->clips_per_label, o->frames_per_clip, o->thumb, 2, 130, 0, 0, 70 };
 	struct clip *c = NULL;
-	long n = 0, i, j, nlabels = 0, bad = 0, frames = 0, noface = 0, flagged = 0;
+	long n = 0, i, nlabels = 0, bad = 0, frames = 0, noface = 0, flagged;
 	long *first = NULL;	/* index of each label's first clip; [nlabels] = n */
-	const int C = o->clips_per_label, F = o->frames_per_clip, S = o->thumb, gap = 2;
-	const int lw = 130, cw = F * (S + gap) + 18, rh = S + 40, top = 70;
 	cairo_surface_t *sf = NULL;
 	cairo_t *cr = NULL;
-	char *flags = NULL, tmp[4300], buf[256];
-	cairo_status_t st;
 	int rc;
 
+	l.cw = l.F * (l.S + l.gap) + 18;
+	l.rh = l.S + 40;
 	if (unreadable)
 		*unreadable = 0;
 	if ((rc = read_manifest(outdir, &c, &n, err, errn)) < 0)
@@ -200,119 +338,24 @@ int sheet_write(const char *png, const char *outdir, const struct sheet_options 
 			first[nlabels++] = i;
 	first[nlabels] = n;
 
-	sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, lw + C * cw + 10,
-					top + (int)(nlabels ? nlabels : 1) * rh + 10);
+	sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, l.lw + l.C * l.cw + 10,
+					l.top + (int)(nlabels ? nlabels : 1) * l.rh + 10);
 	cr = cairo_create(sf);
 	cairo_set_source_rgb(cr, 0.96, 0.96, 0.96);
 	cairo_paint(cr);
-	for (long L = 0; L < nlabels; L++) {
-		long m = first[L + 1] - first[L];
-		int shown = m < C ? (int)m : C;
-		double ry = top + L * rh;
-
-		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-		text(cr, 10, ry + S / 2.0 + 4, 15, 1, c[first[L]].label);
-		snprintf(buf, sizeof buf, "%ld clip%s", m, m == 1 ? "" : "s");
-		cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
-		text(cr, 10, ry + S / 2.0 + 22, 12, 0, buf);
-		for (int k = 0; k < shown; k++) {
-			/* clips spread evenly over the label's clips */
-			struct clip *p = &c[first[L] + (shown > 1 ? (long)k * (m - 1) / (shown - 1) : 0)];
-			double cx = lw + k * cw;
-			long nf = p->frames, got, want = nf < F ? nf : F;
-
-			free(flags);
-			if (!(flags = malloc((size_t)(nf > 0 ? nf : 1)))) {
-				rc = ARPG_ENOMEM;
-				goto out;
-			}
-			got = read_flags(p->dir, flags, nf);
-			if (got < 0 && access(p->dir, F_OK) < 0)
-				continue;	/* a failed clip: no folder */
-			for (j = 0; j < want; j++) {
-				long f = want > 1 ? j * (nf - 1) / (want - 1) : 0;
-				double x = cx + j * (S + gap), y = ry;
-				char path[4400];
-
-				snprintf(path, sizeof path, "%s/%06ld.png", p->dir, f);
-				if (thumb(cr, path, x, y, S) < 0)
-					bad++;
-				if (!flags[f]) {
-					cairo_set_source_rgb(cr, 0.9, 0.05, 0.05);
-					cairo_set_line_width(cr, 3);
-					cairo_rectangle(cr, x + 1.5, y + 1.5, S - 3, S - 3);
-					cairo_stroke(cr);
-				}
-			}
-			if (p->faces == 0) {
-				cairo_set_source_rgb(cr, 1.0, 0.55, 0.0);
-				cairo_set_line_width(cr, 3);
-				cairo_rectangle(cr, cx - 3.5, ry - 3.5, want * (S + gap) - gap + 7, S + 7);
-				cairo_stroke(cr);
-			}
-			cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-			snprintf(buf, sizeof buf, "%.40s  %ld/%ld faces%s", p->id, p->faces, nf,
-				 p->faces == 0 ? ":" : "");
-			text(cr, cx, ry + S + 17, 11, 0, buf);
-			if (p->faces == 0) {
-				cairo_text_extents_t e;
-
-				cairo_text_extents(cr, buf, &e);
-				cairo_set_source_rgb(cr, 0.85, 0.35, 0.0);
-				text(cr, cx + e.x_advance + 4, ry + S + 17, 11, 1, "no face");
-			}
-		}
-	}
-	for (i = 0; i < n; i++) {
-		long got;
-
-		free(flags);
-		if (!(flags = malloc((size_t)(c[i].frames > 0 ? c[i].frames : 1)))) {
-			rc = ARPG_ENOMEM;
-			goto out;
-		}
-		got = read_flags(c[i].dir, flags, c[i].frames);
-		for (j = 0; got > 0 && j < c[i].frames && j < got; j++)
-			flagged += !flags[j];
-	}
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-	snprintf(buf, sizeof buf, "%ld clip%s, %ld frames: %ld without a detection, "
-		 "%ld clip%s without a face", n, n == 1 ? "" : "s", frames, flagged, noface,
-		 noface == 1 ? "" : "s");
-	text(cr, 10, 26, 16, 1, buf);
-	cairo_set_source_rgb(cr, 0.9, 0.05, 0.05);
-	cairo_set_line_width(cr, 3);
-	cairo_rectangle(cr, 11.5, 40.5, 14, 14);
-	cairo_stroke(cr);
-	cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-	text(cr, 32, 52, 12, 0, "no detection in this frame (a neighbour's transform reused)");
-	cairo_set_source_rgb(cr, 1.0, 0.55, 0.0);
-	cairo_rectangle(cr, 431.5, 40.5, 14, 14);
-	cairo_stroke(cr);
-	cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-	text(cr, 452, 52, 12, 0, "no face in the whole clip (centre crops)");
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", png);
-	if ((st = cairo_status(cr)) == CAIRO_STATUS_SUCCESS) {
-		cairo_surface_flush(sf);
-		errno = 0;
-		st = cairo_surface_write_to_png(sf, tmp);
-	}
-	if (st != CAIRO_STATUS_SUCCESS) {
-		rc = arpg_errf(err, errn, st == CAIRO_STATUS_NO_MEMORY ? ARPG_ENOMEM : ARPG_EIO,
-			       "%s: %s%s%s", tmp, cairo_status_to_string(st), errno ? ": " : "",
-			       errno ? strerror(errno) : "");
-		unlink(tmp);
-	} else if (rename(tmp, png) < 0) {
-		rc = arpg_errf(err, errn, ARPG_EIO, "%s: %s", png, strerror(errno));
-		unlink(tmp);
+	for (i = 0; i < nlabels && rc == 0; i++)
+		rc = draw_label(cr, &l, &c[first[i]], first[i + 1] - first[i], i, &bad);
+	if (rc == 0 && (flagged = count_flagged(c, n)) < 0)
+		rc = (int)flagged;
+	if (rc == 0) {
+		draw_legend(cr, n, frames, flagged, noface);
+		rc = save_png(cr, sf, png, err, errn);
 	}
 out:
 	if (cr)
 		cairo_destroy(cr);
 	if (sf)
 		cairo_surface_destroy(sf);
-	free(flags);
 	free(first);
 	free_clips(c, n);
 	if (unreadable)

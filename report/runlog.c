@@ -4,28 +4,12 @@
 #include "runlog.h"
 
 #include "error.h"
+#include "grow.h"
 
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int grow(void **p, int *cap, int need, size_t size)
-{
-	void *q;
-	int c;
-
-	if (need <= *cap)
-		return 0;
-	c = *cap ? 2 * *cap : 16;
-	while (c < need)
-		c *= 2;
-	if (!(q = realloc(*p, (size_t)c * size)))
-		return ARPG_ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
 
 static int get_int(json_object *o, const char *key, int deflt)
 {
@@ -79,8 +63,10 @@ static int add_point(struct rl_log *log, json_object *o, int line, char *err, si
 		if (log->series[i].run == run && log->series[i].fold == fold)
 			s = &log->series[i];
 	if (!s) {
-		if (grow((void **)&log->series, &log->capseries, log->nseries + 1, sizeof *s) < 0)
+		if (!(s = arpg_grow(log->series, &log->capseries, (size_t)log->nseries + 1,
+				    sizeof *s)))
 			return ARPG_ENOMEM;
+		log->series = s;
 		s = &log->series[log->nseries++];
 		memset(s, 0, sizeof *s);
 		s->run = run;
@@ -88,8 +74,9 @@ static int add_point(struct rl_log *log, json_object *o, int line, char *err, si
 		if (!(s->settings = settings_string(o)))
 			return ARPG_ENOMEM;
 	}
-	if (grow((void **)&s->pt[k], &s->cap[k], s->n[k] + 1, sizeof *p) < 0)
+	if (!(p = arpg_grow(s->pt[k], &s->cap[k], (size_t)s->n[k] + 1, sizeof *p)))
 		return ARPG_ENOMEM;
+	s->pt[k] = p;
 	p = &s->pt[k][s->n[k]++];
 	p->epoch = get_int(o, "epoch", s->n[k]);
 	p->loss = get_num(o, "loss");
@@ -106,8 +93,9 @@ static int add_summary(struct rl_log *log, json_object *o, int line, char *err, 
 	size_t n, i, j;
 
 	json_object_object_get_ex(o, "summary", &kind);
-	if (grow((void **)&log->sum, &log->capsum, log->nsum + 1, sizeof *s) < 0)
+	if (!(s = arpg_grow(log->sum, &log->capsum, (size_t)log->nsum + 1, sizeof *s)))
 		return ARPG_ENOMEM;
+	log->sum = s;
 	s = &log->sum[log->nsum++];
 	memset(s, 0, sizeof *s);
 	s->run = get_int(o, "run", 1);

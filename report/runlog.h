@@ -26,7 +26,8 @@ struct rl_series {
 	char *settings;			/* the settings object as compact JSON */
 	char *caption;			/* e.g. "run 2 fold 1  trs=all" */
 	struct rl_point *pt[2];		/* [0] train, [1] val */
-	int n[2], cap[2];
+	int n[2];
+	size_t cap[2];
 };
 
 struct rl_summary {
@@ -48,9 +49,11 @@ struct rl_row {
 
 struct rl_log {
 	struct rl_series *series;
-	int nseries, capseries;
+	int nseries;
+	size_t capseries;
 	struct rl_summary *sum;
-	int nsum, capsum;
+	int nsum;
+	size_t capsum;
 	struct rl_row *rows;
 	int nrows;
 	long lines;			/* JSON lines read */

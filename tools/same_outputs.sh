@@ -9,7 +9,8 @@
 # Both builds run the same inputs, made once (tools/make_demo_data.py --small:
 # an AFEW-layout and an RML-layout set from real faces Debian ships; an
 # iresnet ONNX model with random weights from tests/onnx/make_iresnet.py):
-#   arpg-preprocess -l afew and -l rml: the manifest, every PNG, frames.tsv
+#   arpg-preprocess -l afew and -l rml: the manifest, every PNG, frames.tsv,
+#   the contact sheet
 #   arpg-features -b hog and -b model.onnx: info and `dump --npy` of every clip
 #   arpg-train -j 1 --seed 1: a run, a sweep, folds, a saved model's --predict
 # and the two output trees are compared with `diff -r`.  The "seconds" of
@@ -73,7 +74,7 @@ record() {
 		>"$o/afew.unsorted"
 	# with two workers, stdout has the clips in the order they finish
 	sort "$o/afew.unsorted" >"$o/afew.stdout" && rm "$o/afew.unsorted"
-	"$pre" -q -j 1 -l rml -o "$o/rml" "$in/rml/RML" >"$o/rml.stdout"
+	"$pre" -q -j 1 -l rml -o "$o/rml" --sheet "$o/rml-sheet.png" "$in/rml/RML" >"$o/rml.stdout"
 	"$feat" -q -b hog --frames 8 -o "$db/hog" "$o/afew/manifest.tsv"
 	"$feat" -q -b hog --frames 6 --dtype f32 -o "$db/rml" "$o/rml/manifest.tsv"
 	caches="hog:afew rml:rml"
