@@ -2,6 +2,7 @@
 #include "cmds.h"
 #include "cache.h"
 #include "error.h"
+#include "grow.h"
 #include "log.h"
 #include "meta.h"
 #include "npy.h"
@@ -21,24 +22,35 @@ static int open_read(struct arpg_cache **c, const char *dir, char *err, size_t e
 	return rc < 0 ? arpg_errf(err, errn, rc, "%s: %s", dir, why) : 0;
 }
 
-/* A small counter keyed by name, kept sorted by first appearance. */
-struct tally {
-	int n;
-	char *name[64];
-	long count[64];
+/* A counter keyed by name, in order of first appearance. */
+struct tally_entry {
+	char *name;
+	long count;
 };
 
-static void tally_add(struct tally *t, const char *name)
+struct tally {
+	int n;
+	size_t cap;
+	struct tally_entry *e;
+};
+
+static int tally_add(struct tally *t, const char *name)
 {
+	struct tally_entry *e;
 	int i;
 
 	for (i = 0; i < t->n; i++)
-		if (!strcmp(t->name[i], name)) {
-			t->count[i]++;
-			return;
+		if (!strcmp(t->e[i].name, name)) {
+			t->e[i].count++;
+			return 0;
 		}
-	if (t->n < 64 && (t->name[t->n] = strdup(name)))
-		t->count[t->n++] = 1;
+	if (!(e = arpg_grow(t->e, &t->cap, (size_t)t->n + 1, sizeof *e)))
+		return ARPG_ENOMEM;
+	t->e = e;
+	if (!(e[t->n].name = strdup(name)))
+		return ARPG_ENOMEM;
+	e[t->n++].count = 1;
+	return 0;
 }
 
 static void tally_print(const struct tally *t, const char *what)
@@ -46,7 +58,8 @@ static void tally_print(const struct tally *t, const char *what)
 	int i;
 
 	for (i = 0; i < t->n; i++)
-		printf("%s\t%s\t%ld\n", what, t->name[i][0] ? t->name[i] : "(none)", t->count[i]);
+		printf("%s\t%s\t%ld\n", what, t->e[i].name[0] ? t->e[i].name : "(none)",
+		       t->e[i].count);
 }
 
 static void tally_free(struct tally *t)
@@ -54,7 +67,8 @@ static void tally_free(struct tally *t)
 	int i;
 
 	for (i = 0; i < t->n; i++)
-		free(t->name[i]);
+		free(t->e[i].name);
+	free(t->e);
 }
 
 static int print_meta(void *ctx, const char *key, const char *val)
@@ -78,8 +92,9 @@ static int info_clip(void *ctx, const struct arpg_cache_clip *clip)
 		ic->bad++;
 		return 0;
 	}
-	tally_add(&ic->split, clip->info.split);
-	tally_add(&ic->label, clip->info.label);
+	if (tally_add(&ic->split, clip->info.split) < 0 ||
+	    tally_add(&ic->label, clip->info.label) < 0)
+		return ARPG_ENOMEM;
 	ic->frames += clip->info.frames;
 	for (t = 0; t < clip->info.frames; t++)
 		ic->noface += clip->info.faces[t] == '0';
