@@ -26,6 +26,10 @@ TESTS += tests/fuzz_replay.sh
 dist_check_SCRIPTS += tests/fuzz_replay.sh
 EXTRA_DIST += tests/tap.sh
 
+# The include rules of the tree (HACKING), so that a wrong include fails.
+TESTS += tests/layout.sh
+dist_check_SCRIPTS += tests/layout.sh
+
 # Manual pages lint-clean and complete against each program's --help.
 TESTS += tests/man.sh
 dist_check_SCRIPTS += tests/man.sh
