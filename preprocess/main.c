@@ -350,20 +350,21 @@ int main(int argc, char **argv)
 		case O_SCALE: {
 			char *rest;
 
-			fo.scale_factor = strtod(optarg, &rest);
-			if (*rest || !(fo.scale_factor > 1.0 && fo.scale_factor <= 4.0))
+			fo.detect.scale_factor = strtod(optarg, &rest);
+			if (*rest || !(fo.detect.scale_factor > 1.0 &&
+				       fo.detect.scale_factor <= 4.0))
 				return bad_value("--scale-factor", optarg, "a number above 1 and at most 4");
 			break;
 		}
 		case O_NEIGHBORS:
 			if (parse_long(optarg, 0, 1000, &v) < 0)
 				return bad_value("--min-neighbors", optarg, "a number from 0 to 1000");
-			fo.min_neighbors = (int)v;
+			fo.detect.min_neighbors = (int)v;
 			break;
 		case O_MINSIZE:
 			if (parse_long(optarg, 1, 65535, &v) < 0)
 				return bad_value("--min-size", optarg, "a number of pixels from 1 to 65535");
-			fo.min_size = (int)v;
+			fo.detect.min_size = (int)v;
 			break;
 		case O_SMOOTH:
 			if (parse_long(optarg, 0, 1000, &v) < 0)

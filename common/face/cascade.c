@@ -1397,10 +1397,27 @@ static int lbp_rows(const struct eval *e, struct work *wk, struct rects *cand, i
 	return 0;
 }
 
-int arpg_cascade_detect(const struct arpg_cascade *c, const uint8_t *grey, int w, int h,
-			int stride, double scale_factor, int min_neighbors, int min_size,
-			int max_size, struct arpg_rect **out)
+void arpg_cascade_params_default(struct arpg_cascade_params *p)
 {
+	p->scale_factor = 1.1;
+	p->min_neighbors = 3;
+	p->min_size = 0;
+	p->max_size = 0;
+}
+
+int arpg_cascade_params_check(const struct arpg_cascade_params *p)
+{
+	if (!p || !(p->scale_factor > 1.) || p->min_neighbors < 0 || p->min_size < 0 ||
+	    p->max_size < 0)
+		return ARPG_EINVAL;
+	return 0;
+}
+
+int arpg_cascade_detect(const struct arpg_cascade *c, const uint8_t *grey, int w, int h,
+			int stride, const struct arpg_cascade_params *p, struct arpg_rect **out)
+{
+	double scale_factor;
+	int min_neighbors, min_size, max_size;
 	struct work wk = { 0 };
 	struct eval e = { 0 };
 	struct rects cand = { 0 };
@@ -1413,9 +1430,12 @@ int arpg_cascade_detect(const struct arpg_cascade *c, const uint8_t *grey, int w
 	double factor;
 
 	*out = NULL;
-	if (!c || !grey || w <= 0 || h <= 0 || stride < w || !(scale_factor > 1.) ||
-	    min_neighbors < 0 || min_size < 0 || max_size < 0)
+	if (!c || !grey || w <= 0 || h <= 0 || stride < w || arpg_cascade_params_check(p) < 0)
 		return ARPG_EINVAL;
+	scale_factor = p->scale_factor;
+	min_neighbors = p->min_neighbors;
+	min_size = p->min_size;
+	max_size = p->max_size;
 	if (w > 1 << 15 || h > 1 << 15)
 		return ARPG_ERANGE;
 	maxw = max_size > 0 ? max_size : w;

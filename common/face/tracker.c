@@ -44,9 +44,8 @@ struct arpg_face_models {
 void arpg_face_options_default(struct arpg_face_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->scale_factor = 1.1;
-	o->min_neighbors = 3;
-	o->min_size = 30;
+	arpg_cascade_params_default(&o->detect);
+	o->detect.min_size = 30;
 }
 
 int arpg_face_models_load(struct arpg_face_models **out, const struct arpg_face_options *o,
@@ -59,7 +58,7 @@ int arpg_face_models_load(struct arpg_face_models **out, const struct arpg_face_
 	int rc;
 
 	*out = NULL;
-	if (!(o->scale_factor > 1) || o->min_neighbors < 0 || o->min_size < 0 || o->smooth < 0)
+	if (arpg_cascade_params_check(&o->detect) < 0 || o->smooth < 0)
 		return arpg_errf(err, errn, ARPG_EINVAL, "face options out of range");
 	if (!(fm = calloc(1, sizeof *fm)))
 		return ARPG_ENOMEM;
@@ -424,8 +423,7 @@ int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_im
 		grey_opencv(grey, &frames[i]);
 		if (fm->o.equalize)
 			equalize(grey, (size_t)W * H);
-		r = arpg_cascade_detect(fm->cascade, grey, W, H, W, fm->o.scale_factor,
-					fm->o.min_neighbors, fm->o.min_size, 0, &dets[i]);
+		r = arpg_cascade_detect(fm->cascade, grey, W, H, W, &fm->o.detect, &dets[i]);
 		if (r < 0) {
 			rc = r;
 			goto out;

@@ -22,9 +22,8 @@ struct arpg_face_frame {
 struct arpg_face_options {
 	const char *cascade;	/* OpenCV cascade XML; NULL: Debian's frontal default */
 	const char *landmarks;	/* dlib shape predictor .dat; NULL: Debian's 68-point model */
-	double scale_factor;	/* 1.1 */
-	int min_neighbors;	/* 3 */
-	int min_size;		/* 30 */
+	struct arpg_cascade_params detect;	/* scale factor 1.1, 3 neighbours,
+						 * min size 30, no max size */
 	int equalize;		/* histogram-equalise the grey frame before detection */
 	int smooth;		/* frames of transform smoothing (0: none) */
 };

@@ -174,6 +174,7 @@ ARPG_TEST(cascade_detects_synthetic_edge)
 	static uint8_t img[H][W];
 	struct arpg_cascade *c;
 	struct arpg_rect *r = NULL;
+	struct arpg_cascade_params p;
 	char err[256];
 	int x, y, n, i;
 
@@ -184,7 +185,10 @@ ARPG_TEST(cascade_detects_synthetic_edge)
 	for (y = 0; y < H; y++)
 		for (x = 0; x < W; x++)
 			img[y][x] = (uint8_t)((x >= 32 ? 200 : 40) - (y < 24 ? 20 : 0));
-	n = arpg_cascade_detect(c, &img[0][0], W, H, W, 1.2, 0, 0, 0, &r);
+	arpg_cascade_params_default(&p);
+	p.scale_factor = 1.2;
+	p.min_neighbors = 0;
+	n = arpg_cascade_detect(c, &img[0][0], W, H, W, &p, &r);
 	expect(n > 0);
 	for (i = 0; i < n; i++) {
 		/* every window straddles the vertical edge */
@@ -196,19 +200,25 @@ ARPG_TEST(cascade_detects_synthetic_edge)
 	free(r);
 	r = NULL;
 	/* grouped: a few boxes, not one per window */
-	n = arpg_cascade_detect(c, &img[0][0], W, H, W, 1.2, 2, 0, 0, &r);
+	p.min_neighbors = 2;
+	n = arpg_cascade_detect(c, &img[0][0], W, H, W, &p, &r);
 	expect(n >= 1 && n < 20);
 	free(r);
 	r = NULL;
 	memset(img, 128, sizeof img);
-	expect_int(arpg_cascade_detect(c, &img[0][0], W, H, W, 1.1, 0, 0, 0, &r), 0);
+	p.scale_factor = 1.1;
+	p.min_neighbors = 0;
+	expect_int(arpg_cascade_detect(c, &img[0][0], W, H, W, &p, &r), 0);
 	expect(r == NULL);
-	/* smaller than the window, or min size above the image: nothing */
-	expect_int(arpg_cascade_detect(c, &img[0][0], 7, 7, W, 1.1, 3, 0, 0, &r), 0);
+	/* smaller than the window: nothing */
+	arpg_cascade_params_default(&p);
+	expect_int(arpg_cascade_detect(c, &img[0][0], 7, 7, W, &p, &r), 0);
 	/* bad arguments */
-	expect_int(arpg_cascade_detect(c, &img[0][0], W, H, W, 1.0, 3, 0, 0, &r), ARPG_EINVAL);
-	expect_int(arpg_cascade_detect(c, &img[0][0], W, H, W - 1, 1.1, 3, 0, 0, &r), ARPG_EINVAL);
-	expect_int(arpg_cascade_detect(c, NULL, W, H, W, 1.1, 3, 0, 0, &r), ARPG_EINVAL);
+	expect_int(arpg_cascade_detect(c, &img[0][0], W, H, W - 1, &p, &r), ARPG_EINVAL);
+	expect_int(arpg_cascade_detect(c, NULL, W, H, W, &p, &r), ARPG_EINVAL);
+	expect_int(arpg_cascade_detect(c, &img[0][0], W, H, W, NULL, &r), ARPG_EINVAL);
+	p.scale_factor = 1.0;
+	expect_int(arpg_cascade_detect(c, &img[0][0], W, H, W, &p, &r), ARPG_EINVAL);
 	arpg_cascade_free(c);
 }
 
@@ -227,6 +237,7 @@ ARPG_TEST(cascade_runs_trees_tilted_lbp)
 	for (i = 0; i < 2; i++) {
 		struct arpg_cascade *c;
 		struct arpg_rect *a = NULL, *b = NULL;
+		struct arpg_cascade_params p;
 		char err[256];
 		int na, nb;
 
@@ -234,8 +245,10 @@ ARPG_TEST(cascade_runs_trees_tilted_lbp)
 			arpg_test_fail(__FILE__, __LINE__, "%s: %s", names[i], err);
 			continue;
 		}
-		na = arpg_cascade_detect(c, img, W, H, W, 1.1, 0, 0, 0, &a);
-		nb = arpg_cascade_detect(c, img, W, H, W, 1.1, 0, 0, 0, &b);
+		arpg_cascade_params_default(&p);
+		p.min_neighbors = 0;
+		na = arpg_cascade_detect(c, img, W, H, W, &p, &a);
+		nb = arpg_cascade_detect(c, img, W, H, W, &p, &b);
 		expect(na >= 0);
 		expect_int(na, nb);
 		if (na > 0 && na == nb)
