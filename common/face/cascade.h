@@ -3,7 +3,9 @@
  * with libxml2, evaluated as OpenCV's CascadeClassifier::detectMultiScale
  * does, including its rectangle grouping (minNeighbors).
  *
- * A loaded cascade is read-only and may be shared by threads.
+ * cascade_xml.c reads a cascade; cascade_detect.c runs it, over the image
+ * pyramid of cascade_pyramid.c, grouping with cascade_group.c.  A loaded
+ * cascade is read-only and may be shared by threads.
  */
 #ifndef ARPG_CASCADE_H
 #define ARPG_CASCADE_H
@@ -17,13 +19,17 @@ struct arpg_rect {
 	int x, y, w, h;
 };
 
-/* Parses a cascade held in buf[0..len).  Returns 0, or ARPG_EFORMAT (not a
- * cascade, damaged) / ARPG_EUNSUPPORTED (an unknown feature type) with the
- * reason in err, ARPG_ENOMEM. */
+/* Parses a cascade held in buf[0..len) into *c (NULL on failure; free
+ * with arpg_cascade_free).  Returns 0, or with the reason in err:
+ * ARPG_EFORMAT (not a cascade, damaged), ARPG_EUNSUPPORTED (the old
+ * format, an unknown stage or feature type), ARPG_ERANGE (over 2 GiB),
+ * ARPG_ENOMEM. */
 int arpg_cascade_parse(struct arpg_cascade **c, const void *buf, size_t len,
 		       char *err, size_t errn);
-/* Reads and parses a file; ARPG_EIO if it cannot be read. */
+/* Reads and parses a file: as arpg_cascade_parse, and ARPG_ENOENT (no such
+ * file) or ARPG_EIO (unreadable) with strerror's words in err. */
 int arpg_cascade_load(struct arpg_cascade **c, const char *path, char *err, size_t errn);
+/* Frees c; NULL is allowed. */
 void arpg_cascade_free(struct arpg_cascade *c);
 
 /* The settings of a detection, as detectMultiScale's arguments. */
