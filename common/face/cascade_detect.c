@@ -42,18 +42,26 @@ struct hstump {
 	float thr, left, right;
 };
 
+/* A HAAR feature: the corners of its rectangles as offsets in the planes
+ * (tilted ones in the tilted plane), their weights; nr rectangles count
+ * (2 or 3). */
 struct hfeat {
 	int o[3][4];
 	float w[3];
 	int nr;
 };
 
+/* An LBP feature: the 4x4 corners of its 3x3 cells, row by row, as
+ * offsets in the sum plane. */
 struct lfeat {
 	int o[16];
 };
 
+/* The sum of a rectangle whose corners are o[0..3] from p. */
 #define SUM4(p, o) ((int32_t)((p)[(o)[0]] - (p)[(o)[1]] - (p)[(o)[2]] + (p)[(o)[3]]))
 
+/* The corners of rectangle (x, y, w, h) in a plane tofs from the sum
+ * plane, rows step apart: top left, top right, bottom left, bottom right. */
 static void sum_ofs(int o[4], int tofs, int x, int y, int w, int h, int step)
 {
 	o[0] = tofs + x + step * y;
@@ -62,6 +70,8 @@ static void sum_ofs(int o[4], int tofs, int x, int y, int w, int h, int step)
 	o[3] = tofs + x + w + step * (y + h);
 }
 
+/* The corners of a 45-degree rectangle in the tilted plane, as OpenCV's
+ * CV_TILTED_OFFSETS. */
 static void tilted_ofs(int o[4], int tofs, int x, int y, int w, int h, int step)
 {
 	o[0] = tofs + x + step * y;
@@ -70,6 +80,7 @@ static void tilted_ofs(int o[4], int tofs, int x, int y, int w, int h, int step)
 	o[3] = tofs + x + w - h + step * (y + w + h);
 }
 
+/* A HAAR feature's value at the window p: its weighted rectangle sums. */
 static inline float haar_value(const uint32_t *p, const int o[3][4], const float w[3], int nr)
 {
 	float v = w[0] * (float)SUM4(p, o[0]) + w[1] * (float)SUM4(p, o[1]);
@@ -79,6 +90,8 @@ static inline float haar_value(const uint32_t *p, const int o[3][4], const float
 	return v;
 }
 
+/* An LBP feature's code at the window p: bit per outer cell, set when the
+ * cell's sum is at least the centre cell's, clockwise from the top left. */
 static inline int lbp_code(const uint32_t *p, const int *o)
 {
 	int32_t cv = (int32_t)(p[o[5]] - p[o[6]] - p[o[9]] + p[o[10]]);
@@ -99,16 +112,38 @@ struct eval {
 	int nofs[4];
 	size_t sqofs;
 	double area;
+	int reference;		/* one window at a time, even for stumps */
 };
 
-/* HAAR stump stages si0.. of the window at p (normalisation factor vnf). */
-static int haar_stumps_from(const struct eval *e, const uint32_t *p, float vnf, int si0)
+/* The normalisation of the HAAR window at p: 1 / (area * the standard
+ * deviation) over the window shrunk by one pixel, in float as OpenCV has
+ * it, or 0 when the window is too flat to normalise (OpenCV's setWindow
+ * failing; a real factor is never 0, as nf < 2^56). */
+static inline __attribute__((always_inline)) float haar_norm(const struct eval *e,
+							     const uint32_t *p)
+{
+	const uint32_t *q = p + e->sqofs;
+	int valsum = SUM4(p, e->nofs);
+	unsigned valsq = (unsigned)SUM4(q, e->nofs);
+	double nf = e->area * valsq - (double)valsum * valsum;
+	float f;
+
+	if (!(nf > 0.))
+		return 0.f;
+	f = (float)(1. / sqrt(nf));
+	return e->area * f < 1e-1 ? f : 0.f;
+}
+
+/* The stages of a HAAR stump cascade on the window at p, normalised by
+ * vnf.  Returns 1 when every stage passes, else -(the stage that rejects
+ * it). */
+static int haar_stumps(const struct eval *e, const uint32_t *p, float vnf)
 {
 	const struct arpg_cascade *c = e->c;
-	const struct hstump *s = e->hs + c->stages[si0 < c->nstages ? si0 : 0].first_tree;
+	const struct hstump *s = e->hs;
 	int si, i;
 
-	for (si = si0; si < c->nstages; si++) {
+	for (si = 0; si < c->nstages; si++) {
 		const struct stage *st = &c->stages[si];
 		double sum = 0;
 
@@ -123,49 +158,38 @@ static int haar_stumps_from(const struct eval *e, const uint32_t *p, float vnf, 
 	return 1;
 }
 
-/* One window at p (top-left of the window in the sum plane).  Returns 1
- * when every stage passes, -stage when a stage rejects it, -1 when a HAAR
- * window is too flat to normalise (OpenCV's setWindow failing). */
-static int run_at(const struct eval *e, const uint32_t *p)
+/* The stages of an LBP stump cascade on the window at p; as haar_stumps. */
+static int lbp_stumps(const struct eval *e, const uint32_t *p)
 {
 	const struct arpg_cascade *c = e->c;
-	float vnf = 1.f;
 	int si, i;
 
-	if (c->type == FEAT_HAAR) {
-		const uint32_t *q = p + e->sqofs;
-		int valsum = SUM4(p, e->nofs);
-		unsigned valsq = (unsigned)SUM4(q, e->nofs);
-		double nf = e->area * valsq - (double)valsum * valsum;
+	for (si = 0; si < c->nstages; si++) {
+		const struct stage *st = &c->stages[si];
+		const struct tree *t = &c->trees[st->first_tree];
+		double sum = 0;
 
-		if (!(nf > 0.))
-			return -1;
-		nf = sqrt(nf);
-		vnf = (float)(1. / nf);
-		if (!(e->area * vnf < 1e-1))
-			return -1;
-	}
-	if (c->stumps && c->type == FEAT_HAAR)
-		return haar_stumps_from(e, p, vnf, 0);
-	if (c->stumps) {	/* LBP */
-		for (si = 0; si < c->nstages; si++) {
-			const struct stage *st = &c->stages[si];
-			const struct tree *t = &c->trees[st->first_tree];
-			double sum = 0;
+		for (i = 0; i < st->ntrees; i++, t++) {
+			const struct node *n = &c->nodes[t->first_node];
+			int code = lbp_code(p, e->lf[n->feature].o);
+			const int32_t *sub = c->subsets + (size_t)t->first_node * c->subset_size;
 
-			for (i = 0; i < st->ntrees; i++, t++) {
-				const struct node *n = &c->nodes[t->first_node];
-				int code = lbp_code(p, e->lf[n->feature].o);
-				const int32_t *sub = c->subsets + (size_t)t->first_node * c->subset_size;
-
-				sum += (sub[code >> 5] & (1u << (code & 31))) ? c->leaves[t->first_leaf]
-									     : c->leaves[t->first_leaf + 1];
-			}
-			if (sum < st->threshold)
-				return -si;
+			sum += (sub[code >> 5] & (1u << (code & 31))) ? c->leaves[t->first_leaf]
+								     : c->leaves[t->first_leaf + 1];
 		}
-		return 1;
+		if (sum < st->threshold)
+			return -si;
 	}
+	return 1;
+}
+
+/* The stages of a cascade of trees (HAAR, normalised by vnf, or LBP) on
+ * the window at p; as haar_stumps. */
+static int tree_stages(const struct eval *e, const uint32_t *p, float vnf)
+{
+	const struct arpg_cascade *c = e->c;
+	int si, i;
+
 	for (si = 0; si < c->nstages; si++) {
 		const struct stage *st = &c->stages[si];
 		double sum = 0;
@@ -198,6 +222,21 @@ static int run_at(const struct eval *e, const uint32_t *p)
 	return 1;
 }
 
+/* One window at p (top-left of the window in the sum plane).  Returns 1
+ * when every stage passes; 0 when the first stage rejects it (OpenCV then
+ * skips the next window), -stage when a later one does, -1 when a HAAR
+ * window is too flat to normalise. */
+static int run_at(const struct eval *e, const uint32_t *p)
+{
+	const struct arpg_cascade *c = e->c;
+	float vnf = 1.f;
+
+	if (c->type == FEAT_HAAR && (vnf = haar_norm(e, p)) == 0.f)
+		return -1;
+	if (c->stumps)
+		return c->type == FEAT_HAAR ? haar_stumps(e, p, vnf) : lbp_stumps(e, p);
+	return tree_stages(e, p, vnf);
+}
 
 /* ------------------------------------------------------------ row kernels */
 
@@ -209,108 +248,92 @@ struct work {
 	int *lane;		/* per window of a row: the windows still in */
 };
 
-/* The first stage's sums over the n windows of a row, windows step apart
- * (a constant at each call, so that the loads over j are strided by a
- * known amount and the loops vectorise). */
+/* One stump's leaf values added to acc[0..n) over n windows: window j at
+ * row + j * step, or at row + ofs[j] when step is 0.  step and three (the
+ * feature has a third rectangle) are constants at each call, so that the
+ * loop has no branch and, with a step, its loads are strided by a known
+ * amount and vectorise (through ofs they are gathers).  The additions are
+ * haar_stumps's, in its order. */
 static inline __attribute__((always_inline)) VECTORISE void
-stage0_row(const struct hstump *hs, int ntrees, const uint32_t *row, const float *vnf,
-	   double *acc, int n, const int step)
+stump_loop(const struct hstump *s, const uint32_t *row, const int *ofs, const int step,
+	   const float *vnf, double *acc, int n, const int three)
 {
-	int j, k;
+	const int *o0 = s->o[0], *o1 = s->o[1], *o2 = s->o[2];
+	const float w0 = s->w[0], w1 = s->w[1], w2 = s->w[2], thr = s->thr;
+	const double l = s->left, r = s->right;
+	int j;
 
-	for (k = 0; k < ntrees; k++) {
-		const struct hstump *s = &hs[k];
-		const int *o0 = s->o[0], *o1 = s->o[1], *o2 = s->o[2];
-		const float w0 = s->w[0], w1 = s->w[1], w2 = s->w[2], thr = s->thr;
-		const double l = s->left, r = s->right;
+	for (j = 0; j < n; j++) {
+		const uint32_t *p = step ? row + (size_t)j * step : row + ofs[j];
+		float v = w0 * (float)SUM4(p, o0) + w1 * (float)SUM4(p, o1);
 
-		if (s->nr > 2) {
-			for (j = 0; j < n; j++) {
-				const uint32_t *p = row + (size_t)j * step;
-				float v = w0 * (float)SUM4(p, o0) + w1 * (float)SUM4(p, o1);
-
-				v += w2 * (float)SUM4(p, o2);
-				v *= vnf[j];
-				acc[j] += v < thr ? l : r;
-			}
-		} else {
-			for (j = 0; j < n; j++) {
-				const uint32_t *p = row + (size_t)j * step;
-				float v = w0 * (float)SUM4(p, o0) + w1 * (float)SUM4(p, o1);
-
-				v *= vnf[j];
-				acc[j] += v < thr ? l : r;
-			}
-		}
+		if (three)
+			v += w2 * (float)SUM4(p, o2);
+		v *= vnf[j];
+		acc[j] += v < thr ? l : r;
 	}
 }
 
-/* One later stage's sums over nl windows at row + ofs[k]: the same
- * additions in the same order as haar_stumps_from, lanes across windows
- * (loads are gathers). */
+/* A stage's stumps hs[0..ntrees) added to acc[0..n) over n windows placed
+ * as stump_loop says, stump by stump: the stump's data stays in
+ * registers, the loads stream, and no branch waits on a window. */
 static inline __attribute__((always_inline)) VECTORISE void
-later_stage(const struct hstump *hs, int ntrees, const uint32_t *row, const int *ofs,
-	    const float *vnf, double *acc, int nl)
+stage_sums(const struct hstump *hs, int ntrees, const uint32_t *row, const int *ofs,
+	   const int step, const float *vnf, double *acc, int n)
 {
-	int k, t;
+	int k;
 
-	for (k = 0; k < nl; k++)
-		acc[k] = 0;
-	for (t = 0; t < ntrees; t++) {
-		const struct hstump *s = &hs[t];
-		const int *o0 = s->o[0], *o1 = s->o[1], *o2 = s->o[2];
-		const float w0 = s->w[0], w1 = s->w[1], w2 = s->w[2], thr = s->thr;
-		const double l = s->left, r = s->right;
-
-		if (s->nr > 2) {
-			for (k = 0; k < nl; k++) {
-				const uint32_t *p = row + ofs[k];
-				float v = w0 * (float)SUM4(p, o0) + w1 * (float)SUM4(p, o1);
-
-				v += w2 * (float)SUM4(p, o2);
-				v *= vnf[k];
-				acc[k] += v < thr ? l : r;
-			}
-		} else {
-			for (k = 0; k < nl; k++) {
-				const uint32_t *p = row + ofs[k];
-				float v = w0 * (float)SUM4(p, o0) + w1 * (float)SUM4(p, o1);
-
-				v *= vnf[k];
-				acc[k] += v < thr ? l : r;
-			}
-		}
-	}
+	for (k = 0; k < ntrees; k++)
+		if (hs[k].nr > 2)
+			stump_loop(&hs[k], row, ofs, step, vnf, acc, n, 1);
+		else
+			stump_loop(&hs[k], row, ofs, step, vnf, acc, n, 0);
 }
 
-/* The windows of row y at x = lane[k] that passed every stage, as
- * candidates at the scale's size. */
-static int push_row(struct cascade_rects *cand, const int *lane, int nl, int y, float sc, int ww, int wh)
+/* One scale's window grid: the image resized to dw x dh, windows at
+ * x < xend, y < yend, every ystep pixels; one accepted at (x, y) is the
+ * box (x * sc, y * sc, ww, wh) of the image. */
+struct level {
+	float sc;
+	int dw, dh;
+	int xend, yend, ystep;
+	int ww, wh;
+};
+
+/* The box of the window at (x, y) of level lv, into cand. */
+static int push_box(struct cascade_rects *cand, const struct level *lv, int x, int y)
+{
+	return cascade_rects_push(cand, round_f((float)x * lv->sc), round_f((float)y * lv->sc),
+				  lv->ww, lv->wh);
+}
+
+/* The windows of row y at x = lane[0..nl) that passed every stage. */
+static int push_row(struct cascade_rects *cand, const struct level *lv, const int *lane, int nl,
+		    int y)
 {
 	int k, rc;
 
 	for (k = 0; k < nl; k++)
-		if ((rc = cascade_rects_push(cand, round_f((float)lane[k] * sc), round_f((float)y * sc), ww,
-				    wh)) < 0)
+		if ((rc = push_box(cand, lv, lane[k], y)) < 0)
 			return rc;
 	return 0;
 }
 
 /* The window loop of one scale for HAAR stump cascades.  Row by row, the
  * normalisation and the first stage are computed for every window position
- * (stump by stump over the row: the stump's data stays in registers, the
- * loads stream, and no branch waits on the stage's outcome); then a walk
+ * (stage_sums over the row); then a walk
  * along the row applies OpenCV's order exactly: a flat window (-1) is
  * dropped, one the first stage rejects (0) skips its neighbour, the others
  * go on.  Only the first stage's outcome decides a skip, so the windows
  * that go on are independent: each later stage runs over all of them at
- * once, stump by stump (later_stage), and keeps those that pass.  The sums
+ * once (stage_sums through the lanes), and keeps those that pass.  The sums
  * are the same additions in the same order as in run_at, so the result is
  * too; positions that the walk skips are computed and thrown away (about
  * 20% more first-stage work on faces with the frontal default cascade). */
-static VECTORISE int haar_rows(const struct eval *e, struct work *wk, struct cascade_rects *cand,
-			       int xend, int yend, int ystep, float sc, int ww, int wh)
+static VECTORISE int haar_rows(const struct eval *e, struct work *wk, const struct level *lv,
+			       struct cascade_rects *cand)
 {
+	const int xend = lv->xend, yend = lv->yend, ystep = lv->ystep;
 	const struct arpg_cascade *c = e->c;
 	const struct stage *st0 = &c->stages[0];
 	const struct hstump *hs = e->hs;
@@ -323,24 +346,13 @@ static VECTORISE int haar_rows(const struct eval *e, struct work *wk, struct cas
 		const uint32_t *row = wk->pyr.sum + (size_t)y * wk->pyr.stride;
 
 		for (j = 0; j < n; j++) {
-			const uint32_t *p = row + (size_t)j * ystep, *q = p + e->sqofs;
-			int valsum = SUM4(p, e->nofs);
-			unsigned valsq = (unsigned)SUM4(q, e->nofs);
-			double nf = e->area * valsq - (double)valsum * valsum;
-			float f = 0.f;
-
-			if (nf > 0.) {
-				f = (float)(1. / sqrt(nf));
-				if (!(e->area * f < 1e-1))
-					f = 0.f;
-			}
-			vnf[j] = f;	/* 0: the window is refused (-1) */
+			vnf[j] = haar_norm(e, row + (size_t)j * ystep);	/* 0: refused (-1) */
 			acc[j] = 0;
 		}
 		if (ystep == 2)
-			stage0_row(hs + st0->first_tree, st0->ntrees, row, vnf, acc, n, 2);
+			stage_sums(hs + st0->first_tree, st0->ntrees, row, NULL, 2, vnf, acc, n);
 		else
-			stage0_row(hs + st0->first_tree, st0->ntrees, row, vnf, acc, n, 1);
+			stage_sums(hs + st0->first_tree, st0->ntrees, row, NULL, 1, vnf, acc, n);
 		/* OpenCV's walk: which windows go on past the first stage */
 		for (j = 0, nl = 0; j < n; j++) {
 			if (vnf[j] == 0.f)
@@ -358,7 +370,9 @@ static VECTORISE int haar_rows(const struct eval *e, struct work *wk, struct cas
 		for (si = 1; si < c->nstages && nl > 0; si++) {
 			const struct stage *st = &c->stages[si];
 
-			later_stage(hs + st->first_tree, st->ntrees, row, lane, vnf, acc, nl);
+			for (k = 0; k < nl; k++)
+				acc[k] = 0;
+			stage_sums(hs + st->first_tree, st->ntrees, row, lane, 0, vnf, acc, nl);
 			for (k = 0, m = 0; k < nl; k++)
 				if (!(acc[k] < st->threshold)) {
 					lane[m] = lane[k];
@@ -366,7 +380,7 @@ static VECTORISE int haar_rows(const struct eval *e, struct work *wk, struct cas
 				}
 			nl = m;
 		}
-		if ((rc = push_row(cand, lane, nl, y, sc, ww, wh)) < 0)
+		if ((rc = push_row(cand, lv, lane, nl, y)) < 0)
 			return rc;
 	}
 	return 0;
@@ -402,9 +416,10 @@ static VECTORISE void lbp_stage(const struct eval *e, int si, const uint32_t *ro
  * it: the first stage for every window of a row, OpenCV's walk (a window
  * the first stage rejects skips its neighbour), then each later stage over
  * all the windows still in, keeping those that pass. */
-static int lbp_rows(const struct eval *e, struct work *wk, struct cascade_rects *cand, int xend,
-		    int yend, int ystep, float sc, int ww, int wh)
+static int lbp_rows(const struct eval *e, struct work *wk, const struct level *lv,
+		    struct cascade_rects *cand)
 {
+	const int xend = lv->xend, yend = lv->yend, ystep = lv->ystep;
 	const struct arpg_cascade *c = e->c;
 	double *acc = wk->acc;
 	int *lane = wk->lane;
@@ -430,7 +445,7 @@ static int lbp_rows(const struct eval *e, struct work *wk, struct cascade_rects 
 					lane[m++] = lane[k];
 			nl = m;
 		}
-		if ((rc = push_row(cand, lane, nl, y, sc, ww, wh)) < 0)
+		if ((rc = push_row(cand, lv, lane, nl, y)) < 0)
 			return rc;
 	}
 	return 0;
@@ -643,50 +658,58 @@ static void eval_free(struct eval *e)
 }
 
 /* The window loop of one scale, one window at a time, in OpenCV's order. */
-static int window_rows(const struct eval *e, struct work *wk, struct cascade_rects *cand,
-		       int xend, int yend, int ystep, float sc, int ww, int wh)
+static int window_rows(const struct eval *e, struct work *wk, const struct level *lv,
+		       struct cascade_rects *cand)
 {
 	int x, y, rc;
 
-	for (y = 0; y < yend; y += ystep) {
+	for (y = 0; y < lv->yend; y += lv->ystep) {
 		const uint32_t *row = wk->pyr.sum + (size_t)y * wk->pyr.stride;
 
-		for (x = 0; x < xend; x += ystep) {
+		for (x = 0; x < lv->xend; x += lv->ystep) {
 			int res = run_at(e, row + x);
 
-			if (res > 0 && (rc = cascade_rects_push(cand, round_f((float)x * sc),
-								round_f((float)y * sc), ww, wh)) < 0)
+			if (res > 0 && (rc = push_box(cand, lv, x, y)) < 0)
 				return rc;
 			if (res == 0)
-				x += ystep;
+				x += lv->ystep;
 		}
 	}
 	return 0;
 }
 
-/* The windows of scale sc that pass every stage, into cand (at the
- * scale's size, in image pixels).  reference: one window at a time even
- * for stump cascades. */
-static int scan_scale(const struct eval *e, struct work *wk, struct cascade_rects *cand,
-		      const uint8_t *grey, int w, int h, int stride, float sc, int reference)
+/* The grid of scale sc on a w x h image: the resized size (dw x dh; 0 when
+ * it would be empty), the window positions, the boxes' size. */
+static int level_of(struct level *lv, const struct arpg_cascade *c, int w, int h, float sc)
+{
+	lv->dw = round_f((float)w / sc);
+	lv->dh = round_f((float)h / sc);
+	if (lv->dw < 1 || lv->dh < 1)
+		return 0;
+	lv->sc = sc;
+	/* working size: szi - window, szi = resized size + 1.  OpenCV's
+	 * setWindow also refuses x + win >= szi, which these bounds never
+	 * reach. */
+	lv->xend = lv->dw + 1 - c->winw;
+	lv->yend = lv->dh + 1 - c->winh;
+	lv->ystep = sc >= 2 ? 1 : 2;
+	lv->ww = round_f((float)c->winw * sc);
+	lv->wh = round_f((float)c->winh * sc);
+	return 1;
+}
+
+/* The windows of level lv that pass every stage, into cand: through the
+ * row kernels for stump cascades, unless e->reference. */
+static int scan_level(const struct eval *e, struct work *wk, const struct level *lv,
+		      struct cascade_rects *cand)
 {
 	const struct arpg_cascade *c = e->c;
-	int dw = round_f((float)w / sc), dh = round_f((float)h / sc);
-	int ystep = sc >= 2 ? 1 : 2;
-	int ww = round_f((float)c->winw * sc), wh = round_f((float)c->winh * sc);
-	/* working size: szi - window, szi = resized size + 1 */
-	int xend = dw + 1 - c->winw, yend = dh + 1 - c->winh;
 
-	if (dw < 1 || dh < 1)
-		return 0;
-	cascade_pyramid_level(&wk->pyr, grey, w, h, stride, dw, dh);
-	/* OpenCV's setWindow also refuses x + win >= szi, which the loop
-	 * bounds (x < szi - win) never reach. */
-	if (!reference && c->type == FEAT_HAAR && c->stumps)
-		return haar_rows(e, wk, cand, xend, yend, ystep, sc, ww, wh);
-	if (!reference && c->type == FEAT_LBP && c->stumps)
-		return lbp_rows(e, wk, cand, xend, yend, ystep, sc, ww, wh);
-	return window_rows(e, wk, cand, xend, yend, ystep, sc, ww, wh);
+	if (!e->reference && c->type == FEAT_HAAR && c->stumps)
+		return haar_rows(e, wk, lv, cand);
+	if (!e->reference && c->type == FEAT_LBP && c->stumps)
+		return lbp_rows(e, wk, lv, cand);
+	return window_rows(e, wk, lv, cand);
 }
 
 static int detect(const struct arpg_cascade *c, const uint8_t *grey, int w, int h, int stride,
@@ -712,9 +735,16 @@ static int detect(const struct arpg_cascade *c, const uint8_t *grey, int w, int 
 	if ((rc = work_init(&wk, c, w, h, scales, nscales)) < 0 ||
 	    (rc = eval_init(&e, c, wk.pyr.stride, wk.pyr.plane)) < 0)
 		goto done;
-	for (i = 0; i < nscales; i++)
-		if ((rc = scan_scale(&e, &wk, &cand, grey, w, h, stride, scales[i], reference)) < 0)
+	e.reference = reference;
+	for (i = 0; i < nscales; i++) {
+		struct level lv;
+
+		if (!level_of(&lv, c, w, h, scales[i]))
+			continue;
+		cascade_pyramid_level(&wk.pyr, grey, w, h, stride, lv.dw, lv.dh);
+		if ((rc = scan_level(&e, &wk, &lv, &cand)) < 0)
 			goto done;
+	}
 	if ((rc = cascade_group(&cand, p->min_neighbors, 0.2)) < 0)
 		goto done;
 	cascade_clip(&cand, w, h);
