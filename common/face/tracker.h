@@ -33,10 +33,10 @@ struct arpg_face_models;
 /* Fills o with the defaults above. */
 void arpg_face_options_default(struct arpg_face_options *o);
 
-/* Loads and checks both models.  Returns 0, or ARPG_EIO / ARPG_EFORMAT /
- * ARPG_EUNSUPPORTED with "FILE: reason" in err, before any clip is read.
- * (While face.c is the placeholder: 0 with *fm = NULL, meaning alignment
- * is not built; callers then write centre crops.) */
+/* Loads and checks both models into *fm (free with arpg_face_models_free).
+ * Returns 0, ARPG_EINVAL (options out of range), or ARPG_ENOENT / ARPG_EIO
+ * / ARPG_EFORMAT / ARPG_EUNSUPPORTED with "FILE: reason" in err, ARPG_ENOMEM;
+ * meant to run before any clip is read. */
 int arpg_face_models_load(struct arpg_face_models **fm, const struct arpg_face_options *o,
 			  char *err, size_t errn);
 void arpg_face_models_free(struct arpg_face_models *fm);
