@@ -7,8 +7,8 @@
  * pyramid of cascade_pyramid.c, grouping with cascade_group.c.  A loaded
  * cascade is read-only and may be shared by threads.
  */
-#ifndef ARPG_CASCADE_H
-#define ARPG_CASCADE_H
+#ifndef ARPG_FACE_CASCADE_H
+#define ARPG_FACE_CASCADE_H
 
 #include <stddef.h>
 #include <stdint.h>
