@@ -7,13 +7,13 @@
 # cascade XML and the landmark model.
 check_PROGRAMS += tests/face/test_cascade_xml tests/face/test_cascade_pyramid \
 	tests/face/test_cascade_detect tests/face/test_cascade_group \
-	tests/face/test_shape tests/face/test_align tests/face/test_face \
+	tests/face/test_shape tests/face/test_align tests/face/test_tracker \
 	tests/face/face_tool bench/face_detect
 TESTS += tests/face/test_cascade_xml tests/face/test_cascade_pyramid \
 	tests/face/test_cascade_detect tests/face/test_cascade_group tests/face/cascade_opencv.py \
 	tests/face/test_shape tests/face/test_shape_dlib.sh \
 	tests/face/test_align tests/face/test_align_cv2.sh \
-	tests/face/test_face tests/face/test_face_cv2.sh
+	tests/face/test_tracker tests/face/test_face_cv2.sh
 dist_check_SCRIPTS += tests/face/cascade_opencv.py tests/face/test_shape_dlib.sh \
 	tests/face/test_align_cv2.sh tests/face/test_face_cv2.sh
 # The cascade tests load the fuzz corpus's hand-made cascades.
@@ -39,9 +39,9 @@ tests_face_test_shape_LDADD = $(ARPG_FACE_LIB)
 tests_face_test_align_SOURCES = tests/face/test_align.c $(ARPG_TEST_SOURCES)
 tests_face_test_align_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_face_test_align_LDADD = $(ARPG_FACE_LIB)
-tests_face_test_face_SOURCES = tests/face/test_face.c $(ARPG_TEST_SOURCES)
-tests_face_test_face_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_face_test_face_LDADD = $(ARPG_FACE_LIB)
+tests_face_test_tracker_SOURCES = tests/face/test_tracker.c $(ARPG_TEST_SOURCES)
+tests_face_test_tracker_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_face_test_tracker_LDADD = $(ARPG_FACE_LIB)
 tests_face_face_tool_SOURCES = tests/face/face_tool.c
 tests_face_face_tool_LDADD = $(ARPG_FACE_LIB)
 bench_face_detect_SOURCES = bench/face_detect.c
