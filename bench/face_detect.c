@@ -37,8 +37,7 @@ struct job {
 	const struct arpg_cascade *c;
 	struct frame *f;
 	int nframes, tid, nthreads;
-	double scale;
-	int neighbors, min_size, max_size;
+	struct arpg_cascade_params p;
 };
 
 static int read_token(FILE *in, int *v)
@@ -97,8 +96,7 @@ static void *worker(void *arg)
 
 		free(f->r);
 		f->r = NULL;
-		f->n = arpg_cascade_detect(j->c, f->px, f->w, f->h, f->w, j->scale, j->neighbors,
-					   j->min_size, j->max_size, &f->r);
+		f->n = arpg_cascade_detect(j->c, f->px, f->w, f->h, f->w, &j->p, &f->r);
 		f->rc = f->n < 0 ? f->n : 0;
 	}
 	return NULL;
@@ -120,18 +118,20 @@ int main(int argc, char **argv)
 	struct arpg_cascade *c = NULL;
 	struct frame *f = NULL;
 	int nf = 0, cap = 0, nthreads = 1, repeat = 1, quiet = 0, opt, i, k, t, rc, status = 0;
-	double scale = 1.1, best = 0;
-	int neighbors = 3, min_size = 30, max_size = 0;
+	struct arpg_cascade_params p;
+	double best = 0;
 	char err[256];
 	FILE *in = stdin;
 
+	arpg_cascade_params_default(&p);
+	p.min_size = 30;
 	while ((opt = getopt(argc, argv, "c:s:n:m:M:j:r:q")) != -1) {
 		switch (opt) {
 		case 'c': cpath = optarg; break;
-		case 's': scale = atof(optarg); break;
-		case 'n': neighbors = atoi(optarg); break;
-		case 'm': min_size = atoi(optarg); break;
-		case 'M': max_size = atoi(optarg); break;
+		case 's': p.scale_factor = atof(optarg); break;
+		case 'n': p.min_neighbors = atoi(optarg); break;
+		case 'm': p.min_size = atoi(optarg); break;
+		case 'M': p.max_size = atoi(optarg); break;
 		case 'j': nthreads = atoi(optarg); break;
 		case 'r': repeat = atoi(optarg); break;
 		case 'q': quiet = 1; break;
@@ -141,8 +141,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (nthreads < 1 || nthreads > 64 || repeat < 1 || !(scale > 1.)) {
-		fprintf(stderr, "face_detect: bad -j, -r or -s\n");
+	if (nthreads < 1 || nthreads > 64 || repeat < 1 || arpg_cascade_params_check(&p) < 0) {
+		fprintf(stderr, "face_detect: bad -j, -r, -s, -n, -m or -M\n");
 		return 2;
 	}
 	if (optind < argc && strcmp(argv[optind], "-") && !(in = fopen(argv[optind], "rb"))) {
@@ -179,8 +179,7 @@ int main(int argc, char **argv)
 		double t0 = now(), dt;
 
 		for (t = 0; t < nthreads; t++) {
-			jobs[t] = (struct job){ c, f, nf, t, nthreads, scale, neighbors, min_size,
-						max_size };
+			jobs[t] = (struct job){ c, f, nf, t, nthreads, p };
 			if (nthreads > 1)
 				pthread_create(&th[t], NULL, worker, &jobs[t]);
 			else

@@ -14,7 +14,7 @@
 # make tests/face/face_tool.  Run: make bench-face-landmarks, or
 #   top_srcdir=SRC top_builddir=BUILD sh bench/face_landmarks.sh [SECONDS]
 # With SHEET=FILE.png it also writes a contact sheet: the 30 Megamind
-# frames as one clip through the whole of face.c (detection, the followed
+# frames as one clip through the whole of tracker.c (detection, the followed
 # face, landmarks, alignment), 10 aligned 112x112 crops per row.
 set -e
 SECS=${1:-3}

@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* One frame's line. */
+/* One frame's line: what is known of the frame after alignment. */
 struct arpg_frame_row {
-	int detected;
-	float box[4];
-	float landmarks[136];
-	double M[6];
+	int detected;		/* 1 if a face was detected in this frame */
+	float box[4];		/* x y w h of the followed face, source pixels; 0 if none */
+	float landmarks[136];	/* x0 y0 ... x67 y67, source pixels; 0 if none */
+	double M[6];		/* source -> crop: x' = M0 x + M1 y + M2, y' = M3 x + M4 y + M5 */
 };
 
 /* Writes the header line, or frame index's line.  0, or -1 on a write

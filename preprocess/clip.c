@@ -35,37 +35,6 @@ int remove_tree(const char *path)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? ARPG_EIO : 0;
 }
 
-static int write_header(FILE *f)
-{
-	int i;
-
-	fputs("index\tdetected\tbox_x\tbox_y\tbox_w\tbox_h", f);
-	for (i = 0; i < 68; i++)
-		fprintf(f, "\tx%d\ty%d", i, i);
-	for (i = 0; i < 6; i++)
-		fprintf(f, "\tm%d", i);
-	return putc('\n', f) == EOF ? -1 : 0;
-}
-
-static int write_row(FILE *f, long index, const struct arpg_face_frame *ff)
-{
-	int i;
-
-	fprintf(f, "%ld\t%d", index, ff->detected);
-	for (i = 0; i < 4; i++)
-		fprintf(f, "\t%.6g", ff->box[i]);
-	if (!ff->detected) {	/* the common case, kept cheap */
-		for (i = 0; i < 136; i++)
-			fputs("\t0", f);
-	} else {
-		for (i = 0; i < 136; i++)
-			fprintf(f, "\t%.6g", ff->landmarks[i]);
-	}
-	for (i = 0; i < 6; i++)
-		fprintf(f, "\t%.9g", ff->M[i]);
-	return putc('\n', f) == EOF ? -1 : 0;
-}
-
 static int write_png(const struct arpg_image *im, const char *dir, long index,
 		     char *err, size_t errn)
 {
@@ -85,7 +54,7 @@ static int run_centre(struct decoder *d, const struct clip_options *o,
 {
 	struct cropper *cr = NULL;
 	struct arpg_image im = { 0 };
-	struct arpg_face_frame ff;
+	struct arpg_frame_row ff;
 	int r, rc;
 
 	memset(&ff, 0, sizeof ff);
@@ -113,7 +82,7 @@ static int run_centre(struct decoder *d, const struct clip_options *o,
 		res->t_png += arpg_now() - t2;
 		if (rc < 0)
 			break;
-		if (write_row(tsv, res->frames, &ff) < 0) {
+		if (arpg_frames_tsv_write_row(tsv, res->frames, &ff) < 0) {
 			rc = arpg_errf(err, errn, ARPG_EIO, "cannot write frames.tsv: %s",
 				       strerror(errno));
 			break;
@@ -133,7 +102,7 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 		     char *err, size_t errn)
 {
 	struct arpg_image *frames = NULL, *crops = NULL;
-	struct arpg_face_frame *rows = NULL;
+	struct arpg_frame_row *rows = NULL;
 	long n = 0, i;
 	size_t cap = 0;
 	int r, rc = 0;
@@ -178,7 +147,7 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 	for (i = 0; i < n; i++) {
 		if ((rc = write_png(&crops[i], tmp, i, err, errn)) < 0)
 			goto out;
-		if (write_row(tsv, i, &rows[i]) < 0) {
+		if (arpg_frames_tsv_write_row(tsv, i, &rows[i]) < 0) {
 			rc = arpg_errf(err, errn, ARPG_EIO, "cannot write frames.tsv: %s",
 				       strerror(errno));
 			goto out;
@@ -234,7 +203,7 @@ int clip_process(const struct clip *c, const char *outdir,
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/frames.tsv", tmp);
-	if (!(tsv = fopen(path, "w")) || write_header(tsv) < 0) {
+	if (!(tsv = fopen(path, "w")) || arpg_frames_tsv_write_header(tsv) < 0) {
 		rc = arpg_errf(err, errn, ARPG_EIO, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}

@@ -5,10 +5,8 @@
  * are written and closed, so that OUT/<clip_id> is complete or absent.
  *
  * OUT/<clip_id>/NNNNNN.png: frame N (from 000000), size x size RGB, PNG
- * (zlib level 1).  OUT/<clip_id>/frames.tsv: a header line, then per frame
- *   index detected box_x box_y box_w box_h x0 y0 ... x67 y67 m0 ... m5
- * (148 tab-separated fields; landmarks and box in source pixels, 0 when no
- * face was detected; m the source -> crop transform, see face.h).
+ * (zlib level 1).  OUT/<clip_id>/frames.tsv: a line per frame (see
+ * common/frames_tsv.h).
  */
 #ifndef PREPROCESS_CLIP_H
 #define PREPROCESS_CLIP_H

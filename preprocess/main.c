@@ -75,16 +75,17 @@ static int take_option(struct run_opts *o, int ch, int *verbosity)
 	case O_LANDMARKS: fo->landmarks = optarg; break;
 	case O_EQUALIZE: fo->equalize = 1; break;
 	case O_SCALE:
-		if (arpg_parse_double(optarg, 1, 4, &fo->scale_factor) < 0 || fo->scale_factor == 1)
+		if (arpg_parse_double(optarg, 1, 4, &fo->detect.scale_factor) < 0 ||
+		    fo->detect.scale_factor == 1)
 			return arpg_usage_error("--scale-factor '%s': expected a number above 1 "
 						"and at most 4", optarg);
 		break;
 	case O_NEIGHBORS:
-		if (arpg_parse_int(optarg, 0, 1000, &fo->min_neighbors) < 0)
+		if (arpg_parse_int(optarg, 0, 1000, &fo->detect.min_neighbors) < 0)
 			return arpg_usage_error("--min-neighbors '%s': expected 0 to 1000", optarg);
 		break;
 	case O_MINSIZE:
-		if (arpg_parse_int(optarg, 1, 65535, &fo->min_size) < 0)
+		if (arpg_parse_int(optarg, 1, 65535, &fo->detect.min_size) < 0)
 			return arpg_usage_error("--min-size '%s': expected 1 to 65535 pixels", optarg);
 		break;
 	case O_SMOOTH:

@@ -296,8 +296,6 @@ static int prepare(struct run *r, struct arpg_face_models **fm)
 	if (o->align) {
 		if ((rc = arpg_face_models_load(fm, &o->face, err, sizeof err)) < 0)
 			return arpg_report("face models", rc, err);
-		if (!*fm)
-			arpg_info("face alignment is not built yet: writing centre crops");
 	}
 	r->co.fm = *fm;
 	if (arpg_mkdir_p(r->outdir) < 0 || !(r->outabs = realpath(r->outdir, NULL)))

@@ -5,8 +5,8 @@
  * Transforms are 2x3, source -> crop: x' = M0 x + M1 y + M2,
  * y' = M3 x + M4 y + M5 (the layout cv2.warpAffine takes).
  */
-#ifndef ARPG_ALIGN_H
-#define ARPG_ALIGN_H
+#ifndef ARPG_FACE_ALIGN_H
+#define ARPG_FACE_ALIGN_H
 
 #include "image.h"
 

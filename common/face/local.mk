@@ -4,7 +4,11 @@
 # its tests and bench/face_detect.
 noinst_LTLIBRARIES += common/face/libarpg_face.la
 common_face_libarpg_face_la_SOURCES = \
-	common/face/cascade.c common/face/cascade.h \
+	common/face/cascade.h common/face/cascade_impl.h \
+	common/face/cascade_xml.c \
+	common/face/cascade_pyramid.c common/face/cascade_pyramid.h \
+	common/face/cascade_detect.c \
+	common/face/cascade_group.c common/face/cascade_group.h \
 	common/face/shape.c common/face/shape.h \
 	common/face/align.c common/face/align.h \
 	common/face/tracker.c common/face/tracker.h

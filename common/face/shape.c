@@ -224,42 +224,92 @@ static int grow(void **buf, size_t *cap, size_t need, size_t sz)
 	return 0;
 }
 
-static int parse_model(struct arpg_shape_predictor *sp, struct rd *r)
+/* The model's arrays as they grow while it is read: their lengths so far
+ * and their capacities. */
+struct growth {
+	size_t ntree, nsplit, nleaf, nfeat;
+	size_t cap_tree, cap_split, cap_leaf, cap_feat;
+};
+
+/* initial_shape: a column of 2P floats, 2 <= P <= 100000 (a count checked
+ * against the bytes left before it is allocated). */
+static int read_initial_shape(struct arpg_shape_predictor *sp, struct rd *r)
 {
-	int64_t version;
-	size_t n, c, t, i, j, ntree_total = 0, nsplit_total = 0, nleaf_total = 0;
-	size_t cap_tree = 0, cap_split = 0, cap_leaf = 0, cap_feat = 0, nfeat_total = 0;
+	const uint8_t *save = r->p;
+	int64_t nr, nc;
+
+	if (rd_long(r, &nr, "initial shape") || rd_long(r, &nc, "initial shape"))
+		return r->rc;
+	if (nr < 0)
+		nr = -nr;
+	if (nc < 0)
+		nc = -nc;
+	if (nc != 1 || nr < 4 || nr % 2 || nr > 2 * 100000 ||
+	    (uint64_t)nr > (uint64_t)(r->end - r->p) / 4)
+		return rd_fail(r, "initial shape size");
+	r->p = save;
+	sp->P = (int)(nr / 2);
+	if (!(sp->init = malloc((size_t)nr * sizeof *sp->init)))
+		return ARPG_ENOMEM;
+	if (rd_fvec(r, sp->init, (size_t)nr, "initial shape"))
+		return r->rc;
+	return 0;
+}
+
+/* One regression_tree into *tr: its splits (a full binary tree: nsplit + 1
+ * leaves, a power of two), then its leaves of 2P floats. */
+static int read_tree(struct arpg_shape_predictor *sp, struct rd *r, struct growth *g,
+		     struct sp_tree *tr)
+{
+	size_t n, nleaf, i;
 	int rc;
 
-	if (rd_long(r, &version, "version"))
+	if (rd_count(r, &n, 8, "split count"))
 		return r->rc;
-	if (version != 1)
-		return arpg_errf(r->err, r->errn, ARPG_EFORMAT,
-				 "not a dlib shape_predictor: version %lld, expected 1",
-				 (long long)version);
+	if (n > 1u << 20 || ((n + 1) & n))
+		return rd_fail(r, "tree is not a full binary tree");
+	tr->nsplit = (uint32_t)n;
+	tr->split = g->nsplit;
+	g->nsplit += n;
+	if ((rc = grow((void **)&sp->splits, &g->cap_split, g->nsplit, sizeof *sp->splits)))
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct sp_split *s = &sp->splits[tr->split + i];
+		uint64_t a, b;
 
-	/* initial_shape */
-	{
-		int64_t nr, nc;
-		const uint8_t *save = r->p;
-		if (rd_long(r, &nr, "initial shape") || rd_long(r, &nc, "initial shape"))
+		if (rd_ulong(r, &a, "split") || rd_ulong(r, &b, "split") ||
+		    rd_float(r, &s->thresh, "split threshold"))
 			return r->rc;
-		if (nr < 0)
-			nr = -nr;
-		if (nc < 0)
-			nc = -nc;
-		if (nc != 1 || nr < 4 || nr % 2 || nr > 2 * 100000 ||
-		    (uint64_t)nr > (uint64_t)(r->end - r->p) / 4)
-			return rd_fail(r, "initial shape size");
-		r->p = save;
-		sp->P = (int)(nr / 2);
-		if (!(sp->init = malloc((size_t)nr * sizeof *sp->init)))
-			return ARPG_ENOMEM;
-		if (rd_fvec(r, sp->init, (size_t)nr, "initial shape"))
+		if (a > UINT32_MAX || b > UINT32_MAX)
+			return rd_fail(r, "split feature index");
+		s->idx1 = (uint32_t)a;
+		s->idx2 = (uint32_t)b;
+	}
+	if (rd_count(r, &nleaf, 4 + 8 * (size_t)sp->P, "leaf count"))
+		return r->rc;
+	if (nleaf != n + 1)
+		return rd_fail(r, "leaf count is not split count + 1");
+	tr->leaf = g->nleaf;
+	if (nleaf > (SIZE_MAX / sizeof(float)) / (2 * (size_t)sp->P) - g->nleaf)
+		return rd_fail(r, "too many leaves");
+	g->nleaf += nleaf * 2 * (size_t)sp->P;
+	if ((rc = grow((void **)&sp->leaves, &g->cap_leaf, g->nleaf, sizeof *sp->leaves)))
+		return rc;
+	for (i = 0; i < nleaf; i++) {
+		float *dst = sp->leaves + tr->leaf + i * 2 * (size_t)sp->P;
+
+		if (rd_fvec(r, dst, 2 * (size_t)sp->P, "leaf value size differs from the shape's"))
 			return r->rc;
 	}
+	return 0;
+}
 
-	/* forests */
+/* forests: the cascades, each a vector of trees. */
+static int read_forests(struct arpg_shape_predictor *sp, struct rd *r, struct growth *g)
+{
+	size_t c, t;
+	int rc;
+
 	if (rd_count(r, &sp->ncasc, 2, "cascade count"))
 		return r->rc;
 	if (sp->ncasc == 0)
@@ -268,76 +318,47 @@ static int parse_model(struct arpg_shape_predictor *sp, struct rd *r)
 		return ARPG_ENOMEM;
 	for (c = 0; c < sp->ncasc; c++) {
 		struct sp_cascade *k = &sp->casc[c];
+
 		if (rd_count(r, &k->ntree, 4, "tree count"))
 			return r->rc;
-		k->tree = ntree_total;
-		ntree_total += k->ntree;
+		k->tree = g->ntree;
+		g->ntree += k->ntree;
 		if (k->ntree > sp->max_tree)
 			sp->max_tree = k->ntree;
-		if ((rc = grow((void **)&sp->trees, &cap_tree, ntree_total, sizeof *sp->trees)))
+		if ((rc = grow((void **)&sp->trees, &g->cap_tree, g->ntree, sizeof *sp->trees)))
 			return rc;
-		for (t = 0; t < k->ntree; t++) {
-			struct sp_tree *tr = &sp->trees[k->tree + t];
-			size_t nleaf;
-			if (rd_count(r, &n, 8, "split count"))
-				return r->rc;
-			/* a full binary tree: nsplit + 1 leaves, a power of two */
-			if (n > 1u << 20 || ((n + 1) & n))
-				return rd_fail(r, "tree is not a full binary tree");
-			tr->nsplit = (uint32_t)n;
-			tr->split = nsplit_total;
-			nsplit_total += n;
-			if ((rc = grow((void **)&sp->splits, &cap_split, nsplit_total,
-				       sizeof *sp->splits)))
+		for (t = 0; t < k->ntree; t++)
+			if ((rc = read_tree(sp, r, g, &sp->trees[k->tree + t])))
 				return rc;
-			for (i = 0; i < n; i++) {
-				struct sp_split *s = &sp->splits[tr->split + i];
-				uint64_t a, b;
-				if (rd_ulong(r, &a, "split") || rd_ulong(r, &b, "split") ||
-				    rd_float(r, &s->thresh, "split threshold"))
-					return r->rc;
-				if (a > UINT32_MAX || b > UINT32_MAX)
-					return rd_fail(r, "split feature index");
-				s->idx1 = (uint32_t)a;
-				s->idx2 = (uint32_t)b;
-			}
-			if (rd_count(r, &nleaf, 4 + 8 * (size_t)sp->P, "leaf count"))
-				return r->rc;
-			if (nleaf != n + 1)
-				return rd_fail(r, "leaf count is not split count + 1");
-			tr->leaf = nleaf_total;
-			if (nleaf > (SIZE_MAX / sizeof(float)) / (2 * (size_t)sp->P) - nleaf_total)
-				return rd_fail(r, "too many leaves");
-			nleaf_total += nleaf * 2 * (size_t)sp->P;
-			if ((rc = grow((void **)&sp->leaves, &cap_leaf, nleaf_total,
-				       sizeof *sp->leaves)))
-				return rc;
-			for (i = 0; i < nleaf; i++) {
-				float *dst = sp->leaves + tr->leaf + i * 2 * (size_t)sp->P;
-				if (rd_fvec(r, dst, 2 * (size_t)sp->P,
-					    "leaf value size differs from the shape's"))
-					return r->rc;
-			}
-		}
 	}
+	return 0;
+}
 
-	/* anchor_idx */
+/* anchor_idx: per cascade, the landmark each feature pixel hangs on; then
+ * every split of the cascade's trees must read feature pixels it has. */
+static int read_anchors(struct arpg_shape_predictor *sp, struct rd *r, struct growth *g)
+{
+	size_t n, c, t, i, j;
+	int rc;
+
 	if (rd_count(r, &n, 2, "anchor count"))
 		return r->rc;
 	if (n != sp->ncasc)
 		return rd_fail(r, "anchor cascades differ from forest cascades");
 	for (c = 0; c < sp->ncasc; c++) {
 		struct sp_cascade *k = &sp->casc[c];
+
 		if (rd_count(r, &k->nfeat, 2, "feature count"))
 			return r->rc;
-		k->feat = nfeat_total;
-		nfeat_total += k->nfeat;
+		k->feat = g->nfeat;
+		g->nfeat += k->nfeat;
 		if (k->nfeat > sp->max_feat)
 			sp->max_feat = k->nfeat;
-		if ((rc = grow((void **)&sp->anchor, &cap_feat, nfeat_total, sizeof *sp->anchor)))
+		if ((rc = grow((void **)&sp->anchor, &g->cap_feat, g->nfeat, sizeof *sp->anchor)))
 			return rc;
 		for (i = 0; i < k->nfeat; i++) {
 			uint64_t a;
+
 			if (rd_ulong(r, &a, "anchor index"))
 				return r->rc;
 			if (a >= (uint64_t)sp->P)
@@ -346,23 +367,32 @@ static int parse_model(struct arpg_shape_predictor *sp, struct rd *r)
 		}
 		for (t = 0; t < k->ntree; t++) {
 			const struct sp_tree *tr = &sp->trees[k->tree + t];
+
 			for (j = 0; j < tr->nsplit; j++) {
 				const struct sp_split *s = &sp->splits[tr->split + j];
+
 				if (s->idx1 >= k->nfeat || s->idx2 >= k->nfeat)
 					return rd_fail(r, "split feature index out of range");
 			}
 		}
 	}
+	return 0;
+}
 
-	/* deltas */
+/* deltas: per cascade, the offset of each feature pixel from its anchor. */
+static int read_deltas(struct arpg_shape_predictor *sp, struct rd *r, const struct growth *g)
+{
+	size_t n, c, i;
+
 	if (rd_count(r, &n, 2, "delta count"))
 		return r->rc;
 	if (n != sp->ncasc)
 		return rd_fail(r, "delta cascades differ from forest cascades");
-	if (nfeat_total && !(sp->delta = malloc(2 * nfeat_total * sizeof *sp->delta)))
+	if (g->nfeat && !(sp->delta = malloc(2 * g->nfeat * sizeof *sp->delta)))
 		return ARPG_ENOMEM;
 	for (c = 0; c < sp->ncasc; c++) {
 		const struct sp_cascade *k = &sp->casc[c];
+
 		if (rd_count(r, &n, 8, "delta count"))
 			return r->rc;
 		if (n != k->nfeat)
@@ -372,6 +402,25 @@ static int parse_model(struct arpg_shape_predictor *sp, struct rd *r)
 			    rd_float(r, &sp->delta[2 * (k->feat + i) + 1], "delta"))
 				return r->rc;
 	}
+	return 0;
+}
+
+/* The serialized shape_predictor, in the order of the header comment. */
+static int parse_model(struct arpg_shape_predictor *sp, struct rd *r)
+{
+	struct growth g = { 0 };
+	int64_t version;
+	int rc;
+
+	if (rd_long(r, &version, "version"))
+		return r->rc;
+	if (version != 1)
+		return arpg_errf(r->err, r->errn, ARPG_EFORMAT,
+				 "not a dlib shape_predictor: version %lld, expected 1",
+				 (long long)version);
+	if ((rc = read_initial_shape(sp, r)) || (rc = read_forests(sp, r, &g)) ||
+	    (rc = read_anchors(sp, r, &g)) || (rc = read_deltas(sp, r, &g)))
+		return rc;
 	return 0;
 }
 

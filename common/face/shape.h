@@ -5,8 +5,8 @@
  *
  * A loaded predictor is read-only and may be shared by threads.
  */
-#ifndef ARPG_SHAPE_H
-#define ARPG_SHAPE_H
+#ifndef ARPG_FACE_SHAPE_H
+#define ARPG_FACE_SHAPE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -44,9 +44,8 @@ struct arpg_face_models {
 void arpg_face_options_default(struct arpg_face_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->scale_factor = 1.1;
-	o->min_neighbors = 3;
-	o->min_size = 30;
+	arpg_cascade_params_default(&o->detect);
+	o->detect.min_size = 30;
 }
 
 int arpg_face_models_load(struct arpg_face_models **out, const struct arpg_face_options *o,
@@ -59,7 +58,7 @@ int arpg_face_models_load(struct arpg_face_models **out, const struct arpg_face_
 	int rc;
 
 	*out = NULL;
-	if (!(o->scale_factor > 1) || o->min_neighbors < 0 || o->min_size < 0 || o->smooth < 0)
+	if (arpg_cascade_params_check(&o->detect) < 0 || o->smooth < 0)
 		return arpg_errf(err, errn, ARPG_EINVAL, "face options out of range");
 	if (!(fm = calloc(1, sizeof *fm)))
 		return ARPG_ENOMEM;
@@ -98,10 +97,19 @@ void arpg_face_models_free(struct arpg_face_models *fm)
 	free(fm);
 }
 
-/* OpenCV's RGB2GRAY for 8 bits (4.x): (9798 R + 19235 G + 3735 B + 2^14) >> 15;
- * checked against cv2.cvtColor on random images (the 14-bit coefficients
- * 4899/9617/1868 of older releases differ by 1 on about 0.25% of pixels). */
-static void grey_opencv(uint8_t *g, const struct arpg_image *im)
+/* The grey a model reads from an RGB frame (a grey frame is copied). */
+enum grey_kind {
+	/* OpenCV's RGB2GRAY for 8 bits (4.x), which the cascade is trained on:
+	 * (9798 R + 19235 G + 3735 B + 2^14) >> 15; checked against cv2.cvtColor
+	 * on random images (the 14-bit coefficients 4899/9617/1868 of older
+	 * releases differ by 1 on about 0.25% of pixels). */
+	GREY_OPENCV,
+	/* dlib's intensity of an RGB pixel, which the landmarks read:
+	 * (R + G + B) / 3, truncated. */
+	GREY_DLIB,
+};
+
+static void grey_of(uint8_t *g, const struct arpg_image *im, enum grey_kind kind)
 {
 	size_t i, n = (size_t)im->w * im->h;
 	const uint8_t *p = im->px;
@@ -110,22 +118,12 @@ static void grey_opencv(uint8_t *g, const struct arpg_image *im)
 		memcpy(g, p, n);
 		return;
 	}
-	for (i = 0; i < n; i++, p += 3)
-		g[i] = (uint8_t)((p[0] * 9798 + p[1] * 19235 + p[2] * 3735 + (1 << 14)) >> 15);
-}
-
-/* dlib's intensity of an RGB pixel: (R + G + B) / 3, truncated. */
-static void grey_dlib(uint8_t *g, const struct arpg_image *im)
-{
-	size_t i, n = (size_t)im->w * im->h;
-	const uint8_t *p = im->px;
-
-	if (im->c == 1) {
-		memcpy(g, p, n);
-		return;
-	}
-	for (i = 0; i < n; i++, p += 3)
-		g[i] = (uint8_t)(((unsigned)p[0] + p[1] + p[2]) / 3);
+	if (kind == GREY_OPENCV)
+		for (i = 0; i < n; i++, p += 3)
+			g[i] = (uint8_t)((p[0] * 9798 + p[1] * 19235 + p[2] * 3735 + (1 << 14)) >> 15);
+	else
+		for (i = 0; i < n; i++, p += 3)
+			g[i] = (uint8_t)(((unsigned)p[0] + p[1] + p[2]) / 3);
 }
 
 /* cv2.equalizeHist: lut[v] = round(cdf'(v) * 255 / (total - first bin)). */
@@ -194,69 +192,69 @@ static void extend(struct track *t, const struct arpg_rect *b, int frame)
 	t->count++;
 }
 
-/* Picks the followed face: pick[i] is its box index in frame i, or -1. */
-static int follow(struct arpg_rect *const *dets, const int *ndet, int n, int *pick)
-{
-	struct track *tr = NULL;
-	int ntr = 0, cap = 0, i, j, t, best, best_any = 0, rc = 0;
-	int **tid = calloc((size_t)n, sizeof *tid);
+struct tracks {
+	struct track *t;
+	int n, cap;
+};
 
-	if (!tid)
-		return ARPG_ENOMEM;
-	for (i = 0; i < n; i++) {
-		int nd = ndet[i];
-		if (nd <= 0)
-			continue;
-		if (!(tid[i] = malloc((size_t)nd * sizeof **tid))) {
-			rc = ARPG_ENOMEM;
-			goto out;
-		}
-		/* boxes join tracks best overlap first, so that a big false box
-		 * next to the face does not take its track */
-		for (j = 0; j < nd; j++)
-			tid[i][j] = -1;
-		for (;;) {
-			int bj = -1, bt = -1;
-			double bi = TRACK_IOU;
-			for (j = 0; j < nd; j++) {
-				if (tid[i][j] >= 0)
-					continue;
-				for (t = 0; t < ntr; t++) {
-					double v;
-					if (tr[t].last_frame == i || i - tr[t].last_frame > TRACK_GAP ||
-					    !same_scale(&tr[t].last, &dets[i][j]))
-						continue;
-					if ((v = iou(&tr[t].last, &dets[i][j])) >= bi)
-						bi = v, bj = j, bt = t;
-				}
-			}
-			if (bj < 0)
-				break;
-			extend(&tr[bt], &dets[i][bj], i);
-			tid[i][bj] = bt;
-		}
-		/* the others start tracks */
-		for (j = 0; j < nd; j++) {
-			if (tid[i][j] >= 0)
+/* Frame i's boxes b[0..nb) join the tracks of ts whose last box, at most
+ * TRACK_GAP frames back, they overlap best, best overlap first, so that a
+ * big false box next to the face does not take its track; the others
+ * start tracks.  tid[j] is box j's track.  Returns 0 or ARPG_ENOMEM. */
+static int link_frame(struct tracks *ts, const struct arpg_rect *b, int nb, int i, int *tid)
+{
+	int j, t;
+
+	for (j = 0; j < nb; j++)
+		tid[j] = -1;
+	for (;;) {
+		int bj = -1, bt = -1;
+		double bi = TRACK_IOU;
+		for (j = 0; j < nb; j++) {
+			if (tid[j] >= 0)
 				continue;
-			if (ntr == cap) {
-				struct track *nt = realloc(tr, (size_t)(cap = cap ? 2 * cap : 8) *
-							   sizeof *nt);
-				if (!nt) {
-					rc = ARPG_ENOMEM;
-					goto out;
-				}
-				tr = nt;
+			for (t = 0; t < ts->n; t++) {
+				const struct track *tr = &ts->t[t];
+				double v;
+				if (tr->last_frame == i || i - tr->last_frame > TRACK_GAP ||
+				    !same_scale(&tr->last, &b[j]))
+					continue;
+				if ((v = iou(&tr->last, &b[j])) >= bi)
+					bi = v, bj = j, bt = t;
 			}
-			memset(&tr[ntr], 0, sizeof tr[ntr]);
-			tr[ntr].first_frame = i;
-			extend(&tr[ntr], &dets[i][j], i);
-			tid[i][j] = ntr++;
 		}
+		if (bj < 0)
+			break;
+		extend(&ts->t[bt], &b[bj], i);
+		tid[bj] = bt;
 	}
-	/* the best track, then, in the time it leaves free (other shots of a
-	 * clip with cuts), the best tracks of two or more boxes that overlap no
-	 * chosen track's span */
+	for (j = 0; j < nb; j++) {
+		if (tid[j] >= 0)
+			continue;
+		if (ts->n == ts->cap) {
+			int cap = ts->cap ? 2 * ts->cap : 8;
+			struct track *nt = realloc(ts->t, (size_t)cap * sizeof *nt);
+			if (!nt)
+				return ARPG_ENOMEM;
+			ts->t = nt;
+			ts->cap = cap;
+		}
+		memset(&ts->t[ts->n], 0, sizeof ts->t[ts->n]);
+		ts->t[ts->n].first_frame = i;
+		extend(&ts->t[ts->n], &b[j], i);
+		tid[j] = ts->n++;
+	}
+	return 0;
+}
+
+/* Chooses tracks (chosen 1; the others -1): the one of the largest summed
+ * area, then, in the time it leaves free (other shots of a clip with
+ * cuts), the best tracks of two or more boxes that overlap no chosen
+ * track's span. */
+static void choose_tracks(struct track *tr, int ntr)
+{
+	int t, best, best_any = 0;
+
 	for (;;) {
 		best = -1;
 		for (t = 0; t < ntr; t++) {
@@ -279,58 +277,77 @@ static int follow(struct arpg_rect *const *dets, const int *ndet, int n, int *pi
 		tr[best].chosen = 1;
 		best_any = 1;
 	}
+}
+
+/* Picks the followed face: pick[i] is its box index in frame i, or -1. */
+static int follow(struct arpg_rect *const *dets, const int *ndet, int n, int *pick)
+{
+	struct tracks ts = { 0 };
+	int i, j, rc = 0;
+	int **tid = calloc((size_t)n, sizeof *tid);
+
+	if (!tid)
+		return ARPG_ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (ndet[i] <= 0)
+			continue;
+		if (!(tid[i] = malloc((size_t)ndet[i] * sizeof **tid))) {
+			rc = ARPG_ENOMEM;
+			goto out;
+		}
+		if ((rc = link_frame(&ts, dets[i], ndet[i], i, tid[i])) < 0)
+			goto out;
+	}
+	choose_tracks(ts.t, ts.n);
 	for (i = 0; i < n; i++) {
 		pick[i] = -1;
 		for (j = 0; j < ndet[i]; j++)
-			if (tr[tid[i][j]].chosen > 0)
+			if (ts.t[tid[i][j]].chosen > 0)
 				pick[i] = j;
 	}
 out:
 	for (i = 0; i < n; i++)
 		free(tid[i]);
 	free(tid);
-	free(tr);
+	free(ts.t);
 	return rc;
 }
 
-int arpg_face_align_detections(const struct arpg_face_models *fm,
-			       const struct arpg_image *frames, int n, int size,
-			       struct arpg_rect *const *dets, const int *ndet,
-			       struct arpg_image *crops, struct arpg_face_frame *out)
+/* ARPG_EINVAL unless frames[0..n) (n >= 1) are all of one size, grey or
+ * RGB. */
+static int check_frames(const struct arpg_image *frames, int n)
 {
-	int *pick = NULL, i, j, k, found = 0, rc = 0, W, H;
-	uint8_t *grey = NULL;
-	double (*Ms)[6] = NULL;
+	int i;
 
-	if (n <= 0)
-		return 0;
-	if (!fm || !frames || !crops || !out || !ndet || size <= 0 || size > 2048)
-		return ARPG_EINVAL;
-	W = frames[0].w, H = frames[0].h;
 	for (i = 0; i < n; i++)
-		if (frames[i].w != W || frames[i].h != H || (frames[i].c != 3 && frames[i].c != 1))
+		if (frames[i].w != frames[0].w || frames[i].h != frames[0].h ||
+		    (frames[i].c != 3 && frames[i].c != 1))
 			return ARPG_EINVAL;
-	memset(out, 0, (size_t)n * sizeof *out);
-	memset(crops, 0, (size_t)n * sizeof *crops);
-	pick = malloc((size_t)n * sizeof *pick);
-	grey = malloc((size_t)W * H);
-	Ms = malloc((size_t)n * sizeof *Ms);
-	if (!pick || !grey || !Ms) {
-		rc = ARPG_ENOMEM;
-		goto out;
-	}
-	if ((rc = follow(dets, ndet, n, pick)) < 0)
-		goto out;
+	return 0;
+}
 
+/* The landmarks and the transform of the face picked in each frame
+ * (pick[i] < 0: none); a frame whose landmarks give no transform counts as
+ * not detected.  Returns the number of frames with a face, or a negative
+ * code. */
+static int fit_faces(const struct arpg_face_models *fm, const struct arpg_image *frames, int n,
+		     int size, struct arpg_rect *const *dets, const int *pick,
+		     struct arpg_frame_row *out)
+{
+	int W = frames[0].w, H = frames[0].h, i, found = 0, rc = 0;
+	uint8_t *grey = malloc((size_t)W * H);
+
+	if (!grey)
+		return ARPG_ENOMEM;
 	for (i = 0; i < n; i++) {
-		struct arpg_face_frame *f = &out[i];
+		struct arpg_frame_row *f = &out[i];
 		const struct arpg_rect *b;
 		if (pick[i] < 0)
 			continue;
 		b = &dets[i][pick[i]];
-		grey_dlib(grey, &frames[i]);
+		grey_of(grey, &frames[i], GREY_DLIB);
 		if ((rc = arpg_shape_predict(fm->shape, grey, W, H, W, b, f->landmarks)) < 0)
-			goto out;
+			break;
 		if (arpg_align_transform(f->M, f->landmarks, size) < 0) {
 			memset(f->landmarks, 0, sizeof f->landmarks);
 			continue;	/* degenerate landmarks: as if not detected */
@@ -340,15 +357,27 @@ int arpg_face_align_detections(const struct arpg_face_models *fm,
 		f->box[2] = (float)b->w, f->box[3] = (float)b->h;
 		found++;
 	}
+	free(grey);
+	return rc < 0 ? rc : found;
+}
 
-	/* smoothing over the detected frames within +-smooth */
+/* Each detected frame's transform becomes the mean of the transforms of
+ * the detected frames within +-radius (radius > 0).  Returns 0 or
+ * ARPG_ENOMEM. */
+static int smooth_transforms(struct arpg_frame_row *out, int n, int radius)
+{
+	double (*Ms)[6] = malloc((size_t)n * sizeof *Ms);
+	int i, j, k;
+
+	if (!Ms)
+		return ARPG_ENOMEM;
 	for (i = 0; i < n; i++) {
 		int cnt = 0;
 		memcpy(Ms[i], out[i].M, sizeof Ms[i]);
-		if (!out[i].detected || fm->o.smooth <= 0)
+		if (!out[i].detected)
 			continue;
 		memset(Ms[i], 0, sizeof Ms[i]);
-		for (j = i - fm->o.smooth; j <= i + fm->o.smooth; j++) {
+		for (j = i - radius; j <= i + radius; j++) {
 			if (j < 0 || j >= n || !out[j].detected)
 				continue;
 			for (k = 0; k < 6; k++)
@@ -361,14 +390,22 @@ int arpg_face_align_detections(const struct arpg_face_models *fm,
 	for (i = 0; i < n; i++)
 		if (out[i].detected)
 			memcpy(out[i].M, Ms[i], sizeof Ms[i]);
+	free(Ms);
+	return 0;
+}
 
-	/* frames without a detection: the nearest detected frame's transform */
+/* Frames without a detection take the transform of the nearest detected
+ * frame (the earlier one on a tie); when no frame has one (found 0), the
+ * centre crop of a w x h frame. */
+static void fill_missing(struct arpg_frame_row *out, int n, int found, int w, int h, int size)
+{
+	int i, d;
+
 	for (i = 0; i < n; i++) {
-		int d;
 		if (out[i].detected)
 			continue;
 		if (!found) {
-			arpg_align_centre(out[i].M, W, H, size);
+			arpg_align_centre(out[i].M, w, h, size);
 			continue;
 		}
 		for (d = 1;; d++) {
@@ -382,7 +419,33 @@ int arpg_face_align_detections(const struct arpg_face_models *fm,
 			}
 		}
 	}
+}
 
+int arpg_face_align_detections(const struct arpg_face_models *fm,
+			       const struct arpg_image *frames, int n, int size,
+			       struct arpg_rect *const *dets, const int *ndet,
+			       struct arpg_image *crops, struct arpg_frame_row *out)
+{
+	int *pick = NULL, i, found = 0, rc = 0;
+
+	if (n <= 0)
+		return 0;
+	if (!fm || !frames || !crops || !out || !ndet || size <= 0 || size > 2048)
+		return ARPG_EINVAL;
+	if (check_frames(frames, n) < 0)
+		return ARPG_EINVAL;
+	memset(out, 0, (size_t)n * sizeof *out);
+	memset(crops, 0, (size_t)n * sizeof *crops);
+	if (!(pick = malloc((size_t)n * sizeof *pick))) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	if ((rc = follow(dets, ndet, n, pick)) < 0 ||
+	    (rc = found = fit_faces(fm, frames, n, size, dets, pick, out)) < 0)
+		goto out;
+	if (fm->o.smooth > 0 && (rc = smooth_transforms(out, n, fm->o.smooth)) < 0)
+		goto out;
+	fill_missing(out, n, found, frames[0].w, frames[0].h, size);
 	for (i = 0; i < n; i++)
 		if ((rc = arpg_align_warp(&crops[i], &frames[i], out[i].M, size)) < 0)
 			goto out;
@@ -392,13 +455,11 @@ out:
 		for (i = 0; i < n; i++)
 			arpg_image_free(&crops[i]);
 	free(pick);
-	free(grey);
-	free(Ms);
 	return rc;
 }
 
 int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
-			 int n, int size, struct arpg_image *crops, struct arpg_face_frame *out)
+			 int n, int size, struct arpg_image *crops, struct arpg_frame_row *out)
 {
 	struct arpg_rect **dets = NULL;
 	int *ndet = NULL, i, rc = 0, W, H;
@@ -408,10 +469,9 @@ int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_im
 		return 0;
 	if (!fm || !frames || !crops || !out)
 		return ARPG_EINVAL;
+	if (check_frames(frames, n) < 0)
+		return ARPG_EINVAL;
 	W = frames[0].w, H = frames[0].h;
-	for (i = 0; i < n; i++)
-		if (frames[i].w != W || frames[i].h != H || (frames[i].c != 3 && frames[i].c != 1))
-			return ARPG_EINVAL;
 	dets = calloc((size_t)n, sizeof *dets);
 	ndet = calloc((size_t)n, sizeof *ndet);
 	grey = malloc((size_t)W * H);
@@ -421,11 +481,10 @@ int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_im
 	}
 	for (i = 0; i < n; i++) {
 		int r;
-		grey_opencv(grey, &frames[i]);
+		grey_of(grey, &frames[i], GREY_OPENCV);
 		if (fm->o.equalize)
 			equalize(grey, (size_t)W * H);
-		r = arpg_cascade_detect(fm->cascade, grey, W, H, W, fm->o.scale_factor,
-					fm->o.min_neighbors, fm->o.min_size, 0, &dets[i]);
+		r = arpg_cascade_detect(fm->cascade, grey, W, H, W, &fm->o.detect, &dets[i]);
 		if (r < 0) {
 			rc = r;
 			goto out;

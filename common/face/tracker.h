@@ -8,23 +8,18 @@
 #define ARPG_FACE_TRACKER_H
 
 #include <stddef.h>
+#include "frames_tsv.h"
 #include "image.h"
 #include "cascade.h"
 
-/* What is known of one frame after alignment; a row of frames.tsv. */
-struct arpg_face_frame {
-	int detected;		/* 1 if a face was detected in this frame */
-	float box[4];		/* x y w h of the followed face, source pixels; 0 if none */
-	float landmarks[136];	/* x0 y0 ... x67 y67, source pixels; 0 if none */
-	double M[6];		/* source -> crop: x' = M0 x + M1 y + M2, y' = M3 x + M4 y + M5 */
-};
+/* What is known of a frame after alignment is a struct arpg_frame_row
+ * (frames_tsv.h): the row arpg-preprocess writes for it. */
 
 struct arpg_face_options {
 	const char *cascade;	/* OpenCV cascade XML; NULL: Debian's frontal default */
 	const char *landmarks;	/* dlib shape predictor .dat; NULL: Debian's 68-point model */
-	double scale_factor;	/* 1.1 */
-	int min_neighbors;	/* 3 */
-	int min_size;		/* 30 */
+	struct arpg_cascade_params detect;	/* scale factor 1.1, 3 neighbours,
+						 * min size 30, no max size */
 	int equalize;		/* histogram-equalise the grey frame before detection */
 	int smooth;		/* frames of transform smoothing (0: none) */
 };
@@ -34,10 +29,10 @@ struct arpg_face_models;
 /* Fills o with the defaults above. */
 void arpg_face_options_default(struct arpg_face_options *o);
 
-/* Loads and checks both models.  Returns 0, or ARPG_EIO / ARPG_EFORMAT /
- * ARPG_EUNSUPPORTED with "FILE: reason" in err, before any clip is read.
- * (While face.c is the placeholder: 0 with *fm = NULL, meaning alignment
- * is not built; callers then write centre crops.) */
+/* Loads and checks both models into *fm (free with arpg_face_models_free).
+ * Returns 0, ARPG_EINVAL (options out of range), or ARPG_ENOENT / ARPG_EIO
+ * / ARPG_EFORMAT / ARPG_EUNSUPPORTED with "FILE: reason" in err, ARPG_ENOMEM;
+ * meant to run before any clip is read. */
 int arpg_face_models_load(struct arpg_face_models **fm, const struct arpg_face_options *o,
 			  char *err, size_t errn);
 void arpg_face_models_free(struct arpg_face_models *fm);
@@ -49,7 +44,7 @@ void arpg_face_models_free(struct arpg_face_models *fm);
  * centre crops.  Returns the number of frames with a detection (0: no face
  * in the clip) or a negative code.  Thread-safe for distinct clips. */
 int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
-			 int n, int size, struct arpg_image *crops, struct arpg_face_frame *out);
+			 int n, int size, struct arpg_image *crops, struct arpg_frame_row *out);
 
 /* As arpg_face_align_clip, with the detections given instead of running
  * the cascade: dets[i][0..ndet[i]) are frame i's boxes (dets may be NULL
@@ -58,6 +53,6 @@ int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_im
 int arpg_face_align_detections(const struct arpg_face_models *fm,
 			       const struct arpg_image *frames, int n, int size,
 			       struct arpg_rect *const *dets, const int *ndet,
-			       struct arpg_image *crops, struct arpg_face_frame *out);
+			       struct arpg_image *crops, struct arpg_frame_row *out);
 
 #endif

@@ -122,7 +122,7 @@ static int clip(int argc, char **argv)
 	struct arpg_face_options o;
 	struct arpg_face_models *fm = NULL;
 	struct arpg_image *frames, *crops, sheet;
-	struct arpg_face_frame *out;
+	struct arpg_frame_row *out;
 	int n = argc - 6, size = atoi(argv[3]), i, k, rc, found;
 	char err[512];
 

@@ -1,30 +1,47 @@
-# Tests of the face engines (common/face): unit tests of the cascade, the
-# landmarks, alignment and the tracker; the comparisons with OpenCV's
-# detectMultiScale (python3-opencv, driving bench/face_detect), with dlib
-# (a C++ reference built by the test with g++ and libdlib-dev) and with
-# cv2.warpAffine on Debian's real faces, both driving face_tool; the fuzz
-# harnesses of the cascade XML and the landmark model.
-check_PROGRAMS += tests/face/test_cascade tests/face/test_shape tests/face/test_align \
-	tests/face/test_face tests/face/face_tool bench/face_detect
-TESTS += tests/face/test_cascade tests/face/cascade_opencv.py \
+# Tests of the face engines (common/face): one unit test per module (the
+# cascade's XML reader, pyramid, detection and grouping, the landmarks,
+# alignment, the tracker); the comparisons with OpenCV's detectMultiScale
+# (python3-opencv, driving bench/face_detect), with dlib (a C++ reference
+# built by the test with g++ and libdlib-dev) and with cv2.warpAffine on
+# Debian's real faces, both driving face_tool; the fuzz harnesses of the
+# cascade XML and the landmark model.
+check_PROGRAMS += tests/face/test_cascade_xml tests/face/test_cascade_pyramid \
+	tests/face/test_cascade_detect tests/face/test_cascade_group \
+	tests/face/test_shape tests/face/test_align tests/face/test_tracker \
+	tests/face/face_tool bench/face_detect
+TESTS += tests/face/test_cascade_xml tests/face/test_cascade_pyramid \
+	tests/face/test_cascade_detect tests/face/test_cascade_group tests/face/cascade_opencv.py \
 	tests/face/test_shape tests/face/test_shape_dlib.sh \
 	tests/face/test_align tests/face/test_align_cv2.sh \
-	tests/face/test_face tests/face/test_face_cv2.sh
+	tests/face/test_tracker tests/face/test_face_cv2.sh
 dist_check_SCRIPTS += tests/face/cascade_opencv.py tests/face/test_shape_dlib.sh \
 	tests/face/test_align_cv2.sh tests/face/test_face_cv2.sh
+# The cascade tests load the fuzz corpus's hand-made cascades.
+CASCADE_SEED = tests/face/cascade_seed.c tests/face/cascade_seed.h
 EXTRA_DIST += tests/face/dlib_ref.cpp tests/face/face_media.py bench/face_detect.py
-tests_face_test_cascade_SOURCES = tests/face/test_cascade.c $(ARPG_TEST_SOURCES)
-tests_face_test_cascade_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_face_test_cascade_LDADD = $(ARPG_FACE_LIB)
+tests_face_test_cascade_xml_SOURCES = tests/face/test_cascade_xml.c $(CASCADE_SEED) \
+	$(ARPG_TEST_SOURCES)
+tests_face_test_cascade_xml_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_face_test_cascade_xml_LDADD = $(ARPG_FACE_LIB)
+tests_face_test_cascade_pyramid_SOURCES = tests/face/test_cascade_pyramid.c $(ARPG_TEST_SOURCES)
+tests_face_test_cascade_pyramid_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_face_test_cascade_pyramid_LDADD = $(ARPG_FACE_LIB)
+tests_face_test_cascade_detect_SOURCES = tests/face/test_cascade_detect.c $(CASCADE_SEED) \
+	$(ARPG_TEST_SOURCES)
+tests_face_test_cascade_detect_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_face_test_cascade_detect_LDADD = $(ARPG_FACE_LIB)
+tests_face_test_cascade_group_SOURCES = tests/face/test_cascade_group.c $(ARPG_TEST_SOURCES)
+tests_face_test_cascade_group_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_face_test_cascade_group_LDADD = $(ARPG_FACE_LIB)
 tests_face_test_shape_SOURCES = tests/face/test_shape.c $(ARPG_TEST_SOURCES)
 tests_face_test_shape_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_face_test_shape_LDADD = $(ARPG_FACE_LIB)
 tests_face_test_align_SOURCES = tests/face/test_align.c $(ARPG_TEST_SOURCES)
 tests_face_test_align_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_face_test_align_LDADD = $(ARPG_FACE_LIB)
-tests_face_test_face_SOURCES = tests/face/test_face.c $(ARPG_TEST_SOURCES)
-tests_face_test_face_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
-tests_face_test_face_LDADD = $(ARPG_FACE_LIB)
+tests_face_test_tracker_SOURCES = tests/face/test_tracker.c $(ARPG_TEST_SOURCES)
+tests_face_test_tracker_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_face_test_tracker_LDADD = $(ARPG_FACE_LIB)
 tests_face_face_tool_SOURCES = tests/face/face_tool.c
 tests_face_face_tool_LDADD = $(ARPG_FACE_LIB)
 bench_face_detect_SOURCES = bench/face_detect.c

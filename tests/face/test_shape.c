@@ -52,29 +52,48 @@ static void put_fvec(struct buf *o, const float *v, int n)
 		put_float(o, v[i]);
 }
 
+/* What the model writer below may get wrong, one field at a time. */
+struct knobs {
+	int points;		/* in the initial shape */
+	int nsplit, nleaf;	/* of the one tree */
+	int feature;		/* the split's first feature pixel */
+	int anchor;		/* the second feature pixel's landmark */
+	int anchor_cascades, delta_cascades, ndelta;
+};
+
+static const struct knobs good = { 2, 1, 2, 0, 1, 1, 1, 2 };
+
 /* 2 points at (0.25, 0.5) (0.75, 0.5) of the box; one tree, one split on
  * pixel(point 0) - pixel(point 1) > 10: shift both points by +0.1 of the
- * box width when the left point is brighter, by -0.1 otherwise. */
-static void tiny_model(struct buf *o)
+ * box width when the left point is brighter, by -0.1 otherwise.  k changes
+ * a field, for the reader's checks. */
+static void model(struct buf *o, const struct knobs *k)
 {
 	static const float init[4] = { 0.25f, 0.5f, 0.75f, 0.5f };
 	static const float up[4] = { 0.1f, 0, 0.1f, 0 }, down[4] = { -0.1f, 0, -0.1f, 0 };
+	int i;
 
 	o->n = 0;
 	put_int(o, 1);		/* version */
-	put_fvec(o, init, 4);
+	put_fvec(o, init, 2 * k->points);
 	put_int(o, 1);		/* cascades */
 	put_int(o, 1);		/* trees */
-	put_int(o, 1);		/* splits */
-	put_int(o, 0), put_int(o, 1), put_float(o, 10);
-	put_int(o, 2);		/* leaves */
+	put_int(o, k->nsplit);	/* splits */
+	put_int(o, k->feature), put_int(o, 1), put_float(o, 10);
+	put_int(o, k->nleaf);	/* leaves */
 	put_fvec(o, up, 4);
 	put_fvec(o, down, 4);
-	put_int(o, 1);		/* anchor_idx */
-	put_int(o, 2), put_int(o, 0), put_int(o, 1);
-	put_int(o, 1);		/* deltas */
-	put_int(o, 2);
-	put_float(o, 0), put_float(o, 0), put_float(o, 0), put_float(o, 0);
+	put_int(o, k->anchor_cascades);	/* anchor_idx */
+	put_int(o, 2), put_int(o, 0), put_int(o, k->anchor);
+	put_int(o, k->delta_cascades);	/* deltas */
+	put_int(o, k->ndelta);
+	for (i = 0; i < 2 * k->ndelta; i++)
+		put_float(o, 0);
+}
+
+static void tiny_model(struct buf *o)
+{
+	model(o, &good);
 }
 
 ARPG_TEST(shape_tiny_model_predicts)
@@ -166,21 +185,37 @@ ARPG_TEST(shape_rejects_bad_structure)
 	expect_int(arpg_shape_parse(&sp, "PK\3\4 not a model", 17, err, sizeof err),
 		   ARPG_EFORMAT);
 	arpg_test_note("other format: %s", err);
-	/* a split reading feature 5 of 2 */
-	{
-		struct buf b;
-		static const float init[4] = { 0, 0, 1, 1 }, lv[4] = { 0 };
-		b.n = 0;
-		put_int(&b, 1);
-		put_fvec(&b, init, 4);
-		put_int(&b, 1), put_int(&b, 1), put_int(&b, 1);
-		put_int(&b, 5), put_int(&b, 1), put_float(&b, 0);
-		put_int(&b, 2), put_fvec(&b, lv, 4), put_fvec(&b, lv, 4);
-		put_int(&b, 1), put_int(&b, 2), put_int(&b, 0), put_int(&b, 1);
-		put_int(&b, 1), put_int(&b, 2);
-		put_float(&b, 0), put_float(&b, 0), put_float(&b, 0), put_float(&b, 0);
-		expect_int(arpg_shape_parse(&sp, b.b, b.n, err, sizeof err), ARPG_EFORMAT);
-		expect(strstr(err, "out of range") != NULL);
+}
+
+/* One field wrong at a time: each refused with words that say which. */
+ARPG_TEST(shape_says_what_is_wrong)
+{
+	static const struct {
+		const char *words;
+		struct knobs k;
+	} bad[] = {
+		{ "initial shape size", { 1, 1, 2, 0, 1, 1, 1, 2 } },
+		{ "not a full binary tree", { 2, 2, 2, 0, 1, 1, 1, 2 } },
+		{ "leaf count is not split count + 1", { 2, 1, 3, 0, 1, 1, 1, 2 } },
+		{ "split feature index out of range", { 2, 1, 2, 5, 1, 1, 1, 2 } },
+		{ "anchor index out of range", { 2, 1, 2, 0, 2, 1, 1, 2 } },
+		{ "anchor cascades differ", { 2, 1, 2, 0, 1, 2, 1, 2 } },
+		{ "delta cascades differ", { 2, 1, 2, 0, 1, 1, 2, 2 } },
+		{ "delta count differs from anchor count", { 2, 1, 2, 0, 1, 1, 1, 1 } },
+	};
+	struct arpg_shape_predictor *sp = NULL;
+	struct buf m;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		model(&m, &bad[i].k);
+		err[0] = 0;
+		expect_int(arpg_shape_parse(&sp, m.b, m.n, err, sizeof err), ARPG_EFORMAT);
+		expect(sp == NULL);
+		if (!strstr(err, bad[i].words))
+			arpg_test_fail(__FILE__, __LINE__, "case %zu: \"%s\" lacks \"%s\"", i, err,
+				       bad[i].words);
 	}
 }
 

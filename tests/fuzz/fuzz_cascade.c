@@ -11,6 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arpg_cascade *c;
 	struct arpg_rect *r = NULL;
+	struct arpg_cascade_params p = { .scale_factor = 1.1, .min_size = 1 };
 	uint8_t img[40 * 36];
 	char err[256];
 	int i, n;
@@ -19,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (i = 0; i < (int)sizeof img; i++)
 		img[i] = (uint8_t)((i * 7 + (i / 40) * 13) ^ (i % 40 < 20 ? 0x55 : 0));
-	n = arpg_cascade_detect(c, img, 40, 36, 40, 1.1, 0, 1, 0, &r);
+	n = arpg_cascade_detect(c, img, 40, 36, 40, &p, &r);
 	if (n < 0 && n != ARPG_ENOMEM && n != ARPG_ERANGE)
 		__builtin_trap();
 	free(r);

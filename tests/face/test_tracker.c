@@ -1,4 +1,4 @@
-/* Unit tests of face.c: model loading errors, the face followed through a
+/* Unit tests of tracker.c: model loading errors, the face followed through a
  * clip, neighbours' transforms, the centre-crop fallback; on astronaut.png
  * (python3-skimage) with Debian's models, skipped when they are absent. */
 #include <math.h>
@@ -38,7 +38,7 @@ static struct arpg_face_models *get_models(void)
 	return models;
 }
 
-ARPG_TEST(face_load_names_a_bad_model)
+ARPG_TEST(tracker_load_names_a_bad_model)
 {
 	struct arpg_face_options o;
 	struct arpg_face_models *fm = NULL;
@@ -71,11 +71,11 @@ static double iou(const float *a, const struct arpg_rect *b)
 	return in / (a[2] * a[3] + (double)b->w * b->h - in);
 }
 
-ARPG_TEST(face_follows_the_consistent_face)
+ARPG_TEST(tracker_follows_the_consistent_face)
 {
 	struct arpg_face_models *fm = get_models();
 	struct arpg_image im, frames[6], crops[6];
-	struct arpg_face_frame out[6];
+	struct arpg_frame_row out[6];
 	char err[256];
 	/* OpenCV's box on astronaut.png; a small false one; a big one-off */
 	struct arpg_rect face = { 177, 66, 95, 95 }, small = { 20, 400, 40, 40 },
@@ -122,11 +122,11 @@ ARPG_TEST(face_follows_the_consistent_face)
 	arpg_image_free(&im);
 }
 
-ARPG_TEST(face_no_face_is_a_centre_crop)
+ARPG_TEST(tracker_no_face_is_a_centre_crop)
 {
 	struct arpg_face_models *fm = get_models();
 	struct arpg_image frames[3], crops[3];
-	struct arpg_face_frame out[3];
+	struct arpg_frame_row out[3];
 	int ndet[3] = { 0, 0, 0 }, i;
 	double M[6];
 
@@ -153,11 +153,11 @@ ARPG_TEST(face_no_face_is_a_centre_crop)
 	}
 }
 
-ARPG_TEST(face_detects_the_astronaut)
+ARPG_TEST(tracker_detects_the_astronaut)
 {
 	struct arpg_face_models *fm = get_models();
 	struct arpg_image im, crop;
-	struct arpg_face_frame out;
+	struct arpg_frame_row out;
 	struct arpg_rect face = { 177, 66, 95, 95 };
 	char err[256];
 
@@ -174,12 +174,12 @@ ARPG_TEST(face_detects_the_astronaut)
 	arpg_image_free(&im);
 }
 
-ARPG_TEST(face_smoothing_averages_neighbours)
+ARPG_TEST(tracker_smoothing_averages_neighbours)
 {
 	struct arpg_face_models *fm = get_models(), *fs = NULL;
 	struct arpg_face_options o;
 	struct arpg_image im, frames[4], crops[4];
-	struct arpg_face_frame raw[4], sm[4];
+	struct arpg_frame_row raw[4], sm[4];
 	struct arpg_rect b[4];
 	struct arpg_rect *dets[4] = { &b[0], &b[1], &b[2], &b[3] };
 	int ndet[4] = { 1, 1, 0, 1 }, i, k;
@@ -214,5 +214,45 @@ ARPG_TEST(face_smoothing_averages_neighbours)
 		}
 	}
 	arpg_face_models_free(fs);
+	arpg_image_free(&im);
+}
+
+/* A clip with a cut: one face in frames 0-2, another in 3-5, both
+ * followed; a small box beside the second, overlapping its span, and a
+ * box seen once after it are not. */
+ARPG_TEST(tracker_follows_each_shot)
+{
+	struct arpg_face_models *fm = get_models();
+	struct arpg_image im, frames[7], crops[7];
+	struct arpg_frame_row out[7];
+	struct arpg_rect a = { 177, 66, 95, 95 }, b = { 377, 66, 95, 95 },
+			 small = { 20, 400, 40, 40 }, once = { 100, 300, 90, 90 };
+	struct arpg_rect shot2[2] = { small, b };
+	struct arpg_rect *dets[7] = { &a, &a, &a, shot2, shot2, shot2, &once };
+	int ndet[7] = { 1, 1, 1, 2, 2, 2, 1 }, i, rc;
+	char err[256];
+
+	if (!fm)
+		skip("Debian's cascade or landmark model not installed");
+	if (arpg_png_read(&im, ASTRONAUT, 3, err, sizeof err) < 0)
+		skip(ASTRONAUT " not installed (python3-skimage)");
+	for (i = 0; i < 7; i++)
+		frames[i] = im;
+	rc = arpg_face_align_detections(fm, frames, 7, 112, dets, ndet, crops, out);
+	expect_int(rc, 6);
+	for (i = 0; i < 7 && rc >= 0; i++) {
+		const struct arpg_rect *want = i < 3 ? &a : &b;
+
+		if (i == 6) {
+			expect_int(out[i].detected, 0);
+			expect(memcmp(out[6].M, out[5].M, sizeof out[6].M) == 0);
+		} else if (out[i].box[0] != want->x || out[i].box[1] != want->y ||
+			   out[i].box[2] != want->w) {
+			arpg_test_fail(__FILE__, __LINE__, "frame %d: box %g %g %g, expected %d %d %d",
+				       i, out[i].box[0], out[i].box[1], out[i].box[2], want->x,
+				       want->y, want->w);
+		}
+		arpg_image_free(&crops[i]);
+	}
 	arpg_image_free(&im);
 }
