@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <blis.h>
 #include "onnx.h"
 
 #define MAXR ARPG_ONNX_MAXRANK
@@ -102,6 +103,8 @@ struct arpg_onnx {
 	float *scratch;		/* im2col and temporaries, per thread */
 	size_t scratch_n, scratch_per_thread;
 	int nthreads;		/* threads of a conv (OpenMP) */
+	rntm_t rntm1;		/* BLIS on one thread, for GEMMs inside our OpenMP threads
+				 * (set by onx_ops_init) */
 	int profile;
 };
 
@@ -117,7 +120,8 @@ int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t 
 /* onnx_ops.c: one kernel per op, on the shapes in m->t[]. */
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
-void onx_ops_init(void);
+/* Sets up what the kernels keep in the model (m->rntm1); prepare calls it. */
+void onx_ops_init(struct arpg_onnx *m);
 
 /* onnx_wino.c: a 3x3 stride-1 dilation-1 ungrouped convolution by
  * Winograd F(m x m,3x3), m = 4 or 2.  y (N,M,OH,OW) = act(conv(pre(x)) + b) + res, where

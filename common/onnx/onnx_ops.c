@@ -134,16 +134,16 @@ struct conv_job {
 	int direct;
 };
 
-static rntm_t rntm1;
-
-/* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread only */
-static void onx_sgemm1(i64 M, i64 N, i64 K, const float *A, i64 rsa, const float *B, i64 rsb,
-		       float *C, i64 rsc)
+/* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread
+ * only (rntm1 is the model's one-thread BLIS runtime; BLIS copies it, so the
+ * threads may share it) */
+static void onx_sgemm1(rntm_t *rntm1, i64 M, i64 N, i64 K, const float *A, i64 rsa,
+		       const float *B, i64 rsb, float *C, i64 rsc)
 {
 	float one = 1, zero = 0;
 
 	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &one, (float *)A, rsa, 1,
-		     (float *)B, rsb, 1, &zero, C, rsc, 1, NULL, &rntm1);
+		     (float *)B, rsb, 1, &zero, C, rsc, 1, NULL, rntm1);
 }
 
 static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
@@ -162,12 +162,12 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 		float *y = j->out + (img * j->M + c0) * P + p0;
 		const float *r = j->res ? j->res + (img * j->M + c0) * P + p0 : NULL;
 		if (j->direct)
-			onx_sgemm1(j->mn, np, K, j->w + c0 * K, K, xi + p0, P, y, P);
+			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, xi + p0, P, y, P);
 		else {
 			im2col(j->scratch, xi, Cg, j->H, j->W, &nn, r1 - r0, j->OW,
 			       n->pre_s ? n->pre_s + g * Cg : NULL,
 			       n->pre_t ? n->pre_t + g * Cg : NULL, np);
-			onx_sgemm1(j->mn, np, K, j->w + c0 * K, K, j->scratch, np, y, P);
+			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, j->scratch, np, y, P);
 		}
 		/* rows of y are P apart; only np columns of each are ours */
 		for (mm = 0; mm < j->mn; mm++)
@@ -223,7 +223,7 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
 				       Cg, j->H, j->W, &nn, j->OH, j->OW,
 				       n->pre_s ? n->pre_s + g * Cg : NULL,
 				       n->pre_t ? n->pre_t + g * Cg : NULL, cols);
-			onx_sgemm1(Mg, cols, K, j->w + g * Mg * K, K, col, cols, tmp, cols);
+			onx_sgemm1(&j->m->rntm1, Mg, cols, K, j->w + g * Mg * K, K, col, cols, tmp, cols);
 			for (k = 0; k < nc; k++)
 				epilogue(j->out + ((img + k) * j->M + g * Mg) * P, tmp + k * P, cols,
 					 Mg, P, j->b ? j->b + g * Mg : NULL, n->act,
@@ -570,10 +570,10 @@ static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
-void onx_ops_init(void)
+void onx_ops_init(struct arpg_onnx *m)
 {
-	bli_rntm_init(&rntm1);
-	bli_rntm_set_num_threads(1, &rntm1);
+	bli_rntm_init(&m->rntm1);
+	bli_rntm_set_num_threads(1, &m->rntm1);
 }
 
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)

@@ -895,7 +895,7 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 		}
 	if (need > ((size_t)1 << 34) / sizeof(float))
 		return arpg_errf(err, errn, ARPG_ERANGE, "scratch needs %zu MiB", need * 4 >> 20);
-	onx_ops_init();
+	onx_ops_init(m);
 	m->scratch_per_thread = (need + 15) & ~(size_t)15;
 	m->scratch_n = need = m->scratch_per_thread * m->nthreads;
 	/* Winograd for the 3x3 stride-1 convs with enough channels to fill its
