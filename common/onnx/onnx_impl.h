@@ -105,7 +105,8 @@ struct arpg_onnx {
 	int nthreads;		/* threads of a conv (OpenMP) */
 	rntm_t rntm1;		/* BLIS on one thread, for GEMMs inside our OpenMP threads
 				 * (set by onx_ops_init) */
-	int profile;
+	int winograd;		/* ARPG_ONNX_WINOGRAD_* (arpg_onnx_set_winograd) */
+	int profile;		/* ARPG_ONNX_PROFILE_* (arpg_onnx_set_profile) */
 };
 
 /* onnx_load.c */

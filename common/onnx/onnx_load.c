@@ -829,6 +829,7 @@ int arpg_onnx_load(struct arpg_onnx **mp, const void *buf, size_t len, char *err
 		onnx__model_proto__free_unpacked(p, NULL);
 		return ARPG_ENOMEM;
 	}
+	m->winograd = ARPG_ONNX_WINOGRAD_AUTO;
 	rc = build(m, p, err, errn);
 	onnx__model_proto__free_unpacked(p, NULL);
 	if (rc < 0) {

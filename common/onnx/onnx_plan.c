@@ -860,11 +860,18 @@ void arpg_onnx_set_memory_limit(struct arpg_onnx *m, size_t bytes)
  * onx_wino_pays for the number of tiles). */
 #define WINO_MIN_CHANNELS 16
 
-static int wino_enabled(void)
+int arpg_onnx_set_winograd(struct arpg_onnx *m, int mode)
 {
-	const char *e = getenv("ARPG_ONNX_WINOGRAD");
+	if (m->prepared || (mode != ARPG_ONNX_WINOGRAD_OFF && mode != ARPG_ONNX_WINOGRAD_AUTO))
+		return ARPG_EINVAL;
+	m->winograd = mode;
+	return 0;
+}
 
-	return !e || !*e || atoi(e) != 0;
+int arpg_onnx_winograd_parse(const char *value)
+{
+	return !value || !*value || atoi(value) != 0 ? ARPG_ONNX_WINOGRAD_AUTO
+		: ARPG_ONNX_WINOGRAD_OFF;
 }
 
 int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
@@ -902,8 +909,8 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 	 * GEMMs, F(4x4) or F(2x2) by the tiles of the prepared batch (after
 	 * folding, so the folded weights are transformed); a run with fewer
 	 * images falls back to im2col where the tiles no longer pay.
-	 * ARPG_ONNX_WINOGRAD=0 keeps im2col, for comparison. */
-	for (i = 0; i < m->nn && wino_enabled(); i++) {
+	 * ARPG_ONNX_WINOGRAD_OFF keeps im2col, for comparison. */
+	for (i = 0; i < m->nn && m->winograd != ARPG_ONNX_WINOGRAD_OFF; i++) {
 		struct onx_node *n = &m->nodes[i];
 		const struct onx_tensor *w = n->op == OP_CONV ? &m->t[n->in[1]] : NULL;
 		const struct onx_tensor *o = w ? &m->t[n->out[0]] : NULL;
@@ -1032,9 +1039,12 @@ size_t arpg_onnx_arena_bytes(const struct arpg_onnx *m)
 	return (m->arena_n + m->scratch_n) * sizeof(float);
 }
 
-void arpg_onnx_profile(struct arpg_onnx *m, int on)
+int arpg_onnx_set_profile(struct arpg_onnx *m, int level)
 {
-	m->profile = on;
+	if (level < ARPG_ONNX_PROFILE_OFF || level > ARPG_ONNX_PROFILE_NODES)
+		return ARPG_EINVAL;
+	m->profile = level;
+	return 0;
 }
 
 void arpg_onnx_profile_print(const struct arpg_onnx *m, void *fp)
@@ -1049,7 +1059,7 @@ void arpg_onnx_profile_print(const struct arpg_onnx *m, void *fp)
 	for (i = 0; i < m->nn; i++) {
 		const struct onx_node *n = &m->nodes[i];
 		const struct onx_tensor *o = &m->t[n->out_final];
-		if (n->op == OP_CONV && n->calls && getenv("ARPG_ONNX_PROFILE_NODES"))
+		if (n->op == OP_CONV && n->calls && m->profile >= ARPG_ONNX_PROFILE_NODES)
 			fprintf(fp, "  %-40s %4lldx%3lldx%3lld k%lld s%lld %8.2f ms %6.1f GFLOP/s\n",
 				n->name, (long long)o->dims[1], (long long)o->dims[2],
 				(long long)o->dims[3], (long long)m->t[n->in[1]].dims[2],

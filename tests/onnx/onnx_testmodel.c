@@ -308,6 +308,30 @@ void tm_random(float *v, int64_t n, float lo, float hi, unsigned *seed)
 	}
 }
 
+void tm_conv_ref(double *y, const float *x, const float *w, const float *b,
+		 int N, int C, int H, int W, int M, int k, int st, int pad)
+{
+	int OH = (H + 2 * pad - k) / st + 1, OW = (W + 2 * pad - k) / st + 1;
+	int n, o, c, oy, ox, ky, kx;
+
+	for (n = 0; n < N; n++)
+		for (o = 0; o < M; o++)
+			for (oy = 0; oy < OH; oy++)
+				for (ox = 0; ox < OW; ox++) {
+					double acc = b[o];
+					for (c = 0; c < C; c++)
+						for (ky = 0; ky < k; ky++)
+							for (kx = 0; kx < k; kx++) {
+								int iy = oy * st - pad + ky, ix = ox * st - pad + kx;
+								if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+									continue;
+								acc += (double)w[((o * C + c) * k + ky) * k + kx] *
+									x[((n * C + c) * H + iy) * W + ix];
+							}
+					y[((n * M + o) * OH + oy) * OW + ox] = acc;
+				}
+}
+
 float tm_conv_w[3 * 2 * 3 * 3], tm_conv_b[3];
 
 uint8_t *tm_conv_relu(enum tm_defect d, size_t *len)

@@ -48,6 +48,11 @@ int tm_load(struct tmodel *t, struct arpg_onnx **m, char *err, size_t errn);
 
 /* n values uniform in [lo, hi) from *seed (a repeatable sequence). */
 void tm_random(float *v, int64_t n, float lo, float hi, unsigned *seed);
+/* y (N,M,OH,OW) = conv(x (N,C,H,W), w (M,C,k,k)) + b (M), stride st,
+ * padding pad on every side, summed in double; OH = (H + 2 pad - k) / st + 1
+ * and across. */
+void tm_conv_ref(double *y, const float *x, const float *w, const float *b,
+		 int N, int C, int H, int W, int M, int k, int st, int pad);
 /* Loads t and prepares it for batch: 0 or the first error (a TAP note). */
 int tm_prepare(struct tmodel *t, int batch, struct arpg_onnx **m, char *err, size_t errn);
 

@@ -1,13 +1,15 @@
 /* test_onnx_plan.c - the planner (common/onnx/onnx_plan.c): shapes
  * inferred per operator and the errors that name a disagreement, the
  * folding and fusion of batch norms, activations and residual adds (which
- * nodes are left, and results equal to the same graph run unfused). */
+ * nodes are left, and results equal to the same graph run unfused), and
+ * the settings: Winograd on or off, profiling levels. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
 #include "error.h"
+#include "blis_setup.h"
 #include "onnx/onnx_impl.h"
 #include "onnx_testmodel.h"
 
@@ -376,4 +378,172 @@ ARPG_TEST(onnx_relu_fused_first_keeps_the_next_batch_norm_apart)
 	e = max_rel_diff(fused, apart, n);
 	arpg_test_note("fused against apart: max difference %.3g of the largest value", e);
 	expect(e < 1e-5);
+}
+
+/* ---- settings ---- */
+
+/* x (2,16,12,12) -> Conv 3x3 pad 1 (16 outputs) -> y: enough channels and
+ * tiles at batch 2 for Winograd; w and b its weights. */
+static float wino_w[16 * 16 * 9], wino_b[16];
+
+static struct tmodel *wino_conv(void)
+{
+	int64_t x[4] = { 2, 16, 12, 12 }, wd[4] = { 16, 16, 3, 3 }, sixteen = 16;
+	int64_t pads[4] = { 1, 1, 1, 1 };
+	struct tmodel *t = tm_new(13);
+	unsigned seed = 13;
+
+	tm_random(wino_w, 16 * 16 * 9, -0.2f, 0.2f, &seed);
+	tm_random(wino_b, 16, -0.2f, 0.2f, &seed);
+	tm_input(t, "x", 4, x);
+	tm_init(t, "w", 4, wd, wino_w);
+	tm_init(t, "b", 1, &sixteen, wino_b);
+	tm_node(t, "Conv", "conv", "x,w,b", "y");
+	tm_ints(t, "pads", 4, pads);
+	tm_output(t, "y", 0, NULL);
+	return t;
+}
+
+/* max |y - direct conv| over max |direct| */
+static double wino_conv_error(const float *x, const float *y)
+{
+	static double ref[2 * 16 * 12 * 12];
+	double d = 0, r = 0;
+	int i;
+
+	tm_conv_ref(ref, x, wino_w, wino_b, 2, 16, 12, 12, 16, 3, 1, 1);
+	for (i = 0; i < 2 * 16 * 12 * 12; i++) {
+		if (fabs(y[i] - ref[i]) > d)
+			d = fabs(y[i] - ref[i]);
+		if (fabs(ref[i]) > r)
+			r = fabs(ref[i]);
+	}
+	return d / r;
+}
+
+/* Runs wino_conv on x with the Winograd mode; y gets the output.  Returns
+ * whether prepare gave the conv Winograd filters, or -1. */
+static int run_wino_mode(int mode, const float *x, float *y)
+{
+	struct arpg_onnx *m = NULL;
+	struct arpg_onnx_tensor o;
+	const float *in[1] = { x };
+	char err[512];
+	int took = -1, i;
+
+	if (tm_load(wino_conv(), &m, err, sizeof err) == 0 &&
+	    arpg_onnx_set_winograd(m, mode) == 0 && arpg_onnx_prepare(m, 2, err, sizeof err) == 0 &&
+	    arpg_onnx_run(m, 2, in, err, sizeof err) == 0 && arpg_onnx_output(m, 0, &o) == 0) {
+		memcpy(y, o.data, 2 * 16 * 12 * 12 * sizeof *y);
+		for (i = 0, took = 0; i < m->nn; i++)
+			took |= m->nodes[i].wino != NULL;
+	} else
+		arpg_test_fail(__FILE__, __LINE__, "mode %d: %s", mode, err);
+	arpg_onnx_free(m);
+	return took;
+}
+
+ARPG_TEST(onnx_winograd_off_keeps_im2col)
+{
+	static float x[2 * 16 * 12 * 12], auto_y[2 * 16 * 12 * 12], off_y[2 * 16 * 12 * 12];
+	struct arpg_blis_info bi;
+	unsigned seed = 17;
+	double ea, eo;
+
+	arpg_blis_setup(1, 0, &bi);
+	tm_random(x, sizeof x / sizeof *x, -1, 1, &seed);
+	expect_int(run_wino_mode(ARPG_ONNX_WINOGRAD_AUTO, x, auto_y), 1);
+	expect_int(run_wino_mode(ARPG_ONNX_WINOGRAD_OFF, x, off_y), 0);
+	ea = wino_conv_error(x, auto_y);
+	eo = wino_conv_error(x, off_y);
+	arpg_test_note("against a direct conv: Winograd %.3g, im2col %.3g", ea, eo);
+	expect(ea < 1e-5);
+	expect(eo < 1e-5);
+	/* Winograd rounds otherwise than the GEMM */
+	expect(memcmp(auto_y, off_y, sizeof auto_y) != 0);
+}
+
+ARPG_TEST(onnx_winograd_setting_is_refused_after_prepare)
+{
+	struct arpg_onnx *m = NULL;
+	char err[512];
+	int i, took = 0;
+
+	if (tm_load(wino_conv(), &m, err, sizeof err) < 0) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		return;
+	}
+	expect_int(arpg_onnx_set_winograd(m, 2), ARPG_EINVAL);
+	expect_int(arpg_onnx_set_winograd(m, -1), ARPG_EINVAL);
+	expect_int(arpg_onnx_prepare(m, 2, err, sizeof err), 0);
+	expect_int(arpg_onnx_set_winograd(m, ARPG_ONNX_WINOGRAD_OFF), ARPG_EINVAL);
+	/* the plan made by prepare stays */
+	for (i = 0; i < m->nn; i++)
+		took |= m->nodes[i].wino != NULL;
+	expect(took);
+	arpg_onnx_free(m);
+}
+
+ARPG_TEST(onnx_winograd_parse_reads_values_as_atoi)
+{
+	expect_int(arpg_onnx_winograd_parse(NULL), ARPG_ONNX_WINOGRAD_AUTO);
+	expect_int(arpg_onnx_winograd_parse(""), ARPG_ONNX_WINOGRAD_AUTO);
+	expect_int(arpg_onnx_winograd_parse("1"), ARPG_ONNX_WINOGRAD_AUTO);
+	expect_int(arpg_onnx_winograd_parse("-1"), ARPG_ONNX_WINOGRAD_AUTO);
+	expect_int(arpg_onnx_winograd_parse("0"), ARPG_ONNX_WINOGRAD_OFF);
+	expect_int(arpg_onnx_winograd_parse("00"), ARPG_ONNX_WINOGRAD_OFF);
+	expect_int(arpg_onnx_winograd_parse("off"), ARPG_ONNX_WINOGRAD_OFF);
+}
+
+/* What arpg_onnx_profile_print writes after a run at level. */
+static void profile_at(int level, char *out, size_t n)
+{
+	static float x[2 * 16 * 12 * 12];
+	const float *in[1] = { x };
+	struct arpg_onnx *m = NULL;
+	char err[512];
+	FILE *f = tmpfile();
+	char *line, *end;
+	size_t k = 0;
+
+	out[0] = 0;
+	if (!f || tm_prepare(wino_conv(), 2, &m, err, sizeof err) < 0) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", f ? err : "tmpfile");
+		goto out;
+	}
+	expect_int(arpg_onnx_set_profile(m, level), 0);
+	expect_int(arpg_onnx_run(m, 2, in, err, sizeof err), 0);
+	arpg_onnx_profile_print(m, f);
+	rewind(f);
+	k = fread(out, 1, n - 1, f);
+	out[k] = 0;
+	for (line = out; line < out + k; line = end + 1) {
+		if (!(end = strchr(line, '\n')))
+			end = out + k;
+		arpg_test_note("level %d: %.*s", level, (int)(end - line), line);
+	}
+out:
+	if (f)
+		fclose(f);
+	arpg_onnx_free(m);
+}
+
+ARPG_TEST(onnx_profile_levels)
+{
+	struct arpg_onnx *m = NULL;
+	char err[512], out[1024];
+
+	profile_at(ARPG_ONNX_PROFILE_OFF, out, sizeof out);
+	expect_str(out, "");
+	profile_at(ARPG_ONNX_PROFILE_OPS, out, sizeof out);
+	expect(strstr(out, "Conv") != NULL);
+	expect(strstr(out, "conv ") == NULL);
+	profile_at(ARPG_ONNX_PROFILE_NODES, out, sizeof out);
+	expect(strstr(out, "conv ") != NULL);
+	expect(strstr(out, "GFLOP/s") != NULL);
+	if (tm_load(wino_conv(), &m, err, sizeof err) == 0) {
+		expect_int(arpg_onnx_set_profile(m, 3), ARPG_EINVAL);
+		expect_int(arpg_onnx_set_profile(m, -1), ARPG_EINVAL);
+	}
+	arpg_onnx_free(m);
 }
