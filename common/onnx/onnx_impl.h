@@ -117,6 +117,12 @@ int64_t onx_numel(const struct onx_tensor *t);
 
 /* onnx_plan.c */
 int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t errn);
+/* MatMul's operands a and b (rank 1 or more) as matrices or stacks of
+ * matrices, as numpy.matmul takes them: ad (rank ra) is a's shape with a
+ * vector made a row (1,K), bd (rank rb) b's with a vector made a column
+ * (K,1).  ad and bd hold MAXR dimensions. */
+void onx_matmul_dims(int64_t *ad, int *ra, int64_t *bd, int *rb, const struct onx_tensor *a,
+		     const struct onx_tensor *b);
 
 /* onnx_ops.c: one kernel per op, on the shapes in m->t[]. */
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);

@@ -526,14 +526,9 @@ static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
 	const struct onx_tensor *at = &m->t[n->in[0]], *bt = &m->t[n->in[1]];
 	struct onx_tensor *ot = &m->t[n->out_final];
 	i64 ad[MAXR], bd[MAXR], ob[MAXR], idx[MAXR] = { 0 }, nb = 1, q;
-	int ra = at->rank, rb = bt->rank, r, i;
+	int ra, rb, r, i;
 
-	memcpy(ad, at->dims, sizeof ad);
-	memcpy(bd, bt->dims, sizeof bd);
-	if (ra == 1)
-		ad[1] = ad[0], ad[0] = 1, ra = 2;
-	if (rb == 1)
-		bd[1] = 1, rb = 2;
+	onx_matmul_dims(ad, &ra, bd, &rb, at, bt);
 	r = ra > rb ? ra - 2 : rb - 2;
 	for (i = 0; i < r; i++) {
 		i64 x = i < r - (ra - 2) ? 1 : ad[i - (r - (ra - 2))];

@@ -93,13 +93,360 @@ static int is_float(const struct onx_tensor *t)
 	return t->dtype == DT_FLOAT;
 }
 
+/* ---- shape inference: one function per operator ---- */
+
+/* Sets o's shape (and o->batched, when it is not x's) and n->flops from the
+ * node's inputs, x the first; 0 or a NODE_ERR. */
+typedef int (*infer_fn)(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn);
+
+static int infer_conv(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *w = &m->t[n->in[1]];
+	const struct onx_tensor *b = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
+	char s1[128], s2[128];
+	int64_t C, M;
+	int k;
+
+	if (x->rank != 4 || w->rank != 4)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "input %s, weight %s: only 2-D "
+				"convolutions (4-D tensors) are supported",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, w->rank, w->dims));
+	C = x->dims[1], M = w->dims[0];
+	if (C % n->group || M % n->group || w->dims[1] * n->group != C)
+		return NODE_ERR(ARPG_EFORMAT, "input has %lld channels, weight %s with "
+				"group %d does not agree", (long long)C,
+				shape_str(s2, sizeof s2, w->rank, w->dims), n->group);
+	if (n->has_kernel && (n->kernel[0] != w->dims[2] || n->kernel[1] != w->dims[3]))
+		return NODE_ERR(ARPG_EFORMAT, "kernel_shape %lldx%lld disagrees with "
+				"weight %s", (long long)n->kernel[0],
+				(long long)n->kernel[1],
+				shape_str(s2, sizeof s2, w->rank, w->dims));
+	if (b && onx_numel(b) != M)
+		return NODE_ERR(ARPG_EFORMAT, "bias has %lld values for %lld outputs",
+				(long long)onx_numel(b), (long long)M);
+	o->rank = 4;
+	o->dims[0] = x->dims[0];
+	o->dims[1] = M;
+	for (k = 0; k < 2; k++)
+		if (window_out(n, k, x->dims[2 + k], w->dims[2 + k], 0, &o->dims[2 + k]) < 0)
+			return NODE_ERR(ARPG_EFORMAT, "kernel %s larger than the padded "
+					"input %s", shape_str(s2, sizeof s2, 4, w->dims),
+					shape_str(s1, sizeof s1, 4, x->dims));
+	/* in double: padded sides times a large weight overflow int64 */
+	if ((double)w->dims[1] * w->dims[2] * w->dims[3] * o->dims[2] * o->dims[3] >=
+	    ONX_MAX_ELEMS)
+		return NODE_ERR(ARPG_ERANGE, "convolution too large");
+	n->flops = 2.0 * x->dims[0] * M * w->dims[1] * w->dims[2] * w->dims[3] *
+		o->dims[2] * o->dims[3];
+	return 0;
+}
+
+/* AveragePool, MaxPool */
+static int infer_pool(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	char s1[128];
+	int k;
+
+	if (x->rank != 4)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "input %s: only 2-D pools (4-D "
+				"tensors) are supported",
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	o->rank = 4;
+	o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
+	for (k = 0; k < 2; k++) {
+		if (n->pad[k] >= n->kernel[k] || n->pad[k + 2] >= n->kernel[k])
+			return NODE_ERR(ARPG_EFORMAT, "pads must be smaller than the kernel");
+		if (window_out(n, k, x->dims[2 + k], n->kernel[k], n->ceil_mode,
+			       &o->dims[2 + k]) < 0)
+			return NODE_ERR(ARPG_EFORMAT, "kernel larger than the padded input %s",
+					shape_str(s1, sizeof s1, 4, x->dims));
+	}
+	return 0;
+}
+
+/* Relu, Identity, Dropout, and the end of BatchNormalization and PRelu:
+ * the input's shape */
+static int infer_same(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	o->rank = x->rank;
+	memcpy(o->dims, x->dims, sizeof o->dims);
+	return 0;
+}
+
+static int infer_bn(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		    struct onx_tensor *o, char *err, size_t errn)
+{
+	char s1[128], s2[128];
+	int i;
+
+	if (x->rank < 2)
+		return NODE_ERR(ARPG_EFORMAT, "input %s has no channel dimension",
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	for (i = 1; i < 5; i++)
+		if (onx_numel(&m->t[n->in[i]]) != x->dims[1] || m->t[n->in[i]].rank != 1)
+			return NODE_ERR(ARPG_EFORMAT, "'%s' has shape %s for %lld channels",
+					m->t[n->in[i]].name,
+					shape_str(s2, sizeof s2, m->t[n->in[i]].rank,
+						  m->t[n->in[i]].dims), (long long)x->dims[1]);
+	return infer_same(m, n, x, o, err, errn);
+}
+
+static int infer_prelu(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		       struct onx_tensor *o, char *err, size_t errn)
+{
+	struct onx_tensor *sl = &m->t[n->in[1]];
+	char s1[128], s2[128];
+	int64_t d[MAXR];
+	int r;
+
+	/* PRelu-6 took a (C) slope per channel: make it (C,1,...,1) */
+	if (m->opset < 7 && sl->kind == TK_STATIC && sl->rank == 1 && x->rank > 2 &&
+	    sl->dims[0] == x->dims[1] && sl->dims[0] != x->dims[x->rank - 1]) {
+		sl->rank = x->rank - 1;
+		for (r = 1; r < sl->rank; r++)
+			sl->dims[r] = 1;
+	}
+	if (broadcast(x->rank, x->dims, sl->rank, sl->dims, &r, d) < 0 || r != x->rank ||
+	    memcmp(d, x->dims, r * sizeof *d))
+		return NODE_ERR(ARPG_EFORMAT, "slope %s does not broadcast to input %s",
+				shape_str(s2, sizeof s2, sl->rank, sl->dims),
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	return infer_same(m, n, x, o, err, errn);
+}
+
+/* Add, Mul, Sub */
+static int infer_binary(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *y = &m->t[n->in[1]];
+	char s1[128], s2[128];
+
+	if (broadcast(x->rank, x->dims, y->rank, y->dims, &o->rank, o->dims) < 0)
+		return NODE_ERR(ARPG_EFORMAT, "shapes %s and %s do not broadcast",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, y->rank, y->dims));
+	o->batched = (x->batched && x->rank == o->rank) || (y->batched && y->rank == o->rank);
+	return 0;
+}
+
+static int infer_flatten(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			 struct onx_tensor *o, char *err, size_t errn)
+{
+	int ax = n->axis < 0 ? n->axis + x->rank : n->axis, i;
+
+	if (ax < 0 || ax > x->rank)
+		return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", n->axis, x->rank);
+	o->rank = 2;
+	o->dims[0] = o->dims[1] = 1;
+	for (i = 0; i < x->rank; i++)
+		o->dims[i >= ax] *= x->dims[i];
+	o->batched = x->batched && ax == 1;
+	return 0;
+}
+
+/* Reshape's target dimension i given as v: 0 copies the input's (unless
+ * allowzero), and a leading dimension equal to the batch the model was
+ * exported with, or to the input's batch, stays the batch, so that a run
+ * at another batch size reshapes alike.  Sets o->batched for it. */
+static int64_t reshape_dim(const struct arpg_onnx *m, const struct onx_node *n,
+			   const struct onx_tensor *x, struct onx_tensor *o, int i, int64_t v)
+{
+	if (v == 0 && !n->allowzero) {
+		if (i == 0 && x->batched)
+			o->batched = 1;
+		return x->dims[i];
+	}
+	if (i == 0 && v > 0 && x->batched && v == m->decl_batch && x->dims[0] != m->decl_batch) {
+		o->batched = 1;
+		return x->dims[0];	/* the model's batch, run at another size */
+	}
+	if (i == 0 && v > 0 && x->batched && v == x->dims[0])
+		o->batched = 1;
+	return v;
+}
+
+static int infer_reshape(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			 struct onx_tensor *o, char *err, size_t errn)
+{
+	const int64_t *sh;
+	char s1[128], s2[128];
+	int ns, neg = -1, i;
+	int64_t known = 1;
+
+	if (n->in[1] >= 0) {
+		const struct onx_tensor *st = &m->t[n->in[1]];
+		if (st->kind != TK_STATIC || st->dtype != DT_INT64 || st->rank != 1)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "the shape '%s' must be a constant "
+					"1-D int64 tensor", st->name);
+		sh = st->i64;
+		ns = (int)st->dims[0];
+	} else
+		sh = n->shape_attr, ns = n->nshape_attr;
+	if (ns > MAXR)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "rank %d (at most %d)", ns, MAXR);
+	o->rank = ns;
+	o->batched = 0;
+	for (i = 0; i < ns; i++) {
+		int64_t v;
+		if (sh[i] == 0 && !n->allowzero && i >= x->rank)
+			return NODE_ERR(ARPG_EFORMAT, "shape copies dimension %d of a "
+					"rank-%d input", i, x->rank);
+		v = reshape_dim(m, n, x, o, i, sh[i]);
+		if (v == -1) {
+			if (neg >= 0)
+				return NODE_ERR(ARPG_EFORMAT, "two -1 in the shape");
+			neg = i;
+			v = 1;
+		} else if (v < 0 || v >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_EFORMAT, "shape value %lld", (long long)sh[i]);
+		o->dims[i] = v;
+		known *= v;
+		if (known >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_ERANGE, "shape too large");
+	}
+	if (neg >= 0) {
+		if (!known || onx_numel(x) % known)
+			return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %d dims with -1",
+					shape_str(s1, sizeof s1, x->rank, x->dims), ns);
+		o->dims[neg] = onx_numel(x) / known;
+		if (neg == 0 && x->batched && o->dims[0] == x->dims[0])
+			o->batched = 1;
+	}
+	if (onx_numel(o) != onx_numel(x))
+		return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %s",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, o->rank, o->dims));
+	return 0;
+}
+
+static int infer_gemm(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *b = &m->t[n->in[1]];
+	const struct onx_tensor *c = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
+	char s1[128], s2[128];
+	int64_t M, K, K2, N, d[MAXR];
+	int r;
+
+	if (x->rank != 2 || b->rank != 2)
+		return NODE_ERR(ARPG_EFORMAT, "A %s and B %s must be matrices",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, b->rank, b->dims));
+	M = x->dims[n->trans_a], K = x->dims[!n->trans_a];
+	K2 = b->dims[n->trans_b], N = b->dims[!n->trans_b];
+	if (K != K2)
+		return NODE_ERR(ARPG_EFORMAT, "A %s and B %s do not agree",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, b->rank, b->dims));
+	o->rank = 2, o->dims[0] = M, o->dims[1] = N;
+	if (c && (broadcast(2, o->dims, c->rank, c->dims, &r, d) < 0 || r != 2 ||
+		  d[0] != M || d[1] != N))
+		return NODE_ERR(ARPG_EFORMAT, "C %s does not broadcast to %lldx%lld",
+				shape_str(s2, sizeof s2, c->rank, c->dims),
+				(long long)M, (long long)N);
+	o->batched = x->batched && !n->trans_a;
+	n->flops = 2.0 * M * N * K;
+	return 0;
+}
+
+static int infer_matmul(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *b = &m->t[n->in[1]];
+	char s1[128], s2[128];
+	int64_t ad[MAXR], bd[MAXR];
+	int ra, rb, rbatch;
+
+	if (!x->rank || !b->rank)
+		return NODE_ERR(ARPG_EFORMAT, "scalar operand");
+	onx_matmul_dims(ad, &ra, bd, &rb, x, b);
+	if (ad[ra - 1] != bd[rb - 2] ||
+	    broadcast(ra - 2, ad, rb - 2, bd, &rbatch, o->dims) < 0)
+		return NODE_ERR(ARPG_EFORMAT, "%s and %s do not agree",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, b->rank, b->dims));
+	o->rank = rbatch;
+	if (x->rank > 1)
+		o->dims[o->rank++] = ad[ra - 2];
+	if (b->rank > 1)
+		o->dims[o->rank++] = bd[rb - 1];
+	o->batched = x->batched && x->rank == o->rank;
+	n->flops = 2.0 * (double)onx_numel(o) * ad[ra - 1];
+	return 0;
+}
+
+void onx_matmul_dims(int64_t *ad, int *ra, int64_t *bd, int *rb, const struct onx_tensor *a,
+		     const struct onx_tensor *b)
+{
+	*ra = a->rank, *rb = b->rank;
+	memcpy(ad, a->dims, MAXR * sizeof *ad);
+	memcpy(bd, b->dims, MAXR * sizeof *bd);
+	if (*ra == 1)
+		ad[1] = ad[0], ad[0] = 1, *ra = 2;
+	if (*rb == 1)
+		bd[1] = 1, *rb = 2;
+}
+
+/* GlobalAveragePool */
+static int infer_gap(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		     struct onx_tensor *o, char *err, size_t errn)
+{
+	char s1[128];
+	int i;
+
+	if (x->rank < 3)
+		return NODE_ERR(ARPG_EFORMAT, "input %s has no spatial dimensions",
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	o->rank = x->rank;
+	o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
+	for (i = 2; i < x->rank; i++)
+		o->dims[i] = 1;
+	return 0;
+}
+
+/* Constant has none: its value is made at load. */
+static const infer_fn infer_op[OP_COUNT] = {
+	[OP_CONV] = infer_conv, [OP_BN] = infer_bn, [OP_PRELU] = infer_prelu,
+	[OP_RELU] = infer_same, [OP_ADD] = infer_binary, [OP_MUL] = infer_binary,
+	[OP_SUB] = infer_binary, [OP_FLATTEN] = infer_flatten, [OP_RESHAPE] = infer_reshape,
+	[OP_GEMM] = infer_gemm, [OP_MATMUL] = infer_matmul, [OP_GAP] = infer_gap,
+	[OP_AVGPOOL] = infer_pool, [OP_MAXPOOL] = infer_pool, [OP_IDENTITY] = infer_same,
+	[OP_DROPOUT] = infer_same,
+};
+
+/* Every dimension of o at least 1, and its size within ONX_MAX_ELEMS. */
+static int check_output_size(const struct onx_node *n, const struct onx_tensor *o,
+			     char *err, size_t errn)
+{
+	char s1[128];
+	int64_t numel;
+	int i;
+
+	for (i = 0; i < o->rank; i++)
+		if (o->dims[i] < 1)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "output %s is empty",
+					shape_str(s1, sizeof s1, o->rank, o->dims));
+	/* a product step by step, each factor below the limit: no overflow */
+	for (i = 0, numel = 1; i < o->rank; i++)
+		if (o->rank > MAXR || o->dims[i] >= ONX_MAX_ELEMS ||
+		    (numel *= o->dims[i]) >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_ERANGE, "output %s too large",
+					shape_str(s1, sizeof s1, o->rank, o->dims));
+	return 0;
+}
+
+/* The output shape of node n from its inputs' (float only, but for
+ * Reshape's shape), by the operator's function. */
 static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 {
 	struct onx_tensor *x = n->in[0] >= 0 ? &m->t[n->in[0]] : NULL;
 	struct onx_tensor *o = &m->t[n->out[0]];
-	char s1[128], s2[128];
-	int64_t numel;
-	int i, k;
+	int i, rc;
 
 	if (n->op == OP_CONSTANT)
 		return 0;
@@ -112,247 +459,11 @@ static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t
 					"tensors are supported here", m->t[n->in[i]].name);
 	o->dtype = DT_FLOAT;
 	o->batched = x->batched;
-	switch (n->op) {
-	case OP_CONV: {
-		struct onx_tensor *w = &m->t[n->in[1]];
-		struct onx_tensor *b = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
-		int64_t C, M;
-		if (x->rank != 4 || w->rank != 4)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "input %s, weight %s: only 2-D "
-					"convolutions (4-D tensors) are supported",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, w->rank, w->dims));
-		C = x->dims[1], M = w->dims[0];
-		if (C % n->group || M % n->group || w->dims[1] * n->group != C)
-			return NODE_ERR(ARPG_EFORMAT, "input has %lld channels, weight %s with "
-					"group %d does not agree", (long long)C,
-					shape_str(s2, sizeof s2, w->rank, w->dims), n->group);
-		if (n->has_kernel && (n->kernel[0] != w->dims[2] || n->kernel[1] != w->dims[3]))
-			return NODE_ERR(ARPG_EFORMAT, "kernel_shape %lldx%lld disagrees with "
-					"weight %s", (long long)n->kernel[0],
-					(long long)n->kernel[1],
-					shape_str(s2, sizeof s2, w->rank, w->dims));
-		if (b && onx_numel(b) != M)
-			return NODE_ERR(ARPG_EFORMAT, "bias has %lld values for %lld outputs",
-					(long long)onx_numel(b), (long long)M);
-		o->rank = 4;
-		o->dims[0] = x->dims[0];
-		o->dims[1] = M;
-		for (k = 0; k < 2; k++)
-			if (window_out(n, k, x->dims[2 + k], w->dims[2 + k], 0, &o->dims[2 + k]) < 0)
-				return NODE_ERR(ARPG_EFORMAT, "kernel %s larger than the padded "
-						"input %s", shape_str(s2, sizeof s2, 4, w->dims),
-						shape_str(s1, sizeof s1, 4, x->dims));
-		/* in double: padded sides times a large weight overflow int64 */
-		if ((double)w->dims[1] * w->dims[2] * w->dims[3] * o->dims[2] * o->dims[3] >=
-		    ONX_MAX_ELEMS)
-			return NODE_ERR(ARPG_ERANGE, "convolution too large");
-		n->flops = 2.0 * x->dims[0] * M * w->dims[1] * w->dims[2] * w->dims[3] *
-			o->dims[2] * o->dims[3];
-		break;
-	}
-	case OP_AVGPOOL: case OP_MAXPOOL:
-		if (x->rank != 4)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "input %s: only 2-D pools (4-D "
-					"tensors) are supported",
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		o->rank = 4;
-		o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
-		for (k = 0; k < 2; k++) {
-			if (n->pad[k] >= n->kernel[k] || n->pad[k + 2] >= n->kernel[k])
-				return NODE_ERR(ARPG_EFORMAT, "pads must be smaller than the kernel");
-			if (window_out(n, k, x->dims[2 + k], n->kernel[k], n->ceil_mode,
-				       &o->dims[2 + k]) < 0)
-				return NODE_ERR(ARPG_EFORMAT, "kernel larger than the padded input %s",
-						shape_str(s1, sizeof s1, 4, x->dims));
-		}
-		break;
-	case OP_BN:
-		if (x->rank < 2)
-			return NODE_ERR(ARPG_EFORMAT, "input %s has no channel dimension",
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		for (i = 1; i < 5; i++)
-			if (onx_numel(&m->t[n->in[i]]) != x->dims[1] || m->t[n->in[i]].rank != 1)
-				return NODE_ERR(ARPG_EFORMAT, "'%s' has shape %s for %lld channels",
-						m->t[n->in[i]].name,
-						shape_str(s2, sizeof s2, m->t[n->in[i]].rank,
-							  m->t[n->in[i]].dims), (long long)x->dims[1]);
-		goto same;
-	case OP_PRELU: {
-		struct onx_tensor *sl = &m->t[n->in[1]];
-		int r;
-		int64_t d[MAXR];
-		/* PRelu-6 took a (C) slope per channel: make it (C,1,...,1) */
-		if (m->opset < 7 && sl->kind == TK_STATIC && sl->rank == 1 && x->rank > 2 &&
-		    sl->dims[0] == x->dims[1] && sl->dims[0] != x->dims[x->rank - 1]) {
-			sl->rank = x->rank - 1;
-			for (r = 1; r < sl->rank; r++)
-				sl->dims[r] = 1;
-		}
-		if (broadcast(x->rank, x->dims, sl->rank, sl->dims, &r, d) < 0 || r != x->rank ||
-		    memcmp(d, x->dims, r * sizeof *d))
-			return NODE_ERR(ARPG_EFORMAT, "slope %s does not broadcast to input %s",
-					shape_str(s2, sizeof s2, sl->rank, sl->dims),
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		goto same;
-	}
-	case OP_ADD: case OP_MUL: case OP_SUB: {
-		struct onx_tensor *y = &m->t[n->in[1]];
-		if (broadcast(x->rank, x->dims, y->rank, y->dims, &o->rank, o->dims) < 0)
-			return NODE_ERR(ARPG_EFORMAT, "shapes %s and %s do not broadcast",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, y->rank, y->dims));
-		o->batched = (x->batched && x->rank == o->rank) || (y->batched && y->rank == o->rank);
-		break;
-	}
-	case OP_RELU: case OP_IDENTITY: case OP_DROPOUT:
-	same:
-		o->rank = x->rank;
-		memcpy(o->dims, x->dims, sizeof o->dims);
-		break;
-	case OP_FLATTEN: {
-		int ax = n->axis < 0 ? n->axis + x->rank : n->axis;
-		if (ax < 0 || ax > x->rank)
-			return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", n->axis, x->rank);
-		o->rank = 2;
-		o->dims[0] = o->dims[1] = 1;
-		for (i = 0; i < x->rank; i++)
-			o->dims[i >= ax] *= x->dims[i];
-		o->batched = x->batched && ax == 1;
-		break;
-	}
-	case OP_RESHAPE: {
-		const int64_t *sh;
-		int ns, neg = -1;
-		int64_t known = 1;
-		if (n->in[1] >= 0) {
-			struct onx_tensor *st = &m->t[n->in[1]];
-			if (st->kind != TK_STATIC || st->dtype != DT_INT64 || st->rank != 1)
-				return NODE_ERR(ARPG_EUNSUPPORTED, "the shape '%s' must be a constant "
-						"1-D int64 tensor", st->name);
-			sh = st->i64;
-			ns = (int)st->dims[0];
-		} else
-			sh = n->shape_attr, ns = n->nshape_attr;
-		if (ns > MAXR)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "rank %d (at most %d)", ns, MAXR);
-		o->rank = ns;
-		o->batched = 0;
-		for (i = 0; i < ns; i++) {
-			int64_t v = sh[i];
-			if (v == 0 && !n->allowzero) {
-				if (i >= x->rank)
-					return NODE_ERR(ARPG_EFORMAT, "shape copies dimension %d of a "
-							"rank-%d input", i, x->rank);
-				v = x->dims[i];
-				if (i == 0 && x->batched)
-					o->batched = 1;
-			} else if (i == 0 && v > 0 && x->batched && v == m->decl_batch &&
-				   x->dims[0] != m->decl_batch) {
-				v = x->dims[0];	/* the model's batch, run at another size */
-				o->batched = 1;
-			} else if (i == 0 && v > 0 && x->batched && v == x->dims[0])
-				o->batched = 1;
-			if (v == -1) {
-				if (neg >= 0)
-					return NODE_ERR(ARPG_EFORMAT, "two -1 in the shape");
-				neg = i;
-				v = 1;
-			} else if (v < 0 || v >= ONX_MAX_ELEMS)
-				return NODE_ERR(ARPG_EFORMAT, "shape value %lld", (long long)sh[i]);
-			o->dims[i] = v;
-			known *= v;
-			if (known >= ONX_MAX_ELEMS)
-				return NODE_ERR(ARPG_ERANGE, "shape too large");
-		}
-		if (neg >= 0) {
-			if (!known || onx_numel(x) % known)
-				return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %d dims with -1",
-						shape_str(s1, sizeof s1, x->rank, x->dims), ns);
-			o->dims[neg] = onx_numel(x) / known;
-			if (neg == 0 && x->batched && o->dims[0] == x->dims[0])
-				o->batched = 1;
-		}
-		if (onx_numel(o) != onx_numel(x))
-			return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %s",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, o->rank, o->dims));
-		break;
-	}
-	case OP_GEMM: {
-		struct onx_tensor *b = &m->t[n->in[1]];
-		struct onx_tensor *c = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
-		int64_t M, K, K2, N, d[MAXR];
-		int r;
-		if (x->rank != 2 || b->rank != 2)
-			return NODE_ERR(ARPG_EFORMAT, "A %s and B %s must be matrices",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, b->rank, b->dims));
-		M = x->dims[n->trans_a], K = x->dims[!n->trans_a];
-		K2 = b->dims[n->trans_b], N = b->dims[!n->trans_b];
-		if (K != K2)
-			return NODE_ERR(ARPG_EFORMAT, "A %s and B %s do not agree",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, b->rank, b->dims));
-		o->rank = 2, o->dims[0] = M, o->dims[1] = N;
-		if (c && (broadcast(2, o->dims, c->rank, c->dims, &r, d) < 0 || r != 2 ||
-			  d[0] != M || d[1] != N))
-			return NODE_ERR(ARPG_EFORMAT, "C %s does not broadcast to %lldx%lld",
-					shape_str(s2, sizeof s2, c->rank, c->dims),
-					(long long)M, (long long)N);
-		o->batched = x->batched && !n->trans_a;
-		n->flops = 2.0 * M * N * K;
-		break;
-	}
-	case OP_MATMUL: {
-		struct onx_tensor *b = &m->t[n->in[1]];
-		int64_t ad[MAXR], bd[MAXR];
-		int ra = x->rank, rb = b->rank, rbatch;
-		if (!ra || !rb)
-			return NODE_ERR(ARPG_EFORMAT, "scalar operand");
-		memcpy(ad, x->dims, sizeof ad);
-		memcpy(bd, b->dims, sizeof bd);
-		if (ra == 1)
-			ad[1] = ad[0], ad[0] = 1, ra = 2;
-		if (rb == 1)
-			bd[1] = 1, rb = 2;
-		if (ad[ra - 1] != bd[rb - 2] ||
-		    broadcast(ra - 2, ad, rb - 2, bd, &rbatch, o->dims) < 0)
-			return NODE_ERR(ARPG_EFORMAT, "%s and %s do not agree",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, b->rank, b->dims));
-		o->rank = rbatch;
-		if (x->rank > 1)
-			o->dims[o->rank++] = ad[ra - 2];
-		if (b->rank > 1)
-			o->dims[o->rank++] = bd[rb - 1];
-		o->batched = x->batched && x->rank == o->rank;
-		n->flops = 2.0 * (double)onx_numel(o) * ad[ra - 1];
-		break;
-	}
-	case OP_GAP:
-		if (x->rank < 3)
-			return NODE_ERR(ARPG_EFORMAT, "input %s has no spatial dimensions",
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		o->rank = x->rank;
-		o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
-		for (i = 2; i < x->rank; i++)
-			o->dims[i] = 1;
-		break;
-	default:
+	if (!infer_op[n->op])
 		return NODE_ERR(ARPG_EUNSUPPORTED, "not implemented");
-	}
-	for (i = 0; i < o->rank; i++)
-		if (o->dims[i] < 1)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "output %s is empty",
-					shape_str(s1, sizeof s1, o->rank, o->dims));
-	/* a product step by step, each factor below the limit: no overflow */
-	for (i = 0, numel = 1; i < o->rank; i++)
-		if (o->rank > MAXR || o->dims[i] >= ONX_MAX_ELEMS ||
-		    (numel *= o->dims[i]) >= ONX_MAX_ELEMS)
-			return NODE_ERR(ARPG_ERANGE, "output %s too large",
-					shape_str(s1, sizeof s1, o->rank, o->dims));
-	return 0;
+	if ((rc = infer_op[n->op](m, n, x, o, err, errn)) < 0)
+		return rc;
+	return check_output_size(n, o, err, errn);
 }
 
 /* Input shapes: set ones kept, else declared with the batch dimension. */
