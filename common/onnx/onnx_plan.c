@@ -744,151 +744,215 @@ static int prep_gemm(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
+/* The fusions: each pattern folds a node into its neighbour, so that one
+ * kernel does both.  fuse() visits the nodes in graph order and, for each,
+ * tries the patterns listed for its operator in fusions[], in list order;
+ * a node folded into another is marked dead and its neighbour writes the
+ * dead node's output (out_final).  uses[] counts the live readers of each
+ * tensor: a value read elsewhere too, or kept (a graph output or a tap),
+ * must stay, so it cannot be folded away. */
+struct fuse_ctx {
+	struct arpg_onnx *m;
+	int *uses;
+};
+
+/* A pattern tried on node n, whose first input is written by p (a live
+ * node, or NULL): 1 when it folded, 0 when it does not apply, or a
+ * negative ARPG_E code. */
+typedef int (*fuse_fn)(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p);
+
+/* BN -> Conv: the BN goes into the conv's weights when the conv has no
+ * padding (exact), else into its im2col as a per-channel affine, which
+ * keeps the padding zero as the BN's output has it. */
+static int fuse_bn_into_next_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int x = n->in[0], rc;
+	struct onx_tensor *w = &m->t[n->in[1]];
+	int64_t M = w->dims[0], C = w->dims[1], KK = w->dims[2] * w->dims[3];
+	int64_t mo, ci, k;
+	float *s, *t;
+
+	if (!n->w || !p || p->op != OP_BN || !single_use(m, c->uses, x) || !bn_static(m, p) ||
+	    n->group != 1)
+		return 0;
+	if ((rc = bn_affine(m, p, &s, &t)) < 0) {
+		free(s), free(t);
+		return rc;
+	}
+	if (!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3]) {
+		for (mo = 0; mo < M; mo++)
+			for (ci = 0; ci < C; ci++)
+				for (k = 0; k < KK; k++) {
+					float *wv = &n->w[(mo * C + ci) * KK + k];
+					n->b[mo] += *wv * t[ci];
+					*wv *= s[ci];
+				}
+		free(s), free(t);
+	} else
+		n->pre_s = s, n->pre_t = t;
+	p->dead = 1;
+	n->in[0] = p->in[0];
+	c->uses[p->in[0]]++;
+	return 1;
+}
+
+/* Conv or Gemm -> BN: the BN scales the rows of the weights and shifts the
+ * bias, before any activation or residual the layer has taken (the BN
+ * would come after those). */
+static int fuse_bn_into_prev_layer(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int x = n->in[0], rc;
+	int64_t M = onx_numel(&m->t[n->in[1]]), K, mo, k;
+	float *s, *t;
+
+	if (!bn_static(m, n) || !p || (p->op != OP_CONV && p->op != OP_GEMM) || !p->w || p->act ||
+	    p->res >= 0 || !single_use(m, c->uses, x) || (p->op != OP_CONV && m->t[x].rank != 2))
+		return 0;
+	if ((rc = bn_affine(m, n, &s, &t)) < 0) {
+		free(s), free(t);
+		return rc;
+	}
+	K = p->op == OP_CONV ? onx_numel(&m->t[p->in[1]]) / M : m->t[p->in[1]].dims[p->trans_b];
+	for (mo = 0; mo < M; mo++) {
+		for (k = 0; k < K; k++)
+			p->w[mo * K + k] *= s[mo];
+		p->b[mo] = p->b[mo] * s[mo] + t[mo];
+	}
+	free(s), free(t);
+	n->dead = 1;
+	p->out_final = n->out[0];
+	return 1;
+}
+
+/* Conv -> Relu or PRelu with one slope per channel: the activation runs in
+ * the conv's epilogue. */
+static int fuse_act_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int x = n->in[0];
+	int64_t M, ch;
+
+	if (!p || p->op != OP_CONV || !p->w || p->act || p->res >= 0 || !single_use(m, c->uses, x))
+		return 0;
+	M = m->t[x].dims[1];
+	if (n->op == OP_PRELU) {
+		const struct onx_tensor *sl = &m->t[n->in[1]];
+		int64_t ns = onx_numel(sl);
+		int r = sl->rank;
+		/* per channel: (M), (M,1,1) or (1,M,1,1) */
+		if (sl->kind != TK_STATIC ||
+		    !(ns == 1 || (ns == M && ((r == 3 && sl->dims[0] == M) ||
+					     (r == 4 && sl->dims[1] == M)))))
+			return 0;
+		if (!(p->slope = malloc(M * sizeof *p->slope)))
+			return ARPG_ENOMEM;
+		for (ch = 0; ch < M; ch++)
+			p->slope[ch] = sl->f[ns == 1 ? 0 : ch];
+	}
+	p->act = n->op == OP_RELU ? ACT_RELU : ACT_PRELU;
+	n->dead = 1;
+	p->out_final = n->out[0];
+	return 1;
+}
+
+/* Conv -> Add of a tensor of the same shape: the add runs in the conv's
+ * epilogue, when the other operand is computed before the conv runs (in
+ * graph order) and is not a constant.  Either operand may be the conv's. */
+static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int k, j;
+
+	for (k = 0; k < 2; k++) {
+		int a = n->in[k], r = n->in[!k], ppos, rpos;
+		struct onx_node *q = NULL;
+		if (a < 0 || r < 0 || !single_use(m, c->uses, a))
+			continue;
+		for (j = 0; j < m->nn; j++)
+			if (!m->nodes[j].dead && m->nodes[j].out_final == a)
+				q = &m->nodes[j];
+		if (!q || q->op != OP_CONV || !q->w || q->res >= 0 ||
+		    m->t[r].rank != m->t[a].rank ||
+		    memcmp(m->t[r].dims, m->t[a].dims, sizeof m->t[a].dims) ||
+		    m->t[r].kind == TK_STATIC)
+			continue;
+		for (ppos = 0; m->order[ppos] != q - m->nodes; ppos++)
+			;
+		rpos = -1;
+		if (m->t[r].kind == TK_VALUE)
+			for (j = 0; j < m->nn; j++)
+				if (!m->nodes[m->order[j]].dead &&
+				    m->nodes[m->order[j]].out_final == r)
+					rpos = j;
+		if (rpos >= ppos)
+			continue;
+		q->res = r;
+		q->out_final = n->out[0];
+		n->dead = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static const struct {
+	int op;			/* the node the pattern is tried on */
+	fuse_fn fn;
+} fusions[] = {
+	{ OP_CONV, fuse_bn_into_next_conv },
+	{ OP_BN, fuse_bn_into_prev_layer },
+	{ OP_RELU, fuse_act_into_conv },
+	{ OP_PRELU, fuse_act_into_conv },
+	{ OP_ADD, fuse_add_into_conv },
+};
+
+/* The live node that writes n's first input (a node fused earlier may
+ * write a later tensor), or NULL. */
+static struct onx_node *input_writer(struct arpg_onnx *m, const struct onx_node *n)
+{
+	int x = n->in[0], j;
+	struct onx_node *p = x >= 0 && m->t[x].producer >= 0 ? &m->nodes[m->t[x].producer] : NULL;
+
+	if (p && p->dead) {
+		for (j = 0; j < m->nn; j++)
+			if (!m->nodes[j].dead && m->nodes[j].out_final == x)
+				break;
+		p = j < m->nn ? &m->nodes[j] : NULL;
+	}
+	return p && p->out_final == x ? p : NULL;
+}
+
+/* Folds and fuses in graph order (see struct fuse_ctx), and prepares each
+ * node's own constants: the weights of a Conv or Gemm before patterns
+ * fold into them, a static BN's affine when it stays a node. */
 static int fuse(struct arpg_onnx *m)
 {
-	int *uses = calloc(m->nt + 1, sizeof *uses);
-	int i, j, rc = 0;
+	struct fuse_ctx c = { m, calloc(m->nt + 1, sizeof *c.uses) };
+	int i, j, rc = 0, fused;
+	size_t k;
 
-	if (!uses)
+	if (!c.uses)
 		return ARPG_ENOMEM;
 	for (i = 0; i < m->nn; i++)
 		for (j = 0; j < m->nodes[i].nin; j++)
 			if (m->nodes[i].in[j] >= 0 && !m->nodes[i].dead)
-				uses[m->nodes[i].in[j]]++;
+				c.uses[m->nodes[i].in[j]]++;
 	for (i = 0; i < m->nn && !rc; i++) {
 		struct onx_node *n = &m->nodes[m->order[i]], *p;
-		int x = n->in[0];
 		if (n->dead)
 			continue;
-		p = x >= 0 && m->t[x].producer >= 0 ? &m->nodes[m->t[x].producer] : NULL;
-		/* a node fused earlier writes a later tensor: find who writes x */
-		if (p && p->dead) {
-			for (j = 0; j < m->nn; j++)
-				if (!m->nodes[j].dead && m->nodes[j].out_final == x)
-					break;
-			p = j < m->nn ? &m->nodes[j] : NULL;
-		}
-		if (p && p->out_final != x)
-			p = NULL;
-		switch (n->op) {
-		case OP_CONV:
-			if ((rc = prep_conv(m, n)) < 0)
-				break;
-			/* BN before the conv: into the weights when the conv has no
-			 * padding (exact), else as an affine inside im2col */
-			if (n->w && p && p->op == OP_BN && single_use(m, uses, x) && bn_static(m, p) &&
-			    n->group == 1) {
-				struct onx_tensor *w = &m->t[n->in[1]];
-				int64_t M = w->dims[0], C = w->dims[1], KK = w->dims[2] * w->dims[3];
-				int64_t mo, c, k;
-				float *s, *t;
-				if ((rc = bn_affine(m, p, &s, &t)) < 0) {
-					free(s), free(t);
-					break;
-				}
-				if (!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3]) {
-					for (mo = 0; mo < M; mo++)
-						for (c = 0; c < C; c++)
-							for (k = 0; k < KK; k++) {
-								float *wv = &n->w[(mo * C + c) * KK + k];
-								n->b[mo] += *wv * t[c];
-								*wv *= s[c];
-							}
-					free(s), free(t);
-				} else
-					n->pre_s = s, n->pre_t = t;
-				p->dead = 1;
-				n->in[0] = p->in[0];
-				uses[p->in[0]]++;
-			}
+		p = input_writer(m, n);
+		if ((n->op == OP_CONV && (rc = prep_conv(m, n)) < 0) ||
+		    (n->op == OP_GEMM && (rc = prep_gemm(m, n)) < 0))
 			break;
-		case OP_GEMM:
-			rc = prep_gemm(m, n);
-			break;
-		case OP_BN:
-			if (!bn_static(m, n))
-				break;
-			if (p && (p->op == OP_CONV || p->op == OP_GEMM) && p->w && !p->act &&
-			    p->res < 0 && single_use(m, uses, x) &&
-			    (p->op == OP_CONV || m->t[x].rank == 2)) {
-				int64_t M = onx_numel(&m->t[n->in[1]]), K, mo, k;
-				float *s, *t;
-				if ((rc = bn_affine(m, n, &s, &t)) < 0) {
-					free(s), free(t);
-					break;
-				}
-				K = p->op == OP_CONV ? onx_numel(&m->t[p->in[1]]) / M
-					: m->t[p->in[1]].dims[p->trans_b];
-				for (mo = 0; mo < M; mo++) {
-					for (k = 0; k < K; k++)
-						p->w[mo * K + k] *= s[mo];
-					p->b[mo] = p->b[mo] * s[mo] + t[mo];
-				}
-				free(s), free(t);
-				n->dead = 1;
-				p->out_final = n->out[0];
-			} else
-				rc = bn_affine(m, n, &n->bn_s, &n->bn_t);
-			break;
-		case OP_RELU: case OP_PRELU:
-			if (p && p->op == OP_CONV && p->w && !p->act && p->res < 0 &&
-			    single_use(m, uses, x)) {
-				int64_t M = m->t[x].dims[1], c;
-				if (n->op == OP_PRELU) {
-					struct onx_tensor *sl = &m->t[n->in[1]];
-					int64_t ns = onx_numel(sl);
-					int r = sl->rank;
-					/* per channel: (M), (M,1,1) or (1,M,1,1) */
-					if (sl->kind != TK_STATIC ||
-					    !(ns == 1 || (ns == M && ((r == 3 && sl->dims[0] == M) ||
-								     (r == 4 && sl->dims[1] == M)))))
-						break;
-					if (!(p->slope = malloc(M * sizeof *p->slope)))
-						return free(uses), ARPG_ENOMEM;
-					for (c = 0; c < M; c++)
-						p->slope[c] = sl->f[ns == 1 ? 0 : c];
-				}
-				p->act = n->op == OP_RELU ? ACT_RELU : ACT_PRELU;
-				n->dead = 1;
-				p->out_final = n->out[0];
-			}
-			break;
-		case OP_ADD: {
-			int k;
-			for (k = 0; k < 2; k++) {
-				int a = n->in[k], r = n->in[!k], ppos, rpos;
-				struct onx_node *q = NULL;
-				if (a < 0 || r < 0 || !single_use(m, uses, a))
-					continue;
-				for (j = 0; j < m->nn; j++)
-					if (!m->nodes[j].dead && m->nodes[j].out_final == a)
-						q = &m->nodes[j];
-				if (!q || q->op != OP_CONV || !q->w || q->res >= 0 ||
-				    m->t[r].rank != m->t[a].rank ||
-				    memcmp(m->t[r].dims, m->t[a].dims, sizeof m->t[a].dims) ||
-				    m->t[r].kind == TK_STATIC)
-					continue;
-				/* the residual must be computed before the conv runs */
-				for (ppos = 0; m->order[ppos] != q - m->nodes; ppos++)
-					;
-				rpos = -1;
-				if (m->t[r].kind == TK_VALUE)
-					for (j = 0; j < m->nn; j++)
-						if (!m->nodes[m->order[j]].dead &&
-						    m->nodes[m->order[j]].out_final == r)
-							rpos = j;
-				if (rpos >= ppos)
-					continue;
-				q->res = r;
-				q->out_final = n->out[0];
-				n->dead = 1;
-				break;
-			}
-			break;
-		}
-		}
+		for (k = 0, fused = 0; k < sizeof fusions / sizeof *fusions && !fused; k++)
+			if (fusions[k].op == n->op && (fused = fusions[k].fn(&c, n, p)) < 0)
+				rc = fused;
+		if (!fused && n->op == OP_BN && bn_static(m, n))
+			rc = bn_affine(m, n, &n->bn_s, &n->bn_t);
 	}
-	free(uses);
+	free(c.uses);
 	return rc;
 }
 
