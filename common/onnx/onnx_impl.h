@@ -117,6 +117,9 @@ int64_t onx_numel(const struct onx_tensor *t);
 
 /* onnx_plan.c */
 int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t errn);
+/* numpy broadcasting of shapes a (rank ra) and b (rank rb) into o (rank
+ * *ro); 0, or -1 if they do not agree. */
+int onx_broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *ro, int64_t *o);
 /* MatMul's operands a and b (rank 1 or more) as matrices or stacks of
  * matrices, as numpy.matmul takes them: ad (rank ra) is a's shape with a
  * vector made a row (1,K), bd (rank rb) b's with a vector made a column
@@ -127,6 +130,10 @@ void onx_matmul_dims(int64_t *ad, int *ra, int64_t *bd, int *rb, const struct on
 /* onnx_ops.c: one kernel per op, on the shapes in m->t[]. */
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
+/* A batch norm of C channels as y = x*s[c] + t[c]: s = scale / sqrt(var +
+ * eps), t = bias - mean * s, in double then rounded. */
+void onx_bn_affine(float *s, float *t, const float *scale, const float *bias,
+		   const float *mean, const float *var, float eps, int64_t C);
 /* Sets up what the kernels keep in the model (m->rntm1); prepare calls it. */
 void onx_ops_init(struct arpg_onnx *m);
 

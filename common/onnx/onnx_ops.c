@@ -291,22 +291,29 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
+void onx_bn_affine(float *s, float *t, const float *scale, const float *bias,
+		   const float *mean, const float *var, float eps, int64_t C)
+{
+	int64_t c;
+
+	for (c = 0; c < C; c++) {
+		double k = scale[c] / sqrt((double)var[c] + eps);
+		s[c] = (float)k;
+		t[c] = (float)(bias[c] - mean[c] * k);
+	}
+}
+
 static int exec_bn(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]];
 	float *y = m->t[n->out_final].data, *s = n->bn_s, *t = n->bn_t;
 	const float *x = xt->data;
-	i64 N = xt->dims[0], C = xt->dims[1], S = onx_numel(xt) / (N * C), i, c;
+	i64 N = xt->dims[0], C = xt->dims[1], S = onx_numel(xt) / (N * C), i;
 
 	if (!s) {
-		const float *sc = m->t[n->in[1]].data, *bb = m->t[n->in[2]].data;
-		const float *mu = m->t[n->in[3]].data, *var = m->t[n->in[4]].data;
 		s = m->scratch, t = m->scratch + C;
-		for (c = 0; c < C; c++) {
-			double k = sc[c] / sqrt((double)var[c] + n->eps);
-			s[c] = (float)k;
-			t[c] = (float)(bb[c] - mu[c] * k);
-		}
+		onx_bn_affine(s, t, m->t[n->in[1]].data, m->t[n->in[2]].data, m->t[n->in[3]].data,
+			      m->t[n->in[4]].data, n->eps, C);
 	}
 #pragma omp parallel for schedule(static) if (N * C * S > 65536)
 	for (i = 0; i < N * C; i++) {
@@ -529,13 +536,11 @@ static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
 	int ra, rb, r, i;
 
 	onx_matmul_dims(ad, &ra, bd, &rb, at, bt);
-	r = ra > rb ? ra - 2 : rb - 2;
-	for (i = 0; i < r; i++) {
-		i64 x = i < r - (ra - 2) ? 1 : ad[i - (r - (ra - 2))];
-		i64 y = i < r - (rb - 2) ? 1 : bd[i - (r - (rb - 2))];
-		ob[i] = x > y ? x : y;
+	/* the stack of products: the operands' leading dimensions broadcast
+	 * (onx_infer checked that they agree) */
+	onx_broadcast(ra - 2, ad, rb - 2, bd, &r, ob);
+	for (i = 0; i < r; i++)
 		nb *= ob[i];
-	}
 	{
 		i64 M = ad[ra - 2], K = ad[ra - 1], N = bd[rb - 1];
 		for (q = 0; q < nb; q++) {

@@ -43,8 +43,7 @@ static int node_err(const struct onx_node *n, char *err, size_t errn, int code,
 	return arpg_errf(err, errn, code, "node '%s' (%s): %s", n->name, n->opname, msg);
 }
 
-/* numpy broadcasting of a and b into o; 0 or -1 if they do not agree. */
-static int broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *ro, int64_t *o)
+int onx_broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *ro, int64_t *o)
 {
 	int r = ra > rb ? ra : rb, i;
 
@@ -211,7 +210,7 @@ static int infer_prelu(struct arpg_onnx *m, struct onx_node *n, const struct onx
 		for (r = 1; r < sl->rank; r++)
 			sl->dims[r] = 1;
 	}
-	if (broadcast(x->rank, x->dims, sl->rank, sl->dims, &r, d) < 0 || r != x->rank ||
+	if (onx_broadcast(x->rank, x->dims, sl->rank, sl->dims, &r, d) < 0 || r != x->rank ||
 	    memcmp(d, x->dims, r * sizeof *d))
 		return NODE_ERR(ARPG_EFORMAT, "slope %s does not broadcast to input %s",
 				shape_str(s2, sizeof s2, sl->rank, sl->dims),
@@ -226,7 +225,7 @@ static int infer_binary(struct arpg_onnx *m, struct onx_node *n, const struct on
 	const struct onx_tensor *y = &m->t[n->in[1]];
 	char s1[128], s2[128];
 
-	if (broadcast(x->rank, x->dims, y->rank, y->dims, &o->rank, o->dims) < 0)
+	if (onx_broadcast(x->rank, x->dims, y->rank, y->dims, &o->rank, o->dims) < 0)
 		return NODE_ERR(ARPG_EFORMAT, "shapes %s and %s do not broadcast",
 				shape_str(s1, sizeof s1, x->rank, x->dims),
 				shape_str(s2, sizeof s2, y->rank, y->dims));
@@ -344,7 +343,7 @@ static int infer_gemm(struct arpg_onnx *m, struct onx_node *n, const struct onx_
 				shape_str(s1, sizeof s1, x->rank, x->dims),
 				shape_str(s2, sizeof s2, b->rank, b->dims));
 	o->rank = 2, o->dims[0] = M, o->dims[1] = N;
-	if (c && (broadcast(2, o->dims, c->rank, c->dims, &r, d) < 0 || r != 2 ||
+	if (c && (onx_broadcast(2, o->dims, c->rank, c->dims, &r, d) < 0 || r != 2 ||
 		  d[0] != M || d[1] != N))
 		return NODE_ERR(ARPG_EFORMAT, "C %s does not broadcast to %lldx%lld",
 				shape_str(s2, sizeof s2, c->rank, c->dims),
@@ -366,7 +365,7 @@ static int infer_matmul(struct arpg_onnx *m, struct onx_node *n, const struct on
 		return NODE_ERR(ARPG_EFORMAT, "scalar operand");
 	onx_matmul_dims(ad, &ra, bd, &rb, x, b);
 	if (ad[ra - 1] != bd[rb - 2] ||
-	    broadcast(ra - 2, ad, rb - 2, bd, &rbatch, o->dims) < 0)
+	    onx_broadcast(ra - 2, ad, rb - 2, bd, &rbatch, o->dims) < 0)
 		return NODE_ERR(ARPG_EFORMAT, "%s and %s do not agree",
 				shape_str(s1, sizeof s1, x->rank, x->dims),
 				shape_str(s2, sizeof s2, b->rank, b->dims));
@@ -605,13 +604,22 @@ int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *di
 	return 0;
 }
 
-int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn)
+/* The tensor named name, or else the first output of the node named name;
+ * -1 if neither. */
+static int find_value_or_node(const struct arpg_onnx *m, const char *name)
 {
 	int ti = onx_find(m, name), i;
 
 	for (i = 0; ti < 0 && i < m->nn; i++)
 		if (!strcmp(m->nodes[i].name, name))
 			ti = m->nodes[i].out[0];
+	return ti;
+}
+
+int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn)
+{
+	int ti = find_value_or_node(m, name);
+
 	if (ti < 0)
 		return arpg_errf(err, errn, ARPG_ENOENT, "'%s' names no node or value of the model",
 				 name);
@@ -684,17 +692,13 @@ static int bn_affine(const struct arpg_onnx *m, const struct onx_node *bn, float
 {
 	const struct onx_tensor *sc = &m->t[bn->in[1]], *bb = &m->t[bn->in[2]];
 	const struct onx_tensor *mu = &m->t[bn->in[3]], *var = &m->t[bn->in[4]];
-	int64_t c, C = onx_numel(sc);
+	int64_t C = onx_numel(sc);
 
 	*s = malloc(C * sizeof **s);
 	*t = malloc(C * sizeof **t);
 	if (!*s || !*t)
 		return ARPG_ENOMEM;
-	for (c = 0; c < C; c++) {
-		double k = sc->f[c] / sqrt((double)var->f[c] + bn->eps);
-		(*s)[c] = (float)k;
-		(*t)[c] = (float)(bb->f[c] - mu->f[c] * k);
-	}
+	onx_bn_affine(*s, *t, sc->f, bb->f, mu->f, var->f, bn->eps, C);
 	return 0;
 }
 
@@ -761,6 +765,13 @@ struct fuse_ctx {
  * negative ARPG_E code. */
 typedef int (*fuse_fn)(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p);
 
+/* p takes over n's output: n is folded into p. */
+static void absorb(struct onx_node *p, struct onx_node *n)
+{
+	p->out_final = n->out[0];
+	n->dead = 1;
+}
+
 /* BN -> Conv: the BN goes into the conv's weights when the conv has no
  * padding (exact), else into its im2col as a per-channel affine, which
  * keeps the padding zero as the BN's output has it. */
@@ -821,8 +832,7 @@ static int fuse_bn_into_prev_layer(struct fuse_ctx *c, struct onx_node *n, struc
 		p->b[mo] = p->b[mo] * s[mo] + t[mo];
 	}
 	free(s), free(t);
-	n->dead = 1;
-	p->out_final = n->out[0];
+	absorb(p, n);
 	return 1;
 }
 
@@ -852,8 +862,7 @@ static int fuse_act_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx
 			p->slope[ch] = sl->f[ns == 1 ? 0 : ch];
 	}
 	p->act = n->op == OP_RELU ? ACT_RELU : ACT_PRELU;
-	n->dead = 1;
-	p->out_final = n->out[0];
+	absorb(p, n);
 	return 1;
 }
 
@@ -889,8 +898,7 @@ static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx
 		if (rpos >= ppos)
 			continue;
 		q->res = r;
-		q->out_final = n->out[0];
-		n->dead = 1;
+		absorb(q, n);
 		return 1;
 	}
 	return 0;
@@ -1188,11 +1196,8 @@ int arpg_onnx_output(const struct arpg_onnx *m, int i, struct arpg_onnx_tensor *
 
 int arpg_onnx_get(const struct arpg_onnx *m, const char *name, struct arpg_onnx_tensor *t)
 {
-	int ti = onx_find(m, name), i;
+	int ti = find_value_or_node(m, name);
 
-	for (i = 0; ti < 0 && i < m->nn; i++)
-		if (!strcmp(m->nodes[i].name, name))
-			ti = m->nodes[i].out[0];
 	if (ti < 0 || !(m->t[ti].keep || m->t[ti].kind != TK_VALUE))
 		return ARPG_ENOENT;
 	view(&m->t[ti], t);
