@@ -9,6 +9,7 @@
  *
  *	arpg_onnx_load(&m, buf, len, err, errn);
  *	arpg_onnx_tap(m, "stage3_out", ...);        (optional, before prepare)
+ *	arpg_onnx_set_winograd(m, mode);            (optional, before prepare)
  *	arpg_onnx_prepare(m, 8, err, errn);
  *	arpg_onnx_run(m, n, inputs, err, errn);
  *	arpg_onnx_output(m, 0, &t);
@@ -18,8 +19,11 @@
  * (Reshape's shape).  Operators: Conv, BatchNormalization, PRelu, Relu, Add,
  * Mul, Sub, Flatten, Reshape, Gemm, MatMul, GlobalAveragePool, AveragePool,
  * MaxPool, Identity, Dropout (inference), Constant; default domain, opsets
- * 1 to 21 (attributes of older versions that change a result are refused).  Every function returns 0 or a negative ARPG_E code with a
- * message in err ("node 'conv_3' (Conv): ...").
+ * 1 to 21 (attributes of older versions that change a result are refused).
+ * Every function returns 0 or a negative ARPG_E code with a message in err
+ * ("node 'conv_3' (Conv): ...").  The engine keeps no state outside the
+ * model and reads no environment: what may be tuned is set on the model
+ * with arpg_onnx_set_*().
  */
 #ifndef ARPG_ONNX_H
 #define ARPG_ONNX_H
@@ -78,7 +82,8 @@ int arpg_onnx_find_stride8(struct arpg_onnx *m, int in_size, char *name, size_t 
 
 /* Caps what prepare may allocate (activation arena plus scratch) at bytes;
  * beyond it prepare fails with ARPG_ERANGE before allocating.  0 (the
- * default): 16 GiB each for the arena and the scratch. */
+ * default): 16 GiB each for the arena and the scratch.  Set after prepare,
+ * it changes nothing. */
 void arpg_onnx_set_memory_limit(struct arpg_onnx *m, size_t bytes);
 
 /* Before prepare: how 3x3 convolutions of stride 1, dilation 1, one group,

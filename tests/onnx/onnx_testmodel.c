@@ -336,8 +336,7 @@ float tm_conv_w[3 * 2 * 3 * 3], tm_conv_b[3];
 
 uint8_t *tm_conv_relu(enum tm_defect d, size_t *len)
 {
-	static Onnx__StringStringEntryProto loc = ONNX__STRING_STRING_ENTRY_PROTO__INIT;
-	static Onnx__StringStringEntryProto *locp = &loc;
+	Onnx__StringStringEntryProto loc = ONNX__STRING_STRING_ENTRY_PROTO__INIT, *locp = &loc;
 	int64_t xd[4] = { 1, 2, 5, 5 }, yd[4] = { 1, 3, 3, 3 }, wd[4] = { 3, 2, 3, 3 };
 	int64_t bd[1] = { 3 }, pads[4] = { 1, 1, 1, 1 }, strides[2] = { 2, 2 };
 	struct tmodel *t = tm_new(13);
