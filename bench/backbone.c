@@ -4,7 +4,9 @@
  *	bench/backbone MODEL.onnx BATCH THREADS SECONDS [--profile]
  *
  * prints "IMG_PER_S GFLOP_PER_S ARCH"; --profile adds the time per operator
- * on stderr. */
+ * on stderr, and with ARPG_ONNX_PROFILE_NODES set in the environment the
+ * time of every convolution.  ARPG_ONNX_WINOGRAD=0 keeps every convolution
+ * on im2col, as in arpg-features. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +49,12 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
 	omp_set_num_threads(bi.threads);	/* as arpg-features: THREADS is the whole engine's */
 #endif
-	if (arpg_onnx_load_file(&m, argv[1], err, sizeof err) < 0 ||
-	    arpg_onnx_prepare(m, batch, err, sizeof err) < 0) {
+	if (arpg_onnx_load_file(&m, argv[1], err, sizeof err) < 0) {
+		fprintf(stderr, "backbone: %s\n", err);
+		return 1;
+	}
+	arpg_onnx_set_winograd(m, arpg_onnx_winograd_parse(getenv("ARPG_ONNX_WINOGRAD")));
+	if (arpg_onnx_prepare(m, batch, err, sizeof err) < 0) {
 		fprintf(stderr, "backbone: %s\n", err);
 		return 1;
 	}
@@ -62,7 +68,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "backbone: %s\n", err);
 		return 1;
 	}
-	arpg_onnx_profile(m, prof);
+	arpg_onnx_set_profile(m, !prof ? ARPG_ONNX_PROFILE_OFF : getenv("ARPG_ONNX_PROFILE_NODES")
+			      ? ARPG_ONNX_PROFILE_NODES : ARPG_ONNX_PROFILE_OPS);
 	t0 = now();
 	do {
 		arpg_onnx_run(m, batch, in, err, sizeof err);

@@ -127,6 +127,9 @@ int backbone_open_onnx(struct backbone **bp, const char *path,
 	else if ((rc = arpg_onnx_find_stride8(o->m, b->in_size, b->patch_node,
 					      sizeof b->patch_node, msg, sizeof msg)) < 0)
 		goto failmsg;
+	/* ARPG_ONNX_WINOGRAD=0 keeps every convolution on im2col
+	 * (arpg-features(1)); the engine reads no environment itself */
+	arpg_onnx_set_winograd(o->m, arpg_onnx_winograd_parse(getenv("ARPG_ONNX_WINOGRAD")));
 	if ((rc = arpg_onnx_tap(o->m, b->patch_node, msg, sizeof msg)) < 0 ||
 	    (rc = arpg_onnx_prepare(o->m, max_batch, msg, sizeof msg)) < 0)
 		goto failmsg;

@@ -99,6 +99,8 @@ int onnx_run_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* as arpg-features does for a backbone (arpg-features(1)) */
+	arpg_onnx_set_winograd(m, arpg_onnx_winograd_parse(getenv("ARPG_ONNX_WINOGRAD")));
 	if ((r = arpg_onnx_prepare(m, 0, err, sizeof err)) < 0 ||
 	    (r = arpg_onnx_run(m, 1, (const float *const *)fin, err, sizeof err)) < 0) {
 		arpg_error("%s: %s", model, err);

@@ -9,6 +9,7 @@
  *
  *	arpg_onnx_load(&m, buf, len, err, errn);
  *	arpg_onnx_tap(m, "stage3_out", ...);        (optional, before prepare)
+ *	arpg_onnx_set_winograd(m, mode);            (optional, before prepare)
  *	arpg_onnx_prepare(m, 8, err, errn);
  *	arpg_onnx_run(m, n, inputs, err, errn);
  *	arpg_onnx_output(m, 0, &t);
@@ -18,8 +19,11 @@
  * (Reshape's shape).  Operators: Conv, BatchNormalization, PRelu, Relu, Add,
  * Mul, Sub, Flatten, Reshape, Gemm, MatMul, GlobalAveragePool, AveragePool,
  * MaxPool, Identity, Dropout (inference), Constant; default domain, opsets
- * 1 to 21 (attributes of older versions that change a result are refused).  Every function returns 0 or a negative ARPG_E code with a
- * message in err ("node 'conv_3' (Conv): ...").
+ * 1 to 21 (attributes of older versions that change a result are refused).
+ * Every function returns 0 or a negative ARPG_E code with a message in err
+ * ("node 'conv_3' (Conv): ...").  The engine keeps no state outside the
+ * model and reads no environment: what may be tuned is set on the model
+ * with arpg_onnx_set_*().
  */
 #ifndef ARPG_ONNX_H
 #define ARPG_ONNX_H
@@ -78,8 +82,26 @@ int arpg_onnx_find_stride8(struct arpg_onnx *m, int in_size, char *name, size_t 
 
 /* Caps what prepare may allocate (activation arena plus scratch) at bytes;
  * beyond it prepare fails with ARPG_ERANGE before allocating.  0 (the
- * default): 16 GiB each for the arena and the scratch. */
+ * default): 16 GiB each for the arena and the scratch.  Set after prepare,
+ * it changes nothing. */
 void arpg_onnx_set_memory_limit(struct arpg_onnx *m, size_t bytes);
+
+/* Before prepare: how 3x3 convolutions of stride 1, dilation 1, one group,
+ * constant weights and 16 or more input and output channels run.
+ * ARPG_ONNX_WINOGRAD_AUTO (the default): by Winograd F(4x4) or F(2x2)
+ * where the prepared batch has enough output tiles for it to pay, else
+ * unfolded into a GEMM (im2col) as every other convolution; a run of fewer
+ * images than prepared goes back to im2col where the tiles no longer pay.
+ * ARPG_ONNX_WINOGRAD_OFF: always im2col, as a check on Winograd's rounding
+ * or to save the memory of its transformed filters.  ARPG_EINVAL for
+ * another mode or once the model is prepared (the plan stays as it was). */
+enum { ARPG_ONNX_WINOGRAD_OFF = 0, ARPG_ONNX_WINOGRAD_AUTO = 1 };
+int arpg_onnx_set_winograd(struct arpg_onnx *m, int mode);
+/* The mode a value of the environment variable ARPG_ONNX_WINOGRAD asks for,
+ * so that every program reads it alike: OFF when it reads as the number 0
+ * by atoi ("0", also text that is no number), AUTO when unset (NULL),
+ * empty or any other number.  The engine itself reads no environment. */
+int arpg_onnx_winograd_parse(const char *value);
 
 /* Infers shapes for batch (the leading dimension of every batched input),
  * folds and fuses, plans the arena.  May be called once. */
@@ -102,9 +124,15 @@ double arpg_onnx_flops(const struct arpg_onnx *m);
 /* Bytes of the activation arena and scratch planned by prepare. */
 size_t arpg_onnx_arena_bytes(const struct arpg_onnx *m);
 
-/* Per-operator time of the last runs, printed to f (arpg_onnx_profile(m, 1)
- * turns timing on). */
-void arpg_onnx_profile(struct arpg_onnx *m, int on);
+/* Times the runs that follow, at any time: ARPG_ONNX_PROFILE_OFF (the
+ * default) times nothing; ARPG_ONNX_PROFILE_OPS adds up each node's time;
+ * ARPG_ONNX_PROFILE_NODES as OPS, and arpg_onnx_profile_print also lists
+ * every convolution that ran (shape, kernel, stride, time per call,
+ * GFLOP/s).  ARPG_EINVAL for another level. */
+enum { ARPG_ONNX_PROFILE_OFF = 0, ARPG_ONNX_PROFILE_OPS = 1, ARPG_ONNX_PROFILE_NODES = 2 };
+int arpg_onnx_set_profile(struct arpg_onnx *m, int level);
+/* Prints the time of the timed runs to f (a FILE *): per convolution at
+ * ARPG_ONNX_PROFILE_NODES, then per operator type with its share. */
 void arpg_onnx_profile_print(const struct arpg_onnx *m, void *FILE_f);
 
 /* Serialized TensorProto I/O (onnx-run and tests): reads a float or int64

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <blis.h>
 #include "onnx.h"
 
 #define MAXR ARPG_ONNX_MAXRANK
@@ -102,7 +103,10 @@ struct arpg_onnx {
 	float *scratch;		/* im2col and temporaries, per thread */
 	size_t scratch_n, scratch_per_thread;
 	int nthreads;		/* threads of a conv (OpenMP) */
-	int profile;
+	rntm_t rntm1;		/* BLIS on one thread, for GEMMs inside our OpenMP threads
+				 * (set by onx_ops_init) */
+	int winograd;		/* ARPG_ONNX_WINOGRAD_* (arpg_onnx_set_winograd) */
+	int profile;		/* ARPG_ONNX_PROFILE_* (arpg_onnx_set_profile) */
 };
 
 /* onnx_load.c */
@@ -113,11 +117,25 @@ int64_t onx_numel(const struct onx_tensor *t);
 
 /* onnx_plan.c */
 int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t errn);
+/* numpy broadcasting of shapes a (rank ra) and b (rank rb) into o (rank
+ * *ro); 0, or -1 if they do not agree. */
+int onx_broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *ro, int64_t *o);
+/* MatMul's operands a and b (rank 1 or more) as matrices or stacks of
+ * matrices, as numpy.matmul takes them: ad (rank ra) is a's shape with a
+ * vector made a row (1,K), bd (rank rb) b's with a vector made a column
+ * (K,1).  ad and bd hold MAXR dimensions. */
+void onx_matmul_dims(int64_t *ad, int *ra, int64_t *bd, int *rb, const struct onx_tensor *a,
+		     const struct onx_tensor *b);
 
 /* onnx_ops.c: one kernel per op, on the shapes in m->t[]. */
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
-void onx_ops_init(void);
+/* A batch norm of C channels as y = x*s[c] + t[c]: s = scale / sqrt(var +
+ * eps), t = bias - mean * s, in double then rounded. */
+void onx_bn_affine(float *s, float *t, const float *scale, const float *bias,
+		   const float *mean, const float *var, float eps, int64_t C);
+/* Sets up what the kernels keep in the model (m->rntm1); prepare calls it. */
+void onx_ops_init(struct arpg_onnx *m);
 
 /* onnx_wino.c: a 3x3 stride-1 dilation-1 ungrouped convolution by
  * Winograd F(m x m,3x3), m = 4 or 2.  y (N,M,OH,OW) = act(conv(pre(x)) + b) + res, where

@@ -17,18 +17,6 @@ const char *const onx_op_names[OP_COUNT] = {
 	"Identity", "Dropout", "Constant"
 };
 
-/* Attributes each operator may carry (anything else is refused, so that a
- * semantic this engine ignores cannot pass silently). */
-static const char *const op_attrs[OP_COUNT] = {
-	"auto_pad dilations group kernel_shape pads strides",
-	"epsilon momentum spatial training_mode is_test",
-	"", "", "broadcast", "broadcast", "broadcast", "axis", "allowzero shape",
-	"alpha beta transA transB broadcast", "", "",
-	"auto_pad ceil_mode count_include_pad kernel_shape pads strides dilations",
-	"auto_pad ceil_mode dilations kernel_shape pads storage_order strides",
-	"", "ratio seed is_test", "value value_float value_floats value_int value_ints"
-};
-
 static uint32_t hash_str(const char *s)
 {
 	uint32_t h = 2166136261u;
@@ -435,19 +423,215 @@ static int parse_constant(struct arpg_onnx *m, const Onnx__NodeProto *np, struct
 	return rc;
 }
 
+/* Attributes of the operators that have more than the window's. */
+static int parse_bn(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+		    char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = get_float(np, "epsilon", 1e-5f, &n->eps, lab, err, errn)) < 0)
+		return rc;
+	if ((rc = get_int(np, "spatial", 1, &v, lab, err, errn)) < 0)
+		return rc;
+	if (!v)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: spatial=0", lab);
+	if ((rc = get_int(np, "training_mode", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	if (v)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+				 "%s: training_mode=1 (only inference)", lab);
+	return 0;
+}
+
+/* AveragePool and MaxPool: a window, whose kernel must be given. */
+static int parse_pool(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+		      char *err, size_t errn)
+{
+	int rc;
+
+	if ((rc = parse_window(np, n, lab, err, errn)) < 0)
+		return rc;
+	if (!n->has_kernel)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no kernel_shape", lab);
+	return 0;
+}
+
+static int parse_flatten(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			 char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = get_int(np, "axis", 1, &v, lab, err, errn)) < 0)
+		return rc;
+	if (v < -MAXR || v > MAXR)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: axis %lld", lab, (long long)v);
+	n->axis = (int)v;
+	return 0;
+}
+
+/* Reshape: the shape is the second input, or before opset 5 an attribute. */
+static int parse_reshape(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			 char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = get_int(np, "allowzero", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	n->allowzero = v != 0;
+	if (attr(np, "shape")) {
+		int64_t s[MAXR];
+		if ((rc = get_ints(np, "shape", 0, MAXR, s, lab, err, errn)) < 0)
+			return rc;
+		if (!(n->shape_attr = malloc((rc + 1) * sizeof *s)))
+			return ARPG_ENOMEM;
+		memcpy(n->shape_attr, s, rc * sizeof *s);
+		n->nshape_attr = rc;
+	} else if (np->n_input < 2 || !np->input[1][0])
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no shape", lab);
+	return 0;
+}
+
+static int parse_gemm(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+		      char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = get_float(np, "alpha", 1, &n->alpha, lab, err, errn)) < 0 ||
+	    (rc = get_float(np, "beta", 1, &n->beta, lab, err, errn)) < 0)
+		return rc;
+	if ((rc = get_int(np, "transA", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	n->trans_a = v != 0;
+	if ((rc = get_int(np, "transB", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	n->trans_b = v != 0;
+	return 0;
+}
+
+static int parse_dropout(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			 char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = get_int(np, "is_test", 1, &v, lab, err, errn)) < 0)
+		return rc;
+	if (!v)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: is_test=0 (training)", lab);
+	return 0;
+}
+
+/* What the loader checks of each operator: the attributes it may carry
+ * (anything else is refused, so that a semantic this engine ignores cannot
+ * pass silently), how many inputs and outputs it has (only the first
+ * output is computed), and the function that reads its attributes (none:
+ * it has none that matter, or Constant's value, read by parse_constant). */
+typedef int (*parse_fn)(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			char *err, size_t errn);
+static const struct {
+	const char *attrs;
+	int minin, maxin, maxout;
+	parse_fn parse;
+} op_spec[OP_COUNT] = {
+	[OP_CONV] = { "auto_pad dilations group kernel_shape pads strides", 2, 3, 1,
+		      parse_window },
+	[OP_BN] = { "epsilon momentum spatial training_mode is_test", 5, 5, 5, parse_bn },
+	[OP_PRELU] = { "", 2, 2, 1, NULL },
+	[OP_RELU] = { "", 1, 1, 1, NULL },
+	[OP_ADD] = { "broadcast", 2, 2, 1, NULL },
+	[OP_MUL] = { "broadcast", 2, 2, 1, NULL },
+	[OP_SUB] = { "broadcast", 2, 2, 1, NULL },
+	[OP_FLATTEN] = { "axis", 1, 1, 1, parse_flatten },
+	[OP_RESHAPE] = { "allowzero shape", 1, 2, 1, parse_reshape },
+	[OP_GEMM] = { "alpha beta transA transB broadcast", 2, 3, 1, parse_gemm },
+	[OP_MATMUL] = { "", 2, 2, 1, NULL },
+	[OP_GAP] = { "", 1, 1, 1, NULL },
+	[OP_AVGPOOL] = { "auto_pad ceil_mode count_include_pad kernel_shape pads strides "
+			 "dilations", 1, 1, 1, parse_pool },
+	[OP_MAXPOOL] = { "auto_pad ceil_mode dilations kernel_shape pads storage_order strides",
+			 1, 1, 2, parse_pool },
+	[OP_IDENTITY] = { "", 1, 1, 1, NULL },
+	[OP_DROPOUT] = { "ratio seed is_test", 1, 3, 2, parse_dropout },
+	[OP_CONSTANT] = { "value value_float value_floats value_int value_ints", 0, 0, 1, NULL },
+};
+
+/* The operator named op_type (NULL: none), or OP_COUNT. */
+static int op_of(const char *op_type)
+{
+	int op;
+
+	for (op = 0; op < OP_COUNT; op++)
+		if (op_type && !strcmp(op_type, onx_op_names[op]))
+			break;
+	return op;
+}
+
+/* Every attribute of np is one op may carry, by a whole word of its list
+ * (an empty name would match everywhere, up to and past the NUL). */
+static int check_attr_names(const Onnx__NodeProto *np, int op, const char *lab,
+			    char *err, size_t errn)
+{
+	const char *allowed = op_spec[op].attrs;
+	size_t i;
+
+	for (i = 0; i < np->n_attribute; i++) {
+		const char *an = np->attribute[i]->name ? np->attribute[i]->name : "";
+		size_t l = strlen(an);
+		const char *s = l ? strstr(allowed, an) : NULL;
+
+		while (s && ((s != allowed && s[-1] != ' ') || (s[l] && s[l] != ' ')))
+			s = strstr(s + 1, an);
+		if (!l || !s)
+			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+					 "%s: attribute '%s' is not supported", lab, an);
+		if (np->attribute[i]->ref_attr_name)
+			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+					 "%s: attribute references are not supported", lab);
+	}
+	return 0;
+}
+
+/* The counts of inputs and outputs, the required inputs and the output
+ * named (an empty name marks an absent optional input), and no output past
+ * the first that something reads. */
+static int check_arity(const Onnx__NodeProto *np, int op, const char *lab,
+		       char *err, size_t errn)
+{
+	int minin = op_spec[op].minin, maxin = op_spec[op].maxin, maxout = op_spec[op].maxout;
+	size_t i;
+
+	if (np->n_input < (size_t)minin || np->n_input > (size_t)maxin)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: %zu inputs (expected %d to %d)",
+				 lab, np->n_input, minin, maxin);
+	if (np->n_output < 1 || np->n_output > (size_t)maxout)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: %zu outputs (expected 1 to %d)",
+				 lab, np->n_output, maxout);
+	for (i = 1; i < np->n_output; i++)
+		if (np->output[i][0])
+			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+					 "%s: output %zu ('%s') is only computed in training or "
+					 "for indices, which is not supported", lab, i, np->output[i]);
+	for (i = 0; i < (size_t)minin; i++)
+		if (!np->input[i][0])
+			return arpg_errf(err, errn, ARPG_EFORMAT,
+					 "%s: required input %zu has no name", lab, i);
+	return 0;
+}
+
+/* Node ni from np: its name ("#ni" when it has none), operator, arity and
+ * attributes; inputs and output are bound to tensors later (build). */
 static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 		      char *err, size_t errn)
 {
 	struct onx_node *n = &m->nodes[ni];
 	char lab[300];
-	int64_t v;
-	size_t i;
-	int rc, op, minin, maxin, maxout;
+	int rc, op = op_of(np->op_type), i;
 
 	n->res = -1;
-	for (op = 0; op < OP_COUNT; op++)
-		if (np->op_type && !strcmp(np->op_type, onx_op_names[op]))
-			break;
 	if (np->name && np->name[0])
 		n->name = strdup(np->name);
 	else if (asprintf(&n->name, "#%d", ni) < 0)
@@ -465,51 +649,9 @@ static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 				 "%s: operator %s is not supported by arpg's ONNX engine", lab,
 				 np->op_type ? np->op_type : "(none)");
 	n->op = op;
-	for (i = 0; i < np->n_attribute; i++) {
-		const char *an = np->attribute[i]->name ? np->attribute[i]->name : "";
-		size_t l = strlen(an);
-		/* an empty name would match everywhere, up to and past the NUL */
-		const char *s = l ? strstr(op_attrs[op], an) : NULL;
-
-		while (s && ((s != op_attrs[op] && s[-1] != ' ') || (s[l] && s[l] != ' ')))
-			s = strstr(s + 1, an);
-		if (!l || !s)
-			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
-					 "%s: attribute '%s' is not supported", lab, an);
-		if (np->attribute[i]->ref_attr_name)
-			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
-					 "%s: attribute references are not supported", lab);
-	}
-	/* inputs (min, max) and outputs (max) by operator */
-	minin = 1, maxin = 1, maxout = 1;
-	switch (op) {
-	case OP_CONV: minin = 2, maxin = 3; break;
-	case OP_BN: minin = 5, maxin = 5, maxout = 5; break;
-	case OP_PRELU: case OP_ADD: case OP_MUL: case OP_SUB: case OP_MATMUL:
-		minin = maxin = 2; break;
-	case OP_RESHAPE: maxin = 2; break;
-	case OP_GEMM: minin = 2, maxin = 3; break;
-	case OP_MAXPOOL: maxout = 2; break;
-	case OP_DROPOUT: maxin = 3, maxout = 2; break;
-	case OP_CONSTANT: minin = maxin = 0; break;
-	}
-	if (np->n_input < (size_t)minin || np->n_input > (size_t)maxin)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: %zu inputs (expected %d to %d)",
-				 lab, np->n_input, minin, maxin);
-	if (np->n_output < 1 || np->n_output > (size_t)maxout)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: %zu outputs (expected 1 to %d)",
-				 lab, np->n_output, maxout);
-	for (i = 1; i < np->n_output; i++)
-		if (np->output[i][0])
-			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
-					 "%s: output %zu ('%s') is only computed in training or "
-					 "for indices, which is not supported", lab, i, np->output[i]);
-	/* an empty name marks an absent optional input: the required ones
-	 * (the first minin) must be there */
-	for (i = 0; i < (size_t)minin; i++)
-		if (!np->input[i][0])
-			return arpg_errf(err, errn, ARPG_EFORMAT,
-					 "%s: required input %zu has no name", lab, i);
+	if ((rc = check_attr_names(np, op, lab, err, errn)) < 0 ||
+	    (rc = check_arity(np, op, lab, err, errn)) < 0)
+		return rc;
 	n->nin = (int)np->n_input;
 	n->nout = 1;
 	for (i = 0; i < 5; i++)
@@ -517,68 +659,7 @@ static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 	n->out[1] = n->out[2] = -1;
 	if (!np->output[0][0])
 		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: output has no name", lab);
-
-	switch (op) {
-	case OP_CONV: case OP_AVGPOOL: case OP_MAXPOOL:
-		if ((rc = parse_window(np, n, lab, err, errn)) < 0)
-			return rc;
-		if (op != OP_CONV && !n->has_kernel)
-			return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no kernel_shape", lab);
-		break;
-	case OP_BN:
-		if ((rc = get_float(np, "epsilon", 1e-5f, &n->eps, lab, err, errn)) < 0)
-			return rc;
-		if ((rc = get_int(np, "spatial", 1, &v, lab, err, errn)) < 0)
-			return rc;
-		if (!v)
-			return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: spatial=0", lab);
-		if ((rc = get_int(np, "training_mode", 0, &v, lab, err, errn)) < 0)
-			return rc;
-		if (v)
-			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
-					 "%s: training_mode=1 (only inference)", lab);
-		break;
-	case OP_FLATTEN:
-		if ((rc = get_int(np, "axis", 1, &v, lab, err, errn)) < 0)
-			return rc;
-		if (v < -MAXR || v > MAXR)
-			return arpg_errf(err, errn, ARPG_EFORMAT, "%s: axis %lld", lab, (long long)v);
-		n->axis = (int)v;
-		break;
-	case OP_RESHAPE:
-		if ((rc = get_int(np, "allowzero", 0, &v, lab, err, errn)) < 0)
-			return rc;
-		n->allowzero = v != 0;
-		if (attr(np, "shape")) {
-			int64_t s[MAXR];
-			if ((rc = get_ints(np, "shape", 0, MAXR, s, lab, err, errn)) < 0)
-				return rc;
-			if (!(n->shape_attr = malloc((rc + 1) * sizeof *s)))
-				return ARPG_ENOMEM;
-			memcpy(n->shape_attr, s, rc * sizeof *s);
-			n->nshape_attr = rc;
-		} else if (np->n_input < 2 || !np->input[1][0])
-			return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no shape", lab);
-		break;
-	case OP_GEMM:
-		if ((rc = get_float(np, "alpha", 1, &n->alpha, lab, err, errn)) < 0 ||
-		    (rc = get_float(np, "beta", 1, &n->beta, lab, err, errn)) < 0)
-			return rc;
-		if ((rc = get_int(np, "transA", 0, &v, lab, err, errn)) < 0)
-			return rc;
-		n->trans_a = v != 0;
-		if ((rc = get_int(np, "transB", 0, &v, lab, err, errn)) < 0)
-			return rc;
-		n->trans_b = v != 0;
-		break;
-	case OP_DROPOUT:
-		if ((rc = get_int(np, "is_test", 1, &v, lab, err, errn)) < 0)
-			return rc;
-		if (!v)
-			return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: is_test=0 (training)", lab);
-		break;
-	}
-	return 0;
+	return op_spec[op].parse ? op_spec[op].parse(np, n, lab, err, errn) : 0;
 }
 
 /* Kahn's algorithm over producer -> consumer edges (a consumer list per
@@ -663,12 +744,14 @@ static int vi_elem_type(const Onnx__ValueInfoProto *vi)
 	return vi->type->tensor_type->has_elem_type ? vi->type->tensor_type->elem_type : 0;
 }
 
-static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, size_t errn)
+/* The default domain's opset (m->opset), then every operator known before
+ * anything else is checked: a model this engine cannot run says so by
+ * name first. */
+static int check_opset_and_operators(struct arpg_onnx *m, const Onnx__ModelProto *mp,
+				     char *err, size_t errn)
 {
 	const Onnx__GraphProto *g = mp->graph;
-	char what[300];
-	size_t i, j;
-	int rc, ti;
+	size_t i;
 
 	m->opset = -1;
 	for (i = 0; i < mp->n_opset_import; i++) {
@@ -678,15 +761,10 @@ static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, siz
 	}
 	if (!g)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "not an ONNX model: no graph");
-	/* operators first: a model this engine cannot run says so by name
-	 * before anything else is checked */
 	for (i = 0; i < g->n_node; i++) {
 		const Onnx__NodeProto *np = g->node[i];
-		int op;
-		for (op = 0; op < OP_COUNT; op++)
-			if (np->op_type && !strcmp(np->op_type, onx_op_names[op]))
-				break;
-		if (op == OP_COUNT || (np->domain && np->domain[0] && strcmp(np->domain, "ai.onnx")))
+		if (op_of(np->op_type) == OP_COUNT ||
+		    (np->domain && np->domain[0] && strcmp(np->domain, "ai.onnx")))
 			return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
 					 "node '%s' (%s): operator %s%s%s is not supported by arpg's "
 					 "ONNX engine", np->name ? np->name : "",
@@ -703,6 +781,16 @@ static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, siz
 				 m->opset);
 	if (g->n_node > 1000000 || g->n_initializer > 1000000 || g->n_input > 100000)
 		return arpg_errf(err, errn, ARPG_ERANGE, "too many nodes");
+	return 0;
+}
+
+/* The initializers, as static tensors with their data. */
+static int add_initializers(struct arpg_onnx *m, const Onnx__GraphProto *g,
+			    char *err, size_t errn)
+{
+	char what[300];
+	size_t i;
+	int rc, ti;
 
 	for (i = 0; i < g->n_initializer; i++) {
 		const Onnx__TensorProto *p = g->initializer[i];
@@ -720,9 +808,17 @@ static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, siz
 			return rc;
 		t->dtype = t->f ? DT_FLOAT : DT_INT64;
 	}
-	if (!(m->inputs = malloc((g->n_input + 1) * sizeof *m->inputs)) ||
-	    !(m->outputs = malloc((g->n_output + 1) * sizeof *m->outputs)))
-		return ARPG_ENOMEM;
+	return 0;
+}
+
+/* The graph inputs that are not initializers (m->inputs), each with its
+ * declared type and shape. */
+static int add_graph_inputs(struct arpg_onnx *m, const Onnx__GraphProto *g,
+			    char *err, size_t errn)
+{
+	size_t i;
+	int ti;
+
 	for (i = 0; i < g->n_input; i++) {
 		const Onnx__ValueInfoProto *vi = g->input[i];
 		int et = vi_elem_type(vi);
@@ -748,11 +844,18 @@ static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, siz
 					 vi->name);
 		m->inputs[m->ninputs++] = ti;
 	}
-	if (g->n_node && !(m->nodes = calloc(g->n_node, sizeof *m->nodes)))
-		return ARPG_ENOMEM;
-	if (!(m->order = calloc(g->n_node + 1, sizeof *m->order)))
-		return ARPG_ENOMEM;
-	/* outputs first, so that nodes may be listed in any order */
+	return 0;
+}
+
+/* The nodes and the values they write; a Constant's value becomes a static
+ * tensor and the node is dead.  Outputs first, so that the nodes may be
+ * listed in any order: link_node_inputs binds the inputs after. */
+static int add_nodes(struct arpg_onnx *m, const Onnx__GraphProto *g, char *err, size_t errn)
+{
+	char what[300];
+	size_t i;
+	int rc, ti;
+
 	for (i = 0; i < g->n_node; i++) {
 		const Onnx__NodeProto *np = g->node[i];
 		struct onx_node *n = &m->nodes[i];
@@ -775,6 +878,16 @@ static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, siz
 			n->dead = 1;
 		}
 	}
+	return 0;
+}
+
+/* Each node input to the tensor of that name. */
+static int link_node_inputs(struct arpg_onnx *m, const Onnx__GraphProto *g,
+			    char *err, size_t errn)
+{
+	size_t i, j;
+	int ti;
+
 	for (i = 0; i < g->n_node; i++) {
 		const Onnx__NodeProto *np = g->node[i];
 		struct onx_node *n = &m->nodes[i];
@@ -791,6 +904,17 @@ static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, siz
 			n->in[j] = ti;
 		}
 	}
+	return 0;
+}
+
+/* The graph outputs (m->outputs, kept), then the shapes value_info
+ * declares for other values. */
+static int add_graph_outputs(struct arpg_onnx *m, const Onnx__GraphProto *g,
+			     char *err, size_t errn)
+{
+	size_t i;
+	int ti;
+
 	for (i = 0; i < g->n_output; i++) {
 		const Onnx__ValueInfoProto *vi = g->output[i];
 		if (!vi->name || (ti = onx_find(m, vi->name)) < 0)
@@ -810,6 +934,30 @@ static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, siz
 		    !m->t[ti].is_output)
 			read_decl(&m->t[ti], vi);
 	}
+	return 0;
+}
+
+/* The engine's graph from the model, checked, in topological order. */
+static int build(struct arpg_onnx *m, const Onnx__ModelProto *mp, char *err, size_t errn)
+{
+	const Onnx__GraphProto *g = mp->graph;
+	int rc;
+
+	if ((rc = check_opset_and_operators(m, mp, err, errn)) < 0 ||
+	    (rc = add_initializers(m, g, err, errn)) < 0)
+		return rc;
+	if (!(m->inputs = malloc((g->n_input + 1) * sizeof *m->inputs)) ||
+	    !(m->outputs = malloc((g->n_output + 1) * sizeof *m->outputs)))
+		return ARPG_ENOMEM;
+	if ((rc = add_graph_inputs(m, g, err, errn)) < 0)
+		return rc;
+	if (g->n_node && !(m->nodes = calloc(g->n_node, sizeof *m->nodes)))
+		return ARPG_ENOMEM;
+	if (!(m->order = calloc(g->n_node + 1, sizeof *m->order)))
+		return ARPG_ENOMEM;
+	if ((rc = add_nodes(m, g, err, errn)) < 0 || (rc = link_node_inputs(m, g, err, errn)) < 0 ||
+	    (rc = add_graph_outputs(m, g, err, errn)) < 0)
+		return rc;
 	return toposort(m, err, errn);
 }
 
@@ -829,6 +977,7 @@ int arpg_onnx_load(struct arpg_onnx **mp, const void *buf, size_t len, char *err
 		onnx__model_proto__free_unpacked(p, NULL);
 		return ARPG_ENOMEM;
 	}
+	m->winograd = ARPG_ONNX_WINOGRAD_AUTO;
 	rc = build(m, p, err, errn);
 	onnx__model_proto__free_unpacked(p, NULL);
 	if (rc < 0) {

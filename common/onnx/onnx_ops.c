@@ -134,16 +134,16 @@ struct conv_job {
 	int direct;
 };
 
-static rntm_t rntm1;
-
-/* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread only */
-static void onx_sgemm1(i64 M, i64 N, i64 K, const float *A, i64 rsa, const float *B, i64 rsb,
-		       float *C, i64 rsc)
+/* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread
+ * only (rntm1 is the model's one-thread BLIS runtime; BLIS copies it, so the
+ * threads may share it) */
+static void onx_sgemm1(rntm_t *rntm1, i64 M, i64 N, i64 K, const float *A, i64 rsa,
+		       const float *B, i64 rsb, float *C, i64 rsc)
 {
 	float one = 1, zero = 0;
 
 	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &one, (float *)A, rsa, 1,
-		     (float *)B, rsb, 1, &zero, C, rsc, 1, NULL, &rntm1);
+		     (float *)B, rsb, 1, &zero, C, rsc, 1, NULL, rntm1);
 }
 
 static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
@@ -162,12 +162,12 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 		float *y = j->out + (img * j->M + c0) * P + p0;
 		const float *r = j->res ? j->res + (img * j->M + c0) * P + p0 : NULL;
 		if (j->direct)
-			onx_sgemm1(j->mn, np, K, j->w + c0 * K, K, xi + p0, P, y, P);
+			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, xi + p0, P, y, P);
 		else {
 			im2col(j->scratch, xi, Cg, j->H, j->W, &nn, r1 - r0, j->OW,
 			       n->pre_s ? n->pre_s + g * Cg : NULL,
 			       n->pre_t ? n->pre_t + g * Cg : NULL, np);
-			onx_sgemm1(j->mn, np, K, j->w + c0 * K, K, j->scratch, np, y, P);
+			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, j->scratch, np, y, P);
 		}
 		/* rows of y are P apart; only np columns of each are ours */
 		for (mm = 0; mm < j->mn; mm++)
@@ -223,7 +223,7 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
 				       Cg, j->H, j->W, &nn, j->OH, j->OW,
 				       n->pre_s ? n->pre_s + g * Cg : NULL,
 				       n->pre_t ? n->pre_t + g * Cg : NULL, cols);
-			onx_sgemm1(Mg, cols, K, j->w + g * Mg * K, K, col, cols, tmp, cols);
+			onx_sgemm1(&j->m->rntm1, Mg, cols, K, j->w + g * Mg * K, K, col, cols, tmp, cols);
 			for (k = 0; k < nc; k++)
 				epilogue(j->out + ((img + k) * j->M + g * Mg) * P, tmp + k * P, cols,
 					 Mg, P, j->b ? j->b + g * Mg : NULL, n->act,
@@ -291,22 +291,29 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
+void onx_bn_affine(float *s, float *t, const float *scale, const float *bias,
+		   const float *mean, const float *var, float eps, int64_t C)
+{
+	int64_t c;
+
+	for (c = 0; c < C; c++) {
+		double k = scale[c] / sqrt((double)var[c] + eps);
+		s[c] = (float)k;
+		t[c] = (float)(bias[c] - mean[c] * k);
+	}
+}
+
 static int exec_bn(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]];
 	float *y = m->t[n->out_final].data, *s = n->bn_s, *t = n->bn_t;
 	const float *x = xt->data;
-	i64 N = xt->dims[0], C = xt->dims[1], S = onx_numel(xt) / (N * C), i, c;
+	i64 N = xt->dims[0], C = xt->dims[1], S = onx_numel(xt) / (N * C), i;
 
 	if (!s) {
-		const float *sc = m->t[n->in[1]].data, *bb = m->t[n->in[2]].data;
-		const float *mu = m->t[n->in[3]].data, *var = m->t[n->in[4]].data;
 		s = m->scratch, t = m->scratch + C;
-		for (c = 0; c < C; c++) {
-			double k = sc[c] / sqrt((double)var[c] + n->eps);
-			s[c] = (float)k;
-			t[c] = (float)(bb[c] - mu[c] * k);
-		}
+		onx_bn_affine(s, t, m->t[n->in[1]].data, m->t[n->in[2]].data, m->t[n->in[3]].data,
+			      m->t[n->in[4]].data, n->eps, C);
 	}
 #pragma omp parallel for schedule(static) if (N * C * S > 65536)
 	for (i = 0; i < N * C; i++) {
@@ -526,21 +533,14 @@ static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
 	const struct onx_tensor *at = &m->t[n->in[0]], *bt = &m->t[n->in[1]];
 	struct onx_tensor *ot = &m->t[n->out_final];
 	i64 ad[MAXR], bd[MAXR], ob[MAXR], idx[MAXR] = { 0 }, nb = 1, q;
-	int ra = at->rank, rb = bt->rank, r, i;
+	int ra, rb, r, i;
 
-	memcpy(ad, at->dims, sizeof ad);
-	memcpy(bd, bt->dims, sizeof bd);
-	if (ra == 1)
-		ad[1] = ad[0], ad[0] = 1, ra = 2;
-	if (rb == 1)
-		bd[1] = 1, rb = 2;
-	r = ra > rb ? ra - 2 : rb - 2;
-	for (i = 0; i < r; i++) {
-		i64 x = i < r - (ra - 2) ? 1 : ad[i - (r - (ra - 2))];
-		i64 y = i < r - (rb - 2) ? 1 : bd[i - (r - (rb - 2))];
-		ob[i] = x > y ? x : y;
+	onx_matmul_dims(ad, &ra, bd, &rb, at, bt);
+	/* the stack of products: the operands' leading dimensions broadcast
+	 * (onx_infer checked that they agree) */
+	onx_broadcast(ra - 2, ad, rb - 2, bd, &r, ob);
+	for (i = 0; i < r; i++)
 		nb *= ob[i];
-	}
 	{
 		i64 M = ad[ra - 2], K = ad[ra - 1], N = bd[rb - 1];
 		for (q = 0; q < nb; q++) {
@@ -570,10 +570,10 @@ static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
-void onx_ops_init(void)
+void onx_ops_init(struct arpg_onnx *m)
 {
-	bli_rntm_init(&rntm1);
-	bli_rntm_set_num_threads(1, &rntm1);
+	bli_rntm_init(&m->rntm1);
+	bli_rntm_set_num_threads(1, &m->rntm1);
 }
 
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)

@@ -43,8 +43,7 @@ static int node_err(const struct onx_node *n, char *err, size_t errn, int code,
 	return arpg_errf(err, errn, code, "node '%s' (%s): %s", n->name, n->opname, msg);
 }
 
-/* numpy broadcasting of a and b into o; 0 or -1 if they do not agree. */
-static int broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *ro, int64_t *o)
+int onx_broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *ro, int64_t *o)
 {
 	int r = ra > rb ? ra : rb, i;
 
@@ -93,13 +92,360 @@ static int is_float(const struct onx_tensor *t)
 	return t->dtype == DT_FLOAT;
 }
 
+/* ---- shape inference: one function per operator ---- */
+
+/* Sets o's shape (and o->batched, when it is not x's) and n->flops from the
+ * node's inputs, x the first; 0 or a NODE_ERR. */
+typedef int (*infer_fn)(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn);
+
+static int infer_conv(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *w = &m->t[n->in[1]];
+	const struct onx_tensor *b = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
+	char s1[128], s2[128];
+	int64_t C, M;
+	int k;
+
+	if (x->rank != 4 || w->rank != 4)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "input %s, weight %s: only 2-D "
+				"convolutions (4-D tensors) are supported",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, w->rank, w->dims));
+	C = x->dims[1], M = w->dims[0];
+	if (C % n->group || M % n->group || w->dims[1] * n->group != C)
+		return NODE_ERR(ARPG_EFORMAT, "input has %lld channels, weight %s with "
+				"group %d does not agree", (long long)C,
+				shape_str(s2, sizeof s2, w->rank, w->dims), n->group);
+	if (n->has_kernel && (n->kernel[0] != w->dims[2] || n->kernel[1] != w->dims[3]))
+		return NODE_ERR(ARPG_EFORMAT, "kernel_shape %lldx%lld disagrees with "
+				"weight %s", (long long)n->kernel[0],
+				(long long)n->kernel[1],
+				shape_str(s2, sizeof s2, w->rank, w->dims));
+	if (b && onx_numel(b) != M)
+		return NODE_ERR(ARPG_EFORMAT, "bias has %lld values for %lld outputs",
+				(long long)onx_numel(b), (long long)M);
+	o->rank = 4;
+	o->dims[0] = x->dims[0];
+	o->dims[1] = M;
+	for (k = 0; k < 2; k++)
+		if (window_out(n, k, x->dims[2 + k], w->dims[2 + k], 0, &o->dims[2 + k]) < 0)
+			return NODE_ERR(ARPG_EFORMAT, "kernel %s larger than the padded "
+					"input %s", shape_str(s2, sizeof s2, 4, w->dims),
+					shape_str(s1, sizeof s1, 4, x->dims));
+	/* in double: padded sides times a large weight overflow int64 */
+	if ((double)w->dims[1] * w->dims[2] * w->dims[3] * o->dims[2] * o->dims[3] >=
+	    ONX_MAX_ELEMS)
+		return NODE_ERR(ARPG_ERANGE, "convolution too large");
+	n->flops = 2.0 * x->dims[0] * M * w->dims[1] * w->dims[2] * w->dims[3] *
+		o->dims[2] * o->dims[3];
+	return 0;
+}
+
+/* AveragePool, MaxPool */
+static int infer_pool(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	char s1[128];
+	int k;
+
+	if (x->rank != 4)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "input %s: only 2-D pools (4-D "
+				"tensors) are supported",
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	o->rank = 4;
+	o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
+	for (k = 0; k < 2; k++) {
+		if (n->pad[k] >= n->kernel[k] || n->pad[k + 2] >= n->kernel[k])
+			return NODE_ERR(ARPG_EFORMAT, "pads must be smaller than the kernel");
+		if (window_out(n, k, x->dims[2 + k], n->kernel[k], n->ceil_mode,
+			       &o->dims[2 + k]) < 0)
+			return NODE_ERR(ARPG_EFORMAT, "kernel larger than the padded input %s",
+					shape_str(s1, sizeof s1, 4, x->dims));
+	}
+	return 0;
+}
+
+/* Relu, Identity, Dropout, and the end of BatchNormalization and PRelu:
+ * the input's shape */
+static int infer_same(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	o->rank = x->rank;
+	memcpy(o->dims, x->dims, sizeof o->dims);
+	return 0;
+}
+
+static int infer_bn(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		    struct onx_tensor *o, char *err, size_t errn)
+{
+	char s1[128], s2[128];
+	int i;
+
+	if (x->rank < 2)
+		return NODE_ERR(ARPG_EFORMAT, "input %s has no channel dimension",
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	for (i = 1; i < 5; i++)
+		if (onx_numel(&m->t[n->in[i]]) != x->dims[1] || m->t[n->in[i]].rank != 1)
+			return NODE_ERR(ARPG_EFORMAT, "'%s' has shape %s for %lld channels",
+					m->t[n->in[i]].name,
+					shape_str(s2, sizeof s2, m->t[n->in[i]].rank,
+						  m->t[n->in[i]].dims), (long long)x->dims[1]);
+	return infer_same(m, n, x, o, err, errn);
+}
+
+static int infer_prelu(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		       struct onx_tensor *o, char *err, size_t errn)
+{
+	struct onx_tensor *sl = &m->t[n->in[1]];
+	char s1[128], s2[128];
+	int64_t d[MAXR];
+	int r;
+
+	/* PRelu-6 took a (C) slope per channel: make it (C,1,...,1) */
+	if (m->opset < 7 && sl->kind == TK_STATIC && sl->rank == 1 && x->rank > 2 &&
+	    sl->dims[0] == x->dims[1] && sl->dims[0] != x->dims[x->rank - 1]) {
+		sl->rank = x->rank - 1;
+		for (r = 1; r < sl->rank; r++)
+			sl->dims[r] = 1;
+	}
+	if (onx_broadcast(x->rank, x->dims, sl->rank, sl->dims, &r, d) < 0 || r != x->rank ||
+	    memcmp(d, x->dims, r * sizeof *d))
+		return NODE_ERR(ARPG_EFORMAT, "slope %s does not broadcast to input %s",
+				shape_str(s2, sizeof s2, sl->rank, sl->dims),
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	return infer_same(m, n, x, o, err, errn);
+}
+
+/* Add, Mul, Sub */
+static int infer_binary(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *y = &m->t[n->in[1]];
+	char s1[128], s2[128];
+
+	if (onx_broadcast(x->rank, x->dims, y->rank, y->dims, &o->rank, o->dims) < 0)
+		return NODE_ERR(ARPG_EFORMAT, "shapes %s and %s do not broadcast",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, y->rank, y->dims));
+	o->batched = (x->batched && x->rank == o->rank) || (y->batched && y->rank == o->rank);
+	return 0;
+}
+
+static int infer_flatten(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			 struct onx_tensor *o, char *err, size_t errn)
+{
+	int ax = n->axis < 0 ? n->axis + x->rank : n->axis, i;
+
+	if (ax < 0 || ax > x->rank)
+		return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", n->axis, x->rank);
+	o->rank = 2;
+	o->dims[0] = o->dims[1] = 1;
+	for (i = 0; i < x->rank; i++)
+		o->dims[i >= ax] *= x->dims[i];
+	o->batched = x->batched && ax == 1;
+	return 0;
+}
+
+/* Reshape's target dimension i given as v: 0 copies the input's (unless
+ * allowzero), and a leading dimension equal to the batch the model was
+ * exported with, or to the input's batch, stays the batch, so that a run
+ * at another batch size reshapes alike.  Sets o->batched for it. */
+static int64_t reshape_dim(const struct arpg_onnx *m, const struct onx_node *n,
+			   const struct onx_tensor *x, struct onx_tensor *o, int i, int64_t v)
+{
+	if (v == 0 && !n->allowzero) {
+		if (i == 0 && x->batched)
+			o->batched = 1;
+		return x->dims[i];
+	}
+	if (i == 0 && v > 0 && x->batched && v == m->decl_batch && x->dims[0] != m->decl_batch) {
+		o->batched = 1;
+		return x->dims[0];	/* the model's batch, run at another size */
+	}
+	if (i == 0 && v > 0 && x->batched && v == x->dims[0])
+		o->batched = 1;
+	return v;
+}
+
+static int infer_reshape(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			 struct onx_tensor *o, char *err, size_t errn)
+{
+	const int64_t *sh;
+	char s1[128], s2[128];
+	int ns, neg = -1, i;
+	int64_t known = 1;
+
+	if (n->in[1] >= 0) {
+		const struct onx_tensor *st = &m->t[n->in[1]];
+		if (st->kind != TK_STATIC || st->dtype != DT_INT64 || st->rank != 1)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "the shape '%s' must be a constant "
+					"1-D int64 tensor", st->name);
+		sh = st->i64;
+		ns = (int)st->dims[0];
+	} else
+		sh = n->shape_attr, ns = n->nshape_attr;
+	if (ns > MAXR)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "rank %d (at most %d)", ns, MAXR);
+	o->rank = ns;
+	o->batched = 0;
+	for (i = 0; i < ns; i++) {
+		int64_t v;
+		if (sh[i] == 0 && !n->allowzero && i >= x->rank)
+			return NODE_ERR(ARPG_EFORMAT, "shape copies dimension %d of a "
+					"rank-%d input", i, x->rank);
+		v = reshape_dim(m, n, x, o, i, sh[i]);
+		if (v == -1) {
+			if (neg >= 0)
+				return NODE_ERR(ARPG_EFORMAT, "two -1 in the shape");
+			neg = i;
+			v = 1;
+		} else if (v < 0 || v >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_EFORMAT, "shape value %lld", (long long)sh[i]);
+		o->dims[i] = v;
+		known *= v;
+		if (known >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_ERANGE, "shape too large");
+	}
+	if (neg >= 0) {
+		if (!known || onx_numel(x) % known)
+			return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %d dims with -1",
+					shape_str(s1, sizeof s1, x->rank, x->dims), ns);
+		o->dims[neg] = onx_numel(x) / known;
+		if (neg == 0 && x->batched && o->dims[0] == x->dims[0])
+			o->batched = 1;
+	}
+	if (onx_numel(o) != onx_numel(x))
+		return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %s",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, o->rank, o->dims));
+	return 0;
+}
+
+static int infer_gemm(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *b = &m->t[n->in[1]];
+	const struct onx_tensor *c = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
+	char s1[128], s2[128];
+	int64_t M, K, K2, N, d[MAXR];
+	int r;
+
+	if (x->rank != 2 || b->rank != 2)
+		return NODE_ERR(ARPG_EFORMAT, "A %s and B %s must be matrices",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, b->rank, b->dims));
+	M = x->dims[n->trans_a], K = x->dims[!n->trans_a];
+	K2 = b->dims[n->trans_b], N = b->dims[!n->trans_b];
+	if (K != K2)
+		return NODE_ERR(ARPG_EFORMAT, "A %s and B %s do not agree",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, b->rank, b->dims));
+	o->rank = 2, o->dims[0] = M, o->dims[1] = N;
+	if (c && (onx_broadcast(2, o->dims, c->rank, c->dims, &r, d) < 0 || r != 2 ||
+		  d[0] != M || d[1] != N))
+		return NODE_ERR(ARPG_EFORMAT, "C %s does not broadcast to %lldx%lld",
+				shape_str(s2, sizeof s2, c->rank, c->dims),
+				(long long)M, (long long)N);
+	o->batched = x->batched && !n->trans_a;
+	n->flops = 2.0 * M * N * K;
+	return 0;
+}
+
+static int infer_matmul(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *b = &m->t[n->in[1]];
+	char s1[128], s2[128];
+	int64_t ad[MAXR], bd[MAXR];
+	int ra, rb, rbatch;
+
+	if (!x->rank || !b->rank)
+		return NODE_ERR(ARPG_EFORMAT, "scalar operand");
+	onx_matmul_dims(ad, &ra, bd, &rb, x, b);
+	if (ad[ra - 1] != bd[rb - 2] ||
+	    onx_broadcast(ra - 2, ad, rb - 2, bd, &rbatch, o->dims) < 0)
+		return NODE_ERR(ARPG_EFORMAT, "%s and %s do not agree",
+				shape_str(s1, sizeof s1, x->rank, x->dims),
+				shape_str(s2, sizeof s2, b->rank, b->dims));
+	o->rank = rbatch;
+	if (x->rank > 1)
+		o->dims[o->rank++] = ad[ra - 2];
+	if (b->rank > 1)
+		o->dims[o->rank++] = bd[rb - 1];
+	o->batched = x->batched && x->rank == o->rank;
+	n->flops = 2.0 * (double)onx_numel(o) * ad[ra - 1];
+	return 0;
+}
+
+void onx_matmul_dims(int64_t *ad, int *ra, int64_t *bd, int *rb, const struct onx_tensor *a,
+		     const struct onx_tensor *b)
+{
+	*ra = a->rank, *rb = b->rank;
+	memcpy(ad, a->dims, MAXR * sizeof *ad);
+	memcpy(bd, b->dims, MAXR * sizeof *bd);
+	if (*ra == 1)
+		ad[1] = ad[0], ad[0] = 1, *ra = 2;
+	if (*rb == 1)
+		bd[1] = 1, *rb = 2;
+}
+
+/* GlobalAveragePool */
+static int infer_gap(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		     struct onx_tensor *o, char *err, size_t errn)
+{
+	char s1[128];
+	int i;
+
+	if (x->rank < 3)
+		return NODE_ERR(ARPG_EFORMAT, "input %s has no spatial dimensions",
+				shape_str(s1, sizeof s1, x->rank, x->dims));
+	o->rank = x->rank;
+	o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
+	for (i = 2; i < x->rank; i++)
+		o->dims[i] = 1;
+	return 0;
+}
+
+/* Constant has none: its value is made at load. */
+static const infer_fn infer_op[OP_COUNT] = {
+	[OP_CONV] = infer_conv, [OP_BN] = infer_bn, [OP_PRELU] = infer_prelu,
+	[OP_RELU] = infer_same, [OP_ADD] = infer_binary, [OP_MUL] = infer_binary,
+	[OP_SUB] = infer_binary, [OP_FLATTEN] = infer_flatten, [OP_RESHAPE] = infer_reshape,
+	[OP_GEMM] = infer_gemm, [OP_MATMUL] = infer_matmul, [OP_GAP] = infer_gap,
+	[OP_AVGPOOL] = infer_pool, [OP_MAXPOOL] = infer_pool, [OP_IDENTITY] = infer_same,
+	[OP_DROPOUT] = infer_same,
+};
+
+/* Every dimension of o at least 1, and its size within ONX_MAX_ELEMS. */
+static int check_output_size(const struct onx_node *n, const struct onx_tensor *o,
+			     char *err, size_t errn)
+{
+	char s1[128];
+	int64_t numel;
+	int i;
+
+	for (i = 0; i < o->rank; i++)
+		if (o->dims[i] < 1)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "output %s is empty",
+					shape_str(s1, sizeof s1, o->rank, o->dims));
+	/* a product step by step, each factor below the limit: no overflow */
+	for (i = 0, numel = 1; i < o->rank; i++)
+		if (o->rank > MAXR || o->dims[i] >= ONX_MAX_ELEMS ||
+		    (numel *= o->dims[i]) >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_ERANGE, "output %s too large",
+					shape_str(s1, sizeof s1, o->rank, o->dims));
+	return 0;
+}
+
+/* The output shape of node n from its inputs' (float only, but for
+ * Reshape's shape), by the operator's function. */
 static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 {
 	struct onx_tensor *x = n->in[0] >= 0 ? &m->t[n->in[0]] : NULL;
 	struct onx_tensor *o = &m->t[n->out[0]];
-	char s1[128], s2[128];
-	int64_t numel;
-	int i, k;
+	int i, rc;
 
 	if (n->op == OP_CONSTANT)
 		return 0;
@@ -112,247 +458,11 @@ static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t
 					"tensors are supported here", m->t[n->in[i]].name);
 	o->dtype = DT_FLOAT;
 	o->batched = x->batched;
-	switch (n->op) {
-	case OP_CONV: {
-		struct onx_tensor *w = &m->t[n->in[1]];
-		struct onx_tensor *b = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
-		int64_t C, M;
-		if (x->rank != 4 || w->rank != 4)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "input %s, weight %s: only 2-D "
-					"convolutions (4-D tensors) are supported",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, w->rank, w->dims));
-		C = x->dims[1], M = w->dims[0];
-		if (C % n->group || M % n->group || w->dims[1] * n->group != C)
-			return NODE_ERR(ARPG_EFORMAT, "input has %lld channels, weight %s with "
-					"group %d does not agree", (long long)C,
-					shape_str(s2, sizeof s2, w->rank, w->dims), n->group);
-		if (n->has_kernel && (n->kernel[0] != w->dims[2] || n->kernel[1] != w->dims[3]))
-			return NODE_ERR(ARPG_EFORMAT, "kernel_shape %lldx%lld disagrees with "
-					"weight %s", (long long)n->kernel[0],
-					(long long)n->kernel[1],
-					shape_str(s2, sizeof s2, w->rank, w->dims));
-		if (b && onx_numel(b) != M)
-			return NODE_ERR(ARPG_EFORMAT, "bias has %lld values for %lld outputs",
-					(long long)onx_numel(b), (long long)M);
-		o->rank = 4;
-		o->dims[0] = x->dims[0];
-		o->dims[1] = M;
-		for (k = 0; k < 2; k++)
-			if (window_out(n, k, x->dims[2 + k], w->dims[2 + k], 0, &o->dims[2 + k]) < 0)
-				return NODE_ERR(ARPG_EFORMAT, "kernel %s larger than the padded "
-						"input %s", shape_str(s2, sizeof s2, 4, w->dims),
-						shape_str(s1, sizeof s1, 4, x->dims));
-		/* in double: padded sides times a large weight overflow int64 */
-		if ((double)w->dims[1] * w->dims[2] * w->dims[3] * o->dims[2] * o->dims[3] >=
-		    ONX_MAX_ELEMS)
-			return NODE_ERR(ARPG_ERANGE, "convolution too large");
-		n->flops = 2.0 * x->dims[0] * M * w->dims[1] * w->dims[2] * w->dims[3] *
-			o->dims[2] * o->dims[3];
-		break;
-	}
-	case OP_AVGPOOL: case OP_MAXPOOL:
-		if (x->rank != 4)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "input %s: only 2-D pools (4-D "
-					"tensors) are supported",
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		o->rank = 4;
-		o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
-		for (k = 0; k < 2; k++) {
-			if (n->pad[k] >= n->kernel[k] || n->pad[k + 2] >= n->kernel[k])
-				return NODE_ERR(ARPG_EFORMAT, "pads must be smaller than the kernel");
-			if (window_out(n, k, x->dims[2 + k], n->kernel[k], n->ceil_mode,
-				       &o->dims[2 + k]) < 0)
-				return NODE_ERR(ARPG_EFORMAT, "kernel larger than the padded input %s",
-						shape_str(s1, sizeof s1, 4, x->dims));
-		}
-		break;
-	case OP_BN:
-		if (x->rank < 2)
-			return NODE_ERR(ARPG_EFORMAT, "input %s has no channel dimension",
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		for (i = 1; i < 5; i++)
-			if (onx_numel(&m->t[n->in[i]]) != x->dims[1] || m->t[n->in[i]].rank != 1)
-				return NODE_ERR(ARPG_EFORMAT, "'%s' has shape %s for %lld channels",
-						m->t[n->in[i]].name,
-						shape_str(s2, sizeof s2, m->t[n->in[i]].rank,
-							  m->t[n->in[i]].dims), (long long)x->dims[1]);
-		goto same;
-	case OP_PRELU: {
-		struct onx_tensor *sl = &m->t[n->in[1]];
-		int r;
-		int64_t d[MAXR];
-		/* PRelu-6 took a (C) slope per channel: make it (C,1,...,1) */
-		if (m->opset < 7 && sl->kind == TK_STATIC && sl->rank == 1 && x->rank > 2 &&
-		    sl->dims[0] == x->dims[1] && sl->dims[0] != x->dims[x->rank - 1]) {
-			sl->rank = x->rank - 1;
-			for (r = 1; r < sl->rank; r++)
-				sl->dims[r] = 1;
-		}
-		if (broadcast(x->rank, x->dims, sl->rank, sl->dims, &r, d) < 0 || r != x->rank ||
-		    memcmp(d, x->dims, r * sizeof *d))
-			return NODE_ERR(ARPG_EFORMAT, "slope %s does not broadcast to input %s",
-					shape_str(s2, sizeof s2, sl->rank, sl->dims),
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		goto same;
-	}
-	case OP_ADD: case OP_MUL: case OP_SUB: {
-		struct onx_tensor *y = &m->t[n->in[1]];
-		if (broadcast(x->rank, x->dims, y->rank, y->dims, &o->rank, o->dims) < 0)
-			return NODE_ERR(ARPG_EFORMAT, "shapes %s and %s do not broadcast",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, y->rank, y->dims));
-		o->batched = (x->batched && x->rank == o->rank) || (y->batched && y->rank == o->rank);
-		break;
-	}
-	case OP_RELU: case OP_IDENTITY: case OP_DROPOUT:
-	same:
-		o->rank = x->rank;
-		memcpy(o->dims, x->dims, sizeof o->dims);
-		break;
-	case OP_FLATTEN: {
-		int ax = n->axis < 0 ? n->axis + x->rank : n->axis;
-		if (ax < 0 || ax > x->rank)
-			return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", n->axis, x->rank);
-		o->rank = 2;
-		o->dims[0] = o->dims[1] = 1;
-		for (i = 0; i < x->rank; i++)
-			o->dims[i >= ax] *= x->dims[i];
-		o->batched = x->batched && ax == 1;
-		break;
-	}
-	case OP_RESHAPE: {
-		const int64_t *sh;
-		int ns, neg = -1;
-		int64_t known = 1;
-		if (n->in[1] >= 0) {
-			struct onx_tensor *st = &m->t[n->in[1]];
-			if (st->kind != TK_STATIC || st->dtype != DT_INT64 || st->rank != 1)
-				return NODE_ERR(ARPG_EUNSUPPORTED, "the shape '%s' must be a constant "
-						"1-D int64 tensor", st->name);
-			sh = st->i64;
-			ns = (int)st->dims[0];
-		} else
-			sh = n->shape_attr, ns = n->nshape_attr;
-		if (ns > MAXR)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "rank %d (at most %d)", ns, MAXR);
-		o->rank = ns;
-		o->batched = 0;
-		for (i = 0; i < ns; i++) {
-			int64_t v = sh[i];
-			if (v == 0 && !n->allowzero) {
-				if (i >= x->rank)
-					return NODE_ERR(ARPG_EFORMAT, "shape copies dimension %d of a "
-							"rank-%d input", i, x->rank);
-				v = x->dims[i];
-				if (i == 0 && x->batched)
-					o->batched = 1;
-			} else if (i == 0 && v > 0 && x->batched && v == m->decl_batch &&
-				   x->dims[0] != m->decl_batch) {
-				v = x->dims[0];	/* the model's batch, run at another size */
-				o->batched = 1;
-			} else if (i == 0 && v > 0 && x->batched && v == x->dims[0])
-				o->batched = 1;
-			if (v == -1) {
-				if (neg >= 0)
-					return NODE_ERR(ARPG_EFORMAT, "two -1 in the shape");
-				neg = i;
-				v = 1;
-			} else if (v < 0 || v >= ONX_MAX_ELEMS)
-				return NODE_ERR(ARPG_EFORMAT, "shape value %lld", (long long)sh[i]);
-			o->dims[i] = v;
-			known *= v;
-			if (known >= ONX_MAX_ELEMS)
-				return NODE_ERR(ARPG_ERANGE, "shape too large");
-		}
-		if (neg >= 0) {
-			if (!known || onx_numel(x) % known)
-				return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %d dims with -1",
-						shape_str(s1, sizeof s1, x->rank, x->dims), ns);
-			o->dims[neg] = onx_numel(x) / known;
-			if (neg == 0 && x->batched && o->dims[0] == x->dims[0])
-				o->batched = 1;
-		}
-		if (onx_numel(o) != onx_numel(x))
-			return NODE_ERR(ARPG_EFORMAT, "cannot reshape %s to %s",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, o->rank, o->dims));
-		break;
-	}
-	case OP_GEMM: {
-		struct onx_tensor *b = &m->t[n->in[1]];
-		struct onx_tensor *c = n->in[2] >= 0 ? &m->t[n->in[2]] : NULL;
-		int64_t M, K, K2, N, d[MAXR];
-		int r;
-		if (x->rank != 2 || b->rank != 2)
-			return NODE_ERR(ARPG_EFORMAT, "A %s and B %s must be matrices",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, b->rank, b->dims));
-		M = x->dims[n->trans_a], K = x->dims[!n->trans_a];
-		K2 = b->dims[n->trans_b], N = b->dims[!n->trans_b];
-		if (K != K2)
-			return NODE_ERR(ARPG_EFORMAT, "A %s and B %s do not agree",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, b->rank, b->dims));
-		o->rank = 2, o->dims[0] = M, o->dims[1] = N;
-		if (c && (broadcast(2, o->dims, c->rank, c->dims, &r, d) < 0 || r != 2 ||
-			  d[0] != M || d[1] != N))
-			return NODE_ERR(ARPG_EFORMAT, "C %s does not broadcast to %lldx%lld",
-					shape_str(s2, sizeof s2, c->rank, c->dims),
-					(long long)M, (long long)N);
-		o->batched = x->batched && !n->trans_a;
-		n->flops = 2.0 * M * N * K;
-		break;
-	}
-	case OP_MATMUL: {
-		struct onx_tensor *b = &m->t[n->in[1]];
-		int64_t ad[MAXR], bd[MAXR];
-		int ra = x->rank, rb = b->rank, rbatch;
-		if (!ra || !rb)
-			return NODE_ERR(ARPG_EFORMAT, "scalar operand");
-		memcpy(ad, x->dims, sizeof ad);
-		memcpy(bd, b->dims, sizeof bd);
-		if (ra == 1)
-			ad[1] = ad[0], ad[0] = 1, ra = 2;
-		if (rb == 1)
-			bd[1] = 1, rb = 2;
-		if (ad[ra - 1] != bd[rb - 2] ||
-		    broadcast(ra - 2, ad, rb - 2, bd, &rbatch, o->dims) < 0)
-			return NODE_ERR(ARPG_EFORMAT, "%s and %s do not agree",
-					shape_str(s1, sizeof s1, x->rank, x->dims),
-					shape_str(s2, sizeof s2, b->rank, b->dims));
-		o->rank = rbatch;
-		if (x->rank > 1)
-			o->dims[o->rank++] = ad[ra - 2];
-		if (b->rank > 1)
-			o->dims[o->rank++] = bd[rb - 1];
-		o->batched = x->batched && x->rank == o->rank;
-		n->flops = 2.0 * (double)onx_numel(o) * ad[ra - 1];
-		break;
-	}
-	case OP_GAP:
-		if (x->rank < 3)
-			return NODE_ERR(ARPG_EFORMAT, "input %s has no spatial dimensions",
-					shape_str(s1, sizeof s1, x->rank, x->dims));
-		o->rank = x->rank;
-		o->dims[0] = x->dims[0], o->dims[1] = x->dims[1];
-		for (i = 2; i < x->rank; i++)
-			o->dims[i] = 1;
-		break;
-	default:
+	if (!infer_op[n->op])
 		return NODE_ERR(ARPG_EUNSUPPORTED, "not implemented");
-	}
-	for (i = 0; i < o->rank; i++)
-		if (o->dims[i] < 1)
-			return NODE_ERR(ARPG_EUNSUPPORTED, "output %s is empty",
-					shape_str(s1, sizeof s1, o->rank, o->dims));
-	/* a product step by step, each factor below the limit: no overflow */
-	for (i = 0, numel = 1; i < o->rank; i++)
-		if (o->rank > MAXR || o->dims[i] >= ONX_MAX_ELEMS ||
-		    (numel *= o->dims[i]) >= ONX_MAX_ELEMS)
-			return NODE_ERR(ARPG_ERANGE, "output %s too large",
-					shape_str(s1, sizeof s1, o->rank, o->dims));
-	return 0;
+	if ((rc = infer_op[n->op](m, n, x, o, err, errn)) < 0)
+		return rc;
+	return check_output_size(n, o, err, errn);
 }
 
 /* Input shapes: set ones kept, else declared with the batch dimension. */
@@ -494,13 +604,22 @@ int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *di
 	return 0;
 }
 
-int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn)
+/* The tensor named name, or else the first output of the node named name;
+ * -1 if neither. */
+static int find_value_or_node(const struct arpg_onnx *m, const char *name)
 {
 	int ti = onx_find(m, name), i;
 
 	for (i = 0; ti < 0 && i < m->nn; i++)
 		if (!strcmp(m->nodes[i].name, name))
 			ti = m->nodes[i].out[0];
+	return ti;
+}
+
+int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn)
+{
+	int ti = find_value_or_node(m, name);
+
 	if (ti < 0)
 		return arpg_errf(err, errn, ARPG_ENOENT, "'%s' names no node or value of the model",
 				 name);
@@ -573,17 +692,13 @@ static int bn_affine(const struct arpg_onnx *m, const struct onx_node *bn, float
 {
 	const struct onx_tensor *sc = &m->t[bn->in[1]], *bb = &m->t[bn->in[2]];
 	const struct onx_tensor *mu = &m->t[bn->in[3]], *var = &m->t[bn->in[4]];
-	int64_t c, C = onx_numel(sc);
+	int64_t C = onx_numel(sc);
 
 	*s = malloc(C * sizeof **s);
 	*t = malloc(C * sizeof **t);
 	if (!*s || !*t)
 		return ARPG_ENOMEM;
-	for (c = 0; c < C; c++) {
-		double k = sc->f[c] / sqrt((double)var->f[c] + bn->eps);
-		(*s)[c] = (float)k;
-		(*t)[c] = (float)(bb->f[c] - mu->f[c] * k);
-	}
+	onx_bn_affine(*s, *t, sc->f, bb->f, mu->f, var->f, bn->eps, C);
 	return 0;
 }
 
@@ -633,151 +748,219 @@ static int prep_gemm(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
+/* The fusions: each pattern folds a node into its neighbour, so that one
+ * kernel does both.  fuse() visits the nodes in graph order and, for each,
+ * tries the patterns listed for its operator in fusions[], in list order;
+ * a node folded into another is marked dead and its neighbour writes the
+ * dead node's output (out_final).  uses[] counts the live readers of each
+ * tensor: a value read elsewhere too, or kept (a graph output or a tap),
+ * must stay, so it cannot be folded away. */
+struct fuse_ctx {
+	struct arpg_onnx *m;
+	int *uses;
+};
+
+/* A pattern tried on node n, whose first input is written by p (a live
+ * node, or NULL): 1 when it folded, 0 when it does not apply, or a
+ * negative ARPG_E code. */
+typedef int (*fuse_fn)(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p);
+
+/* p takes over n's output: n is folded into p. */
+static void absorb(struct onx_node *p, struct onx_node *n)
+{
+	p->out_final = n->out[0];
+	n->dead = 1;
+}
+
+/* BN -> Conv: the BN goes into the conv's weights when the conv has no
+ * padding (exact), else into its im2col as a per-channel affine, which
+ * keeps the padding zero as the BN's output has it. */
+static int fuse_bn_into_next_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int x = n->in[0], rc;
+	struct onx_tensor *w = &m->t[n->in[1]];
+	int64_t M = w->dims[0], C = w->dims[1], KK = w->dims[2] * w->dims[3];
+	int64_t mo, ci, k;
+	float *s, *t;
+
+	if (!n->w || !p || p->op != OP_BN || !single_use(m, c->uses, x) || !bn_static(m, p) ||
+	    n->group != 1)
+		return 0;
+	if ((rc = bn_affine(m, p, &s, &t)) < 0) {
+		free(s), free(t);
+		return rc;
+	}
+	if (!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3]) {
+		for (mo = 0; mo < M; mo++)
+			for (ci = 0; ci < C; ci++)
+				for (k = 0; k < KK; k++) {
+					float *wv = &n->w[(mo * C + ci) * KK + k];
+					n->b[mo] += *wv * t[ci];
+					*wv *= s[ci];
+				}
+		free(s), free(t);
+	} else
+		n->pre_s = s, n->pre_t = t;
+	p->dead = 1;
+	n->in[0] = p->in[0];
+	c->uses[p->in[0]]++;
+	return 1;
+}
+
+/* Conv or Gemm -> BN: the BN scales the rows of the weights and shifts the
+ * bias, before any activation or residual the layer has taken (the BN
+ * would come after those). */
+static int fuse_bn_into_prev_layer(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int x = n->in[0], rc;
+	int64_t M = onx_numel(&m->t[n->in[1]]), K, mo, k;
+	float *s, *t;
+
+	if (!bn_static(m, n) || !p || (p->op != OP_CONV && p->op != OP_GEMM) || !p->w || p->act ||
+	    p->res >= 0 || !single_use(m, c->uses, x) || (p->op != OP_CONV && m->t[x].rank != 2))
+		return 0;
+	if ((rc = bn_affine(m, n, &s, &t)) < 0) {
+		free(s), free(t);
+		return rc;
+	}
+	K = p->op == OP_CONV ? onx_numel(&m->t[p->in[1]]) / M : m->t[p->in[1]].dims[p->trans_b];
+	for (mo = 0; mo < M; mo++) {
+		for (k = 0; k < K; k++)
+			p->w[mo * K + k] *= s[mo];
+		p->b[mo] = p->b[mo] * s[mo] + t[mo];
+	}
+	free(s), free(t);
+	absorb(p, n);
+	return 1;
+}
+
+/* Conv -> Relu or PRelu with one slope per channel: the activation runs in
+ * the conv's epilogue. */
+static int fuse_act_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int x = n->in[0];
+	int64_t M, ch;
+
+	if (!p || p->op != OP_CONV || !p->w || p->act || p->res >= 0 || !single_use(m, c->uses, x))
+		return 0;
+	M = m->t[x].dims[1];
+	if (n->op == OP_PRELU) {
+		const struct onx_tensor *sl = &m->t[n->in[1]];
+		int64_t ns = onx_numel(sl);
+		int r = sl->rank;
+		/* per channel: (M), (M,1,1) or (1,M,1,1) */
+		if (sl->kind != TK_STATIC ||
+		    !(ns == 1 || (ns == M && ((r == 3 && sl->dims[0] == M) ||
+					     (r == 4 && sl->dims[1] == M)))))
+			return 0;
+		if (!(p->slope = malloc(M * sizeof *p->slope)))
+			return ARPG_ENOMEM;
+		for (ch = 0; ch < M; ch++)
+			p->slope[ch] = sl->f[ns == 1 ? 0 : ch];
+	}
+	p->act = n->op == OP_RELU ? ACT_RELU : ACT_PRELU;
+	absorb(p, n);
+	return 1;
+}
+
+/* Conv -> Add of a tensor of the same shape: the add runs in the conv's
+ * epilogue, when the other operand is computed before the conv runs (in
+ * graph order) and is not a constant.  Either operand may be the conv's. */
+static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	int k, j;
+
+	for (k = 0; k < 2; k++) {
+		int a = n->in[k], r = n->in[!k], ppos, rpos;
+		struct onx_node *q = NULL;
+		if (a < 0 || r < 0 || !single_use(m, c->uses, a))
+			continue;
+		for (j = 0; j < m->nn; j++)
+			if (!m->nodes[j].dead && m->nodes[j].out_final == a)
+				q = &m->nodes[j];
+		if (!q || q->op != OP_CONV || !q->w || q->res >= 0 ||
+		    m->t[r].rank != m->t[a].rank ||
+		    memcmp(m->t[r].dims, m->t[a].dims, sizeof m->t[a].dims) ||
+		    m->t[r].kind == TK_STATIC)
+			continue;
+		for (ppos = 0; m->order[ppos] != q - m->nodes; ppos++)
+			;
+		rpos = -1;
+		if (m->t[r].kind == TK_VALUE)
+			for (j = 0; j < m->nn; j++)
+				if (!m->nodes[m->order[j]].dead &&
+				    m->nodes[m->order[j]].out_final == r)
+					rpos = j;
+		if (rpos >= ppos)
+			continue;
+		q->res = r;
+		absorb(q, n);
+		return 1;
+	}
+	return 0;
+}
+
+static const struct {
+	int op;			/* the node the pattern is tried on */
+	fuse_fn fn;
+} fusions[] = {
+	{ OP_CONV, fuse_bn_into_next_conv },
+	{ OP_BN, fuse_bn_into_prev_layer },
+	{ OP_RELU, fuse_act_into_conv },
+	{ OP_PRELU, fuse_act_into_conv },
+	{ OP_ADD, fuse_add_into_conv },
+};
+
+/* The live node that writes n's first input (a node fused earlier may
+ * write a later tensor), or NULL. */
+static struct onx_node *input_writer(struct arpg_onnx *m, const struct onx_node *n)
+{
+	int x = n->in[0], j;
+	struct onx_node *p = x >= 0 && m->t[x].producer >= 0 ? &m->nodes[m->t[x].producer] : NULL;
+
+	if (p && p->dead) {
+		for (j = 0; j < m->nn; j++)
+			if (!m->nodes[j].dead && m->nodes[j].out_final == x)
+				break;
+		p = j < m->nn ? &m->nodes[j] : NULL;
+	}
+	return p && p->out_final == x ? p : NULL;
+}
+
+/* Folds and fuses in graph order (see struct fuse_ctx), and prepares each
+ * node's own constants: the weights of a Conv or Gemm before patterns
+ * fold into them, a static BN's affine when it stays a node. */
 static int fuse(struct arpg_onnx *m)
 {
-	int *uses = calloc(m->nt + 1, sizeof *uses);
-	int i, j, rc = 0;
+	struct fuse_ctx c = { m, calloc(m->nt + 1, sizeof *c.uses) };
+	int i, j, rc = 0, fused;
+	size_t k;
 
-	if (!uses)
+	if (!c.uses)
 		return ARPG_ENOMEM;
 	for (i = 0; i < m->nn; i++)
 		for (j = 0; j < m->nodes[i].nin; j++)
 			if (m->nodes[i].in[j] >= 0 && !m->nodes[i].dead)
-				uses[m->nodes[i].in[j]]++;
+				c.uses[m->nodes[i].in[j]]++;
 	for (i = 0; i < m->nn && !rc; i++) {
 		struct onx_node *n = &m->nodes[m->order[i]], *p;
-		int x = n->in[0];
 		if (n->dead)
 			continue;
-		p = x >= 0 && m->t[x].producer >= 0 ? &m->nodes[m->t[x].producer] : NULL;
-		/* a node fused earlier writes a later tensor: find who writes x */
-		if (p && p->dead) {
-			for (j = 0; j < m->nn; j++)
-				if (!m->nodes[j].dead && m->nodes[j].out_final == x)
-					break;
-			p = j < m->nn ? &m->nodes[j] : NULL;
-		}
-		if (p && p->out_final != x)
-			p = NULL;
-		switch (n->op) {
-		case OP_CONV:
-			if ((rc = prep_conv(m, n)) < 0)
-				break;
-			/* BN before the conv: into the weights when the conv has no
-			 * padding (exact), else as an affine inside im2col */
-			if (n->w && p && p->op == OP_BN && single_use(m, uses, x) && bn_static(m, p) &&
-			    n->group == 1) {
-				struct onx_tensor *w = &m->t[n->in[1]];
-				int64_t M = w->dims[0], C = w->dims[1], KK = w->dims[2] * w->dims[3];
-				int64_t mo, c, k;
-				float *s, *t;
-				if ((rc = bn_affine(m, p, &s, &t)) < 0) {
-					free(s), free(t);
-					break;
-				}
-				if (!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3]) {
-					for (mo = 0; mo < M; mo++)
-						for (c = 0; c < C; c++)
-							for (k = 0; k < KK; k++) {
-								float *wv = &n->w[(mo * C + c) * KK + k];
-								n->b[mo] += *wv * t[c];
-								*wv *= s[c];
-							}
-					free(s), free(t);
-				} else
-					n->pre_s = s, n->pre_t = t;
-				p->dead = 1;
-				n->in[0] = p->in[0];
-				uses[p->in[0]]++;
-			}
+		p = input_writer(m, n);
+		if ((n->op == OP_CONV && (rc = prep_conv(m, n)) < 0) ||
+		    (n->op == OP_GEMM && (rc = prep_gemm(m, n)) < 0))
 			break;
-		case OP_GEMM:
-			rc = prep_gemm(m, n);
-			break;
-		case OP_BN:
-			if (!bn_static(m, n))
-				break;
-			if (p && (p->op == OP_CONV || p->op == OP_GEMM) && p->w && !p->act &&
-			    p->res < 0 && single_use(m, uses, x) &&
-			    (p->op == OP_CONV || m->t[x].rank == 2)) {
-				int64_t M = onx_numel(&m->t[n->in[1]]), K, mo, k;
-				float *s, *t;
-				if ((rc = bn_affine(m, n, &s, &t)) < 0) {
-					free(s), free(t);
-					break;
-				}
-				K = p->op == OP_CONV ? onx_numel(&m->t[p->in[1]]) / M
-					: m->t[p->in[1]].dims[p->trans_b];
-				for (mo = 0; mo < M; mo++) {
-					for (k = 0; k < K; k++)
-						p->w[mo * K + k] *= s[mo];
-					p->b[mo] = p->b[mo] * s[mo] + t[mo];
-				}
-				free(s), free(t);
-				n->dead = 1;
-				p->out_final = n->out[0];
-			} else
-				rc = bn_affine(m, n, &n->bn_s, &n->bn_t);
-			break;
-		case OP_RELU: case OP_PRELU:
-			if (p && p->op == OP_CONV && p->w && !p->act && p->res < 0 &&
-			    single_use(m, uses, x)) {
-				int64_t M = m->t[x].dims[1], c;
-				if (n->op == OP_PRELU) {
-					struct onx_tensor *sl = &m->t[n->in[1]];
-					int64_t ns = onx_numel(sl);
-					int r = sl->rank;
-					/* per channel: (M), (M,1,1) or (1,M,1,1) */
-					if (sl->kind != TK_STATIC ||
-					    !(ns == 1 || (ns == M && ((r == 3 && sl->dims[0] == M) ||
-								     (r == 4 && sl->dims[1] == M)))))
-						break;
-					if (!(p->slope = malloc(M * sizeof *p->slope)))
-						return free(uses), ARPG_ENOMEM;
-					for (c = 0; c < M; c++)
-						p->slope[c] = sl->f[ns == 1 ? 0 : c];
-				}
-				p->act = n->op == OP_RELU ? ACT_RELU : ACT_PRELU;
-				n->dead = 1;
-				p->out_final = n->out[0];
-			}
-			break;
-		case OP_ADD: {
-			int k;
-			for (k = 0; k < 2; k++) {
-				int a = n->in[k], r = n->in[!k], ppos, rpos;
-				struct onx_node *q = NULL;
-				if (a < 0 || r < 0 || !single_use(m, uses, a))
-					continue;
-				for (j = 0; j < m->nn; j++)
-					if (!m->nodes[j].dead && m->nodes[j].out_final == a)
-						q = &m->nodes[j];
-				if (!q || q->op != OP_CONV || !q->w || q->res >= 0 ||
-				    m->t[r].rank != m->t[a].rank ||
-				    memcmp(m->t[r].dims, m->t[a].dims, sizeof m->t[a].dims) ||
-				    m->t[r].kind == TK_STATIC)
-					continue;
-				/* the residual must be computed before the conv runs */
-				for (ppos = 0; m->order[ppos] != q - m->nodes; ppos++)
-					;
-				rpos = -1;
-				if (m->t[r].kind == TK_VALUE)
-					for (j = 0; j < m->nn; j++)
-						if (!m->nodes[m->order[j]].dead &&
-						    m->nodes[m->order[j]].out_final == r)
-							rpos = j;
-				if (rpos >= ppos)
-					continue;
-				q->res = r;
-				q->out_final = n->out[0];
-				n->dead = 1;
-				break;
-			}
-			break;
-		}
-		}
+		for (k = 0, fused = 0; k < sizeof fusions / sizeof *fusions && !fused; k++)
+			if (fusions[k].op == n->op && (fused = fusions[k].fn(&c, n, p)) < 0)
+				rc = fused;
+		if (!fused && n->op == OP_BN && bn_static(m, n))
+			rc = bn_affine(m, n, &n->bn_s, &n->bn_t);
 	}
-	free(uses);
+	free(c.uses);
 	return rc;
 }
 
@@ -860,11 +1043,18 @@ void arpg_onnx_set_memory_limit(struct arpg_onnx *m, size_t bytes)
  * onx_wino_pays for the number of tiles). */
 #define WINO_MIN_CHANNELS 16
 
-static int wino_enabled(void)
+int arpg_onnx_set_winograd(struct arpg_onnx *m, int mode)
 {
-	const char *e = getenv("ARPG_ONNX_WINOGRAD");
+	if (m->prepared || (mode != ARPG_ONNX_WINOGRAD_OFF && mode != ARPG_ONNX_WINOGRAD_AUTO))
+		return ARPG_EINVAL;
+	m->winograd = mode;
+	return 0;
+}
 
-	return !e || !*e || atoi(e) != 0;
+int arpg_onnx_winograd_parse(const char *value)
+{
+	return !value || !*value || atoi(value) != 0 ? ARPG_ONNX_WINOGRAD_AUTO
+		: ARPG_ONNX_WINOGRAD_OFF;
 }
 
 int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
@@ -895,15 +1085,15 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 		}
 	if (need > ((size_t)1 << 34) / sizeof(float))
 		return arpg_errf(err, errn, ARPG_ERANGE, "scratch needs %zu MiB", need * 4 >> 20);
-	onx_ops_init();
+	onx_ops_init(m);
 	m->scratch_per_thread = (need + 15) & ~(size_t)15;
 	m->scratch_n = need = m->scratch_per_thread * m->nthreads;
 	/* Winograd for the 3x3 stride-1 convs with enough channels to fill its
 	 * GEMMs, F(4x4) or F(2x2) by the tiles of the prepared batch (after
 	 * folding, so the folded weights are transformed); a run with fewer
 	 * images falls back to im2col where the tiles no longer pay.
-	 * ARPG_ONNX_WINOGRAD=0 keeps im2col, for comparison. */
-	for (i = 0; i < m->nn && wino_enabled(); i++) {
+	 * ARPG_ONNX_WINOGRAD_OFF keeps im2col, for comparison. */
+	for (i = 0; i < m->nn && m->winograd != ARPG_ONNX_WINOGRAD_OFF; i++) {
 		struct onx_node *n = &m->nodes[i];
 		const struct onx_tensor *w = n->op == OP_CONV ? &m->t[n->in[1]] : NULL;
 		const struct onx_tensor *o = w ? &m->t[n->out[0]] : NULL;
@@ -1006,11 +1196,8 @@ int arpg_onnx_output(const struct arpg_onnx *m, int i, struct arpg_onnx_tensor *
 
 int arpg_onnx_get(const struct arpg_onnx *m, const char *name, struct arpg_onnx_tensor *t)
 {
-	int ti = onx_find(m, name), i;
+	int ti = find_value_or_node(m, name);
 
-	for (i = 0; ti < 0 && i < m->nn; i++)
-		if (!strcmp(m->nodes[i].name, name))
-			ti = m->nodes[i].out[0];
 	if (ti < 0 || !(m->t[ti].keep || m->t[ti].kind != TK_VALUE))
 		return ARPG_ENOENT;
 	view(&m->t[ti], t);
@@ -1032,9 +1219,12 @@ size_t arpg_onnx_arena_bytes(const struct arpg_onnx *m)
 	return (m->arena_n + m->scratch_n) * sizeof(float);
 }
 
-void arpg_onnx_profile(struct arpg_onnx *m, int on)
+int arpg_onnx_set_profile(struct arpg_onnx *m, int level)
 {
-	m->profile = on;
+	if (level < ARPG_ONNX_PROFILE_OFF || level > ARPG_ONNX_PROFILE_NODES)
+		return ARPG_EINVAL;
+	m->profile = level;
+	return 0;
 }
 
 void arpg_onnx_profile_print(const struct arpg_onnx *m, void *fp)
@@ -1049,7 +1239,7 @@ void arpg_onnx_profile_print(const struct arpg_onnx *m, void *fp)
 	for (i = 0; i < m->nn; i++) {
 		const struct onx_node *n = &m->nodes[i];
 		const struct onx_tensor *o = &m->t[n->out_final];
-		if (n->op == OP_CONV && n->calls && getenv("ARPG_ONNX_PROFILE_NODES"))
+		if (n->op == OP_CONV && n->calls && m->profile >= ARPG_ONNX_PROFILE_NODES)
 			fprintf(fp, "  %-40s %4lldx%3lldx%3lld k%lld s%lld %8.2f ms %6.1f GFLOP/s\n",
 				n->name, (long long)o->dims[1], (long long)o->dims[2],
 				(long long)o->dims[3], (long long)m->t[n->in[1]].dims[2],

@@ -2,7 +2,7 @@
  * InsightFace-structure IResNet-18 with random weights and batch-norm
  * statistics, generated at test time by tests/onnx/make_iresnet.py in
  * Debian's python3-torch: exported at opset 11 (batch norms folded by the
- * exporter; run with ARPG_ONNX_WINOGRAD=0, so every conv is im2col) and
+ * exporter; run with Winograd off, so every conv is im2col) and
  * opset 13 (batch norms kept as nodes, so the engine folds them; the 3x3
  * stride-1 convs of batch 8 go through Winograd, as by default, which
  * the test tells by im2col's embeddings differing in the last bits),
@@ -91,8 +91,8 @@ static double rel_err(const float *got, const struct ref *want, int n)
 }
 
 /* Whether the model at path, run on batch 8 with every conv unfolded into
- * a GEMM (ARPG_ONNX_WINOGRAD=0), gives other bits than emb: Winograd rounds
- * differently, so this tells that the default run took it. */
+ * a GEMM (ARPG_ONNX_WINOGRAD_OFF), gives other bits than emb: Winograd
+ * rounds differently, so this tells that the default run took it. */
 static int differs_from_im2col(const char *path, const float *in, const float *emb)
 {
 	struct arpg_onnx *m = NULL;
@@ -101,19 +101,18 @@ static int differs_from_im2col(const char *path, const float *in, const float *e
 	char err[512];
 	int differs = 0;
 
-	setenv("ARPG_ONNX_WINOGRAD", "0", 1);
 	if (arpg_onnx_load_file(&m, path, err, sizeof err) < 0 ||
+	    arpg_onnx_set_winograd(m, ARPG_ONNX_WINOGRAD_OFF) < 0 ||
 	    arpg_onnx_prepare(m, 8, err, sizeof err) < 0 ||
 	    arpg_onnx_run(m, 8, inputs, err, sizeof err) < 0)
 		arpg_test_fail(__FILE__, __LINE__, "im2col run: %s", err);
 	else if (arpg_onnx_output(m, 0, &t) == 0)
 		differs = memcmp(t.data, emb, sizeof *emb * 8 * 512) != 0;
-	unsetenv("ARPG_ONNX_WINOGRAD");
 	arpg_onnx_free(m);
 	return differs;
 }
 
-static void check(const char *dir, int opset, int preserve)
+static void check(const char *dir, int opset, int preserve, int winograd)
 {
 	char cmd[1024], path[512], err[512], tap[256] = "";
 	struct arpg_onnx *m = NULL;
@@ -143,6 +142,7 @@ static void check(const char *dir, int opset, int preserve)
 		arpg_test_fail(__FILE__, __LINE__, "load: %s", err);
 		goto out;
 	}
+	expect_int(arpg_onnx_set_winograd(m, winograd), 0);
 	rc = arpg_onnx_find_stride8(m, 112, tap, sizeof tap, err, sizeof err);
 	expect_int(rc, 0);
 	arpg_test_note("opset %d%s: stride-8 tap found: %s", opset,
@@ -170,7 +170,7 @@ static void check(const char *dir, int opset, int preserve)
 	e = rel_err(t.data, &st, 8);
 	arpg_test_note("opset %d batch 8: stride-8 map rel err %.3g", opset, e);
 	expect(e < 1e-4);
-	if (!getenv("ARPG_ONNX_WINOGRAD")) {
+	if (winograd == ARPG_ONNX_WINOGRAD_AUTO) {
 		arpg_onnx_output(m, 0, &t);
 		expect(differs_from_im2col(path, in.f, t.data));
 	}
@@ -200,9 +200,7 @@ ARPG_TEST(iresnet18_opset11_matches_pytorch)
 	if (!have_torch())
 		skip("python3 has no torch and onnx (Debian: python3-torch python3-onnx)");
 	arpg_blis_setup(0, 0, &bi);
-	setenv("ARPG_ONNX_WINOGRAD", "0", 1);	/* im2col only */
-	check("m11", 11, 0);
-	unsetenv("ARPG_ONNX_WINOGRAD");
+	check("m11", 11, 0, ARPG_ONNX_WINOGRAD_OFF);
 }
 
 ARPG_TEST(iresnet18_opset13_bn_nodes_matches_pytorch)
@@ -212,5 +210,5 @@ ARPG_TEST(iresnet18_opset13_bn_nodes_matches_pytorch)
 	if (!have_torch())
 		skip("python3 has no torch and onnx (Debian: python3-torch python3-onnx)");
 	arpg_blis_setup(0, 0, &bi);
-	check("m13", 13, 1);
+	check("m13", 13, 1, ARPG_ONNX_WINOGRAD_AUTO);
 }
