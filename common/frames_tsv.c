@@ -48,12 +48,9 @@ int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *
 static int set_flag(struct arpg_frames_tsv *ft, size_t *cap, long idx, char flag)
 {
 	if (idx >= ft->n) {
-		char *d = arpg_grow(ft->detected, cap, (size_t)idx + 1, 1);
-
-		if (!d)
+		if (ARPG_GROW(ft->detected, cap, (size_t)idx + 1) < 0)
 			return ARPG_ENOMEM;
-		ft->detected = d;
-		memset(d + ft->n, 0, (size_t)(idx + 1 - ft->n));
+		memset(ft->detected + ft->n, 0, (size_t)(idx + 1 - ft->n));
 		ft->n = idx + 1;
 	}
 	ft->detected[idx] = flag;

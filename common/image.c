@@ -88,15 +88,12 @@ struct membuf {
 static void mem_write(png_structp png, png_bytep data, png_size_t len)
 {
 	struct membuf *m = png_get_io_ptr(png);
-	unsigned char *np;
-
 	if (m->failed)
 		return;
-	if (!(np = arpg_grow(m->p, &m->cap, m->n + len, 1))) {
+	if (ARPG_GROW(m->p, &m->cap, m->n + len) < 0) {
 		m->failed = 1;
 		return;
 	}
-	m->p = np;
 	memcpy(m->p + m->n, data, len);
 	m->n += len;
 }

@@ -36,7 +36,6 @@ struct tally {
 
 static int tally_add(struct tally *t, const char *name)
 {
-	struct tally_entry *e;
 	int i;
 
 	for (i = 0; i < t->n; i++)
@@ -44,12 +43,9 @@ static int tally_add(struct tally *t, const char *name)
 			t->e[i].count++;
 			return 0;
 		}
-	if (!(e = arpg_grow(t->e, &t->cap, (size_t)t->n + 1, sizeof *e)))
+	if (ARPG_GROW(t->e, &t->cap, (size_t)t->n + 1) < 0 || !(t->e[t->n].name = strdup(name)))
 		return ARPG_ENOMEM;
-	t->e = e;
-	if (!(e[t->n].name = strdup(name)))
-		return ARPG_ENOMEM;
-	e[t->n++].count = 1;
+	t->e[t->n++].count = 1;
 	return 0;
 }
 

@@ -113,13 +113,8 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 			rc = ARPG_EINTR;
 			goto out;
 		}
-		struct arpg_image *more = arpg_grow(frames, &cap, (size_t)n + 1, sizeof *frames);
-
-		if (!more) {
-			rc = ARPG_ENOMEM;
+		if ((rc = ARPG_GROW(frames, &cap, (size_t)n + 1)) < 0)
 			goto out;
-		}
-		frames = more;
 		memset(&frames[n], 0, sizeof *frames);
 		if ((rc = decoder_rgb(d, &frames[n++])) < 0)
 			goto out;

@@ -57,13 +57,12 @@ static char *dup_text(const char *s, int *rc)
  * Called with r->lock held.  0 or ARPG_ENOMEM. */
 static int add_row(struct run *r, const struct clip *c, const struct clip_result *res)
 {
-	struct row *w = arpg_grow(r->rows, &r->caprows, r->nrows + 1, sizeof *r->rows);
+	struct row *w;
 	char path[4300];
 	int rc = 0;
 
-	if (!w)
+	if (ARPG_GROW(r->rows, &r->caprows, r->nrows + 1) < 0)
 		return ARPG_ENOMEM;
-	r->rows = w;
 	w = &r->rows[r->nrows];
 	memset(w, 0, sizeof *w);
 	snprintf(path, sizeof path, "%s/%s", r->outabs, c->id);

@@ -54,7 +54,7 @@ static int read_manifest(const char *outdir, struct clip **out, long *nout, char
 {
 	struct arpg_manifest_reader rd;
 	struct arpg_manifest_row r;
-	struct clip *c = NULL, *t;
+	struct clip *c = NULL;
 	long n = 0;
 	size_t cap = 0;
 	char path[4200];
@@ -67,11 +67,8 @@ static int read_manifest(const char *outdir, struct clip **out, long *nout, char
 	memset(&r, 0, sizeof r);
 	arpg_manifest_reader_init(&rd, f, path);
 	while ((rc = arpg_manifest_next(&rd, &r)) == 1) {
-		if (!(t = arpg_grow(c, &cap, (size_t)n + 1, sizeof *c))) {
-			rc = ARPG_ENOMEM;
+		if ((rc = ARPG_GROW(c, &cap, (size_t)n + 1)) < 0)
 			break;
-		}
-		c = t;
 		memset(&c[n], 0, sizeof c[n]);
 		c[n].frames = r.frames;
 		c[n].faces = r.faces;

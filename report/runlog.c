@@ -63,10 +63,8 @@ static int add_point(struct rl_log *log, json_object *o, int line, char *err, si
 		if (log->series[i].run == run && log->series[i].fold == fold)
 			s = &log->series[i];
 	if (!s) {
-		if (!(s = arpg_grow(log->series, &log->capseries, (size_t)log->nseries + 1,
-				    sizeof *s)))
+		if (ARPG_GROW(log->series, &log->capseries, (size_t)log->nseries + 1) < 0)
 			return ARPG_ENOMEM;
-		log->series = s;
 		s = &log->series[log->nseries++];
 		memset(s, 0, sizeof *s);
 		s->run = run;
@@ -74,9 +72,8 @@ static int add_point(struct rl_log *log, json_object *o, int line, char *err, si
 		if (!(s->settings = settings_string(o)))
 			return ARPG_ENOMEM;
 	}
-	if (!(p = arpg_grow(s->pt[k], &s->cap[k], (size_t)s->n[k] + 1, sizeof *p)))
+	if (ARPG_GROW(s->pt[k], &s->cap[k], (size_t)s->n[k] + 1) < 0)
 		return ARPG_ENOMEM;
-	s->pt[k] = p;
 	p = &s->pt[k][s->n[k]++];
 	p->epoch = get_int(o, "epoch", s->n[k]);
 	p->loss = get_num(o, "loss");
@@ -93,9 +90,8 @@ static int add_summary(struct rl_log *log, json_object *o, int line, char *err, 
 	size_t n, i, j;
 
 	json_object_object_get_ex(o, "summary", &kind);
-	if (!(s = arpg_grow(log->sum, &log->capsum, (size_t)log->nsum + 1, sizeof *s)))
+	if (ARPG_GROW(log->sum, &log->capsum, (size_t)log->nsum + 1) < 0)
 		return ARPG_ENOMEM;
-	log->sum = s;
 	s = &log->sum[log->nsum++];
 	memset(s, 0, sizeof *s);
 	s->run = get_int(o, "run", 1);

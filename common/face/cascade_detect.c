@@ -31,6 +31,7 @@
 #include "cascade_impl.h"
 #include "cascade_pyramid.h"
 #include "error.h"
+#include "grow.h"
 
 /* ------------------------------------------------------ features, windows */
 
@@ -477,7 +478,8 @@ static int list_scales(const struct arpg_cascade *c, int w, int h,
 		       const struct arpg_cascade_params *p, float **out)
 {
 	int maxw = p->max_size > 0 ? p->max_size : w, maxh = p->max_size > 0 ? p->max_size : h;
-	int nall = 0, cap = 0, n = 0, i;
+	int nall = 0, n = 0, i;
+	size_t cap = 0;
 	float *scales = NULL;
 	double factor;
 
@@ -485,16 +487,9 @@ static int list_scales(const struct arpg_cascade *c, int w, int h,
 	for (factor = 1;; factor *= p->scale_factor) {
 		if (lrint(c->winw * factor) > w || lrint(c->winh * factor) > h)
 			break;
-		if (nall == cap) {
-			float *q;
-
-			cap = cap ? cap * 2 : 64;
-			q = realloc(scales, sizeof *q * (size_t)cap);
-			if (!q) {
-				free(scales);
-				return ARPG_ENOMEM;
-			}
-			scales = q;
+		if (ARPG_GROW(scales, &cap, (size_t)nall + 1) < 0) {
+			free(scales);
+			return ARPG_ENOMEM;
 		}
 		scales[nall++] = (float)factor;
 	}

@@ -8,18 +8,12 @@
 #include "cascade_group.h"
 #include "cascade_impl.h"
 #include "error.h"
+#include "grow.h"
 
 int cascade_rects_push(struct cascade_rects *v, int x, int y, int w, int h)
 {
-	if (v->n == v->cap) {
-		int cap = v->cap ? v->cap * 2 : 256;
-		struct arpg_rect *q = realloc(v->r, sizeof *q * (size_t)cap);
-
-		if (!q)
-			return ARPG_ENOMEM;
-		v->r = q;
-		v->cap = cap;
-	}
+	if (ARPG_GROW(v->r, &v->cap, (size_t)v->n + 1) < 0)
+		return ARPG_ENOMEM;
 	v->r[v->n].x = x;
 	v->r[v->n].y = y;
 	v->r[v->n].w = w;

@@ -9,7 +9,8 @@
 /* A growing array of rectangles; zero it to start, free(r) when done. */
 struct cascade_rects {
 	struct arpg_rect *r;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 /* Appends (x, y, w, h).  Returns 0 or ARPG_ENOMEM (v unchanged). */

@@ -23,6 +23,7 @@
 
 #include "cascade_impl.h"
 #include "error.h"
+#include "grow.h"
 #include "fileio.h"
 
 void arpg_cascade_free(struct arpg_cascade *c)
@@ -42,32 +43,10 @@ void arpg_cascade_free(struct arpg_cascade *c)
 /* The cascade as a growing set of arrays while it is read. */
 struct reader {
 	struct arpg_cascade *c;
-	int cap_trees, cap_nodes, cap_leaves, cap_subsets;
+	size_t cap_trees, cap_nodes, cap_leaves, cap_subsets;
 	char *err;
 	size_t errn;
 };
-
-static int grow(void *pp, int *cap, int need, size_t size)
-{
-	void **p = pp;
-	int n;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	n = *cap ? *cap : 64;
-	while (n < need) {
-		if (n > INT_MAX / 2)
-			return ARPG_ENOMEM;
-		n *= 2;
-	}
-	q = realloc(*p, (size_t)n * size);
-	if (!q)
-		return ARPG_ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
 
 static int is_elem(const xmlNode *n, const char *name)
 {
@@ -211,11 +190,11 @@ static int read_tree(struct reader *r, xmlNode *weak, int nodestep, int si, int 
 	v = malloc(sizeof *v * (size_t)(nin > nlv ? nin : nlv));
 	if (!v)
 		return ARPG_ENOMEM;
-	if ((rc = grow(&c->trees, &r->cap_trees, c->ntrees + 1, sizeof *c->trees)) < 0 ||
-	    (rc = grow(&c->nodes, &r->cap_nodes, c->nnodes + nn, sizeof *c->nodes)) < 0 ||
-	    (rc = grow(&c->leaves, &r->cap_leaves, c->nleaves + nlv, sizeof *c->leaves)) < 0 ||
-	    (c->subset_size && (rc = grow(&c->subsets, &r->cap_subsets,
-					  (c->nnodes + nn) * c->subset_size, sizeof *c->subsets)) < 0))
+	if ((rc = ARPG_GROW(c->trees, &r->cap_trees, (size_t)c->ntrees + 1)) < 0 ||
+	    (rc = ARPG_GROW(c->nodes, &r->cap_nodes, (size_t)c->nnodes + nn)) < 0 ||
+	    (rc = ARPG_GROW(c->leaves, &r->cap_leaves, (size_t)c->nleaves + nlv)) < 0 ||
+	    (c->subset_size && (rc = ARPG_GROW(c->subsets, &r->cap_subsets,
+					       (size_t)(c->nnodes + nn) * c->subset_size)) < 0))
 		goto out;
 	t = &c->trees[c->ntrees];
 	t->first_node = c->nnodes;

@@ -24,6 +24,7 @@
  */
 #include "shape.h"
 #include "error.h"
+#include "grow.h"
 #include "fileio.h"
 
 #include <bzlib.h>
@@ -207,23 +208,6 @@ static int rd_fvec(struct rd *r, float *out, size_t want, const char *what)
 	return 0;
 }
 
-/* Grows *buf (elements of size sz) to hold at least need. */
-static int grow(void **buf, size_t *cap, size_t need, size_t sz)
-{
-	size_t c = *cap ? *cap : 64;
-	void *nb;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (c > SIZE_MAX / sz || !(nb = realloc(*buf, c * sz)))
-		return ARPG_ENOMEM;
-	*buf = nb;
-	*cap = c;
-	return 0;
-}
-
 /* The model's arrays as they grow while it is read: their lengths so far
  * and their capacities. */
 struct growth {
@@ -271,7 +255,7 @@ static int read_tree(struct arpg_shape_predictor *sp, struct rd *r, struct growt
 	tr->nsplit = (uint32_t)n;
 	tr->split = g->nsplit;
 	g->nsplit += n;
-	if ((rc = grow((void **)&sp->splits, &g->cap_split, g->nsplit, sizeof *sp->splits)))
+	if ((rc = ARPG_GROW(sp->splits, &g->cap_split, g->nsplit)))
 		return rc;
 	for (i = 0; i < n; i++) {
 		struct sp_split *s = &sp->splits[tr->split + i];
@@ -293,7 +277,7 @@ static int read_tree(struct arpg_shape_predictor *sp, struct rd *r, struct growt
 	if (nleaf > (SIZE_MAX / sizeof(float)) / (2 * (size_t)sp->P) - g->nleaf)
 		return rd_fail(r, "too many leaves");
 	g->nleaf += nleaf * 2 * (size_t)sp->P;
-	if ((rc = grow((void **)&sp->leaves, &g->cap_leaf, g->nleaf, sizeof *sp->leaves)))
+	if ((rc = ARPG_GROW(sp->leaves, &g->cap_leaf, g->nleaf)))
 		return rc;
 	for (i = 0; i < nleaf; i++) {
 		float *dst = sp->leaves + tr->leaf + i * 2 * (size_t)sp->P;
@@ -325,7 +309,7 @@ static int read_forests(struct arpg_shape_predictor *sp, struct rd *r, struct gr
 		g->ntree += k->ntree;
 		if (k->ntree > sp->max_tree)
 			sp->max_tree = k->ntree;
-		if ((rc = grow((void **)&sp->trees, &g->cap_tree, g->ntree, sizeof *sp->trees)))
+		if ((rc = ARPG_GROW(sp->trees, &g->cap_tree, g->ntree)))
 			return rc;
 		for (t = 0; t < k->ntree; t++)
 			if ((rc = read_tree(sp, r, g, &sp->trees[k->tree + t])))
@@ -354,7 +338,7 @@ static int read_anchors(struct arpg_shape_predictor *sp, struct rd *r, struct gr
 		g->nfeat += k->nfeat;
 		if (k->nfeat > sp->max_feat)
 			sp->max_feat = k->nfeat;
-		if ((rc = grow((void **)&sp->anchor, &g->cap_feat, g->nfeat, sizeof *sp->anchor)))
+		if ((rc = ARPG_GROW(sp->anchor, &g->cap_feat, g->nfeat)))
 			return rc;
 		for (i = 0; i < k->nfeat; i++) {
 			uint64_t a;

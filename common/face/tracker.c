@@ -23,6 +23,7 @@
 #include "align.h"
 #include "cascade.h"
 #include "error.h"
+#include "grow.h"
 #include "shape.h"
 
 #include <math.h>
@@ -194,7 +195,8 @@ static void extend(struct track *t, const struct arpg_rect *b, int frame)
 
 struct tracks {
 	struct track *t;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 /* Frame i's boxes b[0..nb) join the tracks of ts whose last box, at most
@@ -231,14 +233,8 @@ static int link_frame(struct tracks *ts, const struct arpg_rect *b, int nb, int 
 	for (j = 0; j < nb; j++) {
 		if (tid[j] >= 0)
 			continue;
-		if (ts->n == ts->cap) {
-			int cap = ts->cap ? 2 * ts->cap : 8;
-			struct track *nt = realloc(ts->t, (size_t)cap * sizeof *nt);
-			if (!nt)
-				return ARPG_ENOMEM;
-			ts->t = nt;
-			ts->cap = cap;
-		}
+		if (ARPG_GROW(ts->t, &ts->cap, (size_t)ts->n + 1) < 0)
+			return ARPG_ENOMEM;
 		memset(&ts->t[ts->n], 0, sizeof ts->t[ts->n]);
 		ts->t[ts->n].first_frame = i;
 		extend(&ts->t[ts->n], &b[j], i);

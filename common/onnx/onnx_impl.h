@@ -87,7 +87,8 @@ struct onx_node {
 
 struct arpg_onnx {
 	struct onx_tensor *t;
-	int nt, ncap_t;
+	int nt;
+	size_t ncap_t;
 	int *hash, hash_n;	/* name -> tensor index (onnx_load.c) */
 	struct onx_node *nodes;
 	int nn;

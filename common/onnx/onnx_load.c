@@ -9,6 +9,7 @@
 #include "onnx_impl.h"
 #include "onnx/onnx.pb-c.h"
 #include "error.h"
+#include "grow.h"
 #include "fileio.h"
 
 const char *const onx_op_names[OP_COUNT] = {
@@ -86,14 +87,8 @@ static int add_tensor(struct arpg_onnx *m, const char *name, int kind)
 {
 	struct onx_tensor *t;
 
-	if (m->nt == m->ncap_t) {
-		int cap = m->ncap_t ? 2 * m->ncap_t : 64;
-		t = realloc(m->t, cap * sizeof *t);
-		if (!t)
-			return ARPG_ENOMEM;
-		m->t = t;
-		m->ncap_t = cap;
-	}
+	if (ARPG_GROW(m->t, &m->ncap_t, (size_t)m->nt + 1) < 0)
+		return ARPG_ENOMEM;
 	t = &m->t[m->nt];
 	memset(t, 0, sizeof *t);
 	if (!(t->name = strdup(name ? name : "")))
