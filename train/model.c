@@ -23,6 +23,13 @@ struct slices {
 	float *W1, *b1, *W2, *b2;
 };
 
+/* Scratch of the GAT layers, sized at model_create for the larger of the
+ * two graph sets (relation and fusion): attention's (gat_attn_work) and
+ * the LayerNorm backward's (gat_out_bwd_work). */
+struct gat_work {
+	float *attn, *ln;
+};
+
 /* What one GAT layer's forward keeps for backward. */
 struct gat_act {
 	float *x, *z, *att, *o, *y, *mean, *rstd;	/* input x; output is the next x */
@@ -35,6 +42,7 @@ struct model {
 	float *params, *grads;
 	struct slices p, g;
 	uint8_t *rel_mask, *fus_mask;
+	struct gat_nbrs rel_nb, fus_nb;	/* the masks as neighbour lists */
 	float *pe;		/* T x D */
 	/* activations, sized for max_batch; one block */
 	float *act;
@@ -43,10 +51,11 @@ struct model {
 	float *r, *a;		/* TB x D */
 	float *fus_out;		/* B*nf x D */
 	float *h, *h_keep, *hd, *z1, *e1, *e1_keep, *e1d, *logits, *probs;
-	/* gradient scratch, one block */
+	/* gradient scratch and the layers' work, one block: nothing is
+	 * allocated after model_create */
 	float *dact, *dx_rel, *dtmp1, *dtmp2, *dtmp3, *dr, *da, *dfus, *dfus2;
 	float *dh, *dhd, *dz1, *de1, *de1d, *dlogits;
-	float *dscore;		/* attention backward scratch: rows x H x 2 */
+	struct gat_work work;	/* in the dact block */
 	/* the last forward */
 	int B, has_labels;
 	const float *app_in, *patch_in;
@@ -240,7 +249,7 @@ int model_create(struct model **mp, const struct model_config *c,
 		      int max_batch, uint64_t seed)
 {
 	struct model *m;
-	size_t R, TB, Bn, n, off = 0, doff = 0;
+	size_t R, TB, Bn, n, attn_work, off = 0, doff = 0;
 	int l, D = c->D;
 
 	*mp = NULL;
@@ -271,6 +280,9 @@ int model_create(struct model **mp, const struct model_config *c,
 	layout(m, m->grads, &m->g);
 	init_params(m, seed);
 	build_masks(m);
+	if (gat_nbrs_init(&m->rel_nb, m->rel_mask, m->N) < 0 ||
+	    gat_nbrs_init(&m->fus_nb, m->fus_mask, m->nf) < 0)
+		goto nomem;
 	posenc(m->pe, c->T, D);
 
 	/* Activations: count, allocate once, then point. */
@@ -283,7 +295,7 @@ int model_create(struct model **mp, const struct model_config *c,
 
 				CARVE(a->x, R * D);
 				CARVE(a->z, R * D);
-				CARVE(a->att, TB * c->H * gat_mask_nnz(m->rel_mask, m->N));
+				CARVE(a->att, TB * c->H * m->rel_nb.nnz);
 				CARVE(a->o, R * D);
 				CARVE(a->y, R * D);
 				CARVE(a->mean, R);
@@ -299,7 +311,7 @@ int model_create(struct model **mp, const struct model_config *c,
 
 			CARVE(a->x, Bn * D);
 			CARVE(a->z, Bn * D);
-			CARVE(a->att, (size_t)max_batch * c->H * gat_mask_nnz(m->fus_mask, m->nf));
+			CARVE(a->att, (size_t)max_batch * c->H * m->fus_nb.nnz);
 			CARVE(a->o, Bn * D);
 			CARVE(a->y, Bn * D);
 			CARVE(a->mean, Bn);
@@ -320,8 +332,12 @@ int model_create(struct model **mp, const struct model_config *c,
 			goto nomem;
 	}
 #undef CARVE
-	/* Gradient scratch: the largest row set is R (relation) or Bn (fusion). */
+	/* Gradients and scratch: the largest row set is R (relation) or Bn
+	 * (fusion). */
 	n = R > Bn ? R : Bn;
+	attn_work = gat_attn_work((int)TB, m->N, c->H);
+	if (gat_attn_work(max_batch, m->nf, c->H) > attn_work)
+		attn_work = gat_attn_work(max_batch, m->nf, c->H);
 #define DCARVE(ptr, count) do { if (m->dact) (ptr) = m->dact + doff; doff += (size_t)(count); } while (0)
 	for (int pass = 0; pass < 2; pass++) {
 		doff = 0;
@@ -339,7 +355,8 @@ int model_create(struct model **mp, const struct model_config *c,
 		DCARVE(m->de1, (size_t)max_batch * D);
 		DCARVE(m->de1d, (size_t)max_batch * D);
 		DCARVE(m->dlogits, (size_t)max_batch * c->C);
-		DCARVE(m->dscore, n * c->H * 2);
+		DCARVE(m->work.attn, attn_work);
+		DCARVE(m->work.ln, gat_out_bwd_work((long)n, D));
 		if (pass == 0 && !(m->dact = malloc(sizeof(float) * doff)))
 			goto nomem;
 	}
@@ -359,6 +376,8 @@ void model_free(struct model *m)
 	free(m->grads);
 	free(m->rel_mask);
 	free(m->fus_mask);
+	gat_nbrs_free(&m->rel_nb);
+	gat_nbrs_free(&m->fus_nb);
 	free(m->pe);
 	free(m->labels);
 	free(m->act);
@@ -379,12 +398,13 @@ void model_zero_grads(struct model *m)
 
 /* x_out = LayerNorm(x + ELU(attn(x W))) over `graphs` graphs of n nodes. */
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
-			  const uint8_t *mask, int graphs, int n, int D, int H)
+			  const struct gat_nbrs *nb, int graphs, int D, int H,
+			  const struct gat_work *work)
 {
-	long rows = (long)graphs * n;
+	long rows = (long)graphs * nb->n;
 
 	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
-	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, mask, graphs, n, D, H);
+	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, nb, graphs, D, H, work->attn);
 	gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
 }
 
@@ -392,17 +412,18 @@ static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w
  * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
  * distinct from dx_in and dx_out: s1 holds d(z), s2 d(o). */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
-			  const struct gat_act *a, const struct gat_w *w, const uint8_t *mask,
-			  int graphs, int n, int D, int H, float *s1, float *s2, float *dscore)
+			  const struct gat_act *a, const struct gat_w *w,
+			  const struct gat_nbrs *nb, int graphs, int D, int H, float *s1,
+			  float *s2, const struct gat_work *work)
 {
-	long rows = (long)graphs * n;
+	long rows = (long)graphs * nb->n;
 	float *do_ = s2, *dz = s1;
 
 	gat_out_bwd(dx_in, do_, dw->ln_g, dw->ln_b, dx_out, a->y, a->o, a->mean, a->rstd, w->ln_g,
-		    rows, D);
+		    rows, D, work->ln);
 	memset(dz, 0, sizeof *dz * rows * D);
-	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, mask,
-		     graphs, n, D, H, dscore);
+	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, nb,
+		     graphs, D, H, work->attn);
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
 }
 
@@ -439,7 +460,7 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 		}
 		for (l = 0; l < c->rel_layers; l++)
 			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->rel_out,
-				      &m->rel[l], &p->rel[l], m->rel_mask, (int)TB, N, D, c->H);
+				      &m->rel[l], &p->rel[l], &m->rel_nb, (int)TB, D, c->H, &m->work);
 		mean_fwd(m->r, m->rel_out, (int)TB, N, D);
 	}
 	if (m->use_app)
@@ -474,7 +495,7 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 		if (c->fusion == FUSION_GAT)
 			for (l = 0; l < c->fusion_layers; l++)
 				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
-					      &m->fus[l], &p->fus[l], m->fus_mask, B, nf, D, c->H);
+					      &m->fus[l], &p->fus[l], &m->fus_nb, B, D, c->H, &m->work);
 	}
 	/* h = [mean u; mean v]: groups of T rows, one per modality in use */
 	mean_fwd(m->h, m->fus_out, B * (m->use_rel + m->use_app), T, D);
@@ -538,8 +559,7 @@ int model_backward(struct model *m)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
 			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);
 			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],
-				      m->fus_mask, B, nf, D, c->H, m->dtmp2, m->dtmp3,
-				      m->dscore);
+				      &m->fus_nb, B, D, c->H, m->dtmp2, m->dtmp3, &m->work);
 			memcpy(m->dfus, m->dfus2, sizeof *m->dfus * Bn * D);
 		}
 	/* split the fusion input gradient into the branches and embeddings */
@@ -581,8 +601,8 @@ int model_backward(struct model *m)
 			float *din = dx == m->dx_rel ? m->dtmp1 : m->dx_rel;
 
 			memset(din, 0, sizeof *din * R * D);
-			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], m->rel_mask,
-				      (int)TB, N, D, c->H, m->dtmp2, m->dtmp3, m->dscore);
+			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], &m->rel_nb,
+				      (int)TB, D, c->H, m->dtmp2, m->dtmp3, &m->work);
 			dx = din;
 		}
 		/* X0 = P Wp + bp + E[node] */
