@@ -243,11 +243,6 @@ static char *settings_json(const int *k, const struct opts *o, int T)
 	return buf;
 }
 
-/* The cache meta keys a model depends on: a model refuses a cache whose
- * values differ. */
-static const char *const MODEL_META[] = { "backbone", "backbone_sha256", "patch_node", "grid",
-					  "app_dim", "patch_dim", "labels" };
-
 static void print_confusion(FILE *f, const struct dataset *ds, const long *cm)
 {
 	fprintf(f, "\"labels\":[");
@@ -292,90 +287,18 @@ static void show_confusion(const struct dataset *ds, const long *cm)
 static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
 		      const char *model, const char *cache)
 {
-	for (size_t i = 0; i < sizeof MODEL_META / sizeof *MODEL_META; i++) {
-		char key[64];
-		const char *mv, *cv = dataset_meta(ds, MODEL_META[i]);
+	const char *key = checkpoint_meta_mismatch(ck, &ds->meta), *mv, *cv;
+	char ckey[64];
 
-		snprintf(key, sizeof key, "cache.%s", MODEL_META[i]);
-		mv = checkpoint_get(ck, key);
-		if ((mv || cv) && (!mv || !cv || strcmp(mv, cv))) {
-			arpg_error("%s: the model was trained on a cache with %s \"%s\", but %s has "
-				   "\"%s\": extract features the same way, or train a new model",
-				   model, MODEL_META[i], mv ? mv : "", cache, cv ? cv : "");
-			return ARPG_EMISMATCH;
-		}
-	}
-	return 0;
-}
-
-static int config_from_checkpoint(const struct checkpoint *ck, struct model_config *c,
-				  int *T)
-{
-	static const char *const keys[] = { "model.T", "model.G", "model.Dp", "model.Da",
-		"model.D", "model.H", "model.C", "model.rel_layers", "model.fusion_layers",
-		"model.trs", "model.edges", "model.fusion", "model.modality" };
-	int *dst[] = { &c->T, &c->G, &c->Dp, &c->Da, &c->D, &c->H, &c->C, &c->rel_layers,
-		       &c->fusion_layers, &c->trs, &c->edges, &c->fusion, &c->modality };
-	const char *v;
-
-	model_config_default(c);
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		if (!(v = checkpoint_get(ck, keys[i])) || parse_int(v, -1, 1 << 20, dst[i]))
-			return -1;
-	}
-	if ((v = checkpoint_get(ck, "model.dropout")))
-		c->dropout = strtof(v, NULL);
-	*T = c->T;
-	return model_config_check(c, NULL, 0) < 0 ? -1 : 0;
-}
-
-static int fill_checkpoint(struct checkpoint *ck, const struct model_config *c,
-			   const struct dataset *ds, struct model *m,
-			   const struct adamw *opt, int epoch, uint64_t seed, double lr)
-{
-	const char *names[] = { "model.T", "model.G", "model.Dp", "model.Da", "model.D",
-		"model.H", "model.C", "model.rel_layers", "model.fusion_layers", "model.trs",
-		"model.edges", "model.fusion", "model.modality" };
-	int vals[] = { c->T, c->G, c->Dp, c->Da, c->D, c->H, c->C, c->rel_layers,
-		       c->fusion_layers, c->trs, c->edges, c->fusion, c->modality };
-	char buf[64];
-	int rc = 0;
-
-	memset(ck, 0, sizeof *ck);
-	for (size_t i = 0; i < sizeof vals / sizeof *vals && !rc; i++) {
-		snprintf(buf, sizeof buf, "%d", vals[i]);
-		rc = checkpoint_set(ck, names[i], buf);
-	}
-	snprintf(buf, sizeof buf, "%.9g", c->dropout);
-	rc = rc ? rc : checkpoint_set(ck, "model.dropout", buf);
-	snprintf(buf, sizeof buf, "%d", epoch);
-	rc = rc ? rc : checkpoint_set(ck, "run.epoch", buf);
-	snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
-	rc = rc ? rc : checkpoint_set(ck, "run.seed", buf);
-	snprintf(buf, sizeof buf, "%.9g", lr);
-	rc = rc ? rc : checkpoint_set(ck, "run.lr", buf);
-	rc = rc ? rc : checkpoint_set(ck, "run.version", PACKAGE_VERSION);
-	for (int i = 0; i < ds->nmeta && !rc; i++) {
-		char key[300];
-
-		snprintf(key, sizeof key, "cache.%s", ds->meta_keys[i]);
-		rc = checkpoint_set(ck, key, ds->meta_vals[i]);
-	}
-	ck->n = model_nparams(m);
-	ck->params = model_params(m);	/* borrowed: cleared before free */
-	if (opt) {
-		ck->has_opt = 1;
-		ck->step = opt->step;
-		ck->m = opt->m;
-		ck->v = opt->v;
-	}
-	return rc;
-}
-
-static void release_checkpoint(struct checkpoint *ck)
-{
-	ck->params = ck->m = ck->v = NULL;	/* borrowed */
-	checkpoint_free(ck);
+	if (!key)
+		return 0;
+	snprintf(ckey, sizeof ckey, "cache.%s", key);
+	mv = arpg_kv_get(&ck->settings, ckey);
+	cv = arpg_kv_get(&ds->meta, key);
+	arpg_error("%s: the model was trained on a cache with %s \"%s\", but %s has "
+		   "\"%s\": extract features the same way, or train a new model",
+		   model, key, mv ? mv : "", cache, cv ? cv : "");
+	return ARPG_EMISMATCH;
 }
 
 /* --load [--predict]: evaluates or predicts with a saved model. */
@@ -394,11 +317,12 @@ static int run_saved(const struct opts *o, const struct dataset *ds)
 		arpg_report(o->load, rc, err);
 		return 1;
 	}
-	if (config_from_checkpoint(&ck, &c, &T) < 0) {
+	if (checkpoint_config(&ck, &c) < 0) {
 		arpg_error("%s: the model's settings are incomplete or invalid: the file is not a "
 			   "model saved by arpg-train", o->load);
 		goto fail;
 	}
+	T = c.T;
 	if (check_meta(&ck, ds, o->load, o->cache) < 0)
 		goto fail;
 	if ((rc = model_create(&m, &c, o->batch, 0)) < 0 || ck.n != model_nparams(m)) {
@@ -459,8 +383,7 @@ static int run_saved(const struct opts *o, const struct dataset *ds)
 		printf("{\"summary\":\"eval\",\"model\":");
 		json_string(stdout, o->load);
 		printf(",");
-		print_metrics(stdout, "val", atoi(checkpoint_get(&ck, "run.epoch") ?
-						   checkpoint_get(&ck, "run.epoch") : "0"), &mt);
+		print_metrics(stdout, "val", checkpoint_epoch(&ck), &mt);
 		printf(",");
 		print_confusion(stdout, ds, cm);
 		printf("}\n");
@@ -747,7 +670,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	arpg_info("%s: %d clips, %d classes, grid %d, app %d, patch %d, frames %s", o.cache,
-		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp, ds.frames ? dataset_meta(&ds, "frames") : "all");
+		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp, ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all");
 	if (o.load) {
 		status = run_saved(&o, &ds);
 		dataset_free(&ds);
@@ -828,7 +751,6 @@ int main(int argc, char **argv)
 				.clip = (float)o.clip, .seed = seed, .run_no = combo + 1,
 				.nruns = ncombos, .fold_no = o.folds ? f + 1 : 0, .nfolds = o.folds,
 				.settings_json = settings, .out = stdout };
-			struct checkpoint ck = { 0 };
 
 			if (!tr || !va || !settings || !cm_sum) {
 				free(tr);
@@ -868,13 +790,12 @@ int main(int argc, char **argv)
 			if (!rc && o.resume) {
 				struct checkpoint rk;
 				struct model_config rc_cfg;
-				int rT;
 
 				if ((rc = checkpoint_load(&rk, o.resume, err, sizeof err)) < 0) {
 					arpg_report(o.resume, rc, err);
-				} else if (config_from_checkpoint(&rk, &rc_cfg, &rT) < 0 ||
+				} else if (checkpoint_config(&rk, &rc_cfg) < 0 ||
 					   rk.n != model_nparams(m) || !rk.has_opt ||
-					   memcmp(&rc_cfg, &cfg, offsetof(struct model_config, dropout))) {
+					   !checkpoint_same_network(&rc_cfg, &cfg)) {
 					arpg_error("%s: its settings or size differ from this run's: resume "
 						   "with the options it was trained with", o.resume);
 					rc = 1;
@@ -883,8 +804,7 @@ int main(int argc, char **argv)
 					memcpy(opt.m, rk.m, sizeof(float) * rk.n);
 					memcpy(opt.v, rk.v, sizeof(float) * rk.n);
 					opt.step = rk.step;
-					ro.start_epoch = checkpoint_get(&rk, "run.epoch") ?
-						atoi(checkpoint_get(&rk, "run.epoch")) : 0;
+					ro.start_epoch = checkpoint_epoch(&rk);
 				}
 				checkpoint_free(&rk);
 			}
@@ -916,13 +836,17 @@ int main(int argc, char **argv)
 					show_confusion(&ds, res.confusion);
 			}
 			if (!rc && o.save) {
-				if ((rc = fill_checkpoint(&ck, &cfg, &ds, m, &opt, res.final_epoch, seed, lr)) == 0)
-					rc = checkpoint_save(&ck, o.save);
+				struct arpg_kv kv = ARPG_KV_INIT;
+				struct checkpoint_run run = { res.final_epoch, seed, lr };
+
+				if ((rc = checkpoint_settings(&kv, &cfg, &run, &ds.meta)) == 0)
+					rc = checkpoint_save(o.save, &kv, model_params(m),
+							     model_nparams(m), &opt);
 				if (rc < 0)
 					arpg_report(o.save, rc, NULL);
 				else
 					arpg_info("saved the model to %s", o.save);
-				release_checkpoint(&ck);
+				arpg_kv_free(&kv);
 			}
 			free(res.confusion);
 			adamw_free(&opt);

@@ -28,5 +28,6 @@ dist_check_SCRIPTS += tests/train/train.sh
 FUZZERS += tests/fuzz/fuzz_checkpoint
 tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c train/checkpoint.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
-tests_fuzz_fuzz_checkpoint_LDADD = $(ARPG_LIB) $(MD_LIBS)
+tests_fuzz_fuzz_checkpoint_LDADD = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) \
+	$(MD_LIBS) -lm
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
