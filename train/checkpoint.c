@@ -1,7 +1,11 @@
 /* checkpoint.c - saving and loading trained models. */
+#include "config.h"
+
 #include "checkpoint.h"
+#include "cli.h"
 #include "error.h"
 #include "fileio.h"
+#include "le.h"
 
 #include <sha2.h>
 #include <stdint.h>
@@ -10,83 +14,151 @@
 #include <string.h>
 
 static const char MAGIC[8] = { 'A', 'R', 'P', 'G', 'C', 'K', 'P', 'T' };
-enum { VERSION = 1 };
+enum { FORMAT_VERSION = 1 };
 
-int checkpoint_set(struct checkpoint *ck, const char *key, const char *val)
+/* The model settings of a file: a key per field of struct model_config,
+ * written in this order and read back by name.  An int is written "%d" and
+ * must be there; the float is written "%.9g" and may be missing (files
+ * always had it, but it was never required).  network: the field shapes
+ * the network, so that a resumed model must agree on it. */
+enum key_type { KEY_INT, KEY_FLOAT };
+
+static const struct config_key {
+	const char *key;
+	size_t offset;		/* into struct model_config */
+	enum key_type type;
+	int network;
+} CONFIG_KEYS[] = {
+	{ "model.T", offsetof(struct model_config, T), KEY_INT, 1 },
+	{ "model.G", offsetof(struct model_config, G), KEY_INT, 1 },
+	{ "model.Dp", offsetof(struct model_config, Dp), KEY_INT, 1 },
+	{ "model.Da", offsetof(struct model_config, Da), KEY_INT, 1 },
+	{ "model.D", offsetof(struct model_config, D), KEY_INT, 1 },
+	{ "model.H", offsetof(struct model_config, H), KEY_INT, 1 },
+	{ "model.C", offsetof(struct model_config, C), KEY_INT, 1 },
+	{ "model.rel_layers", offsetof(struct model_config, rel_layers), KEY_INT, 1 },
+	{ "model.fusion_layers", offsetof(struct model_config, fusion_layers), KEY_INT, 1 },
+	{ "model.trs", offsetof(struct model_config, trs), KEY_INT, 1 },
+	{ "model.edges", offsetof(struct model_config, edges), KEY_INT, 1 },
+	{ "model.fusion", offsetof(struct model_config, fusion), KEY_INT, 1 },
+	{ "model.modality", offsetof(struct model_config, modality), KEY_INT, 1 },
+	{ "model.dropout", offsetof(struct model_config, dropout), KEY_FLOAT, 0 },
+};
+enum { NCONFIG_KEYS = sizeof CONFIG_KEYS / sizeof *CONFIG_KEYS };
+
+/* The cache meta keys a model depends on: a model refuses a cache whose
+ * values differ. */
+static const char *const MODEL_META[] = { "backbone", "backbone_sha256", "patch_node", "grid",
+					  "app_dim", "patch_dim", "labels" };
+
+/* The field of c that key k names. */
+static int *int_field(struct model_config *c, const struct config_key *k)
 {
-	char **k, **v, *nv;
-
-	for (int i = 0; i < ck->nkv; i++)
-		if (!strcmp(ck->keys[i], key)) {
-			if (!(nv = strdup(val)))
-				return ARPG_ENOMEM;
-			free(ck->vals[i]);
-			ck->vals[i] = nv;
-			return 0;
-		}
-	if (!(k = realloc(ck->keys, sizeof *k * (ck->nkv + 1))))
-		return ARPG_ENOMEM;
-	ck->keys = k;
-	if (!(v = realloc(ck->vals, sizeof *v * (ck->nkv + 1))))
-		return ARPG_ENOMEM;
-	ck->vals = v;
-	k[ck->nkv] = strdup(key);
-	v[ck->nkv] = strdup(val);
-	if (!k[ck->nkv] || !v[ck->nkv]) {
-		free(k[ck->nkv]);
-		free(v[ck->nkv]);
-		return ARPG_ENOMEM;
-	}
-	ck->nkv++;
-	return 0;
+	return (int *)((char *)c + k->offset);
 }
 
-const char *checkpoint_get(const struct checkpoint *ck, const char *key)
+static const int *int_field_c(const struct model_config *c, const struct config_key *k)
 {
-	for (int i = 0; i < ck->nkv; i++)
-		if (!strcmp(ck->keys[i], key))
-			return ck->vals[i];
+	return (const int *)((const char *)c + k->offset);
+}
+
+static float *float_field(struct model_config *c, const struct config_key *k)
+{
+	return (float *)((char *)c + k->offset);
+}
+
+static const float *float_field_c(const struct model_config *c, const struct config_key *k)
+{
+	return (const float *)((const char *)c + k->offset);
+}
+
+int checkpoint_settings(struct arpg_kv *settings, const struct model_config *c,
+			const struct checkpoint_run *run, const struct arpg_kv *meta)
+{
+	char buf[64];
+	int rc = 0;
+
+	for (int i = 0; i < NCONFIG_KEYS && !rc; i++) {
+		const struct config_key *k = &CONFIG_KEYS[i];
+
+		if (k->type == KEY_INT)
+			snprintf(buf, sizeof buf, "%d", *int_field_c(c, k));
+		else
+			snprintf(buf, sizeof buf, "%.9g", *float_field_c(c, k));
+		rc = arpg_kv_set(settings, k->key, buf);
+	}
+	snprintf(buf, sizeof buf, "%d", run->epoch);
+	rc = rc ? rc : arpg_kv_set(settings, "run.epoch", buf);
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)run->seed);
+	rc = rc ? rc : arpg_kv_set(settings, "run.seed", buf);
+	snprintf(buf, sizeof buf, "%.9g", run->lr);
+	rc = rc ? rc : arpg_kv_set(settings, "run.lr", buf);
+	rc = rc ? rc : arpg_kv_set(settings, "run.version", PACKAGE_VERSION);
+	for (int i = 0; i < meta->n && !rc; i++) {
+		char key[300];
+
+		snprintf(key, sizeof key, "cache.%s", meta->keys[i]);
+		rc = arpg_kv_set(settings, key, meta->vals[i]);
+	}
+	return rc;
+}
+
+int checkpoint_config(const struct checkpoint *ck, struct model_config *c)
+{
+	model_config_default(c);
+	for (int i = 0; i < NCONFIG_KEYS; i++) {
+		const struct config_key *k = &CONFIG_KEYS[i];
+		const char *v = arpg_kv_get(&ck->settings, k->key);
+
+		if (k->type == KEY_FLOAT) {
+			if (v)
+				*float_field(c, k) = strtof(v, NULL);
+		} else if (!v || arpg_parse_int(v, -1, 1 << 20, int_field(c, k)) < 0) {
+			return ARPG_EFORMAT;
+		}
+	}
+	return model_config_check(c, NULL, 0) < 0 ? ARPG_EFORMAT : 0;
+}
+
+int checkpoint_same_network(const struct model_config *a, const struct model_config *b)
+{
+	for (int i = 0; i < NCONFIG_KEYS; i++) {
+		const struct config_key *k = &CONFIG_KEYS[i];
+
+		if (k->network && *int_field_c(a, k) != *int_field_c(b, k))
+			return 0;
+	}
+	return 1;
+}
+
+const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta)
+{
+	for (size_t i = 0; i < sizeof MODEL_META / sizeof *MODEL_META; i++) {
+		char key[64];
+		const char *mv, *cv = arpg_kv_get(meta, MODEL_META[i]);
+
+		snprintf(key, sizeof key, "cache.%s", MODEL_META[i]);
+		mv = arpg_kv_get(&ck->settings, key);
+		if ((mv || cv) && (!mv || !cv || strcmp(mv, cv)))
+			return MODEL_META[i];
+	}
 	return NULL;
+}
+
+int checkpoint_epoch(const struct checkpoint *ck)
+{
+	const char *v = arpg_kv_get(&ck->settings, "run.epoch");
+
+	return v ? atoi(v) : 0;
 }
 
 void checkpoint_free(struct checkpoint *ck)
 {
-	for (int i = 0; i < ck->nkv; i++) {
-		free(ck->keys[i]);
-		free(ck->vals[i]);
-	}
-	free(ck->keys);
-	free(ck->vals);
+	arpg_kv_free(&ck->settings);
 	free(ck->params);
 	free(ck->m);
 	free(ck->v);
 	memset(ck, 0, sizeof *ck);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static uint8_t *put_floats(uint8_t *p, const float *f, size_t n)
@@ -95,7 +167,7 @@ static uint8_t *put_floats(uint8_t *p, const float *f, size_t n)
 		uint32_t u;
 
 		memcpy(&u, &f[i], 4);
-		put_u32(p, u);
+		arpg_le32_put(p, u);
 		p += 4;
 	}
 	return p;
@@ -104,7 +176,7 @@ static uint8_t *put_floats(uint8_t *p, const float *f, size_t n)
 static const uint8_t *get_floats(float *f, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		uint32_t u = get_u32(p);
+		uint32_t u = arpg_le32_get(p);
 
 		memcpy(&f[i], &u, 4);
 		p += 4;
@@ -112,45 +184,43 @@ static const uint8_t *get_floats(float *f, const uint8_t *p, size_t n)
 	return p;
 }
 
-int checkpoint_save(const struct checkpoint *ck, const char *path)
+int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
+		    size_t n, const struct adamw *opt)
 {
 	size_t text = 0, total;
 	uint8_t *buf, *p;
+	SHA2_CTX ctx;
 	int rc, i;
 
-	for (i = 0; i < ck->nkv; i++)
-		text += strlen(ck->keys[i]) + strlen(ck->vals[i]) + 2;
-	total = 16 + text + 8 + 4 * ck->n + 4 + (ck->has_opt ? 8 + 8 * ck->n : 0) + 32;
+	for (i = 0; i < settings->n; i++)
+		text += strlen(settings->keys[i]) + strlen(settings->vals[i]) + 2;
+	total = 16 + text + 8 + 4 * n + 4 + (opt ? 8 + 8 * n : 0) + 32;
 	if (!(p = buf = malloc(total)))
 		return ARPG_ENOMEM;
 	memcpy(p, MAGIC, 8);
-	put_u32(p + 8, VERSION);
-	put_u32(p + 12, (uint32_t)text);
+	arpg_le32_put(p + 8, FORMAT_VERSION);
+	arpg_le32_put(p + 12, (uint32_t)text);
 	p += 16;
-	for (i = 0; i < ck->nkv; i++)
-		p += sprintf((char *)p, "%s\t%s\n", ck->keys[i], ck->vals[i]);
-	put_u64(p, ck->n);
-	p = put_floats(p + 8, ck->params, ck->n);
-	put_u32(p, (uint32_t)ck->has_opt);
+	for (i = 0; i < settings->n; i++)
+		p += sprintf((char *)p, "%s\t%s\n", settings->keys[i], settings->vals[i]);
+	arpg_le64_put(p, n);
+	p = put_floats(p + 8, params, n);
+	arpg_le32_put(p, opt ? 1 : 0);
 	p += 4;
-	if (ck->has_opt) {
-		put_u64(p, (uint64_t)ck->step);
-		p = put_floats(p + 8, ck->m, ck->n);
-		p = put_floats(p, ck->v, ck->n);
+	if (opt) {
+		arpg_le64_put(p, (uint64_t)opt->step);
+		p = put_floats(p + 8, opt->m, n);
+		p = put_floats(p, opt->v, n);
 	}
-	{
-		SHA2_CTX ctx;
-
-		SHA256Init(&ctx);
-		SHA256Update(&ctx, buf, (size_t)(p - buf));
-		SHA256Final(p, &ctx);
-	}
+	SHA256Init(&ctx);
+	SHA256Update(&ctx, buf, (size_t)(p - buf));
+	SHA256Final(p, &ctx);
 	rc = arpg_write_file_atomic(path, buf, total);
 	free(buf);
 	return rc;
 }
 
-static int parse_text(struct checkpoint *ck, const char *t, size_t len, char *err,
+static int parse_text(struct arpg_kv *settings, const char *t, size_t len, char *err,
 		      size_t errn)
 {
 	const char *end = t + len;
@@ -164,7 +234,7 @@ static int parse_text(struct checkpoint *ck, const char *t, size_t len, char *er
 			return arpg_errf(err, errn, ARPG_EFORMAT, "damaged settings block");
 		k = strndup(t, (size_t)(tab - t));
 		v = strndup(tab + 1, (size_t)(nl - tab - 1));
-		rc = k && v ? checkpoint_set(ck, k, v) : ARPG_ENOMEM;
+		rc = k && v ? arpg_kv_set(settings, k, v) : ARPG_ENOMEM;
 		free(k);
 		free(v);
 		if (rc < 0)
@@ -174,22 +244,56 @@ static int parse_text(struct checkpoint *ck, const char *t, size_t len, char *er
 	return 0;
 }
 
+/* The arrays after the settings block, p up to end (the checksum). */
+static int parse_arrays(struct checkpoint *ck, const uint8_t *p, const uint8_t *end,
+			char *err, size_t errn)
+{
+	uint64_t n = arpg_le64_get(p);
+
+	p += 8;
+	if (n == 0 || n > (uint64_t)(end - p) / 4)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "parameter count %llu does not fit the file",
+				 (unsigned long long)n);
+	ck->n = (size_t)n;
+	if (!(ck->params = malloc(sizeof(float) * ck->n)))
+		return ARPG_ENOMEM;
+	p = get_floats(ck->params, p, ck->n);
+	if (end - p < 4)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
+	ck->has_opt = arpg_le32_get(p) != 0;
+	p += 4;
+	if (ck->has_opt) {
+		if ((size_t)(end - p) != 8 + 8 * ck->n)
+			return arpg_errf(err, errn, ARPG_EFORMAT, "optimizer state has the wrong size");
+		ck->step = (long)arpg_le64_get(p);
+		ck->m = malloc(sizeof(float) * ck->n);
+		ck->v = malloc(sizeof(float) * ck->n);
+		if (!ck->m || !ck->v)
+			return ARPG_ENOMEM;
+		p = get_floats(ck->m, p + 8, ck->n);
+		p = get_floats(ck->v, p, ck->n);
+	}
+	if (p != end)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%ld unexpected bytes after the parameters",
+				 (long)(end - p));
+	return 0;
+}
+
 int checkpoint_parse(struct checkpoint *ck, const void *data, size_t len, char *err,
-			  size_t errn)
+		     size_t errn)
 {
 	const uint8_t *b = data, *p, *end;
 	uint8_t digest[32];
 	SHA2_CTX ctx;
 	uint32_t text;
-	uint64_t n;
 	int rc;
 
 	memset(ck, 0, sizeof *ck);
 	if (len < 16 || memcmp(b, MAGIC, 8))
 		return arpg_errf(err, errn, ARPG_EFORMAT, "not an arpg-train model (no ARPGCKPT magic)");
-	if (get_u32(b + 8) != VERSION)
+	if (arpg_le32_get(b + 8) != FORMAT_VERSION)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "model format version %u; this arpg-train reads %d",
-				 get_u32(b + 8), VERSION);
+				 arpg_le32_get(b + 8), FORMAT_VERSION);
 	if (len < 16 + 32)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
 	end = b + len - 32;
@@ -198,55 +302,13 @@ int checkpoint_parse(struct checkpoint *ck, const void *data, size_t len, char *
 	SHA256Final(digest, &ctx);
 	if (memcmp(digest, end, 32))
 		return arpg_errf(err, errn, ARPG_EFORMAT, "checksum mismatch: the file is damaged or truncated");
-	text = get_u32(b + 12);
+	text = arpg_le32_get(b + 12);
 	p = b + 16;
 	if (text > (size_t)(end - p) || (size_t)(end - p) - text < 12)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
-	if ((rc = parse_text(ck, (const char *)p, text, err, errn)) < 0)
-		goto fail;
-	p += text;
-	n = get_u64(p);
-	p += 8;
-	if (n == 0 || n > (uint64_t)(end - p) / 4) {
-		rc = arpg_errf(err, errn, ARPG_EFORMAT, "parameter count %llu does not fit the file",
-			       (unsigned long long)n);
-		goto fail;
-	}
-	ck->n = (size_t)n;
-	if (!(ck->params = malloc(sizeof(float) * ck->n))) {
-		rc = ARPG_ENOMEM;
-		goto fail;
-	}
-	p = get_floats(ck->params, p, ck->n);
-	if (end - p < 4) {
-		rc = arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
-		goto fail;
-	}
-	ck->has_opt = get_u32(p) != 0;
-	p += 4;
-	if (ck->has_opt) {
-		if ((size_t)(end - p) != 8 + 8 * ck->n) {
-			rc = arpg_errf(err, errn, ARPG_EFORMAT, "optimizer state has the wrong size");
-			goto fail;
-		}
-		ck->step = (long)get_u64(p);
-		ck->m = malloc(sizeof(float) * ck->n);
-		ck->v = malloc(sizeof(float) * ck->n);
-		if (!ck->m || !ck->v) {
-			rc = ARPG_ENOMEM;
-			goto fail;
-		}
-		p = get_floats(ck->m, p + 8, ck->n);
-		p = get_floats(ck->v, p, ck->n);
-	}
-	if (p != end) {
-		rc = arpg_errf(err, errn, ARPG_EFORMAT, "%ld unexpected bytes after the parameters",
-			       (long)(end - p));
-		goto fail;
-	}
-	return 0;
-fail:
-	checkpoint_free(ck);
+	if ((rc = parse_text(&ck->settings, (const char *)p, text, err, errn)) < 0 ||
+	    (rc = parse_arrays(ck, p + text, end, err, errn)) < 0)
+		checkpoint_free(ck);
 	return rc;
 }
 

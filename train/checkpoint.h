@@ -2,43 +2,87 @@
  *
  * Layout (little-endian):
  *   "ARPGCKPT"  u32 version (1)  u32 text length L
- *   L bytes of text: "key\tvalue\n" lines: the model settings (model.*),
- *     the cache meta it was trained on (cache.*), the run (epoch, seed...)
+ *   L bytes of text: "key\tvalue\n" lines, the settings
  *   u64 n  n float32 parameters (model_params order)
  *   u32 has_optimizer  [u64 step, n float32 first moments, n second moments]
  *   32 bytes: SHA-256 of everything before them
+ *
+ * The settings, in this order: the model (model.T ... model.dropout, one
+ * table in checkpoint.c writes and reads them), the run (run.epoch,
+ * run.seed, run.lr, run.version), and the meta of the cache the model was
+ * trained on (cache.KEY for every meta key, in the cache's key order).
  */
 #ifndef TRAIN_CHECKPOINT_H
 #define TRAIN_CHECKPOINT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "kv.h"
+#include "model.h"
+#include "optim.h"
+
+/* A model file read back. */
 struct checkpoint {
-	int nkv;
-	char **keys, **vals;	/* the text block, in file order */
+	struct arpg_kv settings;	/* the text block, in file order */
 	size_t n;
-	float *params;
+	float *params;		/* n */
 	int has_opt;
 	long step;
-	float *m, *v;		/* NULL without optimizer state */
+	float *m, *v;		/* n each; NULL without optimizer state */
 };
 
-/* Sets key to val (copies both); replaces an earlier value. */
-int checkpoint_set(struct checkpoint *ck, const char *key, const char *val);
-/* The value of key, or NULL. */
-const char *checkpoint_get(const struct checkpoint *ck, const char *key);
+/* What a training run records beside the model. */
+struct checkpoint_run {
+	int epoch;		/* epochs done */
+	uint64_t seed;
+	double lr;
+};
 
-/* Writes ck to path (to path.tmp, then renamed).  ARPG_EIO with errno. */
-int checkpoint_save(const struct checkpoint *ck, const char *path);
+/* Sets, in file order, c's model settings, run's, run.version (this
+ * program's version) and cache.KEY for every key of meta (a meta key is
+ * cut to 293 bytes).  settings is normally empty.  Returns 0 or
+ * ARPG_ENOMEM. */
+int checkpoint_settings(struct arpg_kv *settings, const struct model_config *c,
+			const struct checkpoint_run *run, const struct arpg_kv *meta);
 
-/* Parses a checkpoint held in buf[0..len).  Returns 0, or ARPG_EFORMAT with
- * the reason in err (not a checkpoint, another version, truncated, the
- * checksum does not match), ARPG_ENOMEM. */
+/* Writes a model file to path (to path.tmp, then renamed): settings in
+ * their order, the n parameters, and when opt is not NULL its step and
+ * moments (n each).  Returns 0, ARPG_ENOMEM, or ARPG_EIO with errno. */
+int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
+		    size_t n, const struct adamw *opt);
+
+/* Parses a model file held in buf[0..len) into ck.  Returns 0 (free ck
+ * with checkpoint_free), or ARPG_EFORMAT with the reason in err (not a
+ * checkpoint, another version, truncated, the checksum does not match, a
+ * damaged settings block, sizes that do not fit), ARPG_ENOMEM; ck is then
+ * empty. */
 int checkpoint_parse(struct checkpoint *ck, const void *buf, size_t len,
-			  char *err, size_t errn);
-/* Reads and parses a file; ARPG_EIO if it cannot be read. */
+		     char *err, size_t errn);
+/* Reads and parses the file path: checkpoint_parse's results, or ARPG_EIO
+ * (errno set) when it cannot be read. */
 int checkpoint_load(struct checkpoint *ck, const char *path, char *err, size_t errn);
 
+/* Frees what ck holds; ck is empty afterwards. */
 void checkpoint_free(struct checkpoint *ck);
+
+/* Reads ck's model settings into c: every model.* key that is a whole
+ * number must be there, model.dropout may be missing (the default then).
+ * Returns 0, or ARPG_EFORMAT when a key is missing or not a number, or the
+ * settings fail model_config_check (not a model arpg-train saved). */
+int checkpoint_config(const struct checkpoint *ck, struct model_config *c);
+
+/* 1 when a and b describe the same network: every model setting that
+ * shapes it (all but dropout) is equal; else 0. */
+int checkpoint_same_network(const struct model_config *a, const struct model_config *b);
+
+/* The first of the cache meta keys a model depends on (backbone,
+ * backbone_sha256, patch_node, grid, app_dim, patch_dim, labels) whose
+ * value in ck (cache.KEY) differs from meta's, a key present in only one
+ * of them included; NULL when all agree. */
+const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta);
+
+/* run.epoch of ck as atoi reads it, 0 when absent. */
+int checkpoint_epoch(const struct checkpoint *ck);
 
 #endif

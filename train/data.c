@@ -2,6 +2,7 @@
 #include "data.h"
 #include "cache.h"
 #include "error.h"
+#include "grow.h"
 #include "layers.h"
 
 #include <math.h>
@@ -11,7 +12,8 @@
 
 struct loader {
 	struct dataset *ds;
-	int cap, nbad_num;
+	size_t cap;		/* of ds->clips */
+	int nbad_num;
 	char *err;
 	size_t errn;
 	char bad_list[300];
@@ -20,39 +22,13 @@ struct loader {
 
 static int meta_collect(void *ctx, const char *key, const char *val)
 {
-	struct dataset *ds = ctx;
-	char **k = realloc(ds->meta_keys, sizeof *k * (ds->nmeta + 1));
-	char **v;
-
-	if (!k)
-		return ARPG_ENOMEM;
-	ds->meta_keys = k;
-	if (!(v = realloc(ds->meta_vals, sizeof *v * (ds->nmeta + 1))))
-		return ARPG_ENOMEM;
-	ds->meta_vals = v;
-	k[ds->nmeta] = strdup(key);
-	v[ds->nmeta] = strdup(val);
-	if (!k[ds->nmeta] || !v[ds->nmeta]) {
-		free(k[ds->nmeta]);
-		free(v[ds->nmeta]);
-		return ARPG_ENOMEM;
-	}
-	ds->nmeta++;
-	return 0;
-}
-
-const char *dataset_meta(const struct dataset *ds, const char *key)
-{
-	for (int i = 0; i < ds->nmeta; i++)
-		if (!strcmp(ds->meta_keys[i], key))
-			return ds->meta_vals[i];
-	return NULL;
+	return arpg_kv_set(ctx, key, val);
 }
 
 static int meta_int(const struct dataset *ds, const char *key, int *out, char *err,
 		    size_t errn)
 {
-	const char *v = dataset_meta(ds, key);
+	const char *v = arpg_kv_get(&ds->meta, key);
 	char *end;
 	long n;
 
@@ -68,27 +44,31 @@ static int meta_int(const struct dataset *ds, const char *key, int *out, char *e
 
 static int split_labels(struct dataset *ds, char *err, size_t errn)
 {
-	const char *v = dataset_meta(ds, "labels");
+	const char *v = arpg_kv_get(&ds->meta, "labels");
 	char *copy, *tok, *save = NULL;
+	size_t cap = 0;
+	int rc = 0;
 
 	if (!v || !*v)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "meta has no labels key");
 	if (!(copy = strdup(v)))
 		return ARPG_ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char **l = realloc(ds->labels, sizeof *l * (ds->C + 1));
+		char **l = arpg_grow(ds->labels, &cap, (size_t)ds->C + 1, sizeof *l);
 
-		if (!l || !(l[ds->C] = strdup(tok))) {
-			if (l)
-				ds->labels = l;
-			free(copy);
-			return ARPG_ENOMEM;
+		if (!l) {
+			rc = ARPG_ENOMEM;
+			break;
 		}
 		ds->labels = l;
+		if (!(l[ds->C] = strdup(tok))) {
+			rc = ARPG_ENOMEM;
+			break;
+		}
 		ds->C++;
 	}
 	free(copy);
-	return 0;
+	return rc;
 }
 
 static int find_label(const struct dataset *ds, const char *name)
@@ -129,16 +109,10 @@ static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
 				 "clip %s: patch record does not have shape (%d, %d, %d) as meta says",
 				 cc->id, T, ds->N, ds->Dp);
-	if (ds->nclips == ld->cap) {
-		int cap = ld->cap ? 2 * ld->cap : 256;
-		struct clip_data *n = realloc(ds->clips, sizeof *n * cap);
-
-		if (!n)
-			return ARPG_ENOMEM;
-		ds->clips = n;
-		ld->cap = cap;
-	}
-	c = &ds->clips[ds->nclips];
+	if (!(c = arpg_grow(ds->clips, &ld->cap, (size_t)ds->nclips + 1, sizeof *c)))
+		return ARPG_ENOMEM;
+	ds->clips = c;
+	c += ds->nclips;
 	memset(c, 0, sizeof *c);
 	c->T = T;
 	c->label = -1;
@@ -178,7 +152,7 @@ int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn)
 	memset(ds, 0, sizeof *ds);
 	if ((rc = arpg_cache_open(&cache, dir, ARPG_CACHE_READ, err, errn)) < 0)
 		return rc;
-	if ((rc = arpg_cache_meta_foreach(cache, meta_collect, ds)) < 0)
+	if ((rc = arpg_cache_meta_foreach(cache, meta_collect, &ds->meta)) < 0)
 		goto out;
 	if ((rc = meta_int(ds, "grid", &ds->G, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "app_dim", &ds->Da, err, errn)) < 0 ||
@@ -186,7 +160,7 @@ int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn)
 	    (rc = split_labels(ds, err, errn)) < 0)
 		goto out;
 	ds->N = ds->G * ds->G;
-	frames = dataset_meta(ds, "frames");
+	frames = arpg_kv_get(&ds->meta, "frames");
 	if (frames && strcmp(frames, "all") && (rc = meta_int(ds, "frames", &ds->frames, err, errn)) < 0)
 		goto out;
 	if ((rc = arpg_cache_foreach(cache, load_clip, &ld)) < 0) {
@@ -222,12 +196,7 @@ void dataset_free(struct dataset *ds)
 	for (i = 0; i < ds->C; i++)
 		free(ds->labels[i]);
 	free(ds->labels);
-	for (i = 0; i < ds->nmeta; i++) {
-		free(ds->meta_keys[i]);
-		free(ds->meta_vals[i]);
-	}
-	free(ds->meta_keys);
-	free(ds->meta_vals);
+	arpg_kv_free(&ds->meta);
 	memset(ds, 0, sizeof *ds);
 }
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kv.h"
+
 struct clip_data {
 	char *id, *subject;	/* subject "" when the cache has none */
 	int label;		/* index into labels, -1 for an unlabelled clip */
@@ -23,28 +25,28 @@ struct dataset {
 	char **labels;
 	int G, N, Dp, Da;
 	int frames;		/* meta frames: T of every clip, or 0 for "all" */
-	int nmeta;		/* the whole meta, for checkpoints */
-	char **meta_keys, **meta_vals;
+	struct arpg_kv meta;	/* the whole meta, in key order, for checkpoints */
 };
 
-/* Loads the cache in dir.  Checks every record against meta (shapes,
- * labels) and every value for NaN/Inf.  Returns 0, or a negative code with
- * the reason in err: ARPG_EFORMAT (records that disagree with meta, a label
- * not in meta's list), ARPG_ENUMERIC (clips holding NaN or Inf, named),
- * ARPG_ENOENT (no clips), the cache's own errors. */
+/* Loads the cache in dir, clips in id order (the cache's key order).
+ * Checks every record against meta (shapes, labels) and every value for
+ * NaN/Inf.  Returns 0 (free ds with dataset_free), or a negative code with
+ * the reason in err and ds empty: ARPG_EFORMAT (meta without grid, app_dim,
+ * patch_dim or labels, records that disagree with meta, a label not in
+ * meta's list), ARPG_ENUMERIC (clips holding NaN or Inf, named), ARPG_ENOENT
+ * (no clips), ARPG_ENOMEM, the cache's own errors. */
 int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn);
 void dataset_free(struct dataset *ds);
 
-/* The value of meta key, or NULL. */
-const char *dataset_meta(const struct dataset *ds, const char *key);
-
-/* Chooses T of a clip's frames: T equal segments of the clip; without
- * jitter the middle frame of each, with jitter a uniform random frame of
- * each (drawn from *rng).  A clip shorter than T repeats frames. */
+/* Chooses T of a clip's clip_T frames into idx (T ints, ascending): T
+ * equal segments of the clip; without jitter the middle frame of each
+ * (rng unused, may be NULL), with jitter a uniform random frame of each
+ * (drawn from *rng, advanced).  A clip shorter than T repeats frames. */
 void sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx);
 
 /* Copies B clips (indices sel) into batch buffers: app B x T x Da, patch
- * B x T x N x Dp, labels B. */
+ * B x T x N x Dp, and their labels (B, -1 for unlabelled) when labels is
+ * not NULL; the frames as sample_frames chooses them, T <= 4096. */
 void dataset_batch(const struct dataset *ds, const int *sel, int B, int T,
 			int jitter, uint64_t *rng, float *app, float *patch, int *labels);
 

@@ -1,5 +1,6 @@
 /* layers.c - forward and backward of the head's layers. */
 #include "layers.h"
+#include "error.h"
 
 #include <blis.h>
 #include <math.h>
@@ -201,16 +202,20 @@ HOT static void gat_out_bwd_rows(float *dx_in, float *do_, float *dg, float *db,
 	}
 }
 
+size_t gat_out_bwd_work(long rows, int D)
+{
+	return (size_t)((rows + LN_BLOCK - 1) / LN_BLOCK) * 2 * D;
+}
+
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
-		 const float *g, long rows, int D)
+		 const float *g, long rows, int D, float *work)
 {
 	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK, b;
-	float *part = calloc((size_t)nb * 2 * D, sizeof *part);
+	float *part = work;	/* nb x (dg, db) */
 	int d;
 
-	if (!part)
-		abort();
+	memset(part, 0, sizeof *part * gat_out_bwd_work(rows, D));
 #pragma omp parallel for schedule(static)
 	for (b = 0; b < nb; b++)
 		gat_out_bwd_rows(dx_in, do_, part + b * 2 * D, part + b * 2 * D + D, dx_out, y, o,
@@ -220,24 +225,20 @@ void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx
 			dg[d] += part[b * 2 * D + d];
 			db[d] += part[b * 2 * D + D + d];
 		}
-	free(part);
 }
 
-/* The mask as neighbour lists: row i's joined j are idx[start[i]..start[i+1]). */
-struct nbrs {
-	int *start, *idx;
-};
-
-static int nbrs_build(struct nbrs *nb, const uint8_t *mask, int n)
+int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n)
 {
-	int i, j, k = 0;
+	int i, j, k = 0, nnz = 0;
 
-	nb->start = malloc(sizeof(int) * (n + 1));
-	nb->idx = malloc(sizeof(int) * ((size_t)n * n + 1));
+	memset(nb, 0, sizeof *nb);
+	for (long p = 0; p < (long)n * n; p++)
+		nnz += mask[p] != 0;
+	nb->start = malloc(sizeof(int) * ((size_t)n + 1));
+	nb->idx = malloc(sizeof(int) * ((size_t)nnz + 1));
 	if (!nb->start || !nb->idx) {
-		free(nb->start);
-		free(nb->idx);
-		return -1;
+		gat_nbrs_free(nb);
+		return ARPG_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
 		nb->start[i] = k;
@@ -246,22 +247,28 @@ static int nbrs_build(struct nbrs *nb, const uint8_t *mask, int n)
 				nb->idx[k++] = j;
 	}
 	nb->start[n] = k;
+	nb->n = n;
+	nb->nnz = k;
 	return 0;
 }
 
-int gat_mask_nnz(const uint8_t *mask, int n)
-{
-	int k = 0;
-
-	for (long i = 0; i < (long)n * n; i++)
-		k += mask[i] != 0;
-	return k;
-}
-
-static void nbrs_free(struct nbrs *nb)
+void gat_nbrs_free(struct gat_nbrs *nb)
 {
 	free(nb->start);
 	free(nb->idx);
+	memset(nb, 0, sizeof *nb);
+}
+
+/* The per-graph part of attention's work: sd, ss (n*H each), dalpha and
+ * col (n each).  It follows the score gradients (graphs x n x H x 2). */
+static size_t graph_work(int n, int H)
+{
+	return 2 * (size_t)n * H + 2 * (size_t)n;
+}
+
+size_t gat_attn_work(int graphs, int n, int H)
+{
+	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n, H));
 }
 
 /* s_dst[i,h] = a_dst[h] . z[i,h] and s_src likewise, for the n rows of a graph. */
@@ -289,7 +296,7 @@ HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *
 /* One graph: att (H, nnz: the weights of the joined pairs in mask order)
  * and o (n, D).  sd, ss: n*H scratch. */
 HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const float *a_src,
-			       const float *a_dst, const struct nbrs *nb, int n, int D, int H,
+			       const float *a_dst, const struct gat_nbrs *nb, int n, int D, int H,
 			       float *sd, float *ss)
 {
 	int dh = D / H, nnz = nb->start[n];
@@ -327,33 +334,27 @@ HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const floa
 }
 
 void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
-		  const float *a_dst, const uint8_t *mask, int graphs, int n, int D, int H)
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work)
 {
-	struct nbrs nb;
+	int n = nb->n;
+	float *gw = work + (size_t)graphs * n * H * 2;
+	long g;
 
-	if (nbrs_build(&nb, mask, n) < 0)
-		abort();
-#pragma omp parallel
-	{
-		float *sd = malloc(sizeof(float) * 2 * n * H), *ss = sd + n * H;
-		long g;
+#pragma omp parallel for schedule(static)
+	for (g = 0; g < graphs; g++) {
+		float *sd = gw + g * graph_work(n, H), *ss = sd + n * H;
 
-		if (!sd)
-			abort();
-#pragma omp for schedule(static)
-		for (g = 0; g < graphs; g++)
-			attn_graph_fwd(o + g * n * D, att + g * H * (long)nb.start[n], z + g * n * D, a_src,
-				       a_dst, &nb, n, D, H, sd, ss);
-		free(sd);
+		attn_graph_fwd(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D, a_src,
+			       a_dst, nb, n, D, H, sd, ss);
 	}
-	nbrs_free(&nb);
 }
 
 /* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
  * s_dst and s_src.  Scratch: sd, ss (n*H), dalpha and col (n). */
 HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const float *zg,
 			       const float *ag, const float *a_src, const float *a_dst,
-			       const struct nbrs *nb, int n, int D, int H, float *sd, float *ss,
+			       const struct gat_nbrs *nb, int n, int D, int H, float *sd, float *ss,
 			       float *dalpha, float *col)
 {
 	int dh = D / H;
@@ -428,28 +429,21 @@ HOT static void attn_param_grads(float *da_src, float *da_dst, const float *ds, 
 
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 		  const float *z, const float *att, const float *a_src, const float *a_dst,
-		  const uint8_t *mask, int graphs, int n, int D, int H, float *ds)
+		  const struct gat_nbrs *nb, int graphs, int D, int H, float *work)
 {
-	struct nbrs nb;
+	int n = nb->n;
+	float *ds = work, *gw = work + (size_t)graphs * n * H * 2;
+	long g;
 
-	if (nbrs_build(&nb, mask, n) < 0)
-		abort();
-#pragma omp parallel
-	{
-		float *sd = malloc(sizeof(float) * (2 * n * H + 2 * n)), *ss = sd + n * H,
-		      *dalpha = ss + n * H, *col = dalpha + n;
-		long g;
+#pragma omp parallel for schedule(static)
+	for (g = 0; g < graphs; g++) {
+		float *sd = gw + g * graph_work(n, H), *ss = sd + n * H, *dalpha = ss + n * H,
+		      *col = dalpha + n;
 
-		if (!sd)
-			abort();
-#pragma omp for schedule(static)
-		for (g = 0; g < graphs; g++)
-			attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D,
-				       z + g * n * D, att + g * H * (long)nb.start[n], a_src, a_dst, &nb,
-				       n, D, H, sd, ss, dalpha, col);
-		free(sd);
+		attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D, z + g * n * D,
+			       att + g * H * (long)nb->nnz, a_src, a_dst, nb, n, D, H, sd, ss,
+			       dalpha, col);
 	}
-	nbrs_free(&nb);
 	attn_param_grads(da_src, da_dst, ds, z, (long)graphs * n, D, H);
 }
 

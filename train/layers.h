@@ -8,6 +8,7 @@
 #ifndef TRAIN_LAYERS_H
 #define TRAIN_LAYERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* C (m x n, row stride ldc) = beta * C + op(A) op(B), through BLIS.  A is
@@ -31,29 +32,52 @@ void elu_bwd(float *dx, const float *dy, const float *x, long n);
 
 /* The end of a GAT layer, fused per row: y = x + ELU(o) (saved), x_out =
  * LayerNorm(y) (over D, eps 1e-5) with mean and rstd saved.  Backward: dx_in += d(x), do_ =
- * d(o) (overwritten, not accumulated), dg and db accumulated. */
+ * d(o) (overwritten, not accumulated), dg and db accumulated; work is
+ * gat_out_bwd_work(rows, D) floats of scratch (its previous contents do not
+ * matter). */
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
 		 const float *x, const float *g, const float *b, long rows, int D);
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
-		 const float *g, long rows, int D);
+		 const float *g, long rows, int D, float *work);
+/* The scratch floats gat_out_bwd needs for rows rows of D: a partial dg and
+ * db per block of rows, added in block order. */
+size_t gat_out_bwd_work(long rows, int D);
+
+/* A graph's 0/1 mask (n x n) as neighbour lists: row i is joined to the
+ * columns idx[start[i]..start[i+1]), in column order; nnz = start[n] is the
+ * number of ones.  Built once per mask, so that attention allocates
+ * nothing when it runs. */
+struct gat_nbrs {
+	int n, nnz;
+	int *start, *idx;	/* n + 1 and nnz ints */
+};
+
+/* Builds nb from mask (n x n, n >= 1).  Returns 0 or ARPG_ENOMEM (nb is
+ * then empty); free with gat_nbrs_free (also on an empty nb). */
+int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n);
+void gat_nbrs_free(struct gat_nbrs *nb);
 
 /* Masked multi-head graph attention core over `graphs` independent graphs
- * of n nodes each (rows graph-major), H heads of dh = D/H:
+ * of n = nb->n nodes each (rows graph-major), H heads of dh = D/H:
  *   s_dst[i,h] = a_dst[h] . z[i,h], s_src[j,h] = a_src[h] . z[j,h]
- *   e_ij = LeakyReLU_0.2(s_dst[i] + s_src[j]),  alpha = softmax_j over mask[i,j] = 1
+ *   e_ij = LeakyReLU_0.2(s_dst[i] + s_src[j]),  alpha = softmax_j over the j joined to i
  *   o[i,h] = sum_j alpha_ij z[j,h]
- * z, o (graphs*n, D); mask (n,n) of 0/1 shared by all graphs, every row with
- * at least one 1; att (graphs, H, nnz) saves alpha for backward: the
- * weights of the nnz joined pairs of the mask, in row-major mask order.
- * Backward needs scratch ds of graphs*n*H*2 floats. */
+ * z, o (graphs*n, D); nb the mask shared by all graphs, every row joined to
+ * at least one node; att (graphs, H, nb->nnz) saves alpha for backward:
+ * the weights of the joined pairs, in row-major mask order.  work is
+ * gat_attn_work(graphs, n, H) floats of scratch, for the forward and the
+ * backward alike; its previous contents do not matter. */
 void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
-		  const float *a_dst, const uint8_t *mask, int graphs, int n, int D, int H);
-/* The number of ones in a mask (n x n): att holds graphs * H * nnz floats. */
-int gat_mask_nnz(const uint8_t *mask, int n);
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work);
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 		  const float *z, const float *att, const float *a_src, const float *a_dst,
-		  const uint8_t *mask, int graphs, int n, int D, int H, float *ds);
+		  const struct gat_nbrs *nb, int graphs, int D, int H, float *work);
+/* The scratch floats of attention over graphs graphs of n nodes and H
+ * heads: per graph the scores (n x H, twice), the gradients of the scores
+ * (n x H x 2) and two rows of n. */
+size_t gat_attn_work(int graphs, int n, int H);
 
 /* Mean over groups: x (groups, n, D) -> y (groups, D). */
 void mean_fwd(float *y, const float *x, int groups, int n, int D);

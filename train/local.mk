@@ -1,9 +1,15 @@
-# arpg-train: options (main.c), data loading, training runs, checkpoints.
+# arpg-train: options (main.c); the modules beneath it are a library the
+# tests link too: experiments and sweeps, data loading, training runs,
+# metrics, checkpoints.
 bin_PROGRAMS += train/arpg-train
-train_arpg_train_SOURCES = train/main.c train/data.c train/data.h train/run.c train/run.h \
-	train/metrics.c train/metrics.h train/checkpoint.c train/checkpoint.h
-train_arpg_train_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
-train_arpg_train_LDADD = train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) $(LMDB_LIBS) $(MD_LIBS) -lm
+train_arpg_train_SOURCES = train/main.c
+train_arpg_train_LDADD = train/libtrain.la train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) \
+	$(LMDB_LIBS) $(MD_LIBS) -lm
+noinst_LTLIBRARIES += train/libtrain.la
+train_libtrain_la_SOURCES = train/experiment.c train/experiment.h train/sweep.c \
+	train/sweep.h train/data.c train/data.h train/run.c train/run.h train/metrics.c \
+	train/metrics.h train/checkpoint.c train/checkpoint.h
+train_libtrain_la_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
 dist_man_MANS += man/arpg-train.1
 # The ARPGNet head: layers, model, optimizer; also linked by the tests.
 noinst_LTLIBRARIES += train/libmodel.la

@@ -23,6 +23,13 @@ struct slices {
 	float *W1, *b1, *W2, *b2;
 };
 
+/* Scratch of the GAT layers, sized at model_create for the larger of the
+ * two graph sets (relation and fusion): attention's (gat_attn_work) and
+ * the LayerNorm backward's (gat_out_bwd_work). */
+struct gat_work {
+	float *attn, *ln;
+};
+
 /* What one GAT layer's forward keeps for backward. */
 struct gat_act {
 	float *x, *z, *att, *o, *y, *mean, *rstd;	/* input x; output is the next x */
@@ -35,6 +42,7 @@ struct model {
 	float *params, *grads;
 	struct slices p, g;
 	uint8_t *rel_mask, *fus_mask;
+	struct gat_nbrs rel_nb, fus_nb;	/* the masks as neighbour lists */
 	float *pe;		/* T x D */
 	/* activations, sized for max_batch; one block */
 	float *act;
@@ -43,10 +51,11 @@ struct model {
 	float *r, *a;		/* TB x D */
 	float *fus_out;		/* B*nf x D */
 	float *h, *h_keep, *hd, *z1, *e1, *e1_keep, *e1d, *logits, *probs;
-	/* gradient scratch, one block */
+	/* gradient scratch and the layers' work, one block: nothing is
+	 * allocated after model_create */
 	float *dact, *dx_rel, *dtmp1, *dtmp2, *dtmp3, *dr, *da, *dfus, *dfus2;
 	float *dh, *dhd, *dz1, *de1, *de1d, *dlogits;
-	float *dscore;		/* attention backward scratch: rows x H x 2 */
+	struct gat_work work;	/* in the dact block */
 	/* the last forward */
 	int B, has_labels;
 	const float *app_in, *patch_in;
@@ -94,47 +103,132 @@ int model_config_check(const struct model_config *c, char *err, size_t errn)
 	return 0;
 }
 
-/* Walks the parameter layout: with base NULL only counts; else points the
- * slices of s into base.  The order is the checkpoint and golden-file order. */
+/* The next count floats of base at *off (NULL when base is NULL: a
+ * counting pass); advances *off. */
+static float *carve(float *base, size_t *off, size_t count)
+{
+	float *p = base ? base + *off : NULL;
+
+	*off += count;
+	return p;
+}
+
+/* One GAT layer's parameters (or gradients), D wide. */
+static void carve_gat_w(struct gat_w *w, float *base, size_t *off, int D)
+{
+	w->W = carve(base, off, (size_t)D * D);
+	w->a_src = carve(base, off, D);
+	w->a_dst = carve(base, off, D);
+	w->ln_g = carve(base, off, D);
+	w->ln_b = carve(base, off, D);
+}
+
+/* Walks the parameter layout: points the slices of s into base (base NULL:
+ * only counts) and returns the count.  The order is the checkpoint and
+ * golden-file order. */
 static size_t layout(const struct model *m, float *base, struct slices *s)
 {
 	const struct model_config *c = &m->c;
 	size_t off = 0;
 	int l, D = c->D;
 
-#define TAKE(ptr, count) do { if (base) (ptr) = base + off; off += (size_t)(count); } while (0)
 	if (m->use_rel) {
-		TAKE(s->Wp, (size_t)c->Dp * D);
-		TAKE(s->bp, D);
-		TAKE(s->E, (size_t)m->N * D);
-		for (l = 0; l < c->rel_layers; l++) {
-			TAKE(s->rel[l].W, (size_t)D * D);
-			TAKE(s->rel[l].a_src, D);
-			TAKE(s->rel[l].a_dst, D);
-			TAKE(s->rel[l].ln_g, D);
-			TAKE(s->rel[l].ln_b, D);
-		}
+		s->Wp = carve(base, &off, (size_t)c->Dp * D);
+		s->bp = carve(base, &off, D);
+		s->E = carve(base, &off, (size_t)m->N * D);
+		for (l = 0; l < c->rel_layers; l++)
+			carve_gat_w(&s->rel[l], base, &off, D);
 	}
 	if (m->use_app) {
-		TAKE(s->Wa, (size_t)c->Da * D);
-		TAKE(s->ba, D);
-		TAKE(s->m_a, D);
+		s->Wa = carve(base, &off, (size_t)c->Da * D);
+		s->ba = carve(base, &off, D);
+		s->m_a = carve(base, &off, D);
 	}
 	if (m->use_rel)
-		TAKE(s->m_r, D);
+		s->m_r = carve(base, &off, D);
 	if (c->fusion == FUSION_GAT)
-		for (l = 0; l < c->fusion_layers; l++) {
-			TAKE(s->fus[l].W, (size_t)D * D);
-			TAKE(s->fus[l].a_src, D);
-			TAKE(s->fus[l].a_dst, D);
-			TAKE(s->fus[l].ln_g, D);
-			TAKE(s->fus[l].ln_b, D);
-		}
-	TAKE(s->W1, (size_t)m->Din * D);
-	TAKE(s->b1, D);
-	TAKE(s->W2, (size_t)D * c->C);
-	TAKE(s->b2, c->C);
-#undef TAKE
+		for (l = 0; l < c->fusion_layers; l++)
+			carve_gat_w(&s->fus[l], base, &off, D);
+	s->W1 = carve(base, &off, (size_t)m->Din * D);
+	s->b1 = carve(base, &off, D);
+	s->W2 = carve(base, &off, (size_t)D * c->C);
+	s->b2 = carve(base, &off, c->C);
+	return off;
+}
+
+/* What one GAT layer's forward saves, for rows rows of D and natt
+ * attention weights. */
+static void carve_gat_act(struct gat_act *a, float *base, size_t *off, size_t rows, int D,
+			  size_t natt)
+{
+	a->x = carve(base, off, rows * D);
+	a->z = carve(base, off, rows * D);
+	a->att = carve(base, off, natt);
+	a->o = carve(base, off, rows * D);
+	a->y = carve(base, off, rows * D);
+	a->mean = carve(base, off, rows);
+	a->rstd = carve(base, off, rows);
+}
+
+/* Points the activations, sized for max_batch, into base (NULL: only
+ * counts); returns their count. */
+static size_t carve_acts(struct model *m, float *base)
+{
+	const struct model_config *c = &m->c;
+	size_t off = 0, n = (size_t)m->max_batch, TB = n * c->T, R = TB * m->N, Bn = n * m->nf;
+	int l, D = c->D;
+
+	if (m->use_rel) {
+		for (l = 0; l < c->rel_layers; l++)
+			carve_gat_act(&m->rel[l], base, &off, R, D, TB * c->H * m->rel_nb.nnz);
+		m->rel_out = carve(base, &off, R * D);
+		m->r = carve(base, &off, TB * D);
+	}
+	if (m->use_app)
+		m->a = carve(base, &off, TB * D);
+	for (l = 0; l < c->fusion_layers && c->fusion == FUSION_GAT; l++)
+		carve_gat_act(&m->fus[l], base, &off, Bn, D, n * c->H * m->fus_nb.nnz);
+	m->fus_out = carve(base, &off, Bn * D);
+	m->h = carve(base, &off, n * m->Din);
+	m->h_keep = carve(base, &off, n * m->Din);
+	m->hd = carve(base, &off, n * m->Din);
+	m->z1 = carve(base, &off, n * D);
+	m->e1 = carve(base, &off, n * D);
+	m->e1_keep = carve(base, &off, n * D);
+	m->e1d = carve(base, &off, n * D);
+	m->logits = carve(base, &off, n * c->C);
+	m->probs = carve(base, &off, n * c->C);
+	return off;
+}
+
+/* Points the gradient scratch and the layers' work into base (NULL: only
+ * counts); returns their count.  The largest row set is R (relation) or
+ * Bn (fusion). */
+static size_t carve_scratch(struct model *m, float *base)
+{
+	const struct model_config *c = &m->c;
+	size_t off = 0, B = (size_t)m->max_batch, TB = B * c->T, R = TB * m->N, Bn = B * m->nf;
+	size_t n = R > Bn ? R : Bn, attn = gat_attn_work((int)TB, m->N, c->H);
+	int D = c->D;
+
+	if (gat_attn_work((int)B, m->nf, c->H) > attn)
+		attn = gat_attn_work((int)B, m->nf, c->H);
+	m->dx_rel = carve(base, &off, n * D);
+	m->dtmp1 = carve(base, &off, n * D);
+	m->dtmp2 = carve(base, &off, n * D);
+	m->dtmp3 = carve(base, &off, n * D);
+	m->dr = carve(base, &off, TB * D);
+	m->da = carve(base, &off, TB * D);
+	m->dfus = carve(base, &off, Bn * D);
+	m->dfus2 = carve(base, &off, Bn * D);
+	m->dh = carve(base, &off, B * m->Din);
+	m->dhd = carve(base, &off, B * m->Din);
+	m->dz1 = carve(base, &off, B * D);
+	m->de1 = carve(base, &off, B * D);
+	m->de1d = carve(base, &off, B * D);
+	m->dlogits = carve(base, &off, B * c->C);
+	m->work.attn = carve(base, &off, attn);
+	m->work.ln = carve(base, &off, gat_out_bwd_work((long)n, D));
 	return off;
 }
 
@@ -240,8 +334,9 @@ int model_create(struct model **mp, const struct model_config *c,
 		      int max_batch, uint64_t seed)
 {
 	struct model *m;
-	size_t R, TB, Bn, n, off = 0, doff = 0;
-	int l, D = c->D;
+	struct slices count;
+	size_t nact;
+	int D = c->D;
 
 	*mp = NULL;
 	if (model_config_check(c, NULL, 0) < 0 || max_batch < 1)
@@ -255,10 +350,7 @@ int model_create(struct model **mp, const struct model_config *c,
 	m->use_app = c->modality != MOD_REL;
 	m->nf = (m->use_rel + m->use_app) * c->T;
 	m->Din = (m->use_rel + m->use_app) * D;
-	m->nparams = layout(m, NULL, NULL);
-	TB = (size_t)max_batch * c->T;
-	R = TB * m->N;
-	Bn = (size_t)max_batch * m->nf;
+	m->nparams = layout(m, NULL, &count);
 	m->params = calloc(m->nparams, sizeof *m->params);
 	m->grads = calloc(m->nparams, sizeof *m->grads);
 	m->rel_mask = calloc((size_t)m->N * m->N, 1);
@@ -271,79 +363,17 @@ int model_create(struct model **mp, const struct model_config *c,
 	layout(m, m->grads, &m->g);
 	init_params(m, seed);
 	build_masks(m);
+	if (gat_nbrs_init(&m->rel_nb, m->rel_mask, m->N) < 0 ||
+	    gat_nbrs_init(&m->fus_nb, m->fus_mask, m->nf) < 0)
+		goto nomem;
 	posenc(m->pe, c->T, D);
-
-	/* Activations: count, allocate once, then point. */
-#define CARVE(ptr, count) do { if (m->act) (ptr) = m->act + off; off += (size_t)(count); } while (0)
-	for (int pass = 0; pass < 2; pass++) {
-		off = 0;
-		if (m->use_rel) {
-			for (l = 0; l < c->rel_layers; l++) {
-				struct gat_act *a = &m->rel[l];
-
-				CARVE(a->x, R * D);
-				CARVE(a->z, R * D);
-				CARVE(a->att, TB * c->H * gat_mask_nnz(m->rel_mask, m->N));
-				CARVE(a->o, R * D);
-				CARVE(a->y, R * D);
-				CARVE(a->mean, R);
-				CARVE(a->rstd, R);
-			}
-			CARVE(m->rel_out, R * D);
-			CARVE(m->r, TB * D);
-		}
-		if (m->use_app)
-			CARVE(m->a, TB * D);
-		for (l = 0; l < c->fusion_layers && c->fusion == FUSION_GAT; l++) {
-			struct gat_act *a = &m->fus[l];
-
-			CARVE(a->x, Bn * D);
-			CARVE(a->z, Bn * D);
-			CARVE(a->att, (size_t)max_batch * c->H * gat_mask_nnz(m->fus_mask, m->nf));
-			CARVE(a->o, Bn * D);
-			CARVE(a->y, Bn * D);
-			CARVE(a->mean, Bn);
-			CARVE(a->rstd, Bn);
-		}
-		CARVE(m->fus_out, Bn * D);
-		n = (size_t)max_batch;
-		CARVE(m->h, n * m->Din);
-		CARVE(m->h_keep, n * m->Din);
-		CARVE(m->hd, n * m->Din);
-		CARVE(m->z1, n * D);
-		CARVE(m->e1, n * D);
-		CARVE(m->e1_keep, n * D);
-		CARVE(m->e1d, n * D);
-		CARVE(m->logits, n * c->C);
-		CARVE(m->probs, n * c->C);
-		if (pass == 0 && !(m->act = malloc(sizeof(float) * (off ? off : 1))))
-			goto nomem;
-	}
-#undef CARVE
-	/* Gradient scratch: the largest row set is R (relation) or Bn (fusion). */
-	n = R > Bn ? R : Bn;
-#define DCARVE(ptr, count) do { if (m->dact) (ptr) = m->dact + doff; doff += (size_t)(count); } while (0)
-	for (int pass = 0; pass < 2; pass++) {
-		doff = 0;
-		DCARVE(m->dx_rel, n * D);
-		DCARVE(m->dtmp1, n * D);
-		DCARVE(m->dtmp2, n * D);
-		DCARVE(m->dtmp3, n * D);
-		DCARVE(m->dr, TB * D);
-		DCARVE(m->da, TB * D);
-		DCARVE(m->dfus, Bn * D);
-		DCARVE(m->dfus2, Bn * D);
-		DCARVE(m->dh, (size_t)max_batch * m->Din);
-		DCARVE(m->dhd, (size_t)max_batch * m->Din);
-		DCARVE(m->dz1, (size_t)max_batch * D);
-		DCARVE(m->de1, (size_t)max_batch * D);
-		DCARVE(m->de1d, (size_t)max_batch * D);
-		DCARVE(m->dlogits, (size_t)max_batch * c->C);
-		DCARVE(m->dscore, n * c->H * 2);
-		if (pass == 0 && !(m->dact = malloc(sizeof(float) * doff)))
-			goto nomem;
-	}
-#undef DCARVE
+	/* activations and scratch: count, allocate once, then point */
+	nact = carve_acts(m, NULL);
+	if (!(m->act = malloc(sizeof(float) * (nact ? nact : 1))) ||
+	    !(m->dact = malloc(sizeof(float) * carve_scratch(m, NULL))))
+		goto nomem;
+	carve_acts(m, m->act);
+	carve_scratch(m, m->dact);
 	*mp = m;
 	return 0;
 nomem:
@@ -359,6 +389,8 @@ void model_free(struct model *m)
 	free(m->grads);
 	free(m->rel_mask);
 	free(m->fus_mask);
+	gat_nbrs_free(&m->rel_nb);
+	gat_nbrs_free(&m->fus_nb);
 	free(m->pe);
 	free(m->labels);
 	free(m->act);
@@ -379,12 +411,13 @@ void model_zero_grads(struct model *m)
 
 /* x_out = LayerNorm(x + ELU(attn(x W))) over `graphs` graphs of n nodes. */
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
-			  const uint8_t *mask, int graphs, int n, int D, int H)
+			  const struct gat_nbrs *nb, int graphs, int D, int H,
+			  const struct gat_work *work)
 {
-	long rows = (long)graphs * n;
+	long rows = (long)graphs * nb->n;
 
 	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
-	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, mask, graphs, n, D, H);
+	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, nb, graphs, D, H, work->attn);
 	gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
 }
 
@@ -392,17 +425,18 @@ static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w
  * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
  * distinct from dx_in and dx_out: s1 holds d(z), s2 d(o). */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
-			  const struct gat_act *a, const struct gat_w *w, const uint8_t *mask,
-			  int graphs, int n, int D, int H, float *s1, float *s2, float *dscore)
+			  const struct gat_act *a, const struct gat_w *w,
+			  const struct gat_nbrs *nb, int graphs, int D, int H, float *s1,
+			  float *s2, const struct gat_work *work)
 {
-	long rows = (long)graphs * n;
+	long rows = (long)graphs * nb->n;
 	float *do_ = s2, *dz = s1;
 
 	gat_out_bwd(dx_in, do_, dw->ln_g, dw->ln_b, dx_out, a->y, a->o, a->mean, a->rstd, w->ln_g,
-		    rows, D);
+		    rows, D, work->ln);
 	memset(dz, 0, sizeof *dz * rows * D);
-	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, mask,
-		     graphs, n, D, H, dscore);
+	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, nb,
+		     graphs, D, H, work->attn);
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
 }
 
@@ -439,7 +473,7 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 		}
 		for (l = 0; l < c->rel_layers; l++)
 			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->rel_out,
-				      &m->rel[l], &p->rel[l], m->rel_mask, (int)TB, N, D, c->H);
+				      &m->rel[l], &p->rel[l], &m->rel_nb, (int)TB, D, c->H, &m->work);
 		mean_fwd(m->r, m->rel_out, (int)TB, N, D);
 	}
 	if (m->use_app)
@@ -474,7 +508,7 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 		if (c->fusion == FUSION_GAT)
 			for (l = 0; l < c->fusion_layers; l++)
 				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
-					      &m->fus[l], &p->fus[l], m->fus_mask, B, nf, D, c->H);
+					      &m->fus[l], &p->fus[l], &m->fus_nb, B, D, c->H, &m->work);
 	}
 	/* h = [mean u; mean v]: groups of T rows, one per modality in use */
 	mean_fwd(m->h, m->fus_out, B * (m->use_rel + m->use_app), T, D);
@@ -538,8 +572,7 @@ int model_backward(struct model *m)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
 			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);
 			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],
-				      m->fus_mask, B, nf, D, c->H, m->dtmp2, m->dtmp3,
-				      m->dscore);
+				      &m->fus_nb, B, D, c->H, m->dtmp2, m->dtmp3, &m->work);
 			memcpy(m->dfus, m->dfus2, sizeof *m->dfus * Bn * D);
 		}
 	/* split the fusion input gradient into the branches and embeddings */
@@ -581,8 +614,8 @@ int model_backward(struct model *m)
 			float *din = dx == m->dx_rel ? m->dtmp1 : m->dx_rel;
 
 			memset(din, 0, sizeof *din * R * D);
-			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], m->rel_mask,
-				      (int)TB, N, D, c->H, m->dtmp2, m->dtmp3, m->dscore);
+			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], &m->rel_nb,
+				      (int)TB, D, c->H, m->dtmp2, m->dtmp3, &m->work);
 			dx = din;
 		}
 		/* X0 = P Wp + bp + E[node] */

@@ -47,7 +47,12 @@ void model_config_default(struct model_config *c);
 int model_config_check(const struct model_config *c, char *err, size_t errn);
 
 /* Creates a model for batches of up to max_batch clips, parameters
- * initialised from seed (the same seed gives the same parameters). */
+ * initialised from seed (the same seed gives the same parameters).  Every
+ * buffer forward and backward use (activations, gradients, the layers'
+ * scratch, the masks' neighbour lists) is allocated here, sized for
+ * max_batch, so that they allocate nothing.  Returns 0 (*m set; free with
+ * model_free), ARPG_EINVAL (c fails model_config_check, max_batch < 1) or
+ * ARPG_ENOMEM. */
 int model_create(struct model **m, const struct model_config *c,
 		      int max_batch, uint64_t seed);
 void model_free(struct model *m);

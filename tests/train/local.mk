@@ -13,6 +13,31 @@ tests_train_test_model_SOURCES = tests/train/test_model.c $(ARPG_TEST_SOURCES)
 tests_train_test_model_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_model_LDADD = $(TRAIN_TEST_LIBS)
 
+# One test per module of the program: data loading and frame sampling,
+# metrics, checkpoints, the sweep, and the experiment's folds and splits.
+TRAIN_MODULE_TESTS = tests/train/test_data tests/train/test_metrics tests/train/test_checkpoint \
+	tests/train/test_sweep tests/train/test_experiment
+check_PROGRAMS += $(TRAIN_MODULE_TESTS)
+TESTS += $(TRAIN_MODULE_TESTS)
+TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(LMDB_LIBS) $(MD_LIBS)
+TRAIN_MODULE_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
+tests_train_test_data_SOURCES = tests/train/test_data.c $(ARPG_TEST_SOURCES)
+tests_train_test_data_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_data_LDADD = $(TRAIN_MODULE_LIBS)
+tests_train_test_metrics_SOURCES = tests/train/test_metrics.c $(ARPG_TEST_SOURCES)
+tests_train_test_metrics_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_metrics_LDADD = $(TRAIN_MODULE_LIBS)
+tests_train_test_checkpoint_SOURCES = tests/train/test_checkpoint.c $(ARPG_TEST_SOURCES)
+tests_train_test_checkpoint_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_checkpoint_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
+tests_train_test_checkpoint_LDADD = $(TRAIN_MODULE_LIBS)
+tests_train_test_sweep_SOURCES = tests/train/test_sweep.c $(ARPG_TEST_SOURCES)
+tests_train_test_sweep_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_sweep_LDADD = $(TRAIN_MODULE_LIBS)
+tests_train_test_experiment_SOURCES = tests/train/test_experiment.c $(ARPG_TEST_SOURCES)
+tests_train_test_experiment_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_experiment_LDADD = $(TRAIN_MODULE_LIBS)
+
 # make_cache: synthetic caches with a class signal, for the trainer's tests
 # and bench/train.
 check_PROGRAMS += tests/train/make_cache
@@ -28,5 +53,6 @@ dist_check_SCRIPTS += tests/train/train.sh
 FUZZERS += tests/fuzz/fuzz_checkpoint
 tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c train/checkpoint.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
-tests_fuzz_fuzz_checkpoint_LDADD = $(ARPG_LIB) $(MD_LIBS)
+tests_fuzz_fuzz_checkpoint_LDADD = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) \
+	$(MD_LIBS) -lm
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)

@@ -255,7 +255,7 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 	test_rng = 105;
 	struct gout_probe q = { .rows = 5, .D = 8 };
 	long n = 40;
-	float *dx, *do_, *dg, *db;
+	float *dx, *do_, *dg, *db, *work;
 
 	q.o = randv(n, 1);
 	for (long i = 0; i < n; i++)	/* keep away from ELU's kink */
@@ -288,21 +288,24 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 	do_ = randv(n, 1);	/* overwritten, not accumulated */
 	dg = zeros(8);
 	db = zeros(8);
-	gat_out_bwd(dx, do_, dg, db, q.p.r, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D);
+	/* the scratch's old contents must not leak into dg and db */
+	work = randv((long)gat_out_bwd_work(q.rows, q.D), 1);
+	gat_out_bwd(dx, do_, dg, db, q.p.r, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D, work);
 	expect_fd(&q.p, q.o, n, do_);
 	expect_fd(&q.p, q.x, n, dx);
 	expect_fd(&q.p, q.g, 8, dg);
 	expect_fd(&q.p, q.b, 8, db);
 	free(q.o); free(q.x); free(q.g); free(q.b); free(q.y); free(q.xo); free(q.mean);
-	free(q.rstd); free(q.p.r); free(dx); free(do_); free(dg); free(db);
+	free(q.rstd); free(q.p.r); free(dx); free(do_); free(dg); free(db); free(work);
 }
 
 /* ---- masked multi-head attention ---- */
 
 struct attn_probe {
 	struct probe p;
-	float *z, *a_src, *a_dst, *o, *att;
+	float *z, *a_src, *a_dst, *o, *att, *work;
 	uint8_t *mask;
+	struct gat_nbrs nb;
 	int graphs, n, D, H;
 };
 
@@ -310,7 +313,8 @@ static double attn_loss(struct probe *p)
 {
 	struct attn_probe *a = (struct attn_probe *)p;
 
-	gat_attn_fwd(a->o, a->att, a->z, a->a_src, a->a_dst, a->mask, a->graphs, a->n, a->D, a->H);
+	gat_attn_fwd(a->o, a->att, a->z, a->a_src, a->a_dst, &a->nb, a->graphs, a->D, a->H,
+		     a->work);
 	return dot(p->r, a->o, p->ny);
 }
 
@@ -338,6 +342,25 @@ static double kink_margin(const struct attn_probe *a)
 	return margin;
 }
 
+ARPG_TEST(neighbour_lists_follow_the_mask_row_by_row)
+{
+	/* 0: joined to 2 and 0 (listed in column order); 1: to nothing; 2: to all */
+	static const uint8_t mask[9] = { 1, 0, 1, 0, 0, 0, 1, 1, 1 };
+	static const int start[4] = { 0, 2, 2, 5 }, idx[5] = { 0, 2, 0, 1, 2 };
+	struct gat_nbrs nb;
+
+	expect_int(gat_nbrs_init(&nb, mask, 3), 0);
+	expect_int(nb.n, 3);
+	expect_int(nb.nnz, 5);
+	for (int i = 0; i < 4; i++)
+		expect_int(nb.start[i], start[i]);
+	for (int k = 0; k < 5; k++)
+		expect_int(nb.idx[k], idx[k]);
+	gat_nbrs_free(&nb);
+	expect(!nb.start && !nb.idx && !nb.nnz);
+	gat_nbrs_free(&nb);	/* an empty one frees too */
+}
+
 ARPG_TEST(graph_attention_backward_matches_finite_differences)
 {
 	test_rng = 106;
@@ -351,6 +374,9 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 		for (int j = 0; j < 5; j++)
 			mask[i * 5 + j] = i == j || (i + 1) % 5 == j || (i == 0 && j == 3);
 	a.mask = mask;
+	expect_int(gat_nbrs_init(&a.nb, mask, 5), 0);
+	/* scratch with garbage in it: forward and backward must not read it */
+	a.work = randv((long)gat_attn_work(a.graphs, a.n, a.H), 1);
 	a.a_src = randv(6, 1);
 	a.a_dst = randv(6, 1);
 	/* inputs whose pre-activations all stay clear of the kink by more than
@@ -369,9 +395,10 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 	attn_loss(&a.p);
 	/* att holds the joined pairs only, row by row; each row sums to 1 */
 	{
-		int nnz = gat_mask_nnz(mask, 5), k;
+		int nnz = a.nb.nnz, k;
 
 		expect_int(nnz, 11);
+		expect_int(a.nb.start[5], 11);
 		for (int gh = 0; gh < 6; gh++) {
 			k = 0;
 			for (int i = 0; i < 5; i++) {
@@ -389,16 +416,13 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 	dz = zeros(nz);
 	das = zeros(6);
 	dad = zeros(6);
-	{
-		float ds[3 * 5 * 2 * 2];
-
-		gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, mask, a.graphs, a.n,
-			     a.D, a.H, ds);
-	}
+	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, &a.nb, a.graphs, a.D,
+		     a.H, a.work);
 	expect_fd(&a.p, a.z, nz, dz);
 	expect_fd(&a.p, a.a_src, 6, das);
 	expect_fd(&a.p, a.a_dst, 6, dad);
-	free(a.z); free(a.a_src); free(a.a_dst); free(a.o); free(a.att); free(a.p.r);
+	free(a.z); free(a.a_src); free(a.a_dst); free(a.o); free(a.att); free(a.p.r); free(a.work);
+	gat_nbrs_free(&a.nb);
 	free(dz); free(das); free(dad);
 }
 

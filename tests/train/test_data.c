@@ -1,0 +1,310 @@
+/* Loading a feature cache for training: caches written here with the
+ * cache API, read back with dataset_load; frame sampling for evaluation
+ * (segment centres) and training (jitter within segments); batches. */
+#include "harness.h"
+#include "cache.h"
+#include "data.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { G = 2, N = G * G, DA = 3, DP = 2, MAXT = 8 };
+
+/* A clip to write: the values are a function of (k, t, d), exact in f16. */
+struct fake {
+	const char *id, *label, *split, *subject;
+	int T;
+};
+
+static float app_value(int k, int t, int d)
+{
+	return (float)(k * 16 + t) + 0.25f * d;
+}
+
+static float patch_value(int k, int t, int j)	/* j = node * DP + d */
+{
+	return -(float)(k * 16 + t) - 0.25f * j;
+}
+
+/* Writes a cache in dir: meta (frames, labels, and app_dim as given),
+ * then the clips; clip `nan_clip` gets a NaN patch value. */
+static int write_cache(const char *dir, const char *frames, const char *labels, int app_dim,
+		       int dtype, const struct fake *clips, int n, int nan_clip)
+{
+	struct arpg_cache *c;
+	char err[200], da[16];
+	const char *keys[] = { "format", "backbone", "grid", "frames", "app_dim", "patch_dim",
+			       "dtype", "labels" };
+	const char *vals[8];
+	int rc;
+
+	snprintf(da, sizeof da, "%d", app_dim);
+	vals[0] = ARPG_CACHE_FORMAT;
+	vals[1] = "test";
+	vals[2] = "2";
+	vals[3] = frames;
+	vals[4] = da;
+	vals[5] = "2";
+	vals[6] = dtype == ARPG_F16 ? "f16" : "f32";
+	vals[7] = labels;
+	if ((rc = arpg_cache_open(&c, dir, ARPG_CACHE_WRITE, err, sizeof err)) < 0)
+		return rc;
+	rc = arpg_cache_meta_put(c, keys, vals, labels ? 8 : 7);
+	for (int k = 0; k < n && rc == 0; k++) {
+		struct arpg_clip_info info = { 0 };
+		int T = clips[k].T, src[MAXT];
+		char faces[MAXT + 1];
+		float app[MAXT * DA], patch[MAXT * N * DP];
+		uint8_t ab[512], pb[1024];
+		uint32_t adims[2] = { (uint32_t)T, DA }, pdims[3] = { (uint32_t)T, N, DP };
+		long an, pn;
+
+		for (int t = 0; t < T; t++) {
+			for (int d = 0; d < DA; d++)
+				app[t * DA + d] = app_value(k, t, d);
+			for (int j = 0; j < N * DP; j++)
+				patch[t * N * DP + j] = patch_value(k, t, j);
+			src[t] = t;
+			faces[t] = '1';
+		}
+		faces[T] = 0;
+		if (k == nan_clip)
+			patch[1] = NAN;
+		info.label = (char *)clips[k].label;
+		info.split = (char *)clips[k].split;
+		info.subject = (char *)clips[k].subject;
+		info.frames = T;
+		info.src = src;
+		info.faces = faces;
+		an = arpg_tensor_encode(ab, dtype, 2, adims, app);
+		pn = arpg_tensor_encode(pb, dtype, 3, pdims, patch);
+		rc = an < 0 || pn < 0 ? ARPG_EINVAL :
+		     arpg_cache_put_clip(c, clips[k].id, &info, ab, (size_t)an, pb, (size_t)pn);
+	}
+	arpg_cache_close(c);
+	return rc;
+}
+
+/* Written in another order than their ids: the loader keeps id order. */
+static const struct fake CLIPS[] = {
+	{ "b_clip", "Sad", "val", "s2", 4 },
+	{ "a_clip", "Happy", "train", "s1", 4 },
+	{ "c_clip", "", "test", "", 4 },
+};
+
+/* Every value of clip i of ds is the one written for fake k. */
+static void expect_values(const struct dataset *ds, int i, int k)
+{
+	const struct clip_data *c = &ds->clips[i];
+	int bad = 0;
+
+	for (int t = 0; t < c->T; t++) {
+		for (int d = 0; d < DA; d++)
+			bad += c->app[t * DA + d] != app_value(k, t, d);
+		for (int j = 0; j < N * DP; j++)
+			bad += c->patch[t * N * DP + j] != patch_value(k, t, j);
+	}
+	if (bad)
+		arpg_test_fail(__FILE__, __LINE__, "clip %s: %d values differ", c->id, bad);
+}
+
+static void loads_a_cache(int dtype)
+{
+	struct dataset ds;
+	char err[300] = "";
+
+	expect_int(write_cache("c", "4", "Happy,Sad,Fear", DA, dtype, CLIPS, 3, -1), 0);
+	expect_int(dataset_load(&ds, "c", err, sizeof err), 0);
+	expect_int(ds.nclips, 3);
+	expect_int(ds.C, 3);
+	if (ds.nclips != 3 || ds.C != 3) {
+		dataset_free(&ds);
+		return;
+	}
+	expect_str(ds.labels[0], "Happy");
+	expect_str(ds.labels[2], "Fear");
+	expect_int(ds.G, G);
+	expect_int(ds.N, N);
+	expect_int(ds.Da, DA);
+	expect_int(ds.Dp, DP);
+	expect_int(ds.frames, 4);
+	expect_str(arpg_kv_get(&ds.meta, "backbone"), "test");
+	expect_str(ds.meta.keys[0], "app_dim");		/* the whole meta, in key order */
+	expect_str(ds.clips[0].id, "a_clip");
+	expect_str(ds.clips[1].id, "b_clip");
+	expect_str(ds.clips[2].id, "c_clip");
+	expect_int(ds.clips[0].label, 0);
+	expect_int(ds.clips[1].label, 1);
+	expect_int(ds.clips[2].label, -1);
+	expect_str(ds.clips[1].split, "val");
+	expect_str(ds.clips[0].subject, "s1");
+	expect_str(ds.clips[2].subject, "");
+	expect_int(ds.clips[0].T, 4);
+	expect_values(&ds, 0, 1);
+	expect_values(&ds, 1, 0);
+	expect_values(&ds, 2, 2);
+	dataset_free(&ds);
+	expect(ds.nclips == 0 && !ds.clips && !ds.meta.n);
+}
+
+ARPG_TEST(loads_clips_in_id_order_with_label_split_subject)
+{
+	loads_a_cache(ARPG_F32);
+}
+
+ARPG_TEST(f16_records_load_as_the_same_floats)
+{
+	loads_a_cache(ARPG_F16);
+}
+
+ARPG_TEST(frames_all_keeps_each_clips_length)
+{
+	static const struct fake clips[] = {
+		{ "x", "Happy", "train", "", 3 }, { "y", "Sad", "train", "", 7 },
+	};
+	struct dataset ds;
+	char err[300] = "";
+
+	expect_int(write_cache("c", "all", "Happy,Sad", DA, ARPG_F32, clips, 2, -1), 0);
+	expect_int(dataset_load(&ds, "c", err, sizeof err), 0);
+	expect_int(ds.frames, 0);
+	expect_int(ds.nclips, 2);
+	if (ds.nclips == 2) {
+		expect_int(ds.clips[0].T, 3);
+		expect_int(ds.clips[1].T, 7);
+		expect_values(&ds, 1, 1);
+	}
+	dataset_free(&ds);
+}
+
+ARPG_TEST(a_label_not_in_meta_is_refused)
+{
+	struct dataset ds;
+	char err[300] = "";
+
+	expect_int(write_cache("c", "4", "Happy,Fear", DA, ARPG_F32, CLIPS, 3, -1), 0);
+	expect_int(dataset_load(&ds, "c", err, sizeof err), ARPG_EFORMAT);
+	expect(strstr(err, "b_clip") && strstr(err, "\"Sad\" is not in meta labels"));
+	expect(ds.nclips == 0 && !ds.clips);
+}
+
+ARPG_TEST(records_that_disagree_with_meta_are_refused)
+{
+	struct dataset ds;
+	char err[300] = "";
+
+	/* meta says app_dim 5, the records hold 3 */
+	expect_int(write_cache("c", "4", "Happy,Sad", 5, ARPG_F32, CLIPS, 2, -1), 0);
+	expect_int(dataset_load(&ds, "c", err, sizeof err), ARPG_EFORMAT);
+	expect(strstr(err, "app record does not have shape (4, 5)") != NULL);
+}
+
+ARPG_TEST(nan_features_are_refused_with_the_clip_named)
+{
+	struct dataset ds;
+	char err[300] = "";
+
+	expect_int(write_cache("c", "4", "Happy,Sad", DA, ARPG_F32, CLIPS, 3, 0), 0);
+	expect_int(dataset_load(&ds, "c", err, sizeof err), ARPG_ENUMERIC);
+	expect(strstr(err, "1 clip holds NaN or Inf features: b_clip") != NULL);
+}
+
+ARPG_TEST(meta_without_labels_or_clips_is_refused)
+{
+	struct dataset ds;
+	char err[300] = "";
+
+	expect_int(write_cache("nolabels", "4", NULL, DA, ARPG_F32, CLIPS, 3, -1), 0);
+	expect_int(dataset_load(&ds, "nolabels", err, sizeof err), ARPG_EFORMAT);
+	expect(strstr(err, "labels") != NULL);
+	expect_int(write_cache("empty", "4", "Happy,Sad", DA, ARPG_F32, CLIPS, 0, -1), 0);
+	expect_int(dataset_load(&ds, "empty", err, sizeof err), ARPG_ENOENT);
+}
+
+ARPG_TEST(evaluation_takes_the_centre_of_each_segment)
+{
+	static const struct { int clip_T, T, want[8]; } cases[] = {
+		{ 16, 4, { 2, 6, 10, 14 } },		/* segments of 4: frame 2 of each */
+		{ 8, 8, { 0, 1, 2, 3, 4, 5, 6, 7 } },	/* every frame */
+		{ 10, 4, { 1, 3, 6, 8 } },		/* floor((i + 0.5) * 2.5) */
+		{ 3, 6, { 0, 0, 1, 1, 2, 2 } },	/* short clip: frames repeat */
+		{ 1, 3, { 0, 0, 0 } },
+	};
+
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		int idx[8];
+
+		sample_frames(cases[c].clip_T, cases[c].T, 0, NULL, idx);
+		for (int i = 0; i < cases[c].T; i++)
+			if (idx[i] != cases[c].want[i])
+				arpg_test_fail(__FILE__, __LINE__, "clip of %d, T %d: frame %d is %d, "
+					       "expected %d", cases[c].clip_T, cases[c].T, i, idx[i],
+					       cases[c].want[i]);
+	}
+}
+
+ARPG_TEST(training_jitters_within_each_segment)
+{
+	uint64_t rng = 42, rng2;
+	int seen[16] = { 0 }, idx[4], idx2[4];
+
+	for (int draw = 0; draw < 400; draw++) {
+		sample_frames(16, 4, 1, &rng, idx);
+		for (int i = 0; i < 4; i++) {
+			if (idx[i] < 4 * i || idx[i] >= 4 * i + 4)
+				arpg_test_fail(__FILE__, __LINE__, "draw %d: frame %d of segment %d",
+					       draw, idx[i], i);
+			else
+				seen[idx[i]]++;
+		}
+	}
+	for (int f = 0; f < 16; f++)	/* uniform: about 100 each */
+		if (seen[f] < 60 || seen[f] > 140)
+			arpg_test_fail(__FILE__, __LINE__, "frame %d drawn %d times of 400", f,
+				       seen[f]);
+	/* the same seed draws the same frames; the generator advances */
+	rng = rng2 = 7;
+	sample_frames(16, 4, 1, &rng, idx);
+	sample_frames(16, 4, 1, &rng2, idx2);
+	expect(rng != 7 && rng == rng2);
+	expect(!memcmp(idx, idx2, sizeof idx));
+}
+
+ARPG_TEST(a_batch_holds_the_sampled_frames_of_each_clip)
+{
+	static const struct fake clips[] = {
+		{ "a", "Happy", "train", "", 8 }, { "b", "Sad", "train", "", 4 },
+	};
+	struct dataset ds;
+	char err[300] = "";
+	int sel[3] = { 1, 0, 1 }, labels[3], frames_b[2] = { 1, 3 }, frames_a[2] = { 2, 6 };
+	float app[3 * 2 * DA], patch[3 * 2 * N * DP];
+
+	expect_int(write_cache("c", "all", "Happy,Sad", DA, ARPG_F32, clips, 2, -1), 0);
+	expect_int(dataset_load(&ds, "c", err, sizeof err), 0);
+	if (ds.nclips != 2) {
+		arpg_test_fail(__FILE__, __LINE__, "%d clips loaded: %s", ds.nclips, err);
+		return;
+	}
+	dataset_batch(&ds, sel, 3, 2, 0, NULL, app, patch, labels);
+	expect_int(labels[0], 1);
+	expect_int(labels[1], 0);
+	expect_int(labels[2], 1);
+	for (int b = 0; b < 3; b++) {
+		int k = sel[b], bad = 0;
+		const int *fr = k ? frames_b : frames_a;
+
+		for (int t = 0; t < 2; t++) {
+			for (int d = 0; d < DA; d++)
+				bad += app[(b * 2 + t) * DA + d] != app_value(k, fr[t], d);
+			for (int j = 0; j < N * DP; j++)
+				bad += patch[(b * 2 + t) * N * DP + j] != patch_value(k, fr[t], j);
+		}
+		if (bad)
+			arpg_test_fail(__FILE__, __LINE__, "batch row %d: %d values differ", b, bad);
+	}
+	dataset_free(&ds);
+}

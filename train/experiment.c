@@ -1,0 +1,621 @@
+/* experiment.c - training runs over a sweep and folds, and saved models'
+ * evaluation and predictions (see experiment.h). */
+#include "experiment.h"
+#include "checkpoint.h"
+#include "cli.h"
+#include "error.h"
+#include "log.h"
+#include "metrics.h"
+#include "model.h"
+#include "optim.h"
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- output ---- */
+
+static void print_confusion(FILE *f, const struct dataset *ds, const long *cm)
+{
+	fprintf(f, "\"labels\":[");
+	for (int i = 0; i < ds->C; i++) {
+		if (i)
+			fputc(',', f);
+		json_string(f, ds->labels[i]);
+	}
+	fprintf(f, "],\"confusion\":[");
+	for (int i = 0; i < ds->C; i++) {
+		fprintf(f, "%s[", i ? "," : "");
+		for (int j = 0; j < ds->C; j++)
+			fprintf(f, "%s%ld", j ? "," : "", cm[i * ds->C + j]);
+		fputc(']', f);
+	}
+	fputc(']', f);
+}
+
+static void print_metrics(FILE *f, const char *name, int epoch, const struct metrics *m)
+{
+	fprintf(f, "\"%s\":{\"epoch\":%d,\"n\":%ld,\"loss\":%.6f,\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f}",
+		name, epoch, m->n, m->loss, m->war, m->uar, m->f1);
+}
+
+/* Human-readable confusion matrix on stderr. */
+static void show_confusion(const struct dataset *ds, const long *cm)
+{
+	if (arpg_verbosity() < ARPG_NORMAL)
+		return;
+	fprintf(stderr, "%-12s", "true\\pred");
+	for (int j = 0; j < ds->C; j++)
+		fprintf(stderr, " %8.8s", ds->labels[j]);
+	fputc('\n', stderr);
+	for (int i = 0; i < ds->C; i++) {
+		fprintf(stderr, "%-12.12s", ds->labels[i]);
+		for (int j = 0; j < ds->C; j++)
+			fprintf(stderr, " %8ld", cm[i * ds->C + j]);
+		fputc('\n', stderr);
+	}
+}
+
+/* ---- saved models ---- */
+
+/* Refuses a model trained on a cache whose meta differs from ds's:
+ * 0 or ARPG_EMISMATCH, reported. */
+static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
+		      const char *model, const char *cache)
+{
+	const char *key = checkpoint_meta_mismatch(ck, &ds->meta), *mv, *cv;
+	char ckey[64];
+
+	if (!key)
+		return 0;
+	snprintf(ckey, sizeof ckey, "cache.%s", key);
+	mv = arpg_kv_get(&ck->settings, ckey);
+	cv = arpg_kv_get(&ds->meta, key);
+	arpg_error("%s: the model was trained on a cache with %s \"%s\", but %s has "
+		   "\"%s\": extract features the same way, or train a new model",
+		   model, key, mv ? mv : "", cache, cv ? cv : "");
+	return ARPG_EMISMATCH;
+}
+
+/* The model of --load, ready to run on ds, and its file (for run.epoch).
+ * 0, or a negative code, reported; *m and ck are for the caller to free
+ * either way. */
+static int open_saved(const struct experiment *e, const struct dataset *ds,
+		      struct checkpoint *ck, struct model **m)
+{
+	struct model_config c;
+	char err[512] = "";
+	int rc;
+
+	if ((rc = checkpoint_load(ck, e->load, err, sizeof err)) < 0)
+		return arpg_report(e->load, rc, err);
+	if ((rc = checkpoint_config(ck, &c)) < 0) {
+		arpg_error("%s: the model's settings are incomplete or invalid: the file is not a "
+			   "model saved by arpg-train", e->load);
+		return rc;
+	}
+	if ((rc = check_meta(ck, ds, e->load, e->cache)) < 0)
+		return rc;
+	if ((rc = model_create(m, &c, e->batch, 0)) < 0 || ck->n != model_nparams(*m)) {
+		arpg_error("%s: %zu parameters, but its settings make a model of %zu: the file is "
+			   "damaged", e->load, ck->n, *m ? model_nparams(*m) : 0);
+		return rc < 0 ? rc : ARPG_EFORMAT;
+	}
+	memcpy(model_params(*m), ck->params, sizeof(float) * ck->n);
+	return 0;
+}
+
+/* The clips a saved model runs on, into idx (*n): all with --predict,
+ * else split val; each must hold T frames (in a cache of fixed frames).
+ * 0, or a negative code, reported. */
+static int saved_clips(const struct experiment *e, const struct dataset *ds, int T, int *idx,
+		       int *n)
+{
+	*n = 0;
+	for (int i = 0; i < ds->nclips; i++)
+		if (e->predict || !strcmp(ds->clips[i].split, "val"))
+			idx[(*n)++] = i;
+	if (!*n) {
+		arpg_error("%s: no clips in split val to evaluate on (use --predict for all clips)",
+			   e->cache);
+		return ARPG_ENOENT;
+	}
+	for (int i = 0; i < *n; i++)
+		if (ds->clips[idx[i]].T < T && ds->frames) {
+			arpg_error("%s: clip %s holds %d frames, the model takes %d", e->cache,
+				   ds->clips[idx[i]].id, ds->clips[idx[i]].T, T);
+			return ARPG_EFORMAT;
+		}
+	return 0;
+}
+
+/* --predict: a header, then clip, split, label, prediction, probabilities. */
+static void print_predictions(const struct dataset *ds, const int *idx, int n,
+			      const float *probs)
+{
+	printf("clip_id\tsplit\tlabel\tpredicted");
+	for (int j = 0; j < ds->C; j++)
+		printf("\tp_%s", ds->labels[j]);
+	printf("\n");
+	for (int i = 0; i < n; i++) {
+		const struct clip_data *cl = &ds->clips[idx[i]];
+		const float *p = probs + (size_t)i * ds->C;
+		int k = 0;
+
+		for (int j = 1; j < ds->C; j++)
+			if (p[j] > p[k])
+				k = j;
+		printf("%s\t%s\t%s\t%s", cl->id, cl->split, cl->label >= 0 ? ds->labels[cl->label] : "",
+		       ds->labels[k]);
+		for (int j = 0; j < ds->C; j++)
+			printf("\t%.6f", p[j]);
+		printf("\n");
+	}
+}
+
+/* --load without --predict: the metrics on split val, as one JSON line. */
+static void print_eval(const struct experiment *e, const struct dataset *ds, const long *cm,
+		       double loss, int epoch)
+{
+	struct metrics mt;
+
+	metrics_from_confusion(&mt, cm, ds->C);
+	mt.loss = loss;
+	printf("{\"summary\":\"eval\",\"model\":");
+	json_string(stdout, e->load);
+	printf(",");
+	print_metrics(stdout, "val", epoch, &mt);
+	printf(",");
+	print_confusion(stdout, ds, cm);
+	printf("}\n");
+	arpg_note("%s on %s: WAR %.1f%% UAR %.1f%% F1 %.1f%% over %ld clips", e->load,
+		  e->cache, 100 * mt.war, 100 * mt.uar, 100 * mt.f1, mt.n);
+	show_confusion(ds, cm);
+}
+
+/* --load [--predict]: evaluates or predicts with a saved model.  Returns
+ * the exit status. */
+static int run_saved(const struct experiment *e, const struct dataset *ds)
+{
+	struct checkpoint ck = { 0 };
+	struct model *m = NULL;
+	int rc, T, n = 0, *idx = NULL;
+	float *probs = NULL;
+	long *cm = NULL;
+	double loss = 0;
+
+	if ((rc = open_saved(e, ds, &ck, &m)) < 0)
+		goto out;
+	T = model_config(m)->T;
+	idx = malloc(sizeof(int) * ds->nclips);
+	probs = malloc(sizeof(float) * ds->nclips * ds->C);
+	cm = calloc((size_t)ds->C * ds->C, sizeof *cm);
+	if (!idx || !probs || !cm) {
+		rc = arpg_report(e->load, ARPG_ENOMEM, NULL);
+		goto out;
+	}
+	if ((rc = saved_clips(e, ds, T, idx, &n)) < 0)
+		goto out;
+	if ((rc = run_eval(m, ds, idx, n, T, e->batch, cm, &loss, probs)) < 0) {
+		arpg_report(e->load, rc, NULL);
+		goto out;
+	}
+	if (e->predict)
+		print_predictions(ds, idx, n, probs);
+	else
+		print_eval(e, ds, cm, loss, checkpoint_epoch(&ck));
+	fflush(stdout);
+out:
+	free(idx);
+	free(probs);
+	free(cm);
+	model_free(m);
+	checkpoint_free(&ck);
+	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
+}
+
+/* ---- folds and splits ---- */
+
+/* Sorted, distinct subjects of the labelled clips into subj; their number. */
+static int sorted_subjects(const struct dataset *ds, const char **subj)
+{
+	int ns = 0;
+
+	for (int i = 0; i < ds->nclips; i++) {
+		int j;
+
+		if (ds->clips[i].label < 0)
+			continue;
+		for (j = 0; j < ns; j++)
+			if (!strcmp(subj[j], ds->clips[i].subject))
+				break;
+		if (j == ns)
+			subj[ns++] = ds->clips[i].subject;
+	}
+	/* insertion sort: a handful of speakers */
+	for (int i = 1; i < ns; i++)
+		for (int j = i; j > 0 && strcmp(subj[j - 1], subj[j]) > 0; j--) {
+			const char *t = subj[j];
+
+			subj[j] = subj[j - 1];
+			subj[j - 1] = t;
+		}
+	return ns;
+}
+
+int assign_folds(const struct dataset *ds, int K, int *fold)
+{
+	const char **subj;
+	int ns, with = 0, without = 0, k = 0;
+
+	for (int i = 0; i < ds->nclips; i++) {
+		fold[i] = -1;
+		if (ds->clips[i].label < 0)
+			continue;
+		if (*ds->clips[i].subject)
+			with++;
+		else
+			without++;
+	}
+	if (with && without)
+		return -1;
+	if (!with) {		/* clip by clip: ids are sorted (LMDB key order) */
+		for (int i = 0; i < ds->nclips; i++)
+			if (ds->clips[i].label >= 0)
+				fold[i] = k++ % K;
+		return k;
+	}
+	if (!(subj = malloc(sizeof *subj * ds->nclips)))
+		return ARPG_ENOMEM;
+	ns = sorted_subjects(ds, subj);
+	for (int i = 0; i < ds->nclips; i++) {
+		if (ds->clips[i].label < 0)
+			continue;
+		for (int j = 0; j < ns; j++)
+			if (!strcmp(subj[j], ds->clips[i].subject))
+				fold[i] = j % K;
+	}
+	free(subj);
+	return ns;
+}
+
+void split_clips(const struct dataset *ds, const int *fold, int f, int *tr, int *ntr, int *va,
+		 int *nva)
+{
+	*ntr = *nva = 0;
+	for (int i = 0; i < ds->nclips; i++) {
+		const struct clip_data *cl = &ds->clips[i];
+
+		if (cl->label < 0)
+			continue;
+		if (fold ? fold[i] != f : !strcmp(cl->split, "train"))
+			tr[(*ntr)++] = i;
+		else if (fold || !strcmp(cl->split, "val"))
+			va[(*nva)++] = i;
+	}
+}
+
+/* The folds of --folds into *fold (malloc'd).  Returns the exit status. */
+static int make_folds(const struct experiment *e, const struct dataset *ds, int **fold)
+{
+	int groups;
+
+	if (!(*fold = malloc(sizeof(int) * ds->nclips)) ||
+	    (groups = assign_folds(ds, e->folds, *fold)) == ARPG_ENOMEM) {
+		arpg_report(e->cache, ARPG_ENOMEM, NULL);
+		return ARPG_EXIT_FAILURE;
+	}
+	if (groups < 0) {
+		arpg_error("%s: some clips have a subject and others not: --folds groups by "
+			   "subject and needs all or none", e->cache);
+		return ARPG_EXIT_FAILURE;
+	}
+	if (groups < e->folds) {
+		arpg_error("%s: --folds %d, but there are only %d %s", e->cache, e->folds, groups,
+			   *ds->clips[0].subject ? "subjects" : "labelled clips");
+		return ARPG_EXIT_FAILURE;
+	}
+	return ARPG_EXIT_OK;
+}
+
+static int distinct_labels(const struct dataset *ds, const int *idx, int n)
+{
+	int seen[256] = { 0 }, k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int y = ds->clips[idx[i]].label;
+
+		if (y >= 0 && y < 256 && !seen[y]++)
+			k++;
+	}
+	return k;
+}
+
+/* ---- training ---- */
+
+/* One combination of the sweep: what it trains and where it stands. */
+struct combo {
+	const struct experiment *e;
+	const struct dataset *ds;
+	const int *fold;	/* NULL without --folds */
+	struct model_config cfg;
+	double lr;
+	uint64_t seed;
+	int run_no, nruns;	/* 1-based */
+	char *settings;		/* its JSON settings object */
+};
+
+/* What a combination's folds add up. */
+struct fold_sums {
+	double war, uar, f1;
+	long *cm;		/* C x C */
+};
+
+/* Clips enough to train on and evaluate?  0, or a negative code, reported. */
+static int check_split(const struct combo *r, const int *tr, int ntr, int nva)
+{
+	const char *cache = r->e->cache;
+
+	if (!ntr) {
+		arpg_error("%s: no labelled clips in split train%s", cache,
+			   r->fold ? " of this fold" : ": the cache needs train and val clips, or use --folds K");
+		return ARPG_ENOENT;
+	}
+	if (!nva) {
+		arpg_error("%s: no labelled clips in split val: evaluate with --folds K, or "
+			   "extract a val split", cache);
+		return ARPG_ENOENT;
+	}
+	if (distinct_labels(r->ds, tr, ntr) < 2) {
+		arpg_error("%s: the training clips hold a single class (%s): nothing to learn",
+			   cache, r->ds->labels[r->ds->clips[tr[0]].label]);
+		return ARPG_EFORMAT;
+	}
+	return 0;
+}
+
+/* --resume: m's parameters, opt's state and *start_epoch from the saved
+ * model, which must be of the same network and cache.  0, or a negative
+ * code, reported. */
+static int resume(const struct combo *r, struct model *m, struct adamw *opt, int *start_epoch)
+{
+	const char *path = r->e->resume;
+	struct checkpoint ck;
+	struct model_config c;
+	char err[1024] = "";
+	int rc;
+
+	if ((rc = checkpoint_load(&ck, path, err, sizeof err)) < 0)
+		return arpg_report(path, rc, err);
+	if (checkpoint_config(&ck, &c) < 0 || ck.n != model_nparams(m) || !ck.has_opt ||
+	    !checkpoint_same_network(&c, &r->cfg)) {
+		arpg_error("%s: its settings or size differ from this run's: resume "
+			   "with the options it was trained with", path);
+		rc = ARPG_EMISMATCH;
+	} else if ((rc = check_meta(&ck, r->ds, path, r->e->cache)) == 0) {
+		memcpy(model_params(m), ck.params, sizeof(float) * ck.n);
+		memcpy(opt->m, ck.m, sizeof(float) * ck.n);
+		memcpy(opt->v, ck.v, sizeof(float) * ck.n);
+		opt->step = ck.step;
+		*start_epoch = checkpoint_epoch(&ck);
+	}
+	checkpoint_free(&ck);
+	return rc;
+}
+
+/* --save: the trained model and optimizer state.  0 or a negative code,
+ * reported. */
+static int save(const struct combo *r, struct model *m, const struct adamw *opt, int epoch)
+{
+	struct arpg_kv kv = ARPG_KV_INIT;
+	struct checkpoint_run run = { epoch, r->seed, r->lr };
+	int rc;
+
+	if ((rc = checkpoint_settings(&kv, &r->cfg, &run, &r->ds->meta)) == 0)
+		rc = checkpoint_save(r->e->save, &kv, model_params(m), model_nparams(m), opt);
+	if (rc < 0)
+		arpg_report(r->e->save, rc, NULL);
+	else
+		arpg_info("saved the model to %s", r->e->save);
+	arpg_kv_free(&kv);
+	return rc;
+}
+
+/* The summary line of a run or fold (f, with --folds). */
+static void print_run(const struct combo *r, int f, int ntr, int nva,
+		      const struct run_result *res)
+{
+	printf("{\"summary\":\"%s\",\"run\":%d,", r->fold ? "fold" : "run", r->run_no);
+	if (r->fold)
+		printf("\"fold\":%d,", f + 1);
+	printf("\"train_clips\":%d,\"val_clips\":%d,", ntr, nva);
+	print_metrics(stdout, "best", res->best_epoch, &res->best);
+	printf(",");
+	print_metrics(stdout, "final", res->final_epoch, &res->final);
+	printf(",");
+	print_confusion(stdout, r->ds, res->confusion);
+	printf(",\"settings\":%s}\n", r->settings);
+	fflush(stdout);
+}
+
+/* Trains and evaluates fold f of a combination (the one run without
+ * --folds), adding its final metrics to sum.  0, or a negative code,
+ * reported. */
+static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
+{
+	const struct experiment *e = r->e;
+	const struct dataset *ds = r->ds;
+	int *tr = malloc(sizeof(int) * ds->nclips), *va = malloc(sizeof(int) * ds->nclips);
+	int ntr, nva, rc;
+	struct model *m = NULL;
+	struct adamw opt = { 0 };
+	struct run_result res = { 0 };
+	struct run_opts ro = { .epochs = e->epochs, .batch = e->batch, .T = r->cfg.T,
+		.clip = (float)e->clip, .seed = r->seed, .run_no = r->run_no, .nruns = r->nruns,
+		.fold_no = r->fold ? f + 1 : 0, .nfolds = e->folds, .settings_json = r->settings,
+		.out = stdout };
+	char err[1024] = "";
+
+	if (!tr || !va) {
+		rc = arpg_report(e->cache, ARPG_ENOMEM, NULL);
+		goto out;
+	}
+	split_clips(ds, r->fold, f, tr, &ntr, va, &nva);
+	if ((rc = check_split(r, tr, ntr, nva)) < 0)
+		goto out;
+	if ((rc = model_create(&m, &r->cfg, e->batch, r->seed)) == 0)
+		rc = adamw_init(&opt, model_nparams(m));
+	if (rc < 0) {
+		arpg_report(e->cache, rc, NULL);
+		goto out;
+	}
+	if (e->resume && (rc = resume(r, m, &opt, &ro.start_epoch)) < 0)
+		goto out;
+	opt.lr = (float)r->lr;
+	opt.weight_decay = (float)e->weight_decay;
+	if ((rc = run_train(m, &opt, ds, &ro, tr, ntr, va, nva, &res, err, sizeof err)) < 0) {
+		arpg_report(e->cache, rc, err);
+		goto out;
+	}
+	print_run(r, f, ntr, nva, &res);
+	sum->war += res.final.war;
+	sum->uar += res.final.uar;
+	sum->f1 += res.final.f1;
+	for (int i = 0; i < ds->C * ds->C; i++)
+		sum->cm[i] += res.confusion[i];
+	if (!r->fold)
+		show_confusion(ds, res.confusion);
+	if (e->save)
+		rc = save(r, m, &opt, res.final_epoch);
+out:
+	free(res.confusion);
+	adamw_free(&opt);
+	model_free(m);
+	free(tr);
+	free(va);
+	return rc;
+}
+
+/* The summary of a combination's folds: mean over folds and pooled. */
+static void print_folds(const struct combo *r, const struct fold_sums *sum)
+{
+	const struct dataset *ds = r->ds;
+	int nf = r->e->folds;
+	struct metrics all;
+
+	metrics_from_confusion(&all, sum->cm, ds->C);
+	printf("{\"summary\":\"folds\",\"run\":%d,\"folds\":%d,\"mean\":{\"war\":%.6f,"
+	       "\"uar\":%.6f,\"f1\":%.6f},\"pooled\":{\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},",
+	       r->run_no, nf, sum->war / nf, sum->uar / nf, sum->f1 / nf, all.war, all.uar, all.f1);
+	print_confusion(stdout, ds, sum->cm);
+	printf(",\"settings\":%s}\n", r->settings);
+	fflush(stdout);
+	arpg_note("%d folds: mean WAR %.1f%% UAR %.1f%% F1 %.1f%%", nf, 100 * sum->war / nf,
+		  100 * sum->uar / nf, 100 * sum->f1 / nf);
+	show_confusion(ds, sum->cm);
+}
+
+/* The settings object of a run, as JSON (malloc'd), or NULL. */
+static char *settings_json(const struct experiment *e, const struct sweep *sw, const int *k,
+			   int T)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "{\"frames\":%d,\"epochs\":%d,\"batch\":%d,", T, e->epochs, e->batch);
+	sweep_json(f, sw, k, 1);
+	fprintf(f, ",\"weight_decay\":%g,\"clip\":%g}", e->weight_decay, e->clip);
+	fclose(f);
+	return buf;
+}
+
+/* Runs combination combo of the sweep (its folds with --folds) and adds
+ * it to the table.  Returns the exit status. */
+static int train_combo(const struct experiment *e, const struct sweep *sw,
+		       const struct dataset *ds, const int *fold, int T, long combo,
+		       struct sweep_table *table)
+{
+	struct combo r = { .e = e, .ds = ds, .fold = fold, .run_no = (int)combo + 1,
+			   .nruns = (int)sweep_count(sw) };
+	struct fold_sums sum = { 0 };
+	int k[SW_COUNT], nf = e->folds ? e->folds : 1, rc = 0;
+	char err[1024] = "";
+
+	sweep_combo(sw, combo, k);
+	sweep_config(sw, k, &r.cfg, &r.lr, &r.seed);
+	r.cfg.T = T;
+	r.cfg.G = ds->G;
+	r.cfg.Dp = ds->Dp;
+	r.cfg.Da = ds->Da;
+	r.cfg.C = ds->C;
+	if (model_config_check(&r.cfg, err, sizeof err) < 0) {
+		arpg_error("%s", err);
+		return ARPG_EXIT_USAGE;
+	}
+	r.settings = settings_json(e, sw, k, T);
+	sum.cm = calloc((size_t)ds->C * ds->C, sizeof *sum.cm);
+	if (!r.settings || !sum.cm)
+		rc = arpg_report(e->cache, ARPG_ENOMEM, NULL);
+	for (int f = 0; f < nf && !rc; f++)
+		rc = run_fold(&r, f, &sum);
+	if (!rc && fold)
+		print_folds(&r, &sum);
+	if (!rc && (rc = sweep_table_add(table, k, sum.war / nf, sum.uar / nf, sum.f1 / nf)) < 0)
+		arpg_report(e->cache, rc, NULL);
+	free(sum.cm);
+	free(r.settings);
+	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
+}
+
+/* Trains every combination of the sweep.  Returns the exit status. */
+static int train_sweep(const struct experiment *e, const struct sweep *sw,
+		       const struct dataset *ds)
+{
+	struct sweep_table table = { 0 };
+	int T = e->frames ? e->frames : ds->frames ? ds->frames : 16, *fold = NULL;
+	int status = ARPG_EXIT_OK;
+	long n = sweep_count(sw);
+
+	if (ds->frames && T > ds->frames) {
+		arpg_error("%s: --frames %d is more than the %d frames per clip the cache holds: use "
+			   "--frames %d or less, or extract with arpg-features --frames %d", e->cache, T,
+			   ds->frames, ds->frames, T);
+		return ARPG_EXIT_FAILURE;
+	}
+	if (ds->C < 2) {
+		arpg_error("%s: meta lists %d label: training needs at least 2 classes", e->cache,
+			   ds->C);
+		return ARPG_EXIT_FAILURE;
+	}
+	if (e->folds)
+		status = make_folds(e, ds, &fold);
+	for (long combo = 0; combo < n && !status; combo++)
+		status = train_combo(e, sw, ds, fold, T, combo, &table);
+	if (!status && n > 1)
+		sweep_table_print(&table, sw, stdout, arpg_verbosity() >= ARPG_NORMAL ? stderr : NULL);
+	sweep_table_free(&table);
+	free(fold);
+	return status;
+}
+
+int experiment_run(const struct experiment *e, const struct sweep *sw)
+{
+	struct dataset ds;
+	char err[1024] = "";
+	int rc, status;
+
+	if ((rc = dataset_load(&ds, e->cache, err, sizeof err)) < 0) {
+		arpg_report(e->cache, rc, err);
+		return ARPG_EXIT_FAILURE;
+	}
+	arpg_info("%s: %d clips, %d classes, grid %d, app %d, patch %d, frames %s", e->cache,
+		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp,
+		  ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all");
+	status = e->load ? run_saved(e, &ds) : train_sweep(e, sw, &ds);
+	dataset_free(&ds);
+	return status;
+}

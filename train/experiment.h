@@ -1,0 +1,48 @@
+/* experiment.h - what arpg-train does once its options are read: load the
+ * cache, then either evaluate (or predict with) a saved model, or train
+ * every combination of the sweep, each on the cache's train/val split or
+ * on K folds grouped by subject, resumed from a saved model or saved at
+ * the end.  stdout carries the results (JSON lines, or the predictions'
+ * table); stderr progress, confusion matrices and the sweep's table.
+ */
+#ifndef TRAIN_EXPERIMENT_H
+#define TRAIN_EXPERIMENT_H
+
+#include "data.h"
+#include "sweep.h"
+
+/* The options that are not sweep lists. */
+struct experiment {
+	const char *cache;
+	const char *save, *resume, *load;	/* model files, NULL when not given */
+	int predict;		/* with load: a line per clip instead of metrics */
+	int folds;		/* K, or 0 for the cache's train/val split */
+	int epochs, batch;
+	int frames;		/* T, or 0 for the cache's */
+	double weight_decay, clip;
+};
+
+/* Runs e over the sweep sw (a single combination when e->save, e->resume
+ * or e->load is set: the caller checks).  Returns the exit status: 0; 1
+ * after a failure it reported (a cache or model that cannot be used, too
+ * few clips, a diverged run, memory); 2 when a combination of the sweep
+ * is not a valid model (--dim not a multiple of --heads), which is found
+ * only once the cache's shapes are known, so that combinations before it
+ * have run. */
+int experiment_run(const struct experiment *e, const struct sweep *sw);
+
+/* Deals the labelled clips of ds to K folds into fold[nclips] (-1 for an
+ * unlabelled clip): by subject when they have subjects (the sorted subject
+ * names, subject i to fold i mod K), else clip by clip in id order.
+ * Returns the number of groups dealt (subjects or clips), -1 when some
+ * labelled clips have a subject and others not, or ARPG_ENOMEM. */
+int assign_folds(const struct dataset *ds, int K, int *fold);
+
+/* The labelled clips of a run, in clip order, into tr (*ntr) and va
+ * (*nva), each room for ds->nclips: with fold (from assign_folds) those
+ * of other folds than f to train and those of fold f to evaluate; with
+ * fold NULL those of split train and split val. */
+void split_clips(const struct dataset *ds, const int *fold, int f, int *tr, int *ntr, int *va,
+		 int *nva);
+
+#endif
