@@ -1,5 +1,6 @@
 /* blis_setup.c - choose BLIS's kernel set before BLIS initialises. */
 #include "blis_setup.h"
+#include "cli.h"
 #include "error.h"
 
 #include <blis.h>
@@ -8,13 +9,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-int arpg_ncpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : (int)n;
-}
 
 int arpg_cpu_intel_avx512(void)
 {
@@ -83,7 +77,7 @@ int arpg_blis_setup(int threads, int keep_blis_choice, struct arpg_blis_info *in
 	} else {
 		snprintf(info->chosen_by, sizeof info->chosen_by, "BLIS");
 	}
-	info->threads = threads > 0 ? threads : arpg_ncpus();
+	info->threads = threads > 0 ? threads : arpg_cli_default_jobs();
 	bli_thread_set_num_threads(info->threads);
 	snprintf(info->arch, sizeof info->arch, "%s", bli_arch_string(bli_arch_query_id()));
 	return 0;

@@ -33,7 +33,5 @@ int arpg_cpu_intel_avx512(void);
  * BLIS knows (family 26, Zen 5, and later), where it would run its generic
  * kernels: arpg selects skx there too. */
 int arpg_cpu_amd_avx512_unknown(void);
-/* The number of online cores (at least 1). */
-int arpg_ncpus(void);
 
 #endif

@@ -20,11 +20,6 @@ struct loader {
 	int rc;
 };
 
-static int meta_collect(void *ctx, const char *key, const char *val)
-{
-	return arpg_kv_set(ctx, key, val);
-}
-
 static int meta_int(const struct dataset *ds, const char *key, int *out, char *err,
 		    size_t errn)
 {
@@ -152,7 +147,7 @@ int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn)
 	memset(ds, 0, sizeof *ds);
 	if ((rc = arpg_cache_open(&cache, dir, ARPG_CACHE_READ, err, errn)) < 0)
 		return rc;
-	if ((rc = arpg_cache_meta_foreach(cache, meta_collect, &ds->meta)) < 0)
+	if ((rc = arpg_cache_meta_read(cache, &ds->meta)) < 0)
 		goto out;
 	if ((rc = meta_int(ds, "grid", &ds->G, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "app_dim", &ds->Da, err, errn)) < 0 ||

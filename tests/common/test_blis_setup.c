@@ -1,6 +1,7 @@
 /* BLIS set-up: skx on Intel AVX-512, the user's choice kept, names checked. */
 #include "harness.h"
 #include "blis_setup.h"
+#include "cli.h"
 #include "error.h"
 
 #include <blis.h>
@@ -53,7 +54,7 @@ ARPG_TEST(blis_arpg_arch_by_name)
 	expect_int(arpg_blis_setup(0, 0, &info), 0);
 	expect_str(info.arch, "generic");
 	expect_str(info.chosen_by, "ARPG_BLIS_ARCH");
-	expect_int(info.threads, arpg_ncpus());
+	expect_int(info.threads, arpg_cli_default_jobs());
 }
 
 ARPG_TEST(blis_unknown_name_is_refused)

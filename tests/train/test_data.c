@@ -52,7 +52,15 @@ static int write_cache(const char *dir, const char *frames, const char *labels, 
 	vals[7] = labels;
 	if ((rc = arpg_cache_open(&c, dir, ARPG_CACHE_WRITE, err, sizeof err)) < 0)
 		return rc;
-	rc = arpg_cache_meta_put(c, keys, vals, labels ? 8 : 7);
+	{
+		struct arpg_kv kv = ARPG_KV_INIT;
+
+		for (int k = 0, nk = labels ? 8 : 7; k < nk && rc == 0; k++)
+			rc = arpg_kv_set(&kv, keys[k], vals[k]);
+		if (rc == 0)
+			rc = arpg_cache_meta_put(c, &kv);
+		arpg_kv_free(&kv);
+	}
 	for (int k = 0; k < n && rc == 0; k++) {
 		struct arpg_clip_info info = { 0 };
 		int T = clips[k].T, src[MAXT];
