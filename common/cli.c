@@ -79,10 +79,43 @@ int arpg_cli_default_jobs(void)
 	return n < 1 ? 1 : n > ARPG_JOBS_MAX ? ARPG_JOBS_MAX : (int)n;
 }
 
+/* status, or ARPG_EXIT_FAILURE after reporting a write error on stdout
+ * (a reader that went away is not one). */
+static int check_stdout(int bad, int status)
+{
+	if (bad && errno != EPIPE) {
+		arpg_error("standard output: %s", strerror(errno));
+		return ARPG_EXIT_FAILURE;
+	}
+	return status;
+}
+
+static int flush_stdout(int status)
+{
+	return check_stdout(fflush(stdout) != 0 || ferror(stdout), status);
+}
+
 int arpg_cli_version(void)
 {
 	printf("%s %s\n", arpg_progname(), PACKAGE_VERSION);
-	return arpg_cli_close_stdout(ARPG_EXIT_OK);
+	return flush_stdout(ARPG_EXIT_OK);
+}
+
+int arpg_cli_standard_option(int ch, int help, int version, void (*usage)(FILE *f),
+			     int *verbosity)
+{
+	if (ch == 'q' || ch == 'v') {
+		*verbosity = arpg_cli_verbosity(*verbosity, ch);
+		return -1;
+	}
+	if (ch == help) {
+		usage(stdout);
+		return flush_stdout(ARPG_EXIT_OK);
+	}
+	if (ch == version)
+		return arpg_cli_version();
+	usage(stderr);
+	return ARPG_EXIT_USAGE;
 }
 
 int arpg_cli_close_stdout(int status)
@@ -91,9 +124,5 @@ int arpg_cli_close_stdout(int status)
 
 	bad |= ferror(stdout) != 0;
 	bad |= fclose(stdout) != 0;
-	if (bad && errno != EPIPE) {
-		arpg_error("standard output: %s", strerror(errno));
-		return ARPG_EXIT_FAILURE;
-	}
-	return status;
+	return check_stdout(bad, status);
 }

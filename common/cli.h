@@ -6,6 +6,8 @@
 #ifndef ARPG_CLI_H
 #define ARPG_CLI_H
 
+#include <stdio.h>
+
 /* Exit statuses of every program (their man pages, EXIT STATUS). */
 enum { ARPG_EXIT_OK = 0, ARPG_EXIT_FAILURE = 1, ARPG_EXIT_USAGE = 2 };
 
@@ -35,9 +37,17 @@ int arpg_cli_jobs(const char *s, int *jobs);
 /* The default for -j: the processors online, at least 1. */
 int arpg_cli_default_jobs(void);
 
-/* --version: prints "PROG VERSION" on stdout and returns the exit status
- * of arpg_cli_close_stdout. */
+/* --version: prints "PROG VERSION" on stdout and flushes it; returns
+ * ARPG_EXIT_OK, or ARPG_EXIT_FAILURE on a write error (reported). */
 int arpg_cli_version(void);
+
+/* The options every program has, for the default branch of its getopt_long
+ * switch: -q and -v set *verbosity (arpg_cli_verbosity) and return -1 (go
+ * on); ch == help prints usage on stdout and ch == version the version,
+ * flushed, returning the exit status; anything else is an unknown option: usage on
+ * stderr and ARPG_EXIT_USAGE. */
+int arpg_cli_standard_option(int ch, int help, int version, void (*usage)(FILE *f),
+			     int *verbosity);
 
 /* Flushes and closes stdout at the end of a program.  Returns status, or
  * ARPG_EXIT_FAILURE after reporting a write error; a reader that went away

@@ -170,16 +170,13 @@ static int take_option(struct cli *c, int ch)
 		if (arpg_cli_jobs(optarg, &c->jobs) < 0)
 			return arpg_usage_error("-j '%s': expected 1 to %d", optarg, ARPG_JOBS_MAX);
 		break;
-	case 'q': case 'v': c->verbosity = arpg_cli_verbosity(c->verbosity, ch); break;
-	case OPT_HELP: usage(stdout); return finish(0, "stdout", NULL);
-	case OPT_VERSION:
-		return arpg_cli_version();
 	case OPT_NPY:
 		if (!c->cmd)
 			return arpg_usage_error("--npy belongs to the dump subcommand");
 		c->npy = optarg;
 		break;
-	default: usage(stderr); return ARPG_EXIT_USAGE;
+	default:
+		return arpg_cli_standard_option(ch, OPT_HELP, OPT_VERSION, usage, &c->verbosity);
 	}
 	return -1;
 }

@@ -112,15 +112,7 @@ static int take_option(struct run_opts *o, int ch, int *verbosity)
 		if (arpg_cli_jobs(optarg, &o->jobs) < 0)
 			return arpg_usage_error("-j '%s': expected 1 to %d", optarg, ARPG_JOBS_MAX);
 		break;
-	case 'q': case 'v': *verbosity = arpg_cli_verbosity(*verbosity, ch); break;
-	case O_HELP:
-		usage(stdout);
-		return arpg_cli_close_stdout(ARPG_EXIT_OK);
-	case O_VERSION:
-		return arpg_cli_version();
-	default:
-		usage(stderr);
-		return ARPG_EXIT_USAGE;
+	default: return arpg_cli_standard_option(ch, O_HELP, O_VERSION, usage, verbosity);
 	}
 	return -1;
 }

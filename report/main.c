@@ -48,18 +48,10 @@ int main(int argc, char **argv)
 		case 'o':
 			outdir = optarg;
 			break;
-		case 'q':
-		case 'v':
-			verbosity = arpg_cli_verbosity(verbosity, ch);
-			break;
-		case O_HELP:
-			usage(stdout);
-			return arpg_cli_close_stdout(ARPG_EXIT_OK);
-		case O_VERSION:
-			return arpg_cli_version();
 		default:
-			usage(stderr);
-			return ARPG_EXIT_USAGE;
+			if ((rc = arpg_cli_standard_option(ch, O_HELP, O_VERSION, usage,
+							   &verbosity)) >= 0)
+				return rc;
 		}
 	}
 	arpg_log_init("arpg-report", verbosity);

@@ -119,13 +119,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
 		return RUN;
-	case 'q':
-	case 'v':
-		o->verbosity = arpg_cli_verbosity(o->verbosity, c);
-		return RUN;
-	case 'h': usage(stdout); return ARPG_EXIT_OK;
-	case 'V': printf("arpg-train %s\n", PACKAGE_VERSION); return ARPG_EXIT_OK;
-	default: usage(stderr); return ARPG_EXIT_USAGE;
+	default: return arpg_cli_standard_option(c, 'h', 'V', usage, &o->verbosity);
 	}
 }
 
@@ -202,8 +196,11 @@ int main(int argc, char **argv)
 		status = ARPG_EXIT_FAILURE;
 		goto out;
 	}
-	if ((status = parse_args(&o, argc, argv)) != RUN || (status = check_args(&o)) != RUN)
-		goto out;
+	/* --help and --version flush stdout themselves */
+	if ((status = parse_args(&o, argc, argv)) != RUN || (status = check_args(&o)) != RUN) {
+		sweep_free(&o.sw);
+		return status;
+	}
 	if (arpg_blis_setup(o.jobs, 0, &blis) < 0) {
 		arpg_error("ARPG_BLIS_ARCH: this BLIS has no kernel set named '%s'", blis.arch);
 		status = ARPG_EXIT_USAGE;
