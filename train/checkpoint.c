@@ -7,6 +7,7 @@
 #include "fileio.h"
 #include "le.h"
 
+#include <errno.h>
 #include <sha2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,30 +20,34 @@ enum { FORMAT_VERSION = 1 };
 /* The model settings of a file: a key per field of struct model_config,
  * written in this order and read back by name.  An int is written "%d" and
  * must be there; the float is written "%.9g" and may be missing (files
- * always had it, but it was never required).  network: the field shapes
- * the network, so that a resumed model must agree on it. */
+ * always had it, but it was never required).  A field with a setting
+ * shapes the network, so that a resumed model must agree on it. */
 enum key_type { KEY_INT, KEY_FLOAT };
 
 static const struct config_key {
 	const char *key;
 	size_t offset;		/* into struct model_config */
 	enum key_type type;
-	int network;
+	const char *setting;	/* what sets it, for messages; NULL: not the network */
 } CONFIG_KEYS[] = {
-	{ "model.T", offsetof(struct model_config, T), KEY_INT, 1 },
-	{ "model.G", offsetof(struct model_config, G), KEY_INT, 1 },
-	{ "model.Dp", offsetof(struct model_config, Dp), KEY_INT, 1 },
-	{ "model.Da", offsetof(struct model_config, Da), KEY_INT, 1 },
-	{ "model.D", offsetof(struct model_config, D), KEY_INT, 1 },
-	{ "model.H", offsetof(struct model_config, H), KEY_INT, 1 },
-	{ "model.C", offsetof(struct model_config, C), KEY_INT, 1 },
-	{ "model.rel_layers", offsetof(struct model_config, rel_layers), KEY_INT, 1 },
-	{ "model.fusion_layers", offsetof(struct model_config, fusion_layers), KEY_INT, 1 },
-	{ "model.trs", offsetof(struct model_config, trs), KEY_INT, 1 },
-	{ "model.edges", offsetof(struct model_config, edges), KEY_INT, 1 },
-	{ "model.fusion", offsetof(struct model_config, fusion), KEY_INT, 1 },
-	{ "model.modality", offsetof(struct model_config, modality), KEY_INT, 1 },
-	{ "model.dropout", offsetof(struct model_config, dropout), KEY_FLOAT, 0 },
+	{ "model.T", offsetof(struct model_config, T), KEY_INT, "--frames" },
+	{ "model.G", offsetof(struct model_config, G), KEY_INT, "the cache's grid" },
+	{ "model.Dp", offsetof(struct model_config, Dp), KEY_INT, "the cache's patch_dim" },
+	{ "model.Da", offsetof(struct model_config, Da), KEY_INT, "the cache's app_dim" },
+	{ "model.D", offsetof(struct model_config, D), KEY_INT, "--dim" },
+	{ "model.H", offsetof(struct model_config, H), KEY_INT, "--heads" },
+	{ "model.C", offsetof(struct model_config, C), KEY_INT, "the cache's number of labels" },
+	{ "model.rel_layers", offsetof(struct model_config, rel_layers), KEY_INT, "--rel-layers" },
+	{ "model.fusion_layers", offsetof(struct model_config, fusion_layers), KEY_INT,
+	  "--fusion-layers" },
+	{ "model.trs", offsetof(struct model_config, trs), KEY_INT, "--trs (-1: all)" },
+	{ "model.edges", offsetof(struct model_config, edges), KEY_INT,
+	  "--edges (bits: self 1, adj 2, sym 4, adj8 8)" },
+	{ "model.fusion", offsetof(struct model_config, fusion), KEY_INT,
+	  "--fusion (0 gat, 1 concat)" },
+	{ "model.modality", offsetof(struct model_config, modality), KEY_INT,
+	  "--modality (0 both, 1 app, 2 rel)" },
+	{ "model.dropout", offsetof(struct model_config, dropout), KEY_FLOAT, NULL },
 };
 enum { NCONFIG_KEYS = sizeof CONFIG_KEYS / sizeof *CONFIG_KEYS };
 
@@ -120,23 +125,30 @@ int checkpoint_config(const struct checkpoint *ck, struct model_config *c)
 	return model_config_check(c, NULL, 0) < 0 ? ARPG_EFORMAT : 0;
 }
 
-int checkpoint_same_network(const struct model_config *a, const struct model_config *b)
+const char *checkpoint_network_diff(const struct model_config *a, const struct model_config *b,
+				   int *va, int *vb)
 {
 	for (int i = 0; i < NCONFIG_KEYS; i++) {
 		const struct config_key *k = &CONFIG_KEYS[i];
 
-		if (k->network && *int_field_c(a, k) != *int_field_c(b, k))
-			return 0;
+		if (k->setting && *int_field_c(a, k) != *int_field_c(b, k)) {
+			*va = *int_field_c(a, k);
+			*vb = *int_field_c(b, k);
+			return k->setting;
+		}
 	}
-	return 1;
+	return NULL;
 }
 
-const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta)
+const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta,
+				     int labels)
 {
 	for (size_t i = 0; i < sizeof MODEL_META / sizeof *MODEL_META; i++) {
 		char key[64];
 		const char *mv, *cv = arpg_kv_get(meta, MODEL_META[i]);
 
+		if (!labels && !strcmp(MODEL_META[i], "labels"))
+			continue;
 		snprintf(key, sizeof key, "cache.%s", MODEL_META[i]);
 		mv = arpg_kv_get(&ck->settings, key);
 		if ((mv || cv) && (!mv || !cv || strcmp(mv, cv)))
@@ -320,7 +332,8 @@ int checkpoint_load(struct checkpoint *ck, const char *path, char *err, size_t e
 
 	memset(ck, 0, sizeof *ck);
 	if ((rc = arpg_read_file(path, 0, &buf, &len)) < 0)
-		return rc;
+		return rc == ARPG_EIO ? arpg_errf(err, errn, rc, "cannot read it: %s", strerror(errno))
+				      : rc;
 	rc = checkpoint_parse(ck, buf, len, err, errn);
 	free(buf);
 	return rc;

@@ -60,7 +60,8 @@ int checkpoint_save(const char *path, const struct arpg_kv *settings, const floa
 int checkpoint_parse(struct checkpoint *ck, const void *buf, size_t len,
 		     char *err, size_t errn);
 /* Reads and parses the file path: checkpoint_parse's results, or ARPG_EIO
- * (errno set) when it cannot be read. */
+ * when it cannot be read (err says why: "cannot read it: No such file or
+ * directory"). */
 int checkpoint_load(struct checkpoint *ck, const char *path, char *err, size_t errn);
 
 /* Frees what ck holds; ck is empty afterwards. */
@@ -72,15 +73,20 @@ void checkpoint_free(struct checkpoint *ck);
  * settings fail model_config_check (not a model arpg-train saved). */
 int checkpoint_config(const struct checkpoint *ck, struct model_config *c);
 
-/* 1 when a and b describe the same network: every model setting that
- * shapes it (all but dropout) is equal; else 0. */
-int checkpoint_same_network(const struct model_config *a, const struct model_config *b);
+/* NULL when a and b describe the same network (every model setting that
+ * shapes it, all but dropout, is equal); else what sets the first that
+ * differs, for a message ("--dim", "the cache's grid"), its value in a
+ * into *va and in b into *vb. */
+const char *checkpoint_network_diff(const struct model_config *a, const struct model_config *b,
+				   int *va, int *vb);
 
 /* The first of the cache meta keys a model depends on (backbone,
  * backbone_sha256, patch_node, grid, app_dim, patch_dim, labels) whose
  * value in ck (cache.KEY) differs from meta's, a key present in only one
- * of them included; NULL when all agree. */
-const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta);
+ * of them included; NULL when all agree.  labels 0 leaves labels out
+ * (a saved model maps a cache's labels by name: dataset_relabel). */
+const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta,
+				     int labels);
 
 /* run.epoch of ck as atoi reads it, 0 when absent. */
 int checkpoint_epoch(const struct checkpoint *ck);

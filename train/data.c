@@ -37,33 +37,48 @@ static int meta_int(const struct dataset *ds, const char *key, int *out, char *e
 	return 0;
 }
 
-static int split_labels(struct dataset *ds, char *err, size_t errn)
+/* The comma list v into *labels (*C of them, malloc'd, added to what
+ * is there).  0 or ARPG_ENOMEM. */
+static int parse_labels(const char *v, char ***labels, int *C)
 {
-	const char *v = arpg_kv_get(&ds->meta, "labels");
 	char *copy, *tok, *save = NULL;
-	size_t cap = 0;
+	size_t cap = (size_t)*C;
 	int rc = 0;
 
-	if (!v || !*v)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "meta has no labels key");
 	if (!(copy = strdup(v)))
 		return ARPG_ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char **l = arpg_grow(ds->labels, &cap, (size_t)ds->C + 1, sizeof *l);
+		char **l = arpg_grow(*labels, &cap, (size_t)*C + 1, sizeof *l);
 
 		if (!l) {
 			rc = ARPG_ENOMEM;
 			break;
 		}
-		ds->labels = l;
-		if (!(l[ds->C] = strdup(tok))) {
+		*labels = l;
+		if (!(l[*C] = strdup(tok))) {
 			rc = ARPG_ENOMEM;
 			break;
 		}
-		ds->C++;
+		(*C)++;
 	}
 	free(copy);
 	return rc;
+}
+
+static void free_labels(char **labels, int C)
+{
+	for (int i = 0; i < C; i++)
+		free(labels[i]);
+	free(labels);
+}
+
+/* meta labels into ds; a cache of unlabelled clips only (AFEW's Test set)
+ * has none, and a labelled clip then fails find_label. */
+static int split_labels(struct dataset *ds)
+{
+	const char *v = arpg_kv_get(&ds->meta, "labels");
+
+	return v ? parse_labels(v, &ds->labels, &ds->C) : 0;
 }
 
 static int find_label(const struct dataset *ds, const char *name)
@@ -152,7 +167,7 @@ int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn)
 	if ((rc = meta_int(ds, "grid", &ds->G, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "app_dim", &ds->Da, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "patch_dim", &ds->Dp, err, errn)) < 0 ||
-	    (rc = split_labels(ds, err, errn)) < 0)
+	    (rc = split_labels(ds)) < 0)
 		goto out;
 	ds->N = ds->G * ds->G;
 	frames = arpg_kv_get(&ds->meta, "frames");
@@ -188,11 +203,50 @@ void dataset_free(struct dataset *ds)
 		free(ds->clips[i].patch);
 	}
 	free(ds->clips);
-	for (i = 0; i < ds->C; i++)
-		free(ds->labels[i]);
-	free(ds->labels);
+	free_labels(ds->labels, ds->C);
 	arpg_kv_free(&ds->meta);
 	memset(ds, 0, sizeof *ds);
+}
+
+int dataset_relabel(struct dataset *ds, const char *labels, char *err, size_t errn)
+{
+	char **l = NULL;
+	int C = 0, rc, *map = NULL;
+
+	if ((rc = parse_labels(labels, &l, &C)) < 0)
+		goto out;
+	if (!(map = malloc(sizeof(int) * (ds->C + 1)))) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < ds->C; i++) {
+		map[i] = -1;
+		for (int j = 0; j < C && map[i] < 0; j++)
+			if (!strcmp(ds->labels[i], l[j]))
+				map[i] = j;
+	}
+	for (int i = 0; i < ds->nclips; i++) {
+		int y = ds->clips[i].label;
+
+		if (y >= 0 && map[y] < 0) {
+			rc = arpg_errf(err, errn, ARPG_EMISMATCH, "clip %s has label \"%s\", which is "
+				       "not one of the model's (%s)", ds->clips[i].id, ds->labels[y],
+				       labels);
+			goto out;
+		}
+	}
+	for (int i = 0; i < ds->nclips; i++)
+		if (ds->clips[i].label >= 0)
+			ds->clips[i].label = map[ds->clips[i].label];
+	free_labels(ds->labels, ds->C);
+	ds->labels = l;
+	ds->C = C;
+	l = NULL;
+	C = 0;
+out:
+	free_labels(l, C);
+	free(map);
+	return rc;
 }
 
 void sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx)

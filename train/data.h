@@ -21,7 +21,7 @@ struct clip_data {
 struct dataset {
 	int nclips;
 	struct clip_data *clips;
-	int C;			/* classes: the cache's meta labels, in order */
+	int C;			/* classes: the cache's meta labels, in order (0: none) */
 	char **labels;
 	int G, N, Dp, Da;
 	int frames;		/* meta frames: T of every clip, or 0 for "all" */
@@ -30,13 +30,20 @@ struct dataset {
 
 /* Loads the cache in dir, clips in id order (the cache's key order).
  * Checks every record against meta (shapes, labels) and every value for
- * NaN/Inf.  Returns 0 (free ds with dataset_free), or a negative code with
- * the reason in err and ds empty: ARPG_EFORMAT (meta without grid, app_dim,
- * patch_dim or labels, records that disagree with meta, a label not in
- * meta's list), ARPG_ENUMERIC (clips holding NaN or Inf, named), ARPG_ENOENT
+ * NaN/Inf.  A cache of unlabelled clips may lack meta labels (C is then
+ * 0).  Returns 0 (free ds with dataset_free), or a negative code with
+ * the reason in err and ds empty: ARPG_EFORMAT (meta without grid, app_dim
+ * or patch_dim, records that disagree with meta, a label not in meta's
+ * list), ARPG_ENUMERIC (clips holding NaN or Inf, named), ARPG_ENOENT
  * (no clips), ARPG_ENOMEM, the cache's own errors. */
 int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn);
 void dataset_free(struct dataset *ds);
+
+/* Makes labels (a comma list: a model's classes) ds's classes, each
+ * labelled clip's label found by name.  Returns 0, ARPG_EMISMATCH (a clip
+ * whose label is not in the list, named in err; ds unchanged) or
+ * ARPG_ENOMEM. */
+int dataset_relabel(struct dataset *ds, const char *labels, char *err, size_t errn);
 
 /* Chooses T of a clip's clip_T frames into idx (T ints, ascending): T
  * equal segments of the clip; without jitter the middle frame of each

@@ -10,6 +10,8 @@
 #include "optim.h"
 #include "run.h"
 
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,12 +61,12 @@ static void show_confusion(const struct dataset *ds, const long *cm)
 
 /* ---- saved models ---- */
 
-/* Refuses a model trained on a cache whose meta differs from ds's:
- * 0 or ARPG_EMISMATCH, reported. */
+/* Refuses a model trained on a cache whose meta differs from ds's (labels
+ * too when labels is not 0): 0 or ARPG_EMISMATCH, reported. */
 static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
-		      const char *model, const char *cache)
+		      const char *model, const char *cache, int labels)
 {
-	const char *key = checkpoint_meta_mismatch(ck, &ds->meta), *mv, *cv;
+	const char *key = checkpoint_meta_mismatch(ck, &ds->meta, labels), *mv, *cv;
 	char ckey[64];
 
 	if (!key)
@@ -78,30 +80,79 @@ static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
 	return ARPG_EMISMATCH;
 }
 
-/* The model of --load, ready to run on ds, and its file (for run.epoch).
+/* Reports a model file that checkpoint_load refused: rc, returned. */
+static int report_load(const char *path, int rc, const char *err)
+{
+	if (rc == ARPG_EIO)	/* "input/output error" would hide a missing file */
+		arpg_error("%s: %s", path, err);
+	else
+		arpg_report(path, rc, err);
+	return rc;
+}
+
+/* Refuses a model file whose parameters (or optimizer moments) hold NaN or
+ * Inf, naming the tensor (as m lays them out): 0 or ARPG_ENUMERIC,
+ * reported. */
+static int check_finite(const struct checkpoint *ck, const struct model *m, const char *path)
+{
+	const float *arrays[] = { ck->params, ck->m, ck->v };
+	static const char *const what[] = { "", " (its optimizer's first moment)",
+					    " (its optimizer's second moment)" };
+
+	for (int a = 0; a < 3; a++)
+		for (size_t i = 0; arrays[a] && i < ck->n; i++)
+			if (!isfinite(arrays[a][i])) {
+				char name[96];
+
+				model_param_name(m, i, name, sizeof name);
+				arpg_error("%s: %s%s holds %s: the model is not usable (it was "
+					   "saved after training diverged, or written by another "
+					   "program)", path, name, what[a],
+					   isnan(arrays[a][i]) ? "NaN" : "an infinity");
+				return ARPG_ENUMERIC;
+			}
+	return 0;
+}
+
+/* The model of --load, ready to run on ds, and its file (for run.epoch);
+ * ds's classes become the model's (its clips' labels found by name, so
+ * that a cache of unlabelled clips, or of some of the classes, works).
  * 0, or a negative code, reported; *m and ck are for the caller to free
  * either way. */
-static int open_saved(const struct experiment *e, const struct dataset *ds,
-		      struct checkpoint *ck, struct model **m)
+static int open_saved(const struct experiment *e, struct dataset *ds, struct checkpoint *ck,
+		      struct model **m)
 {
 	struct model_config c;
+	const char *labels;
 	char err[512] = "";
 	int rc;
 
 	if ((rc = checkpoint_load(ck, e->load, err, sizeof err)) < 0)
-		return arpg_report(e->load, rc, err);
+		return report_load(e->load, rc, err);
 	if ((rc = checkpoint_config(ck, &c)) < 0) {
 		arpg_error("%s: the model's settings are incomplete or invalid: the file is not a "
 			   "model saved by arpg-train", e->load);
 		return rc;
 	}
-	if ((rc = check_meta(ck, ds, e->load, e->cache)) < 0)
+	if ((rc = check_meta(ck, ds, e->load, e->cache, 0)) < 0)
 		return rc;
-	if ((rc = model_create(m, &c, e->batch, 0)) < 0 || ck->n != model_nparams(*m)) {
-		arpg_error("%s: %zu parameters, but its settings make a model of %zu: the file is "
-			   "damaged", e->load, ck->n, *m ? model_nparams(*m) : 0);
-		return rc < 0 ? rc : ARPG_EFORMAT;
+	if (!(labels = arpg_kv_get(&ck->settings, "cache.labels"))) {
+		arpg_error("%s: the model's settings lack cache.labels: the file is not a model "
+			   "saved by arpg-train", e->load);
+		return ARPG_EFORMAT;
 	}
+	if ((rc = dataset_relabel(ds, labels, err, sizeof err)) < 0)
+		return arpg_report(e->cache, rc, err);
+	if ((rc = model_create(m, &c, e->batch, 0)) < 0)
+		return arpg_report(e->load, rc, NULL);
+	if (ck->n != model_nparams(*m) || ds->C != c.C) {
+		arpg_error("%s: %zu parameters and %d labels, but its settings make a model of "
+			   "%zu and %d classes: the file is damaged", e->load, ck->n, ds->C,
+			   model_nparams(*m), c.C);
+		return ARPG_EFORMAT;
+	}
+	if ((rc = check_finite(ck, *m, e->load)) < 0)
+		return rc;
 	memcpy(model_params(*m), ck->params, sizeof(float) * ck->n);
 	return 0;
 }
@@ -114,11 +165,11 @@ static int saved_clips(const struct experiment *e, const struct dataset *ds, int
 {
 	*n = 0;
 	for (int i = 0; i < ds->nclips; i++)
-		if (e->predict || !strcmp(ds->clips[i].split, "val"))
+		if (e->predict || (!strcmp(ds->clips[i].split, "val") && ds->clips[i].label >= 0))
 			idx[(*n)++] = i;
 	if (!*n) {
-		arpg_error("%s: no clips in split val to evaluate on (use --predict for all clips)",
-			   e->cache);
+		arpg_error("%s: no labelled clips in split val to evaluate on (use --predict to "
+			   "predict every clip, labelled or not)", e->cache);
 		return ARPG_ENOENT;
 	}
 	for (int i = 0; i < *n; i++)
@@ -174,9 +225,21 @@ static void print_eval(const struct experiment *e, const struct dataset *ds, con
 	show_confusion(ds, cm);
 }
 
+/* The exit status of a run stopped by a signal: 128 + its number. */
+static int signal_status(const struct experiment *e)
+{
+	return 128 + *e->stop;
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" :
+	       "a signal";
+}
+
 /* --load [--predict]: evaluates or predicts with a saved model.  Returns
  * the exit status. */
-static int run_saved(const struct experiment *e, const struct dataset *ds)
+static int run_saved(const struct experiment *e, struct dataset *ds)
 {
 	struct checkpoint ck = { 0 };
 	struct model *m = NULL;
@@ -197,8 +260,11 @@ static int run_saved(const struct experiment *e, const struct dataset *ds)
 	}
 	if ((rc = saved_clips(e, ds, T, idx, &n)) < 0)
 		goto out;
-	if ((rc = run_eval(m, ds, idx, n, T, e->batch, cm, &loss, probs)) < 0) {
-		arpg_report(e->load, rc, NULL);
+	if ((rc = run_eval(m, ds, idx, n, T, e->batch, cm, &loss, probs, e->stop)) < 0) {
+		if (rc == ARPG_EINTR)
+			arpg_error("stopped by %s", signal_name(*e->stop));
+		else
+			arpg_report(e->load, rc, NULL);
 		goto out;
 	}
 	if (e->predict)
@@ -212,7 +278,7 @@ out:
 	free(cm);
 	model_free(m);
 	checkpoint_free(&ck);
-	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
+	return rc == ARPG_EINTR ? signal_status(e) : rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
 }
 
 /* ---- folds and splits ---- */
@@ -380,46 +446,144 @@ static int check_split(const struct combo *r, const int *tr, int ntr, int nva)
  * code, reported. */
 static int resume(const struct combo *r, struct model *m, struct adamw *opt, int *start_epoch)
 {
-	const char *path = r->e->resume;
+	const char *path = r->e->resume, *setting;
 	struct checkpoint ck;
 	struct model_config c;
 	char err[1024] = "";
-	int rc;
+	int rc, vsaved, vrun, done;
 
 	if ((rc = checkpoint_load(&ck, path, err, sizeof err)) < 0)
-		return arpg_report(path, rc, err);
-	if (checkpoint_config(&ck, &c) < 0 || ck.n != model_nparams(m) || !ck.has_opt ||
-	    !checkpoint_same_network(&c, &r->cfg)) {
-		arpg_error("%s: its settings or size differ from this run's: resume "
-			   "with the options it was trained with", path);
+		return report_load(path, rc, err);
+	done = checkpoint_epoch(&ck);
+	if (checkpoint_config(&ck, &c) < 0) {
+		arpg_error("%s: the model's settings are incomplete or invalid: the file is not a "
+			   "model saved by arpg-train", path);
+		rc = ARPG_EFORMAT;
+	} else if ((setting = checkpoint_network_diff(&c, &r->cfg, &vsaved, &vrun))) {
+		arpg_error("%s: it was trained with %s %d, this run has %d: resume with the "
+			   "options it was trained with", path, setting, vsaved, vrun);
 		rc = ARPG_EMISMATCH;
-	} else if ((rc = check_meta(&ck, r->ds, path, r->e->cache)) == 0) {
+	} else if (ck.n != model_nparams(m)) {
+		arpg_error("%s: %zu parameters, but its settings make a model of %zu: the file is "
+			   "damaged", path, ck.n, model_nparams(m));
+		rc = ARPG_EFORMAT;
+	} else if (!ck.has_opt) {
+		arpg_error("%s: the file holds no optimizer state, so training cannot go on "
+			   "exactly: train anew, or evaluate it with --load", path);
+		rc = ARPG_EMISMATCH;
+	} else if (done >= r->e->epochs) {
+		arpg_error("%s: trained for %d epochs already, and --epochs %d counts from the "
+			   "start: give --epochs more than %d, or evaluate it with --load", path,
+			   done, r->e->epochs, done);
+		rc = ARPG_EMISMATCH;
+	} else if ((rc = check_meta(&ck, r->ds, path, r->e->cache, 1)) == 0 &&
+		   (rc = check_finite(&ck, m, path)) == 0) {
 		memcpy(model_params(m), ck.params, sizeof(float) * ck.n);
 		memcpy(opt->m, ck.m, sizeof(float) * ck.n);
 		memcpy(opt->v, ck.v, sizeof(float) * ck.n);
 		opt->step = ck.step;
-		*start_epoch = checkpoint_epoch(&ck);
+		*start_epoch = done;
 	}
 	checkpoint_free(&ck);
 	return rc;
 }
 
-/* --save: the trained model and optimizer state.  0 or a negative code,
- * reported. */
-static int save(const struct combo *r, struct model *m, const struct adamw *opt, int epoch)
+/* --save: parameters params (opt->n of them) and the optimizer state
+ * after epoch epoch, atomically (a crash leaves the old file or the new
+ * one).  0 or a negative code, reported. */
+static int save(const struct combo *r, const float *params, const struct adamw *opt, int epoch)
 {
 	struct arpg_kv kv = ARPG_KV_INIT;
 	struct checkpoint_run run = { epoch, r->seed, r->lr };
 	int rc;
 
 	if ((rc = checkpoint_settings(&kv, &r->cfg, &run, &r->ds->meta)) == 0)
-		rc = checkpoint_save(r->e->save, &kv, model_params(m), model_nparams(m), opt);
+		rc = checkpoint_save(r->e->save, &kv, params, opt->n, opt);
 	if (rc < 0)
 		arpg_report(r->e->save, rc, NULL);
 	else
-		arpg_info("saved the model to %s", r->e->save);
+		arpg_info("saved the model after epoch %d to %s", epoch, r->e->save);
 	arpg_kv_free(&kv);
 	return rc;
+}
+
+/* With --save, the state after the last finished epoch, which a run
+ * stopped by a signal in the middle of the next one saves. */
+struct snapshot {
+	const struct combo *r;
+	struct model *m;
+	const struct adamw *opt;	/* the live optimizer */
+	float *params;
+	struct adamw state;		/* its copy; state.n 0 without --save */
+	int epoch;			/* the last finished */
+	int taken;			/* whether state holds an epoch of this run */
+	int save_failed;		/* a --save-every save failed (reported) */
+};
+
+static int snapshot_init(struct snapshot *s, const struct combo *r, struct model *m,
+			 const struct adamw *opt, int epoch)
+{
+	memset(s, 0, sizeof *s);
+	s->r = r;
+	s->m = m;
+	s->opt = opt;
+	s->epoch = epoch;
+	if (!r->e->save)
+		return 0;
+	if (adamw_init(&s->state, opt->n) < 0 || !(s->params = malloc(sizeof(float) * opt->n)))
+		return ARPG_ENOMEM;
+	return 0;
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	adamw_free(&s->state);
+	free(s->params);
+}
+
+/* run_opts.epoch_end: keeps the state of a finished epoch, and saves it
+ * every --save-every epochs. */
+static int snapshot_take(void *ctx, int epoch)
+{
+	struct snapshot *s = ctx;
+	const struct experiment *e = s->r->e;
+	size_t n = s->opt->n;
+
+	if (!e->save)
+		return 0;
+	memcpy(s->params, model_params(s->m), sizeof(float) * n);
+	memcpy(s->state.m, s->opt->m, sizeof(float) * n);
+	memcpy(s->state.v, s->opt->v, sizeof(float) * n);
+	s->state.step = s->opt->step;
+	s->epoch = epoch;
+	s->taken = 1;
+	if (e->save_every && epoch % e->save_every == 0 && epoch < e->epochs) {
+		int rc = save(s->r, s->params, &s->state, epoch);
+
+		s->save_failed = rc < 0;
+		return rc;
+	}
+	return 0;
+}
+
+/* A run stopped by a signal in epoch s->epoch + 1: saves the last
+ * finished epoch with --save, and says what happened. */
+static void snapshot_stopped(struct snapshot *s)
+{
+	const struct experiment *e = s->r->e;
+	const char *sig = signal_name(*e->stop);
+
+	if (!e->save)
+		arpg_error("stopped by %s in epoch %d of %d; nothing saved (no --save)", sig,
+			   s->epoch + 1, e->epochs);
+	else if (!s->taken)
+		arpg_error("stopped by %s in epoch %d of %d, before it finished: %s %s", sig,
+			   s->epoch + 1, e->epochs, e->save,
+			   e->resume && !strcmp(e->resume, e->save) ? "is as it was" : "not written");
+	else if (save(s->r, s->params, &s->state, s->epoch) == 0)
+		arpg_error("stopped by %s in epoch %d of %d: saved the model after epoch %d to "
+			   "%s; go on with --resume %s", sig, s->epoch + 1, e->epochs, s->epoch,
+			   e->save, e->save);
 }
 
 /* The summary line of a run or fold (f, with --folds). */
@@ -451,10 +615,11 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	struct model *m = NULL;
 	struct adamw opt = { 0 };
 	struct run_result res = { 0 };
+	struct snapshot snap = { 0 };
 	struct run_opts ro = { .epochs = e->epochs, .batch = e->batch, .T = r->cfg.T,
 		.clip = (float)e->clip, .seed = r->seed, .run_no = r->run_no, .nruns = r->nruns,
 		.fold_no = r->fold ? f + 1 : 0, .nfolds = e->folds, .settings_json = r->settings,
-		.out = stdout };
+		.out = stdout, .stop = e->stop, .epoch_end = snapshot_take, .ctx = &snap };
 	char err[1024] = "";
 
 	if (!tr || !va) {
@@ -474,8 +639,15 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		goto out;
 	opt.lr = (float)r->lr;
 	opt.weight_decay = (float)e->weight_decay;
+	if ((rc = snapshot_init(&snap, r, m, &opt, ro.start_epoch)) < 0) {
+		arpg_report(e->save, rc, NULL);
+		goto out;
+	}
 	if ((rc = run_train(m, &opt, ds, &ro, tr, ntr, va, nva, &res, err, sizeof err)) < 0) {
-		arpg_report(e->cache, rc, err);
+		if (rc == ARPG_EINTR)
+			snapshot_stopped(&snap);
+		else if (!snap.save_failed)	/* else reported */
+			arpg_report(e->cache, rc, err);
 		goto out;
 	}
 	print_run(r, f, ntr, nva, &res);
@@ -487,8 +659,9 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	if (!r->fold)
 		show_confusion(ds, res.confusion);
 	if (e->save)
-		rc = save(r, m, &opt, res.final_epoch);
+		rc = save(r, model_params(m), &opt, res.final_epoch);
 out:
+	snapshot_free(&snap);
 	free(res.confusion);
 	adamw_free(&opt);
 	model_free(m);
@@ -568,7 +741,7 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
 		arpg_report(e->cache, rc, NULL);
 	free(sum.cm);
 	free(r.settings);
-	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
+	return rc == ARPG_EINTR ? signal_status(e) : rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
 }
 
 /* Trains every combination of the sweep.  Returns the exit status. */
@@ -584,6 +757,11 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 		arpg_error("%s: --frames %d is more than the %d frames per clip the cache holds: use "
 			   "--frames %d or less, or extract with arpg-features --frames %d", e->cache, T,
 			   ds->frames, ds->frames, T);
+		return ARPG_EXIT_FAILURE;
+	}
+	if (ds->C == 0) {
+		arpg_error("%s: its clips have no labels: train on labelled clips, and predict "
+			   "these with --load MODEL --predict", e->cache);
 		return ARPG_EXIT_FAILURE;
 	}
 	if (ds->C < 2) {

@@ -8,6 +8,8 @@
 #ifndef TRAIN_EXPERIMENT_H
 #define TRAIN_EXPERIMENT_H
 
+#include <signal.h>
+
 #include "data.h"
 #include "sweep.h"
 
@@ -19,7 +21,10 @@ struct experiment {
 	int folds;		/* K, or 0 for the cache's train/val split */
 	int epochs, batch;
 	int frames;		/* T, or 0 for the cache's */
+	int save_every;		/* with save: also after every N epochs; 0: at the end only */
 	double weight_decay, clip;
+	/* a signal number once the program must stop; NULL: never */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Runs e over the sweep sw (a single combination when e->save, e->resume
@@ -28,7 +33,8 @@ struct experiment {
  * few clips, a diverged run, memory); 2 when a combination of the sweep
  * is not a valid model (--dim not a multiple of --heads), which is found
  * only once the cache's shapes are known, so that combinations before it
- * have run. */
+ * have run; 128 + the signal when *e->stop was set (after saving the last
+ * finished epoch with e->save, and saying so). */
 int experiment_run(const struct experiment *e, const struct sweep *sw);
 
 /* Deals the labelled clips of ds to K folds into fold[nclips] (-1 for an

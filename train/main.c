@@ -12,6 +12,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,15 @@ struct options {
 	struct sweep sw;
 	int jobs, verbosity;
 };
+
+/* The signal that asked the program to stop (SIGINT, SIGTERM, SIGHUP), or
+ * 0: training stops at the next batch and saves the last finished epoch. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
 
 /* getopt's values of the sweep options: SWEEP_OPT + their index. */
 enum { SWEEP_OPT = 1000, RUN = -1 };
@@ -52,7 +62,9 @@ static void usage(FILE *f)
 "  --dim D  --heads H    model width (256) and attention heads (4)\n"
 "  --rel-layers L  --fusion-layers L   GAT layers per graph (2, 1)\n"
 "  --seed S              initialisation, shuffling and dropout (1)\n"
-"  --save MODEL          save the trained model\n"
+"  --save MODEL          save the trained model (and, when stopped by a signal,\n"
+"                        the last finished epoch)\n"
+"  --save-every N        with --save: also save after every N epochs\n"
 "  --resume MODEL        continue training a saved model up to --epochs\n"
 "  --load MODEL          evaluate a saved model on the cache's val split\n"
 "  --predict             with --load: print clip, label, prediction, probabilities\n"
@@ -81,6 +93,8 @@ static const struct number_option {
 	{ 'W', "--weight-decay", 0, 0, 10, offsetof(struct experiment, weight_decay),
 	  "a number from 0 to 10" },
 	{ 'C', "--clip", 0, 0, 1e9, offsetof(struct experiment, clip), "a number >= 0" },
+	{ 'N', "--save-every", 1, 1, 1000000, offsetof(struct experiment, save_every),
+	  "a positive number" },
 };
 
 /* Reads arg into the field of e that number option k names.  RUN, or the
@@ -142,6 +156,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "seed", required_argument, NULL, SWEEP_OPT + SW_SEED },
 		{ "weight-decay", required_argument, NULL, 'W' }, { "clip", required_argument, NULL, 'C' },
 		{ "save", required_argument, NULL, 'S' }, { "load", required_argument, NULL, 'L' },
+		{ "save-every", required_argument, NULL, 'N' },
 		{ "resume", required_argument, NULL, 'R' }, { "predict", no_argument, NULL, 'P' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
@@ -170,12 +185,14 @@ static int check_args(const struct options *o)
 	int opt, val;
 
 	if (sweep_check(&o->sw, &opt, &val) < 0)
-		return arpg_usage_error("--%s: bad value '%s'; see --help", sweep_name(opt),
-					o->sw.opt[opt].v[val]);
+		return arpg_usage_error("--%s: '%s' is not %s", sweep_name(opt),
+					o->sw.opt[opt].v[val], sweep_expect(opt));
 	if (ncombos > INT_MAX)
 		return arpg_usage_error("%ld combinations of the lists: too many", ncombos);
 	if (e->predict && !e->load)
 		return arpg_usage_error("%s", "--predict needs --load MODEL");
+	if (e->save_every && !e->save)
+		return arpg_usage_error("%s", "--save-every needs --save MODEL");
 	if ((e->save || e->resume) && (ncombos > 1 || e->folds))
 		return arpg_usage_error("%s", "--save and --resume take a single run (no lists, no --folds)");
 	if (e->load && (e->save || e->resume || e->folds))
@@ -188,6 +205,7 @@ int main(int argc, char **argv)
 	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 1e-4, .clip = 5.0 },
 			     .jobs = arpg_cli_default_jobs(), .verbosity = ARPG_NORMAL };
 	struct arpg_blis_info blis;
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 	int status;
 
 	arpg_log_init("arpg-train", ARPG_NORMAL);
@@ -211,6 +229,12 @@ int main(int argc, char **argv)
 #endif
 	arpg_info("BLIS kernels %s (chosen by %s), %d thread%s", blis.arch, blis.chosen_by,
 		  blis.threads, blis.threads > 1 ? "s" : "");
+	/* the first signal stops at a clean point; SA_RESETHAND lets a second
+	 * one end the program at once */
+	o.e.stop = &stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	status = experiment_run(&o.e, &o.sw);
 out:
 	sweep_free(&o.sw);

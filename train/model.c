@@ -4,6 +4,7 @@
 #include "layers.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,18 @@ int model_config_check(const struct model_config *c, char *err, size_t errn)
 	return 0;
 }
 
+/* A pass over the parameter layout: carves slices of base (NULL: a
+ * counting pass) and, when find is within the layout, names the tensor
+ * that holds parameter find. */
+struct walk {
+	float *base;
+	size_t off;
+	size_t find;
+	const char *group, *found;	/* found: the tensor's name, group: its layer */
+	int layer, found_layer;
+	const char *found_group;
+};
+
 /* The next count floats of base at *off (NULL when base is NULL: a
  * counting pass); advances *off. */
 static float *carve(float *base, size_t *off, size_t count)
@@ -113,47 +126,77 @@ static float *carve(float *base, size_t *off, size_t count)
 	return p;
 }
 
-/* One GAT layer's parameters (or gradients), D wide. */
-static void carve_gat_w(struct gat_w *w, float *base, size_t *off, int D)
+/* The next count floats of the walk's buffer, a tensor named name. */
+static float *param(struct walk *w, size_t count, const char *name)
 {
-	w->W = carve(base, off, (size_t)D * D);
-	w->a_src = carve(base, off, D);
-	w->a_dst = carve(base, off, D);
-	w->ln_g = carve(base, off, D);
-	w->ln_b = carve(base, off, D);
+	float *p = w->base ? w->base + w->off : NULL;
+
+	if (w->find >= w->off && w->find - w->off < count) {
+		w->found = name;
+		w->found_group = w->group;
+		w->found_layer = w->layer;
+	}
+	w->off += count;
+	return p;
 }
 
-/* Walks the parameter layout: points the slices of s into base (base NULL:
- * only counts) and returns the count.  The order is the checkpoint and
- * golden-file order. */
-static size_t layout(const struct model *m, float *base, struct slices *s)
+/* One GAT layer's parameters (or gradients), D wide: layer l of group. */
+static void carve_gat_w(struct gat_w *g, struct walk *w, int D, const char *group, int l)
+{
+	w->group = group;
+	w->layer = l + 1;
+	g->W = param(w, (size_t)D * D, "W");
+	g->a_src = param(w, D, "a_src");
+	g->a_dst = param(w, D, "a_dst");
+	g->ln_g = param(w, D, "ln_gamma");
+	g->ln_b = param(w, D, "ln_beta");
+	w->group = NULL;
+	w->layer = 0;
+}
+
+/* Walks the parameter layout: points the slices of s into w's base and
+ * returns the count.  The order is the checkpoint and golden-file order. */
+static size_t layout(const struct model *m, struct walk *w, struct slices *s)
 {
 	const struct model_config *c = &m->c;
-	size_t off = 0;
 	int l, D = c->D;
 
 	if (m->use_rel) {
-		s->Wp = carve(base, &off, (size_t)c->Dp * D);
-		s->bp = carve(base, &off, D);
-		s->E = carve(base, &off, (size_t)m->N * D);
+		s->Wp = param(w, (size_t)c->Dp * D, "patch projection W");
+		s->bp = param(w, D, "patch projection bias");
+		s->E = param(w, (size_t)m->N * D, "node position embedding");
 		for (l = 0; l < c->rel_layers; l++)
-			carve_gat_w(&s->rel[l], base, &off, D);
+			carve_gat_w(&s->rel[l], w, D, "relation GAT layer", l);
 	}
 	if (m->use_app) {
-		s->Wa = carve(base, &off, (size_t)c->Da * D);
-		s->ba = carve(base, &off, D);
-		s->m_a = carve(base, &off, D);
+		s->Wa = param(w, (size_t)c->Da * D, "appearance projection W");
+		s->ba = param(w, D, "appearance projection bias");
+		s->m_a = param(w, D, "appearance modality embedding");
 	}
 	if (m->use_rel)
-		s->m_r = carve(base, &off, D);
+		s->m_r = param(w, D, "relation modality embedding");
 	if (c->fusion == FUSION_GAT)
 		for (l = 0; l < c->fusion_layers; l++)
-			carve_gat_w(&s->fus[l], base, &off, D);
-	s->W1 = carve(base, &off, (size_t)m->Din * D);
-	s->b1 = carve(base, &off, D);
-	s->W2 = carve(base, &off, (size_t)D * c->C);
-	s->b2 = carve(base, &off, c->C);
-	return off;
+			carve_gat_w(&s->fus[l], w, D, "fusion GAT layer", l);
+	s->W1 = param(w, (size_t)m->Din * D, "classifier W1");
+	s->b1 = param(w, D, "classifier b1");
+	s->W2 = param(w, (size_t)D * c->C, "classifier W2");
+	s->b2 = param(w, c->C, "classifier b2");
+	return w->off;
+}
+
+void model_param_name(const struct model *m, size_t i, char *buf, size_t n)
+{
+	struct walk w = { .find = i };
+	struct slices s;
+
+	layout(m, &w, &s);
+	if (!w.found)
+		snprintf(buf, n, "parameter %zu (beyond the model's %zu)", i, w.off);
+	else if (w.found_group)
+		snprintf(buf, n, "%s %d %s", w.found_group, w.found_layer, w.found);
+	else
+		snprintf(buf, n, "%s", w.found);
 }
 
 /* What one GAT layer's forward saves, for rows rows of D and natt
@@ -350,7 +393,7 @@ int model_create(struct model **mp, const struct model_config *c,
 	m->use_app = c->modality != MOD_REL;
 	m->nf = (m->use_rel + m->use_app) * c->T;
 	m->Din = (m->use_rel + m->use_app) * D;
-	m->nparams = layout(m, NULL, &count);
+	m->nparams = layout(m, &(struct walk){ .find = SIZE_MAX }, &count);
 	m->params = calloc(m->nparams, sizeof *m->params);
 	m->grads = calloc(m->nparams, sizeof *m->grads);
 	m->rel_mask = calloc((size_t)m->N * m->N, 1);
@@ -359,8 +402,8 @@ int model_create(struct model **mp, const struct model_config *c,
 	m->labels = calloc((size_t)max_batch, sizeof *m->labels);
 	if (!m->params || !m->grads || !m->rel_mask || !m->fus_mask || !m->pe || !m->labels)
 		goto nomem;
-	layout(m, m->params, &m->p);
-	layout(m, m->grads, &m->g);
+	layout(m, &(struct walk){ .base = m->params, .find = SIZE_MAX }, &m->p);
+	layout(m, &(struct walk){ .base = m->grads, .find = SIZE_MAX }, &m->g);
 	init_params(m, seed);
 	build_masks(m);
 	if (gat_nbrs_init(&m->rel_nb, m->rel_mask, m->N) < 0 ||

@@ -62,6 +62,10 @@ size_t model_nparams(const struct model *m);
 float *model_params(struct model *m);
 float *model_grads(struct model *m);
 
+/* The name of the tensor that holds parameter i of the buffer, for
+ * messages ("relation GAT layer 2 W", "classifier b2"), into buf. */
+void model_param_name(const struct model *m, size_t i, char *buf, size_t n);
+
 /* Forward over B <= max_batch clips.  app: B x T x Da; patch: B x T x N x
  * Dp.  Writes logits (B x C).  With labels (B ints in 0..C-1), returns the
  * mean cross-entropy in *loss and keeps what backward needs.  train != 0

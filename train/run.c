@@ -60,7 +60,8 @@ static int argmax(const float *v, int n)
 }
 
 int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
-		  int T, int batch, long *cm, double *loss, float *probs)
+		  int T, int batch, long *cm, double *loss, float *probs,
+		  const volatile sig_atomic_t *stop)
 {
 	struct batch_buf b;
 	double sum = 0;
@@ -73,6 +74,10 @@ int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 		int B = n - s < batch ? n - s : batch, nl = 0;
 		const float *p;
 
+		if (stop && *stop) {
+			rc = ARPG_EINTR;
+			goto out;
+		}
 		dataset_batch(ds, idx + s, B, T, 0, NULL, b.app, b.patch, b.labels);
 		if ((rc = model_forward(m, B, b.app, b.patch, NULL, 0, NULL, b.logits, NULL)) < 0)
 			goto out;
@@ -138,6 +143,7 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 
 	memset(res, 0, sizeof *res);
 	res->best.war = -1;
+	res->final_epoch = o->start_epoch;
 	if ((rc = batch_alloc(&b, ds, o->batch, o->T)) < 0 || !order || !cm || !cm_train) {
 		rc = ARPG_ENOMEM;
 		goto out;
@@ -165,6 +171,10 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 			int B = ntrain - s < o->batch ? ntrain - s : o->batch;
 			float loss;
 
+			if (o->stop && *o->stop) {
+				rc = ARPG_EINTR;
+				goto out;
+			}
 			dataset_batch(ds, order + s, B, o->T, 1, &rng, b.app, b.patch, b.labels);
 			model_zero_grads(m);
 			if ((rc = model_forward(m, B, b.app, b.patch, b.labels, 1, &rng, b.logits,
@@ -192,7 +202,8 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 		memset(cm, 0, sizeof *cm * C * C);
 		memset(&vm, 0, sizeof vm);
 		if (nval) {
-			if ((rc = run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL)) < 0)
+			if ((rc = run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL,
+					   o->stop)) < 0)
 				goto out;
 			metrics_from_confusion(&vm, cm, C);
 			vm.loss = vloss;
@@ -216,6 +227,8 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 			res->best = vm;
 			res->best_epoch = epoch;
 		}
+		if (o->epoch_end && (rc = o->epoch_end(o->ctx, epoch)) < 0)
+			goto out;
 	}
 	res->confusion = cm;
 	cm = NULL;

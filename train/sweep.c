@@ -13,23 +13,29 @@ static const struct {
 	const char *name;	/* option name, also the JSON key */
 	const char *deflt;
 	char sep;		/* separator of alternatives (',' or ':' for --edges) */
+	const char *expect;	/* what a value must be, for messages (parse_value) */
 } OPTIONS[SW_COUNT] = {
-	[SW_TRS] = { "trs", "4", ',' },
-	[SW_EDGES] = { "edges", "self,adj,sym", ':' },
-	[SW_FUSION] = { "fusion", "gat", ',' },
-	[SW_MODALITY] = { "modality", "both", ',' },
-	[SW_DIM] = { "dim", "256", ',' },
-	[SW_HEADS] = { "heads", "4", ',' },
-	[SW_REL] = { "rel-layers", "2", ',' },
-	[SW_FUS] = { "fusion-layers", "1", ',' },
-	[SW_LR] = { "lr", "0.001", ',' },
-	[SW_DROPOUT] = { "dropout", "0.1", ',' },
-	[SW_SEED] = { "seed", "1", ',' },
+	[SW_TRS] = { "trs", "4", ',', "a number from 0 to 100000, or all" },
+	[SW_EDGES] = { "edges", "self,adj,sym", ':', "a list of self, adj, sym and adj8" },
+	[SW_FUSION] = { "fusion", "gat", ',', "gat or concat" },
+	[SW_MODALITY] = { "modality", "both", ',', "both, app or rel" },
+	[SW_DIM] = { "dim", "256", ',', "a number from 1 to 65536" },
+	[SW_HEADS] = { "heads", "4", ',', "a number from 1 to 1024" },
+	[SW_REL] = { "rel-layers", "2", ',', "a number from 0 to 8" },
+	[SW_FUS] = { "fusion-layers", "1", ',', "a number from 0 to 8" },
+	[SW_LR] = { "lr", "0.001", ',', "a number from 1e-12 to 10" },
+	[SW_DROPOUT] = { "dropout", "0.1", ',', "a number from 0 to 0.99" },
+	[SW_SEED] = { "seed", "1", ',', "a number from 0 to 2147483647" },
 };
 
 const char *sweep_name(enum sweep_option i)
 {
 	return OPTIONS[i].name;
+}
+
+const char *sweep_expect(enum sweep_option i)
+{
+	return OPTIONS[i].expect;
 }
 
 int sweep_init(struct sweep *sw)

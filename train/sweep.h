@@ -35,6 +35,9 @@ struct sweep {
 
 /* The option's long name without "--", also its JSON key ("rel-layers"). */
 const char *sweep_name(enum sweep_option i);
+/* What a value of option i must be, for messages ("a number from 1 to
+ * 65536"). */
+const char *sweep_expect(enum sweep_option i);
 
 /* Sets every option to its one default value (arpg-train --help).
  * Returns 0 or ARPG_ENOMEM; free with sweep_free either way. */

@@ -22,7 +22,7 @@ static void parse(const uint8_t *data, size_t size)
 			__builtin_trap();
 		if (checkpoint_config(&ck, &c) == 0 && model_config_check(&c, NULL, 0) < 0)
 			__builtin_trap();
-		(void)checkpoint_meta_mismatch(&ck, &meta);
+		(void)checkpoint_meta_mismatch(&ck, &meta, 1);
 		(void)checkpoint_epoch(&ck);
 		checkpoint_free(&ck);
 	}

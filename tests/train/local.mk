@@ -45,9 +45,10 @@ tests_train_make_cache_SOURCES = tests/train/make_cache.c
 tests_train_make_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(LMDB_LIBS)
 
-# arpg-train as a user runs it (needs make_cache).
-TESTS += tests/train/train.sh
-dist_check_SCRIPTS += tests/train/train.sh
+# arpg-train as a user runs it (needs make_cache), and when things go
+# wrong: signals, resumes, unusable models, unlabelled clips.
+TESTS += tests/train/train.sh tests/train/interrupted.sh
+dist_check_SCRIPTS += tests/train/train.sh tests/train/interrupted.sh
 
 # The model file parser survives fuzzing (seed: a tiny saved model).
 FUZZERS += tests/fuzz/fuzz_checkpoint

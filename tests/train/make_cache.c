@@ -6,7 +6,10 @@
  *   make_cache DIR [--clips N] [--val N] [--classes C] [--frames T] [--grid G]
  *                  [--app-dim Da] [--patch-dim Dp] [--subjects S] [--signal X]
  *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--scale X]
- * --scale multiplies the appearance features (huge values make training diverge).
+ *                  [--unlabelled]
+ * --scale multiplies the appearance features (huge values make training diverge);
+ * --unlabelled makes clips of split test without labels, and no meta labels
+ * (as arpg-features writes AFEW's Test set).
  */
 #include "cache.h"
 #include "error.h"
@@ -22,7 +25,7 @@ static const char *const NAMES[] = { "Angry", "Disgust", "Fear", "Happy", "Neutr
 int main(int argc, char **argv)
 {
 	int clips = 60, val = 20, C = 3, T = 8, G = 3, Da = 16, Dp = 12, S = 0, dtype = ARPG_F32,
-	    nan_clip = -1;
+	    nan_clip = -1, unlabelled = 0;
 	double signal = 0.5, scale = 1;
 	uint64_t seed = 1, rng;
 	const char *dir = NULL;
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10), i++;
 		else if (!strcmp(a, "--dtype")) dtype = strcmp(v, "f16") ? ARPG_F32 : ARPG_F16, i++;
 		else if (!strcmp(a, "--nan-clip")) nan_clip = atoi(v), i++;
+		else if (!strcmp(a, "--unlabelled")) unlabelled = 1;
 		else if (a[0] != '-' && !dir) dir = a;
 		else {
 			fprintf(stderr, "make_cache: unknown argument %s\n", a);
@@ -87,7 +91,7 @@ int main(int argc, char **argv)
 		vals[9] = labels;
 		struct arpg_kv kv = ARPG_KV_INIT;
 
-		for (i = 0, rc = 0; i < 10 && rc == 0; i++)
+		for (i = 0, rc = 0; i < (unlabelled ? 9 : 10) && rc == 0; i++)
 			rc = arpg_kv_set(&kv, keys[i], vals[i]);
 		if (rc < 0 || (rc = arpg_cache_meta_put(cache, &kv)) < 0) {
 			fprintf(stderr, "make_cache: meta: %s\n", arpg_strerror(rc));
@@ -129,8 +133,8 @@ int main(int argc, char **argv)
 			patch[3] = NAN;
 		if (S)
 			snprintf(subj, sizeof subj, "s%d", k % S + 1);
-		info.label = (char *)NAMES[y];
-		info.split = (char *)(!S && k >= clips - val ? "val" : "train");
+		info.label = (char *)(unlabelled ? "" : NAMES[y]);
+		info.split = (char *)(unlabelled ? "test" : !S && k >= clips - val ? "val" : "train");
 		info.subject = subj;
 		info.frames = T;
 		info.src = src;

@@ -70,6 +70,7 @@ ARPG_TEST(a_saved_model_loads_with_every_key_and_number)
 	struct checkpoint ck;
 	float *params = some_floats(300, 1);
 	char err[200] = "";
+	int va, vb;
 
 	opt.m = some_floats(300, 2);
 	opt.v = some_floats(300, 3);
@@ -104,8 +105,8 @@ ARPG_TEST(a_saved_model_loads_with_every_key_and_number)
 
 	expect_int(checkpoint_config(&ck, &back), 0);
 	expect(!memcmp(&back, &c, sizeof c));
-	expect_int(checkpoint_same_network(&back, &c), 1);
-	expect(checkpoint_meta_mismatch(&ck, &meta) == NULL);
+	expect(checkpoint_network_diff(&back, &c, &va, &vb) == NULL);
+	expect(checkpoint_meta_mismatch(&ck, &meta, 1) == NULL);
 	checkpoint_free(&ck);
 	expect(!ck.params && !ck.settings.n);
 
@@ -312,18 +313,23 @@ ARPG_TEST(the_same_network_whatever_the_dropout)
 		offsetof(struct model_config, modality),
 	};
 	struct model_config a, b;
+	int va, vb;
 
 	some_config(&a);
 	b = a;
 	b.dropout = 0.5f;
-	expect_int(checkpoint_same_network(&a, &b), 1);
+	expect(checkpoint_network_diff(&a, &b, &va, &vb) == NULL);
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
 		b = a;
 		(*(int *)((char *)&b + fields[i]))++;
-		if (checkpoint_same_network(&a, &b))
+		if (!checkpoint_network_diff(&a, &b, &va, &vb) || vb != va + 1)
 			arpg_test_fail(__FILE__, __LINE__, "a change at offset %zu went unseen",
 				       fields[i]);
 	}
+	b = a;
+	b.D = a.D * 2;
+	expect_str(checkpoint_network_diff(&a, &b, &va, &vb), "--dim");
+	expect_int(vb, 2 * va);
 }
 
 ARPG_TEST(a_model_refuses_a_cache_of_other_features)
@@ -338,13 +344,13 @@ ARPG_TEST(a_model_refuses_a_cache_of_other_features)
 	expect_int(checkpoint_settings(&ck.settings, &c, &run, &meta), 0);
 	some_meta(&other);
 	expect_int(arpg_kv_set(&other, "frames", "16"), 0);	/* not a model's concern */
-	expect(checkpoint_meta_mismatch(&ck, &other) == NULL);
+	expect(checkpoint_meta_mismatch(&ck, &other, 1) == NULL);
 	expect_int(arpg_kv_set(&other, "labels", "Angry,Happy,Sad"), 0);
-	expect_str(checkpoint_meta_mismatch(&ck, &other), "labels");
+	expect_str(checkpoint_meta_mismatch(&ck, &other, 1), "labels");
 	arpg_kv_free(&other);
 	some_meta(&other);
 	expect_int(arpg_kv_set(&other, "patch_dim", "256"), 0);	/* the model's cache had none */
-	expect_str(checkpoint_meta_mismatch(&ck, &other), "patch_dim");
+	expect_str(checkpoint_meta_mismatch(&ck, &other, 1), "patch_dim");
 	arpg_kv_free(&other);
 	arpg_kv_free(&meta);
 	checkpoint_free(&ck);

@@ -90,5 +90,5 @@ ok $? "--frames beyond the cache, and a missing val split, are refused"
 arpg-train c7 --trs 1,,2 >/dev/null 2>err; s1=$?
 arpg-train c7 --fusion gat,max >/dev/null 2>err2; s2=$?
 arpg-train >/dev/null 2>&1; s3=$?
-test $s1 = 2 && test $s2 = 2 && test $s3 = 2 && grep -q "fusion: bad value 'max'" err2
+test $s1 = 2 && test $s2 = 2 && test $s3 = 2 && grep -q "fusion: 'max' is not gat or concat" err2
 ok $? "bad option values exit 2 with a message"
