@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "error.h"
+#include "lock.h"
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
@@ -749,6 +750,7 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 		       const struct dataset *ds)
 {
 	struct sweep_table table = { 0 };
+	struct arpg_lock *lock = NULL;
 	int T = e->frames ? e->frames : ds->frames ? ds->frames : 16, *fold = NULL;
 	int status = ARPG_EXIT_OK;
 	long n = sweep_count(sw);
@@ -769,10 +771,21 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 			   ds->C);
 		return ARPG_EXIT_FAILURE;
 	}
+	if (e->save) {	/* held until the model is written: one trainer per file */
+		char err[512] = "";
+		int rc = arpg_lock_take(&lock, e->save, 0, "arpg-train", ARPG_LOCK_REFUSE, err,
+					sizeof err);
+
+		if (rc < 0) {
+			arpg_error("%s: %s", e->save, err);
+			return ARPG_EXIT_FAILURE;
+		}
+	}
 	if (e->folds)
 		status = make_folds(e, ds, &fold);
 	for (long combo = 0; combo < n && !status; combo++)
 		status = train_combo(e, sw, ds, fold, T, combo, &table);
+	arpg_lock_release(lock);
 	if (!status && n > 1)
 		sweep_table_print(&table, sw, stdout, arpg_verbosity() >= ARPG_NORMAL ? stderr : NULL);
 	sweep_table_free(&table);

@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-int.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 13
+plan 14
 
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
 
@@ -55,6 +55,18 @@ ok $? "--save-every 2 leaves a model of an even epoch ($saved) after kill -9"
 arpg-train c --save-every 2 >/dev/null 2>err
 test $? = 2 && grep -q -- '--save-every needs --save' err
 ok $? "--save-every without --save is a usage error"
+
+# one trainer per model file
+: >bg.err
+arpg-train c --epochs 1000000 --dim 16 --save busy.arpg >/dev/null 2>>bg.err &
+pid=$!
+i=0
+while ! grep -q "epoch 1/" bg.err && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+arpg-train c --epochs 2 --dim 16 --save busy.arpg >/dev/null 2>err; s1=$?
+kill -INT $pid
+wait $pid
+test $s1 = 1 && grep -q "busy.arpg: held by arpg-train (pid $pid)" err
+ok $? "a second trainer saving to the same file is refused, naming the first"
 
 cp straight.arpg s.arpg
 arpg-train c --epochs 12 --dim 16 --resume s.arpg --save s.arpg >out 2>err
