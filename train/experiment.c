@@ -346,9 +346,10 @@ struct combo {
 	char *settings;		/* its JSON settings object */
 };
 
-/* What a combination's folds add up. */
+/* What a combination's folds add up: the best and final metrics, and the
+ * confusion matrices of the final epochs. */
 struct fold_sums {
-	double war, uar, f1;
+	struct sweep_result sum;
 	long *cm;		/* C x C */
 };
 
@@ -440,7 +441,7 @@ static void print_run(const struct combo *r, int f, int ntr, int nva,
 }
 
 /* Trains and evaluates fold f of a combination (the one run without
- * --folds), adding its final metrics to sum.  0, or a negative code,
+ * --folds), adding its best and final metrics to sum.  0, or a negative code,
  * reported. */
 static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 {
@@ -479,9 +480,13 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		goto out;
 	}
 	print_run(r, f, ntr, nva, &res);
-	sum->war += res.final.war;
-	sum->uar += res.final.uar;
-	sum->f1 += res.final.f1;
+	sum->sum.best_epoch += res.best_epoch;
+	sum->sum.best_war += res.best.war;
+	sum->sum.best_uar += res.best.uar;
+	sum->sum.best_f1 += res.best.f1;
+	sum->sum.final_war += res.final.war;
+	sum->sum.final_uar += res.final.uar;
+	sum->sum.final_f1 += res.final.f1;
 	for (int i = 0; i < ds->C * ds->C; i++)
 		sum->cm[i] += res.confusion[i];
 	if (!r->fold)
@@ -497,22 +502,42 @@ out:
 	return rc;
 }
 
-/* The summary of a combination's folds: mean over folds and pooled. */
+/* The mean of a combination's folds: sum divided by the number of folds. */
+static struct sweep_result fold_mean(const struct fold_sums *sum, int nf)
+{
+	struct sweep_result m = sum->sum;
+
+	m.best_epoch /= nf;
+	m.best_war /= nf;
+	m.best_uar /= nf;
+	m.best_f1 /= nf;
+	m.final_war /= nf;
+	m.final_uar /= nf;
+	m.final_f1 /= nf;
+	return m;
+}
+
+/* The summary of a combination's folds: the means over folds of the best
+ * and of the final epochs, and the final epochs pooled. */
 static void print_folds(const struct combo *r, const struct fold_sums *sum)
 {
 	const struct dataset *ds = r->ds;
 	int nf = r->e->folds;
+	struct sweep_result m = fold_mean(sum, nf);
 	struct metrics all;
 
 	metrics_from_confusion(&all, sum->cm, ds->C);
-	printf("{\"summary\":\"folds\",\"run\":%d,\"folds\":%d,\"mean\":{\"war\":%.6f,"
-	       "\"uar\":%.6f,\"f1\":%.6f},\"pooled\":{\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},",
-	       r->run_no, nf, sum->war / nf, sum->uar / nf, sum->f1 / nf, all.war, all.uar, all.f1);
+	printf("{\"summary\":\"folds\",\"run\":%d,\"folds\":%d,\"best_mean\":{\"epoch\":%.6g,"
+	       "\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},\"final_mean\":{\"war\":%.6f,\"uar\":%.6f,"
+	       "\"f1\":%.6f},\"pooled\":{\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},", r->run_no, nf,
+	       m.best_epoch, m.best_war, m.best_uar, m.best_f1, m.final_war, m.final_uar,
+	       m.final_f1, all.war, all.uar, all.f1);
 	print_confusion(stdout, ds, sum->cm);
 	printf(",\"settings\":%s}\n", r->settings);
 	fflush(stdout);
-	arpg_note("%d folds: mean WAR %.1f%% UAR %.1f%% F1 %.1f%%", nf, 100 * sum->war / nf,
-		  100 * sum->uar / nf, 100 * sum->f1 / nf);
+	arpg_note("%d folds: mean of the final epochs WAR %.1f%% UAR %.1f%% F1 %.1f%%; of the "
+		  "best epochs WAR %.1f%% UAR %.1f%%", nf, 100 * m.final_war, 100 * m.final_uar,
+		  100 * m.final_f1, 100 * m.best_war, 100 * m.best_uar);
 	show_confusion(ds, sum->cm);
 }
 
@@ -564,8 +589,12 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
 		rc = run_fold(&r, f, &sum);
 	if (!rc && fold)
 		print_folds(&r, &sum);
-	if (!rc && (rc = sweep_table_add(table, k, sum.war / nf, sum.uar / nf, sum.f1 / nf)) < 0)
-		arpg_report(e->cache, rc, NULL);
+	if (!rc) {
+		struct sweep_result m = fold_mean(&sum, nf);
+
+		if ((rc = sweep_table_add(table, k, &m)) < 0)
+			arpg_report(e->cache, rc, NULL);
+	}
 	free(sum.cm);
 	free(r.settings);
 	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;

@@ -205,7 +205,7 @@ void sweep_json(FILE *f, const struct sweep *sw, const int *k, int with_seed)
 	}
 }
 
-int sweep_table_add(struct sweep_table *t, const int *k, double war, double uar, double f1)
+int sweep_table_add(struct sweep_table *t, const int *k, const struct sweep_result *res)
 {
 	struct sweep_row *row;
 	int r;
@@ -230,10 +230,7 @@ int sweep_table_add(struct sweep_table *t, const int *k, double war, double uar,
 	row = &t->rows[r];
 	if (row->n == SWEEP_MAX_VALUES)
 		return ARPG_ERANGE;
-	row->war[row->n] = war;
-	row->uar[row->n] = uar;
-	row->f1[row->n] = f1;
-	row->n++;
+	row->r[row->n++] = *res;
 	return 0;
 }
 
@@ -263,31 +260,68 @@ static void human_settings(FILE *f, const struct sweep *sw, const int *key)
 			fprintf(f, "%-14s ", key ? sw->opt[i].v[key[i]] : OPTIONS[i].name);
 }
 
+/* The statistics of a row, in the order of the table: the best epoch's
+ * number, WAR, UAR, F1, then the final epoch's WAR, UAR, F1. */
+enum { ST_EPOCH, ST_BWAR, ST_BUAR, ST_BF1, ST_FWAR, ST_FUAR, ST_FF1, ST_COUNT };
+
+static void row_stats(const struct sweep_row *row, double *mean, double *sd)
+{
+	double v[ST_COUNT][SWEEP_MAX_VALUES];
+
+	for (int i = 0; i < row->n; i++) {
+		const struct sweep_result *r = &row->r[i];
+
+		v[ST_EPOCH][i] = r->best_epoch;
+		v[ST_BWAR][i] = r->best_war;
+		v[ST_BUAR][i] = r->best_uar;
+		v[ST_BF1][i] = r->best_f1;
+		v[ST_FWAR][i] = r->final_war;
+		v[ST_FUAR][i] = r->final_uar;
+		v[ST_FF1][i] = r->final_f1;
+	}
+	for (int s = 0; s < ST_COUNT; s++)
+		sweep_mean_std(v[s], row->n, &mean[s], &sd[s]);
+}
+
+/* "name_mean":m,"name_std":s for statistics from to to (exclusive). */
+static void json_stats(FILE *f, const double *mean, const double *sd, int from, int to)
+{
+	static const char *const names[ST_COUNT] = { "epoch", "war", "uar", "f1", "war", "uar",
+						     "f1" };
+
+	for (int s = from; s < to; s++)
+		fprintf(f, "%s\"%s_mean\":%.6f,\"%s_std\":%.6f", s > from ? "," : "", names[s],
+			mean[s], names[s], sd[s]);
+}
+
 void sweep_table_print(const struct sweep_table *t, const struct sweep *sw, FILE *json,
 		       FILE *human)
 {
 	if (human) {
 		fprintf(human, "\n");
 		human_settings(human, sw, NULL);
-		fprintf(human, "runs  WAR%%          UAR%%          F1%%\n");
+		fprintf(human, "runs  best epoch    best WAR%%       best UAR%%       best F1%%"
+			"        final WAR%%      final UAR%%      final F1%%\n");
 	}
 	fprintf(json, "{\"table\":[");
 	for (int r = 0; r < t->n; r++) {
 		const struct sweep_row *row = &t->rows[r];
-		double wm, ws, um, us, fm, fs;
+		double m[ST_COUNT], sd[ST_COUNT];
 
-		sweep_mean_std(row->war, row->n, &wm, &ws);
-		sweep_mean_std(row->uar, row->n, &um, &us);
-		sweep_mean_std(row->f1, row->n, &fm, &fs);
+		row_stats(row, m, sd);
 		fprintf(json, "%s{", r ? "," : "");
 		sweep_json(json, sw, row->key, 0);
-		fprintf(json, ",\"runs\":%d,\"war_mean\":%.6f,\"war_std\":%.6f,\"uar_mean\":%.6f,"
-			"\"uar_std\":%.6f,\"f1_mean\":%.6f,\"f1_std\":%.6f}", row->n, wm, ws, um, us,
-			fm, fs);
+		fprintf(json, ",\"runs\":%d,\"best\":{", row->n);
+		json_stats(json, m, sd, ST_EPOCH, ST_FWAR);
+		fprintf(json, "},\"final\":{");
+		json_stats(json, m, sd, ST_FWAR, ST_COUNT);
+		fprintf(json, "}}");
 		if (human) {
 			human_settings(human, sw, row->key);
-			fprintf(human, "%4d  %5.2f +- %5.2f  %5.2f +- %5.2f  %5.2f +- %5.2f\n", row->n,
-				100 * wm, 100 * ws, 100 * um, 100 * us, 100 * fm, 100 * fs);
+			fprintf(human, "%4d  %5.1f +- %4.1f", row->n, m[ST_EPOCH], sd[ST_EPOCH]);
+			for (int s = ST_BWAR; s < ST_COUNT; s++)
+				fprintf(human, "  %6.2f +- %5.2f", 100 * m[s], 100 * sd[s]);
+			fputc('\n', human);
 		}
 	}
 	fprintf(json, "]}\n");

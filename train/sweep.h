@@ -72,11 +72,18 @@ int sweep_config(const struct sweep *sw, const int *k, struct model_config *c, d
  * seed only when with_seed. */
 void sweep_json(FILE *f, const struct sweep *sw, const int *k, int with_seed);
 
+/* What a table keeps of a run (or of a combination's folds, averaged):
+ * the metrics of its best validation epoch (highest WAR) and of its last. */
+struct sweep_result {
+	double best_epoch, best_war, best_uar, best_f1;
+	double final_war, final_uar, final_f1;
+};
+
 /* The runs of one setting over its seeds: a row of the table. */
 struct sweep_row {
 	int key[SW_COUNT];	/* value indices; the seed's is that of the first run */
 	int n;
-	double war[SWEEP_MAX_VALUES], uar[SWEEP_MAX_VALUES], f1[SWEEP_MAX_VALUES];
+	struct sweep_result r[SWEEP_MAX_VALUES];
 };
 
 struct sweep_table {
@@ -85,19 +92,23 @@ struct sweep_table {
 	struct sweep_row *rows;		/* in the order of their first run */
 };
 
-/* Adds a run's final metrics to the row of its setting (k without the
- * seed), which it creates at the setting's first run.  A table starts all
- * zero.  Returns 0, ARPG_ENOMEM, or ARPG_ERANGE past SWEEP_MAX_VALUES runs
- * of a setting. */
-int sweep_table_add(struct sweep_table *t, const int *k, double war, double uar, double f1);
+/* Adds a run's result to the row of its setting (k without the seed),
+ * which it creates at the setting's first run.  A table starts all zero.
+ * Returns 0, ARPG_ENOMEM, or ARPG_ERANGE past SWEEP_MAX_VALUES runs of a
+ * setting. */
+int sweep_table_add(struct sweep_table *t, const int *k, const struct sweep_result *res);
 void sweep_table_free(struct sweep_table *t);
 
 /* The mean of v[0..n) and its sample standard deviation (0 for n < 2). */
 void sweep_mean_std(const double *v, int n, double *mean, double *sd);
 
-/* Writes the table as one JSON line {"table":[...]} to json, and when
- * human is not NULL as text columns (the options that vary, then runs and
- * the metrics in percent, mean +- sd) to human. */
+/* Writes the table as one JSON line {"table":[...]} to json: per row the
+ * setting, "runs", then "best" (the mean and sample standard deviation over
+ * its runs of the best validation epoch's number, WAR, UAR and F1:
+ * "epoch_mean", "epoch_std", "war_mean", ...) and "final" (those of the
+ * last epoch, without the epoch).  When human is not NULL, also as text
+ * columns (the options that vary, then runs, then the best and the final
+ * metrics in percent, mean +- sd) to human. */
 void sweep_table_print(const struct sweep_table *t, const struct sweep *sw, FILE *json,
 		       FILE *human);
 

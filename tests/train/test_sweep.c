@@ -197,9 +197,13 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 	expect_int(sweep_set(&sw, SW_FUSION, "gat,concat"), 0);
 	expect_int(sweep_set(&sw, SW_SEED, "1,2"), 0);
 	for (long c = 0; c < 4; c++) {
+		/* gat: final WAR 0.5 and 0.7, best 0.6 and 0.8 at epochs 2 and 4;
+		 * concat: final and best 0.25 at epoch 3 */
+		struct sweep_result r = { c < 2 ? 2 + 2 * c : 3, c < 2 ? 0.6 + 0.2 * c : 0.25, 0.5,
+					  0.5, c < 2 ? 0.5 + 0.2 * c : 0.25, 0.5, 0.5 };
+
 		sweep_combo(&sw, c, k);
-		/* gat: 0.5 and 0.7; concat: 0.25 and 0.25 */
-		expect_int(sweep_table_add(&t, k, c < 2 ? 0.5 + 0.2 * c : 0.25, 0.5, 0.5), 0);
+		expect_int(sweep_table_add(&t, k, &r), 0);
 	}
 	expect_int(t.n, 2);
 	expect_int(t.rows[0].n, 2);
@@ -211,16 +215,25 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 	fclose(hf);
 	expect_str(json, "{\"table\":[{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\","
 		   "\"modality\":\"both\",\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
-		   "\"lr\":0.001,\"dropout\":0.1,\"runs\":2,\"war_mean\":0.600000,\"war_std\":0.141421,"
+		   "\"lr\":0.001,\"dropout\":0.1,\"runs\":2,\"best\":{\"epoch_mean\":3.000000,"
+		   "\"epoch_std\":1.414214,\"war_mean\":0.700000,\"war_std\":0.141421,"
 		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000},"
+		   "\"final\":{\"war_mean\":0.600000,\"war_std\":0.141421,"
+		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000}},"
 		   "{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"concat\",\"modality\":\"both\","
 		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,\"lr\":0.001,"
-		   "\"dropout\":0.1,\"runs\":2,\"war_mean\":0.250000,\"war_std\":0.000000,"
-		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000}]}\n");
+		   "\"dropout\":0.1,\"runs\":2,\"best\":{\"epoch_mean\":3.000000,\"epoch_std\":0.000000,"
+		   "\"war_mean\":0.250000,\"war_std\":0.000000,"
+		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000},"
+		   "\"final\":{\"war_mean\":0.250000,\"war_std\":0.000000,"
+		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000}}]}\n");
 	/* the text table names only the options that vary (not the seed) */
-	expect_str(human, "\nfusion         runs  WAR%          UAR%          F1%\n"
-		   "gat               2  60.00 +- 14.14  50.00 +-  0.00  50.00 +-  0.00\n"
-		   "concat            2  25.00 +-  0.00  50.00 +-  0.00  50.00 +-  0.00\n");
+	expect_str(human, "\nfusion         runs  best epoch    best WAR%       best UAR%       "
+		   "best F1%        final WAR%      final UAR%      final F1%\n"
+		   "gat               2    3.0 +-  1.4   70.00 +- 14.14   50.00 +-  0.00   50.00 +-  0.00"
+		   "   60.00 +- 14.14   50.00 +-  0.00   50.00 +-  0.00\n"
+		   "concat            2    3.0 +-  0.0   25.00 +-  0.00   50.00 +-  0.00   50.00 +-  0.00"
+		   "   25.00 +-  0.00   50.00 +-  0.00   50.00 +-  0.00\n");
 	free(json);
 	free(human);
 	sweep_table_free(&t);

@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 23
+plan 24
 
 # drop the timing fields, which differ between runs
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
@@ -35,19 +35,21 @@ arpg-train c7 --epochs 3 --dim 32 -j 2 -q --seed 2 | strip_time >c.jsonl
 ! cmp -s a.jsonl c.jsonl
 ok $? "another seed gives other numbers"
 
-arpg-train c7 --epochs 2 --dim 16 -q --trs 1,all --modality both,app,rel --seed 1,2 >sweep.jsonl 2>sweep.err
+arpg-train c7 --epochs 2 --dim 16 --trs 1,all --modality both,app,rel --seed 1,2 >sweep.jsonl 2>sweep.err
 ok $? "a sweep over trs x modality x seed runs"
 runs=$(grep -c '"summary":"run"' sweep.jsonl)
 test "$runs" = 12
 ok $? "every combination ran ($runs of 12)"
-tail -n 1 sweep.jsonl | grep -q '^{"table":\[.*"runs":2'
-ok $? "the sweep ends with a table of mean and std over seeds"
+tail -n 1 sweep.jsonl | grep -q '^{"table":\[.*"runs":2,"best":{"epoch_mean":[0-9.]*,"epoch_std":[0-9.]*,"war_mean":.*"final":{"war_mean":'
+ok $? "the sweep ends with a table of mean and std over seeds, best and final epochs labelled"
+grep -q 'best epoch .*best WAR%.*final WAR%' sweep.err
+ok $? "the text table on stderr labels the best and the final epochs"
 
 "$MC" rml --clips 96 --subjects 4 --classes 6 --frames 6 --grid 2 --app-dim 12 --patch-dim 8 >/dev/null
 arpg-train rml --folds 4 --epochs 3 --dim 16 -q >folds.jsonl
 ok $? "--folds 4 over 4 subjects"
-test "$(grep -c '"summary":"fold"' folds.jsonl)" = 4 && grep -q '"summary":"folds".*"mean"' folds.jsonl
-ok $? "a summary per fold and the mean over folds"
+test "$(grep -c '"summary":"fold"' folds.jsonl)" = 4 && grep -q '"summary":"folds".*"best_mean":{"epoch":[0-9.]*,"war":.*"final_mean":{"war":' folds.jsonl
+ok $? "a summary per fold and the means over folds of the best and the final epochs"
 arpg-train rml --folds 5 --epochs 1 -q >/dev/null 2>err
 test $? = 1 && grep -q 'only 4 subjects' err
 ok $? "more folds than subjects is refused"
