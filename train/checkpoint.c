@@ -93,6 +93,11 @@ int checkpoint_settings(struct arpg_kv *settings, const struct model_config *c,
 	rc = rc ? rc : arpg_kv_set(settings, "run.seed", buf);
 	snprintf(buf, sizeof buf, "%.9g", run->lr);
 	rc = rc ? rc : arpg_kv_set(settings, "run.lr", buf);
+	rc = rc ? rc : arpg_kv_set(settings, "run.optimizer", optimizer_name(run->optimizer));
+	snprintf(buf, sizeof buf, "%.9g", run->weight_decay);
+	rc = rc ? rc : arpg_kv_set(settings, "run.weight_decay", buf);
+	if (run->settings)
+		rc = rc ? rc : arpg_kv_set(settings, "run.settings", run->settings);
 	rc = rc ? rc : arpg_kv_set(settings, "run.version", PACKAGE_VERSION);
 	for (int i = 0; i < meta->n && !rc; i++) {
 		char key[300];
@@ -152,6 +157,13 @@ int checkpoint_epoch(const struct checkpoint *ck)
 	return v ? atoi(v) : 0;
 }
 
+int checkpoint_optimizer(const struct checkpoint *ck)
+{
+	const char *v = arpg_kv_get(&ck->settings, "run.optimizer");
+
+	return v ? optimizer_parse(v) : OPT_ADAMW;
+}
+
 void checkpoint_free(struct checkpoint *ck)
 {
 	arpg_kv_free(&ck->settings);
@@ -185,7 +197,7 @@ static const uint8_t *get_floats(float *f, const uint8_t *p, size_t n)
 }
 
 int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
-		    size_t n, const struct adamw *opt)
+		    size_t n, const struct adam *opt)
 {
 	size_t text = 0, total;
 	uint8_t *buf, *p;

@@ -340,8 +340,7 @@ struct combo {
 	const struct dataset *ds;
 	const int *fold;	/* NULL without --folds */
 	struct model_config cfg;
-	double lr;
-	uint64_t seed;
+	struct train_config t;
 	int run_no, nruns;	/* 1-based */
 	char *settings;		/* its JSON settings object */
 };
@@ -379,20 +378,26 @@ static int check_split(const struct combo *r, const int *tr, int ntr, int nva)
 /* --resume: m's parameters, opt's state and *start_epoch from the saved
  * model, which must be of the same network and cache.  0, or a negative
  * code, reported. */
-static int resume(const struct combo *r, struct model *m, struct adamw *opt, int *start_epoch)
+static int resume(const struct combo *r, struct model *m, struct adam *opt, int *start_epoch)
 {
 	const char *path = r->e->resume;
 	struct checkpoint ck;
 	struct model_config c;
 	char err[1024] = "";
-	int rc;
+	int rc, kind;
 
 	if ((rc = checkpoint_load(&ck, path, err, sizeof err)) < 0)
 		return arpg_report(path, rc, err);
+	kind = checkpoint_optimizer(&ck);
 	if (checkpoint_config(&ck, &c) < 0 || ck.n != model_nparams(m) || !ck.has_opt ||
 	    !checkpoint_same_network(&c, &r->cfg)) {
 		arpg_error("%s: its settings or size differ from this run's: resume "
 			   "with the options it was trained with", path);
+		rc = ARPG_EMISMATCH;
+	} else if (kind != r->t.optimizer) {
+		arpg_error("%s: the model was trained with %s: resume with --optimizer %s", path,
+			   kind < 0 ? "an optimizer this arpg-train does not know" :
+			   optimizer_name(kind), kind < 0 ? "of its version" : optimizer_name(kind));
 		rc = ARPG_EMISMATCH;
 	} else if ((rc = check_meta(&ck, r->ds, path, r->e->cache)) == 0) {
 		memcpy(model_params(m), ck.params, sizeof(float) * ck.n);
@@ -407,10 +412,11 @@ static int resume(const struct combo *r, struct model *m, struct adamw *opt, int
 
 /* --save: the trained model and optimizer state.  0 or a negative code,
  * reported. */
-static int save(const struct combo *r, struct model *m, const struct adamw *opt, int epoch)
+static int save(const struct combo *r, struct model *m, const struct adam *opt, int epoch)
 {
 	struct arpg_kv kv = ARPG_KV_INIT;
-	struct checkpoint_run run = { epoch, r->seed, r->lr };
+	struct checkpoint_run run = { epoch, r->t.seed, r->t.lr, r->t.optimizer,
+				      r->e->weight_decay, r->settings };
 	int rc;
 
 	if ((rc = checkpoint_settings(&kv, &r->cfg, &run, &r->ds->meta)) == 0)
@@ -450,12 +456,13 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	int *tr = malloc(sizeof(int) * ds->nclips), *va = malloc(sizeof(int) * ds->nclips);
 	int ntr, nva, rc;
 	struct model *m = NULL;
-	struct adamw opt = { 0 };
+	struct adam opt = { 0 };
 	struct run_result res = { 0 };
 	struct run_opts ro = { .epochs = e->epochs, .batch = e->batch, .T = r->cfg.T,
-		.clip = (float)e->clip, .seed = r->seed, .run_no = r->run_no, .nruns = r->nruns,
+		.clip = (float)e->clip, .seed = r->t.seed, .run_no = r->run_no, .nruns = r->nruns,
 		.fold_no = r->fold ? f + 1 : 0, .nfolds = e->folds, .settings_json = r->settings,
 		.out = stdout };
+	float *cw = NULL;
 	char err[1024] = "";
 
 	if (!tr || !va) {
@@ -465,16 +472,23 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	split_clips(ds, r->fold, f, tr, &ntr, va, &nva);
 	if ((rc = check_split(r, tr, ntr, nva)) < 0)
 		goto out;
-	if ((rc = model_create(&m, &r->cfg, e->batch, r->seed)) == 0)
-		rc = adamw_init(&opt, model_nparams(m));
+	if ((rc = model_create(&m, &r->cfg, e->batch, r->t.seed)) == 0)
+		rc = adam_init(&opt, r->t.optimizer, model_nparams(m));
+	if (rc == 0 && r->t.class_weights != CW_NONE &&
+	    (rc = (cw = malloc(sizeof *cw * ds->C)) ? 0 : ARPG_ENOMEM) == 0)
+		rc = class_weights(cw, r->t.class_weights, ds, tr, ntr);
 	if (rc < 0) {
 		arpg_report(e->cache, rc, NULL);
 		goto out;
 	}
 	if (e->resume && (rc = resume(r, m, &opt, &ro.start_epoch)) < 0)
 		goto out;
-	opt.lr = (float)r->lr;
+	model_set_loss(m, cw, r->t.smoothing);
+	opt.lr = (float)r->t.lr;
 	opt.weight_decay = (float)e->weight_decay;
+	ro.plan = (struct lr_plan){ .schedule = r->t.schedule, .lr = r->t.lr,
+				    .warmup = e->warmup, .every = e->step_every,
+				    .gamma = e->step_gamma };
 	if ((rc = run_train(m, &opt, ds, &ro, tr, ntr, va, nva, &res, err, sizeof err)) < 0) {
 		arpg_report(e->cache, rc, err);
 		goto out;
@@ -494,8 +508,9 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	if (e->save)
 		rc = save(r, m, &opt, res.final_epoch);
 out:
+	free(cw);
 	free(res.confusion);
-	adamw_free(&opt);
+	adam_free(&opt);
 	model_free(m);
 	free(tr);
 	free(va);
@@ -553,7 +568,11 @@ static char *settings_json(const struct experiment *e, const struct sweep *sw, c
 		return NULL;
 	fprintf(f, "{\"frames\":%d,\"epochs\":%d,\"batch\":%d,", T, e->epochs, e->batch);
 	sweep_json(f, sw, k, 1);
-	fprintf(f, ",\"weight_decay\":%g,\"clip\":%g}", e->weight_decay, e->clip);
+	fprintf(f, ",\"weight_decay\":%g,\"clip\":%g,\"warmup\":%d", e->weight_decay, e->clip,
+		e->warmup);
+	if (!strcmp(sw->opt[SW_SCHEDULE].v[k[SW_SCHEDULE]], "step"))
+		fprintf(f, ",\"step_every\":%d,\"step_gamma\":%g", e->step_every, e->step_gamma);
+	fputc('}', f);
 	fclose(f);
 	return buf;
 }
@@ -571,7 +590,7 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
 	char err[1024] = "";
 
 	sweep_combo(sw, combo, k);
-	sweep_config(sw, k, &r.cfg, &r.lr, &r.seed);
+	sweep_config(sw, k, &r.cfg, &r.t);
 	r.cfg.T = T;
 	r.cfg.G = ds->G;
 	r.cfg.Dp = ds->Dp;

@@ -20,6 +20,9 @@ struct experiment {
 	int epochs, batch;
 	int frames;		/* T, or 0 for the cache's */
 	double weight_decay, clip;
+	int warmup;		/* epochs of linear learning-rate warm-up */
+	int step_every;		/* --schedule step: epochs between decays */
+	double step_gamma;	/* --schedule step: the factor */
 };
 
 /* Runs e over the sweep sw (a single combination when e->save, e->resume

@@ -41,10 +41,16 @@ static void usage(FILE *f)
 "  --batch B             clips per mini-batch (32)\n"
 "  --frames T            frames per clip (the cache's)\n"
 "  --folds K             K-fold cross-validation grouped by subject (by clip without subjects)\n"
-"  --lr X                AdamW learning rate (0.001)\n"
-"  --weight-decay X      AdamW decoupled weight decay (0.0001)\n"
+"  --optimizer adam|adamw  the optimizer (adam)\n"
+"  --lr X                learning rate (0.001)\n"
+"  --schedule constant|step|cosine  learning-rate schedule (constant)\n"
+"  --warmup N            epochs of linear learning-rate warm-up (0)\n"
+"  --step-every N  --step-gamma X   step schedule: times X every N epochs (10, 0.1)\n"
+"  --weight-decay X      weight decay: L2 with adam, decoupled with adamw (0)\n"
 "  --clip X              gradient-norm clipping, 0 for none (5)\n"
 "  --dropout P           dropout before and inside the classifier (0.1)\n"
+"  --label-smoothing X   label smoothing of the cross-entropy (0)\n"
+"  --class-weights none|balanced  class weights of the cross-entropy (none)\n"
 "  --trs N|all           temporal response scope of the fusion graph (4)\n"
 "  --edges LIST          relation graph edges: any of self,adj,sym,adj8 (self,adj,sym)\n"
 "  --fusion gat|concat   fusion graph or plain concatenation (gat)\n"
@@ -81,6 +87,11 @@ static const struct number_option {
 	{ 'W', "--weight-decay", 0, 0, 10, offsetof(struct experiment, weight_decay),
 	  "a number from 0 to 10" },
 	{ 'C', "--clip", 0, 0, 1e9, offsetof(struct experiment, clip), "a number >= 0" },
+	{ 'U', "--warmup", 1, 0, 1000000, offsetof(struct experiment, warmup), "a number >= 0" },
+	{ 'Y', "--step-every", 1, 1, 1000000, offsetof(struct experiment, step_every),
+	  "a positive number" },
+	{ 'G', "--step-gamma", 0, 0, 1, offsetof(struct experiment, step_gamma),
+	  "a number from 0 to 1" },
 };
 
 /* Reads arg into the field of e that number option k names.  RUN, or the
@@ -129,7 +140,14 @@ static int parse_args(struct options *o, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "folds", required_argument, NULL, 'F' }, { "epochs", required_argument, NULL, 'E' },
 		{ "batch", required_argument, NULL, 'B' }, { "frames", required_argument, NULL, 'T' },
+		{ "optimizer", required_argument, NULL, SWEEP_OPT + SW_OPTIMIZER },
 		{ "lr", required_argument, NULL, SWEEP_OPT + SW_LR },
+		{ "schedule", required_argument, NULL, SWEEP_OPT + SW_SCHEDULE },
+		{ "label-smoothing", required_argument, NULL, SWEEP_OPT + SW_SMOOTHING },
+		{ "class-weights", required_argument, NULL, SWEEP_OPT + SW_CLASS_WEIGHTS },
+		{ "warmup", required_argument, NULL, 'U' },
+		{ "step-every", required_argument, NULL, 'Y' },
+		{ "step-gamma", required_argument, NULL, 'G' },
 		{ "trs", required_argument, NULL, SWEEP_OPT + SW_TRS },
 		{ "edges", required_argument, NULL, SWEEP_OPT + SW_EDGES },
 		{ "fusion", required_argument, NULL, SWEEP_OPT + SW_FUSION },
@@ -185,7 +203,8 @@ static int check_args(const struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 1e-4, .clip = 5.0 },
+	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 0, .clip = 5.0,
+				    .step_every = 10, .step_gamma = 0.1 },
 			     .jobs = arpg_cli_default_jobs(), .verbosity = ARPG_NORMAL };
 	struct arpg_blis_info blis;
 	int status;

@@ -73,8 +73,10 @@ int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 		int B = n - s < batch ? n - s : batch, nl = 0;
 		const float *p;
 
+		struct model_batch mb = { .B = B, .app = b.app, .patch = b.patch };
+
 		dataset_batch(ds, idx + s, B, T, 0, NULL, b.app, b.patch, b.labels);
-		if ((rc = model_forward(m, B, b.app, b.patch, NULL, 0, NULL, b.logits, NULL)) < 0)
+		if ((rc = model_forward(m, &mb, 0, NULL, b.logits, NULL)) < 0)
 			goto out;
 		p = model_probs(m);
 		for (int i = 0; i < B; i++) {
@@ -124,7 +126,32 @@ static void shuffle(int *v, int n, uint64_t *rng)
 	}
 }
 
-int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
+int class_weights(float *w, int cw, const struct dataset *ds, const int *idx, int n)
+{
+	int C = ds->C, nl = 0;
+	long *count;
+
+	for (int c = 0; c < C; c++)
+		w[c] = 1;
+	if (cw != CW_BALANCED)
+		return 0;
+	if (!(count = calloc((size_t)C, sizeof *count)))
+		return ARPG_ENOMEM;
+	for (int i = 0; i < n; i++) {
+		int y = ds->clips[idx[i]].label;
+
+		if (y >= 0 && y < C) {
+			count[y]++;
+			nl++;
+		}
+	}
+	for (int c = 0; c < C; c++)
+		w[c] = count[c] ? (float)((double)nl / ((double)C * count[c])) : 0.0f;
+	free(count);
+	return 0;
+}
+
+int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		   const struct run_opts *o, const int *train, int ntrain, const int *val,
 		   int nval, struct run_result *res, char *err, size_t errn)
 {
@@ -135,7 +162,10 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 	uint64_t rng;
 	size_t np = model_nparams(m);
 	char where[64] = "";
+	struct lr_plan plan = o->plan;
 
+	plan.epochs = o->epochs;
+	plan.steps = ntrain ? (ntrain + o->batch - 1) / o->batch : 1;
 	memset(res, 0, sizeof *res);
 	res->best.war = -1;
 	if ((rc = batch_alloc(&b, ds, o->batch, o->T)) < 0 || !order || !cm || !cm_train) {
@@ -163,12 +193,13 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 		shuffle(order, ntrain, &rng);
 		for (int s = 0; s < ntrain; s += o->batch) {
 			int B = ntrain - s < o->batch ? ntrain - s : o->batch;
+			struct model_batch mb = { .B = B, .app = b.app, .patch = b.patch,
+						  .labels = b.labels };
 			float loss;
 
 			dataset_batch(ds, order + s, B, o->T, 1, &rng, b.app, b.patch, b.labels);
 			model_zero_grads(m);
-			if ((rc = model_forward(m, B, b.app, b.patch, b.labels, 1, &rng, b.logits,
-						     &loss)) < 0)
+			if ((rc = model_forward(m, &mb, 1, &rng, b.logits, &loss)) < 0)
 				goto out;
 			if (!isfinite(loss)) {
 				rc = arpg_errf(err, errn, ARPG_ENUMERIC,
@@ -180,7 +211,8 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 			if ((rc = model_backward(m)) < 0)
 				goto out;
 			clip_grad_norm(model_grads(m), np, o->clip);
-			adamw_step(opt, model_params(m), model_grads(m));
+			opt->lr = (float)lr_at(&plan, epoch - 1, s / o->batch);
+			adam_step(opt, model_params(m), model_grads(m));
 			loss_sum += (double)loss * B;
 			for (int i = 0; i < B; i++)
 				cm_train[b.labels[i] * C + argmax(b.logits + (size_t)i * C, C)]++;

@@ -1,6 +1,7 @@
 /* run.h - one training run (or one cross-validation fold): epochs of
- * shuffled mini-batches with AdamW, an evaluation after each epoch, and the
- * JSON line per epoch and split on the output stream.
+ * shuffled mini-batches with Adam or AdamW under a learning-rate schedule,
+ * an evaluation after each epoch, and the JSON line per epoch and split on
+ * the output stream.
  */
 #ifndef TRAIN_RUN_H
 #define TRAIN_RUN_H
@@ -13,11 +14,31 @@
 #include "model.h"
 #include "optim.h"
 
+/* Class weights of the loss. */
+enum class_weights {
+	CW_NONE = 0,
+	CW_BALANCED = 1		/* n / (C n_c) over the training clips, 0 for an absent class */
+};
+
+/* The training settings a combination of the sweep sets (the network's
+ * are in struct model_config). */
+struct train_config {
+	double lr;
+	uint64_t seed;
+	int optimizer;		/* enum optimizer */
+	int schedule;		/* enum lr_schedule */
+	float smoothing;	/* label smoothing */
+	int class_weights;	/* enum class_weights */
+};
+
 struct run_opts {
 	int epochs;		/* train until this epoch (inclusive) */
 	int start_epoch;	/* epochs already done (a resumed model) */
 	int batch, T;
 	float clip;		/* gradient-norm limit (<= 0: none) */
+	/* the learning rate: schedule, base rate, warm-up, step's every and
+	 * gamma; run_train fills its epochs and steps */
+	struct lr_plan plan;
 	uint64_t seed;		/* shuffling, jitter and dropout */
 	int run_no, nruns;	/* for messages: run k of n */
 	int fold_no, nfolds;	/* fold k of n, or nfolds 0 */
@@ -32,10 +53,10 @@ struct run_result {
 };
 
 /* Trains m with opt on clips train[0..ntrain) and evaluates on
- * val[0..nval) after each epoch (nval 0: no evaluation).  Returns 0,
- * ARPG_ENUMERIC when the loss becomes NaN or Inf (err says at which epoch
- * and batch), ARPG_ENOMEM. */
-int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
+ * val[0..nval) after each epoch (nval 0: no evaluation).  opt's rate is set
+ * from o->plan before each step.  Returns 0, ARPG_ENUMERIC when the loss
+ * becomes NaN or Inf (err says at which epoch and batch), ARPG_ENOMEM. */
+int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		   const struct run_opts *o, const int *train, int ntrain, const int *val,
 		   int nval, struct run_result *res, char *err, size_t errn);
 
@@ -45,6 +66,12 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
  * probabilities (n x C) to probs when it is not NULL. */
 int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 		  int T, int batch, long *cm, double *loss, float *probs);
+
+/* The class weights of kind cw (enum class_weights) over the labelled
+ * clips idx[0..n) of ds into w (ds->C floats): CW_BALANCED gives class c
+ * n / (C n_c), and 0 to a class without clips; CW_NONE all 1.  Returns 0
+ * or ARPG_ENOMEM. */
+int class_weights(float *w, int cw, const struct dataset *ds, const int *idx, int n);
 
 /* Writes s as a JSON string (quotes and escapes). */
 void json_string(FILE *f, const char *s);

@@ -22,8 +22,12 @@ static const struct {
 	[SW_HEADS] = { "heads", "4", ',' },
 	[SW_REL] = { "rel-layers", "2", ',' },
 	[SW_FUS] = { "fusion-layers", "1", ',' },
+	[SW_OPTIMIZER] = { "optimizer", "adam", ',' },
 	[SW_LR] = { "lr", "0.001", ',' },
+	[SW_SCHEDULE] = { "schedule", "constant", ',' },
 	[SW_DROPOUT] = { "dropout", "0.1", ',' },
+	[SW_SMOOTHING] = { "label-smoothing", "0", ',' },
+	[SW_CLASS_WEIGHTS] = { "class-weights", "none", ',' },
 	[SW_SEED] = { "seed", "1", ',' },
 };
 
@@ -91,9 +95,9 @@ static int parse_edges(const char *s, int *out)
 	return e ? 0 : ARPG_EINVAL;
 }
 
-/* Reads v as a value of option i into c, *lr or *seed.  0 or ARPG_EINVAL. */
-static int parse_value(enum sweep_option i, const char *v, struct model_config *c, double *lr,
-		       uint64_t *seed)
+/* Reads v as a value of option i into c or t.  0 or ARPG_EINVAL. */
+static int parse_value(enum sweep_option i, const char *v, struct model_config *c,
+		       struct train_config *t)
 {
 	double d;
 	int n;
@@ -122,8 +126,21 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 		return arpg_parse_int(v, 0, 8, &c->rel_layers);
 	case SW_FUS:
 		return arpg_parse_int(v, 0, 8, &c->fusion_layers);
+	case SW_OPTIMIZER:
+		return (t->optimizer = optimizer_parse(v)) < 0 ? ARPG_EINVAL : 0;
 	case SW_LR:
-		return arpg_parse_double(v, 1e-12, 10, lr);
+		return arpg_parse_double(v, 1e-12, 10, &t->lr);
+	case SW_SCHEDULE:
+		return (t->schedule = schedule_parse(v)) < 0 ? ARPG_EINVAL : 0;
+	case SW_SMOOTHING:
+		if (arpg_parse_double(v, 0, 0.99, &d) < 0)
+			return ARPG_EINVAL;
+		t->smoothing = (float)d;
+		return 0;
+	case SW_CLASS_WEIGHTS:
+		t->class_weights = !strcmp(v, "none") ? CW_NONE : !strcmp(v, "balanced") ? CW_BALANCED
+										       : -1;
+		return t->class_weights < 0 ? ARPG_EINVAL : 0;
 	case SW_DROPOUT:
 		if (arpg_parse_double(v, 0, 0.99, &d) < 0)
 			return ARPG_EINVAL;
@@ -132,7 +149,7 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 	case SW_SEED:
 		if (arpg_parse_int(v, 0, 2147483647, &n) < 0)
 			return ARPG_EINVAL;
-		*seed = (uint64_t)n;
+		t->seed = (uint64_t)n;
 		return 0;
 	default:
 		return ARPG_EINVAL;
@@ -142,14 +159,13 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 int sweep_check(const struct sweep *sw, int *opt, int *val)
 {
 	struct model_config c;
-	double lr;
-	uint64_t seed;
+	struct train_config t;
 
 	model_config_default(&c);
 	for (int first = 1; first >= 0; first--)
 		for (int i = 0; i < SW_COUNT; i++)
 			for (int j = first ? 0 : 1; j < (first ? 1 : sw->opt[i].n); j++)
-				if (parse_value(i, sw->opt[i].v[j], &c, &lr, &seed) < 0) {
+				if (parse_value(i, sw->opt[i].v[j], &c, &t) < 0) {
 					*opt = i;
 					*val = j;
 					return ARPG_EINVAL;
@@ -174,12 +190,13 @@ void sweep_combo(const struct sweep *sw, long combo, int *k)
 	}
 }
 
-int sweep_config(const struct sweep *sw, const int *k, struct model_config *c, double *lr,
-		 uint64_t *seed)
+int sweep_config(const struct sweep *sw, const int *k, struct model_config *c,
+		 struct train_config *t)
 {
 	model_config_default(c);
+	memset(t, 0, sizeof *t);
 	for (int i = 0; i < SW_COUNT; i++)
-		if (parse_value(i, sw->opt[i].v[k[i]], c, lr, seed) < 0)
+		if (parse_value(i, sw->opt[i].v[k[i]], c, t) < 0)
 			return ARPG_EINVAL;
 	return 0;
 }

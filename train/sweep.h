@@ -12,14 +12,16 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "run.h"
 
 enum { SWEEP_MAX_VALUES = 32 };
 
 /* The options, in the order of the JSON settings; the seed, last, varies
  * fastest among the combinations. */
 enum sweep_option {
-	SW_TRS, SW_EDGES, SW_FUSION, SW_MODALITY, SW_DIM, SW_HEADS, SW_REL, SW_FUS, SW_LR,
-	SW_DROPOUT, SW_SEED, SW_COUNT
+	SW_TRS, SW_EDGES, SW_FUSION, SW_MODALITY, SW_DIM, SW_HEADS, SW_REL, SW_FUS,
+	SW_OPTIMIZER, SW_LR, SW_SCHEDULE, SW_DROPOUT, SW_SMOOTHING, SW_CLASS_WEIGHTS, SW_SEED,
+	SW_COUNT
 };
 
 /* One option's values, as given. */
@@ -62,10 +64,10 @@ long sweep_count(const struct sweep *sw);
 void sweep_combo(const struct sweep *sw, long combo, int *k);
 
 /* Fills c with model_config_default and the values k[] of the model
- * options, *lr and *seed with theirs.  The values must have passed
- * sweep_check (ARPG_EINVAL otherwise). */
-int sweep_config(const struct sweep *sw, const int *k, struct model_config *c, double *lr,
-		 uint64_t *seed);
+ * options, t with those of the training options.  The values must have
+ * passed sweep_check (ARPG_EINVAL otherwise). */
+int sweep_config(const struct sweep *sw, const int *k, struct model_config *c,
+		 struct train_config *t);
 
 /* Writes "name":value for every option (comma-separated, no braces), the
  * value a JSON number when it reads as one (--edges always a string); the

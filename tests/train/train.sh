@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 24
+plan 28
 
 # drop the timing fields, which differ between runs
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
@@ -65,6 +65,19 @@ arpg-train c7 --epochs 6 --dim 16 -q --resume m.arpg | strip_time | grep '"epoch
 arpg-train c7 --epochs 6 --dim 16 -q | strip_time | grep '"epoch":6,"split":"val"' >straight
 cmp -s resumed straight && test -s resumed
 ok $? "--resume continues exactly as an uninterrupted run"
+grep -aq '^run.optimizer.adam$' m.arpg && grep -aq '^run.settings.{"frames":8,.*"optimizer":"adam"' m.arpg
+ok $? "a saved model records its optimizer and settings"
+arpg-train c7 --epochs 3 --dim 16 -q --optimizer adamw --weight-decay 1e-4 --save w.arpg >w.jsonl &&
+	grep -q '"optimizer":"adamw".*"weight_decay":0.0001' w.jsonl
+ok $? "--optimizer adamw --weight-decay 1e-4 (the earlier defaults) runs and says so"
+arpg-train c7 --epochs 4 --dim 16 -q --resume w.arpg >/dev/null 2>err; s1=$?
+arpg-train c7 --epochs 4 --dim 16 -q --resume w.arpg --optimizer adamw --weight-decay 1e-4 >/dev/null; s2=$?
+test $s1 = 1 && grep -q 'trained with adamw: resume with --optimizer adamw' err && test $s2 = 0
+ok $? "a model resumes with its own optimizer only"
+arpg-train c7 --epochs 2 --dim 16 -q --schedule cosine --warmup 1 --label-smoothing 0.1 \
+	--class-weights balanced >opt.jsonl &&
+	grep -q '"schedule":"cosine".*"label-smoothing":0.1,"class-weights":"balanced".*"warmup":1' opt.jsonl
+ok $? "schedule, warm-up, label smoothing and class weights run and are in the settings"
 "$MC" other --app-dim 10 >/dev/null
 arpg-train other --load m.arpg >/dev/null 2>err
 test $? = 1 && grep -q 'app_dim' err
