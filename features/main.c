@@ -315,7 +315,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	memset(&c, 0, sizeof c);
-	c.o.frames = 16;
+	c.o.frames = FEATURES_DEFAULT_FRAMES;
 	c.o.grid = 6;
 	c.o.dtype = ARPG_F32;
 	c.o.stop = &stop_flag;

@@ -486,6 +486,7 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	model_set_loss(m, cw, r->t.smoothing);
 	opt.lr = (float)r->t.lr;
 	opt.weight_decay = (float)e->weight_decay;
+	ro.augment = r->t.augment;
 	ro.plan = (struct lr_plan){ .schedule = r->t.schedule, .lr = r->t.lr,
 				    .warmup = e->warmup, .every = e->step_every,
 				    .gamma = e->step_gamma };
@@ -619,13 +620,30 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
 	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
 }
 
+/* Frames per clip without --frames: 16, or all a cache holds when it holds
+ * fewer.  A cache that holds more lets the temporal jitter choose. */
+enum { DEFAULT_FRAMES = 16 };
+
+/* 1 when some combination of the sweep jitters the frames. */
+static int some_jitter(const struct sweep *sw)
+{
+	for (int i = 0; i < sw->opt[SW_AUGMENT].n; i++) {
+		unsigned a = 0;
+
+		if (augment_parse(sw->opt[SW_AUGMENT].v[i], &a) == 0 && (a & AUG_JITTER))
+			return 1;
+	}
+	return 0;
+}
+
 /* Trains every combination of the sweep.  Returns the exit status. */
 static int train_sweep(const struct experiment *e, const struct sweep *sw,
 		       const struct dataset *ds)
 {
 	struct sweep_table table = { 0 };
-	int T = e->frames ? e->frames : ds->frames ? ds->frames : 16, *fold = NULL;
-	int status = ARPG_EXIT_OK;
+	int T = e->frames ? e->frames : ds->frames && ds->frames < DEFAULT_FRAMES ? ds->frames
+										: DEFAULT_FRAMES;
+	int status = ARPG_EXIT_OK, *fold = NULL;
 	long n = sweep_count(sw);
 
 	if (ds->frames && T > ds->frames) {
@@ -639,6 +657,11 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 			   ds->C);
 		return ARPG_EXIT_FAILURE;
 	}
+	if (ds->frames == T && some_jitter(sw))
+		arpg_warn("%s holds %d frames per clip, as many as a clip takes: the temporal "
+			  "jitter has no other frames to choose, and every epoch sees the same; "
+			  "extract with arpg-features --frames %d or more for it", e->cache, T,
+			  2 * T);
 	if (e->folds)
 		status = make_folds(e, ds, &fold);
 	for (long combo = 0; combo < n && !status; combo++)

@@ -39,7 +39,7 @@ static void usage(FILE *f)
 "\n"
 "  --epochs N            training epochs (30)\n"
 "  --batch B             clips per mini-batch (32)\n"
-"  --frames T            frames per clip (the cache's)\n"
+"  --frames T            frames per clip (16, or the cache's when fewer)\n"
 "  --folds K             K-fold cross-validation grouped by subject (by clip without subjects)\n"
 "  --optimizer adam|adamw  the optimizer (adam)\n"
 "  --lr X                learning rate (0.001)\n"
@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  --dropout P           dropout before and inside the classifier (0.1)\n"
 "  --label-smoothing X   label smoothing of the cross-entropy (0)\n"
 "  --class-weights none|balanced  class weights of the cross-entropy (none)\n"
+"  --augment LIST        training augmentations: none, or any of\n"
+"                        jitter,flip,drop,mixup (jitter)\n"
 "  --trs N|all           temporal response scope of the fusion graph (4)\n"
 "  --edges LIST          relation graph edges: any of self,adj,sym,adj8 (self,adj,sym)\n"
 "  --fusion gat|concat   fusion graph or plain concatenation (gat)\n"
@@ -65,9 +67,9 @@ static void usage(FILE *f)
 "  -j, --jobs N          threads (all cores)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
-"Options marked as lists take comma lists to sweep (--trs 1,2,4,all; --edges takes\n"
-"alternatives separated by ':'): every combination runs, then a table of mean and\n"
-"standard deviation over seeds.  See arpg-train(1).\n");
+"Options marked as lists take comma lists to sweep (--trs 1,2,4,all; --edges and\n"
+"--augment take alternatives separated by ':'): every combination runs, then a table\n"
+"of mean and standard deviation over seeds.  See arpg-train(1).\n");
 }
 
 /* The options that take a number, and their ranges. */
@@ -145,6 +147,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "schedule", required_argument, NULL, SWEEP_OPT + SW_SCHEDULE },
 		{ "label-smoothing", required_argument, NULL, SWEEP_OPT + SW_SMOOTHING },
 		{ "class-weights", required_argument, NULL, SWEEP_OPT + SW_CLASS_WEIGHTS },
+		{ "augment", required_argument, NULL, SWEEP_OPT + SW_AUGMENT },
 		{ "warmup", required_argument, NULL, 'U' },
 		{ "step-every", required_argument, NULL, 'Y' },
 		{ "step-gamma", required_argument, NULL, 'G' },

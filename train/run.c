@@ -116,6 +116,41 @@ static void print_line(const struct run_opts *o, int epoch, const char *split,
 	fflush(f);
 }
 
+int augment_parse(const char *s, unsigned *aug)
+{
+	static const char *const names[] = { "jitter", "flip", "drop", "mixup" };
+	unsigned a = 0;
+
+	if (!strcmp(s, "none")) {
+		*aug = 0;
+		return 0;
+	}
+	for (const char *p = s, *q; ; p = q + 1) {
+		size_t len, i;
+
+		q = strchr(p, ',');
+		len = q ? (size_t)(q - p) : strlen(p);
+		for (i = 0; i < sizeof names / sizeof *names; i++)
+			if (len == strlen(names[i]) && !strncmp(p, names[i], len))
+				break;
+		if (i == sizeof names / sizeof *names)
+			return ARPG_EINVAL;	/* an unknown or empty name */
+		a |= 1u << i;
+		if (!q)
+			break;
+	}
+	*aug = a;
+	return 0;
+}
+
+uint64_t run_epoch_rng(uint64_t seed, int epoch)
+{
+	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 0x7261696e + (uint64_t)epoch * 0xbf58476d1ce4e5b9ull;
+
+	rng_next(&rng);
+	return rng;
+}
+
 static void shuffle(int *v, int n, uint64_t *rng)
 {
 	for (int i = n - 1; i > 0; i--) {
@@ -183,11 +218,7 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		double t0 = arpg_now(), t_train, t_eval, loss_sum = 0, vloss = 0;
 		struct metrics tm, vm;
 
-		/* each epoch's stream (order, jitter, dropout) depends on the seed
-		 * and the epoch only, so a resumed run continues exactly as an
-		 * uninterrupted one */
-		rng = o->seed * 0x9e3779b97f4a7c15ull + 0x7261696e + (uint64_t)epoch * 0xbf58476d1ce4e5b9ull;
-		rng_next(&rng);
+		rng = run_epoch_rng(o->seed, epoch);
 		memset(cm_train, 0, sizeof *cm_train * C * C);
 		memcpy(order, train, sizeof(int) * ntrain);
 		shuffle(order, ntrain, &rng);
@@ -197,7 +228,8 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 						  .labels = b.labels };
 			float loss;
 
-			dataset_batch(ds, order + s, B, o->T, 1, &rng, b.app, b.patch, b.labels);
+			dataset_batch(ds, order + s, B, o->T, (o->augment & AUG_JITTER) != 0, &rng, b.app,
+				      b.patch, b.labels);
 			model_zero_grads(m);
 			if ((rc = model_forward(m, &mb, 1, &rng, b.logits, &loss)) < 0)
 				goto out;

@@ -20,6 +20,18 @@ enum class_weights {
 	CW_BALANCED = 1		/* n / (C n_c) over the training clips, 0 for an absent class */
 };
 
+/* Augmentations of the training clips (--augment), any union. */
+enum augment {
+	AUG_JITTER = 1,		/* a random frame of each of T segments, not the centre */
+	AUG_FLIP = 2,		/* the cache's mirrored view of a clip, half the time */
+	AUG_DROP = 4,		/* frame drop-out: fusion nodes of some frames masked */
+	AUG_MIXUP = 8		/* mixup of clips within a batch */
+};
+
+/* Reads a comma list of jitter, flip, drop, mixup (or "none") into *aug.
+ * 0 or ARPG_EINVAL. */
+int augment_parse(const char *s, unsigned *aug);
+
 /* The training settings a combination of the sweep sets (the network's
  * are in struct model_config). */
 struct train_config {
@@ -29,6 +41,7 @@ struct train_config {
 	int schedule;		/* enum lr_schedule */
 	float smoothing;	/* label smoothing */
 	int class_weights;	/* enum class_weights */
+	unsigned augment;	/* enum augment bits */
 };
 
 struct run_opts {
@@ -39,6 +52,7 @@ struct run_opts {
 	/* the learning rate: schedule, base rate, warm-up, step's every and
 	 * gamma; run_train fills its epochs and steps */
 	struct lr_plan plan;
+	unsigned augment;	/* enum augment bits */
 	uint64_t seed;		/* shuffling, jitter and dropout */
 	int run_no, nruns;	/* for messages: run k of n */
 	int fold_no, nfolds;	/* fold k of n, or nfolds 0 */
@@ -59,6 +73,11 @@ struct run_result {
 int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		   const struct run_opts *o, const int *train, int ntrain, const int *val,
 		   int nval, struct run_result *res, char *err, size_t errn);
+
+/* The generator of an epoch's random stream (order, augmentation,
+ * dropout): a function of the seed and the epoch (1-based) only, so that a
+ * resumed run continues exactly as an uninterrupted one. */
+uint64_t run_epoch_rng(uint64_t seed, int epoch);
 
 /* Evaluates m on clips idx[0..n) (middle frames, no dropout) in batches:
  * adds to the confusion matrix cm (C x C, only labelled clips), returns the

@@ -28,6 +28,7 @@ static const struct {
 	[SW_DROPOUT] = { "dropout", "0.1", ',' },
 	[SW_SMOOTHING] = { "label-smoothing", "0", ',' },
 	[SW_CLASS_WEIGHTS] = { "class-weights", "none", ',' },
+	[SW_AUGMENT] = { "augment", "jitter", ':' },
 	[SW_SEED] = { "seed", "1", ',' },
 };
 
@@ -141,6 +142,8 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 		t->class_weights = !strcmp(v, "none") ? CW_NONE : !strcmp(v, "balanced") ? CW_BALANCED
 										       : -1;
 		return t->class_weights < 0 ? ARPG_EINVAL : 0;
+	case SW_AUGMENT:
+		return augment_parse(v, &t->augment);
 	case SW_DROPOUT:
 		if (arpg_parse_double(v, 0, 0.99, &d) < 0)
 			return ARPG_EINVAL;
@@ -215,7 +218,7 @@ void sweep_json(FILE *f, const struct sweep *sw, const int *k, int with_seed)
 		json_string(f, OPTIONS[i].name);
 		fputc(':', f);
 		strtod(v, &end);
-		if (*v && !*end && i != SW_EDGES)
+		if (*v && !*end && OPTIONS[i].sep != ':')
 			fputs(v, f);
 		else
 			json_string(f, v);

@@ -20,8 +20,8 @@ enum { SWEEP_MAX_VALUES = 32 };
  * fastest among the combinations. */
 enum sweep_option {
 	SW_TRS, SW_EDGES, SW_FUSION, SW_MODALITY, SW_DIM, SW_HEADS, SW_REL, SW_FUS,
-	SW_OPTIMIZER, SW_LR, SW_SCHEDULE, SW_DROPOUT, SW_SMOOTHING, SW_CLASS_WEIGHTS, SW_SEED,
-	SW_COUNT
+	SW_OPTIMIZER, SW_LR, SW_SCHEDULE, SW_DROPOUT, SW_SMOOTHING, SW_CLASS_WEIGHTS, SW_AUGMENT,
+	SW_SEED, SW_COUNT
 };
 
 /* One option's values, as given. */
@@ -44,7 +44,7 @@ int sweep_init(struct sweep *sw);
 void sweep_free(struct sweep *sw);
 
 /* Sets option i's values from arg: values separated by ',' (by ':' for
- * --edges, whose values are comma lists themselves).  Values are not
+ * --edges and --augment, whose values are comma lists themselves).  Values are not
  * checked here (sweep_check does).  Returns 0, ARPG_EINVAL for an empty
  * value or more than SWEEP_MAX_VALUES, ARPG_ENOMEM; on failure the option
  * keeps its values. */
@@ -70,7 +70,8 @@ int sweep_config(const struct sweep *sw, const int *k, struct model_config *c,
 		 struct train_config *t);
 
 /* Writes "name":value for every option (comma-separated, no braces), the
- * value a JSON number when it reads as one (--edges always a string); the
+ * value a JSON number when it reads as one (--edges and --augment always a
+ * string); the
  * seed only when with_seed. */
 void sweep_json(FILE *f, const struct sweep *sw, const int *k, int with_seed);
 

@@ -21,7 +21,7 @@ sys.exit(0 if a.shape == b.shape and np.abs(a - b).max() <= float(sys.argv[3]) e
 
 echo "1..27"
 cd "$tmp" || exit 1
-"$gen" d 12 16 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
+"$gen" d 12 32 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
 
 $F -q -b hog -j2 -o c32 d/manifest.tsv 2>err
 check "a run over 12 clips succeeds" test $? = 0
@@ -32,8 +32,8 @@ check "info counts per split" grep -q '^split	val	4$' info.txt
 $F verify c32 >verify.txt
 check "verify passes" grep -q '^ok	12 clips' verify.txt
 $F dump c32 clip0003 --npy n32 >dump.txt
-check "dump prints shapes" grep -q '^patch	f32	(16, 36, 36)$' dump.txt
-check "dump records the face flags" grep -q '^faces	1110111101111011$' dump.txt
+check "dump prints shapes: 32 frames by default" grep -q '^patch	f32	(32, 36, 36)$' dump.txt
+check "dump records the face flags" grep -q '^faces	11101111011110111101111011110111$' dump.txt
 check "dump writes app.npy and patch.npy" test -s n32/app.npy -a -s n32/patch.npy
 
 $F -b hog -o c32 d/manifest.tsv 2>err

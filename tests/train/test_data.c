@@ -5,6 +5,7 @@
 #include "cache.h"
 #include "data.h"
 #include "error.h"
+#include "run.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -279,6 +280,48 @@ ARPG_TEST(training_jitters_within_each_segment)
 	sample_frames(16, 4, 1, &rng2, idx2);
 	expect(rng != 7 && rng == rng2);
 	expect(!memcmp(idx, idx2, sizeof idx));
+}
+
+ARPG_TEST(jitter_sees_other_frames_each_epoch_when_the_cache_holds_more)
+{
+	int idx[40][16], seen[32] = { 0 }, all_seen = 1;
+
+	/* 32 cached frames (arpg-features' default), 16 taken (arpg-train's):
+	 * each epoch's stream draws other frames, each within its segment */
+	for (int e = 0; e < 40; e++) {
+		uint64_t rng = run_epoch_rng(1, e + 1);
+
+		sample_frames(32, 16, 1, &rng, idx[e]);
+		for (int i = 0; i < 16; i++) {
+			expect(idx[e][i] / 2 == i);
+			seen[idx[e][i]]++;
+		}
+	}
+	for (int e = 1; e < 40; e++) {
+		int differ = 0;
+
+		for (int i = 0; i < 16; i++)
+			differ += idx[e][i] != idx[e - 1][i];
+		if (differ < 3)	/* about 8 of 16 */
+			arpg_test_fail(__FILE__, __LINE__, "epochs %d and %d differ in %d frames of 16",
+				       e, e + 1, differ);
+	}
+	for (int f = 0; f < 32; f++)
+		all_seen &= seen[f] > 0;
+	expect(all_seen);
+	/* 16 cached and 16 taken: whatever the stream, every epoch sees the
+	 * same frames (the trainer warns of such a cache) */
+	for (int e = 0; e < 3; e++) {
+		uint64_t rng = run_epoch_rng(1, e + 1);
+
+		sample_frames(16, 16, 1, &rng, idx[e]);
+		for (int i = 0; i < 16; i++)
+			expect_int(idx[e][i], i);
+	}
+	/* the streams depend on the seed and the epoch only */
+	expect(run_epoch_rng(1, 2) == run_epoch_rng(1, 2));
+	expect(run_epoch_rng(1, 2) != run_epoch_rng(2, 2));
+	expect(run_epoch_rng(1, 2) != run_epoch_rng(1, 3));
 }
 
 ARPG_TEST(a_batch_holds_the_sampled_frames_of_each_clip)

@@ -44,12 +44,13 @@ ARPG_TEST(defaults_make_one_combination_of_the_default_model)
 	expect_int(t.schedule, SCHED_CONSTANT);
 	expect_near(t.smoothing, 0, 0);
 	expect_int(t.class_weights, CW_NONE);
+	expect_int(t.augment, AUG_JITTER);
 	expect_int(t.seed, 1);
 	j = json_of(&sw, k, 1);
 	expect_str(j, "\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\",\"modality\":\"both\","
 		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
 		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
-		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"seed\":1");
+		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"seed\":1");
 	free(j);
 	expect_str(sweep_name(SW_REL), "rel-layers");
 	sweep_free(&sw);
@@ -107,7 +108,9 @@ ARPG_TEST(a_combination_sets_the_model_lr_and_seed)
 	expect_int(sweep_set(&sw, SW_SCHEDULE, "cosine"), 0);
 	expect_int(sweep_set(&sw, SW_SMOOTHING, "0.1"), 0);
 	expect_int(sweep_set(&sw, SW_CLASS_WEIGHTS, "balanced"), 0);
+	expect_int(sweep_set(&sw, SW_AUGMENT, "none:jitter,mixup,drop"), 0);
 	k[SW_TRS] = 1;
+	k[SW_AUGMENT] = 1;
 	expect_int(sweep_config(&sw, k, &c, &t), 0);
 	expect_int(c.trs, -1);
 	expect_int(c.edges, EDGE_SELF | EDGE_ADJ8);
@@ -124,12 +127,14 @@ ARPG_TEST(a_combination_sets_the_model_lr_and_seed)
 	expect_int(t.schedule, SCHED_COSINE);
 	expect_near(t.smoothing, 0.1, 1e-7);
 	expect_int(t.class_weights, CW_BALANCED);
+	expect_int(t.augment, AUG_JITTER | AUG_MIXUP | AUG_DROP);
 	/* numbers stay as given; words and edge lists are strings */
 	j = json_of(&sw, k, 0);
 	expect_str(j, "\"trs\":\"all\",\"edges\":\"self,adj8\",\"fusion\":\"concat\","
 		   "\"modality\":\"rel\",\"dim\":64,\"heads\":8,\"rel-layers\":0,"
 		   "\"fusion-layers\":3,\"optimizer\":\"adamw\",\"lr\":1e-4,\"schedule\":\"cosine\","
-		   "\"dropout\":0.5,\"label-smoothing\":0.1,\"class-weights\":\"balanced\"");
+		   "\"dropout\":0.5,\"label-smoothing\":0.1,\"class-weights\":\"balanced\","
+		   "\"augment\":\"jitter,mixup,drop\"");
 	free(j);
 	sweep_free(&sw);
 }
@@ -170,7 +175,8 @@ ARPG_TEST(bad_lists_and_values_are_found)
 		{ SW_REL, "9" }, { SW_FUS, "-1" }, { SW_LR, "0" }, { SW_LR, "11" },
 		{ SW_DROPOUT, "0.995" }, { SW_SEED, "-3" }, { SW_SEED, "2147483648" },
 		{ SW_OPTIMIZER, "sgd" }, { SW_SCHEDULE, "linear" }, { SW_SMOOTHING, "1" },
-		{ SW_SMOOTHING, "-0.1" }, { SW_CLASS_WEIGHTS, "inverse" },
+		{ SW_SMOOTHING, "-0.1" }, { SW_CLASS_WEIGHTS, "inverse" }, { SW_AUGMENT, "rotate" },
+		{ SW_AUGMENT, "jitter,,flip" }, { SW_AUGMENT, "none,flip" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		expect_int(sweep_init(&sw), 0);
@@ -231,7 +237,7 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 	expect_str(json, "{\"table\":[{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\","
 		   "\"modality\":\"both\",\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
 		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
-		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,"
+		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,"
 		   "\"epoch_std\":1.414214,\"war_mean\":0.700000,\"war_std\":0.141421,"
 		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000},"
 		   "\"final\":{\"war_mean\":0.600000,\"war_std\":0.141421,"
@@ -239,7 +245,7 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 		   "{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"concat\",\"modality\":\"both\","
 		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
 		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
-		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,\"epoch_std\":0.000000,"
+		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,\"epoch_std\":0.000000,"
 		   "\"war_mean\":0.250000,\"war_std\":0.000000,"
 		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000},"
 		   "\"final\":{\"war_mean\":0.250000,\"war_std\":0.000000,"

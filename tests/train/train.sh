@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 28
+plan 30
 
 # drop the timing fields, which differ between runs
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
@@ -44,6 +44,20 @@ tail -n 1 sweep.jsonl | grep -q '^{"table":\[.*"runs":2,"best":{"epoch_mean":[0-
 ok $? "the sweep ends with a table of mean and std over seeds, best and final epochs labelled"
 grep -q 'best epoch .*best WAR%.*final WAR%' sweep.err
 ok $? "the text table on stderr labels the best and the final epochs"
+
+# temporal jitter: with dropout off, the random stream only shuffles and
+# jitters, so jitter is visible in the numbers exactly when the cache holds
+# more frames than a clip takes
+"$MC" c32 --clips 60 --val 20 --classes 3 --frames 32 --grid 2 --app-dim 8 --patch-dim 4 --seed 3 >/dev/null
+t="--epochs 2 --dim 16 --dropout 0"
+arpg-train c32 $t --augment jitter 2>err32 | strip_time >j32
+arpg-train c32 $t -q --augment none | strip_time | sed 's/"augment":"none"/"augment":"jitter"/' >n32
+arpg-train c7 $t --frames 8 --augment jitter 2>err8 | strip_time >j8
+arpg-train c7 $t -q --frames 8 --augment none | strip_time | sed 's/"augment":"none"/"augment":"jitter"/' >n8
+! cmp -s j32 n32 && cmp -s j8 n8 && grep -q '"frames":16,' j32
+ok $? "16 frames of a 32-frame cache jitter; 8 of an 8-frame cache cannot"
+! grep -q 'jitter has no' err32 && grep -q 'holds 8 frames per clip, as many as a clip takes: the temporal jitter has no other frames' err8
+ok $? "a cache holding exactly the frames a clip takes is warned about"
 
 "$MC" rml --clips 96 --subjects 4 --classes 6 --frames 6 --grid 2 --app-dim 12 --patch-dim 8 >/dev/null
 arpg-train rml --folds 4 --epochs 3 --dim 16 -q >folds.jsonl
