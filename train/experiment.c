@@ -487,6 +487,8 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	opt.lr = (float)r->t.lr;
 	opt.weight_decay = (float)e->weight_decay;
 	ro.augment = r->t.augment;
+	ro.drop_frames = e->drop_frames;
+	ro.mixup_alpha = e->mixup_alpha;
 	ro.plan = (struct lr_plan){ .schedule = r->t.schedule, .lr = r->t.lr,
 				    .warmup = e->warmup, .every = e->step_every,
 				    .gamma = e->step_gamma };
@@ -564,6 +566,7 @@ static char *settings_json(const struct experiment *e, const struct sweep *sw, c
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	unsigned aug = 0;
 
 	if (!f)
 		return NULL;
@@ -573,6 +576,12 @@ static char *settings_json(const struct experiment *e, const struct sweep *sw, c
 		e->warmup);
 	if (!strcmp(sw->opt[SW_SCHEDULE].v[k[SW_SCHEDULE]], "step"))
 		fprintf(f, ",\"step_every\":%d,\"step_gamma\":%g", e->step_every, e->step_gamma);
+	if (augment_parse(sw->opt[SW_AUGMENT].v[k[SW_AUGMENT]], &aug) == 0) {
+		if (aug & AUG_DROP)
+			fprintf(f, ",\"drop_frames\":%g", e->drop_frames);
+		if (aug & AUG_MIXUP)
+			fprintf(f, ",\"mixup_alpha\":%g", e->mixup_alpha);
+	}
 	fputc('}', f);
 	fclose(f);
 	return buf;
@@ -624,13 +633,13 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
  * fewer.  A cache that holds more lets the temporal jitter choose. */
 enum { DEFAULT_FRAMES = 16 };
 
-/* 1 when some combination of the sweep jitters the frames. */
-static int some_jitter(const struct sweep *sw)
+/* 1 when some combination of the sweep augments with what (enum augment). */
+static int some_augment(const struct sweep *sw, unsigned what)
 {
 	for (int i = 0; i < sw->opt[SW_AUGMENT].n; i++) {
 		unsigned a = 0;
 
-		if (augment_parse(sw->opt[SW_AUGMENT].v[i], &a) == 0 && (a & AUG_JITTER))
+		if (augment_parse(sw->opt[SW_AUGMENT].v[i], &a) == 0 && (a & what))
 			return 1;
 	}
 	return 0;
@@ -657,7 +666,7 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 			   ds->C);
 		return ARPG_EXIT_FAILURE;
 	}
-	if (ds->frames == T && some_jitter(sw))
+	if (ds->frames == T && some_augment(sw, AUG_JITTER))
 		arpg_warn("%s holds %d frames per clip, as many as a clip takes: the temporal "
 			  "jitter has no other frames to choose, and every epoch sees the same; "
 			  "extract with arpg-features --frames %d or more for it", e->cache, T,
@@ -676,16 +685,18 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 int experiment_run(const struct experiment *e, const struct sweep *sw)
 {
 	struct dataset ds;
+	struct dataset_want w = { .mirror = !e->load && some_augment(sw, AUG_FLIP) };
 	char err[1024] = "";
 	int rc, status;
 
-	if ((rc = dataset_load(&ds, e->cache, err, sizeof err)) < 0) {
+	if ((rc = dataset_load(&ds, e->cache, &w, err, sizeof err)) < 0) {
 		arpg_report(e->cache, rc, err);
 		return ARPG_EXIT_FAILURE;
 	}
-	arpg_info("%s: %d clips, %d classes, grid %d, app %d, patch %d, frames %s", e->cache,
+	arpg_info("%s: %d clips, %d classes, grid %d, app %d, patch %d, frames %s%s", e->cache,
 		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp,
-		  ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all");
+		  ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all",
+		  ds.layout.views > 1 ? ", mirrored views" : "");
 	status = e->load ? run_saved(e, &ds) : train_sweep(e, sw, &ds);
 	dataset_free(&ds);
 	return status;

@@ -23,6 +23,8 @@ struct experiment {
 	int warmup;		/* epochs of linear learning-rate warm-up */
 	int step_every;		/* --schedule step: epochs between decays */
 	double step_gamma;	/* --schedule step: the factor */
+	double drop_frames;	/* --augment drop: the share of frames dropped */
+	double mixup_alpha;	/* --augment mixup: Beta(alpha, alpha) */
 };
 
 /* Runs e over the sweep sw (a single combination when e->save, e->resume

@@ -703,3 +703,31 @@ double rng_normal(uint64_t *s)
 
 	return sqrt(-2.0 * log(1.0 - u)) * cos(2 * M_PI * v);
 }
+
+/* Gamma(k, 1), k > 0: Marsaglia and Tsang (2000). */
+static double rng_gamma(uint64_t *s, double k)
+{
+	double d, c;
+
+	if (k < 1)
+		return rng_gamma(s, k + 1) * pow(1.0 - rng_uniform(s), 1.0 / k);
+	d = k - 1.0 / 3;
+	c = 1 / sqrt(9 * d);
+	for (;;) {
+		double x = rng_normal(s), v = 1 + c * x, u;
+
+		if (v <= 0)
+			continue;
+		v = v * v * v;
+		u = rng_uniform(s);
+		if (u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)))
+			return d * v;
+	}
+}
+
+double rng_beta(uint64_t *s, double a, double b)
+{
+	double x = rng_gamma(s, a), y = rng_gamma(s, b);
+
+	return x + y > 0 ? x / (x + y) : 0.5;
+}

@@ -124,5 +124,9 @@ uint64_t rng_next(uint64_t *s);
 double rng_uniform(uint64_t *s);
 /* Standard normal (Box-Muller). */
 double rng_normal(uint64_t *s);
+/* Beta(a, b), a and b > 0, as X / (X + Y) of two gamma variates
+ * (Marsaglia and Tsang's method; for a shape below 1, Gamma(shape + 1)
+ * times U^(1/shape)). */
+double rng_beta(uint64_t *s, double a, double b);
 
 #endif

@@ -53,6 +53,8 @@ static void usage(FILE *f)
 "  --class-weights none|balanced  class weights of the cross-entropy (none)\n"
 "  --augment LIST        training augmentations: none, or any of\n"
 "                        jitter,flip,drop,mixup (jitter)\n"
+"  --drop-frames P       augment drop: the share of a clip's frames masked (0.25)\n"
+"  --mixup-alpha A       augment mixup: the mix drawn from Beta(A, A) (0.2)\n"
 "  --trs N|all           temporal response scope of the fusion graph (4)\n"
 "  --edges LIST          relation graph edges: any of self,adj,sym,adj8 (self,adj,sym)\n"
 "  --fusion gat|concat   fusion graph or plain concatenation (gat)\n"
@@ -94,6 +96,10 @@ static const struct number_option {
 	  "a positive number" },
 	{ 'G', "--step-gamma", 0, 0, 1, offsetof(struct experiment, step_gamma),
 	  "a number from 0 to 1" },
+	{ 'D', "--drop-frames", 0, 0, 0.99, offsetof(struct experiment, drop_frames),
+	  "a number from 0 to 0.99" },
+	{ 'M', "--mixup-alpha", 0, 0.001, 1000, offsetof(struct experiment, mixup_alpha),
+	  "a number from 0.001 to 1000" },
 };
 
 /* Reads arg into the field of e that number option k names.  RUN, or the
@@ -151,6 +157,8 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'U' },
 		{ "step-every", required_argument, NULL, 'Y' },
 		{ "step-gamma", required_argument, NULL, 'G' },
+		{ "drop-frames", required_argument, NULL, 'D' },
+		{ "mixup-alpha", required_argument, NULL, 'M' },
 		{ "trs", required_argument, NULL, SWEEP_OPT + SW_TRS },
 		{ "edges", required_argument, NULL, SWEEP_OPT + SW_EDGES },
 		{ "fusion", required_argument, NULL, SWEEP_OPT + SW_FUSION },
@@ -207,7 +215,8 @@ static int check_args(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 0, .clip = 5.0,
-				    .step_every = 10, .step_gamma = 0.1 },
+				    .step_every = 10, .step_gamma = 0.1, .drop_frames = 0.25,
+				    .mixup_alpha = 0.2 },
 			     .jobs = arpg_cli_default_jobs(), .verbosity = ARPG_NORMAL };
 	struct arpg_blis_info blis;
 	int status;

@@ -25,19 +25,37 @@ void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A batch's buffers; those of mixup (mixed inputs, the partners and
+ * their labels) and of frame drop-out (the frames kept) only when aug
+ * asks for them, else NULL. */
 struct batch_buf {
 	float *app, *patch, *logits;
 	int *labels, *sel;
+	float *app2, *patch2;	/* mixup: the mixed inputs */
+	int *perm, *labels2;	/* mixup: each clip's partner and its label */
+	uint8_t *keep;		/* frame drop-out: B x T */
 };
 
-static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int T)
+static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int T,
+		       unsigned aug)
 {
-	b->app = malloc(sizeof(float) * B * T * ds->Da);
-	b->patch = malloc(sizeof(float) * (size_t)B * T * ds->N * ds->Dp);
+	size_t na = (size_t)B * T * ds->Da, np = (size_t)B * T * ds->N * ds->Dp;
+
+	memset(b, 0, sizeof *b);
+	b->app = malloc(sizeof(float) * na);
+	b->patch = malloc(sizeof(float) * np);
 	b->logits = malloc(sizeof(float) * B * ds->C);
 	b->labels = malloc(sizeof(int) * B);
 	b->sel = malloc(sizeof(int) * B);
-	return b->app && b->patch && b->logits && b->labels && b->sel ? 0 : ARPG_ENOMEM;
+	if (!b->app || !b->patch || !b->logits || !b->labels || !b->sel)
+		return ARPG_ENOMEM;
+	if ((aug & AUG_MIXUP) &&
+	    (!(b->app2 = malloc(sizeof(float) * na)) || !(b->patch2 = malloc(sizeof(float) * np)) ||
+	     !(b->perm = malloc(sizeof(int) * B)) || !(b->labels2 = malloc(sizeof(int) * B))))
+		return ARPG_ENOMEM;
+	if ((aug & AUG_DROP) && !(b->keep = malloc((size_t)B * T)))
+		return ARPG_ENOMEM;
+	return 0;
 }
 
 static void batch_free(struct batch_buf *b)
@@ -47,6 +65,11 @@ static void batch_free(struct batch_buf *b)
 	free(b->logits);
 	free(b->labels);
 	free(b->sel);
+	free(b->app2);
+	free(b->patch2);
+	free(b->perm);
+	free(b->labels2);
+	free(b->keep);
 }
 
 static int argmax(const float *v, int n)
@@ -67,15 +90,14 @@ int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 	long counted = 0;
 	int rc = 0, C = ds->C;
 
-	if ((rc = batch_alloc(&b, ds, batch, T)) < 0)
+	if ((rc = batch_alloc(&b, ds, batch, T, 0)) < 0)
 		goto out;
 	for (int s = 0; s < n; s += batch) {
 		int B = n - s < batch ? n - s : batch, nl = 0;
+		struct model_batch mb = { .B = B, .app = b.app, .patch = b.patch };
 		const float *p;
 
-		struct model_batch mb = { .B = B, .app = b.app, .patch = b.patch };
-
-		dataset_batch(ds, idx + s, B, T, 0, NULL, b.app, b.patch, b.labels);
+		dataset_batch(ds, idx + s, B, T, 0, 0, NULL, b.app, b.patch, b.labels);
 		if ((rc = model_forward(m, &mb, 0, NULL, b.logits, NULL)) < 0)
 			goto out;
 		p = model_probs(m);
@@ -186,6 +208,68 @@ int class_weights(float *w, int cw, const struct dataset *ds, const int *idx, in
 	return 0;
 }
 
+/* y[b] = lam x[b] + (1 - lam) x[perm[b]] over B rows of n floats. */
+static void mix_rows(float *y, const float *x, const int *perm, float lam, int B, size_t n)
+{
+	for (int b = 0; b < B; b++) {
+		const float *xa = x + (size_t)b * n, *xb = x + (size_t)perm[b] * n;
+		float *yb = y + (size_t)b * n;
+
+		for (size_t i = 0; i < n; i++)
+			yb[i] = lam * xa[i] + (1 - lam) * xb[i];
+	}
+}
+
+/* mixup over the batch in b: lam ~ Beta(alpha, alpha), each clip's partner
+ * a random permutation of the batch; sets mb's inputs to the mixed ones
+ * and its second labels. */
+static void mixup(struct batch_buf *b, struct model_batch *mb, const struct dataset *ds,
+		  int T, double alpha, uint64_t *rng)
+{
+	int B = mb->B;
+
+	mb->lam = (float)rng_beta(rng, alpha, alpha);
+	for (int i = 0; i < B; i++)
+		b->perm[i] = i;
+	shuffle(b->perm, B, rng);
+	mix_rows(b->app2, b->app, b->perm, mb->lam, B, (size_t)T * ds->Da);
+	mix_rows(b->patch2, b->patch, b->perm, mb->lam, B, (size_t)T * ds->N * ds->Dp);
+	for (int i = 0; i < B; i++)
+		b->labels2[i] = b->labels[b->perm[i]];
+	mb->app = b->app2;
+	mb->patch = b->patch2;
+	mb->labels2 = b->labels2;
+}
+
+/* Frame drop-out: round(frac T) frames of each clip (at most T - 1),
+ * drawn without replacement, are marked 0 in keep (B x T).  0 when none
+ * are dropped (keep unused). */
+static int drop_frames(uint8_t *keep, int B, int T, double frac, uint64_t *rng)
+{
+	int k = (int)floor(frac * T + 0.5), order[4096];
+
+	if (k > T - 1)
+		k = T - 1;
+	if (k <= 0)
+		return 0;
+	for (int b = 0; b < B; b++) {
+		uint8_t *kb = keep + (size_t)b * T;
+
+		for (int t = 0; t < T; t++) {
+			order[t] = t;
+			kb[t] = 1;
+		}
+		for (int i = 0; i < k; i++) {	/* the first k of a partial shuffle */
+			int j = i + (int)(rng_next(rng) % (uint64_t)(T - i)), x = order[i];
+
+			order[i] = order[j];
+			order[j] = x;
+			kb[order[i]] = 0;
+		}
+	}
+	return 1;
+}
+
 int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		   const struct run_opts *o, const int *train, int ntrain, const int *val,
 		   int nval, struct run_result *res, char *err, size_t errn)
@@ -203,7 +287,8 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 	plan.steps = ntrain ? (ntrain + o->batch - 1) / o->batch : 1;
 	memset(res, 0, sizeof *res);
 	res->best.war = -1;
-	if ((rc = batch_alloc(&b, ds, o->batch, o->T)) < 0 || !order || !cm || !cm_train) {
+	if ((rc = batch_alloc(&b, ds, o->batch, o->T, o->augment)) < 0 || !order || !cm ||
+	    !cm_train) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
@@ -228,8 +313,12 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 						  .labels = b.labels };
 			float loss;
 
-			dataset_batch(ds, order + s, B, o->T, (o->augment & AUG_JITTER) != 0, &rng, b.app,
-				      b.patch, b.labels);
+			dataset_batch(ds, order + s, B, o->T, (o->augment & AUG_JITTER) != 0,
+				      (o->augment & AUG_FLIP) != 0, &rng, b.app, b.patch, b.labels);
+			if (o->augment & AUG_MIXUP)
+				mixup(&b, &mb, ds, o->T, o->mixup_alpha, &rng);
+			if ((o->augment & AUG_DROP) && drop_frames(b.keep, B, o->T, o->drop_frames, &rng))
+				mb.keep = b.keep;
 			model_zero_grads(m);
 			if ((rc = model_forward(m, &mb, 1, &rng, b.logits, &loss)) < 0)
 				goto out;

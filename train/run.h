@@ -53,6 +53,8 @@ struct run_opts {
 	 * gamma; run_train fills its epochs and steps */
 	struct lr_plan plan;
 	unsigned augment;	/* enum augment bits */
+	double drop_frames;	/* AUG_DROP: the share of a clip's frames dropped */
+	double mixup_alpha;	/* AUG_MIXUP: lam ~ Beta(alpha, alpha) */
 	uint64_t seed;		/* shuffling, jitter and dropout */
 	int run_no, nruns;	/* for messages: run k of n */
 	int fold_no, nfolds;	/* fold k of n, or nfolds 0 */

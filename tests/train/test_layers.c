@@ -653,3 +653,29 @@ ARPG_TEST(position_encoding_is_sinusoidal)
 	expect_near(pe[3 * 8 + 2], sin(3 / pow(1e4, 2.0 / 8)), 1e-6);
 	expect_near(pe[3 * 8 + 3], cos(3 / pow(1e4, 2.0 / 8)), 1e-6);
 }
+
+/* mixup's Beta(a, a): the mean 1/2 and the variance 1 / (4 (2a + 1)),
+ * for a shape below 1 (Gamma(k + 1) U^(1/k)) and above. */
+ARPG_TEST(rng_beta_has_the_moments_of_beta)
+{
+	static const double as[] = { 0.2, 1, 4 };
+	uint64_t s = 11;
+
+	for (size_t i = 0; i < sizeof as / sizeof *as; i++) {
+		double a = as[i], sum = 0, ss = 0, var, want = 1 / (4 * (2 * a + 1));
+		int n = 200000, out = 0;
+
+		for (int k = 0; k < n; k++) {
+			double x = rng_beta(&s, a, a);
+
+			out += !(x >= 0 && x <= 1);
+			sum += x;
+			ss += x * x;
+		}
+		var = ss / n - (sum / n) * (sum / n);
+		expect_int(out, 0);
+		if (fabs(sum / n - 0.5) > 0.005 || fabs(var - want) > 0.03 * want)
+			arpg_test_fail(__FILE__, __LINE__, "Beta(%g, %g): mean %g var %g, want 0.5 %g",
+				       a, a, sum / n, var, want);
+	}
+}

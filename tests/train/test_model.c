@@ -230,13 +230,12 @@ ARPG_TEST(model_matches_pytorch_reference)
 		for (int step = 0; step < 2; step++) {
 			const struct arr *want = step ? s2 : s1;
 			const double *prev = step ? s1->v : p0->v;
-
-			model_zero_grads(m);
 			struct model_batch mb = { .B = g.B, .app = fapp, .patch = fpatch, .labels = labels,
 						  .labels2 = lab2 ? labels2 : NULL,
 						  .lam = lam ? (float)lam->v[0] : 1.0f,
 						  .keep = keep ? kp : NULL };
 
+			model_zero_grads(m);
 			expect_int(model_forward(m, &mb, 0, NULL, logits, &l), 0);
 			expect_int(model_backward(m), 0);
 			if (step == 0) {

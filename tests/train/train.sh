@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 30
+plan 34
 
 # drop the timing fields, which differ between runs
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
@@ -58,6 +58,24 @@ arpg-train c7 $t -q --frames 8 --augment none | strip_time | sed 's/"augment":"n
 ok $? "16 frames of a 32-frame cache jitter; 8 of an 8-frame cache cannot"
 ! grep -q 'jitter has no' err32 && grep -q 'holds 8 frames per clip, as many as a clip takes: the temporal jitter has no other frames' err8
 ok $? "a cache holding exactly the frames a clip takes is warned about"
+
+# the augmentations over the cache
+"$MC" cf --clips 60 --val 20 --classes 3 --frames 16 --grid 2 --app-dim 8 --patch-dim 4 --flip >/dev/null
+arpg-train cf --epochs 2 --dim 16 -q --augment jitter,flip | strip_time >f1 &&
+	arpg-train cf --epochs 2 --dim 16 -q --augment jitter | strip_time >f0 &&
+	! cmp -s f0 f1 && grep -q '"augment":"jitter,flip"' f1
+ok $? "--augment flip trains on a cache with mirrored views, and changes the run"
+arpg-train c7 --epochs 1 -q --augment flip >/dev/null 2>err
+test $? = 1 && grep -q 'no mirrored views (extract with arpg-features --flip)' err
+ok $? "--augment flip on a cache without mirrored views is refused"
+arpg-train c7 --epochs 3 --dim 16 -q --augment jitter,drop,mixup --drop-frames 0.3 \
+	--mixup-alpha 0.4 --save dm.arpg >dm.jsonl &&
+	grep -q '"augment":"jitter,drop,mixup".*"drop_frames":0.3,"mixup_alpha":0.4' dm.jsonl &&
+	grep -aq '^run.settings.*"augment":"jitter,drop,mixup"' dm.arpg
+ok $? "frame drop-out and mixup run; the JSON lines and the model record them"
+arpg-train c7 --epochs 3 --dim 16 -q --augment jitter,drop,mixup --drop-frames 0.3 \
+	--mixup-alpha 0.4 | strip_time >dm2.jsonl && cmp -s dm2.jsonl "$(strip_time <dm.jsonl >dm1.jsonl; echo dm1.jsonl)"
+ok $? "augmented runs repeat bit for bit"
 
 "$MC" rml --clips 96 --subjects 4 --classes 6 --frames 6 --grid 2 --app-dim 12 --patch-dim 8 >/dev/null
 arpg-train rml --folds 4 --epochs 3 --dim 16 -q >folds.jsonl
