@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "checkpoint.h"
+#include "cache.h"
 #include "cli.h"
 #include "error.h"
 #include "fileio.h"
@@ -136,12 +137,28 @@ int checkpoint_same_network(const struct model_config *a, const struct model_con
 	return 1;
 }
 
+/* Does the cache's grid list hold the model's grid (model.G)?  A model
+ * trained on grid 6 of a cache of grids 4,6 runs on any cache holding 6. */
+static int grid_held(const struct checkpoint *ck, const char *cache_grid)
+{
+	struct arpg_cache_layout l;
+	const char *g = arpg_kv_get(&ck->settings, "model.G");
+
+	return g && cache_grid && arpg_cache_grids_parse(&l, cache_grid) == 0 &&
+	       arpg_cache_grid_offset(&l, atoi(g)) >= 0;
+}
+
 const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta)
 {
 	for (size_t i = 0; i < sizeof MODEL_META / sizeof *MODEL_META; i++) {
 		char key[64];
 		const char *mv, *cv = arpg_kv_get(meta, MODEL_META[i]);
 
+		if (!strcmp(MODEL_META[i], "grid")) {
+			if (!grid_held(ck, cv))
+				return MODEL_META[i];
+			continue;
+		}
 		snprintf(key, sizeof key, "cache.%s", MODEL_META[i]);
 		mv = arpg_kv_get(&ck->settings, key);
 		if ((mv || cv) && (!mv || !cv || strcmp(mv, cv)))

@@ -85,7 +85,8 @@ int checkpoint_same_network(const struct model_config *a, const struct model_con
 /* The first of the cache meta keys a model depends on (backbone,
  * backbone_sha256, patch_node, grid, app_dim, patch_dim, labels) whose
  * value in ck (cache.KEY) differs from meta's, a key present in only one
- * of them included; NULL when all agree. */
+ * of them included; NULL when all agree.  grid agrees when meta's grid
+ * list holds the model's grid (model.G), whatever else either lists. */
 const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta);
 
 /* run.epoch of ck as atoi reads it, 0 when absent. */

@@ -72,6 +72,13 @@ static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
 	snprintf(ckey, sizeof ckey, "cache.%s", key);
 	mv = arpg_kv_get(&ck->settings, ckey);
 	cv = arpg_kv_get(&ds->meta, key);
+	if (!strcmp(key, "grid")) {
+		mv = arpg_kv_get(&ck->settings, "model.G");
+		arpg_error("%s: the model was trained on grid %s, but %s holds grid %s: extract "
+			   "features with that grid, or train a new model", model, mv ? mv : "",
+			   cache, cv ? cv : "");
+		return ARPG_EMISMATCH;
+	}
 	arpg_error("%s: the model was trained on a cache with %s \"%s\", but %s has "
 		   "\"%s\": extract features the same way, or train a new model",
 		   model, key, mv ? mv : "", cache, cv ? cv : "");
@@ -645,15 +652,16 @@ static int some_augment(const struct sweep *sw, unsigned what)
 	return 0;
 }
 
-/* Trains every combination of the sweep.  Returns the exit status. */
+/* Trains combinations from to to - 1 of the sweep (those of one grid, on
+ * ds) into table; warn: say what the cache cannot do for them.  Returns
+ * the exit status. */
 static int train_sweep(const struct experiment *e, const struct sweep *sw,
-		       const struct dataset *ds)
+		       const struct dataset *ds, long from, long to, int warn,
+		       struct sweep_table *table)
 {
-	struct sweep_table table = { 0 };
 	int T = e->frames ? e->frames : ds->frames && ds->frames < DEFAULT_FRAMES ? ds->frames
 										: DEFAULT_FRAMES;
 	int status = ARPG_EXIT_OK, *fold = NULL;
-	long n = sweep_count(sw);
 
 	if (ds->frames && T > ds->frames) {
 		arpg_error("%s: --frames %d is more than the %d frames per clip the cache holds: use "
@@ -666,38 +674,77 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 			   ds->C);
 		return ARPG_EXIT_FAILURE;
 	}
-	if (ds->frames == T && some_augment(sw, AUG_JITTER))
+	if (warn && ds->frames == T && some_augment(sw, AUG_JITTER))
 		arpg_warn("%s holds %d frames per clip, as many as a clip takes: the temporal "
 			  "jitter has no other frames to choose, and every epoch sees the same; "
 			  "extract with arpg-features --frames %d or more for it", e->cache, T,
 			  2 * T);
 	if (e->folds)
 		status = make_folds(e, ds, &fold);
-	for (long combo = 0; combo < n && !status; combo++)
-		status = train_combo(e, sw, ds, fold, T, combo, &table);
-	if (!status && n > 1)
-		sweep_table_print(&table, sw, stdout, arpg_verbosity() >= ARPG_NORMAL ? stderr : NULL);
-	sweep_table_free(&table);
+	for (long combo = from; combo < to && !status; combo++)
+		status = train_combo(e, sw, ds, fold, T, combo, table);
 	free(fold);
 	return status;
 }
 
-int experiment_run(const struct experiment *e, const struct sweep *sw)
+/* The grid of a saved model (--load), to load of the cache: 0 when the
+ * file does not say (it is then refused when opened). */
+static int saved_grid(const char *path)
 {
-	struct dataset ds;
-	struct dataset_want w = { .mirror = !e->load && some_augment(sw, AUG_FLIP) };
-	char err[1024] = "";
-	int rc, status;
+	struct checkpoint ck;
+	struct model_config c;
+	char err[256];
+	int G = 0;
 
-	if ((rc = dataset_load(&ds, e->cache, &w, err, sizeof err)) < 0) {
-		arpg_report(e->cache, rc, err);
-		return ARPG_EXIT_FAILURE;
+	if (checkpoint_load(&ck, path, err, sizeof err) < 0)
+		return 0;
+	if (checkpoint_config(&ck, &c) == 0)
+		G = c.G;
+	checkpoint_free(&ck);
+	return G;
+}
+
+int experiment_run(const struct experiment *e, const struct sweep *sw0)
+{
+	/* a copy whose grid "first" becomes the cache's first grid; the
+	 * values still point into sw0's buffers */
+	struct sweep sw = *sw0;
+	const struct sweep_list *grids = &sw0->opt[SW_GRID];
+	struct sweep_table table = { 0 };
+	long n = sweep_count(sw0), per = n / grids->n;
+	char first[16];
+	int status = ARPG_EXIT_OK;
+
+	for (int g = 0; g < (e->load ? 1 : grids->n) && status == ARPG_EXIT_OK; g++) {
+		const char *v = grids->v[g];
+		struct dataset_want w = { .grid = strcmp(v, SWEEP_FIRST_GRID) ? atoi(v) : 0,
+					  .mirror = !e->load && some_augment(sw0, AUG_FLIP) };
+		struct dataset ds;
+		char err[1024] = "";
+		int rc;
+
+		if (e->load)
+			w.grid = saved_grid(e->load);
+		if ((rc = dataset_load(&ds, e->cache, &w, err, sizeof err)) < 0) {
+			arpg_report(e->cache, rc, err);
+			status = ARPG_EXIT_FAILURE;
+			break;
+		}
+		if (!strcmp(v, SWEEP_FIRST_GRID)) {
+			snprintf(first, sizeof first, "%d", ds.G);
+			sw.opt[SW_GRID].v[g] = first;
+		}
+		arpg_info("%s: %d clips, %d classes, grid %d of %s, app %d, patch %d, frames %s%s",
+			  e->cache, ds.nclips, ds.C, ds.G, arpg_kv_get(&ds.meta, "grid"), ds.Da, ds.Dp,
+			  ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all",
+			  ds.mirrored ? ", mirrored views" : "");
+		status = e->load ? run_saved(e, &ds)
+				 : train_sweep(e, &sw, &ds, g * per, (g + 1) * per, g == 0, &table);
+		dataset_free(&ds);
 	}
-	arpg_info("%s: %d clips, %d classes, grid %d, app %d, patch %d, frames %s%s", e->cache,
-		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp,
-		  ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all",
-		  ds.layout.views > 1 ? ", mirrored views" : "");
-	status = e->load ? run_saved(e, &ds) : train_sweep(e, sw, &ds);
-	dataset_free(&ds);
+	if (!e->load && status == ARPG_EXIT_OK && n > 1)
+		sweep_table_print(&table, &sw, stdout,
+				  arpg_verbosity() >= ARPG_NORMAL ? stderr : NULL);
+	sweep_table_free(&table);
 	return status;
 }

@@ -28,7 +28,9 @@ struct experiment {
 };
 
 /* Runs e over the sweep sw (a single combination when e->save, e->resume
- * or e->load is set: the caller checks).  Returns the exit status: 0; 1
+ * or e->load is set: the caller checks).  The cache is loaded once per
+ * grid of the sweep (--grid, or the cache's first), with a saved model's
+ * grid for e->load.  Returns the exit status: 0; 1
  * after a failure it reported (a cache or model that cannot be used, too
  * few clips, a diverged run, memory); 2 when a combination of the sweep
  * is not a valid model (--dim not a multiple of --heads), which is found

@@ -55,6 +55,7 @@ static void usage(FILE *f)
 "                        jitter,flip,drop,mixup (jitter)\n"
 "  --drop-frames P       augment drop: the share of a clip's frames masked (0.25)\n"
 "  --mixup-alpha A       augment mixup: the mix drawn from Beta(A, A) (0.2)\n"
+"  --grid G              which grid of the cache's (its first)\n"
 "  --trs N|all           temporal response scope of the fusion graph (4)\n"
 "  --edges LIST          relation graph edges: any of self,adj,sym,adj8 (self,adj,sym)\n"
 "  --fusion gat|concat   fusion graph or plain concatenation (gat)\n"
@@ -159,6 +160,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "step-gamma", required_argument, NULL, 'G' },
 		{ "drop-frames", required_argument, NULL, 'D' },
 		{ "mixup-alpha", required_argument, NULL, 'M' },
+		{ "grid", required_argument, NULL, SWEEP_OPT + SW_GRID },
 		{ "trs", required_argument, NULL, SWEEP_OPT + SW_TRS },
 		{ "edges", required_argument, NULL, SWEEP_OPT + SW_EDGES },
 		{ "fusion", required_argument, NULL, SWEEP_OPT + SW_FUSION },

@@ -14,6 +14,7 @@ static const struct {
 	const char *deflt;
 	char sep;		/* separator of alternatives (',' or ':' for --edges) */
 } OPTIONS[SW_COUNT] = {
+	[SW_GRID] = { "grid", SWEEP_FIRST_GRID, ',' },
 	[SW_TRS] = { "trs", "4", ',' },
 	[SW_EDGES] = { "edges", "self,adj,sym", ':' },
 	[SW_FUSION] = { "fusion", "gat", ',' },
@@ -104,6 +105,8 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 	int n;
 
 	switch (i) {
+	case SW_GRID:	/* the model's G comes from the cache loaded */
+		return !strcmp(v, SWEEP_FIRST_GRID) ? 0 : arpg_parse_int(v, 1, 64, &n);
 	case SW_TRS:
 		if (!strcmp(v, "all")) {
 			c->trs = -1;

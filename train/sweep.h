@@ -16,10 +16,16 @@
 
 enum { SWEEP_MAX_VALUES = 32 };
 
+/* The default value of --grid: the first grid of the cache, which the
+ * experiment puts in its place once the cache is open. */
+#define SWEEP_FIRST_GRID "first"
+
+
 /* The options, in the order of the JSON settings; the seed, last, varies
- * fastest among the combinations. */
+ * fastest among the combinations, and the grid, first, slowest (a grid's
+ * combinations are consecutive, so that its cache is loaded once). */
 enum sweep_option {
-	SW_TRS, SW_EDGES, SW_FUSION, SW_MODALITY, SW_DIM, SW_HEADS, SW_REL, SW_FUS,
+	SW_GRID, SW_TRS, SW_EDGES, SW_FUSION, SW_MODALITY, SW_DIM, SW_HEADS, SW_REL, SW_FUS,
 	SW_OPTIMIZER, SW_LR, SW_SCHEDULE, SW_DROPOUT, SW_SMOOTHING, SW_CLASS_WEIGHTS, SW_AUGMENT,
 	SW_SEED, SW_COUNT
 };

@@ -47,7 +47,7 @@ ARPG_TEST(defaults_make_one_combination_of_the_default_model)
 	expect_int(t.augment, AUG_JITTER);
 	expect_int(t.seed, 1);
 	j = json_of(&sw, k, 1);
-	expect_str(j, "\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\",\"modality\":\"both\","
+	expect_str(j, "\"grid\":\"first\",\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\",\"modality\":\"both\","
 		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
 		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
 		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"seed\":1");
@@ -130,7 +130,7 @@ ARPG_TEST(a_combination_sets_the_model_lr_and_seed)
 	expect_int(t.augment, AUG_JITTER | AUG_MIXUP | AUG_DROP);
 	/* numbers stay as given; words and edge lists are strings */
 	j = json_of(&sw, k, 0);
-	expect_str(j, "\"trs\":\"all\",\"edges\":\"self,adj8\",\"fusion\":\"concat\","
+	expect_str(j, "\"grid\":\"first\",\"trs\":\"all\",\"edges\":\"self,adj8\",\"fusion\":\"concat\","
 		   "\"modality\":\"rel\",\"dim\":64,\"heads\":8,\"rel-layers\":0,"
 		   "\"fusion-layers\":3,\"optimizer\":\"adamw\",\"lr\":1e-4,\"schedule\":\"cosine\","
 		   "\"dropout\":0.5,\"label-smoothing\":0.1,\"class-weights\":\"balanced\","
@@ -234,7 +234,7 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 	sweep_table_print(&t, &sw, jf, hf);
 	fclose(jf);
 	fclose(hf);
-	expect_str(json, "{\"table\":[{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\","
+	expect_str(json, "{\"table\":[{\"grid\":\"first\",\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\","
 		   "\"modality\":\"both\",\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
 		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
 		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,"
@@ -242,7 +242,7 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000},"
 		   "\"final\":{\"war_mean\":0.600000,\"war_std\":0.141421,"
 		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000}},"
-		   "{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"concat\",\"modality\":\"both\","
+		   "{\"grid\":\"first\",\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"concat\",\"modality\":\"both\","
 		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
 		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
 		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,\"epoch_std\":0.000000,"

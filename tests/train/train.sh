@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 34
+plan 38
 
 # drop the timing fields, which differ between runs
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
@@ -76,6 +76,28 @@ ok $? "frame drop-out and mixup run; the JSON lines and the model record them"
 arpg-train c7 --epochs 3 --dim 16 -q --augment jitter,drop,mixup --drop-frames 0.3 \
 	--mixup-alpha 0.4 | strip_time >dm2.jsonl && cmp -s dm2.jsonl "$(strip_time <dm.jsonl >dm1.jsonl; echo dm1.jsonl)"
 ok $? "augmented runs repeat bit for bit"
+
+# the grid ablation from one cache of two grids
+"$MC" cg --clips 60 --val 20 --classes 3 --frames 8 --grid 2,3 --app-dim 8 --patch-dim 4 >/dev/null
+arpg-train cg --grid 2,3 --epochs 2 --dim 16 -q >g.jsonl &&
+	test "$(grep -c '"summary":"run"' g.jsonl)" = 2 &&
+	grep '"summary":"run"' g.jsonl | head -1 | grep -q '"grid":2,' &&
+	grep '"summary":"run"' g.jsonl | tail -1 | grep -q '"grid":3,' &&
+	tail -1 g.jsonl | grep -q '^{"table":\[{"grid":2,.*},{"grid":3,'
+ok $? "--grid 2,3 trains on each grid of one cache, and the table has a row for each"
+arpg-train cg --epochs 1 --dim 16 -q | grep '"summary":"run"' | grep -q '"grid":2,'
+ok $? "without --grid, the cache's first grid"
+arpg-train cg --grid 4 --epochs 1 -q >/dev/null 2>err
+test $? = 1 && grep -q 'holds grid 2,3, not 4 (extract with arpg-features --grid 4)' err
+ok $? "a grid the cache does not hold is refused"
+"$MC" cg3 --clips 30 --val 10 --classes 3 --frames 8 --grid 3 --app-dim 8 --patch-dim 4 >/dev/null
+"$MC" cg2 --clips 30 --val 10 --classes 3 --frames 8 --grid 2 --app-dim 8 --patch-dim 4 >/dev/null
+arpg-train cg --grid 3 --epochs 1 --dim 16 -q --save g3.arpg >/dev/null &&
+	arpg-train cg3 --load g3.arpg -q | grep -q '"summary":"eval"' &&
+	arpg-train cg --load g3.arpg -q | grep -q '"summary":"eval"' &&
+	! arpg-train cg2 --load g3.arpg -q 2>err >/dev/null &&
+	grep -q 'holds grid 2, not 3' err
+ok $? "a model of grid 3 runs on any cache holding grid 3, and is refused on others"
 
 "$MC" rml --clips 96 --subjects 4 --classes 6 --frames 6 --grid 2 --app-dim 12 --patch-dim 8 >/dev/null
 arpg-train rml --folds 4 --epochs 3 --dim 16 -q >folds.jsonl
