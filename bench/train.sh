@@ -7,6 +7,11 @@
 # set at bench/gemm's sgemm peak.
 #
 #   make bench-train        (or: top_builddir=BUILD sh bench/train.sh [EPOCHS])
+#
+# BASELINE=OTHER_BUILD also times that build's arpg-train on the same cache,
+# in alternating runs (REPS of each, 3), both without augmentation
+# (--augment none where the build knows it), and prints the ratio; TORCH=0
+# leaves PyTorch out.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
@@ -21,8 +26,13 @@ if [ ! -f "$cache/data.mdb" ]; then
 fi
 
 # best (lowest) train and eval seconds over epochs 2.. (epoch 1 touches memory first)
+# of arpg-train (of build $2, default top_builddir) on $1 threads
 arpg_times() {
-	"$top_builddir/train/arpg-train" "$cache" --epochs "$epochs" -j "$1" -q |
+	bin=${2:-$top_builddir}/train/arpg-train
+	aug=
+	if "$bin" --help 2>&1 | grep -q -- --augment; then aug="--augment none"; fi
+	# shellcheck disable=SC2086
+	"$bin" "$cache" --epochs "$epochs" -j "$1" -q $aug |
 		awk -F'"seconds":' '/"split":"train"/ && !/"epoch":1,/ { split($2, a, ","); if (!t || a[1] < t) t = a[1] }
 			/"split":"val"/ && !/"epoch":1,/ { split($2, a, ","); if (!e || a[1] < e) e = a[1] }
 			END { printf "%.3f %.3f\n", t, e }'
@@ -44,6 +54,24 @@ flops=$(awk 'BEGIN { T=16; N=36; Dp=256; Da=512; D=256; C=7; Lr=2; Lf=1;
 set -- $flops
 fwd_train=$1 train_gf=$2 eval_gf=$3
 peak=$("$top_builddir/bench/gemm" 0.5 2>/dev/null | awk '$1 == "18432x256x256" && $2 == 2 { print $4 }')
+
+if [ -n "${BASELINE:-}" ]; then
+	echo "arpg-train of $top_builddir against $BASELINE, $epochs epochs, best of epochs 2..$epochs, best of ${REPS:-3} alternating runs"
+	printf '%-8s %12s %12s %12s %12s %9s %9s\n' threads train base_train eval base_eval train_x eval_x
+	for j in 1 2; do
+		bt= be= nt= ne=
+		for r in $(seq "${REPS:-3}"); do
+			set -- $(arpg_times $j) $(arpg_times $j "$BASELINE")
+			nt=$(echo "$1 $nt" | awk '{ print ($2 == "" || $1 < $2) ? $1 : $2 }')
+			ne=$(echo "$2 $ne" | awk '{ print ($2 == "" || $1 < $2) ? $1 : $2 }')
+			bt=$(echo "$3 $bt" | awk '{ print ($2 == "" || $1 < $2) ? $1 : $2 }')
+			be=$(echo "$4 $be" | awk '{ print ($2 == "" || $1 < $2) ? $1 : $2 }')
+		done
+		printf '%-8s %11ss %11ss %11ss %11ss %8.2fx %8.2fx\n' $j $nt $bt $ne $be \
+			"$(echo "$bt / $nt" | bc -l)" "$(echo "$be / $ne" | bc -l)"
+	done
+fi
+[ "${TORCH:-1}" = 0 ] && exit 0
 
 echo "arpg-train vs PyTorch $(${PYTHON3:-/usr/bin/python3} -c 'import torch; print(torch.__version__)'), $epochs epochs, best of epochs 2..$epochs"
 echo "GEMM work per epoch: training $train_gf GFLOP (forward $fwd_train), evaluation $eval_gf GFLOP"

@@ -117,6 +117,66 @@ int arpg_clip_info_format(char **out, size_t *outlen, const struct arpg_clip_inf
 	return 0;
 }
 
+int arpg_cache_grids_parse(struct arpg_cache_layout *l, const char *s)
+{
+	struct arpg_cache_layout g = *l;
+	const char *p = s;
+
+	g.ngrids = g.nodes = 0;
+	for (;;) {
+		char *end;
+		long v;
+
+		if (*p < '0' || *p > '9' || g.ngrids == ARPG_CACHE_MAX_GRIDS)
+			return ARPG_EINVAL;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || v < 1 || v > ARPG_CACHE_MAX_GRID || (*end && *end != ','))
+			return ARPG_EINVAL;
+		for (int i = 0; i < g.ngrids; i++)
+			if (g.grids[i] == v)
+				return ARPG_EINVAL;
+		g.grids[g.ngrids++] = (int)v;
+		g.nodes += (int)(v * v);
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	*l = g;
+	return 0;
+}
+
+int arpg_cache_layout_read(struct arpg_cache_layout *l, const struct arpg_kv *meta,
+			   char *err, size_t errn)
+{
+	const char *grid = arpg_kv_get(meta, "grid"), *flip = arpg_kv_get(meta, "flip");
+
+	memset(l, 0, sizeof *l);
+	if (!grid)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "meta has no grid key");
+	if (arpg_cache_grids_parse(l, grid) < 0)
+		return arpg_errf(err, errn, ARPG_EFORMAT,
+				 "meta grid is \"%.60s\", not a list of up to %d distinct numbers "
+				 "from 1 to %d", grid, ARPG_CACHE_MAX_GRIDS, ARPG_CACHE_MAX_GRID);
+	if (flip && strcmp(flip, "yes") && strcmp(flip, "no"))
+		return arpg_errf(err, errn, ARPG_EFORMAT, "meta flip is \"%.60s\", not yes or no",
+				 flip);
+	l->views = flip && !strcmp(flip, "yes") ? 2 : 1;
+	return 0;
+}
+
+int arpg_cache_grid_offset(const struct arpg_cache_layout *l, int G)
+{
+	int off = 0;
+
+	for (int i = 0; i < l->ngrids; i++) {
+		if (l->grids[i] == G)
+			return off;
+		off += l->grids[i] * l->grids[i];
+	}
+	return -1;
+}
+
 static int begin(struct arpg_cache *c, int rdonly, MDB_txn **txn)
 {
 	int mrc;

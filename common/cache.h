@@ -3,8 +3,13 @@
  *
  *   meta   key: UTF-8 name     value: UTF-8 text (format, backbone, grid, ...)
  *   clips  key: clip id        value: one line, see struct arpg_clip_info
- *   app    key: clip id        value: tensor record (T, Da)
- *   patch  key: clip id        value: tensor record (T, G*G, Dp)
+ *   app    key: clip id        value: tensor record (T, Da), or (2, T, Da)
+ *   patch  key: clip id        value: tensor record (T, nodes, Dp), or (2, ...)
+ *
+ * The record layout follows meta (struct arpg_cache_layout): a cache made
+ * with a list of grids holds, per frame, the nodes of every grid, grid
+ * after grid; one made with mirrored views holds two views, the crop's
+ * and its mirror's, along a leading axis.
  *
  * A clip's three records are written in one transaction, so a crash leaves
  * whole clips only.  The map doubles itself when full (up to a limit, if one
@@ -21,6 +26,30 @@
 #define ARPG_CACHE_FORMAT "arpg-cache 1"
 
 struct arpg_cache;
+
+enum { ARPG_CACHE_MAX_GRIDS = 8, ARPG_CACHE_MAX_GRID = 64 };
+
+/* How a cache's records are laid out, from its meta (arpg-cache(5)). */
+struct arpg_cache_layout {
+	int ngrids;				/* 1 to ARPG_CACHE_MAX_GRIDS */
+	int grids[ARPG_CACHE_MAX_GRIDS];	/* meta grid, in its order */
+	int nodes;				/* per frame: the sum of G*G */
+	int views;				/* 1, or 2 with meta flip "yes" */
+};
+
+/* Reads a grid list, "G" or "G1,G2,..." (each 1 to ARPG_CACHE_MAX_GRID,
+ * distinct, at most ARPG_CACHE_MAX_GRIDS, no spaces), into l's ngrids,
+ * grids and nodes.  Returns 0 or ARPG_EINVAL (l then unchanged). */
+int arpg_cache_grids_parse(struct arpg_cache_layout *l, const char *s);
+
+/* Reads meta's grid and flip (absent or "no": one view; "yes": two) into
+ * l.  Returns 0, or ARPG_EFORMAT with the reason in err. */
+int arpg_cache_layout_read(struct arpg_cache_layout *l, const struct arpg_kv *meta,
+			   char *err, size_t errn);
+
+/* The index of the first node of grid G among a frame's nodes, or -1 when
+ * G is not one of l's grids. */
+int arpg_cache_grid_offset(const struct arpg_cache_layout *l, int G);
 
 /* The clips value: label, split, subject (may be empty), T, the source frame
  * indices joined by ',', and the per-frame face flags ('0'/'1' x T), tab

@@ -154,12 +154,18 @@ int arpg_tensor_decode(struct arpg_tensor_view *v, const void *buf, size_t len,
 
 void arpg_tensor_to_f32(float *dst, const struct arpg_tensor_view *v)
 {
+	arpg_tensor_range_to_f32(dst, v, 0, v->count);
+}
+
+void arpg_tensor_range_to_f32(float *dst, const struct arpg_tensor_view *v, size_t first,
+			      size_t n)
+{
 	size_t i;
 
 	if (v->dtype == ARPG_F32)
-		for (i = 0; i < v->count; i++)
-			dst[i] = bits_f32(arpg_le32_get(v->data + 4 * i));
+		for (i = 0; i < n; i++)
+			dst[i] = bits_f32(arpg_le32_get(v->data + 4 * (first + i)));
 	else
-		for (i = 0; i < v->count; i++)
-			dst[i] = arpg_f16_to_f32(arpg_le16_get(v->data + 2 * i));
+		for (i = 0; i < n; i++)
+			dst[i] = arpg_f16_to_f32(arpg_le16_get(v->data + 2 * (first + i)));
 }

@@ -43,6 +43,10 @@ int arpg_tensor_decode(struct arpg_tensor_view *v, const void *buf, size_t len,
 
 /* Converts a view's values to float into dst (v->count floats). */
 void arpg_tensor_to_f32(float *dst, const struct arpg_tensor_view *v);
+/* The same for values first to first + n - 1 (C order) of the view, which
+ * the caller has checked lie within it. */
+void arpg_tensor_range_to_f32(float *dst, const struct arpg_tensor_view *v, size_t first,
+			      size_t n);
 
 /* IEEE binary16 <-> binary32, round to nearest even, NaN kept NaN. */
 uint16_t arpg_f32_to_f16(float f);

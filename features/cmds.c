@@ -139,7 +139,8 @@ out:
 
 /* Meta values verify needs, parsed. */
 struct verify_ctx {
-	long grid, frames, app_dim, patch_dim;	/* frames 0: all */
+	struct arpg_cache_layout layout;	/* grids and views */
+	long frames, app_dim, patch_dim;	/* frames 0: all */
 	int dtype;
 	char *labels;
 	long clips, bad;
@@ -162,9 +163,31 @@ static int label_known(const char *labels, const char *label)
 	return 0;
 }
 
+/* Does the record have shape ([views,] d0, d1[, d2]) (d2 0: absent)? */
+static int has_dims(const struct arpg_tensor_view *t, int views, uint32_t d0, uint32_t d1,
+		    uint32_t d2)
+{
+	uint32_t want[4];
+	int r = 0;
+
+	if (views > 1)
+		want[r++] = (uint32_t)views;
+	want[r++] = d0;
+	want[r++] = d1;
+	if (d2)
+		want[r++] = d2;
+	if (t->rank != r)
+		return 0;
+	for (int i = 0; i < r; i++)
+		if (t->dims[i] != want[i])
+			return 0;
+	return 1;
+}
+
 static int verify_clip(void *ctx, const struct arpg_cache_clip *clip)
 {
 	struct verify_ctx *v = ctx;
+	int views = v->layout.views;
 	const struct arpg_clip_info *in = &clip->info;
 	const struct arpg_tensor_view *a = &clip->app, *p = &clip->patch;
 	char why[300] = "";
@@ -174,13 +197,13 @@ static int verify_clip(void *ctx, const struct arpg_cache_clip *clip)
 		snprintf(why, sizeof why, "%s", clip->why);
 	else if (v->frames && in->frames != v->frames)
 		snprintf(why, sizeof why, "%d frames, meta frames %ld", in->frames, v->frames);
-	else if (a->rank != 2 || a->dims[0] != (uint32_t)in->frames ||
-		 a->dims[1] != (uint32_t)v->app_dim)
-		snprintf(why, sizeof why, "app shape is not (%d, %ld)", in->frames, v->app_dim);
-	else if (p->rank != 3 || p->dims[0] != (uint32_t)in->frames ||
-		 p->dims[1] != (uint32_t)(v->grid * v->grid) || p->dims[2] != (uint32_t)v->patch_dim)
-		snprintf(why, sizeof why, "patch shape is not (%d, %ld, %ld)", in->frames,
-			 v->grid * v->grid, v->patch_dim);
+	else if (!has_dims(a, views, (uint32_t)in->frames, (uint32_t)v->app_dim, 0))
+		snprintf(why, sizeof why, "app shape is not (%s%d, %ld)", views > 1 ? "2, " : "",
+			 in->frames, v->app_dim);
+	else if (!has_dims(p, views, (uint32_t)in->frames, (uint32_t)v->layout.nodes,
+			   (uint32_t)v->patch_dim))
+		snprintf(why, sizeof why, "patch shape is not (%s%d, %d, %ld)",
+			 views > 1 ? "2, " : "", in->frames, v->layout.nodes, v->patch_dim);
 	else if (a->dtype != v->dtype || p->dtype != v->dtype)
 		snprintf(why, sizeof why, "dtype differs from meta");
 	else if (strcmp(in->split, "train") && strcmp(in->split, "val") && strcmp(in->split, "test"))
@@ -218,6 +241,7 @@ static int meta_long(struct arpg_cache *c, const char *key, long *out, long lo, 
 int cmd_verify(const char *dir, char *err, size_t errn)
 {
 	struct arpg_cache *c = NULL;
+	struct arpg_kv meta = ARPG_KV_INIT;
 	struct verify_ctx v;
 	char *dt = NULL, why[300];
 	int rc;
@@ -225,7 +249,11 @@ int cmd_verify(const char *dir, char *err, size_t errn)
 	memset(&v, 0, sizeof v);
 	if ((rc = open_read(&c, dir, err, errn)) < 0)
 		return rc;
-	if ((rc = meta_long(c, "grid", &v.grid, 1, 1000, why, sizeof why)) < 0 ||
+	if ((rc = arpg_cache_meta_read(c, &meta)) < 0) {
+		arpg_errf(err, errn, rc, "%s: %s", dir, arpg_cache_lmdb_error(c));
+		goto out;
+	}
+	if ((rc = arpg_cache_layout_read(&v.layout, &meta, why, sizeof why)) < 0 ||
 	    (rc = meta_long(c, "frames", &v.frames, 1, 1000000, why, sizeof why)) < 0 ||
 	    (rc = meta_long(c, "app_dim", &v.app_dim, 1, 1L << 30, why, sizeof why)) < 0 ||
 	    (rc = meta_long(c, "patch_dim", &v.patch_dim, 1, 1L << 30, why, sizeof why)) < 0) {
@@ -255,6 +283,7 @@ int cmd_verify(const char *dir, char *err, size_t errn)
 out:
 	free(dt);
 	free(v.labels);
+	arpg_kv_free(&meta);
 	arpg_cache_close(c);
 	return rc;
 }

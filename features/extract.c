@@ -53,6 +53,51 @@ static int read_flags(struct extract *x, const struct arpg_manifest_row *row,
 	return 0;
 }
 
+/* dst = src mirrored left to right (dst reallocated when its size differs). */
+static int mirror(struct arpg_image *dst, const struct arpg_image *src)
+{
+	int rc;
+
+	if (dst->w != src->w || dst->h != src->h || dst->c != src->c) {
+		arpg_image_free(dst);
+		if ((rc = arpg_image_alloc(dst, src->w, src->h, src->c)) < 0)
+			return rc;
+	}
+	for (int y = 0; y < src->h; y++) {
+		const uint8_t *s = src->px + (size_t)y * src->w * src->c;
+		uint8_t *d = dst->px + (size_t)y * src->w * src->c;
+
+		for (int x = 0; x < src->w; x++)
+			memcpy(d + (size_t)(src->w - 1 - x) * src->c, s + (size_t)x * src->c,
+			       (size_t)src->c);
+	}
+	return 0;
+}
+
+/* Runs the backbone on nb faces and pools their patch maps to each grid:
+ * app (nb x Da) and nodes (nb x g->nodes x Dp, grid after grid).  raw is
+ * the backbone's map scratch. */
+static int run_faces(struct extract *x, struct backbone *b, const struct arpg_image *ims, int nb,
+		     const struct arpg_cache_layout *g, float *app, float *nodes, float *raw,
+		     char *err, size_t errn)
+{
+	size_t mapsz = (size_t)b->patch_c * b->patch_h * b->patch_w, nn = (size_t)g->nodes;
+	double c0 = arpg_now(), c1;
+	int rc;
+
+	if ((rc = b->run(b, nb, ims, app, raw, err, errn)) < 0)
+		return rc;
+	c1 = arpg_now();
+	x->t_backbone += c1 - c0;
+	for (int t = 0; t < nb; t++)
+		for (int i = 0, off = 0; i < g->ngrids; off += g->grids[i] * g->grids[i], i++)
+			pool_adaptive_avg_nodes(nodes + ((size_t)t * nn + off) * b->patch_c,
+						raw + (size_t)t * mapsz, b->patch_c, b->patch_h,
+						b->patch_w, g->grids[i]);
+	x->t_pool += arpg_now() - c1;
+	return 0;
+}
+
 /* Nonzero if a value is NaN or Inf, or (f16) beyond binary16's range. */
 static int check_values(const float *v, size_t n, int dtype)
 {
@@ -69,14 +114,15 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 		      struct backbone *b, const struct extract_opts *o,
 		      char *err, size_t errn)
 {
-	struct arpg_image *ims = NULL;
+	struct arpg_image *ims = NULL, *mir = NULL;
 	float *app = NULL, *raw = NULL, *nodes = NULL;
 	char *all = NULL;
-	int n = (int)row->frames, T, G = o->grid, Da = b->app_dim, Dp = b->patch_c;
-	size_t mapsz = (size_t)b->patch_c * b->patch_h * b->patch_w, nn = (size_t)G * G;
+	int n = (int)row->frames, T, Da = b->app_dim, Dp = b->patch_c;
+	int V = o->flip ? 2 : 1, rank;
+	size_t mapsz = (size_t)b->patch_c * b->patch_h * b->patch_w, nn = (size_t)o->grids->nodes;
 	int rc = 0, t0, t, nb = 0;
-	uint32_t dims[3];
-	double c0 = arpg_now(), c1;
+	uint32_t dims[4];
+	double c0 = arpg_now();
 
 	if (row->frames < 1 || row->frames > 1000000)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "the manifest says %ld frames",
@@ -86,10 +132,11 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 	x->faces = malloc((size_t)T + 1);
 	all = malloc((size_t)n);
 	ims = calloc((size_t)b->max_batch, sizeof *ims);
-	app = malloc(sizeof *app * (size_t)T * Da);
+	mir = o->flip ? calloc((size_t)b->max_batch, sizeof *mir) : NULL;
+	app = malloc(sizeof *app * (size_t)V * T * Da);
 	raw = malloc(sizeof *raw * mapsz * b->max_batch);
-	nodes = malloc(sizeof *nodes * (size_t)T * nn * Dp);
-	if (!x->src || !x->faces || !all || !ims || !app || !raw || !nodes) {
+	nodes = malloc(sizeof *nodes * (size_t)V * T * nn * Dp);
+	if (!x->src || !x->faces || !all || !ims || (o->flip && !mir) || !app || !raw || !nodes) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
@@ -112,47 +159,51 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 				arpg_errf(err, errn, rc, "%s: %s", path, why);
 				goto out;
 			}
+			if (o->flip && (rc = mirror(&mir[t], &ims[t])) < 0)
+				goto out;
 		}
-		c1 = arpg_now();
-		x->t_decode += c1 - c0;
-		if ((rc = b->run(b, nb, ims, app + (size_t)t0 * Da, raw, err, errn)) < 0)
+		x->t_decode += arpg_now() - c0;
+		if ((rc = run_faces(x, b, ims, nb, o->grids, app + (size_t)t0 * Da,
+				    nodes + (size_t)t0 * nn * Dp, raw, err, errn)) < 0 ||
+		    (o->flip && (rc = run_faces(x, b, mir, nb, o->grids, app + (size_t)(T + t0) * Da,
+						nodes + (size_t)(T + t0) * nn * Dp, raw, err,
+						errn)) < 0))
 			goto out;
 		c0 = arpg_now();
-		x->t_backbone += c0 - c1;
-		for (t = 0; t < nb; t++)
-			pool_adaptive_avg_nodes(nodes + (size_t)(t0 + t) * nn * Dp,
-						     raw + (size_t)t * mapsz, b->patch_c,
-						     b->patch_h, b->patch_w, G);
-		c1 = arpg_now();
-		x->t_pool += c1 - c0;
-		c0 = c1;
 	}
-	if (check_values(app, (size_t)T * Da, o->dtype) ||
-	    check_values(nodes, (size_t)T * nn * Dp, o->dtype)) {
+	if (check_values(app, (size_t)V * T * Da, o->dtype) ||
+	    check_values(nodes, (size_t)V * T * nn * Dp, o->dtype)) {
 		rc = arpg_errf(err, errn, ARPG_ENUMERIC, o->dtype == ARPG_F16
 			       ? "a feature is NaN, Inf or beyond the f16 range (try --dtype f32)"
 			       : "a feature is NaN or Inf");
 		goto out;
 	}
-	dims[0] = (uint32_t)T;
-	dims[1] = (uint32_t)Da;
-	x->app_len = arpg_tensor_record_size(o->dtype, 2, (size_t)T * Da);
-	dims[1] = (uint32_t)nn;
-	dims[2] = (uint32_t)Dp;
-	x->patch_len = arpg_tensor_record_size(o->dtype, 3, (size_t)T * nn * Dp);
+	/* (views,) T, Da  and  (views,) T, nodes, Dp */
+	rank = 0;
+	if (V > 1)
+		dims[rank++] = (uint32_t)V;
+	dims[rank] = (uint32_t)T;
+	dims[rank + 1] = (uint32_t)Da;
+	x->app_len = arpg_tensor_record_size(o->dtype, rank + 2, (size_t)V * T * Da);
+	x->patch_len = arpg_tensor_record_size(o->dtype, rank + 3, (size_t)V * T * nn * Dp);
 	if (!(x->app = malloc(x->app_len)) || !(x->patch = malloc(x->patch_len))) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
-	arpg_tensor_encode(x->patch, o->dtype, 3, dims, nodes);
-	dims[1] = (uint32_t)Da;
-	arpg_tensor_encode(x->app, o->dtype, 2, dims, app);
+	arpg_tensor_encode(x->app, o->dtype, rank + 2, dims, app);
+	dims[rank + 1] = (uint32_t)nn;
+	dims[rank + 2] = (uint32_t)Dp;
+	arpg_tensor_encode(x->patch, o->dtype, rank + 3, dims, nodes);
 	x->t_encode += arpg_now() - c0;
 out:
-	if (ims)
-		for (t = 0; t < b->max_batch; t++)
+	for (t = 0; t < b->max_batch; t++) {
+		if (ims)
 			arpg_image_free(&ims[t]);
+		if (mir)
+			arpg_image_free(&mir[t]);
+	}
 	free(ims);
+	free(mir);
 	free(all);
 	free(app);
 	free(raw);

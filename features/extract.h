@@ -11,9 +11,10 @@
 
 struct extract_opts {
 	int frames;		/* T; 0 keeps every frame (--frames all) */
-	int grid;		/* G */
+	const struct arpg_cache_layout *grids;	/* the grids, each pooled in turn */
 	int dtype;		/* ARPG_F32 or ARPG_F16 */
 	int want_c;		/* channels to decode PNGs to: 1 (HOG) or 3 */
+	int flip;		/* also the mirrored crops: records of two views */
 };
 
 /* What a clip becomes: the clips line and the two encoded records, ready
@@ -29,8 +30,12 @@ struct extract {
 };
 
 /* Computes row's features with backbone b (shared; its run must be
- * reentrant when several threads call this).  PNGs are
- * row->path/NNNNNN.png (6-digit 0-based frame index); flags come from
+ * reentrant when several threads call this).  The patch map of each frame
+ * is pooled to every grid of o->grids, its nodes grid after grid: the
+ * patch record is (T, nodes, Dp), nodes the sum of G*G.  With o->flip
+ * every frame's crop is also mirrored left to right and run, and the
+ * records get a leading axis of two views: (2, T, Da) and (2, T, nodes,
+ * Dp), the crop's first.  PNGs are row->path/NNNNNN.png (6-digit 0-based frame index); flags come from
  * row->path/frames.tsv, or, when that file is missing, are all
  * faces > 0 ? 1 : 0 (x->no_frames_tsv set).  Returns 0, or a negative code
  * with the reason in err (a PNG missing or undecodable, a face of the wrong

@@ -37,8 +37,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: arpg-features [-b hog|FILE.onnx] -o CACHE [--grid G] [--frames T|all]\n"
-		"                     [--patch-node NAME] [--dtype f16|f32] [--shard K/N] [--force]\n"
+		"usage: arpg-features [-b hog|FILE.onnx] -o CACHE [--grid G[,G...]] [--frames T|all]\n"
+		"                     [--patch-node NAME] [--dtype f16|f32] [--flip] [--shard K/N] [--force]\n"
 		"                     [--mean M[,M,M]] [--std S[,S,S]] [--bgr] [--map-limit BYTES]\n"
 		"                     [-j N] [-q|-v] [MANIFEST|-]\n"
 		"       arpg-features info CACHE\n"
@@ -72,7 +72,7 @@ static int parse_three(const char *s, float v[3])
 }
 
 enum { OPT_GRID = 256, OPT_FRAMES, OPT_PATCH_NODE, OPT_DTYPE, OPT_SHARD, OPT_FORCE,
-       OPT_MEAN, OPT_STD, OPT_BGR, OPT_MAP_LIMIT, OPT_HELP, OPT_VERSION, OPT_NPY };
+       OPT_MEAN, OPT_STD, OPT_BGR, OPT_MAP_LIMIT, OPT_HELP, OPT_VERSION, OPT_NPY, OPT_FLIP };
 
 static const struct option long_opts[] = {
 	{ "backbone", required_argument, NULL, 'b' },
@@ -81,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "frames", required_argument, NULL, OPT_FRAMES },
 	{ "patch-node", required_argument, NULL, OPT_PATCH_NODE },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
+	{ "flip", no_argument, NULL, OPT_FLIP },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "mean", required_argument, NULL, OPT_MEAN },
@@ -111,6 +112,7 @@ struct cli {
 	struct run_opts o;
 	struct norm norm;
 	const char *backbone, *patch_node, *cmd, *npy;
+	const char *grid;	/* --grid as given */
 	int verbosity, jobs;
 };
 
@@ -126,8 +128,11 @@ static int take_option(struct cli *c, int ch)
 	case 'b': c->backbone = optarg; break;
 	case 'o': c->o.cache = optarg; break;
 	case OPT_GRID:
-		if (arpg_parse_int(optarg, 1, 64, &c->o.grid) < 0)
-			return arpg_usage_error("--grid '%s': expected 1 to 64", optarg);
+		c->grid = optarg;
+		if (arpg_cache_grids_parse(&c->o.grids, optarg) < 0)
+			return arpg_usage_error("--grid '%s': expected G or a list G1,G2,... of up to "
+						"%d distinct numbers from 1 to %d", optarg,
+						ARPG_CACHE_MAX_GRIDS, ARPG_CACHE_MAX_GRID);
 		break;
 	case OPT_FRAMES:
 		if (!strcmp(optarg, "all"))
@@ -149,6 +154,7 @@ static int take_option(struct cli *c, int ch)
 			return arpg_usage_error("--shard '%s': expected K/N with 0 <= K < N", optarg);
 		break;
 	case OPT_FORCE: c->o.force = 1; break;
+	case OPT_FLIP: c->o.flip = 1; break;
 	case OPT_MEAN:
 		if (parse_three(optarg, c->norm.mean))
 			return arpg_usage_error("--mean '%s': expected M or M1,M2,M3", optarg);
@@ -271,10 +277,10 @@ static int extract(struct cli *c)
 		c->jobs = arpg_cli_default_jobs();
 	if ((rc = open_backbone(c, &b, input, sizeof input, err, sizeof err)) < 0)
 		return finish(rc, c->backbone, err);
-	arpg_info("backbone %s: app_dim %d, patch map %dx%dx%d%s%s -> grid %d, %d worker%s",
+	arpg_info("backbone %s: app_dim %d, patch map %dx%dx%d%s%s -> grid %s%s, %d worker%s",
 		  b->name, b->app_dim, b->patch_c, b->patch_h, b->patch_w,
-		  onnx ? " from node " : "", onnx ? b->patch_node : "", c->o.grid, c->o.jobs,
-		  c->o.jobs == 1 ? "" : "s");
+		  onnx ? " from node " : "", onnx ? b->patch_node : "", c->grid,
+		  c->o.flip ? ", and mirrored" : "", c->o.jobs, c->o.jobs == 1 ? "" : "s");
 	c->o.input = input;
 
 	memset(&sa, 0, sizeof sa);
@@ -315,8 +321,9 @@ int main(int argc, char **argv)
 	size_t i;
 
 	memset(&c, 0, sizeof c);
-	c.o.frames = 16;
-	c.o.grid = 6;
+	c.o.frames = FEATURES_DEFAULT_FRAMES;
+	c.grid = "6";
+	arpg_cache_grids_parse(&c.o.grids, c.grid);
 	c.o.dtype = ARPG_F32;
 	c.o.stop = &stop_flag;
 	c.norm = (struct norm){ { 127.5f, 127.5f, 127.5f }, { 127.5f, 127.5f, 127.5f }, 0 };

@@ -11,8 +11,15 @@
 
 const char *const meta_core[] = {
 	"backbone", "backbone_sha256", "patch_node", "grid", "frames",
-	"app_dim", "patch_dim", "dtype", "input", NULL
+	"app_dim", "patch_dim", "dtype", "input", "flip", NULL
 };
+
+/* The value a core key has when a cache lacks it (it came later), or NULL
+ * when it is required. */
+static const char *absent_value(const char *key)
+{
+	return !strcmp(key, "flip") ? "no" : NULL;
+}
 
 /* Sets key = s, or key = v in decimal when s is NULL. */
 static int put(struct arpg_kv *m, const char *key, const char *s, long v)
@@ -23,21 +30,29 @@ static int put(struct arpg_kv *m, const char *key, const char *s, long v)
 	return arpg_kv_set(m, key, s ? s : num);
 }
 
-int meta_build(struct arpg_kv *m, const struct backbone *b, int grid, int frames, int dtype,
-	       const char *input)
+int meta_build(struct arpg_kv *m, const struct backbone *b, const struct arpg_cache_layout *grids,
+	       int frames, int dtype, int flip, const char *input)
 {
+	char grid[ARPG_CACHE_MAX_GRIDS * 4];
 	int rc = 0;
+
+	grid[0] = 0;
+	for (int i = 0; i < grids->ngrids; i++)
+		snprintf(grid + strlen(grid), sizeof grid - strlen(grid), "%s%d", i ? "," : "",
+			 grids->grids[i]);
 
 	rc |= put(m, "format", ARPG_CACHE_FORMAT, 0);
 	rc |= put(m, "backbone", b->name, 0);
 	rc |= put(m, "backbone_sha256", b->sha256, 0);
 	rc |= put(m, "patch_node", b->patch_node, 0);
-	rc |= put(m, "grid", NULL, grid);
+	rc |= put(m, "grid", grid, 0);
 	rc |= put(m, "frames", frames > 0 ? NULL : "all", frames);
 	rc |= put(m, "app_dim", NULL, b->app_dim);
 	rc |= put(m, "patch_dim", NULL, b->patch_c);
 	rc |= put(m, "dtype", dtype == ARPG_F16 ? "f16" : "f32", 0);
 	rc |= put(m, "input", input, 0);
+	if (flip)
+		rc |= put(m, "flip", "yes", 0);
 	if (!strcmp(b->name, "hog"))
 		rc |= put(m, "hog", HOG_SETTINGS, 0);
 	rc |= put(m, "writer", PACKAGE_NAME "-features " PACKAGE_VERSION, 0);
@@ -54,14 +69,18 @@ int meta_check(struct arpg_cache *c, const struct arpg_kv *m, char *err, size_t 
 	if (rc < 0)
 		return rc;
 	for (i = 0; meta_core[i]; i++) {
-		const char *want = arpg_kv_get(m, meta_core[i]);
+		const char *want = arpg_kv_get(m, meta_core[i]), *dflt = absent_value(meta_core[i]);
 
+		if (!want)
+			want = dflt;
 		rc = arpg_cache_meta_get(c, meta_core[i], &have);
+		if (rc == ARPG_ENOENT && dflt && (have = strdup(dflt)))
+			rc = 0;
 		if (rc == ARPG_ENOENT)
 			return arpg_errf(err, errn, ARPG_EMISMATCH, "%s: the cache has none, this "
 					 "run '%s'", meta_core[i], want ? want : "");
-		if (rc < 0)
-			return rc;
+		if (rc < 0 || !have)
+			return rc < 0 ? rc : ARPG_ENOMEM;
 		if (!want || strcmp(have, want)) {
 			rc = arpg_errf(err, errn, ARPG_EMISMATCH,
 				       "%s: the cache has '%s', this run '%s'",
@@ -80,8 +99,14 @@ int meta_check_caches(struct arpg_cache *a, struct arpg_cache *b, char *err, siz
 	int i, ra, rb, rc = 0;
 
 	for (i = 0; !rc && meta_core[i]; i++) {
+		const char *dflt = absent_value(meta_core[i]);
+
 		ra = arpg_cache_meta_get(a, meta_core[i], &va);
 		rb = arpg_cache_meta_get(b, meta_core[i], &vb);
+		if (ra == ARPG_ENOENT && dflt && (va = strdup(dflt)))
+			ra = 0;
+		if (rb == ARPG_ENOENT && dflt && (vb = strdup(dflt)))
+			rb = 0;
 		if ((ra < 0 && ra != ARPG_ENOENT) || (rb < 0 && rb != ARPG_ENOENT))
 			rc = ra < 0 && ra != ARPG_ENOENT ? ra : rb;
 		else if ((ra < 0) != (rb < 0) || (va && vb && strcmp(va, vb)))

@@ -287,9 +287,10 @@ int features_run(const struct run_opts *o, struct backbone *b,
 	x.st = st;
 	x.b = b;
 	x.xo.frames = o->frames;
-	x.xo.grid = o->grid;
+	x.xo.grids = &o->grids;
 	x.xo.dtype = o->dtype;
 	x.xo.want_c = o->want_c;
+	x.xo.flip = o->flip;
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_mutex_init(&x.cache_lock, NULL);
 
@@ -300,7 +301,7 @@ int features_run(const struct run_opts *o, struct backbone *b,
 			       o->manifest, strerror(errno));
 		goto out;
 	}
-	if ((rc = meta_build(&m, b, o->grid, o->frames, o->dtype, o->input)) < 0 ||
+	if ((rc = meta_build(&m, b, &o->grids, o->frames, o->dtype, o->flip, o->input)) < 0 ||
 	    (rc = open_cache(&x, &m, &labels, err, errn)) < 0)
 		goto out;
 	if ((rc = arpg_workq_start(&x.q, o->jobs, 2 * o->jobs + 2, work, &x)) < 0) {

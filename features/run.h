@@ -13,11 +13,14 @@
 #include <signal.h>
 #include <stddef.h>
 #include "backbone.h"
+#include "cache.h"
 
 struct run_opts {
 	const char *manifest;	/* path, or "-" for standard input */
 	const char *cache;	/* directory */
-	int frames, grid, dtype, want_c;
+	int frames, dtype, want_c;
+	struct arpg_cache_layout grids;	/* --grid: ngrids, grids, nodes (views unused) */
+	int flip;		/* also the mirrored crops (--flip) */
 	const char *input;	/* meta "input" text */
 	int shard_k, shard_n;	/* shard_n 0: no sharding */
 	int force;		/* recompute present clips; empty a cache of other meta */

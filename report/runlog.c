@@ -145,8 +145,12 @@ static int add_summary(struct rl_log *log, json_object *o, int line, char *err, 
 	return ARPG_OK;
 }
 
+/* The statistics of a table row: "best" and "final" objects, or (tables
+ * of older arpg-train versions, which had the final epoch only) the
+ * numbers at the top level. */
 static const char *const table_stats[] = {
-	"runs", "war_mean", "war_std", "uar_mean", "uar_std", "f1_mean", "f1_std", NULL
+	"runs", "best", "final", "war_mean", "war_std", "uar_mean", "uar_std", "f1_mean",
+	"f1_std", NULL
 };
 
 static int is_stat(const char *key)
@@ -223,12 +227,16 @@ static int add_table(struct rl_log *log, json_object *o, int line, char *err, si
 	}
 	for (i = 0; i < n; i++) {
 		struct rl_row *r = &log->rows[i];
+		json_object *fin = objs[i];
 
+		json_object_object_get_ex(objs[i], "final", &fin);
+		if (!json_object_is_type(fin, json_type_object))
+			fin = objs[i];
 		r->runs = get_int(objs[i], "runs", 1);
-		r->war_mean = get_num(objs[i], "war_mean");
-		r->war_std = get_num(objs[i], "war_std");
-		r->uar_mean = get_num(objs[i], "uar_mean");
-		r->uar_std = get_num(objs[i], "uar_std");
+		r->war_mean = get_num(fin, "war_mean");
+		r->war_std = get_num(fin, "war_std");
+		r->uar_mean = get_num(fin, "uar_mean");
+		r->uar_std = get_num(fin, "uar_std");
 		if (!(r->caption = vary_caption(objs, n, i))) {
 			rc = ARPG_ENOMEM;
 			goto out;

@@ -92,7 +92,7 @@ ok $? "validation WAR $war is at least twice chance (2/7)"
 	arpg-features info rml.lmdb | grep -q '^clips	48$'
 ok $? "the RML layout: 4 speakers x 6 emotions x 2 clips through the pipe"
 arpg-train rml.lmdb --folds 4 --epochs 3 --dim 16 -q >folds.jsonl &&
-	test "$(grep -c '"summary":"fold"' folds.jsonl)" = 4 && grep -q '"summary":"folds".*"mean"' folds.jsonl
+	test "$(grep -c '"summary":"fold"' folds.jsonl)" = 4 && grep -q '"summary":"folds".*"final_mean"' folds.jsonl
 ok $? "arpg-train --folds 4 grouped by speaker"
 
 # Two shards, merged, equal the unsharded cache clip for clip.

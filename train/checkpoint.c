@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "checkpoint.h"
+#include "cache.h"
 #include "cli.h"
 #include "error.h"
 #include "fileio.h"
@@ -98,6 +99,11 @@ int checkpoint_settings(struct arpg_kv *settings, const struct model_config *c,
 	rc = rc ? rc : arpg_kv_set(settings, "run.seed", buf);
 	snprintf(buf, sizeof buf, "%.9g", run->lr);
 	rc = rc ? rc : arpg_kv_set(settings, "run.lr", buf);
+	rc = rc ? rc : arpg_kv_set(settings, "run.optimizer", optimizer_name(run->optimizer));
+	snprintf(buf, sizeof buf, "%.9g", run->weight_decay);
+	rc = rc ? rc : arpg_kv_set(settings, "run.weight_decay", buf);
+	if (run->settings)
+		rc = rc ? rc : arpg_kv_set(settings, "run.settings", run->settings);
 	rc = rc ? rc : arpg_kv_set(settings, "run.version", PACKAGE_VERSION);
 	for (int i = 0; i < meta->n && !rc; i++) {
 		char key[300];
@@ -140,6 +146,17 @@ const char *checkpoint_network_diff(const struct model_config *a, const struct m
 	return NULL;
 }
 
+/* Does the cache's grid list hold the model's grid (model.G)?  A model
+ * trained on grid 6 of a cache of grids 4,6 runs on any cache holding 6. */
+static int grid_held(const struct checkpoint *ck, const char *cache_grid)
+{
+	struct arpg_cache_layout l;
+	const char *g = arpg_kv_get(&ck->settings, "model.G");
+
+	return g && cache_grid && arpg_cache_grids_parse(&l, cache_grid) == 0 &&
+	       arpg_cache_grid_offset(&l, atoi(g)) >= 0;
+}
+
 const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta,
 				     int labels)
 {
@@ -149,6 +166,11 @@ const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct a
 
 		if (!labels && !strcmp(MODEL_META[i], "labels"))
 			continue;
+		if (!strcmp(MODEL_META[i], "grid")) {
+			if (!grid_held(ck, cv))
+				return MODEL_META[i];
+			continue;
+		}
 		snprintf(key, sizeof key, "cache.%s", MODEL_META[i]);
 		mv = arpg_kv_get(&ck->settings, key);
 		if ((mv || cv) && (!mv || !cv || strcmp(mv, cv)))
@@ -162,6 +184,13 @@ int checkpoint_epoch(const struct checkpoint *ck)
 	const char *v = arpg_kv_get(&ck->settings, "run.epoch");
 
 	return v ? atoi(v) : 0;
+}
+
+int checkpoint_optimizer(const struct checkpoint *ck)
+{
+	const char *v = arpg_kv_get(&ck->settings, "run.optimizer");
+
+	return v ? optimizer_parse(v) : OPT_ADAMW;
 }
 
 void checkpoint_free(struct checkpoint *ck)
@@ -197,7 +226,7 @@ static const uint8_t *get_floats(float *f, const uint8_t *p, size_t n)
 }
 
 int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
-		    size_t n, const struct adamw *opt)
+		    size_t n, const struct adam *opt)
 {
 	size_t text = 0, total;
 	uint8_t *buf, *p;

@@ -9,8 +9,11 @@
  *
  * The settings, in this order: the model (model.T ... model.dropout, one
  * table in checkpoint.c writes and reads them), the run (run.epoch,
- * run.seed, run.lr, run.version), and the meta of the cache the model was
- * trained on (cache.KEY for every meta key, in the cache's key order).
+ * run.seed, run.lr, run.optimizer, run.weight_decay, run.settings: the
+ * run's JSON settings object as its JSON lines print it, run.version), and
+ * the meta of the cache the model was trained on (cache.KEY for every meta
+ * key, in the cache's key order).  Files written before run.optimizer
+ * existed lack it and the two after it; they were trained with AdamW.
  */
 #ifndef TRAIN_CHECKPOINT_H
 #define TRAIN_CHECKPOINT_H
@@ -37,6 +40,9 @@ struct checkpoint_run {
 	int epoch;		/* epochs done */
 	uint64_t seed;
 	double lr;
+	int optimizer;		/* enum optimizer */
+	double weight_decay;
+	const char *settings;	/* JSON object, one line; NULL: not written */
 };
 
 /* Sets, in file order, c's model settings, run's, run.version (this
@@ -50,7 +56,7 @@ int checkpoint_settings(struct arpg_kv *settings, const struct model_config *c,
  * their order, the n parameters, and when opt is not NULL its step and
  * moments (n each).  Returns 0, ARPG_ENOMEM, or ARPG_EIO with errno. */
 int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
-		    size_t n, const struct adamw *opt);
+		    size_t n, const struct adam *opt);
 
 /* Parses a model file held in buf[0..len) into ck.  Returns 0 (free ck
  * with checkpoint_free), or ARPG_EFORMAT with the reason in err (not a
@@ -83,12 +89,20 @@ const char *checkpoint_network_diff(const struct model_config *a, const struct m
 /* The first of the cache meta keys a model depends on (backbone,
  * backbone_sha256, patch_node, grid, app_dim, patch_dim, labels) whose
  * value in ck (cache.KEY) differs from meta's, a key present in only one
- * of them included; NULL when all agree.  labels 0 leaves labels out
- * (a saved model maps a cache's labels by name: dataset_relabel). */
+ * of them included; NULL when all agree.  grid agrees when meta's grid
+ * list holds the model's grid (model.G), whatever else either lists.
+ * labels 0 leaves labels out (a saved model maps a cache's labels by
+ * name: dataset_relabel). */
 const char *checkpoint_meta_mismatch(const struct checkpoint *ck, const struct arpg_kv *meta,
 				     int labels);
 
 /* run.epoch of ck as atoi reads it, 0 when absent. */
 int checkpoint_epoch(const struct checkpoint *ck);
+
+/* The optimizer ck was trained with (enum optimizer): run.optimizer, or
+ * OPT_ADAMW when the file has no such key (it predates the key, and
+ * arpg-train then had AdamW only); -1 for a name this program does not
+ * know. */
+int checkpoint_optimizer(const struct checkpoint *ck);
 
 #endif

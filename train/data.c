@@ -13,6 +13,7 @@
 struct loader {
 	struct dataset *ds;
 	size_t cap;		/* of ds->clips */
+	int offset;		/* of the grid loaded among a frame's nodes */
 	int nbad_num;
 	char *err;
 	size_t errn;
@@ -99,26 +100,74 @@ static int all_finite(const float *v, size_t n)
 	return acc == 0;
 }
 
+/* The shape a record of T frames must have: with views, a leading axis of
+ * them; inner are the dims of one frame (1 or 2 of them). */
+static int has_shape(const struct arpg_tensor_view *v, int views, int T, const uint32_t *inner,
+		     int ninner)
+{
+	int r = 0;
+
+	if (v->rank != (views > 1) + 1 + ninner)
+		return 0;
+	if (views > 1 && v->dims[r++] != (uint32_t)views)
+		return 0;
+	if (v->dims[r++] != (uint32_t)T)
+		return 0;
+	for (int i = 0; i < ninner; i++)
+		if (v->dims[r++] != inner[i])
+			return 0;
+	return 1;
+}
+
+/* Converts view `view` of a clip's records into c's arrays app (T x Da)
+ * and patch (T x N x Dp, the loaded grid's nodes of each frame). */
+static void copy_view(const struct loader *ld, const struct arpg_cache_clip *cc, int view,
+		      int T, float *app, float *patch)
+{
+	const struct dataset *ds = ld->ds;
+	size_t np = (size_t)ds->N * ds->Dp, fp = (size_t)ds->layout.nodes * ds->Dp;
+
+	arpg_tensor_range_to_f32(app, &cc->app, (size_t)view * T * ds->Da, (size_t)T * ds->Da);
+	for (int t = 0; t < T; t++)
+		arpg_tensor_range_to_f32(patch + t * np, &cc->patch,
+					 ((size_t)view * T + t) * fp + (size_t)ld->offset * ds->Dp,
+					 np);
+}
+
+/* Adds the clip to the list of those holding NaN or Inf. */
+static void note_bad(struct loader *ld, const char *id)
+{
+	size_t len = strlen(ld->bad_list);
+
+	if (len + strlen(id) + 8 < sizeof ld->bad_list)
+		snprintf(ld->bad_list + len, sizeof ld->bad_list - len, "%s%s", len ? ", " : "", id);
+	else if (!strstr(ld->bad_list, "..."))
+		strcat(ld->bad_list, ", ...");
+	ld->nbad_num++;
+}
+
 static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 {
 	struct loader *ld = ctx;
 	struct dataset *ds = ld->ds;
+	const struct arpg_cache_layout *l = &ds->layout;
+	uint32_t ad[1] = { (uint32_t)ds->Da }, pd[2] = { (uint32_t)l->nodes, (uint32_t)ds->Dp };
 	struct clip_data *c;
-	int T;
+	size_t na, np;
+	int T, bad;
 
 	if (cc->bad)
 		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT, "clip %s: %s (run arpg-features verify)",
 				 cc->id, cc->why);
 	T = cc->info.frames;
-	if (cc->app.rank != 2 || cc->app.dims[0] != (uint32_t)T || cc->app.dims[1] != (uint32_t)ds->Da)
+	if (!has_shape(&cc->app, l->views, T, ad, 1))
 		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
-				 "clip %s: app record does not have shape (%d, %d) as meta says",
-				 cc->id, T, ds->Da);
-	if (cc->patch.rank != 3 || cc->patch.dims[0] != (uint32_t)T ||
-	    cc->patch.dims[1] != (uint32_t)ds->N || cc->patch.dims[2] != (uint32_t)ds->Dp)
+				 "clip %s: app record does not have shape (%s%d, %d) as meta says",
+				 cc->id, l->views > 1 ? "2, " : "", T, ds->Da);
+	if (!has_shape(&cc->patch, l->views, T, pd, 2))
 		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
-				 "clip %s: patch record does not have shape (%d, %d, %d) as meta says",
-				 cc->id, T, ds->N, ds->Dp);
+				 "clip %s: patch record does not have shape (%s%d, %d, %d) as meta says",
+				 cc->id, l->views > 1 ? "2, " : "", T, l->nodes, ds->Dp);
 	if (!(c = arpg_grow(ds->clips, &ld->cap, (size_t)ds->nclips + 1, sizeof *c)))
 		return ARPG_ENOMEM;
 	ds->clips = c;
@@ -130,29 +179,33 @@ static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
 				 "clip %s: label \"%s\" is not in meta labels", cc->id, cc->info.label);
 	snprintf(c->split, sizeof c->split, "%s", cc->info.split);
+	na = (size_t)T * ds->Da;
+	np = (size_t)T * ds->N * ds->Dp;
 	c->id = strdup(cc->id);
 	c->subject = strdup(cc->info.subject);
-	c->app = malloc(sizeof(float) * cc->app.count);
-	c->patch = malloc(sizeof(float) * cc->patch.count);
-	ds->nclips++;	/* counted now, so that free() releases a partial clip */
-	if (!c->id || !c->subject || !c->app || !c->patch)
-		return ARPG_ENOMEM;
-	arpg_tensor_to_f32(c->app, &cc->app);
-	arpg_tensor_to_f32(c->patch, &cc->patch);
-	if (!all_finite(c->app, cc->app.count) || !all_finite(c->patch, cc->patch.count)) {
-		size_t len = strlen(ld->bad_list);
-
-		if (len + strlen(c->id) + 8 < sizeof ld->bad_list)
-			snprintf(ld->bad_list + len, sizeof ld->bad_list - len, "%s%s",
-				 len ? ", " : "", c->id);
-		else if (!strstr(ld->bad_list, "..."))
-			strcat(ld->bad_list, ", ...");
-		ld->nbad_num++;
+	c->app = malloc(sizeof(float) * na);
+	c->patch = malloc(sizeof(float) * np);
+	if (ds->mirrored) {
+		c->app_m = malloc(sizeof(float) * na);
+		c->patch_m = malloc(sizeof(float) * np);
 	}
+	ds->nclips++;	/* counted now, so that free() releases a partial clip */
+	if (!c->id || !c->subject || !c->app || !c->patch ||
+	    (ds->mirrored && (!c->app_m || !c->patch_m)))
+		return ARPG_ENOMEM;
+	copy_view(ld, cc, 0, T, c->app, c->patch);
+	bad = !all_finite(c->app, na) || !all_finite(c->patch, np);
+	if (ds->mirrored) {
+		copy_view(ld, cc, 1, T, c->app_m, c->patch_m);
+		bad |= !all_finite(c->app_m, na) || !all_finite(c->patch_m, np);
+	}
+	if (bad)
+		note_bad(ld, c->id);
 	return 0;
 }
 
-int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn)
+int dataset_load(struct dataset *ds, const char *dir, const struct dataset_want *w, char *err,
+		 size_t errn)
 {
 	struct arpg_cache *cache = NULL;
 	struct loader ld = { .ds = ds, .err = err, .errn = errn };
@@ -164,11 +217,24 @@ int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn)
 		return rc;
 	if ((rc = arpg_cache_meta_read(cache, &ds->meta)) < 0)
 		goto out;
-	if ((rc = meta_int(ds, "grid", &ds->G, err, errn)) < 0 ||
+	if ((rc = arpg_cache_layout_read(&ds->layout, &ds->meta, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "app_dim", &ds->Da, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "patch_dim", &ds->Dp, err, errn)) < 0 ||
 	    (rc = split_labels(ds)) < 0)
 		goto out;
+	ds->G = w && w->grid ? w->grid : ds->layout.grids[0];
+	if ((ld.offset = arpg_cache_grid_offset(&ds->layout, ds->G)) < 0) {
+		rc = arpg_errf(err, errn, ARPG_ENOENT, "the cache holds grid %s, not %d (extract "
+			       "with arpg-features --grid %d)", arpg_kv_get(&ds->meta, "grid"), ds->G,
+			       ds->G);
+		goto out;
+	}
+	if (w && w->mirror && ds->layout.views < 2) {
+		rc = arpg_errf(err, errn, ARPG_ENOENT, "the cache holds no mirrored views (extract "
+			       "with arpg-features --flip)");
+		goto out;
+	}
+	ds->mirrored = w && w->mirror;
 	ds->N = ds->G * ds->G;
 	frames = arpg_kv_get(&ds->meta, "frames");
 	if (frames && strcmp(frames, "all") && (rc = meta_int(ds, "frames", &ds->frames, err, errn)) < 0)
@@ -201,6 +267,8 @@ void dataset_free(struct dataset *ds)
 		free(ds->clips[i].subject);
 		free(ds->clips[i].app);
 		free(ds->clips[i].patch);
+		free(ds->clips[i].app_m);
+		free(ds->clips[i].patch_m);
 	}
 	free(ds->clips);
 	free_labels(ds->labels, ds->C);
@@ -259,20 +327,25 @@ void sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx)
 	}
 }
 
-void dataset_batch(const struct dataset *ds, const int *sel, int B, int T,
-			int jitter, uint64_t *rng, float *app, float *patch, int *labels)
+void dataset_batch(const struct dataset *ds, const int *sel, int B, int T, int jitter,
+		   int flip, uint64_t *rng, float *app, float *patch, int *labels)
 {
 	size_t pf = (size_t)ds->N * ds->Dp;
 	int idx[4096];
 
 	for (int b = 0; b < B; b++) {
 		const struct clip_data *c = &ds->clips[sel[b]];
+		const float *ca = c->app, *cp = c->patch;
 
+		if (flip && ds->mirrored && rng_uniform(rng) < 0.5) {
+			ca = c->app_m;
+			cp = c->patch_m;
+		}
 		sample_frames(c->T, T, jitter, rng, idx);
 		for (int t = 0; t < T; t++) {
-			memcpy(app + ((size_t)b * T + t) * ds->Da, c->app + (size_t)idx[t] * ds->Da,
+			memcpy(app + ((size_t)b * T + t) * ds->Da, ca + (size_t)idx[t] * ds->Da,
 			       sizeof(float) * ds->Da);
-			memcpy(patch + ((size_t)b * T + t) * pf, c->patch + (size_t)idx[t] * pf,
+			memcpy(patch + ((size_t)b * T + t) * pf, cp + (size_t)idx[t] * pf,
 			       sizeof(float) * pf);
 		}
 		if (labels)

@@ -1,6 +1,7 @@
 /* data.h - a feature cache loaded into memory for training: every clip's
  * appearance (T x Da) and patch (T x N x Dp) tensors as float32 (f16
- * records converted on load), its label index, split and subject.
+ * records converted on load), of one of the cache's grids, and of its
+ * mirrored view too when asked for; its label index, split and subject.
  */
 #ifndef TRAIN_DATA_H
 #define TRAIN_DATA_H
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "kv.h"
 
 struct clip_data {
@@ -16,6 +18,7 @@ struct clip_data {
 	char split[8];		/* train, val or test */
 	int T;			/* frames held */
 	float *app, *patch;	/* T x Da, T x N x Dp */
+	float *app_m, *patch_m;	/* the mirrored view, the same shapes; NULL unless loaded */
 };
 
 struct dataset {
@@ -23,20 +26,31 @@ struct dataset {
 	struct clip_data *clips;
 	int C;			/* classes: the cache's meta labels, in order (0: none) */
 	char **labels;
-	int G, N, Dp, Da;
+	int G, N, Dp, Da;	/* G: the grid loaded, N = G*G */
 	int frames;		/* meta frames: T of every clip, or 0 for "all" */
+	struct arpg_cache_layout layout;	/* the cache's grids and views */
+	int mirrored;		/* the mirrored views are loaded */
 	struct arpg_kv meta;	/* the whole meta, in key order, for checkpoints */
 };
 
-/* Loads the cache in dir, clips in id order (the cache's key order).
- * Checks every record against meta (shapes, labels) and every value for
- * NaN/Inf.  A cache of unlabelled clips may lack meta labels (C is then
- * 0).  Returns 0 (free ds with dataset_free), or a negative code with
- * the reason in err and ds empty: ARPG_EFORMAT (meta without grid, app_dim
- * or patch_dim, records that disagree with meta, a label not in meta's
- * list), ARPG_ENUMERIC (clips holding NaN or Inf, named), ARPG_ENOENT
- * (no clips), ARPG_ENOMEM, the cache's own errors. */
-int dataset_load(struct dataset *ds, const char *dir, char *err, size_t errn);
+/* What to load of a cache. */
+struct dataset_want {
+	int grid;		/* one of the cache's grids; 0: the first */
+	int mirror;		/* also the mirrored views (the cache must have them) */
+};
+
+/* Loads the cache in dir, clips in id order (the cache's key order), as w
+ * asks (NULL: the first grid, no mirrored views).  Checks every record
+ * against meta (shapes, labels) and every value loaded for NaN/Inf.  A
+ * cache of unlabelled clips may lack meta labels (C is then 0).  Returns 0
+ * (free ds with dataset_free), or a negative code with the reason in err
+ * and ds empty: ARPG_EFORMAT (meta without grid, app_dim or patch_dim,
+ * records that disagree with meta, a label not in meta's list),
+ * ARPG_ENUMERIC (clips holding NaN or Inf, named), ARPG_ENOENT (no clips, a
+ * grid the cache does not hold, mirrored views it does not hold),
+ * ARPG_ENOMEM, the cache's own errors. */
+int dataset_load(struct dataset *ds, const char *dir, const struct dataset_want *w, char *err,
+		 size_t errn);
 void dataset_free(struct dataset *ds);
 
 /* Makes labels (a comma list: a model's classes) ds's classes, each
@@ -53,8 +67,10 @@ void sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx);
 
 /* Copies B clips (indices sel) into batch buffers: app B x T x Da, patch
  * B x T x N x Dp, and their labels (B, -1 for unlabelled) when labels is
- * not NULL; the frames as sample_frames chooses them, T <= 4096. */
-void dataset_batch(const struct dataset *ds, const int *sel, int B, int T,
-			int jitter, uint64_t *rng, float *app, float *patch, int *labels);
+ * not NULL; the frames as sample_frames chooses them, T <= 4096.  With
+ * flip (ds->mirrored), each clip's view is drawn from *rng first: the
+ * mirrored one with probability 1/2. */
+void dataset_batch(const struct dataset *ds, const int *sel, int B, int T, int jitter,
+		   int flip, uint64_t *rng, float *app, float *patch, int *labels);
 
 #endif

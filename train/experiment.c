@@ -75,6 +75,13 @@ static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
 	snprintf(ckey, sizeof ckey, "cache.%s", key);
 	mv = arpg_kv_get(&ck->settings, ckey);
 	cv = arpg_kv_get(&ds->meta, key);
+	if (!strcmp(key, "grid")) {
+		mv = arpg_kv_get(&ck->settings, "model.G");
+		arpg_error("%s: the model was trained on grid %s, but %s holds grid %s: extract "
+			   "features with that grid, or train a new model", model, mv ? mv : "",
+			   cache, cv ? cv : "");
+		return ARPG_EMISMATCH;
+	}
 	arpg_error("%s: the model was trained on a cache with %s \"%s\", but %s has "
 		   "\"%s\": extract features the same way, or train a new model",
 		   model, key, mv ? mv : "", cache, cv ? cv : "");
@@ -407,15 +414,15 @@ struct combo {
 	const struct dataset *ds;
 	const int *fold;	/* NULL without --folds */
 	struct model_config cfg;
-	double lr;
-	uint64_t seed;
+	struct train_config t;
 	int run_no, nruns;	/* 1-based */
 	char *settings;		/* its JSON settings object */
 };
 
-/* What a combination's folds add up. */
+/* What a combination's folds add up: the best and final metrics, and the
+ * confusion matrices of the final epochs. */
 struct fold_sums {
-	double war, uar, f1;
+	struct sweep_result sum;
 	long *cm;		/* C x C */
 };
 
@@ -445,17 +452,18 @@ static int check_split(const struct combo *r, const int *tr, int ntr, int nva)
 /* --resume: m's parameters, opt's state and *start_epoch from the saved
  * model, which must be of the same network and cache.  0, or a negative
  * code, reported. */
-static int resume(const struct combo *r, struct model *m, struct adamw *opt, int *start_epoch)
+static int resume(const struct combo *r, struct model *m, struct adam *opt, int *start_epoch)
 {
 	const char *path = r->e->resume, *setting;
 	struct checkpoint ck;
 	struct model_config c;
 	char err[1024] = "";
-	int rc, vsaved, vrun, done;
+	int rc, vsaved, vrun, done, kind;
 
 	if ((rc = checkpoint_load(&ck, path, err, sizeof err)) < 0)
 		return report_load(path, rc, err);
 	done = checkpoint_epoch(&ck);
+	kind = checkpoint_optimizer(&ck);
 	if (checkpoint_config(&ck, &c) < 0) {
 		arpg_error("%s: the model's settings are incomplete or invalid: the file is not a "
 			   "model saved by arpg-train", path);
@@ -468,6 +476,11 @@ static int resume(const struct combo *r, struct model *m, struct adamw *opt, int
 		arpg_error("%s: %zu parameters, but its settings make a model of %zu: the file is "
 			   "damaged", path, ck.n, model_nparams(m));
 		rc = ARPG_EFORMAT;
+	} else if (kind != r->t.optimizer) {
+		arpg_error("%s: the model was trained with %s: resume with --optimizer %s", path,
+			   kind < 0 ? "an optimizer this arpg-train does not know" :
+			   optimizer_name(kind), kind < 0 ? "of its version" : optimizer_name(kind));
+		rc = ARPG_EMISMATCH;
 	} else if (!ck.has_opt) {
 		arpg_error("%s: the file holds no optimizer state, so training cannot go on "
 			   "exactly: train anew, or evaluate it with --load", path);
@@ -492,10 +505,11 @@ static int resume(const struct combo *r, struct model *m, struct adamw *opt, int
 /* --save: parameters params (opt->n of them) and the optimizer state
  * after epoch epoch, atomically (a crash leaves the old file or the new
  * one).  0 or a negative code, reported. */
-static int save(const struct combo *r, const float *params, const struct adamw *opt, int epoch)
+static int save(const struct combo *r, const float *params, const struct adam *opt, int epoch)
 {
 	struct arpg_kv kv = ARPG_KV_INIT;
-	struct checkpoint_run run = { epoch, r->seed, r->lr };
+	struct checkpoint_run run = { epoch, r->t.seed, r->t.lr, r->t.optimizer,
+				      r->e->weight_decay, r->settings };
 	int rc;
 
 	if ((rc = checkpoint_settings(&kv, &r->cfg, &run, &r->ds->meta)) == 0)
@@ -513,16 +527,16 @@ static int save(const struct combo *r, const float *params, const struct adamw *
 struct snapshot {
 	const struct combo *r;
 	struct model *m;
-	const struct adamw *opt;	/* the live optimizer */
+	const struct adam *opt;		/* the live optimizer */
 	float *params;
-	struct adamw state;		/* its copy; state.n 0 without --save */
+	struct adam state;		/* its copy; state.n 0 without --save */
 	int epoch;			/* the last finished */
 	int taken;			/* whether state holds an epoch of this run */
 	int save_failed;		/* a --save-every save failed (reported) */
 };
 
 static int snapshot_init(struct snapshot *s, const struct combo *r, struct model *m,
-			 const struct adamw *opt, int epoch)
+			 const struct adam *opt, int epoch)
 {
 	memset(s, 0, sizeof *s);
 	s->r = r;
@@ -531,14 +545,15 @@ static int snapshot_init(struct snapshot *s, const struct combo *r, struct model
 	s->epoch = epoch;
 	if (!r->e->save)
 		return 0;
-	if (adamw_init(&s->state, opt->n) < 0 || !(s->params = malloc(sizeof(float) * opt->n)))
+	if (adam_init(&s->state, opt->kind, opt->n) < 0 ||
+	    !(s->params = malloc(sizeof(float) * opt->n)))
 		return ARPG_ENOMEM;
 	return 0;
 }
 
 static void snapshot_free(struct snapshot *s)
 {
-	adamw_free(&s->state);
+	adam_free(&s->state);
 	free(s->params);
 }
 
@@ -605,7 +620,7 @@ static void print_run(const struct combo *r, int f, int ntr, int nva,
 }
 
 /* Trains and evaluates fold f of a combination (the one run without
- * --folds), adding its final metrics to sum.  0, or a negative code,
+ * --folds), adding its best and final metrics to sum.  0, or a negative code,
  * reported. */
 static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 {
@@ -614,13 +629,14 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	int *tr = malloc(sizeof(int) * ds->nclips), *va = malloc(sizeof(int) * ds->nclips);
 	int ntr, nva, rc;
 	struct model *m = NULL;
-	struct adamw opt = { 0 };
+	struct adam opt = { 0 };
 	struct run_result res = { 0 };
 	struct snapshot snap = { 0 };
 	struct run_opts ro = { .epochs = e->epochs, .batch = e->batch, .T = r->cfg.T,
-		.clip = (float)e->clip, .seed = r->seed, .run_no = r->run_no, .nruns = r->nruns,
+		.clip = (float)e->clip, .seed = r->t.seed, .run_no = r->run_no, .nruns = r->nruns,
 		.fold_no = r->fold ? f + 1 : 0, .nfolds = e->folds, .settings_json = r->settings,
 		.out = stdout, .stop = e->stop, .epoch_end = snapshot_take, .ctx = &snap };
+	float *cw = NULL;
 	char err[1024] = "";
 
 	if (!tr || !va) {
@@ -630,16 +646,26 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	split_clips(ds, r->fold, f, tr, &ntr, va, &nva);
 	if ((rc = check_split(r, tr, ntr, nva)) < 0)
 		goto out;
-	if ((rc = model_create(&m, &r->cfg, e->batch, r->seed)) == 0)
-		rc = adamw_init(&opt, model_nparams(m));
+	if ((rc = model_create(&m, &r->cfg, e->batch, r->t.seed)) == 0)
+		rc = adam_init(&opt, r->t.optimizer, model_nparams(m));
+	if (rc == 0 && r->t.class_weights != CW_NONE &&
+	    (rc = (cw = malloc(sizeof *cw * ds->C)) ? 0 : ARPG_ENOMEM) == 0)
+		rc = class_weights(cw, r->t.class_weights, ds, tr, ntr);
 	if (rc < 0) {
 		arpg_report(e->cache, rc, NULL);
 		goto out;
 	}
 	if (e->resume && (rc = resume(r, m, &opt, &ro.start_epoch)) < 0)
 		goto out;
-	opt.lr = (float)r->lr;
+	model_set_loss(m, cw, r->t.smoothing);
+	opt.lr = (float)r->t.lr;
 	opt.weight_decay = (float)e->weight_decay;
+	ro.augment = r->t.augment;
+	ro.drop_frames = e->drop_frames;
+	ro.mixup_alpha = e->mixup_alpha;
+	ro.plan = (struct lr_plan){ .schedule = r->t.schedule, .lr = r->t.lr,
+				    .warmup = e->warmup, .every = e->step_every,
+				    .gamma = e->step_gamma };
 	if ((rc = snapshot_init(&snap, r, m, &opt, ro.start_epoch)) < 0) {
 		arpg_report(e->save, rc, NULL);
 		goto out;
@@ -652,9 +678,13 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		goto out;
 	}
 	print_run(r, f, ntr, nva, &res);
-	sum->war += res.final.war;
-	sum->uar += res.final.uar;
-	sum->f1 += res.final.f1;
+	sum->sum.best_epoch += res.best_epoch;
+	sum->sum.best_war += res.best.war;
+	sum->sum.best_uar += res.best.uar;
+	sum->sum.best_f1 += res.best.f1;
+	sum->sum.final_war += res.final.war;
+	sum->sum.final_uar += res.final.uar;
+	sum->sum.final_f1 += res.final.f1;
 	for (int i = 0; i < ds->C * ds->C; i++)
 		sum->cm[i] += res.confusion[i];
 	if (!r->fold)
@@ -663,30 +693,51 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		rc = save(r, model_params(m), &opt, res.final_epoch);
 out:
 	snapshot_free(&snap);
+	free(cw);
 	free(res.confusion);
-	adamw_free(&opt);
+	adam_free(&opt);
 	model_free(m);
 	free(tr);
 	free(va);
 	return rc;
 }
 
-/* The summary of a combination's folds: mean over folds and pooled. */
+/* The mean of a combination's folds: sum divided by the number of folds. */
+static struct sweep_result fold_mean(const struct fold_sums *sum, int nf)
+{
+	struct sweep_result m = sum->sum;
+
+	m.best_epoch /= nf;
+	m.best_war /= nf;
+	m.best_uar /= nf;
+	m.best_f1 /= nf;
+	m.final_war /= nf;
+	m.final_uar /= nf;
+	m.final_f1 /= nf;
+	return m;
+}
+
+/* The summary of a combination's folds: the means over folds of the best
+ * and of the final epochs, and the final epochs pooled. */
 static void print_folds(const struct combo *r, const struct fold_sums *sum)
 {
 	const struct dataset *ds = r->ds;
 	int nf = r->e->folds;
+	struct sweep_result m = fold_mean(sum, nf);
 	struct metrics all;
 
 	metrics_from_confusion(&all, sum->cm, ds->C);
-	printf("{\"summary\":\"folds\",\"run\":%d,\"folds\":%d,\"mean\":{\"war\":%.6f,"
-	       "\"uar\":%.6f,\"f1\":%.6f},\"pooled\":{\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},",
-	       r->run_no, nf, sum->war / nf, sum->uar / nf, sum->f1 / nf, all.war, all.uar, all.f1);
+	printf("{\"summary\":\"folds\",\"run\":%d,\"folds\":%d,\"best_mean\":{\"epoch\":%.6g,"
+	       "\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},\"final_mean\":{\"war\":%.6f,\"uar\":%.6f,"
+	       "\"f1\":%.6f},\"pooled\":{\"war\":%.6f,\"uar\":%.6f,\"f1\":%.6f},", r->run_no, nf,
+	       m.best_epoch, m.best_war, m.best_uar, m.best_f1, m.final_war, m.final_uar,
+	       m.final_f1, all.war, all.uar, all.f1);
 	print_confusion(stdout, ds, sum->cm);
 	printf(",\"settings\":%s}\n", r->settings);
 	fflush(stdout);
-	arpg_note("%d folds: mean WAR %.1f%% UAR %.1f%% F1 %.1f%%", nf, 100 * sum->war / nf,
-		  100 * sum->uar / nf, 100 * sum->f1 / nf);
+	arpg_note("%d folds: mean of the final epochs WAR %.1f%% UAR %.1f%% F1 %.1f%%; of the "
+		  "best epochs WAR %.1f%% UAR %.1f%%", nf, 100 * m.final_war, 100 * m.final_uar,
+		  100 * m.final_f1, 100 * m.best_war, 100 * m.best_uar);
 	show_confusion(ds, sum->cm);
 }
 
@@ -697,12 +748,23 @@ static char *settings_json(const struct experiment *e, const struct sweep *sw, c
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	unsigned aug = 0;
 
 	if (!f)
 		return NULL;
 	fprintf(f, "{\"frames\":%d,\"epochs\":%d,\"batch\":%d,", T, e->epochs, e->batch);
 	sweep_json(f, sw, k, 1);
-	fprintf(f, ",\"weight_decay\":%g,\"clip\":%g}", e->weight_decay, e->clip);
+	fprintf(f, ",\"weight_decay\":%g,\"clip\":%g,\"warmup\":%d", e->weight_decay, e->clip,
+		e->warmup);
+	if (!strcmp(sw->opt[SW_SCHEDULE].v[k[SW_SCHEDULE]], "step"))
+		fprintf(f, ",\"step_every\":%d,\"step_gamma\":%g", e->step_every, e->step_gamma);
+	if (augment_parse(sw->opt[SW_AUGMENT].v[k[SW_AUGMENT]], &aug) == 0) {
+		if (aug & AUG_DROP)
+			fprintf(f, ",\"drop_frames\":%g", e->drop_frames);
+		if (aug & AUG_MIXUP)
+			fprintf(f, ",\"mixup_alpha\":%g", e->mixup_alpha);
+	}
+	fputc('}', f);
 	fclose(f);
 	return buf;
 }
@@ -720,7 +782,7 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
 	char err[1024] = "";
 
 	sweep_combo(sw, combo, k);
-	sweep_config(sw, k, &r.cfg, &r.lr, &r.seed);
+	sweep_config(sw, k, &r.cfg, &r.t);
 	r.cfg.T = T;
 	r.cfg.G = ds->G;
 	r.cfg.Dp = ds->Dp;
@@ -738,22 +800,43 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
 		rc = run_fold(&r, f, &sum);
 	if (!rc && fold)
 		print_folds(&r, &sum);
-	if (!rc && (rc = sweep_table_add(table, k, sum.war / nf, sum.uar / nf, sum.f1 / nf)) < 0)
-		arpg_report(e->cache, rc, NULL);
+	if (!rc) {
+		struct sweep_result m = fold_mean(&sum, nf);
+
+		if ((rc = sweep_table_add(table, k, &m)) < 0)
+			arpg_report(e->cache, rc, NULL);
+	}
 	free(sum.cm);
 	free(r.settings);
 	return rc == ARPG_EINTR ? signal_status(e) : rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
 }
 
-/* Trains every combination of the sweep.  Returns the exit status. */
-static int train_sweep(const struct experiment *e, const struct sweep *sw,
-		       const struct dataset *ds)
+/* Frames per clip without --frames: 16, or all a cache holds when it holds
+ * fewer.  A cache that holds more lets the temporal jitter choose. */
+enum { DEFAULT_FRAMES = 16 };
+
+/* 1 when some combination of the sweep augments with what (enum augment). */
+static int some_augment(const struct sweep *sw, unsigned what)
 {
-	struct sweep_table table = { 0 };
-	struct arpg_lock *lock = NULL;
-	int T = e->frames ? e->frames : ds->frames ? ds->frames : 16, *fold = NULL;
-	int status = ARPG_EXIT_OK;
-	long n = sweep_count(sw);
+	for (int i = 0; i < sw->opt[SW_AUGMENT].n; i++) {
+		unsigned a = 0;
+
+		if (augment_parse(sw->opt[SW_AUGMENT].v[i], &a) == 0 && (a & what))
+			return 1;
+	}
+	return 0;
+}
+
+/* Trains combinations from to to - 1 of the sweep (those of one grid, on
+ * ds) into table; warn: say what the cache cannot do for them.  Returns
+ * the exit status. */
+static int train_sweep(const struct experiment *e, const struct sweep *sw,
+		       const struct dataset *ds, long from, long to, int warn,
+		       struct sweep_table *table)
+{
+	int T = e->frames ? e->frames : ds->frames && ds->frames < DEFAULT_FRAMES ? ds->frames
+										: DEFAULT_FRAMES;
+	int status = ARPG_EXIT_OK, *fold = NULL;
 
 	if (ds->frames && T > ds->frames) {
 		arpg_error("%s: --frames %d is more than the %d frames per clip the cache holds: use "
@@ -766,11 +849,58 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 			   "these with --load MODEL --predict", e->cache);
 		return ARPG_EXIT_FAILURE;
 	}
+	if (ds->C == 0) {
+		arpg_error("%s: its clips have no labels: train on labelled clips, and predict "
+			   "these with --load MODEL --predict", e->cache);
+		return ARPG_EXIT_FAILURE;
+	}
 	if (ds->C < 2) {
 		arpg_error("%s: meta lists %d label: training needs at least 2 classes", e->cache,
 			   ds->C);
 		return ARPG_EXIT_FAILURE;
 	}
+	if (warn && ds->frames == T && some_augment(sw, AUG_JITTER))
+		arpg_warn("%s holds %d frames per clip, as many as a clip takes: the temporal "
+			  "jitter has no other frames to choose, and every epoch sees the same; "
+			  "extract with arpg-features --frames %d or more for it", e->cache, T,
+			  2 * T);
+	if (e->folds)
+		status = make_folds(e, ds, &fold);
+	for (long combo = from; combo < to && !status; combo++)
+		status = train_combo(e, sw, ds, fold, T, combo, table);
+	free(fold);
+	return status;
+}
+
+/* The grid of a saved model (--load), to load of the cache: 0 when the
+ * file does not say (it is then refused when opened). */
+static int saved_grid(const char *path)
+{
+	struct checkpoint ck;
+	struct model_config c;
+	char err[256];
+	int G = 0;
+
+	if (checkpoint_load(&ck, path, err, sizeof err) < 0)
+		return 0;
+	if (checkpoint_config(&ck, &c) == 0)
+		G = c.G;
+	checkpoint_free(&ck);
+	return G;
+}
+
+int experiment_run(const struct experiment *e, const struct sweep *sw0)
+{
+	/* a copy whose grid "first" becomes the cache's first grid; the
+	 * values still point into sw0's buffers */
+	struct sweep sw = *sw0;
+	const struct sweep_list *grids = &sw0->opt[SW_GRID];
+	struct sweep_table table = { 0 };
+	struct arpg_lock *lock = NULL;
+	long n = sweep_count(sw0), per = n / grids->n;
+	char first[16];
+	int status = ARPG_EXIT_OK;
+
 	if (e->save) {	/* held until the model is written: one trainer per file */
 		char err[512] = "";
 		int rc = arpg_lock_take(&lock, e->save, 0, "arpg-train", ARPG_LOCK_REFUSE, err,
@@ -781,32 +911,37 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 			return ARPG_EXIT_FAILURE;
 		}
 	}
-	if (e->folds)
-		status = make_folds(e, ds, &fold);
-	for (long combo = 0; combo < n && !status; combo++)
-		status = train_combo(e, sw, ds, fold, T, combo, &table);
-	arpg_lock_release(lock);
-	if (!status && n > 1)
-		sweep_table_print(&table, sw, stdout, arpg_verbosity() >= ARPG_NORMAL ? stderr : NULL);
-	sweep_table_free(&table);
-	free(fold);
-	return status;
-}
+	for (int g = 0; g < (e->load ? 1 : grids->n) && status == ARPG_EXIT_OK; g++) {
+		const char *v = grids->v[g];
+		struct dataset_want w = { .grid = strcmp(v, SWEEP_FIRST_GRID) ? atoi(v) : 0,
+					  .mirror = !e->load && some_augment(sw0, AUG_FLIP) };
+		struct dataset ds;
+		char err[1024] = "";
+		int rc;
 
-int experiment_run(const struct experiment *e, const struct sweep *sw)
-{
-	struct dataset ds;
-	char err[1024] = "";
-	int rc, status;
-
-	if ((rc = dataset_load(&ds, e->cache, err, sizeof err)) < 0) {
-		arpg_report(e->cache, rc, err);
-		return ARPG_EXIT_FAILURE;
+		if (e->load)
+			w.grid = saved_grid(e->load);
+		if ((rc = dataset_load(&ds, e->cache, &w, err, sizeof err)) < 0) {
+			arpg_report(e->cache, rc, err);
+			status = ARPG_EXIT_FAILURE;
+			break;
+		}
+		if (!strcmp(v, SWEEP_FIRST_GRID)) {
+			snprintf(first, sizeof first, "%d", ds.G);
+			sw.opt[SW_GRID].v[g] = first;
+		}
+		arpg_info("%s: %d clips, %d classes, grid %d of %s, app %d, patch %d, frames %s%s",
+			  e->cache, ds.nclips, ds.C, ds.G, arpg_kv_get(&ds.meta, "grid"), ds.Da, ds.Dp,
+			  ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all",
+			  ds.mirrored ? ", mirrored views" : "");
+		status = e->load ? run_saved(e, &ds)
+				 : train_sweep(e, &sw, &ds, g * per, (g + 1) * per, g == 0, &table);
+		dataset_free(&ds);
 	}
-	arpg_info("%s: %d clips, %d classes, grid %d, app %d, patch %d, frames %s", e->cache,
-		  ds.nclips, ds.C, ds.G, ds.Da, ds.Dp,
-		  ds.frames ? arpg_kv_get(&ds.meta, "frames") : "all");
-	status = e->load ? run_saved(e, &ds) : train_sweep(e, sw, &ds);
-	dataset_free(&ds);
+	if (!e->load && status == ARPG_EXIT_OK && n > 1)
+		sweep_table_print(&table, &sw, stdout,
+				  arpg_verbosity() >= ARPG_NORMAL ? stderr : NULL);
+	sweep_table_free(&table);
+	arpg_lock_release(lock);
 	return status;
 }

@@ -23,12 +23,19 @@ struct experiment {
 	int frames;		/* T, or 0 for the cache's */
 	int save_every;		/* with save: also after every N epochs; 0: at the end only */
 	double weight_decay, clip;
+	int warmup;		/* epochs of linear learning-rate warm-up */
+	int step_every;		/* --schedule step: epochs between decays */
+	double step_gamma;	/* --schedule step: the factor */
+	double drop_frames;	/* --augment drop: the share of frames dropped */
+	double mixup_alpha;	/* --augment mixup: Beta(alpha, alpha) */
 	/* a signal number once the program must stop; NULL: never */
 	const volatile sig_atomic_t *stop;
 };
 
 /* Runs e over the sweep sw (a single combination when e->save, e->resume
- * or e->load is set: the caller checks).  Returns the exit status: 0; 1
+ * or e->load is set: the caller checks).  The cache is loaded once per
+ * grid of the sweep (--grid, or the cache's first), with a saved model's
+ * grid for e->load.  Returns the exit status: 0; 1
  * after a failure it reported (a cache or model that cannot be used, too
  * few clips, a diverged run, memory); 2 when a combination of the sweep
  * is not a valid model (--dim not a multiple of --heads), which is found

@@ -294,10 +294,13 @@ HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *
 }
 
 /* One graph: att (H, nnz: the weights of the joined pairs in mask order)
- * and o (n, D).  sd, ss: n*H scratch. */
-HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const float *a_src,
-			       const float *a_dst, const struct gat_nbrs *nb, int n, int D, int H,
-			       float *sd, float *ss)
+ * and o (n, D).  sd, ss: n*H scratch.  With masked, kg (n) drops nodes:
+ * a pair (i, j) with j dropped and j != i gets weight 0.  Inlined twice, so
+ * that the graphs without dropped nodes run the loop without the test. */
+static inline __attribute__((always_inline)) void
+attn_graph_fwd_impl(float *og, float *ag, const float *zg, const float *a_src,
+		    const float *a_dst, const struct gat_nbrs *nb, int n, int D, int H,
+		    float *sd, float *ss, const uint8_t *kg, const int masked)
 {
 	int dh = D / H, nnz = nb->start[n];
 
@@ -312,11 +315,15 @@ HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const floa
 				float e = sd[i * H + h] + ss[nb->idx[p] * H + h];
 
 				e = e > 0 ? e : 0.2f * e;
+				if (masked && nb->idx[p] != i && !kg[nb->idx[p]]) {
+					ai[p - p0] = -INFINITY;
+					continue;
+				}
 				ai[p - p0] = e;
 				mx = e > mx ? e : mx;
 			}
 			for (p = 0; p < p1 - p0; p++) {
-				ai[p] = exp_fast(ai[p] - mx);
+				ai[p] = masked && ai[p] == -INFINITY ? 0.0f : exp_fast(ai[p] - mx);
 				sum += ai[p];
 			}
 			inv = 1.0f / sum;
@@ -333,9 +340,34 @@ HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const floa
 		}
 }
 
+HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const float *a_src,
+			       const float *a_dst, const struct gat_nbrs *nb, int n, int D, int H,
+			       float *sd, float *ss)
+{
+	attn_graph_fwd_impl(og, ag, zg, a_src, a_dst, nb, n, D, H, sd, ss, NULL, 0);
+}
+
+HOT static void attn_graph_fwd_masked(float *og, float *ag, const float *zg,
+				      const float *a_src, const float *a_dst,
+				      const struct gat_nbrs *nb, int n, int D, int H, float *sd,
+				      float *ss, const uint8_t *kg)
+{
+	attn_graph_fwd_impl(og, ag, zg, a_src, a_dst, nb, n, D, H, sd, ss, kg, 1);
+}
+
+/* 1 when the graph's n nodes are all kept (kg NULL: all are). */
+static int all_kept(const uint8_t *kg, int n)
+{
+	if (kg)
+		for (int i = 0; i < n; i++)
+			if (!kg[i])
+				return 0;
+	return 1;
+}
+
 void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
-		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
-		  float *work)
+		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
+		  int D, int H, float *work)
 {
 	int n = nb->n;
 	float *gw = work + (size_t)graphs * n * H * 2;
@@ -344,9 +376,14 @@ void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
 #pragma omp parallel for schedule(static)
 	for (g = 0; g < graphs; g++) {
 		float *sd = gw + g * graph_work(n, H), *ss = sd + n * H;
+		const uint8_t *kg = keep ? keep + g * n : NULL;
 
-		attn_graph_fwd(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D, a_src,
-			       a_dst, nb, n, D, H, sd, ss);
+		if (all_kept(kg, n))
+			attn_graph_fwd(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D,
+				       a_src, a_dst, nb, n, D, H, sd, ss);
+		else
+			attn_graph_fwd_masked(o + g * n * D, att + g * H * (long)nb->nnz,
+					      z + g * n * D, a_src, a_dst, nb, n, D, H, sd, ss, kg);
 	}
 }
 
@@ -489,15 +526,66 @@ void mean_bwd(float *dx, const float *dy, int groups, int n, int D)
 	}
 }
 
-double xent_fwd(float *probs, const float *logits, const int *labels, int B, int C)
+void mean_keep_fwd(float *y, const float *x, const uint8_t *keep, int groups, int n, int D)
 {
-	double loss = 0;
+	long g;
+
+#pragma omp parallel for schedule(static)
+	for (g = 0; g < groups; g++) {
+		const uint8_t *kg = keep + g * n;
+		int i, d, kept = 0;
+
+		for (d = 0; d < D; d++)
+			y[g * D + d] = 0;
+		for (i = 0; i < n; i++)
+			if (kg[i]) {
+				kept++;
+				for (d = 0; d < D; d++)
+					y[g * D + d] += x[(g * n + i) * D + d];
+			}
+		for (d = 0; kept && d < D; d++)
+			y[g * D + d] /= kept;
+	}
+}
+
+void mean_keep_bwd(float *dx, const float *dy, const uint8_t *keep, int groups, int n, int D)
+{
+	long g;
+
+#pragma omp parallel for schedule(static)
+	for (g = 0; g < groups; g++) {
+		const uint8_t *kg = keep + g * n;
+		int i, d, kept = 0;
+
+		for (i = 0; i < n; i++)
+			kept += kg[i] != 0;
+		for (i = 0; i < n; i++)
+			if (kg[i])
+				for (d = 0; d < D; d++)
+					dx[(g * n + i) * D + d] += dy[g * D + d] / kept;
+	}
+}
+
+/* sum_b w[y_b]: the weight of the labels, the loss's denominator */
+static double label_weight(const int *labels, const struct xent_opts *o, int B)
+{
+	double z = 0;
+
+	for (int b = 0; b < B; b++)
+		z += o->w ? o->w[labels[b]] : 1.0;
+	return z;
+}
+
+double xent_fwd(float *probs, const float *logits, const int *labels,
+		const struct xent_opts *o, int B, int C)
+{
+	double loss = 0, eps = o ? o->smoothing : 0, z;
 	int b, c;
 
 	for (b = 0; b < B; b++) {
 		const float *l = logits + (long)b * C;
 		float *p = probs + (long)b * C, mx = l[0];
-		double sum = 0;
+		double sum = 0, lse;
 
 		for (c = 1; c < C; c++)
 			if (l[c] > mx)
@@ -506,20 +594,60 @@ double xent_fwd(float *probs, const float *logits, const int *labels, int B, int
 			sum += exp((double)l[c] - mx);
 		for (c = 0; c < C; c++)
 			p[c] = (float)(exp((double)l[c] - mx) / sum);
-		if (labels)
+		if (!labels)
+			continue;
+		if (!o) {
 			loss += -((double)l[labels[b]] - mx - log(sum));
+			continue;
+		}
+		/* (1 - eps) w[y] (-log p_y) + eps / C sum_c w[c] (-log p_c) */
+		lse = mx + log(sum);
+		loss += (1 - eps) * (o->w ? o->w[labels[b]] : 1.0) * (lse - l[labels[b]]);
+		if (eps > 0) {
+			double s = 0;
+
+			for (c = 0; c < C; c++)
+				s += (o->w ? o->w[c] : 1.0) * (lse - l[c]);
+			loss += eps / C * s;
+		}
 	}
-	return loss / B;
+	if (!labels)
+		return 0;
+	if (!o)
+		return loss / B;
+	z = label_weight(labels, o, B);
+	return z > 0 ? loss / z : 0;
 }
 
-void xent_bwd(float *dlogits, const float *probs, const int *labels, int B, int C)
+void xent_bwd(float *dlogits, const float *probs, const int *labels, const struct xent_opts *o,
+	      float scale, int B, int C)
 {
+	double z, wsum = 0, eps;
 	int b, c;
 
-	for (b = 0; b < B; b++)
-		for (c = 0; c < C; c++)
-			dlogits[(long)b * C + c] +=
-				(probs[(long)b * C + c] - (c == labels[b] ? 1.0f : 0.0f)) / B;
+	if (!o) {
+		for (b = 0; b < B; b++)
+			for (c = 0; c < C; c++)
+				dlogits[(long)b * C + c] += scale *
+					((probs[(long)b * C + c] - (c == labels[b] ? 1.0f : 0.0f)) / B);
+		return;
+	}
+	if ((z = label_weight(labels, o, B)) <= 0)
+		return;
+	eps = o->smoothing;
+	for (c = 0; c < C; c++)
+		wsum += o->w ? o->w[c] : 1.0;
+	/* d/dl_bk = ((1 - eps) w[y] (p_k - [k = y]) + eps / C (W p_k - w[k])) / z */
+	for (b = 0; b < B; b++) {
+		double wy = o->w ? o->w[labels[b]] : 1.0;
+
+		for (c = 0; c < C; c++) {
+			double p = probs[(long)b * C + c], wc = o->w ? o->w[c] : 1.0;
+			double g = (1 - eps) * wy * (p - (c == labels[b])) + eps / C * (wsum * p - wc);
+
+			dlogits[(long)b * C + c] += (float)(scale * g / z);
+		}
+	}
 }
 
 void dropout_fwd(float *y, float *keep, const float *x, long n, float p, uint64_t *rng)
@@ -574,4 +702,32 @@ double rng_normal(uint64_t *s)
 	double u = rng_uniform(s), v = rng_uniform(s);
 
 	return sqrt(-2.0 * log(1.0 - u)) * cos(2 * M_PI * v);
+}
+
+/* Gamma(k, 1), k > 0: Marsaglia and Tsang (2000). */
+static double rng_gamma(uint64_t *s, double k)
+{
+	double d, c;
+
+	if (k < 1)
+		return rng_gamma(s, k + 1) * pow(1.0 - rng_uniform(s), 1.0 / k);
+	d = k - 1.0 / 3;
+	c = 1 / sqrt(9 * d);
+	for (;;) {
+		double x = rng_normal(s), v = 1 + c * x, u;
+
+		if (v <= 0)
+			continue;
+		v = v * v * v;
+		u = rng_uniform(s);
+		if (u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)))
+			return d * v;
+	}
+}
+
+double rng_beta(uint64_t *s, double a, double b)
+{
+	double x = rng_gamma(s, a), y = rng_gamma(s, b);
+
+	return x + y > 0 ? x / (x + y) : 0.5;
 }

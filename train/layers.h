@@ -65,12 +65,15 @@ void gat_nbrs_free(struct gat_nbrs *nb);
  *   o[i,h] = sum_j alpha_ij z[j,h]
  * z, o (graphs*n, D); nb the mask shared by all graphs, every row joined to
  * at least one node; att (graphs, H, nb->nnz) saves alpha for backward:
- * the weights of the joined pairs, in row-major mask order.  work is
- * gat_attn_work(graphs, n, H) floats of scratch, for the forward and the
- * backward alike; its previous contents do not matter. */
+ * the weights of the joined pairs, in row-major mask order.  keep (graphs x
+ * n, or NULL: all kept) drops nodes from a graph: no other node attends to
+ * a dropped node (the pair's weight is 0), so every node joined to itself
+ * keeps at least that pair.  The backward needs no keep: the zero weights
+ * carry it.  work is gat_attn_work(graphs, n, H) floats of scratch, for the
+ * forward and the backward alike; its previous contents do not matter. */
 void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
-		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
-		  float *work);
+		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
+		  int D, int H, float *work);
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 		  const float *z, const float *att, const float *a_src, const float *a_dst,
 		  const struct gat_nbrs *nb, int graphs, int D, int H, float *work);
@@ -83,10 +86,29 @@ size_t gat_attn_work(int graphs, int n, int H);
 void mean_fwd(float *y, const float *x, int groups, int n, int D);
 void mean_bwd(float *dx, const float *dy, int groups, int n, int D);
 
-/* Softmax cross-entropy, mean over B rows of C logits; probs (B,C) saved.
- * Returns the mean loss (computed in double). */
-double xent_fwd(float *probs, const float *logits, const int *labels, int B, int C);
-void xent_bwd(float *dlogits, const float *probs, const int *labels, int B, int C);
+/* Mean over the kept rows of groups: x (groups, n, D), keep (groups, n)
+ * -> y (groups, D) = sum_i keep_i x_i / sum_i keep_i (0 for a group with
+ * none kept). */
+void mean_keep_fwd(float *y, const float *x, const uint8_t *keep, int groups, int n, int D);
+void mean_keep_bwd(float *dx, const float *dy, const uint8_t *keep, int groups, int n, int D);
+
+/* Class weights and label smoothing of the cross-entropy, as
+ * torch.nn.functional.cross_entropy's weight and label_smoothing. */
+struct xent_opts {
+	const float *w;		/* C weights, or NULL: all 1 */
+	float smoothing;	/* eps in [0, 1) */
+};
+
+/* Softmax cross-entropy over B rows of C logits; probs (B,C) saved.  With
+ * o NULL the mean over rows of -log p[y]; else, with z = sum_b w[y_b],
+ *   (sum_b (1 - eps) w[y_b] (-log p_b[y_b]) + eps/C sum_c w[c] (-log p_b[c])) / z
+ * (0 when z is 0).  Returns the loss, computed in double; labels NULL:
+ * only the probabilities, and 0.  The backward adds scale times the
+ * gradient to dlogits (scale: mixup's share of these labels). */
+double xent_fwd(float *probs, const float *logits, const int *labels,
+		const struct xent_opts *o, int B, int C);
+void xent_bwd(float *dlogits, const float *probs, const int *labels, const struct xent_opts *o,
+	      float scale, int B, int C);
 
 /* Inverted dropout: keep[i] = 0 or 1/(1-p) drawn from *rng; y = x * keep. */
 void dropout_fwd(float *y, float *keep, const float *x, long n, float p, uint64_t *rng);
@@ -102,5 +124,9 @@ uint64_t rng_next(uint64_t *s);
 double rng_uniform(uint64_t *s);
 /* Standard normal (Box-Muller). */
 double rng_normal(uint64_t *s);
+/* Beta(a, b), a and b > 0, as X / (X + Y) of two gamma variates
+ * (Marsaglia and Tsang's method; for a shape below 1, Gamma(shape + 1)
+ * times U^(1/shape)). */
+double rng_beta(uint64_t *s, double a, double b);
 
 #endif

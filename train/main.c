@@ -49,12 +49,23 @@ static void usage(FILE *f)
 "\n"
 "  --epochs N            training epochs (30)\n"
 "  --batch B             clips per mini-batch (32)\n"
-"  --frames T            frames per clip (the cache's)\n"
+"  --frames T            frames per clip (16, or the cache's when fewer)\n"
 "  --folds K             K-fold cross-validation grouped by subject (by clip without subjects)\n"
-"  --lr X                AdamW learning rate (0.001)\n"
-"  --weight-decay X      AdamW decoupled weight decay (0.0001)\n"
+"  --optimizer adam|adamw  the optimizer (adam)\n"
+"  --lr X                learning rate (0.001)\n"
+"  --schedule constant|step|cosine  learning-rate schedule (constant)\n"
+"  --warmup N            epochs of linear learning-rate warm-up (0)\n"
+"  --step-every N  --step-gamma X   step schedule: times X every N epochs (10, 0.1)\n"
+"  --weight-decay X      weight decay: L2 with adam, decoupled with adamw (0)\n"
 "  --clip X              gradient-norm clipping, 0 for none (5)\n"
 "  --dropout P           dropout before and inside the classifier (0.1)\n"
+"  --label-smoothing X   label smoothing of the cross-entropy (0)\n"
+"  --class-weights none|balanced  class weights of the cross-entropy (none)\n"
+"  --augment LIST        training augmentations: none, or any of\n"
+"                        jitter,flip,drop,mixup (jitter)\n"
+"  --drop-frames P       augment drop: the share of a clip's frames masked (0.25)\n"
+"  --mixup-alpha A       augment mixup: the mix drawn from Beta(A, A) (0.2)\n"
+"  --grid G              which grid of the cache's (its first)\n"
 "  --trs N|all           temporal response scope of the fusion graph (4)\n"
 "  --edges LIST          relation graph edges: any of self,adj,sym,adj8 (self,adj,sym)\n"
 "  --fusion gat|concat   fusion graph or plain concatenation (gat)\n"
@@ -71,9 +82,9 @@ static void usage(FILE *f)
 "  -j, --jobs N          threads (all cores)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
-"Options marked as lists take comma lists to sweep (--trs 1,2,4,all; --edges takes\n"
-"alternatives separated by ':'): every combination runs, then a table of mean and\n"
-"standard deviation over seeds.  See arpg-train(1).\n");
+"Options marked as lists take comma lists to sweep (--trs 1,2,4,all; --edges and\n"
+"--augment take alternatives separated by ':'): every combination runs, then a table\n"
+"of mean and standard deviation over seeds.  See arpg-train(1).\n");
 }
 
 /* The options that take a number, and their ranges. */
@@ -95,6 +106,15 @@ static const struct number_option {
 	{ 'C', "--clip", 0, 0, 1e9, offsetof(struct experiment, clip), "a number >= 0" },
 	{ 'N', "--save-every", 1, 1, 1000000, offsetof(struct experiment, save_every),
 	  "a positive number" },
+	{ 'U', "--warmup", 1, 0, 1000000, offsetof(struct experiment, warmup), "a number >= 0" },
+	{ 'Y', "--step-every", 1, 1, 1000000, offsetof(struct experiment, step_every),
+	  "a positive number" },
+	{ 'G', "--step-gamma", 0, 0, 1, offsetof(struct experiment, step_gamma),
+	  "a number from 0 to 1" },
+	{ 'D', "--drop-frames", 0, 0, 0.99, offsetof(struct experiment, drop_frames),
+	  "a number from 0 to 0.99" },
+	{ 'M', "--mixup-alpha", 0, 0.001, 1000, offsetof(struct experiment, mixup_alpha),
+	  "a number from 0.001 to 1000" },
 };
 
 /* Reads arg into the field of e that number option k names.  RUN, or the
@@ -143,7 +163,18 @@ static int parse_args(struct options *o, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "folds", required_argument, NULL, 'F' }, { "epochs", required_argument, NULL, 'E' },
 		{ "batch", required_argument, NULL, 'B' }, { "frames", required_argument, NULL, 'T' },
+		{ "optimizer", required_argument, NULL, SWEEP_OPT + SW_OPTIMIZER },
 		{ "lr", required_argument, NULL, SWEEP_OPT + SW_LR },
+		{ "schedule", required_argument, NULL, SWEEP_OPT + SW_SCHEDULE },
+		{ "label-smoothing", required_argument, NULL, SWEEP_OPT + SW_SMOOTHING },
+		{ "class-weights", required_argument, NULL, SWEEP_OPT + SW_CLASS_WEIGHTS },
+		{ "augment", required_argument, NULL, SWEEP_OPT + SW_AUGMENT },
+		{ "warmup", required_argument, NULL, 'U' },
+		{ "step-every", required_argument, NULL, 'Y' },
+		{ "step-gamma", required_argument, NULL, 'G' },
+		{ "drop-frames", required_argument, NULL, 'D' },
+		{ "mixup-alpha", required_argument, NULL, 'M' },
+		{ "grid", required_argument, NULL, SWEEP_OPT + SW_GRID },
 		{ "trs", required_argument, NULL, SWEEP_OPT + SW_TRS },
 		{ "edges", required_argument, NULL, SWEEP_OPT + SW_EDGES },
 		{ "fusion", required_argument, NULL, SWEEP_OPT + SW_FUSION },
@@ -202,7 +233,9 @@ static int check_args(const struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 1e-4, .clip = 5.0 },
+	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 0, .clip = 5.0,
+				    .step_every = 10, .step_gamma = 0.1, .drop_frames = 0.25,
+				    .mixup_alpha = 0.2 },
 			     .jobs = arpg_cli_default_jobs(), .verbosity = ARPG_NORMAL };
 	struct arpg_blis_info blis;
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };

@@ -57,10 +57,15 @@ struct model {
 	float *dact, *dx_rel, *dtmp1, *dtmp2, *dtmp3, *dr, *da, *dfus, *dfus2;
 	float *dh, *dhd, *dz1, *de1, *de1d, *dlogits;
 	struct gat_work work;	/* in the dact block */
+	/* the loss */
+	float *class_w;		/* C, or NULL */
+	struct xent_opts xo;
 	/* the last forward */
-	int B, has_labels;
+	int B, has_labels, has_labels2, has_keep;
+	float lam;
 	const float *app_in, *patch_in;
-	int *labels;
+	int *labels, *labels2;
+	uint8_t *node_keep;	/* max_batch x nf: the fusion nodes of the kept frames */
 };
 
 void model_config_default(struct model_config *c)
@@ -400,7 +405,11 @@ int model_create(struct model **mp, const struct model_config *c,
 	m->fus_mask = calloc((size_t)m->nf * m->nf, 1);
 	m->pe = calloc((size_t)c->T * D, sizeof *m->pe);
 	m->labels = calloc((size_t)max_batch, sizeof *m->labels);
-	if (!m->params || !m->grads || !m->rel_mask || !m->fus_mask || !m->pe || !m->labels)
+	m->labels2 = calloc((size_t)max_batch, sizeof *m->labels2);
+	m->node_keep = calloc((size_t)max_batch * m->nf, 1);
+	m->class_w = calloc((size_t)c->C, sizeof *m->class_w);
+	if (!m->params || !m->grads || !m->rel_mask || !m->fus_mask || !m->pe || !m->labels ||
+	    !m->labels2 || !m->node_keep || !m->class_w)
 		goto nomem;
 	layout(m, &(struct walk){ .base = m->params, .find = SIZE_MAX }, &m->p);
 	layout(m, &(struct walk){ .base = m->grads, .find = SIZE_MAX }, &m->g);
@@ -436,6 +445,9 @@ void model_free(struct model *m)
 	gat_nbrs_free(&m->fus_nb);
 	free(m->pe);
 	free(m->labels);
+	free(m->labels2);
+	free(m->node_keep);
+	free(m->class_w);
 	free(m->act);
 	free(m->dact);
 	free(m);
@@ -447,20 +459,36 @@ float *model_grads(struct model *m) { return m->grads; }
 const struct model_config *model_config(const struct model *m) { return &m->c; }
 const float *model_probs(const struct model *m) { return m->probs; }
 
+void model_set_loss(struct model *m, const float *class_weights, float smoothing)
+{
+	if (class_weights)
+		memcpy(m->class_w, class_weights, sizeof *m->class_w * (size_t)m->c.C);
+	m->xo.w = class_weights ? m->class_w : NULL;
+	m->xo.smoothing = smoothing;
+}
+
+/* The loss options for the layers: NULL for plain cross-entropy, whose
+ * layer keeps its simpler arithmetic. */
+static const struct xent_opts *loss_opts(const struct model *m)
+{
+	return m->xo.w || m->xo.smoothing > 0 ? &m->xo : NULL;
+}
+
 void model_zero_grads(struct model *m)
 {
 	memset(m->grads, 0, sizeof *m->grads * m->nparams);
 }
 
-/* x_out = LayerNorm(x + ELU(attn(x W))) over `graphs` graphs of n nodes. */
+/* x_out = LayerNorm(x + ELU(attn(x W))) over `graphs` graphs of n nodes,
+ * of which keep (graphs x n, or NULL) drops some. */
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
-			  const struct gat_nbrs *nb, int graphs, int D, int H,
-			  const struct gat_work *work)
+			  const struct gat_nbrs *nb, const uint8_t *keep, int graphs, int D,
+			  int H, const struct gat_work *work)
 {
 	long rows = (long)graphs * nb->n;
 
 	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
-	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, nb, graphs, D, H, work->attn);
+	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, nb, keep, graphs, D, H, work->attn);
 	gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
 }
 
@@ -483,14 +511,29 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
 }
 
-int model_forward(struct model *m, int B, const float *app, const float *patch,
-		       const int *labels, int train, uint64_t *rng, float *logits, float *loss)
+/* The fusion nodes of the kept frames (B x nf, node order of the fusion
+ * graph) from the batch's frame mask. */
+static void set_node_keep(struct model *m, const uint8_t *keep, int B)
+{
+	int T = m->c.T, nmod = m->use_rel + m->use_app;
+
+	for (int b = 0; b < B; b++)
+		for (int k = 0; k < nmod; k++)
+			memcpy(m->node_keep + ((size_t)b * nmod + k) * T, keep + (size_t)b * T,
+			       (size_t)T);
+}
+
+int model_forward(struct model *m, const struct model_batch *bt, int train, uint64_t *rng,
+		  float *logits, float *loss)
 {
 	const struct model_config *c = &m->c;
 	const struct slices *p = &m->p;
-	int T = c->T, N = m->N, D = c->D, nf = m->nf, l;
+	int B = bt->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l;
 	long TB = (long)B * T, R = TB * N, i;
 	float drop = train ? c->dropout : 0.0f;
+	const float *app = bt->app, *patch = bt->patch;
+	const int *labels = bt->labels;
+	const uint8_t *fkeep;
 
 	if (B < 1 || B > m->max_batch)
 		return ARPG_EINVAL;
@@ -500,6 +543,14 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 	m->has_labels = labels != NULL;
 	if (labels)
 		memcpy(m->labels, labels, sizeof *labels * (size_t)B);
+	m->has_labels2 = labels && bt->labels2;
+	m->lam = m->has_labels2 ? bt->lam : 1.0f;
+	if (m->has_labels2)
+		memcpy(m->labels2, bt->labels2, sizeof *labels * (size_t)B);
+	m->has_keep = bt->keep != NULL;
+	if (bt->keep)
+		set_node_keep(m, bt->keep, B);
+	fkeep = m->has_keep ? m->node_keep : NULL;
 
 	if (m->use_rel) {
 		/* X0 = P Wp + bp + E[node] */
@@ -516,7 +567,8 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 		}
 		for (l = 0; l < c->rel_layers; l++)
 			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->rel_out,
-				      &m->rel[l], &p->rel[l], &m->rel_nb, (int)TB, D, c->H, &m->work);
+				      &m->rel[l], &p->rel[l], &m->rel_nb, NULL, (int)TB, D, c->H,
+				      &m->work);
 		mean_fwd(m->r, m->rel_out, (int)TB, N, D);
 	}
 	if (m->use_app)
@@ -551,10 +603,14 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 		if (c->fusion == FUSION_GAT)
 			for (l = 0; l < c->fusion_layers; l++)
 				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
-					      &m->fus[l], &p->fus[l], &m->fus_nb, B, D, c->H, &m->work);
+					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H,
+					      &m->work);
 	}
 	/* h = [mean u; mean v]: groups of T rows, one per modality in use */
-	mean_fwd(m->h, m->fus_out, B * (m->use_rel + m->use_app), T, D);
+	if (fkeep)
+		mean_keep_fwd(m->h, m->fus_out, fkeep, B * (m->use_rel + m->use_app), T, D);
+	else
+		mean_fwd(m->h, m->fus_out, B * (m->use_rel + m->use_app), T, D);
 	if (drop > 0)
 		dropout_fwd(m->hd, m->h_keep, m->h, (long)B * m->Din, drop, rng);
 	else
@@ -577,8 +633,11 @@ int model_forward(struct model *m, int B, const float *app, const float *patch,
 	if (logits)
 		memcpy(logits, m->logits, sizeof *logits * (size_t)B * c->C);
 	{
-		double l2 = xent_fwd(m->probs, m->logits, labels, B, c->C);
+		double l2 = xent_fwd(m->probs, m->logits, labels, loss_opts(m), B, c->C);
 
+		if (m->has_labels2)
+			l2 = m->lam * l2 + (1.0 - m->lam) * xent_fwd(m->probs, m->logits, m->labels2,
+								      loss_opts(m), B, c->C);
 		if (loss)
 			*loss = labels ? (float)l2 : 0.0f;
 	}
@@ -596,7 +655,9 @@ int model_backward(struct model *m)
 	if (!m->has_labels)
 		return ARPG_EINVAL;
 	memset(m->dlogits, 0, sizeof *m->dlogits * (size_t)B * c->C);
-	xent_bwd(m->dlogits, m->probs, m->labels, B, c->C);
+	xent_bwd(m->dlogits, m->probs, m->labels, loss_opts(m), m->lam, B, c->C);
+	if (m->has_labels2)
+		xent_bwd(m->dlogits, m->probs, m->labels2, loss_opts(m), 1.0f - m->lam, B, c->C);
 	memset(m->de1d, 0, sizeof *m->de1d * (size_t)B * D);
 	linear_bwd(m->de1d, g->W2, g->b2, m->dlogits, m->e1d, p->W2, B, D, c->C);
 	memset(m->de1, 0, sizeof *m->de1 * (size_t)B * D);
@@ -610,7 +671,10 @@ int model_backward(struct model *m)
 
 	/* through the mean over frames into the fusion output */
 	memset(m->dfus, 0, sizeof *m->dfus * Bn * D);
-	mean_bwd(m->dfus, m->dh, B * (m->use_rel + m->use_app), T, D);
+	if (m->has_keep)
+		mean_keep_bwd(m->dfus, m->dh, m->node_keep, B * (m->use_rel + m->use_app), T, D);
+	else
+		mean_bwd(m->dfus, m->dh, B * (m->use_rel + m->use_app), T, D);
 	if (c->fusion == FUSION_GAT)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
 			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);

@@ -66,15 +66,38 @@ float *model_grads(struct model *m);
  * messages ("relation GAT layer 2 W", "classifier b2"), into buf. */
 void model_param_name(const struct model *m, size_t i, char *buf, size_t n);
 
-/* Forward over B <= max_batch clips.  app: B x T x Da; patch: B x T x N x
- * Dp.  Writes logits (B x C).  With labels (B ints in 0..C-1), returns the
- * mean cross-entropy in *loss and keeps what backward needs.  train != 0
- * applies dropout drawn from *rng (advanced), which makes a run repeatable.
- * Returns 0 or a negative code. */
-int model_forward(struct model *m, int B, const float *app, const float *patch,
-		       const int *labels, int train, uint64_t *rng, float *logits, float *loss);
+/* A batch of B clips as the model takes it; the arrays stay the caller's
+ * and must stay valid until the backward. */
+struct model_batch {
+	int B;			/* 1 to max_batch */
+	const float *app;	/* B x T x Da */
+	const float *patch;	/* B x T x N x Dp */
+	const int *labels;	/* B class indices, or NULL: no loss */
+	/* mixup: the loss is lam * CE(labels) + (1 - lam) * CE(labels2);
+	 * labels2 NULL: CE(labels) alone (lam unused) */
+	const int *labels2;
+	float lam;
+	/* frame drop-out: keep (B x T, 0 or 1, at least one 1 per clip) drops
+	 * the fusion graph's nodes of the frames marked 0 (no other node
+	 * attends to them) and leaves them out of the means over frames;
+	 * NULL keeps every frame */
+	const uint8_t *keep;
+};
 
-/* Backward of the last forward with labels: gradients of the mean loss are
+/* The loss's class weights (C floats, copied; NULL: all 1) and label
+ * smoothing eps in [0, 1): the cross-entropy of torch's
+ * F.cross_entropy(logits, labels, weight, label_smoothing=eps).  The
+ * default is plain cross-entropy. */
+void model_set_loss(struct model *m, const float *class_weights, float smoothing);
+
+/* Forward over the batch b.  Writes logits (B x C).  With labels, returns
+ * the loss in *loss and keeps what backward needs.  train != 0 applies
+ * dropout drawn from *rng (advanced), which makes a run repeatable.
+ * Returns 0 or ARPG_EINVAL (B out of range). */
+int model_forward(struct model *m, const struct model_batch *b, int train, uint64_t *rng,
+		  float *logits, float *loss);
+
+/* Backward of the last forward with labels: gradients of the loss are
  * ADDED to the gradient buffer (zero it first with model_zero_grads). */
 int model_backward(struct model *m);
 void model_zero_grads(struct model *m);
@@ -85,6 +108,6 @@ const struct model_config *model_config(const struct model *m);
 /* The probabilities of the last forward (B x C), valid until the next. */
 const float *model_probs(const struct model *m);
 
-/* AdamW over the whole parameter buffer: train/optim.h. */
+/* Adam and AdamW over the whole parameter buffer: train/optim.h. */
 
 #endif

@@ -1,45 +1,63 @@
-/* optim.c - AdamW and gradient-norm clipping. */
+/* optim.c - Adam, AdamW, gradient-norm clipping, learning-rate schedules. */
 #include "optim.h"
 #include "error.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-int adamw_init(struct adamw *o, size_t n)
+static const char *const OPTIMIZERS[] = { "adam", "adamw" };
+static const char *const SCHEDULES[] = { "constant", "step", "cosine" };
+
+int adam_init(struct adam *o, int kind, size_t n)
 {
+	o->kind = kind;
 	o->lr = 1e-3f;
 	o->beta1 = 0.9f;
 	o->beta2 = 0.999f;
 	o->eps = 1e-8f;
-	o->weight_decay = 1e-4f;
+	o->weight_decay = 0;
 	o->step = 0;
 	o->n = n;
 	o->m = calloc(n ? n : 1, sizeof *o->m);
 	o->v = calloc(n ? n : 1, sizeof *o->v);
 	if (!o->m || !o->v) {
-		adamw_free(o);
+		adam_free(o);
 		return ARPG_ENOMEM;
 	}
 	return 0;
 }
 
-void adamw_free(struct adamw *o)
+void adam_free(struct adam *o)
 {
 	free(o->m);
 	free(o->v);
 	o->m = o->v = NULL;
 }
 
-void adamw_step(struct adamw *o, float *p, const float *g)
+void adam_step(struct adam *o, float *p, const float *g)
 {
 	long i, n = (long)o->n;
-	float b1 = o->beta1, b2 = o->beta2, decay, step_size, bc2_sqrt;
+	float b1 = o->beta1, b2 = o->beta2, decay, l2, step_size, bc2_sqrt;
 
 	o->step++;
-	decay = 1.0f - o->lr * o->weight_decay;
+	/* AdamW decays the parameters; Adam adds wd * p to the gradient */
+	decay = o->kind == OPT_ADAMW ? 1.0f - o->lr * o->weight_decay : 1.0f;
+	l2 = o->kind == OPT_ADAMW ? 0.0f : o->weight_decay;
 	/* torch: step_size = lr / bc1; denom = sqrt(v) / sqrt(bc2) + eps */
 	step_size = (float)(o->lr / (1.0 - pow(b1, (double)o->step)));
 	bc2_sqrt = (float)sqrt(1.0 - pow(b2, (double)o->step));
+	if (l2 != 0) {
+#pragma omp parallel for schedule(static)
+		for (i = 0; i < n; i++) {
+			float gi = g[i] + l2 * p[i], m, v;
+
+			m = o->m[i] = b1 * o->m[i] + (1 - b1) * gi;
+			v = o->v[i] = b2 * o->v[i] + (1 - b2) * gi * gi;
+			p[i] -= step_size * m / (sqrtf(v) / bc2_sqrt + o->eps);
+		}
+		return;
+	}
 #pragma omp parallel for schedule(static)
 	for (i = 0; i < n; i++) {
 		float gi = g[i], m, v;
@@ -49,6 +67,34 @@ void adamw_step(struct adamw *o, float *p, const float *g)
 		v = o->v[i] = b2 * o->v[i] + (1 - b2) * gi * gi;
 		p[i] -= step_size * m / (sqrtf(v) / bc2_sqrt + o->eps);
 	}
+}
+
+static int find(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+const char *optimizer_name(int kind)
+{
+	return kind == OPT_ADAMW ? "adamw" : "adam";
+}
+
+int optimizer_parse(const char *name)
+{
+	return find(OPTIMIZERS, 2, name);
+}
+
+const char *schedule_name(int s)
+{
+	return s >= 0 && s < 3 ? SCHEDULES[s] : "constant";
+}
+
+int schedule_parse(const char *name)
+{
+	return find(SCHEDULES, 3, name);
 }
 
 double clip_grad_norm(float *g, size_t n, double max_norm)
@@ -66,4 +112,23 @@ double clip_grad_norm(float *g, size_t n, double max_norm)
 			g[i] *= scale;
 	}
 	return norm;
+}
+
+double lr_at(const struct lr_plan *p, int epoch, int step)
+{
+	long warm = (long)p->warmup * p->steps, s = (long)epoch * p->steps + step;
+	long total = (long)p->epochs * p->steps;
+
+	if (s < warm)
+		return p->lr * (double)(s + 1) / (double)warm;
+	switch (p->schedule) {
+	case SCHED_STEP:
+		return p->lr * pow(p->gamma, epoch / (p->every > 0 ? p->every : 1));
+	case SCHED_COSINE:
+		if (total <= warm)
+			return p->lr;
+		return p->lr * 0.5 * (1 + cos(M_PI * (double)(s - warm) / (double)(total - warm)));
+	default:
+		return p->lr;
+	}
 }

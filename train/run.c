@@ -25,19 +25,37 @@ void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A batch's buffers; those of mixup (mixed inputs, the partners and
+ * their labels) and of frame drop-out (the frames kept) only when aug
+ * asks for them, else NULL. */
 struct batch_buf {
 	float *app, *patch, *logits;
 	int *labels, *sel;
+	float *app2, *patch2;	/* mixup: the mixed inputs */
+	int *perm, *labels2;	/* mixup: each clip's partner and its label */
+	uint8_t *keep;		/* frame drop-out: B x T */
 };
 
-static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int T)
+static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int T,
+		       unsigned aug)
 {
-	b->app = malloc(sizeof(float) * B * T * ds->Da);
-	b->patch = malloc(sizeof(float) * (size_t)B * T * ds->N * ds->Dp);
+	size_t na = (size_t)B * T * ds->Da, np = (size_t)B * T * ds->N * ds->Dp;
+
+	memset(b, 0, sizeof *b);
+	b->app = malloc(sizeof(float) * na);
+	b->patch = malloc(sizeof(float) * np);
 	b->logits = malloc(sizeof(float) * B * ds->C);
 	b->labels = malloc(sizeof(int) * B);
 	b->sel = malloc(sizeof(int) * B);
-	return b->app && b->patch && b->logits && b->labels && b->sel ? 0 : ARPG_ENOMEM;
+	if (!b->app || !b->patch || !b->logits || !b->labels || !b->sel)
+		return ARPG_ENOMEM;
+	if ((aug & AUG_MIXUP) &&
+	    (!(b->app2 = malloc(sizeof(float) * na)) || !(b->patch2 = malloc(sizeof(float) * np)) ||
+	     !(b->perm = malloc(sizeof(int) * B)) || !(b->labels2 = malloc(sizeof(int) * B))))
+		return ARPG_ENOMEM;
+	if ((aug & AUG_DROP) && !(b->keep = malloc((size_t)B * T)))
+		return ARPG_ENOMEM;
+	return 0;
 }
 
 static void batch_free(struct batch_buf *b)
@@ -47,6 +65,11 @@ static void batch_free(struct batch_buf *b)
 	free(b->logits);
 	free(b->labels);
 	free(b->sel);
+	free(b->app2);
+	free(b->patch2);
+	free(b->perm);
+	free(b->labels2);
+	free(b->keep);
 }
 
 static int argmax(const float *v, int n)
@@ -68,18 +91,19 @@ int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 	long counted = 0;
 	int rc = 0, C = ds->C;
 
-	if ((rc = batch_alloc(&b, ds, batch, T)) < 0)
+	if ((rc = batch_alloc(&b, ds, batch, T, 0)) < 0)
 		goto out;
 	for (int s = 0; s < n; s += batch) {
 		int B = n - s < batch ? n - s : batch, nl = 0;
+		struct model_batch mb = { .B = B, .app = b.app, .patch = b.patch };
 		const float *p;
 
 		if (stop && *stop) {
 			rc = ARPG_EINTR;
 			goto out;
 		}
-		dataset_batch(ds, idx + s, B, T, 0, NULL, b.app, b.patch, b.labels);
-		if ((rc = model_forward(m, B, b.app, b.patch, NULL, 0, NULL, b.logits, NULL)) < 0)
+		dataset_batch(ds, idx + s, B, T, 0, 0, NULL, b.app, b.patch, b.labels);
+		if ((rc = model_forward(m, &mb, 0, NULL, b.logits, NULL)) < 0)
 			goto out;
 		p = model_probs(m);
 		for (int i = 0; i < B; i++) {
@@ -119,6 +143,41 @@ static void print_line(const struct run_opts *o, int epoch, const char *split,
 	fflush(f);
 }
 
+int augment_parse(const char *s, unsigned *aug)
+{
+	static const char *const names[] = { "jitter", "flip", "drop", "mixup" };
+	unsigned a = 0;
+
+	if (!strcmp(s, "none")) {
+		*aug = 0;
+		return 0;
+	}
+	for (const char *p = s, *q; ; p = q + 1) {
+		size_t len, i;
+
+		q = strchr(p, ',');
+		len = q ? (size_t)(q - p) : strlen(p);
+		for (i = 0; i < sizeof names / sizeof *names; i++)
+			if (len == strlen(names[i]) && !strncmp(p, names[i], len))
+				break;
+		if (i == sizeof names / sizeof *names)
+			return ARPG_EINVAL;	/* an unknown or empty name */
+		a |= 1u << i;
+		if (!q)
+			break;
+	}
+	*aug = a;
+	return 0;
+}
+
+uint64_t run_epoch_rng(uint64_t seed, int epoch)
+{
+	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 0x7261696e + (uint64_t)epoch * 0xbf58476d1ce4e5b9ull;
+
+	rng_next(&rng);
+	return rng;
+}
+
 static void shuffle(int *v, int n, uint64_t *rng)
 {
 	for (int i = n - 1; i > 0; i--) {
@@ -129,7 +188,94 @@ static void shuffle(int *v, int n, uint64_t *rng)
 	}
 }
 
-int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
+int class_weights(float *w, int cw, const struct dataset *ds, const int *idx, int n)
+{
+	int C = ds->C, nl = 0;
+	long *count;
+
+	for (int c = 0; c < C; c++)
+		w[c] = 1;
+	if (cw != CW_BALANCED)
+		return 0;
+	if (!(count = calloc((size_t)C, sizeof *count)))
+		return ARPG_ENOMEM;
+	for (int i = 0; i < n; i++) {
+		int y = ds->clips[idx[i]].label;
+
+		if (y >= 0 && y < C) {
+			count[y]++;
+			nl++;
+		}
+	}
+	for (int c = 0; c < C; c++)
+		w[c] = count[c] ? (float)((double)nl / ((double)C * count[c])) : 0.0f;
+	free(count);
+	return 0;
+}
+
+/* y[b] = lam x[b] + (1 - lam) x[perm[b]] over B rows of n floats. */
+static void mix_rows(float *y, const float *x, const int *perm, float lam, int B, size_t n)
+{
+	for (int b = 0; b < B; b++) {
+		const float *xa = x + (size_t)b * n, *xb = x + (size_t)perm[b] * n;
+		float *yb = y + (size_t)b * n;
+
+		for (size_t i = 0; i < n; i++)
+			yb[i] = lam * xa[i] + (1 - lam) * xb[i];
+	}
+}
+
+/* mixup over the batch in b: lam ~ Beta(alpha, alpha), each clip's partner
+ * a random permutation of the batch; sets mb's inputs to the mixed ones
+ * and its second labels. */
+static void mixup(struct batch_buf *b, struct model_batch *mb, const struct dataset *ds,
+		  int T, double alpha, uint64_t *rng)
+{
+	int B = mb->B;
+
+	mb->lam = (float)rng_beta(rng, alpha, alpha);
+	for (int i = 0; i < B; i++)
+		b->perm[i] = i;
+	shuffle(b->perm, B, rng);
+	mix_rows(b->app2, b->app, b->perm, mb->lam, B, (size_t)T * ds->Da);
+	mix_rows(b->patch2, b->patch, b->perm, mb->lam, B, (size_t)T * ds->N * ds->Dp);
+	for (int i = 0; i < B; i++)
+		b->labels2[i] = b->labels[b->perm[i]];
+	mb->app = b->app2;
+	mb->patch = b->patch2;
+	mb->labels2 = b->labels2;
+}
+
+/* Frame drop-out: round(frac T) frames of each clip (at most T - 1),
+ * drawn without replacement, are marked 0 in keep (B x T).  0 when none
+ * are dropped (keep unused). */
+static int drop_frames(uint8_t *keep, int B, int T, double frac, uint64_t *rng)
+{
+	int k = (int)floor(frac * T + 0.5), order[4096];
+
+	if (k > T - 1)
+		k = T - 1;
+	if (k <= 0)
+		return 0;
+	for (int b = 0; b < B; b++) {
+		uint8_t *kb = keep + (size_t)b * T;
+
+		for (int t = 0; t < T; t++) {
+			order[t] = t;
+			kb[t] = 1;
+		}
+		for (int i = 0; i < k; i++) {	/* the first k of a partial shuffle */
+			int j = i + (int)(rng_next(rng) % (uint64_t)(T - i)), x = order[i];
+
+			order[i] = order[j];
+			order[j] = x;
+			kb[order[i]] = 0;
+		}
+	}
+	return 1;
+}
+
+int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		   const struct run_opts *o, const int *train, int ntrain, const int *val,
 		   int nval, struct run_result *res, char *err, size_t errn)
 {
@@ -140,11 +286,15 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 	uint64_t rng;
 	size_t np = model_nparams(m);
 	char where[64] = "";
+	struct lr_plan plan = o->plan;
 
+	plan.epochs = o->epochs;
+	plan.steps = ntrain ? (ntrain + o->batch - 1) / o->batch : 1;
 	memset(res, 0, sizeof *res);
 	res->best.war = -1;
 	res->final_epoch = o->start_epoch;
-	if ((rc = batch_alloc(&b, ds, o->batch, o->T)) < 0 || !order || !cm || !cm_train) {
+	if ((rc = batch_alloc(&b, ds, o->batch, o->T, o->augment)) < 0 || !order || !cm ||
+	    !cm_train) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
@@ -159,26 +309,28 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 		double t0 = arpg_now(), t_train, t_eval, loss_sum = 0, vloss = 0;
 		struct metrics tm, vm;
 
-		/* each epoch's stream (order, jitter, dropout) depends on the seed
-		 * and the epoch only, so a resumed run continues exactly as an
-		 * uninterrupted one */
-		rng = o->seed * 0x9e3779b97f4a7c15ull + 0x7261696e + (uint64_t)epoch * 0xbf58476d1ce4e5b9ull;
-		rng_next(&rng);
+		rng = run_epoch_rng(o->seed, epoch);
 		memset(cm_train, 0, sizeof *cm_train * C * C);
 		memcpy(order, train, sizeof(int) * ntrain);
 		shuffle(order, ntrain, &rng);
 		for (int s = 0; s < ntrain; s += o->batch) {
 			int B = ntrain - s < o->batch ? ntrain - s : o->batch;
+			struct model_batch mb = { .B = B, .app = b.app, .patch = b.patch,
+						  .labels = b.labels };
 			float loss;
 
 			if (o->stop && *o->stop) {
 				rc = ARPG_EINTR;
 				goto out;
 			}
-			dataset_batch(ds, order + s, B, o->T, 1, &rng, b.app, b.patch, b.labels);
+			dataset_batch(ds, order + s, B, o->T, (o->augment & AUG_JITTER) != 0,
+				      (o->augment & AUG_FLIP) != 0, &rng, b.app, b.patch, b.labels);
+			if (o->augment & AUG_MIXUP)
+				mixup(&b, &mb, ds, o->T, o->mixup_alpha, &rng);
+			if ((o->augment & AUG_DROP) && drop_frames(b.keep, B, o->T, o->drop_frames, &rng))
+				mb.keep = b.keep;
 			model_zero_grads(m);
-			if ((rc = model_forward(m, B, b.app, b.patch, b.labels, 1, &rng, b.logits,
-						     &loss)) < 0)
+			if ((rc = model_forward(m, &mb, 1, &rng, b.logits, &loss)) < 0)
 				goto out;
 			if (!isfinite(loss)) {
 				rc = arpg_errf(err, errn, ARPG_ENUMERIC,
@@ -190,7 +342,8 @@ int run_train(struct model *m, struct adamw *opt, const struct dataset *ds,
 			if ((rc = model_backward(m)) < 0)
 				goto out;
 			clip_grad_norm(model_grads(m), np, o->clip);
-			adamw_step(opt, model_params(m), model_grads(m));
+			opt->lr = (float)lr_at(&plan, epoch - 1, s / o->batch);
+			adam_step(opt, model_params(m), model_grads(m));
 			loss_sum += (double)loss * B;
 			for (int i = 0; i < B; i++)
 				cm_train[b.labels[i] * C + argmax(b.logits + (size_t)i * C, C)]++;

@@ -15,6 +15,7 @@ static const struct {
 	char sep;		/* separator of alternatives (',' or ':' for --edges) */
 	const char *expect;	/* what a value must be, for messages (parse_value) */
 } OPTIONS[SW_COUNT] = {
+	[SW_GRID] = { "grid", SWEEP_FIRST_GRID, ',', "a grid the cache holds, 1 to 64" },
 	[SW_TRS] = { "trs", "4", ',', "a number from 0 to 100000, or all" },
 	[SW_EDGES] = { "edges", "self,adj,sym", ':', "a list of self, adj, sym and adj8" },
 	[SW_FUSION] = { "fusion", "gat", ',', "gat or concat" },
@@ -23,8 +24,13 @@ static const struct {
 	[SW_HEADS] = { "heads", "4", ',', "a number from 1 to 1024" },
 	[SW_REL] = { "rel-layers", "2", ',', "a number from 0 to 8" },
 	[SW_FUS] = { "fusion-layers", "1", ',', "a number from 0 to 8" },
+	[SW_OPTIMIZER] = { "optimizer", "adam", ',', "adam or adamw" },
 	[SW_LR] = { "lr", "0.001", ',', "a number from 1e-12 to 10" },
+	[SW_SCHEDULE] = { "schedule", "constant", ',', "constant, step or cosine" },
 	[SW_DROPOUT] = { "dropout", "0.1", ',', "a number from 0 to 0.99" },
+	[SW_SMOOTHING] = { "label-smoothing", "0", ',', "a number from 0 to 0.99" },
+	[SW_CLASS_WEIGHTS] = { "class-weights", "none", ',', "none or balanced" },
+	[SW_AUGMENT] = { "augment", "jitter", ':', "none, or a list of jitter, flip, drop and mixup" },
 	[SW_SEED] = { "seed", "1", ',', "a number from 0 to 2147483647" },
 };
 
@@ -97,14 +103,16 @@ static int parse_edges(const char *s, int *out)
 	return e ? 0 : ARPG_EINVAL;
 }
 
-/* Reads v as a value of option i into c, *lr or *seed.  0 or ARPG_EINVAL. */
-static int parse_value(enum sweep_option i, const char *v, struct model_config *c, double *lr,
-		       uint64_t *seed)
+/* Reads v as a value of option i into c or t.  0 or ARPG_EINVAL. */
+static int parse_value(enum sweep_option i, const char *v, struct model_config *c,
+		       struct train_config *t)
 {
 	double d;
 	int n;
 
 	switch (i) {
+	case SW_GRID:	/* the model's G comes from the cache loaded */
+		return !strcmp(v, SWEEP_FIRST_GRID) ? 0 : arpg_parse_int(v, 1, 64, &n);
 	case SW_TRS:
 		if (!strcmp(v, "all")) {
 			c->trs = -1;
@@ -128,8 +136,23 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 		return arpg_parse_int(v, 0, 8, &c->rel_layers);
 	case SW_FUS:
 		return arpg_parse_int(v, 0, 8, &c->fusion_layers);
+	case SW_OPTIMIZER:
+		return (t->optimizer = optimizer_parse(v)) < 0 ? ARPG_EINVAL : 0;
 	case SW_LR:
-		return arpg_parse_double(v, 1e-12, 10, lr);
+		return arpg_parse_double(v, 1e-12, 10, &t->lr);
+	case SW_SCHEDULE:
+		return (t->schedule = schedule_parse(v)) < 0 ? ARPG_EINVAL : 0;
+	case SW_SMOOTHING:
+		if (arpg_parse_double(v, 0, 0.99, &d) < 0)
+			return ARPG_EINVAL;
+		t->smoothing = (float)d;
+		return 0;
+	case SW_CLASS_WEIGHTS:
+		t->class_weights = !strcmp(v, "none") ? CW_NONE : !strcmp(v, "balanced") ? CW_BALANCED
+										       : -1;
+		return t->class_weights < 0 ? ARPG_EINVAL : 0;
+	case SW_AUGMENT:
+		return augment_parse(v, &t->augment);
 	case SW_DROPOUT:
 		if (arpg_parse_double(v, 0, 0.99, &d) < 0)
 			return ARPG_EINVAL;
@@ -138,7 +161,7 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 	case SW_SEED:
 		if (arpg_parse_int(v, 0, 2147483647, &n) < 0)
 			return ARPG_EINVAL;
-		*seed = (uint64_t)n;
+		t->seed = (uint64_t)n;
 		return 0;
 	default:
 		return ARPG_EINVAL;
@@ -148,14 +171,13 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 int sweep_check(const struct sweep *sw, int *opt, int *val)
 {
 	struct model_config c;
-	double lr;
-	uint64_t seed;
+	struct train_config t;
 
 	model_config_default(&c);
 	for (int first = 1; first >= 0; first--)
 		for (int i = 0; i < SW_COUNT; i++)
 			for (int j = first ? 0 : 1; j < (first ? 1 : sw->opt[i].n); j++)
-				if (parse_value(i, sw->opt[i].v[j], &c, &lr, &seed) < 0) {
+				if (parse_value(i, sw->opt[i].v[j], &c, &t) < 0) {
 					*opt = i;
 					*val = j;
 					return ARPG_EINVAL;
@@ -180,12 +202,13 @@ void sweep_combo(const struct sweep *sw, long combo, int *k)
 	}
 }
 
-int sweep_config(const struct sweep *sw, const int *k, struct model_config *c, double *lr,
-		 uint64_t *seed)
+int sweep_config(const struct sweep *sw, const int *k, struct model_config *c,
+		 struct train_config *t)
 {
 	model_config_default(c);
+	memset(t, 0, sizeof *t);
 	for (int i = 0; i < SW_COUNT; i++)
-		if (parse_value(i, sw->opt[i].v[k[i]], c, lr, seed) < 0)
+		if (parse_value(i, sw->opt[i].v[k[i]], c, t) < 0)
 			return ARPG_EINVAL;
 	return 0;
 }
@@ -204,14 +227,14 @@ void sweep_json(FILE *f, const struct sweep *sw, const int *k, int with_seed)
 		json_string(f, OPTIONS[i].name);
 		fputc(':', f);
 		strtod(v, &end);
-		if (*v && !*end && i != SW_EDGES)
+		if (*v && !*end && OPTIONS[i].sep != ':')
 			fputs(v, f);
 		else
 			json_string(f, v);
 	}
 }
 
-int sweep_table_add(struct sweep_table *t, const int *k, double war, double uar, double f1)
+int sweep_table_add(struct sweep_table *t, const int *k, const struct sweep_result *res)
 {
 	struct sweep_row *row;
 	int r;
@@ -236,10 +259,7 @@ int sweep_table_add(struct sweep_table *t, const int *k, double war, double uar,
 	row = &t->rows[r];
 	if (row->n == SWEEP_MAX_VALUES)
 		return ARPG_ERANGE;
-	row->war[row->n] = war;
-	row->uar[row->n] = uar;
-	row->f1[row->n] = f1;
-	row->n++;
+	row->r[row->n++] = *res;
 	return 0;
 }
 
@@ -269,31 +289,68 @@ static void human_settings(FILE *f, const struct sweep *sw, const int *key)
 			fprintf(f, "%-14s ", key ? sw->opt[i].v[key[i]] : OPTIONS[i].name);
 }
 
+/* The statistics of a row, in the order of the table: the best epoch's
+ * number, WAR, UAR, F1, then the final epoch's WAR, UAR, F1. */
+enum { ST_EPOCH, ST_BWAR, ST_BUAR, ST_BF1, ST_FWAR, ST_FUAR, ST_FF1, ST_COUNT };
+
+static void row_stats(const struct sweep_row *row, double *mean, double *sd)
+{
+	double v[ST_COUNT][SWEEP_MAX_VALUES];
+
+	for (int i = 0; i < row->n; i++) {
+		const struct sweep_result *r = &row->r[i];
+
+		v[ST_EPOCH][i] = r->best_epoch;
+		v[ST_BWAR][i] = r->best_war;
+		v[ST_BUAR][i] = r->best_uar;
+		v[ST_BF1][i] = r->best_f1;
+		v[ST_FWAR][i] = r->final_war;
+		v[ST_FUAR][i] = r->final_uar;
+		v[ST_FF1][i] = r->final_f1;
+	}
+	for (int s = 0; s < ST_COUNT; s++)
+		sweep_mean_std(v[s], row->n, &mean[s], &sd[s]);
+}
+
+/* "name_mean":m,"name_std":s for statistics from to to (exclusive). */
+static void json_stats(FILE *f, const double *mean, const double *sd, int from, int to)
+{
+	static const char *const names[ST_COUNT] = { "epoch", "war", "uar", "f1", "war", "uar",
+						     "f1" };
+
+	for (int s = from; s < to; s++)
+		fprintf(f, "%s\"%s_mean\":%.6f,\"%s_std\":%.6f", s > from ? "," : "", names[s],
+			mean[s], names[s], sd[s]);
+}
+
 void sweep_table_print(const struct sweep_table *t, const struct sweep *sw, FILE *json,
 		       FILE *human)
 {
 	if (human) {
 		fprintf(human, "\n");
 		human_settings(human, sw, NULL);
-		fprintf(human, "runs  WAR%%          UAR%%          F1%%\n");
+		fprintf(human, "runs  best epoch    best WAR%%       best UAR%%       best F1%%"
+			"        final WAR%%      final UAR%%      final F1%%\n");
 	}
 	fprintf(json, "{\"table\":[");
 	for (int r = 0; r < t->n; r++) {
 		const struct sweep_row *row = &t->rows[r];
-		double wm, ws, um, us, fm, fs;
+		double m[ST_COUNT], sd[ST_COUNT];
 
-		sweep_mean_std(row->war, row->n, &wm, &ws);
-		sweep_mean_std(row->uar, row->n, &um, &us);
-		sweep_mean_std(row->f1, row->n, &fm, &fs);
+		row_stats(row, m, sd);
 		fprintf(json, "%s{", r ? "," : "");
 		sweep_json(json, sw, row->key, 0);
-		fprintf(json, ",\"runs\":%d,\"war_mean\":%.6f,\"war_std\":%.6f,\"uar_mean\":%.6f,"
-			"\"uar_std\":%.6f,\"f1_mean\":%.6f,\"f1_std\":%.6f}", row->n, wm, ws, um, us,
-			fm, fs);
+		fprintf(json, ",\"runs\":%d,\"best\":{", row->n);
+		json_stats(json, m, sd, ST_EPOCH, ST_FWAR);
+		fprintf(json, "},\"final\":{");
+		json_stats(json, m, sd, ST_FWAR, ST_COUNT);
+		fprintf(json, "}}");
 		if (human) {
 			human_settings(human, sw, row->key);
-			fprintf(human, "%4d  %5.2f +- %5.2f  %5.2f +- %5.2f  %5.2f +- %5.2f\n", row->n,
-				100 * wm, 100 * ws, 100 * um, 100 * us, 100 * fm, 100 * fs);
+			fprintf(human, "%4d  %5.1f +- %4.1f", row->n, m[ST_EPOCH], sd[ST_EPOCH]);
+			for (int s = ST_BWAR; s < ST_COUNT; s++)
+				fprintf(human, "  %6.2f +- %5.2f", 100 * m[s], 100 * sd[s]);
+			fputc('\n', human);
 		}
 	}
 	fprintf(json, "]}\n");

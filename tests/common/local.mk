@@ -62,6 +62,11 @@ tests_fuzz_fuzz_png_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_clipinfo_SOURCES = tests/fuzz/fuzz_clipinfo.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_clipinfo_LDADD = $(ARPG_LIB)
 tests_fuzz_fuzz_clipinfo_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+# The reader of a cache's layout (meta grid lists and flip).
+FUZZERS += tests/fuzz/fuzz_cache_layout
+tests_fuzz_fuzz_cache_layout_SOURCES = tests/fuzz/fuzz_cache_layout.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_cache_layout_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_cache_layout_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 FUZZERS += tests/fuzz/fuzz_frames_tsv
 tests_fuzz_fuzz_frames_tsv_SOURCES = tests/fuzz/fuzz_frames_tsv.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_frames_tsv_LDADD = $(ARPG_LIB)

@@ -191,3 +191,45 @@ ARPG_TEST(clip_info_round_trips_and_rejects_bad_values)
 #undef BAD
 	arpg_clip_info_free(&b);
 }
+
+ARPG_TEST(the_layout_reads_grid_lists_and_views_from_meta)
+{
+	struct arpg_cache_layout l;
+	struct arpg_kv meta = ARPG_KV_INIT;
+	char err[200] = "";
+
+	expect_int(arpg_kv_set(&meta, "grid", "6"), 0);
+	expect_int(arpg_cache_layout_read(&l, &meta, err, sizeof err), 0);
+	expect_int(l.ngrids, 1);
+	expect_int(l.nodes, 36);
+	expect_int(l.views, 1);		/* no flip key: a cache made before it */
+	expect_int(arpg_kv_set(&meta, "grid", "4,6,7,8"), 0);
+	expect_int(arpg_kv_set(&meta, "flip", "yes"), 0);
+	expect_int(arpg_cache_layout_read(&l, &meta, err, sizeof err), 0);
+	expect_int(l.ngrids, 4);
+	expect_int(l.grids[2], 7);
+	expect_int(l.nodes, 16 + 36 + 49 + 64);
+	expect_int(l.views, 2);
+	expect_int(arpg_cache_grid_offset(&l, 4), 0);
+	expect_int(arpg_cache_grid_offset(&l, 7), 16 + 36);
+	expect_int(arpg_cache_grid_offset(&l, 5), -1);
+	expect_int(arpg_kv_set(&meta, "flip", "no"), 0);
+	expect_int(arpg_cache_layout_read(&l, &meta, err, sizeof err), 0);
+	expect_int(l.views, 1);
+	static const char *const bad[] = { "", "0", "65", "6,", ",6", "6,,7", "6,6", "6 ,7", "-6",
+					   "1,2,3,4,5,6,7,8,9", "99999999999999999999", "6x" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		expect_int(arpg_kv_set(&meta, "grid", bad[i]), 0);
+		if (arpg_cache_layout_read(&l, &meta, err, sizeof err) != ARPG_EFORMAT)
+			arpg_test_fail(__FILE__, __LINE__, "grid \"%s\" was taken", bad[i]);
+	}
+	expect(strstr(err, "not a list of up to 8 distinct numbers from 1 to 64") != NULL);
+	expect_int(arpg_kv_set(&meta, "grid", "1,2,3,4,5,6,7,8"), 0);	/* 8: the most */
+	expect_int(arpg_kv_set(&meta, "flip", "true"), 0);
+	expect_int(arpg_cache_layout_read(&l, &meta, err, sizeof err), ARPG_EFORMAT);
+	expect(strstr(err, "flip") != NULL);
+	arpg_kv_free(&meta);
+	memset(&meta, 0, sizeof meta);
+	expect_int(arpg_cache_layout_read(&l, &meta, err, sizeof err), ARPG_EFORMAT);
+	expect(strstr(err, "no grid") != NULL);
+}

@@ -2,6 +2,8 @@
  * sampling, sharding, HOG, labels, .npy. */
 #include "backbone_hog.h"
 #include "error.h"
+#include "extract.h"
+#include "image.h"
 #include "harness.h"
 #include "hog.h"
 #include "meta.h"
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 ARPG_TEST(pool_bins_as_pytorch)
@@ -247,4 +250,107 @@ ARPG_TEST(pool_matches_pytorch)
 		expect_int(mism, 0);
 		arpg_test_note("pool %dx%dx%d -> %d: %d values agree with torch", C, H, W, G, i - mism);
 	}
+}
+
+/* Writes n frames of a 112 x 112 grey clip into dir, not symmetric left to
+ * right, mirrored when mirrored is set. */
+static void write_clip(const char *dir, int n, int mirrored)
+{
+	struct arpg_image im;
+
+	mkdir(dir, 0777);
+	expect_int(arpg_image_alloc(&im, 112, 112, 1), 0);
+	for (int f = 0; f < n; f++) {
+		char path[256];
+
+		for (int y = 0; y < 112; y++)
+			for (int x = 0; x < 112; x++) {
+				int sx = mirrored ? 111 - x : x;
+
+				im.px[y * 112 + x] = (uint8_t)((sx * sx / 40 + y * (3 + f) + (sx > 70 ? 90 : 0)) & 255);
+			}
+		snprintf(path, sizeof path, "%s/%06d.png", dir, f);
+		expect_int(arpg_png_write(&im, path, 1), 0);
+	}
+	arpg_image_free(&im);
+}
+
+ARPG_TEST(flip_stores_the_mirrored_crops_features_as_a_second_view)
+{
+	struct backbone *b = NULL;
+	struct extract a = { 0 }, m = { 0 };
+	struct arpg_manifest_row row = { .clip_id = "x", .split = "train", .label = "Happy",
+					 .subject = "", .path = "a", .frames = 5, .faces = 5 };
+	struct arpg_cache_layout g3;
+	struct extract_opts o = { .frames = 4, .grids = &g3, .dtype = ARPG_F32, .want_c = 1,
+				  .flip = 1 };
+	struct arpg_tensor_view va, vm, pa, pm;
+	char err[300] = "";
+
+	expect_int(arpg_cache_grids_parse(&g3, "3"), 0);
+	write_clip("a", 5, 0);
+	write_clip("b", 5, 1);
+	expect_int(backbone_open_hog(&b, 112, 3, err, sizeof err), 0);
+	expect_int(extract_clip(&a, &row, b, &o, err, sizeof err), 0);
+	row.path = "b";
+	o.flip = 0;
+	expect_int(extract_clip(&m, &row, b, &o, err, sizeof err), 0);
+	expect_int(arpg_tensor_decode(&va, a.app, a.app_len, err, sizeof err), 0);
+	expect_int(arpg_tensor_decode(&pa, a.patch, a.patch_len, err, sizeof err), 0);
+	expect_int(arpg_tensor_decode(&vm, m.app, m.app_len, err, sizeof err), 0);
+	expect_int(arpg_tensor_decode(&pm, m.patch, m.patch_len, err, sizeof err), 0);
+	/* (2, T, Da) and (2, T, G*G, Dp), the crop's view first */
+	expect_int(va.rank, 3);
+	expect_int(va.dims[0], 2);
+	expect_int(va.dims[1], 4);
+	expect_int(pa.rank, 4);
+	expect_int(pa.dims[2], 9);
+	expect_int(vm.rank, 2);
+	/* view 1 is what the mirrored PNGs give, bit for bit; view 0 is not */
+	expect(!memcmp(va.data + vm.count * 4, vm.data, vm.count * 4));
+	expect(!memcmp(pa.data + pm.count * 4, pm.data, pm.count * 4));
+	expect(memcmp(va.data, vm.data, vm.count * 4) != 0);
+	extract_free(&a);
+	extract_free(&m);
+	b->free(b);
+}
+
+ARPG_TEST(a_grid_list_stores_each_grids_nodes_in_turn)
+{
+	struct backbone *b = NULL;
+	struct arpg_cache_layout l;
+	struct extract all, one[2];
+	struct arpg_manifest_row row = { .clip_id = "x", .split = "train", .label = "Happy",
+					 .subject = "", .path = "a", .frames = 3, .faces = 3 };
+	struct extract_opts o = { .frames = 3, .grids = &l, .dtype = ARPG_F32, .want_c = 1 };
+	struct arpg_tensor_view pa, p1[2];
+	static const char *const lists[] = { "4,2", "4", "2" };
+	char err[300] = "";
+
+	memset(&all, 0, sizeof all);
+	memset(one, 0, sizeof one);
+	write_clip("a", 3, 0);
+	expect_int(backbone_open_hog(&b, 112, 3, err, sizeof err), 0);
+	for (int i = 0; i < 3; i++) {
+		expect_int(arpg_cache_grids_parse(&l, lists[i]), 0);
+		expect_int(extract_clip(i ? &one[i - 1] : &all, &row, b, &o, err, sizeof err), 0);
+	}
+	expect_int(arpg_tensor_decode(&pa, all.patch, all.patch_len, err, sizeof err), 0);
+	expect_int(arpg_tensor_decode(&p1[0], one[0].patch, one[0].patch_len, err, sizeof err), 0);
+	expect_int(arpg_tensor_decode(&p1[1], one[1].patch, one[1].patch_len, err, sizeof err), 0);
+	/* (T, 16 + 4, Dp): per frame, the 4x4 grid's nodes, then the 2x2's,
+	 * each bit for bit what an extraction of that grid alone gives */
+	expect_int(pa.rank, 3);
+	expect_int(pa.dims[1], 20);
+	for (int t = 0; t < 3; t++) {
+		size_t dp = pa.dims[2], fb = 4 * dp;	/* bytes per node / f32 */
+
+		expect(!memcmp(pa.data + t * 20 * fb, p1[0].data + t * 16 * fb, 16 * fb));
+		expect(!memcmp(pa.data + (t * 20 + 16) * fb, p1[1].data + t * 4 * fb, 4 * fb));
+	}
+	expect(!memcmp(all.app, one[0].app, all.app_len));
+	extract_free(&all);
+	extract_free(&one[0]);
+	extract_free(&one[1]);
+	b->free(b);
 }

@@ -19,9 +19,9 @@ import sys, numpy as np
 a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
 sys.exit(0 if a.shape == b.shape and np.abs(a - b).max() <= float(sys.argv[3]) else 1)' "$@"; }
 
-echo "1..27"
+echo "1..32"
 cd "$tmp" || exit 1
-"$gen" d 12 16 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
+"$gen" d 12 32 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
 
 $F -q -b hog -j2 -o c32 d/manifest.tsv 2>err
 check "a run over 12 clips succeeds" test $? = 0
@@ -32,8 +32,8 @@ check "info counts per split" grep -q '^split	val	4$' info.txt
 $F verify c32 >verify.txt
 check "verify passes" grep -q '^ok	12 clips' verify.txt
 $F dump c32 clip0003 --npy n32 >dump.txt
-check "dump prints shapes" grep -q '^patch	f32	(16, 36, 36)$' dump.txt
-check "dump records the face flags" grep -q '^faces	1110111101111011$' dump.txt
+check "dump prints shapes: 32 frames by default" grep -q '^patch	f32	(32, 36, 36)$' dump.txt
+check "dump records the face flags" grep -q '^faces	11101111011110111101111011110111$' dump.txt
 check "dump writes app.npy and patch.npy" test -s n32/app.npy -a -s n32/patch.npy
 
 $F -b hog -o c32 d/manifest.tsv 2>err
@@ -46,6 +46,27 @@ check "the refusal names the key" grep -q "grid: the cache has '6', this run '4'
 cp -r c32 cforce
 $F -q -b hog --grid 4 --force -o cforce d/manifest.tsv 2>err
 check "--force rebuilds with the new grid" sh -c "$F info cforce | grep -q '^meta	grid	4$' && $F verify cforce >/dev/null"
+
+# mirrored views: the records gain a leading axis of two; the key is core
+$F -q -b hog --flip -o cflip d/manifest.tsv
+check "--flip: two views per record, flip in meta, verify passes" sh -c \
+	"$F dump cflip clip0003 | grep -q '^patch	f32	(2, 32, 36, 36)$' &&
+	 $F info cflip | grep -q '^meta	flip	yes$' && $F verify cflip >/dev/null"
+$F -b hog -o cflip d/manifest.tsv 2>err
+check "a run without --flip is refused on a cache with it" sh -c \
+	"test $? = 1 && grep -q \"flip: the cache has 'yes', this run 'no'\" err"
+$F -b hog --flip -o c32 d/manifest.tsv 2>err
+check "and a run with --flip on one made without it (no key: no)" sh -c \
+	"test $? = 1 && grep -q \"flip: the cache has 'no', this run 'yes'\" err"
+
+# a list of grids: one pass, every grid's nodes in the record
+$F -q -b hog --grid 4,6 -o cgrids d/manifest.tsv
+check "--grid 4,6: 16 + 36 nodes a frame, grid 4,6 in meta, verify passes" sh -c \
+	"$F dump cgrids clip0003 | grep -q '^patch	f32	(32, 52, 36)$' &&
+	 $F info cgrids | grep -q '^meta	grid	4,6$' && $F verify cgrids >/dev/null"
+$F -b hog --grid 4,4 -o cbad d/manifest.tsv 2>err
+check "--grid with a repeated grid is a usage error" sh -c \
+	"test $? = 2 && grep -q 'expected G or a list' err"
 
 $F -q -b hog --dtype f16 -o c16 d/manifest.tsv
 $F dump c16 clip0003 --npy n16 >/dev/null

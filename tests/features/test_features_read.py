@@ -35,12 +35,15 @@ def main():
         nclips = txn.stat(dbs["clips"])["entries"]
     label, split, subject, T, src, faces = info
     T = int(T)
-    G, Da, Dp = int(meta["grid"]), int(meta["app_dim"]), int(meta["patch_dim"])
+    grids = [int(g) for g in meta["grid"].split(",")]
+    nodes = sum(g * g for g in grids)
+    Da, Dp = int(meta["app_dim"]), int(meta["patch_dim"])
+    views = (2,) if meta.get("flip") == "yes" else ()
     ok = lambda n, c, d: print(("ok %d - %s" if c else "not ok %d - %s") % (n, d))
     ok(1, meta["format"] == "arpg-cache 1", "meta format")
     ok(2, len(src.split(",")) == T and len(faces) == T, "clips value: %d frames" % T)
-    ok(3, app.shape == (T, Da) and patch.shape == (T, G * G, Dp),
-       "shapes %s %s" % (app.shape, patch.shape))
+    ok(3, app.shape == views + (T, Da) and patch.shape == views + (T, nodes, Dp),
+       "shapes %s %s (grids %s, %d views)" % (app.shape, patch.shape, grids, len(views) + 1))
     ok(4, np.array_equal(app, np.load(npy + "/app.npy")), "app equals dump --npy")
     ok(5, np.array_equal(patch, np.load(npy + "/patch.npy")), "patch equals dump --npy")
     print("# %d clips, labels %s" % (nclips, meta.get("labels")))

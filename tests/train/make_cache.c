@@ -3,13 +3,15 @@
  * class-dependent mean pattern plus Gaussian noise, so that a model that
  * learns reaches accuracy well above chance.
  *
- *   make_cache DIR [--clips N] [--val N] [--classes C] [--frames T] [--grid G]
+ *   make_cache DIR [--clips N] [--val N] [--classes C] [--frames T] [--grid G[,G...]]
  *                  [--app-dim Da] [--patch-dim Dp] [--subjects S] [--signal X]
- *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--scale X]
+ *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--scale X] [--flip]
  *                  [--unlabelled]
- * --scale multiplies the appearance features (huge values make training diverge);
- * --unlabelled makes clips of split test without labels, and no meta labels
- * (as arpg-features writes AFEW's Test set).
+ * --scale multiplies the appearance features (huge values make training diverge).
+ * A list of grids stores the nodes of each, grid after grid (arpg-cache(5));
+ * --flip adds a mirrored view: the patch nodes with their columns mirrored,
+ * fresh noise on the appearance.  --unlabelled makes clips of split test
+ * without labels, and no meta labels (as arpg-features writes AFEW's Test set).
  */
 #include "cache.h"
 #include "error.h"
@@ -24,8 +26,10 @@ static const char *const NAMES[] = { "Angry", "Disgust", "Fear", "Happy", "Neutr
 
 int main(int argc, char **argv)
 {
-	int clips = 60, val = 20, C = 3, T = 8, G = 3, Da = 16, Dp = 12, S = 0, dtype = ARPG_F32,
-	    nan_clip = -1, unlabelled = 0;
+	int clips = 60, val = 20, C = 3, T = 8, Da = 16, Dp = 12, S = 0, dtype = ARPG_F32,
+	    nan_clip = -1, flip = 0, unlabelled = 0, V, NN;
+	struct arpg_cache_layout lay = { 0 };
+	const char *grid = "3";
 	double signal = 0.5, scale = 1;
 	uint64_t seed = 1, rng;
 	const char *dir = NULL;
@@ -42,7 +46,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--val")) val = atoi(v), i++;
 		else if (!strcmp(a, "--classes")) C = atoi(v), i++;
 		else if (!strcmp(a, "--frames")) T = atoi(v), i++;
-		else if (!strcmp(a, "--grid")) G = atoi(v), i++;
+		else if (!strcmp(a, "--grid")) grid = v, i++;
+		else if (!strcmp(a, "--flip")) flip = 1;
 		else if (!strcmp(a, "--app-dim")) Da = atoi(v), i++;
 		else if (!strcmp(a, "--patch-dim")) Dp = atoi(v), i++;
 		else if (!strcmp(a, "--subjects")) S = atoi(v), i++;
@@ -58,7 +63,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!dir || C < 1 || C > 7 || clips < 1) {
+	if (!dir || C < 1 || C > 7 || clips < 1 || arpg_cache_grids_parse(&lay, grid) < 0) {
 		fprintf(stderr, "usage: make_cache DIR [--clips N] [--classes 1..7] ...\n");
 		return 2;
 	}
@@ -70,12 +75,11 @@ int main(int argc, char **argv)
 		snprintf(labels + strlen(labels), sizeof labels - strlen(labels), "%s%s", i ? "," : "",
 			 NAMES[i]);
 	{
-		char g[16], t[16], da[16], dp[16];
+		char t[16], da[16], dp[16];
 		const char *keys[] = { "format", "backbone", "backbone_sha256", "patch_node", "grid",
-				       "frames", "app_dim", "patch_dim", "dtype", "labels" };
-		const char *vals[10];
+				       "frames", "app_dim", "patch_dim", "dtype", "labels", "flip" };
+		const char *vals[11];
 
-		snprintf(g, sizeof g, "%d", G);
 		snprintf(t, sizeof t, "%d", T);
 		snprintf(da, sizeof da, "%d", Da);
 		snprintf(dp, sizeof dp, "%d", Dp);
@@ -83,16 +87,18 @@ int main(int argc, char **argv)
 		vals[1] = "synthetic";
 		vals[2] = "0000000000000000000000000000000000000000000000000000000000000000";
 		vals[3] = "-";
-		vals[4] = g;
+		vals[4] = grid;
 		vals[5] = t;
 		vals[6] = da;
 		vals[7] = dp;
 		vals[8] = dtype == ARPG_F16 ? "f16" : "f32";
 		vals[9] = labels;
+		vals[10] = "yes";
 		struct arpg_kv kv = ARPG_KV_INIT;
 
-		for (i = 0, rc = 0; i < (unlabelled ? 9 : 10) && rc == 0; i++)
-			rc = arpg_kv_set(&kv, keys[i], vals[i]);
+		for (i = 0, rc = 0; i < 10 + flip && rc == 0; i++)
+			if (i != 9 || !unlabelled)	/* labels */
+				rc = arpg_kv_set(&kv, keys[i], vals[i]);
 		if (rc < 0 || (rc = arpg_cache_meta_put(cache, &kv)) < 0) {
 			fprintf(stderr, "make_cache: meta: %s\n", arpg_strerror(rc));
 			return 1;
@@ -100,34 +106,52 @@ int main(int argc, char **argv)
 		arpg_kv_free(&kv);
 	}
 	rng = seed;
+	V = flip ? 2 : 1;
+	NN = lay.nodes;
 	mu_a = malloc(sizeof(float) * C * Da);
-	mu_p = malloc(sizeof(float) * C * G * G * Dp);
-	app = malloc(sizeof(float) * T * Da);
-	patch = malloc(sizeof(float) * T * G * G * Dp);
-	rec_a = malloc(arpg_tensor_record_size(ARPG_F32, 2, (size_t)T * Da));
-	rec_p = malloc(arpg_tensor_record_size(ARPG_F32, 3, (size_t)T * G * G * Dp));
+	mu_p = malloc(sizeof(float) * C * NN * Dp);
+	app = malloc(sizeof(float) * V * T * Da);
+	patch = malloc(sizeof(float) * V * T * NN * Dp);
+	rec_a = malloc(arpg_tensor_record_size(ARPG_F32, 3, (size_t)V * T * Da));
+	rec_p = malloc(arpg_tensor_record_size(ARPG_F32, 4, (size_t)V * T * NN * Dp));
 	for (i = 0; i < C * Da; i++)
 		mu_a[i] = (float)(rng_normal(&rng) * signal);
-	for (i = 0; i < C * G * G * Dp; i++)
+	for (i = 0; i < C * NN * Dp; i++)
 		mu_p[i] = (float)(rng_normal(&rng) * signal);
 	for (int k = 0; k < clips; k++) {
 		struct arpg_clip_info info = { 0 };
 		int y = k % C, src[4096];
 		char faces[4097], id[64], subj[16] = "";
-		uint32_t da_dims[2] = { (uint32_t)T, (uint32_t)Da };
-		uint32_t dp_dims[3] = { (uint32_t)T, (uint32_t)(G * G), (uint32_t)Dp };
+		uint32_t da_dims[3] = { (uint32_t)V, (uint32_t)T, (uint32_t)Da };
+		uint32_t dp_dims[4] = { (uint32_t)V, (uint32_t)T, (uint32_t)NN, (uint32_t)Dp };
 		long na, np;
 
 		for (int t = 0; t < T; t++) {
 			for (int d = 0; d < Da; d++)
 				app[t * Da + d] = mu_a[y * Da + d] + (float)rng_normal(&rng);
-			for (int d = 0; d < G * G * Dp; d++)
-				patch[(long)t * G * G * Dp + d] = mu_p[(long)y * G * G * Dp + d] + (float)rng_normal(&rng);
+			for (int d = 0; d < NN * Dp; d++)
+				patch[(long)t * NN * Dp + d] = mu_p[(long)y * NN * Dp + d] + (float)rng_normal(&rng);
 			src[t] = t;
 			faces[t] = '1';
 		}
 		faces[T] = 0;
-		for (int d = 0; d < T * Da; d++)
+		/* the mirrored view: each grid's columns mirrored, fresh noise on
+		 * the appearance */
+		for (int t = 0; flip && t < T; t++) {
+			float *pm = patch + ((long)T + t) * NN * Dp;
+
+			for (int d = 0; d < Da; d++)
+				app[(T + t) * Da + d] = mu_a[y * Da + d] + (float)rng_normal(&rng);
+			for (int g = 0, off = 0; g < lay.ngrids; off += lay.grids[g] * lay.grids[g], g++)
+				for (int n = 0; n < lay.grids[g] * lay.grids[g]; n++) {
+					int G = lay.grids[g], r = n / G, c = n % G;
+
+					memcpy(pm + (long)(off + n) * Dp,
+					       patch + ((long)t * NN + off + r * G + G - 1 - c) * Dp,
+					       sizeof(float) * Dp);
+				}
+		}
+		for (int d = 0; d < V * T * Da; d++)
 			app[d] = (float)(app[d] * scale);
 		if (k == nan_clip)
 			patch[3] = NAN;
@@ -140,8 +164,8 @@ int main(int argc, char **argv)
 		info.src = src;
 		info.faces = faces;
 		snprintf(id, sizeof id, "%s_%s_%05d", info.split, NAMES[y], k);
-		na = arpg_tensor_encode(rec_a, dtype, 2, da_dims, app);
-		np = arpg_tensor_encode(rec_p, dtype, 3, dp_dims, patch);
+		na = arpg_tensor_encode(rec_a, dtype, 2 + flip, da_dims + !flip, app);
+		np = arpg_tensor_encode(rec_p, dtype, 3 + flip, dp_dims + !flip, patch);
 		if (na < 0 || np < 0 ||
 		    (rc = arpg_cache_put_clip(cache, id, &info, rec_a, (size_t)na, rec_p, (size_t)np)) < 0) {
 			fprintf(stderr, "make_cache: clip %s: %s\n", id, arpg_strerror(na < 0 ? (int)na : np < 0 ? (int)np : rc));

@@ -61,12 +61,13 @@ ARPG_TEST(a_saved_model_loads_with_every_key_and_number)
 	static const char *const order[] = { "model.T", "model.G", "model.Dp", "model.Da", "model.D",
 		"model.H", "model.C", "model.rel_layers", "model.fusion_layers", "model.trs",
 		"model.edges", "model.fusion", "model.modality", "model.dropout", "run.epoch",
-		"run.seed", "run.lr", "run.version", "cache.app_dim", "cache.backbone",
-		"cache.grid", "cache.labels" };
+		"run.seed", "run.lr", "run.optimizer", "run.weight_decay", "run.settings",
+		"run.version", "cache.app_dim", "cache.backbone", "cache.grid", "cache.labels" };
 	struct model_config c, back;
-	struct checkpoint_run run = { 7, 12345678901ull, 5e-4 };
+	struct checkpoint_run run = { 7, 12345678901ull, 5e-4, OPT_ADAMW, 1e-4,
+				      "{\"schedule\":\"cosine\",\"augment\":\"jitter,flip\"}" };
 	struct arpg_kv meta, kv = ARPG_KV_INIT;
-	struct adamw opt = { .step = 42, .n = 300 };
+	struct adam opt = { .step = 42, .n = 300 };
 	struct checkpoint ck;
 	float *params = some_floats(300, 1);
 	char err[200] = "";
@@ -85,6 +86,9 @@ ARPG_TEST(a_saved_model_loads_with_every_key_and_number)
 	expect_str(arpg_kv_get(&kv, "model.dropout"), "0.25");
 	expect_str(arpg_kv_get(&kv, "run.seed"), "12345678901");
 	expect_str(arpg_kv_get(&kv, "run.lr"), "0.0005");
+	expect_str(arpg_kv_get(&kv, "run.optimizer"), "adamw");
+	expect_str(arpg_kv_get(&kv, "run.weight_decay"), "0.0001");
+	expect_str(arpg_kv_get(&kv, "run.settings"), run.settings);
 	expect_str(arpg_kv_get(&kv, "run.version"), PACKAGE_VERSION);
 	expect_str(arpg_kv_get(&kv, "cache.labels"), "Angry,Happy,Sad,Surprise");
 
@@ -102,6 +106,7 @@ ARPG_TEST(a_saved_model_loads_with_every_key_and_number)
 	expect(ck.m && !memcmp(ck.m, opt.m, sizeof(float) * 300));
 	expect(ck.v && !memcmp(ck.v, opt.v, sizeof(float) * 300));
 	expect_int(checkpoint_epoch(&ck), 7);
+	expect_int(checkpoint_optimizer(&ck), OPT_ADAMW);
 
 	expect_int(checkpoint_config(&ck, &back), 0);
 	expect(!memcmp(&back, &c, sizeof c));
@@ -141,8 +146,8 @@ ARPG_TEST(a_model_from_an_earlier_build_writes_back_the_same_bytes)
 	char path[4096], err[200] = "";
 	struct checkpoint ck;
 	struct model_config c;
-	struct arpg_kv meta = ARPG_KV_INIT, kv = ARPG_KV_INIT;
-	struct checkpoint_run run = { 1, 1, 0.001 };
+	struct arpg_kv meta = ARPG_KV_INIT, kv = ARPG_KV_INIT, all = ARPG_KV_INIT;
+	struct checkpoint_run run = { 1, 1, 0.001, OPT_ADAMW, 0, NULL };
 	uint8_t *old = NULL, *again = NULL;
 	long n_old, n_again;
 
@@ -160,16 +165,24 @@ ARPG_TEST(a_model_from_an_earlier_build_writes_back_the_same_bytes)
 	expect_int(c.edges, EDGE_SELF | EDGE_ADJ | EDGE_SYM);
 	expect_near(c.dropout, 0.1, 1e-7);
 	expect_int(checkpoint_epoch(&ck), 1);
+	/* it predates run.optimizer: then arpg-train had AdamW only */
+	expect(!arpg_kv_get(&ck.settings, "run.optimizer"));
+	expect_int(checkpoint_optimizer(&ck), OPT_ADAMW);
 	/* rebuild the settings from what they mean, not from their text */
 	for (int i = 0; i < ck.settings.n; i++)
 		if (!strncmp(ck.settings.keys[i], "cache.", 6))
 			expect_int(arpg_kv_set(&meta, ck.settings.keys[i] + 6, ck.settings.vals[i]), 0);
-	expect_int(checkpoint_settings(&kv, &c, &run, &meta), 0);
+	expect_int(checkpoint_settings(&all, &c, &run, &meta), 0);
+	/* the keys added since (run.optimizer, run.weight_decay) left out, the
+	 * layout is the same */
+	for (int i = 0; i < all.n; i++)
+		if (strcmp(all.keys[i], "run.optimizer") && strcmp(all.keys[i], "run.weight_decay"))
+			expect_int(arpg_kv_set(&kv, all.keys[i], all.vals[i]), 0);
 	/* the one value that may differ: the program's version */
 	expect_str(kv.n > 17 ? kv.keys[17] : NULL, "run.version");
 	expect_int(arpg_kv_set(&kv, "run.version", arpg_kv_get(&ck.settings, "run.version")), 0);
 	{
-		struct adamw opt = { .step = ck.step, .n = ck.n, .m = ck.m, .v = ck.v };
+		struct adam opt = { .step = ck.step, .n = ck.n, .m = ck.m, .v = ck.v };
 
 		expect_int(checkpoint_save("again.arpg", &kv, ck.params, ck.n, &opt), 0);
 	}
@@ -179,6 +192,7 @@ ARPG_TEST(a_model_from_an_earlier_build_writes_back_the_same_bytes)
 	checkpoint_free(&ck);
 	arpg_kv_free(&meta);
 	arpg_kv_free(&kv);
+	arpg_kv_free(&all);
 	free(old);
 	free(again);
 }

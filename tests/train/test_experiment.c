@@ -5,6 +5,7 @@
 #include "error.h"
 #include "experiment.h"
 
+#include <math.h>
 #include <string.h>
 
 /* A dataset of clips with only what folds and splits read. */
@@ -117,4 +118,24 @@ ARPG_TEST(without_folds_the_splits_decide)
 	expect_int(tr[1], 4);
 	expect_int(nva, 1);	/* test and unlabelled clips are in neither */
 	expect_int(va[0], 0);
+}
+
+ARPG_TEST(balanced_class_weights_count_the_training_clips)
+{
+	static const char *const subj[] = { "", "", "", "", "", "", "" };
+	static const int label[] = { 0, 0, 0, 1, -1, 0, 1 };
+	struct clip_data clips[7];
+	struct dataset ds;
+	int idx[] = { 0, 1, 2, 3, 4, 5 };	/* clip 6 is not in this run */
+	float w[3];
+
+	make(&ds, clips, 7, subj, label, NULL);
+	/* 5 labelled clips: four of class 0, one of class 1, none of class 2 */
+	expect_int(class_weights(w, CW_BALANCED, &ds, idx, 6), 0);
+	expect_near(w[0], 5.0 / (3 * 4), 1e-7);
+	expect_near(w[1], 5.0 / (3 * 1), 1e-7);
+	expect_near(w[2], 0, 0);
+	expect_int(class_weights(w, CW_NONE, &ds, idx, 6), 0);
+	for (int c = 0; c < 3; c++)
+		expect_near(w[c], 1, 0);
 }

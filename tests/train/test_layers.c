@@ -23,7 +23,7 @@ static uint64_t test_rng;
 
 static float *randv(long n, double scale)
 {
-	float *v = malloc(sizeof *v * (n ? n : 1));
+	float *v = malloc(sizeof *v * (n > 0 ? (size_t)n : 1));
 
 	for (long i = 0; i < n; i++)
 		v[i] = (float)(rng_normal(&test_rng) * scale);
@@ -32,7 +32,7 @@ static float *randv(long n, double scale)
 
 static float *zeros(long n)
 {
-	return calloc(n ? n : 1, sizeof(float));
+	return calloc(n > 0 ? (size_t)n : 1, sizeof(float));
 }
 
 /* The layer under test: forward of ctx into y, L = sum(r*y) in double. */
@@ -304,7 +304,7 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 struct attn_probe {
 	struct probe p;
 	float *z, *a_src, *a_dst, *o, *att, *work;
-	uint8_t *mask;
+	uint8_t *mask, *keep;	/* keep: graphs x n, or NULL */
 	struct gat_nbrs nb;
 	int graphs, n, D, H;
 };
@@ -313,8 +313,8 @@ static double attn_loss(struct probe *p)
 {
 	struct attn_probe *a = (struct attn_probe *)p;
 
-	gat_attn_fwd(a->o, a->att, a->z, a->a_src, a->a_dst, &a->nb, a->graphs, a->D, a->H,
-		     a->work);
+	gat_attn_fwd(a->o, a->att, a->z, a->a_src, a->a_dst, &a->nb, a->keep, a->graphs, a->D,
+		     a->H, a->work);
 	return dot(p->r, a->o, p->ny);
 }
 
@@ -340,6 +340,41 @@ static double kink_margin(const struct attn_probe *a)
 					margin = fmin(margin, fabs(e));
 				}
 	return margin;
+}
+
+/* Fills a (graphs, n, D, H set) for mask: neighbour lists, scratch with
+ * garbage in it (forward and backward must not read it), attention
+ * vectors, inputs whose pre-activations all stay clear of LeakyReLU's kink
+ * by more than one step moves them (h times |a_k| < 3: 0.03), outputs,
+ * and r; then runs the forward once. */
+static void attn_setup(struct attn_probe *a, uint8_t *mask)
+{
+	long nz = (long)a->graphs * a->n * a->D;
+
+	a->mask = mask;
+	expect_int(gat_nbrs_init(&a->nb, mask, a->n), 0);
+	a->work = randv((long)gat_attn_work(a->graphs, a->n, a->H), 1);
+	a->a_src = randv(a->D, 1);
+	a->a_dst = randv(a->D, 1);
+	a->z = NULL;
+	for (int tries = 0; tries < 1000 && (!a->z || kink_margin(a) < 0.05); tries++) {
+		free(a->z);
+		a->z = randv(nz, 1);
+	}
+	expect(kink_margin(a) >= 0.05);
+	a->o = zeros(nz);
+	a->att = zeros((long)a->graphs * a->H * a->nb.nnz);
+	a->p.r = randv(nz, 1);
+	a->p.ny = nz;
+	a->p.loss = attn_loss;
+	attn_loss(&a->p);
+}
+
+static void attn_free(struct attn_probe *a)
+{
+	free(a->z); free(a->a_src); free(a->a_dst); free(a->o); free(a->att); free(a->p.r);
+	free(a->work);
+	gat_nbrs_free(&a->nb);
 }
 
 ARPG_TEST(neighbour_lists_follow_the_mask_row_by_row)
@@ -373,26 +408,7 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 	for (int i = 0; i < 5; i++)
 		for (int j = 0; j < 5; j++)
 			mask[i * 5 + j] = i == j || (i + 1) % 5 == j || (i == 0 && j == 3);
-	a.mask = mask;
-	expect_int(gat_nbrs_init(&a.nb, mask, 5), 0);
-	/* scratch with garbage in it: forward and backward must not read it */
-	a.work = randv((long)gat_attn_work(a.graphs, a.n, a.H), 1);
-	a.a_src = randv(6, 1);
-	a.a_dst = randv(6, 1);
-	/* inputs whose pre-activations all stay clear of the kink by more than
-	 * one step moves them (h times |a_k| < 3: 0.03) */
-	a.z = NULL;
-	for (int tries = 0; tries < 1000 && (!a.z || kink_margin(&a) < 0.05); tries++) {
-		free(a.z);
-		a.z = randv(nz, 1);
-	}
-	expect(kink_margin(&a) >= 0.05);
-	a.o = zeros(nz);
-	a.att = zeros(3L * 2 * 11);
-	a.p.r = randv(nz, 1);
-	a.p.ny = nz;
-	a.p.loss = attn_loss;
-	attn_loss(&a.p);
+	attn_setup(&a, mask);
 	/* att holds the joined pairs only, row by row; each row sums to 1 */
 	{
 		int nnz = a.nb.nnz, k;
@@ -421,9 +437,61 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 	expect_fd(&a.p, a.z, nz, dz);
 	expect_fd(&a.p, a.a_src, 6, das);
 	expect_fd(&a.p, a.a_dst, 6, dad);
-	free(a.z); free(a.a_src); free(a.a_dst); free(a.o); free(a.att); free(a.p.r); free(a.work);
-	gat_nbrs_free(&a.nb);
+	attn_free(&a);
 	free(dz); free(das); free(dad);
+}
+
+ARPG_TEST(graph_attention_with_dropped_nodes_matches_finite_differences)
+{
+	test_rng = 110;
+	struct attn_probe a = { .graphs = 3, .n = 6, .D = 8, .H = 2 };
+	long nz = 3 * 6 * 8;
+	float *dz, *das, *dad, *o_all;
+	uint8_t mask[36], keep[18] = { 1, 0, 1, 1, 0, 1,	/* two dropped */
+				       1, 1, 1, 1, 1, 1,	/* none: the unmasked path */
+				       0, 0, 0, 0, 0, 1 };	/* all but one */
+
+	/* every pair joined (the fusion graph with --trs all) */
+	memset(mask, 1, sizeof mask);
+	a.keep = keep;
+	attn_setup(&a, mask);
+	/* a dropped node gets weight 0 from every other node; a row still sums
+	 * to 1; a dropped node attends to itself and the kept nodes */
+	for (int g = 0; g < 3; g++)
+		for (int h = 0; h < 2; h++)
+			for (int i = 0; i < 6; i++) {
+				double sum = 0;
+
+				for (int j = 0; j < 6; j++) {
+					float w = a.att[(g * 2 + h) * 36 + i * 6 + j];
+
+					if (!keep[g * 6 + j] && j != i)
+						expect(w == 0);
+					else
+						expect(w > 0);
+					sum += w;
+				}
+				expect_near(sum, 1.0, 1e-6);
+			}
+	/* a graph with every node kept is the same with keep NULL */
+	o_all = zeros(nz);
+	memcpy(o_all, a.o, sizeof *o_all * nz);
+	a.keep = NULL;
+	attn_loss(&a.p);
+	for (long i = 6 * 8; i < 12 * 8; i++)
+		expect(a.o[i] == o_all[i]);
+	a.keep = keep;
+	attn_loss(&a.p);
+	dz = zeros(nz);
+	das = zeros(8);
+	dad = zeros(8);
+	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, &a.nb, a.graphs, a.D,
+		     a.H, a.work);
+	expect_fd(&a.p, a.z, nz, dz);
+	expect_fd(&a.p, a.a_src, 8, das);
+	expect_fd(&a.p, a.a_dst, 8, dad);
+	attn_free(&a);
+	free(dz); free(das); free(dad); free(o_all);
 }
 
 /* ---- mean, cross-entropy ---- */
@@ -457,17 +525,55 @@ ARPG_TEST(mean_backward_matches_finite_differences)
 	free(m.x); free(m.y); free(m.p.r); free(dx);
 }
 
+struct mean_keep_probe {
+	struct probe p;
+	float *x, *y;
+	const uint8_t *keep;
+};
+
+static double mean_keep_loss(struct probe *p)
+{
+	struct mean_keep_probe *m = (struct mean_keep_probe *)p;
+
+	mean_keep_fwd(m->y, m->x, m->keep, 3, 4, 5);
+	return dot(p->r, m->y, p->ny);
+}
+
+ARPG_TEST(mean_over_kept_rows_matches_finite_differences)
+{
+	test_rng = 111;
+	static const uint8_t keep[12] = { 1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1 };
+	struct mean_keep_probe m = { .keep = keep };
+	float *dx = zeros(60);
+
+	m.x = randv(60, 1);
+	m.y = zeros(15);
+	m.p.r = randv(15, 1);
+	m.p.ny = 15;
+	m.p.loss = mean_keep_loss;
+	mean_keep_loss(&m.p);
+	/* group 1 keeps row 3 only: its mean is that row */
+	for (int d = 0; d < 5; d++)
+		expect_near(m.y[5 + d], m.x[(4 + 3) * 5 + d], 1e-7);
+	mean_keep_bwd(dx, m.p.r, keep, 3, 4, 5);
+	expect_fd(&m.p, m.x, 60, dx);
+	for (int d = 0; d < 5; d++)
+		expect(dx[(4 + 0) * 5 + d] == 0);	/* a dropped row gets nothing */
+	free(m.x); free(m.y); free(m.p.r); free(dx);
+}
+
 struct xent_probe {
 	struct probe p;
 	float *logits, *probs;
 	int labels[4];
+	const struct xent_opts *o;
 };
 
 static double xent_loss(struct probe *p)
 {
 	struct xent_probe *x = (struct xent_probe *)p;
 
-	return xent_fwd(x->probs, x->logits, x->labels, 4, 6);
+	return xent_fwd(x->probs, x->logits, x->labels, x->o, 4, 6);
 }
 
 ARPG_TEST(cross_entropy_backward_matches_finite_differences)
@@ -480,12 +586,59 @@ ARPG_TEST(cross_entropy_backward_matches_finite_differences)
 	x.probs = zeros(24);
 	x.p.loss = xent_loss;
 	xent_loss(&x.p);
-	xent_bwd(dl, x.probs, x.labels, 4, 6);
+	xent_bwd(dl, x.probs, x.labels, NULL, 1.0f, 4, 6);
 	expect_fd(&x.p, x.logits, 24, dl);
 	/* a large logit must not overflow */
 	x.logits[0] = 1e4f;
 	expect(isfinite(xent_loss(&x.p)));
 	free(x.logits); free(x.probs); free(dl);
+}
+
+ARPG_TEST(weighted_smoothed_cross_entropy_matches_finite_differences)
+{
+	test_rng = 112;
+	static const float w[6] = { 0.5f, 2, 1, 0.25f, 1.5f, 0.75f };
+	struct xent_opts o = { w, 0.1f }, plain = { NULL, 0 };
+	struct xent_probe x = { .labels = { 0, 5, 2, 2 }, .o = &o };
+	float *dl = zeros(24), *dl2 = zeros(24);
+	double l, lnull;
+
+	x.logits = randv(24, 3);
+	x.probs = zeros(24);
+	x.p.loss = xent_loss;
+	xent_loss(&x.p);
+	/* scale 0.5 twice: the gradient of the whole loss, as mixup adds it */
+	xent_bwd(dl, x.probs, x.labels, &o, 0.5f, 4, 6);
+	xent_bwd(dl, x.probs, x.labels, &o, 0.5f, 4, 6);
+	expect_fd(&x.p, x.logits, 24, dl);
+	/* the smoothing and weights by hand: sum_b ((1-e) w_y (-log p_y) +
+	 * e/C sum_c w_c (-log p_c)) / sum_b w_y, from the float32 p (whence
+	 * the tolerance) */
+	{
+		double num = 0, z = 0;
+
+		for (int b = 0; b < 4; b++) {
+			int y = x.labels[b];
+
+			num += 0.9 * w[y] * -log(x.probs[b * 6 + y]);
+			for (int c = 0; c < 6; c++)
+				num += 0.1 / 6 * w[c] * -log(x.probs[b * 6 + c]);
+			z += w[y];
+		}
+		expect_near(xent_loss(&x.p), num / z, 1e-5 * num / z);
+	}
+	/* options that change nothing give the plain loss and gradient */
+	x.o = &plain;
+	l = xent_loss(&x.p);
+	xent_bwd(dl2, x.probs, x.labels, &plain, 1.0f, 4, 6);
+	x.o = NULL;
+	lnull = xent_loss(&x.p);
+	expect_near(l, lnull, 1e-12);
+	memset(dl, 0, sizeof *dl * 24);
+	xent_bwd(dl, x.probs, x.labels, NULL, 1.0f, 4, 6);
+	for (int i = 0; i < 24; i++)
+		expect_near(dl[i], dl2[i], 1e-7);
+	free(x.logits); free(x.probs); free(dl); free(dl2);
 }
 
 ARPG_TEST(position_encoding_is_sinusoidal)
@@ -499,4 +652,30 @@ ARPG_TEST(position_encoding_is_sinusoidal)
 	expect_near(pe[8 + 0], sin(1.0), 1e-6);		/* t=1, i=0 */
 	expect_near(pe[3 * 8 + 2], sin(3 / pow(1e4, 2.0 / 8)), 1e-6);
 	expect_near(pe[3 * 8 + 3], cos(3 / pow(1e4, 2.0 / 8)), 1e-6);
+}
+
+/* mixup's Beta(a, a): the mean 1/2 and the variance 1 / (4 (2a + 1)),
+ * for a shape below 1 (Gamma(k + 1) U^(1/k)) and above. */
+ARPG_TEST(rng_beta_has_the_moments_of_beta)
+{
+	static const double as[] = { 0.2, 1, 4 };
+	uint64_t s = 11;
+
+	for (size_t i = 0; i < sizeof as / sizeof *as; i++) {
+		double a = as[i], sum = 0, ss = 0, var, want = 1 / (4 * (2 * a + 1));
+		int n = 200000, out = 0;
+
+		for (int k = 0; k < n; k++) {
+			double x = rng_beta(&s, a, a);
+
+			out += !(x >= 0 && x <= 1);
+			sum += x;
+			ss += x * x;
+		}
+		var = ss / n - (sum / n) * (sum / n);
+		expect_int(out, 0);
+		if (fabs(sum / n - 0.5) > 0.005 || fabs(var - want) > 0.03 * want)
+			arpg_test_fail(__FILE__, __LINE__, "Beta(%g, %g): mean %g var %g, want 0.5 %g",
+				       a, a, sum / n, var, want);
+	}
 }

@@ -1,6 +1,7 @@
 /* The whole network against the PyTorch reference (tests/train/golden/): logits,
- * loss, every gradient, and two AdamW steps with clipping, for each ablation
- * path; and the model's own contracts (seeds, batch sizes, determinism). */
+ * loss, every gradient, and two Adam or AdamW steps with clipping, for each
+ * ablation path and each training piece (class weights, label smoothing,
+ * mixup, frame drop-out). */
 #include "harness.h"
 #include "error.h"
 #include "layers.h"
@@ -23,7 +24,9 @@ struct golden_case {
 	char line[400];
 	struct model_config c;
 	int B;
-	struct arr a[12];
+	int opt;		/* enum optimizer */
+	double wd, ls;		/* weight decay, label smoothing */
+	struct arr a[16];
 	int na;
 };
 
@@ -56,6 +59,9 @@ static void parse_case_line(struct golden_case *g)
 
 	model_config_default(&g->c);
 	g->c.dropout = 0;
+	g->opt = OPT_ADAMW;
+	g->wd = 1e-4;
+	g->ls = 0;
 	snprintf(buf, sizeof buf, "%s", g->line);
 	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
 		char *eq = strchr(tok, '=');
@@ -80,6 +86,9 @@ static void parse_case_line(struct golden_case *g)
 		else if (!strcmp(k, "fusion")) g->c.fusion = !strcmp(v, "concat") ? FUSION_CONCAT : FUSION_GAT;
 		else if (!strcmp(k, "modality"))
 			g->c.modality = !strcmp(v, "app") ? MOD_APP : !strcmp(v, "rel") ? MOD_REL : MOD_BOTH;
+		else if (!strcmp(k, "opt")) g->opt = optimizer_parse(v);
+		else if (!strcmp(k, "wd")) g->wd = atof(v);
+		else if (!strcmp(k, "ls")) g->ls = atof(v);
 	}
 }
 
@@ -120,7 +129,7 @@ static int read_case(FILE *f, struct golden_case *g)
 
 		if (!strcmp(name, "end"))
 			return 1;
-		if (g->na == 12)
+		if (g->na == 16)
 			return -1;
 		a = &g->a[g->na++];
 		snprintf(a->name, sizeof a->name, "%s", name);
@@ -177,12 +186,15 @@ ARPG_TEST(model_matches_pytorch_reference)
 				 *patch = find(&g, "patch"), *lab = find(&g, "labels"),
 				 *logit = find(&g, "logits"), *loss = find(&g, "loss"),
 				 *grads = find(&g, "grads"), *s1 = find(&g, "step1"),
-				 *s2 = find(&g, "step2");
+				 *s2 = find(&g, "step2"), *wts = find(&g, "weights"),
+				 *lab2 = find(&g, "labels2"), *lam = find(&g, "lam"),
+				 *keep = find(&g, "keep");
 		struct model *m = NULL;
-		struct adamw opt;
-		float *fapp, *fpatch, logits[64], l = 0, *delta;
-		int labels[16];
-		double e;
+		struct adam opt;
+		float *fapp, *fpatch, logits[64], l = 0, *delta, w[16];
+		int labels[16], labels2[16];
+		uint8_t kp[256];
+		double e, errs[5] = { 0 };	/* logits, loss, gradients, steps 1 and 2 */
 
 		ncase++;
 		if (!p0 || !app || !patch || !lab || !logit || !loss || !grads || !s1 || !s2) {
@@ -201,33 +213,45 @@ ARPG_TEST(model_matches_pytorch_reference)
 		}
 		for (long i = 0; i < p0->n; i++)
 			model_params(m)[i] = (float)p0->v[i];
-		for (int b = 0; b < g.B; b++)
+		for (int b = 0; b < g.B; b++) {
 			labels[b] = (int)lab->v[b];
+			labels2[b] = lab2 ? (int)lab2->v[b] : 0;
+		}
+		for (int c = 0; wts && c < g.c.C; c++)
+			w[c] = (float)wts->v[c];
+		for (long i = 0; keep && i < keep->n && i < 256; i++)
+			kp[i] = (uint8_t)keep->v[i];
+		model_set_loss(m, wts ? w : NULL, (float)g.ls);
 		fapp = to_f32(app);
 		fpatch = to_f32(patch);
-		adamw_init(&opt, p0->n);
+		adam_init(&opt, g.opt, p0->n);
 		opt.lr = 1e-3f;
-		opt.weight_decay = 1e-4f;
+		opt.weight_decay = (float)g.wd;
 		for (int step = 0; step < 2; step++) {
 			const struct arr *want = step ? s2 : s1;
 			const double *prev = step ? s1->v : p0->v;
+			struct model_batch mb = { .B = g.B, .app = fapp, .patch = fpatch, .labels = labels,
+						  .labels2 = lab2 ? labels2 : NULL,
+						  .lam = lam ? (float)lam->v[0] : 1.0f,
+						  .keep = keep ? kp : NULL };
 
 			model_zero_grads(m);
-			expect_int(model_forward(m, g.B, fapp, fpatch, labels, 0, NULL, logits, &l), 0);
+			expect_int(model_forward(m, &mb, 0, NULL, logits, &l), 0);
 			expect_int(model_backward(m), 0);
 			if (step == 0) {
-				e = relerr(logits, logit->v, logit->n);
+				e = errs[0] = relerr(logits, logit->v, logit->n);
 				if (!(e <= TOL))
 					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): logits rel. error %.3g",
 						       ncase, g.line, e);
+				errs[1] = fabs(l - loss->v[0]) / fabs(loss->v[0]);
 				expect_near(l, loss->v[0], TOL * fabs(loss->v[0]));
-				e = relerr(model_grads(m), grads->v, grads->n);
+				e = errs[2] = relerr(model_grads(m), grads->v, grads->n);
 				if (!(e <= TOL))
 					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): gradient rel. error %.3g",
 						       ncase, g.line, e);
 			}
 			clip_grad_norm(model_grads(m), p0->n, 0.05);
-			adamw_step(&opt, model_params(m), model_grads(m));
+			adam_step(&opt, model_params(m), model_grads(m));
 			/* Compare the update, which is small next to the parameters.
 			 * A gradient that is zero in exact arithmetic (an attention
 			 * vector under a mask that joins every pair: softmax is
@@ -248,18 +272,20 @@ ARPG_TEST(model_matches_pytorch_reference)
 						delta[i] = (float)wd[i];
 					}
 				}
-				e = relerr(delta, wd, p0->n);
+				e = errs[3 + step] = relerr(delta, wd, p0->n);
 				free(wd);
 			}
 			free(delta);
 			/* the update is a difference of float32 numbers near 1: allow
 			 * for their rounding (2^-24 of the parameters, relative to lr) */
 			if (!(e <= 1e-3))
-				arpg_test_fail(__FILE__, __LINE__, "case %d (%s): AdamW step %d rel. error %.3g",
-					       ncase, g.line, step + 1, e);
+				arpg_test_fail(__FILE__, __LINE__, "case %d (%s): %s step %d rel. error %.3g",
+					       ncase, g.line, optimizer_name(g.opt), step + 1, e);
 		}
 		arpg_test_note("case %d: %s", ncase, g.line);
-		adamw_free(&opt);
+		arpg_test_note("  rel. errors: logits %.2g, loss %.2g, gradients %.2g, %s steps %.2g %.2g",
+			       errs[0], errs[1], errs[2], optimizer_name(g.opt), errs[3], errs[4]);
+		adam_free(&opt);
 		free(fapp);
 		free(fpatch);
 		model_free(m);
@@ -268,5 +294,40 @@ ARPG_TEST(model_matches_pytorch_reference)
 	fclose(f);
 	if (r < 0)
 		arpg_test_fail(__FILE__, __LINE__, "%s: malformed after case %d", path, ncase);
-	expect(ncase >= 6);
+	expect(ncase >= 11);
+}
+
+ARPG_TEST(learning_rate_schedules_follow_their_formulas)
+{
+	/* 10 epochs of 4 steps, 2 of them warm-up */
+	struct lr_plan p = { .schedule = SCHED_CONSTANT, .lr = 0.01, .epochs = 10, .steps = 4,
+			     .warmup = 2, .every = 3, .gamma = 0.5 };
+
+	/* linear warm-up over 8 steps, then the base rate */
+	expect_near(lr_at(&p, 0, 0), 0.01 / 8, 1e-15);
+	expect_near(lr_at(&p, 1, 3), 0.01, 1e-15);
+	expect_near(lr_at(&p, 2, 0), 0.01, 0);
+	expect_near(lr_at(&p, 9, 3), 0.01, 0);
+	/* step: halved at epochs 3, 6 and 9 (0-based, warm-up included) */
+	p.schedule = SCHED_STEP;
+	expect_near(lr_at(&p, 0, 2), 0.01 * 3 / 8, 1e-15);
+	expect_near(lr_at(&p, 2, 3), 0.01, 1e-15);
+	expect_near(lr_at(&p, 3, 0), 0.005, 1e-15);
+	expect_near(lr_at(&p, 8, 3), 0.0025, 1e-15);
+	expect_near(lr_at(&p, 9, 0), 0.00125, 1e-15);
+	/* cosine over the 32 steps after the warm-up: the full rate at its
+	 * first, half at its middle, near 0 at its last */
+	p.schedule = SCHED_COSINE;
+	expect_near(lr_at(&p, 2, 0), 0.01, 1e-15);
+	expect_near(lr_at(&p, 6, 0), 0.005, 1e-15);
+	expect_near(lr_at(&p, 9, 3), 0.01 * 0.5 * (1 + cos(M_PI * 31 / 32)), 1e-15);
+	/* without warm-up the first step has the full rate */
+	p.warmup = 0;
+	p.schedule = SCHED_CONSTANT;
+	expect_near(lr_at(&p, 0, 0), 0.01, 0);
+	expect_int(schedule_parse("cosine"), SCHED_COSINE);
+	expect_int(schedule_parse("linear"), -1);
+	expect_str(schedule_name(SCHED_STEP), "step");
+	expect_int(optimizer_parse("adamw"), OPT_ADAMW);
+	expect_str(optimizer_name(OPT_ADAM), "adam");
 }

@@ -26,8 +26,7 @@ ARPG_TEST(defaults_make_one_combination_of_the_default_model)
 {
 	struct sweep sw;
 	struct model_config c, d;
-	double lr = 0;
-	uint64_t seed = 0;
+	struct train_config t;
 	int k[SW_COUNT];
 	char *j;
 
@@ -36,15 +35,22 @@ ARPG_TEST(defaults_make_one_combination_of_the_default_model)
 	sweep_combo(&sw, 0, k);
 	for (int i = 0; i < SW_COUNT; i++)
 		expect_int(k[i], 0);
-	expect_int(sweep_config(&sw, k, &c, &lr, &seed), 0);
+	expect_int(sweep_config(&sw, k, &c, &t), 0);
 	model_config_default(&d);
 	expect(!memcmp(&c, &d, sizeof c));
-	expect_near(lr, 0.001, 0);
-	expect_int(seed, 1);
+	/* the paper's: Adam at 1e-3, plain cross-entropy */
+	expect_near(t.lr, 0.001, 0);
+	expect_int(t.optimizer, OPT_ADAM);
+	expect_int(t.schedule, SCHED_CONSTANT);
+	expect_near(t.smoothing, 0, 0);
+	expect_int(t.class_weights, CW_NONE);
+	expect_int(t.augment, AUG_JITTER);
+	expect_int(t.seed, 1);
 	j = json_of(&sw, k, 1);
-	expect_str(j, "\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\",\"modality\":\"both\","
-		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,\"lr\":0.001,"
-		   "\"dropout\":0.1,\"seed\":1");
+	expect_str(j, "\"grid\":\"first\",\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\",\"modality\":\"both\","
+		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
+		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
+		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"seed\":1");
 	free(j);
 	expect_str(sweep_name(SW_REL), "rel-layers");
 	sweep_free(&sw);
@@ -82,8 +88,7 @@ ARPG_TEST(a_combination_sets_the_model_lr_and_seed)
 {
 	struct sweep sw;
 	struct model_config c;
-	double lr;
-	uint64_t seed;
+	struct train_config t;
 	int k[SW_COUNT] = { 0 };
 	char *j;
 
@@ -99,8 +104,14 @@ ARPG_TEST(a_combination_sets_the_model_lr_and_seed)
 	expect_int(sweep_set(&sw, SW_LR, "1e-4"), 0);
 	expect_int(sweep_set(&sw, SW_DROPOUT, "0.5"), 0);
 	expect_int(sweep_set(&sw, SW_SEED, "2147483647"), 0);
+	expect_int(sweep_set(&sw, SW_OPTIMIZER, "adamw"), 0);
+	expect_int(sweep_set(&sw, SW_SCHEDULE, "cosine"), 0);
+	expect_int(sweep_set(&sw, SW_SMOOTHING, "0.1"), 0);
+	expect_int(sweep_set(&sw, SW_CLASS_WEIGHTS, "balanced"), 0);
+	expect_int(sweep_set(&sw, SW_AUGMENT, "none:jitter,mixup,drop"), 0);
 	k[SW_TRS] = 1;
-	expect_int(sweep_config(&sw, k, &c, &lr, &seed), 0);
+	k[SW_AUGMENT] = 1;
+	expect_int(sweep_config(&sw, k, &c, &t), 0);
 	expect_int(c.trs, -1);
 	expect_int(c.edges, EDGE_SELF | EDGE_ADJ8);
 	expect_int(c.fusion, FUSION_CONCAT);
@@ -109,14 +120,21 @@ ARPG_TEST(a_combination_sets_the_model_lr_and_seed)
 	expect_int(c.H, 8);
 	expect_int(c.rel_layers, 0);
 	expect_int(c.fusion_layers, 3);
-	expect_near(lr, 1e-4, 0);
+	expect_near(t.lr, 1e-4, 0);
 	expect_near(c.dropout, 0.5, 0);
-	expect_int(seed, 2147483647);
+	expect_int(t.seed, 2147483647);
+	expect_int(t.optimizer, OPT_ADAMW);
+	expect_int(t.schedule, SCHED_COSINE);
+	expect_near(t.smoothing, 0.1, 1e-7);
+	expect_int(t.class_weights, CW_BALANCED);
+	expect_int(t.augment, AUG_JITTER | AUG_MIXUP | AUG_DROP);
 	/* numbers stay as given; words and edge lists are strings */
 	j = json_of(&sw, k, 0);
-	expect_str(j, "\"trs\":\"all\",\"edges\":\"self,adj8\",\"fusion\":\"concat\","
+	expect_str(j, "\"grid\":\"first\",\"trs\":\"all\",\"edges\":\"self,adj8\",\"fusion\":\"concat\","
 		   "\"modality\":\"rel\",\"dim\":64,\"heads\":8,\"rel-layers\":0,"
-		   "\"fusion-layers\":3,\"lr\":1e-4,\"dropout\":0.5");
+		   "\"fusion-layers\":3,\"optimizer\":\"adamw\",\"lr\":1e-4,\"schedule\":\"cosine\","
+		   "\"dropout\":0.5,\"label-smoothing\":0.1,\"class-weights\":\"balanced\","
+		   "\"augment\":\"jitter,mixup,drop\"");
 	free(j);
 	sweep_free(&sw);
 }
@@ -156,6 +174,9 @@ ARPG_TEST(bad_lists_and_values_are_found)
 		{ SW_MODALITY, "video" }, { SW_DIM, "0" }, { SW_HEADS, "1025" },
 		{ SW_REL, "9" }, { SW_FUS, "-1" }, { SW_LR, "0" }, { SW_LR, "11" },
 		{ SW_DROPOUT, "0.995" }, { SW_SEED, "-3" }, { SW_SEED, "2147483648" },
+		{ SW_OPTIMIZER, "sgd" }, { SW_SCHEDULE, "linear" }, { SW_SMOOTHING, "1" },
+		{ SW_SMOOTHING, "-0.1" }, { SW_CLASS_WEIGHTS, "inverse" }, { SW_AUGMENT, "rotate" },
+		{ SW_AUGMENT, "jitter,,flip" }, { SW_AUGMENT, "none,flip" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		expect_int(sweep_init(&sw), 0);
@@ -197,9 +218,13 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 	expect_int(sweep_set(&sw, SW_FUSION, "gat,concat"), 0);
 	expect_int(sweep_set(&sw, SW_SEED, "1,2"), 0);
 	for (long c = 0; c < 4; c++) {
+		/* gat: final WAR 0.5 and 0.7, best 0.6 and 0.8 at epochs 2 and 4;
+		 * concat: final and best 0.25 at epoch 3 */
+		struct sweep_result r = { c < 2 ? 2 + 2 * c : 3, c < 2 ? 0.6 + 0.2 * c : 0.25, 0.5,
+					  0.5, c < 2 ? 0.5 + 0.2 * c : 0.25, 0.5, 0.5 };
+
 		sweep_combo(&sw, c, k);
-		/* gat: 0.5 and 0.7; concat: 0.25 and 0.25 */
-		expect_int(sweep_table_add(&t, k, c < 2 ? 0.5 + 0.2 * c : 0.25, 0.5, 0.5), 0);
+		expect_int(sweep_table_add(&t, k, &r), 0);
 	}
 	expect_int(t.n, 2);
 	expect_int(t.rows[0].n, 2);
@@ -209,18 +234,29 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 	sweep_table_print(&t, &sw, jf, hf);
 	fclose(jf);
 	fclose(hf);
-	expect_str(json, "{\"table\":[{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\","
+	expect_str(json, "{\"table\":[{\"grid\":\"first\",\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"gat\","
 		   "\"modality\":\"both\",\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
-		   "\"lr\":0.001,\"dropout\":0.1,\"runs\":2,\"war_mean\":0.600000,\"war_std\":0.141421,"
+		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
+		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,"
+		   "\"epoch_std\":1.414214,\"war_mean\":0.700000,\"war_std\":0.141421,"
 		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000},"
-		   "{\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"concat\",\"modality\":\"both\","
-		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,\"lr\":0.001,"
-		   "\"dropout\":0.1,\"runs\":2,\"war_mean\":0.250000,\"war_std\":0.000000,"
-		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000}]}\n");
+		   "\"final\":{\"war_mean\":0.600000,\"war_std\":0.141421,"
+		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000}},"
+		   "{\"grid\":\"first\",\"trs\":4,\"edges\":\"self,adj,sym\",\"fusion\":\"concat\",\"modality\":\"both\","
+		   "\"dim\":256,\"heads\":4,\"rel-layers\":2,\"fusion-layers\":1,"
+		   "\"optimizer\":\"adam\",\"lr\":0.001,\"schedule\":\"constant\",\"dropout\":0.1,"
+		   "\"label-smoothing\":0,\"class-weights\":\"none\",\"augment\":\"jitter\",\"runs\":2,\"best\":{\"epoch_mean\":3.000000,\"epoch_std\":0.000000,"
+		   "\"war_mean\":0.250000,\"war_std\":0.000000,"
+		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000},"
+		   "\"final\":{\"war_mean\":0.250000,\"war_std\":0.000000,"
+		   "\"uar_mean\":0.500000,\"uar_std\":0.000000,\"f1_mean\":0.500000,\"f1_std\":0.000000}}]}\n");
 	/* the text table names only the options that vary (not the seed) */
-	expect_str(human, "\nfusion         runs  WAR%          UAR%          F1%\n"
-		   "gat               2  60.00 +- 14.14  50.00 +-  0.00  50.00 +-  0.00\n"
-		   "concat            2  25.00 +-  0.00  50.00 +-  0.00  50.00 +-  0.00\n");
+	expect_str(human, "\nfusion         runs  best epoch    best WAR%       best UAR%       "
+		   "best F1%        final WAR%      final UAR%      final F1%\n"
+		   "gat               2    3.0 +-  1.4   70.00 +- 14.14   50.00 +-  0.00   50.00 +-  0.00"
+		   "   60.00 +- 14.14   50.00 +-  0.00   50.00 +-  0.00\n"
+		   "concat            2    3.0 +-  0.0   25.00 +-  0.00   50.00 +-  0.00   50.00 +-  0.00"
+		   "   25.00 +-  0.00   50.00 +-  0.00   50.00 +-  0.00\n");
 	free(json);
 	free(human);
 	sweep_table_free(&t);

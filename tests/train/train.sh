@@ -6,7 +6,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-train-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 23
+plan 38
 
 # drop the timing fields, which differ between runs
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
@@ -35,19 +35,75 @@ arpg-train c7 --epochs 3 --dim 32 -j 2 -q --seed 2 | strip_time >c.jsonl
 ! cmp -s a.jsonl c.jsonl
 ok $? "another seed gives other numbers"
 
-arpg-train c7 --epochs 2 --dim 16 -q --trs 1,all --modality both,app,rel --seed 1,2 >sweep.jsonl 2>sweep.err
+arpg-train c7 --epochs 2 --dim 16 --trs 1,all --modality both,app,rel --seed 1,2 >sweep.jsonl 2>sweep.err
 ok $? "a sweep over trs x modality x seed runs"
 runs=$(grep -c '"summary":"run"' sweep.jsonl)
 test "$runs" = 12
 ok $? "every combination ran ($runs of 12)"
-tail -n 1 sweep.jsonl | grep -q '^{"table":\[.*"runs":2'
-ok $? "the sweep ends with a table of mean and std over seeds"
+tail -n 1 sweep.jsonl | grep -q '^{"table":\[.*"runs":2,"best":{"epoch_mean":[0-9.]*,"epoch_std":[0-9.]*,"war_mean":.*"final":{"war_mean":'
+ok $? "the sweep ends with a table of mean and std over seeds, best and final epochs labelled"
+grep -q 'best epoch .*best WAR%.*final WAR%' sweep.err
+ok $? "the text table on stderr labels the best and the final epochs"
+
+# temporal jitter: with dropout off, the random stream only shuffles and
+# jitters, so jitter is visible in the numbers exactly when the cache holds
+# more frames than a clip takes
+"$MC" c32 --clips 60 --val 20 --classes 3 --frames 32 --grid 2 --app-dim 8 --patch-dim 4 --seed 3 >/dev/null
+t="--epochs 2 --dim 16 --dropout 0"
+arpg-train c32 $t --augment jitter 2>err32 | strip_time >j32
+arpg-train c32 $t -q --augment none | strip_time | sed 's/"augment":"none"/"augment":"jitter"/' >n32
+arpg-train c7 $t --frames 8 --augment jitter 2>err8 | strip_time >j8
+arpg-train c7 $t -q --frames 8 --augment none | strip_time | sed 's/"augment":"none"/"augment":"jitter"/' >n8
+! cmp -s j32 n32 && cmp -s j8 n8 && grep -q '"frames":16,' j32
+ok $? "16 frames of a 32-frame cache jitter; 8 of an 8-frame cache cannot"
+! grep -q 'jitter has no' err32 && grep -q 'holds 8 frames per clip, as many as a clip takes: the temporal jitter has no other frames' err8
+ok $? "a cache holding exactly the frames a clip takes is warned about"
+
+# the augmentations over the cache
+"$MC" cf --clips 60 --val 20 --classes 3 --frames 16 --grid 2 --app-dim 8 --patch-dim 4 --flip >/dev/null
+arpg-train cf --epochs 2 --dim 16 -q --augment jitter,flip | strip_time >f1 &&
+	arpg-train cf --epochs 2 --dim 16 -q --augment jitter | strip_time >f0 &&
+	! cmp -s f0 f1 && grep -q '"augment":"jitter,flip"' f1
+ok $? "--augment flip trains on a cache with mirrored views, and changes the run"
+arpg-train c7 --epochs 1 -q --augment flip >/dev/null 2>err
+test $? = 1 && grep -q 'no mirrored views (extract with arpg-features --flip)' err
+ok $? "--augment flip on a cache without mirrored views is refused"
+arpg-train c7 --epochs 3 --dim 16 -q --augment jitter,drop,mixup --drop-frames 0.3 \
+	--mixup-alpha 0.4 --save dm.arpg >dm.jsonl &&
+	grep -q '"augment":"jitter,drop,mixup".*"drop_frames":0.3,"mixup_alpha":0.4' dm.jsonl &&
+	grep -aq '^run.settings.*"augment":"jitter,drop,mixup"' dm.arpg
+ok $? "frame drop-out and mixup run; the JSON lines and the model record them"
+arpg-train c7 --epochs 3 --dim 16 -q --augment jitter,drop,mixup --drop-frames 0.3 \
+	--mixup-alpha 0.4 | strip_time >dm2.jsonl && cmp -s dm2.jsonl "$(strip_time <dm.jsonl >dm1.jsonl; echo dm1.jsonl)"
+ok $? "augmented runs repeat bit for bit"
+
+# the grid ablation from one cache of two grids
+"$MC" cg --clips 60 --val 20 --classes 3 --frames 8 --grid 2,3 --app-dim 8 --patch-dim 4 >/dev/null
+arpg-train cg --grid 2,3 --epochs 2 --dim 16 -q >g.jsonl &&
+	test "$(grep -c '"summary":"run"' g.jsonl)" = 2 &&
+	grep '"summary":"run"' g.jsonl | head -1 | grep -q '"grid":2,' &&
+	grep '"summary":"run"' g.jsonl | tail -1 | grep -q '"grid":3,' &&
+	tail -1 g.jsonl | grep -q '^{"table":\[{"grid":2,.*},{"grid":3,'
+ok $? "--grid 2,3 trains on each grid of one cache, and the table has a row for each"
+arpg-train cg --epochs 1 --dim 16 -q | grep '"summary":"run"' | grep -q '"grid":2,'
+ok $? "without --grid, the cache's first grid"
+arpg-train cg --grid 4 --epochs 1 -q >/dev/null 2>err
+test $? = 1 && grep -q 'holds grid 2,3, not 4 (extract with arpg-features --grid 4)' err
+ok $? "a grid the cache does not hold is refused"
+"$MC" cg3 --clips 30 --val 10 --classes 3 --frames 8 --grid 3 --app-dim 8 --patch-dim 4 >/dev/null
+"$MC" cg2 --clips 30 --val 10 --classes 3 --frames 8 --grid 2 --app-dim 8 --patch-dim 4 >/dev/null
+arpg-train cg --grid 3 --epochs 1 --dim 16 -q --save g3.arpg >/dev/null &&
+	arpg-train cg3 --load g3.arpg -q | grep -q '"summary":"eval"' &&
+	arpg-train cg --load g3.arpg -q | grep -q '"summary":"eval"' &&
+	! arpg-train cg2 --load g3.arpg -q 2>err >/dev/null &&
+	grep -q 'holds grid 2, not 3' err
+ok $? "a model of grid 3 runs on any cache holding grid 3, and is refused on others"
 
 "$MC" rml --clips 96 --subjects 4 --classes 6 --frames 6 --grid 2 --app-dim 12 --patch-dim 8 >/dev/null
 arpg-train rml --folds 4 --epochs 3 --dim 16 -q >folds.jsonl
 ok $? "--folds 4 over 4 subjects"
-test "$(grep -c '"summary":"fold"' folds.jsonl)" = 4 && grep -q '"summary":"folds".*"mean"' folds.jsonl
-ok $? "a summary per fold and the mean over folds"
+test "$(grep -c '"summary":"fold"' folds.jsonl)" = 4 && grep -q '"summary":"folds".*"best_mean":{"epoch":[0-9.]*,"war":.*"final_mean":{"war":' folds.jsonl
+ok $? "a summary per fold and the means over folds of the best and the final epochs"
 arpg-train rml --folds 5 --epochs 1 -q >/dev/null 2>err
 test $? = 1 && grep -q 'only 4 subjects' err
 ok $? "more folds than subjects is refused"
@@ -63,6 +119,19 @@ arpg-train c7 --epochs 6 --dim 16 -q --resume m.arpg | strip_time | grep '"epoch
 arpg-train c7 --epochs 6 --dim 16 -q | strip_time | grep '"epoch":6,"split":"val"' >straight
 cmp -s resumed straight && test -s resumed
 ok $? "--resume continues exactly as an uninterrupted run"
+grep -aq '^run.optimizer.adam$' m.arpg && grep -aq '^run.settings.{"frames":8,.*"optimizer":"adam"' m.arpg
+ok $? "a saved model records its optimizer and settings"
+arpg-train c7 --epochs 3 --dim 16 -q --optimizer adamw --weight-decay 1e-4 --save w.arpg >w.jsonl &&
+	grep -q '"optimizer":"adamw".*"weight_decay":0.0001' w.jsonl
+ok $? "--optimizer adamw --weight-decay 1e-4 (the earlier defaults) runs and says so"
+arpg-train c7 --epochs 4 --dim 16 -q --resume w.arpg >/dev/null 2>err; s1=$?
+arpg-train c7 --epochs 4 --dim 16 -q --resume w.arpg --optimizer adamw --weight-decay 1e-4 >/dev/null; s2=$?
+test $s1 = 1 && grep -q 'trained with adamw: resume with --optimizer adamw' err && test $s2 = 0
+ok $? "a model resumes with its own optimizer only"
+arpg-train c7 --epochs 2 --dim 16 -q --schedule cosine --warmup 1 --label-smoothing 0.1 \
+	--class-weights balanced >opt.jsonl &&
+	grep -q '"schedule":"cosine".*"label-smoothing":0.1,"class-weights":"balanced".*"warmup":1' opt.jsonl
+ok $? "schedule, warm-up, label smoothing and class weights run and are in the settings"
 "$MC" other --app-dim 10 >/dev/null
 arpg-train other --load m.arpg >/dev/null 2>err
 test $? = 1 && grep -q 'app_dim' err

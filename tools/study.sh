@@ -1,0 +1,94 @@
+#!/bin/sh
+# study.sh - are arpg-train's defaults and augmentations worth having?  On
+# the demo data with the HOG features, several seeds per setting:
+#   old       the defaults before issue 17: a 16-frame cache (16 frames
+#             trained, so the jitter had no other frames), AdamW with weight
+#             decay 1e-4
+#   new       today's defaults: a 32-frame cache, Adam, temporal jitter
+#   none, flip, drop, mixup, all
+#             today's defaults with no augmentation, with each augmentation
+#             alone, and with all four
+# and prints a table of the mean and standard deviation over seeds of
+# validation WAR and UAR at the best and at the final epoch, then the
+# {"table":...} lines of the two sweeps for the record.
+#
+# usage: sh tools/study.sh [OUTDIR]        (OUTDIR defaults to ./study)
+# The programs come from the build directory when run there, else PATH.
+# Environment:
+#   SEEDS ("1,2,3,4,5"), EPOCHS (20), TRAIN_FLAGS ("--dim 64 -j 2"),
+#   AUGMENTS: the --augment alternatives of the new cache's sweep
+#     ("jitter:none:flip:drop:mixup:jitter,flip,drop,mixup"),
+#   FACES: an arpg-preprocess output directory to use instead of generating
+#     the demo data (tools/make_demo_data.py $DATA_FLAGS, default
+#     --subjects-apart) and preprocessing it,
+#   PYTHON3 (/usr/bin/python3: Debian's, with python3-opencv for the data).
+set -eu
+out=${1:-study}
+here=$(cd "$(dirname "$0")" && pwd)
+for d in preprocess features train; do
+	if [ -x "$PWD/$d/arpg-$d" ]; then PATH="$PWD/$d:$PATH"; fi
+done
+export PATH
+py=${PYTHON3:-/usr/bin/python3}
+seeds=${SEEDS:-1,2,3,4,5}
+epochs=${EPOCHS:-20}
+train_flags=${TRAIN_FLAGS:---dim 64 -j 2}
+for p in arpg-features arpg-train; do
+	command -v "$p" >/dev/null || { echo "study: $p not found: build first, or put it in PATH" >&2; exit 1; }
+done
+start=$(date +%s)
+stamp() { echo "study: [$(( $(date +%s) - start )) s] $*" >&2; }
+mkdir -p "$out"
+
+faces=${FACES:-}
+if [ -z "$faces" ]; then
+	faces=$out/faces
+	if [ ! -f "$faces/manifest.tsv" ]; then
+		stamp "generating the demo clips and their faces ($faces)"
+		# shellcheck disable=SC2086
+		"$py" "$here/make_demo_data.py" -o "$out/data" --seed 1 ${DATA_FLAGS:---subjects-apart}
+		arpg-preprocess -q -l afew -o "$faces" "$out/data/Train_AFEW.zip" \
+			"$out/data/Val_AFEW.zip" >/dev/null
+	fi
+fi
+# the old default cache, and today's with the mirrored views (which a run
+# without --augment flip never loads, so it serves every new setting)
+for c in old new; do
+	if [ ! -f "$out/$c.lmdb/data.mdb" ]; then
+		stamp "arpg-features -b hog ($c defaults) -> $out/$c.lmdb"
+		if [ $c = old ]; then f="--frames 16"; else f="--flip"; fi
+		# shellcheck disable=SC2086
+		arpg-features -q -b hog $f -o "$out/$c.lmdb" "$faces/manifest.tsv"
+	fi
+done
+
+stamp "old defaults, seeds $seeds"
+# shellcheck disable=SC2086
+arpg-train "$out/old.lmdb" --epochs "$epochs" $train_flags --optimizer adamw \
+	--weight-decay 1e-4 --seed "$seeds" -q >"$out/old.jsonl"
+stamp "new defaults and each augmentation, seeds $seeds"
+# shellcheck disable=SC2086
+arpg-train "$out/new.lmdb" --epochs "$epochs" $train_flags \
+	--augment "${AUGMENTS:-jitter:none:flip:drop:mixup:jitter,flip,drop,mixup}" --seed "$seeds" -q \
+	>"$out/new.jsonl"
+stamp "done"
+
+"$py" - "$out" "$epochs" "$train_flags" <<'EOF'
+import json, sys
+out, epochs, flags = sys.argv[1:4]
+def table(path):
+    rows = [json.loads(l)["table"] for l in open(path) if l.startswith('{"table"')]
+    return rows[-1] if rows else []
+old = table(out + "/old.jsonl")
+new = table(out + "/new.jsonl")
+names = {"jitter": "new (jitter)", "none": "no augmentation", "flip": "flip alone",
+         "drop": "drop alone", "mixup": "mixup alone", "jitter,flip,drop,mixup": "all four"}
+rows = [("old defaults", r) for r in old] + [(names.get(r["augment"], r["augment"]), r) for r in new]
+print("HOG on the demo data, %s epochs, arpg-train %s, %d seeds; percent, mean +- sd over seeds"
+      % (epochs, flags, rows[0][1]["runs"] if rows else 0))
+print("%-18s %15s %15s %15s %15s" % ("setting", "best WAR", "best UAR", "final WAR", "final UAR"))
+f = lambda d, k: "%6.1f +- %4.1f" % (100 * d[k + "_mean"], 100 * d[k + "_std"])
+for name, r in rows:
+    print("%-18s %15s %15s %15s %15s" % (name, f(r["best"], "war"), f(r["best"], "uar"),
+                                          f(r["final"], "war"), f(r["final"], "uar")))
+EOF
