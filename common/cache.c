@@ -2,21 +2,28 @@
 #include "cache.h"
 #include "fileio.h"
 #include "error.h"
+#include "mdbcheck.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct arpg_cache {
 	MDB_env *env;
 	MDB_dbi meta, clips, app, patch;
 	int writable;
 	size_t map_size, map_limit;
-	char lmdb_err[160];
+	char lmdb_err[400];
+	/* The structure check (mdbcheck.h): a reader checks each snapshot it
+	 * reads, a writer once at open (then it writes the file itself). */
+	int checked;
+	uint64_t checked_txn;
 };
 
 enum { INITIAL_MAP = 64 << 20 };
@@ -117,19 +124,73 @@ int arpg_clip_info_format(char **out, size_t *outlen, const struct arpg_clip_inf
 	return 0;
 }
 
+/* Checks the snapshot of the read transaction txn before LMDB follows any
+ * of its pages (mdbcheck.h says why).  ARPG_EMISMATCH: a writer moved on
+ * meanwhile, begin again. */
+static int check_snapshot(struct arpg_cache *c, MDB_txn *txn)
+{
+	uint64_t id = (uint64_t)mdb_txn_id(txn);
+	char why[300];
+	int fd, rc;
+
+	if (c->checked && (c->writable || id == c->checked_txn))
+		return 0;
+	if (mdb_env_get_fd(c->env, &fd))
+		return 0;
+	rc = arpg_mdb_check_snapshot(fd, id, c->writable, why, sizeof why);
+	if (rc == ARPG_EDAMAGED)
+		snprintf(c->lmdb_err, sizeof c->lmdb_err, "%s; the cache cannot be read safely: "
+			 "make it again (arpg-features --force -o CACHE MANIFEST)", why);
+	else if (rc < 0)
+		snprintf(c->lmdb_err, sizeof c->lmdb_err, "%s", why);
+	if (rc == 0) {
+		c->checked = 1;
+		c->checked_txn = id;
+	}
+	return rc;
+}
+
 static int begin(struct arpg_cache *c, int rdonly, MDB_txn **txn)
 {
-	int mrc;
+	int mrc, rc, tries = 0;
 
 	for (;;) {
 		mrc = mdb_txn_begin(c->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
-		if (mrc != MDB_MAP_RESIZED)
+		if (mrc == MDB_MAP_RESIZED) {
+			/* another process grew the map: adopt its size and retry */
+			if ((mrc = mdb_env_set_mapsize(c->env, 0)))
+				break;
+			continue;
+		}
+		if (mrc || !rdonly)
 			break;
-		/* another process grew the map: adopt its size and retry */
-		if ((mrc = mdb_env_set_mapsize(c->env, 0)))
-			break;
+		rc = check_snapshot(c, *txn);
+		if (rc == 0)
+			return 0;
+		mdb_txn_abort(*txn);
+		*txn = NULL;
+		if (rc != ARPG_EMISMATCH || ++tries == 5)
+			return rc == ARPG_EMISMATCH ? ARPG_EDAMAGED : rc;
 	}
 	return mrc ? lmdb_fail(c, mrc) : 0;
+}
+
+/* Checks the meta pages of dir/data.mdb, if there is one, before LMDB
+ * reads them at open. */
+static int check_header(const char *dir, char *err, size_t errn)
+{
+	char path[4096], why[300];
+	int fd, rc;
+
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;	/* LMDB says what is wrong, or makes it */
+	rc = lseek(fd, 0, SEEK_END) == 0 ? 0 : arpg_mdb_check_header(fd, why, sizeof why);
+	close(fd);
+	if (rc < 0)
+		arpg_errf(err, errn, rc, "%s; the cache cannot be read safely: make it again "
+			  "(arpg-features --force -o CACHE MANIFEST)", why);
+	return rc;
 }
 
 int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err, size_t errn)
@@ -151,6 +212,8 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 		rc = arpg_errf(err, errn, ARPG_EIO, "cannot create the directory: %s", strerror(errno));
 		goto fail;
 	}
+	if ((rc = check_header(dir, err, errn)) < 0)
+		goto fail;
 	if ((mrc = mdb_env_create(&c->env)) || (mrc = mdb_env_set_maxdbs(c->env, 8)) ||
 	    (mrc = mdb_env_set_maxreaders(c->env, 256)) ||
 	    (c->writable && (mrc = mdb_env_set_mapsize(c->env, INITIAL_MAP)))) {
@@ -169,7 +232,13 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 	}
 	mdb_env_info(c->env, &ei);
 	c->map_size = ei.me_mapsize;
-	if ((rc = begin(c, !c->writable, &txn)) < 0) {
+	/* a writer checks the file once, in a read transaction, before it
+	 * writes */
+	if (c->writable && (rc = begin(c, 1, &txn)) == 0) {
+		mdb_txn_abort(txn);
+		txn = NULL;
+	}
+	if (rc < 0 || (rc = begin(c, !c->writable, &txn)) < 0) {
 		arpg_errf(err, errn, rc, "%s", c->lmdb_err);
 		goto fail;
 	}

@@ -10,6 +10,7 @@ common_libarpg_la_SOURCES = \
 	common/tensor.c common/tensor.h \
 	common/cache.c common/cache.h \
 	common/lock.c common/lock.h \
+	common/mdbcheck.c common/mdbcheck.h \
 	common/fileio.c common/fileio.h \
 	common/cli.c common/cli.h \
 	common/workq.c common/workq.h \

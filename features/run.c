@@ -136,13 +136,35 @@ static void drop_job(void *ctx, void *item)
 	free_job(item);
 }
 
+/* Empties the cache (--force): removes its LMDB files and opens it anew. */
+static int empty_cache(struct ctx *x, char *err, size_t errn)
+{
+	const struct run_opts *o = x->o;
+	char why[512], path[4096];
+	int rc;
+
+	arpg_cache_close(x->c);
+	x->c = NULL;
+	snprintf(path, sizeof path, "%s/data.mdb", o->cache);
+	if (unlink(path) && errno != ENOENT)
+		return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/lock.mdb", o->cache);
+	if (unlink(path) && errno != ENOENT)
+		return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
+	if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
+		return arpg_errf(err, errn, rc, "%s", why);
+	if (o->map_limit)
+		arpg_cache_set_map_limit(x->c, o->map_limit);
+	return 0;
+}
+
 /* Opens the cache and settles its meta: a new cache gets ours; one of other
- * meta is refused, or emptied with force. */
+ * meta, or a damaged one, is refused, or emptied with force. */
 static int open_cache(struct ctx *x, const struct arpg_kv *m, char **labels,
 		      char *err, size_t errn)
 {
 	const struct run_opts *o = x->o;
-	char why[512], path[4096];
+	char why[512];
 	int rc;
 
 	/* before anything is read or emptied, and held until the cache is
@@ -150,25 +172,21 @@ static int open_cache(struct ctx *x, const struct arpg_kv *m, char **labels,
 	if ((rc = arpg_lock_take(&x->writer, o->cache, 1, "arpg-features", ARPG_LOCK_REFUSE,
 				 why, sizeof why)) < 0)
 		return arpg_errf(err, errn, rc, "%s", why);
-	if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
+	rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why);
+	if (rc == ARPG_EDAMAGED && o->force) {
+		arpg_warn("%s: %s: %s; --force: emptying it", o->cache, arpg_strerror(rc), why);
+		if ((rc = empty_cache(x, err, errn)) < 0)
+			return rc;
+	} else if (rc < 0) {
 		return arpg_errf(err, errn, rc, "%s", why);
+	}
 	if (o->map_limit)
 		arpg_cache_set_map_limit(x->c, o->map_limit);
 	rc = meta_check(x->c, m, why, sizeof why);
 	if (rc == ARPG_EMISMATCH && o->force) {
 		arpg_warn("%s: made with other settings (%s); --force: emptying it", o->cache, why);
-		arpg_cache_close(x->c);
-		x->c = NULL;
-		snprintf(path, sizeof path, "%s/data.mdb", o->cache);
-		if (unlink(path) && errno != ENOENT)
-			return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
-		snprintf(path, sizeof path, "%s/lock.mdb", o->cache);
-		if (unlink(path) && errno != ENOENT)
-			return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
-		if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
-			return arpg_errf(err, errn, rc, "%s", why);
-		if (o->map_limit)
-			arpg_cache_set_map_limit(x->c, o->map_limit);
+		if ((rc = empty_cache(x, err, errn)) < 0)
+			return rc;
 		rc = ARPG_ENOENT;
 	}
 	if (rc == ARPG_EMISMATCH)
