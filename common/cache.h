@@ -5,7 +5,11 @@
  *   clips  key: clip id        value: one line, see struct arpg_clip_info
  *   app    key: clip id        value: tensor record (T, Da)
  *   patch  key: clip id        value: tensor record (T, G*G, Dp)
+ *   sums   key: clip id        value: "clips:XXXXXXXX app:XXXXXXXX patch:XXXXXXXX",
+ *                              the CRC-32 (zlib's) of each record, in hex
  *
+ * Every read checks a clip's records against its sums; a cache made before
+ * sums existed has no sums database and its clips read unchecked.
  * A clip's three records are written in one transaction, so a crash leaves
  * whole clips only.  The map doubles itself when full (up to a limit, if one
  * is set).  Readers open read-only with MDB_NOTLS and never block a writer;
@@ -90,8 +94,10 @@ struct arpg_cache_clip {
 	const char *id;
 	struct arpg_clip_info info;
 	struct arpg_tensor_view app, patch;
-	int bad;		/* 0, or ARPG_EFORMAT: a record is missing or does not decode */
+	int bad;		/* 0, or ARPG_EFORMAT: a record is missing, does not decode
+				 * or does not match its checksum */
 	char why[200];		/* the reason when bad */
+	int unchecked;		/* 1: the clip has no checksums (an older cache) */
 };
 
 /* Calls fn for each clip in key order inside one read transaction.  A clip
