@@ -22,6 +22,64 @@ struct job {
 	struct arpg_manifest_row row;
 };
 
+/* The clip ids of this run's manifest and the line of each, so that a
+ * second line with an id already seen is refused: two clips under one key
+ * would leave one of them, and the count would lie.  Open addressing. */
+struct id_set {
+	char **ids;
+	long *lines;
+	size_t cap, n;
+};
+
+/* The line of id if seen before (>0), else records it and returns 0;
+ * ARPG_ENOMEM. */
+static long id_seen(struct id_set *s, const char *id, long line)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct id_set t = { NULL, NULL, s->cap ? 2 * s->cap : 256, 0 };
+
+		if (!(t.ids = calloc(t.cap, sizeof *t.ids)) ||
+		    !(t.lines = calloc(t.cap, sizeof *t.lines))) {
+			free(t.ids);
+			return ARPG_ENOMEM;
+		}
+		for (i = 0; i < s->cap; i++) {
+			size_t j;
+
+			if (!s->ids[i])
+				continue;
+			for (j = fnv1a64(s->ids[i]) % t.cap; t.ids[j]; j = (j + 1) % t.cap)
+				;
+			t.ids[j] = s->ids[i];
+			t.lines[j] = s->lines[i];
+		}
+		t.n = s->n;
+		free(s->ids);
+		free(s->lines);
+		*s = t;
+	}
+	for (i = fnv1a64(id) % s->cap; s->ids[i]; i = (i + 1) % s->cap)
+		if (!strcmp(s->ids[i], id))
+			return s->lines[i];
+	if (!(s->ids[i] = strdup(id)))
+		return ARPG_ENOMEM;
+	s->lines[i] = line;
+	s->n++;
+	return 0;
+}
+
+static void id_set_free(struct id_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->ids[i]);
+	free(s->ids);
+	free(s->lines);
+}
+
 struct ctx {
 	const struct run_opts *o;
 	struct run_stats *st;
@@ -245,7 +303,10 @@ static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, c
 {
 	struct run_stats *st = x->st;
 	struct arpg_manifest_row row;
+	struct id_set ids = { NULL, NULL, 0, 0 };
+	char obj[300], why[600];
 	struct job *j;
+	long first;
 	int rc = 0;
 
 	memset(&row, 0, sizeof row);
@@ -266,6 +327,20 @@ static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, c
 				arpg_errf(err, errn, rc, "%s: %s", rd->name, strerror(errno));
 			break;
 		}
+		if ((first = id_seen(&ids, row.clip_id, rd->line)) < 0) {
+			rc = (int)first;
+			break;
+		}
+		if (first) {
+			snprintf(obj, sizeof obj, "%.280s", rd->name);
+			snprintf(why, sizeof why, "line %ld: clip id '%.300s' is already on line "
+				 "%ld; one id is one clip: the first is kept, this one is not "
+				 "written (rename one of the two, or run arpg-preprocess again: it "
+				 "makes distinct ids)", rd->line, row.clip_id, first);
+			arpg_report(obj, ARPG_EFORMAT, why);
+			st->bad_lines++;
+			continue;
+		}
 		st->rows++;
 		if ((rc = add_label(x, labels, row.label, err, errn)) < 0 ||
 		    (rc = wanted(x, &row, err, errn)) <= 0)
@@ -285,6 +360,7 @@ static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, c
 		}
 	}
 	arpg_manifest_row_free(&row);
+	id_set_free(&ids);
 	return rc < 0 ? rc : 0;
 }
 
