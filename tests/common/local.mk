@@ -72,3 +72,10 @@ tests_common_test_lock_LDADD = $(ARPG_LIB)
 tests_common_test_cache_sums_SOURCES = tests/common/test_cache_sums.c $(ARPG_TEST_SOURCES)
 tests_common_test_cache_sums_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) $(LMDB_CFLAGS) $(ZLIB_CFLAGS)
 tests_common_test_cache_sums_LDADD = $(ARPG_LIB) $(LMDB_LIBS) $(ZLIB_LIBS)
+# The cache reader on whole damaged data.mdb files (seeds: small caches
+# that tests/fuzz/make_cache_seeds.c writes).
+EXTRA_DIST += tests/fuzz/make_cache_seeds.c
+FUZZERS += tests/fuzz/fuzz_cache
+tests_fuzz_fuzz_cache_SOURCES = tests/fuzz/fuzz_cache.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_cache_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_cache_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
