@@ -9,7 +9,10 @@
  *                              the CRC-32 (zlib's) of each record, in hex
  *
  * Every read checks a clip's records against its sums; a cache made before
- * sums existed has no sums database and its clips read unchecked.
+ * sums existed has no sums database and its clips read unchecked.  Before
+ * LMDB follows the pages of a snapshot, their structure is checked
+ * (mdbcheck.h): a damaged file makes calls fail with ARPG_EDAMAGED, the
+ * page named in arpg_cache_lmdb_error(), never a signal.
  * A clip's three records are written in one transaction, so a crash leaves
  * whole clips only.  The map doubles itself when full (up to a limit, if one
  * is set).  Readers open read-only with MDB_NOTLS and never block a writer;
@@ -53,8 +56,9 @@ enum {
 
 /* Opens the cache in directory dir.  Reading requires the four databases
  * and meta "format" = ARPG_CACHE_FORMAT, else ARPG_EFORMAT (not a cache) or
- * ARPG_EMISMATCH (another version).  A new, empty cache has no format key
- * until the writer sets meta.  err receives the detail. */
+ * ARPG_EMISMATCH (another version), or ARPG_EDAMAGED (the file's structure
+ * is damaged).  A new, empty cache has no format key until the writer sets
+ * meta.  err receives the detail. */
 int arpg_cache_open(struct arpg_cache **c, const char *dir, int mode, char *err, size_t errn);
 /* Flushes (writers) and closes; c may be NULL. */
 void arpg_cache_close(struct arpg_cache *c);
