@@ -402,7 +402,9 @@ int arpg_mdb_check_snapshot(int fd, uint64_t txnid, int freelist, char *err, siz
 	w.freelist = freelist;
 	w.err = err;
 	w.errn = errn;
-	if (!(w.seen = calloc(w.last_pg / 8 + 1, 1)))
+	/* claim() marks only pages inside the file: the bitmap need not cover
+	 * a last page that damage made huge */
+	if (!(w.seen = calloc((w.last_pg < w.file_pages ? w.last_pg : w.file_pages) / 8 + 1, 1)))
 		return ARPG_ENOMEM;
 	rc = walk_db(&w, "main", &maindb, 0, 1, &subs);
 	for (i = 0; rc == 0 && i < subs.n; i++)
