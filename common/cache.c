@@ -2,21 +2,31 @@
 #include "cache.h"
 #include "fileio.h"
 #include "error.h"
+#include "mdbcheck.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 struct arpg_cache {
 	MDB_env *env;
 	MDB_dbi meta, clips, app, patch;
 	int writable;
 	size_t map_size, map_limit;
-	char lmdb_err[160];
+	char lmdb_err[400];
+	/* The structure check (mdbcheck.h): a reader checks each snapshot it
+	 * reads, a writer once at open (then it writes the file itself). */
+	int checked;
+	uint64_t checked_txn;
+	MDB_dbi sums;		/* per-clip checksums */
+	int has_sums;		/* 0: a cache made before them */
 };
 
 enum { INITIAL_MAP = 64 << 20 };
@@ -177,19 +187,73 @@ int arpg_cache_grid_offset(const struct arpg_cache_layout *l, int G)
 	return -1;
 }
 
+/* Checks the snapshot of the read transaction txn before LMDB follows any
+ * of its pages (mdbcheck.h says why).  ARPG_EMISMATCH: a writer moved on
+ * meanwhile, begin again. */
+static int check_snapshot(struct arpg_cache *c, MDB_txn *txn)
+{
+	uint64_t id = (uint64_t)mdb_txn_id(txn);
+	char why[300];
+	int fd, rc;
+
+	if (c->checked && (c->writable || id == c->checked_txn))
+		return 0;
+	if (mdb_env_get_fd(c->env, &fd))
+		return 0;
+	rc = arpg_mdb_check_snapshot(fd, id, c->writable, why, sizeof why);
+	if (rc == ARPG_EDAMAGED)
+		snprintf(c->lmdb_err, sizeof c->lmdb_err, "%s; the cache cannot be read safely: "
+			 "make it again (arpg-features --force -o CACHE MANIFEST)", why);
+	else if (rc < 0)
+		snprintf(c->lmdb_err, sizeof c->lmdb_err, "%s", why);
+	if (rc == 0) {
+		c->checked = 1;
+		c->checked_txn = id;
+	}
+	return rc;
+}
+
 static int begin(struct arpg_cache *c, int rdonly, MDB_txn **txn)
 {
-	int mrc;
+	int mrc, rc, tries = 0;
 
 	for (;;) {
 		mrc = mdb_txn_begin(c->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
-		if (mrc != MDB_MAP_RESIZED)
+		if (mrc == MDB_MAP_RESIZED) {
+			/* another process grew the map: adopt its size and retry */
+			if ((mrc = mdb_env_set_mapsize(c->env, 0)))
+				break;
+			continue;
+		}
+		if (mrc || !rdonly)
 			break;
-		/* another process grew the map: adopt its size and retry */
-		if ((mrc = mdb_env_set_mapsize(c->env, 0)))
-			break;
+		rc = check_snapshot(c, *txn);
+		if (rc == 0)
+			return 0;
+		mdb_txn_abort(*txn);
+		*txn = NULL;
+		if (rc != ARPG_EMISMATCH || ++tries == 5)
+			return rc == ARPG_EMISMATCH ? ARPG_EDAMAGED : rc;
 	}
 	return mrc ? lmdb_fail(c, mrc) : 0;
+}
+
+/* Checks the meta pages of dir/data.mdb, if there is one, before LMDB
+ * reads them at open. */
+static int check_header(const char *dir, char *err, size_t errn)
+{
+	char path[4096], why[300];
+	int fd, rc;
+
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;	/* LMDB says what is wrong, or makes it */
+	rc = lseek(fd, 0, SEEK_END) == 0 ? 0 : arpg_mdb_check_header(fd, why, sizeof why);
+	close(fd);
+	if (rc < 0)
+		arpg_errf(err, errn, rc, "%s; the cache cannot be read safely: make it again "
+			  "(arpg-features --force -o CACHE MANIFEST)", why);
+	return rc;
 }
 
 int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err, size_t errn)
@@ -211,6 +275,8 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 		rc = arpg_errf(err, errn, ARPG_EIO, "cannot create the directory: %s", strerror(errno));
 		goto fail;
 	}
+	if ((rc = check_header(dir, err, errn)) < 0)
+		goto fail;
 	if ((mrc = mdb_env_create(&c->env)) || (mrc = mdb_env_set_maxdbs(c->env, 8)) ||
 	    (mrc = mdb_env_set_maxreaders(c->env, 256)) ||
 	    (c->writable && (mrc = mdb_env_set_mapsize(c->env, INITIAL_MAP)))) {
@@ -229,7 +295,13 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 	}
 	mdb_env_info(c->env, &ei);
 	c->map_size = ei.me_mapsize;
-	if ((rc = begin(c, !c->writable, &txn)) < 0) {
+	/* a writer checks the file once, in a read transaction, before it
+	 * writes */
+	if (c->writable && (rc = begin(c, 1, &txn)) == 0) {
+		mdb_txn_abort(txn);
+		txn = NULL;
+	}
+	if (rc < 0 || (rc = begin(c, !c->writable, &txn)) < 0) {
 		arpg_errf(err, errn, rc, "%s", c->lmdb_err);
 		goto fail;
 	}
@@ -242,6 +314,13 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 			goto fail;
 		}
 	}
+	/* sums: made by writers; absent from caches written before it */
+	mrc = mdb_dbi_open(txn, "sums", c->writable ? MDB_CREATE : 0, &c->sums);
+	if (mrc && mrc != MDB_NOTFOUND) {
+		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
+		goto fail;
+	}
+	c->has_sums = mrc == 0;
 	if ((mrc = mdb_txn_commit(txn))) {
 		txn = NULL;
 		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
@@ -449,6 +528,22 @@ struct clip_args {
 	size_t app_len, patch_len;
 };
 
+/* The CRC-32 of a record (zlib's, as Python's zlib.crc32). */
+static unsigned long crc_of(const void *buf, size_t len)
+{
+	unsigned long crc = crc32(0L, Z_NULL, 0);
+	const unsigned char *p = buf;
+
+	while (len) {	/* crc32 takes a uInt length */
+		uInt n = len > (1u << 30) ? 1u << 30 : (uInt)len;
+
+		crc = crc32(crc, p, n);
+		p += n;
+		len -= n;
+	}
+	return crc;
+}
+
 static int clip_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
 {
 	const struct clip_args *a = arg;
@@ -456,9 +551,15 @@ static int clip_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
 	MDB_val vi = { a->info_len, (void *)a->info };
 	MDB_val va = { a->app_len, (void *)a->app };
 	MDB_val vp = { a->patch_len, (void *)a->patch };
+	char sums[64];
+	MDB_val vs = { 0, sums };
 	int mrc;
 
-	if ((mrc = mdb_put(txn, c->app, &k, &va, 0)) || (mrc = mdb_put(txn, c->patch, &k, &vp, 0)))
+	vs.mv_size = (size_t)snprintf(sums, sizeof sums, "clips:%08lx app:%08lx patch:%08lx",
+				      crc_of(a->info, a->info_len), crc_of(a->app, a->app_len),
+				      crc_of(a->patch, a->patch_len));
+	if ((mrc = mdb_put(txn, c->app, &k, &va, 0)) || (mrc = mdb_put(txn, c->patch, &k, &vp, 0)) ||
+	    (mrc = mdb_put(txn, c->sums, &k, &vs, 0)))
 		return mrc;
 	/* clips last: a clip listed there has its records */
 	return mdb_put(txn, c->clips, &k, &vi, 0);
@@ -517,16 +618,83 @@ int arpg_cache_count(struct arpg_cache *c, long *n)
 	return 0;
 }
 
+/* Checks the record of database name (value v) against the clip's sums
+ * (s, NUL-terminated).  0, or -1 with why set.  A name sums does not list
+ * is not checked. */
+static int check_sum(const char *s, const char *name, const MDB_val *v, char *why, size_t n)
+{
+	size_t len = strlen(name);
+	const char *p;
+	unsigned long want;
+	char *end;
+
+	for (p = s; (p = strstr(p, name)); p += len)
+		if ((p == s || p[-1] == ' ') && p[len] == ':')
+			break;
+	if (!p)
+		return 0;
+	want = strtoul(p + len + 1, &end, 16);
+	if (end != p + len + 9 || (*end && *end != ' ')) {
+		snprintf(why, n, "sums: the %s checksum is not 8 hex digits", name);
+		return -1;
+	}
+	if (crc_of(v->mv_data, v->mv_size) != want) {
+		snprintf(why, n, "%s: the record does not match its checksum (damaged); make "
+			 "the clip again (arpg-features --force on its manifest line)", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the clip's records against its sums, if it has any. */
+static void check_sums(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_clip *clip,
+		       MDB_val *k, MDB_val *vi, MDB_val *va, MDB_val *vp)
+{
+	MDB_val v;
+	char s[128];
+	int mrc;
+
+	clip->unchecked = 1;
+	if (!c->has_sums)
+		return;
+	if ((mrc = mdb_get(txn, c->sums, k, &v))) {
+		if (mrc != MDB_NOTFOUND)
+			clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "sums: %s",
+					      mdb_strerror(mrc));
+		return;
+	}
+	if (v.mv_size >= sizeof s || memchr(v.mv_data, 0, v.mv_size)) {
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT,
+				      "sums: not a checksum line");
+		return;
+	}
+	memcpy(s, v.mv_data, v.mv_size);
+	s[v.mv_size] = 0;
+	clip->unchecked = 0;
+	if (check_sum(s, "clips", vi, clip->why, sizeof clip->why) < 0 ||
+	    check_sum(s, "app", va, clip->why, sizeof clip->why) < 0 ||
+	    check_sum(s, "patch", vp, clip->why, sizeof clip->why) < 0)
+		clip->bad = ARPG_EFORMAT;
+}
+
 /* Fills clip from the raw values of one key; marks it bad rather than fail. */
 static void decode_clip(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_clip *clip,
 			MDB_val *k, MDB_val *vi)
 {
-	MDB_val v;
+	MDB_val v, va, vp;
 	char why[160];
 	int mrc;
 
 	clip->bad = 0;
 	clip->why[0] = 0;
+	clip->unchecked = 0;
+	/* the checksums first: a damaged record is named as such, not as the
+	 * format error its damage may cause */
+	if (mdb_get(txn, c->app, k, &va) == 0 && mdb_get(txn, c->patch, k, &vp) == 0) {
+		check_sums(c, txn, clip, k, vi, &va, &vp);
+		if (clip->bad)
+			return;
+	}
 	if (arpg_clip_info_parse(&clip->info, vi->mv_data, vi->mv_size, why, sizeof why) < 0) {
 		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "clips: %s", why);
 		return;

@@ -5,12 +5,19 @@
  *   clips  key: clip id        value: one line, see struct arpg_clip_info
  *   app    key: clip id        value: tensor record (T, Da), or (2, T, Da)
  *   patch  key: clip id        value: tensor record (T, nodes, Dp), or (2, ...)
+ *   sums   key: clip id        value: "clips:XXXXXXXX app:XXXXXXXX patch:XXXXXXXX",
+ *                              the CRC-32 (zlib's) of each record, in hex
  *
  * The record layout follows meta (struct arpg_cache_layout): a cache made
  * with a list of grids holds, per frame, the nodes of every grid, grid
  * after grid; one made with mirrored views holds two views, the crop's
  * and its mirror's, along a leading axis.
  *
+ * Every read checks a clip's records against its sums; a cache made before
+ * sums existed has no sums database and its clips read unchecked.  Before
+ * LMDB follows the pages of a snapshot, their structure is checked
+ * (mdbcheck.h): a damaged file makes calls fail with ARPG_EDAMAGED, the
+ * page named in arpg_cache_lmdb_error(), never a signal.
  * A clip's three records are written in one transaction, so a crash leaves
  * whole clips only.  The map doubles itself when full (up to a limit, if one
  * is set).  Readers open read-only with MDB_NOTLS and never block a writer;
@@ -78,8 +85,9 @@ enum {
 
 /* Opens the cache in directory dir.  Reading requires the four databases
  * and meta "format" = ARPG_CACHE_FORMAT, else ARPG_EFORMAT (not a cache) or
- * ARPG_EMISMATCH (another version).  A new, empty cache has no format key
- * until the writer sets meta.  err receives the detail. */
+ * ARPG_EMISMATCH (another version), or ARPG_EDAMAGED (the file's structure
+ * is damaged).  A new, empty cache has no format key until the writer sets
+ * meta.  err receives the detail. */
 int arpg_cache_open(struct arpg_cache **c, const char *dir, int mode, char *err, size_t errn);
 /* Flushes (writers) and closes; c may be NULL. */
 void arpg_cache_close(struct arpg_cache *c);
@@ -119,8 +127,10 @@ struct arpg_cache_clip {
 	const char *id;
 	struct arpg_clip_info info;
 	struct arpg_tensor_view app, patch;
-	int bad;		/* 0, or ARPG_EFORMAT: a record is missing or does not decode */
+	int bad;		/* 0, or ARPG_EFORMAT: a record is missing, does not decode
+				 * or does not match its checksum */
 	char why[200];		/* the reason when bad */
+	int unchecked;		/* 1: the clip has no checksums (an older cache) */
 };
 
 /* Calls fn for each clip in key order inside one read transaction.  A clip

@@ -10,6 +10,7 @@ common_libarpg_la_SOURCES = \
 	common/tensor.c common/tensor.h \
 	common/cache.c common/cache.h \
 	common/lock.c common/lock.h \
+	common/mdbcheck.c common/mdbcheck.h \
 	common/fileio.c common/fileio.h \
 	common/cli.c common/cli.h \
 	common/workq.c common/workq.h \
@@ -17,8 +18,8 @@ common_libarpg_la_SOURCES = \
 	common/grow.c common/grow.h \
 	common/le.h \
 	common/frames_tsv.c common/frames_tsv.h
-common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(BLIS_CFLAGS)
-common_libarpg_la_LIBADD = $(PNG_LIBS) $(LMDB_LIBS) $(BLIS_LIBS) -lpthread -lm
+common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(ZLIB_CFLAGS) $(BLIS_CFLAGS)
+common_libarpg_la_LIBADD = $(PNG_LIBS) $(LMDB_LIBS) $(ZLIB_LIBS) $(BLIS_LIBS) -lpthread -lm
 
 # Programs link this, plus the libraries of their own modules.
 ARPG_LIB = $(top_builddir)/common/libarpg.la

@@ -143,7 +143,7 @@ struct verify_ctx {
 	long frames, app_dim, patch_dim;	/* frames 0: all */
 	int dtype;
 	char *labels;
-	long clips, bad;
+	long clips, bad, unchecked;
 };
 
 static int label_known(const char *labels, const char *label)
@@ -193,6 +193,7 @@ static int verify_clip(void *ctx, const struct arpg_cache_clip *clip)
 	char why[300] = "";
 
 	v->clips++;
+	v->unchecked += clip->unchecked;
 	if (clip->bad)
 		snprintf(why, sizeof why, "%s", clip->why);
 	else if (v->frames && in->frames != v->frames)
@@ -277,6 +278,12 @@ int cmd_verify(const char *dir, char *err, size_t errn)
 		arpg_error("%s: %ld of %ld clips are bad (listed on stdout); run arpg-features "
 			   "again with --force on their manifest lines", dir, v.bad, v.clips);
 		rc = 1;
+	} else if (v.unchecked) {
+		/* an older cache: readable, but its values cannot be checked */
+		printf("ok\t%ld clips\t%ld without checksums\n", v.clips, v.unchecked);
+		arpg_warn("%s: %ld of %ld clips have no checksums (written by an older "
+			  "arpg-features): damage inside their values cannot be seen; make the "
+			  "cache again (--force) to add them", dir, v.unchecked, v.clips);
 	} else {
 		printf("ok\t%ld clips\n", v.clips);
 	}

@@ -22,6 +22,64 @@ struct job {
 	struct arpg_manifest_row row;
 };
 
+/* The clip ids of this run's manifest and the line of each, so that a
+ * second line with an id already seen is refused: two clips under one key
+ * would leave one of them, and the count would lie.  Open addressing. */
+struct id_set {
+	char **ids;
+	long *lines;
+	size_t cap, n;
+};
+
+/* The line of id if seen before (>0), else records it and returns 0;
+ * ARPG_ENOMEM. */
+static long id_seen(struct id_set *s, const char *id, long line)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct id_set t = { NULL, NULL, s->cap ? 2 * s->cap : 256, 0 };
+
+		if (!(t.ids = calloc(t.cap, sizeof *t.ids)) ||
+		    !(t.lines = calloc(t.cap, sizeof *t.lines))) {
+			free(t.ids);
+			return ARPG_ENOMEM;
+		}
+		for (i = 0; i < s->cap; i++) {
+			size_t j;
+
+			if (!s->ids[i])
+				continue;
+			for (j = fnv1a64(s->ids[i]) % t.cap; t.ids[j]; j = (j + 1) % t.cap)
+				;
+			t.ids[j] = s->ids[i];
+			t.lines[j] = s->lines[i];
+		}
+		t.n = s->n;
+		free(s->ids);
+		free(s->lines);
+		*s = t;
+	}
+	for (i = fnv1a64(id) % s->cap; s->ids[i]; i = (i + 1) % s->cap)
+		if (!strcmp(s->ids[i], id))
+			return s->lines[i];
+	if (!(s->ids[i] = strdup(id)))
+		return ARPG_ENOMEM;
+	s->lines[i] = line;
+	s->n++;
+	return 0;
+}
+
+static void id_set_free(struct id_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->ids[i]);
+	free(s->ids);
+	free(s->lines);
+}
+
 struct ctx {
 	const struct run_opts *o;
 	struct run_stats *st;
@@ -136,13 +194,35 @@ static void drop_job(void *ctx, void *item)
 	free_job(item);
 }
 
+/* Empties the cache (--force): removes its LMDB files and opens it anew. */
+static int empty_cache(struct ctx *x, char *err, size_t errn)
+{
+	const struct run_opts *o = x->o;
+	char why[512], path[4096];
+	int rc;
+
+	arpg_cache_close(x->c);
+	x->c = NULL;
+	snprintf(path, sizeof path, "%s/data.mdb", o->cache);
+	if (unlink(path) && errno != ENOENT)
+		return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/lock.mdb", o->cache);
+	if (unlink(path) && errno != ENOENT)
+		return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
+	if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
+		return arpg_errf(err, errn, rc, "%s", why);
+	if (o->map_limit)
+		arpg_cache_set_map_limit(x->c, o->map_limit);
+	return 0;
+}
+
 /* Opens the cache and settles its meta: a new cache gets ours; one of other
- * meta is refused, or emptied with force. */
+ * meta, or a damaged one, is refused, or emptied with force. */
 static int open_cache(struct ctx *x, const struct arpg_kv *m, char **labels,
 		      char *err, size_t errn)
 {
 	const struct run_opts *o = x->o;
-	char why[512], path[4096];
+	char why[512];
 	int rc;
 
 	/* before anything is read or emptied, and held until the cache is
@@ -150,25 +230,21 @@ static int open_cache(struct ctx *x, const struct arpg_kv *m, char **labels,
 	if ((rc = arpg_lock_take(&x->writer, o->cache, 1, "arpg-features", ARPG_LOCK_REFUSE,
 				 why, sizeof why)) < 0)
 		return arpg_errf(err, errn, rc, "%s", why);
-	if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
+	rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why);
+	if (rc == ARPG_EDAMAGED && o->force) {
+		arpg_warn("%s: %s: %s; --force: emptying it", o->cache, arpg_strerror(rc), why);
+		if ((rc = empty_cache(x, err, errn)) < 0)
+			return rc;
+	} else if (rc < 0) {
 		return arpg_errf(err, errn, rc, "%s", why);
+	}
 	if (o->map_limit)
 		arpg_cache_set_map_limit(x->c, o->map_limit);
 	rc = meta_check(x->c, m, why, sizeof why);
 	if (rc == ARPG_EMISMATCH && o->force) {
 		arpg_warn("%s: made with other settings (%s); --force: emptying it", o->cache, why);
-		arpg_cache_close(x->c);
-		x->c = NULL;
-		snprintf(path, sizeof path, "%s/data.mdb", o->cache);
-		if (unlink(path) && errno != ENOENT)
-			return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
-		snprintf(path, sizeof path, "%s/lock.mdb", o->cache);
-		if (unlink(path) && errno != ENOENT)
-			return arpg_errf(err, errn, ARPG_EIO, "%s: %s", path, strerror(errno));
-		if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
-			return arpg_errf(err, errn, rc, "%s", why);
-		if (o->map_limit)
-			arpg_cache_set_map_limit(x->c, o->map_limit);
+		if ((rc = empty_cache(x, err, errn)) < 0)
+			return rc;
 		rc = ARPG_ENOENT;
 	}
 	if (rc == ARPG_EMISMATCH)
@@ -227,7 +303,10 @@ static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, c
 {
 	struct run_stats *st = x->st;
 	struct arpg_manifest_row row;
+	struct id_set ids = { NULL, NULL, 0, 0 };
+	char obj[300], why[600];
 	struct job *j;
+	long first;
 	int rc = 0;
 
 	memset(&row, 0, sizeof row);
@@ -248,6 +327,20 @@ static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, c
 				arpg_errf(err, errn, rc, "%s: %s", rd->name, strerror(errno));
 			break;
 		}
+		if ((first = id_seen(&ids, row.clip_id, rd->line)) < 0) {
+			rc = (int)first;
+			break;
+		}
+		if (first) {
+			snprintf(obj, sizeof obj, "%.280s", rd->name);
+			snprintf(why, sizeof why, "line %ld: clip id '%.300s' is already on line "
+				 "%ld; one id is one clip: the first is kept, this one is not "
+				 "written (rename one of the two, or run arpg-preprocess again: it "
+				 "makes distinct ids)", rd->line, row.clip_id, first);
+			arpg_report(obj, ARPG_EFORMAT, why);
+			st->bad_lines++;
+			continue;
+		}
 		st->rows++;
 		if ((rc = add_label(x, labels, row.label, err, errn)) < 0 ||
 		    (rc = wanted(x, &row, err, errn)) <= 0)
@@ -267,6 +360,7 @@ static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, c
 		}
 	}
 	arpg_manifest_row_free(&row);
+	id_set_free(&ids);
 	return rc < 0 ? rc : 0;
 }
 

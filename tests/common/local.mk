@@ -3,11 +3,11 @@
 check_PROGRAMS += tests/common/test_error tests/common/test_manifest tests/common/test_image \
 	tests/common/test_tensor tests/common/test_cache tests/common/test_blis_setup tests/common/test_progress \
 	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
-	tests/common/test_frames_tsv tests/common/test_lock
+	tests/common/test_frames_tsv tests/common/test_lock tests/common/test_cache_sums
 TESTS += tests/common/test_progress tests/common/test_error tests/common/test_manifest tests/common/test_image \
 	tests/common/test_tensor tests/common/test_cache tests/common/blis_setup.sh \
 	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
-	tests/common/test_frames_tsv tests/common/test_lock
+	tests/common/test_frames_tsv tests/common/test_lock tests/common/test_cache_sums
 dist_check_SCRIPTS += tests/common/blis_setup.sh
 
 tests_common_test_error_SOURCES = tests/common/test_error.c $(ARPG_TEST_SOURCES)
@@ -74,3 +74,13 @@ tests_fuzz_fuzz_frames_tsv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_common_test_lock_SOURCES = tests/common/test_lock.c $(ARPG_TEST_SOURCES)
 tests_common_test_lock_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_common_test_lock_LDADD = $(ARPG_LIB)
+tests_common_test_cache_sums_SOURCES = tests/common/test_cache_sums.c $(ARPG_TEST_SOURCES)
+tests_common_test_cache_sums_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) $(LMDB_CFLAGS) $(ZLIB_CFLAGS)
+tests_common_test_cache_sums_LDADD = $(ARPG_LIB) $(LMDB_LIBS) $(ZLIB_LIBS)
+# The cache reader on whole damaged data.mdb files (seeds: small caches
+# that tests/fuzz/make_cache_seeds.c writes).
+EXTRA_DIST += tests/fuzz/make_cache_seeds.c
+FUZZERS += tests/fuzz/fuzz_cache
+tests_fuzz_fuzz_cache_SOURCES = tests/fuzz/fuzz_cache.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_cache_LDADD = $(ARPG_LIB)
+tests_fuzz_fuzz_cache_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
