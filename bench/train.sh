@@ -11,7 +11,7 @@
 # BASELINE=OTHER_BUILD also times that build's arpg-train on the same cache,
 # in alternating runs (REPS of each, 3), both without augmentation
 # (--augment none where the build knows it), and prints the ratio; TORCH=0
-# leaves PyTorch out.
+# leaves PyTorch out; THREADS ("1 2") says which -j to time.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
@@ -58,7 +58,7 @@ peak=$("$top_builddir/bench/gemm" 0.5 2>/dev/null | awk '$1 == "18432x256x256" &
 if [ -n "${BASELINE:-}" ]; then
 	echo "arpg-train of $top_builddir against $BASELINE, $epochs epochs, best of epochs 2..$epochs, best of ${REPS:-3} alternating runs"
 	printf '%-8s %12s %12s %12s %12s %9s %9s\n' threads train base_train eval base_eval train_x eval_x
-	for j in 1 2; do
+	for j in ${THREADS:-1 2}; do
 		bt= be= nt= ne=
 		for r in $(seq "${REPS:-3}"); do
 			set -- $(arpg_times $j) $(arpg_times $j "$BASELINE")

@@ -15,7 +15,8 @@
 # usage: sh tools/study.sh [OUTDIR]        (OUTDIR defaults to ./study)
 # The programs come from the build directory when run there, else PATH.
 # Environment:
-#   SEEDS ("1,2,3,4,5"), EPOCHS (20), TRAIN_FLAGS ("--dim 64 -j 2"),
+#   SEEDS ("1,2,3,4,5"), EPOCHS (20), TRAIN_FLAGS ("--dim 64 -j 1": the two
+#     sweeps run side by side, a thread each),
 #   AUGMENTS: the --augment alternatives of the new cache's sweep
 #     ("jitter:none:flip:drop:mixup:jitter,flip,drop,mixup"),
 #   FACES: an arpg-preprocess output directory to use instead of generating
@@ -32,7 +33,7 @@ export PATH
 py=${PYTHON3:-/usr/bin/python3}
 seeds=${SEEDS:-1,2,3,4,5}
 epochs=${EPOCHS:-20}
-train_flags=${TRAIN_FLAGS:---dim 64 -j 2}
+train_flags=${TRAIN_FLAGS:---dim 64 -j 1}
 for p in arpg-features arpg-train; do
 	command -v "$p" >/dev/null || { echo "study: $p not found: build first, or put it in PATH" >&2; exit 1; }
 done
@@ -62,15 +63,24 @@ for c in old new; do
 	fi
 done
 
-stamp "old defaults, seeds $seeds"
-# shellcheck disable=SC2086
-arpg-train "$out/old.lmdb" --epochs "$epochs" $train_flags --optimizer adamw \
-	--weight-decay 1e-4 --seed "$seeds" -q >"$out/old.jsonl"
-stamp "new defaults and each augmentation, seeds $seeds"
-# shellcheck disable=SC2086
-arpg-train "$out/new.lmdb" --epochs "$epochs" $train_flags \
-	--augment "${AUGMENTS:-jitter:none:flip:drop:mixup:jitter,flip,drop,mixup}" --seed "$seeds" -q \
-	>"$out/new.jsonl"
+# the two sweeps side by side; one whose table is there already is kept
+done_sweep() { grep -q '^{"table"' "$out/$1.jsonl" 2>/dev/null; }
+stamp "old defaults; new defaults and each augmentation; seeds $seeds"
+pid=
+if ! done_sweep old; then
+	# shellcheck disable=SC2086
+	arpg-train "$out/old.lmdb" --epochs "$epochs" $train_flags --optimizer adamw \
+		--weight-decay 1e-4 --seed "$seeds" -q >"$out/old.jsonl" &
+	pid=$!
+fi
+if ! done_sweep new; then
+	# shellcheck disable=SC2086
+	arpg-train "$out/new.lmdb" --epochs "$epochs" $train_flags \
+		--augment "${AUGMENTS:-jitter:none:flip:drop:mixup:jitter,flip,drop,mixup}" \
+		--seed "$seeds" -q >"$out/new.jsonl"
+fi
+if [ -n "$pid" ]; then wait "$pid"; fi
+done_sweep old && done_sweep new || { echo "study: a sweep failed" >&2; exit 1; }
 stamp "done"
 
 "$py" - "$out" "$epochs" "$train_flags" <<'EOF'
