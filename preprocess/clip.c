@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "log.h"
+#include "origin.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -213,7 +214,15 @@ int clip_process(const struct clip *c, const char *outdir,
 		goto out;
 	}
 	tsv = NULL;
-	if (rename(tmp, final) < 0)
+	if ((rc = origin_write(tmp, c, o->settings ? o->settings : "")) < 0) {
+		rc = arpg_errf(err, errn, rc, "cannot write %s/origin.tsv: %s", tmp,
+			       strerror(errno));
+		goto out;
+	}
+	/* a folder the run chose to redo (run.c, origin.h) is replaced: for a
+	 * moment neither is there, never half of one */
+	if (rename(tmp, final) < 0 && ((errno != ENOTEMPTY && errno != EEXIST) ||
+				       remove_tree(final) < 0 || rename(tmp, final) < 0))
 		rc = arpg_errf(err, errn, ARPG_EIO, "cannot rename %s: %s", tmp, strerror(errno));
 out:
 	if (tsv)
