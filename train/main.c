@@ -170,8 +170,8 @@ static int check_args(const struct options *o)
 	int opt, val;
 
 	if (sweep_check(&o->sw, &opt, &val) < 0)
-		return arpg_usage_error("--%s: bad value '%s'; see --help", sweep_name(opt),
-					o->sw.opt[opt].v[val]);
+		return arpg_usage_error("--%s: bad value '%s': expected %s", sweep_name(opt),
+					o->sw.opt[opt].v[val], sweep_expected(opt));
 	if (ncombos > INT_MAX)
 		return arpg_usage_error("%ld combinations of the lists: too many", ncombos);
 	if (e->predict && !e->load)

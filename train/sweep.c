@@ -139,6 +139,24 @@ static int parse_value(enum sweep_option i, const char *v, struct model_config *
 	}
 }
 
+const char *sweep_expected(enum sweep_option i)
+{
+	/* the ranges of parse_value, in words */
+	switch (i) {
+	case SW_TRS: return "an integer from 0 to 100000, or all";
+	case SW_EDGES: return "self, adj, sym and adj8 joined by ','";
+	case SW_FUSION: return "gat or concat";
+	case SW_MODALITY: return "both, app or rel";
+	case SW_DIM: return "an integer from 1 to 65536";
+	case SW_HEADS: return "an integer from 1 to 1024";
+	case SW_REL: case SW_FUS: return "an integer from 0 to 8";
+	case SW_LR: return "a number from 1e-12 to 10";
+	case SW_DROPOUT: return "a number from 0 to 0.99";
+	case SW_SEED: return "an integer from 0 to 2147483647";
+	default: return "see --help";
+	}
+}
+
 int sweep_check(const struct sweep *sw, int *opt, int *val)
 {
 	struct model_config c;

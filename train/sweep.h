@@ -36,6 +36,10 @@ struct sweep {
 /* The option's long name without "--", also its JSON key ("rel-layers"). */
 const char *sweep_name(enum sweep_option i);
 
+/* What the option takes, in words for a message ("an integer from 1 to
+ * 65536"): the limits parse_value applies. */
+const char *sweep_expected(enum sweep_option i);
+
 /* Sets every option to its one default value (arpg-train --help).
  * Returns 0 or ARPG_ENOMEM; free with sweep_free either way. */
 int sweep_init(struct sweep *sw);
