@@ -3,6 +3,7 @@
 #include "dataset.h"
 #include "error.h"
 #include "grow.h"
+#include "manifest.h"
 #include "text.h"
 
 #include <archive.h>
@@ -557,6 +558,23 @@ static int set_origin(struct scan *sc, struct clip *c, const char *entry, long l
 	return 0;
 }
 
+/* Does the folder hold a manifest.tsv that arpg-preprocess wrote (its
+ * first line the manifest header)? */
+static int is_output(const char *dir)
+{
+	static const char header[] = ARPG_MANIFEST_HEADER "\n";
+	char path[4200], line[sizeof header];
+	FILE *f;
+	int yes;
+
+	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	yes = fgets(line, sizeof line, f) && !strcmp(line, header);
+	fclose(f);
+	return yes;
+}
+
 /* Is the folder (st) one to walk?  Not the -o folder (its crops are not
  * clips), not a folder met before in this input (a symbolic link loop or a
  * second way to the same folder would invent clips and classes): those are
@@ -571,6 +589,12 @@ static int dir_to_walk(struct scan *sc, const char *path, const struct stat *st)
 		if (sc->sink->note)
 			sc->sink->note(sc->sink->ctx, path, "the output folder (-o) is inside the "
 				       "input: skipped, its crops are not clips");
+		return 0;
+	}
+	if (is_output(path)) {
+		if (sc->sink->note)
+			sc->sink->note(sc->sink->ctx, path, "an output folder of arpg-preprocess "
+				       "(it holds its manifest.tsv): skipped, its crops are not clips");
 		return 0;
 	}
 	for (i = 0; i < sc->nseen; i++)
