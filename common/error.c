@@ -20,6 +20,8 @@ static const char *const messages[] = {
 	"value out of range",
 	"NaN or infinite value",
 	"already exists",
+	"in use by another writer",
+	"damaged",
 };
 
 const char *arpg_strerror(int code)

@@ -27,7 +27,9 @@ enum {
 	ARPG_ERANGE = -12,	/* a size or value out of the allowed range */
 	ARPG_ENUMERIC = -13,	/* NaN or Inf where numbers were expected */
 	ARPG_EEXIST = -14,	/* already exists */
-	ARPG_ELAST = -15
+	ARPG_ELOCKED = -15,	/* another process is writing this output (lock.h) */
+	ARPG_EDAMAGED = -16,	/* a file's structure is damaged (checked, not trusted) */
+	ARPG_ELAST = -17
 };
 
 /* A static, human-readable message for code (negative), never NULL. */

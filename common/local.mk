@@ -9,6 +9,7 @@ common_libarpg_la_SOURCES = \
 	common/image.c common/image.h \
 	common/tensor.c common/tensor.h \
 	common/cache.c common/cache.h \
+	common/lock.c common/lock.h \
 	common/fileio.c common/fileio.h \
 	common/cli.c common/cli.h \
 	common/workq.c common/workq.h \

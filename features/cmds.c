@@ -3,6 +3,7 @@
 #include "cache.h"
 #include "error.h"
 #include "grow.h"
+#include "lock.h"
 #include "log.h"
 #include "meta.h"
 #include "npy.h"
@@ -332,6 +333,7 @@ out:
 int cmd_merge(const char *out, char *const *in, int nin, char *err, size_t errn)
 {
 	struct arpg_cache *o = NULL, **ic = NULL;
+	struct arpg_lock *writer = NULL;
 	struct merge_ctx m;
 	char why[512], *fmt = NULL;
 	int rc = 0, i, fresh;
@@ -347,7 +349,9 @@ int cmd_merge(const char *out, char *const *in, int nin, char *err, size_t errn)
 			goto out;
 		}
 	}
-	if ((rc = arpg_cache_open(&o, out, ARPG_CACHE_WRITE, why, sizeof why)) < 0) {
+	if ((rc = arpg_lock_take(&writer, out, 1, "arpg-features merge", ARPG_LOCK_REFUSE, why,
+				 sizeof why)) < 0 ||
+	    (rc = arpg_cache_open(&o, out, ARPG_CACHE_WRITE, why, sizeof why)) < 0) {
 		arpg_errf(err, errn, rc, "%s: %s", out, why);
 		goto out;
 	}
@@ -374,6 +378,7 @@ int cmd_merge(const char *out, char *const *in, int nin, char *err, size_t errn)
 out:
 	free(fmt);
 	arpg_cache_close(o);
+	arpg_lock_release(writer);
 	for (i = 0; ic && i < nin; i++)
 		arpg_cache_close(ic[i]);
 	free(ic);

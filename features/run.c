@@ -3,6 +3,7 @@
 #include "cache.h"
 #include "error.h"
 #include "extract.h"
+#include "lock.h"
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
@@ -32,6 +33,7 @@ struct ctx {
 
 	pthread_mutex_t cache_lock;	/* every call on c: one writer */
 	struct arpg_cache *c;
+	struct arpg_lock *writer;	/* the cache's lock, held from open to close */
 
 	int fatal;			/* a failure of the whole run */
 	char fatal_err[512];
@@ -143,6 +145,11 @@ static int open_cache(struct ctx *x, const struct arpg_kv *m, char **labels,
 	char why[512], path[4096];
 	int rc;
 
+	/* before anything is read or emptied, and held until the cache is
+	 * closed: a second writer (with --force or not) is refused */
+	if ((rc = arpg_lock_take(&x->writer, o->cache, 1, "arpg-features", ARPG_LOCK_REFUSE,
+				 why, sizeof why)) < 0)
+		return arpg_errf(err, errn, rc, "%s", why);
 	if ((rc = arpg_cache_open(&x->c, o->cache, ARPG_CACHE_WRITE, why, sizeof why)) < 0)
 		return arpg_errf(err, errn, rc, "%s", why);
 	if (o->map_limit)
@@ -318,6 +325,7 @@ out:
 	if (f && f != stdin)
 		fclose(f);
 	arpg_cache_close(x.c);
+	arpg_lock_release(x.writer);
 	arpg_kv_free(&m);
 	free(labels);
 	pthread_mutex_destroy(&x.lock);
