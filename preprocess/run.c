@@ -4,6 +4,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "grow.h"
+#include "lock.h"
 #include "log.h"
 #include "manifest.h"
 #include "origin.h"
@@ -29,6 +30,7 @@ struct run {
 	const struct run_opts *o;
 	const char *outdir;
 	char *outabs;			/* outdir's absolute path, for the manifest */
+	struct arpg_lock *out_lock;	/* one writer at a time on outdir */
 	struct clip_options co;
 	struct arpg_workq *q;
 	struct arpg_progress prog;
@@ -474,6 +476,10 @@ static int prepare(struct run *r, struct arpg_face_models **fm)
 	if (arpg_mkdir_p(r->outdir) < 0 || !(r->outabs = realpath(r->outdir, NULL)))
 		return arpg_report(r->outdir, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
 				   strerror(errno));
+	/* a second arpg-preprocess on this -o is refused, naming the holder */
+	if ((rc = arpg_lock_take(&r->out_lock, r->outdir, 1, "arpg-preprocess",
+				 ARPG_LOCK_REFUSE, err, sizeof err)) < 0)
+		return arpg_report(r->outdir, rc, err);
 	settings_of(o, r->settings, sizeof r->settings);
 	r->co.settings = r->settings;
 	if (read_old_manifest(r))
@@ -528,6 +534,7 @@ out:
 		arpg_manifest_row_free(&r.old[i]);
 	free(r.old);
 	free(r.outabs);
+	arpg_lock_release(r.out_lock);
 	dataset_free(ds);
 	arpg_face_models_free(fm);
 	pthread_mutex_destroy(&r.lock);

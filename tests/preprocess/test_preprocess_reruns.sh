@@ -116,6 +116,19 @@ st=$?
 check "-o naming a file: one error, up front" [ $st = 1 ] && [ "$(grep -c . err)" = 1 ] &&
 	grep -q "afile: .*not a folder" err
 
+if command -v flock >/dev/null 2>&1; then
+	flock out/arpg.lock sleep 3 &
+	holder=$!
+	sleep 0.5
+	pre -l afew -o out d/Val >/dev/null 2>err
+	st=$?
+	wait $holder
+	check "a second writer on one -o is refused, and says so" [ $st = 1 ] &&
+		grep -q "out: in use by another writer" err && cmp -s m2 out/manifest.tsv
+else
+	ok "# SKIP flock(1) is not installed"
+fi
+
 # --- -o inside the input, links ---
 mkdir -p l/Angry l/Sad ext
 cp d/Val/Sad/c.avi l/Angry/x.avi
