@@ -108,8 +108,8 @@ int arpg_manifest_parse(struct arpg_manifest_row *r, const char *line, size_t le
 	if (arpg_name_check(r->clip_id, ARPG_NAME_CLIP_ID, why, sizeof why) < 0 ||
 	    arpg_name_check(r->label, ARPG_NAME_LABEL, why, sizeof why) < 0 ||
 	    arpg_name_check(r->subject, ARPG_NAME_SUBJECT, why, sizeof why) < 0)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "%s (see arpg-preprocess(1), NAMES)",
-				 why);
+		return arpg_errf(err, errn, ARPG_EFORMAT,
+				 "%s (see IDS AND LABELS in arpg-preprocess(1))", why);
 	if (!arpg_manifest_split_ok(r->split))
 		return arpg_errf(err, errn, ARPG_EFORMAT,
 				 "split '%s' is not train, val or test", r->split);

@@ -2,7 +2,7 @@
  * and control characters escaped before a message reaches a terminal.
  *
  * The name rule (one for every program, documented in arpg-preprocess(1)
- * and arpg-cache(5)): a clip id, a label or a subject is at most
+ * under IDS AND LABELS and in arpg-cache(5)): a clip id, a label or a subject is at most
  * ARPG_NAME_MAX bytes; none of its bytes is a control character (0x00 to
  * 0x1f, 0x7f: tab, newline, ...), a comma or a slash; it is not "." or
  * "..".  A clip id is never empty; an empty label means "no label" (an

@@ -482,8 +482,8 @@ static int name_rule(struct scan *sc, const struct fit *f, const char *source)
 	if (arpg_name_check(f->label ? f->label : "", ARPG_NAME_LABEL, why, sizeof why) < 0 ||
 	    arpg_name_check(f->subject ? f->subject : "", ARPG_NAME_SUBJECT, why,
 			    sizeof why) < 0) {
-		snprintf(detail, sizeof detail, "%s: rename it (see NAMES in arpg-preprocess(1))",
-			 why);
+		snprintf(detail, sizeof detail, "%s: rename it (see IDS AND LABELS in "
+			 "arpg-preprocess(1))", why);
 		problem(sc, source, ARPG_EFORMAT, detail);
 		return ARPG_EFORMAT;
 	}
