@@ -242,6 +242,12 @@ static void work(void *ctx, void *item)
 		r->failed++;
 		if (rc != ARPG_EINTR)
 			arpg_report(c->source, rc, err);
+		/* a full disk fails every clip after this one: stop once */
+		if (rc == ARPG_EFULL && !*r->o->stop) {
+			arpg_error("%s: no space left: the run stops; free some space and "
+				   "rerun: the finished clips are kept", r->outdir);
+			*r->o->stop = 1;
+		}
 	} else {
 		r->done++;
 		r->t_decode += res.t_decode;

@@ -217,6 +217,20 @@ check "a missing model file is 'not found', not input/output" [ $? = 1 ] &&
 "$FEAT" -b "$T/none.onnx" -o ocache tout/manifest.tsv >/dev/null 2>err
 check "arpg-features: a missing ONNX model is 'not found'" [ $? = 1 ] &&
 	grep -q "none.onnx: not found" err && ! grep -q "input/output" err
+# a full disk: a small tmpfs in a user namespace, where the system allows one
+mkdir -p full
+if unshare -rm sh -c "mount -t tmpfs -o size=48k tmpfs '$T/full'" 2>/dev/null; then
+	unshare -rm sh -c "mount -t tmpfs -o size=48k tmpfs '$T/full' &&
+		'$PRE' --no-align -j 1 -l afew -o '$T/full/out' '$T/d/Train' '$T/d/Val'" \
+		>/dev/null 2>err
+	st=$?
+	show err
+	check "a full disk says 'no space left' and stops the run once" [ $st = 1 ] &&
+		grep -q "no space left" err && ! grep -q "input/output" err &&
+		[ "$(grep -c 'the run stops' err)" = 1 ]
+else
+	ok "# SKIP no tmpfs in a user namespace here (unshare -rm)"
+fi
 if "$TRAIN" --version >/dev/null 2>&1; then
 	"$TRAIN" tcache --dim 100000 >/dev/null 2>err
 	check "arpg-train --dim 100000 names the limit" [ $? = 2 ] && grep -q "1 to 65536" err
