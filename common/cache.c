@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "error.h"
 #include "mdbcheck.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +56,7 @@ void arpg_clip_info_free(struct arpg_clip_info *info)
 int arpg_clip_info_parse(struct arpg_clip_info *info, const void *buf, size_t len,
 			 char *err, size_t errn)
 {
-	char *s, *f[6], *p, *end;
+	char *s, *f[6], *p, *end, why[160];
 	int nf = 0, t;
 	long v;
 
@@ -84,6 +85,9 @@ int arpg_clip_info_parse(struct arpg_clip_info *info, const void *buf, size_t le
 	info->split = f[1];
 	info->subject = f[2];
 	info->faces = f[5];
+	if (arpg_name_check(info->label, ARPG_NAME_LABEL, why, sizeof why) < 0 ||
+	    arpg_name_check(info->subject, ARPG_NAME_SUBJECT, why, sizeof why) < 0)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "clips value: %s", why);
 	errno = 0;
 	v = strtol(f[3], &end, 10);
 	if (errno || *end || end == f[3] || v < 1 || v > 1000000)
@@ -112,10 +116,14 @@ int arpg_clip_info_format(char **out, size_t *outlen, const struct arpg_clip_inf
 {
 	size_t cap = strlen(info->label) + strlen(info->split) + strlen(info->subject) +
 		     (size_t)info->frames * 13 + 32;
-	char *s = malloc(cap), *p;
+	char *s, *p;
 	int t;
 
-	if (!s)
+	/* the name rule (text.h): what a reader would refuse is never written */
+	if (arpg_name_check(info->label, ARPG_NAME_LABEL, NULL, 0) < 0 ||
+	    arpg_name_check(info->subject, ARPG_NAME_SUBJECT, NULL, 0) < 0)
+		return ARPG_EFORMAT;
+	if (!(s = malloc(cap)))
 		return ARPG_ENOMEM;
 	p = s + sprintf(s, "%s\t%s\t%s\t%d\t", info->label, info->split, info->subject,
 			info->frames);

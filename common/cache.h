@@ -70,11 +70,13 @@ struct arpg_clip_info {
 };
 
 /* Parses a clips value (buf[0..len), not NUL-terminated).  Returns 0,
- * ARPG_ENOMEM, or ARPG_EFORMAT with a reason in err.  info must be zeroed
+ * ARPG_ENOMEM, or ARPG_EFORMAT with a reason in err (also for a label or
+ * subject that breaks the name rule of text.h; an empty label: no label).  info must be zeroed
  * before first use; free with arpg_clip_info_free. */
 int arpg_clip_info_parse(struct arpg_clip_info *info, const void *buf, size_t len,
 			 char *err, size_t errn);
-/* Formats info into a malloc'd line (no newline, NUL-terminated). */
+/* Formats info into a malloc'd line (no newline, NUL-terminated).  0,
+ * ARPG_ENOMEM, or ARPG_EFORMAT if the label or subject breaks the name rule. */
 int arpg_clip_info_format(char **out, size_t *outlen, const struct arpg_clip_info *info);
 void arpg_clip_info_free(struct arpg_clip_info *info);
 

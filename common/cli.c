@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "error.h"
 #include "log.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -50,12 +51,14 @@ int arpg_parse_double(const char *s, double lo, double hi, double *v)
 
 int arpg_usage_error(const char *fmt, ...)
 {
-	char msg[1024];
+	char raw[1024], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	/* option values come from outside: escaped as every message (text.h) */
+	arpg_escape(msg, sizeof msg, raw);
 	fprintf(stderr, "%s: %s\nTry '%s --help'.\n", arpg_progname(), msg, arpg_progname());
 	return ARPG_EXIT_USAGE;
 }

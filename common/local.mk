@@ -17,7 +17,8 @@ common_libarpg_la_SOURCES = \
 	common/kv.c common/kv.h \
 	common/grow.c common/grow.h \
 	common/le.h \
-	common/frames_tsv.c common/frames_tsv.h
+	common/frames_tsv.c common/frames_tsv.h \
+	common/text.c common/text.h
 common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(ZLIB_CFLAGS) $(BLIS_CFLAGS)
 common_libarpg_la_LIBADD = $(PNG_LIBS) $(LMDB_LIBS) $(ZLIB_LIBS) $(BLIS_LIBS) -lpthread -lm
 

@@ -1,6 +1,7 @@
 /* log.c - program-level messages on stderr. */
 #include "log.h"
 #include "error.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,18 +21,19 @@ void arpg_log_init(const char *progname, int verbosity)
 const char *arpg_progname(void) { return prog; }
 int arpg_verbosity(void) { return level; }
 
-/* One fprintf per message so that lines from threads do not interleave. */
+/* One fprintf per message so that lines from threads do not interleave.
+ * Control characters are escaped (text.h): messages name files, archive
+ * entries and labels from outside, and one with a newline or an escape
+ * sequence in its name must not forge a line or drive the terminal. */
 __attribute__((format(printf, 2, 0)))
 static void emit(int min, const char *fmt, va_list ap)
 {
-	char line[4096];
-	int n;
+	char raw[4096], line[4096];
 
 	if (level < min)
 		return;
-	n = snprintf(line, sizeof line, "%s: ", prog);
-	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-	fprintf(stderr, "%s\n", line);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	fprintf(stderr, "%s: %s\n", prog, arpg_escape(line, sizeof line, raw));
 }
 
 #define DEFINE_LOG(name, min) \

@@ -1,6 +1,7 @@
 /* manifest.c - read and write the clip manifest TSV. */
 #include "manifest.h"
 #include "error.h"
+#include "text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -67,7 +68,7 @@ int arpg_manifest_parse(struct arpg_manifest_row *r, const char *line, size_t le
 	static const char *const names[NFIELDS] = {
 		"clip_id", "split", "label", "subject", "frames", "faces", "path"
 	};
-	char *field[NFIELDS], *store, *p;
+	char *field[NFIELDS], *store, *p, why[160];
 	size_t start = 0, i;
 	int nf = 0;
 
@@ -104,8 +105,11 @@ int arpg_manifest_parse(struct arpg_manifest_row *r, const char *line, size_t le
 	r->label = field[2];
 	r->subject = field[3];
 	r->path = field[6];
-	if (!*r->clip_id)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "empty clip_id");
+	if (arpg_name_check(r->clip_id, ARPG_NAME_CLIP_ID, why, sizeof why) < 0 ||
+	    arpg_name_check(r->label, ARPG_NAME_LABEL, why, sizeof why) < 0 ||
+	    arpg_name_check(r->subject, ARPG_NAME_SUBJECT, why, sizeof why) < 0)
+		return arpg_errf(err, errn, ARPG_EFORMAT,
+				 "%s (see IDS AND LABELS in arpg-preprocess(1))", why);
 	if (!arpg_manifest_split_ok(r->split))
 		return arpg_errf(err, errn, ARPG_EFORMAT,
 				 "split '%s' is not train, val or test", r->split);

@@ -7,8 +7,10 @@
  * unlabelled test clip); subject may be empty; frames is the number of frame
  * PNGs written; faces the number of those frames where a face was detected
  * (0: no face in the clip, the frames are centre crops); path is the clip's
- * frame directory.  In text fields a backslash escapes \t \n \r and \\ so
- * that any path survives.  Empty lines and lines beginning with '#' are
+ * frame directory.  clip_id, label (empty: no label) and subject follow
+ * the name rule of text.h (no control character, comma or slash; a parsed
+ * row that breaks it is ARPG_EFORMAT).  In text fields a backslash escapes
+ * \t \n \r and \\ so that any path survives.  Empty lines and lines beginning with '#' are
  * skipped; a repeated header line (concatenated manifests) is accepted.
  */
 #ifndef ARPG_MANIFEST_H

@@ -101,8 +101,13 @@ int backbone_open_onnx(struct backbone **bp, const char *path,
 	b->max_batch = max_batch;
 	snprintf(b->name, sizeof b->name, "%s", base ? base + 1 : path);
 	if ((rc = arpg_read_file(path, 0, &buf, &len)) < 0) {
-		rc = arpg_errf(err, errn, rc, "%s: %s", path,
-			       rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
+		/* a missing model is the usual case: say that, not "input/output" */
+		if (rc == ARPG_EIO && errno == ENOENT)
+			rc = arpg_errf(err, errn, ARPG_ENOENT, "no such model file: give the "
+				       "path of an ONNX model to -b, or -b hog (built in)");
+		else
+			rc = arpg_errf(err, errn, rc, "%s: %s", path,
+				       rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
 		goto fail;
 	}
 	SHA256Data(buf, len, b->sha256);

@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "log.h"
+#include "origin.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -19,6 +20,12 @@
 #include <unistd.h>
 
 #define PNG_LEVEL 1
+
+/* The code of a failed write: a full disk (or quota) says so. */
+static int write_code(void)
+{
+	return errno == ENOSPC || errno == EDQUOT ? ARPG_EFULL : ARPG_EIO;
+}
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -83,7 +90,7 @@ static int run_centre(struct decoder *d, const struct clip_options *o,
 		if (rc < 0)
 			break;
 		if (arpg_frames_tsv_write_row(tsv, res->frames, &ff) < 0) {
-			rc = arpg_errf(err, errn, ARPG_EIO, "cannot write frames.tsv: %s",
+			rc = arpg_errf(err, errn, write_code(), "cannot write frames.tsv: %s",
 				       strerror(errno));
 			break;
 		}
@@ -143,7 +150,7 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 		if ((rc = write_png(&crops[i], tmp, i, err, errn)) < 0)
 			goto out;
 		if (arpg_frames_tsv_write_row(tsv, i, &rows[i]) < 0) {
-			rc = arpg_errf(err, errn, ARPG_EIO, "cannot write frames.tsv: %s",
+			rc = arpg_errf(err, errn, write_code(), "cannot write frames.tsv: %s",
 				       strerror(errno));
 			goto out;
 		}
@@ -193,13 +200,14 @@ int clip_process(const struct clip *c, const char *outdir,
 		arpg_debug("%s: %s", c->source, desc);
 	}
 	if (remove_tree(tmp) < 0 || mkdir(tmp, 0777) < 0) {
-		rc = arpg_errf(err, errn, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
+		rc = arpg_errf(err, errn, write_code(),
 			       "cannot make %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/frames.tsv", tmp);
 	if (!(tsv = fopen(path, "w")) || arpg_frames_tsv_write_header(tsv) < 0) {
-		rc = arpg_errf(err, errn, ARPG_EIO, "cannot write %s: %s", path, strerror(errno));
+		rc = arpg_errf(err, errn, write_code(), "cannot write %s: %s", path,
+			       strerror(errno));
 		goto out;
 	}
 	rc = o->fm ? run_align(d, o, tmp, tsv, res, err, errn)
@@ -208,12 +216,20 @@ int clip_process(const struct clip *c, const char *outdir,
 		goto out;
 	if (ferror(tsv) | fclose(tsv)) {
 		tsv = NULL;
-		rc = arpg_errf(err, errn, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
+		rc = arpg_errf(err, errn, write_code(),
 			       "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	tsv = NULL;
-	if (rename(tmp, final) < 0)
+	if ((rc = origin_write(tmp, c, o->settings ? o->settings : "")) < 0) {
+		rc = arpg_errf(err, errn, rc, "cannot write %s/origin.tsv: %s", tmp,
+			       strerror(errno));
+		goto out;
+	}
+	/* a folder the run chose to redo (run.c, origin.h) is replaced: for a
+	 * moment neither is there, never half of one */
+	if (rename(tmp, final) < 0 && ((errno != ENOTEMPTY && errno != EEXIST) ||
+				       remove_tree(final) < 0 || rename(tmp, final) < 0))
 		rc = arpg_errf(err, errn, ARPG_EIO, "cannot rename %s: %s", tmp, strerror(errno));
 out:
 	if (tsv)

@@ -6,7 +6,8 @@
  *
  * OUT/<clip_id>/NNNNNN.png: frame N (from 000000), size x size RGB, PNG
  * (zlib level 1).  OUT/<clip_id>/frames.tsv: a line per frame (see
- * common/frames_tsv.h).
+ * common/frames_tsv.h).  OUT/<clip_id>/origin.tsv: what the clip was made
+ * from (origin.h).  A complete OUT/<clip_id> already there is replaced.
  */
 #ifndef PREPROCESS_CLIP_H
 #define PREPROCESS_CLIP_H
@@ -23,6 +24,7 @@ struct clip_options {
 	struct decode_options decode;
 	const struct arpg_face_models *fm;	/* NULL: centre crops */
 	const volatile sig_atomic_t *stop;	/* set by a signal: give up (ARPG_EINTR) */
+	const char *settings;			/* for origin.tsv */
 };
 
 struct clip_result {

@@ -2,6 +2,9 @@
  * See dataset.h for the layouts and the id rule. */
 #include "dataset.h"
 #include "error.h"
+#include "grow.h"
+#include "manifest.h"
+#include "text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -14,16 +17,32 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_ENTRY ((size_t)2 << 30)	/* a clip above 2 GiB is refused */
 #define MAX_DEPTH 32
 #define MAX_MISFITS 64			/* misfits kept while no clip fitted yet */
 
+/* An id given out and the source it went to (for the collision message). */
+struct given {
+	char *id, *source;
+};
+
 struct dataset {
 	enum layout layout;
-	char **ids;		/* open-addressing set of the ids given out */
+	struct given *ids;	/* open-addressing set of the ids given out */
 	size_t cap, n;
 	long seq;
+	int has_out;		/* out_dev/out_ino: the -o folder, never walked */
+	dev_t out_dev;
+	ino_t out_ino;
+};
+
+/* A folder walked in this input: loops and second visits are refused. */
+struct seen_dir {
+	dev_t dev;
+	ino_t ino;
+	char *path;
 };
 
 /* What one input's scan keeps: the sink, counts, misfits held back until a
@@ -36,6 +55,11 @@ struct scan {
 	char *misfit[MAX_MISFITS];	/* "object\tdetail" */
 	int nmisfit;
 	long misfits;
+	char *real;			/* the input's real path (NULL: a list, memory) */
+	struct seen_dir *seen;		/* folders walked (directories only) */
+	size_t nseen, capseen;
+	long links_out;			/* symbolic links that leave the input */
+	char first_out[512];		/* "LINK -> TARGET" of the first */
 };
 
 static const char *const afew_labels[] = {
@@ -126,6 +150,8 @@ void clip_free(struct clip *c)
 	free(c->label);
 	free(c->subject);
 	free(c->source);
+	free(c->input);
+	free(c->entry);
 	free(c->file);
 	free(c->data);
 	memset(c, 0, sizeof *c);
@@ -145,8 +171,10 @@ void dataset_free(struct dataset *ds)
 
 	if (!ds)
 		return;
-	for (i = 0; i < ds->cap; i++)
-		free(ds->ids[i]);
+	for (i = 0; i < ds->cap; i++) {
+		free(ds->ids[i].id);
+		free(ds->ids[i].source);
+	}
 	free(ds->ids);
 	free(ds);
 }
@@ -160,20 +188,34 @@ static size_t hash(const char *s)
 	return h;
 }
 
-/* Adds id to the set; 1 if added, 0 if it was there, ARPG_ENOMEM. */
-static int id_add(struct dataset *ds, const char *id)
+int dataset_set_output(struct dataset *ds, const char *outdir)
+{
+	struct stat st;
+
+	if (stat(outdir, &st) < 0)
+		return ARPG_EIO;
+	ds->has_out = 1;
+	ds->out_dev = st.st_dev;
+	ds->out_ino = st.st_ino;
+	return 0;
+}
+
+/* Adds id (given to source) to the set; 1 if added, 0 if it was there
+ * (*first: the source it went to), ARPG_ENOMEM. */
+static int id_add(struct dataset *ds, const char *id, const char *source, const char **first)
 {
 	size_t i;
 
 	if (2 * (ds->n + 1) > ds->cap) {
 		size_t cap = ds->cap ? 2 * ds->cap : 256, j;
-		char **ids = calloc(cap, sizeof *ids);
+		struct given *ids = calloc(cap, sizeof *ids);
 
 		if (!ids)
 			return ARPG_ENOMEM;
 		for (j = 0; j < ds->cap; j++)
-			if (ds->ids[j]) {
-				for (i = hash(ds->ids[j]) & (cap - 1); ids[i]; i = (i + 1) & (cap - 1))
+			if (ds->ids[j].id) {
+				for (i = hash(ds->ids[j].id) & (cap - 1); ids[i].id;
+				     i = (i + 1) & (cap - 1))
 					;
 				ids[i] = ds->ids[j];
 			}
@@ -181,11 +223,16 @@ static int id_add(struct dataset *ds, const char *id)
 		ds->ids = ids;
 		ds->cap = cap;
 	}
-	for (i = hash(id) & (ds->cap - 1); ds->ids[i]; i = (i + 1) & (ds->cap - 1))
-		if (!strcmp(ds->ids[i], id))
+	for (i = hash(id) & (ds->cap - 1); ds->ids[i].id; i = (i + 1) & (ds->cap - 1))
+		if (!strcmp(ds->ids[i].id, id)) {
+			*first = ds->ids[i].source;
 			return 0;
-	if (!(ds->ids[i] = strdup(id)))
+		}
+	if (!(ds->ids[i].id = strdup(id)) || !(ds->ids[i].source = strdup(source))) {
+		free(ds->ids[i].id);
+		ds->ids[i].id = NULL;
 		return ARPG_ENOMEM;
+	}
 	ds->n++;
 	return 1;
 }
@@ -257,7 +304,10 @@ static int classify(enum layout layout, const char *base, char **comps, int n,
 			       "or a folder's name (Train_AFEW.zip); rename it or use -l list";
 			return ARPG_EMISMATCH;
 		}
-		if (n >= 2 && (f->label = afew_label(comps[n - 2]))) {
+		/* the emotion folders as named, or a name that label_canonical
+		 * knows (happiness, anger...), as arpg-preprocess(1) says */
+		if (n >= 2 && ((f->label = afew_label(comps[n - 2])) ||
+			       (f->label = label_canonical(comps[n - 2])))) {
 			stem_of(f, comps, n - 1, n);
 			return 0;
 		}
@@ -383,7 +433,8 @@ static void misfit(struct scan *sc, const char *object, const char *why)
 static int make_clip(struct scan *sc, const struct fit *f, const char *source,
 		     struct clip *c)
 {
-	char id[1200], base[1200];
+	char id[1200], base[1200], note[4500];
+	const char *first = NULL;
 	size_t at = 0;
 	int k, rc;
 
@@ -397,11 +448,20 @@ static int make_clip(struct scan *sc, const struct fit *f, const char *source,
 		id_put(id, sizeof id, &at, "_");
 	}
 	id_put(id, sizeof id, &at, f->stem);
+	if (at > ARPG_NAME_MAX - 8)	/* room for "~N" and ".tmp" */
+		at = ARPG_NAME_MAX - 8;
+	id[at] = 0;
 	memcpy(base, id, at + 1);
-	for (k = 2; (rc = id_add(sc->ds, id)) == 0; k++)
-		snprintf(id, sizeof id, "%.1180s~%d", base, k);
+	for (k = 2; (rc = id_add(sc->ds, id, source, &first)) == 0; k++)
+		snprintf(id, sizeof id, "%.180s~%d", base, k);
 	if (rc < 0)
 		return rc;
+	if (k > 2 && sc->sink->note) {
+		/* a.avi and a.mkv: both kept, the later renamed, and said so */
+		snprintf(note, sizeof note, "gives clip id %s, as %s does: named %s "
+			 "(rename one of the files to choose)", base, first, id);
+		sc->sink->note(sc->sink->ctx, source, note);
+	}
 	c->seq = sc->ds->seq++;
 	if (!(c->id = strdup(id)) || !(c->split = strdup(f->split)) ||
 	    !(c->label = strdup(f->label ? f->label : "")) ||
@@ -409,6 +469,23 @@ static int make_clip(struct scan *sc, const struct fit *f, const char *source,
 	    !(c->source = strdup(source))) {
 		clip_free(c);
 		return ARPG_ENOMEM;
+	}
+	return 0;
+}
+
+/* The name rule (common/text.h) where names enter: a label or subject that
+ * breaks it is a problem of that file, reported; 0 or ARPG_EFORMAT. */
+static int name_rule(struct scan *sc, const struct fit *f, const char *source)
+{
+	char why[160], detail[300];
+
+	if (arpg_name_check(f->label ? f->label : "", ARPG_NAME_LABEL, why, sizeof why) < 0 ||
+	    arpg_name_check(f->subject ? f->subject : "", ARPG_NAME_SUBJECT, why,
+			    sizeof why) < 0) {
+		snprintf(detail, sizeof detail, "%s: rename it (see IDS AND LABELS in "
+			 "arpg-preprocess(1))", why);
+		problem(sc, source, ARPG_EFORMAT, detail);
+		return ARPG_EFORMAT;
 	}
 	return 0;
 }
@@ -434,6 +511,10 @@ static int consider(struct scan *sc, const char *rel, const char *source, struct
 	sc->found++;
 	if (classify(sc->ds->layout, sc->base, comps, n, &f, &why) < 0) {
 		misfit(sc, source, why);
+		free(copy);
+		return 0;
+	}
+	if (name_rule(sc, &f, source) < 0) {
 		free(copy);
 		return 0;
 	}
@@ -466,11 +547,96 @@ static int offer_file(struct scan *sc, struct clip *c, const char *path)
 	return sc->sink->take(sc->sink->ctx, c);
 }
 
+/* The origin facts of a clip (clip.h): the input, the file's size and time. */
+static int set_origin(struct scan *sc, struct clip *c, const char *entry, long long size,
+		      long long sec, long nsec)
+{
+	c->size = size;
+	c->mtime_ns = sec * 1000000000LL + nsec;
+	if (!(c->input = strdup(sc->real ? sc->real : sc->input)) || !(c->entry = strdup(entry)))
+		return ARPG_ENOMEM;
+	return 0;
+}
+
+/* Does the folder hold a manifest.tsv that arpg-preprocess wrote (its
+ * first line the manifest header)? */
+static int is_output(const char *dir)
+{
+	static const char header[] = ARPG_MANIFEST_HEADER "\n";
+	char path[4200], line[sizeof header];
+	FILE *f;
+	int yes;
+
+	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	yes = fgets(line, sizeof line, f) && !strcmp(line, header);
+	fclose(f);
+	return yes;
+}
+
+/* Is the folder (st) one to walk?  Not the -o folder (its crops are not
+ * clips), not a folder met before in this input (a symbolic link loop or a
+ * second way to the same folder would invent clips and classes): those are
+ * noted and skipped.  1 to walk, 0 to skip, ARPG_ENOMEM. */
+static int dir_to_walk(struct scan *sc, const char *path, const struct stat *st)
+{
+	struct seen_dir *d;
+	char note[4500];
+	size_t i;
+
+	if (sc->ds->has_out && st->st_dev == sc->ds->out_dev && st->st_ino == sc->ds->out_ino) {
+		if (sc->sink->note)
+			sc->sink->note(sc->sink->ctx, path, "the output folder (-o) is inside the "
+				       "input: skipped, its crops are not clips");
+		return 0;
+	}
+	if (is_output(path)) {
+		if (sc->sink->note)
+			sc->sink->note(sc->sink->ctx, path, "an output folder of arpg-preprocess "
+				       "(it holds its manifest.tsv): skipped, its crops are not clips");
+		return 0;
+	}
+	for (i = 0; i < sc->nseen; i++)
+		if (sc->seen[i].dev == st->st_dev && sc->seen[i].ino == st->st_ino) {
+			snprintf(note, sizeof note, "the same folder as %s (through a symbolic "
+				 "link): not walked again", sc->seen[i].path);
+			if (sc->sink->note)
+				sc->sink->note(sc->sink->ctx, path, note);
+			return 0;
+		}
+	if (ARPG_GROW(sc->seen, &sc->capseen, sc->nseen + 1) < 0)
+		return ARPG_ENOMEM;
+	d = &sc->seen[sc->nseen];
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	if (!(d->path = strdup(path)))
+		return ARPG_ENOMEM;
+	sc->nseen++;
+	return 1;
+}
+
+/* A symbolic link at path: counted when its target lies outside the input
+ * (followed all the same; the count is noted at the end of the input). */
+static void link_out(struct scan *sc, const char *path)
+{
+	char *target = sc->real ? realpath(path, NULL) : NULL;
+	size_t n = sc->real ? strlen(sc->real) : 0;
+
+	if (target && !(strncmp(target, sc->real, n) == 0 &&
+			(target[n] == '/' || target[n] == 0 || n == 1))) {
+		if (!sc->links_out++)
+			snprintf(sc->first_out, sizeof sc->first_out, "%.240s -> %.240s", path,
+				 target);
+	}
+	free(target);
+}
+
 static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
 {
 	struct dirent **ents = NULL;
 	char path[4096], relp[4096], detail[512];
-	struct stat st;
+	struct stat st, lst;
 	int i, k, rc = 0;
 
 	if ((k = scandir(dir, &ents, NULL, byte_order)) < 0) {
@@ -488,13 +654,19 @@ static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
 		snprintf(path, sizeof path, "%s/%s", dir, name);
 		snprintf(relp, sizeof relp, "%s%s%s", rel, *rel ? "/" : "", name);
 		if (stat(path, &st) < 0) {
-			snprintf(detail, sizeof detail, "cannot read: %s: fix or remove it",
-				 strerror(errno));
-			problem(sc, path, ARPG_EIO, detail);
+			int e = errno, dangling = e == ENOENT && lstat(path, &lst) == 0;
+
+			snprintf(detail, sizeof detail, e == ELOOP ? "a symbolic link loop: not "
+				 "followed: remove the link" : dangling ? "a symbolic link to a "
+				 "missing file: fix or remove it" : "cannot read: %s: fix or "
+				 "remove it", strerror(e));
+			problem(sc, path, e == ELOOP || dangling ? ARPG_EFORMAT : ARPG_EIO, detail);
 			continue;
 		}
+		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+			link_out(sc, path);
 		if (S_ISDIR(st.st_mode)) {
-			if (depth < MAX_DEPTH)
+			if ((rc = dir_to_walk(sc, path, &st)) == 1 && depth < MAX_DEPTH)
 				rc = walk(sc, path, relp, depth + 1);
 			continue;
 		}
@@ -502,6 +674,11 @@ static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
 			continue;
 		if ((rc = consider(sc, relp, path, &c)) <= 0)
 			continue;
+		if ((rc = set_origin(sc, &c, relp, (long long)st.st_size,
+				     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec)) < 0) {
+			clip_free(&c);
+			continue;
+		}
 		rc = offer_file(sc, &c, path);
 	}
 	for (i = 0; i < k; i++)
@@ -565,21 +742,39 @@ static int read_entry(struct scan *sc, struct archive *a, struct archive_entry *
 	return 0;
 }
 
+/* The message for an input that is neither a folder nor an archive; a
+ * plain video gets a hint, as it is the usual mistake. */
+static int not_archive(const char *input, struct archive *a, char *err, size_t errn)
+{
+	static const char *const video[] = { ".avi", ".mp4", ".mkv", ".mov", ".webm",
+					     ".mpg", ".mpeg", ".flv", ".wmv", ".m4v" };
+	const char *dot = strrchr(input, '.');
+	size_t i;
+
+	for (i = 0; dot && i < sizeof video / sizeof *video; i++)
+		if (!strcasecmp(dot, video[i]))
+			return arpg_errf(err, errn, ARPG_EFORMAT, "a video, not a folder or an "
+					 "archive: an input is a dataset; give the folder that "
+					 "holds the video (-l dir: ROOT/<label>/<clip>), or list "
+					 "it in a TSV file (-l list)");
+	return arpg_errf(err, errn, ARPG_EFORMAT, "not a folder or an archive (zip, tar, "
+			 "tar.gz, tar.xz, 7z): %s", archive_error_string(a) ?
+			 archive_error_string(a) : "?");
+}
+
 static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t errn)
 {
 	struct archive_entry *e;
-	char source[4096];
+	char source[4096], detail[4600];
 	int r, rc = 0;
 
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		struct clip c;
-		const char *name;
+		const char *name, *link;
 
 		if (r == ARCHIVE_FATAL || r == ARCHIVE_RETRY) {
 			if (!sc->found && !sc->misfits)
-				return arpg_errf(err, errn, ARPG_EFORMAT, "not a directory or an "
-						 "archive (zip, tar, tar.gz, tar.xz, 7z): %s",
-						 archive_error_string(a) ? archive_error_string(a) : "?");
+				return not_archive(sc->input, a, err, errn);
 			return arpg_errf(err, errn, ARPG_EFORMAT, "damaged archive after %ld "
 					 "entries: %s: re-download it or check it with '7z t'",
 					 sc->found, archive_error_string(a) ? archive_error_string(a) :
@@ -587,16 +782,35 @@ static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t er
 		}
 		if (r == ARCHIVE_FAILED)
 			continue;
-		if (archive_entry_filetype(e) != AE_IFREG)
-			continue;
 		name = archive_entry_pathname(e);
-		if (!name)
+		link = archive_entry_hardlink(e);
+		if (!link && archive_entry_filetype(e) == AE_IFLNK)
+			link = archive_entry_symlink(e);
+		if (!name || (archive_entry_filetype(e) != AE_IFREG && !link))
 			continue;
 		snprintf(source, sizeof source, "%s:%s", sc->input, name);
 		if ((rc = consider(sc, name, source, &c)) < 0)
 			return rc;
 		if (rc == 0)
 			continue;
+		if (link) {
+			/* a link entry holds no data; a stream cannot go back for its
+			 * target: the clip is reported, never dropped in silence */
+			snprintf(detail, sizeof detail, "a %s link to %s: archives are read as a "
+				 "stream and links in them are not followed: extract the archive "
+				 "and give the folder", archive_entry_hardlink(e) ? "hard" :
+				 "symbolic", link);
+			problem(sc, source, ARPG_EUNSUPPORTED, detail);
+			clip_free(&c);
+			continue;
+		}
+		if ((rc = set_origin(sc, &c, name, archive_entry_size_is_set(e) ?
+				     (long long)archive_entry_size(e) : -1,
+				     (long long)archive_entry_mtime(e),
+				     archive_entry_mtime_nsec(e))) < 0) {
+			clip_free(&c);
+			return rc;
+		}
 		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
 			clip_free(&c);
 			continue;
@@ -635,6 +849,7 @@ static struct archive *archive_new(void)
 static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_t errn)
 {
 	char *line = NULL, *field[5], *s, object[4200], path[4096];
+	struct stat st;
 	size_t cap = 0;
 	ssize_t len;
 	long lineno = 0;
@@ -674,6 +889,8 @@ static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_
 		}
 		fi.label = label_canonical(field[1]) ? label_canonical(field[1]) : field[1];
 		fi.subject = nf > 3 ? field[3] : "";
+		if (name_rule(sc, &fi, object) < 0)
+			continue;
 		if (field[0][0] == '/' || !dir)
 			snprintf(path, sizeof path, "%s", field[0]);
 		else
@@ -691,6 +908,14 @@ static int scan_list(struct scan *sc, FILE *f, const char *dir, char *err, size_
 			flush_misfits(sc);
 		if ((rc = make_clip(sc, &fi, path, &c)) < 0)
 			break;
+		/* a file that cannot be stat'd fails later, when it is read */
+		if (stat(path, &st) < 0)
+			memset(&st, 0, sizeof st);
+		if ((rc = set_origin(sc, &c, field[0], (long long)st.st_size,
+				     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec)) < 0) {
+			clip_free(&c);
+			break;
+		}
 		rc = offer_file(sc, &c, path);
 	}
 	if (rc >= 0 && ferror(f))
@@ -757,9 +982,22 @@ static int finish(struct scan *sc, int rc, char *err, size_t errn)
 	} else if (rc >= 0 && !sc->found) {
 		rc = arpg_errf(err, errn, ARPG_ENOENT, "no clips found in it: check the path and -l");
 	}
+	if (sc->links_out && sc->sink->note) {
+		char note[700];
+
+		snprintf(note, sizeof note, "%ld symbolic link%s lead%s out of the input "
+			 "(first: %s): followed, as every link to a file or a folder is",
+			 sc->links_out, sc->links_out > 1 ? "s" : "", sc->links_out > 1 ? "" : "s",
+			 sc->first_out);
+		sc->sink->note(sc->sink->ctx, sc->input, note);
+	}
 	for (i = 0; i < sc->nmisfit; i++)
 		free(sc->misfit[i]);
 	sc->nmisfit = 0;
+	for (i = 0; i < (int)sc->nseen; i++)
+		free(sc->seen[i].path);
+	free(sc->seen);
+	free(sc->real);
 	return rc < 0 ? rc : (int)(sc->fitted > 0x7fffffff ? 0x7fffffff : sc->fitted);
 }
 
@@ -804,12 +1042,18 @@ int dataset_scan(struct dataset *ds, const char *input,
 	if (stat(input, &st) < 0)
 		return arpg_errf(err, errn, errno == ENOENT ? ARPG_ENOENT : ARPG_EIO,
 				 "cannot open: %s", strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return finish(&sc, walk(&sc, trimmed, "", 0), err, errn);
+	sc.real = realpath(input, NULL);
+	if (S_ISDIR(st.st_mode)) {
+		if ((rc = dir_to_walk(&sc, trimmed, &st)) == 1)
+			rc = walk(&sc, trimmed, "", 0);
+		return finish(&sc, rc, err, errn);
+	}
 	if (!(a = archive_new()))
 		return ARPG_ENOMEM;
 	if (archive_read_open_filename(a, input, 1 << 16) != ARCHIVE_OK)
-		rc = arpg_errf(err, errn, ARPG_EIO, "cannot open: %s",
+		rc = archive_errno(a) == EILSEQ ?	/* libarchive: not an archive */
+		     not_archive(input, a, err, errn)
+		   : arpg_errf(err, errn, ARPG_EIO, "cannot open: %s",
 			       archive_error_string(a) ? archive_error_string(a) : "?");
 	else
 		rc = scan_archive(&sc, a, err, errn);

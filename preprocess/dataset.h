@@ -20,15 +20,24 @@
  *         comment); a relative path is taken from the list file's folder.
  *
  * Labels are made canonical whatever the layout (anger, angry, AN -> Angry;
- * happiness -> Happy; ...); other labels are kept as written.
+ * happiness -> Happy; ...); other labels are kept as written if they follow
+ * the name rule of common/text.h (else the file is reported, not taken).
  *
  * A clip id is split_label_[subject_]stem: stem is the clip's path below its
  * label (afew, dir) or subject (rml) folder, or its file name (list),
  * without the extension, '/' turned into '-'; characters outside
  * [A-Za-z0-9.+-] become '_' (the label is empty for unlabelled clips).
- * Should two clips of one run still get the same id, the later gets "~2",
- * "~3"...; ids are stable as long as the inputs are the same.
+ * An id is cut to 192 bytes.  Should two clips of one run still get the
+ * same id (a.avi and a.mkv), the later gets "~2", "~3"... and a note says
+ * so; ids are stable as long as the inputs are the same.
  * Hidden files (".name") and __MACOSX folders are ignored.
+ *
+ * Links: in folders, symbolic links to files and folders are followed;
+ * links leading out of the input are counted and noted once per input; a
+ * folder met a second time (a link loop, two links to one folder) and the
+ * output folder (dataset_set_output) are noted and not walked.  In
+ * archives, link entries (hard or symbolic) that would be clips are
+ * reported as problems: a stream cannot go back for their data.
  */
 #ifndef PREPROCESS_DATASET_H
 #define PREPROCESS_DATASET_H
@@ -53,6 +62,11 @@ struct clip {
 	long seq;		/* 0, 1, 2... in the order clips are found */
 	char *id, *split, *label, *subject;
 	char *source;		/* for messages: "DIR/a/b.avi" or "X.zip:a/b.avi" */
+	/* what the clip is made from, set before want() (see origin.h): the
+	 * input's real path, the file's path in it (the archive entry's name,
+	 * the list's path field), its size and modification time */
+	char *input, *entry;
+	long long size, mtime_ns;
 	char *file;
 	void *data;
 	size_t len;
@@ -70,6 +84,9 @@ struct dataset_sink {
 	int (*want)(void *ctx, const struct clip *c);
 	int (*take)(void *ctx, struct clip *c);
 	void (*problem)(void *ctx, const char *object, int code, const char *detail);
+	/* a note that is no failure (a renamed id, a folder not walked, links
+	 * out of the input); may be NULL */
+	void (*note)(void *ctx, const char *object, const char *detail);
 };
 
 struct dataset;
@@ -77,6 +94,9 @@ struct dataset;
 /* A dataset enumerator for one run (it remembers ids across inputs). */
 int dataset_new(struct dataset **ds, enum layout layout);
 void dataset_free(struct dataset *ds);
+
+/* The folder that the run writes into: walks skip it.  0 or ARPG_EIO. */
+int dataset_set_output(struct dataset *ds, const char *outdir);
 
 /* Enumerates one input.  Returns the number of clips found (taken or not
  * wanted), or a negative code for the input as a whole with a reason and

@@ -4,8 +4,10 @@
 #include "error.h"
 #include "fileio.h"
 #include "grow.h"
+#include "lock.h"
 #include "log.h"
 #include "manifest.h"
+#include "origin.h"
 #include "progress.h"
 #include "sheet.h"
 #include "workq.h"
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A manifest row and the order its clip was found in. */
@@ -27,14 +30,19 @@ struct run {
 	const struct run_opts *o;
 	const char *outdir;
 	char *outabs;			/* outdir's absolute path, for the manifest */
+	struct arpg_lock *out_lock;	/* one writer at a time on outdir */
 	struct clip_options co;
 	struct arpg_workq *q;
 	struct arpg_progress prog;
+	char settings[1024];		/* what shapes the crops (origin.tsv) */
+	struct arpg_manifest_row *old;	/* OUT/manifest.tsv of former runs */
+	size_t nold, capold;
 
 	pthread_mutex_t lock;		/* guards all below */
 	struct row *rows;
 	size_t nrows, caprows;
 	long found, done, skipped, failed, frames, noface;
+	long redone, refused, unchecked;	/* complete folders by origin.tsv */
 	double t_decode, t_scale, t_face, t_png;	/* summed over workers */
 	int stdout_closed;
 };
@@ -103,19 +111,58 @@ static void row_lost(struct run *r, const struct clip *c)
 	arpg_workq_cancel(r->q);
 }
 
+/* A complete folder for c's id: is it c, made as this run would make it?
+ * 1 (yes, or made by an older arpg: kept), 0 (redo it), -1 (refused). */
+static int same_clip(struct run *r, const struct clip *c)
+{
+	char dir[4300], old[4200], why[13200];
+
+	snprintf(dir, sizeof dir, "%s/%s", r->outdir, c->id);
+	switch (origin_check(dir, c, r->settings, old, sizeof old)) {
+	case ORIGIN_SAME:
+		return 1;
+	case ORIGIN_NONE:
+		r->unchecked++;
+		return 1;
+	case ORIGIN_CHANGED:
+		r->redone++;
+		if (!strcmp(old, c->entry))
+			arpg_warn("%s: changed (or the options did) since %s was made from it: "
+				  "redone", c->source, dir);
+		else
+			arpg_warn("%s: gives clip id %s, made before from %s: redone from this file",
+				  c->source, c->id, old);
+		return 0;
+	case ORIGIN_FOREIGN:
+		break;
+	}
+	r->refused++;
+	snprintf(why, sizeof why, "gives clip id %s, which %s holds, made from %s of another "
+		 "input: not made; use another -o, or remove %s to replace it", c->id, dir, old,
+		 dir);
+	arpg_report(c->source, ARPG_EEXIST, why);
+	return -1;
+}
+
 /* dataset sink: is the clip already complete? */
 static int want(void *ctx, const struct clip *c)
 {
 	struct run *r = ctx;
 	struct clip_result res;
 	char path[4300];
-	int rc;
+	int rc, same = 1;
 
 	pthread_mutex_lock(&r->lock);
 	r->found++;
 	arpg_progress_set_total(&r->prog, r->found);
 	rc = clip_done(r->outdir, c->id, &res);
-	if (rc == 1) {
+	if (rc == 1 && (same = same_clip(r, c)) < 0) {
+		r->failed++;
+		arpg_progress_add(&r->prog, 1);
+		rc = 2;	/* refused: not wanted */
+	} else if (rc == 1 && !same) {
+		rc = 0;	/* redone: wanted */
+	} else if (rc == 1) {
 		/* a former run's leftover beside a complete clip */
 		snprintf(path, sizeof path, "%s/%s.tmp", r->outdir, c->id);
 		remove_tree(path);
@@ -174,6 +221,12 @@ static void problem(void *ctx, const char *object, int code, const char *detail)
 	arpg_report(object, code, detail);
 }
 
+static void note(void *ctx, const char *object, const char *detail)
+{
+	(void)ctx;
+	arpg_warn("%s: %s", object, detail);
+}
+
 /* A worker's job: one clip to its folder, its row to the manifest. */
 static void work(void *ctx, void *item)
 {
@@ -189,6 +242,12 @@ static void work(void *ctx, void *item)
 		r->failed++;
 		if (rc != ARPG_EINTR)
 			arpg_report(c->source, rc, err);
+		/* a full disk fails every clip after this one: stop once */
+		if (rc == ARPG_EFULL && !*r->o->stop) {
+			arpg_error("%s: no space left: the run stops; free some space and "
+				   "rerun: the finished clips are kept", r->outdir);
+			*r->o->stop = 1;
+		}
 	} else {
 		r->done++;
 		r->t_decode += res.t_decode;
@@ -210,37 +269,143 @@ static int by_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return strcmp(x->r.clip_id, y->r.clip_id);
+}
+
+/* Is a former run's row still a clip of OUT that this run did not list? */
+static int old_row_kept(struct run *r, const struct row *byid, const struct arpg_manifest_row *o)
+{
+	struct row key;
+	char dir[4300];
+	struct stat st;
+
+	key.r.clip_id = o->clip_id;
+	if (r->nrows && bsearch(&key, byid, r->nrows, sizeof *byid, by_id))
+		return 0;
+	snprintf(dir, sizeof dir, "%s/%s", r->outdir, o->clip_id);
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* OUT/manifest.tsv: the rows of former runs (Train, then Val) whose
+ * folders are still there and that this run did not list, in their order,
+ * then this run's rows in the order the clips were found. */
 static int write_manifest(struct run *r)
 {
 	char path[4300], tmp[4300];
+	struct row *byid = NULL;
 	FILE *f;
 	size_t i;
-	int rc = 0;
+	int rc = 0, e;
 
 	if (r->nrows)	/* rows is NULL when no clip was found */
 		qsort(r->rows, r->nrows, sizeof *r->rows, by_seq);
+	if (r->nold && r->nrows) {
+		if (!(byid = malloc(r->nrows * sizeof *byid)))
+			return arpg_report(r->outdir, ARPG_ENOMEM, "cannot merge the manifest");
+		memcpy(byid, r->rows, r->nrows * sizeof *byid);
+		qsort(byid, r->nrows, sizeof *byid, by_id);
+	}
 	snprintf(path, sizeof path, "%s/manifest.tsv", r->outdir);
 	snprintf(tmp, sizeof tmp, "%s/manifest.tsv.tmp", r->outdir);
-	if (!(f = fopen(tmp, "w")))
-		return arpg_report(tmp, ARPG_EIO, strerror(errno));
+	if (!(f = fopen(tmp, "w"))) {
+		free(byid);
+		return arpg_report(tmp, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO, strerror(errno));
+	}
 	rc = arpg_manifest_write_header(f);
+	for (i = 0; i < r->nold && rc == 0; i++)
+		if (old_row_kept(r, byid, &r->old[i]))
+			rc = arpg_manifest_write_row(f, &r->old[i]);
 	for (i = 0; i < r->nrows && rc == 0; i++)
 		rc = arpg_manifest_write_row(f, &r->rows[i].r);
+	e = errno;
 	if (fclose(f) && rc == 0)
-		rc = ARPG_EIO;
+		rc = ARPG_EIO, e = errno;
 	if (rc == 0 && rename(tmp, path) < 0)
-		rc = ARPG_EIO;
+		rc = ARPG_EIO, e = errno;
 	if (rc < 0) {
-		arpg_report(path, rc, strerror(errno));
+		/* a full disk says so, and what to do */
+		if (e == ENOSPC || e == EDQUOT)
+			arpg_report(path, ARPG_EFULL, "free some space, then rerun: the "
+				    "finished clips are kept");
+		else
+			arpg_report(path, rc, strerror(e));
 		unlink(tmp);
 	}
+	free(byid);
 	return rc;
+}
+
+/* The options that shape the crops, as origin.tsv records them. */
+static void settings_of(const struct run_opts *o, char *buf, size_t n)
+{
+	const struct arpg_face_options *f = &o->face;
+
+	snprintf(buf, n, "size=%d fps=%g max-frames=%ld align=%d", o->size, o->decode.fps,
+		 o->decode.max_frames, o->align);
+	if (o->align)
+		snprintf(buf + strlen(buf), n - strlen(buf), " cascade=%s landmarks=%s "
+			 "equalize=%d scale-factor=%g min-neighbors=%d min-size=%d smooth=%d",
+			 f->cascade ? f->cascade : "default", f->landmarks ? f->landmarks :
+			 "default", f->equalize, f->detect.scale_factor, f->detect.min_neighbors,
+			 f->detect.min_size, f->smooth);
+}
+
+/* A former run's OUT/manifest.tsv, read before anything is written: a file
+ * that is not a manifest is not ours to replace, and clips made with other
+ * settings are not mixed with this run's.  0, or 1 (reported: refused). */
+static int read_old_manifest(struct run *r)
+{
+	struct arpg_manifest_reader rd;
+	struct arpg_manifest_row row = { 0 };
+	char path[4300], dir[4300], set[1024];
+	FILE *f;
+	int rc, checked = 0, bad = 0;
+
+	snprintf(path, sizeof path, "%s/manifest.tsv", r->outdir);
+	if (!(f = fopen(path, "r")))
+		return errno == ENOENT ? 0 : arpg_report(path, ARPG_EIO, strerror(errno)) < 0;
+	arpg_manifest_reader_init(&rd, f, path);
+	while ((rc = arpg_manifest_next(&rd, &row)) == 1) {
+		if (ARPG_GROW(r->old, &r->capold, r->nold + 1) < 0) {
+			rc = ARPG_ENOMEM;
+			break;
+		}
+		r->old[r->nold++] = row;
+		memset(&row, 0, sizeof row);
+		snprintf(dir, sizeof dir, "%s/%s", r->outdir, r->old[r->nold - 1].clip_id);
+		if (!checked && origin_settings(dir, set, sizeof set) == 0) {
+			checked = 1;
+			if (strcmp(set, r->settings)) {
+				arpg_error("%s: its clips were made with other settings (%s; this "
+					   "run: %s): use another -o, or the same options",
+					   r->outdir, set, r->settings);
+				bad = 1;
+				break;
+			}
+		}
+	}
+	if (rc < 0 && !bad) {
+		if (rc == ARPG_EFORMAT)
+			arpg_error("%s: %s: not a manifest arpg-preprocess wrote, or damaged: it is "
+				   "not replaced; move it away or use another -o", path, rd.err);
+		else
+			arpg_report(path, rc, strerror(errno));
+		bad = 1;
+	}
+	arpg_manifest_row_free(&row);
+	arpg_manifest_reader_free(&rd);
+	fclose(f);
+	return bad;
 }
 
 /* Enumerates every input into the queue; returns the inputs that failed. */
 static long scan_inputs(struct run *r, struct dataset *ds, long *problems)
 {
-	struct dataset_sink sink = { r, want, take, problem };
+	struct dataset_sink sink = { r, want, take, problem, note };
 	char err[1024];
 	long bad = 0;
 	int i, rc;
@@ -285,6 +450,13 @@ static void summary(const struct run *r, long problems, long input_errors, doubl
 		arpg_info("time over all workers: decoding %.1f%%, crop and scale %.1f%%, "
 			  "faces %.1f%%, PNG %.1f%% of %.2f s", 100 * r->t_decode / tt,
 			  100 * r->t_scale / tt, 100 * r->t_face / tt, 100 * r->t_png / tt, tt);
+	if (r->redone || r->refused)
+		arpg_note("%ld complete clips redone (their files changed, or another file "
+			  "now has their id), %ld refused (see above)", r->redone, r->refused);
+	if (r->unchecked)
+		arpg_warn("%ld complete clips made by an older arpg-preprocess were kept "
+			  "unchecked (no origin.tsv): remove their folders to redo them",
+			  r->unchecked);
 	if (problems || input_errors)
 		arpg_note("%ld files and %ld inputs could not be used (see above)", problems,
 			  input_errors);
@@ -295,6 +467,7 @@ static int prepare(struct run *r, struct arpg_face_models **fm)
 {
 	const struct run_opts *o = r->o;
 	char err[1024];
+	struct stat st;
 	int rc;
 
 	if (o->align) {
@@ -302,8 +475,21 @@ static int prepare(struct run *r, struct arpg_face_models **fm)
 			return arpg_report("face models", rc, err);
 	}
 	r->co.fm = *fm;
+	/* once, before any clip: not one error per clip */
+	if (stat(r->outdir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return arpg_report(r->outdir, ARPG_EEXIST, "not a folder: -o names the folder "
+				   "to write the crops into; choose another name");
 	if (arpg_mkdir_p(r->outdir) < 0 || !(r->outabs = realpath(r->outdir, NULL)))
-		return arpg_report(r->outdir, ARPG_EIO, strerror(errno));
+		return arpg_report(r->outdir, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
+				   strerror(errno));
+	/* a second arpg-preprocess on this -o is refused, naming the holder */
+	if ((rc = arpg_lock_take(&r->out_lock, r->outdir, 1, "arpg-preprocess",
+				 ARPG_LOCK_REFUSE, err, sizeof err)) < 0)
+		return arpg_report(r->outdir, rc, err);
+	settings_of(o, r->settings, sizeof r->settings);
+	r->co.settings = r->settings;
+	if (read_old_manifest(r))
+		return ARPG_EEXIST;
 	return 0;
 }
 
@@ -326,7 +512,7 @@ int preprocess_run(const struct run_opts *o)
 	pthread_mutex_init(&r.lock, NULL);
 	if (prepare(&r, &fm) < 0)
 		goto out;
-	if (dataset_new(&ds, o->layout) < 0 ||
+	if (dataset_new(&ds, o->layout) < 0 || dataset_set_output(ds, r.outdir) < 0 ||
 	    (rc = arpg_workq_start(&r.q, o->jobs, 2 * o->jobs, work, &r)) < 0) {
 		arpg_report("arpg-preprocess", ARPG_ENOMEM, "cannot start the workers");
 		goto out;
@@ -350,7 +536,11 @@ out:
 	for (i = 0; i < r.nrows; i++)
 		free_row(&r.rows[i]);
 	free(r.rows);
+	for (i = 0; i < r.nold; i++)
+		arpg_manifest_row_free(&r.old[i]);
+	free(r.old);
 	free(r.outabs);
+	arpg_lock_release(r.out_lock);
 	dataset_free(ds);
 	arpg_face_models_free(fm);
 	pthread_mutex_destroy(&r.lock);

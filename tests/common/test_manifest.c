@@ -57,13 +57,32 @@ ARPG_TEST(manifest_rejects_bad_values)
 	arpg_manifest_row_free(&r);
 }
 
+ARPG_TEST(manifest_applies_the_name_rule)
+{
+	struct arpg_manifest_row r = { 0 };
+	char err[200];
+
+	/* escaped control characters, commas and slashes in names are refused */
+	expect_int(parse(&r, "a\\tb\ttrain\tx\t\t1\t1\tp", err), ARPG_EFORMAT);
+	expect(strstr(err, "control character") != NULL);
+	expect_int(parse(&r, "a\ttrain\tHa,ppy\t\t1\t1\tp", err), ARPG_EFORMAT);
+	expect(strstr(err, "label") != NULL);
+	expect_int(parse(&r, "a\ttrain\tx\ts\\n1\t1\t1\tp", err), ARPG_EFORMAT);
+	expect_int(parse(&r, "a/b\ttrain\tx\t\t1\t1\tp", err), ARPG_EFORMAT);
+	expect_int(parse(&r, "..\ttrain\tx\t\t1\t1\tp", err), ARPG_EFORMAT);
+	/* an empty label is an unlabelled clip */
+	expect_int(parse(&r, "a\ttest\t\t\t1\t1\tp", err), 0);
+	expect_str(r.label, "");
+	arpg_manifest_row_free(&r);
+}
+
 ARPG_TEST(manifest_round_trips_escapes)
 {
 	struct arpg_manifest_row w = { 0 }, r = { 0 };
 	struct arpg_manifest_reader rd;
 	FILE *f = tmpfile();
 
-	w.clip_id = "odd\tid";
+	w.clip_id = "odd id";
 	w.split = "val";
 	w.label = "Happy";
 	w.subject = "s\\1";

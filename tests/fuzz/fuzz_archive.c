@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum layout layouts[] = { LAYOUT_AFEW, LAYOUT_RML,
 						    LAYOUT_DIR };
-	struct dataset_sink sink = { NULL, NULL, take, NULL };
+	struct dataset_sink sink = { NULL, NULL, take, NULL, NULL };
 	struct dataset *ds;
 	char err[512];
 	long problems = 0;

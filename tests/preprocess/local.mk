@@ -8,6 +8,10 @@ tests_preprocess_test_preprocess_framemd5_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS)
 tests_preprocess_test_preprocess_framemd5_LDADD = $(PREPROCESS_LIBS)
 TESTS += tests/preprocess/test_preprocess.sh
 dist_check_SCRIPTS += tests/preprocess/test_preprocess.sh
+# test_preprocess_reruns.sh: reruns, colliding ids, links, names and messages
+# from outside (issue 15); also runs arpg-features and arpg-train.
+TESTS += tests/preprocess/test_preprocess_reruns.sh
+dist_check_SCRIPTS += tests/preprocess/test_preprocess_reruns.sh
 
 # Fuzz harnesses of the demuxing and archive paths (seed corpora in
 # tests/fuzz/corpus/demux and archive: tiny clips and archives).

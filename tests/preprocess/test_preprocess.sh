@@ -190,7 +190,7 @@ check "bad clips: the good clip is done" [ -d bout/train_Angry_good ] && grep -q
 check "truncated video: one message" [ "$(grep -c 'truncated.avi: .*truncated' err)" = 1 ]
 check "corrupt video: one message" [ "$(grep -c 'corrupt.avi: .*damaged\|corrupt.avi: .*corrupt' err)" = 1 ]
 check "non-video file: one message" [ "$(grep -c 'notes.txt: .*not a video' err)" = 1 ]
-check "dangling link: one message" [ "$(grep -c 'dangling.avi: .*cannot read' err)" = 1 ]
+check "dangling link: one message" [ "$(grep -c 'dangling.avi: .*link to a missing file' err)" = 1 ]
 if [ "$(id -u)" = 0 ]; then
 	skip "unreadable file: running as root, chmod 000 does not stop reading"
 else

@@ -1,0 +1,114 @@
+/* origin.c - OUT/<clip_id>/origin.tsv (see origin.h). */
+#include "origin.h"
+#include "error.h"
+#include "fileio.h"
+#include "text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ORIGIN_FORMAT "arpg-preprocess origin 1"
+
+/* The file's text for c (malloc'd) or NULL. */
+static char *origin_text(const struct clip *c, const char *settings)
+{
+	char input[4200], source[4200], set[2200], *s;
+	size_t n;
+
+	arpg_escape(input, sizeof input, c->input ? c->input : "");
+	arpg_escape(source, sizeof source, c->entry ? c->entry : "");
+	arpg_escape(set, sizeof set, settings);
+	n = strlen(input) + strlen(source) + strlen(set) + 200;
+	if (!(s = malloc(n)))
+		return NULL;
+	snprintf(s, n, "format\t" ORIGIN_FORMAT "\ninput\t%s\nentry\t%s\nsize\t%lld\n"
+		 "mtime_ns\t%lld\nsettings\t%s\n", input, source, c->size, c->mtime_ns, set);
+	return s;
+}
+
+int origin_write(const char *dir, const struct clip *c, const char *settings)
+{
+	char path[4300], *text = origin_text(c, settings);
+	FILE *f;
+	int rc = 0;
+
+	if (!text)
+		return ARPG_ENOMEM;
+	snprintf(path, sizeof path, "%s/origin.tsv", dir);
+	if (!(f = fopen(path, "w")))
+		rc = ARPG_EIO;
+	else if ((fputs(text, f) == EOF) | fclose(f))
+		rc = errno == ENOSPC ? ARPG_EFULL : ARPG_EIO;
+	free(text);
+	return rc;
+}
+
+/* The value of key in text (a copy into buf), or "" if absent. */
+static const char *value_of(const char *text, const char *key, char *buf, size_t n)
+{
+	size_t k = strlen(key);
+	const char *p, *end;
+
+	buf[0] = 0;
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, k) && p[k] == '\t') {
+			p += k + 1;
+			end = strchr(p, '\n');
+			snprintf(buf, n, "%.*s", (int)(end ? end - p : (long)strlen(p)), p);
+			break;
+		}
+	return buf;
+}
+
+static char *read_origin(const char *dir)
+{
+	char path[4300];
+	void *buf = NULL;
+	size_t len;
+
+	snprintf(path, sizeof path, "%s/origin.tsv", dir);
+	return arpg_read_file(path, 1 << 20, &buf, &len) < 0 ? NULL : buf;
+}
+
+enum origin_verdict origin_check(const char *dir, const struct clip *c, const char *settings,
+				 char *old, size_t oldn)
+{
+	char *have = read_origin(dir), *want, input[4200], mine[4200];
+	enum origin_verdict v;
+	struct stat st;
+
+	old[0] = 0;
+	if (!have)
+		return ORIGIN_NONE;
+	want = origin_text(c, settings);
+	value_of(have, "entry", old, oldn);
+	if (want && !strcmp(have, want)) {
+		v = ORIGIN_SAME;
+	} else {
+		/* this run's enumeration decides for its own inputs, and for
+		 * inputs that are gone; a clip of another input that still
+		 * exists is not replaced */
+		value_of(have, "input", input, sizeof input);
+		arpg_escape(mine, sizeof mine, c->input ? c->input : "");
+		v = !strcmp(input, mine) || stat(input, &st) < 0 ? ORIGIN_CHANGED : ORIGIN_FOREIGN;
+	}
+	free(want);
+	free(have);
+	return v;
+}
+
+int origin_settings(const char *dir, char *buf, size_t n)
+{
+	char *have = read_origin(dir);
+	int rc;
+
+	buf[0] = 0;
+	if (!have)
+		return ARPG_ENOENT;
+	rc = *value_of(have, "settings", buf, n) ? 0 : ARPG_ENOENT;
+	free(have);
+	return rc;
+}
