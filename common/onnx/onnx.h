@@ -111,6 +111,11 @@ int arpg_onnx_set_winograd(struct arpg_onnx *m, int mode);
  * empty or any other number.  The engine itself reads no environment. */
 int arpg_onnx_winograd_parse(const char *value);
 
+/* Before prepare: the threads a run splits its work over, n >= 1 (0, the
+ * default: OpenMP's, omp_get_max_threads() at prepare), for callers that
+ * run several models side by side.  ARPG_EINVAL once prepared. */
+int arpg_onnx_set_threads(struct arpg_onnx *m, int n);
+
 /* Infers shapes for batch (the leading dimension of every batched input),
  * folds and fuses, plans the arena.  May be called once. */
 int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn);

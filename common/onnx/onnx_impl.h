@@ -123,6 +123,7 @@ struct arpg_onnx {
 	float *scratch;		/* im2col and temporaries, per thread */
 	size_t scratch_n, scratch_per_thread;
 	int nthreads;		/* threads of a conv (OpenMP) */
+	int want_threads;	/* arpg_onnx_set_threads (0: OpenMP's default) */
 	rntm_t rntm1;		/* BLIS on one thread, for GEMMs inside our OpenMP threads
 				 * (set by onx_ops_init) */
 	int winograd;		/* ARPG_ONNX_WINOGRAD_* (arpg_onnx_set_winograd) */

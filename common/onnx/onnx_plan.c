@@ -1230,6 +1230,14 @@ int arpg_onnx_set_winograd(struct arpg_onnx *m, int mode)
 	return 0;
 }
 
+int arpg_onnx_set_threads(struct arpg_onnx *m, int n)
+{
+	if (m->prepared || n < 0 || n > 1024)
+		return ARPG_EINVAL;
+	m->want_threads = n;
+	return 0;
+}
+
 int arpg_onnx_winograd_parse(const char *value)
 {
 	return !value || !*value || atoi(value) != 0 ? ARPG_ONNX_WINOGRAD_AUTO
@@ -1250,7 +1258,7 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 	if ((rc = fuse(m)) < 0 || (rc = plan_arena(m, err, errn)) < 0)
 		return rc == ARPG_ENOMEM ? arpg_errf(err, errn, rc, "out of memory") : rc;
 #ifdef _OPENMP
-	m->nthreads = omp_get_max_threads();
+	m->nthreads = m->want_threads ? m->want_threads : omp_get_max_threads();
 #else
 	m->nthreads = 1;
 #endif
