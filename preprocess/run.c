@@ -34,7 +34,7 @@ struct run {
 	pthread_mutex_t lock;		/* guards all below */
 	struct row *rows;
 	size_t nrows, caprows;
-	long found, done, skipped, failed, frames, noface;
+	long found, done, skipped, failed, frames, noface, lost;
 	double t_decode, t_scale, t_face, t_png;	/* summed over workers */
 	int stdout_closed;
 };
@@ -81,6 +81,7 @@ static int add_row(struct run *r, const struct clip *c, const struct clip_result
 	r->nrows++;
 	r->frames += res->frames;
 	r->noface += res->faces == 0;
+	r->lost += res->faces ? res->frames - res->faces : 0;
 	if (!r->stdout_closed && arpg_manifest_write_row(stdout, &w->r) < 0) {
 		/* a closed reader ends the run quietly */
 		r->stdout_closed = 1;
@@ -276,6 +277,9 @@ static void summary(const struct run *r, long problems, long input_errors, doubl
 	arpg_note("%ld clips done, %ld skipped (already complete), %ld failed, %ld frames, "
 		  "%ld without a face, %.1f s", r->done, r->skipped, r->failed, r->frames,
 		  r->noface, arpg_now() - t0);
+	if (r->lost)
+		arpg_note("%ld frames of clips with a face lost it (a neighbour's transform, "
+			  "detected 0 in frames.tsv)", r->lost);
 	if (tt > 0)
 		arpg_info("time over all workers: decoding %.1f%%, crop and scale %.1f%%, "
 			  "faces %.1f%%, PNG %.1f%% of %.2f s", 100 * r->t_decode / tt,
@@ -295,6 +299,10 @@ static int prepare(struct run *r, struct arpg_face_models **fm)
 	if (o->align) {
 		if ((rc = arpg_face_models_load(fm, &o->face, err, sizeof err)) < 0)
 			return arpg_report("face models", rc, err);
+		if (arpg_face_models_detector(*fm))
+			arpg_info("detector %s: %s, %d engine thread%s per worker", o->face.detector,
+				  arpg_face_models_detector(*fm), o->face.det.threads,
+				  o->face.det.threads == 1 ? "" : "s");
 	}
 	r->co.fm = *fm;
 	if (arpg_mkdir_p(r->outdir) < 0 || !(r->outabs = realpath(r->outdir, NULL)))

@@ -402,7 +402,7 @@ static int recognise(struct arpg_detector *d, char *err, size_t errn)
 		goto out;
 	}
 	if (!d->o.score)
-		d->o.score = yunet ? 0.9f : 0.5f;
+		d->o.score = 0.5f;
 	if (!d->o.nms)
 		d->o.nms = yunet ? 0.3f : 0.4f;
 	if (yunet)

@@ -37,8 +37,9 @@ struct arpg_detector_options {
 	int det_size;		/* SCRFD: the side of its square input (letterbox);
 				 * YuNet: frames with a longer side are scaled down to
 				 * it.  A multiple of 32, 32 to 4096; 0: 640 */
-	float score;		/* keep faces scoring at least this; 0: the reference's
-				 * default (YuNet 0.9 as FaceDetectorYN, SCRFD 0.5) */
+	float score;		/* keep faces scoring at least this; 0: 0.5 (SCRFD's
+				 * default; OpenCV's YuNet samples take 0.9, which loses
+				 * faces a tracker keeps: arpg-preprocess(1)) */
 	float nms;		/* suppress a face overlapping a better one by more than
 				 * this IoU; 0: YuNet 0.3, SCRFD 0.4 */
 	int threads;		/* the engine's threads per session (0: OpenMP's) */
