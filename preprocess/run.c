@@ -39,9 +39,14 @@ struct run {
 	int stdout_closed;
 };
 
+/* The strings of a row made here (add_row), each its own copy. */
 static void free_row(struct row *w)
 {
-	arpg_manifest_row_free(&w->r);
+	free(w->r.clip_id);
+	free(w->r.split);
+	free(w->r.label);
+	free(w->r.subject);
+	free(w->r.path);
 }
 
 static char *dup_text(const char *s, int *rc)
