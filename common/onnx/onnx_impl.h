@@ -30,7 +30,8 @@ enum onx_op {
 	OP_CONV, OP_BN, OP_PRELU, OP_RELU, OP_ADD, OP_MUL, OP_SUB, OP_FLATTEN,
 	OP_RESHAPE, OP_GEMM, OP_MATMUL, OP_GAP, OP_AVGPOOL, OP_MAXPOOL,
 	OP_IDENTITY, OP_DROPOUT, OP_CONSTANT, OP_SIGMOID, OP_TRANSPOSE, OP_RESIZE,
-	OP_UPSAMPLE, OP_CONCAT, OP_SOFTMAX, OP_COUNT
+	OP_UPSAMPLE, OP_CONCAT, OP_SOFTMAX, OP_SHAPE, OP_GATHER, OP_UNSQUEEZE, OP_SLICE,
+	OP_CAST, OP_COUNT
 };
 
 enum { DT_FLOAT = 1, DT_INT64 = 7 };
@@ -88,6 +89,9 @@ struct onx_node {
 	float *rs_scales;	/* Upsample-7: its scales attribute (owned) */
 	int nrs_scales;
 	double rs_scale[MAXR];	/* prepared: output over input length per axis */
+	int64_t axes[MAXR];	/* Unsqueeze-1 to 11: its axes attribute */
+	int naxes;		/* their count (0: from the second input) */
+	int cast_to;		/* Cast: the ONNX data type of the output */
 
 	/* prepared (Conv, Gemm, BN) */
 	float *w, *b;		/* Conv: M x K, Gemm: N x K (owned) */

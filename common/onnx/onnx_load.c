@@ -16,7 +16,7 @@ const char *const onx_op_names[OP_COUNT] = {
 	"Conv", "BatchNormalization", "PRelu", "Relu", "Add", "Mul", "Sub", "Flatten",
 	"Reshape", "Gemm", "MatMul", "GlobalAveragePool", "AveragePool", "MaxPool",
 	"Identity", "Dropout", "Constant", "Sigmoid", "Transpose", "Resize", "Upsample",
-	"Concat", "Softmax"
+	"Concat", "Softmax", "Shape", "Gather", "Unsqueeze", "Slice", "Cast"
 };
 
 static uint32_t hash_str(const char *s)
@@ -630,19 +630,54 @@ static int parse_resize(const Onnx__NodeProto *np, struct onx_node *n, const cha
 	return 0;
 }
 
-/* Flatten, Concat and Softmax: axis (Flatten's default is 1, Concat must
+/* Unsqueeze before opset 13: its axes attribute (later, the second input,
+ * read with the shapes); their range is checked against the rank then. */
+static int parse_unsqueeze(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			   char *err, size_t errn)
+{
+	int rc;
+
+	if ((rc = get_ints(np, "axes", 0, MAXR, n->axes, lab, err, errn)) < 0)
+		return rc;
+	n->naxes = rc;
+	if (!n->naxes && np->n_input < 2)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no axes", lab);
+	return 0;
+}
+
+/* Cast: to, the output's data type; the engine casts shapes (int64) to
+ * int64 only, which is all that exporters make of them. */
+static int parse_cast(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+		      char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if (!attr(np, "to"))
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no 'to'", lab);
+	if ((rc = get_int(np, "to", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	if (v != DT_INT64)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: a cast to data type %lld "
+				 "(only to int64, of shapes)", lab, (long long)v);
+	n->cast_to = (int)v;
+	return 0;
+}
+
+/* Flatten, Concat, Softmax and Gather: axis (Flatten's default is 1, Concat must
  * give it, Softmax's default depends on the opset and is resolved with the
  * shapes: ONX_AXIS_DEFAULT); its range is checked against the rank then. */
 static int parse_axis(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
 		      char *err, size_t errn)
 {
-	int flatten = !strcmp(np->op_type, "Flatten");
+	int flatten = !strcmp(np->op_type, "Flatten"), gather = !strcmp(np->op_type, "Gather");
 	int64_t v;
 	int rc;
 
 	if (!strcmp(np->op_type, "Concat") && !attr(np, "axis"))
 		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no axis", lab);
-	if ((rc = get_int(np, "axis", flatten ? 1 : ONX_AXIS_DEFAULT, &v, lab, err, errn)) < 0)
+	if ((rc = get_int(np, "axis", flatten ? 1 : gather ? 0 : ONX_AXIS_DEFAULT, &v, lab, err,
+			  errn)) < 0)
 		return rc;
 	if (v != ONX_AXIS_DEFAULT && (v < -MAXR || v > MAXR))
 		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: axis %lld", lab, (long long)v);
@@ -690,6 +725,12 @@ static const struct {
 	[OP_UPSAMPLE] = { "mode scales", 1, 2, 1, parse_resize },
 	[OP_CONCAT] = { "axis", 1, ONX_MAX_INPUTS, 1, parse_axis },
 	[OP_SOFTMAX] = { "axis", 1, 1, 1, parse_axis },
+	/* shape arithmetic, computed when the shapes are (onnx_plan.c) */
+	[OP_SHAPE] = { "", 1, 1, 1, NULL },
+	[OP_GATHER] = { "axis", 2, 2, 1, parse_axis },
+	[OP_UNSQUEEZE] = { "axes", 1, 2, 1, parse_unsqueeze },
+	[OP_SLICE] = { "", 3, 5, 1, NULL },
+	[OP_CAST] = { "to saturate", 1, 1, 1, parse_cast },
 };
 
 /* The operator named op_type (NULL: none), or OP_COUNT. */

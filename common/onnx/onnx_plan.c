@@ -574,6 +574,198 @@ static int check_output_size(const struct onx_node *n, const struct onx_tensor *
 	return 0;
 }
 
+/* ---- shape arithmetic ----
+ * Exporters compute the sizes of Resize and Reshape from the shapes of
+ * the graph's tensors (PyTorch's F.interpolate(size=...) becomes Shape,
+ * Gather, Unsqueeze, Concat, Slice and Cast).  These nodes run here, when
+ * the shapes are known: their outputs become constants (int64, owned) and
+ * the nodes are dead for the run.  A re-inference (another batch) computes
+ * them again.  On tensors that are not shapes they are refused. */
+
+static int is_shape_const(const struct onx_tensor *t)
+{
+	return t->kind == TK_STATIC && t->dtype == DT_INT64;
+}
+
+/* o becomes a constant int64 tensor of rank r and dims d (values to be
+ * written by the caller); 0 or ARPG_ENOMEM. */
+static int fold_alloc(struct onx_tensor *o, int r, const int64_t *d)
+{
+	int64_t k = 1;
+	int i;
+
+	o->rank = r;
+	for (i = 0; i < r; i++)
+		k *= (o->dims[i] = d[i]);
+	free(o->i64);
+	free(o->f);
+	o->f = NULL;
+	if (!(o->i64 = malloc((size_t)(k ? k : 1) * sizeof *o->i64)))
+		return ARPG_ENOMEM;
+	o->kind = TK_STATIC;
+	o->dtype = DT_INT64;
+	o->batched = 0;
+	return 0;
+}
+
+/* Slice on a rank-1 shape: ONNX's clamping of starts and ends, any step. */
+static int fold_slice(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *a[4] = { NULL, NULL, NULL, NULL };
+	int64_t len = x->rank ? x->dims[0] : 0, st, en, step = 1, cnt = 0, i, d[1];
+	int k, rc;
+
+	for (k = 1; k < n->nin && k < 5; k++)
+		if (n->in[k] >= 0) {
+			a[k - 1] = &m->t[n->in[k]];
+			if (!is_shape_const(a[k - 1]) || onx_numel(a[k - 1]) != 1)
+				return NODE_ERR(ARPG_EUNSUPPORTED, "starts, ends, axes and steps "
+						"must be one constant each (a slice of a shape)");
+		}
+	if (x->rank != 1 || !a[0] || !a[1])
+		return NODE_ERR(ARPG_EUNSUPPORTED, "only slices of a rank-1 shape are supported");
+	if (a[2] && a[2]->i64[0] != 0 && a[2]->i64[0] != -1)
+		return NODE_ERR(ARPG_EFORMAT, "axis %lld of a rank-1 input",
+				(long long)a[2]->i64[0]);
+	if (a[3] && !(step = a[3]->i64[0]))
+		return NODE_ERR(ARPG_EFORMAT, "step 0");
+	st = a[0]->i64[0], en = a[1]->i64[0];
+	if (st < 0)
+		st = st < -len ? -len : st, st += len;
+	if (en < 0)
+		en = en < -len ? -len : en, en += len;
+	if (step > 0) {
+		st = st > len ? len : st;
+		en = en > len ? len : en;
+		cnt = en > st ? (en - st + step - 1) / step : 0;
+	} else {
+		st = st > len - 1 ? len - 1 : st;
+		en = en < -1 ? -1 : en > len - 1 ? len - 1 : en;
+		cnt = st > en ? (st - en - step - 1) / -step : 0;
+	}
+	d[0] = cnt;
+	if ((rc = fold_alloc(o, 1, d)) < 0)
+		return rc;
+	for (i = 0; i < cnt; i++)
+		o->i64[i] = x->i64[st + i * step];
+	return 0;
+}
+
+/* Computes a shape node (Shape, Gather, Unsqueeze, Slice, Cast; Concat of
+ * constant int64 inputs): 1 when it did (o a constant, n dead), 0 when n is
+ * not one (a Concat of values), or a negative code with err. */
+static int fold_shape_op(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
+{
+	struct onx_tensor *x = n->in[0] >= 0 ? &m->t[n->in[0]] : NULL;
+	struct onx_tensor *o = &m->t[n->out[0]];
+	int64_t d[MAXR], i, k;
+	int r, j, rc;
+
+	if (n->op == OP_CONCAT) {
+		for (j = 0; j < n->nin; j++)
+			if (n->in[j] < 0 || !is_shape_const(&m->t[n->in[j]]))
+				break;
+		if (j < n->nin)
+			return 0;
+	} else if (n->op != OP_SHAPE && n->op != OP_GATHER && n->op != OP_UNSQUEEZE &&
+		   n->op != OP_SLICE && n->op != OP_CAST)
+		return 0;
+	if (!x)
+		return NODE_ERR(ARPG_EFORMAT, "first input is absent");
+	if (o->is_output || o->keep)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "its output '%s' is a shape (int64): only "
+				"float tensors are given out", o->name);
+	if (n->op != OP_SHAPE && !is_shape_const(x))
+		return NODE_ERR(ARPG_EUNSUPPORTED, "'%s' is not a shape: %s is supported on "
+				"shapes (int64 computed from constants and tensors' shapes) only",
+				x->name, n->opname);
+	switch (n->op) {
+	case OP_SHAPE:
+		d[0] = x->rank;
+		if ((rc = fold_alloc(o, 1, d)) < 0)
+			return rc;
+		memcpy(o->i64, x->dims, x->rank * sizeof *o->i64);
+		break;
+	case OP_CAST:
+		if ((rc = fold_alloc(o, x->rank, x->dims)) < 0)
+			return rc;
+		memcpy(o->i64, x->i64, onx_numel(x) * sizeof *o->i64);
+		break;
+	case OP_GATHER: {
+		const struct onx_tensor *ix = n->in[1] >= 0 ? &m->t[n->in[1]] : NULL;
+		if (!ix || !is_shape_const(ix) || ix->rank > 1)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "the indices must be a constant "
+					"int64 scalar or list");
+		if (x->rank != 1 || (n->axis != 0 && n->axis != -1))
+			return NODE_ERR(ARPG_EUNSUPPORTED, "only gathers from a rank-1 shape");
+		if ((rc = fold_alloc(o, ix->rank, ix->dims)) < 0)
+			return rc;
+		for (i = 0; i < onx_numel(ix); i++) {
+			k = ix->i64[i] < 0 ? ix->i64[i] + x->dims[0] : ix->i64[i];
+			if (k < 0 || k >= x->dims[0])
+				return NODE_ERR(ARPG_EFORMAT, "index %lld out of %lld values",
+						(long long)ix->i64[i], (long long)x->dims[0]);
+			o->i64[i] = x->i64[k];
+		}
+		break;
+	}
+	case OP_UNSQUEEZE: {
+		const struct onx_tensor *ax = n->nin > 1 && n->in[1] >= 0 ? &m->t[n->in[1]] : NULL;
+		const int64_t *axes = n->axes;
+		int na = n->naxes, ins[MAXR] = { 0 }, p;
+		if (ax) {
+			if (!is_shape_const(ax) || ax->rank > 1 || onx_numel(ax) > MAXR)
+				return NODE_ERR(ARPG_EUNSUPPORTED, "the axes must be constant");
+			axes = ax->i64, na = (int)onx_numel(ax);
+		}
+		r = x->rank + na;
+		if (!na || r > MAXR)
+			return NODE_ERR(ARPG_EFORMAT, "%d axes for rank %d", na, x->rank);
+		for (j = 0; j < na; j++) {
+			int a = axes[j] < -MAXR || axes[j] > MAXR ? -1 : norm_axis((int)axes[j], r, 0);
+			if (a < 0 || ins[a])
+				return NODE_ERR(ARPG_EFORMAT, "axis %lld for rank %d",
+						(long long)axes[j], r);
+			ins[a] = 1;
+		}
+		for (j = 0, p = 0; j < r; j++)
+			d[j] = ins[j] ? 1 : x->dims[p++];
+		if ((rc = fold_alloc(o, r, d)) < 0)
+			return rc;
+		memcpy(o->i64, x->i64, onx_numel(x) * sizeof *o->i64);
+		break;
+	}
+	case OP_SLICE:
+		if ((rc = fold_slice(m, n, x, o, err, errn)) < 0)
+			return rc;
+		break;
+	case OP_CONCAT: {
+		int64_t total = 0;
+		if (x->rank != 1 || norm_axis(n->axis, 1, 0) != 0)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "only shapes (rank 1) join as int64");
+		for (j = 0; j < n->nin; j++) {
+			if (m->t[n->in[j]].rank != 1)
+				return NODE_ERR(ARPG_EFORMAT, "input %d is not of rank 1", j);
+			total += m->t[n->in[j]].dims[0];
+		}
+		if (total > MAXR * 64)
+			return NODE_ERR(ARPG_ERANGE, "%lld values joined", (long long)total);
+		d[0] = total;
+		if ((rc = fold_alloc(o, 1, d)) < 0)
+			return rc;
+		for (j = 0, k = 0; j < n->nin; j++) {
+			const struct onx_tensor *y = &m->t[n->in[j]];
+			memcpy(o->i64 + k, y->i64, y->dims[0] * sizeof *o->i64);
+			k += y->dims[0];
+		}
+		break;
+	}
+	}
+	n->dead = 1;
+	return 1;
+}
+
 /* Whether input i of n gives a shape (int64 allowed): Reshape's shape,
  * Resize's sizes (and its roi and scales, checked by infer_resize). */
 static int shape_input(const struct onx_node *n, int i)
@@ -592,6 +784,8 @@ static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t
 
 	if (n->op == OP_CONSTANT)
 		return 0;
+	if ((rc = fold_shape_op(m, n, err, errn)) != 0)
+		return rc < 0 ? rc : 0;
 	if (!x)
 		return NODE_ERR(ARPG_EFORMAT, "first input is absent");
 	for (i = 0; i < n->nin; i++)
@@ -667,7 +861,7 @@ int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t 
 		struct onx_tensor *o = &m->t[n->out[0]];
 		if ((rc = infer_node(m, n, err, errn)) < 0)
 			return rc;
-		if (!check_decl || !o->has_decl || n->op == OP_CONSTANT)
+		if (!check_decl || !o->has_decl || n->op == OP_CONSTANT || o->dtype == DT_INT64)
 			continue;
 		for (j = 0; j < o->rank && o->decl_rank == o->rank; j++)
 			if (o->decl[j] >= 0 && o->decl[j] != o->dims[j] && !(j == 0 && o->batched))
