@@ -5,7 +5,8 @@
 # bench/face_detect), with dlib (a C++ reference built by the test with
 # g++ and libdlib-dev) and with cv2.warpAffine on Debian's real faces, both
 # driving face_tool; the CNN detectors' decoding against numpy ports of
-# their references (detector_ref.sh, driving detect_tool); the fuzz
+# their references (detector_ref.sh, driving detect_tool; scrfd_ref.sh on
+# SCRFDs built by make_scrfd.py, also against onnxruntime-node); the fuzz
 # harnesses of the cascade XML and the landmark model.
 check_PROGRAMS += tests/face/test_cascade_xml tests/face/test_cascade_pyramid \
 	tests/face/test_cascade_detect tests/face/test_cascade_group \
@@ -16,13 +17,14 @@ TESTS += tests/face/test_cascade_xml tests/face/test_cascade_pyramid \
 	tests/face/test_shape tests/face/test_shape_dlib.sh \
 	tests/face/test_align tests/face/test_align_cv2.sh \
 	tests/face/test_tracker tests/face/test_face_cv2.sh tests/face/test_detector \
-	tests/face/detector_ref.sh
+	tests/face/detector_ref.sh tests/face/scrfd_ref.sh
 dist_check_SCRIPTS += tests/face/cascade_opencv.py tests/face/test_shape_dlib.sh \
-	tests/face/detector_ref.sh tests/face/detector_ports.py \
+	tests/face/detector_ref.sh tests/face/scrfd_ref.sh tests/face/detector_ports.py \
 	tests/face/test_align_cv2.sh tests/face/test_face_cv2.sh
 # The cascade tests load the fuzz corpus's hand-made cascades.
 CASCADE_SEED = tests/face/cascade_seed.c tests/face/cascade_seed.h
-EXTRA_DIST += tests/face/dlib_ref.cpp tests/face/face_media.py bench/face_detect.py
+EXTRA_DIST += tests/face/dlib_ref.cpp tests/face/face_media.py bench/face_detect.py \
+	tests/face/make_scrfd.py
 tests_face_test_cascade_xml_SOURCES = tests/face/test_cascade_xml.c $(CASCADE_SEED) \
 	$(ARPG_TEST_SOURCES)
 tests_face_test_cascade_xml_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)

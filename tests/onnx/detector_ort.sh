@@ -36,37 +36,5 @@ while read -r name w h; do
 	arpg-features onnx-run "$model" -o "$tmp/$name.arpg" "$tmp/$name.pb" || fail=1
 done <"$tmp/list"
 ok $fail "arpg-features onnx-run ran every input"
-"$PY" - "$tmp" "$tmp/list" <<'PYEOF'
-import os
-import sys
-import numpy as np
-import onnx
-from onnx import numpy_helper
-tmp, lst = sys.argv[1:3]
-worst_rel, worst_abs, n, bad = 0.0, 0.0, 0, []
-for line in open(lst):
-    name = line.split()[0]
-    k = 0
-    while os.path.exists("%s/%s.ort/%d.f32" % (tmp, name, k)):
-        ref = np.fromfile("%s/%s.ort/%d.f32" % (tmp, name, k), dtype=np.float32)
-        got = numpy_helper.to_array(
-            onnx.load_tensor("%s/%s.arpg/output_%d.pb" % (tmp, name, k))).ravel()
-        if got.shape != ref.shape:
-            bad.append("%s output %d: %d values, expected %d" % (name, k, got.size, ref.size))
-        else:
-            d = float(np.abs(got.astype(np.float64) - ref).max())
-            scale = float(np.abs(ref).max())
-            rel = d / scale if scale > 0 else 0.0
-            worst_abs = max(worst_abs, d)
-            if scale > 1e-2:
-                worst_rel = max(worst_rel, rel)
-            if not (d <= 1e-4 * scale or d <= 1e-6):
-                bad.append("%s output %d: max diff %.3g, max |ref| %.3g" % (name, k, d, scale))
-        n += 1
-        k += 1
-print("# %d output tensors compared; largest difference %.3g, largest relative to "
-      "max |ref| (tensors above 0.01) %.3g" % (n, worst_abs, worst_rel))
-for b in bad[:20]:
-    print("# " + b)
-print("%s 3 - every output within 1e-4 relative of onnxruntime" % ("ok" if n and not bad else "not ok"))
-PYEOF
+"$PY" "$top_srcdir/tests/onnx/compare_ort.py" "$tmp" "$tmp/list"
+ok $? "every output within 1e-4 relative of onnxruntime"

@@ -17,7 +17,8 @@ TESTS += $(ONNX_C_TESTS) tests/onnx/test_onnx_iresnet tests/onnx/test_onnx_confo
 	tests/onnx/detector_ort.sh
 dist_check_SCRIPTS += tests/onnx/onnx_wino_kernels.sh tests/onnx/onnx_run.sh \
 	tests/onnx/detector_ort.sh
-EXTRA_DIST += tests/onnx/make_iresnet.py tests/onnx/detector_inputs.py tests/onnx/ort_run.js
+EXTRA_DIST += tests/onnx/make_iresnet.py tests/onnx/detector_inputs.py tests/onnx/ort_run.js \
+	tests/onnx/compare_ort.py
 # the three share the model builder, which writes protobuf-c's structures
 ONNX_TESTMODEL = tests/onnx/onnx_testmodel.c tests/onnx/onnx_testmodel.h $(ARPG_TEST_SOURCES)
 ONNX_TESTMODEL_CFLAGS = $(AM_CFLAGS) $(PROTOBUFC_CFLAGS) $(BLIS_CFLAGS)
