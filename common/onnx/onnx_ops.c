@@ -469,6 +469,35 @@ static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 	}
 }
 
+/* The max of the generic loop below, one value at a time (a NaN wins). */
+static inline float max_step(float acc, float v)
+{
+	return v > acc || v != v ? v : acc;
+}
+
+/* MaxPool 2x2, stride 2, no padding, every window inside the input (the
+ * downsampling of YuNet and of many small CNNs): the generic loop's
+ * result, without its per-tap bounds checks. */
+static void maxpool_2x2(const float *x, float *y, i64 NC, i64 H, i64 W, i64 OH, i64 OW)
+{
+	i64 i;
+
+#pragma omp parallel for schedule(static) if (NC * OH * OW > 16384)
+	for (i = 0; i < NC; i++) {
+		const float *xc = x + i * H * W;
+		float *yc = y + i * OH * OW;
+		i64 oy, ox;
+		for (oy = 0; oy < OH; oy++) {
+			const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
+			float *yr = yc + oy * OW;
+			for (ox = 0; ox < OW; ox++)
+				yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
+								    r0[2 * ox + 1]), r1[2 * ox]),
+						  r1[2 * ox + 1]);
+		}
+	}
+}
+
 static int exec_pool(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]];
@@ -476,6 +505,13 @@ static int exec_pool(struct arpg_onnx *m, struct onx_node *n)
 	i64 NC = xt->dims[0] * xt->dims[1], H = xt->dims[2], W = xt->dims[3];
 	i64 OH = ot->dims[2], OW = ot->dims[3], i;
 	int ismax = n->op == OP_MAXPOOL;
+
+	if (ismax && n->kernel[0] == 2 && n->kernel[1] == 2 && n->stride[0] == 2 &&
+	    n->stride[1] == 2 && n->dil[0] == 1 && n->dil[1] == 1 && !n->pad[0] && !n->pad[1] &&
+	    2 * OH <= H && 2 * OW <= W) {
+		maxpool_2x2(xt->data, ot->data, NC, H, W, OH, OW);
+		return 0;
+	}
 
 #pragma omp parallel for schedule(static) if (NC * OH * OW > 16384)
 	for (i = 0; i < NC; i++) {
