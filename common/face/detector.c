@@ -418,37 +418,72 @@ out:
 	return rc;
 }
 
-int arpg_detector_load(struct arpg_detector **dp, const char *path,
-		       const struct arpg_detector_options *o, char *err, size_t errn)
+/* Checks the options; a detector owning buf (len bytes), recognised, or
+ * NULL with the code and err naming name.  buf is freed on failure. */
+static int load_owned(struct arpg_detector **dp, const char *name, void *buf, size_t len,
+		      const struct arpg_detector_options *o, char *err, size_t errn)
 {
 	struct arpg_detector *d;
 	char msg[700];
 	int rc;
 
 	*dp = NULL;
-	if (o->det_size < 0 || o->det_size > 4096 || o->det_size % 32 || o->score < 0 ||
-	    o->score > 1 || o->nms < 0 || o->nms > 1 || o->threads < 0)
-		return arpg_errf(err, errn, ARPG_EINVAL, "detector options out of range");
-	if (!(d = calloc(1, sizeof *d)))
+	if (!(d = calloc(1, sizeof *d))) {
+		free(buf);
 		return ARPG_ENOMEM;
+	}
+	d->buf = buf, d->len = len;
 	d->o = *o;
 	if (!d->o.det_size)
 		d->o.det_size = DEFAULT_DET_SIZE;
-	if ((rc = arpg_read_file(path, 0, &d->buf, &d->len)) < 0) {
-		rc = arpg_errf(err, errn, rc == ARPG_EIO && errno == ENOENT ? ARPG_ENOENT : rc,
-			       "%s: %s", path, rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
-		goto fail;
-	}
 	msg[0] = 0;
 	if ((rc = recognise(d, msg, sizeof msg)) < 0) {
-		arpg_errf(err, errn, rc, "%s: %s", path, msg[0] ? msg : arpg_strerror(rc));
-		goto fail;
+		arpg_errf(err, errn, rc, "%s: %s", name, msg[0] ? msg : arpg_strerror(rc));
+		arpg_detector_free(d);
+		return rc;
 	}
 	*dp = d;
 	return 0;
-fail:
-	arpg_detector_free(d);
-	return rc;
+}
+
+static int options_ok(const struct arpg_detector_options *o, char *err, size_t errn)
+{
+	if (o->det_size < 0 || o->det_size > 4096 || o->det_size % 32 || o->score < 0 ||
+	    o->score > 1 || o->nms < 0 || o->nms > 1 || o->threads < 0)
+		return arpg_errf(err, errn, ARPG_EINVAL, "detector options out of range");
+	return 0;
+}
+
+int arpg_detector_load(struct arpg_detector **dp, const char *path,
+		       const struct arpg_detector_options *o, char *err, size_t errn)
+{
+	void *buf;
+	size_t len;
+	int rc;
+
+	*dp = NULL;
+	if ((rc = options_ok(o, err, errn)) < 0)
+		return rc;
+	if ((rc = arpg_read_file(path, 0, &buf, &len)) < 0)
+		return arpg_errf(err, errn, rc == ARPG_EIO && errno == ENOENT ? ARPG_ENOENT : rc,
+				 "%s: %s", path, rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
+	return load_owned(dp, path, buf, len, o, err, errn);
+}
+
+int arpg_detector_load_buffer(struct arpg_detector **dp, const char *name, const void *buf,
+			      size_t len, const struct arpg_detector_options *o,
+			      char *err, size_t errn)
+{
+	void *copy;
+	int rc;
+
+	*dp = NULL;
+	if ((rc = options_ok(o, err, errn)) < 0)
+		return rc;
+	if (!(copy = malloc(len ? len : 1)))
+		return ARPG_ENOMEM;
+	memcpy(copy, buf, len);
+	return load_owned(dp, name, copy, len, o, err, errn);
 }
 
 void arpg_detector_free(struct arpg_detector *d)

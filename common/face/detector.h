@@ -58,6 +58,11 @@ struct arpg_onnx;
  * (options out of range), ARPG_ENOMEM. */
 int arpg_detector_load(struct arpg_detector **d, const char *path,
 		       const struct arpg_detector_options *o, char *err, size_t errn);
+/* The same from len bytes at buf (copied), name standing for the file in
+ * messages: for tests and the fuzz harness. */
+int arpg_detector_load_buffer(struct arpg_detector **d, const char *name, const void *buf,
+			      size_t len, const struct arpg_detector_options *o,
+			      char *err, size_t errn);
 void arpg_detector_free(struct arpg_detector *d);
 enum arpg_detector_kind arpg_detector_kind(const struct arpg_detector *d);
 /* What was recognised, for -v: "YuNet (12 outputs, strides 8 16 32)". */

@@ -7,7 +7,7 @@
 # driving face_tool; the CNN detectors' decoding against numpy ports of
 # their references (detector_ref.sh, driving detect_tool; scrfd_ref.sh on
 # SCRFDs built by make_scrfd.py, also against onnxruntime-node); the fuzz
-# harnesses of the cascade XML and the landmark model.
+# harnesses of the cascade XML, the landmark model and the CNN detectors.
 check_PROGRAMS += tests/face/test_cascade_xml tests/face/test_cascade_pyramid \
 	tests/face/test_cascade_detect tests/face/test_cascade_group \
 	tests/face/test_shape tests/face/test_align tests/face/test_tracker \
@@ -62,7 +62,10 @@ tests_face_detect_tool_LDADD = $(ARPG_FACE_LIB)
 bench_face_detect_SOURCES = bench/face_detect.c
 bench_face_detect_LDADD = $(ARPG_FACE_LIB) -lpthread
 
-FUZZERS += tests/fuzz/fuzz_cascade tests/fuzz/fuzz_shape
+FUZZERS += tests/fuzz/fuzz_cascade tests/fuzz/fuzz_shape tests/fuzz/fuzz_detector
+tests_fuzz_fuzz_detector_SOURCES = tests/fuzz/fuzz_detector.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_detector_LDADD = $(ARPG_FACE_LIB)
+tests_fuzz_fuzz_detector_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_cascade_SOURCES = tests/fuzz/fuzz_cascade.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_cascade_LDADD = $(ARPG_FACE_LIB)
 tests_fuzz_fuzz_cascade_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
