@@ -4,13 +4,14 @@
 # video as it is; rotated by 30 degrees; dark (brightness -0.3, contrast
 # 0.5); small (scaled to a quarter and padded back to 720x528); blurred
 # (Gaussian, sigma 4); partly covered (a black band over the lower middle
-# of the frame); a second person (a mirrored copy at 60% in the top-left
-# corner, a distractor).  For each: frames, frames where arpg-preprocess
-# followed a face with the cascade (the default) and with --detector, and
-# the median distance in pixels between the centre of the followed face
-# and the centre of the face followed in the plain video (for the second
-# person: a small distance means the main face, not the copy, was kept;
-# geometry changes make it meaningless for rotated and small).
+# of the frame); a second person (a mirrored copy at half size in the
+# top-right corner, clear of the main face: a distractor).  For each:
+# frames, frames where arpg-preprocess followed a face with the cascade
+# (the default) and with --detector, and the median distance in pixels
+# between the centre of the followed face and the centre of the face
+# followed in the plain video (for the second person: a small distance
+# means the main face, not the copy, was kept; geometry changes make it
+# meaningless for rotated and small).
 #
 # usage: sh tools/detector_study.sh BUILD MODEL.onnx [WORKDIR]
 #   e.g. sh tools/detector_study.sh build ../shared/models/face_detection_yunet_2026may.onnx
@@ -34,7 +35,7 @@ mk dark "eq=brightness=-0.3:contrast=0.5"
 mk small "scale=iw/4:ih/4,pad=720:528:(ow-iw)/2:(oh-ih)/2"
 mk blurred "gblur=sigma=4"
 mk covered "drawbox=x=iw/4:y=ih*0.45:w=iw/2:h=ih/5:color=black:t=fill"
-mk second "split[a][b];[b]hflip,scale=iw*0.6:ih*0.6[c];[a][c]overlay=0:0"
+mk second "split[a][b];[b]hflip,scale=iw/2:ih/2[c];[a][c]overlay=W-w:0"
 pp=$bld/preprocess/arpg-preprocess
 "$pp" -q -o "$work/vj" "$work/data" >/dev/null
 "$pp" -q --detector "$model" --landmarks none -o "$work/cnn" "$work/data" >/dev/null
