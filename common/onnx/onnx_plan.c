@@ -673,13 +673,13 @@ static int fold_shape_op(struct arpg_onnx *m, struct onx_node *n, char *err, siz
 		return 0;
 	if (!x)
 		return NODE_ERR(ARPG_EFORMAT, "first input is absent");
-	if (o->is_output || o->keep)
-		return NODE_ERR(ARPG_EUNSUPPORTED, "its output '%s' is a shape (int64): only "
-				"float tensors are given out", o->name);
 	if (n->op != OP_SHAPE && !is_shape_const(x))
 		return NODE_ERR(ARPG_EUNSUPPORTED, "'%s' is not a shape: %s is supported on "
 				"shapes (int64 computed from constants and tensors' shapes) only",
 				x->name, n->opname);
+	if (o->is_output || o->keep)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "its output '%s' is a shape (int64): only "
+				"float tensors are given out", o->name);
 	switch (n->op) {
 	case OP_SHAPE:
 		d[0] = x->rank;
