@@ -37,3 +37,10 @@ EXTRA_DIST += bench/train.sh bench/train_torch.py
 bench-train: train/arpg-train tests/make_cache bench/gemm
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/bench/train.sh
 .PHONY: bench-train
+# bench/detector.sh: YuNet on the engine against cv2.dnn and onnxruntime-node,
+# and the face stage with YuNet against the cascade's (bench/backbone runs
+# the engine; bench/detector_cv2.py, OpenCV).
+EXTRA_DIST += bench/detector.sh bench/detector_cv2.py
+bench-detector: bench/backbone preprocess/arpg-preprocess
+	top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/bench/detector.sh
+.PHONY: bench-detector

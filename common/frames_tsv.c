@@ -13,7 +13,10 @@
 /* Frame indices stay below this (a clip of 4.6 hours at 1000 fps). */
 #define FRAME_INDEX_MAX (1L << 24)
 
-int arpg_frames_tsv_write_header(FILE *f)
+/* The first column the detector adds. */
+#define DETECTOR_COLUMNS "\tscore\tk0x\t"
+
+int arpg_frames_tsv_write_header(FILE *f, int cols)
 {
 	int i;
 
@@ -22,10 +25,15 @@ int arpg_frames_tsv_write_header(FILE *f)
 		fprintf(f, "\tx%d\ty%d", i, i);
 	for (i = 0; i < 6; i++)
 		fprintf(f, "\tm%d", i);
+	if (cols == ARPG_FRAMES_TSV_DETECTOR) {
+		fputs("\tscore", f);
+		for (i = 0; i < 5; i++)
+			fprintf(f, "\tk%dx\tk%dy", i, i);
+	}
 	return putc('\n', f) == EOF ? -1 : 0;
 }
 
-int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *r)
+int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *r, int cols)
 {
 	int i;
 
@@ -41,6 +49,11 @@ int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *
 	}
 	for (i = 0; i < 6; i++)
 		fprintf(f, "\t%.9g", r->M[i]);
+	if (cols == ARPG_FRAMES_TSV_DETECTOR) {
+		fprintf(f, "\t%.6g", r->detected ? r->score : 0);
+		for (i = 0; i < 10; i++)
+			fprintf(f, "\t%.6g", r->detected ? r->kps[i] : 0);
+	}
 	return putc('\n', f) == EOF ? -1 : 0;
 }
 
@@ -98,6 +111,9 @@ int arpg_frames_tsv_parse(struct arpg_frames_tsv *ft, const void *buf, size_t le
 
 		if (++lineno > 1 && p < eol && *p != '#')
 			rc = parse_line(ft, &cap, p, eol, lineno, err, errn);
+		else if (lineno == 1 && memmem(p, (size_t)(eol - p), DETECTOR_COLUMNS,
+					       strlen(DETECTOR_COLUMNS)))
+			ft->cols = ARPG_FRAMES_TSV_DETECTOR;
 		p = eol + 1;
 	}
 	if (rc < 0)

@@ -7,6 +7,9 @@
  * 1, 2...), detected (1 if a face was detected in the frame, 0 if not),
  * the box x y w h and 68 landmarks in source pixels (0 when none), and the
  * 2x3 source -> crop transform: x' = m0 x + m1 y + m2, y' = m3 x + m4 y + m5.
+ * A run with a CNN face detector adds 11 columns at the end (score k0x k0y
+ * ... k4x k4y): the detector's score and its five keypoints in source
+ * pixels (0 when none), so that readers of the first 148 read both.
  */
 #ifndef ARPG_FRAMES_TSV_H
 #define ARPG_FRAMES_TSV_H
@@ -20,12 +23,18 @@ struct arpg_frame_row {
 	float box[4];		/* x y w h of the followed face, source pixels; 0 if none */
 	float landmarks[136];	/* x0 y0 ... x67 y67, source pixels; 0 if none */
 	double M[6];		/* source -> crop: x' = M0 x + M1 y + M2, y' = M3 x + M4 y + M5 */
+	float score;		/* the CNN detector's score; 0 if none */
+	float kps[10];		/* its five keypoints, x y each (detector.h's order) */
 };
 
-/* Writes the header line, or frame index's line.  0, or -1 on a write
- * error (errno set). */
-int arpg_frames_tsv_write_header(FILE *f);
-int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *r);
+/* The columns of a file: the 148 of a run with the cascade, or those and
+ * the detector's 11 (score and keypoints). */
+enum { ARPG_FRAMES_TSV_BASE = 0, ARPG_FRAMES_TSV_DETECTOR = 1 };
+
+/* Writes the header line, or frame index's line, with the columns cols.
+ * 0, or -1 on a write error (errno set). */
+int arpg_frames_tsv_write_header(FILE *f, int cols);
+int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *r, int cols);
 
 /* What a reader takes from a frames.tsv: the detected column. */
 struct arpg_frames_tsv {
@@ -33,6 +42,8 @@ struct arpg_frames_tsv {
 	long faces;		/* frame lines with detected 1 */
 	long n;			/* 1 + the largest frame index */
 	char *detected;		/* n flags by frame index, 0 or 1 (unlisted: 0); malloc'd */
+	int cols;		/* ARPG_FRAMES_TSV_DETECTOR when the header has the
+				 * detector's columns, else ARPG_FRAMES_TSV_BASE */
 };
 
 /* Parses a frames.tsv held in buf[0..len) (not NUL-terminated).  Lines

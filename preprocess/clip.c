@@ -54,6 +54,12 @@ static int write_png(const struct arpg_image *im, const char *dir, long index,
 	return 0;
 }
 
+/* frames.tsv's columns: the detector's too when a CNN detector runs. */
+static int tsv_columns(const struct clip_options *o)
+{
+	return arpg_face_models_detector(o->fm) ? ARPG_FRAMES_TSV_DETECTOR : ARPG_FRAMES_TSV_BASE;
+}
+
 /* Centre crops, frame by frame: nothing but the current frame in memory. */
 static int run_centre(struct decoder *d, const struct clip_options *o,
 		      const char *tmp, FILE *tsv, struct clip_result *res,
@@ -89,7 +95,7 @@ static int run_centre(struct decoder *d, const struct clip_options *o,
 		res->t_png += arpg_now() - t2;
 		if (rc < 0)
 			break;
-		if (arpg_frames_tsv_write_row(tsv, res->frames, &ff) < 0) {
+		if (arpg_frames_tsv_write_row(tsv, res->frames, &ff, ARPG_FRAMES_TSV_BASE) < 0) {
 			rc = arpg_errf(err, errn, write_code(), "cannot write frames.tsv: %s",
 				       strerror(errno));
 			break;
@@ -110,6 +116,7 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 {
 	struct arpg_image *frames = NULL, *crops = NULL;
 	struct arpg_frame_row *rows = NULL;
+	char why[512] = "";
 	long n = 0, i;
 	size_t cap = 0;
 	int r, rc = 0;
@@ -138,18 +145,18 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
-	rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, crops, rows);
+	rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, crops, rows, why, sizeof why);
 	t0 = arpg_now();
 	res->t_face += t0 - t1;
 	if (rc < 0) {
-		arpg_errf(err, errn, rc, "face alignment failed");
+		arpg_errf(err, errn, rc, "face alignment failed%s%s", why[0] ? ": " : "", why);
 		goto out;
 	}
 	res->faces = 0;
 	for (i = 0; i < n; i++) {
 		if ((rc = write_png(&crops[i], tmp, i, err, errn)) < 0)
 			goto out;
-		if (arpg_frames_tsv_write_row(tsv, i, &rows[i]) < 0) {
+		if (arpg_frames_tsv_write_row(tsv, i, &rows[i], tsv_columns(o)) < 0) {
 			rc = arpg_errf(err, errn, write_code(), "cannot write frames.tsv: %s",
 				       strerror(errno));
 			goto out;
@@ -205,9 +212,8 @@ int clip_process(const struct clip *c, const char *outdir,
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/frames.tsv", tmp);
-	if (!(tsv = fopen(path, "w")) || arpg_frames_tsv_write_header(tsv) < 0) {
-		rc = arpg_errf(err, errn, write_code(), "cannot write %s: %s", path,
-			       strerror(errno));
+	if (!(tsv = fopen(path, "w")) || arpg_frames_tsv_write_header(tsv, tsv_columns(o)) < 0) {
+		rc = arpg_errf(err, errn, write_code(), "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = o->fm ? run_align(d, o, tmp, tsv, res, err, errn)

@@ -25,7 +25,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: arpg-preprocess [-l afew|rml|dir|list] -o OUTDIR [--no-align]\n"
-		"\t[--cascade FILE] [--landmarks FILE] [--equalize] [--scale-factor X]\n"
+		"\t[--cascade FILE] [--detector FILE.onnx] [--det-size N] [--det-score X]\n"
+		"\t[--landmarks dlib|none|FILE] [--equalize] [--scale-factor X]\n"
 		"\t[--min-neighbors N] [--min-size PX] [--smooth N] [--size N] [--fps R] [--max-frames N]\n"
 		"\t[--sheet FILE.png] [-j N] [-q|-v] INPUT...\n"
 		"Writes OUTDIR/<clip_id>/NNNNNN.png and frames.tsv per clip, and the manifest\n"
@@ -33,7 +34,8 @@ static void usage(FILE *f)
 }
 
 enum { O_NOALIGN = 256, O_CASCADE, O_LANDMARKS, O_SIZE, O_FPS, O_MAXFRAMES, O_HELP,
-       O_VERSION, O_SHEET, O_EQUALIZE, O_SCALE, O_NEIGHBORS, O_MINSIZE, O_SMOOTH };
+       O_VERSION, O_SHEET, O_EQUALIZE, O_SCALE, O_NEIGHBORS, O_MINSIZE, O_SMOOTH,
+       O_DETECTOR, O_DETSIZE, O_DETSCORE };
 
 static const struct option long_opts[] = {
 	{ "layout", required_argument, NULL, 'l' },
@@ -41,6 +43,9 @@ static const struct option long_opts[] = {
 	{ "no-align", no_argument, NULL, O_NOALIGN },
 	{ "cascade", required_argument, NULL, O_CASCADE },
 	{ "landmarks", required_argument, NULL, O_LANDMARKS },
+	{ "detector", required_argument, NULL, O_DETECTOR },
+	{ "det-size", required_argument, NULL, O_DETSIZE },
+	{ "det-score", required_argument, NULL, O_DETSCORE },
 	{ "equalize", no_argument, NULL, O_EQUALIZE },
 	{ "scale-factor", required_argument, NULL, O_SCALE },
 	{ "min-neighbors", required_argument, NULL, O_NEIGHBORS },
@@ -58,12 +63,20 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Options of the cascade given (they do not apply to --detector). */
+static const char *cascade_option;
+
 /* One option into o; returns -1 to go on, else the exit status. */
 static int take_option(struct run_opts *o, int ch, int *verbosity)
 {
 	struct arpg_face_options *fo = &o->face;
 	double x;
 
+	if (ch == O_CASCADE || ch == O_EQUALIZE || ch == O_SCALE || ch == O_NEIGHBORS ||
+	    ch == O_MINSIZE)
+		cascade_option = ch == O_CASCADE ? "--cascade" : ch == O_EQUALIZE ? "--equalize" :
+			ch == O_SCALE ? "--scale-factor" : ch == O_NEIGHBORS ? "--min-neighbors" :
+			"--min-size";
 	switch (ch) {
 	case 'l':
 		if (layout_parse(&o->layout, optarg) < 0)
@@ -72,7 +85,24 @@ static int take_option(struct run_opts *o, int ch, int *verbosity)
 	case 'o': o->outdir = optarg; break;
 	case O_NOALIGN: o->align = 0; break;
 	case O_CASCADE: fo->cascade = optarg; break;
-	case O_LANDMARKS: fo->landmarks = optarg; break;
+	case O_LANDMARKS:
+		/* dlib: Debian's model; none: no landmarks (--detector only) */
+		fo->no_landmarks = !strcmp(optarg, "none");
+		fo->landmarks = !strcmp(optarg, "dlib") || fo->no_landmarks ? NULL : optarg;
+		break;
+	case O_DETECTOR: fo->detector = optarg; break;
+	case O_DETSIZE:
+		if (arpg_parse_int(optarg, 32, 4096, &fo->det.det_size) < 0 ||
+		    fo->det.det_size % 32)
+			return arpg_usage_error("--det-size '%s': expected a multiple of 32 from 32 "
+						"to 4096", optarg);
+		break;
+	case O_DETSCORE:
+		if (arpg_parse_double(optarg, 0, 1, &x) < 0 || x == 0)
+			return arpg_usage_error("--det-score '%s': expected a score above 0 and at "
+						"most 1", optarg);
+		fo->det.score = (float)x;
+		break;
 	case O_EQUALIZE: fo->equalize = 1; break;
 	case O_SCALE:
 		if (arpg_parse_double(optarg, 1, 4, &fo->detect.scale_factor) < 0 ||
@@ -136,6 +166,13 @@ int main(int argc, char **argv)
 	arpg_log_init("arpg-preprocess", verbosity);
 	if (!o.outdir)
 		return arpg_usage_error("-o OUTDIR is required");
+	if (o.face.detector && cascade_option)
+		return arpg_usage_error("%s is a setting of the cascade, which --detector replaces",
+					cascade_option);
+	if (!o.face.detector && (o.face.no_landmarks || o.face.det.det_size || o.face.det.score))
+		return arpg_usage_error("%s needs --detector (the cascade aligns from dlib's "
+					"landmarks)", o.face.no_landmarks ? "--landmarks none" :
+					o.face.det.det_size ? "--det-size" : "--det-score");
 	if (optind == argc)
 		return arpg_usage_error("no INPUT: name dataset folders, archives or (-l list) "
 					"TSV files");
@@ -146,6 +183,10 @@ int main(int argc, char **argv)
 		o.jobs = arpg_cli_default_jobs();
 		arpg_info("-j %d (the processors online)", o.jobs);
 	}
+	/* the detector's engine in each worker: the processors left per worker */
+	o.face.det.threads = arpg_cli_default_jobs() / o.jobs;
+	if (o.face.det.threads < 1)
+		o.face.det.threads = 1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -41,7 +41,7 @@ struct run {
 	pthread_mutex_t lock;		/* guards all below */
 	struct row *rows;
 	size_t nrows, caprows;
-	long found, done, skipped, failed, frames, noface;
+	long found, done, skipped, failed, frames, noface, lost;
 	long redone, refused, unchecked;	/* complete folders by origin.tsv */
 	double t_decode, t_scale, t_face, t_png;	/* summed over workers */
 	int stdout_closed;
@@ -94,6 +94,7 @@ static int add_row(struct run *r, const struct clip *c, const struct clip_result
 	r->nrows++;
 	r->frames += res->frames;
 	r->noface += res->faces == 0;
+	r->lost += res->faces ? res->frames - res->faces : 0;
 	if (!r->stdout_closed && arpg_manifest_write_row(stdout, &w->r) < 0) {
 		/* a closed reader ends the run quietly */
 		r->stdout_closed = 1;
@@ -346,7 +347,12 @@ static void settings_of(const struct run_opts *o, char *buf, size_t n)
 
 	snprintf(buf, n, "size=%d fps=%g max-frames=%ld align=%d", o->size, o->decode.fps,
 		 o->decode.max_frames, o->align);
-	if (o->align)
+	if (o->align && f->detector)	/* the cascade's settings do not apply */
+		snprintf(buf + strlen(buf), n - strlen(buf), " detector=%s det-size=%d "
+			 "det-score=%g landmarks=%s smooth=%d", f->detector, f->det.det_size,
+			 f->det.score, f->no_landmarks ? "none" : f->landmarks ? f->landmarks :
+			 "default", f->smooth);
+	else if (o->align)
 		snprintf(buf + strlen(buf), n - strlen(buf), " cascade=%s landmarks=%s "
 			 "equalize=%d scale-factor=%g min-neighbors=%d min-size=%d smooth=%d",
 			 f->cascade ? f->cascade : "default", f->landmarks ? f->landmarks :
@@ -446,6 +452,9 @@ static void summary(const struct run *r, long problems, long input_errors, doubl
 	arpg_note("%ld clips done, %ld skipped (already complete), %ld failed, %ld frames, "
 		  "%ld without a face, %.1f s", r->done, r->skipped, r->failed, r->frames,
 		  r->noface, arpg_now() - t0);
+	if (r->lost)
+		arpg_note("%ld frames of clips with a face lost it (a neighbour's transform, "
+			  "detected 0 in frames.tsv)", r->lost);
 	if (tt > 0)
 		arpg_info("time over all workers: decoding %.1f%%, crop and scale %.1f%%, "
 			  "faces %.1f%%, PNG %.1f%% of %.2f s", 100 * r->t_decode / tt,
@@ -473,6 +482,10 @@ static int prepare(struct run *r, struct arpg_face_models **fm)
 	if (o->align) {
 		if ((rc = arpg_face_models_load(fm, &o->face, err, sizeof err)) < 0)
 			return arpg_report("face models", rc, err);
+		if (arpg_face_models_detector(*fm))
+			arpg_info("detector %s: %s, %d engine thread%s per worker", o->face.detector,
+				  arpg_face_models_detector(*fm), o->face.det.threads,
+				  o->face.det.threads == 1 ? "" : "s");
 	}
 	r->co.fm = *fm;
 	/* once, before any clip: not one error per clip */

@@ -48,25 +48,7 @@ ok $? "each manifest clip id dumps from the cache ($missing missing)"
 # Alignment: the eye centres (means of landmarks 36-41 and 42-47) mapped
 # through each frame's transform land on the template's (38.29, 51.69) and
 # (73.53, 51.50).  Prints detected frames, frames within 5 px, median error.
-"$py" - faces >eyes.txt <<'EOF'
-import glob, sys
-import numpy as np
-errs = []
-for f in glob.glob(sys.argv[1] + "/*/frames.tsv"):
-    rows = [l.rstrip("\n").split("\t") for l in open(f)]
-    h = rows[0]
-    for r in rows[1:]:
-        d = dict(zip(h, r))
-        if d["detected"] != "1":
-            continue
-        p = np.array([[float(d["x%d" % i]), float(d["y%d" % i])] for i in range(68)])
-        M = np.array([float(d["m%d" % i]) for i in range(6)]).reshape(2, 3)
-        for pts, ref in ((p[36:42], (38.2946, 51.6963)), (p[42:48], (73.5318, 51.5014))):
-            c = pts.mean(0)
-            errs.append(np.hypot(*(M[:, :2] @ c + M[:, 2] - ref)))
-e = np.array(errs)
-print(len(e) // 2, int((e < 5).sum()), "%.2f" % (np.median(e) if len(e) else -1))
-EOF
+"$py" "${top_srcdir:-.}/tests/frames_eyes.py" faces >eyes.txt
 read -r ndet nnear med <eyes.txt
 nframes=$(tail -n +2 faces/manifest.tsv | awk -F'\t' '{ n += $5 } END { print n }')
 if [ "${ndet:-0}" -gt 0 ]; then

@@ -37,6 +37,7 @@ dist_check_SCRIPTS += tests/man.sh
 # End to end (tests/e2e.sh): the small demo data from tools/make_demo_data.py
 # through arpg-preprocess | arpg-features | arpg-train, the RML layout with
 # --folds, and two shards merged; needs Debian's python3-opencv.
+# tests/frames_eyes.py measures the alignment (also for preprocess/detector.sh).
 TESTS += tests/e2e.sh
 dist_check_SCRIPTS += tests/e2e.sh
-EXTRA_DIST += tools/make_demo_data.py tools/demo.sh
+EXTRA_DIST += tools/make_demo_data.py tools/demo.sh tests/frames_eyes.py

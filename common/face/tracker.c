@@ -1,9 +1,12 @@
-/* tracker.c - a clip's faces: detection (cascade.c), the followed face,
- * 68 landmarks (shape.c), the ArcFace transform and the warp (align.c).
+/* tracker.c - a clip's faces: detection (cascade.c, or a CNN detector:
+ * detector.c), the followed face, 68 landmarks (shape.c), the ArcFace
+ * transform and the warp (align.c).
  *
  * Per clip:
- *   1. every frame: grey as OpenCV's COLOR_RGB2GRAY, optionally equalised
- *      as cv2.equalizeHist, then the cascade;
+ *   1. every frame: with the cascade, grey as OpenCV's COLOR_RGB2GRAY,
+ *      optionally equalised as cv2.equalizeHist, then the cascade; with a
+ *      CNN detector, its faces (boxes, scores, five keypoints), the engine
+ *      prepared once for the clip's frame size;
  *   2. the detections are linked into tracks (box and track pairs best
  *      IoU first: a box joins a track whose last box, at most TRACK_GAP
  *      frames back, overlaps it with IoU >= TRACK_IOU and is of a size
@@ -11,10 +14,16 @@
  *      face followed, so a big face seen throughout wins over a bigger one
  *      seen once or small ones in the background; in the frames before
  *      and after its span (other shots of a clip with cuts), the next best
- *      tracks of two boxes or more whose spans overlap no chosen one's;
+ *      tracks of two boxes or more whose spans overlap no chosen one's.
+ *      With a CNN detector, which finds faces the cascade misses at the
+ *      frame's edges (the back of a shoulder, a passer-by), each box's area
+ *      is weighed by its centrality: 1 at the frame's centre falling
+ *      linearly to 1/2 at its corners;
  *   3. on its frames: landmarks on grey = (R+G+B)/3 (as dlib reads RGB),
- *      the 5-point similarity onto the template, optional smoothing (mean
- *      of the transforms of the detected frames within +-smooth frames);
+ *      then the 5-point similarity onto the template from them (cascade)
+ *      or from the detector's keypoints (CNN; the landmarks, if loaded,
+ *      are recorded only); optional smoothing (mean of the transforms of
+ *      the detected frames within +-smooth frames);
  *   4. other frames take the transform of the nearest detected frame (the
  *      earlier one on a tie), detected = 0; no face at all: centre crops;
  *   5. every frame is warped.
@@ -37,8 +46,9 @@
 #define TRACK_GAP 5	/* ... seen at most this many frames before */
 
 struct arpg_face_models {
-	struct arpg_cascade *cascade;
-	struct arpg_shape_predictor *shape;
+	struct arpg_cascade *cascade;		/* or */
+	struct arpg_detector *det;
+	struct arpg_shape_predictor *shape;	/* NULL: no landmarks (with det) */
 	struct arpg_face_options o;
 };
 
@@ -49,31 +59,47 @@ void arpg_face_options_default(struct arpg_face_options *o)
 	o->detect.min_size = 30;
 }
 
+/* The cascade into fm, its file named once in err. */
+static int load_cascade(struct arpg_face_models *fm, const char *cpath, char *err, size_t errn)
+{
+	char tmp[512] = "";
+	int rc;
+
+	if ((rc = arpg_cascade_load(&fm->cascade, cpath, tmp, sizeof tmp)) < 0) {
+		/* cascade.c may or may not name the file */
+		if (!strncmp(tmp, cpath, strlen(cpath)))
+			arpg_errf(err, errn, rc, "%s", tmp);
+		else
+			arpg_errf(err, errn, rc, "%s: %s", cpath, tmp[0] ? tmp : arpg_strerror(rc));
+	}
+	return rc;
+}
+
 int arpg_face_models_load(struct arpg_face_models **out, const struct arpg_face_options *o,
 			  char *err, size_t errn)
 {
 	struct arpg_face_models *fm;
 	const char *cpath = o->cascade ? o->cascade : DEFAULT_CASCADE;
 	const char *lpath = o->landmarks ? o->landmarks : DEFAULT_LANDMARKS;
-	char tmp[512];
 	int rc;
 
 	*out = NULL;
-	if (arpg_cascade_params_check(&o->detect) < 0 || o->smooth < 0)
+	if (arpg_cascade_params_check(&o->detect) < 0 || o->smooth < 0 ||
+	    (o->no_landmarks && !o->detector))
 		return arpg_errf(err, errn, ARPG_EINVAL, "face options out of range");
 	if (!(fm = calloc(1, sizeof *fm)))
 		return ARPG_ENOMEM;
 	fm->o = *o;
-	fm->o.cascade = fm->o.landmarks = NULL;	/* the caller's strings */
-	tmp[0] = 0;
-	if ((rc = arpg_cascade_load(&fm->cascade, cpath, tmp, sizeof tmp)) < 0) {
-		/* cascade.c may or may not name the file: name it once */
-		if (!strncmp(tmp, cpath, strlen(cpath)))
-			arpg_errf(err, errn, rc, "%s", tmp);
-		else
-			arpg_errf(err, errn, rc, "%s: %s", cpath, tmp[0] ? tmp : arpg_strerror(rc));
+	/* the caller's strings */
+	fm->o.cascade = fm->o.landmarks = fm->o.detector = NULL;
+	if (o->detector)
+		rc = arpg_detector_load(&fm->det, o->detector, &o->det, err, errn);
+	else
+		rc = load_cascade(fm, cpath, err, errn);
+	if (rc < 0)
 		goto fail;
-	}
+	if (o->no_landmarks)
+		goto done;
 	if ((rc = arpg_shape_load(&fm->shape, lpath, err, errn)) < 0)
 		goto fail;
 	if (arpg_shape_points(fm->shape) != 68) {
@@ -82,6 +108,7 @@ int arpg_face_models_load(struct arpg_face_models **out, const struct arpg_face_
 			       lpath, arpg_shape_points(fm->shape));
 		goto fail;
 	}
+done:
 	*out = fm;
 	return 0;
 fail:
@@ -94,8 +121,14 @@ void arpg_face_models_free(struct arpg_face_models *fm)
 	if (!fm)
 		return;
 	arpg_cascade_free(fm->cascade);
+	arpg_detector_free(fm->det);
 	arpg_shape_free(fm->shape);
 	free(fm);
+}
+
+const char *arpg_face_models_detector(const struct arpg_face_models *fm)
+{
+	return fm && fm->det ? arpg_detector_describe(fm->det) : NULL;
 }
 
 /* The grey a model reads from an RGB frame (a grey frame is copied). */
@@ -157,39 +190,55 @@ static void equalize(uint8_t *g, size_t n)
 		g[k] = lut[g[k]];
 }
 
-static double iou(const struct arpg_rect *a, const struct arpg_rect *b)
+/* Boxes are x y w h; the cascade's are whole numbers, for which these
+ * sums are exact, as in the int arithmetic they once had. */
+static double iou(const float *a, const float *b)
 {
-	double x0 = a->x > b->x ? a->x : b->x, y0 = a->y > b->y ? a->y : b->y;
-	double x1 = a->x + a->w < b->x + b->w ? a->x + a->w : b->x + b->w;
-	double y1 = a->y + a->h < b->y + b->h ? a->y + a->h : b->y + b->h;
+	double x0 = a[0] > b[0] ? a[0] : b[0], y0 = a[1] > b[1] ? a[1] : b[1];
+	double x1 = a[0] + a[2] < b[0] + b[2] ? a[0] + a[2] : b[0] + b[2];
+	double y1 = a[1] + a[3] < b[1] + b[3] ? a[1] + a[3] : b[1] + b[3];
 	double in, un;
 
 	if (x1 <= x0 || y1 <= y0)
 		return 0;
 	in = (x1 - x0) * (y1 - y0);
-	un = (double)a->w * a->h + (double)b->w * b->h - in;
+	un = (double)a[2] * a[3] + (double)b[2] * b[3] - in;
 	return un > 0 ? in / un : 0;
 }
 
 struct track {
-	struct arpg_rect last;
+	float last[4];
 	int first_frame, last_frame, count;
 	double score;
 	int chosen;
 };
 
-static int same_scale(const struct arpg_rect *a, const struct arpg_rect *b)
+static int same_scale(const float *a, const float *b)
 {
-	double sa = (double)a->w * a->h, sb = (double)b->w * b->h;
+	double sa = (double)a[2] * a[3], sb = (double)b[2] * b[3];
 
 	return sa <= sb * TRACK_SCALE * TRACK_SCALE && sb <= sa * TRACK_SCALE * TRACK_SCALE;
 }
 
-static void extend(struct track *t, const struct arpg_rect *b, int frame)
+/* How tracks are scored: by area alone (the cascade), or by area times
+ * centrality in a w x h frame (a CNN detector). */
+struct follow_rule {
+	int centrality;
+	double w, h;
+};
+
+static void extend(struct track *t, const float *b, int frame, const struct follow_rule *fr)
 {
-	t->last = *b;
+	double area = (double)b[2] * b[3];
+
+	memcpy(t->last, b, sizeof t->last);
 	t->last_frame = frame;
-	t->score += (double)b->w * b->h;
+	if (fr->centrality) {
+		double dx = b[0] + b[2] / 2 - fr->w / 2, dy = b[1] + b[3] / 2 - fr->h / 2;
+		double d = sqrt(dx * dx + dy * dy) / (sqrt(fr->w * fr->w + fr->h * fr->h) / 2);
+		area *= 1 - 0.5 * (d < 1 ? d : 1);
+	}
+	t->score += area;
 	t->count++;
 }
 
@@ -203,7 +252,8 @@ struct tracks {
  * TRACK_GAP frames back, they overlap best, best overlap first, so that a
  * big false box next to the face does not take its track; the others
  * start tracks.  tid[j] is box j's track.  Returns 0 or ARPG_ENOMEM. */
-static int link_frame(struct tracks *ts, const struct arpg_rect *b, int nb, int i, int *tid)
+static int link_frame(struct tracks *ts, const struct arpg_face_det *b, int nb, int i, int *tid,
+		      const struct follow_rule *fr)
 {
 	int j, t;
 
@@ -219,15 +269,15 @@ static int link_frame(struct tracks *ts, const struct arpg_rect *b, int nb, int 
 				const struct track *tr = &ts->t[t];
 				double v;
 				if (tr->last_frame == i || i - tr->last_frame > TRACK_GAP ||
-				    !same_scale(&tr->last, &b[j]))
+				    !same_scale(tr->last, b[j].box))
 					continue;
-				if ((v = iou(&tr->last, &b[j])) >= bi)
+				if ((v = iou(tr->last, b[j].box)) >= bi)
 					bi = v, bj = j, bt = t;
 			}
 		}
 		if (bj < 0)
 			break;
-		extend(&ts->t[bt], &b[bj], i);
+		extend(&ts->t[bt], b[bj].box, i, fr);
 		tid[bj] = bt;
 	}
 	for (j = 0; j < nb; j++) {
@@ -237,7 +287,7 @@ static int link_frame(struct tracks *ts, const struct arpg_rect *b, int nb, int 
 			return ARPG_ENOMEM;
 		memset(&ts->t[ts->n], 0, sizeof ts->t[ts->n]);
 		ts->t[ts->n].first_frame = i;
-		extend(&ts->t[ts->n], &b[j], i);
+		extend(&ts->t[ts->n], b[j].box, i, fr);
 		tid[j] = ts->n++;
 	}
 	return 0;
@@ -275,8 +325,9 @@ static void choose_tracks(struct track *tr, int ntr)
 	}
 }
 
-/* Picks the followed face: pick[i] is its box index in frame i, or -1. */
-static int follow(struct arpg_rect *const *dets, const int *ndet, int n, int *pick)
+/* Picks the followed face: pick[i] is its index in frame i, or -1. */
+static int follow(struct arpg_face_det *const *dets, const int *ndet, int n,
+		  const struct follow_rule *fr, int *pick)
 {
 	struct tracks ts = { 0 };
 	int i, j, rc = 0;
@@ -291,7 +342,7 @@ static int follow(struct arpg_rect *const *dets, const int *ndet, int n, int *pi
 			rc = ARPG_ENOMEM;
 			goto out;
 		}
-		if ((rc = link_frame(&ts, dets[i], ndet[i], i, tid[i])) < 0)
+		if ((rc = link_frame(&ts, dets[i], ndet[i], i, tid[i], fr)) < 0)
 			goto out;
 	}
 	choose_tracks(ts.t, ts.n);
@@ -322,35 +373,56 @@ static int check_frames(const struct arpg_image *frames, int n)
 	return 0;
 }
 
-/* The landmarks and the transform of the face picked in each frame
- * (pick[i] < 0: none); a frame whose landmarks give no transform counts as
- * not detected.  Returns the number of frames with a face, or a negative
- * code. */
-static int fit_faces(const struct arpg_face_models *fm, const struct arpg_image *frames, int n,
-		     int size, struct arpg_rect *const *dets, const int *pick,
-		     struct arpg_frame_row *out)
+/* The box given to dlib: the cascade's as it is, a detector's rounded. */
+static struct arpg_rect rect_of(const float *box)
 {
-	int W = frames[0].w, H = frames[0].h, i, found = 0, rc = 0;
-	uint8_t *grey = malloc((size_t)W * H);
+	struct arpg_rect r = { (int)lrintf(box[0]), (int)lrintf(box[1]), (int)lrintf(box[2]),
+			       (int)lrintf(box[3]) };
+	return r;
+}
 
-	if (!grey)
+/* The landmarks (if a model is loaded) and the transform of the face
+ * picked in each frame (pick[i] < 0: none): from the landmarks, or with
+ * kps from the detector's keypoints; a frame whose points give no
+ * transform counts as not detected.  Returns the number of frames with a
+ * face, or a negative code. */
+static int fit_faces(const struct arpg_shape_predictor *shape, const struct arpg_image *frames,
+		     int n, int size, struct arpg_face_det *const *dets, const int *pick,
+		     int kps, struct arpg_frame_row *out)
+{
+	int W = frames[0].w, H = frames[0].h, i, k, found = 0, rc = 0;
+	uint8_t *grey = shape ? malloc((size_t)W * H) : NULL;
+	double tmpl[10], src[10];
+
+	if (shape && !grey)
 		return ARPG_ENOMEM;
+	arpg_align_template(tmpl, size);
 	for (i = 0; i < n; i++) {
 		struct arpg_frame_row *f = &out[i];
-		const struct arpg_rect *b;
+		const struct arpg_face_det *b;
+		struct arpg_rect r;
 		if (pick[i] < 0)
 			continue;
 		b = &dets[i][pick[i]];
-		grey_of(grey, &frames[i], GREY_DLIB);
-		if ((rc = arpg_shape_predict(fm->shape, grey, W, H, W, b, f->landmarks)) < 0)
-			break;
-		if (arpg_align_transform(f->M, f->landmarks, size) < 0) {
+		r = rect_of(b->box);
+		if (shape) {
+			grey_of(grey, &frames[i], GREY_DLIB);
+			if ((rc = arpg_shape_predict(shape, grey, W, H, W, &r, f->landmarks)) < 0)
+				break;
+		}
+		for (k = 0; k < 10; k++)
+			src[k] = b->kps[k];
+		if (kps ? arpg_align_similarity(f->M, src, tmpl, 5) < 0
+		    : arpg_align_transform(f->M, f->landmarks, size) < 0) {
 			memset(f->landmarks, 0, sizeof f->landmarks);
-			continue;	/* degenerate landmarks: as if not detected */
+			continue;	/* degenerate points: as if not detected */
 		}
 		f->detected = 1;
-		f->box[0] = (float)b->x, f->box[1] = (float)b->y;
-		f->box[2] = (float)b->w, f->box[3] = (float)b->h;
+		memcpy(f->box, b->box, sizeof f->box);
+		if (kps) {
+			f->score = b->score;
+			memcpy(f->kps, b->kps, sizeof f->kps);
+		}
 		found++;
 	}
 	free(grey);
@@ -417,29 +489,27 @@ static void fill_missing(struct arpg_frame_row *out, int n, int found, int w, in
 	}
 }
 
-int arpg_face_align_detections(const struct arpg_face_models *fm,
-			       const struct arpg_image *frames, int n, int size,
-			       struct arpg_rect *const *dets, const int *ndet,
-			       struct arpg_image *crops, struct arpg_frame_row *out)
+/* The rest of a clip once its faces are known: the followed face, its
+ * points and transforms, the frames without it, the warps (see the top
+ * of the file).  fm may be NULL (no landmarks, no smoothing). */
+static int align_faces(const struct arpg_face_models *fm, const struct arpg_image *frames,
+		       int n, int size, struct arpg_face_det *const *dets, const int *ndet,
+		       int cnn, struct arpg_image *crops, struct arpg_frame_row *out)
 {
+	struct follow_rule fr = { cnn, frames[0].w, frames[0].h };
 	int *pick = NULL, i, found = 0, rc = 0;
 
-	if (n <= 0)
-		return 0;
-	if (!fm || !frames || !crops || !out || !ndet || size <= 0 || size > 2048)
-		return ARPG_EINVAL;
-	if (check_frames(frames, n) < 0)
-		return ARPG_EINVAL;
 	memset(out, 0, (size_t)n * sizeof *out);
 	memset(crops, 0, (size_t)n * sizeof *crops);
 	if (!(pick = malloc((size_t)n * sizeof *pick))) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
-	if ((rc = follow(dets, ndet, n, pick)) < 0 ||
-	    (rc = found = fit_faces(fm, frames, n, size, dets, pick, out)) < 0)
+	if ((rc = follow(dets, ndet, n, &fr, pick)) < 0 ||
+	    (rc = found = fit_faces(fm ? fm->shape : NULL, frames, n, size, dets, pick, cnn,
+				    out)) < 0)
 		goto out;
-	if (fm->o.smooth > 0 && (rc = smooth_transforms(out, n, fm->o.smooth)) < 0)
+	if (fm && fm->o.smooth > 0 && (rc = smooth_transforms(out, n, fm->o.smooth)) < 0)
 		goto out;
 	fill_missing(out, n, found, frames[0].w, frames[0].h, size);
 	for (i = 0; i < n; i++)
@@ -454,46 +524,149 @@ out:
 	return rc;
 }
 
-int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
-			 int n, int size, struct arpg_image *crops, struct arpg_frame_row *out)
+/* The arguments every entry point checks: 0 or ARPG_EINVAL. */
+static int check_args(const struct arpg_image *frames, int n, int size,
+		      const struct arpg_image *crops, const struct arpg_frame_row *out,
+		      const int *ndet)
 {
-	struct arpg_rect **dets = NULL;
-	int *ndet = NULL, i, rc = 0, W, H;
-	uint8_t *grey = NULL;
+	if (!frames || !crops || !out || !ndet || size <= 0 || size > 2048)
+		return ARPG_EINVAL;
+	return check_frames(frames, n);
+}
+
+static void free_dets(struct arpg_face_det **dets, int n)
+{
+	int i;
+
+	for (i = 0; dets && i < n; i++)
+		free(dets[i]);
+	free(dets);
+}
+
+int arpg_face_align_detections(const struct arpg_face_models *fm,
+			       const struct arpg_image *frames, int n, int size,
+			       struct arpg_rect *const *rects, const int *ndet,
+			       struct arpg_image *crops, struct arpg_frame_row *out)
+{
+	struct arpg_face_det **dets = NULL;
+	int i, j, rc;
 
 	if (n <= 0)
 		return 0;
-	if (!fm || !frames || !crops || !out)
+	if (!fm || check_args(frames, n, size, crops, out, ndet) < 0)
 		return ARPG_EINVAL;
-	if (check_frames(frames, n) < 0)
-		return ARPG_EINVAL;
-	W = frames[0].w, H = frames[0].h;
-	dets = calloc((size_t)n, sizeof *dets);
-	ndet = calloc((size_t)n, sizeof *ndet);
-	grey = malloc((size_t)W * H);
-	if (!dets || !ndet || !grey) {
-		rc = ARPG_ENOMEM;
-		goto out;
-	}
+	if (!(dets = calloc((size_t)n, sizeof *dets)))
+		return ARPG_ENOMEM;
 	for (i = 0; i < n; i++) {
-		int r;
+		if (ndet[i] <= 0)
+			continue;
+		if (!(dets[i] = calloc((size_t)ndet[i], sizeof **dets))) {
+			free_dets(dets, n);
+			return ARPG_ENOMEM;
+		}
+		for (j = 0; j < ndet[i]; j++) {
+			dets[i][j].box[0] = (float)rects[i][j].x;
+			dets[i][j].box[1] = (float)rects[i][j].y;
+			dets[i][j].box[2] = (float)rects[i][j].w;
+			dets[i][j].box[3] = (float)rects[i][j].h;
+		}
+	}
+	rc = align_faces(fm, frames, n, size, dets, ndet, 0, crops, out);
+	free_dets(dets, n);
+	return rc;
+}
+
+int arpg_face_align_faces(const struct arpg_face_models *fm, const struct arpg_image *frames,
+			  int n, int size, struct arpg_face_det *const *faces, const int *nfaces,
+			  struct arpg_image *crops, struct arpg_frame_row *out)
+{
+	if (n <= 0)
+		return 0;
+	if (check_args(frames, n, size, crops, out, nfaces) < 0)
+		return ARPG_EINVAL;
+	return align_faces(fm, frames, n, size, faces, nfaces, 1, crops, out);
+}
+
+/* Frame i's faces by the cascade into dets[i], ndet[i]. */
+static int detect_cascade(const struct arpg_face_models *fm, const struct arpg_image *frames,
+			  int n, struct arpg_face_det **dets, int *ndet)
+{
+	int W = frames[0].w, H = frames[0].h, i, j, r, rc = 0;
+	uint8_t *grey = malloc((size_t)W * H);
+	struct arpg_rect *rects = NULL;
+
+	if (!grey)
+		return ARPG_ENOMEM;
+	for (i = 0; i < n && rc >= 0; i++) {
 		grey_of(grey, &frames[i], GREY_OPENCV);
 		if (fm->o.equalize)
 			equalize(grey, (size_t)W * H);
-		r = arpg_cascade_detect(fm->cascade, grey, W, H, W, &fm->o.detect, &dets[i]);
-		if (r < 0) {
+		if ((r = arpg_cascade_detect(fm->cascade, grey, W, H, W, &fm->o.detect, &rects)) < 0) {
 			rc = r;
-			goto out;
+			break;
+		}
+		if (r && !(dets[i] = calloc((size_t)r, sizeof **dets)))
+			rc = ARPG_ENOMEM;
+		for (j = 0; j < r && rc >= 0; j++) {
+			dets[i][j].box[0] = (float)rects[j].x, dets[i][j].box[1] = (float)rects[j].y;
+			dets[i][j].box[2] = (float)rects[j].w, dets[i][j].box[3] = (float)rects[j].h;
+		}
+		ndet[i] = rc < 0 ? 0 : r;
+		free(rects);
+		rects = NULL;
+	}
+	free(grey);
+	return rc;
+}
+
+/* Frame i's faces by the CNN detector into dets[i], ndet[i]: one session
+ * for the clip's frame size. */
+static int detect_cnn(const struct arpg_face_models *fm, const struct arpg_image *frames, int n,
+		      struct arpg_face_det **dets, int *ndet, char *err, size_t errn)
+{
+	struct arpg_detector_session *s = NULL;
+	int i, r, rc;
+
+	if ((rc = arpg_detector_session_new(&s, fm->det, frames[0].w, frames[0].h, err, errn)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((r = arpg_detector_detect(s, &frames[i], &dets[i], err, errn)) < 0) {
+			rc = r;
+			break;
 		}
 		ndet[i] = r;
 	}
-	rc = arpg_face_align_detections(fm, frames, n, size, dets, ndet, crops, out);
+	arpg_detector_session_free(s);
+	return rc;
+}
+
+int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
+			 int n, int size, struct arpg_image *crops, struct arpg_frame_row *out,
+			 char *err, size_t errn)
+{
+	struct arpg_face_det **dets = NULL;
+	char tmp[256];
+	int *ndet = NULL, rc;
+
+	if (!err)
+		err = tmp, errn = sizeof tmp;
+	if (n <= 0)
+		return 0;
+	if (!fm || !frames || !crops || !out || size <= 0 || size > 2048 ||
+	    check_frames(frames, n) < 0)
+		return ARPG_EINVAL;
+	dets = calloc((size_t)n, sizeof *dets);
+	ndet = calloc((size_t)n, sizeof *ndet);
+	if (!dets || !ndet) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	rc = fm->det ? detect_cnn(fm, frames, n, dets, ndet, err, errn)
+		: detect_cascade(fm, frames, n, dets, ndet);
+	if (rc >= 0)
+		rc = align_faces(fm, frames, n, size, dets, ndet, fm->det != NULL, crops, out);
 out:
-	if (dets)
-		for (i = 0; i < n; i++)
-			free(dets[i]);
-	free(dets);
+	free_dets(dets, n);
 	free(ndet);
-	free(grey);
 	return rc;
 }

@@ -16,10 +16,13 @@
  *	arpg_onnx_free(m);
  *
  * Floats only for activations; int64 tensors are accepted as constants
- * (Reshape's shape).  Operators: Conv, BatchNormalization, PRelu, Relu, Add,
- * Mul, Sub, Flatten, Reshape, Gemm, MatMul, GlobalAveragePool, AveragePool,
- * MaxPool, Identity, Dropout (inference), Constant; default domain, opsets
- * 1 to 21 (attributes of older versions that change a result are refused).
+ * (Reshape's shape, Resize's sizes).  Operators: Conv (depthwise ones by a
+ * kernel of their own), BatchNormalization, PRelu, Relu, Sigmoid, Add, Mul,
+ * Sub, Flatten, Reshape, Transpose, Concat, Softmax, Gemm, MatMul,
+ * GlobalAveragePool, AveragePool, MaxPool, Resize and Upsample (nearest and
+ * linear, constant scales or sizes), Identity, Dropout (inference),
+ * Constant; default domain, opsets 1 to 21 (attributes of older versions
+ * that change a result are refused).
  * Every function returns 0 or a negative ARPG_E code with a message in err
  * ("node 'conv_3' (Conv): ...").  The engine keeps no state outside the
  * model and reads no environment: what may be tuned is set on the model
@@ -65,10 +68,15 @@ int arpg_onnx_input_info(const struct arpg_onnx *m, int i, const char **name,
  * symbolic or the batch dimension taken from prepare's batch). */
 int arpg_onnx_set_input_shape(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
 			      char *err, size_t errn);
-/* Before prepare: binds input i to constant int64 values (e.g. Reshape's
- * shape fed as an input), copied. */
+/* Before prepare: binds input i to constant int64 or float values (e.g.
+ * Reshape's shape or Resize's scales fed as an input), copied. */
 int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
 			 const int64_t *vals, char *err, size_t errn);
+int arpg_onnx_bind_float(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+			 const float *vals, char *err, size_t errn);
+/* Whether input i gives a shape (Reshape's shape; Resize's roi, scales or
+ * sizes; Upsample's scales): its values must be bound before prepare. */
+int arpg_onnx_input_is_param(const struct arpg_onnx *m, int i);
 /* Before prepare: keeps the tensor named name (a value name, or a node name
  * for its first output) readable after each run.  ARPG_ENOENT if absent. */
 int arpg_onnx_tap(struct arpg_onnx *m, const char *name, char *err, size_t errn);
@@ -102,6 +110,11 @@ int arpg_onnx_set_winograd(struct arpg_onnx *m, int mode);
  * by atoi ("0", also text that is no number), AUTO when unset (NULL),
  * empty or any other number.  The engine itself reads no environment. */
 int arpg_onnx_winograd_parse(const char *value);
+
+/* Before prepare: the threads a run splits its work over, n >= 1 (0, the
+ * default: OpenMP's, omp_get_max_threads() at prepare), for callers that
+ * run several models side by side.  ARPG_EINVAL once prepared. */
+int arpg_onnx_set_threads(struct arpg_onnx *m, int n);
 
 /* Infers shapes for batch (the leading dimension of every batched input),
  * folds and fuses, plans the arena.  May be called once. */

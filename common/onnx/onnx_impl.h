@@ -21,17 +21,29 @@
 /* Every tensor and every conv's unfolded matrix stays below this many
  * elements (8 GiB of floats): larger dims are refused as ARPG_ERANGE. */
 #define ONX_MAX_ELEMS ((int64_t)1 << 31)
+/* Inputs of a node with a variable count (Concat) at most. */
+#define ONX_MAX_INPUTS 4096
+/* A Softmax without an axis attribute: the opset's default. */
+#define ONX_AXIS_DEFAULT 1000
 
 enum onx_op {
 	OP_CONV, OP_BN, OP_PRELU, OP_RELU, OP_ADD, OP_MUL, OP_SUB, OP_FLATTEN,
 	OP_RESHAPE, OP_GEMM, OP_MATMUL, OP_GAP, OP_AVGPOOL, OP_MAXPOOL,
-	OP_IDENTITY, OP_DROPOUT, OP_CONSTANT, OP_COUNT
+	OP_IDENTITY, OP_DROPOUT, OP_CONSTANT, OP_SIGMOID, OP_TRANSPOSE, OP_RESIZE,
+	OP_UPSAMPLE, OP_CONCAT, OP_SOFTMAX, OP_SHAPE, OP_GATHER, OP_UNSQUEEZE, OP_SLICE,
+	OP_CAST, OP_COUNT
 };
 
 enum { DT_FLOAT = 1, DT_INT64 = 7 };
 enum { TK_VALUE, TK_INPUT, TK_STATIC };
 enum { ACT_NONE, ACT_RELU, ACT_PRELU };
 enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID };
+/* Resize and Upsample: the interpolation, how an output coordinate maps to
+ * the input (ONNX's coordinate_transformation_mode) and how nearest rounds. */
+enum { RS_NEAREST, RS_LINEAR };
+enum { RS_HALF_PIXEL, RS_PYTORCH_HALF_PIXEL, RS_ALIGN_CORNERS, RS_ASYMMETRIC,
+       RS_TF_HALF_PIXEL_FOR_NN, RS_HALF_PIXEL_SYMMETRIC };
+enum { RS_ROUND_PREFER_FLOOR, RS_ROUND_PREFER_CEIL, RS_FLOOR, RS_CEIL };
 
 struct onx_tensor {
 	char *name;
@@ -59,7 +71,9 @@ struct onx_node {
 	const char *opname;
 	int op;			/* enum onx_op */
 	int nin, nout;
-	int in[5], out[3];	/* tensor indices, -1 for an absent optional */
+	int *in;		/* nin tensor indices (at least 5 slots), -1 for an
+				 * absent optional input */
+	int out[3];
 	int dead;		/* folded into a neighbour */
 
 	/* attributes */
@@ -69,6 +83,15 @@ struct onx_node {
 	int trans_a, trans_b, axis, allowzero;
 	int64_t *shape_attr;	/* Reshape-1 "shape" (unused past opset 5) */
 	int nshape_attr;
+	int64_t perm[MAXR];	/* Transpose: output axis i is input axis perm[i] */
+	int nperm;		/* 0: the axes reversed */
+	int rs_mode, rs_coord, rs_nearest;	/* Resize, Upsample: RS_* */
+	float *rs_scales;	/* Upsample-7: its scales attribute (owned) */
+	int nrs_scales;
+	double rs_scale[MAXR];	/* prepared: output over input length per axis */
+	int64_t axes[MAXR];	/* Unsqueeze-1 to 11: its axes attribute */
+	int naxes;		/* their count (0: from the second input) */
+	int cast_to;		/* Cast: the ONNX data type of the output */
 
 	/* prepared (Conv, Gemm, BN) */
 	float *w, *b;		/* Conv: M x K, Gemm: N x K (owned) */
@@ -104,6 +127,7 @@ struct arpg_onnx {
 	float *scratch;		/* im2col and temporaries, per thread */
 	size_t scratch_n, scratch_per_thread;
 	int nthreads;		/* threads of a conv (OpenMP) */
+	int want_threads;	/* arpg_onnx_set_threads (0: OpenMP's default) */
 	rntm_t rntm1;		/* BLIS on one thread, for GEMMs inside our OpenMP threads
 				 * (set by onx_ops_init) */
 	int winograd;		/* ARPG_ONNX_WINOGRAD_* (arpg_onnx_set_winograd) */

@@ -15,7 +15,8 @@
 const char *const onx_op_names[OP_COUNT] = {
 	"Conv", "BatchNormalization", "PRelu", "Relu", "Add", "Mul", "Sub", "Flatten",
 	"Reshape", "Gemm", "MatMul", "GlobalAveragePool", "AveragePool", "MaxPool",
-	"Identity", "Dropout", "Constant"
+	"Identity", "Dropout", "Constant", "Sigmoid", "Transpose", "Resize", "Upsample",
+	"Concat", "Softmax", "Shape", "Gather", "Unsqueeze", "Slice", "Cast"
 };
 
 static uint32_t hash_str(const char *s)
@@ -306,6 +307,38 @@ static int get_ints(const Onnx__NodeProto *np, const char *name, int n, int max,
 	return (int)a->n_ints;
 }
 
+/* Reads a STRING attribute into v[0..n) (NUL-terminated; def when absent);
+ * a longer value is refused as unknown. */
+static int get_string(const Onnx__NodeProto *np, const char *name, const char *def, char *v,
+		      size_t n, const char *lab, char *err, size_t errn)
+{
+	const Onnx__AttributeProto *a = attr(np, name);
+
+	snprintf(v, n, "%s", def);
+	if (!a)
+		return 0;
+	if (!attr_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING))
+		return ATTR_BAD(a, "a string");
+	if (a->s.len >= n || memchr(a->s.data, 0, a->s.len))
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: %s '%.*s' is not supported",
+				 lab, name, (int)(a->s.len < 64 ? a->s.len : 64),
+				 (const char *)a->s.data);
+	memcpy(v, a->s.data, a->s.len);
+	v[a->s.len] = 0;
+	return 0;
+}
+
+/* The index of s in the NULL-terminated list names, or -1. */
+static int word_index(const char *s, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
 static int parse_window(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
 			char *err, size_t errn)
 {
@@ -452,20 +485,6 @@ static int parse_pool(const Onnx__NodeProto *np, struct onx_node *n, const char 
 	return 0;
 }
 
-static int parse_flatten(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
-			 char *err, size_t errn)
-{
-	int64_t v;
-	int rc;
-
-	if ((rc = get_int(np, "axis", 1, &v, lab, err, errn)) < 0)
-		return rc;
-	if (v < -MAXR || v > MAXR)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: axis %lld", lab, (long long)v);
-	n->axis = (int)v;
-	return 0;
-}
-
 /* Reshape: the shape is the second input, or before opset 5 an attribute. */
 static int parse_reshape(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
 			 char *err, size_t errn)
@@ -520,6 +539,152 @@ static int parse_dropout(const Onnx__NodeProto *np, struct onx_node *n, const ch
 	return 0;
 }
 
+/* Transpose: perm, a permutation of 0..n-1 (its rank is checked against
+ * the input's when shapes are known). */
+static int parse_transpose(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			   char *err, size_t errn)
+{
+	int rc, i, j;
+
+	if ((rc = get_ints(np, "perm", 0, MAXR, n->perm, lab, err, errn)) < 0)
+		return rc;
+	n->nperm = rc;
+	for (i = 0; i < n->nperm; i++) {
+		for (j = 0; j < i && n->perm[j] != n->perm[i]; j++)
+			;
+		if (n->perm[i] < 0 || n->perm[i] >= n->nperm || j < i)
+			return arpg_errf(err, errn, ARPG_EFORMAT, "%s: perm is not a permutation",
+					 lab);
+	}
+	return 0;
+}
+
+/* Resize (opsets 10 to 19) and Upsample (7 to 9): nearest or linear, the
+ * coordinate modes and rounding of nearest; what would change the result
+ * otherwise (cubic, tf_crop_and_resize, antialias, exclude_outside, axes,
+ * an aspect-keeping policy) is refused. */
+static int parse_resize(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			char *err, size_t errn)
+{
+	static const char *const modes[] = { "nearest", "linear", NULL };
+	static const char *const coords[] = { "half_pixel", "pytorch_half_pixel",
+		"align_corners", "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric",
+		NULL };
+	static const char *const rounds[] = { "round_prefer_floor", "round_prefer_ceil",
+		"floor", "ceil", NULL };
+	int up = !strcmp(np->op_type, "Upsample");
+	char s[32];
+	int64_t v;
+	size_t i;
+	int rc;
+
+	if ((rc = get_string(np, "mode", "nearest", s, sizeof s, lab, err, errn)) < 0)
+		return rc;
+	if (up && !strcmp(s, "bilinear"))
+		snprintf(s, sizeof s, "linear");
+	if ((n->rs_mode = word_index(s, modes)) < 0)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+				 "%s: mode '%s' (only nearest and linear are supported)", lab, s);
+	/* Upsample maps an output coordinate x to x / scale and truncates */
+	if ((rc = get_string(np, "coordinate_transformation_mode", up ? "asymmetric" : "half_pixel",
+			     s, sizeof s, lab, err, errn)) < 0)
+		return rc;
+	if ((n->rs_coord = word_index(s, coords)) < 0)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+				 "%s: coordinate_transformation_mode '%s' is not supported", lab, s);
+	if ((rc = get_string(np, "nearest_mode", up ? "floor" : "round_prefer_floor", s, sizeof s,
+			     lab, err, errn)) < 0)
+		return rc;
+	if ((n->rs_nearest = word_index(s, rounds)) < 0)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: nearest_mode '%s' is unknown",
+				 lab, s);
+	if ((rc = get_string(np, "keep_aspect_ratio_policy", "stretch", s, sizeof s, lab, err,
+			     errn)) < 0)
+		return rc;
+	if (strcmp(s, "stretch"))
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED,
+				 "%s: keep_aspect_ratio_policy '%s' (only stretch)", lab, s);
+	if ((rc = get_int(np, "exclude_outside", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	if (v)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: exclude_outside=1", lab);
+	if ((rc = get_int(np, "antialias", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	if (v)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: antialias=1", lab);
+	if (attr(np, "axes"))
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: the axes attribute", lab);
+	if (up && attr(np, "scales")) {
+		const Onnx__AttributeProto *a = attr(np, "scales");
+		if (!attr_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS))
+			return ATTR_BAD(a, "a list of floats");
+		if (!a->n_floats || a->n_floats > MAXR)
+			return arpg_errf(err, errn, ARPG_EFORMAT, "%s: %zu scales", lab, a->n_floats);
+		if (!(n->rs_scales = malloc(a->n_floats * sizeof *n->rs_scales)))
+			return ARPG_ENOMEM;
+		for (i = 0; i < a->n_floats; i++)
+			n->rs_scales[i] = a->floats[i];
+		n->nrs_scales = (int)a->n_floats;
+	} else if (up && np->n_input < 2)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no scales", lab);
+	return 0;
+}
+
+/* Unsqueeze before opset 13: its axes attribute (later, the second input,
+ * read with the shapes); their range is checked against the rank then. */
+static int parse_unsqueeze(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			   char *err, size_t errn)
+{
+	int rc;
+
+	if ((rc = get_ints(np, "axes", 0, MAXR, n->axes, lab, err, errn)) < 0)
+		return rc;
+	n->naxes = rc;
+	if (!n->naxes && np->n_input < 2)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no axes", lab);
+	return 0;
+}
+
+/* Cast: to, the output's data type; the engine casts shapes (int64) to
+ * int64 only, which is all that exporters make of them. */
+static int parse_cast(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+		      char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if (!attr(np, "to"))
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no 'to'", lab);
+	if ((rc = get_int(np, "to", 0, &v, lab, err, errn)) < 0)
+		return rc;
+	if (v != DT_INT64)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: a cast to data type %lld "
+				 "(only to int64, of shapes)", lab, (long long)v);
+	n->cast_to = (int)v;
+	return 0;
+}
+
+/* Flatten, Concat, Softmax and Gather: axis (Flatten's default is 1, Concat must
+ * give it, Softmax's default depends on the opset and is resolved with the
+ * shapes: ONX_AXIS_DEFAULT); its range is checked against the rank then. */
+static int parse_axis(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+		      char *err, size_t errn)
+{
+	int flatten = !strcmp(np->op_type, "Flatten"), gather = !strcmp(np->op_type, "Gather");
+	int64_t v;
+	int rc;
+
+	if (!strcmp(np->op_type, "Concat") && !attr(np, "axis"))
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: no axis", lab);
+	if ((rc = get_int(np, "axis", flatten ? 1 : gather ? 0 : ONX_AXIS_DEFAULT, &v, lab, err,
+			  errn)) < 0)
+		return rc;
+	if (v != ONX_AXIS_DEFAULT && (v < -MAXR || v > MAXR))
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: axis %lld", lab, (long long)v);
+	n->axis = (int)v;
+	return 0;
+}
+
 /* What the loader checks of each operator: the attributes it may carry
  * (anything else is refused, so that a semantic this engine ignores cannot
  * pass silently), how many inputs and outputs it has (only the first
@@ -540,7 +705,7 @@ static const struct {
 	[OP_ADD] = { "broadcast", 2, 2, 1, NULL },
 	[OP_MUL] = { "broadcast", 2, 2, 1, NULL },
 	[OP_SUB] = { "broadcast", 2, 2, 1, NULL },
-	[OP_FLATTEN] = { "axis", 1, 1, 1, parse_flatten },
+	[OP_FLATTEN] = { "axis", 1, 1, 1, parse_axis },
 	[OP_RESHAPE] = { "allowzero shape", 1, 2, 1, parse_reshape },
 	[OP_GEMM] = { "alpha beta transA transB broadcast", 2, 3, 1, parse_gemm },
 	[OP_MATMUL] = { "", 2, 2, 1, NULL },
@@ -552,6 +717,20 @@ static const struct {
 	[OP_IDENTITY] = { "", 1, 1, 1, NULL },
 	[OP_DROPOUT] = { "ratio seed is_test", 1, 3, 2, parse_dropout },
 	[OP_CONSTANT] = { "value value_float value_floats value_int value_ints", 0, 0, 1, NULL },
+	[OP_SIGMOID] = { "", 1, 1, 1, NULL },
+	[OP_TRANSPOSE] = { "perm", 1, 1, 1, parse_transpose },
+	[OP_RESIZE] = { "antialias axes coordinate_transformation_mode cubic_coeff_a "
+			"exclude_outside extrapolation_value keep_aspect_ratio_policy mode "
+			"nearest_mode", 1, 4, 1, parse_resize },
+	[OP_UPSAMPLE] = { "mode scales", 1, 2, 1, parse_resize },
+	[OP_CONCAT] = { "axis", 1, ONX_MAX_INPUTS, 1, parse_axis },
+	[OP_SOFTMAX] = { "axis", 1, 1, 1, parse_axis },
+	/* shape arithmetic, computed when the shapes are (onnx_plan.c) */
+	[OP_SHAPE] = { "", 1, 1, 1, NULL },
+	[OP_GATHER] = { "axis", 2, 2, 1, parse_axis },
+	[OP_UNSQUEEZE] = { "axes", 1, 2, 1, parse_unsqueeze },
+	[OP_SLICE] = { "", 3, 5, 1, NULL },
+	[OP_CAST] = { "to saturate", 1, 1, 1, parse_cast },
 };
 
 /* The operator named op_type (NULL: none), or OP_COUNT. */
@@ -649,7 +828,9 @@ static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 		return rc;
 	n->nin = (int)np->n_input;
 	n->nout = 1;
-	for (i = 0; i < 5; i++)
+	if (!(n->in = malloc((n->nin > 5 ? n->nin : 5) * sizeof *n->in)))
+		return ARPG_ENOMEM;
+	for (i = 0; i < (n->nin > 5 ? n->nin : 5); i++)
 		n->in[i] = -1;
 	n->out[1] = n->out[2] = -1;
 	if (!np->output[0][0])
@@ -1015,6 +1196,8 @@ void arpg_onnx_free(struct arpg_onnx *m)
 		struct onx_node *n = &m->nodes[i];
 		free(n->name);
 		free(n->shape_attr);
+		free(n->in);
+		free(n->rs_scales);
 		free(n->w);
 		free(n->b);
 		free(n->pre_s);

@@ -5,6 +5,7 @@
  * there as a per-channel affine so that padding stays zero).  Bias,
  * activation and a residual add are applied in one pass after the GEMM. */
 #include <float.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 #include <blis.h>
@@ -233,6 +234,77 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
 	}
 }
 
+/* A depthwise convolution (one group per input channel, each with M/C
+ * filters of one channel): each output plane is a sum of shifted input
+ * rows times a weight, row by row, vectorised along the row; no unfolding
+ * (im2col would copy the input kh*kw times for GEMMs of one row). */
+ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH,
+			     i64 OW, const struct onx_node *n, i64 kh, i64 kw, float b,
+			     const float *slope1, const float *res)
+{
+	i64 sh = n->stride[0], sw = n->stride[1], dh = n->dil[0], dwl = n->dil[1];
+	i64 pt = n->pad[0], pl = n->pad[1], oy, ox, ky, kx;
+	float a = n->act == ACT_PRELU ? *slope1 : n->act == ACT_RELU ? 0 : 1;
+
+	for (oy = 0; oy < OH; oy++) {
+		float *d = y + oy * OW;
+		for (ox = 0; ox < OW; ox++)
+			d[ox] = b;
+		for (ky = 0; ky < kh; ky++) {
+			i64 iy = oy * sh - pt + ky * dh;
+			if (iy < 0 || iy >= H)
+				continue;
+			for (kx = 0; kx < kw; kx++) {
+				i64 off = kx * dwl - pl, lo, hi;
+				const float *src = x + iy * W + off;
+				float wv = w[ky * kw + kx];
+				/* ox valid when 0 <= ox*sw + off < W */
+				lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+				hi = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;
+				if (hi > OW)
+					hi = OW;
+				if (sw == 1)
+#pragma omp simd
+					for (ox = lo; ox < hi; ox++)
+						d[ox] += wv * src[ox];
+				else
+#pragma omp simd
+					for (ox = lo; ox < hi; ox++)
+						d[ox] += wv * src[ox * sw];
+			}
+		}
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++)
+			d[ox] = d[ox] > 0 ? d[ox] : d[ox] * a;
+		if (res)
+#pragma omp simd
+			for (ox = 0; ox < OW; ox++)
+				d[ox] += res[oy * OW + ox];
+	}
+}
+
+static void exec_dwconv(const struct conv_job *j, i64 N, int nth)
+{
+	const struct onx_node *n = j->n;
+	i64 k = j->M / j->C, P = j->OH * j->OW, q;
+
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && N * j->M * P > 16384)
+	for (q = 0; q < N * j->M; q++) {
+		i64 img = q / j->M, mo = q % j->M, ci = mo / k;
+		dw_plane(j->out + q * P, j->x + (img * j->C + ci) * j->H * j->W,
+			 j->w + mo * j->kh * j->kw, j->H, j->W, j->OH, j->OW, n, j->kh, j->kw,
+			 j->b ? j->b[mo] : 0, n->slope ? n->slope + mo : NULL,
+			 j->res ? j->res + q * P : NULL);
+	}
+}
+
+/* Depthwise: a group per input channel, and not a single input channel
+ * spread over many outputs (a GEMM does that better). */
+static int is_depthwise(const struct onx_node *n, i64 C, i64 M, i64 wc)
+{
+	return wc == 1 && n->group == C && !n->pre_s && (C > 1 || M == 1);
+}
+
 static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]], *wt = &m->t[n->in[1]];
@@ -249,6 +321,10 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.OH = ot->dims[2], j.OW = ot->dims[3], j.G = n->group;
 	j.kh = wt->dims[2], j.kw = wt->dims[3];
 	j.m0 = 0, j.mn = j.M / j.G;
+	if (is_depthwise(n, j.C, j.M, wt->dims[1])) {
+		exec_dwconv(&j, N, nth);
+		return 0;
+	}
 	j.direct = j.kh == 1 && j.kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
 		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
 	if (n->wino && onx_wino_pays(j.OH, j.OW, N, n->wino_m)) {
@@ -393,6 +469,35 @@ static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 	}
 }
 
+/* The max of the generic loop below, one value at a time (a NaN wins). */
+static inline float max_step(float acc, float v)
+{
+	return v > acc || v != v ? v : acc;
+}
+
+/* MaxPool 2x2, stride 2, no padding, every window inside the input (the
+ * downsampling of YuNet and of many small CNNs): the generic loop's
+ * result, without its per-tap bounds checks. */
+static void maxpool_2x2(const float *x, float *y, i64 NC, i64 H, i64 W, i64 OH, i64 OW)
+{
+	i64 i;
+
+#pragma omp parallel for schedule(static) if (NC * OH * OW > 16384)
+	for (i = 0; i < NC; i++) {
+		const float *xc = x + i * H * W;
+		float *yc = y + i * OH * OW;
+		i64 oy, ox;
+		for (oy = 0; oy < OH; oy++) {
+			const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
+			float *yr = yc + oy * OW;
+			for (ox = 0; ox < OW; ox++)
+				yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
+								    r0[2 * ox + 1]), r1[2 * ox]),
+						  r1[2 * ox + 1]);
+		}
+	}
+}
+
 static int exec_pool(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]];
@@ -400,6 +505,13 @@ static int exec_pool(struct arpg_onnx *m, struct onx_node *n)
 	i64 NC = xt->dims[0] * xt->dims[1], H = xt->dims[2], W = xt->dims[3];
 	i64 OH = ot->dims[2], OW = ot->dims[3], i;
 	int ismax = n->op == OP_MAXPOOL;
+
+	if (ismax && n->kernel[0] == 2 && n->kernel[1] == 2 && n->stride[0] == 2 &&
+	    n->stride[1] == 2 && n->dil[0] == 1 && n->dil[1] == 1 && !n->pad[0] && !n->pad[1] &&
+	    2 * OH <= H && 2 * OW <= W) {
+		maxpool_2x2(xt->data, ot->data, NC, H, W, OH, OW);
+		return 0;
+	}
 
 #pragma omp parallel for schedule(static) if (NC * OH * OW > 16384)
 	for (i = 0; i < NC; i++) {
@@ -570,6 +682,244 @@ static int exec_matmul(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
+ONX_HOT static void sigmoid(float *y, const float *x, i64 k)
+{
+	i64 i;
+
+	for (i = 0; i < k; i++) {
+		/* exp of a non-positive number only: no overflow */
+		float e = expf(-fabsf(x[i]));
+		y[i] = x[i] >= 0 ? 1 / (1 + e) : e / (1 + e);
+	}
+}
+
+/* y = x with its axes permuted: output axis i is input axis perm[i]. */
+static void exec_transpose(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	i64 ist[MAXR], st[MAXR], idx[MAXR] = { 0 }, inner, outer, q, p;
+	int r = xt->rank, i;
+	float *y = ot->data;
+
+	if (r == 0) {
+		y[0] = xt->data[0];
+		return;
+	}
+	for (i = r - 1, p = 1; i >= 0; i--)
+		ist[i] = p, p *= xt->dims[i];
+	for (i = 0; i < r; i++)
+		st[i] = ist[n->nperm ? n->perm[i] : r - 1 - i];
+	inner = ot->dims[r - 1];
+	outer = onx_numel(ot) / inner;
+	for (q = 0; q < outer; q++, y += inner) {
+		const float *x = xt->data;
+		for (i = 0; i < r - 1; i++)
+			x += idx[i] * st[i];
+		for (p = 0; p < inner; p++)
+			y[p] = x[p * st[r - 1]];
+		for (i = r - 2; i >= 0; i--) {
+			if (++idx[i] < ot->dims[i])
+				break;
+			idx[i] = 0;
+		}
+	}
+}
+
+/* The input coordinate of output coordinate i along an axis of lin inputs
+ * and lout outputs, scale s as given (ONNX's coordinate_transformation_mode;
+ * align_corners divides by lin * s - 1, which is lout - 1 when sizes are
+ * given and not floored when scales are, as ONNX's reference does). */
+static double resize_coord(int mode, i64 i, double s, i64 lin, i64 lout)
+{
+	switch (mode) {
+	case RS_PYTORCH_HALF_PIXEL:
+		return lout > 1 ? (i + 0.5) / s - 0.5 : 0;
+	case RS_ALIGN_CORNERS:
+		return i == 0 ? 0 : (double)i * (lin - 1) / (lin * s - 1);
+	case RS_ASYMMETRIC:
+		return i / s;
+	case RS_TF_HALF_PIXEL_FOR_NN:
+		return (i + 0.5) / s;
+	case RS_HALF_PIXEL_SYMMETRIC: {
+		double adj = lout / (s * lin), c = lin / 2.0;
+		return c * (1 - adj) + (i + 0.5) / s - 0.5;
+	}
+	default:
+		return (i + 0.5) / s - 0.5;
+	}
+}
+
+static i64 resize_nearest(int mode, double x, i64 lin)
+{
+	double f = floor(x);
+	i64 v;
+
+	switch (mode) {
+	case RS_ROUND_PREFER_FLOOR: v = (i64)(x - f == 0.5 ? f : floor(x + 0.5)); break;
+	case RS_ROUND_PREFER_CEIL: v = (i64)(x - f == 0.5 ? f + 1 : floor(x + 0.5)); break;
+	case RS_FLOOR: v = (i64)f; break;
+	default: v = (i64)ceil(x); break;
+	}
+	return v < 0 ? 0 : v >= lin ? lin - 1 : v;
+}
+
+/* Nearest: an input index per output index and axis (src[axis][i]), then
+ * a gather, row by row along the last axis. */
+static int resize_nearest_nd(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	i64 *src[MAXR] = { 0 }, ist[MAXR], idx[MAXR] = { 0 }, inner, outer, q, p;
+	int r = xt->rank, i, rc = 0;
+	float *y = ot->data;
+
+	for (i = r - 1, p = 1; i >= 0; i--) {
+		ist[i] = p, p *= xt->dims[i];
+		if (!(src[i] = malloc(ot->dims[i] * sizeof **src))) {
+			rc = ARPG_ENOMEM;
+			goto out;
+		}
+		for (q = 0; q < ot->dims[i]; q++)
+			src[i][q] = ist[i] * resize_nearest(n->rs_nearest,
+				resize_coord(n->rs_coord, q, n->rs_scale[i], xt->dims[i], ot->dims[i]),
+				xt->dims[i]);
+	}
+	inner = r ? ot->dims[r - 1] : 1;
+	outer = onx_numel(ot) / inner;
+	for (q = 0; q < outer; q++, y += inner) {
+		const float *x = xt->data;
+		for (i = 0; i < r - 1; i++)
+			x += src[i][idx[i]];
+		for (p = 0; p < inner; p++)
+			y[p] = x[r ? src[r - 1][p] : 0];
+		for (i = r - 2; i >= 0; i--) {
+			if (++idx[i] < ot->dims[i])
+				break;
+			idx[i] = 0;
+		}
+	}
+out:
+	for (i = 0; i < r; i++)
+		free(src[i]);
+	return rc;
+}
+
+/* Linear along the last two axes (infer_resize refused others): per
+ * output index the two neighbours (coordinates clamped to the input) and
+ * the weight of the second. */
+struct lin_tab {
+	i64 *i0, *i1;
+	float *w;
+};
+
+static int lin_table(struct lin_tab *t, const struct onx_node *n, int ax, i64 lin, i64 lout)
+{
+	i64 q;
+
+	t->i0 = malloc(lout * sizeof *t->i0);
+	t->i1 = malloc(lout * sizeof *t->i1);
+	t->w = malloc(lout * sizeof *t->w);
+	if (!t->i0 || !t->i1 || !t->w)
+		return ARPG_ENOMEM;
+	for (q = 0; q < lout; q++) {
+		double x = resize_coord(n->rs_coord, q, ax >= 0 ? n->rs_scale[ax] : 1, lin, lout);
+		if (x < 0)
+			x = 0;
+		if (x > lin - 1)
+			x = (double)(lin - 1);
+		t->i0[q] = (i64)x;
+		t->i1[q] = t->i0[q] + 1 < lin ? t->i0[q] + 1 : lin - 1;
+		t->w[q] = (float)(x - t->i0[q]);
+	}
+	return 0;
+}
+
+static int resize_linear_2d(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	int r = xt->rank, rc;
+	i64 H = r >= 2 ? xt->dims[r - 2] : 1, W = r ? xt->dims[r - 1] : 1;
+	i64 OH = r >= 2 ? ot->dims[r - 2] : 1, OW = r ? ot->dims[r - 1] : 1;
+	i64 planes = onx_numel(ot) / (OH * OW), pl, oy, ox;
+	struct lin_tab ty = { 0 }, tx = { 0 };
+
+	if ((rc = lin_table(&ty, n, r >= 2 ? r - 2 : -1, H, OH)) < 0 ||
+	    (rc = lin_table(&tx, n, r - 1, W, OW)) < 0)
+		goto out;
+	for (pl = 0; pl < planes; pl++) {
+		const float *x = xt->data + pl * H * W;
+		float *y = ot->data + pl * OH * OW;
+		for (oy = 0; oy < OH; oy++) {
+			const float *r0 = x + ty.i0[oy] * W, *r1 = x + ty.i1[oy] * W;
+			float wy = ty.w[oy];
+			for (ox = 0; ox < OW; ox++) {
+				float wx = tx.w[ox];
+				float a = r0[tx.i0[ox]] + (r0[tx.i1[ox]] - r0[tx.i0[ox]]) * wx;
+				float b = r1[tx.i0[ox]] + (r1[tx.i1[ox]] - r1[tx.i0[ox]]) * wx;
+				y[oy * OW + ox] = a + (b - a) * wy;
+			}
+		}
+	}
+out:
+	free(ty.i0), free(ty.i1), free(ty.w);
+	free(tx.i0), free(tx.i1), free(tx.w);
+	return rc;
+}
+
+static void exec_concat(struct arpg_onnx *m, struct onx_node *n)
+{
+	struct onx_tensor *ot = &m->t[n->out_final];
+	int ax = n->axis < 0 ? n->axis + ot->rank : n->axis, k, i;
+	i64 outer = 1, inner = 1, q;
+	float *y = ot->data;
+
+	for (i = 0; i < ax; i++)
+		outer *= ot->dims[i];
+	for (i = ax + 1; i < ot->rank; i++)
+		inner *= ot->dims[i];
+	for (q = 0; q < outer; q++)
+		for (k = 0; k < n->nin; k++) {
+			const struct onx_tensor *xt = &m->t[n->in[k]];
+			i64 len = xt->dims[ax] * inner;
+			memcpy(y, xt->data + q * len, len * sizeof *y);
+			y += len;
+		}
+}
+
+/* Softmax over len values inner apart, for each of outer x inner lanes
+ * (onx_infer made n->axis non-negative). */
+static void exec_softmax(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	float *y = m->t[n->out_final].data;
+	i64 outer = 1, len = 1, inner = 1, q, p, k;
+	int i;
+
+	for (i = 0; i < xt->rank; i++) {
+		if (i < n->axis)
+			outer *= xt->dims[i];
+		else if (i == n->axis || m->opset < 13)
+			len *= xt->dims[i];
+		else
+			inner *= xt->dims[i];
+	}
+	for (q = 0; q < outer; q++)
+		for (p = 0; p < inner; p++) {
+			const float *x = xt->data + q * len * inner + p;
+			float *o = y + q * len * inner + p, mx = -INFINITY;
+			double sum = 0;
+			for (k = 0; k < len; k++)
+				if (x[k * inner] > mx)
+					mx = x[k * inner];
+			for (k = 0; k < len; k++)
+				sum += o[k * inner] = expf(x[k * inner] - mx);
+			for (k = 0; k < len; k++)
+				o[k * inner] = (float)(o[k * inner] / sum);
+		}
+}
+
 void onx_ops_init(struct arpg_onnx *m)
 {
 	bli_rntm_init(&m->rntm1);
@@ -620,6 +970,23 @@ int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 		return exec_gemm(m, n);
 	case OP_MATMUL:
 		return exec_matmul(m, n);
+	case OP_SIGMOID:
+		sigmoid(o->data, m->t[n->in[0]].data, onx_numel(o));
+		return 0;
+	case OP_TRANSPOSE:
+		exec_transpose(m, n);
+		return 0;
+	case OP_RESIZE: case OP_UPSAMPLE:
+		if ((n->rs_mode == RS_LINEAR ? resize_linear_2d(m, n) : resize_nearest_nd(m, n)) < 0)
+			return arpg_errf(err, errn, ARPG_ENOMEM, "node '%s' (%s): out of memory",
+					 n->name, n->opname);
+		return 0;
+	case OP_CONCAT:
+		exec_concat(m, n);
+		return 0;
+	case OP_SOFTMAX:
+		exec_softmax(m, n);
+		return 0;
 	case OP_FLATTEN: case OP_RESHAPE: case OP_IDENTITY: case OP_DROPOUT:
 		if (o->data != m->t[n->in[0]].data)
 			memcpy(o->data, m->t[n->in[0]].data, onx_numel(o) * sizeof *o->data);

@@ -408,6 +408,139 @@ static int infer_gap(struct arpg_onnx *m, struct onx_node *n, const struct onx_t
 	return 0;
 }
 
+static int infer_transpose(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			   struct onx_tensor *o, char *err, size_t errn)
+{
+	int i;
+
+	if (n->nperm && n->nperm != x->rank)
+		return NODE_ERR(ARPG_EFORMAT, "perm has %d axes for a rank-%d input", n->nperm,
+				x->rank);
+	o->rank = x->rank;
+	for (i = 0; i < x->rank; i++)
+		o->dims[i] = x->dims[n->nperm ? n->perm[i] : x->rank - 1 - i];
+	o->batched = x->batched && x->rank >= 1 && (n->nperm ? n->perm[0] == 0 : x->rank == 1);
+	return 0;
+}
+
+/* The scales (float) and sizes (int64) inputs of Resize, each NULL when
+ * absent or empty: Resize-10 takes (X, scales), later ones (X, roi,
+ * scales, sizes), Upsample-9 (X, scales). */
+static void resize_params(const struct arpg_onnx *m, const struct onx_node *n,
+			  const struct onx_tensor **sc, const struct onx_tensor **sz)
+{
+	int isc = n->op == OP_UPSAMPLE || m->opset < 11 ? 1 : 2, isz = isc == 1 ? -1 : 3;
+
+	*sc = isc < n->nin && n->in[isc] >= 0 ? &m->t[n->in[isc]] : NULL;
+	*sz = isz > 0 && isz < n->nin && n->in[isz] >= 0 ? &m->t[n->in[isz]] : NULL;
+	if (*sc && !onx_numel(*sc))
+		*sc = NULL;
+	if (*sz && !onx_numel(*sz))
+		*sz = NULL;
+}
+
+/* Resize and Upsample: the output side per axis from constant scales
+ * (floor(in * scale)) or sizes; n->rs_scale[] keeps output over input as
+ * the coordinate mapping uses it.  Linear interpolation is done on the
+ * last two axes only. */
+static int infer_resize(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *sc, *sz;
+	int r = x->rank, i;
+
+	resize_params(m, n, &sc, &sz);
+	if (n->rs_scales)
+		sc = NULL;
+	else if (!sc == !sz)
+		return NODE_ERR(ARPG_EFORMAT, "%s", sc ? "both scales and sizes are given"
+				: "neither scales nor sizes is given");
+	if ((sc && (sc->kind != TK_STATIC || sc->dtype != DT_FLOAT)) ||
+	    (sz && (sz->kind != TK_STATIC || sz->dtype != DT_INT64)))
+		return NODE_ERR(ARPG_EUNSUPPORTED, "the %s must be a constant (an initializer "
+				"or computed from constants)", sc ? "scales" : "sizes");
+	if ((n->rs_scales ? n->nrs_scales : onx_numel(sc ? sc : sz)) != r)
+		return NODE_ERR(ARPG_EFORMAT, "%lld %s for a rank-%d input",
+				(long long)(n->rs_scales ? n->nrs_scales : onx_numel(sc ? sc : sz)),
+				sz ? "sizes" : "scales", r);
+	o->rank = r;
+	o->batched = 0;
+	for (i = 0; i < r; i++) {
+		double s, d;
+		if (sz) {
+			d = (double)sz->i64[i];
+			if (i == 0 && x->batched && (sz->i64[0] == x->dims[0] ||
+						     sz->i64[0] == m->decl_batch))
+				d = (double)x->dims[0];
+			s = d / (double)x->dims[i];
+		} else {
+			s = n->rs_scales ? n->rs_scales[i] : sc->f[i];
+			d = floor((double)x->dims[i] * s);
+		}
+		if (!(s > 0) || !(d >= 1) || d >= (double)ONX_MAX_ELEMS)
+			return NODE_ERR(d >= (double)ONX_MAX_ELEMS ? ARPG_ERANGE : ARPG_EFORMAT,
+					"axis %d: scale %g gives %g from %lld", i, s, d,
+					(long long)x->dims[i]);
+		o->dims[i] = (int64_t)d;
+		n->rs_scale[i] = s;
+		if (n->rs_mode == RS_LINEAR && i < r - 2 && o->dims[i] != x->dims[i])
+			return NODE_ERR(ARPG_EUNSUPPORTED, "linear resizing of axis %d (only the "
+					"last two)", i);
+	}
+	o->batched = x->batched && o->dims[0] == x->dims[0];
+	return 0;
+}
+
+/* An axis attribute against rank r: into [0, r) (or [0, r] with
+ * upto_rank), else -1. */
+static int norm_axis(int axis, int r, int upto_rank)
+{
+	if (axis < 0)
+		axis += r;
+	return axis >= 0 && axis < r + upto_rank ? axis : -1;
+}
+
+static int infer_concat(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			struct onx_tensor *o, char *err, size_t errn)
+{
+	char s1[128], s2[128];
+	int ax = norm_axis(n->axis, x->rank, 0), i, k;
+
+	if (ax < 0)
+		return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", n->axis, x->rank);
+	o->rank = x->rank;
+	memcpy(o->dims, x->dims, sizeof o->dims);
+	for (k = 1; k < n->nin; k++) {
+		const struct onx_tensor *y = n->in[k] >= 0 ? &m->t[n->in[k]] : NULL;
+		if (!y)
+			return NODE_ERR(ARPG_EFORMAT, "input %d is absent", k);
+		for (i = 0; i < x->rank && y->rank == x->rank; i++)
+			if (i != ax && y->dims[i] != x->dims[i])
+				break;
+		if (y->rank != x->rank || i < x->rank)
+			return NODE_ERR(ARPG_EFORMAT, "%s and %s do not join on axis %d",
+					shape_str(s1, sizeof s1, x->rank, x->dims),
+					shape_str(s2, sizeof s2, y->rank, y->dims), ax);
+		if ((o->dims[ax] += y->dims[ax]) >= ONX_MAX_ELEMS)
+			return NODE_ERR(ARPG_ERANGE, "output too large");
+	}
+	o->batched = x->batched && ax != 0;
+	return 0;
+}
+
+/* Softmax: before opset 13 over the axes from axis on (default 1), from
+ * 13 over axis alone (default -1); n->axis is made non-negative. */
+static int infer_softmax(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			 struct onx_tensor *o, char *err, size_t errn)
+{
+	int a = n->axis == ONX_AXIS_DEFAULT ? (m->opset < 13 ? 1 : -1) : n->axis;
+
+	if (norm_axis(a, x->rank, 0) < 0)
+		return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", a, x->rank);
+	n->axis = norm_axis(a, x->rank, 0);
+	return infer_same(m, n, x, o, err, errn);
+}
+
 /* Constant has none: its value is made at load. */
 static const infer_fn infer_op[OP_COUNT] = {
 	[OP_CONV] = infer_conv, [OP_BN] = infer_bn, [OP_PRELU] = infer_prelu,
@@ -415,7 +548,9 @@ static const infer_fn infer_op[OP_COUNT] = {
 	[OP_SUB] = infer_binary, [OP_FLATTEN] = infer_flatten, [OP_RESHAPE] = infer_reshape,
 	[OP_GEMM] = infer_gemm, [OP_MATMUL] = infer_matmul, [OP_GAP] = infer_gap,
 	[OP_AVGPOOL] = infer_pool, [OP_MAXPOOL] = infer_pool, [OP_IDENTITY] = infer_same,
-	[OP_DROPOUT] = infer_same,
+	[OP_DROPOUT] = infer_same, [OP_SIGMOID] = infer_same, [OP_TRANSPOSE] = infer_transpose,
+	[OP_RESIZE] = infer_resize, [OP_UPSAMPLE] = infer_resize, [OP_CONCAT] = infer_concat,
+	[OP_SOFTMAX] = infer_softmax,
 };
 
 /* Every dimension of o at least 1, and its size within ONX_MAX_ELEMS. */
@@ -439,8 +574,208 @@ static int check_output_size(const struct onx_node *n, const struct onx_tensor *
 	return 0;
 }
 
+/* ---- shape arithmetic ----
+ * Exporters compute the sizes of Resize and Reshape from the shapes of
+ * the graph's tensors (PyTorch's F.interpolate(size=...) becomes Shape,
+ * Gather, Unsqueeze, Concat, Slice and Cast).  These nodes run here, when
+ * the shapes are known: their outputs become constants (int64, owned) and
+ * the nodes are dead for the run.  A re-inference (another batch) computes
+ * them again.  On tensors that are not shapes they are refused. */
+
+static int is_shape_const(const struct onx_tensor *t)
+{
+	return t->kind == TK_STATIC && t->dtype == DT_INT64;
+}
+
+/* o becomes a constant int64 tensor of rank r and dims d (values to be
+ * written by the caller); 0 or ARPG_ENOMEM. */
+static int fold_alloc(struct onx_tensor *o, int r, const int64_t *d)
+{
+	int64_t k = 1;
+	int i;
+
+	o->rank = r;
+	for (i = 0; i < r; i++)
+		k *= (o->dims[i] = d[i]);
+	free(o->i64);
+	free(o->f);
+	o->f = NULL;
+	if (!(o->i64 = malloc((size_t)(k ? k : 1) * sizeof *o->i64)))
+		return ARPG_ENOMEM;
+	o->kind = TK_STATIC;
+	o->dtype = DT_INT64;
+	o->batched = 0;
+	return 0;
+}
+
+/* Slice on a rank-1 shape: ONNX's clamping of starts and ends, any step. */
+static int fold_slice(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+		      struct onx_tensor *o, char *err, size_t errn)
+{
+	const struct onx_tensor *a[4] = { NULL, NULL, NULL, NULL };
+	int64_t len = x->rank ? x->dims[0] : 0, st, en, step = 1, cnt = 0, i, d[1];
+	int k, rc;
+
+	for (k = 1; k < n->nin && k < 5; k++)
+		if (n->in[k] >= 0) {
+			a[k - 1] = &m->t[n->in[k]];
+			if (!is_shape_const(a[k - 1]) || onx_numel(a[k - 1]) != 1)
+				return NODE_ERR(ARPG_EUNSUPPORTED, "starts, ends, axes and steps "
+						"must be one constant each (a slice of a shape)");
+		}
+	if (x->rank != 1 || !a[0] || !a[1])
+		return NODE_ERR(ARPG_EUNSUPPORTED, "only slices of a rank-1 shape are supported");
+	if (a[2] && a[2]->i64[0] != 0 && a[2]->i64[0] != -1)
+		return NODE_ERR(ARPG_EFORMAT, "axis %lld of a rank-1 input",
+				(long long)a[2]->i64[0]);
+	if (a[3] && !(step = a[3]->i64[0]))
+		return NODE_ERR(ARPG_EFORMAT, "step 0");
+	st = a[0]->i64[0], en = a[1]->i64[0];
+	if (st < 0)
+		st = st < -len ? -len : st, st += len;
+	if (en < 0)
+		en = en < -len ? -len : en, en += len;
+	if (step > 0) {
+		st = st > len ? len : st;
+		en = en > len ? len : en;
+		cnt = en > st ? (en - st + step - 1) / step : 0;
+	} else {
+		st = st > len - 1 ? len - 1 : st;
+		en = en < -1 ? -1 : en > len - 1 ? len - 1 : en;
+		cnt = st > en ? (st - en - step - 1) / -step : 0;
+	}
+	d[0] = cnt;
+	if ((rc = fold_alloc(o, 1, d)) < 0)
+		return rc;
+	for (i = 0; i < cnt; i++)
+		o->i64[i] = x->i64[st + i * step];
+	return 0;
+}
+
+/* Computes a shape node (Shape, Gather, Unsqueeze, Slice, Cast; Concat of
+ * constant int64 inputs): 1 when it did (o a constant, n dead), 0 when n is
+ * not one (a Concat of values), or a negative code with err. */
+static int fold_shape_op(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
+{
+	struct onx_tensor *x = n->in[0] >= 0 ? &m->t[n->in[0]] : NULL;
+	struct onx_tensor *o = &m->t[n->out[0]];
+	int64_t d[MAXR], i, k;
+	int r, j, rc;
+
+	if (n->op == OP_CONCAT) {
+		for (j = 0; j < n->nin; j++)
+			if (n->in[j] < 0 || !is_shape_const(&m->t[n->in[j]]))
+				break;
+		if (j < n->nin)
+			return 0;
+	} else if (n->op != OP_SHAPE && n->op != OP_GATHER && n->op != OP_UNSQUEEZE &&
+		   n->op != OP_SLICE && n->op != OP_CAST)
+		return 0;
+	if (!x)
+		return NODE_ERR(ARPG_EFORMAT, "first input is absent");
+	if (n->op != OP_SHAPE && !is_shape_const(x))
+		return NODE_ERR(ARPG_EUNSUPPORTED, "'%s' is not a shape: %s is supported on "
+				"shapes (int64 computed from constants and tensors' shapes) only",
+				x->name, n->opname);
+	if (o->is_output || o->keep)
+		return NODE_ERR(ARPG_EUNSUPPORTED, "its output '%s' is a shape (int64): only "
+				"float tensors are given out", o->name);
+	switch (n->op) {
+	case OP_SHAPE:
+		d[0] = x->rank;
+		if ((rc = fold_alloc(o, 1, d)) < 0)
+			return rc;
+		memcpy(o->i64, x->dims, x->rank * sizeof *o->i64);
+		break;
+	case OP_CAST:
+		if ((rc = fold_alloc(o, x->rank, x->dims)) < 0)
+			return rc;
+		memcpy(o->i64, x->i64, onx_numel(x) * sizeof *o->i64);
+		break;
+	case OP_GATHER: {
+		const struct onx_tensor *ix = n->in[1] >= 0 ? &m->t[n->in[1]] : NULL;
+		if (!ix || !is_shape_const(ix) || ix->rank > 1)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "the indices must be a constant "
+					"int64 scalar or list");
+		if (x->rank != 1 || (n->axis != 0 && n->axis != -1))
+			return NODE_ERR(ARPG_EUNSUPPORTED, "only gathers from a rank-1 shape");
+		if ((rc = fold_alloc(o, ix->rank, ix->dims)) < 0)
+			return rc;
+		for (i = 0; i < onx_numel(ix); i++) {
+			k = ix->i64[i] < 0 ? ix->i64[i] + x->dims[0] : ix->i64[i];
+			if (k < 0 || k >= x->dims[0])
+				return NODE_ERR(ARPG_EFORMAT, "index %lld out of %lld values",
+						(long long)ix->i64[i], (long long)x->dims[0]);
+			o->i64[i] = x->i64[k];
+		}
+		break;
+	}
+	case OP_UNSQUEEZE: {
+		const struct onx_tensor *ax = n->nin > 1 && n->in[1] >= 0 ? &m->t[n->in[1]] : NULL;
+		const int64_t *axes = n->axes;
+		int na = n->naxes, ins[MAXR] = { 0 }, p;
+		if (ax) {
+			if (!is_shape_const(ax) || ax->rank > 1 || onx_numel(ax) > MAXR)
+				return NODE_ERR(ARPG_EUNSUPPORTED, "the axes must be constant");
+			axes = ax->i64, na = (int)onx_numel(ax);
+		}
+		r = x->rank + na;
+		if (!na || r > MAXR)
+			return NODE_ERR(ARPG_EFORMAT, "%d axes for rank %d", na, x->rank);
+		for (j = 0; j < na; j++) {
+			int a = axes[j] < -MAXR || axes[j] > MAXR ? -1 : norm_axis((int)axes[j], r, 0);
+			if (a < 0 || ins[a])
+				return NODE_ERR(ARPG_EFORMAT, "axis %lld for rank %d",
+						(long long)axes[j], r);
+			ins[a] = 1;
+		}
+		for (j = 0, p = 0; j < r; j++)
+			d[j] = ins[j] ? 1 : x->dims[p++];
+		if ((rc = fold_alloc(o, r, d)) < 0)
+			return rc;
+		memcpy(o->i64, x->i64, onx_numel(x) * sizeof *o->i64);
+		break;
+	}
+	case OP_SLICE:
+		if ((rc = fold_slice(m, n, x, o, err, errn)) < 0)
+			return rc;
+		break;
+	case OP_CONCAT: {
+		int64_t total = 0;
+		if (x->rank != 1 || norm_axis(n->axis, 1, 0) != 0)
+			return NODE_ERR(ARPG_EUNSUPPORTED, "only shapes (rank 1) join as int64");
+		for (j = 0; j < n->nin; j++) {
+			if (m->t[n->in[j]].rank != 1)
+				return NODE_ERR(ARPG_EFORMAT, "input %d is not of rank 1", j);
+			total += m->t[n->in[j]].dims[0];
+		}
+		if (total > MAXR * 64)
+			return NODE_ERR(ARPG_ERANGE, "%lld values joined", (long long)total);
+		d[0] = total;
+		if ((rc = fold_alloc(o, 1, d)) < 0)
+			return rc;
+		for (j = 0, k = 0; j < n->nin; j++) {
+			const struct onx_tensor *y = &m->t[n->in[j]];
+			memcpy(o->i64 + k, y->i64, y->dims[0] * sizeof *o->i64);
+			k += y->dims[0];
+		}
+		break;
+	}
+	}
+	n->dead = 1;
+	return 1;
+}
+
+/* Whether input i of n gives a shape (int64 allowed): Reshape's shape,
+ * Resize's sizes (and its roi and scales, checked by infer_resize). */
+static int shape_input(const struct onx_node *n, int i)
+{
+	return (n->op == OP_RESHAPE && i == 1) || (n->op == OP_RESIZE && i >= 1) ||
+		(n->op == OP_UPSAMPLE && i == 1);
+}
+
 /* The output shape of node n from its inputs' (float only, but for
- * Reshape's shape), by the operator's function. */
+ * shapes: shape_input), by the operator's function. */
 static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 {
 	struct onx_tensor *x = n->in[0] >= 0 ? &m->t[n->in[0]] : NULL;
@@ -449,11 +784,12 @@ static int infer_node(struct arpg_onnx *m, struct onx_node *n, char *err, size_t
 
 	if (n->op == OP_CONSTANT)
 		return 0;
+	if ((rc = fold_shape_op(m, n, err, errn)) != 0)
+		return rc < 0 ? rc : 0;
 	if (!x)
 		return NODE_ERR(ARPG_EFORMAT, "first input is absent");
 	for (i = 0; i < n->nin; i++)
-		if (n->in[i] >= 0 && !is_float(&m->t[n->in[i]]) &&
-		    !(n->op == OP_RESHAPE && i == 1))
+		if (n->in[i] >= 0 && !is_float(&m->t[n->in[i]]) && !shape_input(n, i))
 			return NODE_ERR(ARPG_EUNSUPPORTED, "input '%s' is int64: only float "
 					"tensors are supported here", m->t[n->in[i]].name);
 	o->dtype = DT_FLOAT;
@@ -525,7 +861,7 @@ int onx_infer(struct arpg_onnx *m, int batch, int check_decl, char *err, size_t 
 		struct onx_tensor *o = &m->t[n->out[0]];
 		if ((rc = infer_node(m, n, err, errn)) < 0)
 			return rc;
-		if (!check_decl || !o->has_decl || n->op == OP_CONSTANT)
+		if (!check_decl || !o->has_decl || n->op == OP_CONSTANT || o->dtype == DT_INT64)
 			continue;
 		for (j = 0; j < o->rank && o->decl_rank == o->rank; j++)
 			if (o->decl[j] >= 0 && o->decl[j] != o->dims[j] && !(j == 0 && o->batched))
@@ -583,8 +919,10 @@ int arpg_onnx_set_input_shape(struct arpg_onnx *m, int i, int rank, const int64_
 	return 0;
 }
 
-int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
-			 const int64_t *vals, char *err, size_t errn)
+/* Binds input i to the constant values (int64 or float, one NULL),
+ * copied. */
+static int bind_const(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+		      const int64_t *i64, const float *f, char *err, size_t errn)
 {
 	struct onx_tensor *t;
 	int64_t n = 1;
@@ -593,14 +931,49 @@ int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *di
 	if (m->prepared || i < 0 || i >= m->ninputs || rank < 0 || rank > MAXR)
 		return arpg_errf(err, errn, ARPG_EINVAL, "input %d: cannot bind", i);
 	t = &m->t[m->inputs[i]];
-	for (k = 0; k < rank; k++)
-		n *= t->dims[k] = dims[k];
+	for (k = 0; k < rank; k++) {
+		if (dims[k] < 0 || dims[k] >= ONX_MAX_ELEMS || (n *= dims[k]) >= ONX_MAX_ELEMS)
+			return arpg_errf(err, errn, ARPG_ERANGE, "input %d: dimensions too large", i);
+		t->dims[k] = dims[k];
+	}
 	t->rank = rank;
-	if (!(t->i64 = malloc((n + 1) * sizeof *t->i64)))
+	free(t->i64), free(t->f);
+	t->i64 = NULL, t->f = NULL;
+	if (i64 && !(t->i64 = malloc((n + 1) * sizeof *t->i64)))
 		return ARPG_ENOMEM;
-	memcpy(t->i64, vals, n * sizeof *vals);
-	t->dtype = DT_INT64;
+	if (f && !(t->f = malloc((n + 1) * sizeof *t->f)))
+		return ARPG_ENOMEM;
+	if (i64)
+		memcpy(t->i64, i64, n * sizeof *i64);
+	else
+		memcpy(t->f, f, n * sizeof *f);
+	t->dtype = i64 ? DT_INT64 : DT_FLOAT;
 	t->kind = TK_STATIC;
+	return 0;
+}
+
+int arpg_onnx_bind_int64(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+			 const int64_t *vals, char *err, size_t errn)
+{
+	return bind_const(m, i, rank, dims, vals, NULL, err, errn);
+}
+
+int arpg_onnx_bind_float(struct arpg_onnx *m, int i, int rank, const int64_t *dims,
+			 const float *vals, char *err, size_t errn)
+{
+	return bind_const(m, i, rank, dims, NULL, vals, err, errn);
+}
+
+int arpg_onnx_input_is_param(const struct arpg_onnx *m, int i)
+{
+	int k, j;
+
+	if (i < 0 || i >= m->ninputs)
+		return 0;
+	for (k = 0; k < m->nn; k++)
+		for (j = 1; j < m->nodes[k].nin; j++)
+			if (m->nodes[k].in[j] == m->inputs[i] && shape_input(&m->nodes[k], j))
+				return 1;
 	return 0;
 }
 
@@ -1051,6 +1424,14 @@ int arpg_onnx_set_winograd(struct arpg_onnx *m, int mode)
 	return 0;
 }
 
+int arpg_onnx_set_threads(struct arpg_onnx *m, int n)
+{
+	if (m->prepared || n < 0 || n > 1024)
+		return ARPG_EINVAL;
+	m->want_threads = n;
+	return 0;
+}
+
 int arpg_onnx_winograd_parse(const char *value)
 {
 	return !value || !*value || atoi(value) != 0 ? ARPG_ONNX_WINOGRAD_AUTO
@@ -1071,7 +1452,7 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 	if ((rc = fuse(m)) < 0 || (rc = plan_arena(m, err, errn)) < 0)
 		return rc == ARPG_ENOMEM ? arpg_errf(err, errn, rc, "out of memory") : rc;
 #ifdef _OPENMP
-	m->nthreads = omp_get_max_threads();
+	m->nthreads = m->want_threads ? m->want_threads : omp_get_max_threads();
 #else
 	m->nthreads = 1;
 #endif

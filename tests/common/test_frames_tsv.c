@@ -18,21 +18,22 @@ ARPG_TEST(written_rows_read_back)
 	int fields = 1;
 
 	memset(&r, 0, sizeof r);
-	expect_int(arpg_frames_tsv_write_header(f), 0);
+	expect_int(arpg_frames_tsv_write_header(f, ARPG_FRAMES_TSV_BASE), 0);
 	r.M[0] = r.M[4] = 1;
-	expect_int(arpg_frames_tsv_write_row(f, 0, &r), 0);
+	expect_int(arpg_frames_tsv_write_row(f, 0, &r, ARPG_FRAMES_TSV_BASE), 0);
 	r.detected = 1;
 	r.box[2] = 40;
 	r.landmarks[135] = 12.5f;
 	r.M[2] = -0.25;
-	expect_int(arpg_frames_tsv_write_row(f, 1, &r), 0);
-	expect_int(arpg_frames_tsv_write_row(f, 2, &r), 0);
+	expect_int(arpg_frames_tsv_write_row(f, 1, &r, ARPG_FRAMES_TSV_BASE), 0);
+	expect_int(arpg_frames_tsv_write_row(f, 2, &r, ARPG_FRAMES_TSV_BASE), 0);
 	fclose(f);
 
 	expect_int(arpg_frames_tsv_read(&ft, "frames.tsv", err, sizeof err), 0);
 	expect_int(ft.rows, 3);
 	expect_int(ft.faces, 2);
 	expect_int(ft.n, 3);
+	expect_int(ft.cols, ARPG_FRAMES_TSV_BASE);
 	expect(ft.detected && !ft.detected[0] && ft.detected[1] && ft.detected[2]);
 	arpg_frames_tsv_free(&ft);
 
@@ -47,6 +48,50 @@ ARPG_TEST(written_rows_read_back)
 		if (k == 3)	/* the header is line 0 */
 			expect(strstr(line, "2\t1\t0\t0\t40\t0\t") == line &&
 			       strstr(line, "\t12.5\t1\t0\t-0.25\t0\t1\t0\n"));
+	}
+	free(line);
+	fclose(f);
+}
+
+/* A run with a CNN detector: the 148 columns, then score and keypoints
+ * (zeros where no face was detected); read as before, cols telling. */
+ARPG_TEST(detector_columns_follow_the_others)
+{
+	struct arpg_frame_row r;
+	struct arpg_frames_tsv ft;
+	char err[200], *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("frames.tsv", "w");
+	int fields, k;
+
+	memset(&r, 0, sizeof r);
+	expect_int(arpg_frames_tsv_write_header(f, ARPG_FRAMES_TSV_DETECTOR), 0);
+	r.score = 0.75f;	/* not detected: written as 0 */
+	expect_int(arpg_frames_tsv_write_row(f, 0, &r, ARPG_FRAMES_TSV_DETECTOR), 0);
+	r.detected = 1;
+	for (k = 0; k < 10; k++)
+		r.kps[k] = 10.5f + k;
+	expect_int(arpg_frames_tsv_write_row(f, 1, &r, ARPG_FRAMES_TSV_DETECTOR), 0);
+	fclose(f);
+	expect_int(arpg_frames_tsv_read(&ft, "frames.tsv", err, sizeof err), 0);
+	expect_int(ft.rows, 2);
+	expect_int(ft.faces, 1);
+	expect_int(ft.cols, ARPG_FRAMES_TSV_DETECTOR);
+	arpg_frames_tsv_free(&ft);
+	f = fopen("frames.tsv", "r");
+	for (k = 0; getline(&line, &cap, f) > 0; k++) {
+		char *p = line;
+		for (fields = 1; (p = strchr(p, '\t')); p++)
+			fields++;
+		expect_int(fields, 159);
+		if (k == 0)
+			expect(strstr(line, "\tm5\tscore\tk0x\tk0y\t") &&
+			       strstr(line, "\tk4y\n"));
+		if (k == 1)
+			expect(strstr(line, "\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n") != NULL);
+		if (k == 2)
+			expect(strstr(line, "\t0.75\t10.5\t11.5\t12.5\t13.5\t14.5\t15.5\t16.5\t"
+					    "17.5\t18.5\t19.5\n") != NULL);
 	}
 	free(line);
 	fclose(f);

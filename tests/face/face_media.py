@@ -30,12 +30,9 @@ def write_ppm(path, bgr):
         f.write(rgb.tobytes())
 
 
-def main():
-    out = sys.argv[1]
-    frames = int(sys.argv[2]) if len(sys.argv) > 2 else 12
-    if not os.path.exists(CASCADE):
-        sys.exit(77)
-    casc = cv2.CascadeClassifier(CASCADE)
+def media(frames):
+    """[(name, BGR image)]: the stills, then `frames` frames spread over the
+    video; empty when none is installed."""
     images = []
     for name, path in STILLS:
         if os.path.exists(path):
@@ -53,6 +50,16 @@ def main():
         step = max(1, len(allf) // frames)
         for i in range(0, len(allf), step)[:frames]:
             images.append(("megamind%03d" % i, allf[i]))
+    return images
+
+
+def main():
+    out = sys.argv[1]
+    frames = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    if not os.path.exists(CASCADE):
+        sys.exit(77)
+    casc = cv2.CascadeClassifier(CASCADE)
+    images = media(frames)
     if not images:
         sys.exit(77)
     for name, im in images:
@@ -63,4 +70,5 @@ def main():
             print(path, x, y, w, h)
 
 
-main()
+if __name__ == "__main__":
+    main()

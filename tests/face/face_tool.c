@@ -23,6 +23,7 @@
 #include "face/tracker.h"
 #include "image.h"
 #include "face/shape.h"
+#include "ppm.h"
 
 struct job {
 	char path[1024];
@@ -39,32 +40,6 @@ static void free_jobs(struct job *j, int n)
 			arpg_image_free(&j[i].grey);
 		}
 	free(j);
-}
-
-static int read_ppm(const char *path, struct arpg_image *im)
-{
-	FILE *f = fopen(path, "rb");
-	int w, h, maxv, ok = 0;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "P6 %d %d %d", &w, &h, &maxv) == 3 && maxv == 255 && fgetc(f) != EOF &&
-	    arpg_image_alloc(im, w, h, 3) == 0)
-		ok = fread(im->px, 1, (size_t)w * h * 3, f) == (size_t)w * h * 3;
-	fclose(f);
-	return ok ? 0 : -1;
-}
-
-static int write_ppm(const char *path, const struct arpg_image *im)
-{
-	FILE *f = fopen(path, "wb");
-	int ok;
-
-	if (!f)
-		return -1;
-	fprintf(f, "P6\n%d %d\n255\n", im->w, im->h);
-	ok = fwrite(im->px, 1, (size_t)im->w * im->h * 3, f) == (size_t)im->w * im->h * 3;
-	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 static int read_jobs(struct job **out)
@@ -92,7 +67,7 @@ static int read_jobs(struct job **out)
 		} else {
 			size_t i, np;
 			j[n].owner = 1;
-			if (read_ppm(t.path, &j[n].im) < 0) {
+			if (ppm_read(t.path, &j[n].im) < 0) {
 				fprintf(stderr, "face_tool: %s: not a P6 PPM\n", t.path);
 				return -1;
 			}
@@ -139,11 +114,11 @@ static int clip(int argc, char **argv)
 	if (!frames || !crops || !out)
 		return 1;
 	for (i = 0; i < n; i++)
-		if (read_ppm(argv[6 + i], &frames[i]) < 0) {
+		if (ppm_read(argv[6 + i], &frames[i]) < 0) {
 			fprintf(stderr, "face_tool: %s: not a P6 PPM\n", argv[6 + i]);
 			return 1;
 		}
-	if ((found = arpg_face_align_clip(fm, frames, n, size, crops, out)) < 0) {
+	if ((found = arpg_face_align_clip(fm, frames, n, size, crops, out, NULL, 0)) < 0) {
 		fprintf(stderr, "face_tool: %s\n", arpg_strerror(found));
 		return 1;
 	}
@@ -163,7 +138,7 @@ static int clip(int argc, char **argv)
 				memcpy(sheet.px + ((size_t)(i / 10 * size + y) * sheet.w +
 						   (size_t)(i % 10) * size) * 3,
 				       crops[i].px + (size_t)y * size * 3, (size_t)size * 3);
-		if (write_ppm(argv[5], &sheet) < 0)
+		if (ppm_write(argv[5], &sheet) < 0)
 			return 1;
 		arpg_image_free(&sheet);
 	}
@@ -229,7 +204,7 @@ int main(int argc, char **argv)
 				printf("%s%.17g", k ? " " : "", M[k]);
 			printf("\n");
 			snprintf(path, sizeof path, "%s/%d.ppm", argv[4], i);
-			if (write_ppm(path, &crop) < 0)
+			if (ppm_write(path, &crop) < 0)
 				return 1;
 			arpg_image_free(&crop);
 		}

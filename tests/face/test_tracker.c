@@ -146,7 +146,7 @@ ARPG_TEST(tracker_no_face_is_a_centre_crop)
 	/* the real detector finds nothing on flat frames either */
 	for (i = 0; i < 3; i++)
 		arpg_image_free(&crops[i]);
-	expect_int(arpg_face_align_clip(fm, frames, 3, 64, crops, out), 0);
+	expect_int(arpg_face_align_clip(fm, frames, 3, 64, crops, out, NULL, 0), 0);
 	for (i = 0; i < 3; i++) {
 		arpg_image_free(&crops[i]);
 		arpg_image_free(&frames[i]);
@@ -165,7 +165,7 @@ ARPG_TEST(tracker_detects_the_astronaut)
 		skip("Debian's cascade or landmark model not installed");
 	if (arpg_png_read(&im, ASTRONAUT, 3, err, sizeof err) < 0)
 		skip(ASTRONAUT " not installed (python3-skimage)");
-	expect_int(arpg_face_align_clip(fm, &im, 1, 112, &crop, &out), 1);
+	expect_int(arpg_face_align_clip(fm, &im, 1, 112, &crop, &out, NULL, 0), 1);
 	expect_int(out.detected, 1);
 	arpg_test_note("box %g %g %g %g (OpenCV: 177 66 95 95)", out.box[0], out.box[1],
 		       out.box[2], out.box[3]);
@@ -255,4 +255,88 @@ ARPG_TEST(tracker_follows_each_shot)
 		arpg_image_free(&crops[i]);
 	}
 	arpg_image_free(&im);
+}
+
+/* A CNN detector's faces: the five keypoints of a face are the template
+ * scaled by s and moved to (x, y), its box around them. */
+static void cnn_face(struct arpg_face_det *f, double s, double x, double y, float score)
+{
+	double t[10];
+	int k;
+
+	arpg_align_template(t, 112);
+	for (k = 0; k < 5; k++) {
+		f->kps[2 * k] = (float)(x + s * t[2 * k]);
+		f->kps[2 * k + 1] = (float)(y + s * t[2 * k + 1]);
+	}
+	f->box[0] = (float)x, f->box[1] = (float)y;
+	f->box[2] = f->box[3] = (float)(112 * s);
+	f->score = score;
+}
+
+/* The face the clip is about, seen in every frame near the centre, stays
+ * followed when a larger one appears for a few frames at the edge; its
+ * keypoints give the transform (onto the template exactly), and the
+ * score and keypoints reach the rows. */
+ARPG_TEST(tracker_cnn_follows_the_main_face_over_a_brief_larger_one)
+{
+	enum { N = 10 };
+	struct arpg_image frames[N], crops[N];
+	struct arpg_frame_row out[N];
+	struct arpg_face_det f[N][2], *faces[N];
+	int nf[N], i, rc;
+
+	for (i = 0; i < N; i++) {
+		expect_int(arpg_image_alloc(&frames[i], 320, 240, 3), 0);
+		cnn_face(&f[i][0], 0.8, 115 + i, 70, 0.95f);
+		nf[i] = 1;
+		if (i >= 3 && i < 6) {	/* 1.6 times its side, at the left edge */
+			cnn_face(&f[i][1], 1.3, 0, 60, 0.99f);
+			nf[i] = 2;
+		}
+		faces[i] = f[i];
+	}
+	rc = arpg_face_align_faces(NULL, frames, N, 112, faces, nf, crops, out);
+	expect_int(rc, N);
+	for (i = 0; i < N && rc == N; i++) {
+		double t[10];
+		arpg_align_template(t, 112);
+		expect_int(out[i].detected, 1);
+		expect_near(out[i].box[0], 115 + i, 1e-4);
+		expect_near(out[i].score, 0.95, 1e-6);
+		expect_near(out[i].kps[2], f[i][0].kps[2], 0);
+		/* the keypoints land on the template */
+		expect_near(out[i].M[0] * out[i].kps[0] + out[i].M[1] * out[i].kps[1] + out[i].M[2],
+			    t[0], 1e-3);
+		expect_near(out[i].M[3] * out[i].kps[8] + out[i].M[4] * out[i].kps[9] + out[i].M[5],
+			    t[9], 1e-3);
+		expect(out[i].landmarks[0] == 0);
+		arpg_image_free(&crops[i]);
+	}
+	for (i = 0; i < N; i++)
+		arpg_image_free(&frames[i]);
+}
+
+/* Between two faces seen alike throughout, the one nearer the centre is
+ * followed with a CNN detector (its area counts more). */
+ARPG_TEST(tracker_cnn_prefers_the_central_face)
+{
+	enum { N = 6 };
+	struct arpg_image frames[N], crops[N];
+	struct arpg_frame_row out[N];
+	struct arpg_face_det f[N][2], *faces[N];
+	int nf[N], i;
+
+	for (i = 0; i < N; i++) {
+		expect_int(arpg_image_alloc(&frames[i], 400, 200, 3), 0);
+		cnn_face(&f[i][0], 0.5, 0, 0, 0.9f);		/* a corner */
+		cnn_face(&f[i][1], 0.45, 175, 70, 0.9f);	/* the centre, a little smaller */
+		nf[i] = 2, faces[i] = f[i];
+	}
+	expect_int(arpg_face_align_faces(NULL, frames, N, 112, faces, nf, crops, out), N);
+	for (i = 0; i < N; i++) {
+		expect_near(out[i].box[0], 175, 1e-4);
+		arpg_image_free(&crops[i]);
+		arpg_image_free(&frames[i]);
+	}
 }

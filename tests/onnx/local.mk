@@ -5,16 +5,20 @@
 # convolution (test_onnx_wino, and again on other BLIS kernel sets); then
 # IResNet against PyTorch (generated at test time by
 # tests/onnx/make_iresnet.py; skipped without python3-torch/python3-onnx),
-# the ONNX project's node tests from libonnx-testdata through onnx-run, and
-# the fuzz harness.
+# the ONNX project's node tests from libonnx-testdata through onnx-run; the
+# real YuNet (ARPG_TEST_MODELS) against onnxruntime-node (detector_ort.sh);
+# and the fuzz harness.
 
 ONNX_C_TESTS = tests/onnx/test_onnx_load tests/onnx/test_onnx_plan tests/onnx/test_onnx_ops
 check_PROGRAMS += $(ONNX_C_TESTS) tests/onnx/test_onnx_iresnet \
 	tests/onnx/test_onnx_conformance tests/onnx/test_onnx_wino
 TESTS += $(ONNX_C_TESTS) tests/onnx/test_onnx_iresnet tests/onnx/test_onnx_conformance \
-	tests/onnx/test_onnx_wino tests/onnx/onnx_wino_kernels.sh tests/onnx/onnx_run.sh
-dist_check_SCRIPTS += tests/onnx/onnx_wino_kernels.sh tests/onnx/onnx_run.sh
-EXTRA_DIST += tests/onnx/make_iresnet.py
+	tests/onnx/test_onnx_wino tests/onnx/onnx_wino_kernels.sh tests/onnx/onnx_run.sh \
+	tests/onnx/detector_ort.sh
+dist_check_SCRIPTS += tests/onnx/onnx_wino_kernels.sh tests/onnx/onnx_run.sh \
+	tests/onnx/detector_ort.sh
+EXTRA_DIST += tests/onnx/make_iresnet.py tests/onnx/detector_inputs.py tests/onnx/ort_run.js \
+	tests/onnx/compare_ort.py
 # the three share the model builder, which writes protobuf-c's structures
 ONNX_TESTMODEL = tests/onnx/onnx_testmodel.c tests/onnx/onnx_testmodel.h $(ARPG_TEST_SOURCES)
 ONNX_TESTMODEL_CFLAGS = $(AM_CFLAGS) $(PROTOBUFC_CFLAGS) $(BLIS_CFLAGS)

@@ -185,3 +185,45 @@ ARPG_TEST(onnx_tensor_roundtrip)
 	free(f);
 	free(i64);
 }
+
+/* The new operators' attributes and inputs that the engine refuses, by
+ * name, at load or prepare. */
+ARPG_TEST(onnx_refuses_what_resize_and_transpose_do_not_run)
+{
+	static const float sc[4] = { 1, 1, 2, 2 };
+	static const int64_t sz[4] = { 1, 1, 4, 4 };
+	static const struct {
+		const char *op, *ins, *attr, *val;
+		int code;
+		const char *word;
+	} cases[] = {
+		{ "Resize", "x,roi,sc", "mode", "cubic", ARPG_EUNSUPPORTED, "cubic" },
+		{ "Resize", "x,roi,sc", "coordinate_transformation_mode", "tf_crop_and_resize",
+		  ARPG_EUNSUPPORTED, "tf_crop_and_resize" },
+		{ "Resize", "x,roi,sc,sz", NULL, NULL, ARPG_EFORMAT, "both" },
+		{ "Resize", "x,roi", NULL, NULL, ARPG_EFORMAT, "neither" },
+		{ "Resize", "x,roi,x", NULL, NULL, ARPG_EUNSUPPORTED, "constant" },
+		{ "Transpose", "x", "perm", NULL, ARPG_EFORMAT, "permutation" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tmodel *t = tm_new(13);
+		struct arpg_onnx *m = NULL;
+		char err[512] = "";
+		int rc;
+		tm_input(t, "x", 4, (int64_t[]){ 1, 1, 2, 2 });
+		tm_init(t, "roi", 1, (int64_t[]){ 0 }, sc);
+		tm_init(t, "sc", 1, (int64_t[]){ 4 }, sc);
+		tm_init_i64(t, "sz", 1, (int64_t[]){ 4 }, sz);
+		tm_node(t, cases[i].op, "n", cases[i].ins, "y");
+		if (cases[i].val)
+			tm_string(t, cases[i].attr, cases[i].val);
+		else if (cases[i].attr)
+			tm_ints(t, cases[i].attr, 4, (int64_t[]){ 0, 1, 1, 3 });
+		tm_output(t, "y", 0, NULL);
+		rc = tm_prepare(t, 1, &m, err, sizeof err);
+		expect_err(rc, cases[i].code, err, cases[i].word);
+		arpg_onnx_free(m);
+	}
+}

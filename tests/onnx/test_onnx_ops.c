@@ -1,7 +1,8 @@
 /* test_onnx_ops.c - the operators (common/onnx/onnx_ops.c) on models built
  * here, against naive loops in double: a padded strided convolution with
- * its Relu, and a batch norm whose statistics are graph inputs (applied at
- * run time, not folded). */
+ * its Relu, a batch norm whose statistics are graph inputs (applied at
+ * run time, not folded), depthwise convolutions, and the operators of the
+ * face detectors' heads (Transpose, Sigmoid, Resize, Concat, Softmax). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,4 +82,242 @@ ARPG_TEST(onnx_batch_norm_of_graph_inputs_matches_naive)
 			expect_near(y.data[c * 16 + p], (v[0][c * 16 + p] - v[3][c]) * k + v[2][c], 1e-5);
 		}
 	arpg_onnx_free(m);
+}
+
+/* y (N,M,OH,OW) = act(grouped conv(x (N,C,H,W), w (M,C/G,kh,kw)) + b) + res,
+ * in double, as the ONNX operator defines it. */
+struct gconv {
+	int N, C, H, W, M, G, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+};
+
+static void gconv_ref(double *y, const float *x, const float *w, const float *b,
+		      const struct gconv *g, int relu, const float *res)
+{
+	int OH = (g->H + g->pt + g->pb - (g->kh - 1) * g->dh - 1) / g->sh + 1;
+	int OW = (g->W + g->pl + g->pr - (g->kw - 1) * g->dw - 1) / g->sw + 1;
+	int Cg = g->C / g->G, Mg = g->M / g->G, n, mo, oy, ox, c, ky, kx;
+
+	for (n = 0; n < g->N; n++)
+		for (mo = 0; mo < g->M; mo++)
+			for (oy = 0; oy < OH; oy++)
+				for (ox = 0; ox < OW; ox++) {
+					double s = b[mo];
+					int idx = ((n * g->M + mo) * OH + oy) * OW + ox;
+					for (c = 0; c < Cg; c++)
+						for (ky = 0; ky < g->kh; ky++)
+							for (kx = 0; kx < g->kw; kx++) {
+								int iy = oy * g->sh - g->pt + ky * g->dh;
+								int ix = ox * g->sw - g->pl + kx * g->dw;
+								int ci = mo / Mg * Cg + c;
+								if (iy < 0 || iy >= g->H || ix < 0 || ix >= g->W)
+									continue;
+								s += (double)x[((n * g->C + ci) * g->H + iy) * g->W + ix] *
+									w[((mo * Cg + c) * g->kh + ky) * g->kw + kx];
+							}
+					if (relu && s < 0)
+						s = 0;
+					y[idx] = s + (res ? res[idx] : 0);
+				}
+}
+
+/* Depthwise convolutions (a group per channel: their own kernel, not
+ * im2col) with strides, asymmetric pads, dilations, two filters per
+ * channel, a fused Relu and a fused residual Add, at batch 2 and 1. */
+ARPG_TEST(onnx_depthwise_conv_matches_naive)
+{
+	static const struct gconv cases[] = {
+		{ 2, 4, 7, 9, 8, 4, 3, 3, 2, 2, 1, 1, 1, 0, 1, 2 },
+		{ 2, 3, 8, 6, 3, 3, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2 },
+		{ 2, 5, 6, 11, 5, 5, 3, 5, 1, 2, 1, 1, 1, 2, 0, 1 },
+		{ 2, 1, 5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+	};
+	size_t ci;
+
+	for (ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
+		const struct gconv *g = &cases[ci];
+		int OH = (g->H + g->pt + g->pb - (g->kh - 1) * g->dh - 1) / g->sh + 1;
+		int OW = (g->W + g->pl + g->pr - (g->kw - 1) * g->dw - 1) / g->sw + 1;
+		int nx = g->N * g->C * g->H * g->W, ny = g->N * g->M * OH * OW;
+		int nw = g->M * g->kh * g->kw, i, resid;
+		float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), b[8];
+		float *r = malloc(ny * sizeof *r);
+		double *ref = malloc(ny * sizeof *ref);
+		unsigned seed = 7 + ci;
+
+		tm_random(x, nx, -1, 1, &seed);
+		tm_random(w, nw, -1, 1, &seed);
+		tm_random(b, g->M, -0.5f, 0.5f, &seed);
+		tm_random(r, ny, -1, 1, &seed);
+		for (resid = 0; resid < 2; resid++) {
+			struct tmodel *t = tm_new(13);
+			struct arpg_onnx *m = NULL;
+			struct arpg_onnx_tensor y;
+			const float *in[2] = { x, r };
+			char err[512];
+			int n;
+			tm_input(t, "x", 4, (int64_t[]){ g->N, g->C, g->H, g->W });
+			if (resid)
+				tm_input(t, "r", 4, (int64_t[]){ g->N, g->M, OH, OW });
+			tm_init(t, "W", 4, (int64_t[]){ g->M, 1, g->kh, g->kw }, w);
+			tm_init(t, "B", 1, (int64_t[]){ g->M }, b);
+			tm_node(t, "Conv", "dw", "x,W,B", "c");
+			tm_int(t, "group", g->G);
+			tm_ints(t, "strides", 2, (int64_t[]){ g->sh, g->sw });
+			tm_ints(t, "dilations", 2, (int64_t[]){ g->dh, g->dw });
+			tm_ints(t, "pads", 4, (int64_t[]){ g->pt, g->pl, g->pb, g->pr });
+			tm_node(t, "Relu", "relu", "c", resid ? "a" : "y");
+			if (resid)
+				tm_node(t, "Add", "add", "a,r", "y");
+			tm_output(t, "y", 0, NULL);
+			gconv_ref(ref, x, w, b, g, 1, resid ? r : NULL);
+			if (tm_prepare(t, g->N, &m, err, sizeof err) < 0) {
+				arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+				continue;
+			}
+			for (n = g->N; n >= 1; n--) {
+				if (arpg_onnx_run(m, n, in, err, sizeof err) < 0 ||
+				    arpg_onnx_output(m, 0, &y) < 0) {
+					arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+					break;
+				}
+				expect_int(y.dims[2] * 1000 + y.dims[3], OH * 1000 + OW);
+				for (i = 0; i < n * g->M * OH * OW; i++)
+					if (fabs(y.data[i] - ref[i]) > 1e-5) {
+						arpg_test_fail(__FILE__, __LINE__, "case %zu resid %d batch %d: "
+							       "y[%d] = %.7g, expected %.7g", ci, resid,
+							       n, i, y.data[i], ref[i]);
+						break;
+					}
+			}
+			arpg_onnx_free(m);
+		}
+		free(x), free(w), free(r), free(ref);
+	}
+}
+
+/* YuNet's head as the model has it: Conv -> Transpose (0,2,3,1) ->
+ * Reshape (1,-1,C) -> Sigmoid; and its upsampling: Resize-11 with an
+ * empty roi, scales (1,1,2,2), nearest, asymmetric, floor. */
+ARPG_TEST(onnx_transpose_reshape_sigmoid_resize_as_yunet)
+{
+	static const float scales[4] = { 1, 1, 2, 2 };
+	static const int64_t shp[3] = { 1, -1, 3 };
+	struct tmodel *t = tm_new(11);
+	struct arpg_onnx *m = NULL;
+	struct arpg_onnx_tensor y, u;
+	float x[3 * 4 * 5];
+	const float *in[1] = { x };
+	unsigned seed = 3;
+	char err[512];
+	int c, i, j;
+
+	tm_random(x, 60, -6, 6, &seed);
+	tm_input(t, "x", 4, (int64_t[]){ 1, 3, 4, 5 });
+	tm_init(t, "roi", 1, (int64_t[]){ 0 }, scales);
+	tm_init(t, "scales", 1, (int64_t[]){ 4 }, scales);
+	tm_init_i64(t, "shape", 1, (int64_t[]){ 3 }, shp);
+	tm_node(t, "Transpose", "tr", "x", "t");
+	tm_ints(t, "perm", 4, (int64_t[]){ 0, 2, 3, 1 });
+	tm_node(t, "Reshape", "rs", "t,shape", "r");
+	tm_node(t, "Sigmoid", "sg", "r", "y");
+	tm_node(t, "Resize", "up", "x,roi,scales", "u");
+	tm_string(t, "coordinate_transformation_mode", "asymmetric");
+	tm_string(t, "mode", "nearest");
+	tm_string(t, "nearest_mode", "floor");
+	tm_output(t, "y", 0, NULL);
+	tm_output(t, "u", 0, NULL);
+	if (tm_prepare(t, 1, &m, err, sizeof err) < 0 || arpg_onnx_run(m, 1, in, err, sizeof err) < 0) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		arpg_onnx_free(m);
+		return;
+	}
+	arpg_onnx_output(m, 0, &y);
+	arpg_onnx_output(m, 1, &u);
+	expect_int(y.rank, 3);
+	expect_int(y.dims[1], 20);
+	expect_int(u.dims[2] * 100 + u.dims[3], 810);
+	for (i = 0; i < 20; i++)
+		for (c = 0; c < 3; c++)
+			expect_near(y.data[i * 3 + c], 1 / (1 + exp(-(double)x[c * 20 + i])), 1e-6);
+	for (c = 0; c < 3; c++)
+		for (i = 0; i < 8; i++)
+			for (j = 0; j < 10; j++)
+				expect_near(u.data[(c * 8 + i) * 10 + j], x[(c * 4 + i / 2) * 5 + j / 2], 0);
+	arpg_onnx_free(m);
+}
+
+/* Resize linear by sizes, half_pixel, against the formula; Concat on the
+ * last axis; Softmax over an axis (opset 13) and over the flattened tail
+ * (opset 11). */
+ARPG_TEST(onnx_resize_linear_concat_softmax_match_naive)
+{
+	static const int64_t sizes[4] = { 1, 2, 5, 7 };
+	static const float scales[1] = { 0 };
+	float x[2 * 3 * 4];
+	const float *in[1] = { x };
+	unsigned seed = 5;
+	int opset;
+
+	tm_random(x, 24, -3, 3, &seed);
+	for (opset = 11; opset <= 13; opset += 2) {
+		struct tmodel *t = tm_new(opset);
+		struct arpg_onnx *m = NULL;
+		struct arpg_onnx_tensor r, c, s;
+		char err[512];
+		int p, i, j, k;
+		tm_input(t, "x", 4, (int64_t[]){ 1, 2, 3, 4 });
+		tm_init(t, "roi", 1, (int64_t[]){ 0 }, scales);
+		tm_init(t, "sc", 1, (int64_t[]){ 0 }, scales);
+		tm_init_i64(t, "sizes", 1, (int64_t[]){ 4 }, sizes);
+		tm_node(t, "Resize", "rz", "x,roi,sc,sizes", "r");
+		tm_string(t, "mode", "linear");
+		tm_node(t, "Concat", "cat", "x,x", "c");
+		tm_int(t, "axis", -1);
+		tm_node(t, "Softmax", "sm", "x", "s");
+		tm_int(t, "axis", 2);
+		tm_output(t, "r", 0, NULL);
+		tm_output(t, "c", 0, NULL);
+		tm_output(t, "s", 0, NULL);
+		if (tm_prepare(t, 1, &m, err, sizeof err) < 0 ||
+		    arpg_onnx_run(m, 1, in, err, sizeof err) < 0) {
+			arpg_test_fail(__FILE__, __LINE__, "opset %d: %s", opset, err);
+			arpg_onnx_free(m);
+			continue;
+		}
+		arpg_onnx_output(m, 0, &r);
+		arpg_onnx_output(m, 1, &c);
+		arpg_onnx_output(m, 2, &s);
+		for (p = 0; p < 2; p++)
+			for (i = 0; i < 5; i++)
+				for (j = 0; j < 7; j++) {
+					double fy = (i + 0.5) * 3 / 5 - 0.5, fx = (j + 0.5) * 4 / 7 - 0.5;
+					int y0, x0, y1, x1;
+					const float *pl = x + p * 12;
+					fy = fy < 0 ? 0 : fy, fx = fx < 0 ? 0 : fx;
+					y0 = (int)fy, x0 = (int)fx;
+					y1 = y0 + 1 < 3 ? y0 + 1 : 2, x1 = x0 + 1 < 4 ? x0 + 1 : 3;
+					fy -= y0, fx -= x0;
+					expect_near(r.data[(p * 5 + i) * 7 + j],
+						    (1 - fy) * ((1 - fx) * pl[y0 * 4 + x0] + fx * pl[y0 * 4 + x1]) +
+						    fy * ((1 - fx) * pl[y1 * 4 + x0] + fx * pl[y1 * 4 + x1]), 1e-5);
+				}
+		expect_int(c.dims[3], 8);
+		for (i = 0; i < 6; i++)
+			for (j = 0; j < 8; j++)
+				expect_near(c.data[i * 8 + j], x[i * 4 + j % 4], 0);
+		/* opset 13: over axis 2 (3 values 4 apart); 11: over the last 12 */
+		for (p = 0; p < 2; p++)
+			for (k = 0; k < (opset == 13 ? 4 : 1); k++) {
+				double sum = 0, mx = -1e30;
+				int len = opset == 13 ? 3 : 12, st = opset == 13 ? 4 : 1;
+				const float *v = x + p * 12 + k;
+				for (i = 0; i < len; i++)
+					mx = v[i * st] > mx ? v[i * st] : mx;
+				for (i = 0; i < len; i++)
+					sum += exp(v[i * st] - mx);
+				for (i = 0; i < len; i++)
+					expect_near(s.data[p * 12 + k + i * st], exp(v[i * st] - mx) / sum, 1e-6);
+			}
+		arpg_onnx_free(m);
+	}
 }

@@ -206,6 +206,88 @@ ARPG_TEST(onnx_reshape_takes_zero_and_minus_one)
 	arpg_onnx_free(m);
 }
 
+/* F.interpolate(a, size=b.shape[2:]) as PyTorch exports it: Shape,
+ * Gather, Unsqueeze, Concat, Cast and a Slice of another Shape give
+ * Resize its sizes, computed when the shapes are (batch 2, then a run of
+ * 1); the shape nodes are dead for the run, and the result is a nearest
+ * upsampling.  On a tensor that is not a shape, Gather is refused. */
+ARPG_TEST(onnx_computes_shapes_of_exported_resizes)
+{
+	static const int64_t ad[4] = { 1, 1, 2, 3 }, bd[4] = { 1, 1, 4, 6 }, one = 1;
+	static const int64_t i2 = 2, i3 = 3, s0 = 0, s2 = 2, ax0 = 0;
+	static const float roi0 = 0;
+	struct arpg_onnx *m = NULL;
+	struct arpg_onnx_tensor y;
+	struct tmodel *t = tm_new(11);
+	float a[2 * 6], b[2 * 24] = { 0 };
+	const float *in[2] = { a, b };
+	char err[512];
+	int i, k, ok = 1;
+
+	for (i = 0; i < 12; i++)
+		a[i] = (float)i;
+	tm_input(t, "a", 4, ad);
+	tm_input(t, "b", 4, bd);
+	tm_init_i64(t, "i2", 0, NULL, &i2);
+	tm_init_i64(t, "i3", 0, NULL, &i3);
+	tm_init_i64(t, "s0", 1, &one, &s0);
+	tm_init_i64(t, "s2", 1, &one, &s2);
+	tm_init_i64(t, "ax0", 1, &one, &ax0);
+	tm_init(t, "roi", 1, &one, &roi0);
+	tm_node(t, "Shape", "sh", "b", "shp");
+	tm_node(t, "Gather", "g2", "shp,i2", "h");
+	tm_int(t, "axis", 0);
+	tm_node(t, "Gather", "g3", "shp,i3", "w");
+	tm_node(t, "Unsqueeze", "u2", "h", "h1");
+	tm_ints(t, "axes", 1, &ax0);
+	tm_node(t, "Unsqueeze", "u3", "w", "w1");
+	tm_ints(t, "axes", 1, &ax0);
+	tm_node(t, "Concat", "hw", "h1,w1", "hw");
+	tm_int(t, "axis", 0);
+	tm_node(t, "Cast", "c", "hw", "hwl");
+	tm_int(t, "to", 7);
+	tm_node(t, "Shape", "sha", "a", "sha");
+	tm_node(t, "Slice", "nc", "sha,s0,s2,ax0", "nc");
+	tm_node(t, "Concat", "sz", "nc,hwl", "sizes");
+	tm_int(t, "axis", 0);
+	tm_node(t, "Resize", "up", "a,roi,,sizes", "y");
+	tm_string(t, "coordinate_transformation_mode", "asymmetric");
+	tm_string(t, "nearest_mode", "floor");
+	tm_output(t, "y", 0, NULL);
+	if (tm_prepare(t, 2, &m, err, sizeof err) < 0) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		goto out;
+	}
+	for (i = k = 0; i < m->nn; i++)
+		k += !m->nodes[i].dead;
+	expect_int(k, 1);	/* the Resize alone */
+	for (k = 1; k <= 2; k++) {
+		if (arpg_onnx_run(m, k, in, err, sizeof err) < 0 ||
+		    arpg_onnx_output(m, 0, &y) < 0) {
+			arpg_test_fail(__FILE__, __LINE__, "%s", err);
+			goto out;
+		}
+		expect_int(y.rank, 4);
+		expect_int(y.dims[0], k);
+		expect_int(y.dims[2], 4);
+		expect_int(y.dims[3], 6);
+		for (i = 0; i < k * 24; i++)
+			ok &= y.data[i] == a[(i / 24) * 6 + (i % 24) / 12 * 3 + (i % 6) / 2];
+		expect_int(ok, 1);
+	}
+	arpg_onnx_free(m);
+	m = NULL;
+	t = tm_new(11);
+	tm_input(t, "a", 4, ad);
+	tm_init_i64(t, "i2", 0, NULL, &i2);
+	tm_node(t, "Gather", "g", "a,i2", "y");
+	tm_output(t, "y", 0, NULL);
+	expect_err(tm_prepare(t, 1, &m, err, sizeof err), ARPG_EUNSUPPORTED, err,
+		   "node 'g' (Gather): 'a' is not a shape");
+out:
+	arpg_onnx_free(m);
+}
+
 /* ---- fusion ---- */
 
 static int live_nodes(const struct arpg_onnx *m)

@@ -6,8 +6,10 @@ tests_preprocess_test_preprocess_framemd5_SOURCES = tests/preprocess/test_prepro
 tests_preprocess_test_preprocess_framemd5_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
 tests_preprocess_test_preprocess_framemd5_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS)
 tests_preprocess_test_preprocess_framemd5_LDADD = $(PREPROCESS_LIBS)
-TESTS += tests/preprocess/test_preprocess.sh
-dist_check_SCRIPTS += tests/preprocess/test_preprocess.sh
+# detector.sh: --detector's refusals and options, and the real YuNet
+# (ARPG_TEST_MODELS) against the cascade on Debian's faces.
+TESTS += tests/preprocess/test_preprocess.sh tests/preprocess/detector.sh
+dist_check_SCRIPTS += tests/preprocess/test_preprocess.sh tests/preprocess/detector.sh
 # test_preprocess_reruns.sh: reruns, colliding ids, links, names and messages
 # from outside (issue 15); also runs arpg-features and arpg-train.
 TESTS += tests/preprocess/test_preprocess_reruns.sh
