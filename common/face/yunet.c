@@ -127,9 +127,21 @@ struct irect {
 	int x, y, w, h;
 };
 
+/* int(v) of a box coordinate.  A damaged model's NaN or infinite box would
+ * make the conversion undefined (fuzz_detector found one), and a huge one
+ * would overflow overlap()'s int areas: clamped to +-16384 px, beyond any
+ * frame the detector takes, so that sane boxes convert as OpenCV's do. */
+static int box_int(float v)
+{
+	if (!(v == v))
+		return 0;
+	return v > 16384.f ? 16384 : v < -16384.f ? -16384 : (int)v;
+}
+
 static struct irect irect_of(const struct arpg_face_det *f)
 {
-	struct irect r = { (int)f->box[0], (int)f->box[1], (int)f->box[2], (int)f->box[3] };
+	struct irect r = { box_int(f->box[0]), box_int(f->box[1]), box_int(f->box[2]),
+			   box_int(f->box[3]) };
 	return r;
 }
 
