@@ -10,11 +10,11 @@ plan 14
 
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
 
-# Starts arpg-train "$@" in the background (stderr to bg.err), waits until
-# it has finished epoch $1, then sends signal $2; sets status.
-signal_after_epoch() {
-	e=$1 sig=$2
-	shift 2
+# Starts arpg-train "$@" in the background (stderr to bg.err) and waits
+# until it has finished epoch $1; sets pid.
+start_until_epoch() {
+	e=$1
+	shift
 	: >bg.err	# here, not in the child: the loop must not read the last run's
 	arpg-train "$@" >bg.out 2>>bg.err &
 	pid=$!
@@ -23,6 +23,13 @@ signal_after_epoch() {
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# start_until_epoch $1, then sends signal $2; sets status.
+signal_after_epoch() {
+	e=$1 sig=$2
+	shift 2
+	start_until_epoch "$e" "$@"
 	kill -"$sig" $pid
 	wait $pid
 	status=$?
@@ -57,11 +64,7 @@ test $? = 2 && grep -q -- '--save-every needs --save' err
 ok $? "--save-every without --save is a usage error"
 
 # one trainer per model file
-: >bg.err
-arpg-train c --epochs 1000000 --dim 16 --save busy.arpg >/dev/null 2>>bg.err &
-pid=$!
-i=0
-while ! grep -q "epoch 1/" bg.err && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+start_until_epoch 1 c --epochs 1000000 --dim 16 --save busy.arpg
 arpg-train c --epochs 2 --dim 16 --save busy.arpg >/dev/null 2>err; s1=$?
 kill -INT $pid
 wait $pid
