@@ -109,10 +109,13 @@ int scrfd_decode(const float *const *score, const float *const *bbox, const floa
 
 int scrfd_nms(struct det_vec *v, float thr)
 {
-	int *idx = malloc((v->n + 1) * sizeof *idx), *alive = calloc(v->n + 1, sizeof *alive);
-	struct arpg_face_det *out = malloc((v->n + 1) * sizeof *out);
-	int nk = 0, i, j;
+	int *idx, *alive, nk = 0, i, j;
+	struct arpg_face_det *out;
 
+	if (v->n == 0)		/* else memcpy() below gets a NULL v->d */
+		return 0;
+	idx = malloc(v->n * sizeof *idx), alive = calloc(v->n, sizeof *alive);
+	out = malloc(v->n * sizeof *out);
 	if (!idx || !alive || !out) {
 		free(idx), free(alive), free(out);
 		return ARPG_ENOMEM;

@@ -162,10 +162,13 @@ static float overlap(const struct irect *a, const struct irect *b)
 
 int yunet_nms(struct det_vec *v, float score_thr, float nms_thr, int top_k)
 {
-	int *idx = malloc((v->n + 1) * sizeof *idx), *keep = malloc((v->n + 1) * sizeof *keep);
-	struct arpg_face_det *out = malloc((v->n + 1) * sizeof *out);
-	int n = 0, nk = 0, i, k;
+	int *idx, *keep, n = 0, nk = 0, i, k;
+	struct arpg_face_det *out;
 
+	if (v->n == 0)		/* else memcpy() below gets a NULL v->d */
+		return 0;
+	idx = malloc(v->n * sizeof *idx), keep = malloc(v->n * sizeof *keep);
+	out = malloc(v->n * sizeof *out);
 	if (!idx || !keep || !out) {
 		free(idx), free(keep), free(out);
 		return ARPG_ENOMEM;
