@@ -275,6 +275,14 @@ static int extract(struct cli *c)
 		return arpg_usage_error("--patch-node: hog has no nodes");
 	if (!c->jobs)
 		c->jobs = arpg_cli_default_jobs();
+	/* before the model loads, and named as the manifest, not the cache */
+	if (strcmp(c->o.manifest, "-") && access(c->o.manifest, R_OK) < 0) {
+		int e = errno;
+
+		snprintf(err, sizeof err, "cannot read the manifest: %s (arpg-preprocess "
+			 "writes OUT/manifest.tsv)", strerror(e));
+		return finish(e == ENOENT ? ARPG_ENOENT : ARPG_EIO, c->o.manifest, err);
+	}
 	if ((rc = open_backbone(c, &b, input, sizeof input, err, sizeof err)) < 0)
 		return finish(rc, c->backbone, err);
 	arpg_info("backbone %s: app_dim %d, patch map %dx%dx%d%s%s -> grid %s%s, %d worker%s",
@@ -289,9 +297,10 @@ static int extract(struct cli *c)
 	sigaction(SIGTERM, &sa, NULL);
 
 	rc = features_run(&c->o, b, &st, err, sizeof err);
-	arpg_note("%ld clips: %ld written, %ld already there, %ld failed, %ld in other shards; "
-		  "%ld bad manifest lines", st.rows, st.done, st.skipped, st.failed,
-		  st.other_shard, st.bad_lines);
+	if (rc >= 0 || st.rows)	/* not "0 clips" above an error that stopped the run */
+		arpg_note("%ld clips: %ld written, %ld already there, %ld failed, "
+			  "%ld in other shards; %ld bad manifest lines", st.rows, st.done,
+			  st.skipped, st.failed, st.other_shard, st.bad_lines);
 	tt = st.t_decode + st.t_backbone + st.t_pool + st.t_encode + st.t_write;
 	if (tt > 0)
 		arpg_info("time over all threads: PNG decoding %.1f%%, backbone %.1f%%, "

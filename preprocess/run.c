@@ -492,9 +492,15 @@ static int prepare(struct run *r, struct arpg_face_models **fm)
 	if (stat(r->outdir, &st) == 0 && !S_ISDIR(st.st_mode))
 		return arpg_report(r->outdir, ARPG_EEXIST, "not a folder: -o names the folder "
 				   "to write the crops into; choose another name");
-	if (arpg_mkdir_p(r->outdir) < 0 || !(r->outabs = realpath(r->outdir, NULL)))
-		return arpg_report(r->outdir, errno == ENOSPC ? ARPG_EFULL : ARPG_EIO,
-				   strerror(errno));
+	if (lstat(r->outdir, &st) == 0 && S_ISLNK(st.st_mode) && stat(r->outdir, &st) < 0)
+		return arpg_report(r->outdir, ARPG_ENOENT, "a symbolic link to a folder that does "
+				   "not exist: create its target, or choose another -o");
+	if (arpg_mkdir_p(r->outdir) < 0 || !(r->outabs = realpath(r->outdir, NULL))) {
+		int e = errno;
+
+		snprintf(err, sizeof err, "cannot create the folder: %s", strerror(e));
+		return arpg_report(r->outdir, e == ENOSPC ? ARPG_EFULL : ARPG_EIO, err);
+	}
 	/* a second arpg-preprocess on this -o is refused, naming the holder */
 	if ((rc = arpg_lock_take(&r->out_lock, r->outdir, 1, "arpg-preprocess",
 				 ARPG_LOCK_REFUSE, err, sizeof err)) < 0)

@@ -217,6 +217,16 @@ check "a missing model file is 'not found', not input/output" [ $? = 1 ] &&
 "$FEAT" -b "$T/none.onnx" -o ocache tout/manifest.tsv >/dev/null 2>err
 check "arpg-features: a missing ONNX model is 'not found'" [ $? = 1 ] &&
 	grep -q "none.onnx: not found" err && ! grep -q "input/output" err
+ln -s "$T/no/such/folder" dangling
+pre -o dangling d/Train >/dev/null 2>err
+check "-o a dangling symbolic link: one message that says so, no 'input/output'" \
+	[ $? = 1 ] && [ "$(grep -c . err)" = 1 ] &&
+	grep -q "dangling: .*symbolic link to a folder that does not exist" err &&
+	! grep -q "input/output" err
+"$FEAT" -b hog -o mcache missing.tsv >/dev/null 2>err
+check "arpg-features: a missing manifest is named, not the cache, and no summary" \
+	[ $? = 1 ] && [ "$(grep -c . err)" = 1 ] &&
+	grep -q "missing.tsv: not found: cannot read the manifest" err && [ ! -e mcache ]
 # a full disk: a small tmpfs in a user namespace, where the system allows one
 mkdir -p full
 if unshare -rm sh -c "mount -t tmpfs -o size=48k tmpfs '$T/full'" 2>/dev/null; then
