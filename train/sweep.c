@@ -281,12 +281,20 @@ void sweep_mean_std(const double *v, int n, double *mean, double *sd)
 	*sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
 }
 
-/* The columns of the human table: the options with more than one value. */
+/* The columns of the human table: the options with more than one value,
+ * each as wide as its longest value ("flip,drop,mixup" included). */
 static void human_settings(FILE *f, const struct sweep *sw, const int *key)
 {
-	for (int i = 0; i < SW_COUNT; i++)
-		if (sw->opt[i].n > 1 && i != SW_SEED)
-			fprintf(f, "%-14s ", key ? sw->opt[i].v[key[i]] : OPTIONS[i].name);
+	for (int i = 0; i < SW_COUNT; i++) {
+		int w = 14;
+
+		if (sw->opt[i].n < 2 || i == SW_SEED)
+			continue;
+		for (int k = 0; k < sw->opt[i].n; k++)
+			if ((int)strlen(sw->opt[i].v[k]) > w)
+				w = (int)strlen(sw->opt[i].v[k]);
+		fprintf(f, "%-*s ", w, key ? sw->opt[i].v[key[i]] : OPTIONS[i].name);
+	}
 }
 
 /* The statistics of a row, in the order of the table: the best epoch's

@@ -262,3 +262,42 @@ ARPG_TEST(the_table_groups_runs_that_differ_only_in_their_seed)
 	sweep_table_free(&t);
 	sweep_free(&sw);
 }
+
+ARPG_TEST(a_long_value_widens_its_column_of_the_text_table)
+{
+	struct sweep sw;
+	struct sweep_table t = { 0 };
+	int k[SW_COUNT];
+	char *json = NULL, *human = NULL, *line, *header;
+	size_t jl = 0, hl = 0;
+	FILE *jf, *hf;
+
+	expect_int(sweep_init(&sw), 0);
+	expect_int(sweep_set(&sw, SW_AUGMENT, "none:jitter,flip,drop,mixup"), 0);
+	for (long c = 0; c < 2; c++) {
+		struct sweep_result r = { 1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5 };
+
+		sweep_combo(&sw, c, k);
+		expect_int(sweep_table_add(&t, k, &r), 0);
+	}
+	jf = open_memstream(&json, &jl);
+	hf = open_memstream(&human, &hl);
+	sweep_table_print(&t, &sw, jf, hf);
+	fclose(jf);
+	fclose(hf);
+	/* the runs column starts after the widest value and a space, in the
+	 * header and in every row */
+	header = strstr(human, "augment ");
+	line = strstr(human, "jitter,flip,drop,mixup ");
+	expect_int(header != NULL && line != NULL, 1);
+	if (header && line) {
+		expect_int((int)(strstr(header, "runs") - header), 23);
+		expect_int(line[23 + 3] == '1', 1);	/* "%4d" of 1 run */
+		line = strstr(human, "\nnone ");
+		expect_int(line != NULL && line[1 + 23 + 3] == '1', 1);
+	}
+	free(json);
+	free(human);
+	sweep_table_free(&t);
+	sweep_free(&sw);
+}
