@@ -9,6 +9,7 @@ Python's lmdb trusts the file; run `arpg-features verify CACHE` on a cache
 of unknown origin first.
 """
 import collections
+import os
 import struct
 import zlib
 
@@ -165,13 +166,18 @@ class Cache:
         try:
             self._env = lmdb.open(self.path, readonly=True, lock=True, max_dbs=8,
                                   subdir=True, create=False)
-        except lmdb.ReadonlyError:
-            # no lock.mdb and a directory we cannot write: read without it
-            self._env = self._open_nolock()
         except lmdb.Error as e:
-            if isinstance(e, (lmdb.InvalidError, lmdb.VersionMismatchError, lmdb.CorruptedError)):
-                raise self._fail("not an LMDB environment, or a damaged one (%s)" % e) from None
-            raise self._fail("no LMDB cache there (run arpg-features first): %s" % e) from None
+            if not os.path.isfile(os.path.join(self.path, "data.mdb")):
+                raise self._fail("no LMDB cache there (run arpg-features first): %s" % e) \
+                    from None
+            # a directory we may not write (no lock.mdb, a read-only file
+            # system): read without LMDB's reader table
+            try:
+                self._env = lmdb.open(self.path, readonly=True, lock=False, max_dbs=8,
+                                      subdir=True, create=False)
+            except lmdb.Error as e2:
+                raise self._fail("not an LMDB environment, or a damaged one (%s)" % e2) \
+                    from None
         # buffers=True: values are memoryviews of the map, not copies
         self._txn = self._env.begin(buffers=True)
         self._db = {}
@@ -215,13 +221,6 @@ class Cache:
                 raise self._fail("clips: %s" % e, cid) from None
             self._index[cid] = len(self.clips)
             self.clips.append(clip)
-
-    def _open_nolock(self):
-        try:
-            return lmdb.open(self.path, readonly=True, lock=False, max_dbs=8, subdir=True,
-                             create=False)
-        except lmdb.Error as e:
-            raise self._fail("cannot open: %s" % e) from None
 
     def _cursor(self, name):
         try:

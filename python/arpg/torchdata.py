@@ -9,6 +9,8 @@ import torch.utils.data
 from .cache import Cache, CacheError
 from .sampling import SplitMix64, sample_frames
 
+_inherited = []
+
 
 class TorchDataset(torch.utils.data.Dataset):
     """Item i: (appearance [T, Da] float32, patches [T, N, Dp] float32,
@@ -62,6 +64,10 @@ class TorchDataset(torch.utils.data.Dataset):
         opens its own: LMDB environments do not survive fork)."""
         if self._pid != os.getpid():
             self._pid = os.getpid()
+            # the parent's environment and read transaction, inherited by
+            # fork, are kept, never closed here: closing them would free
+            # the parent's slot in LMDB's reader table
+            _inherited.append(self._cache)
             self._cache = Cache(self.path)
             info = torch.utils.data.get_worker_info()
             self._rng = SplitMix64(self.seed + (info.id if info else 0))

@@ -265,14 +265,17 @@ with arpg.Cache("missing") as c:
     ok(raises(lambda: c.appearance("nosuch"), "no clip 'nosuch'"), "an unknown clip id: CacheError")
 os.mkdir("empty")
 open("file", "w").write("x\n")
+os.mkdir("garbage")
+open("garbage/data.mdb", "wb").write(bytes(range(256)) * 64)
 env = lmdb.open("foreign", max_dbs=2)
 env.open_db(b"other")
 env.close()
 ok(raises(lambda: arpg.Cache("nowhere"), "nowhere: no LMDB cache there")
    and raises(lambda: arpg.Cache("empty"), "empty:")
    and raises(lambda: arpg.Cache("file"), "file:")
-   and raises(lambda: arpg.Cache("foreign"), "foreign: not an arpg cache"),
-   "not a cache (no path, an empty directory, a file, another LMDB): CacheError")
+   and raises(lambda: arpg.Cache("foreign"), "foreign: not an arpg cache")
+   and raises(lambda: arpg.Cache("garbage"), "garbage: not an LMDB environment"),
+   "not a cache (no path, an empty directory, a file, another LMDB, garbage): CacheError")
 
 # 5. manifest.tsv and frames.tsv
 rows = arpg.read_manifest("d/manifest.tsv")
