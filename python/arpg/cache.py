@@ -62,6 +62,12 @@ def decode_record(buf):
     return np.frombuffer(buf, DTYPES[dtype], count, 8 + 4 * rank).reshape(dims)
 
 
+def digits(s):
+    """True when s is ASCII digits only (str.isdigit alone takes other
+    scripts' digits, which C's strtol does not)."""
+    return s.isascii() and s.isdigit()
+
+
 def name_error(s, what):
     """Why s breaks the name rule of common/text.c (labels, subjects, clip
     ids), or None."""
@@ -97,13 +103,13 @@ def parse_clip_line(key, buf):
     why = name_error(label, "a label") or name_error(subject, "a subject")
     if why:
         raise ValueError("clips value: " + why)
-    if not frames.isdigit() or not 1 <= int(frames) <= 1000000:
+    if not digits(frames) or not 1 <= int(frames) <= 1000000:
         raise ValueError("frame count '%s' is not 1 to 1000000" % frames)
     T = int(frames)
     if len(faces) != T or faces.strip("01"):
         raise ValueError("face flags must be %d characters 0 or 1" % T)
     idx = src.split(",")
-    if len(idx) != T or not all(i.isdigit() and i.isascii() and int(i) < 2 ** 31 for i in idx):
+    if len(idx) != T or not all(digits(i) and int(i) < 2 ** 31 for i in idx):
         raise ValueError("frame indices must be %d numbers joined by ','" % T)
     return Clip(key, label, split, subject, T, tuple(int(i) for i in idx), faces)
 
@@ -232,7 +238,7 @@ class Cache:
         v = self.meta.get(key)
         if v is None:
             raise self._fail("meta has no %s key" % key)
-        if not v.isdigit() or not 1 <= int(v) <= 1 << 20:
+        if not digits(v) or not 1 <= int(v) <= 1 << 20:
             raise self._fail('meta %s is "%s", not a positive number' % (key, v))
         return int(v)
 
@@ -243,7 +249,7 @@ class Cache:
         if grid is None:
             raise self._fail("meta has no grid key")
         g = grid.split(",")
-        if not (1 <= len(g) <= 8 and all(x.isdigit() and 1 <= int(x) <= 64 for x in g)
+        if not (1 <= len(g) <= 8 and all(digits(x) and 1 <= int(x) <= 64 for x in g)
                 and len(set(map(int, g))) == len(g)):
             raise self._fail('meta grid is "%s", not a list of up to 8 distinct numbers '
                              'from 1 to 64' % grid)

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.utils.data
 
-from .cache import Cache, CacheError
+from .cache import Cache, CacheError, digits
 from .sampling import SplitMix64, sample_frames
 
 _inherited = []
@@ -38,7 +38,7 @@ class TorchDataset(torch.utils.data.Dataset):
         self._rng = SplitMix64(self.seed)
         if frames is None:
             f = cache.meta.get("frames", "")
-            if not f.isdigit():
+            if not digits(f):
                 raise ValueError("%s: meta frames is '%s': give frames=T" % (self.path, f))
             frames = int(f)
         if not 1 <= int(frames) <= 4096:

@@ -3,6 +3,8 @@ clip's frames.tsv (common/frames_tsv.c).  A bad line is a ValueError naming
 the file and the line."""
 import numpy as np
 
+from .cache import digits, name_error
+
 MANIFEST_FIELDS = ("clip_id", "split", "label", "subject", "frames", "faces", "path")
 MANIFEST_HEADER = "\t".join(MANIFEST_FIELDS)
 COLUMNS = (["index", "detected", "box_x", "box_y", "box_w", "box_h"]
@@ -34,7 +36,7 @@ def unescape(s):
 
 
 def _count(s):
-    if not s.isdigit() or not s.isascii() or int(s) > 2 ** 31 - 1:
+    if not digits(s) or int(s) > 2 ** 31 - 1:
         raise ValueError
     return int(s)
 
@@ -42,7 +44,6 @@ def _count(s):
 def parse_manifest_line(line):
     """One manifest row as a dict (text fields unescaped, frames and faces
     ints); ValueError with the reason, as arpg_manifest_parse gives it."""
-    from .cache import name_error
     f = line.split("\t")
     if len(f) > 7:
         raise ValueError("more than 7 tab-separated fields")
@@ -144,7 +145,7 @@ def read_frames_tsv(path):
         if len(f) != ncol:
             raise ValueError("%s: line %d: %d fields where a frames.tsv line has %s"
                              % (path, n, len(f), ncol or "148 (or 159 with a detector's)"))
-        if not f[0].isdigit() or not f[0].isascii() or int(f[0]) >= 1 << 24:
+        if not digits(f[0]) or int(f[0]) >= 1 << 24:
             raise ValueError("%s: line %d: no frame index below %d" % (path, n, 1 << 24))
         if f[1] not in ("0", "1"):
             raise ValueError("%s: line %d: detected must be 0 or 1" % (path, n))
