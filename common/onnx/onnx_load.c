@@ -319,11 +319,13 @@ static int get_string(const Onnx__NodeProto *np, const char *name, const char *d
 		return 0;
 	if (!attr_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING))
 		return ATTR_BAD(a, "a string");
-	if (a->s.len >= n || memchr(a->s.data, 0, a->s.len))
+	/* an empty string may come with no data pointer at all */
+	if (a->s.len >= n || (a->s.len && memchr(a->s.data, 0, a->s.len)))
 		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: %s '%.*s' is not supported",
 				 lab, name, (int)(a->s.len < 64 ? a->s.len : 64),
 				 (const char *)a->s.data);
-	memcpy(v, a->s.data, a->s.len);
+	if (a->s.len)
+		memcpy(v, a->s.data, a->s.len);
 	v[a->s.len] = 0;
 	return 0;
 }
@@ -371,7 +373,7 @@ static int parse_window(const Onnx__NodeProto *np, struct onx_node *n, const cha
 		char s[16] = "";
 		if (!attr_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING))
 			return ATTR_BAD(a, "a string");
-		if (a->s.len < sizeof s)
+		if (a->s.len && a->s.len < sizeof s)
 			memcpy(s, a->s.data, a->s.len);
 		if (!strcmp(s, "NOTSET"))
 			n->auto_pad = PAD_NOTSET;
