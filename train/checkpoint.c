@@ -122,8 +122,14 @@ int checkpoint_config(const struct checkpoint *ck, struct model_config *c)
 		const char *v = arpg_kv_get(&ck->settings, k->key);
 
 		if (k->type == KEY_FLOAT) {
+			double d;
+
+			/* a damaged "model.dropout=0.1x" is damage, not 0.1;
+			 * the range is model_config_check's */
+			if (v && arpg_parse_double(v, -1e30, 1e30, &d) < 0)
+				return ARPG_EFORMAT;
 			if (v)
-				*float_field(c, k) = strtof(v, NULL);
+				*float_field(c, k) = (float)d;
 		} else if (!v || arpg_parse_int(v, -1, 1 << 20, int_field(c, k)) < 0) {
 			return ARPG_EFORMAT;
 		}

@@ -298,6 +298,12 @@ ARPG_TEST(model_settings_must_be_complete_numbers)
 	kv.keys[13] = strdup("model.unused");
 	expect_int(config_of(&kv, &back), 0);
 	expect_near(back.dropout, 0.1, 1e-7);
+	/* a dropout that is not all a number is damage, not its prefix */
+	expect_int(arpg_kv_set(&kv, "model.dropout", "0.25x"), 0);
+	expect_int(config_of(&kv, &back), ARPG_EFORMAT);
+	expect_int(arpg_kv_set(&kv, "model.dropout", "0.25"), 0);
+	expect_int(config_of(&kv, &back), 0);
+	expect_near(back.dropout, 0.25, 1e-7);
 	/* an int key missing, not a number, out of range, or a bad model */
 	expect_int(arpg_kv_set(&kv, "model.H", "three"), 0);
 	expect_int(config_of(&kv, &back), ARPG_EFORMAT);
