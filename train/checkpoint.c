@@ -126,10 +126,11 @@ int checkpoint_config(const struct checkpoint *ck, struct model_config *c)
 
 			/* a damaged "model.dropout=0.1x" is damage, not 0.1;
 			 * the range is model_config_check's */
-			if (v && arpg_parse_double(v, -1e30, 1e30, &d) < 0)
-				return ARPG_EFORMAT;
-			if (v)
+			if (v) {
+				if (arpg_parse_double(v, -1e30, 1e30, &d) < 0)
+					return ARPG_EFORMAT;
 				*float_field(c, k) = (float)d;
+			}
 		} else if (!v || arpg_parse_int(v, -1, 1 << 20, int_field(c, k)) < 0) {
 			return ARPG_EFORMAT;
 		}

@@ -77,6 +77,24 @@ ARPG_TEST(yunet_nms_as_nmsboxes)
 	free(v.d);
 }
 
+/* A frame without candidates, and one whose candidates all score at or
+ * below the threshold: nothing kept, and no copy from a NULL array (the
+ * sanitizer build stopped here once). */
+ARPG_TEST(nms_of_nothing_keeps_nothing)
+{
+	struct det_vec v = { 0 };
+
+	expect_int(yunet_nms(&v, 0.5f, 0.45f, 0), 0);
+	expect_int(v.n, 0);
+	expect_int(scrfd_nms(&v, 0.4f), 0);
+	expect_int(v.n, 0);
+	add(&v, 0.5f, 0, 0, 10, 10);
+	add(&v, 0.2f, 50, 0, 10, 10);
+	expect_int(yunet_nms(&v, 0.5f, 0.45f, 0), 0);
+	expect_int(v.n, 0);
+	free(v.d);
+}
+
 /* Two anchors per cell at one level of an 16x8 input (stride 8: 2x1
  * cells): the anchor centres, distances times the stride, the division by
  * det_scale; then the NMS with +1 areas. */
