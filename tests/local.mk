@@ -24,7 +24,7 @@ fuzzers: $(FUZZERS)
 # make check replays every harness's seed corpus.
 TESTS += tests/fuzz_replay.sh
 dist_check_SCRIPTS += tests/fuzz_replay.sh
-EXTRA_DIST += tests/tap.sh
+EXTRA_DIST += tests/tap.sh tests/tap.py
 
 # The include rules of the tree (HACKING), so that a wrong include fails.
 TESTS += tests/layout.sh

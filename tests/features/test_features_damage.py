@@ -11,24 +11,17 @@ everywhere, and damage where the data is (structure or values) must be
 found.  ARPG_DAMAGE_SEED and ARPG_DAMAGE_CASES change the run."""
 import os, random, shutil, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import ok, skip  # noqa: E402
+import tap  # noqa: E402
+
 top = os.environ.get("top_builddir", ".")
 gen = os.path.join(top, "tests/features/test_features_gen")
 seed = int(os.environ.get("ARPG_DAMAGE_SEED", "15"))
 ncases = int(os.environ.get("ARPG_DAMAGE_CASES", "60"))
 rng = random.Random(seed)
-n = 0
-fails = 0
 # every record has a checksum: damage inside a tensor is found too
 STRICT = True
-
-
-def ok(cond, what):
-    global n, fails
-    n += 1
-    if not cond:
-        fails += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n, what))
-    sys.stdout.flush()
 
 
 def run(args):
@@ -93,7 +86,7 @@ def damage_cases():
 
 
 cases = damage_cases()
-print("1..%d" % (3 * len(cases) + 7))
+tap.plan(3 * len(cases) + 7)
 found = 0
 for what, data, must in cases:
     shutil.rmtree("x", ignore_errors=True)
@@ -146,10 +139,9 @@ if shutil.which("mdb_dump") and shutil.which("mdb_load"):
     ok(rc == 0, "arpg-train reads an older cache")
 else:
     for what in ("verify reads an older cache", "and says what to do", "arpg-train reads it"):
-        n += 1
-        print("ok %d - %s # SKIP no mdb_dump/mdb_load (Debian: lmdb-utils)" % (n, what))
+        skip(what, "no mdb_dump/mdb_load (Debian: lmdb-utils)")
 os.chdir("/")
-if fails == 0:
+if tap.failed == 0:
     shutil.rmtree(tmp)
 else:
     print("# kept %s" % tmp)

@@ -18,6 +18,7 @@ import tempfile
 top_src = os.path.abspath(os.environ.get("top_srcdir", "."))
 top_build = os.path.abspath(os.environ.get("top_builddir", "."))
 sys.path.insert(0, os.path.join(top_src, "python"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ["PYTHONPATH"] = os.path.join(top_src, "python")
 
 try:
@@ -29,29 +30,13 @@ except ImportError as e:
     sys.exit(0)
 
 import arpg  # noqa: E402
+from tap import ok, skip  # noqa: E402
+import tap  # noqa: E402
 
 try:
     import torch
 except ImportError:
     torch = None
-
-n = 0
-fails = 0
-
-
-def ok(cond, what):
-    global n, fails
-    n += 1
-    if not cond:
-        fails += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n, what))
-    sys.stdout.flush()
-
-
-def skip(what, why):
-    global n
-    n += 1
-    print("ok %d - %s # SKIP %s" % (n, what, why))
 
 
 def run(args):
@@ -357,10 +342,10 @@ else:
     ok(p.returncode == 0, "README's Into PyTorch snippet (%d lines) trains on a cache"
        % len(code.strip().splitlines()))
 
-print("1..%d" % n)
-if fails == 0:
+tap.plan()
+if tap.failed == 0:
     os.chdir("/")
     shutil.rmtree(tmp)
 else:
     print("# kept %s" % tmp)
-sys.exit(1 if fails else 0)
+sys.exit(1 if tap.failed else 0)
