@@ -10,6 +10,7 @@
  * and seed.  NFRAMES may be "i" for a varying count: 3 + i % 7.
  */
 #include "error.h"
+#include "frames_tsv.h"
 #include "image.h"
 #include "manifest.h"
 
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
 			perror(path);
 			return 1;
 		}
-		fprintf(tsv, "index\tdetected\tx\ty\tw\th\tlandmarks...\n");
+		arpg_frames_tsv_write_header(tsv, ARPG_FRAMES_TSV_BASE);
 		for (f = faces = 0; f < n; f++) {
 			fprintf(tsv, "%d\t%d\t10\t10\t90\t90", f, f % 5 != 3);
 			for (k = 0; k < 136 + 6; k++)
