@@ -25,16 +25,33 @@ void arpg_test_register(const char *name, arpg_test_fn fn)
 	tests[ntests++].fn = fn;
 }
 
+/* Prints prefix and the formatted text as TAP diagnostics: every line of
+ * it behind "# ", so that a message with newlines cannot pass for a test
+ * line. */
+static void diag(const char *prefix, const char *fmt, va_list ap)
+{
+	char text[8192];
+	const char *p = text, *nl;
+
+	vsnprintf(text, sizeof text, fmt, ap);
+	printf("# %s", prefix);
+	while ((nl = strchr(p, '\n'))) {
+		printf("%.*s\n# ", (int)(nl - p), p);
+		p = nl + 1;
+	}
+	printf("%s\n", p);
+	fflush(stdout);
+}
+
 void arpg_test_fail(const char *file, int line, const char *fmt, ...)
 {
+	char where[300];
 	va_list ap;
 
-	printf("# %s:%d: ", file, line);
+	snprintf(where, sizeof where, "%s:%d: ", file, line);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	diag(where, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 	failures++;
 }
 
@@ -48,12 +65,9 @@ void arpg_test_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("# ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	diag("", fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 const char *arpg_test_srcdir(void)
