@@ -92,6 +92,7 @@ int arpg_write_file_atomic(const char *path, const void *buf, size_t len)
 int arpg_mkdir_p(const char *path)
 {
 	char *p = strdup(path), *q;
+	struct stat st;
 	int rc = 0;
 
 	if (!p)
@@ -106,6 +107,9 @@ int arpg_mkdir_p(const char *path)
 				break;
 		}
 	if (!rc && mkdir(p, 0777) && errno != EEXIST)
+		rc = ARPG_EIO;
+	/* EEXIST also for a file, or a link to nothing: not a folder to write in */
+	if (!rc && (stat(p, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR))))
 		rc = ARPG_EIO;
 	free(p);
 	return rc;

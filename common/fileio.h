@@ -16,7 +16,8 @@ int arpg_read_file(const char *path, size_t max, void **buf, size_t *len);
 int arpg_write_file_atomic(const char *path, const void *buf, size_t len);
 
 /* Creates directory path and any missing parents (mkdir -p).  Returns 0
- * (also when it exists already) or ARPG_EIO with errno set. */
+ * (also when it exists already) or ARPG_EIO with errno set: ENOTDIR when
+ * path is a file, ENOENT when it is a symbolic link to nothing. */
 int arpg_mkdir_p(const char *path);
 
 #endif
