@@ -14,7 +14,8 @@ preprocess_libpreprocess_la_SOURCES = \
 	preprocess/decode.c preprocess/decode.h \
 	preprocess/crop.c preprocess/crop.h \
 	preprocess/clip.c preprocess/clip.h \
-	preprocess/origin.c preprocess/origin.h
+	preprocess/origin.c preprocess/origin.h \
+	preprocess/abaw.c preprocess/abaw.h
 preprocess_libpreprocess_la_CFLAGS = $(AM_CFLAGS) $(AVFORMAT_CFLAGS) $(AVCODEC_CFLAGS) \
 	$(SWSCALE_CFLAGS) $(AVUTIL_CFLAGS) $(ARCHIVE_CFLAGS)
 preprocess_libpreprocess_la_LIBADD = $(AVFORMAT_LIBS) $(AVCODEC_LIBS) $(SWSCALE_LIBS) \

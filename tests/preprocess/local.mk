@@ -15,9 +15,20 @@ dist_check_SCRIPTS += tests/preprocess/test_preprocess.sh tests/preprocess/detec
 TESTS += tests/preprocess/test_preprocess_reruns.sh
 dist_check_SCRIPTS += tests/preprocess/test_preprocess_reruns.sh
 
-# Fuzz harnesses of the demuxing and archive paths (seed corpora in
-# tests/fuzz/corpus/demux and archive: tiny clips and archives).
-FUZZERS += tests/fuzz/fuzz_demux tests/fuzz/fuzz_archive
+# test_abaw: Aff-Wild2's annotation files (preprocess/abaw.c).
+check_PROGRAMS += tests/preprocess/test_abaw
+TESTS += tests/preprocess/test_abaw
+tests_preprocess_test_abaw_SOURCES = tests/preprocess/test_abaw.c $(ARPG_TEST_SOURCES)
+tests_preprocess_test_abaw_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_preprocess_test_abaw_LDADD = $(PREPROCESS_LIBS)
+
+# Fuzz harnesses of the demuxing and archive paths and the annotation files
+# (seed corpora in tests/fuzz/corpus/demux, archive, abaw).
+FUZZERS += tests/fuzz/fuzz_demux tests/fuzz/fuzz_archive tests/fuzz/fuzz_abaw
+tests_fuzz_fuzz_abaw_SOURCES = tests/fuzz/fuzz_abaw.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_abaw_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
+tests_fuzz_fuzz_abaw_LDADD = $(PREPROCESS_LIBS)
+tests_fuzz_fuzz_abaw_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_demux_SOURCES = tests/fuzz/fuzz_demux.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_demux_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preprocess
 tests_fuzz_fuzz_demux_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS)
