@@ -2,9 +2,12 @@
 """make_demo_data.py - a small facial-expression video dataset from real faces.
 
 Makes an AFEW-layout dataset (OUT/Train_AFEW.zip, OUT/Val_AFEW.zip: seven
-emotion folders of .avi clips with 9-digit names, XviD / MPEG-4 Part 2), or
+emotion folders of .avi clips with 9-digit names, XviD / MPEG-4 Part 2),
 with --layout rml an RML-like tree (OUT/RML/s1..sN/<code>NN.avi, six emotions,
-a speaker per source identity), out of face pixels that Debian ships
+a speaker per source identity), or with --layout affwild2 an Aff-Wild2-shaped
+set (long videos in OUT/videos/batch1/ and OUT/videos/batch2.zip, expression
+labels per frame in OUT/Annotations/EXPR_Set/{Train_Set,Validation_Set}/, see
+make_affwild2), out of face pixels that Debian ships
 (python3-skimage's astronaut, opencv-doc's messi5.jpg, frames of Megamind.avi
 and a few portraits in opencv-doc's and libdlib19.1's documentation).
 
@@ -19,6 +22,7 @@ facial geometry.  Everything follows from --seed.
 Run with Debian's Python (python3-opencv, python3-numpy):
     /usr/bin/python3 tools/make_demo_data.py -o demo/data [--small] [--subjects-apart]
     /usr/bin/python3 tools/make_demo_data.py -o demo/rml --layout rml
+    /usr/bin/python3 tools/make_demo_data.py -o demo/aw --layout affwild2 --small
 """
 import argparse
 import io
@@ -216,9 +220,9 @@ def displacement(pts, fw, label, jitter, flipped, size):
     return dx, dy
 
 
-def make_clip(job):
-    """Renders one clip and returns the .avi bytes."""
-    src, label, seed, nframes = job
+def clip_frames(src, label, seed, nframes):
+    """The frames of one clip, FRAME x FRAME BGR uint8 each, with the
+    expression's amplitude in each (0 before the onset, about 1 at the apex)."""
     ident, canvas, pts, fw = src
     rng = np.random.default_rng(seed)
     size = canvas.shape[0]
@@ -243,11 +247,6 @@ def make_clip(job):
     bias0 = rng.uniform(-15, 15)
     grad = rng.uniform(-0.25, 0.25)   # left-right illumination slope
     sigma = rng.uniform(1.5, 4.0)
-    fd, path = tempfile.mkstemp(suffix=".avi")
-    os.close(fd)
-    vw = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"XVID"), 25, (FRAME, FRAME))
-    if not vw.isOpened():
-        raise RuntimeError("cv2.VideoWriter cannot write XviD")
     ramp = np.linspace(-1, 1, FRAME, dtype=np.float32)[None, :, None]
     for t in range(nframes):
         a = amp * smoothstep((t - onset) / max(apex - onset, 1.0))
@@ -278,12 +277,119 @@ def make_clip(job):
         gain = gain0 + gainv * t / max(nframes - 1, 1)
         fr = fr * (gain * (1 + grad * ramp)) + bias0
         fr += rng.normal(0, sigma, fr.shape).astype(np.float32)
-        vw.write(np.clip(fr + 0.5, 0, 255).astype(np.uint8))
+        yield np.clip(fr + 0.5, 0, 255).astype(np.uint8), a
+
+
+def avi_bytes(frames, width, height):
+    """XviD .avi bytes of BGR frames, 25 frames per second."""
+    fd, path = tempfile.mkstemp(suffix=".avi")
+    os.close(fd)
+    vw = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"XVID"), 25, (width, height))
+    if not vw.isOpened():
+        raise RuntimeError("cv2.VideoWriter cannot write XviD")
+    for fr in frames:
+        vw.write(fr)
     vw.release()
     with open(path, "rb") as f:
         data = f.read()
     os.unlink(path)
     return data
+
+
+def make_clip(job):
+    """Renders one clip and returns the .avi bytes."""
+    src, label, seed, nframes = job
+    return avi_bytes((fr for fr, _ in clip_frames(src, label, seed, nframes)), FRAME, FRAME)
+
+
+# Aff-Wild2's expression classes (the ABAW EXPR set), in index order, and
+# the class of each demo expression; Other is never rendered.
+ABAW_LABELS = ["Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise",
+               "Other"]
+ABAW_OF = {"Neutral": 0, "Angry": 1, "Disgust": 2, "Fear": 3, "Happy": 4, "Sad": 5,
+           "Surprise": 6}
+# a frame shows its segment's expression once the expression has grown to
+# this part of its apex; before, it is labelled Neutral
+ABAW_SHOWN = 0.4
+
+
+def make_video(job):
+    """One Aff-Wild2-like video: job is a list of people (one, or left and
+    right side by side), each a list of segments (source, label, seed,
+    frames, annotated); every person's segments have the same frame total.
+    Returns the .avi bytes and each person's labels per frame (-1 where the
+    segment is not annotated)."""
+    labels, streams = [], []
+    for segments in job:
+        lab = []
+        for src, label, seed, n, annotated in segments:
+            for _, a in clip_frames(src, label, seed, n):
+                lab.append(-1 if not annotated else ABAW_OF[label] if a >= ABAW_SHOWN else 0)
+        labels.append(lab)
+        streams.append(fr for seg in segments for fr, _ in clip_frames(*seg[:4]))
+    frames = (np.hstack(row) if len(row) > 1 else row[0] for row in zip(*streams))
+    return avi_bytes(frames, FRAME * len(job), FRAME), labels
+
+
+def make_affwild2(o, sources, rng):
+    """The Aff-Wild2-shaped set: o.train and o.val videos of 5 (--small) or 8
+    segments of o.frames frames each, an expression per segment growing from
+    onset to apex, one source face per person; about one segment in four is
+    not annotated (-1).  Train video 0 has two people (NAME_left.txt and
+    NAME_right.txt); train video 1's annotation has 3 lines more than the
+    video has frames, as some of the release's do.  The first half of the
+    videos are files in OUT/videos/batch1/, the others in batch2.zip.
+    Returns the number of videos and of labelled frames."""
+    ntrain = o.train if o.train is not None else (6 if o.small else 24)
+    nval = o.val if o.val is not None else (3 if o.small else 8)
+    nseg = 5 if o.small else 8
+    fr = o.frames or ("10-16" if o.small else "25-60")
+    fmin, fmax = (int(v) for v in fr.split("-")) if "-" in fr else (int(fr), int(fr))
+    classes = sorted(ABAW_OF, key=ABAW_OF.get)
+    jobs = []   # (split, name, people)
+    for split, n in (("Train_Set", ntrain), ("Validation_Set", nval)):
+        for v in range(n):
+            lengths = [int(rng.integers(fmin, fmax + 1)) for _ in range(nseg)]
+            two = split == "Train_Set" and v == 0
+            people = []
+            for _ in range(2 if two else 1):
+                src = sources[int(rng.integers(len(sources)))]
+                people.append([(src, classes[int(rng.integers(len(classes)))],
+                                int(rng.integers(2 ** 63)), k, bool(rng.random() >= 0.25))
+                               for k in lengths])
+            jobs.append((split, "video%d" % (len(jobs) + 1) if two else
+                         "%d-25-%dx%d" % (len(jobs) + 1, FRAME, FRAME), people))
+    ann = os.path.join(o.out, "Annotations", "EXPR_Set")
+    vids = os.path.join(o.out, "videos")
+    for d in ("Train_Set", "Validation_Set"):
+        os.makedirs(os.path.join(ann, d), exist_ok=True)
+    os.makedirs(os.path.join(vids, "batch1"), exist_ok=True)
+    half = (len(jobs) + 1) // 2
+    z = zipfile.ZipFile(os.path.join(vids, "batch2.zip.part"), "w", zipfile.ZIP_STORED)
+    labelled = 0
+    with Pool(max(1, o.jobs)) as pool:
+        for i, ((split, name, people), (data, labels)) in enumerate(
+                zip(jobs, pool.imap(make_video, [j[2] for j in jobs]))):
+            if i < half:
+                with open(os.path.join(vids, "batch1", name + ".avi"), "wb") as f:
+                    f.write(data)
+            else:
+                # fixed timestamps: the archive is the same bytes for the same seed
+                zi = zipfile.ZipInfo(name + ".avi", date_time=(2020, 1, 1, 0, 0, 0))
+                zi.external_attr = 0o644 << 16
+                z.writestr(zi, data)
+            for side, lab in zip(("_left", "_right") if len(people) == 2 else ("",), labels):
+                if i == 1:
+                    lab = lab + lab[-1:] * 3
+                labelled += sum(v >= 0 for v in lab)
+                with open(os.path.join(ann, split, name + side + ".txt"), "w") as f:
+                    f.write(",".join(ABAW_LABELS) + "\n")
+                    f.write("".join("%d\n" % v for v in lab))
+            if not o.quiet:
+                print("make_demo_data: %d/%d videos" % (i + 1, len(jobs)), file=sys.stderr)
+    z.close()
+    os.replace(os.path.join(vids, "batch2.zip.part"), os.path.join(vids, "batch2.zip"))
+    return len(jobs), labelled
 
 
 def nine_digit_names(rng, n):
@@ -301,14 +407,17 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-o", "--out", required=True, help="output directory")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--layout", choices=["afew", "rml"], default="afew")
+    ap.add_argument("--layout", choices=["afew", "rml", "affwild2"], default="afew")
     ap.add_argument("--small", action="store_true", help="fewer, shorter clips, for the tests (175 AFEW or 48 RML)")
-    ap.add_argument("--train", type=int, help="train clips per class (afew; 25, --small 20)")
-    ap.add_argument("--val", type=int, help="val clips per class (afew; 10, --small 5)")
+    ap.add_argument("--train", type=int, help="train clips per class (afew; 25, --small 20), "
+                    "or train videos (affwild2; 24, --small 6)")
+    ap.add_argument("--val", type=int, help="val clips per class (afew; 10, --small 5), "
+                    "or validation videos (affwild2; 8, --small 3)")
     ap.add_argument("--speakers", type=int, help="speakers (rml; 6, --small 4)")
     ap.add_argument("--per-speaker", type=int,
                     help="clips per speaker and emotion (rml; 4, --small 2)")
-    ap.add_argument("--frames", default=None, help="frames per clip, MIN-MAX (16-24, --small 8-10)")
+    ap.add_argument("--frames", default=None, help="frames per clip, MIN-MAX (16-24, --small "
+                    "8-10), or per segment (affwild2; 25-60, --small 10-16)")
     ap.add_argument("--subjects-apart", action="store_true",
                     help="no source identity in both train and val (afew)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
@@ -329,6 +438,12 @@ def main():
         sys.exit("make_demo_data: fewer than 2 source faces found")
     rng = np.random.default_rng(o.seed)
     os.makedirs(o.out, exist_ok=True)
+    if o.layout == "affwild2":
+        nvid, nlab = make_affwild2(o, sources, rng)
+        if not o.quiet:
+            print("make_demo_data: done in %.1f s: %d videos, %d labelled frames in %s"
+                  % (time.time() - t0, nvid, nlab, o.out), file=sys.stderr)
+        return
     jobs = []   # (source, label, seed, frames), archive, member name
 
     def pick(pool, k):
