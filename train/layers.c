@@ -572,7 +572,8 @@ static double label_weight(const int *labels, const struct xent_opts *o, int B)
 	double z = 0;
 
 	for (int b = 0; b < B; b++)
-		z += o->w ? o->w[labels[b]] : 1.0;
+		if (labels[b] >= 0)
+			z += o->w ? o->w[labels[b]] : 1.0;
 	return z;
 }
 
@@ -580,7 +581,7 @@ double xent_fwd(float *probs, const float *logits, const int *labels,
 		const struct xent_opts *o, int B, int C)
 {
 	double loss = 0, eps = o ? o->smoothing : 0, z;
-	int b, c;
+	int b, c, n = 0;
 
 	for (b = 0; b < B; b++) {
 		const float *l = logits + (long)b * C;
@@ -594,8 +595,9 @@ double xent_fwd(float *probs, const float *logits, const int *labels,
 			sum += exp((double)l[c] - mx);
 		for (c = 0; c < C; c++)
 			p[c] = (float)(exp((double)l[c] - mx) / sum);
-		if (!labels)
+		if (!labels || labels[b] < 0)
 			continue;
+		n++;
 		if (!o) {
 			loss += -((double)l[labels[b]] - mx - log(sum));
 			continue;
@@ -614,7 +616,7 @@ double xent_fwd(float *probs, const float *logits, const int *labels,
 	if (!labels)
 		return 0;
 	if (!o)
-		return loss / B;
+		return n ? loss / n : 0;
 	z = label_weight(labels, o, B);
 	return z > 0 ? loss / z : 0;
 }
@@ -623,13 +625,15 @@ void xent_bwd(float *dlogits, const float *probs, const int *labels, const struc
 	      float scale, int B, int C)
 {
 	double z, wsum = 0, eps;
-	int b, c;
+	int b, c, n = 0;
 
 	if (!o) {
 		for (b = 0; b < B; b++)
-			for (c = 0; c < C; c++)
+			n += labels[b] >= 0;
+		for (b = 0; b < B; b++)
+			for (c = 0; c < C && labels[b] >= 0; c++)
 				dlogits[(long)b * C + c] += scale *
-					((probs[(long)b * C + c] - (c == labels[b] ? 1.0f : 0.0f)) / B);
+					((probs[(long)b * C + c] - (c == labels[b] ? 1.0f : 0.0f)) / n);
 		return;
 	}
 	if ((z = label_weight(labels, o, B)) <= 0)
@@ -639,7 +643,11 @@ void xent_bwd(float *dlogits, const float *probs, const int *labels, const struc
 		wsum += o->w ? o->w[c] : 1.0;
 	/* d/dl_bk = ((1 - eps) w[y] (p_k - [k = y]) + eps / C (W p_k - w[k])) / z */
 	for (b = 0; b < B; b++) {
-		double wy = o->w ? o->w[labels[b]] : 1.0;
+		double wy;
+
+		if (labels[b] < 0)
+			continue;
+		wy = o->w ? o->w[labels[b]] : 1.0;
 
 		for (c = 0; c < C; c++) {
 			double p = probs[(long)b * C + c], wc = o->w ? o->w[c] : 1.0;

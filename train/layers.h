@@ -99,7 +99,9 @@ struct xent_opts {
 	float smoothing;	/* eps in [0, 1) */
 };
 
-/* Softmax cross-entropy over B rows of C logits; probs (B,C) saved.  With
+/* Softmax cross-entropy over B rows of C logits; probs (B,C) saved.  A
+ * row labelled -1 carries no loss (torch's ignore_index=-1): the sums
+ * below run over the labelled rows only.  With
  * o NULL the mean over rows of -log p[y]; else, with z = sum_b w[y_b],
  *   (sum_b (1 - eps) w[y_b] (-log p_b[y_b]) + eps/C sum_c w[c] (-log p_b[c])) / z
  * (0 when z is 0).  Returns the loss, computed in double; labels NULL:

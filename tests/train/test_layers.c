@@ -641,6 +641,41 @@ ARPG_TEST(weighted_smoothed_cross_entropy_matches_finite_differences)
 	free(x.logits); free(x.probs); free(dl); free(dl2);
 }
 
+/* Rows labelled -1 (unlabelled frames of --per-frame) carry no loss: the
+ * loss is that of the labelled rows alone, with and without options, and
+ * their logits get no gradient. */
+ARPG_TEST(cross_entropy_ignores_rows_labelled_minus_one)
+{
+	test_rng = 113;
+	static const float w[6] = { 0.5f, 2, 1, 0.25f, 1.5f, 0.75f };
+	struct xent_opts o = { w, 0.1f };
+	const struct xent_opts *opts[2] = { NULL, &o };
+	struct xent_probe x = { .labels = { 0, -1, 2, -1 } }, y = { .labels = { 0, 2 } };
+	float *dl = zeros(24);
+
+	x.logits = randv(24, 3);
+	x.probs = zeros(24);
+	y.logits = zeros(12);
+	y.probs = zeros(12);
+	memcpy(y.logits, x.logits, sizeof(float) * 6);
+	memcpy(y.logits + 6, x.logits + 12, sizeof(float) * 6);
+	x.p.loss = xent_loss;
+	for (int k = 0; k < 2; k++) {
+		x.o = y.o = opts[k];
+		memset(dl, 0, sizeof *dl * 24);
+		xent_loss(&x.p);
+		xent_bwd(dl, x.probs, x.labels, x.o, 1.0f, 4, 6);
+		expect_fd(&x.p, x.logits, 24, dl);
+		expect_near(xent_loss(&x.p), xent_fwd(y.probs, y.logits, y.labels, y.o, 2, 6), 1e-12);
+		for (int c = 0; c < 6; c++)
+			expect(dl[6 + c] == 0 && dl[18 + c] == 0);
+	}
+	/* no labelled row: no loss, no gradient */
+	x.labels[0] = x.labels[2] = -1;
+	expect(xent_loss(&x.p) == 0);
+	free(x.logits); free(x.probs); free(y.logits); free(y.probs); free(dl);
+}
+
 ARPG_TEST(position_encoding_is_sinusoidal)
 {
 	test_rng = 109;
