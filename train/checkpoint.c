@@ -21,9 +21,11 @@ enum { FORMAT_VERSION = 1 };
 /* The model settings of a file: a key per field of struct model_config,
  * written in this order and read back by name.  An int is written "%d" and
  * must be there; the float is written "%.9g" and may be missing (files
- * always had it, but it was never required).  A field with a setting
+ * always had it, but it was never required); a flag is an int written
+ * only when it is not 0, so that files without it (older ones too) mean 0
+ * and a clip-level model's file is as before.  A field with a setting
  * shapes the network, so that a resumed model must agree on it. */
-enum key_type { KEY_INT, KEY_FLOAT };
+enum key_type { KEY_INT, KEY_FLOAT, KEY_FLAG };
 
 static const struct config_key {
 	const char *key;
@@ -49,6 +51,7 @@ static const struct config_key {
 	{ "model.modality", offsetof(struct model_config, modality), KEY_INT,
 	  "--modality (0 both, 1 app, 2 rel)" },
 	{ "model.dropout", offsetof(struct model_config, dropout), KEY_FLOAT, NULL },
+	{ "model.per_frame", offsetof(struct model_config, per_frame), KEY_FLAG, "--per-frame" },
 };
 enum { NCONFIG_KEYS = sizeof CONFIG_KEYS / sizeof *CONFIG_KEYS };
 
@@ -87,7 +90,9 @@ int checkpoint_settings(struct arpg_kv *settings, const struct model_config *c,
 	for (int i = 0; i < NCONFIG_KEYS && !rc; i++) {
 		const struct config_key *k = &CONFIG_KEYS[i];
 
-		if (k->type == KEY_INT)
+		if (k->type == KEY_FLAG && !*int_field_c(c, k))
+			continue;
+		if (k->type != KEY_FLOAT)
 			snprintf(buf, sizeof buf, "%d", *int_field_c(c, k));
 		else
 			snprintf(buf, sizeof buf, "%.9g", *float_field_c(c, k));
@@ -131,6 +136,8 @@ int checkpoint_config(const struct checkpoint *ck, struct model_config *c)
 					return ARPG_EFORMAT;
 				*float_field(c, k) = (float)d;
 			}
+		} else if (!v && k->type == KEY_FLAG) {
+			*int_field(c, k) = 0;
 		} else if (!v || arpg_parse_int(v, -1, 1 << 20, int_field(c, k)) < 0) {
 			return ARPG_EFORMAT;
 		}

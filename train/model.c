@@ -39,6 +39,7 @@ struct gat_act {
 struct model {
 	struct model_config c;
 	int N, nf, Din, max_batch, use_rel, use_app;
+	int per;		/* classifier rows per clip: T with per_frame, else 1 */
 	size_t nparams;
 	float *params, *grads;
 	struct slices p, g;
@@ -106,6 +107,8 @@ int model_config_check(const struct model_config *c, char *err, size_t errn)
 		return arpg_errf(err, errn, ARPG_EINVAL, "bad modality");
 	if (!(c->dropout >= 0 && c->dropout < 1))
 		return arpg_errf(err, errn, ARPG_EINVAL, "--dropout must be in [0, 1)");
+	if (c->per_frame != 0 && c->per_frame != 1)
+		return arpg_errf(err, errn, ARPG_EINVAL, "bad per_frame");
 	return 0;
 }
 
@@ -237,6 +240,7 @@ static size_t carve_acts(struct model *m, float *base)
 	for (l = 0; l < c->fusion_layers && c->fusion == FUSION_GAT; l++)
 		carve_gat_act(&m->fus[l], base, &off, Bn, D, n * c->H * m->fus_nb.nnz);
 	m->fus_out = carve(base, &off, Bn * D);
+	n *= (size_t)m->per;	/* the classifier's rows */
 	m->h = carve(base, &off, n * m->Din);
 	m->h_keep = carve(base, &off, n * m->Din);
 	m->hd = carve(base, &off, n * m->Din);
@@ -269,6 +273,7 @@ static size_t carve_scratch(struct model *m, float *base)
 	m->da = carve(base, &off, TB * D);
 	m->dfus = carve(base, &off, Bn * D);
 	m->dfus2 = carve(base, &off, Bn * D);
+	B *= (size_t)m->per;	/* the classifier's rows */
 	m->dh = carve(base, &off, B * m->Din);
 	m->dhd = carve(base, &off, B * m->Din);
 	m->dz1 = carve(base, &off, B * D);
@@ -398,14 +403,15 @@ int model_create(struct model **mp, const struct model_config *c,
 	m->use_app = c->modality != MOD_REL;
 	m->nf = (m->use_rel + m->use_app) * c->T;
 	m->Din = (m->use_rel + m->use_app) * D;
+	m->per = c->per_frame ? c->T : 1;
 	m->nparams = layout(m, &(struct walk){ .find = SIZE_MAX }, &count);
 	m->params = calloc(m->nparams, sizeof *m->params);
 	m->grads = calloc(m->nparams, sizeof *m->grads);
 	m->rel_mask = calloc((size_t)m->N * m->N, 1);
 	m->fus_mask = calloc((size_t)m->nf * m->nf, 1);
 	m->pe = calloc((size_t)c->T * D, sizeof *m->pe);
-	m->labels = calloc((size_t)max_batch, sizeof *m->labels);
-	m->labels2 = calloc((size_t)max_batch, sizeof *m->labels2);
+	m->labels = calloc((size_t)max_batch * m->per, sizeof *m->labels);
+	m->labels2 = calloc((size_t)max_batch * m->per, sizeof *m->labels2);
 	m->node_keep = calloc((size_t)max_batch * m->nf, 1);
 	m->class_w = calloc((size_t)c->C, sizeof *m->class_w);
 	if (!m->params || !m->grads || !m->rel_mask || !m->fus_mask || !m->pe || !m->labels ||
@@ -523,26 +529,49 @@ static void set_node_keep(struct model *m, const uint8_t *keep, int B)
 			       (size_t)T);
 }
 
+/* --per-frame: h (B*T x Din), row b*T + t = [u'_t; v'_t], the fusion
+ * output nodes of frame t of clip b (those of the modalities in use, in
+ * the fusion graph's order), from fus (B*nf x D). */
+static void frame_nodes_fwd(float *h, const float *fus, int B, int T, int nmod, int D)
+{
+	for (long r = 0; r < (long)B * T; r++)
+		for (int k = 0; k < nmod; k++)
+			memcpy(h + (r * nmod + k) * D,
+			       fus + (((r / T) * nmod + k) * T + r % T) * D, sizeof *h * D);
+}
+
+static void frame_nodes_bwd(float *dfus, const float *dh, int B, int T, int nmod, int D)
+{
+	for (long r = 0; r < (long)B * T; r++)
+		for (int k = 0; k < nmod; k++) {
+			float *d = dfus + (((r / T) * nmod + k) * T + r % T) * D;
+			const float *s = dh + (r * nmod + k) * D;
+
+			for (int i = 0; i < D; i++)
+				d[i] += s[i];
+		}
+}
+
 int model_forward(struct model *m, const struct model_batch *bt, int train, uint64_t *rng,
 		  float *logits, float *loss)
 {
 	const struct model_config *c = &m->c;
 	const struct slices *p = &m->p;
-	int B = bt->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l;
+	int B = bt->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l, Bc = B * m->per;
 	long TB = (long)B * T, R = TB * N, i;
 	float drop = train ? c->dropout : 0.0f;
 	const float *app = bt->app, *patch = bt->patch;
 	const int *labels = bt->labels;
 	const uint8_t *fkeep;
 
-	if (B < 1 || B > m->max_batch)
+	if (B < 1 || B > m->max_batch || (c->per_frame && (bt->labels2 || bt->keep)))
 		return ARPG_EINVAL;
 	m->B = B;
 	m->app_in = app;
 	m->patch_in = patch;
 	m->has_labels = labels != NULL;
 	if (labels)
-		memcpy(m->labels, labels, sizeof *labels * (size_t)B);
+		memcpy(m->labels, labels, sizeof *labels * (size_t)B * m->per);
 	m->has_labels2 = labels && bt->labels2;
 	m->lam = m->has_labels2 ? bt->lam : 1.0f;
 	if (m->has_labels2)
@@ -606,38 +635,41 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H,
 					      &m->work);
 	}
-	/* h = [mean u; mean v]: groups of T rows, one per modality in use */
-	if (fkeep)
+	/* h = [mean u; mean v]: groups of T rows, one per modality in use;
+	 * per frame, h_t = [u'_t; v'_t] */
+	if (c->per_frame)
+		frame_nodes_fwd(m->h, m->fus_out, B, T, m->use_rel + m->use_app, D);
+	else if (fkeep)
 		mean_keep_fwd(m->h, m->fus_out, fkeep, B * (m->use_rel + m->use_app), T, D);
 	else
 		mean_fwd(m->h, m->fus_out, B * (m->use_rel + m->use_app), T, D);
 	if (drop > 0)
-		dropout_fwd(m->hd, m->h_keep, m->h, (long)B * m->Din, drop, rng);
+		dropout_fwd(m->hd, m->h_keep, m->h, (long)Bc * m->Din, drop, rng);
 	else
-		memcpy(m->hd, m->h, sizeof *m->h * (size_t)B * m->Din);
-	linear_fwd(m->z1, m->hd, p->W1, p->b1, B, m->Din, D);
-	elu_fwd(m->e1, m->z1, (long)B * D);
+		memcpy(m->hd, m->h, sizeof *m->h * (size_t)Bc * m->Din);
+	linear_fwd(m->z1, m->hd, p->W1, p->b1, Bc, m->Din, D);
+	elu_fwd(m->e1, m->z1, (long)Bc * D);
 	if (drop > 0)
-		dropout_fwd(m->e1d, m->e1_keep, m->e1, (long)B * D, drop, rng);
+		dropout_fwd(m->e1d, m->e1_keep, m->e1, (long)Bc * D, drop, rng);
 	else
-		memcpy(m->e1d, m->e1, sizeof *m->e1 * (size_t)B * D);
+		memcpy(m->e1d, m->e1, sizeof *m->e1 * (size_t)Bc * D);
 	m->has_labels = labels != NULL;
 	/* remember whether dropout ran, for backward */
 	if (drop == 0) {
-		for (i = 0; i < (long)B * m->Din; i++)
+		for (i = 0; i < (long)Bc * m->Din; i++)
 			m->h_keep[i] = 1;
-		for (i = 0; i < (long)B * D; i++)
+		for (i = 0; i < (long)Bc * D; i++)
 			m->e1_keep[i] = 1;
 	}
-	linear_fwd(m->logits, m->e1d, p->W2, p->b2, B, D, c->C);
+	linear_fwd(m->logits, m->e1d, p->W2, p->b2, Bc, D, c->C);
 	if (logits)
-		memcpy(logits, m->logits, sizeof *logits * (size_t)B * c->C);
+		memcpy(logits, m->logits, sizeof *logits * (size_t)Bc * c->C);
 	{
-		double l2 = xent_fwd(m->probs, m->logits, labels, loss_opts(m), B, c->C);
+		double l2 = xent_fwd(m->probs, m->logits, labels, loss_opts(m), Bc, c->C);
 
 		if (m->has_labels2)
 			l2 = m->lam * l2 + (1.0 - m->lam) * xent_fwd(m->probs, m->logits, m->labels2,
-								      loss_opts(m), B, c->C);
+								      loss_opts(m), Bc, c->C);
 		if (loss)
 			*loss = labels ? (float)l2 : 0.0f;
 	}
@@ -649,29 +681,31 @@ int model_backward(struct model *m)
 	const struct model_config *c = &m->c;
 	const struct slices *p = &m->p;
 	struct slices *g = &m->g;
-	int B = m->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l;
+	int B = m->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l, Bc = B * m->per;
 	long TB = (long)B * T, R = TB * N, Bn = (long)B * nf, i;
 
 	if (!m->has_labels)
 		return ARPG_EINVAL;
-	memset(m->dlogits, 0, sizeof *m->dlogits * (size_t)B * c->C);
-	xent_bwd(m->dlogits, m->probs, m->labels, loss_opts(m), m->lam, B, c->C);
+	memset(m->dlogits, 0, sizeof *m->dlogits * (size_t)Bc * c->C);
+	xent_bwd(m->dlogits, m->probs, m->labels, loss_opts(m), m->lam, Bc, c->C);
 	if (m->has_labels2)
-		xent_bwd(m->dlogits, m->probs, m->labels2, loss_opts(m), 1.0f - m->lam, B, c->C);
-	memset(m->de1d, 0, sizeof *m->de1d * (size_t)B * D);
-	linear_bwd(m->de1d, g->W2, g->b2, m->dlogits, m->e1d, p->W2, B, D, c->C);
-	memset(m->de1, 0, sizeof *m->de1 * (size_t)B * D);
-	dropout_bwd(m->de1, m->de1d, m->e1_keep, (long)B * D);
-	memset(m->dz1, 0, sizeof *m->dz1 * (size_t)B * D);
-	elu_bwd(m->dz1, m->de1, m->z1, (long)B * D);
-	memset(m->dhd, 0, sizeof *m->dhd * (size_t)B * m->Din);
-	linear_bwd(m->dhd, g->W1, g->b1, m->dz1, m->hd, p->W1, B, m->Din, D);
-	memset(m->dh, 0, sizeof *m->dh * (size_t)B * m->Din);
-	dropout_bwd(m->dh, m->dhd, m->h_keep, (long)B * m->Din);
+		xent_bwd(m->dlogits, m->probs, m->labels2, loss_opts(m), 1.0f - m->lam, Bc, c->C);
+	memset(m->de1d, 0, sizeof *m->de1d * (size_t)Bc * D);
+	linear_bwd(m->de1d, g->W2, g->b2, m->dlogits, m->e1d, p->W2, Bc, D, c->C);
+	memset(m->de1, 0, sizeof *m->de1 * (size_t)Bc * D);
+	dropout_bwd(m->de1, m->de1d, m->e1_keep, (long)Bc * D);
+	memset(m->dz1, 0, sizeof *m->dz1 * (size_t)Bc * D);
+	elu_bwd(m->dz1, m->de1, m->z1, (long)Bc * D);
+	memset(m->dhd, 0, sizeof *m->dhd * (size_t)Bc * m->Din);
+	linear_bwd(m->dhd, g->W1, g->b1, m->dz1, m->hd, p->W1, Bc, m->Din, D);
+	memset(m->dh, 0, sizeof *m->dh * (size_t)Bc * m->Din);
+	dropout_bwd(m->dh, m->dhd, m->h_keep, (long)Bc * m->Din);
 
 	/* through the mean over frames into the fusion output */
 	memset(m->dfus, 0, sizeof *m->dfus * Bn * D);
-	if (m->has_keep)
+	if (c->per_frame)
+		frame_nodes_bwd(m->dfus, m->dh, B, T, m->use_rel + m->use_app, D);
+	else if (m->has_keep)
 		mean_keep_bwd(m->dfus, m->dh, m->node_keep, B * (m->use_rel + m->use_app), T, D);
 	else
 		mean_bwd(m->dfus, m->dh, B * (m->use_rel + m->use_app), T, D);

@@ -34,6 +34,9 @@ struct model_config {
 	int fusion;		/* enum fusion */
 	int modality;		/* enum modality */
 	float dropout;		/* probability, applied in training only */
+	/* 0: one class per clip from the means over frames; 1 (--per-frame):
+	 * one class per frame from that frame's fusion nodes [u'_t; v'_t] */
+	int per_frame;
 };
 
 struct model;
@@ -72,7 +75,9 @@ struct model_batch {
 	int B;			/* 1 to max_batch */
 	const float *app;	/* B x T x Da */
 	const float *patch;	/* B x T x N x Dp */
-	const int *labels;	/* B class indices, or NULL: no loss */
+	/* B class indices (B x T with per_frame, -1 for a frame without a
+	 * label: no loss), or NULL: no loss */
+	const int *labels;
 	/* mixup: the loss is lam * CE(labels) + (1 - lam) * CE(labels2);
 	 * labels2 NULL: CE(labels) alone (lam unused) */
 	const int *labels2;
@@ -80,7 +85,8 @@ struct model_batch {
 	/* frame drop-out: keep (B x T, 0 or 1, at least one 1 per clip) drops
 	 * the fusion graph's nodes of the frames marked 0 (no other node
 	 * attends to them) and leaves them out of the means over frames;
-	 * NULL keeps every frame */
+	 * NULL keeps every frame.  labels2 and keep must be NULL with
+	 * per_frame. */
 	const uint8_t *keep;
 };
 
@@ -90,10 +96,12 @@ struct model_batch {
  * default is plain cross-entropy. */
 void model_set_loss(struct model *m, const float *class_weights, float smoothing);
 
-/* Forward over the batch b.  Writes logits (B x C).  With labels, returns
+/* Forward over the batch b.  Writes logits (B x C; B*T x C, frame-major
+ * within a clip, with per_frame).  With labels, returns
  * the loss in *loss and keeps what backward needs.  train != 0 applies
  * dropout drawn from *rng (advanced), which makes a run repeatable.
- * Returns 0 or ARPG_EINVAL (B out of range). */
+ * Returns 0 or ARPG_EINVAL (B out of range; labels2 or keep with
+ * per_frame). */
 int model_forward(struct model *m, const struct model_batch *b, int train, uint64_t *rng,
 		  float *logits, float *loss);
 
@@ -105,7 +113,8 @@ void model_zero_grads(struct model *m);
 /* The configuration the model was created with. */
 const struct model_config *model_config(const struct model *m);
 
-/* The probabilities of the last forward (B x C), valid until the next. */
+/* The probabilities of the last forward (B x C, or B*T x C with
+ * per_frame), valid until the next. */
 const float *model_probs(const struct model *m);
 
 /* Adam and AdamW over the whole parameter buffer: train/optim.h. */

@@ -2,7 +2,8 @@
 # against the PyTorch golden file, and the program.
 check_PROGRAMS += tests/train/test_layers tests/train/test_model
 TESTS += tests/train/test_layers tests/train/test_model
-EXTRA_DIST += tests/train/golden/make_train_golden.py tests/train/golden/train.golden
+EXTRA_DIST += tests/train/golden/make_train_golden.py tests/train/golden/train.golden \
+	tests/train/golden/perframe.golden
 TRAIN_TEST_LIBS = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) -lm
 
 tests_train_test_layers_SOURCES = tests/train/test_layers.c $(ARPG_TEST_SOURCES)

@@ -330,7 +330,7 @@ ARPG_TEST(the_same_network_whatever_the_dropout)
 		offsetof(struct model_config, C), offsetof(struct model_config, rel_layers),
 		offsetof(struct model_config, fusion_layers), offsetof(struct model_config, trs),
 		offsetof(struct model_config, edges), offsetof(struct model_config, fusion),
-		offsetof(struct model_config, modality),
+		offsetof(struct model_config, modality), offsetof(struct model_config, per_frame),
 	};
 	struct model_config a, b;
 	int va, vb;
@@ -374,4 +374,27 @@ ARPG_TEST(a_model_refuses_a_cache_of_other_features)
 	arpg_kv_free(&other);
 	arpg_kv_free(&meta);
 	checkpoint_free(&ck);
+}
+
+/* model.per_frame is written only for a per-frame model, and a file
+ * without it is a clip-level model. */
+ARPG_TEST(per_frame_is_saved_only_when_set)
+{
+	struct model_config a, back;
+	struct checkpoint ck = { .settings = ARPG_KV_INIT };
+	struct checkpoint_run run = { 1, 1, 0.001, OPT_ADAMW, 0, NULL };
+	struct arpg_kv meta = ARPG_KV_INIT;
+
+	some_config(&a);
+	expect_int(checkpoint_settings(&ck.settings, &a, &run, &meta), 0);
+	expect(!arpg_kv_get(&ck.settings, "model.per_frame"));
+	expect_int(checkpoint_config(&ck, &back), 0);
+	expect_int(back.per_frame, 0);
+	arpg_kv_free(&ck.settings);
+	a.per_frame = 1;
+	expect_int(checkpoint_settings(&ck.settings, &a, &run, &meta), 0);
+	expect_str(arpg_kv_get(&ck.settings, "model.per_frame"), "1");
+	expect_int(checkpoint_config(&ck, &back), 0);
+	expect_int(back.per_frame, 1);
+	arpg_kv_free(&ck.settings);
 }

@@ -89,6 +89,7 @@ static void parse_case_line(struct golden_case *g)
 		else if (!strcmp(k, "opt")) g->opt = optimizer_parse(v);
 		else if (!strcmp(k, "wd")) g->wd = atof(v);
 		else if (!strcmp(k, "ls")) g->ls = atof(v);
+		else if (!strcmp(k, "pf")) g->c.per_frame = atoi(v);
 	}
 }
 
@@ -169,14 +170,16 @@ static float *to_f32(const struct arr *a)
 
 #define TOL 1e-5
 
-ARPG_TEST(model_matches_pytorch_reference)
+/* Replays the golden file tests/train/golden/NAME, which must hold at
+ * least min_cases cases. */
+static void replay_golden(const char *name, int min_cases)
 {
 	char path[4096];
 	struct golden_case g;
 	FILE *f;
 	int ncase = 0, r;
 
-	snprintf(path, sizeof path, "%s/tests/train/golden/train.golden", arpg_test_srcdir());
+	snprintf(path, sizeof path, "%s/tests/train/golden/%s", arpg_test_srcdir(), name);
 	if (!(f = fopen(path, "r"))) {
 		arpg_test_fail(__FILE__, __LINE__, "cannot open %s", path);
 		return;
@@ -191,8 +194,8 @@ ARPG_TEST(model_matches_pytorch_reference)
 				 *keep = find(&g, "keep");
 		struct model *m = NULL;
 		struct adam opt;
-		float *fapp, *fpatch, logits[64], l = 0, *delta, w[16];
-		int labels[16], labels2[16];
+		float *fapp, *fpatch, logits[256], l = 0, *delta, w[16];
+		int labels[64], labels2[64];
 		uint8_t kp[256];
 		double e, errs[5] = { 0 };	/* logits, loss, gradients, steps 1 and 2 */
 
@@ -213,7 +216,7 @@ ARPG_TEST(model_matches_pytorch_reference)
 		}
 		for (long i = 0; i < p0->n; i++)
 			model_params(m)[i] = (float)p0->v[i];
-		for (int b = 0; b < g.B; b++) {
+		for (long b = 0; b < lab->n && b < 64; b++) {
 			labels[b] = (int)lab->v[b];
 			labels2[b] = lab2 ? (int)lab2->v[b] : 0;
 		}
@@ -294,7 +297,19 @@ ARPG_TEST(model_matches_pytorch_reference)
 	fclose(f);
 	if (r < 0)
 		arpg_test_fail(__FILE__, __LINE__, "%s: malformed after case %d", path, ncase);
-	expect(ncase >= 11);
+	expect(ncase >= min_cases);
+}
+
+ARPG_TEST(model_matches_pytorch_reference)
+{
+	replay_golden("train.golden", 11);
+}
+
+/* --per-frame: a class per frame from its fusion nodes, frames labelled
+ * -1 without loss, plain and class-weighted cross-entropy. */
+ARPG_TEST(per_frame_model_matches_pytorch_reference)
+{
+	replay_golden("perframe.golden", 5);
 }
 
 ARPG_TEST(learning_rate_schedules_follow_their_formulas)

@@ -14,6 +14,8 @@ dropped frames attended to by no other node and left out of the means over
 frames).  tests/train/test_model.c replays the file and compares.
 Regenerate with:
     /usr/bin/python3 tests/train/golden/make_train_golden.py > tests/train/golden/train.golden
+    /usr/bin/python3 tests/train/golden/make_train_golden.py --per-frame \
+        > tests/train/golden/perframe.golden
 """
 import math
 import sys
@@ -43,6 +45,21 @@ CASES = [
     # everything at once, relation branch alone, AdamW
     dict(B=4, T=3, G=2, Dp=5, Da=4, D=8, H=4, C=3, Lr=1, Lf=1, trs=0, edges="self,adj,sym", fusion="gat", modality="rel",
          opt="adamw", wd=1e-4, ls=0.1, cw=1, mix=1, drop=1),
+]
+
+# --per-frame (pf=1): a class per frame from that frame's fusion output
+# nodes [u'_t; v'_t], labels (B, T) with -1 for frames without a label
+# (F.cross_entropy's ignore_index=-1), plain or class-weighted.  Written by
+# --per-frame into perframe.golden.
+PERFRAME_CASES = [
+    dict(B=3, T=5, G=3, Dp=6, Da=5, D=8, H=2, C=4, Lr=2, Lf=1, trs=1, edges="self,adj,sym", fusion="gat", modality="both", pf=1),
+    dict(B=2, T=6, G=2, Dp=4, Da=7, D=8, H=4, C=3, Lr=1, Lf=2, trs=2, edges="self,adj", fusion="gat", modality="both", pf=1,
+         opt="adam", wd=0, cw=1),
+    dict(B=3, T=4, G=2, Dp=5, Da=6, D=6, H=3, C=3, Lr=1, Lf=1, trs=1, edges="self,adj,sym", fusion="concat", modality="both", pf=1,
+         opt="adam", wd=0, cw=1, ls=0.1),
+    dict(B=2, T=4, G=2, Dp=5, Da=6, D=6, H=2, C=3, Lr=1, Lf=1, trs=-1, edges="self,adj", fusion="gat", modality="app", pf=1,
+         opt="adamw", wd=1e-4, cw=1),
+    dict(B=2, T=3, G=3, Dp=5, Da=6, D=8, H=2, C=4, Lr=2, Lf=1, trs=0, edges="self,adj,sym", fusion="gat", modality="rel", pf=1),
 ]
 
 LR, BETAS, EPS, WD, CLIP = 1e-3, (0.9, 0.999), 1e-8, 1e-4, 0.05
@@ -151,7 +168,10 @@ def forward(c, P, app, patch, keep=None):
         for l in range(c["Lf"]):
             p = "fus%d." % l
             F = gat(F, P[p + "W"], P[p + "a_src"], P[p + "a_dst"], P[p + "ln_g"], P[p + "ln_b"], M, H)
-    if keep is None:
+    if c.get("pf"):
+        # per frame: [u'_t; v'_t], (B*T, nmod*D), frame-major within a clip
+        h = torch.cat([F[:, k * T:(k + 1) * T] for k in range(nmod)], dim=2).flatten(0, 1)
+    elif keep is None:
         h = torch.cat([F[:, k * T:(k + 1) * T].mean(1) for k in range(nmod)], dim=1)
     else:
         w = keep.double() / keep.double().sum(1, keepdim=True)      # B, T
@@ -178,7 +198,13 @@ def run(c, seed):
     B, T, N, C = c["B"], c["T"], c["G"] ** 2, c["C"]
     app = torch.randn(B, T, c["Da"], generator=g).float().double()
     patch = torch.randn(B, T, N, c["Dp"], generator=g).float().double()
-    labels = torch.randint(0, C, (B,), generator=g)
+    if c.get("pf"):
+        # a class per frame, about a third of the frames without one
+        labels = torch.randint(0, C, (B * T,), generator=g)
+        labels[torch.rand(B * T, generator=g) < 0.3] = -1
+        labels[0] = 0   # at least one labelled frame
+    else:
+        labels = torch.randint(0, C, (B,), generator=g)
     params = [P[n] for n, _ in shapes(c)]
     flat0 = torch.cat([p.detach().flatten() for p in params])
     opt_name, wd = c.get("opt", "adamw"), c.get("wd", WD)
@@ -210,7 +236,7 @@ def run(c, seed):
         emit("keep", keep.long())
 
     def loss_of(logits, y):
-        return torch.nn.functional.cross_entropy(logits, y, weight=weights, label_smoothing=ls)
+        return torch.nn.functional.cross_entropy(logits, y, weight=weights, label_smoothing=ls, ignore_index=-1)
 
     if opt_name == "adam":
         opt = torch.optim.Adam(params, lr=LR, betas=BETAS, eps=EPS, weight_decay=wd)
@@ -238,6 +264,10 @@ def main():
     print("# arpg-train golden file: tests/train/golden/make_train_golden.py (PyTorch %s, float64)" % torch.__version__)
     print("# optimizer lr=%g beta1=%g beta2=%g eps=%g clip=%g; adamw weight_decay=%g unless the case says opt= and wd="
           % (LR, BETAS[0], BETAS[1], EPS, CLIP, WD))
+    if sys.argv[1:] == ["--per-frame"]:
+        for k, c in enumerate(PERFRAME_CASES):
+            run(c, 2000 + k)
+        return
     for k, c in enumerate(CASES):
         run(c, 1000 + k)
 
