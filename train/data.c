@@ -12,8 +12,8 @@
 
 struct loader {
 	struct dataset *ds;
+	const struct dataset_want *want;	/* never NULL */
 	size_t cap;		/* of ds->clips */
-	int offset;		/* of the grid loaded among a frame's nodes */
 	int nbad_num;
 	char *err;
 	size_t errn;
@@ -73,11 +73,12 @@ static void free_labels(char **labels, int C)
 	free(labels);
 }
 
-/* meta labels into ds; a cache of unlabelled clips only (AFEW's Test set)
- * has none, and a labelled clip then fails find_label. */
-static int split_labels(struct dataset *ds)
+/* meta labels (frame_labels with per_frame) into ds; a cache of
+ * unlabelled clips only (AFEW's Test set) has none, and a labelled clip
+ * then fails find_label. */
+static int split_labels(struct dataset *ds, int per_frame)
 {
-	const char *v = arpg_kv_get(&ds->meta, "labels");
+	const char *v = arpg_kv_get(&ds->meta, per_frame ? "frame_labels" : "labels");
 
 	return v ? parse_labels(v, &ds->labels, &ds->C) : 0;
 }
@@ -119,19 +120,60 @@ static int has_shape(const struct arpg_tensor_view *v, int views, int T, const u
 	return 1;
 }
 
+void dataset_frame_from_cache(const struct dataset *ds, const struct arpg_cache_clip *cc,
+			      int view, int T, int t, float *app, float *patch)
+{
+	size_t np = (size_t)ds->N * ds->Dp, fp = (size_t)ds->layout.nodes * ds->Dp;
+
+	arpg_tensor_range_to_f32(app, &cc->app, ((size_t)view * T + t) * ds->Da, (size_t)ds->Da);
+	arpg_tensor_range_to_f32(patch, &cc->patch,
+				 ((size_t)view * T + t) * fp + (size_t)ds->grid_offset * ds->Dp, np);
+}
+
 /* Converts view `view` of a clip's records into c's arrays app (T x Da)
  * and patch (T x N x Dp, the loaded grid's nodes of each frame). */
 static void copy_view(const struct loader *ld, const struct arpg_cache_clip *cc, int view,
 		      int T, float *app, float *patch)
 {
 	const struct dataset *ds = ld->ds;
-	size_t np = (size_t)ds->N * ds->Dp, fp = (size_t)ds->layout.nodes * ds->Dp;
 
-	arpg_tensor_range_to_f32(app, &cc->app, (size_t)view * T * ds->Da, (size_t)T * ds->Da);
 	for (int t = 0; t < T; t++)
-		arpg_tensor_range_to_f32(patch + t * np, &cc->patch,
-					 ((size_t)view * T + t) * fp + (size_t)ld->offset * ds->Dp,
-					 np);
+		dataset_frame_from_cache(ds, cc, view, T, t, app + (size_t)t * ds->Da,
+					 patch + (size_t)t * ds->N * ds->Dp);
+}
+
+/* The per-frame labels of a cache clip (T values), or NULL. */
+static const signed char *cache_frame_labels(const struct arpg_cache_clip *cc)
+{
+	(void)cc;
+	return NULL;
+}
+
+/* --per-frame: the clip's frame labels into c (checked against the
+ * classes), or none. */
+static int load_frame_labels(struct loader *ld, struct clip_data *c,
+			     const struct arpg_cache_clip *cc)
+{
+	const signed char *fl = cache_frame_labels(cc);
+
+	if (!fl)
+		return 0;
+	for (int t = 0; t < c->T; t++)
+		if (fl[t] < -1 || fl[t] >= ld->ds->C)
+			return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT, "clip %s: frame %d has "
+					 "label %d, but meta frame_labels lists %d classes",
+					 cc->id, t, fl[t], ld->ds->C);
+	if (!(c->frame_labels = malloc((size_t)c->T)))
+		return ARPG_ENOMEM;
+	memcpy(c->frame_labels, fl, (size_t)c->T);
+	return 0;
+}
+
+/* Whether the clip's features are to be loaded. */
+static int wants_features(const struct loader *ld, const char *split)
+{
+	return ld->want->features == FEAT_ALL ||
+	       (ld->want->features == FEAT_TRAIN && !strcmp(split, "train"));
 }
 
 /* Adds the clip to the list of those holding NaN or Inf. */
@@ -146,28 +188,38 @@ static void note_bad(struct loader *ld, const char *id)
 	ld->nbad_num++;
 }
 
+int dataset_check_clip(const struct dataset *ds, const struct arpg_cache_clip *cc, char *err,
+		       size_t errn)
+{
+	const struct arpg_cache_layout *l = &ds->layout;
+	uint32_t ad[1] = { (uint32_t)ds->Da }, pd[2] = { (uint32_t)l->nodes, (uint32_t)ds->Dp };
+	int T = cc->info.frames;
+
+	if (cc->bad)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "clip %s: %s (run arpg-features verify)",
+				 cc->id, cc->why);
+	if (!has_shape(&cc->app, l->views, T, ad, 1))
+		return arpg_errf(err, errn, ARPG_EFORMAT,
+				 "clip %s: app record does not have shape (%s%d, %d) as meta says",
+				 cc->id, l->views > 1 ? "2, " : "", T, ds->Da);
+	if (!has_shape(&cc->patch, l->views, T, pd, 2))
+		return arpg_errf(err, errn, ARPG_EFORMAT,
+				 "clip %s: patch record does not have shape (%s%d, %d, %d) as meta says",
+				 cc->id, l->views > 1 ? "2, " : "", T, l->nodes, ds->Dp);
+	return 0;
+}
+
 static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 {
 	struct loader *ld = ctx;
 	struct dataset *ds = ld->ds;
-	const struct arpg_cache_layout *l = &ds->layout;
-	uint32_t ad[1] = { (uint32_t)ds->Da }, pd[2] = { (uint32_t)l->nodes, (uint32_t)ds->Dp };
 	struct clip_data *c;
 	size_t na, np;
-	int T, bad;
+	int T, bad, rc;
 
-	if (cc->bad)
-		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT, "clip %s: %s (run arpg-features verify)",
-				 cc->id, cc->why);
+	if ((rc = dataset_check_clip(ds, cc, ld->err, ld->errn)) < 0)
+		return rc;
 	T = cc->info.frames;
-	if (!has_shape(&cc->app, l->views, T, ad, 1))
-		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
-				 "clip %s: app record does not have shape (%s%d, %d) as meta says",
-				 cc->id, l->views > 1 ? "2, " : "", T, ds->Da);
-	if (!has_shape(&cc->patch, l->views, T, pd, 2))
-		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
-				 "clip %s: patch record does not have shape (%s%d, %d, %d) as meta says",
-				 cc->id, l->views > 1 ? "2, " : "", T, l->nodes, ds->Dp);
 	if (!(c = arpg_grow(ds->clips, &ld->cap, (size_t)ds->nclips + 1, sizeof *c)))
 		return ARPG_ENOMEM;
 	ds->clips = c;
@@ -175,7 +227,8 @@ static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 	memset(c, 0, sizeof *c);
 	c->T = T;
 	c->label = -1;
-	if (*cc->info.label && (c->label = find_label(ds, cc->info.label)) < 0)
+	if (!ld->want->per_frame && *cc->info.label &&
+	    (c->label = find_label(ds, cc->info.label)) < 0)
 		return arpg_errf(ld->err, ld->errn, ARPG_EFORMAT,
 				 "clip %s: label \"%s\" is not in meta labels", cc->id, cc->info.label);
 	snprintf(c->split, sizeof c->split, "%s", cc->info.split);
@@ -183,15 +236,20 @@ static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 	np = (size_t)T * ds->N * ds->Dp;
 	c->id = strdup(cc->id);
 	c->subject = strdup(cc->info.subject);
+	ds->nclips++;	/* counted now, so that free() releases a partial clip */
+	if (!c->id || !c->subject)
+		return ARPG_ENOMEM;
+	if (ld->want->per_frame && (rc = load_frame_labels(ld, c, cc)) < 0)
+		return rc;
+	if (!wants_features(ld, c->split))
+		return 0;
 	c->app = malloc(sizeof(float) * na);
 	c->patch = malloc(sizeof(float) * np);
 	if (ds->mirrored) {
 		c->app_m = malloc(sizeof(float) * na);
 		c->patch_m = malloc(sizeof(float) * np);
 	}
-	ds->nclips++;	/* counted now, so that free() releases a partial clip */
-	if (!c->id || !c->subject || !c->app || !c->patch ||
-	    (ds->mirrored && (!c->app_m || !c->patch_m)))
+	if (!c->app || !c->patch || (ds->mirrored && (!c->app_m || !c->patch_m)))
 		return ARPG_ENOMEM;
 	copy_view(ld, cc, 0, T, c->app, c->patch);
 	bad = !all_finite(c->app, na) || !all_finite(c->patch, np);
@@ -208,7 +266,8 @@ int dataset_load(struct dataset *ds, const char *dir, const struct dataset_want 
 		 size_t errn)
 {
 	struct arpg_cache *cache = NULL;
-	struct loader ld = { .ds = ds, .err = err, .errn = errn };
+	static const struct dataset_want all = { 0 };
+	struct loader ld = { .ds = ds, .want = w ? w : &all, .err = err, .errn = errn };
 	const char *frames;
 	int rc;
 
@@ -220,10 +279,11 @@ int dataset_load(struct dataset *ds, const char *dir, const struct dataset_want 
 	if ((rc = arpg_cache_layout_read(&ds->layout, &ds->meta, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "app_dim", &ds->Da, err, errn)) < 0 ||
 	    (rc = meta_int(ds, "patch_dim", &ds->Dp, err, errn)) < 0 ||
-	    (rc = split_labels(ds)) < 0)
+	    (rc = split_labels(ds, ld.want->per_frame)) < 0)
 		goto out;
+
 	ds->G = w && w->grid ? w->grid : ds->layout.grids[0];
-	if ((ld.offset = arpg_cache_grid_offset(&ds->layout, ds->G)) < 0) {
+	if ((ds->grid_offset = arpg_cache_grid_offset(&ds->layout, ds->G)) < 0) {
 		rc = arpg_errf(err, errn, ARPG_ENOENT, "the cache holds grid %s, not %d (extract "
 			       "with arpg-features --grid %d)", arpg_kv_get(&ds->meta, "grid"), ds->G,
 			       ds->G);
@@ -265,6 +325,7 @@ void dataset_free(struct dataset *ds)
 	for (i = 0; i < ds->nclips; i++) {
 		free(ds->clips[i].id);
 		free(ds->clips[i].subject);
+		free(ds->clips[i].frame_labels);
 		free(ds->clips[i].app);
 		free(ds->clips[i].patch);
 		free(ds->clips[i].app_m);
@@ -296,6 +357,9 @@ int dataset_relabel(struct dataset *ds, const char *labels, char *err, size_t er
 	for (int i = 0; i < ds->nclips; i++) {
 		int y = ds->clips[i].label;
 
+		for (int t = 0; ds->clips[i].frame_labels && t < ds->clips[i].T && y < 0; t++)
+			if (ds->clips[i].frame_labels[t] >= 0 && map[ds->clips[i].frame_labels[t]] < 0)
+				y = ds->clips[i].frame_labels[t];
 		if (y >= 0 && map[y] < 0) {
 			rc = arpg_errf(err, errn, ARPG_EMISMATCH, "clip %s has label \"%s\", which is "
 				       "not one of the model's (%s)", ds->clips[i].id, ds->labels[y],
@@ -303,9 +367,15 @@ int dataset_relabel(struct dataset *ds, const char *labels, char *err, size_t er
 			goto out;
 		}
 	}
-	for (int i = 0; i < ds->nclips; i++)
-		if (ds->clips[i].label >= 0)
-			ds->clips[i].label = map[ds->clips[i].label];
+	for (int i = 0; i < ds->nclips; i++) {
+		struct clip_data *c = &ds->clips[i];
+
+		if (c->label >= 0)
+			c->label = map[c->label];
+		for (int t = 0; c->frame_labels && t < c->T; t++)
+			if (c->frame_labels[t] >= 0)
+				c->frame_labels[t] = (signed char)map[c->frame_labels[t]];
+	}
 	free_labels(ds->labels, ds->C);
 	ds->labels = l;
 	ds->C = C;

@@ -17,7 +17,12 @@ struct clip_data {
 	int label;		/* index into labels, -1 for an unlabelled clip */
 	char split[8];		/* train, val or test */
 	int T;			/* frames held */
-	float *app, *patch;	/* T x Da, T x N x Dp */
+	/* --per-frame: T class indices, -1 where a frame has no label; NULL
+	 * when the clip has none (or the clip's label is wanted) */
+	signed char *frame_labels;
+	/* T x Da, T x N x Dp; NULL for a clip whose features were not loaded
+	 * (struct dataset_want's features) */
+	float *app, *patch;
 	float *app_m, *patch_m;	/* the mirrored view, the same shapes; NULL unless loaded */
 };
 
@@ -27,6 +32,7 @@ struct dataset {
 	int C;			/* classes: the cache's meta labels, in order (0: none) */
 	char **labels;
 	int G, N, Dp, Da;	/* G: the grid loaded, N = G*G */
+	int grid_offset;	/* of grid G's nodes among a frame's in the cache */
 	int frames;		/* meta frames: T of every clip, or 0 for "all" */
 	struct arpg_cache_layout layout;	/* the cache's grids and views */
 	int mirrored;		/* the mirrored views are loaded */
@@ -37,7 +43,16 @@ struct dataset {
 struct dataset_want {
 	int grid;		/* one of the cache's grids; 0: the first */
 	int mirror;		/* also the mirrored views (the cache must have them) */
+	/* the classes of the frames, not of the clips: ds's labels are meta
+	 * frame_labels (C 0 without them), each clip's frame_labels loaded,
+	 * clip labels ignored (label -1) */
+	int per_frame;
+	int features;		/* enum dataset_features: whose features to load */
 };
+
+/* Whose features dataset_load loads; the others are read from the cache
+ * when needed (train/frames.c streams them). */
+enum dataset_features { FEAT_ALL = 0, FEAT_TRAIN = 1, FEAT_NONE = 2 };
 
 /* Loads the cache in dir, clips in id order (the cache's key order), as w
  * asks (NULL: the first grid, no mirrored views).  Checks every record
@@ -52,6 +67,18 @@ struct dataset_want {
 int dataset_load(struct dataset *ds, const char *dir, const struct dataset_want *w, char *err,
 		 size_t errn);
 void dataset_free(struct dataset *ds);
+
+/* Checks a cache clip's records (as a visitor of arpg_cache_foreach
+ * receives them) against ds's meta: 0, or ARPG_EFORMAT with the reason in
+ * err (a damaged clip, a record of another shape). */
+int dataset_check_clip(const struct dataset *ds, const struct arpg_cache_clip *cc, char *err,
+		       size_t errn);
+
+/* Copies frame t of view `view` of a cache clip cc of T frames (as a
+ * visitor of arpg_cache_foreach receives it, records checked against ds's
+ * meta) into app (Da floats) and patch (N x Dp, ds's grid). */
+void dataset_frame_from_cache(const struct dataset *ds, const struct arpg_cache_clip *cc,
+			      int view, int T, int t, float *app, float *patch);
 
 /* Makes labels (a comma list: a model's classes) ds's classes, each
  * labelled clip's label found by name.  Returns 0, ARPG_EMISMATCH (a clip

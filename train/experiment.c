@@ -4,13 +4,17 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "error.h"
+#include "fileio.h"
+#include "frames.h"
 #include "lock.h"
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
+#include "progress.h"
 #include "run.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +39,15 @@ static void print_confusion(FILE *f, const struct dataset *ds, const long *cm)
 		fputc(']', f);
 	}
 	fputc(']', f);
+}
+
+/* Each class's F1, "f1_class":[...], then a comma. */
+static void print_class_f1(FILE *f, const struct dataset *ds, const long *cm)
+{
+	fprintf(f, "\"f1_class\":[");
+	for (int c = 0; c < ds->C; c++)
+		fprintf(f, "%s%.6f", c ? "," : "", metrics_class_f1(cm, ds->C, c));
+	fprintf(f, "],");
 }
 
 static void print_metrics(FILE *f, const char *name, int epoch, const struct metrics *m)
@@ -144,9 +157,10 @@ static int open_saved(const struct experiment *e, struct dataset *ds, struct che
 	}
 	if ((rc = check_meta(ck, ds, e->load, e->cache, 0)) < 0)
 		return rc;
-	if (!(labels = arpg_kv_get(&ck->settings, "cache.labels"))) {
-		arpg_error("%s: the model's settings lack cache.labels: the file is not a model "
-			   "saved by arpg-train", e->load);
+	if (!(labels = arpg_kv_get(&ck->settings, c.per_frame ? "cache.frame_labels" :
+							      "cache.labels"))) {
+		arpg_error("%s: the model's settings lack cache.%slabels: the file is not a model "
+			   "saved by arpg-train", e->load, c.per_frame ? "frame_" : "");
 		return ARPG_EFORMAT;
 	}
 	if ((rc = dataset_relabel(ds, labels, err, sizeof err)) < 0)
@@ -165,6 +179,12 @@ static int open_saved(const struct experiment *e, struct dataset *ds, struct che
 	return 0;
 }
 
+/* A clip with a label, or with frame labels (--per-frame). */
+static int labelled(const struct clip_data *c)
+{
+	return c->label >= 0 || c->frame_labels;
+}
+
 /* The clips a saved model runs on, into idx (*n): all with --predict,
  * else split val; each must hold T frames (in a cache of fixed frames).
  * 0, or a negative code, reported. */
@@ -173,14 +193,14 @@ static int saved_clips(const struct experiment *e, const struct dataset *ds, int
 {
 	*n = 0;
 	for (int i = 0; i < ds->nclips; i++)
-		if (e->predict || (!strcmp(ds->clips[i].split, "val") && ds->clips[i].label >= 0))
+		if (e->predict || (!strcmp(ds->clips[i].split, "val") && labelled(&ds->clips[i])))
 			idx[(*n)++] = i;
 	if (!*n) {
 		arpg_error("%s: no labelled clips in split val to evaluate on (use --predict to "
 			   "predict every clip, labelled or not)", e->cache);
 		return ARPG_ENOENT;
 	}
-	for (int i = 0; i < *n; i++)
+	for (int i = 0; i < *n && T; i++)
 		if (ds->clips[idx[i]].T < T && ds->frames) {
 			arpg_error("%s: clip %s holds %d frames, the model takes %d", e->cache,
 				   ds->clips[idx[i]].id, ds->clips[idx[i]].T, T);
@@ -215,7 +235,7 @@ static void print_predictions(const struct dataset *ds, const int *idx, int n,
 
 /* --load without --predict: the metrics on split val, as one JSON line. */
 static void print_eval(const struct experiment *e, const struct dataset *ds, const long *cm,
-		       double loss, int epoch)
+		       double loss, int epoch, int per_frame)
 {
 	struct metrics mt;
 
@@ -226,10 +246,13 @@ static void print_eval(const struct experiment *e, const struct dataset *ds, con
 	printf(",");
 	print_metrics(stdout, "val", epoch, &mt);
 	printf(",");
+	if (per_frame)
+		print_class_f1(stdout, ds, cm);
 	print_confusion(stdout, ds, cm);
 	printf("}\n");
-	arpg_note("%s on %s: WAR %.1f%% UAR %.1f%% F1 %.1f%% over %ld clips", e->load,
-		  e->cache, 100 * mt.war, 100 * mt.uar, 100 * mt.f1, mt.n);
+	arpg_note("%s on %s: WAR %.1f%% UAR %.1f%% F1 %.1f%% over %ld %s", e->load,
+		  e->cache, 100 * mt.war, 100 * mt.uar, 100 * mt.f1, mt.n,
+		  per_frame ? "labelled frames" : "clips");
 	show_confusion(ds, cm);
 }
 
@@ -243,6 +266,101 @@ static const char *signal_name(int sig)
 {
 	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" :
 	       "a signal";
+}
+
+/* --predict with a per-frame model: frames_eval's visitor. */
+struct frame_out {
+	const struct experiment *e;
+	const struct dataset *ds;
+};
+
+/* A clip's ABAW file, DIR/<clip id>.txt: the class names joined by
+ * commas, then the class index of every frame, a line each.  0 or
+ * ARPG_EIO, reported. */
+static int write_abaw(const char *dir, const struct dataset *ds, const struct clip_data *c,
+		      const float *probs)
+{
+	char *buf = NULL, path[4096];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (!f)
+		return arpg_report(dir, ARPG_ENOMEM, NULL);
+	for (int k = 0; k < ds->C; k++)
+		fprintf(f, "%s%s", k ? "," : "", ds->labels[k]);
+	fputc('\n', f);
+	for (int t = 0; t < c->T; t++) {
+		fprintf(f, "%d\n", metrics_argmax(probs + (size_t)t * ds->C, ds->C));
+	}
+	fclose(f);
+	snprintf(path, sizeof path, "%s/%s.txt", dir, c->id);
+	if ((rc = arpg_write_file_atomic(path, buf, len)) < 0)
+		arpg_error("%s: cannot write it: %s", path, strerror(errno));
+	free(buf);
+	return rc;
+}
+
+/* A line per frame: clip, split, frame, label, prediction, probabilities;
+ * and the clip's ABAW file with --abaw-dir. */
+static int print_frames(void *ctx, const struct clip_data *c, const float *probs)
+{
+	const struct frame_out *fo = ctx;
+	const struct dataset *ds = fo->ds;
+
+	for (int t = 0; t < c->T; t++) {
+		const float *p = probs + (size_t)t * ds->C;
+		int k = metrics_argmax(p, ds->C), y = c->frame_labels ? c->frame_labels[t] : -1;
+
+		printf("%s\t%s\t%d\t%s\t%s", c->id, c->split, t, y >= 0 ? ds->labels[y] : "",
+		       ds->labels[k]);
+		for (int j = 0; j < ds->C; j++)
+			printf("\t%.6f", p[j]);
+		printf("\n");
+	}
+	if (fo->e->abaw_dir)
+		return write_abaw(fo->e->abaw_dir, ds, c, probs) < 0 ? ARPG_EIO : 0;
+	return 0;
+}
+
+/* --load of a per-frame model on clips idx[0..n): the metrics over their
+ * labelled frames, or with --predict a line per frame.  0, or a negative
+ * code, reported. */
+static int run_saved_frames(const struct experiment *e, const struct dataset *ds,
+			    struct model *m, const int *idx, int n, int epoch)
+{
+	struct frame_out fo = { e, ds };
+	long *cm = calloc((size_t)ds->C * ds->C, sizeof *cm), nframes = 0;
+	double loss = 0, t0 = arpg_now();
+	char err[1024] = "";
+	int rc;
+
+	if (!cm)
+		return arpg_report(e->load, ARPG_ENOMEM, NULL);
+	if (e->abaw_dir && arpg_mkdir_p(e->abaw_dir) < 0) {
+		arpg_error("%s: cannot make the folder: %s", e->abaw_dir, strerror(errno));
+		free(cm);
+		return ARPG_EIO;
+	}
+	if (e->predict) {
+		printf("clip_id\tsplit\tframe\tlabel\tpredicted");
+		for (int j = 0; j < ds->C; j++)
+			printf("\tp_%s", ds->labels[j]);
+		printf("\n");
+	}
+	rc = frames_eval(m, ds, e->cache, idx, n, e->batch, cm, &loss, &nframes,
+			 e->predict ? print_frames : NULL, &fo, e->stop, err, sizeof err);
+	if (rc == ARPG_EINTR)
+		arpg_error("stopped by %s", signal_name(*e->stop));
+	else if (rc < 0 && rc != ARPG_EIO)
+		arpg_report(e->cache, rc, err);
+	else if (rc == 0 && !e->predict)
+		print_eval(e, ds, cm, loss, epoch, 1);
+	if (rc == 0)
+		arpg_info("%ld frames through the model in %.1f s: %.0f frames/s", nframes,
+			  arpg_now() - t0, nframes / fmax(arpg_now() - t0, 1e-9));
+	free(cm);
+	return rc;
 }
 
 /* --load [--predict]: evaluates or predicts with a saved model.  Returns
@@ -266,8 +384,12 @@ static int run_saved(const struct experiment *e, struct dataset *ds)
 		rc = arpg_report(e->load, ARPG_ENOMEM, NULL);
 		goto out;
 	}
-	if ((rc = saved_clips(e, ds, T, idx, &n)) < 0)
+	if ((rc = saved_clips(e, ds, model_config(m)->per_frame ? 0 : T, idx, &n)) < 0)
 		goto out;
+	if (model_config(m)->per_frame) {
+		rc = run_saved_frames(e, ds, m, idx, n, checkpoint_epoch(&ck));
+		goto out;
+	}
 	if ((rc = run_eval(m, ds, idx, n, T, e->batch, cm, &loss, probs, e->stop)) < 0) {
 		if (rc == ARPG_EINTR)
 			arpg_error("stopped by %s", signal_name(*e->stop));
@@ -278,7 +400,7 @@ static int run_saved(const struct experiment *e, struct dataset *ds)
 	if (e->predict)
 		print_predictions(ds, idx, n, probs);
 	else
-		print_eval(e, ds, cm, loss, checkpoint_epoch(&ck));
+		print_eval(e, ds, cm, loss, checkpoint_epoch(&ck), 0);
 	fflush(stdout);
 out:
 	free(idx);
@@ -325,7 +447,7 @@ int assign_folds(const struct dataset *ds, int K, int *fold)
 
 	for (int i = 0; i < ds->nclips; i++) {
 		fold[i] = -1;
-		if (ds->clips[i].label < 0)
+		if (!labelled(&ds->clips[i]))
 			continue;
 		if (*ds->clips[i].subject)
 			with++;
@@ -361,7 +483,7 @@ void split_clips(const struct dataset *ds, const int *fold, int f, int *tr, int 
 	for (int i = 0; i < ds->nclips; i++) {
 		const struct clip_data *cl = &ds->clips[i];
 
-		if (cl->label < 0)
+		if (!labelled(cl))
 			continue;
 		if (fold ? fold[i] != f : !strcmp(cl->split, "train"))
 			tr[(*ntr)++] = i;
@@ -393,15 +515,19 @@ static int make_folds(const struct experiment *e, const struct dataset *ds, int 
 	return ARPG_EXIT_OK;
 }
 
-static int distinct_labels(const struct dataset *ds, const int *idx, int n)
+static int distinct_labels(const struct dataset *ds, const int *idx, int n, int *first)
 {
 	int seen[256] = { 0 }, k = 0;
 
 	for (int i = 0; i < n; i++) {
-		int y = ds->clips[idx[i]].label;
+		const struct clip_data *c = &ds->clips[idx[i]];
 
-		if (y >= 0 && y < 256 && !seen[y]++)
-			k++;
+		for (int t = 0; t < (c->frame_labels ? c->T : 1); t++) {
+			int y = c->frame_labels ? c->frame_labels[t] : c->label;
+
+			if (y >= 0 && y < 256 && !seen[y]++ && !k++)
+				*first = y;
+		}
 	}
 	return k;
 }
@@ -430,6 +556,7 @@ struct fold_sums {
 static int check_split(const struct combo *r, const int *tr, int ntr, int nva)
 {
 	const char *cache = r->e->cache;
+	int first = 0;
 
 	if (!ntr) {
 		arpg_error("%s: no labelled clips in split train%s", cache,
@@ -441,9 +568,9 @@ static int check_split(const struct combo *r, const int *tr, int ntr, int nva)
 			   "extract a val split", cache);
 		return ARPG_ENOENT;
 	}
-	if (distinct_labels(r->ds, tr, ntr) < 2) {
+	if (distinct_labels(r->ds, tr, ntr, &first) < 2) {
 		arpg_error("%s: the training clips hold a single class (%s): nothing to learn",
-			   cache, r->ds->labels[r->ds->clips[tr[0]].label]);
+			   cache, r->ds->labels[first]);
 		return ARPG_EFORMAT;
 	}
 	return 0;
@@ -635,7 +762,8 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	struct run_opts ro = { .epochs = e->epochs, .batch = e->batch, .T = r->cfg.T,
 		.clip = (float)e->clip, .seed = r->t.seed, .run_no = r->run_no, .nruns = r->nruns,
 		.fold_no = r->fold ? f + 1 : 0, .nfolds = e->folds, .settings_json = r->settings,
-		.out = stdout, .stop = e->stop, .epoch_end = snapshot_take, .ctx = &snap };
+		.out = stdout, .stop = e->stop, .epoch_end = snapshot_take, .ctx = &snap,
+		.per_frame = r->cfg.per_frame, .cache = e->cache };
 	float *cw = NULL;
 	char err[1024] = "";
 
@@ -788,6 +916,7 @@ static int train_combo(const struct experiment *e, const struct sweep *sw,
 	r.cfg.Dp = ds->Dp;
 	r.cfg.Da = ds->Da;
 	r.cfg.C = ds->C;
+	r.cfg.per_frame = e->per_frame;
 	if (model_config_check(&r.cfg, err, sizeof err) < 0) {
 		arpg_error("%s", err);
 		return ARPG_EXIT_USAGE;
@@ -838,15 +967,21 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 										: DEFAULT_FRAMES;
 	int status = ARPG_EXIT_OK, *fold = NULL;
 
-	if (ds->frames && T > ds->frames) {
+	if (e->per_frame && (some_augment(sw, AUG_DROP) || some_augment(sw, AUG_MIXUP))) {
+		arpg_error("--per-frame: --augment drop and mixup work on whole clips, not on "
+			   "windows labelled frame by frame: use none, jitter or flip");
+		return ARPG_EXIT_USAGE;
+	}
+	if (ds->frames && T > ds->frames && !e->per_frame) {
 		arpg_error("%s: --frames %d is more than the %d frames per clip the cache holds: use "
 			   "--frames %d or less, or extract with arpg-features --frames %d", e->cache, T,
 			   ds->frames, ds->frames, T);
 		return ARPG_EXIT_FAILURE;
 	}
-	if (ds->C == 0) {
-		arpg_error("%s: its clips have no labels: train on labelled clips, and predict "
-			   "these with --load MODEL --predict", e->cache);
+	if (e->per_frame && ds->C == 0) {
+		arpg_error("%s: --per-frame, but the cache has no per-frame labels (meta "
+			   "frame_labels): it holds a class per clip, for arpg-train without "
+			   "--per-frame", e->cache);
 		return ARPG_EXIT_FAILURE;
 	}
 	if (ds->C == 0) {
@@ -859,7 +994,7 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 			   ds->C);
 		return ARPG_EXIT_FAILURE;
 	}
-	if (warn && ds->frames == T && some_augment(sw, AUG_JITTER))
+	if (warn && ds->frames == T && some_augment(sw, AUG_JITTER) && !e->per_frame)
 		arpg_warn("%s holds %d frames per clip, as many as a clip takes: the temporal "
 			  "jitter has no other frames to choose, and every epoch sees the same; "
 			  "extract with arpg-features --frames %d or more for it", e->cache, T,
@@ -872,19 +1007,23 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 	return status;
 }
 
-/* The grid of a saved model (--load), to load of the cache: 0 when the
- * file does not say (it is then refused when opened). */
-static int saved_grid(const char *path)
+/* The grid of a saved model (--load), to load of the cache, and whether
+ * it is a per-frame model: 0 when the file does not say (it is then
+ * refused when opened). */
+static int saved_grid(const char *path, int *per_frame)
 {
 	struct checkpoint ck;
 	struct model_config c;
 	char err[256];
 	int G = 0;
 
+	*per_frame = 0;
 	if (checkpoint_load(&ck, path, err, sizeof err) < 0)
 		return 0;
-	if (checkpoint_config(&ck, &c) == 0)
+	if (checkpoint_config(&ck, &c) == 0) {
 		G = c.G;
+		*per_frame = c.per_frame;
+	}
 	checkpoint_free(&ck);
 	return G;
 }
@@ -914,13 +1053,30 @@ int experiment_run(const struct experiment *e, const struct sweep *sw0)
 	for (int g = 0; g < (e->load ? 1 : grids->n) && status == ARPG_EXIT_OK; g++) {
 		const char *v = grids->v[g];
 		struct dataset_want w = { .grid = strcmp(v, SWEEP_FIRST_GRID) ? atoi(v) : 0,
-					  .mirror = !e->load && some_augment(sw0, AUG_FLIP) };
+					  .mirror = !e->load && some_augment(sw0, AUG_FLIP),
+					  .per_frame = e->per_frame };
 		struct dataset ds;
 		char err[1024] = "";
 		int rc;
 
 		if (e->load)
-			w.grid = saved_grid(e->load);
+			w.grid = saved_grid(e->load, &w.per_frame);
+		if (e->load && e->per_frame && !w.per_frame) {
+			arpg_error("%s: --per-frame, but the model classifies whole clips: load it "
+				   "without --per-frame", e->load);
+			status = ARPG_EXIT_FAILURE;
+			break;
+		}
+		if (e->load && e->abaw_dir && !w.per_frame) {
+			arpg_error("%s: --abaw-dir writes a class per frame, but the model classifies "
+				   "whole clips", e->load);
+			status = ARPG_EXIT_FAILURE;
+			break;
+		}
+		/* per frame, the features of the clips evaluated are read from
+		 * the cache as they are needed (train/frames.h) */
+		if (w.per_frame)
+			w.features = e->load ? FEAT_NONE : FEAT_TRAIN;
 		if ((rc = dataset_load(&ds, e->cache, &w, err, sizeof err)) < 0) {
 			arpg_report(e->cache, rc, err);
 			status = ARPG_EXIT_FAILURE;

@@ -18,6 +18,8 @@ struct experiment {
 	const char *cache;
 	const char *save, *resume, *load;	/* model files, NULL when not given */
 	int predict;		/* with load: a line per clip instead of metrics */
+	int per_frame;		/* --per-frame: a class per frame (train/frames.h) */
+	const char *abaw_dir;	/* with predict, a per-frame model: ABAW files here */
 	int folds;		/* K, or 0 for the cache's train/val split */
 	int epochs, batch;
 	int frames;		/* T, or 0 for the cache's */

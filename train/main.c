@@ -26,6 +26,7 @@ struct options {
 	struct experiment e;
 	struct sweep sw;
 	int jobs, verbosity;
+	int class_weights_given;	/* else --per-frame makes them balanced */
 };
 
 /* The signal that asked the program to stop (SIGINT, SIGTERM, SIGHUP), or
@@ -79,6 +80,10 @@ static void usage(FILE *f)
 "  --resume MODEL        continue training a saved model up to --epochs\n"
 "  --load MODEL          evaluate a saved model on the cache's val split\n"
 "  --predict             with --load: print clip, label, prediction, probabilities\n"
+"  --per-frame           a class per frame of long clips (Aff-Wild2): windows of\n"
+"                        --frames frames, macro-F1 over the frames; class weights\n"
+"                        balanced unless --class-weights says otherwise\n"
+"  --abaw-dir DIR        with --predict, a per-frame model: DIR/CLIP.txt, ABAW's format\n"
 "  -j, --jobs N          threads (all cores)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
@@ -138,6 +143,8 @@ static int parse_option(struct options *o, int c, const char *arg)
 	for (size_t i = 0; i < sizeof NUMBER_OPTIONS / sizeof *NUMBER_OPTIONS; i++)
 		if (NUMBER_OPTIONS[i].c == c)
 			return parse_number(e, &NUMBER_OPTIONS[i], arg);
+	if (c == SWEEP_OPT + SW_CLASS_WEIGHTS)
+		o->class_weights_given = 1;
 	if (c >= SWEEP_OPT && c < SWEEP_OPT + SW_COUNT) {
 		if (sweep_set(&o->sw, c - SWEEP_OPT, arg) < 0)
 			return arpg_usage_error("--%s: bad list '%s' (an empty value, or more than 32)",
@@ -149,6 +156,8 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'L': e->load = arg; return RUN;
 	case 'R': e->resume = arg; return RUN;
 	case 'P': e->predict = 1; return RUN;
+	case 'f': e->per_frame = 1; return RUN;
+	case 'A': e->abaw_dir = arg; return RUN;
 	case 'j':
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
@@ -189,6 +198,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "save", required_argument, NULL, 'S' }, { "load", required_argument, NULL, 'L' },
 		{ "save-every", required_argument, NULL, 'N' },
 		{ "resume", required_argument, NULL, 'R' }, { "predict", no_argument, NULL, 'P' },
+		{ "per-frame", no_argument, NULL, 'f' }, { "abaw-dir", required_argument, NULL, 'A' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
@@ -222,6 +232,10 @@ static int check_args(const struct options *o)
 		return arpg_usage_error("%ld combinations of the lists: too many", ncombos);
 	if (e->predict && !e->load)
 		return arpg_usage_error("%s", "--predict needs --load MODEL");
+	if (e->abaw_dir && !e->predict)
+		return arpg_usage_error("%s", "--abaw-dir needs --load MODEL --predict");
+	if (e->per_frame && e->folds)
+		return arpg_usage_error("%s", "--per-frame takes the cache's train/val split, not --folds");
 	if (e->save_every && !e->save)
 		return arpg_usage_error("%s", "--save-every needs --save MODEL");
 	if ((e->save || e->resume) && (ncombos > 1 || e->folds))
@@ -248,7 +262,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* --help and --version flush stdout themselves */
-	if ((status = parse_args(&o, argc, argv)) != RUN || (status = check_args(&o)) != RUN) {
+	if ((status = parse_args(&o, argc, argv)) == RUN && o.e.per_frame &&
+	    !o.class_weights_given && sweep_set(&o.sw, SW_CLASS_WEIGHTS, "balanced") < 0)
+		status = arpg_usage_error("%s", arpg_strerror(ARPG_ENOMEM));
+	if (status != RUN || (status = check_args(&o)) != RUN) {
 		sweep_free(&o.sw);
 		return status;
 	}

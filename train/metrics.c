@@ -29,3 +29,24 @@ void metrics_from_confusion(struct metrics *m, const long *cm, int C)
 	m->uar = present ? recall_sum / present : 0;
 	m->f1 = present ? f1_sum / present : 0;
 }
+
+double metrics_class_f1(const long *cm, int C, int c)
+{
+	long row = 0, col = 0, tp = cm[c * C + c];
+
+	for (int j = 0; j < C; j++) {
+		row += cm[c * C + j];
+		col += cm[j * C + c];
+	}
+	return row + col > 0 ? 2.0 * tp / (row + col) : 0;
+}
+
+int metrics_argmax(const float *v, int n)
+{
+	int k = 0;
+
+	for (int i = 1; i < n; i++)
+		if (v[i] > v[k])
+			k = i;
+	return k;
+}

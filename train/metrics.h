@@ -17,4 +17,10 @@ struct metrics {
 
 void metrics_from_confusion(struct metrics *m, const long *cm, int C);
 
+/* The predicted class of scores v[0..n): the first of the largest. */
+int metrics_argmax(const float *v, int n);
+
+/* The F1 of class c (0 when it neither occurs nor is predicted). */
+double metrics_class_f1(const long *cm, int C, int c);
+
 #endif

@@ -1,6 +1,7 @@
 /* run.c - the training loop of one run or fold. */
 #include "run.h"
 #include "error.h"
+#include "frames.h"
 #include "layers.h"
 #include "log.h"
 #include "progress.h"
@@ -36,7 +37,8 @@ struct batch_buf {
 	uint8_t *keep;		/* frame drop-out: B x T */
 };
 
-static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int T,
+/* rows: the classifier's rows per clip (T with --per-frame, else 1). */
+static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int T, int rows,
 		       unsigned aug)
 {
 	size_t na = (size_t)B * T * ds->Da, np = (size_t)B * T * ds->N * ds->Dp;
@@ -44,8 +46,8 @@ static int batch_alloc(struct batch_buf *b, const struct dataset *ds, int B, int
 	memset(b, 0, sizeof *b);
 	b->app = malloc(sizeof(float) * na);
 	b->patch = malloc(sizeof(float) * np);
-	b->logits = malloc(sizeof(float) * B * ds->C);
-	b->labels = malloc(sizeof(int) * B);
+	b->logits = malloc(sizeof(float) * B * rows * ds->C);
+	b->labels = malloc(sizeof(int) * B * rows);
 	b->sel = malloc(sizeof(int) * B);
 	if (!b->app || !b->patch || !b->logits || !b->labels || !b->sel)
 		return ARPG_ENOMEM;
@@ -72,16 +74,6 @@ static void batch_free(struct batch_buf *b)
 	free(b->keep);
 }
 
-static int argmax(const float *v, int n)
-{
-	int k = 0;
-
-	for (int i = 1; i < n; i++)
-		if (v[i] > v[k])
-			k = i;
-	return k;
-}
-
 int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 		  int T, int batch, long *cm, double *loss, float *probs,
 		  const volatile sig_atomic_t *stop)
@@ -91,7 +83,7 @@ int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 	long counted = 0;
 	int rc = 0, C = ds->C;
 
-	if ((rc = batch_alloc(&b, ds, batch, T, 0)) < 0)
+	if ((rc = batch_alloc(&b, ds, batch, T, 1, 0)) < 0)
 		goto out;
 	for (int s = 0; s < n; s += batch) {
 		int B = n - s < batch ? n - s : batch, nl = 0;
@@ -116,7 +108,7 @@ int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 			nl++;
 			sum += -log(fmax(p[(size_t)i * C + y], 1e-30));
 			if (cm)
-				cm[y * C + argmax(b.logits + (size_t)i * C, C)]++;
+				cm[y * C + metrics_argmax(b.logits + (size_t)i * C, C)]++;
 		}
 		counted += nl;
 	}
@@ -127,8 +119,12 @@ out:
 	return rc;
 }
 
+/* An epoch's line of a split; with --per-frame (cm not NULL) n counts
+ * labelled frames, and the line adds each class's F1 and the frames run
+ * through the model (windows x T: frames per second = frames / seconds). */
 static void print_line(const struct run_opts *o, int epoch, const char *split,
-		       const struct metrics *mt, double seconds)
+		       const struct metrics *mt, double seconds, const long *cm, int C,
+		       long frames)
 {
 	FILE *f = o->out;
 
@@ -138,8 +134,14 @@ static void print_line(const struct run_opts *o, int epoch, const char *split,
 	if (o->nfolds)
 		fprintf(f, "\"fold\":%d,", o->fold_no);
 	fprintf(f, "\"epoch\":%d,\"split\":\"%s\",\"n\":%ld,\"loss\":%.6f,\"war\":%.6f,"
-		"\"uar\":%.6f,\"f1\":%.6f,\"seconds\":%.3f,\"settings\":%s}\n",
-		epoch, split, mt->n, mt->loss, mt->war, mt->uar, mt->f1, seconds, o->settings_json);
+		"\"uar\":%.6f,\"f1\":%.6f,", epoch, split, mt->n, mt->loss, mt->war, mt->uar, mt->f1);
+	if (cm) {
+		fprintf(f, "\"f1_class\":[");
+		for (int c = 0; c < C; c++)
+			fprintf(f, "%s%.6f", c ? "," : "", metrics_class_f1(cm, C, c));
+		fprintf(f, "],\"frames\":%ld,", frames);
+	}
+	fprintf(f, "\"seconds\":%.3f,\"settings\":%s}\n", seconds, o->settings_json);
 	fflush(f);
 }
 
@@ -200,11 +202,16 @@ int class_weights(float *w, int cw, const struct dataset *ds, const int *idx, in
 	if (!(count = calloc((size_t)C, sizeof *count)))
 		return ARPG_ENOMEM;
 	for (int i = 0; i < n; i++) {
-		int y = ds->clips[idx[i]].label;
+		const struct clip_data *c = &ds->clips[idx[i]];
 
-		if (y >= 0 && y < C) {
-			count[y]++;
-			nl++;
+		/* a clip's label, or each of its frames' */
+		for (int t = 0; t < (c->frame_labels ? c->T : 1); t++) {
+			int y = c->frame_labels ? c->frame_labels[t] : c->label;
+
+			if (y >= 0 && y < C) {
+				count[y]++;
+				nl++;
+			}
 		}
 	}
 	for (int c = 0; c < C; c++)
@@ -279,9 +286,11 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		   const struct run_opts *o, const int *train, int ntrain, const int *val,
 		   int nval, struct run_result *res, char *err, size_t errn)
 {
-	int C = ds->C, rc, epoch;
+	int C = ds->C, rc, epoch, pf = o->per_frame, rows = pf ? o->T : 1;
 	struct batch_buf b;
 	int *order = malloc(sizeof(int) * (ntrain ? ntrain : 1));
+	long maxw = pf ? frames_max_windows(ds, train, ntrain, o->T) : 0, nunits = ntrain;
+	struct window *win = pf ? malloc(sizeof *win * (maxw ? maxw : 1)) : NULL;
 	long *cm = calloc((size_t)C * C, sizeof *cm), *cm_train = calloc((size_t)C * C, sizeof *cm);
 	uint64_t rng;
 	size_t np = model_nparams(m);
@@ -290,11 +299,18 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 
 	plan.epochs = o->epochs;
 	plan.steps = ntrain ? (ntrain + o->batch - 1) / o->batch : 1;
+	if (pf) {	/* the windows of phase 0, about an epoch's */
+		long w = 0;
+
+		for (int i = 0; i < ntrain; i++)
+			w += (ds->clips[train[i]].T + o->T - 1) / o->T;
+		plan.steps = w ? (int)((w + o->batch - 1) / o->batch) : 1;
+	}
 	memset(res, 0, sizeof *res);
 	res->best.war = -1;
 	res->final_epoch = o->start_epoch;
-	if ((rc = batch_alloc(&b, ds, o->batch, o->T, o->augment)) < 0 || !order || !cm ||
-	    !cm_train) {
+	if ((rc = batch_alloc(&b, ds, o->batch, o->T, rows, o->augment)) < 0 || !order || !cm ||
+	    !cm_train || (pf && !win)) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
@@ -307,14 +323,19 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 	}
 	for (epoch = o->start_epoch + 1; epoch <= o->epochs; epoch++) {
 		double t0 = arpg_now(), t_train, t_eval, loss_sum = 0, vloss = 0;
+		long nloss = 0, vframes = 0;
 		struct metrics tm, vm;
 
 		rng = run_epoch_rng(o->seed, epoch);
 		memset(cm_train, 0, sizeof *cm_train * C * C);
-		memcpy(order, train, sizeof(int) * ntrain);
-		shuffle(order, ntrain, &rng);
-		for (int s = 0; s < ntrain; s += o->batch) {
-			int B = ntrain - s < o->batch ? ntrain - s : o->batch;
+		if (pf) {
+			nunits = frames_train_windows(ds, train, ntrain, o->T, &rng, win);
+		} else {
+			memcpy(order, train, sizeof(int) * ntrain);
+			shuffle(order, ntrain, &rng);
+		}
+		for (long s = 0; s < nunits; s += o->batch) {
+			int B = nunits - s < o->batch ? (int)(nunits - s) : o->batch;
 			struct model_batch mb = { .B = B, .app = b.app, .patch = b.patch,
 						  .labels = b.labels };
 			float loss;
@@ -323,8 +344,13 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 				rc = ARPG_EINTR;
 				goto out;
 			}
-			dataset_batch(ds, order + s, B, o->T, (o->augment & AUG_JITTER) != 0,
-				      (o->augment & AUG_FLIP) != 0, &rng, b.app, b.patch, b.labels);
+			if (pf)
+				frames_batch(ds, win + s, B, o->T, (o->augment & AUG_FLIP) != 0, &rng,
+					     b.app, b.patch, b.labels);
+			else
+				dataset_batch(ds, order + s, B, o->T, (o->augment & AUG_JITTER) != 0,
+					      (o->augment & AUG_FLIP) != 0, &rng, b.app, b.patch,
+					      b.labels);
 			if (o->augment & AUG_MIXUP)
 				mixup(&b, &mb, ds, o->T, o->mixup_alpha, &rng);
 			if ((o->augment & AUG_DROP) && drop_frames(b.keep, B, o->T, o->drop_frames, &rng))
@@ -334,37 +360,54 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 				goto out;
 			if (!isfinite(loss)) {
 				rc = arpg_errf(err, errn, ARPG_ENUMERIC,
-					       "%sepoch %d: the loss became %s at clip %d of %d: training "
+					       "%sepoch %d: the loss became %s at %s %ld of %ld: training "
 					       "diverged (try a lower --lr)", where, epoch,
-					       isnan(loss) ? "NaN" : "infinite", s + 1, ntrain);
+					       isnan(loss) ? "NaN" : "infinite", pf ? "window" : "clip",
+					       s + 1, nunits);
 				goto out;
 			}
 			if ((rc = model_backward(m)) < 0)
 				goto out;
 			clip_grad_norm(model_grads(m), np, o->clip);
-			opt->lr = (float)lr_at(&plan, epoch - 1, s / o->batch);
+			opt->lr = (float)lr_at(&plan, epoch - 1, (int)(s / o->batch < plan.steps ?
+								      s / o->batch : plan.steps - 1));
 			adam_step(opt, model_params(m), model_grads(m));
-			loss_sum += (double)loss * B;
-			for (int i = 0; i < B; i++)
-				cm_train[b.labels[i] * C + argmax(b.logits + (size_t)i * C, C)]++;
+			{
+				int nl = 0;	/* the labelled rows: the loss is their mean */
+
+				for (int i = 0; i < B * rows; i++)
+					if (b.labels[i] >= 0) {
+						cm_train[b.labels[i] * C +
+							 metrics_argmax(b.logits + (size_t)i * C, C)]++;
+						nl++;
+					}
+				loss_sum += (double)loss * nl;
+				nloss += nl;
+			}
 		}
 		metrics_from_confusion(&tm, cm_train, C);
-		tm.loss = ntrain ? loss_sum / ntrain : 0;
+		tm.loss = nloss ? loss_sum / nloss : 0;
 		t_train = arpg_now() - t0;
 		t0 = arpg_now();
 		memset(cm, 0, sizeof *cm * C * C);
 		memset(&vm, 0, sizeof vm);
 		if (nval) {
-			if ((rc = run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL,
-					   o->stop)) < 0)
+			if (pf)
+				rc = frames_eval(m, ds, o->cache, val, nval, o->batch, cm, &vloss,
+						 &vframes, NULL, NULL, o->stop, err, errn);
+			else
+				rc = run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL,
+					      o->stop);
+			if (rc < 0)
 				goto out;
 			metrics_from_confusion(&vm, cm, C);
 			vm.loss = vloss;
 		}
 		t_eval = arpg_now() - t0;
-		print_line(o, epoch, "train", &tm, t_train);
+		print_line(o, epoch, "train", &tm, t_train, pf ? cm_train : NULL, C,
+			   nunits * o->T);
 		if (nval)
-			print_line(o, epoch, "val", &vm, t_eval);
+			print_line(o, epoch, "val", &vm, t_eval, pf ? cm : NULL, C, vframes);
 		if (nval)
 			arpg_note("%sepoch %d/%d: loss %.4f, train WAR %.1f%%, val loss %.4f WAR %.1f%% "
 				  "UAR %.1f%% F1 %.1f%% (%.1f s)", where, epoch, o->epochs, tm.loss,
@@ -376,7 +419,8 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		res->final = vm;
 		res->train_final = tm;
 		res->final_epoch = epoch;
-		if (nval && vm.war > res->best.war) {
+		/* the best epoch: by WAR, or by macro-F1 (the ABAW score) per frame */
+		if (nval && (pf ? vm.f1 > res->best.f1 || res->best_epoch == 0 : vm.war > res->best.war)) {
 			res->best = vm;
 			res->best_epoch = epoch;
 		}
@@ -389,6 +433,7 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 out:
 	batch_free(&b);
 	free(order);
+	free(win);
 	free(cm);
 	free(cm_train);
 	return rc;

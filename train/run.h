@@ -60,6 +60,11 @@ struct run_opts {
 	int run_no, nruns;	/* for messages: run k of n */
 	int fold_no, nfolds;	/* fold k of n, or nfolds 0 */
 	const char *settings_json;	/* {"trs":...} written into each line */
+	/* --per-frame (a per-frame model): training windows (train/frames.h)
+	 * instead of clips, no jitter, drop or mixup; evaluation streams from
+	 * the cache in dir `cache` */
+	int per_frame;
+	const char *cache;
 	FILE *out;		/* JSON lines; NULL: none */
 	/* a signal number once the run must stop (checked between batches);
 	 * NULL: never */
@@ -77,7 +82,8 @@ struct run_result {
 };
 
 /* Trains m with opt on clips train[0..ntrain) and evaluates on
- * val[0..nval) after each epoch (nval 0: no evaluation).  opt's rate is set
+ * val[0..nval) after each epoch (nval 0: no evaluation); per frame, the
+ * best epoch is that of the best macro-F1, else of the best WAR.  opt's rate is set
  * from o->plan before each step.  Returns 0, ARPG_ENUMERIC when the loss
  * becomes NaN or Inf (err says at which epoch and batch), ARPG_EINTR when
  * *o->stop was set (m and opt are then in the middle of an epoch;
@@ -103,8 +109,9 @@ int run_eval(struct model *m, const struct dataset *ds, const int *idx, int n,
 
 /* The class weights of kind cw (enum class_weights) over the labelled
  * clips idx[0..n) of ds into w (ds->C floats): CW_BALANCED gives class c
- * n / (C n_c), and 0 to a class without clips; CW_NONE all 1.  Returns 0
- * or ARPG_ENOMEM. */
+ * n / (C n_c), and 0 to a class without clips; CW_NONE all 1.  Clips with
+ * frame labels count their labelled frames instead.  Returns 0 or
+ * ARPG_ENOMEM. */
 int class_weights(float *w, int cw, const struct dataset *ds, const int *idx, int n);
 
 /* Writes s as a JSON string (quotes and escapes). */

@@ -17,7 +17,7 @@ tests_train_test_model_LDADD = $(TRAIN_TEST_LIBS)
 # One test per module of the program: data loading and frame sampling,
 # metrics, checkpoints, the sweep, and the experiment's folds and splits.
 TRAIN_MODULE_TESTS = tests/train/test_data tests/train/test_metrics tests/train/test_checkpoint \
-	tests/train/test_sweep tests/train/test_experiment
+	tests/train/test_sweep tests/train/test_experiment tests/train/test_frames
 check_PROGRAMS += $(TRAIN_MODULE_TESTS)
 TESTS += $(TRAIN_MODULE_TESTS)
 TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(LMDB_LIBS) $(MD_LIBS)
@@ -38,6 +38,9 @@ tests_train_test_sweep_LDADD = $(TRAIN_MODULE_LIBS)
 tests_train_test_experiment_SOURCES = tests/train/test_experiment.c $(ARPG_TEST_SOURCES)
 tests_train_test_experiment_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
 tests_train_test_experiment_LDADD = $(TRAIN_MODULE_LIBS)
+tests_train_test_frames_SOURCES = tests/train/test_frames.c $(ARPG_TEST_SOURCES)
+tests_train_test_frames_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_frames_LDADD = $(TRAIN_MODULE_LIBS)
 
 # make_cache: synthetic caches with a class signal, for the trainer's tests
 # and bench/train.

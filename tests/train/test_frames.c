@@ -1,0 +1,148 @@
+/* --per-frame's windows (train/frames.c): training windows cover every
+ * frame, hold a label, change phase with the epoch; evaluation windows
+ * overlap by half and end with the clip; batches carry each frame's label
+ * and -1 past a clip's end. */
+#include "harness.h"
+#include "frames.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { T = 4, DA = 2, DP = 1, NN = 1 };
+
+/* A dataset of clips of the given lengths in memory: frame t of clip k
+ * has app (k * 100 + t, -...) and label (t / 3) % 3, but -1 for frames 0-5
+ * of clip 0. */
+static void make_ds(struct dataset *ds, const int *len, int n)
+{
+	memset(ds, 0, sizeof *ds);
+	ds->nclips = n;
+	ds->clips = calloc((size_t)n, sizeof *ds->clips);
+	ds->C = 3;
+	ds->G = 1;
+	ds->N = NN;
+	ds->Da = DA;
+	ds->Dp = DP;
+	for (int k = 0; k < n; k++) {
+		struct clip_data *c = &ds->clips[k];
+
+		c->T = len[k];
+		c->label = -1;
+		c->frame_labels = malloc((size_t)len[k]);
+		c->app = malloc(sizeof(float) * len[k] * DA);
+		c->patch = malloc(sizeof(float) * len[k] * NN * DP);
+		for (int t = 0; t < len[k]; t++) {
+			c->frame_labels[t] = (signed char)(k == 0 && t < 6 ? -1 : (t / 3) % 3);
+			c->app[t * DA] = (float)(k * 100 + t);
+			c->app[t * DA + 1] = -(float)(k * 100 + t);
+			c->patch[t] = (float)(k * 100 + t) + 0.5f;
+		}
+	}
+}
+
+static void free_ds(struct dataset *ds)
+{
+	for (int k = 0; k < ds->nclips; k++) {
+		free(ds->clips[k].frame_labels);
+		free(ds->clips[k].app);
+		free(ds->clips[k].patch);
+	}
+	free(ds->clips);
+}
+
+ARPG_TEST(training_windows_cover_every_labelled_frame_each_epoch)
+{
+	static const int len[] = { 13, 4, 2, 30 };
+	int idx[] = { 0, 1, 2, 3 }, starts0[64] = { 0 };
+	struct dataset ds;
+	long max, nw;
+	struct window *w;
+	uint64_t rng = 7;
+	int differ = 0;
+
+	make_ds(&ds, len, 4);
+	max = frames_max_windows(&ds, idx, 4, T);
+	w = malloc(sizeof *w * max);
+	for (int epoch = 0; epoch < 6; epoch++) {
+		int covered[4][30] = { { 0 } };
+
+		nw = frames_train_windows(&ds, idx, 4, T, &rng, w);
+		expect(nw >= 1 && nw <= max);
+		for (long i = 0; i < nw; i++) {
+			const struct clip_data *c = &ds.clips[w[i].clip];
+			int any = 0;
+
+			expect(w[i].start >= 0);
+			expect(w[i].start + T <= c->T || w[i].start == 0);
+			for (int t = w[i].start; t < w[i].start + T && t < c->T; t++) {
+				covered[w[i].clip][t]++;
+				any |= c->frame_labels[t] >= 0;
+			}
+			expect(any);	/* no window without a label */
+		}
+		for (int k = 0; k < 4; k++)
+			for (int t = 0; t < len[k]; t++)
+				if (!(ds.clips[k].frame_labels[t] < 0 || covered[k][t] >= 1))
+					arpg_test_fail(__FILE__, __LINE__, "epoch %d: clip %d frame %d "
+						       "in no window", epoch, k, t);
+		/* clip 0's frames 0-3 hold no label: no window there */
+		for (long i = 0; i < nw; i++)
+			expect(!(w[i].clip == 0 && w[i].start + T <= 6));
+		/* the order and the phases change with the epoch */
+		for (long i = 0; i < nw && i < 64; i++) {
+			differ |= epoch && starts0[i] != w[i].clip * 1000 + w[i].start;
+			if (!epoch)
+				starts0[i] = w[i].clip * 1000 + w[i].start;
+		}
+	}
+	expect(differ);
+	free(w);
+	free_ds(&ds);
+}
+
+ARPG_TEST(evaluation_windows_overlap_by_half_and_end_with_the_clip)
+{
+	int s[16], n;
+
+	n = frames_eval_starts(10, 4, s);
+	expect_int(n, 4);
+	expect_int(s[0], 0); expect_int(s[1], 2); expect_int(s[2], 4); expect_int(s[3], 6);
+	n = frames_eval_starts(11, 4, s);
+	expect_int(n, 5);
+	expect_int(s[3], 6); expect_int(s[4], 7);
+	n = frames_eval_starts(4, 4, s);
+	expect_int(n, 1);
+	expect_int(s[0], 0);
+	n = frames_eval_starts(2, 4, s);
+	expect_int(n, 1);
+	n = frames_eval_starts(9, 5, s);	/* S = 3: 0, 3, then 4 */
+	expect_int(n, 3);
+	expect_int(s[1], 3); expect_int(s[2], 4);
+	expect_int(frames_eval_count(1000, 16), (1000 - 16 + 7) / 8 + 1);
+}
+
+ARPG_TEST(a_batch_carries_each_frames_label_and_repeats_a_short_clips_last)
+{
+	static const int len[] = { 13, 2 };
+	struct dataset ds;
+	struct window w[2] = { { 0, 9 }, { 1, 0 } };
+	float app[2 * T * DA], patch[2 * T * NN * DP];
+	int labels[2 * T];
+
+	make_ds(&ds, len, 2);
+	frames_batch(&ds, w, 2, T, 0, NULL, app, patch, labels);
+	for (int t = 0; t < T; t++) {
+		expect_near(app[t * DA], 9 + t, 0);
+		expect_near(patch[t], 9 + t + 0.5, 0);
+		expect_int(labels[t], ((9 + t) / 3) % 3);
+	}
+	/* clip 1 holds 2 frames: the rest repeat frame 1 without a label */
+	expect_near(app[(T + 0) * DA], 100, 0);
+	expect_near(app[(T + 1) * DA], 101, 0);
+	expect_near(app[(T + 3) * DA + 1], -101, 0);
+	expect_int(labels[T + 1], 0);
+	expect_int(labels[T + 2], -1);
+	expect_int(labels[T + 3], -1);
+	free_ds(&ds);
+}
