@@ -28,6 +28,8 @@ struct arpg_cache {
 	uint64_t checked_txn;
 	MDB_dbi sums;		/* per-clip checksums */
 	int has_sums;		/* 0: a cache made before them */
+	MDB_dbi frame_labels;	/* per-frame labels (Aff-Wild2) */
+	int has_frame_labels;	/* 0: no clip has them (yet) */
 };
 
 enum { INITIAL_MAP = 64 << 20 };
@@ -50,6 +52,7 @@ void arpg_clip_info_free(struct arpg_clip_info *info)
 {
 	free(info->storage);
 	free(info->src);
+	free(info->frame_labels);
 	memset(info, 0, sizeof *info);
 }
 
@@ -329,6 +332,13 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 		goto fail;
 	}
 	c->has_sums = mrc == 0;
+	/* frame_labels: made by the first writer of a clip that has them */
+	mrc = mdb_dbi_open(txn, "frame_labels", 0, &c->frame_labels);
+	if (mrc && mrc != MDB_NOTFOUND) {
+		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
+		goto fail;
+	}
+	c->has_frame_labels = mrc == 0;
 	if ((mrc = mdb_txn_commit(txn))) {
 		txn = NULL;
 		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
@@ -528,12 +538,57 @@ int arpg_cache_meta_foreach(struct arpg_cache *c,
 	return rc;
 }
 
+/* The frame_labels record: the T labels in decimal joined by ','. */
+static int frame_labels_format(char **out, size_t *len, const signed char *l, int T)
+{
+	char *p;
+
+	if (T < 1 || !(p = *out = malloc((size_t)T * 5 + 1)))
+		return T < 1 ? ARPG_EINVAL : ARPG_ENOMEM;
+	for (int t = 0; t < T; t++)
+		p += sprintf(p, "%s%d", t ? "," : "", l[t]);
+	*len = (size_t)(p - *out);
+	return 0;
+}
+
+/* Reads a frame_labels record of T labels (-1 to 127) into a malloc'd
+ * array.  0, ARPG_ENOMEM, or ARPG_EFORMAT with why. */
+static int frame_labels_parse(signed char **out, const char *s, size_t len, int T,
+			      char *why, size_t whyn)
+{
+	const char *end = s + len;
+	signed char *l;
+	int t;
+
+	if (!(l = malloc((size_t)T)))
+		return ARPG_ENOMEM;
+	for (t = 0; t < T; t++) {
+		int neg = s < end && *s == '-', v = 0, digits = 0;
+
+		for (s += neg; s < end && *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+			v = v * 10 + (*s - '0');
+		v = neg ? -v : v;
+		if (!digits || v < -1 || v > 127 || (t < T - 1 && (s == end || *s++ != ',')))
+			break;
+		l[t] = (signed char)v;
+	}
+	if (t != T || s != end) {
+		free(l);
+		return arpg_errf(why, whyn, ARPG_EFORMAT, "not %d labels (-1 to 127) joined by "
+				 "','", T);
+	}
+	*out = l;
+	return 0;
+}
+
 struct clip_args {
 	const char *id;
 	const char *info;
 	size_t info_len;
 	const void *app, *patch;
 	size_t app_len, patch_len;
+	const char *labels;	/* the frame_labels record, or NULL */
+	size_t labels_len;
 };
 
 /* The CRC-32 of a record (zlib's, as Python's zlib.crc32). */
@@ -559,13 +614,27 @@ static int clip_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
 	MDB_val vi = { a->info_len, (void *)a->info };
 	MDB_val va = { a->app_len, (void *)a->app };
 	MDB_val vp = { a->patch_len, (void *)a->patch };
-	char sums[64];
+	MDB_val vl = { a->labels_len, (void *)a->labels };
+	char sums[96];
 	MDB_val vs = { 0, sums };
 	int mrc;
 
 	vs.mv_size = (size_t)snprintf(sums, sizeof sums, "clips:%08lx app:%08lx patch:%08lx",
 				      crc_of(a->info, a->info_len), crc_of(a->app, a->app_len),
 				      crc_of(a->patch, a->patch_len));
+	if (a->labels) {
+		/* opened in this transaction: LMDB closes it again if it aborts */
+		if ((mrc = mdb_dbi_open(txn, "frame_labels", MDB_CREATE, &c->frame_labels)) ||
+		    (mrc = mdb_put(txn, c->frame_labels, &k, &vl, 0)))
+			return mrc;
+		c->has_frame_labels = 1;
+		vs.mv_size += (size_t)snprintf(sums + vs.mv_size, sizeof sums - vs.mv_size,
+					       " frame_labels:%08lx", crc_of(a->labels,
+									     a->labels_len));
+	} else if (c->has_frame_labels && (mrc = mdb_del(txn, c->frame_labels, &k, NULL)) &&
+		   mrc != MDB_NOTFOUND) {
+		return mrc;	/* a clip made again without labels loses its old ones */
+	}
 	if ((mrc = mdb_put(txn, c->app, &k, &va, 0)) || (mrc = mdb_put(txn, c->patch, &k, &vp, 0)) ||
 	    (mrc = mdb_put(txn, c->sums, &k, &vs, 0)))
 		return mrc;
@@ -577,17 +646,25 @@ int arpg_cache_put_clip(struct arpg_cache *c, const char *clip_id,
 			const struct arpg_clip_info *info,
 			const void *app, size_t app_len, const void *patch, size_t patch_len)
 {
-	struct clip_args a = { clip_id, NULL, 0, app, patch, app_len, patch_len };
-	char *line;
+	struct clip_args a = { clip_id, NULL, 0, app, patch, app_len, patch_len, NULL, 0 };
+	char *line, *labels = NULL;
 	int rc;
 
 	if (!*clip_id || strlen(clip_id) > 511)	/* LMDB's default key limit */
 		return ARPG_EINVAL;
 	if ((rc = arpg_clip_info_format(&line, &a.info_len, info)) < 0)
 		return rc;
+	if (info->frame_labels &&
+	    (rc = frame_labels_format(&labels, &a.labels_len, info->frame_labels,
+				      info->frames)) < 0) {
+		free(line);
+		return rc;
+	}
 	a.info = line;
+	a.labels = labels;
 	rc = write_txn(c, clip_write, &a);
 	free(line);
+	free(labels);
 	return rc;
 }
 
@@ -654,9 +731,11 @@ static int check_sum(const char *s, const char *name, const MDB_val *v, char *wh
 	return 0;
 }
 
-/* Checks the clip's records against its sums, if it has any. */
+/* Checks the clip's records against its sums, if it has any; vl is its
+ * frame_labels record, or NULL when it has none (then sums must not list
+ * one). */
 static void check_sums(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_clip *clip,
-		       MDB_val *k, MDB_val *vi, MDB_val *va, MDB_val *vp)
+		       MDB_val *k, MDB_val *vi, MDB_val *va, MDB_val *vp, MDB_val *vl)
 {
 	MDB_val v;
 	char s[128];
@@ -681,30 +760,42 @@ static void check_sums(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_cli
 	clip->unchecked = 0;
 	if (check_sum(s, "clips", vi, clip->why, sizeof clip->why) < 0 ||
 	    check_sum(s, "app", va, clip->why, sizeof clip->why) < 0 ||
-	    check_sum(s, "patch", vp, clip->why, sizeof clip->why) < 0)
+	    check_sum(s, "patch", vp, clip->why, sizeof clip->why) < 0 ||
+	    (vl && check_sum(s, "frame_labels", vl, clip->why, sizeof clip->why) < 0))
 		clip->bad = ARPG_EFORMAT;
+	else if (!vl && strstr(s, " frame_labels:"))
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT,
+				      "frame_labels: no record, but sums lists one");
 }
 
 /* Fills clip from the raw values of one key; marks it bad rather than fail. */
 static void decode_clip(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_clip *clip,
 			MDB_val *k, MDB_val *vi)
 {
-	MDB_val v, va, vp;
+	MDB_val v, va, vp, vl;
 	char why[160];
-	int mrc;
+	int mrc, labelled;
 
 	clip->bad = 0;
 	clip->why[0] = 0;
 	clip->unchecked = 0;
+	labelled = c->has_frame_labels && mdb_get(txn, c->frame_labels, k, &vl) == 0;
 	/* the checksums first: a damaged record is named as such, not as the
 	 * format error its damage may cause */
 	if (mdb_get(txn, c->app, k, &va) == 0 && mdb_get(txn, c->patch, k, &vp) == 0) {
-		check_sums(c, txn, clip, k, vi, &va, &vp);
+		check_sums(c, txn, clip, k, vi, &va, &vp, labelled ? &vl : NULL);
 		if (clip->bad)
 			return;
 	}
 	if (arpg_clip_info_parse(&clip->info, vi->mv_data, vi->mv_size, why, sizeof why) < 0) {
 		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "clips: %s", why);
+		return;
+	}
+	if (labelled && (mrc = frame_labels_parse(&clip->info.frame_labels, vl.mv_data,
+						  vl.mv_size, clip->info.frames, why,
+						  sizeof why)) < 0) {
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, mrc, "frame_labels: %s",
+				      mrc == ARPG_ENOMEM ? "out of memory" : why);
 		return;
 	}
 	if ((mrc = mdb_get(txn, c->app, k, &v))) {

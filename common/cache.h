@@ -66,7 +66,12 @@ struct arpg_clip_info {
 	int frames;		/* T */
 	int *src;		/* T source frame indices */
 	char *faces;		/* T chars '0'/'1', NUL-terminated */
-	char *storage;		/* owns everything above */
+	char *storage;		/* owns the strings above */
+	/* T labels of the frames, -1 (none) or an index into meta
+	 * frame_labels; NULL: the clip has none.  Not in the clips line: its
+	 * own record (frame_labels).  Owned (malloc'd) when read; the
+	 * caller's when written. */
+	signed char *frame_labels;
 };
 
 /* Parses a clips value (buf[0..len), not NUL-terminated).  Returns 0,
@@ -112,7 +117,9 @@ int arpg_cache_meta_foreach(struct arpg_cache *c,
 			    int (*fn)(void *ctx, const char *key, const char *val), void *ctx);
 
 /* Writes a clip's info and records in one transaction, replacing any
- * earlier ones.  app/patch are encoded tensor records.  Grows the map and
+ * earlier ones.  app/patch are encoded tensor records; info->frame_labels,
+ * when set, becomes the clip's frame_labels record (the database is made
+ * with the first one, so that caches without them keep their bytes).  Grows the map and
  * retries when full.  ARPG_EFULL when the disk or the map limit is
  * reached (nothing of this clip is written). */
 int arpg_cache_put_clip(struct arpg_cache *c, const char *clip_id,
@@ -130,7 +137,8 @@ struct arpg_cache_clip {
 	struct arpg_clip_info info;
 	struct arpg_tensor_view app, patch;
 	int bad;		/* 0, or ARPG_EFORMAT: a record is missing, does not decode
-				 * or does not match its checksum */
+				 * or does not match its checksum (ARPG_ENOMEM: no
+				 * memory to decode it) */
 	char why[200];		/* the reason when bad */
 	int unchecked;		/* 1: the clip has no checksums (an older cache) */
 };

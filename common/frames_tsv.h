@@ -10,6 +10,9 @@
  * A run with a CNN face detector adds 11 columns at the end (score k0x k0y
  * ... k4x k4y): the detector's score and its five keypoints in source
  * pixels (0 when none), so that readers of the first 148 read both.
+ * A clip labelled frame by frame (Aff-Wild2) has a last column, label: the
+ * frame's class index, -1 for none; the line after the header,
+ * "#label_classes<TAB>NAME,NAME,...", names the classes in index order.
  */
 #ifndef ARPG_FRAMES_TSV_H
 #define ARPG_FRAMES_TSV_H
@@ -25,16 +28,20 @@ struct arpg_frame_row {
 	double M[6];		/* source -> crop: x' = M0 x + M1 y + M2, y' = M3 x + M4 y + M5 */
 	float score;		/* the CNN detector's score; 0 if none */
 	float kps[10];		/* its five keypoints, x y each (detector.h's order) */
+	int label;		/* the frame's class index, -1: none (label column) */
 };
 
-/* The columns of a file: the 148 of a run with the cascade, or those and
- * the detector's 11 (score and keypoints). */
-enum { ARPG_FRAMES_TSV_BASE = 0, ARPG_FRAMES_TSV_DETECTOR = 1 };
+/* The columns of a file, a set of bits: the 148 of a run with the cascade,
+ * the detector's 11 (score and keypoints) after them, the label last. */
+enum { ARPG_FRAMES_TSV_BASE = 0, ARPG_FRAMES_TSV_DETECTOR = 1, ARPG_FRAMES_TSV_LABEL = 2 };
 
 /* Writes the header line, or frame index's line, with the columns cols.
  * 0, or -1 on a write error (errno set). */
 int arpg_frames_tsv_write_header(FILE *f, int cols);
 int arpg_frames_tsv_write_row(FILE *f, long index, const struct arpg_frame_row *r, int cols);
+/* Writes the label classes line (after the header of a file with the label
+ * column): classes is their names joined by ','.  0 or -1 (errno set). */
+int arpg_frames_tsv_write_classes(FILE *f, const char *classes);
 
 /* What a reader takes from a frames.tsv: the detected column. */
 struct arpg_frames_tsv {
@@ -42,15 +49,21 @@ struct arpg_frames_tsv {
 	long faces;		/* frame lines with detected 1 */
 	long n;			/* 1 + the largest frame index */
 	char *detected;		/* n flags by frame index, 0 or 1 (unlisted: 0); malloc'd */
-	int cols;		/* ARPG_FRAMES_TSV_DETECTOR when the header has the
-				 * detector's columns, else ARPG_FRAMES_TSV_BASE */
+	int cols;		/* the header's columns: ARPG_FRAMES_TSV_DETECTOR,
+				 * ARPG_FRAMES_TSV_LABEL bits */
+	/* with the label column: n labels by frame index (unlisted: -1), and
+	 * the label classes line's names (NULL without that line); malloc'd */
+	signed char *labels;
+	char *label_classes;
 };
 
 /* Parses a frames.tsv held in buf[0..len) (not NUL-terminated).  Lines
- * after the header that are empty or start with '#' are skipped; only the
- * first two fields are read.  Returns 0, ARPG_ENOMEM, or ARPG_EFORMAT with
- * "line N: ..." in err: no header, an index that is not a number below
- * 2^24, detected not 0 or 1.  Free ft with arpg_frames_tsv_free. */
+ * after the header that are empty or start with '#' are skipped (but the
+ * label classes line is read); only the first two fields and the label
+ * are read.  Returns 0, ARPG_ENOMEM, or ARPG_EFORMAT with "line N: ..." in
+ * err: no header, an index that is not a number below 2^24, detected not
+ * 0 or 1, a label column without the classes line, a label that is not
+ * -1 or a class index.  Free ft with arpg_frames_tsv_free. */
 int arpg_frames_tsv_parse(struct arpg_frames_tsv *ft, const void *buf, size_t len,
 			  char *err, size_t errn);
 

@@ -10,6 +10,7 @@ of unknown origin first.
 """
 import collections
 import os
+import re
 import struct
 import zlib
 
@@ -143,8 +144,12 @@ class Cache:
     views     2 when the records hold the mirrored view (meta flip yes), else 1
     dtype     numpy dtype of the records (float16 or float32, little-endian)
     has_checksums  False for a cache written before the sums database
+    frame_label_names  meta frame_labels as a list (the classes of per-frame
+              labels, Aff-Wild2's), or [] when no clip has them
 
-    appearance(id) and patches(id) return the clip's records as arrays of
+    frame_labels(id) returns the clip's per-frame labels, an int8 array of
+    T (-1: no label; else an index into frame_label_names), or None when
+    the clip has none.  appearance(id) and patches(id) return the clip's records as arrays of
     the stored dtype and shape, (T, Da) and (T, N, Dp), with a leading axis
     of 2 views when views is 2.  They are views of LMDB's read-only map,
     valid until close(): copy what you keep past it (np.array(a), or
@@ -200,6 +205,11 @@ class Cache:
         except lmdb.NotFoundError:
             self._db["sums"] = None
         self.has_checksums = self._db["sums"] is not None
+        try:
+            self._db["frame_labels"] = self._env.open_db(b"frame_labels", txn=self._txn,
+                                                         create=False)
+        except lmdb.NotFoundError:
+            self._db["frame_labels"] = None
         self.meta = {}
         for k, v in self._cursor("meta"):
             try:
@@ -214,6 +224,8 @@ class Cache:
                              "this arpg-features" % (fmt, FORMAT))
         self._layout()
         self.labels = self.meta["labels"].split(",") if self.meta.get("labels") else []
+        fl = self.meta.get("frame_labels")
+        self.frame_label_names = fl.split(",") if fl else []
         self.clips = []
         self._index = {}
         for k, v in self._cursor("clips"):
@@ -324,6 +336,28 @@ class Cache:
             raise self._fail("%s record is %s, meta dtype %s" % (name, a.dtype.name,
                                                                  self.meta.get("dtype")), clip_id)
         return a
+
+    def frame_labels(self, clip_id):
+        """The clip's per-frame labels (int8, T), or None when it has none;
+        checked against its sums and read as common/cache.c reads them."""
+        if self._txn is None:
+            raise CacheError("%s: the cache is closed" % self.path)
+        c = self.clip(clip_id)
+        db = self._db["frame_labels"]
+        buf = self._txn.get(clip_id.encode(), db=db) if db is not None else None
+        sums = self._sums(clip_id)
+        if buf is None:
+            if sums is not None and "frame_labels" in sums:
+                raise self._fail("frame_labels: no record, but sums lists one", clip_id)
+            return None
+        if sums is not None:
+            self._check(clip_id, "frame_labels", buf, sums)
+        parts = bytes(buf).split(b",")
+        if len(parts) != c.frames or not all(
+                re.fullmatch(rb"-?[0-9]{1,4}", x) and -1 <= int(x) <= 127 for x in parts):
+            raise self._fail("frame_labels: not %d labels (-1 to 127) joined by ','"
+                             % c.frames, clip_id)
+        return np.array([int(x) for x in parts], dtype=np.int8)
 
     def appearance(self, clip_id):
         """The app record: (T, Da), or (2, T, Da) with mirrored views."""

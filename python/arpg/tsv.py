@@ -1,6 +1,8 @@
 """tsv.py - arpg-preprocess's outputs: manifest.tsv (common/manifest.c) and a
 clip's frames.tsv (common/frames_tsv.c).  A bad line is a ValueError naming
 the file and the line."""
+import re
+
 import numpy as np
 
 from .cache import digits, name_error
@@ -11,6 +13,7 @@ COLUMNS = (["index", "detected", "box_x", "box_y", "box_w", "box_h"]
            + ["%s%d" % (a, i) for i in range(68) for a in "xy"]
            + ["m%d" % i for i in range(6)]
            + ["score"] + ["k%d%s" % (i, a) for i in range(5) for a in "xy"])
+LABEL_CLASSES = "#label_classes\t"
 ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
 
 
@@ -119,11 +122,15 @@ def read_frames_tsv(path):
     and with a CNN detector's columns (else absent):
       score      (n,) float32
       kps        (n, 5, 2) float32, the five keypoints
+    and for a clip labelled frame by frame (a last header column "label"):
+      label      (n,) int8, the class index, -1 where the frame has none
+      label_classes  the class names of the "#label_classes" line
     plus columns, the columns' names.  Columns are taken by position, as
     common/frames_tsv.h defines them; the header must start with index and
-    detected (the rest of it is not read, as the C reader does not).  Every
-    line has 148 fields, or every line 159.  Lines after the header that
-    are empty or start with '#' are skipped."""
+    detected (of the rest only a last "label" is read, as the C reader
+    does).  Every line has 148 fields, or every line 159, one more with the
+    label.  Lines after the header that are empty or start with '#' are
+    skipped, but the label classes line."""
     with open(path, "rb") as f:
         data = f.read()
     try:
@@ -131,15 +138,34 @@ def read_frames_tsv(path):
     except UnicodeDecodeError:
         raise ValueError("%s: not UTF-8" % path) from None
     lines = text.split("\n")
-    if lines[0].rstrip("\r").split("\t")[:2] != ["index", "detected"]:
+    header = lines[0].rstrip("\r").split("\t")
+    if header[:2] != ["index", "detected"]:
         raise ValueError("%s: line 1: not a frames.tsv header (index, detected, ...)" % path)
-    rows = []
+    labelled = len(header) > 2 and header[-1] == "label"
+    rows, labels, classes = [], [], None
     ncol = None
     for n, line in enumerate(lines[1:], 2):
         line = line.rstrip("\r")
+        if labelled and line.startswith(LABEL_CLASSES):
+            if classes is not None:
+                raise ValueError("%s: line %d: a second label classes line" % (path, n))
+            classes = line[len(LABEL_CLASSES):].split(",")
+            if not 1 <= len(classes) <= 128 or "" in classes:
+                raise ValueError("%s: line %d: label classes are not up to 128 names "
+                                 "joined by ','" % (path, n))
+            continue
         if not line or line.startswith("#"):
             continue
         f = line.split("\t")
+        if labelled:
+            if classes is None:
+                raise ValueError("%s: line %d: a label column, but no label classes line "
+                                 "after the header" % (path, n))
+            label = f.pop() if len(f) in (149, 160) else ""
+            if not re.fullmatch(r"-?[0-9]{1,4}", label) or not -1 <= int(label) < len(classes):
+                raise ValueError("%s: line %d: the label is not -1 or a class index below %d"
+                                 % (path, n, len(classes)))
+            labels.append(int(label))
         if ncol is None and len(f) in (148, 159):
             ncol = len(f)
         if len(f) != ncol:
@@ -168,6 +194,10 @@ def read_frames_tsv(path):
     if ncol == 159:
         out["score"] = v[:, 148].astype(np.float32)
         out["kps"] = v[:, 149:159].astype(np.float32).reshape(-1, 5, 2)
+    if labelled:
+        out["columns"] = out["columns"] + ["label"]
+        out["label"] = np.array(labels, dtype=np.int8)
+        out["label_classes"] = classes or []
     return out
 
 

@@ -97,6 +97,72 @@ ARPG_TEST(detector_columns_follow_the_others)
 	fclose(f);
 }
 
+/* A clip labelled frame by frame: the label column last (after the
+ * detector's), the classes line after the header; labels read by frame
+ * index, -1 where unlisted; damage named by line. */
+ARPG_TEST(label_column_and_classes_read_back)
+{
+	struct arpg_frame_row r;
+	struct arpg_frames_tsv ft;
+	char err[200], *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("frames.tsv", "w");
+	int cols = ARPG_FRAMES_TSV_DETECTOR | ARPG_FRAMES_TSV_LABEL, fields, k;
+
+	memset(&r, 0, sizeof r);
+	expect_int(arpg_frames_tsv_write_header(f, cols), 0);
+	expect_int(arpg_frames_tsv_write_classes(f, "Neutral,Anger,Other"), 0);
+	r.label = 2;
+	expect_int(arpg_frames_tsv_write_row(f, 0, &r, cols), 0);
+	r.label = -1;
+	expect_int(arpg_frames_tsv_write_row(f, 1, &r, cols), 0);
+	r.label = 0;
+	expect_int(arpg_frames_tsv_write_row(f, 3, &r, cols), 0);
+	fclose(f);
+	expect_int(arpg_frames_tsv_read(&ft, "frames.tsv", err, sizeof err), 0);
+	expect_int(ft.rows, 3);
+	expect_int(ft.n, 4);
+	expect_int(ft.cols, cols);
+	expect_str(ft.label_classes, "Neutral,Anger,Other");
+	expect(ft.labels && ft.labels[0] == 2 && ft.labels[1] == -1 && ft.labels[2] == -1 &&
+	       ft.labels[3] == 0);
+	arpg_frames_tsv_free(&ft);
+	f = fopen("frames.tsv", "r");
+	for (k = 0; getline(&line, &cap, f) > 0; k++) {
+		char *p = line;
+
+		for (fields = 1; (p = strchr(p, '\t')); p++)
+			fields++;
+		expect_int(fields, k == 1 ? 2 : 160);
+		if (k == 0)
+			expect(strstr(line, "\tk4y\tlabel\n") != NULL);
+		if (k == 2)
+			expect(strstr(line, "\t2\n") != NULL);
+	}
+	free(line);
+	fclose(f);
+
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "index\tdetected\tlabel\n0\t1\t0\n",
+		  "line 2: a label column, but no label classes line after the header" },
+		{ "index\tdetected\tlabel\n#label_classes\tA,B\n0\t1\t2\n",
+		  "line 3: the label is not -1 or a class index below 2" },
+		{ "index\tdetected\tlabel\n#label_classes\tA,B\n0\t1\tx\n",
+		  "line 3: the label is not -1 or a class index below 2" },
+		{ "index\tdetected\tlabel\n#label_classes\tA,B\n0\t1\n",
+		  "line 3: the label is not -1 or a class index below 2" },
+		{ "index\tdetected\tlabel\n#label_classes\tA,,B\n",
+		  "line 2: label classes are not up to 128 names joined by ','" },
+		{ "index\tdetected\tlabel\n#label_classes\tA\n#label_classes\tA\n",
+		  "line 3: a second label classes line" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_int(arpg_frames_tsv_parse(&ft, bad[i].text, strlen(bad[i].text), err,
+						 sizeof err), ARPG_EFORMAT);
+		expect_str(err, bad[i].msg);
+	}
+}
+
 ARPG_TEST(unlisted_frames_are_not_detected)
 {
 	const char *tsv = "index\tdetected\tx\n0\t1\t3\n1\t0\t3\n\n# note\n3\t1\t2\n";

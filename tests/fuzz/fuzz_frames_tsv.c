@@ -1,5 +1,6 @@
 /* Fuzz the frames.tsv reader: any bytes give 0, ARPG_EFORMAT or
- * ARPG_ENOMEM, and on success the flags agree with the counts. */
+ * ARPG_ENOMEM, and on success the flags agree with the counts and the
+ * labels are -1 or class indices. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "error.h"
@@ -23,6 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc == 0 && (ft.faces > ft.rows || ones > ft.faces || (ft.rows && ft.n < 1)))
 		__builtin_trap();
+	/* a label column: a label per frame, -1 or below the class count */
+	for (i = 0; rc == 0 && (ft.cols & ARPG_FRAMES_TSV_LABEL) && ft.rows && i < ft.n; i++)
+		if (!ft.labels || !ft.label_classes || ft.labels[i] < -1)
+			__builtin_trap();
 	arpg_frames_tsv_free(&ft);
 	return 0;
 }

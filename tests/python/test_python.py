@@ -311,6 +311,21 @@ ok(fd["kps"].shape == (3, 5, 2) and fd["kps"][2, 4].tolist() == [10, 11]
    and fd["M"][1, 1, 2] == 1.5 and len(fd["columns"]) == 159,
    "read_frames_tsv: a detector's score and keypoints (159 columns)")
 
+with open("f_lab.tsv", "w") as f:
+    f.write("index\tdetected\tbox_x\tlabel\n#label_classes\tNeutral,Anger,Other\n")
+    for i, lab in enumerate((2, -1, 0)):
+        f.write("%d\t1\t%s\t%d\n" % (i, "\t".join(["0"] * 146), lab))
+fl = arpg.read_frames_tsv("f_lab.tsv")
+ok(fl["label"].tolist() == [2, -1, 0] and fl["label"].dtype == np.int8
+   and fl["label_classes"] == ["Neutral", "Anger", "Other"] and len(fl["columns"]) == 149
+   and "label" not in fd, "read_frames_tsv: per-frame labels and their classes (149 columns)")
+with open("f_lab_bad.tsv", "w") as f:
+    f.write("index\tdetected\tbox_x\tlabel\n#label_classes\tNeutral,Anger\n")
+    f.write("0\t1\t%s\t2\n" % "\t".join(["0"] * 146))
+ok(value_error(lambda: arpg.read_frames_tsv("f_lab_bad.tsv"),
+               "f_lab_bad.tsv: line 3: the label is not -1 or a class index below 2"),
+   "read_frames_tsv: a label outside the classes is a ValueError, worded as C words it")
+
 # 6. the README's snippet, as a user would run it
 readme = open(os.path.join(top_src, "README")).read()
 def snippet(text):
