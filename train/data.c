@@ -142,19 +142,12 @@ static void copy_view(const struct loader *ld, const struct arpg_cache_clip *cc,
 					 patch + (size_t)t * ds->N * ds->Dp);
 }
 
-/* The per-frame labels of a cache clip (T values), or NULL. */
-static const signed char *cache_frame_labels(const struct arpg_cache_clip *cc)
-{
-	(void)cc;
-	return NULL;
-}
-
 /* --per-frame: the clip's frame labels into c (checked against the
  * classes), or none. */
 static int load_frame_labels(struct loader *ld, struct clip_data *c,
 			     const struct arpg_cache_clip *cc)
 {
-	const signed char *fl = cache_frame_labels(cc);
+	const signed char *fl = cc->info.frame_labels;
 
 	if (!fl)
 		return 0;

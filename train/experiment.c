@@ -197,7 +197,9 @@ static int saved_clips(const struct experiment *e, const struct dataset *ds, int
 			idx[(*n)++] = i;
 	if (!*n) {
 		arpg_error("%s: no labelled clips in split val to evaluate on (use --predict to "
-			   "predict every clip, labelled or not)", e->cache);
+			   "predict every clip, labelled or not)%s", e->cache,
+			   !T && !arpg_kv_get(&ds->meta, "frame_labels") ?
+			   "; the model classifies frames, and the cache has no per-frame labels" : "");
 		return ARPG_ENOENT;
 	}
 	for (int i = 0; i < *n && T; i++)
@@ -982,6 +984,11 @@ static int train_sweep(const struct experiment *e, const struct sweep *sw,
 		arpg_error("%s: --per-frame, but the cache has no per-frame labels (meta "
 			   "frame_labels): it holds a class per clip, for arpg-train without "
 			   "--per-frame", e->cache);
+		return ARPG_EXIT_FAILURE;
+	}
+	if (ds->C == 0 && arpg_kv_get(&ds->meta, "frame_labels")) {
+		arpg_error("%s: its clips have no labels, but their frames do (meta "
+			   "frame_labels): train with --per-frame", e->cache);
 		return ARPG_EXIT_FAILURE;
 	}
 	if (ds->C == 0) {

@@ -51,8 +51,8 @@ tests_train_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(LMDB_LIBS)
 
 # arpg-train as a user runs it (needs make_cache), and when things go
 # wrong: signals, resumes, unusable models, unlabelled clips.
-TESTS += tests/train/train.sh tests/train/interrupted.sh
-dist_check_SCRIPTS += tests/train/train.sh tests/train/interrupted.sh
+TESTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh
+dist_check_SCRIPTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh
 
 # The model file parser survives fuzzing (seed: a tiny saved model).
 FUZZERS += tests/fuzz/fuzz_checkpoint

@@ -6,12 +6,16 @@
  *   make_cache DIR [--clips N] [--val N] [--classes C] [--frames T] [--grid G[,G...]]
  *                  [--app-dim Da] [--patch-dim Dp] [--subjects S] [--signal X]
  *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--scale X] [--flip]
- *                  [--unlabelled]
+ *                  [--unlabelled] [--per-frame]
  * --scale multiplies the appearance features (huge values make training diverge).
  * A list of grids stores the nodes of each, grid after grid (arpg-cache(5));
  * --flip adds a mirrored view: the patch nodes with their columns mirrored,
  * fresh noise on the appearance.  --unlabelled makes clips of split test
  * without labels, and no meta labels (as arpg-features writes AFEW's Test set).
+ * --per-frame makes Aff-Wild2-like clips (issue 18): meta frames "all" and
+ * frame_labels (up to 8 of ABAW's classes), clips of T/2 to T frames without
+ * a clip label, whose class changes every 8 to 31 frames, a fifth of the
+ * frames labelled -1; each frame's features carry its class.
  */
 #include "cache.h"
 #include "error.h"
@@ -23,11 +27,14 @@
 #include <string.h>
 
 static const char *const NAMES[] = { "Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise" };
+static const char *const ABAW[] = { "Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness",
+				    "Surprise", "Other" };
 
 int main(int argc, char **argv)
 {
 	int clips = 60, val = 20, C = 3, T = 8, Da = 16, Dp = 12, S = 0, dtype = ARPG_F32,
-	    nan_clip = -1, flip = 0, unlabelled = 0, V, NN;
+	    nan_clip = -1, flip = 0, unlabelled = 0, per_frame = 0, V, NN;
+	signed char fl[4096];
 	struct arpg_cache_layout lay = { 0 };
 	const char *grid = "3";
 	double signal = 0.5, scale = 1;
@@ -57,13 +64,15 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--dtype")) dtype = strcmp(v, "f16") ? ARPG_F32 : ARPG_F16, i++;
 		else if (!strcmp(a, "--nan-clip")) nan_clip = atoi(v), i++;
 		else if (!strcmp(a, "--unlabelled")) unlabelled = 1;
+		else if (!strcmp(a, "--per-frame")) per_frame = 1;
 		else if (a[0] != '-' && !dir) dir = a;
 		else {
 			fprintf(stderr, "make_cache: unknown argument %s\n", a);
 			return 2;
 		}
 	}
-	if (!dir || C < 1 || C > 7 || clips < 1 || arpg_cache_grids_parse(&lay, grid) < 0) {
+	if (!dir || C < 1 || C > 7 + per_frame || clips < 1 || T > 4096 ||
+	    arpg_cache_grids_parse(&lay, grid) < 0) {
 		fprintf(stderr, "usage: make_cache DIR [--clips N] [--classes 1..7] ...\n");
 		return 2;
 	}
@@ -73,7 +82,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < C; i++)
 		snprintf(labels + strlen(labels), sizeof labels - strlen(labels), "%s%s", i ? "," : "",
-			 NAMES[i]);
+			 per_frame ? ABAW[i] : NAMES[i]);
 	{
 		char t[16], da[16], dp[16];
 		const char *keys[] = { "format", "backbone", "backbone_sha256", "patch_node", "grid",
@@ -88,7 +97,7 @@ int main(int argc, char **argv)
 		vals[2] = "0000000000000000000000000000000000000000000000000000000000000000";
 		vals[3] = "-";
 		vals[4] = grid;
-		vals[5] = t;
+		vals[5] = per_frame ? "all" : t;
 		vals[6] = da;
 		vals[7] = dp;
 		vals[8] = dtype == ARPG_F16 ? "f16" : "f32";
@@ -98,7 +107,8 @@ int main(int argc, char **argv)
 
 		for (i = 0, rc = 0; i < 10 + flip && rc == 0; i++)
 			if (i != 9 || !unlabelled)	/* labels */
-				rc = arpg_kv_set(&kv, keys[i], vals[i]);
+				rc = arpg_kv_set(&kv, per_frame && i == 9 ? "frame_labels" : keys[i],
+						 vals[i]);
 		if (rc < 0 || (rc = arpg_cache_meta_put(cache, &kv)) < 0) {
 			fprintf(stderr, "make_cache: meta: %s\n", arpg_strerror(rc));
 			return 1;
@@ -118,6 +128,8 @@ int main(int argc, char **argv)
 		mu_a[i] = (float)(rng_normal(&rng) * signal);
 	for (i = 0; i < C * NN * Dp; i++)
 		mu_p[i] = (float)(rng_normal(&rng) * signal);
+	int Tmax = T;
+
 	for (int k = 0; k < clips; k++) {
 		struct arpg_clip_info info = { 0 };
 		int y = k % C, src[4096];
@@ -125,8 +137,17 @@ int main(int argc, char **argv)
 		uint32_t da_dims[3] = { (uint32_t)V, (uint32_t)T, (uint32_t)Da };
 		uint32_t dp_dims[4] = { (uint32_t)V, (uint32_t)T, (uint32_t)NN, (uint32_t)Dp };
 		long na, np;
+		int T0 = Tmax, run = 0;
 
+		if (per_frame)	/* T/2 to T frames, the class changing */
+			T = T0 / 2 + (int)(rng_next(&rng) % (uint64_t)(T0 - T0 / 2 + 1));
+		da_dims[1] = dp_dims[1] = (uint32_t)T;
 		for (int t = 0; t < T; t++) {
+			if (per_frame && --run <= 0) {
+				y = (int)(rng_next(&rng) % (uint64_t)C);
+				run = 8 + (int)(rng_next(&rng) % 24);
+			}
+			fl[t] = (signed char)(per_frame && rng_uniform(&rng) < 0.2 ? -1 : y);
 			for (int d = 0; d < Da; d++)
 				app[t * Da + d] = mu_a[y * Da + d] + (float)rng_normal(&rng);
 			for (int d = 0; d < NN * Dp; d++)
@@ -157,13 +178,14 @@ int main(int argc, char **argv)
 			patch[3] = NAN;
 		if (S)
 			snprintf(subj, sizeof subj, "s%d", k % S + 1);
-		info.label = (char *)(unlabelled ? "" : NAMES[y]);
+		info.label = (char *)(unlabelled || per_frame ? "" : NAMES[y]);
+		info.frame_labels = per_frame ? fl : NULL;
 		info.split = (char *)(unlabelled ? "test" : !S && k >= clips - val ? "val" : "train");
 		info.subject = subj;
 		info.frames = T;
 		info.src = src;
 		info.faces = faces;
-		snprintf(id, sizeof id, "%s_%s_%05d", info.split, NAMES[y], k);
+		snprintf(id, sizeof id, "%s_%s_%05d", info.split, per_frame ? "video" : NAMES[y], k);
 		na = arpg_tensor_encode(rec_a, dtype, 2 + flip, da_dims + !flip, app);
 		np = arpg_tensor_encode(rec_p, dtype, 3 + flip, dp_dims + !flip, patch);
 		if (na < 0 || np < 0 ||
