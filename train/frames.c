@@ -176,6 +176,12 @@ static int eval_clip(void *ctx, const struct arpg_cache_clip *cc)
 			goto out;
 		ev->nframes += (long)B * T;
 		p = model_probs(ev->m);
+		for (size_t i = 0; i < (size_t)B * T * C; i++)
+			if (!isfinite(p[i])) {
+				rc = arpg_errf(ev->err, ev->errn, ARPG_ENUMERIC, "clip %s: its features "
+					       "near frame %d hold NaN or Inf", cc->id, starts[s]);
+				goto out;
+			}
 		for (int b = 0; b < B; b++)
 			for (int t = 0; t < T && starts[s + b] + t < L; t++) {
 				int f = starts[s + b] + t;

@@ -66,7 +66,8 @@ typedef int (*frames_clip_fn)(void *ctx, const struct clip_data *c, const float 
  * run through the model (windows x T), and calls fn (if not NULL) per
  * clip.  Returns 0, ARPG_EINTR when *stop (if not NULL) was set, the
  * cache's errors or fn's, ARPG_EFORMAT (a clip whose records do not
- * match ds's meta), ARPG_ENOMEM; err says which clip. */
+ * match ds's meta), ARPG_ENUMERIC (features holding NaN or Inf: the
+ * probabilities are not finite), ARPG_ENOMEM; err says which clip. */
 int frames_eval(struct model *m, const struct dataset *ds, const char *dir, const int *idx,
 		int n, int batch, long *cm, double *loss, long *nframes, frames_clip_fn fn,
 		void *ctx, const volatile sig_atomic_t *stop, char *err, size_t errn);
