@@ -1,9 +1,13 @@
 /* --per-frame's windows (train/frames.c): training windows cover every
  * frame, hold a label, change phase with the epoch; evaluation windows
  * overlap by half and end with the clip; batches carry each frame's label
- * and -1 past a clip's end. */
+ * and -1 past a clip's end; the streamed evaluation merges windows by
+ * their mean. */
 #include "harness.h"
+#include "cache.h"
+#include "error.h"
 #include "frames.h"
+#include "layers.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -145,4 +149,116 @@ ARPG_TEST(a_batch_carries_each_frames_label_and_repeats_a_short_clips_last)
 	expect_int(labels[T + 2], -1);
 	expect_int(labels[T + 3], -1);
 	free_ds(&ds);
+}
+
+/* A cache of one val clip of L frames (grid 1, Da 2, Dp 1), its frame
+ * labels (t % 3, -1 every fourth frame), features app[t] and patch[t]. */
+static int write_clip(const char *dir, int L, const float *app, const float *patch,
+		      const signed char *fl)
+{
+	static const char *const keys[] = { "format", "backbone", "grid", "frames", "app_dim",
+					    "patch_dim", "dtype", "frame_labels" };
+	const char *vals[] = { ARPG_CACHE_FORMAT, "test", "1", "all", "2", "1", "f32", "a,b,c" };
+	struct arpg_kv kv = ARPG_KV_INIT;
+	struct arpg_clip_info info = { 0 };
+	struct arpg_cache *c;
+	char err[200], faces[64];
+	int src[64], rc;
+	uint8_t ab[1024], pb[1024];
+	uint32_t adims[2] = { (uint32_t)L, 2 }, pdims[3] = { (uint32_t)L, 1, 1 };
+	long an, pn;
+
+	if ((rc = arpg_cache_open(&c, dir, ARPG_CACHE_WRITE, err, sizeof err)) < 0)
+		return rc;
+	for (int k = 0; k < 8 && rc == 0; k++)
+		rc = arpg_kv_set(&kv, keys[k], vals[k]);
+	if (rc == 0)
+		rc = arpg_cache_meta_put(c, &kv);
+	arpg_kv_free(&kv);
+	for (int t = 0; t < L; t++) {
+		src[t] = t;
+		faces[t] = '1';
+	}
+	faces[L] = 0;
+	info.label = (char *)"";
+	info.split = (char *)"val";
+	info.subject = (char *)"";
+	info.frames = L;
+	info.src = src;
+	info.faces = faces;
+	info.frame_labels = (signed char *)fl;
+	an = arpg_tensor_encode(ab, ARPG_F32, 2, adims, app);
+	pn = arpg_tensor_encode(pb, ARPG_F32, 3, pdims, patch);
+	if (rc == 0)
+		rc = an < 0 || pn < 0 ? ARPG_EINVAL :
+		     arpg_cache_put_clip(c, "v1", &info, ab, (size_t)an, pb, (size_t)pn);
+	arpg_cache_close(c);
+	return rc;
+}
+
+/* frames_eval's visitor: a copy of the merged probabilities. */
+static int keep_probs(void *ctx, const struct clip_data *c, const float *probs)
+{
+	memcpy(ctx, probs, sizeof(float) * c->T * 3);
+	return 0;
+}
+
+/* The streamed evaluation's per-frame probabilities are the mean of the
+ * windows' (0, 2, 4, 6, 7 for 11 frames of windows of 4), as a forward
+ * of each window by hand gives them; the scores count labelled frames. */
+ARPG_TEST(evaluation_merges_overlapping_windows_by_their_mean)
+{
+	enum { L = 11, W = 4 };
+	float app[L * 2], patch[L], got[L * 3], want[L * 3] = { 0 }, wa[W * 2], wp[W];
+	signed char fl[L];
+	int idx = 0, starts[8], n, count[L] = { 0 };
+	uint64_t rng = 3;
+	struct dataset ds;
+	struct dataset_want w = { .per_frame = 1, .features = FEAT_NONE };
+	struct model_config cfg;
+	struct model *m = NULL;
+	long cm[9] = { 0 }, nframes = 0, scored = 0;
+	double loss;
+	char err[300] = "";
+
+	for (int t = 0; t < L; t++) {
+		app[2 * t] = (float)rng_normal(&rng);
+		app[2 * t + 1] = (float)rng_normal(&rng);
+		patch[t] = (float)rng_normal(&rng);
+		fl[t] = (signed char)(t % 4 == 3 ? -1 : t % 3);
+	}
+	expect_int(write_clip("c", L, app, patch, fl), 0);
+	expect_int(dataset_load(&ds, "c", &w, err, sizeof err), 0);
+	if (ds.nclips != 1) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		return;
+	}
+	expect(ds.clips[0].app == NULL && ds.clips[0].frame_labels != NULL);
+	model_config_default(&cfg);
+	cfg.T = W; cfg.G = 1; cfg.Dp = 1; cfg.Da = 2; cfg.D = 4; cfg.H = 1; cfg.C = 3;
+	cfg.per_frame = 1;
+	expect_int(model_create(&m, &cfg, 2, 5), 0);
+	expect_int(frames_eval(m, &ds, "c", &idx, 1, 2, cm, &loss, &nframes, keep_probs, got,
+			       NULL, err, sizeof err), 0);
+	n = frames_eval_starts(L, W, starts);
+	expect_int(nframes, (long)n * W);
+	for (int k = 0; k < n; k++) {
+		struct model_batch mb = { .B = 1, .app = wa, .patch = wp };
+
+		memcpy(wa, app + starts[k] * 2, sizeof wa);
+		memcpy(wp, patch + starts[k], sizeof wp);
+		expect_int(model_forward(m, &mb, 0, NULL, NULL, NULL), 0);
+		for (int t = 0; t < W; t++) {
+			count[starts[k] + t]++;
+			for (int c = 0; c < 3; c++)
+				want[(starts[k] + t) * 3 + c] += model_probs(m)[t * 3 + c];
+		}
+	}
+	for (int i = 0; i < L * 3; i++)
+		expect_near(got[i], want[i] / count[i / 3], 1e-6);
+	for (int i = 0; i < 9; i++)
+		scored += cm[i];
+	expect_int(scored, L - L / 4);
+	model_free(m);
+	dataset_free(&ds);
 }
