@@ -886,6 +886,8 @@ static char *settings_json(const struct experiment *e, const struct sweep *sw, c
 	sweep_json(f, sw, k, 1);
 	fprintf(f, ",\"weight_decay\":%g,\"clip\":%g,\"warmup\":%d", e->weight_decay, e->clip,
 		e->warmup);
+	if (e->per_frame)
+		fprintf(f, ",\"per_frame\":true");
 	if (!strcmp(sw->opt[SW_SCHEDULE].v[k[SW_SCHEDULE]], "step"))
 		fprintf(f, ",\"step_every\":%d,\"step_gamma\":%g", e->step_every, e->step_gamma);
 	if (augment_parse(sw->opt[SW_AUGMENT].v[k[SW_AUGMENT]], &aug) == 0) {
