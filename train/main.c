@@ -263,8 +263,10 @@ int main(int argc, char **argv)
 	}
 	/* --help and --version flush stdout themselves */
 	if ((status = parse_args(&o, argc, argv)) == RUN && o.e.per_frame &&
-	    !o.class_weights_given && sweep_set(&o.sw, SW_CLASS_WEIGHTS, "balanced") < 0)
-		status = arpg_usage_error("%s", arpg_strerror(ARPG_ENOMEM));
+	    !o.class_weights_given && sweep_set(&o.sw, SW_CLASS_WEIGHTS, "balanced") < 0) {
+		arpg_error("%s", arpg_strerror(ARPG_ENOMEM));
+		status = ARPG_EXIT_FAILURE;
+	}
 	if (status != RUN || (status = check_args(&o)) != RUN) {
 		sweep_free(&o.sw);
 		return status;
