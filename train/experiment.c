@@ -332,9 +332,10 @@ static int run_saved_frames(const struct experiment *e, const struct dataset *ds
 			    struct model *m, const int *idx, int n, int epoch)
 {
 	struct frame_out fo = { e, ds };
-	long *cm = calloc((size_t)ds->C * ds->C, sizeof *cm), nframes = 0;
+	long *cm = calloc((size_t)ds->C * ds->C, sizeof *cm), nframes = 0, total = 0;
 	double loss = 0, t0 = arpg_now();
 	char err[1024] = "";
+	struct arpg_progress prog;
 	int rc;
 
 	if (!cm)
@@ -350,8 +351,12 @@ static int run_saved_frames(const struct experiment *e, const struct dataset *ds
 			printf("\tp_%s", ds->labels[j]);
 		printf("\n");
 	}
+	for (int i = 0; i < n; i++)
+		total += ds->clips[idx[i]].T;
+	arpg_progress_start(&prog, "frames", total);
 	rc = frames_eval(m, ds, e->cache, idx, n, e->batch, cm, &loss, &nframes,
-			 e->predict ? print_frames : NULL, &fo, e->stop, err, sizeof err);
+			 e->predict ? print_frames : NULL, &fo, &prog, e->stop, err, sizeof err);
+	arpg_progress_finish(&prog);
 	if (rc == ARPG_EINTR)
 		arpg_error("stopped by %s", signal_name(*e->stop));
 	else if (rc < 0 && rc != ARPG_EIO)
@@ -359,8 +364,8 @@ static int run_saved_frames(const struct experiment *e, const struct dataset *ds
 	else if (rc == 0 && !e->predict)
 		print_eval(e, ds, cm, loss, epoch, 1);
 	if (rc == 0)
-		arpg_info("%ld frames through the model in %.1f s: %.0f frames/s", nframes,
-			  arpg_now() - t0, nframes / fmax(arpg_now() - t0, 1e-9));
+		arpg_info("%ld frames through the model (windows overlap) in %.1f s: %.0f "
+			  "frames/s", nframes, arpg_now() - t0, nframes / fmax(arpg_now() - t0, 1e-9));
 	free(cm);
 	return rc;
 }

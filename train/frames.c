@@ -206,7 +206,8 @@ out:
 
 int frames_eval(struct model *m, const struct dataset *ds, const char *dir, const int *idx,
 		int n, int batch, long *cm, double *loss, long *nframes, frames_clip_fn fn,
-		void *ctx, const volatile sig_atomic_t *stop, char *err, size_t errn)
+		void *ctx, struct arpg_progress *prog, const volatile sig_atomic_t *stop,
+		char *err, size_t errn)
 {
 	int T = model_config(m)->T, rc = 0;
 	struct eval ev = { .m = m, .ds = ds, .T = T, .batch = batch, .cm = cm, .fn = fn,
@@ -224,6 +225,8 @@ int frames_eval(struct model *m, const struct dataset *ds, const char *dir, cons
 	for (int i = 0; i < n && rc == 0; i++) {
 		ev.clip = &ds->clips[idx[i]];
 		rc = arpg_cache_get_clip(cache, ev.clip->id, eval_clip, &ev);
+		if (prog)
+			arpg_progress_add(prog, ev.clip->T);
 		if (rc == ARPG_ENOENT)
 			rc = arpg_errf(err, errn, rc, "clip %s is no longer in the cache", ev.clip->id);
 	}

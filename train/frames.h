@@ -27,6 +27,7 @@
 
 #include "data.h"
 #include "model.h"
+#include "progress.h"
 
 /* A window: T frames of clip `clip` (an index into ds->clips) from start. */
 struct window {
@@ -64,12 +65,14 @@ typedef int (*frames_clip_fn)(void *ctx, const struct clip_data *c, const float 
  * labelled frame to cm (C x C), sets *loss to the mean over them of -log
  * of the merged probability of the true class and *nframes to the frames
  * run through the model (windows x T), and calls fn (if not NULL) per
- * clip.  Returns 0, ARPG_EINTR when *stop (if not NULL) was set, the
+ * clip, and adds each clip's frames to prog (if not NULL).  Returns 0,
+ * ARPG_EINTR when *stop (if not NULL) was set, the
  * cache's errors or fn's, ARPG_EFORMAT (a clip whose records do not
  * match ds's meta), ARPG_ENUMERIC (features holding NaN or Inf: the
  * probabilities are not finite), ARPG_ENOMEM; err says which clip. */
 int frames_eval(struct model *m, const struct dataset *ds, const char *dir, const int *idx,
 		int n, int batch, long *cm, double *loss, long *nframes, frames_clip_fn fn,
-		void *ctx, const volatile sig_atomic_t *stop, char *err, size_t errn);
+		void *ctx, struct arpg_progress *prog, const volatile sig_atomic_t *stop,
+		char *err, size_t errn);
 
 #endif

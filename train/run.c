@@ -394,7 +394,7 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 		if (nval) {
 			if (pf)
 				rc = frames_eval(m, ds, o->cache, val, nval, o->batch, cm, &vloss,
-						 &vframes, NULL, NULL, o->stop, err, errn);
+						 &vframes, NULL, NULL, NULL, o->stop, err, errn);
 			else
 				rc = run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL,
 					      o->stop);

@@ -239,7 +239,7 @@ ARPG_TEST(evaluation_merges_overlapping_windows_by_their_mean)
 	cfg.per_frame = 1;
 	expect_int(model_create(&m, &cfg, 2, 5), 0);
 	expect_int(frames_eval(m, &ds, "c", &idx, 1, 2, cm, &loss, &nframes, keep_probs, got,
-			       NULL, err, sizeof err), 0);
+			       NULL, NULL, err, sizeof err), 0);
 	n = frames_eval_starts(L, W, starts);
 	expect_int(nframes, (long)n * W);
 	for (int k = 0; k < n; k++) {
