@@ -19,7 +19,8 @@ TRAIN_MODULE_TESTS = tests/train/test_data tests/train/test_metrics tests/train/
 	tests/train/test_sweep tests/train/test_experiment
 check_PROGRAMS += $(TRAIN_MODULE_TESTS)
 TESTS += $(TRAIN_MODULE_TESTS)
-TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(LMDB_LIBS) $(MD_LIBS)
+TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(ARPG_ONNX_LIB) \
+	$(LMDB_LIBS) $(MD_LIBS)
 TRAIN_MODULE_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_data_SOURCES = tests/train/test_data.c $(ARPG_TEST_SOURCES)
 tests_train_test_data_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
@@ -57,3 +58,4 @@ tests_fuzz_fuzz_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
 tests_fuzz_fuzz_checkpoint_LDADD = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) \
 	$(MD_LIBS) -lm
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
