@@ -59,3 +59,14 @@ tests_fuzz_fuzz_checkpoint_LDADD = $(top_builddir)/train/libmodel.la $(ARPG_LIB)
 	$(MD_LIBS) -lm
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 
+# --export-onnx: export_cases writes models of many configurations with
+# random parameters, their inputs and their logits; export.sh runs them
+# and models trained by arpg-train through onnxruntime-node (head_ort.js),
+# and the option's bad input.
+check_PROGRAMS += tests/train/export_cases
+tests_train_export_cases_SOURCES = tests/train/export_cases.c features/npy.c
+tests_train_export_cases_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train -I$(top_srcdir)/features
+tests_train_export_cases_LDADD = $(TRAIN_MODULE_LIBS)
+TESTS += tests/train/export.sh
+dist_check_SCRIPTS += tests/train/export.sh
+EXTRA_DIST += tests/train/head_ort.js
