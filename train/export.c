@@ -97,7 +97,7 @@ static const char *gat(struct ex *x, const char *pfx, const char *in, const stru
 		       const uint8_t *mask, int n, int lead)
 {
 	int D = x->D, H = x->H, dh = D / H, r = lead + 2, i;
-	int64_t swap[5], heads_first[5], zshape[5], oshape[4];
+	int64_t swap[5], heads_first[5], zshape[5], oshape[4], dshape[5], sshape[5];
 	float *adst = calloc((size_t)D * H, sizeof *adst), *asrc = calloc((size_t)D * H, sizeof *asrc);
 	float *mk = malloc(sizeof *mk * (size_t)n * n);
 	const char *z, *sd, *ss, *e, *alpha, *zh, *o, *y;
@@ -125,7 +125,7 @@ static const char *gat(struct ex *x, const char *pfx, const char *in, const stru
 	/* perms: the last two axes swapped; [lead, n, H, dh] -> [lead, H, n, dh] */
 	for (i = 0; i < lead; i++) {
 		swap[i] = heads_first[i] = i;
-		zshape[i] = oshape[i] = 0;	/* Reshape: this dim as it is */
+		zshape[i] = oshape[i] = dshape[i] = sshape[i] = 0;	/* Reshape: as it is */
 	}
 	swap[lead] = lead + 1;
 	swap[lead + 1] = lead;
@@ -144,9 +144,13 @@ static const char *gat(struct ex *x, const char *pfx, const char *in, const stru
 	sd = op2(x, "MatMul", pfx, z, cf(x, name, 2, (int64_t[]){ D, H }, adst));
 	snprintf(name, sizeof name, "%s.a_src", pfx);
 	ss = op2(x, "MatMul", pfx, z, cf(x, name, 2, (int64_t[]){ D, H }, asrc));
-	/* [lead, n, H] -> [lead, H, n, 1] and [lead, H, 1, n] */
-	sd = op2(x, "Unsqueeze", pfx, transpose(x, pfx, sd, r, swap), ci(x, 1, (int64_t[]){ -1 }));
-	ss = op2(x, "Unsqueeze", pfx, transpose(x, pfx, ss, r, swap), ci(x, 1, (int64_t[]){ -2 }));
+	/* [lead, n, H] -> [lead, H, n, 1] and [lead, H, 1, n] (Reshape, not
+	 * Unsqueeze, which arpg's engine runs on shapes only) */
+	dshape[lead] = sshape[lead] = H;
+	dshape[lead + 1] = sshape[lead + 2] = n;
+	dshape[lead + 2] = sshape[lead + 1] = 1;
+	sd = op2(x, "Reshape", pfx, transpose(x, pfx, sd, r, swap), ci(x, r + 1, dshape));
+	ss = op2(x, "Reshape", pfx, transpose(x, pfx, ss, r, swap), ci(x, r + 1, sshape));
 	e = arpg_onnx_build_op(x->b, "LeakyRelu", pfx, &leaky, 1, 1, op2(x, "Add", pfx, sd, ss));
 	snprintf(name, sizeof name, "%s.mask", pfx);
 	e = op2(x, "Add", pfx, e, cf(x, name, 2, (int64_t[]){ n, n }, mk));

@@ -3,8 +3,9 @@
  *
  * The graph is the model's forward in inference mode (no dropout, every
  * frame kept), opset 17, operators of the default domain only: MatMul,
- * Add, Transpose, Reshape, Unsqueeze, Concat, LeakyRelu, Softmax, Elu,
- * LayerNormalization, ReduceMean, Identity.  The relation and fusion masks
+ * Add, Transpose, Reshape, Concat, LeakyRelu, Softmax, Elu,
+ * LayerNormalization, ReduceMean, Identity; all of them run on arpg's
+ * engine too (common/onnx).  The relation and fusion masks
  * are constants added to the attention scores (0 on an edge, -1e9 off
  * one: exp underflows to 0 there, and every row of both masks has an
  * edge, so no row is empty).

@@ -1,12 +1,13 @@
 #!/bin/sh
 # arpg-train --load MODEL --export-onnx FILE: the graph runs on
-# onnxruntime-node (tests/train/head_ort.js) to the C model's logits
-# within 1e-4 for models of many configurations with random parameters
-# (export_cases), and to --predict's probabilities within 1e-4 for models
-# arpg-train trained (the clips as arpg-features dump --npy writes them);
-# and bad input.  The comparisons are skipped, and said so, without node
-# or onnxruntime-node (in $ORT_DIR, default /tmp/ortbench; .ci/run
-# installs it).
+# onnxruntime-node (tests/train/head_ort.js) and on arpg's own engine
+# (common/onnx, run by export_cases) to the C model's logits within 1e-4
+# for models of many configurations with random parameters
+# (export_cases); on onnxruntime-node to --predict's probabilities within
+# 1e-4 for models arpg-train trained (the clips as arpg-features dump
+# --npy writes them); and bad input.  The onnxruntime comparisons are
+# skipped, and said so, without node or onnxruntime-node (in $ORT_DIR,
+# default /tmp/ortbench; .ci/run installs it).
 . "${top_srcdir:-.}/tests/tap.sh"
 MC="${top_builddir:-.}/tests/train/make_cache"
 EC="${top_builddir:-.}/tests/train/export_cases"
@@ -16,7 +17,7 @@ export ORT_DIR
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-export-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 32
+plan 43
 
 no_ort=
 command -v node >/dev/null || no_ort="node is not installed"
@@ -44,6 +45,10 @@ within() { awk -v d="$1" 'BEGIN { exit !(d + 0 <= 1e-4 && d != "") }'; }
 s=$?
 ok $s "export_cases writes $(wc -l <cases.list) models$(why $s ec.err)"
 for c in default app rel concat trs_all trs0 adj8 sym_only deep no_layers grid1; do
+	d=$(maxdiff "cases/$c.engine" 1 "cases/$c.ref" 1 "$(head -n 1 "cases/$c.ref" | awk -F'\t' '{ print NF }')")
+	within "$d"
+	s=$?
+	ok $s "$c: arpg's engine runs the export to the C model's logits within 1e-4 (max difference $d)$(why $s ec.err)"
 	if [ -n "$no_ort" ]; then
 		skip "$c: onnxruntime's logits as the C model's"
 		continue

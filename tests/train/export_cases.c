@@ -7,7 +7,9 @@
  *   export_cases DIR
  *
  * For each case NAME (one per line on stdout): DIR/NAME.onnx, DIR/NAME.ref
- * (a line per clip: the C model's logits, tab-separated) and
+ * (a line per clip: the C model's logits, tab-separated), DIR/NAME.engine
+ * (the same of arpg's engine running the exported file; missing, and a
+ * message on stderr, when it cannot) and
  * DIR/NAME/K/app.npy and patch.npy for clip K of 3 (float32 .npy, one
  * clip each: (T, Da) and (T, N, Dp), the input of a modality the model
  * does not use included); DIR is made if missing.  Exit status 0, or 1
@@ -18,6 +20,7 @@
 #include "layers.h"
 #include "model.h"
 #include "npy.h"
+#include "onnx/onnx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +51,40 @@ static void normal(float *p, size_t n, double sd, uint64_t *rng)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (float)(rng_normal(rng) * sd);
+}
+
+/* Runs the exported model path on arpg's engine (common/onnx) over the
+ * clips' inputs, and writes its logits to out as the .ref file is. */
+static int run_engine(const char *path, const struct kase *k, const float *app,
+		      const float *patch, const char *out, char *err, size_t errn)
+{
+	struct arpg_onnx *e = NULL;
+	struct arpg_onnx_tensor t;
+	const float *in[2];
+	int rc, ni = 0;
+	FILE *f;
+
+	if (k->modality != MOD_REL)
+		in[ni++] = app;
+	if (k->modality != MOD_APP)
+		in[ni++] = patch;
+	if ((rc = arpg_onnx_load_file(&e, path, err, errn)) < 0 ||
+	    (rc = arpg_onnx_prepare(e, CLIPS, err, errn)) < 0 ||
+	    (rc = arpg_onnx_run(e, CLIPS, in, err, errn)) < 0 ||
+	    (rc = arpg_onnx_output(e, 0, &t)) < 0)
+		goto out;
+	if (!(f = fopen(out, "w"))) {
+		rc = arpg_errf(err, errn, ARPG_EIO, "%s: cannot write it", out);
+		goto out;
+	}
+	for (int b = 0; b < CLIPS; b++)
+		for (int j = 0; j < k->C; j++)
+			fprintf(f, "%.9g%c", t.data[b * k->C + j], j + 1 < k->C ? '\t' : '\n');
+	if (fclose(f))
+		rc = arpg_errf(err, errn, ARPG_EIO, "%s: cannot write it", out);
+out:
+	arpg_onnx_free(e);
+	return rc;
 }
 
 static int write_case(const char *dir, const struct kase *k, uint64_t seed)
@@ -82,6 +119,14 @@ static int write_case(const char *dir, const struct kase *k, uint64_t seed)
 	snprintf(path, sizeof path, "%s/%s.onnx", dir, k->name);
 	if ((rc = export_onnx(m, "a,b,c,d,e,f,g", path, err, sizeof err)) < 0)
 		goto out;
+	{
+		char out[4096];
+
+		snprintf(out, sizeof out, "%s/%s.engine", dir, k->name);
+		if (run_engine(path, k, app, patch, out, err, sizeof err) < 0)
+			fprintf(stderr, "export_cases: %s: arpg's engine: %s\n", k->name, err);
+		*err = 0;
+	}
 	snprintf(path, sizeof path, "%s/%s.ref", dir, k->name);
 	if (!(f = fopen(path, "w"))) {
 		rc = ARPG_EIO;
