@@ -59,14 +59,13 @@ static const char *transpose(struct ex *x, const char *hint, const char *a, int 
 static const char *linear(struct ex *x, const char *pfx, const char *a, const float *W,
 			  const float *bias, int in, int out)
 {
-	char wn[96], bn[96], hint[96];
+	char wn[96], bn[96];
 	const char *y;
 
 	snprintf(wn, sizeof wn, "%s.W", pfx);
 	snprintf(bn, sizeof bn, "%s.b", pfx);
-	snprintf(hint, sizeof hint, "%s", pfx);
-	y = op2(x, "MatMul", hint, a, cf(x, wn, 2, (int64_t[]){ in, out }, W));
-	return op2(x, "Add", hint, y, cf(x, bn, 1, (int64_t[]){ out }, bias));
+	y = op2(x, "MatMul", pfx, a, cf(x, wn, 2, (int64_t[]){ in, out }, W));
+	return op2(x, "Add", pfx, y, cf(x, bn, 1, (int64_t[]){ out }, bias));
 }
 
 /* The mean over axis of a (dropped). */
@@ -100,7 +99,7 @@ static const char *gat(struct ex *x, const char *pfx, const char *in, const stru
 	int64_t swap[5], heads_first[5], zshape[5], oshape[4], dshape[5], sshape[5];
 	float *adst = calloc((size_t)D * H, sizeof *adst), *asrc = calloc((size_t)D * H, sizeof *asrc);
 	float *mk = malloc(sizeof *mk * (size_t)n * n);
-	const char *z, *sd, *ss, *e, *alpha, *zh, *o, *y;
+	const char *z, *sd, *ss, *e, *alpha, *zh, *o, *y, *g;
 	char name[96];
 	struct arpg_onnx_attr leaky = { .name = "alpha", .kind = ARPG_ONNX_ATTR_FLOAT, .f = 0.2f };
 	struct arpg_onnx_attr last = { .name = "axis", .kind = ARPG_ONNX_ATTR_INT, .i = -1 };
@@ -122,7 +121,8 @@ static const char *gat(struct ex *x, const char *pfx, const char *in, const stru
 	}
 	for (i = 0; i < n * n; i++)
 		mk[i] = mask[i] ? 0.0f : NO_EDGE;
-	/* perms: the last two axes swapped; [lead, n, H, dh] -> [lead, H, n, dh] */
+	/* swap: the last two of r axes exchanged; heads_first: [lead, n, H,
+	 * dh] <-> [lead, H, n, dh]; the shapes of the Reshapes */
 	for (i = 0; i < lead; i++) {
 		swap[i] = heads_first[i] = i;
 		zshape[i] = oshape[i] = dshape[i] = sshape[i] = 0;	/* Reshape: as it is */
@@ -161,9 +161,9 @@ static const char *gat(struct ex *x, const char *pfx, const char *in, const stru
 	o = op2(x, "Reshape", pfx, o, ci(x, r, oshape));
 	y = op2(x, "Add", pfx, in, elu(x, pfx, o));
 	snprintf(name, sizeof name, "%s.ln_gamma", pfx);
-	z = cf(x, name, 1, (int64_t[]){ D }, w->ln_g);
+	g = cf(x, name, 1, (int64_t[]){ D }, w->ln_g);
 	snprintf(name, sizeof name, "%s.ln_beta", pfx);
-	y = arpg_onnx_build_op(x->b, "LayerNormalization", pfx, ln, 2, 3, y, z,
+	y = arpg_onnx_build_op(x->b, "LayerNormalization", pfx, ln, 2, 3, y, g,
 			       cf(x, name, 1, (int64_t[]){ D }, w->ln_b));
 	free(adst);
 	free(asrc);
