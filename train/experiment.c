@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- output ---- */
 
@@ -185,6 +186,15 @@ static int open_saved(const struct experiment *e, struct dataset *ds, struct che
 	return 0;
 }
 
+/* 1 when paths a and b name the same existing file. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 int experiment_export(const struct experiment *e)
 {
 	struct checkpoint ck = { 0 };
@@ -194,6 +204,12 @@ int experiment_export(const struct experiment *e)
 
 	if ((rc = open_model(e->load, 1, &ck, &m)) < 0)
 		goto out;
+	if (same_file(e->load, e->export_onnx)) {
+		arpg_error("%s: that is the model file itself: export to another path",
+			   e->export_onnx);
+		rc = ARPG_EEXIST;
+		goto out;
+	}
 	rc = export_onnx(m, arpg_kv_get(&ck.settings, "cache.labels"), e->export_onnx, err,
 			 sizeof err);
 	if (rc == ARPG_EIO)

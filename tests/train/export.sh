@@ -17,7 +17,7 @@ export ORT_DIR
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-export-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 43
+plan 44
 
 no_ort=
 command -v node >/dev/null || no_ort="node is not installed"
@@ -123,5 +123,9 @@ arpg-train --load missing.arpg --export-onnx x.onnx >/dev/null 2>err2; s2=$?
 test $s1 = 1 && grep -q 'damaged or truncated' err && test $s2 = 1 &&
 	grep -q 'missing.arpg: cannot read it: No such file or directory' err2 && ! test -e x.onnx
 ok $? "a truncated or missing model is reported"
+cp default.arpg self.arpg
+arpg-train --load self.arpg --export-onnx ./self.arpg >/dev/null 2>err
+test $? = 1 && grep -q 'self.arpg: that is the model file itself' err && cmp -s default.arpg self.arpg
+ok $? "the model file itself is not overwritten"
 arpg-train --load default.arpg --export-onnx v.onnx -v 2>err && grep -q 'wrote v.onnx (ONNX opset 17) from default.arpg' err
 ok $? "-v says what was written"
