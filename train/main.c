@@ -79,6 +79,7 @@ static void usage(FILE *f)
 "  --resume MODEL        continue training a saved model up to --epochs\n"
 "  --load MODEL          evaluate a saved model on the cache's val split\n"
 "  --predict             with --load: print clip, label, prediction, probabilities\n"
+"  --export-onnx FILE    with --load, no CACHE: write the model as an ONNX graph\n"
 "  -j, --jobs N          threads (all cores)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
@@ -149,6 +150,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'L': e->load = arg; return RUN;
 	case 'R': e->resume = arg; return RUN;
 	case 'P': e->predict = 1; return RUN;
+	case 'X': e->export_onnx = arg; return RUN;
 	case 'j':
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
@@ -189,6 +191,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "save", required_argument, NULL, 'S' }, { "load", required_argument, NULL, 'L' },
 		{ "save-every", required_argument, NULL, 'N' },
 		{ "resume", required_argument, NULL, 'R' }, { "predict", no_argument, NULL, 'P' },
+		{ "export-onnx", required_argument, NULL, 'X' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
@@ -199,6 +202,12 @@ static int parse_args(struct options *o, int argc, char **argv)
 		if ((status = parse_option(o, c, optarg)) != RUN)
 			return status;
 	arpg_log_init("arpg-train", o->verbosity);
+	if (o->e.export_onnx) {	/* the model alone: no CACHE */
+		if (optind < argc)
+			return arpg_usage_error("--export-onnx reads no CACHE; '%s' is extra",
+						argv[optind]);
+		return RUN;
+	}
 	if (optind != argc - 1) {
 		if (optind >= argc)
 			return arpg_usage_error("%s", "a CACHE directory is needed");
@@ -220,6 +229,8 @@ static int check_args(const struct options *o)
 					o->sw.opt[opt].v[val], sweep_expect(opt));
 	if (ncombos > INT_MAX)
 		return arpg_usage_error("%ld combinations of the lists: too many", ncombos);
+	if (e->export_onnx && (!e->load || e->predict))
+		return arpg_usage_error("%s", "--export-onnx needs --load MODEL (and no --predict)");
 	if (e->predict && !e->load)
 		return arpg_usage_error("%s", "--predict needs --load MODEL");
 	if (e->save_every && !e->save)
@@ -268,7 +279,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	status = experiment_run(&o.e, &o.sw);
+	status = o.e.export_onnx ? experiment_export(&o.e) : experiment_run(&o.e, &o.sw);
 out:
 	sweep_free(&o.sw);
 	return arpg_cli_close_stdout(status);
