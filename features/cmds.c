@@ -77,6 +77,7 @@ static int print_meta(void *ctx, const char *key, const char *val)
 struct info_ctx {
 	struct tally split, label;
 	long clips, bad, frames, noface, tmin, tmax;
+	long frame_labelled_clips, labelled_frames;	/* per-frame labels */
 };
 
 static int info_clip(void *ctx, const struct arpg_cache_clip *clip)
@@ -95,6 +96,9 @@ static int info_clip(void *ctx, const struct arpg_cache_clip *clip)
 	ic->frames += clip->info.frames;
 	for (t = 0; t < clip->info.frames; t++)
 		ic->noface += clip->info.faces[t] == '0';
+	ic->frame_labelled_clips += clip->info.frame_labels != NULL;
+	for (t = 0; clip->info.frame_labels && t < clip->info.frames; t++)
+		ic->labelled_frames += clip->info.frame_labels[t] >= 0;
 	if (!ic->tmin || clip->info.frames < ic->tmin)
 		ic->tmin = clip->info.frames;
 	if (clip->info.frames > ic->tmax)
@@ -124,6 +128,8 @@ int cmd_info(const char *dir, char *err, size_t errn)
 	printf("frames\t%ld\n", ic.frames);
 	printf("frames_per_clip\t%ld\t%ld\n", ic.tmin, ic.tmax);
 	printf("frames_without_face\t%ld\n", ic.noface);
+	if (ic.frame_labelled_clips)
+		printf("frame_labels\t%ld\t%ld\n", ic.frame_labelled_clips, ic.labelled_frames);
 	if (ic.bad)
 		printf("bad_clips\t%ld\t(run arpg-features verify)\n", ic.bad);
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
@@ -143,6 +149,7 @@ struct verify_ctx {
 	long frames, app_dim, patch_dim;	/* frames 0: all */
 	int dtype;
 	char *labels;
+	int frame_classes;		/* classes in meta frame_labels (0: none) */
 	long clips, bad, unchecked;
 };
 
@@ -211,6 +218,10 @@ static int verify_clip(void *ctx, const struct arpg_cache_clip *clip)
 		snprintf(why, sizeof why, "split '%s' is not train, val or test", in->split);
 	else if (!label_known(v->labels, in->label))
 		snprintf(why, sizeof why, "label '%s' is not in meta labels", in->label);
+	for (int t = 0; !why[0] && in->frame_labels && t < in->frames; t++)
+		if (in->frame_labels[t] >= v->frame_classes)
+			snprintf(why, sizeof why, "frame %d's label %d is not a class of meta "
+				 "frame_labels (%d)", t, in->frame_labels[t], v->frame_classes);
 	if (why[0]) {
 		v->bad++;
 		printf("bad\t%s\t%s\n", clip->id, why);
@@ -244,7 +255,7 @@ int cmd_verify(const char *dir, char *err, size_t errn)
 	struct arpg_cache *c = NULL;
 	struct arpg_kv meta = ARPG_KV_INIT;
 	struct verify_ctx v;
-	char *dt = NULL, why[300];
+	char *dt = NULL, *fl = NULL, why[300];
 	int rc;
 
 	memset(&v, 0, sizeof v);
@@ -270,6 +281,9 @@ int cmd_verify(const char *dir, char *err, size_t errn)
 	v.dtype = !strcmp(dt, "f16") ? ARPG_F16 : ARPG_F32;
 	if (arpg_cache_meta_get(c, "labels", &v.labels) < 0)
 		v.labels = NULL;
+	if (arpg_cache_meta_get(c, "frame_labels", &fl) == 0)
+		for (const char *q = fl; q; q = strchr(q + 1, ','))
+			v.frame_classes++;
 	if ((rc = arpg_cache_foreach(c, verify_clip, &v)) < 0) {
 		arpg_errf(err, errn, rc, "%s: %s", dir, arpg_cache_lmdb_error(c));
 		goto out;
@@ -289,6 +303,7 @@ int cmd_verify(const char *dir, char *err, size_t errn)
 	}
 out:
 	free(dt);
+	free(fl);
 	free(v.labels);
 	arpg_kv_free(&meta);
 	arpg_cache_close(c);
@@ -339,20 +354,32 @@ static int merge_clip(void *ctx, const struct arpg_cache_clip *clip)
 	return 0;
 }
 
-/* Writes the meta of out: the first input's keys when out is new, and the
- * union of all labels. */
-static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, int nin)
+/* Writes the meta of out: the first input's keys when out is new, the
+ * union of all labels, and the per-frame label classes, which must be the
+ * same wherever they are (ARPG_EMISMATCH with why). */
+static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, int nin,
+		      char *why, size_t whyn)
 {
 	struct arpg_kv kv = ARPG_KV_INIT;
-	char *labels = NULL, *l = NULL;
+	char *labels = NULL, *l = NULL, *classes = NULL;
 	int rc = 0, i;
 
 	if (fresh && (rc = arpg_cache_meta_read(ic[0], &kv)) < 0)
 		goto out;
-	for (i = -1; i < nin; i++) {
+	for (i = -1; i < nin && !rc; i++) {
 		if (arpg_cache_meta_get(i < 0 ? o : ic[i], "labels", &l) == 0 &&
 		    labels_add(&labels, l) < 0)
 			rc = ARPG_ENOMEM;
+		free(l);
+		l = NULL;
+		if (arpg_cache_meta_get(i < 0 ? o : ic[i], "frame_labels", &l) == 0) {
+			if (classes && strcmp(classes, l))
+				rc = arpg_errf(why, whyn, ARPG_EMISMATCH, "frame_labels %s and %s: "
+					       "clips labelled with other classes do not mix",
+					       classes, l);
+			else if (!classes)
+				classes = l, l = NULL;
+		}
 		free(l);
 		l = NULL;
 	}
@@ -360,9 +387,14 @@ static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, i
 		rc = arpg_cache_meta_put(o, &kv);
 	if (!rc && labels)
 		rc = arpg_cache_meta_set(o, "labels", labels);
+	if (!rc && classes)
+		rc = arpg_cache_meta_set(o, "frame_labels", classes);
+	if (rc < 0 && rc != ARPG_EMISMATCH)
+		arpg_errf(why, whyn, rc, "%s", arpg_cache_lmdb_error(o));
 out:
 	arpg_kv_free(&kv);
 	free(labels);
+	free(classes);
 	return rc;
 }
 
@@ -396,8 +428,8 @@ int cmd_merge(const char *out, char *const *in, int nin, char *err, size_t errn)
 		arpg_errf(err, errn, rc, "%s and %s differ in meta: %s", in[0], out, why);
 		goto out;
 	}
-	if ((rc = merge_meta(o, fresh, ic, nin)) < 0) {
-		arpg_errf(err, errn, rc, "%s: %s", out, arpg_cache_lmdb_error(o));
+	if ((rc = merge_meta(o, fresh, ic, nin, why, sizeof why)) < 0) {
+		arpg_errf(err, errn, rc, "%s: %s", out, why);
 		goto out;
 	}
 	m.out = o;
@@ -469,6 +501,12 @@ static int dump_clip(void *ctx, const struct arpg_cache_clip *clip)
 	for (t = 0; t < in->frames; t++)
 		printf(t ? ",%d" : "%d", in->src[t]);
 	printf("\nfaces\t%s\n", in->faces);
+	if (in->frame_labels) {
+		printf("frame_labels\t");
+		for (t = 0; t < in->frames; t++)
+			printf(t ? ",%d" : "%d", in->frame_labels[t]);
+		printf("\n");
+	}
 	print_shape("app", &clip->app);
 	print_shape("patch", &clip->patch);
 	if (d->npy_dir) {

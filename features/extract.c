@@ -19,6 +19,8 @@ void extract_free(struct extract *x)
 	free(x->faces);
 	free(x->app);
 	free(x->patch);
+	free(x->info.frame_labels);
+	free(x->label_classes);
 	memset(x, 0, sizeof *x);
 }
 
@@ -45,6 +47,17 @@ static int read_flags(struct extract *x, const struct arpg_manifest_row *row,
 	} else {
 		for (t = 0; t < n; t++)
 			all[t] = t < ft.n && ft.detected[t] ? '1' : '0';
+		/* the labels of the frames taken (frames.tsv lists every frame) */
+		if (ft.labels) {
+			if (!(x->info.frame_labels = malloc((size_t)x->info.frames))) {
+				arpg_frames_tsv_free(&ft);
+				return ARPG_ENOMEM;
+			}
+			for (t = 0; t < x->info.frames; t++)
+				x->info.frame_labels[t] = x->src[t] < ft.n ? ft.labels[x->src[t]] : -1;
+			x->label_classes = ft.label_classes;
+			ft.label_classes = NULL;
+		}
 		arpg_frames_tsv_free(&ft);
 	}
 	for (t = 0; t < x->info.frames; t++)

@@ -26,6 +26,8 @@ struct extract {
 	void *app, *patch;
 	size_t app_len, patch_len;
 	int no_frames_tsv;	/* flags came from the manifest's faces count */
+	char *label_classes;	/* a clip labelled frame by frame: frames.tsv's
+				 * classes (info.frame_labels holds the T labels) */
 	double t_decode, t_backbone, t_pool, t_encode;	/* seconds in each stage */
 };
 
@@ -37,7 +39,8 @@ struct extract {
  * records get a leading axis of two views: (2, T, Da) and (2, T, nodes,
  * Dp), the crop's first.  PNGs are row->path/NNNNNN.png (6-digit 0-based frame index); flags come from
  * row->path/frames.tsv, or, when that file is missing, are all
- * faces > 0 ? 1 : 0 (x->no_frames_tsv set).  Returns 0, or a negative code
+ * faces > 0 ? 1 : 0 (x->no_frames_tsv set); so do the labels of a clip
+ * labelled frame by frame (x->info.frame_labels, x->label_classes).  Returns 0, or a negative code
  * with the reason in err (a PNG missing or undecodable, a face of the wrong
  * size, no frames, a non-finite value for f16...). x must be zeroed first;
  * it stays valid only while row does. */

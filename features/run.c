@@ -97,6 +97,7 @@ struct ctx {
 	char fatal_err[512];
 	int warned_tsv;
 	struct arpg_progress prog;
+	char *frame_classes;		/* meta frame_labels (cache_lock), or NULL */
 };
 
 static void free_job(struct job *j)
@@ -122,11 +123,50 @@ static void set_fatal(struct ctx *x, int rc, const char *why)
 	arpg_workq_cancel(x->q);
 }
 
+/* A clip labelled frame by frame: its classes must be the cache's (meta
+ * frame_labels, set by the first such clip).  Called under cache_lock.
+ * 0, ARPG_EMISMATCH with err (the clip's failure), or an LMDB failure. */
+static int check_frame_classes(struct ctx *x, const struct extract *ex, char *err, size_t errn)
+{
+	int rc;
+
+	if (!ex->info.frame_labels)
+		return 0;
+	if (!x->frame_classes &&
+	    (rc = arpg_cache_meta_get(x->c, "frame_labels", &x->frame_classes)) < 0 &&
+	    rc != ARPG_ENOENT)
+		return arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
+	if (!x->frame_classes) {
+		if (!(x->frame_classes = strdup(ex->label_classes)))
+			return ARPG_ENOMEM;
+		if ((rc = arpg_cache_meta_set(x->c, "frame_labels", x->frame_classes)) < 0)
+			return arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
+	}
+	if (strcmp(x->frame_classes, ex->label_classes))
+		return arpg_errf(err, errn, ARPG_EMISMATCH, "its frames are labelled with the "
+				 "classes %s, the cache's with %s: put clips of other label sets "
+				 "into another cache", ex->label_classes, x->frame_classes);
+	return 0;
+}
+
+/* A clip that failed: reported and counted; the run goes on. */
+static void clip_failed(struct ctx *x, const struct job *j, int rc, const char *err)
+{
+	char obj[300];
+
+	snprintf(obj, sizeof obj, "clip %.280s", j->row.clip_id);
+	arpg_report(obj, rc, err);
+	pthread_mutex_lock(&x->lock);
+	x->st->failed++;
+	pthread_mutex_unlock(&x->lock);
+	arpg_progress_add(&x->prog, 1);
+}
+
 /* Extracts and writes one clip; a clip's failure is reported here. */
 static void do_clip(struct ctx *x, struct job *j)
 {
 	struct extract ex;
-	char err[512], obj[300];
+	char err[512];
 	int rc, warn = 0;
 
 	memset(&ex, 0, sizeof ex);
@@ -150,9 +190,14 @@ static void do_clip(struct ctx *x, struct job *j)
 		double t0 = arpg_now();
 
 		pthread_mutex_lock(&x->cache_lock);
-		rc = arpg_cache_put_clip(x->c, j->row.clip_id, &ex.info, ex.app, ex.app_len,
-					 ex.patch, ex.patch_len);
-		if (rc < 0)
+		if ((rc = check_frame_classes(x, &ex, err, sizeof err)) == ARPG_EMISMATCH) {
+			pthread_mutex_unlock(&x->cache_lock);
+			clip_failed(x, j, rc, err);
+			extract_free(&ex);
+			return;
+		}
+		if (rc == 0 && (rc = arpg_cache_put_clip(x->c, j->row.clip_id, &ex.info, ex.app,
+							 ex.app_len, ex.patch, ex.patch_len)) < 0)
 			snprintf(err, sizeof err, "%s", arpg_cache_lmdb_error(x->c));
 		pthread_mutex_unlock(&x->cache_lock);
 		if (rc < 0) {
@@ -167,12 +212,7 @@ static void do_clip(struct ctx *x, struct job *j)
 		pthread_mutex_unlock(&x->lock);
 		arpg_progress_add(&x->prog, 1);
 	} else if (rc < 0) {
-		snprintf(obj, sizeof obj, "clip %.280s", j->row.clip_id);
-		arpg_report(obj, rc, err);
-		pthread_mutex_lock(&x->lock);
-		x->st->failed++;
-		pthread_mutex_unlock(&x->lock);
-		arpg_progress_add(&x->prog, 1);
+		clip_failed(x, j, rc, err);
 	}
 	extract_free(&ex);
 }
@@ -423,6 +463,7 @@ out:
 	arpg_lock_release(x.writer);
 	arpg_kv_free(&m);
 	free(labels);
+	free(x.frame_classes);
 	pthread_mutex_destroy(&x.lock);
 	pthread_mutex_destroy(&x.cache_lock);
 	return rc;

@@ -54,14 +54,24 @@ static int write_png(const struct arpg_image *im, const char *dir, long index,
 	return 0;
 }
 
-/* frames.tsv's columns: the detector's too when a CNN detector runs. */
-static int tsv_columns(const struct clip_options *o)
+/* frames.tsv's columns: the detector's too when a CNN detector runs, the
+ * label when the clip is labelled frame by frame. */
+static int tsv_columns(const struct clip *c, const struct clip_options *o)
 {
-	return arpg_face_models_detector(o->fm) ? ARPG_FRAMES_TSV_DETECTOR : ARPG_FRAMES_TSV_BASE;
+	return (arpg_face_models_detector(o->fm) ? ARPG_FRAMES_TSV_DETECTOR : 0) |
+	       (c->frame_labels ? ARPG_FRAMES_TSV_LABEL : 0);
+}
+
+/* Frame i's label: the annotation's line for video frame i, -1 past its
+ * end (and -1 for a clip without labels).  Frames are decoded at the
+ * video's own rate (affwild2 refuses --fps), so frame i is video frame i. */
+static int label_of(const struct clip *c, long i)
+{
+	return c->frame_labels && i < c->nlabels ? c->frame_labels[i] : -1;
 }
 
 /* Centre crops, frame by frame: nothing but the current frame in memory. */
-static int run_centre(struct decoder *d, const struct clip_options *o,
+static int run_centre(const struct clip *c, struct decoder *d, const struct clip_options *o,
 		      const char *tmp, FILE *tsv, struct clip_result *res,
 		      char *err, size_t errn)
 {
@@ -95,7 +105,8 @@ static int run_centre(struct decoder *d, const struct clip_options *o,
 		res->t_png += arpg_now() - t2;
 		if (rc < 0)
 			break;
-		if (arpg_frames_tsv_write_row(tsv, res->frames, &ff, ARPG_FRAMES_TSV_BASE) < 0) {
+		ff.label = label_of(c, res->frames);
+		if (arpg_frames_tsv_write_row(tsv, res->frames, &ff, tsv_columns(c, o)) < 0) {
 			rc = arpg_errf(err, errn, write_code(), "cannot write frames.tsv: %s",
 				       strerror(errno));
 			break;
@@ -110,7 +121,7 @@ static int run_centre(struct decoder *d, const struct clip_options *o,
 }
 
 /* Alignment: the face modules want the whole clip in RGB. */
-static int run_align(struct decoder *d, const struct clip_options *o,
+static int run_align(const struct clip *c, struct decoder *d, const struct clip_options *o,
 		     const char *tmp, FILE *tsv, struct clip_result *res,
 		     char *err, size_t errn)
 {
@@ -145,7 +156,8 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
-	rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, crops, rows, why, sizeof why);
+	rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, c->side, crops, rows, why,
+				  sizeof why);
 	t0 = arpg_now();
 	res->t_face += t0 - t1;
 	if (rc < 0) {
@@ -156,7 +168,8 @@ static int run_align(struct decoder *d, const struct clip_options *o,
 	for (i = 0; i < n; i++) {
 		if ((rc = write_png(&crops[i], tmp, i, err, errn)) < 0)
 			goto out;
-		if (arpg_frames_tsv_write_row(tsv, i, &rows[i], tsv_columns(o)) < 0) {
+		rows[i].label = label_of(c, i);
+		if (arpg_frames_tsv_write_row(tsv, i, &rows[i], tsv_columns(c, o)) < 0) {
 			rc = arpg_errf(err, errn, write_code(), "cannot write frames.tsv: %s",
 				       strerror(errno));
 			goto out;
@@ -212,12 +225,13 @@ int clip_process(const struct clip *c, const char *outdir,
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/frames.tsv", tmp);
-	if (!(tsv = fopen(path, "w")) || arpg_frames_tsv_write_header(tsv, tsv_columns(o)) < 0) {
+	if (!(tsv = fopen(path, "w")) || arpg_frames_tsv_write_header(tsv, tsv_columns(c, o)) < 0 ||
+	    (c->frame_labels && arpg_frames_tsv_write_classes(tsv, c->label_classes) < 0)) {
 		rc = arpg_errf(err, errn, write_code(), "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = o->fm ? run_align(d, o, tmp, tsv, res, err, errn)
-		   : run_centre(d, o, tmp, tsv, res, err, errn);
+	rc = o->fm ? run_align(c, d, o, tmp, tsv, res, err, errn)
+		   : run_centre(c, d, o, tmp, tsv, res, err, errn);
 	if (rc < 0)
 		goto out;
 	if (ferror(tsv) | fclose(tsv)) {

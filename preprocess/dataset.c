@@ -1,6 +1,7 @@
 /* dataset.c - layouts, clip ids, directory walks, archive streams, lists.
  * See dataset.h for the layouts and the id rule. */
 #include "dataset.h"
+#include "abaw.h"
 #include "error.h"
 #include "grow.h"
 #include "manifest.h"
@@ -30,6 +31,7 @@ struct given {
 
 struct dataset {
 	enum layout layout;
+	struct abaw_index *abaw;	/* affwild2's annotations */
 	struct given *ids;	/* open-addressing set of the ids given out */
 	size_t cap, n;
 	long seq;
@@ -60,6 +62,8 @@ struct scan {
 	size_t nseen, capseen;
 	long links_out;			/* symbolic links that leave the input */
 	char first_out[512];		/* "LINK -> TARGET" of the first */
+	long unannotated;		/* affwild2: videos without an annotation */
+	char first_unannotated[512];
 };
 
 static const char *const afew_labels[] = {
@@ -78,10 +82,10 @@ static const struct { const char *alias, *canon; } label_alias[] = {
 
 int layout_parse(enum layout *l, const char *name)
 {
-	static const char *const names[] = { "afew", "rml", "dir", "list" };
+	static const char *const names[] = { "afew", "rml", "dir", "list", "affwild2" };
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (!strcmp(name, names[i])) {
 			*l = (enum layout)i;
 			return 0;
@@ -91,9 +95,9 @@ int layout_parse(enum layout *l, const char *name)
 
 const char *layout_name(enum layout l)
 {
-	static const char *const names[] = { "afew", "rml", "dir", "list" };
+	static const char *const names[] = { "afew", "rml", "dir", "list", "affwild2" };
 
-	return (unsigned)l < 4 ? names[l] : "?";
+	return (unsigned)l < 5 ? names[l] : "?";
 }
 
 const char *label_canonical(const char *label)
@@ -129,8 +133,7 @@ static const char *split_exact(const char *s)
 	return NULL;
 }
 
-/* The split a name mentions (Train_AFEW.zip, Val_AFEW), or NULL. */
-static const char *split_within(const char *s)
+const char *split_within(const char *s)
 {
 	if (strcasestr(s, "train"))
 		return "train";
@@ -154,6 +157,8 @@ void clip_free(struct clip *c)
 	free(c->entry);
 	free(c->file);
 	free(c->data);
+	free(c->frame_labels);
+	free(c->annotation);
 	memset(c, 0, sizeof *c);
 }
 
@@ -186,6 +191,11 @@ static size_t hash(const char *s)
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
 	return h;
+}
+
+void dataset_set_annotations(struct dataset *ds, struct abaw_index *ix)
+{
+	ds->abaw = ix;
 }
 
 int dataset_set_output(struct dataset *ds, const char *outdir)
@@ -350,6 +360,9 @@ static int classify(enum layout layout, const char *base, char **comps, int n,
 		return 0;
 	case LAYOUT_LIST:
 		break;
+	case LAYOUT_AFFWILD2:
+		*why = "not a video (.avi, .mp4, ...)";
+		return ARPG_EMISMATCH;
 	}
 	*why = "the list layout takes a TSV file";
 	return ARPG_EMISMATCH;
@@ -490,27 +503,91 @@ static int name_rule(struct scan *sc, const struct fit *f, const char *source)
 	return 0;
 }
 
-/* Classifies the file rel of the input; on a fit, fills c and returns 1;
- * 0 if the file is ignored or does not fit (noted); ARPG_ENOMEM. */
-static int consider(struct scan *sc, const char *rel, const char *source, struct clip *c)
+/* Whether a file name ends in a video extension. */
+static int is_video_name(const char *name)
 {
-	char *copy = strdup(rel), *comps[MAX_DEPTH];
+	static const char *const video[] = { ".avi", ".mp4", ".mkv", ".mov", ".webm",
+					     ".mpg", ".mpeg", ".flv", ".wmv", ".m4v" };
+	const char *dot = strrchr(name, '.');
+
+	for (size_t i = 0; dot && i < sizeof video / sizeof *video; i++)
+		if (!strcasecmp(dot, video[i]))
+			return 1;
+	return 0;
+}
+
+/* affwild2: the k-th annotated person of the video named comps[n - 1]:
+ * fills f and *person and returns 0; 1 when there is none (k past the
+ * last; a video without annotation is counted at k 0); ARPG_EMISMATCH
+ * with why for a file that is not a video. */
+static int affwild2_fit(struct scan *sc, char **comps, int n, int k, struct fit *f,
+			struct abaw_person **person, const char **why)
+{
+	const char *name = comps[n - 1];
+	char video[1024];
+	size_t first, count;
+
+	if (!is_video_name(name)) {
+		*why = "not a video (.avi, .mp4, ...)";
+		return ARPG_EMISMATCH;
+	}
+	snprintf(video, sizeof video, "%.*s", (int)(strrchr(name, '.') - name), name);
+	count = sc->ds->abaw ? abaw_index_find(sc->ds->abaw, video, &first) : 0;
+	if (!count && k == 0 && !sc->unannotated++)
+		snprintf(sc->first_unannotated, sizeof sc->first_unannotated, "%s", name);
+	if ((size_t)k >= count)
+		return 1;
+	*person = &sc->ds->abaw->p[first + (size_t)k];
+	memset(f, 0, sizeof *f);
+	f->split = (*person)->split;
+	f->label = "";
+	snprintf(f->stem, sizeof f->stem, "%s", (*person)->stem);
+	return 0;
+}
+
+/* The annotated person p's labels and side onto clip c.  0 or ARPG_ENOMEM. */
+static int attach_person(struct clip *c, struct abaw_person *p)
+{
+	if (!(c->frame_labels = malloc((size_t)p->labels.n)) ||
+	    !(c->annotation = strdup(p->path)))
+		return ARPG_ENOMEM;
+	memcpy(c->frame_labels, p->labels.label, (size_t)p->labels.n);
+	c->nlabels = p->labels.n;
+	c->label_classes = ABAW_CLASS_LIST;
+	c->side = p->side;
+	p->matched = 1;
+	return 0;
+}
+
+/* Classifies the file rel of the input for its k-th clip (k > 0: a video
+ * of two annotated people, affwild2); on a fit, fills c and returns 1; 0 if
+ * the file is ignored, does not fit (noted) or has no k-th clip;
+ * ARPG_ENOMEM. */
+static int consider(struct scan *sc, const char *rel, const char *source, struct clip *c, int k)
+{
+	char *copy, *comps[MAX_DEPTH];
 	const char *why = NULL;
+	struct abaw_person *person = NULL;
 	struct fit f;
 	int n, rc;
 
-	if (!copy)
+	if (k > 0 && sc->ds->layout != LAYOUT_AFFWILD2)
+		return 0;
+	if (!(copy = strdup(rel)))
 		return ARPG_ENOMEM;
 	n = split_path(copy, comps);
 	if (n <= 0 || ignored(comps, n)) {
 		free(copy);
-		if (n < 0)
+		if (n < 0 && k == 0)
 			misfit(sc, source, "a path with \"..\" or too deep");
 		return 0;
 	}
-	sc->found++;
-	if (classify(sc->ds->layout, sc->base, comps, n, &f, &why) < 0) {
-		misfit(sc, source, why);
+	sc->found += k == 0;
+	rc = sc->ds->layout == LAYOUT_AFFWILD2 ? affwild2_fit(sc, comps, n, k, &f, &person, &why)
+	     : classify(sc->ds->layout, sc->base, comps, n, &f, &why);
+	if (rc) {
+		if (rc < 0)
+			misfit(sc, source, why);
 		free(copy);
 		return 0;
 	}
@@ -521,6 +598,8 @@ static int consider(struct scan *sc, const char *rel, const char *source, struct
 	if (!sc->fitted++)
 		flush_misfits(sc);
 	rc = make_clip(sc, &f, source, c);
+	if (rc == 0 && person && (rc = attach_person(c, person)) < 0)
+		clip_free(c);
 	free(copy);
 	return rc < 0 ? rc : 1;
 }
@@ -672,14 +751,15 @@ static int walk(struct scan *sc, const char *dir, const char *rel, int depth)
 		}
 		if (!S_ISREG(st.st_mode))
 			continue;
-		if ((rc = consider(sc, relp, path, &c)) <= 0)
-			continue;
-		if ((rc = set_origin(sc, &c, relp, (long long)st.st_size,
-				     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec)) < 0) {
-			clip_free(&c);
-			continue;
+		/* one clip per file, but one per annotated person (affwild2) */
+		for (int kth = 0; rc >= 0 && (rc = consider(sc, relp, path, &c, kth)) > 0; kth++) {
+			if ((rc = set_origin(sc, &c, relp, (long long)st.st_size,
+					     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec)) < 0) {
+				clip_free(&c);
+				break;
+			}
+			rc = offer_file(sc, &c, path);
 		}
-		rc = offer_file(sc, &c, path);
 	}
 	for (i = 0; i < k; i++)
 		free(ents[i]);
@@ -746,20 +826,63 @@ static int read_entry(struct scan *sc, struct archive *a, struct archive_entry *
  * plain video gets a hint, as it is the usual mistake. */
 static int not_archive(const char *input, struct archive *a, char *err, size_t errn)
 {
-	static const char *const video[] = { ".avi", ".mp4", ".mkv", ".mov", ".webm",
-					     ".mpg", ".mpeg", ".flv", ".wmv", ".m4v" };
-	const char *dot = strrchr(input, '.');
-	size_t i;
-
-	for (i = 0; dot && i < sizeof video / sizeof *video; i++)
-		if (!strcasecmp(dot, video[i]))
-			return arpg_errf(err, errn, ARPG_EFORMAT, "a video, not a folder or an "
-					 "archive: an input is a dataset; give the folder that "
-					 "holds the video (-l dir: ROOT/<label>/<clip>), or list "
-					 "it in a TSV file (-l list)");
+	if (is_video_name(input))
+		return arpg_errf(err, errn, ARPG_EFORMAT, "a video, not a folder or an "
+				 "archive: an input is a dataset; give the folder that "
+				 "holds the video (-l dir: ROOT/<label>/<clip>), or list "
+				 "it in a TSV file (-l list)");
 	return arpg_errf(err, errn, ARPG_EFORMAT, "not a folder or an archive (zip, tar, "
 			 "tar.gz, tar.xz, 7z): %s", archive_error_string(a) ?
 			 archive_error_string(a) : "?");
+}
+
+/* The clips of the archive entry e (name, source): first, already made,
+ * and the other annotated people of its video (affwild2), each with a copy
+ * of the entry's data, read once if any is wanted.  0, ARPG_EFORMAT (the
+ * archive cannot go on), ARPG_ENOMEM or the sink's code. */
+static int entry_clips(struct scan *sc, struct archive *a, struct archive_entry *e,
+		       struct clip *first, const char *name, const char *source)
+{
+	struct clip cl[4];
+	int n = 0, k, kw, rc = 0, want[4] = { 0 }, gone[4] = { 0 };
+
+	cl[n++] = *first;
+	while (n < 4 && (rc = consider(sc, name, source, &cl[n], n)) > 0)
+		n++;
+	for (k = 0; k < n && rc >= 0; k++)
+		if ((rc = set_origin(sc, &cl[k], name, archive_entry_size_is_set(e) ?
+				     (long long)archive_entry_size(e) : -1,
+				     (long long)archive_entry_mtime(e),
+				     archive_entry_mtime_nsec(e))) >= 0)
+			want[k] = !sc->sink->want || sc->sink->want(sc->sink->ctx, &cl[k]);
+	for (kw = 0; kw < n && !want[kw]; kw++)
+		;
+	if (rc < 0 || kw == n)
+		goto out;
+	/* the entry's data, read once into the first clip wanted, copied to
+	 * the others */
+	if ((rc = read_entry(sc, a, e, &cl[kw])) != 0) {
+		rc = rc == 1 ? 0 : rc;	/* 1: damaged, reported */
+		goto out;
+	}
+	for (k = kw + 1; k < n && rc >= 0; k++) {
+		if (!want[k])
+			continue;
+		if (!(cl[k].data = malloc(cl[kw].len ? cl[kw].len : 1)))
+			rc = ARPG_ENOMEM;
+		else
+			memcpy(cl[k].data, cl[kw].data, cl[k].len = cl[kw].len);
+	}
+	for (k = 0; k < n && rc >= 0; k++)
+		if (want[k]) {
+			gone[k] = 1;	/* the sink owns it, even when it fails */
+			rc = sc->sink->take(sc->sink->ctx, &cl[k]);
+		}
+out:
+	for (k = 0; k < n; k++)
+		if (!gone[k])
+			clip_free(&cl[k]);
+	return rc;
 }
 
 static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t errn)
@@ -789,7 +912,7 @@ static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t er
 		if (!name || (archive_entry_filetype(e) != AE_IFREG && !link))
 			continue;
 		snprintf(source, sizeof source, "%s:%s", sc->input, name);
-		if ((rc = consider(sc, name, source, &c)) < 0)
+		if ((rc = consider(sc, name, source, &c, 0)) < 0)
 			return rc;
 		if (rc == 0)
 			continue;
@@ -804,31 +927,10 @@ static int scan_archive(struct scan *sc, struct archive *a, char *err, size_t er
 			clip_free(&c);
 			continue;
 		}
-		if ((rc = set_origin(sc, &c, name, archive_entry_size_is_set(e) ?
-				     (long long)archive_entry_size(e) : -1,
-				     (long long)archive_entry_mtime(e),
-				     archive_entry_mtime_nsec(e))) < 0) {
-			clip_free(&c);
-			return rc;
-		}
-		if (sc->sink->want && !sc->sink->want(sc->sink->ctx, &c)) {
-			clip_free(&c);
-			continue;
-		}
-		rc = read_entry(sc, a, e, &c);
-		if (rc == 1) {
-			clip_free(&c);
-			continue;
-		}
-		if (rc < 0) {
-			clip_free(&c);
-			if (rc == ARPG_EFORMAT)
-				return arpg_errf(err, errn, rc, "damaged archive: reading stopped "
-						 "after %ld entries", sc->found);
-			return rc;
-		}
-		if ((rc = sc->sink->take(sc->sink->ctx, &c)) < 0)
-			return rc;
+		if ((rc = entry_clips(sc, a, e, &c, name, source)) < 0)
+			return rc == ARPG_EFORMAT ? arpg_errf(err, errn, rc, "damaged archive: "
+							      "reading stopped after %ld entries",
+							      sc->found) : rc;
 	}
 	return 0;
 }
@@ -981,6 +1083,18 @@ static int finish(struct scan *sc, int rc, char *err, size_t errn)
 			snprintf(err + strlen(err), errn - strlen(err), "%s", guess);
 	} else if (rc >= 0 && !sc->found) {
 		rc = arpg_errf(err, errn, ARPG_ENOENT, "no clips found in it: check the path and -l");
+	}
+	/* a batch may hold no video of this task: said, not failed (the
+	 * annotations no input had a video for are the run's to report) */
+	if (rc >= 0 && sc->unannotated && sc->sink->note) {
+		char note[800];
+
+		snprintf(note, sizeof note, "%s%ld video%s without an annotation file (first: "
+			 "%s): skipped; the release's videos serve several tasks, and a task's "
+			 "annotations cover some of them", sc->fitted ? "" : "no video of it has "
+			 "an annotation: ", sc->unannotated, sc->unannotated > 1 ? "s" : "",
+			 sc->first_unannotated);
+		sc->sink->note(sc->sink->ctx, sc->input, note);
 	}
 	if (sc->links_out && sc->sink->note) {
 		char note[700];

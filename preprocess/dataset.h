@@ -18,6 +18,14 @@
  *   list  TSV lines "path label split subject" (label and subject may be
  *         empty; a first line starting with "path" is a header; '#' starts a
  *         comment); a relative path is taken from the list file's folder.
+ *   affwild2  videos anywhere in folders or archives, each matched by its
+ *         name without extension to the annotation files of
+ *         dataset_set_annotations (abaw.h): one clip per annotated person
+ *         (NAME.txt, or NAME_left.txt and NAME_right.txt), its split from
+ *         the annotation's folder, no clip label, the labels per frame
+ *         carried by the clip.  Videos without an annotation are counted
+ *         and noted once per input, not reported one by one: the release's
+ *         videos serve several tasks, and its EXPR set annotates some.
  *
  * Labels are made canonical whatever the layout (anger, angry, AN -> Angry;
  * happiness -> Happy; ...); other labels are kept as written if they follow
@@ -44,11 +52,17 @@
 
 #include <stddef.h>
 
-enum layout { LAYOUT_AFEW, LAYOUT_RML, LAYOUT_DIR, LAYOUT_LIST };
+struct abaw_index;
 
-/* Parses "afew", "rml", "dir" or "list"; ARPG_EINVAL otherwise. */
+enum layout { LAYOUT_AFEW, LAYOUT_RML, LAYOUT_DIR, LAYOUT_LIST, LAYOUT_AFFWILD2 };
+
+/* Parses "afew", "rml", "dir", "list" or "affwild2"; ARPG_EINVAL otherwise. */
 int layout_parse(enum layout *l, const char *name);
 const char *layout_name(enum layout l);
+
+/* The split a name mentions, "train", "val" or "test" (Train_AFEW.zip,
+ * Val_AFEW, Validation_Set; any case), or NULL. */
+const char *split_within(const char *name);
 
 /* The canonical form of a label (a static string), or NULL if label is not
  * one of the known emotions. */
@@ -70,6 +84,14 @@ struct clip {
 	char *file;
 	void *data;
 	size_t len;
+	/* affwild2: the annotated person's labels by video frame (nlabels,
+	 * -1: none; malloc'd), their class names joined by ',' (static), the
+	 * side ('l', 'r', 0: the main face) and the annotation file */
+	signed char *frame_labels;
+	long nlabels;
+	const char *label_classes;
+	int side;
+	char *annotation;
 };
 void clip_free(struct clip *c);
 
@@ -94,6 +116,11 @@ struct dataset;
 /* A dataset enumerator for one run (it remembers ids across inputs). */
 int dataset_new(struct dataset **ds, enum layout layout);
 void dataset_free(struct dataset *ds);
+
+/* The annotation files of layout affwild2 (read by abaw_index_read; the
+ * caller keeps ix until dataset_free and after, and reads which people a
+ * video was found for in their matched flags). */
+void dataset_set_annotations(struct dataset *ds, struct abaw_index *ix);
 
 /* The folder that the run writes into: walks skip it.  0 or ARPG_EIO. */
 int dataset_set_output(struct dataset *ds, const char *outdir);

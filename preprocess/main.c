@@ -24,9 +24,9 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: arpg-preprocess [-l afew|rml|dir|list] -o OUTDIR [--no-align]\n"
-		"\t[--cascade FILE] [--detector FILE.onnx] [--det-size N] [--det-score X]\n"
-		"\t[--landmarks dlib|none|FILE] [--equalize] [--scale-factor X]\n"
+	fprintf(f, "usage: arpg-preprocess [-l afew|rml|dir|list|affwild2] [--annotations DIR]\n"
+		"\t-o OUTDIR [--no-align] [--cascade FILE] [--detector FILE.onnx] [--det-size N]\n"
+		"\t[--det-score X] [--landmarks dlib|none|FILE] [--equalize] [--scale-factor X]\n"
 		"\t[--min-neighbors N] [--min-size PX] [--smooth N] [--size N] [--fps R] [--max-frames N]\n"
 		"\t[--sheet FILE.png] [-j N] [-q|-v] INPUT...\n"
 		"Writes OUTDIR/<clip_id>/NNNNNN.png and frames.tsv per clip, and the manifest\n"
@@ -35,11 +35,12 @@ static void usage(FILE *f)
 
 enum { O_NOALIGN = 256, O_CASCADE, O_LANDMARKS, O_SIZE, O_FPS, O_MAXFRAMES, O_HELP,
        O_VERSION, O_SHEET, O_EQUALIZE, O_SCALE, O_NEIGHBORS, O_MINSIZE, O_SMOOTH,
-       O_DETECTOR, O_DETSIZE, O_DETSCORE };
+       O_DETECTOR, O_DETSIZE, O_DETSCORE, O_ANNOTATIONS };
 
 static const struct option long_opts[] = {
 	{ "layout", required_argument, NULL, 'l' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "annotations", required_argument, NULL, O_ANNOTATIONS },
 	{ "no-align", no_argument, NULL, O_NOALIGN },
 	{ "cascade", required_argument, NULL, O_CASCADE },
 	{ "landmarks", required_argument, NULL, O_LANDMARKS },
@@ -80,9 +81,11 @@ static int take_option(struct run_opts *o, int ch, int *verbosity)
 	switch (ch) {
 	case 'l':
 		if (layout_parse(&o->layout, optarg) < 0)
-			return arpg_usage_error("-l '%s': expected afew, rml, dir or list", optarg);
+			return arpg_usage_error("-l '%s': expected afew, rml, dir, list or affwild2",
+						optarg);
 		break;
 	case 'o': o->outdir = optarg; break;
+	case O_ANNOTATIONS: o->annotations = optarg; break;
 	case O_NOALIGN: o->align = 0; break;
 	case O_CASCADE: fo->cascade = optarg; break;
 	case O_LANDMARKS:
@@ -173,6 +176,15 @@ int main(int argc, char **argv)
 		return arpg_usage_error("%s needs --detector (the cascade aligns from dlib's "
 					"landmarks)", o.face.no_landmarks ? "--landmarks none" :
 					o.face.det.det_size ? "--det-size" : "--det-score");
+	if ((o.layout == LAYOUT_AFFWILD2) != (o.annotations != NULL))
+		return arpg_usage_error(o.annotations ? "--annotations is for -l affwild2" :
+					"-l affwild2 needs --annotations DIR, the folder of the "
+					"expression annotation files");
+	/* the annotations label each frame of the video, in its own rate */
+	if (o.annotations && (o.decode.fps || o.decode.max_frames))
+		return arpg_usage_error("%s: -l affwild2 keeps every frame of a video, as its "
+					"annotation labels them", o.decode.fps ? "--fps" :
+					"--max-frames");
 	if (optind == argc)
 		return arpg_usage_error("no INPUT: name dataset folders, archives or (-l list) "
 					"TSV files");

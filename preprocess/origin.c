@@ -5,6 +5,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +16,30 @@
 /* The file's text for c (malloc'd) or NULL. */
 static char *origin_text(const struct clip *c, const char *settings)
 {
-	char input[4200], source[4200], set[2200], *s;
+	char input[4200], source[4200], set[2200], ann[4200] = "", *s;
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a of the labels */
 	size_t n;
 
 	arpg_escape(input, sizeof input, c->input ? c->input : "");
 	arpg_escape(source, sizeof source, c->entry ? c->entry : "");
 	arpg_escape(set, sizeof set, settings);
-	n = strlen(input) + strlen(source) + strlen(set) + 200;
+	if (c->annotation) {	/* its real path: a rerun from elsewhere is the same */
+		char *real = realpath(c->annotation, NULL);
+
+		arpg_escape(ann, sizeof ann, real ? real : c->annotation);
+		free(real);
+	}
+	n = strlen(input) + strlen(source) + strlen(set) + strlen(ann) + 300;
 	if (!(s = malloc(n)))
 		return NULL;
 	snprintf(s, n, "format\t" ORIGIN_FORMAT "\ninput\t%s\nentry\t%s\nsize\t%lld\n"
 		 "mtime_ns\t%lld\nsettings\t%s\n", input, source, c->size, c->mtime_ns, set);
+	if (c->annotation) {
+		for (long i = 0; i < c->nlabels; i++)
+			h = (h ^ (uint8_t)c->frame_labels[i]) * 1099511628211ull;
+		snprintf(s + strlen(s), n - strlen(s), "annotation\t%s\nlabels\t%ld %016llx\n",
+			 ann, c->nlabels, (unsigned long long)h);
+	}
 	return s;
 }
 

@@ -9,6 +9,9 @@
  *   size      its size in bytes (-1: unknown)
  *   mtime_ns  its modification time, nanoseconds since 1970
  *   settings  the options that shape the crops (settings_of in run.c)
+ *   annotation, labels  (affwild2 only) the annotation file, and the
+ *             number of its labels with their FNV-1a hash: changed labels
+ *             redo the clip
  * Control characters in values are escaped (common/text.h).  A rerun
  * compares the file with the clip that now has the folder's id.
  */

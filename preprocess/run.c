@@ -1,5 +1,6 @@
 /* run.c - one run of arpg-preprocess (see run.h). */
 #include "run.h"
+#include "abaw.h"
 #include "cli.h"
 #include "error.h"
 #include "fileio.h"
@@ -250,6 +251,12 @@ static void work(void *ctx, void *item)
 			*r->o->stop = 1;
 		}
 	} else {
+		if (c->frame_labels && c->nlabels != res.frames)
+			/* a known property of the release: said, and the rule applied */
+			arpg_warn("%s: %s has %ld labels for %ld frames: %s", c->source,
+				  c->annotation, c->nlabels, res.frames, c->nlabels > res.frames ?
+				  "the labels past the last frame are left out" :
+				  "the frames past the last label have none (-1)");
 		r->done++;
 		r->t_decode += res.t_decode;
 		r->t_scale += res.t_scale;
@@ -408,6 +415,30 @@ static int read_old_manifest(struct run *r)
 	return bad;
 }
 
+/* An annotation file that cannot be used (affwild2): reported, counted. */
+static void bad_annotation(void *ctx, const char *file, const char *detail)
+{
+	long *problems = ctx;
+
+	(*problems)++;
+	arpg_report(file, ARPG_EFORMAT, detail);
+}
+
+/* The annotated people no input had a video for: reported, counted. */
+static void unmatched_annotations(const struct abaw_index *ix, long *problems)
+{
+	char detail[1400];
+
+	for (size_t i = 0; i < ix->n; i++)
+		if (!ix->p[i].matched) {
+			(*problems)++;
+			snprintf(detail, sizeof detail, "no video %s.* in the inputs: this "
+				 "person's clip is not made; give the folder or archive that "
+				 "holds it", ix->p[i].video);
+			arpg_report(ix->p[i].path, ARPG_ENOENT, detail);
+		}
+}
+
 /* Enumerates every input into the queue; returns the inputs that failed. */
 static long scan_inputs(struct run *r, struct dataset *ds, long *problems)
 {
@@ -517,6 +548,7 @@ int preprocess_run(const struct run_opts *o)
 	struct run r;
 	struct arpg_face_models *fm = NULL;
 	struct dataset *ds = NULL;
+	struct abaw_index ix = { 0 };
 	long problems = 0, input_errors = 0;
 	double t0 = arpg_now();
 	int status = 1, rc;
@@ -531,15 +563,28 @@ int preprocess_run(const struct run_opts *o)
 	pthread_mutex_init(&r.lock, NULL);
 	if (prepare(&r, &fm) < 0)
 		goto out;
+	if (o->annotations) {
+		char err[1024];
+
+		if ((rc = abaw_index_read(&ix, o->annotations, bad_annotation, &problems, err,
+					  sizeof err)) < 0) {
+			arpg_report(o->annotations, rc, err);
+			goto out;
+		}
+		arpg_info("%s: %d annotated people", o->annotations, rc);
+	}
 	if (dataset_new(&ds, o->layout) < 0 || dataset_set_output(ds, r.outdir) < 0 ||
 	    (rc = arpg_workq_start(&r.q, o->jobs, 2 * o->jobs, work, &r)) < 0) {
 		arpg_report("arpg-preprocess", ARPG_ENOMEM, "cannot start the workers");
 		goto out;
 	}
+	dataset_set_annotations(ds, &ix);
 	if (arpg_manifest_write_header(stdout) < 0)
 		r.stdout_closed = 1;
 	arpg_progress_start(&r.prog, "clips", 0);
 	input_errors = scan_inputs(&r, ds, &problems);
+	if (o->annotations && !*o->stop)
+		unmatched_annotations(&ix, &problems);
 	arpg_workq_finish(r.q, drop_clip);
 	arpg_progress_finish(&r.prog);
 
@@ -561,6 +606,7 @@ out:
 	free(r.outabs);
 	arpg_lock_release(r.out_lock);
 	dataset_free(ds);
+	abaw_index_free(&ix);
 	arpg_face_models_free(fm);
 	pthread_mutex_destroy(&r.lock);
 	return status;

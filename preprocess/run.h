@@ -23,6 +23,7 @@ struct run_opts {
 	int size;			/* side of the crops */
 	struct decode_options decode;
 	const char *sheet;		/* contact sheet PNG to write, or NULL */
+	const char *annotations;	/* affwild2: the annotation folder */
 	volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM (and by a closed stdout) */
 };
 

@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "error.h"
+#include "export.h"
 #include "fileio.h"
 #include "frames.h"
 #include "lock.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- output ---- */
 
@@ -135,6 +137,36 @@ static int check_finite(const struct checkpoint *ck, const struct model *m, cons
 	return 0;
 }
 
+/* The model file path, checked whole, as a model for batches of up to
+ * batch clips: its file into ck, its network with the file's parameters
+ * into *m.  0, or a negative code, reported; *m and ck are for the caller
+ * to free either way. */
+static int open_model(const char *path, int batch, struct checkpoint *ck, struct model **m)
+{
+	struct model_config c;
+	char err[512] = "";
+	int rc;
+
+	if ((rc = checkpoint_load(ck, path, err, sizeof err)) < 0)
+		return report_load(path, rc, err);
+	if ((rc = checkpoint_config(ck, &c)) < 0) {
+		arpg_error("%s: the model's settings are incomplete or invalid: the file is not a "
+			   "model saved by arpg-train", path);
+		return rc;
+	}
+	if ((rc = model_create(m, &c, batch, 0)) < 0)
+		return arpg_report(path, rc, NULL);
+	if (ck->n != model_nparams(*m)) {
+		arpg_error("%s: %zu parameters, but its settings make a model of %zu: the file is "
+			   "damaged", path, ck->n, model_nparams(*m));
+		return ARPG_EFORMAT;
+	}
+	if ((rc = check_finite(ck, *m, path)) < 0)
+		return rc;
+	memcpy(model_params(*m), ck->params, sizeof(float) * ck->n);
+	return 0;
+}
+
 /* The model of --load, ready to run on ds, and its file (for run.epoch);
  * ds's classes become the model's (its clips' labels found by name, so
  * that a cache of unlabelled clips, or of some of the classes, works).
@@ -143,39 +175,27 @@ static int check_finite(const struct checkpoint *ck, const struct model *m, cons
 static int open_saved(const struct experiment *e, struct dataset *ds, struct checkpoint *ck,
 		      struct model **m)
 {
-	struct model_config c;
 	const char *labels;
 	char err[512] = "";
-	int rc;
+	int rc, pf;
 
-	if ((rc = checkpoint_load(ck, e->load, err, sizeof err)) < 0)
-		return report_load(e->load, rc, err);
-	if ((rc = checkpoint_config(ck, &c)) < 0) {
-		arpg_error("%s: the model's settings are incomplete or invalid: the file is not a "
-			   "model saved by arpg-train", e->load);
+	if ((rc = open_model(e->load, e->batch, ck, m)) < 0)
 		return rc;
-	}
 	if ((rc = check_meta(ck, ds, e->load, e->cache, 0)) < 0)
 		return rc;
-	if (!(labels = arpg_kv_get(&ck->settings, c.per_frame ? "cache.frame_labels" :
-							      "cache.labels"))) {
+	pf = model_config(*m)->per_frame;
+	if (!(labels = arpg_kv_get(&ck->settings, pf ? "cache.frame_labels" : "cache.labels"))) {
 		arpg_error("%s: the model's settings lack cache.%slabels: the file is not a model "
-			   "saved by arpg-train", e->load, c.per_frame ? "frame_" : "");
+			   "saved by arpg-train", e->load, pf ? "frame_" : "");
 		return ARPG_EFORMAT;
 	}
 	if ((rc = dataset_relabel(ds, labels, err, sizeof err)) < 0)
 		return arpg_report(e->cache, rc, err);
-	if ((rc = model_create(m, &c, e->batch, 0)) < 0)
-		return arpg_report(e->load, rc, NULL);
-	if (ck->n != model_nparams(*m) || ds->C != c.C) {
-		arpg_error("%s: %zu parameters and %d labels, but its settings make a model of "
-			   "%zu and %d classes: the file is damaged", e->load, ck->n, ds->C,
-			   model_nparams(*m), c.C);
+	if (ds->C != model_config(*m)->C) {
+		arpg_error("%s: %d labels, but its settings make a model of %d classes: the file is "
+			   "damaged", e->load, ds->C, model_config(*m)->C);
 		return ARPG_EFORMAT;
 	}
-	if ((rc = check_finite(ck, *m, e->load)) < 0)
-		return rc;
-	memcpy(model_params(*m), ck->params, sizeof(float) * ck->n);
 	return 0;
 }
 
@@ -183,6 +203,50 @@ static int open_saved(const struct experiment *e, struct dataset *ds, struct che
 static int labelled(const struct clip_data *c)
 {
 	return c->label >= 0 || c->frame_labels;
+}
+
+/* 1 when paths a and b name the same existing file. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+int experiment_export(const struct experiment *e)
+{
+	struct checkpoint ck = { 0 };
+	struct model *m = NULL;
+	char err[512] = "";
+	int rc;
+
+	if ((rc = open_model(e->load, 1, &ck, &m)) < 0)
+		goto out;
+	if (model_config(m)->per_frame) {
+		arpg_error("%s: a per-frame model (--per-frame): --export-onnx writes the "
+			   "clip-level head only", e->load);
+		rc = ARPG_EINVAL;
+		goto out;
+	}
+	if (same_file(e->load, e->export_onnx)) {
+		arpg_error("%s: that is the model file itself: export to another path",
+			   e->export_onnx);
+		rc = ARPG_EEXIST;
+		goto out;
+	}
+	rc = export_onnx(m, arpg_kv_get(&ck.settings, "cache.labels"), e->export_onnx, err,
+			 sizeof err);
+	if (rc == ARPG_EIO)
+		arpg_error("%s: cannot write it: %s", e->export_onnx, strerror(errno));
+	else if (rc < 0)
+		arpg_report(e->export_onnx, rc, err);
+	else
+		arpg_info("wrote %s (ONNX opset %d) from %s", e->export_onnx, EXPORT_OPSET, e->load);
+out:
+	model_free(m);
+	checkpoint_free(&ck);
+	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
 }
 
 /* The clips a saved model runs on, into idx (*n): all with --predict,

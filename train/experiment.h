@@ -20,6 +20,7 @@ struct experiment {
 	int predict;		/* with load: a line per clip instead of metrics */
 	int per_frame;		/* --per-frame: a class per frame (train/frames.h) */
 	const char *abaw_dir;	/* with predict, a per-frame model: ABAW files here */
+	const char *export_onnx;	/* with load: the ONNX file to write, or NULL */
 	int folds;		/* K, or 0 for the cache's train/val split */
 	int epochs, batch;
 	int frames;		/* T, or 0 for the cache's */
@@ -45,6 +46,12 @@ struct experiment {
  * have run; 128 + the signal when *e->stop was set (after saving the last
  * finished epoch with e->save, and saying so). */
 int experiment_run(const struct experiment *e, const struct sweep *sw);
+
+/* --load MODEL --export-onnx FILE: writes the saved model's head as an
+ * ONNX graph (train/export.h); no cache is read.  Returns the exit
+ * status: 0, or 1 after a failure it reported (a model file that is not
+ * usable, a file that cannot be written). */
+int experiment_export(const struct experiment *e);
 
 /* Deals the labelled clips of ds to K folds into fold[nclips] (-1 for an
  * unlabelled clip): by subject when they have subjects (the sorted subject

@@ -3,12 +3,13 @@
 # metrics, checkpoints.
 bin_PROGRAMS += train/arpg-train
 train_arpg_train_SOURCES = train/main.c
-train_arpg_train_LDADD = train/libtrain.la train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) \
-	$(LMDB_LIBS) $(MD_LIBS) -lm
+train_arpg_train_LDADD = train/libtrain.la train/libmodel.la $(ARPG_ONNX_LIB) $(ARPG_LIB) \
+	$(BLIS_LIBS) $(LMDB_LIBS) $(MD_LIBS) -lm
 noinst_LTLIBRARIES += train/libtrain.la
 train_libtrain_la_SOURCES = train/experiment.c train/experiment.h train/sweep.c \
 	train/sweep.h train/data.c train/data.h train/run.c train/run.h train/metrics.c \
-	train/metrics.h train/checkpoint.c train/checkpoint.h train/frames.c train/frames.h
+	train/metrics.h train/checkpoint.c train/checkpoint.h train/export.c train/export.h \
+	train/frames.c train/frames.h
 train_libtrain_la_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
 dist_man_MANS += man/arpg-train.1
 # The ARPGNet head: layers, model, optimizer; also linked by the tests.

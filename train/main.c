@@ -84,6 +84,7 @@ static void usage(FILE *f)
 "                        --frames frames, macro-F1 over the frames; class weights\n"
 "                        balanced unless --class-weights says otherwise\n"
 "  --abaw-dir DIR        with --predict, a per-frame model: DIR/CLIP.txt, ABAW's format\n"
+"  --export-onnx FILE    with --load, no CACHE: write the model as an ONNX graph\n"
 "  -j, --jobs N          threads (all cores)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
@@ -158,6 +159,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'P': e->predict = 1; return RUN;
 	case 'f': e->per_frame = 1; return RUN;
 	case 'A': e->abaw_dir = arg; return RUN;
+	case 'X': e->export_onnx = arg; return RUN;
 	case 'j':
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
@@ -199,6 +201,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "save-every", required_argument, NULL, 'N' },
 		{ "resume", required_argument, NULL, 'R' }, { "predict", no_argument, NULL, 'P' },
 		{ "per-frame", no_argument, NULL, 'f' }, { "abaw-dir", required_argument, NULL, 'A' },
+		{ "export-onnx", required_argument, NULL, 'X' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
@@ -209,6 +212,12 @@ static int parse_args(struct options *o, int argc, char **argv)
 		if ((status = parse_option(o, c, optarg)) != RUN)
 			return status;
 	arpg_log_init("arpg-train", o->verbosity);
+	if (o->e.export_onnx) {	/* the model alone: no CACHE */
+		if (optind < argc)
+			return arpg_usage_error("--export-onnx reads no CACHE; '%s' is extra",
+						argv[optind]);
+		return RUN;
+	}
 	if (optind != argc - 1) {
 		if (optind >= argc)
 			return arpg_usage_error("%s", "a CACHE directory is needed");
@@ -230,6 +239,8 @@ static int check_args(const struct options *o)
 					o->sw.opt[opt].v[val], sweep_expect(opt));
 	if (ncombos > INT_MAX)
 		return arpg_usage_error("%ld combinations of the lists: too many", ncombos);
+	if (e->export_onnx && (!e->load || e->predict))
+		return arpg_usage_error("%s", "--export-onnx needs --load MODEL (and no --predict)");
 	if (e->predict && !e->load)
 		return arpg_usage_error("%s", "--predict needs --load MODEL");
 	if (e->abaw_dir && !e->predict)
@@ -287,7 +298,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	status = experiment_run(&o.e, &o.sw);
+	status = o.e.export_onnx ? experiment_export(&o.e) : experiment_run(&o.e, &o.sw);
 out:
 	sweep_free(&o.sw);
 	return arpg_cli_close_stdout(status);

@@ -8,22 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_LAYERS = 8 };
-
-/* One GAT layer's parameters (or gradients), slices of the flat buffer. */
-struct gat_w {
-	float *W, *a_src, *a_dst, *ln_g, *ln_b;
-};
-
-/* Every parameter, in the order of the flat buffer (see layout()). */
-struct slices {
-	float *Wp, *bp, *E;
-	struct gat_w rel[MAX_LAYERS];
-	float *Wa, *ba, *m_a, *m_r;
-	struct gat_w fus[MAX_LAYERS];
-	float *W1, *b1, *W2, *b2;
-};
-
 /* Scratch of the GAT layers, sized at model_create for the larger of the
  * two graph sets (relation and fusion): attention's (gat_attn_work) and
  * the LayerNorm backward's (gat_out_bwd_work). */
@@ -464,6 +448,9 @@ float *model_params(struct model *m) { return m->params; }
 float *model_grads(struct model *m) { return m->grads; }
 const struct model_config *model_config(const struct model *m) { return &m->c; }
 const float *model_probs(const struct model *m) { return m->probs; }
+const struct slices *model_slices(const struct model *m) { return &m->p; }
+const uint8_t *model_rel_mask(const struct model *m) { return m->rel_mask; }
+const uint8_t *model_fusion_mask(const struct model *m) { return m->fus_mask; }
 
 void model_set_loss(struct model *m, const float *class_weights, float smoothing)
 {

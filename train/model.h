@@ -41,6 +41,27 @@ struct model_config {
 
 struct model;
 
+enum { MAX_LAYERS = 8 };
+
+/* One GAT layer's parameters (or gradients), slices of the flat buffer. */
+struct gat_w {
+	float *W, *a_src, *a_dst, *ln_g, *ln_b;
+};
+
+/* Every parameter, in the order of the flat buffer (model.c's layout()):
+ * Wp (Dp x D), bp (D), E (N x D), per relation layer W (D x D) and a_src,
+ * a_dst, ln_g, ln_b (D each), Wa (Da x D), ba, m_a, m_r (D each), the
+ * fusion layers, W1 (Din x D), b1 (D), W2 (D x C), b2 (C); Din is D per
+ * modality in use.  The tensors of a branch or layer the configuration
+ * lacks are NULL. */
+struct slices {
+	float *Wp, *bp, *E;
+	struct gat_w rel[MAX_LAYERS];
+	float *Wa, *ba, *m_a, *m_r;
+	struct gat_w fus[MAX_LAYERS];
+	float *W1, *b1, *W2, *b2;
+};
+
 /* Fills c with DESIGN.md's defaults (T 16, G 6, D 256, H 4, Lr 2, Lf 1,
  * TRS 4, edges self,adj,sym, fusion gat, modality both, dropout 0.1);
  * Dp, Da and C are left 0 for the caller (they come from the cache). */
@@ -116,6 +137,16 @@ const struct model_config *model_config(const struct model *m);
 /* The probabilities of the last forward (B x C, or B*T x C with
  * per_frame), valid until the next. */
 const float *model_probs(const struct model *m);
+
+/* The parameter tensors of the model, slices of model_params(m), for
+ * readers of the network such as the ONNX export. */
+const struct slices *model_slices(const struct model *m);
+
+/* The 0/1 masks the forward runs with: the relation graph's (N x N, every
+ * row with a one) and the fusion graph's (nf x nf, nf = T times the
+ * modalities in use, the appearance nodes first). */
+const uint8_t *model_rel_mask(const struct model *m);
+const uint8_t *model_fusion_mask(const struct model *m);
 
 /* Adam and AdamW over the whole parameter buffer: train/optim.h. */
 

@@ -640,9 +640,26 @@ static int detect_cnn(const struct arpg_face_models *fm, const struct arpg_image
 	return rc;
 }
 
+/* Leaves in dets[i] only the faces whose box centre is in the side half
+ * ('l' or 'r') of a frame w pixels wide. */
+static void keep_side(struct arpg_face_det **dets, int *ndet, int n, int w, int side)
+{
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+
+		for (int j = 0; j < ndet[i]; j++) {
+			float cx = dets[i][j].box[0] + dets[i][j].box[2] / 2;
+
+			if (side == 'l' ? cx < w / 2.0f : cx >= w / 2.0f)
+				dets[i][k++] = dets[i][j];
+		}
+		ndet[i] = k;
+	}
+}
+
 int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
-			 int n, int size, struct arpg_image *crops, struct arpg_frame_row *out,
-			 char *err, size_t errn)
+			 int n, int size, int side, struct arpg_image *crops,
+			 struct arpg_frame_row *out, char *err, size_t errn)
 {
 	struct arpg_face_det **dets = NULL;
 	char tmp[256];
@@ -653,7 +670,7 @@ int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_im
 	if (n <= 0)
 		return 0;
 	if (!fm || !frames || !crops || !out || size <= 0 || size > 2048 ||
-	    check_frames(frames, n) < 0)
+	    (side && side != 'l' && side != 'r') || check_frames(frames, n) < 0)
 		return ARPG_EINVAL;
 	dets = calloc((size_t)n, sizeof *dets);
 	ndet = calloc((size_t)n, sizeof *ndet);
@@ -663,6 +680,8 @@ int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_im
 	}
 	rc = fm->det ? detect_cnn(fm, frames, n, dets, ndet, err, errn)
 		: detect_cascade(fm, frames, n, dets, ndet);
+	if (rc >= 0 && side)
+		keep_side(dets, ndet, n, frames[0].w, side);
 	if (rc >= 0)
 		rc = align_faces(fm, frames, n, size, dets, ndet, fm->det != NULL, crops, out);
 out:

@@ -58,10 +58,12 @@ const char *arpg_face_models_detector(const struct arpg_face_models *fm);
  * (the landmarks, if loaded, are only recorded).  Returns the number of
  * frames with a detection (0: no face in the clip) or a negative code (the
  * detector's with its reason in err, which may be NULL).  Thread-safe for
- * distinct clips. */
+ * distinct clips.  side 'l' or 'r' follows one of two people (Aff-Wild2's
+ * NAME_left and NAME_right annotations): only faces whose box centre lies
+ * in the left or right half of the frame are followed; 0: any face. */
 int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
-			 int n, int size, struct arpg_image *crops, struct arpg_frame_row *out,
-			 char *err, size_t errn);
+			 int n, int size, int side, struct arpg_image *crops,
+			 struct arpg_frame_row *out, char *err, size_t errn);
 
 /* As arpg_face_align_clip, with the detections given instead of running
  * the cascade: dets[i][0..ndet[i]) are frame i's boxes (dets may be NULL

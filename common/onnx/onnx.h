@@ -21,8 +21,10 @@
  * Sub, Flatten, Reshape, Transpose, Concat, Softmax, Gemm, MatMul,
  * GlobalAveragePool, AveragePool, MaxPool, Resize and Upsample (nearest and
  * linear, constant scales or sizes), Identity, Dropout (inference),
- * Constant; default domain, opsets 1 to 21 (attributes of older versions
- * that change a result are refused).
+ * Constant, and for arpg-train's exported head Elu, LeakyRelu,
+ * LayerNormalization (constant scale and bias, its first output only) and
+ * ReduceMean (axes as an attribute); default domain, opsets 1 to 21
+ * (attributes of older versions that change a result are refused).
  * Every function returns 0 or a negative ARPG_E code with a message in err
  * ("node 'conv_3' (Conv): ...").  The engine keeps no state outside the
  * model and reads no environment: what may be tuned is set on the model

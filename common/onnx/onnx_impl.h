@@ -31,7 +31,7 @@ enum onx_op {
 	OP_RESHAPE, OP_GEMM, OP_MATMUL, OP_GAP, OP_AVGPOOL, OP_MAXPOOL,
 	OP_IDENTITY, OP_DROPOUT, OP_CONSTANT, OP_SIGMOID, OP_TRANSPOSE, OP_RESIZE,
 	OP_UPSAMPLE, OP_CONCAT, OP_SOFTMAX, OP_SHAPE, OP_GATHER, OP_UNSQUEEZE, OP_SLICE,
-	OP_CAST, OP_COUNT
+	OP_CAST, OP_ELU, OP_LEAKYRELU, OP_LAYERNORM, OP_REDUCEMEAN, OP_COUNT
 };
 
 enum { DT_FLOAT = 1, DT_INT64 = 7 };
@@ -92,6 +92,7 @@ struct onx_node {
 	int64_t axes[MAXR];	/* Unsqueeze-1 to 11: its axes attribute */
 	int naxes;		/* their count (0: from the second input) */
 	int cast_to;		/* Cast: the ONNX data type of the output */
+	int keepdims;		/* ReduceMean: keep the reduced axes as 1 */
 
 	/* prepared (Conv, Gemm, BN) */
 	float *w, *b;		/* Conv: M x K, Gemm: N x K (owned) */

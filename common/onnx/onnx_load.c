@@ -16,7 +16,8 @@ const char *const onx_op_names[OP_COUNT] = {
 	"Conv", "BatchNormalization", "PRelu", "Relu", "Add", "Mul", "Sub", "Flatten",
 	"Reshape", "Gemm", "MatMul", "GlobalAveragePool", "AveragePool", "MaxPool",
 	"Identity", "Dropout", "Constant", "Sigmoid", "Transpose", "Resize", "Upsample",
-	"Concat", "Softmax", "Shape", "Gather", "Unsqueeze", "Slice", "Cast"
+	"Concat", "Softmax", "Shape", "Gather", "Unsqueeze", "Slice", "Cast", "Elu",
+	"LeakyRelu", "LayerNormalization", "ReduceMean"
 };
 
 static uint32_t hash_str(const char *s)
@@ -666,6 +667,56 @@ static int parse_cast(const Onnx__NodeProto *np, struct onx_node *n, const char 
 	return 0;
 }
 
+/* Elu and LeakyRelu: alpha (1 and 0.01 when absent). */
+static int parse_alpha(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+		       char *err, size_t errn)
+{
+	return get_float(np, "alpha", strcmp(np->op_type, "Elu") ? 0.01f : 1.0f, &n->alpha, lab,
+			 err, errn);
+}
+
+/* LayerNormalization: axis (-1), epsilon (1e-5), the mean and variance
+ * in float (stash_type 1, the only one). */
+static int parse_layernorm(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			   char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = get_int(np, "axis", -1, &v, lab, err, errn)) < 0 ||
+	    (rc = get_float(np, "epsilon", 1e-5f, &n->eps, lab, err, errn)) < 0)
+		return rc;
+	if (v < -MAXR || v > MAXR)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%s: axis %lld", lab, (long long)v);
+	n->axis = (int)v;
+	if ((rc = get_int(np, "stash_type", 1, &v, lab, err, errn)) < 0)
+		return rc;
+	if (v != 1)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: stash_type %lld (only 1, float)",
+				 lab, (long long)v);
+	return 0;
+}
+
+/* ReduceMean: axes as an attribute (opsets up to 17), keepdims (1); all
+ * axes when none are given.  The axes input of opset 18 is refused. */
+static int parse_reducemean(const Onnx__NodeProto *np, struct onx_node *n, const char *lab,
+			    char *err, size_t errn)
+{
+	int64_t v;
+	int rc;
+
+	if (np->n_input > 1)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "%s: axes as an input (only the "
+				 "attribute of opsets up to 17)", lab);
+	if ((rc = get_ints(np, "axes", 0, MAXR, n->axes, lab, err, errn)) < 0)
+		return rc;
+	n->naxes = rc;
+	if ((rc = get_int(np, "keepdims", 1, &v, lab, err, errn)) < 0)
+		return rc;
+	n->keepdims = v != 0;
+	return 0;
+}
+
 /* Flatten, Concat, Softmax and Gather: axis (Flatten's default is 1, Concat must
  * give it, Softmax's default depends on the opset and is resolved with the
  * shapes: ONX_AXIS_DEFAULT); its range is checked against the rank then. */
@@ -733,6 +784,10 @@ static const struct {
 	[OP_UNSQUEEZE] = { "axes", 1, 2, 1, parse_unsqueeze },
 	[OP_SLICE] = { "", 3, 5, 1, NULL },
 	[OP_CAST] = { "to saturate", 1, 1, 1, parse_cast },
+	[OP_ELU] = { "alpha", 1, 1, 1, parse_alpha },
+	[OP_LEAKYRELU] = { "alpha", 1, 1, 1, parse_alpha },
+	[OP_LAYERNORM] = { "axis epsilon stash_type", 2, 3, 3, parse_layernorm },
+	[OP_REDUCEMEAN] = { "axes keepdims", 1, 2, 1, parse_reducemean },
 };
 
 /* The operator named op_type (NULL: none), or OP_COUNT. */

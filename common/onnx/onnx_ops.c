@@ -920,6 +920,70 @@ static void exec_softmax(struct arpg_onnx *m, struct onx_node *n)
 		}
 }
 
+/* LayerNormalization over the len values from n->axis on, for each of
+ * the rows before it: (x - mean) / sqrt(var + eps) * scale + bias, the
+ * sums in double. */
+static void exec_layernorm(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	const float *g = m->t[n->in[1]].f;
+	const float *b = n->nin > 2 && n->in[2] >= 0 ? m->t[n->in[2]].f : NULL;
+	float *y = m->t[n->out_final].data;
+	i64 rows = 1, len = 1, r, k;
+	int i;
+
+	for (i = 0; i < xt->rank; i++)
+		*(i < n->axis ? &rows : &len) *= xt->dims[i];
+	for (r = 0; r < rows; r++) {
+		const float *x = xt->data + r * len;
+		float *o = y + r * len;
+		double s = 0, ss = 0, mean, rstd;
+
+		for (k = 0; k < len; k++)
+			s += x[k];
+		mean = s / len;
+		for (k = 0; k < len; k++)
+			ss += (x[k] - mean) * (x[k] - mean);
+		rstd = 1 / sqrt(ss / len + n->eps);
+		for (k = 0; k < len; k++)
+			o[k] = (float)((x[k] - mean) * rstd) * g[k] + (b ? b[k] : 0);
+	}
+}
+
+/* ReduceMean: each input element added to its output element (a reduced
+ * axis has output stride 0), in double, then divided by the count. */
+static int exec_reducemean(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_tensor *xt = &m->t[n->in[0]];
+	struct onx_tensor *ot = &m->t[n->out_final];
+	i64 ostride[MAXR], idx[MAXR] = { 0 }, nout = onx_numel(ot), nin = onx_numel(xt), q, o;
+	int red[MAXR] = { 0 }, i;
+	double *acc = calloc((size_t)(nout ? nout : 1), sizeof *acc);
+
+	if (!acc)
+		return ARPG_ENOMEM;
+	for (i = 0; i < n->naxes; i++)
+		red[n->axes[i] < 0 ? n->axes[i] + xt->rank : n->axes[i]] = 1;
+	for (i = xt->rank - 1, q = 1; i >= 0; i--) {
+		ostride[i] = red[i] || !n->naxes ? 0 : q;
+		q *= red[i] || !n->naxes ? 1 : xt->dims[i];
+	}
+	for (q = 0, o = 0; q < nin; q++) {
+		acc[o] += xt->data[q];
+		for (i = xt->rank - 1; i >= 0; i--) {	/* the next index, its output offset */
+			o += ostride[i];
+			if (++idx[i] < xt->dims[i])
+				break;
+			o -= ostride[i] * idx[i];
+			idx[i] = 0;
+		}
+	}
+	for (o = 0; o < nout; o++)
+		ot->data[o] = (float)(acc[o] * nout / (nin ? nin : 1));
+	free(acc);
+	return 0;
+}
+
 void onx_ops_init(struct arpg_onnx *m)
 {
 	bli_rntm_init(&m->rntm1);
@@ -986,6 +1050,25 @@ int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 		return 0;
 	case OP_SOFTMAX:
 		exec_softmax(m, n);
+		return 0;
+	case OP_ELU: case OP_LEAKYRELU: {
+		const float *x = m->t[n->in[0]].data;
+		i64 i, k = onx_numel(o);
+		if (n->op == OP_ELU)
+			for (i = 0; i < k; i++)
+				o->data[i] = x[i] > 0 ? x[i] : n->alpha * (expf(x[i]) - 1);
+		else
+			for (i = 0; i < k; i++)
+				o->data[i] = x[i] >= 0 ? x[i] : n->alpha * x[i];
+		return 0;
+	}
+	case OP_LAYERNORM:
+		exec_layernorm(m, n);
+		return 0;
+	case OP_REDUCEMEAN:
+		if (exec_reducemean(m, n) < 0)
+			return arpg_errf(err, errn, ARPG_ENOMEM, "node '%s' (%s): out of memory",
+					 n->name, n->opname);
 		return 0;
 	case OP_FLATTEN: case OP_RESHAPE: case OP_IDENTITY: case OP_DROPOUT:
 		if (o->data != m->t[n->in[0]].data)

@@ -541,6 +541,55 @@ static int infer_softmax(struct arpg_onnx *m, struct onx_node *n, const struct o
 	return infer_same(m, n, x, o, err, errn);
 }
 
+/* LayerNormalization: normalized over the axes from axis on; the scale
+ * and bias broadcast to them. */
+static int infer_layernorm(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			   struct onx_tensor *o, char *err, size_t errn)
+{
+	int a = norm_axis(n->axis, x->rank, 0), i;
+	int64_t len = 1;
+
+	if (a < 0)
+		return NODE_ERR(ARPG_EFORMAT, "axis %d for rank %d", n->axis, x->rank);
+	n->axis = a;
+	for (i = a; i < x->rank; i++)
+		len *= x->dims[i];
+	for (i = 1; i < n->nin; i++) {
+		const struct onx_tensor *p = n->in[i] >= 0 ? &m->t[n->in[i]] : NULL;
+		char s1[128];
+
+		if (p && (p->kind != TK_STATIC || p->rank > x->rank - a || onx_numel(p) != len))
+			return NODE_ERR(ARPG_EUNSUPPORTED, "'%s' %s: the scale and bias must be "
+					"constants of the normalized axes' shape", p->name,
+					shape_str(s1, sizeof s1, p->rank, p->dims));
+	}
+	return infer_same(m, n, x, o, err, errn);
+}
+
+/* ReduceMean: the axes (all without any) dropped, or kept as 1. */
+static int infer_reducemean(struct arpg_onnx *m, struct onx_node *n, const struct onx_tensor *x,
+			    struct onx_tensor *o, char *err, size_t errn)
+{
+	int red[MAXR] = { 0 }, i;
+
+	for (i = 0; i < n->naxes; i++) {
+		int a = norm_axis((int)n->axes[i], x->rank, 0);
+
+		if (a < 0 || red[a])
+			return NODE_ERR(ARPG_EFORMAT, "axis %lld for rank %d", (long long)n->axes[i],
+					x->rank);
+		red[a] = 1;
+	}
+	o->rank = 0;
+	for (i = 0; i < x->rank; i++)
+		if (!red[i] && n->naxes)
+			o->dims[o->rank++] = x->dims[i];
+		else if (n->keepdims)
+			o->dims[o->rank++] = 1;
+	o->batched = x->batched && n->naxes && !red[0];
+	return 0;
+}
+
 /* Constant has none: its value is made at load. */
 static const infer_fn infer_op[OP_COUNT] = {
 	[OP_CONV] = infer_conv, [OP_BN] = infer_bn, [OP_PRELU] = infer_prelu,
@@ -550,7 +599,8 @@ static const infer_fn infer_op[OP_COUNT] = {
 	[OP_AVGPOOL] = infer_pool, [OP_MAXPOOL] = infer_pool, [OP_IDENTITY] = infer_same,
 	[OP_DROPOUT] = infer_same, [OP_SIGMOID] = infer_same, [OP_TRANSPOSE] = infer_transpose,
 	[OP_RESIZE] = infer_resize, [OP_UPSAMPLE] = infer_resize, [OP_CONCAT] = infer_concat,
-	[OP_SOFTMAX] = infer_softmax,
+	[OP_SOFTMAX] = infer_softmax, [OP_ELU] = infer_same, [OP_LEAKYRELU] = infer_same,
+	[OP_LAYERNORM] = infer_layernorm, [OP_REDUCEMEAN] = infer_reducemean,
 };
 
 /* Every dimension of o at least 1, and its size within ONX_MAX_ELEMS. */

@@ -118,7 +118,7 @@ static int clip(int argc, char **argv)
 			fprintf(stderr, "face_tool: %s: not a P6 PPM\n", argv[6 + i]);
 			return 1;
 		}
-	if ((found = arpg_face_align_clip(fm, frames, n, size, crops, out, NULL, 0)) < 0) {
+	if ((found = arpg_face_align_clip(fm, frames, n, size, 0, crops, out, NULL, 0)) < 0) {
 		fprintf(stderr, "face_tool: %s\n", arpg_strerror(found));
 		return 1;
 	}

@@ -146,7 +146,7 @@ ARPG_TEST(tracker_no_face_is_a_centre_crop)
 	/* the real detector finds nothing on flat frames either */
 	for (i = 0; i < 3; i++)
 		arpg_image_free(&crops[i]);
-	expect_int(arpg_face_align_clip(fm, frames, 3, 64, crops, out, NULL, 0), 0);
+	expect_int(arpg_face_align_clip(fm, frames, 3, 64, 0, crops, out, NULL, 0), 0);
 	for (i = 0; i < 3; i++) {
 		arpg_image_free(&crops[i]);
 		arpg_image_free(&frames[i]);
@@ -165,12 +165,21 @@ ARPG_TEST(tracker_detects_the_astronaut)
 		skip("Debian's cascade or landmark model not installed");
 	if (arpg_png_read(&im, ASTRONAUT, 3, err, sizeof err) < 0)
 		skip(ASTRONAUT " not installed (python3-skimage)");
-	expect_int(arpg_face_align_clip(fm, &im, 1, 112, &crop, &out, NULL, 0), 1);
+	expect_int(arpg_face_align_clip(fm, &im, 1, 112, 0, &crop, &out, NULL, 0), 1);
 	expect_int(out.detected, 1);
 	arpg_test_note("box %g %g %g %g (OpenCV: 177 66 95 95)", out.box[0], out.box[1],
 		       out.box[2], out.box[3]);
 	expect(iou(out.box, &face) >= 0.9);
 	arpg_image_free(&crop);
+	/* her face's centre is at x 224 of 512: the left person's, not the
+	 * right one's */
+	expect_int(arpg_face_align_clip(fm, &im, 1, 112, 'l', &crop, &out, NULL, 0), 1);
+	expect(iou(out.box, &face) >= 0.9);
+	arpg_image_free(&crop);
+	expect_int(arpg_face_align_clip(fm, &im, 1, 112, 'r', &crop, &out, NULL, 0), 0);
+	expect_int(out.detected, 0);
+	arpg_image_free(&crop);
+	expect_int(arpg_face_align_clip(fm, &im, 1, 112, 'x', &crop, &out, NULL, 0), ARPG_EINVAL);
 	arpg_image_free(&im);
 }
 

@@ -321,3 +321,53 @@ ARPG_TEST(onnx_resize_linear_concat_softmax_match_naive)
 		arpg_onnx_free(m);
 	}
 }
+
+/* LayerNormalization (opset 17) over the last axis and over the last two,
+ * against the formula in double; the node tests of libonnx-testdata all
+ * ask for the Mean and InvStdDev outputs, which the engine does not
+ * compute. */
+ARPG_TEST(onnx_layernorm_against_the_formula)
+{
+	for (int axis = -1; axis >= -2; axis--) {
+		struct tmodel *t = tm_new(17);
+		struct arpg_onnx *m = NULL;
+		struct arpg_onnx_tensor y;
+		float x[2 * 3 * 4], g[12], b[12];
+		const float *in[1] = { x };
+		int len = axis == -1 ? 4 : 12;
+		unsigned seed = 5;
+		char err[512];
+
+		tm_random(x, 24, -3, 3, &seed);
+		tm_random(g, 12, 0.5f, 2, &seed);
+		tm_random(b, 12, -1, 1, &seed);
+		tm_input(t, "x", 3, (int64_t[]){ 2, 3, 4 });
+		tm_init(t, "g", axis == -1 ? 1 : 2, axis == -1 ? (int64_t[]){ 4 } : (int64_t[]){ 3, 4 }, g);
+		tm_init(t, "b", axis == -1 ? 1 : 2, axis == -1 ? (int64_t[]){ 4 } : (int64_t[]){ 3, 4 }, b);
+		tm_node(t, "LayerNormalization", "ln", "x,g,b", "y");
+		tm_int(t, "axis", axis);
+		tm_float(t, "epsilon", 1e-3f);
+		tm_output(t, "y", 0, NULL);
+		if (tm_prepare(t, 2, &m, err, sizeof err) < 0 ||
+		    arpg_onnx_run(m, 2, in, err, sizeof err) < 0) {
+			arpg_test_fail(__FILE__, __LINE__, "%s", err);
+			arpg_onnx_free(m);
+			return;
+		}
+		arpg_onnx_output(m, 0, &y);
+		for (int r = 0; r < 24 / len; r++) {
+			double s = 0, ss = 0, mean;
+
+			for (int k = 0; k < len; k++)
+				s += x[r * len + k];
+			mean = s / len;
+			for (int k = 0; k < len; k++)
+				ss += (x[r * len + k] - mean) * (x[r * len + k] - mean);
+			for (int k = 0; k < len; k++)
+				expect_near(y.data[r * len + k],
+					    (x[r * len + k] - mean) / sqrt(ss / len + 1e-3) * g[k] + b[k],
+					    1e-5);
+		}
+		arpg_onnx_free(m);
+	}
+}

@@ -14,6 +14,10 @@ dist_check_SCRIPTS += tests/preprocess/test_preprocess.sh tests/preprocess/detec
 # from outside (issue 15); also runs arpg-features and arpg-train.
 TESTS += tests/preprocess/test_preprocess_reruns.sh
 dist_check_SCRIPTS += tests/preprocess/test_preprocess_reruns.sh
+# affwild2.sh: -l affwild2 on make_demo_data.py's Aff-Wild2-shaped set,
+# through arpg-features; bad annotation files (issue 18).
+TESTS += tests/preprocess/affwild2.sh
+dist_check_SCRIPTS += tests/preprocess/affwild2.sh
 
 # test_abaw: Aff-Wild2's annotation files (preprocess/abaw.c).
 check_PROGRAMS += tests/preprocess/test_abaw

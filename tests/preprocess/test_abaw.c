@@ -1,11 +1,14 @@
 /* test_abaw.c - Aff-Wild2's expression annotation files: the labels of a
  * well-formed file (CRLF, spaces, -1 gaps, no final newline), and the
- * message naming the line of each kind of damage; the file name rule. */
+ * message naming the line of each kind of damage; the file name rule; the
+ * index of a folder of them. */
 #include "harness.h"
 #include "abaw.h"
 #include "error.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define HEADER "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other"
 
@@ -91,4 +94,72 @@ ARPG_TEST(abaw_file_names_give_video_and_side)
 	expect_int(abaw_file_name("video59.csv", video, sizeof video, &side), ARPG_EINVAL);
 	expect_int(abaw_file_name(".txt", video, sizeof video, &side), ARPG_EINVAL);
 	expect_int(abaw_file_name("a-rather-long-video-name.txt", video, 8, &side), ARPG_EINVAL);
+}
+
+struct reports {
+	int n;
+	char last[600];
+};
+
+static void report(void *ctx, const char *file, const char *detail)
+{
+	struct reports *r = ctx;
+
+	r->n++;
+	snprintf(r->last, sizeof r->last, "%s: %s", file, detail);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	expect_int(arpg_test_write_file(path, text, strlen(text)), 0);
+}
+
+/* A folder as the release has it: the split from the folders, people of
+ * one video together (the plain file, then left, then right), damaged and
+ * split-less files reported and left out, the others kept. */
+ARPG_TEST(abaw_index_reads_a_folder)
+{
+	struct abaw_index ix;
+	struct reports r = { 0 };
+	char err[300] = "";
+	size_t first;
+
+	expect(mkdir("EXPR_Set", 0777) == 0 && mkdir("EXPR_Set/Train_Set", 0777) == 0 &&
+	       mkdir("EXPR_Set/Validation_Set", 0777) == 0 && mkdir("EXPR_Set/other", 0777) == 0);
+	write_text("EXPR_Set/Train_Set/v2_right.txt", HEADER "\n1\n2\n");
+	write_text("EXPR_Set/Train_Set/v2_left.txt", HEADER "\n0\n");
+	write_text("EXPR_Set/Train_Set/v1.txt", HEADER "\n-1\n6\n6\n");
+	write_text("EXPR_Set/Train_Set/bad.txt", HEADER "\n9\n");
+	write_text("EXPR_Set/Train_Set/notes.csv", "x");
+	write_text("EXPR_Set/Validation_Set/v3.txt", HEADER "\n4\n");
+	write_text("EXPR_Set/other/v4.txt", HEADER "\n4\n");
+	expect_int(abaw_index_read(&ix, "EXPR_Set", report, &r, err, sizeof err), 4);
+	expect_int(r.n, 2);
+	expect_str(r.last, "EXPR_Set/other/v4.txt: no split in its folders' names: put it in a "
+		   "Train_Set or Validation_Set folder");
+	if (ix.n == 4) {
+		expect_str(ix.p[0].video, "v1");
+		expect_str(ix.p[0].split, "train");
+		expect_int(ix.p[0].labels.n, 3);
+		expect_str(ix.p[1].stem, "v2_left");
+		expect_int(ix.p[1].side, 'l');
+		expect_int(ix.p[2].side, 'r');
+		expect_str(ix.p[3].split, "val");
+	}
+	expect_int(abaw_index_find(&ix, "v2", &first), 2);
+	expect_int(first, 1);
+	expect_int(abaw_index_find(&ix, "v0", &first), 0);
+	expect_int(abaw_index_find(&ix, "v9", &first), 0);
+	abaw_index_free(&ix);
+	/* the split from the folder given itself */
+	expect_int(abaw_index_read(&ix, "EXPR_Set/Validation_Set", NULL, NULL, err, sizeof err),
+		   1);
+	expect(ix.n == 1 && !strcmp(ix.p[0].split, "val"));
+	abaw_index_free(&ix);
+	expect_int(abaw_index_read(&ix, "EXPR_Set/other/v4.txt", NULL, NULL, err, sizeof err),
+		   ARPG_EFORMAT);
+	expect_int(abaw_index_read(&ix, "nowhere", NULL, NULL, err, sizeof err), ARPG_ENOENT);
+	expect(mkdir("empty", 0777) == 0);
+	expect_int(abaw_index_read(&ix, "empty", NULL, NULL, err, sizeof err), ARPG_ENOENT);
+	expect(!strncmp(err, "no annotation file", 18));
 }

@@ -20,7 +20,8 @@ TRAIN_MODULE_TESTS = tests/train/test_data tests/train/test_metrics tests/train/
 	tests/train/test_sweep tests/train/test_experiment tests/train/test_frames
 check_PROGRAMS += $(TRAIN_MODULE_TESTS)
 TESTS += $(TRAIN_MODULE_TESTS)
-TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(LMDB_LIBS) $(MD_LIBS)
+TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(ARPG_ONNX_LIB) \
+	$(LMDB_LIBS) $(MD_LIBS)
 TRAIN_MODULE_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_data_SOURCES = tests/train/test_data.c $(ARPG_TEST_SOURCES)
 tests_train_test_data_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
@@ -61,3 +62,15 @@ tests_fuzz_fuzz_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
 tests_fuzz_fuzz_checkpoint_LDADD = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) \
 	$(MD_LIBS) -lm
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
+# --export-onnx: export_cases writes models of many configurations with
+# random parameters, their inputs and their logits; export.sh runs them
+# and models trained by arpg-train through onnxruntime-node (head_ort.js),
+# and the option's bad input.
+check_PROGRAMS += tests/train/export_cases
+tests_train_export_cases_SOURCES = tests/train/export_cases.c features/npy.c
+tests_train_export_cases_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train -I$(top_srcdir)/features
+tests_train_export_cases_LDADD = $(TRAIN_MODULE_LIBS)
+TESTS += tests/train/export.sh
+dist_check_SCRIPTS += tests/train/export.sh
+EXTRA_DIST += tests/train/head_ort.js

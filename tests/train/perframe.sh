@@ -9,7 +9,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-perframe-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 16
+plan 17
 
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
 final_f1() { grep '"summary":"run"' "$1" | sed 's/.*"final":{[^}]*"f1":\([0-9.]*\).*/\1/'; }
@@ -69,3 +69,6 @@ ok $? "a per-frame cache without --per-frame says to use it"
 arpg-train aw --per-frame --augment mixup $t 2>err >/dev/null
 test $? = 2 && grep -q 'drop and mixup work on whole clips' err
 ok $? "--per-frame refuses mixup"
+arpg-train --load m --export-onnx m.onnx 2>err
+test $? = 1 && grep -q 'writes the clip-level head only' err && test ! -e m.onnx
+ok $? "--export-onnx refuses a per-frame model"
