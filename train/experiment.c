@@ -340,7 +340,20 @@ struct frame_out {
 	const struct dataset *ds;
 };
 
-/* A clip's ABAW file, DIR/<clip id>.txt: the class names joined by
+/* The name of a clip's ABAW file: its clip id without the split and the
+ * empty label that arpg-preprocess -l affwild2 puts first
+ * ("train__video1_left": "video1_left", the annotation file's name), else
+ * the whole id. */
+static const char *abaw_name(const struct clip_data *c)
+{
+	size_t n = strlen(c->split);
+
+	if (!strncmp(c->id, c->split, n) && !strncmp(c->id + n, "__", 2) && c->id[n + 2])
+		return c->id + n + 2;
+	return c->id;
+}
+
+/* A clip's ABAW file, DIR/<abaw_name>.txt: the class names joined by
  * commas, then the class index of every frame, a line each.  0 or
  * ARPG_EIO, reported. */
 static int write_abaw(const char *dir, const struct dataset *ds, const struct clip_data *c,
@@ -360,7 +373,7 @@ static int write_abaw(const char *dir, const struct dataset *ds, const struct cl
 		fprintf(f, "%d\n", metrics_argmax(probs + (size_t)t * ds->C, ds->C));
 	}
 	fclose(f);
-	snprintf(path, sizeof path, "%s/%s.txt", dir, c->id);
+	snprintf(path, sizeof path, "%s/%s.txt", dir, abaw_name(c));
 	if ((rc = arpg_write_file_atomic(path, buf, len)) < 0)
 		arpg_error("%s: cannot write it: %s", path, strerror(errno));
 	free(buf);
