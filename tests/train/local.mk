@@ -52,8 +52,10 @@ tests_train_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(LMDB_LIBS)
 
 # arpg-train as a user runs it (needs make_cache), and when things go
 # wrong: signals, resumes, unusable models, unlabelled clips.
-TESTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh
-dist_check_SCRIPTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh
+TESTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh \
+	tests/train/perframe_chain.sh
+dist_check_SCRIPTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh \
+	tests/train/perframe_chain.sh
 
 # The model file parser survives fuzzing (seed: a tiny saved model).
 FUZZERS += tests/fuzz/fuzz_checkpoint
