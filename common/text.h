@@ -1,5 +1,6 @@
 /* text.h - names and text from outside: what a label or clip id may be,
- * and control characters escaped before a message reaches a terminal.
+ * control characters escaped before a message reaches a terminal, and
+ * strings written as JSON.
  *
  * The name rule (one for every program, documented in arpg-preprocess(1)
  * under IDS AND LABELS and in arpg-cache(5)): a clip id, a label or a subject is at most
