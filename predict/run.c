@@ -195,9 +195,10 @@ static void common_args(const struct run *r, struct args *a)
 		args_add(a, "-v");
 }
 
-/* Runs stage a (a->v[0] its program) with stdout to out.  Returns its
- * exit status, or -1 when it could not run (reported). */
-static int stage(struct run *r, struct args *a, const char *out)
+/* Runs stage a (a->v[0] its program) with stdout to out; partial: its
+ * exit status 1 means some clips failed and the others go on.  Returns
+ * its exit status, or -1 when it could not run (reported). */
+static int stage(struct run *r, struct args *a, const char *out, int partial)
 {
 	char path[PATH_MAX], err[PATH_MAX + 100] = "";
 	int status;
@@ -217,7 +218,7 @@ static int stage(struct run *r, struct args *a, const char *out)
 		return -1;
 	}
 	if (status != 0 && status < 128 && !*r->o->stop) {
-		arpg_error("%s: exit status %d%s", a->v[0], status, status == 1 ?
+		arpg_error("%s: exit status %d%s", a->v[0], status, status == 1 && partial ?
 			   ": some clips failed (said above); the others go on" : "");
 		r->failures++;
 	}
@@ -247,7 +248,7 @@ static int run_preprocess(struct run *r, const char *settings)
 			arpg_report(path, ARPG_EIO, strerror(errno));
 		goto out;
 	}
-	for (int pass = 0; pass < 2 && status < 2; pass++) {
+	for (int pass = 0; pass < 2 && status >= 0 && status < 2 && !*r->o->stop; pass++) {
 		if (pass == 0 ? !nlist : !datasets.n)
 			continue;
 		args_add(&a, "arpg-preprocess");
@@ -262,7 +263,7 @@ static int run_preprocess(struct run *r, const char *settings)
 			args_add(&a, path);
 		for (int i = 0; pass == 1 && i < datasets.n; i++)
 			args_add(&a, datasets.v[i]);
-		status = stage(r, &a, NULL);
+		status = stage(r, &a, NULL, 1);
 		args_free(&a);
 	}
 	if (status < 0 || status >= 2) {
@@ -304,10 +305,10 @@ static int run_model(struct run *r)
 	common_args(r, &a);
 	snprintf(p, sizeof p, "%s/faces/manifest.tsv", r->work);
 	args_add(&a, p);
-	status = stage(r, &a, NULL);
+	status = stage(r, &a, NULL, 1);
 	args_free(&a);
 	snprintf(p, sizeof p, "%s/cache/data.mdb", r->work);
-	if (status < 0 || status >= 2 || access(p, R_OK) < 0)
+	if (status < 0 || status >= 2 || access(p, R_OK) < 0 || *r->o->stop)
 		return 1;
 
 	args_add(&a, "arpg-train");
@@ -317,7 +318,7 @@ static int run_model(struct run *r)
 	args_add(&a, "--predict");
 	common_args(r, &a);
 	snprintf(p, sizeof p, "%s/predictions.tsv", r->work);
-	status = stage(r, &a, p);
+	status = stage(r, &a, p, 0);
 	args_free(&a);
 	return status != 0;
 }
