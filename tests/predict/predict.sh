@@ -11,7 +11,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-plan 26
+plan 27
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # clip OUT HUE: 8 frames of a test pattern, 96x96
@@ -43,6 +43,20 @@ arpg-predict -q -m al.arpg --keep akept videos/a.avi >/dev/null &&
 	test "$(arpg-features info akept/cache | sed -n 's/^meta	preprocess	//p')" = "$asettings" &&
 	case $asettings in *align=1\ cascade=*min-neighbors=4*smooth=2) true ;; *) false ;; esac
 ok $? "a model of aligned crops: arpg-predict makes its crops with the same settings"
+yunet=${ARPG_TEST_MODELS:+$ARPG_TEST_MODELS/face_detection_yunet_2026may.onnx}
+if [ -n "$yunet" ] && [ -r "$yunet" ]; then
+	arpg-preprocess -q -l dir --detector "$yunet" --landmarks none --det-score 0.6 \
+		-o yfaces data >/dev/null &&
+		arpg-features -q -b hog --frames 4 -o yunet.lmdb yfaces/manifest.tsv &&
+		arpg-train yunet.lmdb --epochs 1 --dim 16 --heads 2 -q --save y.arpg >/dev/null
+	ysettings=$(arpg-features info yunet.lmdb | sed -n 's/^meta	preprocess	//p')
+	arpg-predict -q -m y.arpg --keep ykept videos/a.avi >/dev/null &&
+		test "$(arpg-features info ykept/cache | sed -n 's/^meta	preprocess	//p')" = "$ysettings" &&
+		case $ysettings in *detector=*det-score=0.6\ landmarks=none*) true ;; *) false ;; esac
+	ok $? "a model of YuNet's crops: arpg-predict makes its crops with the same settings"
+else
+	skip "ARPG_TEST_MODELS has no face_detection_yunet_2026may.onnx"
+fi
 
 # Predictions
 arpg-predict -q -m m.arpg videos >out.tsv 2>err.txt
