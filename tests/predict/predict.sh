@@ -11,7 +11,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-plan 27
+plan 28
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # clip OUT HUE: 8 frames of a test pattern, 96x96
@@ -92,6 +92,15 @@ assert all(max(r["probabilities"], key=r["probabilities"].get) == r["predicted"]
 	ok $? "--json parses; probabilities sum to 1 and the predicted label is the likeliest"
 else
 	skip "no Python"
+fi
+if command -v zip >/dev/null 2>&1; then
+	(cd data && zip -qr ../val.zip val)
+	arpg-predict -q -m m.arpg val.zip videos/a.avi >out.tsv &&
+		test "$(tail -n +2 out.tsv | wc -l)" = 5 &&
+		grep -q "^val_Happy_c2	$T/val.zip:val/Happy/c2.avi	" out.tsv && grep -q "^test__a	" out.tsv
+	ok $? "an archive (read with -l dir) and a video in one run"
+else
+	skip "zip is not installed"
 fi
 
 # Files: none left behind, or all of them with --keep
