@@ -11,7 +11,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-plan 28
+plan 30
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # clip OUT HUE: 8 frames of a test pattern, 96x96
@@ -160,6 +160,17 @@ ok $? "a model without preprocess settings: exit 1, and what to pass instead"
 arpg-predict -q -m old.arpg --preprocess "$settings" videos/a.avi >out.tsv
 test $? = 0 && test "$(tail -n +2 out.tsv | wc -l)" = 1
 ok $? "... and with --preprocess it predicts"
+# Clips of two settings in one cache (concatenated manifests)
+arpg-preprocess -q -l list --no-align --fps 5 -o f5 list.tsv >/dev/null &&
+	{ cat faces/manifest.tsv; cat f5/manifest.tsv; } >both.tsv &&
+	arpg-features -b hog --frames 4 -o mixed.lmdb both.tsv 2>err.txt &&
+	test "$(arpg-features info mixed.lmdb | sed -n 's/^meta	preprocess	//p')" = mixed &&
+	grep -q 'test__a: made with other preprocess settings (size=112 fps=5 max-frames=0 align=0)' err.txt
+ok $? "clips of two preprocess settings: meta preprocess is mixed, and a warning names the clip"
+arpg-train mixed.lmdb --epochs 1 --dim 16 --heads 2 -q --save mixed.arpg >/dev/null &&
+	arpg-predict -m mixed.arpg videos/a.avi >/dev/null 2>err.txt
+test $? = 1 && grep -q 'cropped with different settings.*pass --preprocess' err.txt
+ok $? "a model of mixed crops: exit 1, and what to pass instead"
 arpg-predict -m old.arpg --preprocess "size=112 colour=blue" videos/a.avi >/dev/null 2>err.txt
 test $? = 1 && grep -q "'colour' is not a preprocess setting" err.txt
 ok $? "an unknown preprocess setting is refused"
