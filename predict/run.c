@@ -100,9 +100,10 @@ static int find_backbone(struct run *r)
 	const char *sum = arpg_kv_get(&r->settings, "cache.backbone_sha256");
 	char cand[2 * PATH_MAX], dir[PATH_MAX], hex[65], abs[PATH_MAX], *slash;
 
-	if (!name || !sum) {
-		arpg_error("%s: the model's settings lack cache.backbone or cache.backbone_sha256: "
-			   "not a model arpg-train saved", r->o->model);
+	/* arpg-features records a file name, never a path */
+	if (!name || !sum || !*name || strchr(name, '/') || !strcmp(name, "..")) {
+		arpg_error("%s: the model's settings lack cache.backbone or cache.backbone_sha256, "
+			   "or name no file: not a model arpg-train saved", r->o->model);
 		return 1;
 	}
 	if (!strcmp(name, "hog")) {
