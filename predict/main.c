@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 {
 	struct predict_opts o = { .verbosity = ARPG_NORMAL, .stop = &stop };
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
-	int ch, rc;
+	int ch, rc, gone = 0;
 
 	arpg_log_init("arpg-predict", ARPG_NORMAL);
 	while ((ch = getopt_long(argc, argv, "m:b:l:j:qvhV", long_opts, NULL)) != -1)
@@ -111,5 +111,6 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return arpg_cli_close_stdout(predict_run(&o));
+	rc = predict_run(&o, &gone);
+	return gone ? rc : arpg_cli_close_stdout(rc);
 }

@@ -47,7 +47,8 @@ static const char *source_of(const char *faces, const char *id, char *buf, size_
 	return buf;
 }
 
-static void print_one(FILE *out, char **f, char **labels, int C, const char *source, int json)
+/* One clip's line, flushed; 0, or -1 when the write failed (errno). */
+static int print_one(FILE *out, char **f, char **labels, int C, const char *source, int json)
 {
 	if (json) {
 		fputs("{\"clip\":", out);
@@ -69,7 +70,7 @@ static void print_one(FILE *out, char **f, char **labels, int C, const char *sou
 			fprintf(out, "\t%s", f[FIRST_PROB + j]);
 		fputc('\n', out);
 	}
-	fflush(out);
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
 long output_predictions(FILE *out, const char *preds, const char *faces, int json, char *err,
@@ -118,7 +119,13 @@ long output_predictions(FILE *out, const char *preds, const char *faces, int jso
 				      nf, FIRST_PROB + C);
 			goto out;
 		}
-		print_one(out, f, labels, C, source_of(faces, f[0], source, sizeof source), json);
+		if (print_one(out, f, labels, C, source_of(faces, f[0], source, sizeof source),
+			      json) < 0) {
+			/* a reader that went away (| head) ends the output quietly */
+			n = errno == EPIPE ? ARPG_EPIPE_QUIET : arpg_errf(err, errn, ARPG_EIO,
+				"standard output: %s", strerror(errno));
+			goto out;
+		}
 		n++;
 	}
 	if (ferror(in))

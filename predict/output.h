@@ -13,11 +13,14 @@
 
 #include <stdio.h>
 
+/* Returned when out's reader went away (EPIPE): not an error. */
+enum { ARPG_EPIPE_QUIET = -1000 };
+
 /* Reads arpg-train's predictions from the file preds and prints them to
  * out (json: JSON lines, else TSV), each line flushed; faces is the crops'
  * folder (OUT/<clip_id>/origin.tsv names the source).  Returns the number
- * of clips printed, or a negative code with the reason in err
- * (ARPG_EFORMAT: not arpg-train's predictions; ARPG_EIO). */
+ * of clips printed, ARPG_EPIPE_QUIET, or a negative code with the reason
+ * in err (ARPG_EFORMAT: not arpg-train's predictions; ARPG_EIO). */
 long output_predictions(FILE *out, const char *preds, const char *faces, int json, char *err,
 			size_t errn);
 

@@ -324,7 +324,7 @@ static int run_model(struct run *r)
 	return status != 0;
 }
 
-int predict_run(const struct predict_opts *o)
+int predict_run(const struct predict_opts *o, int *stdout_gone)
 {
 	struct run r = { .o = o };
 	const char *settings;
@@ -346,7 +346,11 @@ int predict_run(const struct predict_opts *o)
 	snprintf(preds, sizeof preds, "%s/predictions.tsv", r.work);
 	snprintf(faces, sizeof faces, "%s/faces", r.work);
 	if ((n = output_predictions(stdout, preds, faces, o->json, err, sizeof err)) < 0) {
-		arpg_report("arpg-train's predictions", (int)n, err);
+		if (n == ARPG_EPIPE_QUIET)
+			*stdout_gone = 1;
+		else
+			arpg_report("arpg-train's predictions", (int)n, err);
+		status = n == ARPG_EPIPE_QUIET ? ARPG_EXIT_OK : ARPG_EXIT_FAILURE;
 		goto out;
 	}
 	arpg_note("%ld clip%s predicted%s", n, n == 1 ? "" : "s",

@@ -24,7 +24,8 @@ struct predict_opts {
 /* Runs o; returns the exit status: 0 every clip predicted, 1 a failure
  * (some inputs or clips, reported, the others' predictions printed; or
  * the whole run), 2 an option the model cannot serve (--per-frame),
- * 128 + N when signal N stopped it. */
-int predict_run(const struct predict_opts *o);
+ * 128 + N when signal N stopped it.  *stdout_gone is set when standard
+ * output's reader went away (then not to be closed as an error). */
+int predict_run(const struct predict_opts *o, int *stdout_gone);
 
 #endif

@@ -11,7 +11,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-plan 30
+plan 31
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # clip OUT HUE: 8 frames of a test pattern, 96x96
@@ -102,6 +102,9 @@ if command -v zip >/dev/null 2>&1; then
 else
 	skip "zip is not installed"
 fi
+{ arpg-predict -q -m m.arpg --json videos 2>err.txt; echo $? >status.txt; } | head -1 >/dev/null
+test "$(cat status.txt)" = 0 && test ! -s err.txt
+ok $? "a reader that goes away (| head -1) ends the output quietly"
 
 # Files: none left behind, or all of them with --keep
 mkdir tmp
