@@ -18,9 +18,11 @@ common_libarpg_la_SOURCES = \
 	common/grow.c common/grow.h \
 	common/le.h \
 	common/frames_tsv.c common/frames_tsv.h \
+	common/origin_tsv.c common/origin_tsv.h \
+	common/model_file.c common/model_file.h \
 	common/text.c common/text.h
-common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(ZLIB_CFLAGS) $(BLIS_CFLAGS)
-common_libarpg_la_LIBADD = $(PNG_LIBS) $(LMDB_LIBS) $(ZLIB_LIBS) $(BLIS_LIBS) -lpthread -lm
+common_libarpg_la_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS) $(PNG_CFLAGS) $(LMDB_CFLAGS) $(ZLIB_CFLAGS) $(BLIS_CFLAGS)
+common_libarpg_la_LIBADD = $(MD_LIBS) $(PNG_LIBS) $(LMDB_LIBS) $(ZLIB_LIBS) $(BLIS_LIBS) -lpthread -lm
 
 # Programs link this, plus the libraries of their own modules.
 ARPG_LIB = $(top_builddir)/common/libarpg.la

@@ -1,5 +1,6 @@
 /* text.h - names and text from outside: what a label or clip id may be,
- * and control characters escaped before a message reaches a terminal.
+ * control characters escaped before a message reaches a terminal, and
+ * strings written as JSON.
  *
  * The name rule (one for every program, documented in arpg-preprocess(1)
  * under IDS AND LABELS and in arpg-cache(5)): a clip id, a label or a subject is at most
@@ -16,6 +17,7 @@
 #define ARPG_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define ARPG_NAME_MAX 200
 
@@ -30,5 +32,9 @@ int arpg_name_check(const char *s, enum arpg_name_kind kind, char *why, size_t w
  * name from outside cannot forge a line or drive the terminal.  Returns
  * dst. */
 char *arpg_escape(char *dst, size_t n, const char *src);
+
+/* Writes s to f as a JSON string: quotes, \" and \\ escaped, control
+ * characters as \u00XX. */
+void arpg_json_string(FILE *f, const char *s);
 
 #endif

@@ -6,7 +6,9 @@
  * preprocessing of the faces: "grey 112x112" for hog, "rgb|bgr 112x112
  * mean=... std=..." for a CNN), flip ("yes" with mirrored views; absent
  * without, as in caches made before the key), labels (sorted comma list),
- * hog (the HOG settings, hog backbone only), writer (program and version).
+ * hog (the HOG settings, hog backbone only), writer (program and version),
+ * preprocess (the clips' arpg-preprocess settings, set by run.c from each
+ * clip's origin.tsv: the first clip's, or "mixed").
  * The "core" keys must agree between a cache and a run or between shards:
  * all of the above but labels, hog and writer; an absent flip reads as
  * "no".

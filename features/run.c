@@ -7,6 +7,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "meta.h"
+#include "origin_tsv.h"
 #include "progress.h"
 #include "sample.h"
 #include "workq.h"
@@ -96,6 +97,9 @@ struct ctx {
 	int fatal;			/* a failure of the whole run */
 	char fatal_err[512];
 	int warned_tsv;
+	/* meta preprocess: 0 not set yet, 1 set to first, 2 set to "mixed" */
+	int preprocess;
+	char first[2200];		/* the first clip's settings (escaped) */
 	struct arpg_progress prog;
 	char *frame_classes;		/* meta frame_labels (cache_lock), or NULL */
 };
@@ -315,6 +319,44 @@ static int add_label(struct ctx *x, char **labels, const char *label, char *err,
 	return rc;
 }
 
+/* The settings of the row's clip (its origin.tsv, written by
+ * arpg-preprocess) into the cache's meta key preprocess: the first clip's,
+ * or "mixed" once a clip made with other settings comes, in this run or in
+ * the cache's earlier ones.  A clip without origin.tsv (made by an older
+ * arpg-preprocess) leaves the key as it is. */
+static int note_preprocess(struct ctx *x, const struct arpg_manifest_row *row, char *err,
+			   size_t errn)
+{
+	char set[sizeof x->first], *have = NULL;
+	int want, rc = 0;
+
+	if (x->preprocess == 2 || arpg_origin_settings(row->path, set, sizeof set) < 0)
+		return 0;
+	if (x->preprocess == 1 && !strcmp(set, x->first))
+		return 0;
+	want = x->preprocess ? 2 : 1;
+	pthread_mutex_lock(&x->cache_lock);
+	rc = arpg_cache_meta_get(x->c, "preprocess", &have);
+	if (rc == 0 && strcmp(have, set))
+		want = 2;
+	if (rc == ARPG_ENOENT || (rc == 0 && want == 2))
+		rc = arpg_cache_meta_set(x->c, "preprocess", want == 2 ? "mixed" : set);
+	pthread_mutex_unlock(&x->cache_lock);
+	if (rc < 0) {
+		free(have);
+		return arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(x->c));
+	}
+	if (want == 2)
+		arpg_warn("%s: made with other preprocess settings (%s) than %s (%s): the cache's "
+			  "meta preprocess is \"mixed\"", row->clip_id, set,
+			  x->preprocess ? "the clips before it" : "the cache's",
+			  x->preprocess ? x->first : have);
+	free(have);
+	snprintf(x->first, sizeof x->first, "%s", set);
+	x->preprocess = want;
+	return 0;
+}
+
 /* 1 if the row's clip is for the workers, 0 if another shard's or already
  * in the cache, or a negative code. */
 static int wanted(struct ctx *x, const struct arpg_manifest_row *row, char *err, size_t errn)
@@ -382,7 +424,8 @@ static int feed(struct ctx *x, struct arpg_manifest_reader *rd, char **labels, c
 			continue;
 		}
 		st->rows++;
-		if ((rc = add_label(x, labels, row.label, err, errn)) < 0 ||
+		if ((rc = note_preprocess(x, &row, err, errn)) < 0 ||
+		    (rc = add_label(x, labels, row.label, err, errn)) < 0 ||
 		    (rc = wanted(x, &row, err, errn)) <= 0)
 			continue;
 		rc = 0;

@@ -2,6 +2,7 @@
 #include "origin.h"
 #include "error.h"
 #include "fileio.h"
+#include "origin_tsv.h"
 #include "text.h"
 
 #include <errno.h>
@@ -60,37 +61,10 @@ int origin_write(const char *dir, const struct clip *c, const char *settings)
 	return rc;
 }
 
-/* The value of key in text (a copy into buf), or "" if absent. */
-static const char *value_of(const char *text, const char *key, char *buf, size_t n)
-{
-	size_t k = strlen(key);
-	const char *p, *end;
-
-	buf[0] = 0;
-	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, k) && p[k] == '\t') {
-			p += k + 1;
-			end = strchr(p, '\n');
-			snprintf(buf, n, "%.*s", (int)(end ? end - p : (long)strlen(p)), p);
-			break;
-		}
-	return buf;
-}
-
-static char *read_origin(const char *dir)
-{
-	char path[4300];
-	void *buf = NULL;
-	size_t len;
-
-	snprintf(path, sizeof path, "%s/origin.tsv", dir);
-	return arpg_read_file(path, 1 << 20, &buf, &len) < 0 ? NULL : buf;
-}
-
 enum origin_verdict origin_check(const char *dir, const struct clip *c, const char *settings,
 				 char *old, size_t oldn)
 {
-	char *have = read_origin(dir), *want, input[4200], mine[4200];
+	char *have = arpg_origin_read(dir), *want, input[4200], mine[4200];
 	enum origin_verdict v;
 	struct stat st;
 
@@ -98,31 +72,18 @@ enum origin_verdict origin_check(const char *dir, const struct clip *c, const ch
 	if (!have)
 		return ORIGIN_NONE;
 	want = origin_text(c, settings);
-	value_of(have, "entry", old, oldn);
+	arpg_origin_value(have, "entry", old, oldn);
 	if (want && !strcmp(have, want)) {
 		v = ORIGIN_SAME;
 	} else {
 		/* this run's enumeration decides for its own inputs, and for
 		 * inputs that are gone; a clip of another input that still
 		 * exists is not replaced */
-		value_of(have, "input", input, sizeof input);
+		arpg_origin_value(have, "input", input, sizeof input);
 		arpg_escape(mine, sizeof mine, c->input ? c->input : "");
 		v = !strcmp(input, mine) || stat(input, &st) < 0 ? ORIGIN_CHANGED : ORIGIN_FOREIGN;
 	}
 	free(want);
 	free(have);
 	return v;
-}
-
-int origin_settings(const char *dir, char *buf, size_t n)
-{
-	char *have = read_origin(dir);
-	int rc;
-
-	buf[0] = 0;
-	if (!have)
-		return ARPG_ENOENT;
-	rc = *value_of(have, "settings", buf, n) ? 0 : ARPG_ENOENT;
-	free(have);
-	return rc;
 }

@@ -13,7 +13,8 @@
  *             number of its labels with their FNV-1a hash: changed labels
  *             redo the clip
  * Control characters in values are escaped (common/text.h).  A rerun
- * compares the file with the clip that now has the folder's id.
+ * compares the file with the clip that now has the folder's id; readers
+ * are in common/origin_tsv.h (arpg-features reads the settings too).
  */
 #ifndef PREPROCESS_ORIGIN_H
 #define PREPROCESS_ORIGIN_H
@@ -37,9 +38,5 @@ enum origin_verdict {
  * goes to old (size oldn) for messages. */
 enum origin_verdict origin_check(const char *dir, const struct clip *c, const char *settings,
 				 char *old, size_t oldn);
-
-/* The settings line of dir/origin.tsv into buf; 0, or ARPG_ENOENT if
- * there is none. */
-int origin_settings(const char *dir, char *buf, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "origin.h"
+#include "origin_tsv.h"
 #include "progress.h"
 #include "sheet.h"
 #include "workq.h"
@@ -390,7 +391,7 @@ static int read_old_manifest(struct run *r)
 		r->old[r->nold++] = row;
 		memset(&row, 0, sizeof row);
 		snprintf(dir, sizeof dir, "%s/%s", r->outdir, r->old[r->nold - 1].clip_id);
-		if (!checked && origin_settings(dir, set, sizeof set) == 0) {
+		if (!checked && arpg_origin_settings(dir, set, sizeof set) == 0) {
 			checked = 1;
 			if (strcmp(set, r->settings)) {
 				arpg_error("%s: its clips were made with other settings (%s; this "

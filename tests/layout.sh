@@ -5,7 +5,7 @@
 # include guard.
 . "${top_srcdir:-.}/tests/tap.sh"
 cd "${top_srcdir:-.}" || exit 1
-areas="common common/onnx common/face preprocess features train report"
+areas="common common/onnx common/face preprocess features train predict report"
 plan $(( $(echo $areas | wc -w) + 1 ))
 
 # resolves DIR's include NAME: prints where it is, or nothing
@@ -33,6 +33,6 @@ for a in $areas; do
 	ok $? "$a includes only its own and libarpg's headers${bad:+:$bad}"
 done
 dups=$(sed -n 's/^#ifndef \([A-Z0-9_]*_H\)$/\1/p' common/*.h common/*/*.h preprocess/*.h \
-	features/*.h train/*.h report/*.h | sort | uniq -d)
+	features/*.h train/*.h predict/*.h report/*.h | sort | uniq -d)
 test -z "$dups"
 ok $? "every header has its own include guard${dups:+: $dups}"

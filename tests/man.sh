@@ -4,7 +4,7 @@
 # --help lists.
 . "${top_srcdir:-.}/tests/tap.sh"
 pages=$(ls "$top_srcdir"/man/*.[1-8])
-progs="preprocess/arpg-preprocess features/arpg-features train/arpg-train report/arpg-report"
+progs="preprocess/arpg-preprocess features/arpg-features train/arpg-train predict/arpg-predict report/arpg-report"
 n=0
 for p in $pages; do n=$((n + 1)); done
 for p in $progs; do [ -x "$top_builddir/$p" ] && n=$((n + 3)); done

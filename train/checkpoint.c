@@ -7,6 +7,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "le.h"
+#include "model_file.h"
 
 #include <errno.h>
 #include <sha2.h>
@@ -15,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char MAGIC[8] = { 'A', 'R', 'P', 'G', 'C', 'K', 'P', 'T' };
-enum { FORMAT_VERSION = 1 };
 
 /* The model settings of a file: a key per field of struct model_config,
  * written in this order and read back by name.  An int is written "%d" and
@@ -252,8 +251,8 @@ int checkpoint_save(const char *path, const struct arpg_kv *settings, const floa
 	total = 16 + text + 8 + 4 * n + 4 + (opt ? 8 + 8 * n : 0) + 32;
 	if (!(p = buf = malloc(total)))
 		return ARPG_ENOMEM;
-	memcpy(p, MAGIC, 8);
-	arpg_le32_put(p + 8, FORMAT_VERSION);
+	memcpy(p, ARPG_MODEL_MAGIC, 8);
+	arpg_le32_put(p + 8, ARPG_MODEL_VERSION);
 	arpg_le32_put(p + 12, (uint32_t)text);
 	p += 16;
 	for (i = 0; i < settings->n; i++)
@@ -273,30 +272,6 @@ int checkpoint_save(const char *path, const struct arpg_kv *settings, const floa
 	rc = arpg_write_file_atomic(path, buf, total);
 	free(buf);
 	return rc;
-}
-
-static int parse_text(struct arpg_kv *settings, const char *t, size_t len, char *err,
-		      size_t errn)
-{
-	const char *end = t + len;
-
-	while (t < end) {
-		const char *nl = memchr(t, '\n', (size_t)(end - t)), *tab;
-		char *k, *v;
-		int rc;
-
-		if (!nl || !(tab = memchr(t, '\t', (size_t)(nl - t))))
-			return arpg_errf(err, errn, ARPG_EFORMAT, "damaged settings block");
-		k = strndup(t, (size_t)(tab - t));
-		v = strndup(tab + 1, (size_t)(nl - tab - 1));
-		rc = k && v ? arpg_kv_set(settings, k, v) : ARPG_ENOMEM;
-		free(k);
-		free(v);
-		if (rc < 0)
-			return rc;
-		t = nl + 1;
-	}
-	return 0;
 }
 
 /* The arrays after the settings block, p up to end (the checksum). */
@@ -337,32 +312,13 @@ static int parse_arrays(struct checkpoint *ck, const uint8_t *p, const uint8_t *
 int checkpoint_parse(struct checkpoint *ck, const void *data, size_t len, char *err,
 		     size_t errn)
 {
-	const uint8_t *b = data, *p, *end;
-	uint8_t digest[32];
-	SHA2_CTX ctx;
-	uint32_t text;
+	const uint8_t *b = data;
+	size_t arrays;
 	int rc;
 
 	memset(ck, 0, sizeof *ck);
-	if (len < 16 || memcmp(b, MAGIC, 8))
-		return arpg_errf(err, errn, ARPG_EFORMAT, "not an arpg-train model (no ARPGCKPT magic)");
-	if (arpg_le32_get(b + 8) != FORMAT_VERSION)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "model format version %u; this arpg-train reads %d",
-				 arpg_le32_get(b + 8), FORMAT_VERSION);
-	if (len < 16 + 32)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
-	end = b + len - 32;
-	SHA256Init(&ctx);
-	SHA256Update(&ctx, b, len - 32);
-	SHA256Final(digest, &ctx);
-	if (memcmp(digest, end, 32))
-		return arpg_errf(err, errn, ARPG_EFORMAT, "checksum mismatch: the file is damaged or truncated");
-	text = arpg_le32_get(b + 12);
-	p = b + 16;
-	if (text > (size_t)(end - p) || (size_t)(end - p) - text < 12)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
-	if ((rc = parse_text(&ck->settings, (const char *)p, text, err, errn)) < 0 ||
-	    (rc = parse_arrays(ck, p + text, end, err, errn)) < 0)
+	if ((rc = arpg_model_file_parse(&ck->settings, b, len, &arrays, err, errn)) < 0 ||
+	    (rc = parse_arrays(ck, b + arrays, b + len - 32, err, errn)) < 0)
 		checkpoint_free(ck);
 	return rc;
 }

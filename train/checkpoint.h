@@ -1,6 +1,7 @@
 /* checkpoint.h - a trained model in one file.
  *
- * Layout (little-endian):
+ * Layout (little-endian; the frame and the settings are read by
+ * common/model_file.h, which arpg-predict shares):
  *   "ARPGCKPT"  u32 version (1)  u32 text length L
  *   L bytes of text: "key\tvalue\n" lines, the settings
  *   u64 n  n float32 parameters (model_params order)

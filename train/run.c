@@ -1,5 +1,6 @@
 /* run.c - the training loop of one run or fold. */
 #include "run.h"
+#include "text.h"
 #include "error.h"
 #include "frames.h"
 #include "layers.h"
@@ -12,18 +13,7 @@
 
 void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	arpg_json_string(f, s);
 }
 
 /* A batch's buffers; those of mixup (mixed inputs, the partners and
