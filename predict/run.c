@@ -54,7 +54,13 @@ static int read_model(struct run *r)
 	int rc;
 
 	if ((rc = arpg_model_file_settings(&r->settings, path, err, sizeof err)) == 0 &&
-	    arpg_kv_get(&r->settings, "model.G") && arpg_kv_get(&r->settings, "cache.labels"))
+	    arpg_kv_get(&r->settings, "model.per_frame")) {
+		arpg_error("%s: a model of a class per frame (arpg-train --per-frame): predict "
+			   "with arpg-train CACHE --load MODEL --predict", path);
+		return 1;
+	}
+	if (rc == 0 && arpg_kv_get(&r->settings, "model.G") &&
+	    arpg_kv_get(&r->settings, "cache.labels"))
 		return 0;
 	if (rc == 0)
 		arpg_error("%s: its settings lack model.G or cache.labels: not a model arpg-train "

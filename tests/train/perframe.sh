@@ -9,7 +9,7 @@ MC="${top_builddir:-.}/tests/train/make_cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-perframe-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-plan 17
+plan 18
 
 strip_time() { sed 's/"seconds":[0-9.]*,//'; }
 final_f1() { grep '"summary":"run"' "$1" | sed 's/.*"final":{[^}]*"f1":\([0-9.]*\).*/\1/'; }
@@ -72,3 +72,6 @@ ok $? "--per-frame refuses mixup"
 arpg-train --load m --export-onnx m.onnx 2>err
 test $? = 1 && grep -q 'writes the clip-level head only' err && test ! -e m.onnx
 ok $? "--export-onnx refuses a per-frame model"
+arpg-predict -m m aw 2>err >/dev/null
+test $? = 1 && grep -q 'a model of a class per frame (arpg-train --per-frame)' err
+ok $? "arpg-predict refuses a per-frame model and says what to run"
