@@ -5,16 +5,8 @@
 # ArcFace template does, the validation accuracy is at least twice chance;
 # the RML layout with --folds; two shards merged equal one unsharded run.
 . "${top_srcdir:-.}/tests/tap.sh"
-py=${PYTHON3:-/usr/bin/python3}
-gen="${top_srcdir:-.}/tools/make_demo_data.py"
-"$py" -c 'import cv2, numpy' 2>/dev/null || skip_all "no Python with cv2 and numpy ($py)"
-for f in /usr/lib/python3/dist-packages/skimage/data/astronaut.png \
-	/usr/share/doc/opencv-doc/examples/data/Megamind.avi; do
-	test -r "$f" || skip_all "no demo faces: $f (python3-skimage, opencv-doc)"
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-e2e.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+need_demo_data
+in_work_dir e2e
 plan 14
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 val_war() { grep '"summary":"run"' "$1" | sed 's/.*"final":{[^}]*"war":\([0-9.]*\).*/\1/'; }

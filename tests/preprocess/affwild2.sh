@@ -8,14 +8,8 @@
 # are made; a rerun keeps what is done and redoes a clip whose labels
 # changed.
 . "${top_srcdir:-.}/tests/tap.sh"
-py=${PYTHON3:-/usr/bin/python3}
-gen="${top_srcdir:-.}/tools/make_demo_data.py"
-"$py" -c 'import cv2, numpy' 2>/dev/null || skip_all "no Python with cv2 and numpy ($py)"
-test -r /usr/share/doc/opencv-doc/examples/data/Megamind.avi ||
-	skip_all "no demo faces (opencv-doc)"
-work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-affwild2.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+need_demo_data
+in_work_dir affwild2
 plan 19
 ann=aw/Annotations/EXPR_Set
 H=Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other

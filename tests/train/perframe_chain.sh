@@ -5,14 +5,8 @@
 # arpg-train --per-frame learns well above chance in macro-F1, and its
 # ABAW files are named as the annotation files.
 . "${top_srcdir:-.}/tests/tap.sh"
-py=${PYTHON3:-/usr/bin/python3}
-gen="${top_srcdir:-.}/tools/make_demo_data.py"
-"$py" -c 'import cv2, numpy' 2>/dev/null || skip_all "no Python with cv2 and numpy ($py)"
-test -r /usr/share/doc/opencv-doc/examples/data/Megamind.avi ||
-	skip_all "no demo faces (opencv-doc)"
-work=$(mktemp -d "${TMPDIR:-/tmp}/arpg-perframe-chain.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+need_demo_data
+in_work_dir perframe-chain
 plan 4
 ann=aw/Annotations/EXPR_Set
 
