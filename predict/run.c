@@ -49,22 +49,19 @@ static const char *kind_of(const char *path)
 /* The model's settings into r.  0 or 1 (reported). */
 static int read_model(struct run *r)
 {
-	const char *path = r->o->model, *kind;
+	const char *path = r->o->model, *kind, *classes;
 	char err[512] = "";
 	int rc;
 
-	if ((rc = arpg_model_file_settings(&r->settings, path, err, sizeof err)) == 0 &&
-	    arpg_kv_get(&r->settings, "model.per_frame")) {
-		arpg_error("%s: a model of a class per frame (arpg-train --per-frame): predict "
-			   "with arpg-train CACHE --load MODEL --predict", path);
-		return 1;
-	}
-	if (rc == 0 && arpg_kv_get(&r->settings, "model.G") &&
-	    arpg_kv_get(&r->settings, "cache.labels"))
+	rc = arpg_model_file_settings(&r->settings, path, err, sizeof err);
+	/* a per-frame model's classes are its cache's frame_labels */
+	classes = rc == 0 && arpg_kv_get(&r->settings, "model.per_frame") ? "cache.frame_labels" :
+									  "cache.labels";
+	if (rc == 0 && arpg_kv_get(&r->settings, "model.G") && arpg_kv_get(&r->settings, classes))
 		return 0;
 	if (rc == 0)
-		arpg_error("%s: its settings lack model.G or cache.labels: not a model arpg-train "
-			   "saved", path);
+		arpg_error("%s: its settings lack model.G or %s: not a model arpg-train saved",
+			   path, classes);
 	else if (rc == ARPG_EFORMAT && (kind = kind_of(path)))
 		arpg_error("%s: %s, not a model: -m takes the file arpg-train --save wrote", path,
 			   kind);
@@ -340,9 +337,10 @@ int predict_run(const struct predict_opts *o, int *stdout_gone)
 
 	if (read_model(&r))
 		goto out;
-	if (o->per_frame) {
+	if (o->per_frame && !arpg_kv_get(&r.settings, "model.per_frame")) {
 		arpg_error("--per-frame: %s is an ARPGNet head, which predicts a clip from all "
-			   "its frames at once: it has no per-frame probabilities", o->model);
+			   "its frames at once: it has no per-frame probabilities (models "
+			   "arpg-train --per-frame trained have them)", o->model);
 		status = ARPG_EXIT_USAGE;
 		goto out;
 	}
@@ -351,7 +349,8 @@ int predict_run(const struct predict_opts *o, int *stdout_gone)
 		goto out;
 	snprintf(preds, sizeof preds, "%s/predictions.tsv", r.work);
 	snprintf(faces, sizeof faces, "%s/faces", r.work);
-	if ((n = output_predictions(stdout, preds, faces, o->json, err, sizeof err)) < 0) {
+	if ((n = output_predictions(stdout, preds, faces, o->json, o->per_frame, err,
+				     sizeof err)) < 0) {
 		if (n == ARPG_EPIPE_QUIET)
 			*stdout_gone = 1;
 		else

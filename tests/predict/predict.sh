@@ -11,7 +11,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-plan 31
+plan 36
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # clip OUT HUE: 8 frames of a test pattern, 96x96
@@ -150,6 +150,52 @@ ok $? "a missing model (exit 1)"
 arpg-predict -m m.arpg --per-frame videos/a.avi >/dev/null 2>err.txt
 test $? = 2 && grep -q "no per-frame probabilities" err.txt && test -z "$(ls -A tmp)"
 ok $? "--per-frame with a clip-level model is refused before anything runs (exit 2)"
+
+# A per-frame model (arpg-train --per-frame): Aff-Wild2's layout made by
+# hand from the clips above, 8 frames each, the second half of each
+# labelled by its hue's class
+cls=Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other
+mkdir -p aw/v aw/ann/Train_Set aw/ann/Validation_Set
+n=0
+for v in data/*/*/*.avi; do
+	n=$((n + 1))
+	cp "$v" aw/v/p$n.avi
+	case $v in data/train/*) s=Train_Set ;; *) s=Validation_Set ;; esac
+	case $v in */Angry/*) y=1 ;; *) y=4 ;; esac
+	{ echo $cls; for f in 0 1 2 3; do echo 0; done; for f in 4 5 6 7; do echo $y; done; } \
+		>aw/ann/$s/p$n.txt
+done
+arpg-preprocess -q -l affwild2 --annotations aw/ann --no-align -o awfaces aw/v >/dev/null &&
+	arpg-features -q -b hog --frames all -o aw.lmdb awfaces/manifest.tsv &&
+	arpg-train aw.lmdb --per-frame --frames 4 --epochs 2 --dim 16 --heads 2 -q \
+		--save pf.arpg >/dev/null
+ok $? "a per-frame model trained on a hand-made Aff-Wild2 layout"
+arpg-predict -q -m pf.arpg --per-frame videos/a.avi videos/c.mkv >pf.tsv &&
+	test "$(head -1 pf.tsv)" = "clip	source	frame	predicted	p_Neutral	p_Anger	p_Disgust	p_Fear	p_Happiness	p_Sadness	p_Surprise	p_Other" &&
+	test "$(grep -c '^test__a	' pf.tsv)" = 8 && test "$(grep -c '^test__c	' pf.tsv)" = 8 &&
+	test "$(grep '^test__a	' pf.tsv | cut -f3 | tr '\n' ' ')" = "0 1 2 3 4 5 6 7 "
+ok $? "--per-frame: a line per frame of every video, frames in order"
+printf 'path\tlabel\tsplit\tsubject\n%s\t\ttest\t\n%s\t\ttest\t\n' "$(realpath videos/a.avi)" \
+	"$(realpath videos/c.mkv)" >pflist.tsv
+arpg-preprocess -q -l list --no-align -o pfhand pflist.tsv >/dev/null &&
+	arpg-features -q -b hog --frames all -o pfhand.lmdb pfhand/manifest.tsv &&
+	arpg-train pfhand.lmdb --load pf.arpg --predict -q >pfhand.tsv &&
+	tail -n +2 pfhand.tsv | cut -f1,3,5- >want.txt && tail -n +2 pf.tsv | cut -f1,3- >got.txt &&
+	cmp -s want.txt got.txt
+ok $? "... the frames' labels and probabilities equal arpg-train --load --predict's by hand"
+arpg-predict -q -m pf.arpg videos/a.avi videos/c.mkv >pfclip.tsv &&
+	test "$(tail -n +2 pfclip.tsv | wc -l)" = 2 &&
+	awk -F '\t' 'NR == FNR { if (FNR > 1) { for (j = 5; j <= NF; j++) s[$1, j] += $j; n[$1]++ }; next }
+		FNR > 1 { b = 4; for (j = 4; j <= NF; j++) {
+				d = $j - s[$1, j + 1] / n[$1]; if (d > 1e-6 || d < -1e-6) exit 1
+				if (s[$1, j + 1] > s[$1, b + 1]) b = j }
+			if (n[$1] != 8 || $3 != substr(h[b], 3)) exit 1 }
+		FNR == 1 { for (j = 1; j <= NF; j++) h[j] = $j }' pf.tsv pfclip.tsv
+ok $? "without --per-frame: a line per clip, the mean of its frames and its likeliest class"
+arpg-predict -q -m pf.arpg --per-frame --json videos/a.avi >pf.json &&
+	test "$(wc -l <pf.json)" = 8 &&
+	grep -q '^{"clip":"test__a","source":"[^"]*/videos/a.avi","frame":7,"predicted":"[A-Za-z]*","probabilities":{"Neutral":[0-9.]*,"Anger":[0-9.]*,' pf.json
+ok $? "--per-frame --json: an object per frame with its frame number"
 
 # A model trained before the preprocess settings were recorded: clips
 # without origin.tsv make a cache without meta preprocess.
