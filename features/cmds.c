@@ -355,14 +355,16 @@ static int merge_clip(void *ctx, const struct arpg_cache_clip *clip)
 }
 
 /* Writes the meta of out: the first input's keys when out is new, the
- * union of all labels, and the per-frame label classes, which must be the
- * same wherever they are (ARPG_EMISMATCH with why). */
+ * union of all labels, the per-frame label classes, which must be the
+ * same wherever they are (ARPG_EMISMATCH with why), and preprocess:
+ * "mixed" unless every cache that joins has the same (as arpg-features
+ * sets it for clips of different settings in one run). */
 static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, int nin,
 		      char *why, size_t whyn)
 {
 	struct arpg_kv kv = ARPG_KV_INIT;
-	char *labels = NULL, *l = NULL, *classes = NULL;
-	int rc = 0, i;
+	char *labels = NULL, *l = NULL, *classes = NULL, *pre = NULL;
+	int rc = 0, i, pre_mixed = 0, pre_missing = 0;
 
 	if (fresh && (rc = arpg_cache_meta_read(ic[0], &kv)) < 0)
 		goto out;
@@ -382,9 +384,25 @@ static int merge_meta(struct arpg_cache *o, int fresh, struct arpg_cache **ic, i
 		}
 		free(l);
 		l = NULL;
+		/* one value where they agree; "mixed" where they differ, or
+		 * where a cache made before the key was recorded joins */
+		if (i < 0 && fresh)
+			continue;
+		if ((rc = arpg_cache_meta_get(i < 0 ? o : ic[i], "preprocess", &l)) == ARPG_ENOENT)
+			pre_missing = 1, rc = 0;
+		else if (rc < 0)
+			break;
+		else if (!pre)
+			pre = l, l = NULL;
+		else if (strcmp(pre, l))
+			pre_mixed = 1;
+		free(l);
+		l = NULL;
 	}
 	if (!rc && kv.n)
 		rc = arpg_cache_meta_put(o, &kv);
+	if (!rc && pre && (pre_mixed || pre_missing))
+		rc = arpg_cache_meta_set(o, "preprocess", "mixed");
 	if (!rc && labels)
 		rc = arpg_cache_meta_set(o, "labels", labels);
 	if (!rc && classes)
@@ -395,6 +413,7 @@ out:
 	arpg_kv_free(&kv);
 	free(labels);
 	free(classes);
+	free(pre);
 	return rc;
 }
 

@@ -11,7 +11,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-plan 36
+plan 37
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # clip OUT HUE: 8 frames of a test pattern, 96x96
@@ -182,7 +182,7 @@ arpg-preprocess -q -l list --no-align -o pfhand pflist.tsv >/dev/null &&
 	arpg-train pfhand.lmdb --load pf.arpg --predict -q >pfhand.tsv &&
 	tail -n +2 pfhand.tsv | cut -f1,3,5- >want.txt && tail -n +2 pf.tsv | cut -f1,3- >got.txt &&
 	cmp -s want.txt got.txt
-ok $? "... the frames' labels and probabilities equal arpg-train --load --predict's by hand"
+ok $? "... the frames' predicted labels and probabilities equal arpg-train --load --predict's by hand"
 arpg-predict -q -m pf.arpg videos/a.avi videos/c.mkv >pfclip.tsv &&
 	test "$(tail -n +2 pfclip.tsv | wc -l)" = 2 &&
 	awk -F '\t' 'NR == FNR { if (FNR > 1) { for (j = 5; j <= NF; j++) s[$1, j] += $j; n[$1]++ }; next }
@@ -216,6 +216,13 @@ arpg-preprocess -q -l list --no-align --fps 5 -o f5 list.tsv >/dev/null &&
 	test "$(arpg-features info mixed.lmdb | sed -n 's/^meta	preprocess	//p')" = mixed &&
 	grep -q 'test__a: made with other preprocess settings (size=112 fps=5 max-frames=0 align=0)' err.txt
 ok $? "clips of two preprocess settings: meta preprocess is mixed, and a warning names the clip"
+arpg-features -q -b hog --frames 4 -o same.lmdb hand/manifest.tsv &&
+	arpg-features -q -b hog --frames 4 -o f5.lmdb f5/manifest.tsv &&
+	arpg-features -q merge msame.lmdb train.lmdb same.lmdb &&
+	arpg-features -q merge mf5.lmdb train.lmdb f5.lmdb &&
+	test "$(arpg-features info msame.lmdb | sed -n 's/^meta	preprocess	//p')" = "$settings" &&
+	test "$(arpg-features info mf5.lmdb | sed -n 's/^meta	preprocess	//p')" = mixed
+ok $? "arpg-features merge: shards of one setting keep it, of two make it mixed"
 arpg-train mixed.lmdb --epochs 1 --dim 16 --heads 2 -q --save mixed.arpg >/dev/null &&
 	arpg-predict -m mixed.arpg videos/a.avi >/dev/null 2>err.txt
 test $? = 1 && grep -q 'cropped with different settings.*pass --preprocess' err.txt
