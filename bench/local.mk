@@ -12,6 +12,9 @@ EXTRA_DIST += bench/features.sh
 bench-features: features/arpg-features tests/test_features_gen
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/features.sh
 .PHONY: bench-features
+# bench/busy.sh: arpg-train's -j 1, -j 2 and default on cores another
+# process keeps busy (top_builddir=BUILD sh bench/busy.sh).
+dist_noinst_SCRIPTS += bench/busy.sh
 # bench/decode.sh: arpg-preprocess --no-align against the ffmpeg CLI.
 dist_noinst_SCRIPTS += bench/decode.sh
 # ONNX backbone against onnxruntime: bench/backbone.sh drives it.

@@ -77,7 +77,8 @@ int arpg_blis_setup(int threads, int keep_blis_choice, struct arpg_blis_info *in
 	} else {
 		snprintf(info->chosen_by, sizeof info->chosen_by, "BLIS");
 	}
-	info->threads = threads > 0 ? threads : arpg_cli_default_jobs();
+	info->busy = -1;
+	info->threads = threads > 0 ? threads : arpg_cli_free_jobs(&info->busy);
 	bli_thread_set_num_threads(info->threads);
 	snprintf(info->arch, sizeof info->arch, "%s", bli_arch_string(bli_arch_query_id()));
 	return 0;

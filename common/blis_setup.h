@@ -18,10 +18,13 @@ struct arpg_blis_info {
 	char arch[32];		/* kernel set in use, as BLIS names it */
 	char chosen_by[64];	/* "ARPG_BLIS_ARCH", "BLIS_ARCH_TYPE", "arpg: Intel AVX-512", "BLIS" */
 	int threads;
+	/* with threads <= 0: the other processes running that the default
+	 * left their processors to (arpg_cli_free_jobs); else -1 */
+	int busy;
 };
 
-/* Call once from main before any BLIS use.  threads <= 0 means all online
- * cores.  keep_blis_choice != 0 skips arpg's skx selection (for bench/gemm,
+/* Call once from main before any BLIS use.  threads <= 0 means the
+ * processors free now (arpg_cli_free_jobs).  keep_blis_choice != 0 skips arpg's skx selection (for bench/gemm,
  * which compares both).  Returns 0, or ARPG_EINVAL when ARPG_BLIS_ARCH names
  * no kernel set this BLIS has (info->arch then holds the bad name). */
 int arpg_blis_setup(int threads, int keep_blis_choice, struct arpg_blis_info *info);

@@ -7,10 +7,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int arpg_parse_long(const char *s, long lo, long hi, long *v)
@@ -80,6 +82,65 @@ int arpg_cli_default_jobs(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n < 1 ? 1 : n > ARPG_JOBS_MAX ? ARPG_JOBS_MAX : (int)n;
+}
+
+int arpg_cli_free_jobs_of(int mine, int online, int others)
+{
+	int n = mine;
+
+	if (others >= 0 && online - others < n)
+		n = online - others;
+	return n < 1 ? 1 : n > ARPG_JOBS_MAX ? ARPG_JOBS_MAX : n;
+}
+
+int arpg_cli_others_running(const char *proc_stat)
+{
+	static const char key[] = "\nprocs_running ";
+	const char *p = strstr(proc_stat, key);
+	char *end;
+	long n;
+
+	if (!p)
+		return -1;
+	errno = 0;
+	p += sizeof key - 1;
+	n = strtol(p, &end, 10);
+	if (end == p || (*end && *end != '\n') || errno || n < 1 || n > 1L << 30)
+		return -1;
+	return (int)(n - 1);	/* the caller is running */
+}
+
+/* /proc/stat's others running now, or -1. */
+static int others_now(void)
+{
+	char buf[16384];
+	FILE *f = fopen("/proc/stat", "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return n ? arpg_cli_others_running(buf) : -1;
+}
+
+int arpg_cli_free_jobs(int *busy)
+{
+	cpu_set_t set;
+	int mine = arpg_cli_default_jobs(), others = -1;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		mine = CPU_COUNT(&set);
+	for (int i = 0; i < 3; i++) {
+		int o = others_now();
+
+		if (o >= 0 && (others < 0 || o < others))
+			others = o;
+		if (i < 2)
+			nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+	}
+	if (busy)
+		*busy = others;
+	return arpg_cli_free_jobs_of(mine, arpg_cli_default_jobs(), others);
 }
 
 /* status, or ARPG_EXIT_FAILURE after reporting a write error on stdout

@@ -37,6 +37,26 @@ int arpg_cli_jobs(const char *s, int *jobs);
 /* The default for -j: the processors online, at least 1. */
 int arpg_cli_default_jobs(void);
 
+/* The default for -j of work whose threads wait for each other (BLIS's
+ * and OpenMP's barriers spin): the processors this process may run on
+ * (its affinity), but no more than the online processors that other
+ * running processes leave free now, at least 1.  A thread that waits at a
+ * barrier for a thread the kernel has descheduled spins away its share:
+ * two threads on a 2-core machine that runs one other busy process train
+ * 2.5 to 4 times slower than one (bench/busy.sh).  Others are counted from
+ * /proc/stat's procs_running, the least of three readings 2 ms apart (a
+ * process that ran once does not count); *busy (if not NULL) gets their
+ * number, -1 when /proc/stat could not be read (then the affinity alone). */
+int arpg_cli_free_jobs(int *busy);
+
+/* The arithmetic of arpg_cli_free_jobs: mine processors usable, online
+ * processors in all, others running elsewhere; at least 1. */
+int arpg_cli_free_jobs_of(int mine, int online, int others);
+
+/* procs_running of /proc/stat's text (NUL-terminated) less the caller,
+ * or -1 when it has no such line. */
+int arpg_cli_others_running(const char *proc_stat);
+
 /* --version: prints "PROG VERSION" on stdout and flushes it; returns
  * ARPG_EXIT_OK, or ARPG_EXIT_FAILURE on a write error (reported). */
 int arpg_cli_version(void);

@@ -247,8 +247,10 @@ static int open_backbone(struct cli *c, struct backbone **b, char *input, size_t
 	}
 	if (arpg_blis_setup(c->jobs, 0, &bi) < 0)
 		return arpg_errf(err, errn, ARPG_EINVAL, "ARPG_BLIS_ARCH: %s", bi.arch);
-	arpg_info("BLIS: %s kernels (chosen by %s), %d threads", bi.arch, bi.chosen_by,
-		  bi.threads);
+	arpg_info("BLIS: %s kernels (chosen by %s), %d threads%s", bi.arch, bi.chosen_by,
+		  bi.threads, bi.busy > 0 ? " (other processes keep processors busy: -j N to "
+		  "choose)" : "");
+	c->jobs = bi.threads;
 #ifdef _OPENMP
 	omp_set_num_threads(bi.threads);	/* the engine splits convolutions with OpenMP */
 #endif
@@ -273,7 +275,9 @@ static int extract(struct cli *c)
 
 	if (!onnx && c->patch_node)
 		return arpg_usage_error("--patch-node: hog has no nodes");
-	if (!c->jobs)
+	/* hog's workers do not wait for each other: all processors; a CNN's
+	 * BLIS threads do (arpg_blis_setup: the processors free now) */
+	if (!c->jobs && !onnx)
 		c->jobs = arpg_cli_default_jobs();
 	/* before the model loads, and named as the manifest, not the cache */
 	if (strcmp(c->o.manifest, "-") && access(c->o.manifest, R_OK) < 0) {

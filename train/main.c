@@ -85,7 +85,7 @@ static void usage(FILE *f)
 "                        balanced unless --class-weights says otherwise\n"
 "  --abaw-dir DIR        with --predict, a per-frame model: DIR/CLIP.txt, ABAW's format\n"
 "  --export-onnx FILE    with --load, no CACHE: write the model as an ONNX graph\n"
-"  -j, --jobs N          threads (all cores)\n"
+"  -j, --jobs N          threads (the processors not busy with others)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
 "Options marked as lists take comma lists to sweep (--trs 1,2,4,all; --edges and\n"
@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 0, .clip = 5.0,
 				    .step_every = 10, .step_gamma = 0.1, .drop_frames = 0.25,
 				    .mixup_alpha = 0.2 },
-			     .jobs = arpg_cli_default_jobs(), .verbosity = ARPG_NORMAL };
+			     .verbosity = ARPG_NORMAL };
 	struct arpg_blis_info blis;
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 	int status;
@@ -290,8 +290,9 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
 	omp_set_num_threads(blis.threads);
 #endif
-	arpg_info("BLIS kernels %s (chosen by %s), %d thread%s", blis.arch, blis.chosen_by,
-		  blis.threads, blis.threads > 1 ? "s" : "");
+	arpg_info("BLIS kernels %s (chosen by %s), %d thread%s%s", blis.arch, blis.chosen_by,
+		  blis.threads, blis.threads > 1 ? "s" : "", blis.busy > 0 ?
+		  " (other processes keep processors busy: -j N to choose)" : "");
 	/* the first signal stops at a clean point; SA_RESETHAND lets a second
 	 * one end the program at once */
 	o.e.stop = &stop_signal;

@@ -70,6 +70,30 @@ ARPG_TEST(jobs_are_1_to_1024_and_default_to_the_processors)
 	       sysconf(_SC_NPROCESSORS_ONLN) < 1);
 }
 
+ARPG_TEST(free_jobs_leave_busy_processors_to_their_processes)
+{
+	int busy = -2, j;
+
+	/* 2 processors: one other process running leaves one */
+	expect_int(arpg_cli_free_jobs_of(2, 2, 1), 1);
+	expect_int(arpg_cli_free_jobs_of(2, 2, 0), 2);
+	expect_int(arpg_cli_free_jobs_of(2, 2, 5), 1);		/* at least 1 */
+	expect_int(arpg_cli_free_jobs_of(2, 2, -1), 2);		/* not known */
+	/* an affinity of 4 on a busy 64-processor host: only its own 4 count */
+	expect_int(arpg_cli_free_jobs_of(4, 64, 50), 4);
+	expect_int(arpg_cli_free_jobs_of(4, 64, 62), 2);
+	expect_int(arpg_cli_others_running("cpu 1 2 3\nctxt 5\nprocs_running 3\n"
+					   "procs_blocked 0\n"), 2);
+	expect_int(arpg_cli_others_running("cpu 1\nprocs_running 1"), 0);
+	expect_int(arpg_cli_others_running("cpu 1\nprocs_blocked 3\n"), -1);
+	expect_int(arpg_cli_others_running("cpu 1\nprocs_running x\n"), -1);
+	expect_int(arpg_cli_others_running("cpu 1\nprocs_running 0\n"), -1);
+	expect_int(arpg_cli_others_running("procs_running 3\n"), -1);	/* not a line start */
+	j = arpg_cli_free_jobs(&busy);
+	expect(j >= 1 && j <= arpg_cli_default_jobs());
+	expect(busy >= 0);	/* Linux has /proc/stat */
+}
+
 ARPG_TEST(usage_errors_name_the_program_and_help)
 {
 	char buf[256] = "";
