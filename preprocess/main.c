@@ -195,10 +195,15 @@ int main(int argc, char **argv)
 		o.jobs = arpg_cli_default_jobs();
 		arpg_info("-j %d (the processors online)", o.jobs);
 	}
-	/* the detector's engine in each worker: the processors left per worker */
-	o.face.det.threads = arpg_cli_default_jobs() / o.jobs;
-	if (o.face.det.threads < 1)
-		o.face.det.threads = 1;
+	/* the detector's engine in each worker: the processors left per worker,
+	 * of those other processes leave free (its threads spin at barriers) */
+	if (o.face.detector) {
+		o.face.det.threads = arpg_cli_free_jobs(NULL) / o.jobs;
+		if (o.face.det.threads < 1)
+			o.face.det.threads = 1;
+		arpg_info("the detector runs on %d thread%s per worker", o.face.det.threads,
+			  o.face.det.threads > 1 ? "s" : "");
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
