@@ -185,7 +185,7 @@ static int run_align(const struct clip *c, struct decoder *d, const void *data, 
 	char why[512] = "";
 	long n = 0, nheld = 0, i, last = -1;
 	size_t cap = 0, bytes = 0;
-	int keep = 1, r, rc;
+	int keep = 1, w = 0, h = 0, r, rc;
 	double t0 = arpg_now(), t1;
 
 	if ((rc = arpg_face_clip_new(&t, o->fm, o->size, c->side)) < 0)
@@ -204,6 +204,7 @@ static int run_align(const struct clip *c, struct decoder *d, const void *data, 
 			memset(im = &held[nheld++], 0, sizeof *im);
 		if ((rc = decoder_rgb(d, im)) < 0)
 			goto out;
+		w = im->w, h = im->h;
 		t1 = arpg_now();
 		res->t_decode += t1 - t0;
 		rc = arpg_face_clip_detect(t, im, why, sizeof why);
@@ -224,6 +225,10 @@ static int run_align(const struct clip *c, struct decoder *d, const void *data, 
 		rc = r;
 		goto out;
 	}
+	if (!keep)
+		arpg_info("%s: %ld frames of %dx%d exceed ARPG_FRAME_MEMORY (%zu MiB): decoded "
+			  "again for the landmarks and the crops", c->source, n, w, h,
+			  o->frame_memory >> 20);
 	/* the followed face and, per frame, its landmarks and transform */
 	if ((rc = arpg_face_clip_follow(t)) < 0)
 		goto failed;
