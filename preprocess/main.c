@@ -203,6 +203,9 @@ int main(int argc, char **argv)
 		return arpg_usage_error("ARPG_FRAME_MEMORY '%s': expected 0 to %ld (MiB)", env,
 					(long)FRAME_MEMORY_MAX);
 	o.frame_memory = (size_t)mib << 20;
+	if (o.align)
+		arpg_info("ARPG_FRAME_MEMORY %ld MiB a clip%s: a longer one is decoded again "
+			  "per step", mib, env ? "" : " (the default)");
 	if (optind == argc)
 		return arpg_usage_error("no INPUT: name dataset folders, archives or (-l list) "
 					"TSV files");
