@@ -545,8 +545,12 @@ int arpg_face_clip_follow(struct arpg_face_clip *t)
 		return ARPG_EINVAL;
 	t->pick = malloc((size_t)t->n * sizeof *t->pick);
 	t->rows = calloc((size_t)t->n, sizeof *t->rows);
-	if (!t->pick || !t->rows)
+	if (!t->pick || !t->rows) {
+		/* as it was: this step may be tried again */
+		free(t->pick), free(t->rows);
+		t->pick = NULL, t->rows = NULL;
 		return ARPG_ENOMEM;
+	}
 	t->step = STEP_FIT;
 	return follow(t->dets, t->ndet, t->n, &fr, t->pick);
 }
