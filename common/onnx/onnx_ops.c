@@ -133,6 +133,7 @@ struct conv_job {
 	i64 C, H, W, M, OH, OW, G, kh, kw;
 	i64 m0, mn;		/* conv_rows: output channels [m0, m0 + mn) of each group */
 	int direct;
+	int pw;			/* onx_pw_run rather than BLIS and the epilogue */
 };
 
 /* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread
@@ -162,14 +163,25 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 		i64 c0 = g * Mg + j->m0, mm;
 		float *y = j->out + (img * j->M + c0) * P + p0;
 		const float *r = j->res ? j->res + (img * j->M + c0) * P + p0 : NULL;
-		if (j->direct)
-			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, xi + p0, P, y, P);
-		else {
+		const float *src = xi + p0;
+		i64 rs = P;
+
+		if (!j->direct) {
 			im2col(j->scratch, xi, Cg, j->H, j->W, &nn, r1 - r0, j->OW,
 			       n->pre_s ? n->pre_s + g * Cg : NULL,
 			       n->pre_t ? n->pre_t + g * Cg : NULL, np);
-			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, j->scratch, np, y, P);
+			src = j->scratch, rs = np;
 		}
+		if (j->pw) {
+			struct onx_pw_args a = {
+				.w = j->w + c0 * K, .x = src, .b = j->b ? j->b + c0 : NULL,
+				.slope = n->slope ? n->slope + c0 : NULL, .res = r, .y = y,
+				.M = j->mn, .K = K, .n = np, .xs = rs, .ys = P, .act = n->act,
+			};
+			onx_pw_run(&a);
+			continue;
+		}
+		onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, src, rs, y, P);
 		/* rows of y are P apart; only np columns of each are ours */
 		for (mm = 0; mm < j->mn; mm++)
 			epilogue(y + mm * P, y + mm * P, P, 1, np, j->b ? j->b + c0 + mm : NULL,
@@ -177,11 +189,15 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 	}
 }
 
+/* Floats of unfolded columns per onx_pw_run: it reads them as often as it
+ * has tiles of channels, so they should stay in L2. */
+#define PW_COL_FLOATS ((i64)1 << 16)
+
 /* Output rows per block of an image unfolded K floats per output: at most
- * COL_FLOATS floats, at least one row. */
-static i64 conv_block_rows(i64 K, i64 OW, i64 OH)
+ * lim floats, at least one row. */
+static i64 conv_block_rows(i64 K, i64 OW, i64 OH, i64 lim)
 {
-	i64 rb = COL_FLOATS / (K * OW);
+	i64 rb = lim / (K * OW);
 
 	return rb < 1 ? 1 : rb > OH ? OH : rb;
 }
@@ -190,7 +206,8 @@ static i64 conv_block_rows(i64 K, i64 OW, i64 OH)
 static void conv_row_blocks(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 {
 	i64 K = j->C / j->G * j->kh * j->kw;
-	i64 rb = j->direct ? r1 - r0 : conv_block_rows(K, j->OW, j->OH);
+	i64 rb = j->direct ? r1 - r0 :
+		conv_block_rows(K, j->OW, j->OH, j->pw ? PW_COL_FLOATS : COL_FLOATS);
 
 	for (; r0 < r1; r0 += rb)
 		conv_rows(j, img, r0, r0 + rb < r1 ? r0 + rb : r1);
@@ -210,7 +227,7 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
 	struct onx_node nn = *n;
 
 	nn.kernel[0] = j->kh, nn.kernel[1] = j->kw;
-	if (j->direct || ch <= 1) {
+	if (j->direct || j->pw || ch <= 1) {
 		for (img = i0; img < i1; img++)
 			conv_row_blocks(j, img, 0, j->OH);
 		return;
@@ -387,6 +404,7 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	}
 	j.direct = j.kh == 1 && j.kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
 		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
+	j.pw = onx_pw_pays(j.mn, j.C / j.G * j.kh * j.kw, j.direct);
 	if (n->wino && onx_wino_pays(j.OH, j.OW, N, n->wino_m)) {
 		struct onx_wino_args a = {
 			.x = j.x, .N = N, .C = j.C, .H = j.H, .W = j.W, .m = n->wino_m,
@@ -1065,7 +1083,7 @@ size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 		 * image in blocks of rows */
 		if (c > 1)
 			return (size_t)((K + Mg) * P * c);
-		return (size_t)(K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2]));
+		return (size_t)(K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS));
 	}
 	if (n->op == OP_BN)
 		return 2 * (size_t)m->t[n->in[0]].dims[1];
