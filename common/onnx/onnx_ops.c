@@ -255,75 +255,103 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
  * filters of one channel): each output plane is a sum of shifted input
  * rows times a weight, row by row, vectorised along the row; no unfolding
  * (im2col would copy the input kh*kw times for GEMMs of one row). */
-/* The inside of a row of a 3x3, stride-1, dilation-1 depthwise plane
- * whose three input rows r[0..2] all exist: d[lo..hi) in one pass, each
- * output summed tap by tap in the order dw_plane's row passes add them
- * (b, then row by row, left to right), so that the two give the same
- * bits; nine passes over d become one. */
-ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i64 off,
-			    i64 lo, i64 hi, float b)
+/* A row of a 3x3, stride-1, dilation-1 depthwise plane from three input
+ * rows r[0..2] padded so that output ox reads r[k][ox..ox+2]: d[0..OW) =
+ * act(b + the nine taps) + res (res NULL for none), where act keeps a
+ * positive value and multiplies the others by a.  Each output sums its
+ * taps in the order dw_plane's row passes add them (b, then row by row,
+ * left to right), so that the two give the same bits. */
+ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i64 OW,
+			    float b, float a, const float *res)
 {
-	const float *r0 = r[0] + off, *r1 = r[1] + off, *r2 = r[2] + off;
+	const float *r0 = r[0], *r1 = r[1], *r2 = r[2];
 	i64 ox;
+#define DW3_TAPS(acc, ox) do { \
+	acc = b; \
+	acc += w[0] * r0[ox]; \
+	acc += w[1] * r0[ox + 1]; \
+	acc += w[2] * r0[ox + 2]; \
+	acc += w[3] * r1[ox]; \
+	acc += w[4] * r1[ox + 1]; \
+	acc += w[5] * r1[ox + 2]; \
+	acc += w[6] * r2[ox]; \
+	acc += w[7] * r2[ox + 1]; \
+	acc += w[8] * r2[ox + 2]; \
+	acc = acc > 0 ? acc : acc * a; \
+} while (0)
 
+	/* two loops: a load of res under a mask inside one loop faulted (and
+	 * was retried) on every vector when res was NULL */
+	if (res)
 #pragma omp simd
-	for (ox = lo; ox < hi; ox++) {
-		float acc = b;
+		for (ox = 0; ox < OW; ox++) {
+			float acc;
 
-		acc += w[0] * r0[ox];
-		acc += w[1] * r0[ox + 1];
-		acc += w[2] * r0[ox + 2];
-		acc += w[3] * r1[ox];
-		acc += w[4] * r1[ox + 1];
-		acc += w[5] * r1[ox + 2];
-		acc += w[6] * r2[ox];
-		acc += w[7] * r2[ox + 1];
-		acc += w[8] * r2[ox + 2];
-		d[ox] = acc;
+			DW3_TAPS(acc, ox);
+			d[ox] = acc + res[ox];
+		}
+	else
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++) {
+			float acc;
+
+			DW3_TAPS(acc, ox);
+			d[ox] = acc;
+		}
+#undef DW3_TAPS
+}
+
+/* Floats of the rows dw3_plane keeps for an output OW wide. */
+static i64 dw3_buf_floats(i64 OW)
+{
+	return 4 * (OW + 2);
+}
+
+/* A 3x3, stride-1, dilation-1 depthwise plane y (OH,OW) of x (H,W) padded
+ * pt on top and pl on the left: each input row is copied once into a
+ * ring of three rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
+ * rows outside the input read a row of zeros, so that every output, the
+ * edges' included, takes dw3_row's one vectorised pass (the edges' taps
+ * one by one had cost as much as the rest of the row).  Padding adds
+ * w * 0, which leaves every sum as the row passes make it. */
+static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH, i64 OW,
+		      i64 pt, i64 pl, float b, float a, const float *res, float *buf)
+{
+	i64 PW = OW + 2, next = 0, oy, k;
+	float *ring = buf, *zero = buf + 3 * PW;
+
+	/* the zeros around each copied row, and the zero row */
+	memset(buf, 0, dw3_buf_floats(OW) * sizeof *buf);
+	for (oy = 0; oy < OH; oy++) {
+		const float *rows[3];
+
+		for (k = 0; k < 3; k++) {
+			i64 iy = oy - pt + k;
+
+			if (iy < 0 || iy >= H) {
+				rows[k] = zero;
+				continue;
+			}
+			for (; next <= iy; next++)
+				memcpy(ring + next % 3 * PW + pl, x + next * W, W * sizeof *x);
+			rows[k] = ring + iy % 3 * PW;
+		}
+		dw3_row(y + oy * OW, rows, w, OW, b, a, res ? res + oy * OW : NULL);
 	}
 }
 
+/* Any other depthwise plane: row passes of one tap each, vectorised along
+ * the row. */
 ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH,
-			     i64 OW, const struct onx_node *n, i64 kh, i64 kw, float b,
-			     const float *slope1, const float *res)
+			     i64 OW, const struct onx_node *n, i64 kh, i64 kw, float b, float a,
+			     const float *res)
 {
 	i64 sh = n->stride[0], sw = n->stride[1], dh = n->dil[0], dwl = n->dil[1];
 	i64 pt = n->pad[0], pl = n->pad[1], oy, ox, ky, kx;
-	float a = n->act == ACT_PRELU ? *slope1 : n->act == ACT_RELU ? 0 : 1;
-	/* 3x3, stride 1, dilation 1: rows whose three inputs exist take
-	 * dw3_row inside the columns where every tap does */
-	int fused = kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dwl == 1;
-	i64 flo = pl, fhi = W - 2 + pl;		/* ox with 0 <= ox - pl and ox - pl + 2 < W */
 
-	if (flo > OW)
-		flo = OW;
-	if (fhi > OW)
-		fhi = OW;
 	for (oy = 0; oy < OH; oy++) {
 		float *d = y + oy * OW;
-		i64 iy0 = oy - pt;
 
-		if (fused && iy0 >= 0 && iy0 + 2 < H && flo < fhi) {
-			const float *rows[3] = { x + iy0 * W, x + (iy0 + 1) * W, x + (iy0 + 2) * W };
-			i64 edge[2][2] = { { 0, flo }, { fhi, OW } };
-
-			dw3_row(d, rows, w, -pl, flo, fhi, b);
-			/* the columns where a tap falls outside: as the row passes do */
-			for (int e = 0; e < 2; e++)
-				for (ox = edge[e][0]; ox < edge[e][1]; ox++) {
-					float acc = b;
-
-					for (ky = 0; ky < 3; ky++)
-						for (kx = 0; kx < 3; kx++) {
-							i64 ix = ox - pl + kx;
-
-							if (ix >= 0 && ix < W)
-								acc += w[ky * 3 + kx] * rows[ky][ix];
-						}
-					d[ox] = acc;
-				}
-			goto activation;
-		}
 		for (ox = 0; ox < OW; ox++)
 			d[ox] = b;
 		for (ky = 0; ky < kh; ky++) {
@@ -349,7 +377,6 @@ ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i6
 						d[ox] += wv * src[ox * sw];
 			}
 		}
-activation:
 #pragma omp simd
 		for (ox = 0; ox < OW; ox++)
 			d[ox] = d[ox] > 0 ? d[ox] : d[ox] * a;
@@ -360,18 +387,37 @@ activation:
 	}
 }
 
+static int is_dw3(const struct conv_job *j)
+{
+	const struct onx_node *n = j->n;
+
+	return j->kh == 3 && j->kw == 3 && n->stride[0] == 1 && n->stride[1] == 1 &&
+		n->dil[0] == 1 && n->dil[1] == 1;
+}
+
 static void exec_dwconv(const struct conv_job *j, i64 N, int nth)
 {
 	const struct onx_node *n = j->n;
 	i64 k = j->M / j->C, P = j->OH * j->OW, q;
+	int dw3 = is_dw3(j);
 
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && N * j->M * P > 16384)
 	for (q = 0; q < N * j->M; q++) {
 		i64 img = q / j->M, mo = q % j->M, ci = mo / k;
-		dw_plane(j->out + q * P, j->x + (img * j->C + ci) * j->H * j->W,
-			 j->w + mo * j->kh * j->kw, j->H, j->W, j->OH, j->OW, n, j->kh, j->kw,
-			 j->b ? j->b[mo] : 0, n->slope ? n->slope + mo : NULL,
-			 j->res ? j->res + q * P : NULL);
+		const float *x = j->x + (img * j->C + ci) * j->H * j->W, *w = j->w + mo * j->kh * j->kw;
+		const float *res = j->res ? j->res + q * P : NULL;
+		float b = j->b ? j->b[mo] : 0;
+		float a = n->act == ACT_PRELU ? n->slope[mo] : n->act == ACT_RELU ? 0 : 1;
+		int t = 0;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+#endif
+		if (dw3)
+			dw3_plane(j->out + q * P, x, w, j->H, j->W, j->OH, j->OW, n->pad[0],
+				  n->pad[1], b, a, res, j->m->scratch + (size_t)t * j->m->scratch_per_thread);
+		else
+			dw_plane(j->out + q * P, x, w, j->H, j->W, j->OH, j->OW, n, j->kh, j->kw,
+				 b, a, res);
 	}
 }
 
@@ -1078,12 +1124,16 @@ size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 	if (n->op == OP_CONV) {
 		const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
 		i64 K = w->dims[1] * w->dims[2] * w->dims[3], P = o->dims[2] * o->dims[3];
-		i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group;
+		i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group, need;
 		/* images side by side (columns, then the GEMM's output), or one
 		 * image in blocks of rows */
 		if (c > 1)
 			return (size_t)((K + Mg) * P * c);
-		return (size_t)(K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS));
+		need = K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS);
+		/* a depthwise conv's padded rows (dw3_plane) */
+		if (need < dw3_buf_floats(o->dims[3]))
+			need = dw3_buf_floats(o->dims[3]);
+		return (size_t)need;
 	}
 	if (n->op == OP_BN)
 		return 2 * (size_t)m->t[n->in[0]].dims[1];

@@ -87,7 +87,7 @@ INLINE void columns(const struct onx_pw_args *a, i64 p, int nv)
 	}
 }
 
-/* the last columns [p, n), fewer than a vector */
+/* the columns [p, n) of a product less than a vector wide */
 static void tail(const struct onx_pw_args *a, i64 p)
 {
 	i64 mo, k;
@@ -113,7 +113,11 @@ ONX_HOT void onx_pw_run(const struct onx_pw_args *a)
 		columns(a, p, NV);
 	for (; p + LANES <= a->n; p += LANES)
 		columns(a, p, 1);
-	if (p < a->n)
+	/* the last partial vector as the whole last vector again: y aliases
+	 * neither x nor res, so its columns get the same values twice */
+	if (p < a->n && a->n >= LANES)
+		columns(a, a->n - LANES, 1);
+	else if (p < a->n)
 		tail(a, p);
 }
 
