@@ -116,6 +116,9 @@ struct onx_node {
 	int act;		/* ACT_* applied in the epilogue */
 	float *slope;		/* ACT_PRELU: per output channel (owned) */
 	int res;		/* tensor added in the epilogue, -1 */
+	int pool2;		/* Conv: a MaxPool 2x2 stride 2 after the activation
+				 * (a 3x3 stride-1 depthwise conv's; out_final is the
+				 * pool's output, out[0] keeps the conv's shape) */
 	int out_final;		/* tensor the node writes (after fusion) */
 	double flops;
 	double t_sec;

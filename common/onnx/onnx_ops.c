@@ -64,7 +64,13 @@ ONX_HOT static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, cons
 								d[ox] = src[ox] * sc + sf;
 						else
 							memcpy(d + lo, src + lo, (hi - lo) * sizeof *d);
-					} else
+					} else if (sw == 2 && !s)
+						/* a constant stride: shuffles, not gathers
+						 * (YuNet's first conv) */
+#pragma omp simd
+						for (ox = lo; ox < hi; ox++)
+							d[ox] = src[ox * 2];
+					else
 #pragma omp simd
 						for (ox = lo; ox < hi; ox++)
 							d[ox] = src[ox * sw] * sc + sf;
@@ -255,6 +261,30 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
  * filters of one channel): each output plane is a sum of shifted input
  * rows times a weight, row by row, vectorised along the row; no unfolding
  * (im2col would copy the input kh*kw times for GEMMs of one row). */
+static inline float max_step(float acc, float v)
+{
+	return v > acc || v != v ? v : acc;
+}
+
+/* MaxPool 2x2, stride 2, no padding, every window inside the input (the
+ * downsampling of YuNet and of many small CNNs): the generic loop's
+ * result, without its per-tap bounds checks. */
+ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH, i64 OW)
+{
+	i64 oy, ox;
+
+	for (oy = 0; oy < OH; oy++) {
+		const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
+		float *yr = yc + oy * OW;
+		/* branch-free selects: vectorised along the row */
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++)
+			yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
+							    r0[2 * ox + 1]), r1[2 * ox]),
+					  r1[2 * ox + 1]);
+	}
+}
+
 /* A row of a 3x3, stride-1, dilation-1 depthwise plane from three input
  * rows r[0..2] padded so that output ox reads r[k][ox..ox+2]: d[0..OW) =
  * act(b + the nine taps) + res (res NULL for none), where act keeps a
@@ -301,24 +331,29 @@ ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i
 #undef DW3_TAPS
 }
 
-/* Floats of the rows dw3_plane keeps for an output OW wide. */
+/* Floats of the rows dw3_plane keeps for an output OW wide: the ring,
+ * the zero row, two output rows to pool. */
 static i64 dw3_buf_floats(i64 OW)
 {
-	return 4 * (OW + 2);
+	return 6 * (OW + 2);
 }
 
-/* A 3x3, stride-1, dilation-1 depthwise plane y (OH,OW) of x (H,W) padded
- * pt on top and pl on the left: each input row is copied once into a
+/* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
+ * pt on top and pl on the left, into y, or with pool into y (OH/2,OW/2)
+ * max-pooled 2x2 (res then NULL): each input row is copied once into a
  * ring of three rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
  * rows outside the input read a row of zeros, so that every output, the
  * edges' included, takes dw3_row's one vectorised pass (the edges' taps
  * one by one had cost as much as the rest of the row).  Padding adds
  * w * 0, which leaves every sum as the row passes make it. */
 static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH, i64 OW,
-		      i64 pt, i64 pl, float b, float a, const float *res, float *buf)
+		      i64 pt, i64 pl, float b, float a, const float *res, int pool, float *buf)
 {
 	i64 PW = OW + 2, next = 0, oy, k;
-	float *ring = buf, *zero = buf + 3 * PW;
+	float *ring = buf, *zero = buf + 3 * PW, *pair = buf + 4 * PW;
+
+	if (pool)	/* the last odd row, which the pool drops, is not made */
+		OH -= OH & 1;
 
 	/* the zeros around each copied row, and the zero row */
 	memset(buf, 0, dw3_buf_floats(OW) * sizeof *buf);
@@ -336,7 +371,13 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 				memcpy(ring + next % 3 * PW + pl, x + next * W, W * sizeof *x);
 			rows[k] = ring + iy % 3 * PW;
 		}
-		dw3_row(y + oy * OW, rows, w, OW, b, a, res ? res + oy * OW : NULL);
+		if (!pool) {
+			dw3_row(y + oy * OW, rows, w, OW, b, a, res ? res + oy * OW : NULL);
+			continue;
+		}
+		dw3_row(pair + (oy & 1) * OW, rows, w, OW, b, a, NULL);
+		if (oy & 1)
+			maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
 	}
 }
 
@@ -395,10 +436,11 @@ static int is_dw3(const struct conv_job *j)
 		n->dil[0] == 1 && n->dil[1] == 1;
 }
 
+/* (with n->pool2, the output planes are the pooled ones) */
 static void exec_dwconv(const struct conv_job *j, i64 N, int nth)
 {
 	const struct onx_node *n = j->n;
-	i64 k = j->M / j->C, P = j->OH * j->OW, q;
+	i64 k = j->M / j->C, P = n->pool2 ? j->OH / 2 * (j->OW / 2) : j->OH * j->OW, q;
 	int dw3 = is_dw3(j);
 
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && N * j->M * P > 16384)
@@ -414,7 +456,8 @@ static void exec_dwconv(const struct conv_job *j, i64 N, int nth)
 #endif
 		if (dw3)
 			dw3_plane(j->out + q * P, x, w, j->H, j->W, j->OH, j->OW, n->pad[0],
-				  n->pad[1], b, a, res, j->m->scratch + (size_t)t * j->m->scratch_per_thread);
+				  n->pad[1], b, a, res, n->pool2,
+				  j->m->scratch + (size_t)t * j->m->scratch_per_thread);
 		else
 			dw_plane(j->out + q * P, x, w, j->H, j->W, j->OH, j->OW, n, j->kh, j->kw,
 				 b, a, res);
@@ -441,10 +484,12 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.res = n->res >= 0 ? m->t[n->res].data : NULL;
 	j.out = ot->data;
 	j.C = xt->dims[1], j.H = xt->dims[2], j.W = xt->dims[3], j.M = wt->dims[0];
-	j.OH = ot->dims[2], j.OW = ot->dims[3], j.G = n->group;
+	/* the conv's own output: a fused pool's is smaller */
+	j.OH = m->t[n->out[0]].dims[2], j.OW = m->t[n->out[0]].dims[3], j.G = n->group;
 	j.kh = wt->dims[2], j.kw = wt->dims[3];
 	j.m0 = 0, j.mn = j.M / j.G;
-	if (is_depthwise(n, j.C, j.M, wt->dims[1])) {
+	/* onnx_plan.c fuses a pool only into the depthwise convs of dw3_plane */
+	if (is_depthwise(n, j.C, j.M, wt->dims[1]) || n->pool2) {
 		exec_dwconv(&j, N, nth);
 		return 0;
 	}
@@ -594,30 +639,6 @@ static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 }
 
 /* The max of the generic loop below, one value at a time (a NaN wins). */
-static inline float max_step(float acc, float v)
-{
-	return v > acc || v != v ? v : acc;
-}
-
-/* MaxPool 2x2, stride 2, no padding, every window inside the input (the
- * downsampling of YuNet and of many small CNNs): the generic loop's
- * result, without its per-tap bounds checks. */
-ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH, i64 OW)
-{
-	i64 oy, ox;
-
-	for (oy = 0; oy < OH; oy++) {
-		const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
-		float *yr = yc + oy * OW;
-		/* branch-free selects: vectorised along the row */
-#pragma omp simd
-		for (ox = 0; ox < OW; ox++)
-			yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
-							    r0[2 * ox + 1]), r1[2 * ox]),
-					  r1[2 * ox + 1]);
-	}
-}
-
 static void maxpool_2x2(const float *x, float *y, i64 NC, i64 H, i64 W, i64 OH, i64 OW)
 {
 	i64 i;

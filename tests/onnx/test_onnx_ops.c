@@ -229,6 +229,78 @@ ARPG_TEST(onnx_small_conv_matches_naive)
 		check_gconv(&cases[ci], 100 + ci);
 }
 
+/* A 3x3 depthwise conv, its Relu and a MaxPool 2x2 stride 2 (YuNet's
+ * downsampling, fused into the conv: its rows pooled as they are made)
+ * on maps of even and odd sizes, padded and not, at batch 2 and 1. */
+ARPG_TEST(onnx_depthwise_relu_maxpool_matches_naive)
+{
+	static const struct gconv cases[] = {
+		{ 2, 3, 8, 37, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 2, 2, 7, 9, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 2, 4, 9, 12, 4, 4, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0 },
+	};
+	size_t ci;
+
+	for (ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
+		const struct gconv *g = &cases[ci];
+		int OH = g->H + g->pt + g->pb - 2, OW = g->W + g->pl + g->pr - 2;
+		int PH = OH / 2, PW = OW / 2, nx = g->N * g->C * g->H * g->W, i, n, py, px;
+		float *x = malloc(nx * sizeof *x), w[4 * 9], b[4];
+		double *ref = malloc(g->N * g->M * OH * OW * sizeof *ref);
+		struct tmodel *t = tm_new(13);
+		struct arpg_onnx *m = NULL;
+		struct arpg_onnx_tensor y;
+		const float *in[1] = { x };
+		unsigned seed = 31 + ci;
+		char err[512];
+
+		tm_random(x, nx, -1, 1, &seed);
+		tm_random(w, g->M * 9, -1, 1, &seed);
+		tm_random(b, g->M, -0.5f, 0.5f, &seed);
+		tm_input(t, "x", 4, (int64_t[]){ g->N, g->C, g->H, g->W });
+		tm_init(t, "W", 4, (int64_t[]){ g->M, 1, 3, 3 }, w);
+		tm_init(t, "B", 1, (int64_t[]){ g->M }, b);
+		tm_node(t, "Conv", "dw", "x,W,B", "c");
+		tm_int(t, "group", g->G);
+		tm_ints(t, "pads", 4, (int64_t[]){ g->pt, g->pl, g->pb, g->pr });
+		tm_node(t, "Relu", "relu", "c", "a");
+		tm_node(t, "MaxPool", "pool", "a", "y");
+		tm_ints(t, "kernel_shape", 2, (int64_t[]){ 2, 2 });
+		tm_ints(t, "strides", 2, (int64_t[]){ 2, 2 });
+		tm_output(t, "y", 0, NULL);
+		gconv_ref(ref, x, w, b, g, 1, NULL);
+		if (tm_prepare(t, g->N, &m, err, sizeof err) < 0) {
+			arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+			goto next;
+		}
+		for (n = g->N; n >= 1; n--) {
+			if (arpg_onnx_run(m, n, in, err, sizeof err) < 0 ||
+			    arpg_onnx_output(m, 0, &y) < 0) {
+				arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+				break;
+			}
+			expect_int(y.dims[2] * 1000 + y.dims[3], PH * 1000 + PW);
+			for (i = 0; i < n * g->M; i++)
+				for (py = 0; py < PH; py++)
+					for (px = 0; px < PW; px++) {
+						const double *r = ref + (i * OH + 2 * py) * OW + 2 * px;
+						double e = fmax(fmax(r[0], r[1]), fmax(r[OW], r[OW + 1]));
+						float v = y.data[(i * PH + py) * PW + px];
+
+						if (fabs(v - e) > 1e-5) {
+							arpg_test_fail(__FILE__, __LINE__, "case %zu batch %d: "
+								       "plane %d (%d,%d) = %.7g, expected %.7g",
+								       ci, n, i, py, px, v, e);
+							goto next;
+						}
+					}
+		}
+next:
+		arpg_onnx_free(m);
+		free(x), free(ref);
+	}
+}
+
 /* MaxPool 2x2 stride 2 (YuNet's downsampling, its own kernel): the max
  * of each window, a NaN wherever the window holds one, an odd last
  * row and column left out, across rows long enough for vectors. */
