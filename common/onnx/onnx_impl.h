@@ -18,6 +18,19 @@
 #else
 #define ONX_HOT
 #endif
+/* Vectors of 16 floats for the kernels written with GCC's vector
+ * extension (one AVX-512 register; two or four in the other clones). */
+#define LANES 16
+typedef float v16 __attribute__((vector_size(LANES * sizeof(float))));
+typedef int32_t v16i __attribute__((vector_size(LANES * sizeof(int32_t))));
+/* unaligned loads and stores of a vector (macros: a function returning a
+ * 64-byte vector would change ABI in the plain x86-64 clone) */
+typedef float v16u __attribute__((vector_size(LANES * sizeof(float)), aligned(4), may_alias));
+#define ld(p) (*(const v16u *)(p))
+#define st(p, v) (*(v16u *)(p) = (v))
+/* every lane f (x + 0 would not be x for x = -0, so it costs an add) */
+#define splat(f) ({ float f_ = (f); (v16){ f_, f_, f_, f_, f_, f_, f_, f_, \
+	f_, f_, f_, f_, f_, f_, f_, f_ }; })
 /* Every tensor and every conv's unfolded matrix stays below this many
  * elements (8 GiB of floats): larger dims are refused as ARPG_ERANGE. */
 #define ONX_MAX_ELEMS ((int64_t)1 << 31)
@@ -103,6 +116,9 @@ struct onx_node {
 	int act;		/* ACT_* applied in the epilogue */
 	float *slope;		/* ACT_PRELU: per output channel (owned) */
 	int res;		/* tensor added in the epilogue, -1 */
+	int pool2;		/* Conv: a MaxPool 2x2 stride 2 after the activation
+				 * (a 3x3 stride-1 depthwise conv's; out_final is the
+				 * pool's output, out[0] keeps the conv's shape) */
 	int out_final;		/* tensor the node writes (after fusion) */
 	double flops;
 	double t_sec;
@@ -197,5 +213,21 @@ size_t onx_wino_scratch(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t N,
 /* Runs on nthreads OpenMP threads (the caller must not be inside a
  * parallel region); the result does not depend on the thread count. */
 void onx_wino_run(const struct onx_wino_args *a, float *scratch, int nthreads);
+
+/* onnx_pw.c: y (M, n; rows ys apart) = act(w (M,K) x (K, n; rows xs apart)
+ * + b) + res (M, n; rows ys apart), on this thread, for convolutions with
+ * few output channels.  act is ACT_NONE, ACT_RELU or ACT_PRELU with
+ * slope[M]; b, slope (unless ACT_PRELU) and res may be NULL; y aliases
+ * neither x nor res. */
+struct onx_pw_args {
+	const float *w, *x, *b, *slope, *res;
+	float *y;
+	int64_t M, K, n, xs, ys;
+	int act;
+};
+void onx_pw_run(const struct onx_pw_args *a);
+/* Whether onx_pw_run beats BLIS for a product of M rows of K (direct:
+ * the conv's input rows are read in place, else they are unfolded). */
+int onx_pw_pays(int64_t M, int64_t K, int direct);
 
 #endif

@@ -64,7 +64,13 @@ ONX_HOT static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, cons
 								d[ox] = src[ox] * sc + sf;
 						else
 							memcpy(d + lo, src + lo, (hi - lo) * sizeof *d);
-					} else
+					} else if (sw == 2 && !s)
+						/* a constant stride: shuffles, not gathers
+						 * (YuNet's first conv) */
+#pragma omp simd
+						for (ox = lo; ox < hi; ox++)
+							d[ox] = src[ox * 2];
+					else
 #pragma omp simd
 						for (ox = lo; ox < hi; ox++)
 							d[ox] = src[ox * sw] * sc + sf;
@@ -133,6 +139,7 @@ struct conv_job {
 	i64 C, H, W, M, OH, OW, G, kh, kw;
 	i64 m0, mn;		/* conv_rows: output channels [m0, m0 + mn) of each group */
 	int direct;
+	int pw;			/* onx_pw_run rather than BLIS and the epilogue */
 };
 
 /* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread
@@ -162,14 +169,25 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 		i64 c0 = g * Mg + j->m0, mm;
 		float *y = j->out + (img * j->M + c0) * P + p0;
 		const float *r = j->res ? j->res + (img * j->M + c0) * P + p0 : NULL;
-		if (j->direct)
-			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, xi + p0, P, y, P);
-		else {
+		const float *src = xi + p0;
+		i64 rs = P;
+
+		if (!j->direct) {
 			im2col(j->scratch, xi, Cg, j->H, j->W, &nn, r1 - r0, j->OW,
 			       n->pre_s ? n->pre_s + g * Cg : NULL,
 			       n->pre_t ? n->pre_t + g * Cg : NULL, np);
-			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, j->scratch, np, y, P);
+			src = j->scratch, rs = np;
 		}
+		if (j->pw) {
+			struct onx_pw_args a = {
+				.w = j->w + c0 * K, .x = src, .b = j->b ? j->b + c0 : NULL,
+				.slope = n->slope ? n->slope + c0 : NULL, .res = r, .y = y,
+				.M = j->mn, .K = K, .n = np, .xs = rs, .ys = P, .act = n->act,
+			};
+			onx_pw_run(&a);
+			continue;
+		}
+		onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, src, rs, y, P);
 		/* rows of y are P apart; only np columns of each are ours */
 		for (mm = 0; mm < j->mn; mm++)
 			epilogue(y + mm * P, y + mm * P, P, 1, np, j->b ? j->b + c0 + mm : NULL,
@@ -177,11 +195,15 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 	}
 }
 
+/* Floats of unfolded columns per onx_pw_run: it reads them as often as it
+ * has tiles of channels, so they should stay in L2. */
+#define PW_COL_FLOATS ((i64)1 << 16)
+
 /* Output rows per block of an image unfolded K floats per output: at most
- * COL_FLOATS floats, at least one row. */
-static i64 conv_block_rows(i64 K, i64 OW, i64 OH)
+ * lim floats, at least one row. */
+static i64 conv_block_rows(i64 K, i64 OW, i64 OH, i64 lim)
 {
-	i64 rb = COL_FLOATS / (K * OW);
+	i64 rb = lim / (K * OW);
 
 	return rb < 1 ? 1 : rb > OH ? OH : rb;
 }
@@ -190,7 +212,8 @@ static i64 conv_block_rows(i64 K, i64 OW, i64 OH)
 static void conv_row_blocks(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 {
 	i64 K = j->C / j->G * j->kh * j->kw;
-	i64 rb = j->direct ? r1 - r0 : conv_block_rows(K, j->OW, j->OH);
+	i64 rb = j->direct ? r1 - r0 :
+		conv_block_rows(K, j->OW, j->OH, j->pw ? PW_COL_FLOATS : COL_FLOATS);
 
 	for (; r0 < r1; r0 += rb)
 		conv_rows(j, img, r0, r0 + rb < r1 ? r0 + rb : r1);
@@ -210,7 +233,7 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
 	struct onx_node nn = *n;
 
 	nn.kernel[0] = j->kh, nn.kernel[1] = j->kw;
-	if (j->direct || ch <= 1) {
+	if (j->direct || j->pw || ch <= 1) {
 		for (img = i0; img < i1; img++)
 			conv_row_blocks(j, img, 0, j->OH);
 		return;
@@ -238,75 +261,138 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
  * filters of one channel): each output plane is a sum of shifted input
  * rows times a weight, row by row, vectorised along the row; no unfolding
  * (im2col would copy the input kh*kw times for GEMMs of one row). */
-/* The inside of a row of a 3x3, stride-1, dilation-1 depthwise plane
- * whose three input rows r[0..2] all exist: d[lo..hi) in one pass, each
- * output summed tap by tap in the order dw_plane's row passes add them
- * (b, then row by row, left to right), so that the two give the same
- * bits; nine passes over d become one. */
-ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i64 off,
-			    i64 lo, i64 hi, float b)
+static inline float max_step(float acc, float v)
 {
-	const float *r0 = r[0] + off, *r1 = r[1] + off, *r2 = r[2] + off;
-	i64 ox;
+	return v > acc || v != v ? v : acc;
+}
 
+/* MaxPool 2x2, stride 2, no padding, every window inside the input (the
+ * downsampling of YuNet and of many small CNNs): the generic loop's
+ * result, without its per-tap bounds checks. */
+ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH, i64 OW)
+{
+	i64 oy, ox;
+
+	for (oy = 0; oy < OH; oy++) {
+		const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
+		float *yr = yc + oy * OW;
+		/* branch-free selects: vectorised along the row */
 #pragma omp simd
-	for (ox = lo; ox < hi; ox++) {
-		float acc = b;
-
-		acc += w[0] * r0[ox];
-		acc += w[1] * r0[ox + 1];
-		acc += w[2] * r0[ox + 2];
-		acc += w[3] * r1[ox];
-		acc += w[4] * r1[ox + 1];
-		acc += w[5] * r1[ox + 2];
-		acc += w[6] * r2[ox];
-		acc += w[7] * r2[ox + 1];
-		acc += w[8] * r2[ox + 2];
-		d[ox] = acc;
+		for (ox = 0; ox < OW; ox++)
+			yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
+							    r0[2 * ox + 1]), r1[2 * ox]),
+					  r1[2 * ox + 1]);
 	}
 }
 
+/* A row of a 3x3, stride-1, dilation-1 depthwise plane from three input
+ * rows r[0..2] padded so that output ox reads r[k][ox..ox+2]: d[0..OW) =
+ * act(b + the nine taps) + res (res NULL for none), where act keeps a
+ * positive value and multiplies the others by a.  Each output sums its
+ * taps in the order dw_plane's row passes add them (b, then row by row,
+ * left to right), so that the two give the same bits. */
+ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i64 OW,
+			    float b, float a, const float *res)
+{
+	const float *r0 = r[0], *r1 = r[1], *r2 = r[2];
+	i64 ox;
+#define DW3_TAPS(acc, ox) do { \
+	acc = b; \
+	acc += w[0] * r0[ox]; \
+	acc += w[1] * r0[ox + 1]; \
+	acc += w[2] * r0[ox + 2]; \
+	acc += w[3] * r1[ox]; \
+	acc += w[4] * r1[ox + 1]; \
+	acc += w[5] * r1[ox + 2]; \
+	acc += w[6] * r2[ox]; \
+	acc += w[7] * r2[ox + 1]; \
+	acc += w[8] * r2[ox + 2]; \
+	acc = acc > 0 ? acc : acc * a; \
+} while (0)
+
+	/* two loops: a load of res under a mask inside one loop faulted (and
+	 * was retried) on every vector when res was NULL */
+	if (res)
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++) {
+			float acc;
+
+			DW3_TAPS(acc, ox);
+			d[ox] = acc + res[ox];
+		}
+	else
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++) {
+			float acc;
+
+			DW3_TAPS(acc, ox);
+			d[ox] = acc;
+		}
+#undef DW3_TAPS
+}
+
+/* Floats of the rows dw3_plane keeps for an output OW wide: the ring,
+ * the zero row, two output rows to pool. */
+static i64 dw3_buf_floats(i64 OW)
+{
+	return 6 * (OW + 2);
+}
+
+/* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
+ * pt on top and pl on the left, into y, or with pool into y (OH/2,OW/2)
+ * max-pooled 2x2 (res then NULL): each input row is copied once into a
+ * ring of three rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
+ * rows outside the input read a row of zeros, so that every output, the
+ * edges' included, takes dw3_row's one vectorised pass (the edges' taps
+ * one by one had cost as much as the rest of the row).  Padding adds
+ * w * 0, which leaves every sum as the row passes make it. */
+static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH, i64 OW,
+		      i64 pt, i64 pl, float b, float a, const float *res, int pool, float *buf)
+{
+	i64 PW = OW + 2, next = 0, oy, k;
+	float *ring = buf, *zero = buf + 3 * PW, *pair = buf + 4 * PW;
+
+	if (pool)	/* the last odd row, which the pool drops, is not made */
+		OH -= OH & 1;
+
+	/* the zeros around each copied row, and the zero row */
+	memset(buf, 0, dw3_buf_floats(OW) * sizeof *buf);
+	for (oy = 0; oy < OH; oy++) {
+		const float *rows[3];
+
+		for (k = 0; k < 3; k++) {
+			i64 iy = oy - pt + k;
+
+			if (iy < 0 || iy >= H) {
+				rows[k] = zero;
+				continue;
+			}
+			for (; next <= iy; next++)
+				memcpy(ring + next % 3 * PW + pl, x + next * W, W * sizeof *x);
+			rows[k] = ring + iy % 3 * PW;
+		}
+		if (!pool) {
+			dw3_row(y + oy * OW, rows, w, OW, b, a, res ? res + oy * OW : NULL);
+			continue;
+		}
+		dw3_row(pair + (oy & 1) * OW, rows, w, OW, b, a, NULL);
+		if (oy & 1)
+			maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
+	}
+}
+
+/* Any other depthwise plane: row passes of one tap each, vectorised along
+ * the row. */
 ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH,
-			     i64 OW, const struct onx_node *n, i64 kh, i64 kw, float b,
-			     const float *slope1, const float *res)
+			     i64 OW, const struct onx_node *n, i64 kh, i64 kw, float b, float a,
+			     const float *res)
 {
 	i64 sh = n->stride[0], sw = n->stride[1], dh = n->dil[0], dwl = n->dil[1];
 	i64 pt = n->pad[0], pl = n->pad[1], oy, ox, ky, kx;
-	float a = n->act == ACT_PRELU ? *slope1 : n->act == ACT_RELU ? 0 : 1;
-	/* 3x3, stride 1, dilation 1: rows whose three inputs exist take
-	 * dw3_row inside the columns where every tap does */
-	int fused = kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dwl == 1;
-	i64 flo = pl, fhi = W - 2 + pl;		/* ox with 0 <= ox - pl and ox - pl + 2 < W */
 
-	if (flo > OW)
-		flo = OW;
-	if (fhi > OW)
-		fhi = OW;
 	for (oy = 0; oy < OH; oy++) {
 		float *d = y + oy * OW;
-		i64 iy0 = oy - pt;
 
-		if (fused && iy0 >= 0 && iy0 + 2 < H && flo < fhi) {
-			const float *rows[3] = { x + iy0 * W, x + (iy0 + 1) * W, x + (iy0 + 2) * W };
-			i64 edge[2][2] = { { 0, flo }, { fhi, OW } };
-
-			dw3_row(d, rows, w, -pl, flo, fhi, b);
-			/* the columns where a tap falls outside: as the row passes do */
-			for (int e = 0; e < 2; e++)
-				for (ox = edge[e][0]; ox < edge[e][1]; ox++) {
-					float acc = b;
-
-					for (ky = 0; ky < 3; ky++)
-						for (kx = 0; kx < 3; kx++) {
-							i64 ix = ox - pl + kx;
-
-							if (ix >= 0 && ix < W)
-								acc += w[ky * 3 + kx] * rows[ky][ix];
-						}
-					d[ox] = acc;
-				}
-			goto activation;
-		}
 		for (ox = 0; ox < OW; ox++)
 			d[ox] = b;
 		for (ky = 0; ky < kh; ky++) {
@@ -332,7 +418,6 @@ ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i6
 						d[ox] += wv * src[ox * sw];
 			}
 		}
-activation:
 #pragma omp simd
 		for (ox = 0; ox < OW; ox++)
 			d[ox] = d[ox] > 0 ? d[ox] : d[ox] * a;
@@ -343,18 +428,39 @@ activation:
 	}
 }
 
+static int is_dw3(const struct conv_job *j)
+{
+	const struct onx_node *n = j->n;
+
+	return j->kh == 3 && j->kw == 3 && n->stride[0] == 1 && n->stride[1] == 1 &&
+		n->dil[0] == 1 && n->dil[1] == 1;
+}
+
+/* (with n->pool2, the output planes are the pooled ones) */
 static void exec_dwconv(const struct conv_job *j, i64 N, int nth)
 {
 	const struct onx_node *n = j->n;
-	i64 k = j->M / j->C, P = j->OH * j->OW, q;
+	i64 k = j->M / j->C, P = n->pool2 ? j->OH / 2 * (j->OW / 2) : j->OH * j->OW, q;
+	int dw3 = is_dw3(j);
 
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && N * j->M * P > 16384)
 	for (q = 0; q < N * j->M; q++) {
 		i64 img = q / j->M, mo = q % j->M, ci = mo / k;
-		dw_plane(j->out + q * P, j->x + (img * j->C + ci) * j->H * j->W,
-			 j->w + mo * j->kh * j->kw, j->H, j->W, j->OH, j->OW, n, j->kh, j->kw,
-			 j->b ? j->b[mo] : 0, n->slope ? n->slope + mo : NULL,
-			 j->res ? j->res + q * P : NULL);
+		const float *x = j->x + (img * j->C + ci) * j->H * j->W, *w = j->w + mo * j->kh * j->kw;
+		const float *res = j->res ? j->res + q * P : NULL;
+		float b = j->b ? j->b[mo] : 0;
+		float a = n->act == ACT_PRELU ? n->slope[mo] : n->act == ACT_RELU ? 0 : 1;
+		int t = 0;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+#endif
+		if (dw3)
+			dw3_plane(j->out + q * P, x, w, j->H, j->W, j->OH, j->OW, n->pad[0],
+				  n->pad[1], b, a, res, n->pool2,
+				  j->m->scratch + (size_t)t * j->m->scratch_per_thread);
+		else
+			dw_plane(j->out + q * P, x, w, j->H, j->W, j->OH, j->OW, n, j->kh, j->kw,
+				 b, a, res);
 	}
 }
 
@@ -378,15 +484,18 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.res = n->res >= 0 ? m->t[n->res].data : NULL;
 	j.out = ot->data;
 	j.C = xt->dims[1], j.H = xt->dims[2], j.W = xt->dims[3], j.M = wt->dims[0];
-	j.OH = ot->dims[2], j.OW = ot->dims[3], j.G = n->group;
+	/* the conv's own output: a fused pool's is smaller */
+	j.OH = m->t[n->out[0]].dims[2], j.OW = m->t[n->out[0]].dims[3], j.G = n->group;
 	j.kh = wt->dims[2], j.kw = wt->dims[3];
 	j.m0 = 0, j.mn = j.M / j.G;
-	if (is_depthwise(n, j.C, j.M, wt->dims[1])) {
+	/* onnx_plan.c fuses a pool only into the depthwise convs of dw3_plane */
+	if (is_depthwise(n, j.C, j.M, wt->dims[1]) || n->pool2) {
 		exec_dwconv(&j, N, nth);
 		return 0;
 	}
 	j.direct = j.kh == 1 && j.kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
 		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
+	j.pw = onx_pw_pays(j.mn, j.C / j.G * j.kh * j.kw, j.direct);
 	if (n->wino && onx_wino_pays(j.OH, j.OW, N, n->wino_m)) {
 		struct onx_wino_args a = {
 			.x = j.x, .N = N, .C = j.C, .H = j.H, .W = j.W, .m = n->wino_m,
@@ -530,30 +639,6 @@ static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 }
 
 /* The max of the generic loop below, one value at a time (a NaN wins). */
-static inline float max_step(float acc, float v)
-{
-	return v > acc || v != v ? v : acc;
-}
-
-/* MaxPool 2x2, stride 2, no padding, every window inside the input (the
- * downsampling of YuNet and of many small CNNs): the generic loop's
- * result, without its per-tap bounds checks. */
-ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH, i64 OW)
-{
-	i64 oy, ox;
-
-	for (oy = 0; oy < OH; oy++) {
-		const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
-		float *yr = yc + oy * OW;
-		/* branch-free selects: vectorised along the row */
-#pragma omp simd
-		for (ox = 0; ox < OW; ox++)
-			yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
-							    r0[2 * ox + 1]), r1[2 * ox]),
-					  r1[2 * ox + 1]);
-	}
-}
-
 static void maxpool_2x2(const float *x, float *y, i64 NC, i64 H, i64 W, i64 OH, i64 OW)
 {
 	i64 i;
@@ -1060,12 +1145,16 @@ size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 	if (n->op == OP_CONV) {
 		const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
 		i64 K = w->dims[1] * w->dims[2] * w->dims[3], P = o->dims[2] * o->dims[3];
-		i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group;
+		i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group, need;
 		/* images side by side (columns, then the GEMM's output), or one
 		 * image in blocks of rows */
 		if (c > 1)
 			return (size_t)((K + Mg) * P * c);
-		return (size_t)(K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2]));
+		need = K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS);
+		/* a depthwise conv's padded rows (dw3_plane) */
+		if (need < dw3_buf_floats(o->dims[3]))
+			need = dw3_buf_floats(o->dims[3]);
+		return (size_t)need;
 	}
 	if (n->op == OP_BN)
 		return 2 * (size_t)m->t[n->in[0]].dims[1];

@@ -1327,6 +1327,34 @@ static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx
 	return 0;
 }
 
+/* Depthwise 3x3 stride-1 Conv (+ activation) -> MaxPool 2x2 stride 2,
+ * unpadded, floor mode: the conv pools each pair of its rows as it makes
+ * them, so that its full-size output (YuNet's largest maps) is never
+ * written and read back. */
+static int fuse_pool_into_dwconv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+	const struct onx_tensor *w;
+	int x = n->in[0];
+
+	if (!p || p->op != OP_CONV || !p->w || p->res >= 0 || p->pool2 || p->pre_s ||
+	    !single_use(m, c->uses, x) || (n->nout > 1 && n->out[1] >= 0))
+		return 0;
+	w = &m->t[p->in[1]];
+	if (w->dims[1] != 1 || w->dims[2] != 3 || w->dims[3] != 3 ||
+	    p->group != m->t[p->in[0]].dims[1] || (p->group == 1 && w->dims[0] > 1) ||
+	    p->stride[0] != 1 || p->stride[1] != 1 ||
+	    p->dil[0] != 1 || p->dil[1] != 1)
+		return 0;
+	if (n->kernel[0] != 2 || n->kernel[1] != 2 || n->stride[0] != 2 || n->stride[1] != 2 ||
+	    n->dil[0] != 1 || n->dil[1] != 1 || n->pad[0] || n->pad[1] || n->pad[2] ||
+	    n->pad[3] || n->ceil_mode)
+		return 0;
+	p->pool2 = 1;
+	absorb(p, n);
+	return 1;
+}
+
 static const struct {
 	int op;			/* the node the pattern is tried on */
 	fuse_fn fn;
@@ -1336,6 +1364,7 @@ static const struct {
 	{ OP_RELU, fuse_act_into_conv },
 	{ OP_PRELU, fuse_act_into_conv },
 	{ OP_ADD, fuse_add_into_conv },
+	{ OP_MAXPOOL, fuse_pool_into_dwconv },
 };
 
 /* The live node that writes n's first input (a node fused earlier may

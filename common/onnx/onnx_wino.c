@@ -206,16 +206,6 @@ float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
 	return U;
 }
 
-#define LANES 16
-typedef float v16 __attribute__((vector_size(LANES * sizeof(float))));
-typedef int32_t v16i __attribute__((vector_size(LANES * sizeof(int32_t))));
-
-/* unaligned loads and stores of a vector (macros: a function returning a
- * 64-byte vector would change ABI in the plain x86-64 clone) */
-typedef float v16u __attribute__((vector_size(LANES * sizeof(float)), aligned(4), may_alias));
-#define ld(p) (*(const v16u *)(p))
-#define st(p, v) (*(v16u *)(p) = (v))
-
 static inline i64 up16(i64 n)
 {
 	return (n + LANES - 1) & ~(i64)(LANES - 1);

@@ -120,6 +120,70 @@ static void gconv_ref(double *y, const float *x, const float *w, const float *b,
 				}
 }
 
+/* Convolution g (weights M x C/G x kh x kw) with a fused Relu, and with
+ * a fused residual Add, at batch N and every smaller one, against
+ * gconv_ref; ci names the case in failures. */
+static void check_gconv(const struct gconv *g, size_t ci)
+{
+	int OH = (g->H + g->pt + g->pb - (g->kh - 1) * g->dh - 1) / g->sh + 1;
+	int OW = (g->W + g->pl + g->pr - (g->kw - 1) * g->dw - 1) / g->sw + 1;
+	int nx = g->N * g->C * g->H * g->W, ny = g->N * g->M * OH * OW;
+	int nw = g->M * g->C / g->G * g->kh * g->kw, i, resid;
+	float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w);
+	float *b = malloc(g->M * sizeof *b), *r = malloc(ny * sizeof *r);
+	double *ref = malloc(ny * sizeof *ref);
+	unsigned seed = 7 + ci;
+
+	tm_random(x, nx, -1, 1, &seed);
+	tm_random(w, nw, -1, 1, &seed);
+	tm_random(b, g->M, -0.5f, 0.5f, &seed);
+	tm_random(r, ny, -1, 1, &seed);
+	for (resid = 0; resid < 2; resid++) {
+		struct tmodel *t = tm_new(13);
+		struct arpg_onnx *m = NULL;
+		struct arpg_onnx_tensor y;
+		const float *in[2] = { x, r };
+		char err[512];
+		int n;
+		tm_input(t, "x", 4, (int64_t[]){ g->N, g->C, g->H, g->W });
+		if (resid)
+			tm_input(t, "r", 4, (int64_t[]){ g->N, g->M, OH, OW });
+		tm_init(t, "W", 4, (int64_t[]){ g->M, g->C / g->G, g->kh, g->kw }, w);
+		tm_init(t, "B", 1, (int64_t[]){ g->M }, b);
+		tm_node(t, "Conv", "conv", "x,W,B", "c");
+		tm_int(t, "group", g->G);
+		tm_ints(t, "strides", 2, (int64_t[]){ g->sh, g->sw });
+		tm_ints(t, "dilations", 2, (int64_t[]){ g->dh, g->dw });
+		tm_ints(t, "pads", 4, (int64_t[]){ g->pt, g->pl, g->pb, g->pr });
+		tm_node(t, "Relu", "relu", "c", resid ? "a" : "y");
+		if (resid)
+			tm_node(t, "Add", "add", "a,r", "y");
+		tm_output(t, "y", 0, NULL);
+		gconv_ref(ref, x, w, b, g, 1, resid ? r : NULL);
+		if (tm_prepare(t, g->N, &m, err, sizeof err) < 0) {
+			arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+			continue;
+		}
+		for (n = g->N; n >= 1; n--) {
+			if (arpg_onnx_run(m, n, in, err, sizeof err) < 0 ||
+			    arpg_onnx_output(m, 0, &y) < 0) {
+				arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+				break;
+			}
+			expect_int(y.dims[2] * 1000 + y.dims[3], OH * 1000 + OW);
+			for (i = 0; i < n * g->M * OH * OW; i++)
+				if (fabs(y.data[i] - ref[i]) > 1e-5 * (1 + fabs(ref[i]))) {
+					arpg_test_fail(__FILE__, __LINE__, "case %zu resid %d batch %d: "
+						       "y[%d] = %.7g, expected %.7g", ci, resid,
+						       n, i, y.data[i], ref[i]);
+					break;
+				}
+		}
+		arpg_onnx_free(m);
+	}
+	free(x), free(w), free(b), free(r), free(ref);
+}
+
 /* Depthwise convolutions (a group per channel: their own kernel, not
  * im2col) with strides, asymmetric pads, dilations, two filters per
  * channel, a fused Relu and a fused residual Add, at batch 2 and 1. */
@@ -139,65 +203,101 @@ ARPG_TEST(onnx_depthwise_conv_matches_naive)
 	};
 	size_t ci;
 
+	for (ci = 0; ci < sizeof cases / sizeof *cases; ci++)
+		check_gconv(&cases[ci], ci);
+}
+
+/* Convolutions with few output channels (onnx_pw.c's register tiles
+ * rather than BLIS): YuNet's pointwise convs and heads, and its first
+ * 3x3 stride-2 conv through im2col; channel counts that leave partial
+ * tiles, columns that leave partial vectors, groups, batch 2 and 1. */
+ARPG_TEST(onnx_small_conv_matches_naive)
+{
+	static const struct gconv cases[] = {
+		{ 1, 16, 5, 21, 16, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 2, 7, 9, 9, 11, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 1, 64, 3, 50, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 1, 64, 15, 20, 64, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 1, 8, 6, 10, 6, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 1, 3, 20, 33, 16, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1 },
+		{ 2, 5, 7, 8, 4, 1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 1, 4, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+	};
+	size_t ci;
+
+	for (ci = 0; ci < sizeof cases / sizeof *cases; ci++)
+		check_gconv(&cases[ci], 100 + ci);
+}
+
+/* A 3x3 depthwise conv, its Relu and a MaxPool 2x2 stride 2 (YuNet's
+ * downsampling, fused into the conv: its rows pooled as they are made)
+ * on maps of even and odd sizes, padded and not, at batch 2 and 1. */
+ARPG_TEST(onnx_depthwise_relu_maxpool_matches_naive)
+{
+	static const struct gconv cases[] = {
+		{ 2, 3, 8, 37, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 2, 2, 7, 9, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 2, 4, 9, 12, 4, 4, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0 },
+	};
+	size_t ci;
+
 	for (ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
 		const struct gconv *g = &cases[ci];
-		int OH = (g->H + g->pt + g->pb - (g->kh - 1) * g->dh - 1) / g->sh + 1;
-		int OW = (g->W + g->pl + g->pr - (g->kw - 1) * g->dw - 1) / g->sw + 1;
-		int nx = g->N * g->C * g->H * g->W, ny = g->N * g->M * OH * OW;
-		int nw = g->M * g->kh * g->kw, i, resid;
-		float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), b[8];
-		float *r = malloc(ny * sizeof *r);
-		double *ref = malloc(ny * sizeof *ref);
-		unsigned seed = 7 + ci;
+		int OH = g->H + g->pt + g->pb - 2, OW = g->W + g->pl + g->pr - 2;
+		int PH = OH / 2, PW = OW / 2, nx = g->N * g->C * g->H * g->W, i, n, py, px;
+		float *x = malloc(nx * sizeof *x), w[4 * 9], b[4];
+		double *ref = malloc(g->N * g->M * OH * OW * sizeof *ref);
+		struct tmodel *t = tm_new(13);
+		struct arpg_onnx *m = NULL;
+		struct arpg_onnx_tensor y;
+		const float *in[1] = { x };
+		unsigned seed = 31 + ci;
+		char err[512];
 
 		tm_random(x, nx, -1, 1, &seed);
-		tm_random(w, nw, -1, 1, &seed);
+		tm_random(w, g->M * 9, -1, 1, &seed);
 		tm_random(b, g->M, -0.5f, 0.5f, &seed);
-		tm_random(r, ny, -1, 1, &seed);
-		for (resid = 0; resid < 2; resid++) {
-			struct tmodel *t = tm_new(13);
-			struct arpg_onnx *m = NULL;
-			struct arpg_onnx_tensor y;
-			const float *in[2] = { x, r };
-			char err[512];
-			int n;
-			tm_input(t, "x", 4, (int64_t[]){ g->N, g->C, g->H, g->W });
-			if (resid)
-				tm_input(t, "r", 4, (int64_t[]){ g->N, g->M, OH, OW });
-			tm_init(t, "W", 4, (int64_t[]){ g->M, 1, g->kh, g->kw }, w);
-			tm_init(t, "B", 1, (int64_t[]){ g->M }, b);
-			tm_node(t, "Conv", "dw", "x,W,B", "c");
-			tm_int(t, "group", g->G);
-			tm_ints(t, "strides", 2, (int64_t[]){ g->sh, g->sw });
-			tm_ints(t, "dilations", 2, (int64_t[]){ g->dh, g->dw });
-			tm_ints(t, "pads", 4, (int64_t[]){ g->pt, g->pl, g->pb, g->pr });
-			tm_node(t, "Relu", "relu", "c", resid ? "a" : "y");
-			if (resid)
-				tm_node(t, "Add", "add", "a,r", "y");
-			tm_output(t, "y", 0, NULL);
-			gconv_ref(ref, x, w, b, g, 1, resid ? r : NULL);
-			if (tm_prepare(t, g->N, &m, err, sizeof err) < 0) {
-				arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
-				continue;
-			}
-			for (n = g->N; n >= 1; n--) {
-				if (arpg_onnx_run(m, n, in, err, sizeof err) < 0 ||
-				    arpg_onnx_output(m, 0, &y) < 0) {
-					arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
-					break;
-				}
-				expect_int(y.dims[2] * 1000 + y.dims[3], OH * 1000 + OW);
-				for (i = 0; i < n * g->M * OH * OW; i++)
-					if (fabs(y.data[i] - ref[i]) > 1e-5) {
-						arpg_test_fail(__FILE__, __LINE__, "case %zu resid %d batch %d: "
-							       "y[%d] = %.7g, expected %.7g", ci, resid,
-							       n, i, y.data[i], ref[i]);
-						break;
-					}
-			}
-			arpg_onnx_free(m);
+		tm_input(t, "x", 4, (int64_t[]){ g->N, g->C, g->H, g->W });
+		tm_init(t, "W", 4, (int64_t[]){ g->M, 1, 3, 3 }, w);
+		tm_init(t, "B", 1, (int64_t[]){ g->M }, b);
+		tm_node(t, "Conv", "dw", "x,W,B", "c");
+		tm_int(t, "group", g->G);
+		tm_ints(t, "pads", 4, (int64_t[]){ g->pt, g->pl, g->pb, g->pr });
+		tm_node(t, "Relu", "relu", "c", "a");
+		tm_node(t, "MaxPool", "pool", "a", "y");
+		tm_ints(t, "kernel_shape", 2, (int64_t[]){ 2, 2 });
+		tm_ints(t, "strides", 2, (int64_t[]){ 2, 2 });
+		tm_output(t, "y", 0, NULL);
+		gconv_ref(ref, x, w, b, g, 1, NULL);
+		if (tm_prepare(t, g->N, &m, err, sizeof err) < 0) {
+			arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+			goto next;
 		}
-		free(x), free(w), free(r), free(ref);
+		for (n = g->N; n >= 1; n--) {
+			if (arpg_onnx_run(m, n, in, err, sizeof err) < 0 ||
+			    arpg_onnx_output(m, 0, &y) < 0) {
+				arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+				break;
+			}
+			expect_int(y.dims[2] * 1000 + y.dims[3], PH * 1000 + PW);
+			for (i = 0; i < n * g->M; i++)
+				for (py = 0; py < PH; py++)
+					for (px = 0; px < PW; px++) {
+						const double *r = ref + (i * OH + 2 * py) * OW + 2 * px;
+						double e = fmax(fmax(r[0], r[1]), fmax(r[OW], r[OW + 1]));
+						float v = y.data[(i * PH + py) * PW + px];
+
+						if (fabs(v - e) > 1e-5) {
+							arpg_test_fail(__FILE__, __LINE__, "case %zu batch %d: "
+								       "plane %d (%d,%d) = %.7g, expected %.7g",
+								       ci, n, i, py, px, v, e);
+							goto next;
+						}
+					}
+		}
+next:
+		arpg_onnx_free(m);
+		free(x), free(ref);
 	}
 }
 

@@ -1,0 +1,127 @@
+/* onnx_pw.c - convolutions with few output channels (YuNet's pointwise
+ * convs of 16 to 64 channels and its heads of 1 to 10, its first 3x3 conv
+ * through im2col) as register-blocked products on the NCHW rows.  BLIS
+ * packs a panel of the input as large as the product's whole work and
+ * pads M to its micro-tile (32 rows on skx), so these ran at 1 to 45
+ * GFLOP/s; here the input rows are read in place, each loaded vector
+ * serves MB output channels, and bias, activation and residual are
+ * applied before the one store of each output. */
+#include "onnx_impl.h"
+
+typedef int64_t i64;
+
+/* Output channels by vectors of columns per tile: 6 x 4 accumulators, 4
+ * loaded input vectors and a broadcast weight fit AVX-512's 32 registers. */
+#define MB 6
+#define NV 4
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* act(v + b) + r, with r NULL for none; pos selects v itself, else v*slope */
+#define FINISH(dst, v, bias, slope, r) do { \
+	v16 z_ = (v) + (bias); \
+	v16i pos_ = z_ > (v16){ 0 }; \
+	z_ = (v16)((pos_ & (v16i)z_) | (~pos_ & (v16i)(z_ * (slope)))); \
+	if (r) \
+		z_ += ld(r); \
+	st(dst, z_); \
+} while (0)
+
+/* Outputs of channels [m0, m0 + mb) at columns [p, p + nv*16): each
+ * output is the sum of its K products in order, as BLIS adds them. */
+INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv)
+{
+	const float *w = a->w + m0 * a->K, *x = a->x + p;
+	v16 acc[MB][NV];
+	i64 k;
+	int i, j;
+
+	/* the loops over i and j unrolled, so that acc lives in registers */
+#pragma GCC unroll 6
+	for (i = 0; i < mb; i++)
+#pragma GCC unroll 4
+		for (j = 0; j < nv; j++)
+			acc[i][j] = (v16){ 0 };
+	for (k = 0; k < a->K; k++, x += a->xs) {
+		v16 xv[NV];
+
+#pragma GCC unroll 4
+		for (j = 0; j < nv; j++)
+			xv[j] = ld(x + j * LANES);
+#pragma GCC unroll 6
+		for (i = 0; i < mb; i++) {
+			v16 wv = splat(w[i * a->K + k]);
+
+#pragma GCC unroll 4
+			for (j = 0; j < nv; j++)
+				acc[i][j] += wv * xv[j];
+		}
+	}
+#pragma GCC unroll 6
+	for (i = 0; i < mb; i++) {
+		i64 mo = m0 + i;
+		v16 b = splat(a->b ? a->b[mo] : 0);
+		v16 s = splat(a->act == ACT_PRELU ? a->slope[mo] : a->act == ACT_RELU ? 0 : 1);
+		float *y = a->y + mo * a->ys + p;
+		const float *r = a->res ? a->res + mo * a->ys + p : NULL;
+
+#pragma GCC unroll 4
+		for (j = 0; j < nv; j++)
+			FINISH(y + j * LANES, acc[i][j], b, s, r ? r + j * LANES : NULL);
+	}
+}
+
+/* every channel at columns [p, p + nv*16) */
+INLINE void columns(const struct onx_pw_args *a, i64 p, int nv)
+{
+	i64 m0;
+
+	for (m0 = 0; m0 + MB <= a->M; m0 += MB)
+		tile(a, m0, MB, p, nv);
+	switch (a->M - m0) {	/* constants, so that the tile stays in registers */
+	case 5: tile(a, m0, 5, p, nv); break;
+	case 4: tile(a, m0, 4, p, nv); break;
+	case 3: tile(a, m0, 3, p, nv); break;
+	case 2: tile(a, m0, 2, p, nv); break;
+	case 1: tile(a, m0, 1, p, nv); break;
+	}
+}
+
+/* the columns [p, n) of a product less than a vector wide */
+static void tail(const struct onx_pw_args *a, i64 p)
+{
+	i64 mo, k;
+
+	for (mo = 0; mo < a->M; mo++)
+		for (i64 q = p; q < a->n; q++) {
+			float acc = 0, z;
+
+			for (k = 0; k < a->K; k++)
+				acc += a->w[mo * a->K + k] * a->x[k * a->xs + q];
+			z = acc + (a->b ? a->b[mo] : 0);
+			if (z <= 0 && a->act != ACT_NONE)
+				z *= a->act == ACT_PRELU ? a->slope[mo] : 0;
+			a->y[mo * a->ys + q] = z + (a->res ? a->res[mo * a->ys + q] : 0);
+		}
+}
+
+ONX_HOT void onx_pw_run(const struct onx_pw_args *a)
+{
+	i64 p;
+
+	for (p = 0; p + NV * LANES <= a->n; p += NV * LANES)
+		columns(a, p, NV);
+	for (; p + LANES <= a->n; p += LANES)
+		columns(a, p, 1);
+	/* the last partial vector as the whole last vector again: y aliases
+	 * neither x nor res, so its columns get the same values twice */
+	if (p < a->n && a->n >= LANES)
+		columns(a, a->n - LANES, 1);
+	else if (p < a->n)
+		tail(a, p);
+}
+
+int onx_pw_pays(i64 M, i64 K, int direct)
+{
+	return M <= 64 && K <= 64 && (direct || M <= 16);
+}
