@@ -4,14 +4,19 @@ check_PROGRAMS += tests/common/test_error tests/common/test_manifest tests/commo
 	tests/common/test_tensor tests/common/test_cache tests/common/test_blis_setup tests/common/test_progress \
 	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
 	tests/common/test_frames_tsv tests/common/test_lock tests/common/test_cache_sums \
-	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels
+	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels \
+	tests/common/test_cache_maps
 TESTS += tests/common/test_progress tests/common/test_error tests/common/test_manifest tests/common/test_image \
 	tests/common/test_tensor tests/common/test_cache tests/common/blis_setup.sh \
 	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
 	tests/common/test_frames_tsv tests/common/test_lock tests/common/test_cache_sums \
-	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels
+	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels \
+	tests/common/test_cache_maps
 dist_check_SCRIPTS += tests/common/blis_setup.sh
 
+tests_common_test_cache_maps_SOURCES = tests/common/test_cache_maps.c $(ARPG_TEST_SOURCES)
+tests_common_test_cache_maps_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_cache_maps_LDADD = $(ARPG_LIB) $(LMDB_LIBS) $(ZLIB_LIBS)
 tests_common_test_cache_labels_SOURCES = tests/common/test_cache_labels.c $(ARPG_TEST_SOURCES)
 tests_common_test_cache_labels_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_common_test_cache_labels_LDADD = $(ARPG_LIB) $(LMDB_LIBS) $(ZLIB_LIBS)
