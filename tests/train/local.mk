@@ -1,15 +1,19 @@
 # Tests of arpg-train: layers against finite differences, the network
 # against the PyTorch golden file, and the program.
-check_PROGRAMS += tests/train/test_layers tests/train/test_model
-TESTS += tests/train/test_layers tests/train/test_model
+check_PROGRAMS += tests/train/test_layers tests/train/test_model tests/train/test_tune
+TESTS += tests/train/test_layers tests/train/test_model tests/train/test_tune
 EXTRA_DIST += tests/train/golden/make_train_golden.py tests/train/golden/train.golden \
-	tests/train/golden/perframe.golden
+	tests/train/golden/perframe.golden tests/train/golden/make_tune_golden.py \
+	tests/train/golden/tune.golden
 TRAIN_TEST_LIBS = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) -lm
 
 tests_train_test_layers_SOURCES = tests/train/test_layers.c $(ARPG_TEST_SOURCES)
 tests_train_test_layers_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_layers_CFLAGS = $(AM_CFLAGS) $(BLIS_CFLAGS)
 tests_train_test_layers_LDADD = $(TRAIN_TEST_LIBS)
+tests_train_test_tune_SOURCES = tests/train/test_tune.c $(ARPG_TEST_SOURCES)
+tests_train_test_tune_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
+tests_train_test_tune_LDADD = $(TRAIN_TEST_LIBS)
 tests_train_test_model_SOURCES = tests/train/test_model.c $(ARPG_TEST_SOURCES)
 tests_train_test_model_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_model_LDADD = $(TRAIN_TEST_LIBS)
@@ -17,7 +21,8 @@ tests_train_test_model_LDADD = $(TRAIN_TEST_LIBS)
 # One test per module of the program: data loading and frame sampling,
 # metrics, checkpoints, the sweep, and the experiment's folds and splits.
 TRAIN_MODULE_TESTS = tests/train/test_data tests/train/test_metrics tests/train/test_checkpoint \
-	tests/train/test_sweep tests/train/test_experiment tests/train/test_frames
+	tests/train/test_sweep tests/train/test_experiment tests/train/test_frames \
+	tests/train/test_tune_onnx
 check_PROGRAMS += $(TRAIN_MODULE_TESTS)
 TESTS += $(TRAIN_MODULE_TESTS)
 TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(ARPG_ONNX_LIB) \
@@ -39,6 +44,9 @@ tests_train_test_sweep_LDADD = $(TRAIN_MODULE_LIBS)
 tests_train_test_experiment_SOURCES = tests/train/test_experiment.c $(ARPG_TEST_SOURCES)
 tests_train_test_experiment_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
 tests_train_test_experiment_LDADD = $(TRAIN_MODULE_LIBS)
+tests_train_test_tune_onnx_SOURCES = tests/train/test_tune_onnx.c $(ARPG_TEST_SOURCES)
+tests_train_test_tune_onnx_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_tune_onnx_LDADD = $(TRAIN_MODULE_LIBS)
 tests_train_test_frames_SOURCES = tests/train/test_frames.c $(ARPG_TEST_SOURCES)
 tests_train_test_frames_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
 tests_train_test_frames_LDADD = $(TRAIN_MODULE_LIBS)
