@@ -882,6 +882,18 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		arpg_report(e->save, rc, NULL);
 		goto out;
 	}
+	if (e->tune_backbone && (r->t.augment & (AUG_JITTER | AUG_FLIP | AUG_MIXUP))) {
+		rc = arpg_report(e->tune_backbone, ARPG_EUNSUPPORTED, "--tune-backbone takes the "
+				 "middle frames of each clip: give --augment none or drop (jitter, "
+				 "flip and mixup are not done with a tuned backbone yet)");
+		goto out;
+	}
+	if (e->tune_backbone && (rc = tune_run_open(&ro.tune, e->tune_backbone, e->cache, ds, m,
+						    e->batch, r->cfg.T, e->lr_backbone, err,
+						    sizeof err)) < 0) {
+		arpg_report(e->tune_backbone, rc, err);
+		goto out;
+	}
 	if ((rc = run_train(m, &opt, ds, &ro, tr, ntr, va, nva, &res, err, sizeof err)) < 0) {
 		if (rc == ARPG_EINTR)
 			snapshot_stopped(&snap);
@@ -904,6 +916,7 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	if (e->save)
 		rc = save(r, model_params(m), &opt, res.final_epoch);
 out:
+	tune_run_free(ro.tune);
 	snapshot_free(&snap);
 	free(cw);
 	free(res.confusion);

@@ -31,6 +31,11 @@ struct experiment {
 	double step_gamma;	/* --schedule step: the factor */
 	double drop_frames;	/* --augment drop: the share of frames dropped */
 	double mixup_alpha;	/* --augment mixup: Beta(alpha, alpha) */
+	/* --tune-backbone: the ONNX model whose tail after the stride-8 map
+	 * trains over the cache's maps (train/tune_run.h), or NULL; its Adam's
+	 * learning rate (--lr-backbone) */
+	const char *tune_backbone;
+	double lr_backbone;
 	/* a signal number once the program must stop; NULL: never */
 	const volatile sig_atomic_t *stop;
 };

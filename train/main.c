@@ -85,6 +85,9 @@ static void usage(FILE *f)
 "                        balanced unless --class-weights says otherwise\n"
 "  --abaw-dir DIR        with --predict, a per-frame model: DIR/CLIP.txt, ABAW's format\n"
 "  --export-onnx FILE    with --load, no CACHE: write the model as an ONNX graph\n"
+"  --tune-backbone MODEL.onnx  train the backbone's layers after its stride-8 map\n"
+"                        over the cache's maps (arpg-features --maps)\n"
+"  --lr-backbone X       their learning rate (0.0001)\n"
 "  -j, --jobs N          threads (the processors not busy with others)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
@@ -121,6 +124,8 @@ static const struct number_option {
 	  "a number from 0 to 0.99" },
 	{ 'M', "--mixup-alpha", 0, 0.001, 1000, offsetof(struct experiment, mixup_alpha),
 	  "a number from 0.001 to 1000" },
+	{ 'z', "--lr-backbone", 0, 0, 10, offsetof(struct experiment, lr_backbone),
+	  "a number from 0 to 10" },
 };
 
 /* Reads arg into the field of e that number option k names.  RUN, or the
@@ -160,6 +165,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'f': e->per_frame = 1; return RUN;
 	case 'A': e->abaw_dir = arg; return RUN;
 	case 'X': e->export_onnx = arg; return RUN;
+	case 'k': e->tune_backbone = arg; return RUN;
 	case 'j':
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
@@ -202,6 +208,8 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "resume", required_argument, NULL, 'R' }, { "predict", no_argument, NULL, 'P' },
 		{ "per-frame", no_argument, NULL, 'f' }, { "abaw-dir", required_argument, NULL, 'A' },
 		{ "export-onnx", required_argument, NULL, 'X' },
+		{ "tune-backbone", required_argument, NULL, 'k' },
+		{ "lr-backbone", required_argument, NULL, 'z' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
@@ -253,6 +261,10 @@ static int check_args(const struct options *o)
 		return arpg_usage_error("%s", "--save and --resume take a single run (no lists, no --folds)");
 	if (e->load && (e->save || e->resume || e->folds))
 		return arpg_usage_error("%s", "--load evaluates a saved model; it does not train");
+	if (e->tune_backbone && (e->save || e->resume || e->load || e->per_frame))
+		return arpg_usage_error("%s", "--tune-backbone does not go with --save, --resume, "
+					"--load or --per-frame yet (checkpoints do not hold the tuned "
+					"stage)");
 	return RUN;
 }
 
@@ -260,7 +272,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 0, .clip = 5.0,
 				    .step_every = 10, .step_gamma = 0.1, .drop_frames = 0.25,
-				    .mixup_alpha = 0.2 },
+				    .mixup_alpha = 0.2, .lr_backbone = 1e-4 },
 			     .verbosity = ARPG_NORMAL };
 	struct arpg_blis_info blis;
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };

@@ -83,7 +83,7 @@ static int take_node(struct tune *t, struct build *b, const struct arpg_onnx *m,
 		     const struct arpg_onnx_node *n, int x, int x2, char *err, size_t errn)
 {
 	struct arpg_onnx_tensor w, bias, mean, var;
-	const struct tune_val *v = &t->vals[x];
+	const struct tune_val vx = t->vals[x], *v = &vx;	/* a copy: the builder reallocates */
 	int o, rc;
 
 	if (!strcmp(n->op, "Conv")) {

@@ -15,7 +15,7 @@ in_work_dir features-maps
 "$PY" "$top_srcdir/tests/onnx/make_iresnet.py" m --layers 1,1,1,1 --no-reference \
 	>/dev/null 2>&1 || skip_all "make_iresnet.py could not export the model"
 "$gen" d 3 4 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
-plan 12
+plan 15
 
 arpg-features -q -b m/model.onnx --frames 3 -o c0 d/manifest.tsv &&
 arpg-features -q -b m/model.onnx --frames 3 --maps -o c1 d/manifest.tsv
@@ -86,3 +86,31 @@ with arpg.Cache(sys.argv[3]) as c:
     assert c.maps("clip0001") is None
 PY
 ok $? "python: arpg.Cache.maps reads the record"
+
+# arpg-train --tune-backbone over the maps: with --lr-backbone 0 the tail
+# recomputes the cached appearance vectors from the f16 maps, so the first
+# epoch's val loss is that of training on the cached vectors, nearly
+arpg-train c1 --epochs 1 --augment none --batch 2 -j 1 -q >f.json &&
+arpg-train c1 --tune-backbone m/model.onnx --lr-backbone 0 --epochs 1 --augment none \
+	--batch 2 -j 1 -q >t0.json &&
+"$PY" - f.json t0.json <<'PY'
+import json, sys
+val = lambda p: [json.loads(l) for l in open(p) if '"split":"val"' in l][0]["loss"]
+a, b = val(sys.argv[1]), val(sys.argv[2])
+assert abs(a - b) <= 0.02 * abs(a), (a, b)
+PY
+ok $? "--tune-backbone at --lr-backbone 0 gives the frozen run's val loss (f16 maps)"
+
+arpg-train c1 --tune-backbone m/model.onnx --epochs 2 --augment none --batch 2 -j 1 -q \
+	>t.json && test "$(grep -c '"split":"val"' t.json)" = 2 && ! cmp -s t.json t0.json
+ok $? "--tune-backbone trains (two epochs, JSON lines)"
+
+arpg-train c0 --tune-backbone m/model.onnx --epochs 1 --augment none -q 2>e1 >/dev/null
+s1=$?
+arpg-train c1 --tune-backbone m/model.onnx --epochs 1 -q 2>e2 >/dev/null
+s2=$?
+arpg-train c1 --tune-backbone m/model.onnx --save x.model -q 2>/dev/null >/dev/null
+s3=$?
+test $s1 = 1 && grep -q 'holds no maps' e1 && test $s2 = 1 && grep -q 'augment none' e2 &&
+	test $s3 = 2 && test ! -e x.model
+ok $? "--tune-backbone refuses a cache without maps, jitter, and --save (for now)"
