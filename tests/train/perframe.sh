@@ -73,5 +73,5 @@ arpg-train --load m --export-onnx m.onnx 2>err
 test $? = 1 && grep -q 'writes the clip-level head only' err && test ! -e m.onnx
 ok $? "--export-onnx refuses a per-frame model"
 arpg-predict -m m aw 2>err >/dev/null
-test $? = 1 && grep -q 'a model of a class per frame (arpg-train --per-frame)' err
-ok $? "arpg-predict refuses a per-frame model and says what to run"
+test $? = 1 && grep -q 'does not record how its faces were cropped' err
+ok $? "arpg-predict reads a per-frame model, and asks for the crops' settings this cache lacks"
