@@ -56,7 +56,7 @@ echo "arpg-train, $clips clips, epochs 2..$epochs, best of ${REPS:-3} alternatin
 printf '%-22s %9s %9s %9s %8s %8s %9s\n' load j1 j2 default j2/j1 def/j1 def_threads
 for load in idle "${BUSY:-1} busy process(es)"; do
 	if [ "$load" != idle ]; then start_busy; fi
-	b1= b2= bd=
+	b1='' b2='' bd=''
 	for _ in $(seq "${REPS:-3}"); do
 		t=$(epoch_time 1); b1=$(echo "$t ${b1:-$t}" | awk '{ print ($1 < $2) ? $1 : $2 }')
 		t=$(epoch_time 2); b2=$(echo "$t ${b2:-$t}" | awk '{ print ($1 < $2) ? $1 : $2 }')

@@ -12,6 +12,10 @@ EXTRA_DIST += bench/features.sh
 bench-features: features/arpg-features tests/test_features_gen
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/features.sh
 .PHONY: bench-features
+# bench/e2e.sh: a whole AFEW-sized experiment, arpg against the plain
+# script bench/e2e_reference.py (ffmpeg, OpenCV, dlib, onnxruntime, PyTorch).
+dist_noinst_SCRIPTS += bench/e2e.sh
+EXTRA_DIST += bench/e2e_reference.py bench/e2e_ort.js
 # bench/busy.sh: arpg-train's -j 1, -j 2 and default on cores another
 # process keeps busy (top_builddir=BUILD sh bench/busy.sh).
 dist_noinst_SCRIPTS += bench/busy.sh

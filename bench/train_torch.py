@@ -6,6 +6,7 @@ batched masked attention; the cache is read with lmdb and numpy as
 arpg-cache(5) documents.
 
     train_torch.py CACHE THREADS EPOCHS   ->  one line per epoch:
+(CACHE may also be bench/e2e_reference.py's features.npz)
     epoch E train_seconds S eval_seconds S val_war W
 """
 import os
@@ -16,7 +17,7 @@ import lmdb
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "train", "golden"))
 import make_train_golden as ref  # noqa: E402
 
 
@@ -30,6 +31,10 @@ def record(buf):
 
 
 def load(path):
+    if path.endswith(".npz"):   # bench/e2e_reference.py's features
+        z = np.load(path)
+        meta = {"grid": str(int(round(z["patch"].shape[2] ** 0.5))), "labels": ",".join(z["labels"])}
+        return meta, z["y"], z["split"], z["app"], z["patch"]
     env = lmdb.open(path, max_dbs=4, readonly=True, lock=False)
     meta_db, clips_db, app_db, patch_db = (env.open_db(n) for n in (b"meta", b"clips", b"app", b"patch"))
     with env.begin() as txn:

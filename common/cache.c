@@ -32,6 +32,7 @@ struct arpg_cache {
 	int has_frame_labels;	/* 0: no clip has them (yet) */
 	MDB_dbi maps;		/* per-frame stride-8 maps (arpg-features --maps) */
 	int has_maps;		/* 0: no clip has them (yet) */
+	MDB_txn *held;		/* arpg_cache_hold's read transaction, or NULL */
 };
 
 enum { INITIAL_MAP = 64 << 20 };
@@ -232,6 +233,13 @@ static int begin(struct arpg_cache *c, int rdonly, MDB_txn **txn)
 
 	for (;;) {
 		mrc = mdb_txn_begin(c->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+		/* adopting the new size moves the map, and with it the memory
+		 * a held transaction's views point into */
+		if (mrc == MDB_MAP_RESIZED && c->held) {
+			snprintf(c->lmdb_err, sizeof c->lmdb_err, "the cache grew while it was "
+				 "read (a writer added clips): run again");
+			return ARPG_ELMDB;
+		}
 		if (mrc == MDB_MAP_RESIZED) {
 			/* another process grew the map: adopt its size and retry */
 			if ((mrc = mdb_env_set_mapsize(c->env, 0)))
@@ -387,6 +395,7 @@ void arpg_cache_close(struct arpg_cache *c)
 {
 	if (!c)
 		return;
+	arpg_cache_release(c);
 	if (c->writable)
 		mdb_env_sync(c->env, 1);
 	mdb_env_close(c->env);
@@ -873,10 +882,12 @@ static int visit(struct arpg_cache *c, const char *only,
 	MDB_cursor *cur;
 	MDB_val k, v;
 	char *id = NULL;
-	int rc, mrc;
+	int rc = 0, mrc;
 
 	memset(&clip, 0, sizeof clip);
-	if ((rc = begin(c, 1, &txn)) < 0)
+	if (c->held)
+		txn = c->held;
+	else if ((rc = begin(c, 1, &txn)) < 0)
 		return rc;
 	if (only) {
 		k.mv_size = strlen(only);
@@ -911,7 +922,8 @@ static int visit(struct arpg_cache *c, const char *only,
 	mdb_cursor_close(cur);
 out:
 	arpg_clip_info_free(&clip.info);
-	mdb_txn_abort(txn);
+	if (txn != c->held)
+		mdb_txn_abort(txn);
 	return rc;
 }
 
@@ -925,4 +937,26 @@ int arpg_cache_get_clip(struct arpg_cache *c, const char *clip_id,
 			int (*fn)(void *ctx, const struct arpg_cache_clip *clip), void *ctx)
 {
 	return visit(c, clip_id, fn, ctx);
+}
+
+int arpg_cache_hold(struct arpg_cache *c)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (c->writable)
+		return ARPG_EINVAL;
+	if (c->held)
+		return 0;
+	if ((rc = begin(c, 1, &txn)) < 0)
+		return rc;
+	c->held = txn;
+	return 0;
+}
+
+void arpg_cache_release(struct arpg_cache *c)
+{
+	if (c->held)
+		mdb_txn_abort(c->held);
+	c->held = NULL;
 }

@@ -142,7 +142,7 @@ int arpg_cache_has_clip(struct arpg_cache *c, const char *clip_id);
 int arpg_cache_count(struct arpg_cache *c, long *n);
 
 /* What a visitor receives: the views point into LMDB's memory and are valid
- * only during the call. */
+ * only during the call (until arpg_cache_release while the cache is held). */
 struct arpg_cache_clip {
 	const char *id;
 	struct arpg_clip_info info;
@@ -165,5 +165,23 @@ int arpg_cache_foreach(struct arpg_cache *c,
 /* The same for one clip; ARPG_ENOENT if it is not there. */
 int arpg_cache_get_clip(struct arpg_cache *c, const char *clip_id,
 			int (*fn)(void *ctx, const struct arpg_cache_clip *clip), void *ctx);
+
+/* Holds one read transaction (a snapshot) of a reader open until
+ * arpg_cache_release or arpg_cache_close: arpg_cache_foreach and
+ * arpg_cache_get_clip then read that snapshot, and the app and patch views
+ * they hand a visitor stay valid after the call until the release (their
+ * clip.info does not: it is the visitor's during the call only).  LMDB
+ * writes a new version to free pages only, and a held snapshot's pages are
+ * not free: the bytes of a clip found good (bad 0, its sums checked in this
+ * snapshot) stay those that were checked, and a part of a record can be
+ * read again later without checking the whole record again.  While held,
+ * the map never moves: a map grown by another process's writer makes the
+ * calls that would adopt it fail with ARPG_ELMDB; and a writer cannot reuse
+ * the snapshot's pages, so a cache written meanwhile grows.  Holding again
+ * is a no-op.  Returns 0, ARPG_EINVAL (a writer), ARPG_EDAMAGED or
+ * ARPG_ELMDB (arpg_cache_lmdb_error says why). */
+int arpg_cache_hold(struct arpg_cache *c);
+/* Ends the held transaction, if any; views from it are then invalid. */
+void arpg_cache_release(struct arpg_cache *c);
 
 #endif

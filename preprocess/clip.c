@@ -120,74 +120,191 @@ static int run_centre(const struct clip *c, struct decoder *d, const struct clip
 	return rc;
 }
 
-/* Alignment: the face modules want the whole clip in RGB. */
-static int run_align(const struct clip *c, struct decoder *d, const struct clip_options *o,
-		     const char *tmp, FILE *tsv, struct clip_result *res,
-		     char *err, size_t errn)
+/* A frame of the clip decoded again (a later pass of run_align): opens
+ * dec on the clip's bytes when NULL, advances it to the next frame and
+ * converts it into im.  Returns 1, 0 (the clip ended), or a negative code
+ * with err filled. */
+static int decode_again(struct decoder **dec, const void *data, size_t len,
+			const struct clip_options *o, struct arpg_image *im,
+			char *err, size_t errn)
 {
-	struct arpg_image *frames = NULL, *crops = NULL;
-	struct arpg_frame_row *rows = NULL;
+	int r;
+
+	if (!*dec && (r = decoder_open(dec, data, len, &o->decode, err, errn)) < 0)
+		return r;
+	if ((r = decoder_next(*dec, err, errn)) != 1)
+		return r;
+	if ((r = decoder_rgb(*dec, im)) < 0)
+		return arpg_errf(err, errn, r, "cannot convert a frame (pixel format)");
+	return 1;
+}
+
+/* A later pass found got frames (-1: more) where the first found n:
+ * decoding is meant to be deterministic, so this is the decoder's fault,
+ * which decoding once avoids. */
+static int differs(long n, long got, char *err, size_t errn)
+{
+	char more[32] = "more";
+
+	if (got >= 0)
+		snprintf(more, sizeof more, "%ld", got);
+	return arpg_errf(err, errn, ARPG_EDECODE, "decoded %ld frames, then %s on a later pass: "
+			 "set ARPG_FRAME_MEMORY above the clip's size to decode it once", n, more);
+}
+
+/* Frame i of a later pass, of the n the first pass decoded, into cur:
+ * 0, or a negative code with err (ARPG_EINTR when stopped). */
+static int frame_again(struct decoder **dec, const void *data, size_t len,
+		       const struct clip_options *o, long i, long n, struct arpg_image *cur,
+		       struct clip_result *res, char *err, size_t errn)
+{
+	double t0 = arpg_now();
+	int r;
+
+	if (o->stop && *o->stop)
+		return ARPG_EINTR;
+	r = decode_again(dec, data, len, o, cur, err, errn);
+	res->t_decode += arpg_now() - t0;
+	return r == 1 ? 0 : r < 0 ? r : differs(n, i, err, errn);
+}
+
+/* Alignment (common/face/tracker.h's steps).  The first pass decodes
+ * every frame and detects its faces, holding the frames while they fit
+ * o->frame_memory; the followed face is chosen from the detections alone.
+ * Held frames then serve the landmarks and the warps; a clip too long to
+ * hold is decoded again for each: once up to its last frame with a face
+ * (when landmarks are loaded) and once for the warps.  Each frame's crop
+ * is written as it is made. */
+static int run_align(const struct clip *c, struct decoder *d, const void *data, size_t len,
+		     const struct clip_options *o, const char *tmp, FILE *tsv,
+		     struct clip_result *res, char *err, size_t errn)
+{
+	struct arpg_face_clip *t = NULL;
+	struct decoder *again = NULL;
+	struct arpg_image *held = NULL, cur = { 0 }, crop = { 0 };
 	char why[512] = "";
-	long n = 0, i;
-	size_t cap = 0;
-	int r, rc = 0;
+	long n = 0, nheld = 0, i, last = -1;
+	size_t cap = 0, bytes = 0;
+	int keep = 1, w = 0, h = 0, r, rc;
 	double t0 = arpg_now(), t1;
 
+	if ((rc = arpg_face_clip_new(&t, o->fm, o->size, c->side)) < 0)
+		goto out;
+	/* pass 1: decode, detect, hold while the frames fit */
 	while ((r = decoder_next(d, err, errn)) == 1) {
+		struct arpg_image *im = &cur;
+
 		if (o->stop && *o->stop) {
 			rc = ARPG_EINTR;
 			goto out;
 		}
-		if ((rc = ARPG_GROW(frames, &cap, (size_t)n + 1)) < 0)
+		if (keep && (rc = ARPG_GROW(held, &cap, (size_t)nheld + 1)) < 0)
 			goto out;
-		memset(&frames[n], 0, sizeof *frames);
-		if ((rc = decoder_rgb(d, &frames[n++])) < 0)
+		if (keep)
+			memset(im = &held[nheld++], 0, sizeof *im);
+		if ((rc = decoder_rgb(d, im)) < 0)
 			goto out;
+		w = im->w, h = im->h;
+		t1 = arpg_now();
+		res->t_decode += t1 - t0;
+		rc = arpg_face_clip_detect(t, im, why, sizeof why);
+		t0 = arpg_now();
+		res->t_face += t0 - t1;
+		if (rc < 0)
+			goto failed;
+		n++;
+		if (keep && (bytes += (size_t)im->w * im->h * im->c) > o->frame_memory) {
+			/* too long to hold: every later step decodes again */
+			for (i = 0; i < nheld; i++)
+				arpg_image_free(&held[i]);
+			keep = 0;
+			nheld = 0;
+		}
 	}
 	if (r < 0) {
 		rc = r;
 		goto out;
 	}
-	t1 = arpg_now();
-	res->t_decode += t1 - t0;
-	crops = calloc((size_t)n, sizeof *crops);
-	rows = calloc((size_t)n, sizeof *rows);
-	if (!crops || !rows) {
-		rc = ARPG_ENOMEM;
-		goto out;
+	if (!keep)
+		arpg_info("%s: %ld frames of %dx%d exceed ARPG_FRAME_MEMORY (%zu MiB): decoded "
+			  "again for the landmarks and the crops", c->source, n, w, h,
+			  o->frame_memory >> 20);
+	/* the followed face and, per frame, its landmarks and transform */
+	if ((rc = arpg_face_clip_follow(t)) < 0)
+		goto failed;
+	for (i = 0; i < n; i++)
+		if (arpg_face_clip_needs(t, (int)i))
+			last = i;
+	for (i = 0; i < n; i++) {
+		const struct arpg_image *im = NULL;
+
+		if (keep)
+			im = &held[i];
+		else if (i <= last) {
+			if ((rc = frame_again(&again, data, len, o, i, n, &cur, res, err,
+					      errn)) < 0)
+				goto out;
+			im = &cur;
+		}
+		t1 = arpg_now();
+		rc = arpg_face_clip_fit(t, (int)i, arpg_face_clip_needs(t, (int)i) ? im : NULL);
+		res->t_face += arpg_now() - t1;
+		if (rc < 0)
+			goto failed;
 	}
-	rc = arpg_face_align_clip(o->fm, frames, (int)n, o->size, c->side, crops, rows, why,
-				  sizeof why);
-	t0 = arpg_now();
-	res->t_face += t0 - t1;
-	if (rc < 0) {
-		arpg_errf(err, errn, rc, "face alignment failed%s%s", why[0] ? ": " : "", why);
-		goto out;
-	}
+	decoder_close(again);
+	again = NULL;
+	if ((rc = arpg_face_clip_finish(t)) < 0)
+		goto failed;
+	/* the crops, written as they are made */
 	res->faces = 0;
 	for (i = 0; i < n; i++) {
-		if ((rc = write_png(&crops[i], tmp, i, err, errn)) < 0)
+		struct arpg_frame_row row = *arpg_face_clip_row(t, (int)i);
+		const struct arpg_image *im = keep ? &held[i] : &cur;
+
+		if (!keep)
+			rc = frame_again(&again, data, len, o, i, n, &cur, res, err, errn);
+		else if (o->stop && *o->stop)
+			rc = ARPG_EINTR;
+		if (rc < 0)
 			goto out;
-		rows[i].label = label_of(c, i);
-		if (arpg_frames_tsv_write_row(tsv, i, &rows[i], tsv_columns(c, o)) < 0) {
+		t1 = arpg_now();
+		arpg_image_free(&crop);
+		rc = arpg_face_clip_warp(t, (int)i, im, &crop);
+		t0 = arpg_now();
+		res->t_face += t0 - t1;
+		if (rc < 0)
+			goto failed;
+		rc = write_png(&crop, tmp, i, err, errn);
+		res->t_png += arpg_now() - t0;
+		if (rc < 0)
+			goto out;
+		row.label = label_of(c, i);
+		if (arpg_frames_tsv_write_row(tsv, i, &row, tsv_columns(c, o)) < 0) {
 			rc = arpg_errf(err, errn, write_code(), "cannot write frames.tsv: %s",
 				       strerror(errno));
 			goto out;
 		}
-		res->faces += rows[i].detected != 0;
+		res->faces += row.detected != 0;
 		res->frames++;
 	}
-	res->t_png += arpg_now() - t0;
-	rc = 0;
-out:
-	for (i = 0; i < n; i++) {
-		arpg_image_free(&frames[i]);
-		if (crops)
-			arpg_image_free(&crops[i]);
+	/* the last pass must end where the first did */
+	if (!keep && (r = decode_again(&again, data, len, o, &cur, err, errn)) != 0) {
+		rc = r < 0 ? r : differs(n, -1, err, errn);
+		goto out;
 	}
-	free(frames);
-	free(crops);
-	free(rows);
+	rc = 0;
+	goto out;
+failed:
+	arpg_errf(err, errn, rc, "face alignment failed%s%s", why[0] ? ": " : "", why);
+out:
+	for (i = 0; i < nheld; i++)
+		arpg_image_free(&held[i]);
+	free(held);
+	arpg_image_free(&cur);
+	arpg_image_free(&crop);
+	decoder_close(again);
+	arpg_face_clip_free(t);
 	return rc;
 }
 
@@ -230,7 +347,7 @@ int clip_process(const struct clip *c, const char *outdir,
 		rc = arpg_errf(err, errn, write_code(), "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = o->fm ? run_align(c, d, o, tmp, tsv, res, err, errn)
+	rc = o->fm ? run_align(c, d, data, len, o, tmp, tsv, res, err, errn)
 		   : run_centre(c, d, o, tmp, tsv, res, err, errn);
 	if (rc < 0)
 		goto out;

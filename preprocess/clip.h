@@ -23,6 +23,10 @@ struct clip_options {
 	int size;				/* side of the crops */
 	struct decode_options decode;
 	const struct arpg_face_models *fm;	/* NULL: centre crops */
+	size_t frame_memory;			/* bytes of decoded RGB frames an
+						 * aligned clip may hold; a longer
+						 * clip is decoded again (up to
+						 * twice) instead */
 	const volatile sig_atomic_t *stop;	/* set by a signal: give up (ARPG_EINTR) */
 	const char *settings;			/* for origin.tsv */
 };

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t stop;
@@ -150,11 +151,21 @@ static int take_option(struct run_opts *o, int ch, int *verbosity)
 	return -1;
 }
 
+/* MiB of decoded frames an aligned clip may hold (ARPG_FRAME_MEMORY):
+ * 1 GiB holds 3 minutes of 320x240 at 25 fps (an AFEW clip lasts
+ * seconds), 34 seconds of RML's 720x480 at 30 fps, 13 seconds of Aff-Wild2's
+ * 1280x720; a longer clip is decoded up to three times instead of once
+ * (clip.c).  Per worker: -j 2 may hold twice as much. */
+#define FRAME_MEMORY_DEFAULT 1024L
+#define FRAME_MEMORY_MAX (1L << 30)
+
 int main(int argc, char **argv)
 {
 	struct run_opts o;
 	struct sigaction sa;
 	int verbosity = ARPG_NORMAL, ch, rc;
+	const char *env;
+	long mib = FRAME_MEMORY_DEFAULT;
 
 	memset(&o, 0, sizeof o);
 	o.layout = LAYOUT_DIR;
@@ -185,6 +196,16 @@ int main(int argc, char **argv)
 		return arpg_usage_error("%s: -l affwild2 keeps every frame of a video, as its "
 					"annotation labels them", o.decode.fps ? "--fps" :
 					"--max-frames");
+	/* how long a clip is aligned from frames held in memory, for a run on
+	 * a small machine and for the tests of the other way */
+	if ((env = getenv("ARPG_FRAME_MEMORY")) &&
+	    arpg_parse_long(env, 0, FRAME_MEMORY_MAX, &mib) < 0)
+		return arpg_usage_error("ARPG_FRAME_MEMORY '%s': expected 0 to %ld (MiB)", env,
+					(long)FRAME_MEMORY_MAX);
+	o.frame_memory = (size_t)mib << 20;
+	if (o.align)
+		arpg_info("ARPG_FRAME_MEMORY %ld MiB a clip%s: a longer one is decoded again "
+			  "per step", mib, env ? "" : " (the default)");
 	if (optind == argc)
 		return arpg_usage_error("no INPUT: name dataset folders, archives or (-l list) "
 					"TSV files");
@@ -195,10 +216,15 @@ int main(int argc, char **argv)
 		o.jobs = arpg_cli_default_jobs();
 		arpg_info("-j %d (the processors online)", o.jobs);
 	}
-	/* the detector's engine in each worker: the processors left per worker */
-	o.face.det.threads = arpg_cli_default_jobs() / o.jobs;
-	if (o.face.det.threads < 1)
-		o.face.det.threads = 1;
+	/* the detector's engine in each worker: the processors left per worker,
+	 * of those other processes leave free (its threads spin at barriers) */
+	if (o.face.detector) {
+		o.face.det.threads = arpg_cli_free_jobs(NULL) / o.jobs;
+		if (o.face.det.threads < 1)
+			o.face.det.threads = 1;
+		arpg_info("the detector runs on %d thread%s per worker", o.face.det.threads,
+			  o.face.det.threads > 1 ? "s" : "");
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -560,6 +560,7 @@ int preprocess_run(const struct run_opts *o)
 	r.outdir = o->outdir;
 	r.co.size = o->size;
 	r.co.decode = o->decode;
+	r.co.frame_memory = o->frame_memory;
 	r.co.stop = o->stop;
 	pthread_mutex_init(&r.lock, NULL);
 	if (prepare(&r, &fm) < 0)

@@ -22,6 +22,7 @@ struct run_opts {
 	struct arpg_face_options face;	/* with align */
 	int size;			/* side of the crops */
 	struct decode_options decode;
+	size_t frame_memory;		/* clip_options' */
 	const char *sheet;		/* contact sheet PNG to write, or NULL */
 	const char *annotations;	/* affwild2: the annotation folder */
 	volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM (and by a closed stdout) */

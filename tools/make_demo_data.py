@@ -296,10 +296,51 @@ def avi_bytes(frames, width, height):
     return data
 
 
+_backgrounds = []
+
+
+def background(k, width, height):
+    """Scene k (of 8) as a width x height BGR background: a frame of
+    Megamind.avi blurred so much that no face in it is found, or a grey
+    gradient when the video is missing."""
+    if not _backgrounds:
+        cap = cv2.VideoCapture(CVDATA + "Megamind.avi")
+        for no in range(10, 270, 32):
+            cap.set(cv2.CAP_PROP_POS_FRAMES, no)
+            ok, fr = cap.read()
+            if ok:
+                _backgrounds.append(fr)
+        if not _backgrounds:
+            _backgrounds.append(np.tile(np.linspace(60, 180, 64, dtype=np.uint8)[None, :, None],
+                                        (48, 1, 3)))
+    bg = cv2.resize(_backgrounds[k % len(_backgrounds)], (width, height),
+                    interpolation=cv2.INTER_LINEAR)
+    return cv2.GaussianBlur(bg, (0, 0), 9)
+
+
+def in_scene(frames, seed, width, height):
+    """The frames (FRAME x FRAME) scaled up to a face about as wide as in
+    AFEW's films and put at one place of a scene of width x height; the
+    place and the scene follow from the clip's seed (the main rng is not
+    drawn from, so that the clips are those of the default size)."""
+    rng = np.random.default_rng(seed ^ 0x5CE4E)
+    side = min(2 * FRAME, width, height)
+    bg = background(int(rng.integers(8)), width, height)
+    x, y = int(rng.integers(0, width - side + 1)), int(rng.integers(0, height - side + 1))
+    for fr in frames:
+        out = bg.copy()
+        out[y:y + side, x:x + side] = cv2.resize(fr, (side, side), interpolation=cv2.INTER_LINEAR)
+        yield out
+
+
 def make_clip(job):
-    """Renders one clip and returns the .avi bytes."""
-    src, label, seed, nframes = job
-    return avi_bytes((fr for fr, _ in clip_frames(src, label, seed, nframes)), FRAME, FRAME)
+    """Renders one clip and returns the .avi bytes; a job with a frame size
+    (width, height) puts the face into a scene of that size."""
+    src, label, seed, nframes = job[:4]
+    frames = (fr for fr, _ in clip_frames(src, label, seed, nframes))
+    if len(job) > 4:
+        return avi_bytes(in_scene(frames, seed, *job[4]), *job[4])
+    return avi_bytes(frames, FRAME, FRAME)
 
 
 # Aff-Wild2's expression classes (the ABAW EXPR set), in index order, and
@@ -418,6 +459,9 @@ def main():
                     help="clips per speaker and emotion (rml; 4, --small 2)")
     ap.add_argument("--frames", default=None, help="frames per clip, MIN-MAX (16-24, --small "
                     "8-10), or per segment (affwild2; 25-60, --small 10-16)")
+    ap.add_argument("--frame-size", metavar="WxH",
+                    help="frames of W x H (afew; AFEW's films are 720x576), the face scaled "
+                    "up and put into a blurred scene; default: the face's %dx%d" % (FRAME, FRAME))
     ap.add_argument("--subjects-apart", action="store_true",
                     help="no source identity in both train and val (afew)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
@@ -453,6 +497,15 @@ def main():
         imgs = [s for s in pool if s[0] == ident]
         return imgs[(k // len(ids)) % len(imgs)]
 
+    scene = ()
+    if o.frame_size:
+        try:
+            w, h = (int(v) for v in o.frame_size.lower().split("x"))
+            assert o.layout == "afew" and 64 <= w <= 4096 and 64 <= h <= 4096
+        except (ValueError, AssertionError):
+            sys.exit("make_demo_data: --frame-size '%s': expected WxH of 64 to 4096 each, "
+                     "with the afew layout" % o.frame_size)
+        scene = ((w, h),)
     if o.layout == "afew":
         if o.subjects_apart:
             perm = list(rng.permutation(len(idents)))
@@ -470,7 +523,7 @@ def main():
                 for k in range(n):
                     src = pick(pools[split], offset + li * 3 + k)
                     jobs.append(((src, label, int(rng.integers(2 ** 63)),
-                                  int(rng.integers(fmin, fmax + 1))),
+                                  int(rng.integers(fmin, fmax + 1))) + scene,
                                  "%s_AFEW.zip" % split, "%s/%s.avi" % (label, names.pop())))
     else:
         if nspk > len(idents):

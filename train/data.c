@@ -19,6 +19,7 @@ struct loader {
 	size_t errn;
 	char bad_list[300];
 	int rc;
+	float *frame;		/* FEAT_TRAIN: one frame's Da + N x Dp, for the NaN/Inf check */
 };
 
 static int meta_int(const struct dataset *ds, const char *key, int *out, char *err,
@@ -120,14 +121,36 @@ static int has_shape(const struct arpg_tensor_view *v, int views, int T, const u
 	return 1;
 }
 
-void dataset_frame_from_cache(const struct dataset *ds, const struct arpg_cache_clip *cc,
-			      int view, int T, int t, float *app, float *patch)
+/* Frame t of view `view` of records ra (app) and rp (patch) of a clip of
+ * T frames, shapes checked, into app and patch (ds's grid). */
+static void frame_from_records(const struct dataset *ds, const struct arpg_tensor_view *ra,
+			       const struct arpg_tensor_view *rp, int view, int T, int t,
+			       float *app, float *patch)
 {
 	size_t np = (size_t)ds->N * ds->Dp, fp = (size_t)ds->layout.nodes * ds->Dp;
 
-	arpg_tensor_range_to_f32(app, &cc->app, ((size_t)view * T + t) * ds->Da, (size_t)ds->Da);
-	arpg_tensor_range_to_f32(patch, &cc->patch,
+	arpg_tensor_range_to_f32(app, ra, ((size_t)view * T + t) * ds->Da, (size_t)ds->Da);
+	arpg_tensor_range_to_f32(patch, rp,
 				 ((size_t)view * T + t) * fp + (size_t)ds->grid_offset * ds->Dp, np);
+}
+
+void dataset_frame_from_cache(const struct dataset *ds, const struct arpg_cache_clip *cc,
+			      int view, int T, int t, float *app, float *patch)
+{
+	frame_from_records(ds, &cc->app, &cc->patch, view, T, t, app, patch);
+}
+
+void dataset_clip_frame(const struct dataset *ds, const struct clip_data *c, int view, int t,
+			float *app, float *patch)
+{
+	size_t np = (size_t)ds->N * ds->Dp;
+
+	if (c->app) {
+		memcpy(app, (view ? c->app_m : c->app) + (size_t)t * ds->Da, sizeof(float) * ds->Da);
+		memcpy(patch, (view ? c->patch_m : c->patch) + (size_t)t * np, sizeof(float) * np);
+	} else {
+		frame_from_records(ds, &c->rec_app, &c->rec_patch, view, c->T, t, app, patch);
+	}
 }
 
 /* Converts view `view` of a clip's records into c's arrays app (T x Da)
@@ -202,6 +225,27 @@ int dataset_check_clip(const struct dataset *ds, const struct arpg_cache_clip *c
 	return 0;
 }
 
+/* FEAT_TRAIN: keeps the clip's records (valid while the cache is held)
+ * after the check FEAT_ALL makes of the floats it copies: NaN or Inf in
+ * the views and the grid loaded. */
+static int map_clip(struct loader *ld, struct clip_data *c, const struct arpg_cache_clip *cc)
+{
+	const struct dataset *ds = ld->ds;
+	float *a = ld->frame, *p = ld->frame + ds->Da;
+	int bad = 0;
+
+	for (int v = 0; v <= ds->mirrored && !bad; v++)
+		for (int t = 0; t < c->T && !bad; t++) {
+			frame_from_records(ds, &cc->app, &cc->patch, v, c->T, t, a, p);
+			bad = !all_finite(a, (size_t)ds->Da) || !all_finite(p, (size_t)ds->N * ds->Dp);
+		}
+	if (bad)
+		note_bad(ld, c->id);
+	c->rec_app = cc->app;
+	c->rec_patch = cc->patch;
+	return 0;
+}
+
 static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 {
 	struct loader *ld = ctx;
@@ -236,6 +280,8 @@ static int load_clip(void *ctx, const struct arpg_cache_clip *cc)
 		return rc;
 	if (!wants_features(ld, c->split))
 		return 0;
+	if (ld->want->features == FEAT_TRAIN)
+		return map_clip(ld, c, cc);
 	c->app = malloc(sizeof(float) * na);
 	c->patch = malloc(sizeof(float) * np);
 	if (ds->mirrored) {
@@ -292,7 +338,21 @@ int dataset_load(struct dataset *ds, const char *dir, const struct dataset_want 
 	frames = arpg_kv_get(&ds->meta, "frames");
 	if (frames && strcmp(frames, "all") && (rc = meta_int(ds, "frames", &ds->frames, err, errn)) < 0)
 		goto out;
-	if ((rc = arpg_cache_foreach(cache, load_clip, &ld)) < 0) {
+	if (ld.want->features == FEAT_TRAIN) {
+		/* the records stay where the walk finds them: the snapshot is
+		 * held until dataset_free */
+		if (!(ld.frame = malloc(sizeof(float) * ((size_t)ds->Da + (size_t)ds->N * ds->Dp)))) {
+			rc = ARPG_ENOMEM;
+			goto out;
+		}
+		if ((rc = arpg_cache_hold(cache)) < 0) {
+			arpg_errf(err, errn, rc, "%s", arpg_cache_lmdb_error(cache));
+			goto out;
+		}
+		ds->cache = cache;
+		cache = NULL;
+	}
+	if ((rc = arpg_cache_foreach(ds->cache ? ds->cache : cache, load_clip, &ld)) < 0) {
 		if (rc == ARPG_ENOMEM || (err && !*err))
 			arpg_errf(err, errn, rc, "loading clips");
 		goto out;
@@ -306,6 +366,7 @@ int dataset_load(struct dataset *ds, const char *dir, const struct dataset_want 
 		rc = arpg_errf(err, errn, ARPG_ENOENT, "the cache holds no clips");
 out:
 	arpg_cache_close(cache);
+	free(ld.frame);
 	if (rc < 0)
 		dataset_free(ds);
 	return rc;
@@ -327,6 +388,7 @@ void dataset_free(struct dataset *ds)
 	free(ds->clips);
 	free_labels(ds->labels, ds->C);
 	arpg_kv_free(&ds->meta);
+	arpg_cache_close(ds->cache);	/* the records' memory: after the clips */
 	memset(ds, 0, sizeof *ds);
 }
 

@@ -1,7 +1,9 @@
-/* data.h - a feature cache loaded into memory for training: every clip's
- * appearance (T x Da) and patch (T x N x Dp) tensors as float32 (f16
- * records converted on load), of one of the cache's grids, and of its
- * mirrored view too when asked for; its label index, split and subject.
+/* data.h - a feature cache loaded for training: every clip's label index,
+ * split and subject, and its appearance (T x Da) and patch (T x N x Dp)
+ * features of one of the cache's grids (and of its mirrored view too when
+ * asked for): copied into memory as float32 (f16 records converted on
+ * load), or, for --per-frame's long clips, left in the cache's memory map
+ * and converted a few frames at a time as batches need them (FEAT_TRAIN).
  */
 #ifndef TRAIN_DATA_H
 #define TRAIN_DATA_H
@@ -24,6 +26,10 @@ struct clip_data {
 	 * (struct dataset_want's features) */
 	float *app, *patch;
 	float *app_m, *patch_m;	/* the mirrored view, the same shapes; NULL unless loaded */
+	/* FEAT_TRAIN's train clips: the app and patch records as the cache
+	 * holds them (every view, every grid, f16 or f32), checked, in the
+	 * snapshot ds->cache holds; count 0 for a clip without them */
+	struct arpg_tensor_view rec_app, rec_patch;
 };
 
 struct dataset {
@@ -37,6 +43,10 @@ struct dataset {
 	struct arpg_cache_layout layout;	/* the cache's grids and views */
 	int mirrored;		/* the mirrored views are loaded */
 	struct arpg_kv meta;	/* the whole meta, in key order, for checkpoints */
+	/* FEAT_TRAIN: the cache, open with a read transaction held
+	 * (arpg_cache_hold) until dataset_free, that the clips' records point
+	 * into; frames_eval reads it too.  NULL otherwise */
+	struct arpg_cache *cache;
 };
 
 /* What to load of a cache. */
@@ -51,12 +61,18 @@ struct dataset_want {
 };
 
 /* Whose features dataset_load loads; the others are read from the cache
- * when needed (train/frames.c streams them). */
+ * when needed (train/frames.c streams them).  FEAT_TRAIN copies nothing:
+ * the train split's records are checked as FEAT_ALL checks them (sums,
+ * shapes, NaN/Inf in the grid and views loaded) and kept where the cache's
+ * memory map holds them (rec_app, rec_patch), so that memory does not grow
+ * with the split (an Aff-Wild2 train split is about 39 GB as float32). */
 enum dataset_features { FEAT_ALL = 0, FEAT_TRAIN = 1, FEAT_NONE = 2 };
 
 /* Loads the cache in dir, clips in id order (the cache's key order), as w
  * asks (NULL: the first grid, no mirrored views).  Checks every record
- * against meta (shapes, labels) and every value loaded for NaN/Inf.  A
+ * against meta (shapes, labels) and every value loaded (or, FEAT_TRAIN,
+ * kept in the cache) for NaN/Inf.  With FEAT_TRAIN, ds->cache stays open,
+ * its snapshot held, until dataset_free.  A
  * cache of unlabelled clips may lack meta labels (C is then 0).  Returns 0
  * (free ds with dataset_free), or a negative code with the reason in err
  * and ds empty: ARPG_EFORMAT (meta without grid, app_dim or patch_dim,
@@ -79,6 +95,14 @@ int dataset_check_clip(const struct dataset *ds, const struct arpg_cache_clip *c
  * meta) into app (Da floats) and patch (N x Dp, ds's grid). */
 void dataset_frame_from_cache(const struct dataset *ds, const struct arpg_cache_clip *cc,
 			      int view, int T, int t, float *app, float *patch);
+
+/* Copies frame t (0 <= t < c->T) of view `view` (0, or 1 the mirrored one
+ * when ds->mirrored) of clip c into app (Da floats) and patch (N x Dp),
+ * from its loaded arrays, or else from its records (FEAT_TRAIN; ds->cache
+ * still open): the same floats either way.  The clip must have one or the
+ * other (a clip of FEAT_NONE, or of another split, has neither). */
+void dataset_clip_frame(const struct dataset *ds, const struct clip_data *c, int view, int t,
+			float *app, float *patch);
 
 /* Makes labels (a comma list: a model's classes) ds's classes, each
  * labelled clip's label found by name.  Returns 0, ARPG_EMISMATCH (a clip

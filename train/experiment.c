@@ -1177,8 +1177,9 @@ int experiment_run(const struct experiment *e, const struct sweep *sw0)
 			status = ARPG_EXIT_FAILURE;
 			break;
 		}
-		/* per frame, the features of the clips evaluated are read from
-		 * the cache as they are needed (train/frames.h) */
+		/* per frame, the features are read from the cache as they are
+		 * needed, the training clips' from a snapshot checked once
+		 * (train/frames.h) */
 		if (w.per_frame)
 			w.features = e->load ? FEAT_NONE : FEAT_TRAIN;
 		if ((rc = dataset_load(&ds, e->cache, &w, err, sizeof err)) < 0) {

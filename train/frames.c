@@ -80,18 +80,13 @@ void frames_batch(const struct dataset *ds, const struct window *w, int B, int T
 
 	for (int b = 0; b < B; b++) {
 		const struct clip_data *c = &ds->clips[w[b].clip];
-		const float *ca = c->app, *cp = c->patch;
+		int view = flip && ds->mirrored && rng_uniform(rng) < 0.5;
 
-		if (flip && ds->mirrored && rng_uniform(rng) < 0.5) {
-			ca = c->app_m;
-			cp = c->patch_m;
-		}
 		for (int t = 0; t < T; t++) {
 			int f = w[b].start + t, k = f < c->T ? f : c->T - 1;
 
-			memcpy(app + ((size_t)b * T + t) * ds->Da, ca + (size_t)k * ds->Da,
-			       sizeof(float) * ds->Da);
-			memcpy(patch + ((size_t)b * T + t) * pf, cp + (size_t)k * pf, sizeof(float) * pf);
+			dataset_clip_frame(ds, c, view, k, app + ((size_t)b * T + t) * ds->Da,
+					   patch + ((size_t)b * T + t) * pf);
 			labels[(size_t)b * T + t] = f < c->T && c->frame_labels ? c->frame_labels[f] : -1;
 		}
 	}
@@ -220,11 +215,13 @@ int frames_eval(struct model *m, const struct dataset *ds, const char *dir, cons
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
-	if ((rc = arpg_cache_open(&cache, dir, ARPG_CACHE_READ, err, errn)) < 0)
+	/* ds's own cache when it holds one: LMDB wants an environment opened
+	 * once per process (closing a second one drops the first's locks) */
+	if (!ds->cache && (rc = arpg_cache_open(&cache, dir, ARPG_CACHE_READ, err, errn)) < 0)
 		goto out;
 	for (int i = 0; i < n && rc == 0; i++) {
 		ev.clip = &ds->clips[idx[i]];
-		rc = arpg_cache_get_clip(cache, ev.clip->id, eval_clip, &ev);
+		rc = arpg_cache_get_clip(ds->cache ? ds->cache : cache, ev.clip->id, eval_clip, &ev);
 		if (prog)
 			arpg_progress_add(prog, ev.clip->T);
 		if (rc == ARPG_ENOENT)

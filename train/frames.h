@@ -18,6 +18,22 @@
  * Evaluation streams: a clip's features are read from the cache window
  * by window (arpg_cache_get_clip), never a whole split at once; what a
  * clip keeps is its L x C probabilities.
+ *
+ * Training streams too (dataset_load's FEAT_TRAIN): the train split is
+ * not copied into memory (Aff-Wild2's 1.2M frames would take 39 GB as
+ * float32), but read batch by batch from the cache's memory map.  At load,
+ * one walk over the cache in a read transaction that is then held until
+ * dataset_free (arpg_cache_hold) checks every record against its CRC-32
+ * (sums), its shape against meta and the values of the grid and views
+ * trained for NaN or Inf, and keeps only the records' addresses; a batch
+ * then converts its windows' T-frame slices from those records (f16 or
+ * f32) into the batch buffers.  The held snapshot is what makes the one
+ * check enough: LMDB never rewrites the pages of a live snapshot, so the
+ * bytes read are the bytes checked, and a damaged clip is named at load
+ * as before.  Memory is the batch buffers and the clips' labels; the
+ * cache's pages are the page cache's, which the kernel reclaims.  The
+ * floats a batch receives are those the copy held, so runs are identical
+ * to the bit.
  */
 #ifndef TRAIN_FRAMES_H
 #define TRAIN_FRAMES_H
@@ -50,8 +66,10 @@ int frames_eval_starts(int L, int T, int *starts);
 
 /* Copies B windows into batch buffers: app B x T x Da, patch B x T x N x
  * Dp, labels B x T (-1 for a frame without a label or past the clip's
- * end).  With flip (ds->mirrored) each window's view is drawn from *rng:
- * the mirrored one with probability 1/2. */
+ * end), from the clips' loaded features or their records in the cache
+ * (dataset_clip_frame: the same floats).  With flip (ds->mirrored) each
+ * window's view is drawn from *rng: the mirrored one with probability
+ * 1/2. */
 void frames_batch(const struct dataset *ds, const struct window *w, int B, int T, int flip,
 		  uint64_t *rng, float *app, float *patch, int *labels);
 
@@ -60,8 +78,9 @@ void frames_batch(const struct dataset *ds, const struct window *w, int B, int T
 typedef int (*frames_clip_fn)(void *ctx, const struct clip_data *c, const float *probs);
 
 /* Evaluates m (a per-frame model of T frames) on clips idx[0..n) of ds,
- * their features read from the cache in dir clip by clip (whether ds
- * holds them or not), in batches of up to `batch` windows: adds every
+ * their features read clip by clip (whether ds holds them or not) from
+ * ds->cache's held snapshot when ds has one, else from the cache in dir,
+ * in batches of up to `batch` windows: adds every
  * labelled frame to cm (C x C), sets *loss to the mean over them of -log
  * of the merged probability of the true class and *nframes to the frames
  * run through the model (windows x T), and calls fn (if not NULL) per

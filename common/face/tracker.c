@@ -27,6 +27,12 @@
  *   4. other frames take the transform of the nearest detected frame (the
  *      earlier one on a tie), detected = 0; no face at all: centre crops;
  *   5. every frame is warped.
+ * These are tracker.h's arpg_face_clip_* calls (detect: 1, follow: 2,
+ * fit: 3 but the smoothing, finish: the smoothing and 4, warp: 5), which
+ * keep per frame only its detections and its row: pixels are needed in
+ * 1, 3 (landmarks) and 5, so that a caller may decode a long clip once
+ * per step instead of holding it.  arpg_face_align_clip makes the same
+ * calls over frames in memory.
  */
 #include "tracker.h"
 #include "align.h"
@@ -35,6 +41,7 @@
 #include "grow.h"
 #include "shape.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,19 +367,6 @@ out:
 	return rc;
 }
 
-/* ARPG_EINVAL unless frames[0..n) (n >= 1) are all of one size, grey or
- * RGB. */
-static int check_frames(const struct arpg_image *frames, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (frames[i].w != frames[0].w || frames[i].h != frames[0].h ||
-		    (frames[i].c != 3 && frames[i].c != 1))
-			return ARPG_EINVAL;
-	return 0;
-}
-
 /* The box given to dlib: the cascade's as it is, a detector's rounded. */
 static struct arpg_rect rect_of(const float *box)
 {
@@ -381,52 +375,232 @@ static struct arpg_rect rect_of(const float *box)
 	return r;
 }
 
-/* The landmarks (if a model is loaded) and the transform of the face
- * picked in each frame (pick[i] < 0: none): from the landmarks, or with
- * kps from the detector's keypoints; a frame whose points give no
- * transform counts as not detected.  Returns the number of frames with a
- * face, or a negative code. */
-static int fit_faces(const struct arpg_shape_predictor *shape, const struct arpg_image *frames,
-		     int n, int size, struct arpg_face_det *const *dets, const int *pick,
-		     int kps, struct arpg_frame_row *out)
-{
-	int W = frames[0].w, H = frames[0].h, i, k, found = 0, rc = 0;
-	uint8_t *grey = shape ? malloc((size_t)W * H) : NULL;
-	double tmpl[10], src[10];
+/* A clip's state between the steps (tracker.h): per frame only its
+ * detections and its row, never its pixels. */
+struct arpg_face_clip {
+	const struct arpg_face_models *fm;	/* NULL: faces given, no smoothing */
+	const struct arpg_shape_predictor *shape;	/* NULL: no landmarks */
+	int cnn;		/* centrality weighs boxes; keypoints give transforms */
+	int size, side;
+	int w, h;		/* the frames' size, 0 before the first */
+	enum { STEP_DETECT, STEP_FIT, STEP_WARP } step;
+	struct arpg_detector_session *sess;	/* a CNN detector's, from frame 0 */
+	uint8_t *grey;		/* w x h: the grey a model reads */
+	struct arpg_face_det **dets;	/* dets[i][0..ndet[i]): frame i's faces */
+	int *ndet;
+	size_t cap_dets, cap_ndet;
+	int n;			/* frames seen by step 1 */
+	int *pick;		/* from step 2: frame i's followed face, or -1 */
+	struct arpg_frame_row *rows;	/* from step 2 */
+};
 
-	if (shape && !grey)
+/* The state of clip_new with the rule given: cnn (keypoints, centrality)
+ * or not (landmarks, area alone); fm may be NULL. */
+static int clip_new(struct arpg_face_clip **out, const struct arpg_face_models *fm, int cnn,
+		    int size, int side)
+{
+	struct arpg_face_clip *t;
+
+	*out = NULL;
+	if (size <= 0 || size > 2048 || (side && side != 'l' && side != 'r'))
+		return ARPG_EINVAL;
+	if (!(t = calloc(1, sizeof *t)))
 		return ARPG_ENOMEM;
-	arpg_align_template(tmpl, size);
-	for (i = 0; i < n; i++) {
-		struct arpg_frame_row *f = &out[i];
-		const struct arpg_face_det *b;
-		struct arpg_rect r;
-		if (pick[i] < 0)
-			continue;
-		b = &dets[i][pick[i]];
-		r = rect_of(b->box);
-		if (shape) {
-			grey_of(grey, &frames[i], GREY_DLIB);
-			if ((rc = arpg_shape_predict(shape, grey, W, H, W, &r, f->landmarks)) < 0)
-				break;
-		}
-		for (k = 0; k < 10; k++)
-			src[k] = b->kps[k];
-		if (kps ? arpg_align_similarity(f->M, src, tmpl, 5) < 0
-		    : arpg_align_transform(f->M, f->landmarks, size) < 0) {
-			memset(f->landmarks, 0, sizeof f->landmarks);
-			continue;	/* degenerate points: as if not detected */
-		}
-		f->detected = 1;
-		memcpy(f->box, b->box, sizeof f->box);
-		if (kps) {
-			f->score = b->score;
-			memcpy(f->kps, b->kps, sizeof f->kps);
-		}
-		found++;
+	t->fm = fm;
+	t->shape = fm ? fm->shape : NULL;
+	t->cnn = cnn;
+	t->size = size;
+	t->side = side;
+	*out = t;
+	return 0;
+}
+
+int arpg_face_clip_new(struct arpg_face_clip **out, const struct arpg_face_models *fm,
+		       int size, int side)
+{
+	if (!fm) {
+		*out = NULL;
+		return ARPG_EINVAL;
 	}
-	free(grey);
-	return rc < 0 ? rc : found;
+	return clip_new(out, fm, fm->det != NULL, size, side);
+}
+
+void arpg_face_clip_free(struct arpg_face_clip *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++)
+		free(t->dets[i]);
+	free(t->dets);
+	free(t->ndet);
+	free(t->pick);
+	free(t->rows);
+	free(t->grey);
+	arpg_detector_session_free(t->sess);
+	free(t);
+}
+
+int arpg_face_clip_frames(const struct arpg_face_clip *t)
+{
+	return t->n;
+}
+
+/* 0 if frame is a grey or RGB image of the clip's size (the first one
+ * fixes it, with the grey buffer), else ARPG_EINVAL or ARPG_ENOMEM. */
+static int take_size(struct arpg_face_clip *t, const struct arpg_image *frame)
+{
+	if (!frame || !frame->px || (frame->c != 3 && frame->c != 1) || frame->w <= 0 ||
+	    frame->h <= 0)
+		return ARPG_EINVAL;
+	if (t->w)
+		return frame->w == t->w && frame->h == t->h ? 0 : ARPG_EINVAL;
+	if (!(t->grey = malloc((size_t)frame->w * frame->h)))
+		return ARPG_ENOMEM;
+	t->w = frame->w;
+	t->h = frame->h;
+	return 0;
+}
+
+/* Frame t->n's faces: faces[0..nf) (malloc'd, taken over; NULL when nf
+ * is 0), of which those of t->side are kept.  Returns their number or
+ * ARPG_ENOMEM (faces freed). */
+static int add_faces(struct arpg_face_clip *t, struct arpg_face_det *faces, int nf)
+{
+	int j, k = 0;
+
+	if (ARPG_GROW(t->dets, &t->cap_dets, (size_t)t->n + 1) < 0 ||
+	    ARPG_GROW(t->ndet, &t->cap_ndet, (size_t)t->n + 1) < 0) {
+		free(faces);
+		return ARPG_ENOMEM;
+	}
+	/* side: only the faces whose box centre is in that half of the frame */
+	for (j = 0; j < nf; j++) {
+		float cx = faces[j].box[0] + faces[j].box[2] / 2;
+
+		if (!t->side || (t->side == 'l' ? cx < t->w / 2.0f : cx >= t->w / 2.0f))
+			faces[k++] = faces[j];
+	}
+	t->dets[t->n] = faces;
+	t->ndet[t->n++] = k;
+	return k;
+}
+
+/* The cascade's faces of frame: grey as OpenCV's, equalised if asked. */
+static int detect_cascade(struct arpg_face_clip *t, const struct arpg_image *frame)
+{
+	const struct arpg_face_models *fm = t->fm;
+	struct arpg_face_det *faces = NULL;
+	struct arpg_rect *rects = NULL;
+	int j, r;
+
+	grey_of(t->grey, frame, GREY_OPENCV);
+	if (fm->o.equalize)
+		equalize(t->grey, (size_t)t->w * t->h);
+	if ((r = arpg_cascade_detect(fm->cascade, t->grey, t->w, t->h, t->w, &fm->o.detect,
+				     &rects)) < 0)
+		return r;
+	if (r && !(faces = calloc((size_t)r, sizeof *faces))) {
+		free(rects);
+		return ARPG_ENOMEM;
+	}
+	for (j = 0; j < r; j++) {
+		faces[j].box[0] = (float)rects[j].x, faces[j].box[1] = (float)rects[j].y;
+		faces[j].box[2] = (float)rects[j].w, faces[j].box[3] = (float)rects[j].h;
+	}
+	free(rects);
+	return add_faces(t, faces, r);
+}
+
+int arpg_face_clip_detect(struct arpg_face_clip *t, const struct arpg_image *frame,
+			  char *err, size_t errn)
+{
+	struct arpg_face_det *faces = NULL;
+	char tmp[256];
+	int rc;
+
+	if (!err)
+		err = tmp, errn = sizeof tmp;
+	if (!t->fm || t->step != STEP_DETECT || t->n == INT_MAX)
+		return ARPG_EINVAL;
+	if ((rc = take_size(t, frame)) < 0)
+		return rc;
+	if (!t->fm->det)
+		return detect_cascade(t, frame);
+	/* one engine for the clip's frame size */
+	if (!t->sess && (rc = arpg_detector_session_new(&t->sess, t->fm->det, t->w, t->h, err,
+							errn)) < 0)
+		return rc;
+	if ((rc = arpg_detector_detect(t->sess, frame, &faces, err, errn)) < 0)
+		return rc;
+	return add_faces(t, faces, rc);
+}
+
+int arpg_face_clip_follow(struct arpg_face_clip *t)
+{
+	struct follow_rule fr = { t->cnn, t->w, t->h };
+
+	if (t->step != STEP_DETECT || t->n < 1)
+		return ARPG_EINVAL;
+	t->pick = malloc((size_t)t->n * sizeof *t->pick);
+	t->rows = calloc((size_t)t->n, sizeof *t->rows);
+	if (!t->pick || !t->rows) {
+		/* as it was: this step may be tried again */
+		free(t->pick), free(t->rows);
+		t->pick = NULL, t->rows = NULL;
+		return ARPG_ENOMEM;
+	}
+	t->step = STEP_FIT;
+	return follow(t->dets, t->ndet, t->n, &fr, t->pick);
+}
+
+int arpg_face_clip_needs(const struct arpg_face_clip *t, int i)
+{
+	return t->step == STEP_FIT && i >= 0 && i < t->n && t->pick[i] >= 0 && t->shape;
+}
+
+/* Step 3 of frame i: the landmarks (if a model is loaded) and the
+ * transform of its followed face, from the landmarks or (cnn) from the
+ * detector's keypoints; points that give no transform count as no face. */
+int arpg_face_clip_fit(struct arpg_face_clip *t, int i, const struct arpg_image *frame)
+{
+	struct arpg_frame_row *f;
+	const struct arpg_face_det *b;
+	struct arpg_rect r;
+	double tmpl[10], src[10];
+	int k, rc;
+
+	if (t->step != STEP_FIT || i < 0 || i >= t->n)
+		return ARPG_EINVAL;
+	if (t->pick[i] < 0)
+		return 0;
+	f = &t->rows[i];
+	b = &t->dets[i][t->pick[i]];
+	r = rect_of(b->box);
+	if (t->shape) {
+		if ((rc = take_size(t, frame)) < 0)
+			return rc;
+		grey_of(t->grey, frame, GREY_DLIB);
+		if ((rc = arpg_shape_predict(t->shape, t->grey, t->w, t->h, t->w, &r,
+					     f->landmarks)) < 0)
+			return rc;
+	}
+	arpg_align_template(tmpl, t->size);
+	for (k = 0; k < 10; k++)
+		src[k] = b->kps[k];
+	if (t->cnn ? arpg_align_similarity(f->M, src, tmpl, 5) < 0
+	    : arpg_align_transform(f->M, f->landmarks, t->size) < 0) {
+		memset(f->landmarks, 0, sizeof f->landmarks);
+		return 0;	/* degenerate points: as if not detected */
+	}
+	f->detected = 1;
+	memcpy(f->box, b->box, sizeof f->box);
+	if (t->cnn) {
+		f->score = b->score;
+		memcpy(f->kps, b->kps, sizeof f->kps);
+	}
+	return 0;
 }
 
 /* Each detected frame's transform becomes the mean of the transforms of
@@ -489,39 +663,75 @@ static void fill_missing(struct arpg_frame_row *out, int n, int found, int w, in
 	}
 }
 
-/* The rest of a clip once its faces are known: the followed face, its
- * points and transforms, the frames without it, the warps (see the top
- * of the file).  fm may be NULL (no landmarks, no smoothing). */
-static int align_faces(const struct arpg_face_models *fm, const struct arpg_image *frames,
-		       int n, int size, struct arpg_face_det *const *dets, const int *ndet,
-		       int cnn, struct arpg_image *crops, struct arpg_frame_row *out)
-{
-	struct follow_rule fr = { cnn, frames[0].w, frames[0].h };
-	int *pick = NULL, i, found = 0, rc = 0;
 
-	memset(out, 0, (size_t)n * sizeof *out);
+int arpg_face_clip_finish(struct arpg_face_clip *t)
+{
+	int i, found = 0, rc;
+
+	if (t->step != STEP_FIT)
+		return ARPG_EINVAL;
+	for (i = 0; i < t->n; i++)
+		found += t->rows[i].detected;
+	if (t->fm && t->fm->o.smooth > 0 &&
+	    (rc = smooth_transforms(t->rows, t->n, t->fm->o.smooth)) < 0)
+		return rc;
+	fill_missing(t->rows, t->n, found, t->w, t->h, t->size);
+	t->step = STEP_WARP;
+	return found;
+}
+
+int arpg_face_clip_warp(const struct arpg_face_clip *t, int i, const struct arpg_image *frame,
+			struct arpg_image *crop)
+{
+	if (t->step != STEP_WARP || i < 0 || i >= t->n || !frame || frame->w != t->w ||
+	    frame->h != t->h)
+		return ARPG_EINVAL;
+	return arpg_align_warp(crop, frame, t->rows[i].M, t->size);
+}
+
+const struct arpg_frame_row *arpg_face_clip_row(const struct arpg_face_clip *t, int i)
+{
+	return i >= 0 && i < t->n && t->rows ? &t->rows[i] : NULL;
+}
+
+/* Steps 2 to 5 over frames[0..n) held in memory, once step 1 has seen
+ * them: crops[i] and out[i] for every frame.  Returns the number of
+ * frames with a face or a negative code (no crop left allocated). */
+static int align_held(struct arpg_face_clip *t, const struct arpg_image *frames, int n,
+		      struct arpg_image *crops, struct arpg_frame_row *out)
+{
+	int i, rc, found;
+
 	memset(crops, 0, (size_t)n * sizeof *crops);
-	if (!(pick = malloc((size_t)n * sizeof *pick))) {
-		rc = ARPG_ENOMEM;
-		goto out;
-	}
-	if ((rc = follow(dets, ndet, n, &fr, pick)) < 0 ||
-	    (rc = found = fit_faces(fm ? fm->shape : NULL, frames, n, size, dets, pick, cnn,
-				    out)) < 0)
-		goto out;
-	if (fm && fm->o.smooth > 0 && (rc = smooth_transforms(out, n, fm->o.smooth)) < 0)
-		goto out;
-	fill_missing(out, n, found, frames[0].w, frames[0].h, size);
+	if ((rc = arpg_face_clip_follow(t)) < 0)
+		return rc;
 	for (i = 0; i < n; i++)
-		if ((rc = arpg_align_warp(&crops[i], &frames[i], out[i].M, size)) < 0)
-			goto out;
-	rc = found;
-out:
-	if (rc < 0)
-		for (i = 0; i < n; i++)
-			arpg_image_free(&crops[i]);
-	free(pick);
-	return rc;
+		if ((rc = arpg_face_clip_fit(t, i, &frames[i])) < 0)
+			return rc;
+	if ((rc = found = arpg_face_clip_finish(t)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((rc = arpg_face_clip_warp(t, i, &frames[i], &crops[i])) < 0) {
+			while (i-- > 0)
+				arpg_image_free(&crops[i]);
+			return rc;
+		}
+		out[i] = t->rows[i];
+	}
+	return found;
+}
+
+/* ARPG_EINVAL unless frames[0..n) (n >= 1) are all of one size, grey or
+ * RGB. */
+static int check_frames(const struct arpg_image *frames, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (frames[i].w != frames[0].w || frames[i].h != frames[0].h ||
+		    (frames[i].c != 3 && frames[i].c != 1))
+			return ARPG_EINVAL;
+	return 0;
 }
 
 /* The arguments every entry point checks: 0 or ARPG_EINVAL. */
@@ -534,13 +744,38 @@ static int check_args(const struct arpg_image *frames, int n, int size,
 	return check_frames(frames, n);
 }
 
-static void free_dets(struct arpg_face_det **dets, int n)
+/* The faces given, faces[i][0..nfaces[i]) (copied), as step 1's of
+ * frames[0..n), then the other steps; cnn as clip_new's. */
+static int align_given(const struct arpg_face_models *fm, int cnn,
+		       const struct arpg_image *frames, int n, int size,
+		       struct arpg_face_det *const *faces, const int *nfaces,
+		       struct arpg_image *crops, struct arpg_frame_row *out)
 {
-	int i;
+	struct arpg_face_clip *t = NULL;
+	int i, rc;
 
-	for (i = 0; dets && i < n; i++)
-		free(dets[i]);
-	free(dets);
+	memset(out, 0, (size_t)n * sizeof *out);
+	memset(crops, 0, (size_t)n * sizeof *crops);
+	if ((rc = clip_new(&t, fm, cnn, size, 0)) < 0 ||
+	    (rc = take_size(t, &frames[0])) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct arpg_face_det *copy = NULL;
+		size_t bytes = (size_t)(nfaces[i] > 0 ? nfaces[i] : 0) * sizeof *copy;
+
+		if (bytes && !(copy = malloc(bytes))) {
+			rc = ARPG_ENOMEM;
+			goto out;
+		}
+		if (bytes)
+			memcpy(copy, faces[i], bytes);
+		if ((rc = add_faces(t, copy, nfaces[i] > 0 ? nfaces[i] : 0)) < 0)
+			goto out;
+	}
+	rc = align_held(t, frames, n, crops, out);
+out:
+	arpg_face_clip_free(t);
+	return rc;
 }
 
 int arpg_face_align_detections(const struct arpg_face_models *fm,
@@ -561,8 +796,8 @@ int arpg_face_align_detections(const struct arpg_face_models *fm,
 		if (ndet[i] <= 0)
 			continue;
 		if (!(dets[i] = calloc((size_t)ndet[i], sizeof **dets))) {
-			free_dets(dets, n);
-			return ARPG_ENOMEM;
+			rc = ARPG_ENOMEM;
+			goto out;
 		}
 		for (j = 0; j < ndet[i]; j++) {
 			dets[i][j].box[0] = (float)rects[i][j].x;
@@ -571,8 +806,11 @@ int arpg_face_align_detections(const struct arpg_face_models *fm,
 			dets[i][j].box[3] = (float)rects[i][j].h;
 		}
 	}
-	rc = align_faces(fm, frames, n, size, dets, ndet, 0, crops, out);
-	free_dets(dets, n);
+	rc = align_given(fm, 0, frames, n, size, dets, ndet, crops, out);
+out:
+	for (i = 0; i < n; i++)
+		free(dets[i]);
+	free(dets);
 	return rc;
 }
 
@@ -584,108 +822,28 @@ int arpg_face_align_faces(const struct arpg_face_models *fm, const struct arpg_i
 		return 0;
 	if (check_args(frames, n, size, crops, out, nfaces) < 0)
 		return ARPG_EINVAL;
-	return align_faces(fm, frames, n, size, faces, nfaces, 1, crops, out);
-}
-
-/* Frame i's faces by the cascade into dets[i], ndet[i]. */
-static int detect_cascade(const struct arpg_face_models *fm, const struct arpg_image *frames,
-			  int n, struct arpg_face_det **dets, int *ndet)
-{
-	int W = frames[0].w, H = frames[0].h, i, j, r, rc = 0;
-	uint8_t *grey = malloc((size_t)W * H);
-	struct arpg_rect *rects = NULL;
-
-	if (!grey)
-		return ARPG_ENOMEM;
-	for (i = 0; i < n && rc >= 0; i++) {
-		grey_of(grey, &frames[i], GREY_OPENCV);
-		if (fm->o.equalize)
-			equalize(grey, (size_t)W * H);
-		if ((r = arpg_cascade_detect(fm->cascade, grey, W, H, W, &fm->o.detect, &rects)) < 0) {
-			rc = r;
-			break;
-		}
-		if (r && !(dets[i] = calloc((size_t)r, sizeof **dets)))
-			rc = ARPG_ENOMEM;
-		for (j = 0; j < r && rc >= 0; j++) {
-			dets[i][j].box[0] = (float)rects[j].x, dets[i][j].box[1] = (float)rects[j].y;
-			dets[i][j].box[2] = (float)rects[j].w, dets[i][j].box[3] = (float)rects[j].h;
-		}
-		ndet[i] = rc < 0 ? 0 : r;
-		free(rects);
-		rects = NULL;
-	}
-	free(grey);
-	return rc;
-}
-
-/* Frame i's faces by the CNN detector into dets[i], ndet[i]: one session
- * for the clip's frame size. */
-static int detect_cnn(const struct arpg_face_models *fm, const struct arpg_image *frames, int n,
-		      struct arpg_face_det **dets, int *ndet, char *err, size_t errn)
-{
-	struct arpg_detector_session *s = NULL;
-	int i, r, rc;
-
-	if ((rc = arpg_detector_session_new(&s, fm->det, frames[0].w, frames[0].h, err, errn)) < 0)
-		return rc;
-	for (i = 0; i < n; i++) {
-		if ((r = arpg_detector_detect(s, &frames[i], &dets[i], err, errn)) < 0) {
-			rc = r;
-			break;
-		}
-		ndet[i] = r;
-	}
-	arpg_detector_session_free(s);
-	return rc;
-}
-
-/* Leaves in dets[i] only the faces whose box centre is in the side half
- * ('l' or 'r') of a frame w pixels wide. */
-static void keep_side(struct arpg_face_det **dets, int *ndet, int n, int w, int side)
-{
-	for (int i = 0; i < n; i++) {
-		int k = 0;
-
-		for (int j = 0; j < ndet[i]; j++) {
-			float cx = dets[i][j].box[0] + dets[i][j].box[2] / 2;
-
-			if (side == 'l' ? cx < w / 2.0f : cx >= w / 2.0f)
-				dets[i][k++] = dets[i][j];
-		}
-		ndet[i] = k;
-	}
+	return align_given(fm, 1, frames, n, size, faces, nfaces, crops, out);
 }
 
 int arpg_face_align_clip(const struct arpg_face_models *fm, const struct arpg_image *frames,
 			 int n, int size, int side, struct arpg_image *crops,
 			 struct arpg_frame_row *out, char *err, size_t errn)
 {
-	struct arpg_face_det **dets = NULL;
-	char tmp[256];
-	int *ndet = NULL, rc;
+	struct arpg_face_clip *t = NULL;
+	int i, rc;
 
-	if (!err)
-		err = tmp, errn = sizeof tmp;
 	if (n <= 0)
 		return 0;
-	if (!fm || !frames || !crops || !out || size <= 0 || size > 2048 ||
-	    (side && side != 'l' && side != 'r') || check_frames(frames, n) < 0)
+	if (!fm || !frames || !crops || !out || check_frames(frames, n) < 0)
 		return ARPG_EINVAL;
-	dets = calloc((size_t)n, sizeof *dets);
-	ndet = calloc((size_t)n, sizeof *ndet);
-	if (!dets || !ndet) {
-		rc = ARPG_ENOMEM;
-		goto out;
-	}
-	rc = fm->det ? detect_cnn(fm, frames, n, dets, ndet, err, errn)
-		: detect_cascade(fm, frames, n, dets, ndet);
-	if (rc >= 0 && side)
-		keep_side(dets, ndet, n, frames[0].w, side);
-	if (rc >= 0)
-		rc = align_faces(fm, frames, n, size, dets, ndet, fm->det != NULL, crops, out);
+	memset(out, 0, (size_t)n * sizeof *out);
+	if ((rc = arpg_face_clip_new(&t, fm, size, side)) < 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if ((rc = arpg_face_clip_detect(t, &frames[i], err, errn)) < 0)
+			goto out;
+	rc = align_held(t, frames, n, crops, out);
 out:
-	free_dets(dets, n);
-	free(ndet);
+	arpg_face_clip_free(t);
 	return rc;
 }

@@ -238,6 +238,34 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
  * filters of one channel): each output plane is a sum of shifted input
  * rows times a weight, row by row, vectorised along the row; no unfolding
  * (im2col would copy the input kh*kw times for GEMMs of one row). */
+/* The inside of a row of a 3x3, stride-1, dilation-1 depthwise plane
+ * whose three input rows r[0..2] all exist: d[lo..hi) in one pass, each
+ * output summed tap by tap in the order dw_plane's row passes add them
+ * (b, then row by row, left to right), so that the two give the same
+ * bits; nine passes over d become one. */
+ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i64 off,
+			    i64 lo, i64 hi, float b)
+{
+	const float *r0 = r[0] + off, *r1 = r[1] + off, *r2 = r[2] + off;
+	i64 ox;
+
+#pragma omp simd
+	for (ox = lo; ox < hi; ox++) {
+		float acc = b;
+
+		acc += w[0] * r0[ox];
+		acc += w[1] * r0[ox + 1];
+		acc += w[2] * r0[ox + 2];
+		acc += w[3] * r1[ox];
+		acc += w[4] * r1[ox + 1];
+		acc += w[5] * r1[ox + 2];
+		acc += w[6] * r2[ox];
+		acc += w[7] * r2[ox + 1];
+		acc += w[8] * r2[ox + 2];
+		d[ox] = acc;
+	}
+}
+
 ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH,
 			     i64 OW, const struct onx_node *n, i64 kh, i64 kw, float b,
 			     const float *slope1, const float *res)
@@ -245,9 +273,40 @@ ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i6
 	i64 sh = n->stride[0], sw = n->stride[1], dh = n->dil[0], dwl = n->dil[1];
 	i64 pt = n->pad[0], pl = n->pad[1], oy, ox, ky, kx;
 	float a = n->act == ACT_PRELU ? *slope1 : n->act == ACT_RELU ? 0 : 1;
+	/* 3x3, stride 1, dilation 1: rows whose three inputs exist take
+	 * dw3_row inside the columns where every tap does */
+	int fused = kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dwl == 1;
+	i64 flo = pl, fhi = W - 2 + pl;		/* ox with 0 <= ox - pl and ox - pl + 2 < W */
 
+	if (flo > OW)
+		flo = OW;
+	if (fhi > OW)
+		fhi = OW;
 	for (oy = 0; oy < OH; oy++) {
 		float *d = y + oy * OW;
+		i64 iy0 = oy - pt;
+
+		if (fused && iy0 >= 0 && iy0 + 2 < H && flo < fhi) {
+			const float *rows[3] = { x + iy0 * W, x + (iy0 + 1) * W, x + (iy0 + 2) * W };
+			i64 edge[2][2] = { { 0, flo }, { fhi, OW } };
+
+			dw3_row(d, rows, w, -pl, flo, fhi, b);
+			/* the columns where a tap falls outside: as the row passes do */
+			for (int e = 0; e < 2; e++)
+				for (ox = edge[e][0]; ox < edge[e][1]; ox++) {
+					float acc = b;
+
+					for (ky = 0; ky < 3; ky++)
+						for (kx = 0; kx < 3; kx++) {
+							i64 ix = ox - pl + kx;
+
+							if (ix >= 0 && ix < W)
+								acc += w[ky * 3 + kx] * rows[ky][ix];
+						}
+					d[ox] = acc;
+				}
+			goto activation;
+		}
 		for (ox = 0; ox < OW; ox++)
 			d[ox] = b;
 		for (ky = 0; ky < kh; ky++) {
@@ -273,6 +332,7 @@ ONX_HOT static void dw_plane(float *y, const float *x, const float *w, i64 H, i6
 						d[ox] += wv * src[ox * sw];
 			}
 		}
+activation:
 #pragma omp simd
 		for (ox = 0; ox < OW; ox++)
 			d[ox] = d[ox] > 0 ? d[ox] : d[ox] * a;
@@ -478,24 +538,29 @@ static inline float max_step(float acc, float v)
 /* MaxPool 2x2, stride 2, no padding, every window inside the input (the
  * downsampling of YuNet and of many small CNNs): the generic loop's
  * result, without its per-tap bounds checks. */
+ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH, i64 OW)
+{
+	i64 oy, ox;
+
+	for (oy = 0; oy < OH; oy++) {
+		const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
+		float *yr = yc + oy * OW;
+		/* branch-free selects: vectorised along the row */
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++)
+			yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
+							    r0[2 * ox + 1]), r1[2 * ox]),
+					  r1[2 * ox + 1]);
+	}
+}
+
 static void maxpool_2x2(const float *x, float *y, i64 NC, i64 H, i64 W, i64 OH, i64 OW)
 {
 	i64 i;
 
 #pragma omp parallel for schedule(static) if (NC * OH * OW > 16384)
-	for (i = 0; i < NC; i++) {
-		const float *xc = x + i * H * W;
-		float *yc = y + i * OH * OW;
-		i64 oy, ox;
-		for (oy = 0; oy < OH; oy++) {
-			const float *r0 = xc + 2 * oy * W, *r1 = r0 + W;
-			float *yr = yc + oy * OW;
-			for (ox = 0; ox < OW; ox++)
-				yr[ox] = max_step(max_step(max_step(max_step(-FLT_MAX, r0[2 * ox]),
-								    r0[2 * ox + 1]), r1[2 * ox]),
-						  r1[2 * ox + 1]);
-		}
-	}
+	for (i = 0; i < NC; i++)
+		maxpool_2x2_plane(x + i * H * W, y + i * OH * OW, W, OH, OW);
 }
 
 static int exec_pool(struct arpg_onnx *m, struct onx_node *n)

@@ -2,7 +2,8 @@
  * database: written with the clip, matched on every read (a changed byte
  * marks the clip bad, naming the record), absent from older caches (their
  * clips read, marked unchecked).  The cache is changed behind the API with
- * LMDB itself, as damage or an older arpg-features would leave it. */
+ * LMDB itself, as damage or an older arpg-features would leave it.  A held
+ * snapshot (arpg_cache_hold) keeps the records checked in it. */
 #include "harness.h"
 #include "cache.h"
 #include "error.h"
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 struct got {
@@ -173,4 +176,95 @@ ARPG_TEST(cache_without_sums_reads_unchecked)
 	arpg_cache_close(c);
 	g = walk("c");
 	expect_int(g.unchecked, 2);
+}
+
+/* The views of a held walk, kept past it. */
+struct kept {
+	struct arpg_tensor_view app[2];
+	int n, bad;
+};
+
+static int keep(void *ctx, const struct arpg_cache_clip *clip)
+{
+	struct kept *k = ctx;
+
+	k->bad += clip->bad != 0;
+	if (k->n < 2)
+		k->app[k->n++] = clip->app;
+	return 0;
+}
+
+/* Rewrites clip a with other values, in a child process (LMDB wants an
+ * environment opened once per process). */
+static void rewrite_a(const char *dir)
+{
+	pid_t pid = fork();
+	int status = -1;
+
+	if (pid == 0) {
+		struct arpg_cache *c;
+		struct arpg_clip_info info = { 0 };
+		int src[2] = { 0, 5 }, ok = 1;
+		char faces[] = "10", err[200];
+		uint32_t adims[2] = { 2, 3 }, pdims[3] = { 2, 4, 5 };
+		float app[6] = { -1, -2, -3, -4, -5, -6 }, patch[40] = { 0 };
+		uint8_t ab[128], pb[512];
+		long an = arpg_tensor_encode(ab, ARPG_F32, 2, adims, app);
+		long pn = arpg_tensor_encode(pb, ARPG_F32, 3, pdims, patch);
+
+		info.label = "Sad", info.split = "val", info.subject = "";
+		info.frames = 2, info.src = src, info.faces = faces;
+		ok = arpg_cache_open(&c, dir, ARPG_CACHE_WRITE, err, sizeof err) == 0;
+		for (int i = 0; ok && i < 20; i++)	/* pages freed and reused */
+			ok = arpg_cache_put_clip(c, "a", &info, ab, (size_t)an, pb, (size_t)pn) == 0;
+		arpg_cache_close(c);
+		_exit(ok ? 0 : 1);
+	}
+	expect(pid > 0 && waitpid(pid, &status, 0) == pid);
+	expect(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+ARPG_TEST(a_held_snapshot_keeps_its_views_past_the_walk_and_a_writer)
+{
+	struct arpg_cache *c;
+	struct kept k = { 0 }, after = { 0 };
+	float v[6];
+	char err[300];
+
+	make("c");
+	expect_int(arpg_cache_open(&c, "c", ARPG_CACHE_READ, err, sizeof err), 0);
+	if (!c)
+		return;
+	expect_int(arpg_cache_hold(c), 0);
+	expect_int(arpg_cache_hold(c), 0);	/* again: the same snapshot */
+	expect_int(arpg_cache_foreach(c, keep, &k), 0);
+	expect_int(k.n, 2);
+	expect_int(k.bad, 0);
+	rewrite_a("c");
+	/* the walk is over and the writer has committed: the held views
+	 * still read what was checked */
+	arpg_tensor_to_f32(v, &k.app[0]);
+	for (int i = 0; i < 6; i++)
+		expect(v[i] == (float)(i + 1));
+	expect_int(arpg_cache_get_clip(c, "a", keep, &after), 0);
+	arpg_tensor_to_f32(v, &after.app[0]);
+	expect(v[0] == 1);	/* get_clip reads the held snapshot too */
+	arpg_cache_release(c);
+	memset(&after, 0, sizeof after);
+	expect_int(arpg_cache_get_clip(c, "a", keep, &after), 0);
+	arpg_tensor_to_f32(v, &after.app[0]);
+	expect(v[0] == -1);	/* released: the new version */
+	expect_int(after.bad, 0);
+	arpg_cache_close(c);
+}
+
+ARPG_TEST(a_writer_cannot_hold)
+{
+	struct arpg_cache *c;
+	char err[300];
+
+	expect_int(arpg_cache_open(&c, "w", ARPG_CACHE_WRITE, err, sizeof err), 0);
+	if (c)
+		expect_int(arpg_cache_hold(c), ARPG_EINVAL);
+	arpg_cache_close(c);
 }

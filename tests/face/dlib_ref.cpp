@@ -8,6 +8,9 @@
 //   dlib_ref --bench MODEL.dat SECONDS < LIST
 // instead runs the predictor over the list for SECONDS and prints
 // "predictions/s N".
+//   dlib_ref --stream MODEL.dat
+// answers each line as it comes, flushed (bench/e2e_reference.py's
+// landmarks: Debian has no dlib for Python); a bad image is an empty line.
 #include <dlib/image_processing/shape_predictor.h>
 #include <dlib/serialize.h>
 #include <dlib/array2d.h>
@@ -47,22 +50,44 @@ struct job {
 	long x, y, w, h;
 };
 
+static void print_parts(const dlib::full_object_detection &d)
+{
+	for (unsigned long k = 0; k < d.num_parts(); k++)
+		printf("%s%ld %ld", k ? " " : "", d.part(k).x(), d.part(k).y());
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	bool bench = argc == 4 && !strcmp(argv[1], "--bench");
-	if (argc != 2 && !bench) {
-		std::cerr << "usage: dlib_ref [--bench] MODEL.dat [SECONDS] < LIST\n";
+	bool stream = argc == 3 && !strcmp(argv[1], "--stream");
+	if (argc != 2 && !bench && !stream) {
+		std::cerr << "usage: dlib_ref [--bench|--stream] MODEL.dat [SECONDS] < LIST\n";
 		return 2;
 	}
 	dlib::shape_predictor sp;
 	try {
-		dlib::deserialize(bench ? argv[2] : argv[1]) >> sp;
+		dlib::deserialize(bench || stream ? argv[2] : argv[1]) >> sp;
 	} catch (std::exception &e) {
 		std::cerr << "dlib_ref: " << e.what() << "\n";
 		return 1;
 	}
 	std::vector<job> jobs;
 	std::string line;
+	if (stream) {
+		dlib::array2d<dlib::rgb_pixel> img;
+		job j;
+		while (std::getline(std::cin, line)) {
+			std::istringstream ls(line);
+			if (ls >> j.path >> j.x >> j.y >> j.w >> j.h && read_ppm(j.path, img))
+				print_parts(sp(img, dlib::rectangle(j.x, j.y, j.x + j.w - 1,
+								    j.y + j.h - 1)));
+			else
+				printf("\n");
+			fflush(stdout);
+		}
+		return 0;
+	}
 	while (std::getline(std::cin, line)) {
 		std::istringstream ls(line);
 		job j;
@@ -94,10 +119,7 @@ int main(int argc, char **argv)
 	}
 	for (const job &j : jobs) {
 		dlib::rectangle r(j.x, j.y, j.x + j.w - 1, j.y + j.h - 1);
-		dlib::full_object_detection d = sp(imgs[j.path], r);
-		for (unsigned long k = 0; k < d.num_parts(); k++)
-			printf("%s%ld %ld", k ? " " : "", d.part(k).x(), d.part(k).y());
-		printf("\n");
+		print_parts(sp(imgs[j.path], r));
 	}
 	return 0;
 }

@@ -183,6 +183,96 @@ ARPG_TEST(tracker_detects_the_astronaut)
 	arpg_image_free(&im);
 }
 
+/* A copy of src, as a frame decoded again would be: other memory, the
+ * same pixels. */
+static void copy_image(struct arpg_image *dst, const struct arpg_image *src)
+{
+	expect_int(arpg_image_alloc(dst, src->w, src->h, src->c), 0);
+	memcpy(dst->px, src->px, (size_t)src->w * src->h * src->c);
+}
+
+/* 1 if a and b hold the same values, field by field (not their padding). */
+static int same_row(const struct arpg_frame_row *a, const struct arpg_frame_row *b)
+{
+	return a->detected == b->detected && !memcmp(a->box, b->box, sizeof a->box) &&
+	       !memcmp(a->landmarks, b->landmarks, sizeof a->landmarks) &&
+	       !memcmp(a->M, b->M, sizeof a->M) && a->score == b->score &&
+	       !memcmp(a->kps, b->kps, sizeof a->kps) && a->label == b->label;
+}
+
+/* The steps of tracker.h, each handed a frame that is freed after it (as
+ * clip.c's passes do), give arpg_face_align_clip's rows and crops; a step
+ * out of order, a frame of another size or a needed frame missing is
+ * ARPG_EINVAL. */
+ARPG_TEST(tracker_steps_match_the_clip_in_memory)
+{
+	struct arpg_face_models *fm = get_models();
+	struct arpg_face_clip *t = NULL;
+	struct arpg_image im, frames[4], crops[4], f, crop, small;
+	struct arpg_frame_row rows[4];
+	char err[256];
+	int i, rc;
+
+	if (!fm)
+		skip("Debian's cascade or landmark model not installed");
+	if (arpg_png_read(&im, ASTRONAUT, 3, err, sizeof err) < 0)
+		skip(ASTRONAUT " not installed (python3-skimage)");
+	/* the face, a black frame (no face: a neighbour's transform), the
+	 * face, black */
+	expect_int(arpg_image_alloc(&frames[1], im.w, im.h, 3), 0);
+	frames[0] = frames[2] = im;
+	frames[3] = frames[1];
+	expect_int(arpg_face_align_clip(fm, frames, 4, 112, 0, crops, rows, err, sizeof err), 2);
+
+	expect_int(arpg_face_clip_new(&t, fm, 112, 0), 0);
+	expect_int(arpg_face_clip_follow(t), ARPG_EINVAL);	/* no frame yet */
+	expect_int(arpg_face_clip_fit(t, 0, &im), ARPG_EINVAL);
+	for (i = 0; i < 4; i++) {
+		copy_image(&f, &frames[i]);
+		rc = arpg_face_clip_detect(t, &f, err, sizeof err);
+		expect(i % 2 ? rc == 0 : rc >= 1);
+		arpg_image_free(&f);
+	}
+	expect_int(arpg_image_alloc(&small, 64, 48, 3), 0);
+	expect_int(arpg_face_clip_detect(t, &small, err, sizeof err), ARPG_EINVAL);
+	expect_int(arpg_face_clip_frames(t), 4);
+	expect_int(arpg_face_clip_follow(t), 0);
+	expect_int(arpg_face_clip_detect(t, &im, err, sizeof err), ARPG_EINVAL);
+	expect_int(arpg_face_clip_warp(t, 0, &im, &crop), ARPG_EINVAL);	/* before finish */
+	expect_int(arpg_face_clip_needs(t, 0), 1);
+	expect_int(arpg_face_clip_needs(t, 1), 0);
+	expect_int(arpg_face_clip_fit(t, 0, NULL), ARPG_EINVAL);	/* needed */
+	expect_int(arpg_face_clip_fit(t, 0, &small), ARPG_EINVAL);
+	expect_int(arpg_face_clip_fit(t, 4, NULL), ARPG_EINVAL);
+	/* any order */
+	for (i = 3; i >= 0; i--) {
+		copy_image(&f, &frames[i]);
+		expect_int(arpg_face_clip_fit(t, i, arpg_face_clip_needs(t, i) ? &f : NULL), 0);
+		arpg_image_free(&f);
+	}
+	expect_int(arpg_face_clip_finish(t), 2);
+	expect_int(arpg_face_clip_finish(t), ARPG_EINVAL);
+	expect(arpg_face_clip_row(t, 4) == NULL);
+	for (i = 0; i < 4; i++) {
+		copy_image(&f, &frames[i]);
+		expect_int(arpg_face_clip_warp(t, i, &f, &crop), 0);
+		arpg_image_free(&f);
+		expect(same_row(arpg_face_clip_row(t, i), &rows[i]));
+		expect(crop.w == 112 && memcmp(crop.px, crops[i].px, 112 * 112 * 3) == 0);
+		arpg_image_free(&crop);
+		arpg_image_free(&crops[i]);
+	}
+	expect_int(rows[1].detected, 0);
+	expect(memcmp(rows[1].M, rows[0].M, sizeof rows[0].M) == 0);
+	expect_int(arpg_face_clip_warp(t, 0, &small, &crop), ARPG_EINVAL);
+	arpg_face_clip_free(t);
+	expect_int(arpg_face_clip_new(&t, fm, 112, 'x'), ARPG_EINVAL);
+	expect(t == NULL);
+	arpg_image_free(&small);
+	arpg_image_free(&frames[1]);
+	arpg_image_free(&im);
+}
+
 ARPG_TEST(tracker_smoothing_averages_neighbours)
 {
 	struct arpg_face_models *fm = get_models(), *fs = NULL;

@@ -130,6 +130,12 @@ ARPG_TEST(onnx_depthwise_conv_matches_naive)
 		{ 2, 3, 8, 6, 3, 3, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2 },
 		{ 2, 5, 6, 11, 5, 5, 3, 5, 1, 2, 1, 1, 1, 2, 0, 1 },
 		{ 2, 1, 5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		/* 3x3, stride 1 (YuNet's): the fused rows, wide enough for
+		 * vectors and a tail, with edges of every padding */
+		{ 1, 3, 6, 37, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 1, 2, 4, 9, 2, 2, 3, 3, 1, 1, 1, 1, 0, 2, 2, 0 },
+		{ 1, 2, 5, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 1, 2, 3, 2, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
 	};
 	size_t ci;
 
@@ -193,6 +199,53 @@ ARPG_TEST(onnx_depthwise_conv_matches_naive)
 		}
 		free(x), free(w), free(r), free(ref);
 	}
+}
+
+/* MaxPool 2x2 stride 2 (YuNet's downsampling, its own kernel): the max
+ * of each window, a NaN wherever the window holds one, an odd last
+ * row and column left out, across rows long enough for vectors. */
+ARPG_TEST(onnx_maxpool_2x2_matches_naive)
+{
+	enum { C = 3, H = 9, W = 41, OH = H / 2, OW = W / 2 };
+	static float x[C * H * W];
+	struct tmodel *t = tm_new(13);
+	struct arpg_onnx *m = NULL;
+	struct arpg_onnx_tensor y;
+	const float *in[1] = { x };
+	unsigned seed = 3;
+	char err[512];
+
+	tm_random(x, C * H * W, -2, 2, &seed);
+	x[1 * H * W + 2 * W + 7] = NAN;		/* window (1, 3) of channel 1 */
+	x[2 * H * W + 5 * W + 40] = NAN;	/* the last column: outside every window */
+	tm_input(t, "x", 4, (int64_t[]){ 1, C, H, W });
+	tm_node(t, "MaxPool", "mp", "x", "y");
+	tm_ints(t, "kernel_shape", 2, (int64_t[]){ 2, 2 });
+	tm_ints(t, "strides", 2, (int64_t[]){ 2, 2 });
+	tm_output(t, "y", 0, NULL);
+	if (tm_prepare(t, 1, &m, err, sizeof err) < 0 || arpg_onnx_run(m, 1, in, err, sizeof err) < 0 ||
+	    arpg_onnx_output(m, 0, &y) < 0) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		arpg_onnx_free(m);
+		return;
+	}
+	expect_int(y.dims[2] * 1000 + y.dims[3], OH * 1000 + OW);
+	for (int c = 0; c < C; c++)
+		for (int oy = 0; oy < OH; oy++)
+			for (int ox = 0; ox < OW; ox++) {
+				const float *p = x + c * H * W + 2 * oy * W + 2 * ox;
+				float want = fmaxf(fmaxf(p[0], p[1]), fmaxf(p[W], p[W + 1]));
+				float got = y.data[(c * OH + oy) * OW + ox];
+				int nan = p[0] != p[0] || p[1] != p[1] || p[W] != p[W] || p[W + 1] != p[W + 1];
+
+				if (nan ? got == got : got != want) {
+					arpg_test_fail(__FILE__, __LINE__, "y[%d,%d,%d] = %g, expected %g",
+						       c, oy, ox, got, nan ? NAN : want);
+					c = C, oy = OH;
+					break;
+				}
+			}
+	arpg_onnx_free(m);
 }
 
 /* YuNet's head as the model has it: Conv -> Transpose (0,2,3,1) ->

@@ -18,6 +18,10 @@ dist_check_SCRIPTS += tests/preprocess/test_preprocess_reruns.sh
 # through arpg-features; bad annotation files (issue 18).
 TESTS += tests/preprocess/affwild2.sh
 dist_check_SCRIPTS += tests/preprocess/affwild2.sh
+# frame_memory.sh: ARPG_FRAME_MEMORY, a clip decoded again per step gives
+# the same bytes as one held in memory (cascade, detectors, --smooth, sides).
+TESTS += tests/preprocess/frame_memory.sh
+dist_check_SCRIPTS += tests/preprocess/frame_memory.sh
 
 # test_abaw: Aff-Wild2's annotation files (preprocess/abaw.c).
 check_PROGRAMS += tests/preprocess/test_abaw

@@ -55,15 +55,15 @@ tests_train_test_frames_LDADD = $(TRAIN_MODULE_LIBS)
 # and bench/train.
 check_PROGRAMS += tests/train/make_cache
 tests_train_make_cache_SOURCES = tests/train/make_cache.c
-tests_train_make_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
+tests_train_make_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train $(LMDB_CFLAGS)
 tests_train_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(LMDB_LIBS)
 
 # arpg-train as a user runs it (needs make_cache), and when things go
 # wrong: signals, resumes, unusable models, unlabelled clips.
 TESTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh \
-	tests/train/perframe_chain.sh
+	tests/train/perframe_chain.sh tests/train/perframe_stream.sh
 dist_check_SCRIPTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh \
-	tests/train/perframe_chain.sh
+	tests/train/perframe_chain.sh tests/train/perframe_stream.sh
 
 # The model file parser survives fuzzing (seed: a tiny saved model).
 FUZZERS += tests/fuzz/fuzz_checkpoint

@@ -6,7 +6,7 @@
  *   make_cache DIR [--clips N] [--val N] [--classes C] [--frames T] [--grid G[,G...]]
  *                  [--app-dim Da] [--patch-dim Dp] [--subjects S] [--signal X]
  *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--scale X] [--flip]
- *                  [--unlabelled] [--per-frame]
+ *                  [--unlabelled] [--per-frame] [--damage K]
  * --scale multiplies the appearance features (huge values make training diverge).
  * A list of grids stores the nodes of each, grid after grid (arpg-cache(5));
  * --flip adds a mirrored view: the patch nodes with their columns mirrored,
@@ -16,24 +16,65 @@
  * frame_labels (up to 8 of ABAW's classes), clips of T/2 to T frames without
  * a clip label, whose class changes every 8 to 31 frames, a fifth of the
  * frames labelled -1; each frame's features carry its class.
+ * --damage K changes a bit in the middle of clip K's patch record after
+ * the cache is written, its sums left as they were (as a bad disk would).
  */
 #include "cache.h"
 #include "error.h"
 #include "layers.h"
 
+#include <lmdb.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const NAMES[] = { "Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise" };
+/* One bit in the middle of the patch record of clip id flipped, with LMDB
+ * itself (behind the cache's API, which would write new sums).  0 or 1. */
+static int damage(const char *dir, const char *id)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { strlen(id), (void *)id }, v, w;
+	unsigned char *buf = NULL;
+	int mrc;
+
+	if ((mrc = mdb_env_create(&env)) || (mrc = mdb_env_set_maxdbs(env, 8)) ||
+	    (mrc = mdb_env_open(env, dir, 0, 0666)))
+		goto out;
+	if ((mrc = mdb_txn_begin(env, NULL, 0, &txn)))
+		goto out;
+	if ((mrc = mdb_dbi_open(txn, "patch", 0, &dbi)) || (mrc = mdb_get(txn, dbi, &k, &v)) ||
+	    !(buf = malloc(v.mv_size))) {
+		mdb_txn_abort(txn);
+		goto out;
+	}
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[v.mv_size / 2] ^= 4;
+	w.mv_size = v.mv_size;
+	w.mv_data = buf;
+	if ((mrc = mdb_put(txn, dbi, &k, &w, 0)) == 0)
+		mrc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+out:
+	mdb_env_close(env);
+	free(buf);
+	if (mrc || !buf)
+		fprintf(stderr, "make_cache: --damage %s: %s\n", id,
+			mrc ? mdb_strerror(mrc) : "out of memory");
+	return mrc || !buf;
+}
+
 static const char *const ABAW[] = { "Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness",
 				    "Surprise", "Other" };
 
 int main(int argc, char **argv)
 {
 	int clips = 60, val = 20, C = 3, T = 8, Da = 16, Dp = 12, S = 0, dtype = ARPG_F32,
-	    nan_clip = -1, flip = 0, unlabelled = 0, per_frame = 0, V, NN;
+	    nan_clip = -1, damage_clip = -1, flip = 0, unlabelled = 0, per_frame = 0, V, NN;
 	signed char fl[4096];
 	struct arpg_cache_layout lay = { 0 };
 	const char *grid = "3";
@@ -41,7 +82,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 1, rng;
 	const char *dir = NULL;
 	struct arpg_cache *cache;
-	char err[300], buf[64], labels[256] = "";
+	char err[300], buf[64], labels[256] = "", damage_id[64] = "";
 	float *mu_a, *mu_p, *app, *patch;
 	void *rec_a, *rec_p;
 	int i, rc;
@@ -63,6 +104,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10), i++;
 		else if (!strcmp(a, "--dtype")) dtype = strcmp(v, "f16") ? ARPG_F32 : ARPG_F16, i++;
 		else if (!strcmp(a, "--nan-clip")) nan_clip = atoi(v), i++;
+		else if (!strcmp(a, "--damage")) damage_clip = atoi(v), i++;
 		else if (!strcmp(a, "--unlabelled")) unlabelled = 1;
 		else if (!strcmp(a, "--per-frame")) per_frame = 1;
 		else if (a[0] != '-' && !dir) dir = a;
@@ -186,6 +228,8 @@ int main(int argc, char **argv)
 		info.src = src;
 		info.faces = faces;
 		snprintf(id, sizeof id, "%s_%s_%05d", info.split, per_frame ? "video" : NAMES[y], k);
+		if (k == damage_clip)
+			snprintf(damage_id, sizeof damage_id, "%s", id);
 		na = arpg_tensor_encode(rec_a, dtype, 2 + flip, da_dims + !flip, app);
 		np = arpg_tensor_encode(rec_p, dtype, 3 + flip, dp_dims + !flip, patch);
 		if (na < 0 || np < 0 ||
@@ -196,6 +240,8 @@ int main(int argc, char **argv)
 	}
 	(void)buf;
 	arpg_cache_close(cache);
+	if (*damage_id && damage(dir, damage_id))
+		return 1;
 	free(mu_a);
 	free(mu_p);
 	free(app);

@@ -2,14 +2,18 @@
  * frame, hold a label, change phase with the epoch; evaluation windows
  * overlap by half and end with the clip; batches carry each frame's label
  * and -1 past a clip's end; the streamed evaluation merges windows by
- * their mean. */
+ * their mean; training streamed from the cache's records is training on
+ * the loaded floats, to the bit. */
 #include "harness.h"
 #include "cache.h"
 #include "error.h"
 #include "frames.h"
 #include "layers.h"
+#include "optim.h"
+#include "run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,4 +265,159 @@ ARPG_TEST(evaluation_merges_overlapping_windows_by_their_mean)
 	expect_int(scored, L - L / 4);
 	model_free(m);
 	dataset_free(&ds);
+}
+
+/* A per-frame cache in dir as arpg-features --flip --grid 1,2 --dtype f16
+ * would write it (Da 3, Dp 2, 5 nodes a frame, two views): train clips of
+ * 23, 9, 40 and 3 frames, val clips of 17 and 6, random features and
+ * frame labels (-1 to 2). */
+static void write_stream_cache(const char *dir)
+{
+	static const char *const keys[] = { "format", "backbone", "grid", "frames", "app_dim",
+					    "patch_dim", "dtype", "frame_labels", "flip" };
+	static const char *const vals[] = { ARPG_CACHE_FORMAT, "test", "1,2", "all", "3", "2",
+					    "f16", "a,b,c", "yes" };
+	static const int len[] = { 23, 9, 40, 3, 17, 6 };
+	struct arpg_kv kv = ARPG_KV_INIT;
+	struct arpg_cache *c = NULL;
+	uint64_t rng = 21;
+	char err[200];
+
+	expect_int(arpg_cache_open(&c, dir, ARPG_CACHE_WRITE, err, sizeof err), 0);
+	if (!c)
+		return;
+	for (int k = 0; k < 9; k++)
+		expect_int(arpg_kv_set(&kv, keys[k], vals[k]), 0);
+	expect_int(arpg_cache_meta_put(c, &kv), 0);
+	arpg_kv_free(&kv);
+	for (int k = 0; k < 6; k++) {
+		int L = len[k], src[64];
+		float app[2 * 64 * 3], patch[2 * 64 * 5 * 2];
+		signed char fl[64];
+		char faces[65], id[16];
+		uint8_t ab[2048], pb[4096];
+		uint32_t adims[3] = { 2, (uint32_t)L, 3 }, pdims[4] = { 2, (uint32_t)L, 5, 2 };
+		struct arpg_clip_info info = { 0 };
+		long an, pn;
+
+		for (int t = 0; t < L; t++) {
+			fl[t] = (signed char)((int)(rng_next(&rng) % 4) - 1);
+			src[t] = t;
+			faces[t] = '1';
+		}
+		faces[L] = 0;
+		for (int i = 0; i < 2 * L * 3; i++)
+			app[i] = (float)rng_normal(&rng);
+		for (int i = 0; i < 2 * L * 5 * 2; i++)
+			patch[i] = (float)rng_normal(&rng);
+		info.label = (char *)"";
+		info.split = (char *)(k < 4 ? "train" : "val");
+		info.subject = (char *)"";
+		info.frames = L;
+		info.src = src;
+		info.faces = faces;
+		info.frame_labels = fl;
+		snprintf(id, sizeof id, "%s%d", k < 4 ? "t" : "v", k);
+		an = arpg_tensor_encode(ab, ARPG_F16, 3, adims, app);
+		pn = arpg_tensor_encode(pb, ARPG_F16, 4, pdims, patch);
+		expect(an > 0 && pn > 0 && (size_t)an <= sizeof ab && (size_t)pn <= sizeof pb);
+		expect_int(arpg_cache_put_clip(c, id, &info, ab, (size_t)an, pb, (size_t)pn), 0);
+	}
+	arpg_cache_close(c);
+}
+
+/* What a run leaves: its JSON lines without the seconds, its parameters. */
+struct trained {
+	char *lines;
+	size_t len;
+	float *params;
+	size_t np;
+	int streamed;	/* the train clips were read from records, not copies */
+};
+
+/* Removes every "seconds":X, from s (the one thing that may differ). */
+static void strip_seconds(char *s)
+{
+	char *p;
+
+	while ((p = strstr(s, "\"seconds\":"))) {
+		char *q = strchr(p, ',');
+
+		if (!q)
+			break;
+		memmove(p, q + 1, strlen(q + 1) + 1);
+	}
+}
+
+/* Three epochs of a per-frame run on the cache in "c", grid 2, with the
+ * mirrored views (--augment flip), the training features as `features`
+ * asks. */
+static void train_once(int features, struct trained *tr)
+{
+	struct dataset ds;
+	struct dataset_want w = { .grid = 2, .mirror = 1, .per_frame = 1, .features = features };
+	struct model_config cfg;
+	struct model *m = NULL;
+	struct adam opt = { 0 };
+	struct run_result res = { 0 };
+	struct run_opts o = { .epochs = 3, .batch = 3, .T = 4, .seed = 11, .settings_json = "{}",
+			      .per_frame = 1, .cache = "c", .augment = AUG_FLIP,
+			      .plan = { .schedule = SCHED_CONSTANT, .lr = 1e-2 } };
+	int train[8], val[8], ntrain = 0, nval = 0;
+	char err[300] = "";
+	FILE *f;
+
+	memset(tr, 0, sizeof *tr);
+	expect_int(dataset_load(&ds, "c", &w, err, sizeof err), 0);
+	if (ds.nclips != 6) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		return;
+	}
+	for (int i = 0; i < ds.nclips; i++) {
+		if (!strcmp(ds.clips[i].split, "train"))
+			train[ntrain++] = i;
+		else
+			val[nval++] = i;
+	}
+	tr->streamed = ds.cache && !ds.clips[train[0]].app && ds.clips[train[0]].rec_app.count;
+	model_config_default(&cfg);
+	cfg.T = 4; cfg.G = 2; cfg.Dp = 2; cfg.Da = 3; cfg.D = 8; cfg.H = 2; cfg.C = 3;
+	cfg.per_frame = 1;
+	expect_int(model_create(&m, &cfg, o.batch, 5), 0);
+	expect_int(adam_init(&opt, OPT_ADAM, model_nparams(m)), 0);
+	opt.lr = 1e-2f;
+	o.out = f = open_memstream(&tr->lines, &tr->len);
+	expect_int(run_train(m, &opt, &ds, &o, train, ntrain, val, nval, &res, err, sizeof err), 0);
+	fclose(f);
+	strip_seconds(tr->lines);
+	tr->np = model_nparams(m);
+	tr->params = malloc(sizeof(float) * tr->np);
+	memcpy(tr->params, model_params(m), sizeof(float) * tr->np);
+	free(res.confusion);
+	adam_free(&opt);
+	model_free(m);
+	dataset_free(&ds);
+}
+
+ARPG_TEST(training_streamed_from_the_cache_is_training_on_loaded_floats)
+{
+	struct trained copied, streamed;
+
+	write_stream_cache("c");
+	train_once(FEAT_ALL, &copied);
+	train_once(FEAT_TRAIN, &streamed);
+	expect(!copied.streamed && streamed.streamed);
+	if (!copied.lines || !streamed.lines)
+		return;
+	/* three epochs of a train and a val line, with f1_class per frame */
+	expect(strstr(copied.lines, "\"epoch\":3,\"split\":\"val\"") != NULL);
+	if (strcmp(copied.lines, streamed.lines))
+		arpg_test_fail(__FILE__, __LINE__, "the JSON lines differ:\n%s---\n%s",
+			       copied.lines, streamed.lines);
+	expect(copied.np == streamed.np &&
+	       !memcmp(copied.params, streamed.params, sizeof(float) * copied.np));
+	free(copied.lines);
+	free(copied.params);
+	free(streamed.lines);
+	free(streamed.params);
 }
