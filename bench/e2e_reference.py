@@ -40,13 +40,12 @@ T, G = 16, 6
 _w = {}
 
 
-def worker_init(dlib_ref):
+def worker_init(dlib_ref, ppm_dir):
     cv2.setNumThreads(1)
     _w["cascade"] = cv2.CascadeClassifier(CASCADE)
     _w["dlib"] = subprocess.Popen([dlib_ref, "--stream", LANDMARKS], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True, bufsize=1)
-    _w["ppm"] = tempfile.mkstemp(suffix=".ppm", dir="/dev/shm" if os.path.isdir("/dev/shm")
-                                 else None)[1]
+    _w["ppm"] = os.path.join(ppm_dir, "%d.ppm" % os.getpid())   # removed with ppm_dir
 
 
 def landmarks(frame, box):
@@ -146,7 +145,9 @@ def main():
     os.makedirs(work, exist_ok=True)
     t0 = time.perf_counter()
     jobs = clips(data, work)
-    with Pool(int(threads), worker_init, (dlib_ref,)) as pool:
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=shm) as ppm_dir, \
+            Pool(int(threads), worker_init, (dlib_ref, ppm_dir)) as pool:
         counts = pool.map(clip_crops, [(v, c) for v, c, _, _ in jobs], chunksize=1)
     t1 = time.perf_counter()
     print("preprocess %.1f" % (t1 - t0), flush=True)

@@ -24,9 +24,8 @@ struct table {
 
 /* One clip's frames summed, for a clip's line of a per-frame model. */
 struct clip_sum {
-	char *id;		/* NULL: none yet */
 	double *p;		/* C sums */
-	long frames;
+	long frames;		/* 0: none yet */
 };
 
 /* Splits line at tabs into f (at most MAX_FIELDS); their number. */
@@ -131,7 +130,7 @@ static int print_line(FILE *out, const struct table *t, const char *clip, const 
  * probabilities, the class of the largest (the first of equals), as
  * arpg-train prints probabilities (%.6f).  0 or -1 (errno). */
 static int print_clip_mean(FILE *out, const struct table *t, const struct clip_sum *s,
-			   const char *source, int json)
+			   const char *clip, const char *source, int json)
 {
 	char text[MAX_FIELDS][32], *p[MAX_FIELDS];
 	int best = 0;
@@ -142,20 +141,13 @@ static int print_clip_mean(FILE *out, const struct table *t, const struct clip_s
 		if (s->p[j] > s->p[best])
 			best = j;
 	}
-	return print_line(out, t, s->id, source, NULL, t->labels[best], p, json);
+	return print_line(out, t, clip, source, NULL, t->labels[best], p, json);
 }
 
 /* Adds a frame's probabilities f[t->first..] to s; 0, or ARPG_EFORMAT
- * (not a number) / ARPG_ENOMEM. */
+ * (not a number). */
 static int add_frame(struct clip_sum *s, const struct table *t, char *const *f)
 {
-	if (!s->id || strcmp(s->id, f[0])) {
-		free(s->id);
-		if (!(s->id = strdup(f[0])))
-			return ARPG_ENOMEM;
-		memset(s->p, 0, sizeof *s->p * t->C);
-		s->frames = 0;
-	}
 	for (int j = 0; j < t->C; j++) {
 		char *end;
 		double v = strtod(f[t->first + j], &end);
@@ -219,8 +211,11 @@ long output_predictions(FILE *out, const char *preds, const char *faces, int jso
 		/* a clip's lines are consecutive: a new id is the next clip, and
 		 * its source is looked up once */
 		if (!source_id || strcmp(source_id, f[0])) {
-			if (sum.id && print_clip_mean(out, &t, &sum, source, json) < 0)
+			if (sum.frames && print_clip_mean(out, &t, &sum, source_id, source,
+							  json) < 0)
 				goto write_failed;
+			memset(sum.p, 0, sizeof *sum.p * t.C);
+			sum.frames = 0;
 			free(source_id);
 			if (!(source_id = strdup(f[0]))) {
 				rc = ARPG_ENOMEM;
@@ -234,15 +229,14 @@ long output_predictions(FILE *out, const char *preds, const char *faces, int jso
 				       f[t.predicted], f + t.first, json) < 0)
 				goto write_failed;
 		} else if ((rc = add_frame(&sum, &t, f)) < 0) {
-			if (rc == ARPG_EFORMAT)
-				arpg_errf(err, errn, rc, "%s: a probability of clip %s is not a "
-					  "number", preds, f[0]);
+			arpg_errf(err, errn, rc, "%s: a probability of clip %s is not a number",
+				  preds, f[0]);
 			goto out;
 		}
 	}
 	if (ferror(in))
 		rc = arpg_errf(err, errn, ARPG_EIO, "%s: %s", preds, strerror(errno));
-	else if (sum.id && print_clip_mean(out, &t, &sum, source, json) < 0)
+	else if (sum.frames && print_clip_mean(out, &t, &sum, source_id, source, json) < 0)
 		goto write_failed;
 	goto out;
 write_failed:
@@ -257,7 +251,6 @@ out:
 	free(labels);
 	free(source);
 	free(source_id);
-	free(sum.id);
 	free(sum.p);
 	return rc < 0 ? rc : clips;
 }
