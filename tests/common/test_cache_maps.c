@@ -4,6 +4,7 @@
  * clip written again without maps loses them. */
 #include "harness.h"
 #include "cache.h"
+#include "cache_raw.h"
 #include "error.h"
 
 #include <lmdb.h>
@@ -81,25 +82,6 @@ static struct seen walk(const char *dir)
 	return s;
 }
 
-/* fn(txn, dbi of db) on the raw environment; the mdb_dbi_open result */
-static int raw(const char *dir, const char *db, void (*fn)(MDB_txn *txn, MDB_dbi dbi))
-{
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	int mrc;
-
-	expect_int(mdb_env_create(&env), 0);
-	expect_int(mdb_env_set_maxdbs(env, 8), 0);
-	expect_int(mdb_env_open(env, dir, 0, 0666), 0);
-	expect_int(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	if ((mrc = mdb_dbi_open(txn, db, 0, &dbi)) == 0 && fn)
-		fn(txn, dbi);
-	expect_int(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-	return mrc;
-}
-
 static void damage(MDB_txn *txn, MDB_dbi dbi)
 {
 	MDB_val k = { 1, "a" }, v;
@@ -126,7 +108,7 @@ ARPG_TEST(cache_without_maps_has_no_maps_database)
 	struct seen s;
 
 	make("c", 0, 0);
-	expect_int(raw("c", "maps", NULL), MDB_NOTFOUND);
+	expect_int(cache_raw("c", "maps", NULL), MDB_NOTFOUND);
 	s = walk("c");
 	expect_int(s.n, 2);
 	expect_int(s.bad, 0);
@@ -157,13 +139,13 @@ ARPG_TEST(cache_maps_damage_names_the_clip)
 	struct seen s;
 
 	make("c", 1, 0);
-	raw("c", "maps", damage);
+	cache_raw("c", "maps", damage);
 	s = walk("c");
 	expect_int(s.bad, 1);
 	if (strncmp(s.why, "a: maps: the record does not match its checksum", 47))
 		arpg_test_fail(__FILE__, __LINE__, "reason '%s'", s.why);
 	make("d", 1, 0);
-	raw("d", "maps", remove_a);
+	cache_raw("d", "maps", remove_a);
 	s = walk("d");
 	expect_int(s.bad, 1);
 	expect_str(s.why, "a: maps: no record, but sums lists one");

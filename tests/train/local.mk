@@ -5,16 +5,18 @@ TESTS += tests/train/test_layers tests/train/test_model tests/train/test_tune
 EXTRA_DIST += tests/train/golden/make_train_golden.py tests/train/golden/train.golden \
 	tests/train/golden/perframe.golden tests/train/golden/make_tune_golden.py \
 	tests/train/golden/tune.golden
+# the PyTorch reference files of tests/train/golden/
+GOLDEN_SOURCES = tests/train/golden.c tests/train/golden.h
 TRAIN_TEST_LIBS = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) -lm
 
 tests_train_test_layers_SOURCES = tests/train/test_layers.c $(ARPG_TEST_SOURCES)
 tests_train_test_layers_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_layers_CFLAGS = $(AM_CFLAGS) $(BLIS_CFLAGS)
 tests_train_test_layers_LDADD = $(TRAIN_TEST_LIBS)
-tests_train_test_tune_SOURCES = tests/train/test_tune.c $(ARPG_TEST_SOURCES)
+tests_train_test_tune_SOURCES = tests/train/test_tune.c $(GOLDEN_SOURCES) $(ARPG_TEST_SOURCES)
 tests_train_test_tune_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_tune_LDADD = $(TRAIN_TEST_LIBS)
-tests_train_test_model_SOURCES = tests/train/test_model.c $(ARPG_TEST_SOURCES)
+tests_train_test_model_SOURCES = tests/train/test_model.c $(GOLDEN_SOURCES) $(ARPG_TEST_SOURCES)
 tests_train_test_model_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
 tests_train_test_model_LDADD = $(TRAIN_TEST_LIBS)
 

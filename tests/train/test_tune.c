@@ -5,6 +5,7 @@
  * linear classifier, every gradient, and one Adam step with the two
  * learning-rate groups of --tune-backbone (1e-4 tail, 1e-3 classifier). */
 #include "harness.h"
+#include "golden.h"
 #include "error.h"
 #include "layers.h"
 #include "optim.h"
@@ -129,99 +130,29 @@ ARPG_TEST(tune_backward_matches_finite_differences)
 	tune_free(t);
 }
 
-/* One named array of the golden file. */
-struct arr {
-	char name[16];
-	long n;
-	double *v;
-};
-
 struct golden_case {
-	char line[400];
+	struct golden gold;	/* the case line and its arrays */
 	int blocks, cin, c, side, emb, n, classes;
-	struct arr a[16];
-	int na;
 };
 
-static const struct arr *find(const struct golden_case *g, const char *name)
+static const struct golden_arr *find(const struct golden_case *g, const char *name)
 {
-	for (int i = 0; i < g->na; i++)
-		if (!strcmp(g->a[i].name, name))
-			return &g->a[i];
-	return NULL;
-}
-
-static void free_case(struct golden_case *g)
-{
-	for (int i = 0; i < g->na; i++)
-		free(g->a[i].v);
-	g->na = 0;
-}
-
-static int case_int(const char *line, const char *key)
-{
-	char pat[40];
-	const char *p;
-
-	snprintf(pat, sizeof pat, " %s=", key);
-	p = strstr(line, pat);
-	return p ? atoi(p + strlen(pat)) : -1;
+	return golden_find(&g->gold, name);
 }
 
 /* Reads the next case; 1, 0 at the end, -1 on a malformed file. */
 static int read_case(FILE *f, struct golden_case *g)
 {
-	char name[16];
-	int c;
+	int r = golden_read(f, &g->gold);
 
-	memset(g, 0, sizeof *g);
-	while ((c = fgetc(f)) == '#' || c == '\n' || c == ' ')
-		if (c == '#')
-			while ((c = fgetc(f)) != '\n' && c != EOF)
-				;
-	if (c == EOF)
-		return 0;
-	ungetc(c, f);
-	if (fscanf(f, "case") != 0 || !fgets(g->line, sizeof g->line, f))
-		return -1;
-	g->line[strcspn(g->line, "\n")] = 0;
-	g->blocks = case_int(g->line, "blocks");
-	g->cin = case_int(g->line, "cin");
-	g->c = case_int(g->line, "c");
-	g->side = case_int(g->line, "side");
-	g->emb = case_int(g->line, "emb");
-	g->n = case_int(g->line, "n");
-	g->classes = case_int(g->line, "classes");
-	while (fscanf(f, "%15s", name) == 1) {
-		struct arr *a;
-
-		if (!strcmp(name, "end"))
-			return 1;
-		if (g->na == 16)
-			return -1;
-		a = &g->a[g->na++];
-		snprintf(a->name, sizeof a->name, "%s", name);
-		if (fscanf(f, "%ld", &a->n) != 1 || a->n < 1 || !(a->v = malloc(sizeof(double) * a->n)))
-			return -1;
-		for (long i = 0; i < a->n; i++)
-			if (fscanf(f, "%lf", &a->v[i]) != 1)
-				return -1;
-	}
-	return -1;
-}
-
-/* Normwise relative error max|got - want| / max|want|. */
-static double relerr(const float *got, const double *want, long n)
-{
-	double md = 0, mw = 0;
-
-	for (long i = 0; i < n; i++) {
-		double d = fabs(got[i] - want[i]);
-
-		md = isnan(d) ? INFINITY : fmax(md, d);
-		mw = fmax(mw, fabs(want[i]));
-	}
-	return mw > 0 ? md / mw : md;
+	g->blocks = golden_int(&g->gold, "blocks");
+	g->cin = golden_int(&g->gold, "cin");
+	g->c = golden_int(&g->gold, "c");
+	g->side = golden_int(&g->gold, "side");
+	g->emb = golden_int(&g->gold, "emb");
+	g->n = golden_int(&g->gold, "n");
+	g->classes = golden_int(&g->gold, "classes");
+	return r;
 }
 
 /* The update of one Adam step against the reference's: p is after the
@@ -235,7 +166,7 @@ static double step_err(const float *p, const double *p0, const double *want, lon
 		d[i] = (float)(p[i] - p0[i]);
 		w[i] = want[i] - p0[i];
 	}
-	e = relerr(d, w, n);
+	e = golden_relerr(d, w, n);
 	free(d);
 	free(w);
 	return e;
@@ -256,7 +187,7 @@ ARPG_TEST(tune_matches_pytorch_golden)
 		return;
 	}
 	while ((r = read_case(f, &g)) == 1) {
-		const struct arr *p0 = find(&g, "params"), *h0 = find(&g, "head"),
+		const struct golden_arr *p0 = find(&g, "params"), *h0 = find(&g, "head"),
 				 *consts = find(&g, "consts"), *maps = find(&g, "maps"),
 				 *lab = find(&g, "labels"), *wemb = find(&g, "emb"),
 				 *loss = find(&g, "loss"), *grads = find(&g, "grads"),
@@ -272,7 +203,7 @@ ARPG_TEST(tune_matches_pytorch_golden)
 		if (!p0 || !h0 || !consts || !maps || !lab || !wemb || !loss || !grads || !hgrads ||
 		    !s1 || !hs1 || n > 16) {
 			arpg_test_fail(__FILE__, __LINE__, "case %d incomplete", ncase);
-			free_case(&g);
+			golden_free(&g.gold);
 			break;
 		}
 		expect_int(tune_build_iresnet(&t, g.blocks, g.cin, g.c, g.side, g.side, E, n), 0);
@@ -283,7 +214,7 @@ ARPG_TEST(tune_matches_pytorch_golden)
 		expect_int(h0->n, (long)E * C + C);
 		if ((long)t->nparams != p0->n || (long)t->nconsts != consts->n) {
 			tune_free(t);
-			free_case(&g);
+			golden_free(&g.gold);
 			continue;
 		}
 		for (long i = 0; i < p0->n; i++)
@@ -320,10 +251,10 @@ ARPG_TEST(tune_matches_pytorch_golden)
 				hg[E * C + c] += dlogits[i * C + c];
 		gemm(n, E, C, dlogits, C, 1, hp, E, 1, 0.0f, demb, E);	/* demb = dlogits W */
 		tune_backward(t, demb, n);
-		errs[0] = relerr(emb, wemb->v, wemb->n);
+		errs[0] = golden_relerr(emb, wemb->v, wemb->n);
 		errs[1] = fabs(l - loss->v[0]) / fabs(loss->v[0]);
-		errs[2] = relerr(t->grads, grads->v, grads->n);
-		errs[3] = relerr(hg, hgrads->v, hgrads->n);
+		errs[2] = golden_relerr(t->grads, grads->v, grads->n);
+		errs[3] = golden_relerr(hg, hgrads->v, hgrads->n);
 		/* one Adam step, two groups */
 		expect_int(adam_init(&ot, OPT_ADAM, t->nparams), 0);
 		expect_int(adam_init(&oh, OPT_ADAM, (size_t)h0->n), 0);
@@ -336,15 +267,15 @@ ARPG_TEST(tune_matches_pytorch_golden)
 		for (int i = 0; i < 4; i++)
 			if (!(errs[i] <= TOL))
 				arpg_test_fail(__FILE__, __LINE__, "case %d (%s): %s rel. error %.3g", ncase,
-					       g.line, (const char *[]){ "embedding", "loss",
+					       g.gold.line, (const char *[]){ "embedding", "loss",
 									  "tail gradient",
 									  "classifier gradient" }[i],
 					       errs[i]);
 		for (int i = 4; i < 6; i++)	/* as the head's test: float32 updates */
 			if (!(errs[i] <= 1e-3))
 				arpg_test_fail(__FILE__, __LINE__, "case %d (%s): %s step rel. error %.3g",
-					       ncase, g.line, i == 4 ? "tail" : "classifier", errs[i]);
-		arpg_test_note("case %d:%s", ncase, g.line);
+					       ncase, g.gold.line, i == 4 ? "tail" : "classifier", errs[i]);
+		arpg_test_note("case %d:%s", ncase, g.gold.line);
 		arpg_test_note("  rel. errors: embedding %.2g, loss %.2g, gradients tail %.2g "
 			       "classifier %.2g, Adam step (lr 1e-4 / 1e-3) %.2g %.2g", errs[0],
 			       errs[1], errs[2], errs[3], errs[4], errs[5]);
@@ -359,7 +290,7 @@ ARPG_TEST(tune_matches_pytorch_golden)
 		free(probs);
 		free(dlogits);
 		tune_free(t);
-		free_case(&g);
+		golden_free(&g.gold);
 	}
 	fclose(f);
 	if (r < 0)

@@ -18,20 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *python(void)
-{
-	const char *p = getenv("PYTHON3");
-	return p && p[0] ? p : "/usr/bin/python3";
-}
-
-static int have_torch(void)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof cmd, "%s -c 'import torch, onnx' >/dev/null 2>&1", python());
-	return system(cmd) == 0;
-}
-
 static float *read_pb(const char *path, int *rank, int64_t *dims)
 {
 	char err[256];
@@ -69,7 +55,7 @@ static void check(const char *dir, const char *layers, int opset, int preserve, 
 	double md = 0, mw = 0;
 
 	snprintf(cmd, sizeof cmd, "%s %s/tests/onnx/make_iresnet.py %s --layers %s --opset %d "
-		 "--batch 3 %s", python(), arpg_test_srcdir(), dir, layers, opset,
+		 "--batch 3 %s", arpg_test_python(), arpg_test_srcdir(), dir, layers, opset,
 		 preserve ? "--preserve-bn" : "");
 	if (system(cmd)) {
 		arpg_test_fail(__FILE__, __LINE__, "%s failed", cmd);
@@ -116,14 +102,14 @@ out:
 
 ARPG_TEST(tune_onnx_iresnet18_opset11_matches_pytorch)
 {
-	if (!have_torch())
+	if (!arpg_test_have_torch())
 		skip("python3 has no torch and onnx (Debian: python3-torch python3-onnx)");
 	check("r18", "2,2,2,2", 11, 0, 2);
 }
 
 ARPG_TEST(tune_onnx_iresnet50_stage4_bn_nodes_matches_pytorch)
 {
-	if (!have_torch())
+	if (!arpg_test_have_torch())
 		skip("python3 has no torch and onnx (Debian: python3-torch python3-onnx)");
 	check("r50", "1,1,1,3", 13, 1, 3);
 }
