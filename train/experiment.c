@@ -249,6 +249,25 @@ out:
 	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
 }
 
+/* --export-backbone: the tuned backbone bb written to e->export_backbone,
+ * never over the model it came from.  0, or a negative code, reported. */
+static int export_backbone(const struct experiment *e, const struct tune_backbone *bb)
+{
+	char err[512] = "";
+	int rc;
+
+	if (same_file(bb->path, e->export_backbone)) {
+		arpg_error("%s: that is the backbone tuned from itself: export to another path",
+			   e->export_backbone);
+		return ARPG_EEXIST;
+	}
+	if ((rc = tune_backbone_export(bb, e->export_backbone, err, sizeof err)) < 0)
+		return arpg_report(e->export_backbone, rc, err);
+	arpg_info("wrote %s: %s with the tuned layers after %s", e->export_backbone, bb->path,
+		  bb->node);
+	return 0;
+}
+
 /* The clips a saved model runs on, into idx (*n): all with --predict,
  * else split val; each must hold T frames (in a cache of fixed frames).
  * 0, or a negative code, reported. */
@@ -915,6 +934,8 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		show_confusion(ds, res.confusion);
 	if (e->save)
 		rc = save(r, model_params(m), &opt, res.final_epoch);
+	if (!rc && e->export_backbone)
+		rc = export_backbone(e, tune_run_backbone(ro.tune));
 out:
 	tune_run_free(ro.tune);
 	snapshot_free(&snap);

@@ -36,6 +36,9 @@ struct experiment {
 	 * learning rate (--lr-backbone) */
 	const char *tune_backbone;
 	double lr_backbone;
+	/* --export-backbone: the ONNX file to write the tuned backbone to
+	 * (train/tune_backbone.h), or NULL */
+	const char *export_backbone;
 	/* a signal number once the program must stop; NULL: never */
 	const volatile sig_atomic_t *stop;
 };

@@ -88,6 +88,7 @@ static void usage(FILE *f)
 "  --tune-backbone MODEL.onnx  train the backbone's layers after its stride-8 map\n"
 "                        over the cache's maps (arpg-features --maps)\n"
 "  --lr-backbone X       their learning rate (0.0001)\n"
+"  --export-backbone FILE.onnx  write the backbone with the tuned layers\n"
 "  -j, --jobs N          threads (the processors not busy with others)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
@@ -166,6 +167,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'A': e->abaw_dir = arg; return RUN;
 	case 'X': e->export_onnx = arg; return RUN;
 	case 'k': e->tune_backbone = arg; return RUN;
+	case 'x': e->export_backbone = arg; return RUN;
 	case 'j':
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
@@ -210,6 +212,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "export-onnx", required_argument, NULL, 'X' },
 		{ "tune-backbone", required_argument, NULL, 'k' },
 		{ "lr-backbone", required_argument, NULL, 'z' },
+		{ "export-backbone", required_argument, NULL, 'x' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
@@ -261,6 +264,12 @@ static int check_args(const struct options *o)
 		return arpg_usage_error("%s", "--save and --resume take a single run (no lists, no --folds)");
 	if (e->load && (e->save || e->resume || e->folds))
 		return arpg_usage_error("%s", "--load evaluates a saved model; it does not train");
+	if (e->export_backbone && !e->tune_backbone)
+		return arpg_usage_error("%s", "--export-backbone needs --tune-backbone MODEL.onnx "
+					"(the backbone to tune)");
+	if (e->export_backbone && (ncombos > 1 || e->folds))
+		return arpg_usage_error("%s", "--export-backbone takes a single run (no lists, no "
+					"--folds)");
 	if (e->tune_backbone && (e->save || e->resume || e->load || e->per_frame))
 		return arpg_usage_error("%s", "--tune-backbone does not go with --save, --resume, "
 					"--load or --per-frame yet (checkpoints do not hold the tuned "

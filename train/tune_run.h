@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include "data.h"
 #include "model.h"
+#include "optim.h"
 #include "tune.h"
+#include "tune_backbone.h"
 
 struct tune_run;
 
@@ -51,5 +53,9 @@ int tune_run_eval_set(struct tune_run *r, const struct dataset *ds, const int *i
 
 /* The tail (its parameters, for checkpoints and the export). */
 struct tune *tune_run_tail(struct tune_run *r);
+/* The backbone file and its tail (--export-backbone, checkpoints). */
+const struct tune_backbone *tune_run_backbone(const struct tune_run *r);
+/* The tail's Adam (its moments and step, for checkpoints). */
+struct adam *tune_run_optimizer(struct tune_run *r);
 
 #endif

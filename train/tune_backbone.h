@@ -1,0 +1,45 @@
+/* tune_backbone.h - the backbone file behind --tune-backbone: its tail
+ * (tune.h) read once, what identifies the file (its SHA-256, as the
+ * cache's meta backbone_sha256 records a backbone's) and the stride-8
+ * node, and --export-backbone: the file written again with the tail's
+ * parameters in place of the initializers they were read from.
+ *
+ * The tail's BatchNorm runs in inference mode and is not folded (tune.h),
+ * so every parameter is one initializer's values, and the export changes
+ * those bytes only: the other nodes, the frozen stages before the map and
+ * the BatchNorm statistics stay the model's. */
+#ifndef TRAIN_TUNE_BACKBONE_H
+#define TRAIN_TUNE_BACKBONE_H
+
+#include <stddef.h>
+
+#include "tune.h"
+#include "tune_onnx.h"
+
+struct tune_backbone {
+	struct tune *t;
+	struct tune_sources src;	/* each parameter's initializer */
+	char *path;			/* the ONNX file */
+	char *node;			/* the stride-8 map's tensor */
+	char sha[65];			/* the file's SHA-256, hex */
+};
+
+/* Reads the ONNX model at path and its tail after the tensor node, a map
+ * c x h x w per sample, for up to max_n samples at once.  want_sha, when
+ * not NULL, is the SHA-256 (hex) the file must have.  0 (free bb with
+ * tune_backbone_free), or a negative code with the reason in err:
+ * ARPG_EIO (errno), ARPG_EMISMATCH (another file than want_sha's), and
+ * tune_from_onnx's codes; bb is then empty. */
+int tune_backbone_open(struct tune_backbone *bb, const char *path, const char *want_sha,
+		       const char *node, int c, int h, int w, int max_n, char *err, size_t errn);
+void tune_backbone_free(struct tune_backbone *bb);
+
+/* Writes out: the model at bb->path (read again; it must still have
+ * bb->sha) with bb->t's parameters as the values of the initializers they
+ * came from.  The caller refuses out being bb->path.  0, or a negative
+ * code with the reason in err: ARPG_EIO (errno set), ARPG_EMISMATCH (the
+ * file changed), arpg_onnx_replace_initializers' codes. */
+int tune_backbone_export(const struct tune_backbone *bb, const char *out, char *err,
+			 size_t errn);
+
+#endif
