@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <sha2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,5 +122,57 @@ out:
 	free(buf);
 	free(repl);
 	free(vals);
+	return rc;
+}
+
+int tune_backbone_restore(struct tune_backbone *bb, const struct checkpoint *ck, char *err,
+			  size_t errn)
+{
+	const char *sha = arpg_kv_get(&ck->settings, "tune.backbone_sha256");
+
+	if (!ck->tail.n || !sha)
+		return arpg_errf(err, errn, ARPG_EMISMATCH, "the model was trained without "
+				 "--tune-backbone");
+	if (strcmp(sha, bb->sha))
+		return arpg_errf(err, errn, ARPG_EMISMATCH, "the model was tuned from the backbone "
+				 "of SHA-256 %.12s..., not from %s (%.12s...)", sha, bb->path, bb->sha);
+	if (ck->tail.n != bb->t->nparams)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "%zu tuned parameters, but %s's tail "
+				 "has %zu: the file is damaged", ck->tail.n, bb->path,
+				 bb->t->nparams);
+	memcpy(bb->t->params, ck->tail.params, sizeof(float) * ck->tail.n);
+	return 0;
+}
+
+int tune_backbone_load(struct tune_backbone *bb, const struct checkpoint *ck, const char *path,
+		       int max_n, char *err, size_t errn)
+{
+	const char *sha = arpg_kv_get(&ck->settings, "tune.backbone_sha256");
+	const char *node = arpg_kv_get(&ck->settings, "tune.node");
+	const char *shape = arpg_kv_get(&ck->settings, "cache.maps_shape");
+	const char *named = arpg_kv_get(&ck->settings, "tune.backbone");
+	unsigned c, h, w;
+	char end;
+	int rc;
+
+	memset(bb, 0, sizeof *bb);
+	if (!ck->tail.n || !sha || !node || !named)
+		return arpg_errf(err, errn, ck->tail.n ? ARPG_EFORMAT : ARPG_EMISMATCH,
+				 ck->tail.n ? "a tuned model without its tune.* settings: the file "
+				 "is not a model saved by arpg-train" : "the model was trained "
+				 "without --tune-backbone: it holds no tuned backbone");
+	if (!shape || sscanf(shape, "%u,%u,%u%c", &c, &h, &w, &end) != 3)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "a tuned model without cache.maps_shape: "
+				 "the file is not a model saved by arpg-train");
+	if ((rc = tune_backbone_open(bb, path ? path : named, sha, node, (int)c, (int)h, (int)w,
+				     max_n, err, errn)) < 0) {
+		if (rc == ARPG_EMISMATCH || (!path && rc == ARPG_EIO))
+			arpg_errf(err, errn, rc, "%s is not the backbone the model was tuned from "
+				  "(SHA-256 %.12s...): give that file with --tune-backbone",
+				  path ? path : named, sha);
+		return rc;
+	}
+	if ((rc = tune_backbone_restore(bb, ck, err, errn)) < 0)
+		tune_backbone_free(bb);
 	return rc;
 }

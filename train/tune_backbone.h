@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "checkpoint.h"
 #include "tune.h"
 #include "tune_onnx.h"
 
@@ -33,6 +34,22 @@ struct tune_backbone {
 int tune_backbone_open(struct tune_backbone *bb, const char *path, const char *want_sha,
 		       const char *node, int c, int h, int w, int max_n, char *err, size_t errn);
 void tune_backbone_free(struct tune_backbone *bb);
+
+/* The tuned parameters of the model file ck (version 2: ck->tail) into
+ * bb->t.  ck's tune.backbone_sha256 must be bb's file's and its tail of
+ * bb's size.  0, or ARPG_EMISMATCH (tuned from another file, or not
+ * tuned) or ARPG_EFORMAT (another size) with the reason in err. */
+int tune_backbone_restore(struct tune_backbone *bb, const struct checkpoint *ck, char *err,
+			  size_t errn);
+
+/* The backbone the model file ck was tuned from, opened into bb with
+ * ck's tuned parameters: the ONNX file path, or when path is NULL the one
+ * ck names (tune.backbone), which must have ck's tune.backbone_sha256;
+ * the map's shape is ck's cache.maps_shape.  0, or a negative code with
+ * the reason in err (tune_backbone_open's and tune_backbone_restore's;
+ * ARPG_EFORMAT: ck's tune keys are missing). */
+int tune_backbone_load(struct tune_backbone *bb, const struct checkpoint *ck, const char *path,
+		       int max_n, char *err, size_t errn);
 
 /* Writes out: the model at bb->path (read again; it must still have
  * bb->sha) with bb->t's parameters as the values of the initializers they

@@ -224,3 +224,19 @@ int tune_run_eval_set(struct tune_run *r, const struct dataset *ds, const int *i
 	*out = &r->eval;
 	return 0;
 }
+
+int tune_run_restore(struct tune_run *r, const struct checkpoint *ck, int opt, char *err,
+		     size_t errn)
+{
+	int rc = tune_backbone_restore(&r->bb, ck, err, errn);
+
+	if (rc < 0 || !opt)
+		return rc;
+	if (!ck->tail.has_opt)
+		return arpg_errf(err, errn, ARPG_EMISMATCH, "the file holds no optimizer state of "
+				 "the tuned backbone, so training cannot go on exactly");
+	memcpy(r->opt.m, ck->tail.m, sizeof(float) * ck->tail.n);
+	memcpy(r->opt.v, ck->tail.v, sizeof(float) * ck->tail.n);
+	r->opt.step = ck->tail.step;
+	return 0;
+}

@@ -22,7 +22,7 @@ tests_train_test_model_LDADD = $(TRAIN_TEST_LIBS)
 # metrics, checkpoints, the sweep, and the experiment's folds and splits.
 TRAIN_MODULE_TESTS = tests/train/test_data tests/train/test_metrics tests/train/test_checkpoint \
 	tests/train/test_sweep tests/train/test_experiment tests/train/test_frames \
-	tests/train/test_tune_onnx
+	tests/train/test_tune_onnx tests/train/test_checkpoint_tuned
 check_PROGRAMS += $(TRAIN_MODULE_TESTS)
 TESTS += $(TRAIN_MODULE_TESTS)
 TRAIN_MODULE_LIBS = $(top_builddir)/train/libtrain.la $(TRAIN_TEST_LIBS) $(ARPG_ONNX_LIB) \
@@ -38,6 +38,11 @@ tests_train_test_checkpoint_SOURCES = tests/train/test_checkpoint.c $(ARPG_TEST_
 tests_train_test_checkpoint_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
 tests_train_test_checkpoint_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
 tests_train_test_checkpoint_LDADD = $(TRAIN_MODULE_LIBS)
+tests_train_test_checkpoint_tuned_SOURCES = tests/train/test_checkpoint_tuned.c \
+	$(ARPG_TEST_SOURCES)
+tests_train_test_checkpoint_tuned_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
+tests_train_test_checkpoint_tuned_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
+tests_train_test_checkpoint_tuned_LDADD = $(TRAIN_MODULE_LIBS)
 tests_train_test_sweep_SOURCES = tests/train/test_sweep.c $(ARPG_TEST_SOURCES)
 tests_train_test_sweep_CPPFLAGS = $(TRAIN_MODULE_CPPFLAGS)
 tests_train_test_sweep_LDADD = $(TRAIN_MODULE_LIBS)
