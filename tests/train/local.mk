@@ -89,3 +89,15 @@ tests_train_export_cases_LDADD = $(TRAIN_MODULE_LIBS)
 TESTS += tests/train/export.sh
 dist_check_SCRIPTS += tests/train/export.sh
 EXTRA_DIST += tests/train/head_ort.js
+
+# --tune-backbone's checkpoints and --export-backbone on small iresnets
+# (tests/onnx/make_iresnet.py, PyTorch): tune_embed runs a tuned model's
+# tail as arpg-train --load does, tune_export.sh compares it with
+# onnxruntime-node and arpg-features -b on the exported backbone, and
+# checks save, load, resume and the bad cases.
+check_PROGRAMS += tests/train/tune_embed
+tests_train_tune_embed_SOURCES = tests/train/tune_embed.c
+tests_train_tune_embed_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
+tests_train_tune_embed_LDADD = $(TRAIN_MODULE_LIBS)
+TESTS += tests/train/tune_export.sh
+dist_check_SCRIPTS += tests/train/tune_export.sh
