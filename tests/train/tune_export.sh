@@ -24,7 +24,7 @@ in_work_dir tune-export
 "$PY" "$top_srcdir/tests/onnx/make_iresnet.py" m2 --layers 1,1,1,1 --seed 2 --no-reference \
 	>/dev/null 2>&1 || skip_all "make_iresnet.py could not export the models"
 "$gen" d 3 4 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
-plan 15
+plan 16
 
 # the largest difference of two float arrays (.pb, .npy or a folder of
 # ort_run.js outputs) relative to the second's largest value; fails over
@@ -48,7 +48,8 @@ PY
 
 arpg-features -q -b m/model.onnx --frames 3 --maps=f32 -o c d/manifest.tsv
 cp m/model.onnx orig.onnx
-T="--tune-backbone m/model.onnx --augment none --batch 2 -j 1 -q"
+T0="--tune-backbone m/model.onnx --augment none --batch 2 -j 1"
+T="$T0 -q"
 arpg-train c $T --epochs 3 --save s.model --export-backbone s.onnx >s.json &&
 	test -s s.onnx && test "$(od -An -tu1 -j8 -N1 s.model | tr -d ' ')" = 2
 ok $? "a tuned run saves its model (format version 2) and exports the backbone"
@@ -127,6 +128,19 @@ arpg-train c $T --epochs 2 --save r.model >/dev/null &&
 	arpg-train c $T --epochs 3 --resume r.model --save r.model >/dev/null &&
 	cmp -s r.model s.model
 ok $? "a tuned run resumed after epoch 2 ends byte-identical to the uninterrupted one"
+
+# a signal after epoch 2 saves the tail too: resumed, the same bytes again
+: >bg.err
+arpg-train c $T0 --epochs 1000000 --save g.model >/dev/null 2>bg.err &
+pid=$!
+i=0
+while ! grep -q "epoch 2/" bg.err && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT $pid
+wait $pid
+test $? = 130 && grep -q 'saved the model after epoch 2' bg.err &&
+	arpg-train c $T --epochs 3 --resume g.model --save g.model >/dev/null &&
+	cmp -s g.model s.model
+ok $? "a tuned run stopped by SIGINT after epoch 2 saves its tail; resumed, it ends the same"
 
 arpg-train c --epochs 4 --augment none --batch 2 -j 1 -q --resume r.model 2>e >/dev/null
 test $? = 1 && grep -q 'resume with --tune-backbone' e
