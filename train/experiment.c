@@ -103,7 +103,9 @@ static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
 	return ARPG_EMISMATCH;
 }
 
-/* Reports a model file that checkpoint_load refused: rc, returned. */
+/* Reports a file that could not be used (a model file checkpoint_load
+ * refused, a backbone that cannot be read or written), err saying why:
+ * rc, returned. */
 static int report_load(const char *path, int rc, const char *err)
 {
 	if (rc == ARPG_EIO)	/* "input/output error" would hide a missing file */
@@ -293,7 +295,7 @@ static int export_backbone(const struct experiment *e, const struct tune_backbon
 		return ARPG_EEXIST;
 	}
 	if ((rc = tune_backbone_export(bb, e->export_backbone, err, sizeof err)) < 0)
-		return arpg_report(e->export_backbone, rc, err);
+		return report_load(e->export_backbone, rc, err);
 	arpg_info("wrote %s: %s with the tuned layers after %s", e->export_backbone, bb->path,
 		  bb->node);
 	return 0;
@@ -311,7 +313,7 @@ int experiment_export_backbone(const struct experiment *e)
 		goto out;
 	}
 	if ((rc = tune_backbone_load(&bb, &ck, e->tune_backbone, 1, err, sizeof err)) < 0) {
-		arpg_report(e->load, rc, err);
+		report_load(e->load, rc, err);
 		goto out;
 	}
 	rc = export_backbone(e, &bb);
@@ -577,6 +579,12 @@ static int run_saved(const struct experiment *e, struct dataset *ds)
 		goto out;
 	if (model_config(m)->per_frame) {
 		rc = run_saved_frames(e, ds, m, idx, n, checkpoint_epoch(&ck));
+		goto out;
+	}
+	if (e->tune_backbone && !ck.tail.n) {
+		arpg_error("%s: the model was trained without --tune-backbone: load it without",
+			   e->load);
+		rc = ARPG_EMISMATCH;
 		goto out;
 	}
 	if (ck.tail.n && (rc = open_saved_tail(e, &ck, ds, m, T, &tune)) < 0)

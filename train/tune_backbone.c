@@ -116,7 +116,8 @@ int tune_backbone_export(const struct tune_backbone *bb, const char *out, char *
 	}
 	if ((rc = arpg_onnx_replace_initializers(buf, len, repl, bb->src.n, out, why,
 						 sizeof why)) < 0)
-		arpg_errf(err, errn, rc, "%s", rc == ARPG_EIO ? strerror(errno) :
+		arpg_errf(err, errn, rc, "%s%s", rc == ARPG_EIO || rc == ARPG_EFULL ?
+			  "cannot write it: " : "", rc == ARPG_EIO ? strerror(errno) :
 			  rc == ARPG_ENOMEM || rc == ARPG_EFULL ? arpg_strerror(rc) : why);
 out:
 	free(buf);
@@ -166,10 +167,16 @@ int tune_backbone_load(struct tune_backbone *bb, const struct checkpoint *ck, co
 				 "the file is not a model saved by arpg-train");
 	if ((rc = tune_backbone_open(bb, path ? path : named, sha, node, (int)c, (int)h, (int)w,
 				     max_n, err, errn)) < 0) {
-		if (rc == ARPG_EMISMATCH || (!path && rc == ARPG_EIO))
+		char why[512];
+
+		snprintf(why, sizeof why, "%s", err);
+		if (rc == ARPG_EMISMATCH)
 			arpg_errf(err, errn, rc, "%s is not the backbone the model was tuned from "
 				  "(SHA-256 %.12s...): give that file with --tune-backbone",
 				  path ? path : named, sha);
+		else if (!path && rc == ARPG_EIO)
+			arpg_errf(err, errn, rc, "the backbone the model was tuned from cannot be "
+				  "read (%s): give it with --tune-backbone FILE.onnx", why);
 		return rc;
 	}
 	if ((rc = tune_backbone_restore(bb, ck, err, errn)) < 0)

@@ -24,7 +24,7 @@ in_work_dir tune-export
 "$PY" "$top_srcdir/tests/onnx/make_iresnet.py" m2 --layers 1,1,1,1 --seed 2 --no-reference \
 	>/dev/null 2>&1 || skip_all "make_iresnet.py could not export the models"
 "$gen" d 3 4 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
-plan 16
+plan 17
 
 # the largest difference of two float arrays (.pb, .npy or a folder of
 # ort_run.js outputs) relative to the second's largest value; fails over
@@ -154,6 +154,15 @@ arpg-train c --epochs 1 --augment none --batch 2 -j 1 -q --save plain.model >/de
 	arpg-train --load plain.model --export-backbone x.onnx 2>e
 test $? = 1 && grep -q 'trained without --tune-backbone' e && test ! -e x.onnx
 ok $? "--export-backbone of a model trained without tuning is refused"
+
+cp m/model.onnx moved.onnx &&
+	arpg-train c --tune-backbone moved.onnx --augment none --batch 2 -j 1 -q --epochs 1 \
+		--save mv.model >/dev/null && rm moved.onnx &&
+	! arpg-train c --load mv.model -q 2>e >/dev/null && grep -q 'give it with --tune-backbone' e &&
+	arpg-train c --load mv.model --tune-backbone m/model.onnx -q >/dev/null &&
+	! arpg-train c --load plain.model --tune-backbone m/model.onnx -q 2>e >/dev/null &&
+	grep -q 'trained without --tune-backbone' e
+ok $? "a moved backbone is asked for with --tune-backbone; an untuned model refuses one"
 
 arpg-train --load s.model --tune-backbone m2/model.onnx --export-backbone x.onnx 2>e
 test $? = 1 && grep -q 'not the backbone the model was tuned from' e && test ! -e x.onnx
