@@ -86,8 +86,12 @@ static void usage(FILE *f)
 "  --abaw-dir DIR        with --predict, a per-frame model: DIR/CLIP.txt, ABAW's format\n"
 "  --export-onnx FILE    with --load, no CACHE: write the model as an ONNX graph\n"
 "  --tune-backbone MODEL.onnx  train the backbone's layers after its stride-8 map\n"
-"                        over the cache's maps (arpg-features --maps)\n"
+"                        over the cache's maps (arpg-features --maps); with --load,\n"
+"                        the backbone a tuned model was tuned from (else the file\n"
+"                        it names)\n"
 "  --lr-backbone X       their learning rate (0.0001)\n"
+"  --export-backbone FILE.onnx  write the backbone with the tuned layers (at the\n"
+"                        end of training, or with --load of a tuned model, no CACHE)\n"
 "  -j, --jobs N          threads (the processors not busy with others)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
@@ -166,6 +170,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'A': e->abaw_dir = arg; return RUN;
 	case 'X': e->export_onnx = arg; return RUN;
 	case 'k': e->tune_backbone = arg; return RUN;
+	case 'x': e->export_backbone = arg; return RUN;
 	case 'j':
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
@@ -210,6 +215,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "export-onnx", required_argument, NULL, 'X' },
 		{ "tune-backbone", required_argument, NULL, 'k' },
 		{ "lr-backbone", required_argument, NULL, 'z' },
+		{ "export-backbone", required_argument, NULL, 'x' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
@@ -220,9 +226,10 @@ static int parse_args(struct options *o, int argc, char **argv)
 		if ((status = parse_option(o, c, optarg)) != RUN)
 			return status;
 	arpg_log_init("arpg-train", o->verbosity);
-	if (o->e.export_onnx) {	/* the model alone: no CACHE */
+	if (o->e.export_onnx || (o->e.export_backbone && o->e.load)) {	/* no CACHE */
 		if (optind < argc)
-			return arpg_usage_error("--export-onnx reads no CACHE; '%s' is extra",
+			return arpg_usage_error("--load with --export-%s reads no CACHE; '%s' is "
+						"extra", o->e.export_onnx ? "onnx" : "backbone",
 						argv[optind]);
 		return RUN;
 	}
@@ -261,10 +268,18 @@ static int check_args(const struct options *o)
 		return arpg_usage_error("%s", "--save and --resume take a single run (no lists, no --folds)");
 	if (e->load && (e->save || e->resume || e->folds))
 		return arpg_usage_error("%s", "--load evaluates a saved model; it does not train");
-	if (e->tune_backbone && (e->save || e->resume || e->load || e->per_frame))
-		return arpg_usage_error("%s", "--tune-backbone does not go with --save, --resume, "
-					"--load or --per-frame yet (checkpoints do not hold the tuned "
-					"stage)");
+	if (e->export_backbone && !e->tune_backbone && !e->load)
+		return arpg_usage_error("%s", "--export-backbone needs --tune-backbone MODEL.onnx "
+					"(the backbone to tune), or --load of a tuned model");
+	if (e->export_backbone && (e->export_onnx || e->predict))
+		return arpg_usage_error("%s", "--export-backbone goes with neither --export-onnx "
+					"nor --predict");
+	if (e->export_backbone && (ncombos > 1 || e->folds))
+		return arpg_usage_error("%s", "--export-backbone takes a single run (no lists, no "
+					"--folds)");
+	if (e->tune_backbone && (e->per_frame || e->export_onnx))
+		return arpg_usage_error("%s", "--tune-backbone does not go with --per-frame or "
+					"--export-onnx yet");
 	return RUN;
 }
 
@@ -311,7 +326,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	status = o.e.export_onnx ? experiment_export(&o.e) : experiment_run(&o.e, &o.sw);
+	status = o.e.export_onnx ? experiment_export(&o.e) :
+		 o.e.export_backbone && o.e.load ? experiment_export_backbone(&o.e) :
+		 experiment_run(&o.e, &o.sw);
 out:
 	sweep_free(&o.sw);
 	return arpg_cli_close_stdout(status);

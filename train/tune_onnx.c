@@ -12,6 +12,7 @@ struct copy {
 	size_t off, n;
 	const float *src;
 	int rows, cols;		/* > 0: src is (rows, cols), stored transposed */
+	const char *name;	/* the initializer's (the model's, while it lives) */
 };
 
 struct build {
@@ -43,15 +44,17 @@ static int name_value(struct build *b, int v, const char *name)
 	return 0;
 }
 
-static int add_copy(struct build *b, int consts, size_t off, const float *src, size_t n,
-		    int rows, int cols)
+/* The values of initializer t go to offset off of the parameters (or
+ * the constants), transposed when rows > 0. */
+static int add_copy(struct build *b, int consts, size_t off, const struct arpg_onnx_tensor *t,
+		    size_t n, int rows, int cols)
 {
 	struct copy *p = realloc(b->copies, sizeof *p * (size_t)(b->ncopies + 1));
 
 	if (!p)
 		return ARPG_ENOMEM;
 	b->copies = p;
-	p[b->ncopies++] = (struct copy){ consts, off, n, src, rows, cols };
+	p[b->ncopies++] = (struct copy){ consts, off, n, t->data, rows, cols, t->name };
 	return 0;
 }
 
@@ -104,9 +107,9 @@ static int take_node(struct tune *t, struct build *b, const struct arpg_onnx *m,
 		if ((o = tune_conv(t, x, (int)w.dims[0], k, (int)n->stride[0], (int)n->pad[0],
 				   n->nin > 2 && n->in[2])) < 0)
 			return ARPG_ENOMEM;
-		rc = add_copy(b, 0, t->ops[t->nops - 1].w, w.data, (size_t)numel(&w), 0, 0);
+		rc = add_copy(b, 0, t->ops[t->nops - 1].w, &w, (size_t)numel(&w), 0, 0);
 		if (!rc && n->nin > 2 && n->in[2])
-			rc = add_copy(b, 0, t->ops[t->nops - 1].b, bias.data, (size_t)numel(&bias), 0, 0);
+			rc = add_copy(b, 0, t->ops[t->nops - 1].b, &bias, (size_t)numel(&bias), 0, 0);
 		return rc < 0 ? rc : o;
 	}
 	if (!strcmp(n->op, "BatchNormalization")) {
@@ -118,10 +121,10 @@ static int take_node(struct tune *t, struct build *b, const struct arpg_onnx *m,
 		if ((o = tune_bn(t, x, n->eps)) < 0)
 			return ARPG_ENOMEM;
 		const struct tune_op *op = &t->ops[t->nops - 1];
-		if ((rc = add_copy(b, 0, op->w, w.data, (size_t)v->c, 0, 0)) < 0 ||
-		    (rc = add_copy(b, 0, op->b, bias.data, (size_t)v->c, 0, 0)) < 0 ||
-		    (rc = add_copy(b, 1, op->stat, mean.data, (size_t)v->c, 0, 0)) < 0 ||
-		    (rc = add_copy(b, 1, op->stat + (size_t)v->c, var.data, (size_t)v->c, 0, 0)) < 0)
+		if ((rc = add_copy(b, 0, op->w, &w, (size_t)v->c, 0, 0)) < 0 ||
+		    (rc = add_copy(b, 0, op->b, &bias, (size_t)v->c, 0, 0)) < 0 ||
+		    (rc = add_copy(b, 1, op->stat, &mean, (size_t)v->c, 0, 0)) < 0 ||
+		    (rc = add_copy(b, 1, op->stat + (size_t)v->c, &var, (size_t)v->c, 0, 0)) < 0)
 			return rc;
 		return o;
 	}
@@ -130,7 +133,7 @@ static int take_node(struct tune *t, struct build *b, const struct arpg_onnx *m,
 			return rc;
 		if ((o = tune_prelu(t, x)) < 0)
 			return ARPG_ENOMEM;
-		rc = add_copy(b, 0, t->ops[t->nops - 1].w, w.data, (size_t)v->c, 0, 0);
+		rc = add_copy(b, 0, t->ops[t->nops - 1].w, &w, (size_t)v->c, 0, 0);
 		return rc < 0 ? rc : o;
 	}
 	if (!strcmp(n->op, "Add")) {
@@ -158,10 +161,10 @@ static int take_node(struct tune *t, struct build *b, const struct arpg_onnx *m,
 			return rc;
 		if ((o = tune_fc(t, x, E, n->nin > 2 && n->in[2])) < 0)
 			return ARPG_ENOMEM;
-		rc = add_copy(b, 0, t->ops[t->nops - 1].w, w.data, (size_t)numel(&w),
+		rc = add_copy(b, 0, t->ops[t->nops - 1].w, &w, (size_t)numel(&w),
 			      n->trans_b ? 0 : (int)D, n->trans_b ? 0 : E);
 		if (!rc && n->nin > 2 && n->in[2])
-			rc = add_copy(b, 0, t->ops[t->nops - 1].b, bias.data, (size_t)E, 0, 0);
+			rc = add_copy(b, 0, t->ops[t->nops - 1].b, &bias, (size_t)E, 0, 0);
 		return rc < 0 ? rc : o;
 	}
 	if (!strcmp(n->op, "Flatten") || !strcmp(n->op, "Reshape") || !strcmp(n->op, "Dropout") ||
@@ -171,8 +174,42 @@ static int take_node(struct tune *t, struct build *b, const struct arpg_onnx *m,
 			 "not a layer --tune-backbone trains", n->name, n->op);
 }
 
+void tune_sources_free(struct tune_sources *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* The parameters' copies of b as sources (names copied: the model goes). */
+static int keep_sources(struct tune_sources *src, const struct build *b)
+{
+	if (!(src->v = calloc((size_t)b->ncopies + 1, sizeof *src->v)))
+		return ARPG_ENOMEM;
+	for (int i = 0; i < b->ncopies; i++) {
+		const struct copy *p = &b->copies[i];
+
+		if (p->consts)	/* frozen: the export keeps the model's */
+			continue;
+		src->v[src->n] = (struct tune_source){ strdup(p->name ? p->name : ""), p->off,
+						       p->n, p->rows, p->cols };
+		if (!src->v[src->n++].name)
+			return ARPG_ENOMEM;
+	}
+	return 0;
+}
+
 int tune_from_onnx(struct tune **tp, const struct arpg_onnx *m, const char *from, int c, int h,
 		   int w, int max_n, char *err, size_t errn)
+{
+	return tune_from_onnx_sources(tp, NULL, m, from, c, h, w, max_n, err, errn);
+}
+
+int tune_from_onnx_sources(struct tune **tp, struct tune_sources *src, const struct arpg_onnx *m,
+			   const char *from, int c, int h, int w, int max_n, char *err,
+			   size_t errn)
 {
 	struct build b = { NULL, 0, NULL, 0 };
 	struct arpg_onnx_tensor out;
@@ -181,6 +218,8 @@ int tune_from_onnx(struct tune **tp, const struct arpg_onnx *m, const char *from
 	int rc = 0, last = 0;
 
 	*tp = NULL;
+	if (src)
+		*src = (struct tune_sources){ NULL, 0 };
 	if (!t || name_value(&b, 0, from) < 0) {
 		rc = ARPG_ENOMEM;
 		goto out;
@@ -237,6 +276,10 @@ int tune_from_onnx(struct tune **tp, const struct arpg_onnx *m, const char *from
 					d[(size_t)k * p->rows + r] = p->src[(size_t)r * p->cols + k];
 		else
 			memcpy(d, p->src, sizeof *d * p->n);
+	}
+	if (src && (rc = keep_sources(src, &b)) < 0) {
+		tune_sources_free(src);
+		goto out;
 	}
 	*tp = t;
 	t = NULL;

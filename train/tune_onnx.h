@@ -20,4 +20,25 @@
 int tune_from_onnx(struct tune **t, const struct arpg_onnx *m, const char *from, int c, int h,
 		   int w, int max_n, char *err, size_t errn);
 
+/* Where the tail's parameters come from: floats off .. off + n of the
+ * parameters are the initializer name's, transposed when rows > 0 (a Gemm
+ * weight (rows, cols) without transB is the tail's (cols, rows)).  The
+ * constants (BatchNorm statistics) are frozen and not listed. */
+struct tune_source {
+	char *name;
+	size_t off, n;
+	int rows, cols;
+};
+struct tune_sources {
+	struct tune_source *v;
+	int n;
+};
+
+/* tune_from_onnx, and each parameter's initializer into *src (free it
+ * with tune_sources_free; empty on failure). */
+int tune_from_onnx_sources(struct tune **t, struct tune_sources *src, const struct arpg_onnx *m,
+			   const char *from, int c, int h, int w, int max_n, char *err,
+			   size_t errn);
+void tune_sources_free(struct tune_sources *s);
+
 #endif

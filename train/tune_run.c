@@ -2,18 +2,15 @@
 #include "tune_run.h"
 #include "error.h"
 #include "fileio.h"
-#include "onnx/onnx.h"
 #include "optim.h"
-#include "tune_onnx.h"
 
-#include <errno.h>
-#include <sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct tune_run {
-	struct tune *t;
+	struct tune_backbone bb;	/* the file and its tail */
+	struct tune *t;			/* bb.t */
 	struct arpg_cache *cache;
 	struct adam opt;
 	int T, Da, max_batch;
@@ -29,12 +26,14 @@ struct tune_run {
 };
 
 struct tune *tune_run_tail(struct tune_run *r) { return r->t; }
+const struct tune_backbone *tune_run_backbone(const struct tune_run *r) { return &r->bb; }
+struct adam *tune_run_optimizer(struct tune_run *r) { return &r->opt; }
 
 void tune_run_free(struct tune_run *r)
 {
 	if (!r)
 		return;
-	tune_free(r->t);
+	tune_backbone_free(&r->bb);
 	arpg_cache_close(r->cache);
 	adam_free(&r->opt);
 	free(r->maps);
@@ -51,14 +50,11 @@ int tune_run_open(struct tune_run **rp, const char *path, const char *cache_dir,
 		  char *err, size_t errn)
 {
 	struct tune_run *r = calloc(1, sizeof *r);
-	struct arpg_onnx *om = NULL;
 	const char *maps = arpg_kv_get(&ds->meta, "maps");
 	const char *shape = arpg_kv_get(&ds->meta, "maps_shape");
 	const char *node = arpg_kv_get(&ds->meta, "patch_node");
 	const char *sha = arpg_kv_get(&ds->meta, "backbone_sha256");
-	char hex[65], why[400];
-	void *buf = NULL;
-	size_t len = 0;
+	char why[400];
 	unsigned c, h, w;
 	char end;
 	int rc;
@@ -72,29 +68,16 @@ int tune_run_open(struct tune_run **rp, const char *path, const char *cache_dir,
 			       "arpg-features --maps)", cache_dir);
 		goto fail;
 	}
-	if ((rc = arpg_read_file(path, 0, &buf, &len)) < 0) {
-		rc = arpg_errf(err, errn, rc, "%s: %s", path,
-			       rc == ARPG_EIO ? strerror(errno) : arpg_strerror(rc));
+	if ((rc = tune_backbone_open(&r->bb, path, sha, node, (int)c, (int)h, (int)w, T, err,
+				     errn)) < 0) {
+		if (rc == ARPG_EMISMATCH)
+			arpg_errf(err, errn, rc, "%s is not the backbone the cache's maps come "
+				  "from (meta backbone %s, SHA-256 %.12s...)", path,
+				  arpg_kv_get(&ds->meta, "backbone") ?
+				  arpg_kv_get(&ds->meta, "backbone") : "?", sha);
 		goto fail;
 	}
-	SHA256Data(buf, len, hex);
-	if (sha && strcmp(sha, hex)) {
-		free(buf);
-		rc = arpg_errf(err, errn, ARPG_EMISMATCH, "%s is not the backbone the cache's maps "
-			       "come from (meta backbone %s, SHA-256 %.12s...)", path,
-			       arpg_kv_get(&ds->meta, "backbone") ? arpg_kv_get(&ds->meta, "backbone")
-			       : "?", sha);
-		goto fail;
-	}
-	rc = arpg_onnx_load(&om, buf, len, why, sizeof why);
-	free(buf);
-	if (rc < 0 || (rc = tune_from_onnx(&r->t, om, node, (int)c, (int)h, (int)w, T, why,
-					    sizeof why)) < 0) {
-		rc = arpg_errf(err, errn, rc, "%s: %s", path, why);
-		goto fail;
-	}
-	arpg_onnx_free(om);
-	om = NULL;
+	r->t = r->bb.t;
 	if (tune_out_dim(r->t) != ds->Da) {
 		rc = arpg_errf(err, errn, ARPG_EMISMATCH, "%s: the tail gives %d values, the cache's "
 			       "appearance vectors %d", path, tune_out_dim(r->t), ds->Da);
@@ -122,7 +105,6 @@ int tune_run_open(struct tune_run **rp, const char *path, const char *cache_dir,
 	*rp = r;
 	return 0;
 fail:
-	arpg_onnx_free(om);
 	tune_run_free(r);
 	return rc;
 }
@@ -240,5 +222,21 @@ int tune_run_eval_set(struct tune_run *r, const struct dataset *ds, const int *i
 		off += (size_t)c->T * r->Da;
 	}
 	*out = &r->eval;
+	return 0;
+}
+
+int tune_run_restore(struct tune_run *r, const struct checkpoint *ck, int opt, char *err,
+		     size_t errn)
+{
+	int rc = tune_backbone_restore(&r->bb, ck, err, errn);
+
+	if (rc < 0 || !opt)
+		return rc;
+	if (!ck->tail.has_opt)
+		return arpg_errf(err, errn, ARPG_EMISMATCH, "the file holds no optimizer state of "
+				 "the tuned backbone, so training cannot go on exactly");
+	memcpy(r->opt.m, ck->tail.m, sizeof(float) * ck->tail.n);
+	memcpy(r->opt.v, ck->tail.v, sizeof(float) * ck->tail.n);
+	r->opt.step = ck->tail.step;
 	return 0;
 }

@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include "data.h"
 #include "model.h"
+#include "optim.h"
 #include "tune.h"
+#include "tune_backbone.h"
 
 struct tune_run;
 
@@ -51,5 +53,15 @@ int tune_run_eval_set(struct tune_run *r, const struct dataset *ds, const int *i
 
 /* The tail (its parameters, for checkpoints and the export). */
 struct tune *tune_run_tail(struct tune_run *r);
+/* The tuned tail of model file ck into r (tune_backbone_restore), and
+ * with opt its Adam's step and moments (--resume: the file must hold
+ * them).  0, or a negative code with the reason in err. */
+int tune_run_restore(struct tune_run *r, const struct checkpoint *ck, int opt, char *err,
+		     size_t errn);
+
+/* The backbone file and its tail (--export-backbone, checkpoints). */
+const struct tune_backbone *tune_run_backbone(const struct tune_run *r);
+/* The tail's Adam (its moments and step, for checkpoints). */
+struct adam *tune_run_optimizer(struct tune_run *r);
 
 #endif

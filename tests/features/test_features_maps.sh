@@ -109,8 +109,8 @@ arpg-train c0 --tune-backbone m/model.onnx --epochs 1 --augment none -q 2>e1 >/d
 s1=$?
 arpg-train c1 --tune-backbone m/model.onnx --epochs 1 -q 2>e2 >/dev/null
 s2=$?
-arpg-train c1 --tune-backbone m/model.onnx --save x.model -q 2>/dev/null >/dev/null
+arpg-train c1 --tune-backbone m/model.onnx --per-frame --save x.model -q 2>/dev/null >/dev/null
 s3=$?
 test $s1 = 1 && grep -q 'holds no maps' e1 && test $s2 = 1 && grep -q 'augment none' e2 &&
 	test $s3 = 2 && test ! -e x.model
-ok $? "--tune-backbone refuses a cache without maps, jitter, and --save (for now)"
+ok $? "--tune-backbone refuses a cache without maps, jitter, and --per-frame (for now)"
