@@ -15,6 +15,7 @@
 #include "workq.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ struct run {
 	struct clip_options co;
 	struct arpg_workq *q;
 	struct arpg_progress prog;
-	char settings[1024];		/* what shapes the crops (origin.tsv) */
+	char settings[2200];		/* what shapes the crops (origin.tsv) */
 	struct arpg_manifest_row *old;	/* OUT/manifest.tsv of former runs */
 	size_t nold, capold;
 
@@ -348,24 +349,35 @@ static int write_manifest(struct run *r)
 	return rc;
 }
 
+/* A model file as the settings record it: absolute, so that arpg-predict
+ * (which reruns preprocess with a model's recorded settings) finds it from
+ * any folder.  The file was opened already; where it cannot be resolved
+ * now, the name as given. */
+static const char *recorded_file(const char *path, char *buf)
+{
+	return path && realpath(path, buf) ? buf : path;
+}
+
 /* The options that shape the crops, as origin.tsv records them. */
 static void settings_of(const struct run_opts *o, char *buf, size_t n)
 {
 	const struct arpg_face_options *f = &o->face;
+	char model[PATH_MAX], marks[PATH_MAX];
+	const char *landmarks = recorded_file(f->landmarks, marks);
 
 	snprintf(buf, n, "size=%d fps=%g max-frames=%ld align=%d", o->size, o->decode.fps,
 		 o->decode.max_frames, o->align);
 	if (o->align && f->detector)	/* the cascade's settings do not apply */
 		snprintf(buf + strlen(buf), n - strlen(buf), " detector=%s det-size=%d "
-			 "det-score=%g landmarks=%s smooth=%d", f->detector, f->det.det_size,
-			 f->det.score, f->no_landmarks ? "none" : f->landmarks ? f->landmarks :
-			 "default", f->smooth);
+			 "det-score=%g landmarks=%s smooth=%d", recorded_file(f->detector, model),
+			 f->det.det_size, f->det.score, f->no_landmarks ? "none" : landmarks ?
+			 landmarks : "default", f->smooth);
 	else if (o->align)
 		snprintf(buf + strlen(buf), n - strlen(buf), " cascade=%s landmarks=%s "
 			 "equalize=%d scale-factor=%g min-neighbors=%d min-size=%d smooth=%d",
-			 f->cascade ? f->cascade : "default", f->landmarks ? f->landmarks :
-			 "default", f->equalize, f->detect.scale_factor, f->detect.min_neighbors,
-			 f->detect.min_size, f->smooth);
+			 f->cascade ? recorded_file(f->cascade, model) : "default",
+			 landmarks ? landmarks : "default", f->equalize, f->detect.scale_factor,
+			 f->detect.min_neighbors, f->detect.min_size, f->smooth);
 }
 
 /* A former run's OUT/manifest.tsv, read before anything is written: a file
@@ -375,7 +387,7 @@ static int read_old_manifest(struct run *r)
 {
 	struct arpg_manifest_reader rd;
 	struct arpg_manifest_row row = { 0 };
-	char path[4300], dir[4300], set[1024];
+	char path[4300], dir[4300], set[2200];
 	FILE *f;
 	int rc, checked = 0, bad = 0;
 

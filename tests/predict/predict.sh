@@ -45,15 +45,19 @@ arpg-predict -q -m al.arpg --keep akept videos/a.avi >/dev/null &&
 ok $? "a model of aligned crops: arpg-predict makes its crops with the same settings"
 yunet=${ARPG_TEST_MODELS:+$ARPG_TEST_MODELS/face_detection_yunet_2026may.onnx}
 if [ -n "$yunet" ] && [ -r "$yunet" ]; then
-	arpg-preprocess -q -l dir --detector "$yunet" --landmarks none --det-score 0.6 \
+	# given by a relative name, recorded absolute: the model predicts from
+	# any folder
+	cp "$yunet" yunet.onnx && mkdir elsewhere &&
+	arpg-preprocess -q -l dir --detector yunet.onnx --landmarks none --det-score 0.6 \
 		-o yfaces data >/dev/null &&
 		arpg-features -q -b hog --frames 4 -o yunet.lmdb yfaces/manifest.tsv &&
 		arpg-train yunet.lmdb --epochs 1 --dim 16 --heads 2 -q --save y.arpg >/dev/null
 	ysettings=$(arpg-features info yunet.lmdb | sed -n 's/^meta	preprocess	//p')
-	arpg-predict -q -m y.arpg --keep ykept videos/a.avi >/dev/null &&
+	(cd elsewhere && arpg-predict -q -m ../y.arpg --keep ../ykept ../videos/a.avi) >/dev/null &&
 		test "$(arpg-features info ykept/cache | sed -n 's/^meta	preprocess	//p')" = "$ysettings" &&
-		case $ysettings in *detector=*det-score=0.6\ landmarks=none*) true ;; *) false ;; esac
-	ok $? "a model of YuNet's crops: arpg-predict makes its crops with the same settings"
+		case $ysettings in *detector="$(pwd -P)"/yunet.onnx\ *det-score=0.6\ landmarks=none*) true ;;
+		*) false ;; esac
+	ok $? "a model of YuNet's crops (--detector by a relative name): arpg-predict makes its crops with the same settings from another folder"
 else
 	skip "ARPG_TEST_MODELS has no face_detection_yunet_2026may.onnx"
 fi
