@@ -115,27 +115,45 @@ static int report_load(const char *path, int rc, const char *err)
 	return rc;
 }
 
-/* Refuses a model file whose parameters (or optimizer moments) hold NaN or
- * Inf, naming the tensor (as m lays them out): 0 or ARPG_ENUMERIC,
- * reported. */
+/* The index of a[0..n)'s first NaN or infinity, or n; n when a is NULL. */
+static size_t first_nonfinite(const float *a, size_t n)
+{
+	size_t i = 0;
+
+	while (a && i < n && isfinite(a[i]))
+		i++;
+	return a ? i : n;
+}
+
+/* Refuses a model file whose parameters (or optimizer moments), of the
+ * head or of a tuned backbone tail, hold NaN or Inf, naming the tensor (as
+ * m lays them out) or the tail's index: 0 or ARPG_ENUMERIC, reported. */
 static int check_finite(const struct checkpoint *ck, const struct model *m, const char *path)
 {
-	const float *arrays[] = { ck->params, ck->m, ck->v };
+	const float *head[] = { ck->params, ck->m, ck->v };
+	const float *tail[] = { ck->tail.params, ck->tail.m, ck->tail.v };
 	static const char *const what[] = { "", " (its optimizer's first moment)",
 					    " (its optimizer's second moment)" };
 
-	for (int a = 0; a < 3; a++)
-		for (size_t i = 0; arrays[a] && i < ck->n; i++)
-			if (!isfinite(arrays[a][i])) {
-				char name[96];
+	for (int a = 0; a < 3; a++) {
+		size_t i = first_nonfinite(head[a], ck->n), j = first_nonfinite(tail[a], ck->tail.n);
+		char name[96];
+		float x;
 
-				model_param_name(m, i, name, sizeof name);
-				arpg_error("%s: %s%s holds %s: the model is not usable (it was "
-					   "saved after training diverged, or written by another "
-					   "program)", path, name, what[a],
-					   isnan(arrays[a][i]) ? "NaN" : "an infinity");
-				return ARPG_ENUMERIC;
-			}
+		if (i < ck->n) {
+			model_param_name(m, i, name, sizeof name);
+			x = head[a][i];
+		} else if (j < ck->tail.n) {
+			snprintf(name, sizeof name, "the tuned backbone's parameter %zu", j);
+			x = tail[a][j];
+		} else {
+			continue;
+		}
+		arpg_error("%s: %s%s holds %s: the model is not usable (it was saved after "
+			   "training diverged, or written by another program)", path, name,
+			   what[a], isnan(x) ? "NaN" : "an infinity");
+		return ARPG_ENUMERIC;
+	}
 	return 0;
 }
 

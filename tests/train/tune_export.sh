@@ -24,7 +24,7 @@ in_work_dir tune-export
 "$PY" "$top_srcdir/tests/onnx/make_iresnet.py" m2 --layers 1,1,1,1 --seed 2 --no-reference \
 	>/dev/null 2>&1 || skip_all "make_iresnet.py could not export the models"
 "$gen" d 3 4 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
-plan 17
+plan 18
 
 # the largest difference of two float arrays (.pb, .npy or a folder of
 # ort_run.js outputs) relative to the second's largest value; fails over
@@ -181,3 +181,15 @@ s2=$?
 test $s1 = 1 && test $s2 = 1 && grep -q 'another path' e && grep -q 'another path' e2 &&
 	cmp -s m/model.onnx orig.onnx
 ok $? "--export-backbone refuses to write over the input model"
+
+# a tuned tail that diverged (its last stored float NaN, the checksum
+# made again) is refused on load like a head that did
+"$PY" - s.model nan.model <<'PY'
+import hashlib, struct, sys
+b = bytearray(open(sys.argv[1], "rb").read()[:-32])
+b[-4:] = struct.pack("<f", float("nan"))
+open(sys.argv[2], "wb").write(bytes(b) + hashlib.sha256(bytes(b)).digest())
+PY
+arpg-train c --load nan.model -q 2>e >/dev/null
+test $? = 1 && grep -q "the tuned backbone's parameter .* holds NaN" e
+ok $? "a tuned model whose tail holds NaN is refused on load, named"
