@@ -30,6 +30,8 @@ struct arpg_cache {
 	int has_sums;		/* 0: a cache made before them */
 	MDB_dbi frame_labels;	/* per-frame labels (Aff-Wild2) */
 	int has_frame_labels;	/* 0: no clip has them (yet) */
+	MDB_dbi maps;		/* per-frame stride-8 maps (arpg-features --maps) */
+	int has_maps;		/* 0: no clip has them (yet) */
 	MDB_txn *held;		/* arpg_cache_hold's read transaction, or NULL */
 };
 
@@ -347,6 +349,13 @@ int arpg_cache_open(struct arpg_cache **cp, const char *dir, int mode, char *err
 		goto fail;
 	}
 	c->has_frame_labels = mrc == 0;
+	/* maps: made by the first writer of a clip that has them */
+	mrc = mdb_dbi_open(txn, "maps", 0, &c->maps);
+	if (mrc && mrc != MDB_NOTFOUND) {
+		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
+		goto fail;
+	}
+	c->has_maps = mrc == 0;
 	if ((mrc = mdb_txn_commit(txn))) {
 		txn = NULL;
 		rc = arpg_errf(err, errn, lmdb_fail(c, mrc), "%s", mdb_strerror(mrc));
@@ -598,6 +607,8 @@ struct clip_args {
 	size_t app_len, patch_len;
 	const char *labels;	/* the frame_labels record, or NULL */
 	size_t labels_len;
+	const void *maps;	/* the maps record, or NULL */
+	size_t maps_len;
 };
 
 /* The CRC-32 of a record (zlib's, as Python's zlib.crc32). */
@@ -624,7 +635,8 @@ static int clip_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
 	MDB_val va = { a->app_len, (void *)a->app };
 	MDB_val vp = { a->patch_len, (void *)a->patch };
 	MDB_val vl = { a->labels_len, (void *)a->labels };
-	char sums[96];
+	MDB_val vm = { a->maps_len, (void *)a->maps };
+	char sums[112];
 	MDB_val vs = { 0, sums };
 	int mrc;
 
@@ -644,6 +656,16 @@ static int clip_write(struct arpg_cache *c, MDB_txn *txn, const void *arg)
 		   mrc != MDB_NOTFOUND) {
 		return mrc;	/* a clip made again without labels loses its old ones */
 	}
+	if (a->maps) {
+		if ((mrc = mdb_dbi_open(txn, "maps", MDB_CREATE, &c->maps)) ||
+		    (mrc = mdb_put(txn, c->maps, &k, &vm, 0)))
+			return mrc;
+		c->has_maps = 1;
+		vs.mv_size += (size_t)snprintf(sums + vs.mv_size, sizeof sums - vs.mv_size,
+					       " maps:%08lx", crc_of(a->maps, a->maps_len));
+	} else if (c->has_maps && (mrc = mdb_del(txn, c->maps, &k, NULL)) && mrc != MDB_NOTFOUND) {
+		return mrc;	/* and without maps its old maps */
+	}
 	if ((mrc = mdb_put(txn, c->app, &k, &va, 0)) || (mrc = mdb_put(txn, c->patch, &k, &vp, 0)) ||
 	    (mrc = mdb_put(txn, c->sums, &k, &vs, 0)))
 		return mrc;
@@ -655,7 +677,16 @@ int arpg_cache_put_clip(struct arpg_cache *c, const char *clip_id,
 			const struct arpg_clip_info *info,
 			const void *app, size_t app_len, const void *patch, size_t patch_len)
 {
-	struct clip_args a = { clip_id, NULL, 0, app, patch, app_len, patch_len, NULL, 0 };
+	return arpg_cache_put_clip_maps(c, clip_id, info, app, app_len, patch, patch_len, NULL, 0);
+}
+
+int arpg_cache_put_clip_maps(struct arpg_cache *c, const char *clip_id,
+			     const struct arpg_clip_info *info, const void *app, size_t app_len,
+			     const void *patch, size_t patch_len, const void *maps,
+			     size_t maps_len)
+{
+	struct clip_args a = { clip_id, NULL, 0, app, patch, app_len, patch_len, NULL, 0,
+			       maps, maps_len };
 	char *line, *labels = NULL;
 	int rc;
 
@@ -741,13 +772,14 @@ static int check_sum(const char *s, const char *name, const MDB_val *v, char *wh
 }
 
 /* Checks the clip's records against its sums, if it has any; vl is its
- * frame_labels record, or NULL when it has none (then sums must not list
- * one). */
+ * frame_labels record and vm its maps record, or NULL when it has none
+ * (then sums must not list one). */
 static void check_sums(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_clip *clip,
-		       MDB_val *k, MDB_val *vi, MDB_val *va, MDB_val *vp, MDB_val *vl)
+		       MDB_val *k, MDB_val *vi, MDB_val *va, MDB_val *vp, MDB_val *vl,
+		       MDB_val *vm)
 {
 	MDB_val v;
-	char s[128];
+	char s[160];
 	int mrc;
 
 	clip->unchecked = 1;
@@ -770,29 +802,37 @@ static void check_sums(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_cli
 	if (check_sum(s, "clips", vi, clip->why, sizeof clip->why) < 0 ||
 	    check_sum(s, "app", va, clip->why, sizeof clip->why) < 0 ||
 	    check_sum(s, "patch", vp, clip->why, sizeof clip->why) < 0 ||
-	    (vl && check_sum(s, "frame_labels", vl, clip->why, sizeof clip->why) < 0))
+	    (vl && check_sum(s, "frame_labels", vl, clip->why, sizeof clip->why) < 0) ||
+	    (vm && check_sum(s, "maps", vm, clip->why, sizeof clip->why) < 0))
 		clip->bad = ARPG_EFORMAT;
 	else if (!vl && strstr(s, " frame_labels:"))
 		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT,
 				      "frame_labels: no record, but sums lists one");
+	else if (!vm && strstr(s, " maps:"))
+		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT,
+				      "maps: no record, but sums lists one");
 }
 
 /* Fills clip from the raw values of one key; marks it bad rather than fail. */
 static void decode_clip(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_clip *clip,
 			MDB_val *k, MDB_val *vi)
 {
-	MDB_val v, va, vp, vl;
+	MDB_val v, va, vp, vl, vm;
 	char why[160];
-	int mrc, labelled;
+	int mrc, labelled, mapped;
 
 	clip->bad = 0;
 	clip->why[0] = 0;
 	clip->unchecked = 0;
+	clip->has_maps = 0;
+	memset(&clip->maps, 0, sizeof clip->maps);
 	labelled = c->has_frame_labels && mdb_get(txn, c->frame_labels, k, &vl) == 0;
+	mapped = c->has_maps && mdb_get(txn, c->maps, k, &vm) == 0;
 	/* the checksums first: a damaged record is named as such, not as the
 	 * format error its damage may cause */
 	if (mdb_get(txn, c->app, k, &va) == 0 && mdb_get(txn, c->patch, k, &vp) == 0) {
-		check_sums(c, txn, clip, k, vi, &va, &vp, labelled ? &vl : NULL);
+		check_sums(c, txn, clip, k, vi, &va, &vp, labelled ? &vl : NULL,
+			   mapped ? &vm : NULL);
 		if (clip->bad)
 			return;
 	}
@@ -821,8 +861,17 @@ static void decode_clip(struct arpg_cache *c, MDB_txn *txn, struct arpg_cache_cl
 				      mrc == MDB_NOTFOUND ? "no record" : mdb_strerror(mrc));
 		return;
 	}
-	if (arpg_tensor_decode(&clip->patch, v.mv_data, v.mv_size, why, sizeof why) < 0)
+	if (arpg_tensor_decode(&clip->patch, v.mv_data, v.mv_size, why, sizeof why) < 0) {
 		clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "patch: %s", why);
+		return;
+	}
+	if (mapped) {
+		if (arpg_tensor_decode(&clip->maps, vm.mv_data, vm.mv_size, why, sizeof why) < 0)
+			clip->bad = arpg_errf(clip->why, sizeof clip->why, ARPG_EFORMAT, "maps: %s",
+					      why);
+		else
+			clip->has_maps = 1;
+	}
 }
 
 static int visit(struct arpg_cache *c, const char *only,

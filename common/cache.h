@@ -7,6 +7,9 @@
  *   patch  key: clip id        value: tensor record (T, nodes, Dp), or (2, ...)
  *   sums   key: clip id        value: "clips:XXXXXXXX app:XXXXXXXX patch:XXXXXXXX",
  *                              the CRC-32 (zlib's) of each record, in hex
+ *   maps   key: clip id        value: tensor record (T, C, H, W): the unpooled
+ *                              patch maps (arpg-features --maps); optional,
+ *                              made with the first clip that has one
  *
  * The record layout follows meta (struct arpg_cache_layout): a cache made
  * with a list of grids holds, per frame, the nodes of every grid, grid
@@ -125,6 +128,14 @@ int arpg_cache_meta_foreach(struct arpg_cache *c,
 int arpg_cache_put_clip(struct arpg_cache *c, const char *clip_id,
 			const struct arpg_clip_info *info,
 			const void *app, size_t app_len, const void *patch, size_t patch_len);
+/* The same with the clip's maps record (T, C, H, W) when maps is not
+ * NULL; the maps database is made with the first one, so that caches
+ * without maps keep their bytes.  A clip written again without maps loses
+ * its old ones. */
+int arpg_cache_put_clip_maps(struct arpg_cache *c, const char *clip_id,
+			     const struct arpg_clip_info *info, const void *app, size_t app_len,
+			     const void *patch, size_t patch_len, const void *maps,
+			     size_t maps_len);
 /* 1 if the clip has all three records, 0 if not, or a negative code. */
 int arpg_cache_has_clip(struct arpg_cache *c, const char *clip_id);
 /* Number of clips (entries of the clips database). */
@@ -136,6 +147,8 @@ struct arpg_cache_clip {
 	const char *id;
 	struct arpg_clip_info info;
 	struct arpg_tensor_view app, patch;
+	struct arpg_tensor_view maps;	/* valid when has_maps */
+	int has_maps;		/* 1: the clip has a maps record */
 	int bad;		/* 0, or ARPG_EFORMAT: a record is missing, does not decode
 				 * or does not match its checksum (ARPG_ENOMEM: no
 				 * memory to decode it) */

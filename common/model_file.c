@@ -45,9 +45,11 @@ int arpg_model_file_parse(struct arpg_kv *settings, const void *data, size_t len
 
 	if (len < 16 || memcmp(b, ARPG_MODEL_MAGIC, 8))
 		return arpg_errf(err, errn, ARPG_EFORMAT, "not an arpg-train model (no ARPGCKPT magic)");
-	if (arpg_le32_get(b + 8) != ARPG_MODEL_VERSION)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "model format version %u; this arpg-train reads %d",
-				 arpg_le32_get(b + 8), ARPG_MODEL_VERSION);
+	if (arpg_le32_get(b + 8) != ARPG_MODEL_VERSION &&
+	    arpg_le32_get(b + 8) != ARPG_MODEL_VERSION_TUNED)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "model format version %u; this arpg-train "
+				 "reads %d and %d", arpg_le32_get(b + 8), ARPG_MODEL_VERSION,
+				 ARPG_MODEL_VERSION_TUNED);
 	if (len < 16 + 32)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
 	end = b + len - 32;

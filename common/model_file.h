@@ -4,7 +4,7 @@
  * arpg-predict reads a model's settings too.
  *
  * Layout (little-endian):
- *   "ARPGCKPT"  u32 version (1)  u32 text length L
+ *   "ARPGCKPT"  u32 version (1 or 2)  u32 text length L
  *   L bytes of text: "key\tvalue\n" lines, the settings
  *   ... the arrays (train/checkpoint.h) ...
  *   32 bytes: SHA-256 of everything before them
@@ -17,7 +17,9 @@
 #include "kv.h"
 
 #define ARPG_MODEL_MAGIC "ARPGCKPT"	/* 8 bytes, no NUL in the file */
-enum { ARPG_MODEL_VERSION = 1 };
+/* Version 2 adds arrays after the head's (train/checkpoint.h: a tuned
+ * backbone's tail); its frame and settings are version 1's. */
+enum { ARPG_MODEL_VERSION = 1, ARPG_MODEL_VERSION_TUNED = 2 };
 
 /* Checks the frame of the model file buf[0..len) (magic, version, the
  * closing SHA-256, the text length) and adds its settings to settings in

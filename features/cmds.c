@@ -78,6 +78,7 @@ struct info_ctx {
 	struct tally split, label;
 	long clips, bad, frames, noface, tmin, tmax;
 	long frame_labelled_clips, labelled_frames;	/* per-frame labels */
+	long mapped_clips, map_bytes;			/* --maps */
 };
 
 static int info_clip(void *ctx, const struct arpg_cache_clip *clip)
@@ -97,6 +98,10 @@ static int info_clip(void *ctx, const struct arpg_cache_clip *clip)
 	for (t = 0; t < clip->info.frames; t++)
 		ic->noface += clip->info.faces[t] == '0';
 	ic->frame_labelled_clips += clip->info.frame_labels != NULL;
+	if (clip->has_maps) {
+		ic->mapped_clips++;
+		ic->map_bytes += (long)(clip->maps.count * (clip->maps.dtype == ARPG_F16 ? 2 : 4));
+	}
 	for (t = 0; clip->info.frame_labels && t < clip->info.frames; t++)
 		ic->labelled_frames += clip->info.frame_labels[t] >= 0;
 	if (!ic->tmin || clip->info.frames < ic->tmin)
@@ -130,6 +135,8 @@ int cmd_info(const char *dir, char *err, size_t errn)
 	printf("frames_without_face\t%ld\n", ic.noface);
 	if (ic.frame_labelled_clips)
 		printf("frame_labels\t%ld\t%ld\n", ic.frame_labelled_clips, ic.labelled_frames);
+	if (ic.mapped_clips)
+		printf("maps\t%ld\t%.1f MiB\n", ic.mapped_clips, (double)ic.map_bytes / (1 << 20));
 	if (ic.bad)
 		printf("bad_clips\t%ld\t(run arpg-features verify)\n", ic.bad);
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
@@ -150,6 +157,8 @@ struct verify_ctx {
 	int dtype;
 	char *labels;
 	int frame_classes;		/* classes in meta frame_labels (0: none) */
+	int maps_dtype;			/* meta maps: 0 (none), ARPG_F16 or ARPG_F32 */
+	uint32_t maps_shape[3];		/* meta maps_shape: C, H, W */
 	long clips, bad, unchecked;
 };
 
@@ -218,6 +227,17 @@ static int verify_clip(void *ctx, const struct arpg_cache_clip *clip)
 		snprintf(why, sizeof why, "split '%s' is not train, val or test", in->split);
 	else if (!label_known(v->labels, in->label))
 		snprintf(why, sizeof why, "label '%s' is not in meta labels", in->label);
+	else if (v->maps_dtype && !clip->has_maps)
+		snprintf(why, sizeof why, "no maps record, but meta maps is set");
+	else if (!v->maps_dtype && clip->has_maps)
+		snprintf(why, sizeof why, "a maps record, but meta has no maps");
+	else if (clip->has_maps && (clip->maps.rank != 4 ||
+				    clip->maps.dims[0] != (uint32_t)in->frames ||
+				    memcmp(clip->maps.dims + 1, v->maps_shape, sizeof v->maps_shape)))
+		snprintf(why, sizeof why, "maps shape is not (%d, %u, %u, %u)", in->frames,
+			 v->maps_shape[0], v->maps_shape[1], v->maps_shape[2]);
+	else if (clip->has_maps && clip->maps.dtype != v->maps_dtype)
+		snprintf(why, sizeof why, "maps dtype differs from meta maps");
 	for (int t = 0; !why[0] && in->frame_labels && t < in->frames; t++)
 		if (in->frame_labels[t] >= v->frame_classes)
 			snprintf(why, sizeof why, "frame %d's label %d is not a class of meta "
@@ -248,6 +268,27 @@ static int meta_long(struct arpg_cache *c, const char *key, long *out, long lo, 
 			       key, s, lo, hi);
 	free(s);
 	return rc;
+}
+
+/* Meta maps and maps_shape: dtype 0 when the cache has no maps. */
+static int maps_meta(const struct arpg_kv *meta, int *dtype, uint32_t shape[3], char *why,
+		     size_t whyn)
+{
+	const char *m = arpg_kv_get(meta, "maps"), *sh = arpg_kv_get(meta, "maps_shape");
+	unsigned a, b, c;
+	char end;
+
+	*dtype = 0;
+	if (!m || !strcmp(m, "no"))
+		return 0;
+	if (strcmp(m, "f16") && strcmp(m, "f32"))
+		return arpg_errf(why, whyn, ARPG_EFORMAT, "meta maps is '%s', not f16 or f32", m);
+	if (!sh || sscanf(sh, "%u,%u,%u%c", &a, &b, &c, &end) != 3 || !a || !b || !c)
+		return arpg_errf(why, whyn, ARPG_EFORMAT, "meta maps_shape is '%s', not C,H,W",
+				 sh ? sh : "(none)");
+	*dtype = !strcmp(m, "f16") ? ARPG_F16 : ARPG_F32;
+	shape[0] = a, shape[1] = b, shape[2] = c;
+	return 0;
 }
 
 int cmd_verify(const char *dir, char *err, size_t errn)
@@ -284,6 +325,10 @@ int cmd_verify(const char *dir, char *err, size_t errn)
 	if (arpg_cache_meta_get(c, "frame_labels", &fl) == 0)
 		for (const char *q = fl; q; q = strchr(q + 1, ','))
 			v.frame_classes++;
+	if ((rc = maps_meta(&meta, &v.maps_dtype, v.maps_shape, why, sizeof why)) < 0) {
+		arpg_errf(err, errn, rc, "%s: %s", dir, why);
+		goto out;
+	}
 	if ((rc = arpg_cache_foreach(c, verify_clip, &v)) < 0) {
 		arpg_errf(err, errn, rc, "%s: %s", dir, arpg_cache_lmdb_error(c));
 		goto out;
@@ -331,8 +376,8 @@ static const void *record_of(const struct arpg_tensor_view *v, size_t *len)
 static int merge_clip(void *ctx, const struct arpg_cache_clip *clip)
 {
 	struct merge_ctx *m = ctx;
-	const void *a, *p;
-	size_t alen, plen;
+	const void *a, *p, *mp = NULL;
+	size_t alen, plen, mlen = 0;
 	int has, rc;
 
 	if (clip->bad) {
@@ -348,7 +393,10 @@ static int merge_clip(void *ctx, const struct arpg_cache_clip *clip)
 	}
 	a = record_of(&clip->app, &alen);
 	p = record_of(&clip->patch, &plen);
-	if ((rc = arpg_cache_put_clip(m->out, clip->id, &clip->info, a, alen, p, plen)) < 0)
+	if (clip->has_maps)
+		mp = record_of(&clip->maps, &mlen);
+	if ((rc = arpg_cache_put_clip_maps(m->out, clip->id, &clip->info, a, alen, p, plen, mp,
+					   mlen)) < 0)
 		return rc;
 	m->copied++;
 	return 0;
@@ -528,12 +576,15 @@ static int dump_clip(void *ctx, const struct arpg_cache_clip *clip)
 	}
 	print_shape("app", &clip->app);
 	print_shape("patch", &clip->patch);
+	if (clip->has_maps)
+		print_shape("maps", &clip->maps);
 	if (d->npy_dir) {
 		if (mkdir(d->npy_dir, 0777) && errno != EEXIST)
 			return arpg_errf(d->err, sizeof d->err, ARPG_EIO, "%s: %s", d->npy_dir,
 					 strerror(errno));
 		if ((rc = write_npy(d, "app.npy", &clip->app)) < 0 ||
-		    (rc = write_npy(d, "patch.npy", &clip->patch)) < 0)
+		    (rc = write_npy(d, "patch.npy", &clip->patch)) < 0 ||
+		    (clip->has_maps && (rc = write_npy(d, "maps.npy", &clip->maps)) < 0))
 			return rc;
 	}
 	return 0;

@@ -19,6 +19,7 @@ void extract_free(struct extract *x)
 	free(x->faces);
 	free(x->app);
 	free(x->patch);
+	free(x->maps);
 	free(x->info.frame_labels);
 	free(x->label_classes);
 	memset(x, 0, sizeof *x);
@@ -89,10 +90,11 @@ static int mirror(struct arpg_image *dst, const struct arpg_image *src)
 
 /* Runs the backbone on nb faces and pools their patch maps to each grid:
  * app (nb x Da) and nodes (nb x g->nodes x Dp, grid after grid).  raw is
- * the backbone's map scratch. */
+ * the backbone's map scratch; maps, when not NULL, receives a copy of it
+ * (nb x C x H x W). */
 static int run_faces(struct extract *x, struct backbone *b, const struct arpg_image *ims, int nb,
 		     const struct arpg_cache_layout *g, float *app, float *nodes, float *raw,
-		     char *err, size_t errn)
+		     float *maps, char *err, size_t errn)
 {
 	size_t mapsz = (size_t)b->patch_c * b->patch_h * b->patch_w, nn = (size_t)g->nodes;
 	double c0 = arpg_now(), c1;
@@ -102,6 +104,8 @@ static int run_faces(struct extract *x, struct backbone *b, const struct arpg_im
 		return rc;
 	c1 = arpg_now();
 	x->t_backbone += c1 - c0;
+	if (maps)
+		memcpy(maps, raw, sizeof *raw * mapsz * (size_t)nb);
 	for (int t = 0; t < nb; t++)
 		for (int i = 0, off = 0; i < g->ngrids; off += g->grids[i] * g->grids[i], i++)
 			pool_adaptive_avg_nodes(nodes + ((size_t)t * nn + off) * b->patch_c,
@@ -128,7 +132,7 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 		      char *err, size_t errn)
 {
 	struct arpg_image *ims = NULL, *mir = NULL;
-	float *app = NULL, *raw = NULL, *nodes = NULL;
+	float *app = NULL, *raw = NULL, *nodes = NULL, *maps = NULL;
 	char *all = NULL;
 	int n = (int)row->frames, T, Da = b->app_dim, Dp = b->patch_c;
 	int V = o->flip ? 2 : 1, rank;
@@ -149,7 +153,12 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 	app = malloc(sizeof *app * (size_t)V * T * Da);
 	raw = malloc(sizeof *raw * mapsz * b->max_batch);
 	nodes = malloc(sizeof *nodes * (size_t)V * T * nn * Dp);
-	if (!x->src || !x->faces || !all || !ims || (o->flip && !mir) || !app || !raw || !nodes) {
+	if (o->maps && o->flip) {
+		rc = arpg_errf(err, errn, ARPG_EINVAL, "maps of mirrored views are not kept");
+		goto out;
+	}
+	maps = o->maps ? malloc(sizeof *maps * mapsz * (size_t)T) : NULL;
+	if ((o->maps && !maps) || !x->src || !x->faces || !all || !ims || (o->flip && !mir) || !app || !raw || !nodes) {
 		rc = ARPG_ENOMEM;
 		goto out;
 	}
@@ -177,9 +186,10 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 		}
 		x->t_decode += arpg_now() - c0;
 		if ((rc = run_faces(x, b, ims, nb, o->grids, app + (size_t)t0 * Da,
-				    nodes + (size_t)t0 * nn * Dp, raw, err, errn)) < 0 ||
+				    nodes + (size_t)t0 * nn * Dp, raw,
+				    maps ? maps + (size_t)t0 * mapsz : NULL, err, errn)) < 0 ||
 		    (o->flip && (rc = run_faces(x, b, mir, nb, o->grids, app + (size_t)(T + t0) * Da,
-						nodes + (size_t)(T + t0) * nn * Dp, raw, err,
+						nodes + (size_t)(T + t0) * nn * Dp, raw, NULL, err,
 						errn)) < 0))
 			goto out;
 		c0 = arpg_now();
@@ -189,6 +199,12 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 		rc = arpg_errf(err, errn, ARPG_ENUMERIC, o->dtype == ARPG_F16
 			       ? "a feature is NaN, Inf or beyond the f16 range (try --dtype f32)"
 			       : "a feature is NaN or Inf");
+		goto out;
+	}
+	if (maps && check_values(maps, mapsz * (size_t)T, o->maps)) {
+		rc = arpg_errf(err, errn, ARPG_ENUMERIC, o->maps == ARPG_F16
+			       ? "a map value is NaN, Inf or beyond the f16 range (try --maps=f32)"
+			       : "a map value is NaN or Inf");
 		goto out;
 	}
 	/* (views,) T, Da  and  (views,) T, nodes, Dp */
@@ -207,6 +223,17 @@ int extract_clip(struct extract *x, const struct arpg_manifest_row *row,
 	dims[rank + 1] = (uint32_t)nn;
 	dims[rank + 2] = (uint32_t)Dp;
 	arpg_tensor_encode(x->patch, o->dtype, rank + 3, dims, nodes);
+	if (maps) {
+		uint32_t md[4] = { (uint32_t)T, (uint32_t)b->patch_c, (uint32_t)b->patch_h,
+				   (uint32_t)b->patch_w };
+
+		x->maps_len = arpg_tensor_record_size(o->maps, 4, mapsz * (size_t)T);
+		if (!(x->maps = malloc(x->maps_len))) {
+			rc = ARPG_ENOMEM;
+			goto out;
+		}
+		arpg_tensor_encode(x->maps, o->maps, 4, md, maps);
+	}
 	x->t_encode += arpg_now() - c0;
 out:
 	for (t = 0; t < b->max_batch; t++) {
@@ -221,5 +248,6 @@ out:
 	free(app);
 	free(raw);
 	free(nodes);
+	free(maps);
 	return rc;
 }

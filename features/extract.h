@@ -15,6 +15,8 @@ struct extract_opts {
 	int dtype;		/* ARPG_F32 or ARPG_F16 */
 	int want_c;		/* channels to decode PNGs to: 1 (HOG) or 3 */
 	int flip;		/* also the mirrored crops: records of two views */
+	int maps;		/* 0, or the dtype of a maps record (--maps; not
+				 * with flip) */
 };
 
 /* What a clip becomes: the clips line and the two encoded records, ready
@@ -25,6 +27,8 @@ struct extract {
 	char *faces;
 	void *app, *patch;
 	size_t app_len, patch_len;
+	void *maps;		/* the maps record (T, C, H, W), or NULL */
+	size_t maps_len;
 	int no_frames_tsv;	/* flags came from the manifest's faces count */
 	char *label_classes;	/* a clip labelled frame by frame: frames.tsv's
 				 * classes (info.frame_labels holds the T labels) */
@@ -37,7 +41,8 @@ struct extract {
  * patch record is (T, nodes, Dp), nodes the sum of G*G.  With o->flip
  * every frame's crop is also mirrored left to right and run, and the
  * records get a leading axis of two views: (2, T, Da) and (2, T, nodes,
- * Dp), the crop's first.  PNGs are row->path/NNNNNN.png (6-digit 0-based frame index); flags come from
+ * Dp), the crop's first.  With o->maps (and no flip) the unpooled maps
+ * become x->maps, a record (T, C, H, W) of dtype o->maps.  PNGs are row->path/NNNNNN.png (6-digit 0-based frame index); flags come from
  * row->path/frames.tsv, or, when that file is missing, are all
  * faces > 0 ? 1 : 0 (x->no_frames_tsv set); so do the labels of a clip
  * labelled frame by frame (x->info.frame_labels, x->label_classes).  Returns 0, or a negative code

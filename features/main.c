@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: arpg-features [-b hog|FILE.onnx] -o CACHE [--grid G[,G...]] [--frames T|all]\n"
 		"                     [--patch-node NAME] [--dtype f16|f32] [--flip] [--shard K/N] [--force]\n"
-		"                     [--mean M[,M,M]] [--std S[,S,S]] [--bgr] [--map-limit BYTES]\n"
+		"                     [--maps[=f16|f32]] [--mean M[,M,M]] [--std S[,S,S]] [--bgr] [--map-limit BYTES]\n"
 		"                     [-j N] [-q|-v] [MANIFEST|-]\n"
 		"       arpg-features info CACHE\n"
 		"       arpg-features verify CACHE\n"
@@ -72,7 +72,7 @@ static int parse_three(const char *s, float v[3])
 }
 
 enum { OPT_GRID = 256, OPT_FRAMES, OPT_PATCH_NODE, OPT_DTYPE, OPT_SHARD, OPT_FORCE,
-       OPT_MEAN, OPT_STD, OPT_BGR, OPT_MAP_LIMIT, OPT_HELP, OPT_VERSION, OPT_NPY, OPT_FLIP };
+       OPT_MEAN, OPT_STD, OPT_BGR, OPT_MAP_LIMIT, OPT_HELP, OPT_VERSION, OPT_NPY, OPT_FLIP, OPT_MAPS };
 
 static const struct option long_opts[] = {
 	{ "backbone", required_argument, NULL, 'b' },
@@ -82,6 +82,7 @@ static const struct option long_opts[] = {
 	{ "patch-node", required_argument, NULL, OPT_PATCH_NODE },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "flip", no_argument, NULL, OPT_FLIP },
+	{ "maps", optional_argument, NULL, OPT_MAPS },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "mean", required_argument, NULL, OPT_MEAN },
@@ -155,6 +156,14 @@ static int take_option(struct cli *c, int ch)
 		break;
 	case OPT_FORCE: c->o.force = 1; break;
 	case OPT_FLIP: c->o.flip = 1; break;
+	case OPT_MAPS:
+		if (!optarg || !strcmp(optarg, "f16"))
+			c->o.maps = ARPG_F16;
+		else if (!strcmp(optarg, "f32"))
+			c->o.maps = ARPG_F32;
+		else
+			return arpg_usage_error("--maps=%s: expected f16 or f32", optarg);
+		break;
 	case OPT_MEAN:
 		if (parse_three(optarg, c->norm.mean))
 			return arpg_usage_error("--mean '%s': expected M or M1,M2,M3", optarg);
@@ -275,6 +284,9 @@ static int extract(struct cli *c)
 
 	if (!onnx && c->patch_node)
 		return arpg_usage_error("--patch-node: hog has no nodes");
+	if (c->o.maps && c->o.flip)
+		return arpg_usage_error("--maps with --flip: the maps of mirrored views are not "
+					"kept; leave one out");
 	/* hog's workers do not wait for each other: all processors; a CNN's
 	 * BLIS threads do (arpg_blis_setup: the processors free now) */
 	if (!c->jobs && !onnx)

@@ -11,14 +11,14 @@
 
 const char *const meta_core[] = {
 	"backbone", "backbone_sha256", "patch_node", "grid", "frames",
-	"app_dim", "patch_dim", "dtype", "input", "flip", NULL
+	"app_dim", "patch_dim", "dtype", "input", "flip", "maps", NULL
 };
 
 /* The value a core key has when a cache lacks it (it came later), or NULL
  * when it is required. */
 static const char *absent_value(const char *key)
 {
-	return !strcmp(key, "flip") ? "no" : NULL;
+	return !strcmp(key, "flip") || !strcmp(key, "maps") ? "no" : NULL;
 }
 
 /* Sets key = s, or key = v in decimal when s is NULL. */
@@ -31,9 +31,9 @@ static int put(struct arpg_kv *m, const char *key, const char *s, long v)
 }
 
 int meta_build(struct arpg_kv *m, const struct backbone *b, const struct arpg_cache_layout *grids,
-	       int frames, int dtype, int flip, const char *input)
+	       int frames, int dtype, int flip, int maps, const char *input)
 {
-	char grid[ARPG_CACHE_MAX_GRIDS * 4];
+	char grid[ARPG_CACHE_MAX_GRIDS * 4], shape[64];
 	int rc = 0;
 
 	grid[0] = 0;
@@ -53,6 +53,12 @@ int meta_build(struct arpg_kv *m, const struct backbone *b, const struct arpg_ca
 	rc |= put(m, "input", input, 0);
 	if (flip)
 		rc |= put(m, "flip", "yes", 0);
+	/* absent without --maps: such a cache keeps its bytes */
+	if (maps) {
+		snprintf(shape, sizeof shape, "%d,%d,%d", b->patch_c, b->patch_h, b->patch_w);
+		rc |= put(m, "maps", maps == ARPG_F16 ? "f16" : "f32", 0);
+		rc |= put(m, "maps_shape", shape, 0);
+	}
 	if (!strcmp(b->name, "hog"))
 		rc |= put(m, "hog", HOG_SETTINGS, 0);
 	rc |= put(m, "writer", PACKAGE_NAME "-features " PACKAGE_VERSION, 0);

@@ -5,13 +5,15 @@
  * grid, frames ("32" or "all"), app_dim, patch_dim, dtype, input (the
  * preprocessing of the faces: "grey 112x112" for hog, "rgb|bgr 112x112
  * mean=... std=..." for a CNN), flip ("yes" with mirrored views; absent
- * without, as in caches made before the key), labels (sorted comma list),
+ * without, as in caches made before the key), maps ("f16"|"f32": the
+ * dtype of the maps records of --maps; absent without) and maps_shape
+ * ("C,H,W"), labels (sorted comma list),
  * hog (the HOG settings, hog backbone only), writer (program and version),
  * preprocess (the clips' arpg-preprocess settings, set by run.c from each
  * clip's origin.tsv: the first clip's, or "mixed").
  * The "core" keys must agree between a cache and a run or between shards:
- * all of the above but labels, hog and writer; an absent flip reads as
- * "no".
+ * all of the above but maps_shape, labels, hog and writer; an absent flip
+ * or maps reads as "no".
  */
 #ifndef FEATURES_META_H
 #define FEATURES_META_H
@@ -25,10 +27,10 @@ extern const char *const meta_core[];	/* NULL-terminated */
 
 /* Sets the keys of a run in m (labels excluded: see labels_*).  grid is
  * the grids' list in their order ("6", "4,6,7,8"); frames 0 means all;
- * flip adds flip "yes"; input describes the face preprocessing.  0 or
- * ARPG_ENOMEM. */
+ * flip adds flip "yes"; maps (0 or a dtype) adds maps and maps_shape;
+ * input describes the face preprocessing.  0 or ARPG_ENOMEM. */
 int meta_build(struct arpg_kv *m, const struct backbone *b, const struct arpg_cache_layout *grids,
-	       int frames, int dtype, int flip, const char *input);
+	       int frames, int dtype, int flip, int maps, const char *input);
 
 /* Compares c's core keys with m's.  0 if they agree; ARPG_ENOENT if c has
  * no meta yet (a new cache); ARPG_EMISMATCH with "KEY: the cache has 'A',

@@ -200,8 +200,10 @@ static void do_clip(struct ctx *x, struct job *j)
 			extract_free(&ex);
 			return;
 		}
-		if (rc == 0 && (rc = arpg_cache_put_clip(x->c, j->row.clip_id, &ex.info, ex.app,
-							 ex.app_len, ex.patch, ex.patch_len)) < 0)
+		if (rc == 0 && (rc = arpg_cache_put_clip_maps(x->c, j->row.clip_id, &ex.info,
+							      ex.app, ex.app_len, ex.patch,
+							      ex.patch_len, ex.maps,
+							      ex.maps_len)) < 0)
 			snprintf(err, sizeof err, "%s", arpg_cache_lmdb_error(x->c));
 		pthread_mutex_unlock(&x->cache_lock);
 		if (rc < 0) {
@@ -468,6 +470,7 @@ int features_run(const struct run_opts *o, struct backbone *b,
 	x.xo.dtype = o->dtype;
 	x.xo.want_c = o->want_c;
 	x.xo.flip = o->flip;
+	x.xo.maps = o->maps;
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_mutex_init(&x.cache_lock, NULL);
 
@@ -478,7 +481,7 @@ int features_run(const struct run_opts *o, struct backbone *b,
 			       o->manifest, strerror(errno));
 		goto out;
 	}
-	if ((rc = meta_build(&m, b, &o->grids, o->frames, o->dtype, o->flip, o->input)) < 0 ||
+	if ((rc = meta_build(&m, b, &o->grids, o->frames, o->dtype, o->flip, o->maps, o->input)) < 0 ||
 	    (rc = open_cache(&x, &m, &labels, err, errn)) < 0)
 		goto out;
 	if ((rc = arpg_workq_start(&x.q, o->jobs, 2 * o->jobs + 2, work, &x)) < 0) {

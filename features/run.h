@@ -21,6 +21,7 @@ struct run_opts {
 	int frames, dtype, want_c;
 	struct arpg_cache_layout grids;	/* --grid: ngrids, grids, nodes (views unused) */
 	int flip;		/* also the mirrored crops (--flip) */
+	int maps;		/* 0, or the dtype of the maps records (--maps) */
 	const char *input;	/* meta "input" text */
 	int shard_k, shard_n;	/* shard_n 0: no sharding */
 	int force;		/* recompute present clips; empty a cache of other meta */

@@ -135,6 +135,18 @@ int plan_features(struct args *a, const struct arpg_kv *settings, const char *ba
 	args_opt(a, "--dtype", dtype);
 	if (strcmp(name, "hog"))	/* hog has one patch node, and no option for it */
 		args_opt(a, "--patch-node", node);
+	/* a tuned model (arpg-train --tune-backbone) computes its appearance
+	 * vectors from the stride-8 maps, as it was trained */
+	if (arpg_kv_get(settings, "tune.backbone_sha256")) {
+		const char *maps = arpg_kv_get(settings, "cache.maps");
+		char opt[32];
+
+		if (!maps || (strcmp(maps, "f16") && strcmp(maps, "f32")))
+			return arpg_errf(err, errn, ARPG_EFORMAT, "the model is tuned "
+					 "(--tune-backbone) but its settings lack cache.maps");
+		snprintf(opt, sizeof opt, "--maps=%s", maps);
+		args_add(a, opt);
+	}
 	return plan_input(a, input, err, errn);
 }
 

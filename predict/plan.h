@@ -25,7 +25,7 @@ int plan_preprocess(struct args *a, const char *settings, char *err, size_t errn
 /* Appends to a the arpg-features options (without -o and the manifest)
  * that make a cache the model of settings takes: -b backbone (the file
  * to give, or "hog"), --grid, --frames, --dtype, --patch-node, --mean,
- * --std, --bgr.  Returns 0, or ARPG_EFORMAT with the missing or bad key
+ * --std, --bgr, and --maps for a tuned model.  Returns 0, or ARPG_EFORMAT with the missing or bad key
  * in err. */
 int plan_features(struct args *a, const struct arpg_kv *settings, const char *backbone,
 		  char *err, size_t errn);

@@ -77,6 +77,21 @@ const char *arpg_test_srcdir(void)
 	return s && *s ? s : ".";
 }
 
+const char *arpg_test_python(void)
+{
+	const char *p = getenv("PYTHON3");
+
+	return p && *p ? p : "/usr/bin/python3";
+}
+
+int arpg_test_have_torch(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd, "%s -c 'import torch, onnx' >/dev/null 2>&1", arpg_test_python());
+	return system(cmd) == 0;
+}
+
 int arpg_test_write_file(const char *path, const void *buf, size_t len)
 {
 	FILE *f = fopen(path, "wb");

@@ -35,6 +35,11 @@ void arpg_test_skip(const char *reason);
 void arpg_test_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The source directory (top_srcdir from the environment, or "."). */
 const char *arpg_test_srcdir(void);
+/* The Python of the reference scripts: $PYTHON3, else Debian's
+ * /usr/bin/python3 (the first python3 on PATH may be another). */
+const char *arpg_test_python(void);
+/* 1 when that Python imports torch and onnx (the PyTorch references). */
+int arpg_test_have_torch(void);
 /* Writes len bytes to path; returns 0 or -1. */
 int arpg_test_write_file(const char *path, const void *buf, size_t len);
 

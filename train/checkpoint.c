@@ -212,6 +212,9 @@ void checkpoint_free(struct checkpoint *ck)
 	free(ck->params);
 	free(ck->m);
 	free(ck->v);
+	free(ck->tail.params);
+	free(ck->tail.m);
+	free(ck->tail.v);
 	memset(ck, 0, sizeof *ck);
 }
 
@@ -238,25 +241,15 @@ static const uint8_t *get_floats(float *f, const uint8_t *p, size_t n)
 	return p;
 }
 
-int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
-		    size_t n, const struct adam *opt)
+/* The bytes of an array block: n floats, the flag, the optimizer's. */
+static size_t block_size(size_t n, const struct adam *opt)
 {
-	size_t text = 0, total;
-	uint8_t *buf, *p;
-	SHA2_CTX ctx;
-	int rc, i;
+	return 8 + 4 * n + 4 + (opt ? 8 + 8 * n : 0);
+}
 
-	for (i = 0; i < settings->n; i++)
-		text += strlen(settings->keys[i]) + strlen(settings->vals[i]) + 2;
-	total = 16 + text + 8 + 4 * n + 4 + (opt ? 8 + 8 * n : 0) + 32;
-	if (!(p = buf = malloc(total)))
-		return ARPG_ENOMEM;
-	memcpy(p, ARPG_MODEL_MAGIC, 8);
-	arpg_le32_put(p + 8, ARPG_MODEL_VERSION);
-	arpg_le32_put(p + 12, (uint32_t)text);
-	p += 16;
-	for (i = 0; i < settings->n; i++)
-		p += sprintf((char *)p, "%s\t%s\n", settings->keys[i], settings->vals[i]);
+/* Writes an array block at p; returns the end. */
+static uint8_t *put_block(uint8_t *p, const float *params, size_t n, const struct adam *opt)
+{
 	arpg_le64_put(p, n);
 	p = put_floats(p + 8, params, n);
 	arpg_le32_put(p, opt ? 1 : 0);
@@ -266,6 +259,38 @@ int checkpoint_save(const char *path, const struct arpg_kv *settings, const floa
 		p = put_floats(p + 8, opt->m, n);
 		p = put_floats(p, opt->v, n);
 	}
+	return p;
+}
+
+int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
+		    size_t n, const struct adam *opt)
+{
+	return checkpoint_save_tuned(path, settings, params, n, opt, NULL, 0, NULL);
+}
+
+int checkpoint_save_tuned(const char *path, const struct arpg_kv *settings,
+			  const float *params, size_t n, const struct adam *opt,
+			  const float *tparams, size_t tn, const struct adam *topt)
+{
+	size_t text = 0, total;
+	uint8_t *buf, *p;
+	SHA2_CTX ctx;
+	int rc, i;
+
+	for (i = 0; i < settings->n; i++)
+		text += strlen(settings->keys[i]) + strlen(settings->vals[i]) + 2;
+	total = 16 + text + block_size(n, opt) + (tparams ? block_size(tn, topt) : 0) + 32;
+	if (!(p = buf = malloc(total)))
+		return ARPG_ENOMEM;
+	memcpy(p, ARPG_MODEL_MAGIC, 8);
+	arpg_le32_put(p + 8, tparams ? ARPG_MODEL_VERSION_TUNED : ARPG_MODEL_VERSION);
+	arpg_le32_put(p + 12, (uint32_t)text);
+	p += 16;
+	for (i = 0; i < settings->n; i++)
+		p += sprintf((char *)p, "%s\t%s\n", settings->keys[i], settings->vals[i]);
+	p = put_block(p, params, n, opt);
+	if (tparams)
+		p = put_block(p, tparams, tn, topt);
 	SHA256Init(&ctx);
 	SHA256Update(&ctx, buf, (size_t)(p - buf));
 	SHA256Final(p, &ctx);
@@ -274,39 +299,76 @@ int checkpoint_save(const char *path, const struct arpg_kv *settings, const floa
 	return rc;
 }
 
-/* The arrays after the settings block, p up to end (the checksum). */
-static int parse_arrays(struct checkpoint *ck, const uint8_t *p, const uint8_t *end,
-			char *err, size_t errn)
+int checkpoint_tune_settings(struct arpg_kv *settings, const char *backbone, const char *sha,
+			     const char *node, double lr)
 {
-	uint64_t n = arpg_le64_get(p);
+	char buf[64];
+	int rc;
 
+	snprintf(buf, sizeof buf, "%.9g", lr);
+	if ((rc = arpg_kv_set(settings, "tune.backbone", backbone)) == 0 &&
+	    (rc = arpg_kv_set(settings, "tune.backbone_sha256", sha)) == 0 &&
+	    (rc = arpg_kv_set(settings, "tune.node", node)) == 0)
+		rc = arpg_kv_set(settings, "tune.lr", buf);
+	return rc;
+}
+
+/* An array block from p (up to end) into a; *next is where it ends. */
+static int parse_block(struct checkpoint_arrays *a, const uint8_t *p, const uint8_t *end,
+		       const uint8_t **next, char *err, size_t errn)
+{
+	uint64_t n;
+
+	if (end - p < 8)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
+	n = arpg_le64_get(p);
 	p += 8;
 	if (n == 0 || n > (uint64_t)(end - p) / 4)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "parameter count %llu does not fit the file",
 				 (unsigned long long)n);
-	ck->n = (size_t)n;
-	if (!(ck->params = malloc(sizeof(float) * ck->n)))
+	a->n = (size_t)n;
+	if (!(a->params = malloc(sizeof(float) * a->n)))
 		return ARPG_ENOMEM;
-	p = get_floats(ck->params, p, ck->n);
+	p = get_floats(a->params, p, a->n);
 	if (end - p < 4)
 		return arpg_errf(err, errn, ARPG_EFORMAT, "truncated");
-	ck->has_opt = arpg_le32_get(p) != 0;
+	a->has_opt = arpg_le32_get(p) != 0;
 	p += 4;
-	if (ck->has_opt) {
-		if ((size_t)(end - p) != 8 + 8 * ck->n)
+	if (a->has_opt) {
+		if ((size_t)(end - p) < 8 + 8 * a->n)
 			return arpg_errf(err, errn, ARPG_EFORMAT, "optimizer state has the wrong size");
-		ck->step = (long)arpg_le64_get(p);
-		ck->m = malloc(sizeof(float) * ck->n);
-		ck->v = malloc(sizeof(float) * ck->n);
-		if (!ck->m || !ck->v)
+		a->step = (long)arpg_le64_get(p);
+		a->m = malloc(sizeof(float) * a->n);
+		a->v = malloc(sizeof(float) * a->n);
+		if (!a->m || !a->v)
 			return ARPG_ENOMEM;
-		p = get_floats(ck->m, p + 8, ck->n);
-		p = get_floats(ck->v, p, ck->n);
+		p = get_floats(a->m, p + 8, a->n);
+		p = get_floats(a->v, p, a->n);
 	}
-	if (p != end)
-		return arpg_errf(err, errn, ARPG_EFORMAT, "%ld unexpected bytes after the parameters",
-				 (long)(end - p));
+	*next = p;
 	return 0;
+}
+
+/* The arrays after the settings block, p up to end (the checksum): the
+ * head's, and with version 2 the tail's. */
+static int parse_arrays(struct checkpoint *ck, int version, const uint8_t *p,
+			const uint8_t *end, char *err, size_t errn)
+{
+	struct checkpoint_arrays head = { 0 };
+	int rc = parse_block(&head, p, end, &p, err, errn);
+
+	ck->n = head.n;
+	ck->params = head.params;
+	ck->has_opt = head.has_opt;
+	ck->step = head.step;
+	ck->m = head.m;
+	ck->v = head.v;
+	if (rc == 0 && version == ARPG_MODEL_VERSION_TUNED)
+		rc = parse_block(&ck->tail, p, end, &p, err, errn);
+	if (rc == 0 && p != end)
+		rc = arpg_errf(err, errn, ARPG_EFORMAT, "%ld unexpected bytes after the parameters",
+			       (long)(end - p));
+	return rc;
 }
 
 int checkpoint_parse(struct checkpoint *ck, const void *data, size_t len, char *err,
@@ -318,7 +380,8 @@ int checkpoint_parse(struct checkpoint *ck, const void *data, size_t len, char *
 
 	memset(ck, 0, sizeof *ck);
 	if ((rc = arpg_model_file_parse(&ck->settings, b, len, &arrays, err, errn)) < 0 ||
-	    (rc = parse_arrays(ck, b + arrays, b + len - 32, err, errn)) < 0)
+	    (rc = parse_arrays(ck, (int)arpg_le32_get(b + 8), b + arrays, b + len - 32, err,
+			       errn)) < 0)
 		checkpoint_free(ck);
 	return rc;
 }

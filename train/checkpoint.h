@@ -6,7 +6,18 @@
  *   L bytes of text: "key\tvalue\n" lines, the settings
  *   u64 n  n float32 parameters (model_params order)
  *   u32 has_optimizer  [u64 step, n float32 first moments, n second moments]
+ *   version 2 only (--tune-backbone): the backbone's tail, as the head:
+ *     u64 tn  tn float32 parameters (train/tune.h's order)
+ *     u32 has_optimizer  [u64 step, tn first moments, tn second moments]
  *   32 bytes: SHA-256 of everything before them
+ *
+ * A model trained without --tune-backbone is written as version 1, as it
+ * always was; one with a tuned tail as version 2, which older programs
+ * refuse by its version instead of misreading it.  Its settings add
+ * tune.backbone (the ONNX file's path as given), tune.backbone_sha256 (the
+ * file's SHA-256, which identifies it: the tail's structure and its frozen
+ * BatchNorm statistics are read from it again), tune.node (the stride-8
+ * map's tensor) and tune.lr (--lr-backbone), after run.version.
  *
  * The settings, in this order: the model (model.T ... model.dropout, one
  * table in checkpoint.c writes and reads them), the run (run.epoch,
@@ -34,6 +45,13 @@ struct checkpoint {
 	int has_opt;
 	long step;
 	float *m, *v;		/* n each; NULL without optimizer state */
+	struct checkpoint_arrays {	/* version 2: the tuned tail; n 0 without */
+		size_t n;
+		float *params;
+		int has_opt;
+		long step;
+		float *m, *v;
+	} tail;
 };
 
 /* What a training run records beside the model. */
@@ -58,6 +76,18 @@ int checkpoint_settings(struct arpg_kv *settings, const struct model_config *c,
  * moments (n each).  Returns 0, ARPG_ENOMEM, or ARPG_EIO with errno. */
 int checkpoint_save(const char *path, const struct arpg_kv *settings, const float *params,
 		    size_t n, const struct adam *opt);
+
+/* checkpoint_save, and a tuned tail (version 2): its tn parameters
+ * tparams and, when topt is not NULL, its Adam's step and moments.  The
+ * settings hold the tune.* keys (checkpoint_tune_settings). */
+int checkpoint_save_tuned(const char *path, const struct arpg_kv *settings,
+			  const float *params, size_t n, const struct adam *opt,
+			  const float *tparams, size_t tn, const struct adam *topt);
+
+/* Adds the tune.* settings of a tuned run: the backbone's path and
+ * SHA-256 (hex), the stride-8 node, the learning rate.  0 or ARPG_ENOMEM. */
+int checkpoint_tune_settings(struct arpg_kv *settings, const char *backbone, const char *sha,
+			     const char *node, double lr);
 
 /* Parses a model file held in buf[0..len) into ck.  Returns 0 (free ck
  * with checkpoint_free), or ARPG_EFORMAT with the reason in err (not a

@@ -103,7 +103,9 @@ static int check_meta(const struct checkpoint *ck, const struct dataset *ds,
 	return ARPG_EMISMATCH;
 }
 
-/* Reports a model file that checkpoint_load refused: rc, returned. */
+/* Reports a file that could not be used (a model file checkpoint_load
+ * refused, a backbone that cannot be read or written), err saying why:
+ * rc, returned. */
 static int report_load(const char *path, int rc, const char *err)
 {
 	if (rc == ARPG_EIO)	/* "input/output error" would hide a missing file */
@@ -113,27 +115,45 @@ static int report_load(const char *path, int rc, const char *err)
 	return rc;
 }
 
-/* Refuses a model file whose parameters (or optimizer moments) hold NaN or
- * Inf, naming the tensor (as m lays them out): 0 or ARPG_ENUMERIC,
- * reported. */
+/* The index of a[0..n)'s first NaN or infinity, or n; n when a is NULL. */
+static size_t first_nonfinite(const float *a, size_t n)
+{
+	size_t i = 0;
+
+	while (a && i < n && isfinite(a[i]))
+		i++;
+	return a ? i : n;
+}
+
+/* Refuses a model file whose parameters (or optimizer moments), of the
+ * head or of a tuned backbone tail, hold NaN or Inf, naming the tensor (as
+ * m lays them out) or the tail's index: 0 or ARPG_ENUMERIC, reported. */
 static int check_finite(const struct checkpoint *ck, const struct model *m, const char *path)
 {
-	const float *arrays[] = { ck->params, ck->m, ck->v };
+	const float *head[] = { ck->params, ck->m, ck->v };
+	const float *tail[] = { ck->tail.params, ck->tail.m, ck->tail.v };
 	static const char *const what[] = { "", " (its optimizer's first moment)",
 					    " (its optimizer's second moment)" };
 
-	for (int a = 0; a < 3; a++)
-		for (size_t i = 0; arrays[a] && i < ck->n; i++)
-			if (!isfinite(arrays[a][i])) {
-				char name[96];
+	for (int a = 0; a < 3; a++) {
+		size_t i = first_nonfinite(head[a], ck->n), j = first_nonfinite(tail[a], ck->tail.n);
+		char name[96];
+		float x;
 
-				model_param_name(m, i, name, sizeof name);
-				arpg_error("%s: %s%s holds %s: the model is not usable (it was "
-					   "saved after training diverged, or written by another "
-					   "program)", path, name, what[a],
-					   isnan(arrays[a][i]) ? "NaN" : "an infinity");
-				return ARPG_ENUMERIC;
-			}
+		if (i < ck->n) {
+			model_param_name(m, i, name, sizeof name);
+			x = head[a][i];
+		} else if (j < ck->tail.n) {
+			snprintf(name, sizeof name, "the tuned backbone's parameter %zu", j);
+			x = tail[a][j];
+		} else {
+			continue;
+		}
+		arpg_error("%s: %s%s holds %s: the model is not usable (it was saved after "
+			   "training diverged, or written by another program)", path, name,
+			   what[a], isnan(x) ? "NaN" : "an infinity");
+		return ARPG_ENUMERIC;
+	}
 	return 0;
 }
 
@@ -167,6 +187,36 @@ static int open_model(const char *path, int batch, struct checkpoint *ck, struct
 	return 0;
 }
 
+/* A model whose backbone tail was tuned (--tune-backbone) runs it over
+ * the stride-8 maps of the backbone it was tuned from: refuses a cache
+ * without them, saying what to do.  0 or ARPG_EMISMATCH, reported. */
+static int check_tuned_cache(const struct experiment *e, const struct checkpoint *ck,
+			     const struct dataset *ds)
+{
+	const char *sha = arpg_kv_get(&ck->settings, "tune.backbone_sha256");
+	const char *named = arpg_kv_get(&ck->settings, "tune.backbone");
+	const char *node = arpg_kv_get(&ck->settings, "tune.node");
+	const char *maps = arpg_kv_get(&ds->meta, "maps");
+	const char *csha = arpg_kv_get(&ds->meta, "backbone_sha256");
+	const char *why;
+
+	if (!ck->tail.n)
+		return 0;
+	if (!sha || !csha || strcmp(sha, csha))
+		why = "was made with another backbone";
+	else if (!maps || !strcmp(maps, "no"))
+		why = "holds no maps";
+	else
+		return 0;
+	arpg_error("%s: its backbone's layers after %s were tuned (--tune-backbone); they run "
+		   "over the maps of a cache made with arpg-features -b %s --maps, and %s %s: "
+		   "make such a cache, or write the tuned backbone with arpg-train --load %s "
+		   "--export-backbone TUNED.onnx, re-run arpg-features -b TUNED.onnx and train "
+		   "on that cache", e->load, node ? node : "?", named ? named : "?", e->cache, why,
+		   e->load);
+	return ARPG_EMISMATCH;
+}
+
 /* The model of --load, ready to run on ds, and its file (for run.epoch);
  * ds's classes become the model's (its clips' labels found by name, so
  * that a cache of unlabelled clips, or of some of the classes, works).
@@ -181,7 +231,8 @@ static int open_saved(const struct experiment *e, struct dataset *ds, struct che
 
 	if ((rc = open_model(e->load, e->batch, ck, m)) < 0)
 		return rc;
-	if ((rc = check_meta(ck, ds, e->load, e->cache, 0)) < 0)
+	if ((rc = check_tuned_cache(e, ck, ds)) < 0 ||
+	    (rc = check_meta(ck, ds, e->load, e->cache, 0)) < 0)
 		return rc;
 	pf = model_config(*m)->per_frame;
 	if (!(labels = arpg_kv_get(&ck->settings, pf ? "cache.frame_labels" : "cache.labels"))) {
@@ -245,6 +296,47 @@ int experiment_export(const struct experiment *e)
 		arpg_info("wrote %s (ONNX opset %d) from %s", e->export_onnx, EXPORT_OPSET, e->load);
 out:
 	model_free(m);
+	checkpoint_free(&ck);
+	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
+}
+
+/* --export-backbone: the tuned backbone bb written to e->export_backbone,
+ * never over the model it came from.  0, or a negative code, reported. */
+static int export_backbone(const struct experiment *e, const struct tune_backbone *bb)
+{
+	char err[512] = "";
+	int rc;
+
+	if (same_file(bb->path, e->export_backbone)) {
+		arpg_error("%s: that is the backbone the model is tuned from: export to another "
+			   "path", e->export_backbone);
+		return ARPG_EEXIST;
+	}
+	if ((rc = tune_backbone_export(bb, e->export_backbone, err, sizeof err)) < 0)
+		return report_load(e->export_backbone, rc, err);
+	arpg_info("wrote %s: %s with the tuned layers after %s", e->export_backbone, bb->path,
+		  bb->node);
+	return 0;
+}
+
+int experiment_export_backbone(const struct experiment *e)
+{
+	struct checkpoint ck = { 0 };
+	struct tune_backbone bb = { 0 };
+	char err[1024] = "";
+	int rc;
+
+	if ((rc = checkpoint_load(&ck, e->load, err, sizeof err)) < 0) {
+		report_load(e->load, rc, err);
+		goto out;
+	}
+	if ((rc = tune_backbone_load(&bb, &ck, e->tune_backbone, 1, err, sizeof err)) < 0) {
+		report_load(e->load, rc, err);
+		goto out;
+	}
+	rc = export_backbone(e, &bb);
+out:
+	tune_backbone_free(&bb);
 	checkpoint_free(&ck);
 	return rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
 }
@@ -447,16 +539,49 @@ static int run_saved_frames(const struct experiment *e, const struct dataset *ds
 	return rc;
 }
 
+/* The tuned tail of the saved model ck (--load), over the maps of ds's
+ * cache: read from --tune-backbone's file, or the one ck names, with ck's
+ * parameters.  0, or a negative code, reported. */
+static int open_saved_tail(const struct experiment *e, const struct checkpoint *ck,
+			   const struct dataset *ds, struct model *m, int T, struct tune_run **tune)
+{
+	const char *path = e->tune_backbone ? e->tune_backbone :
+			   arpg_kv_get(&ck->settings, "tune.backbone");
+	char err[1024] = "";
+	int rc;
+
+	if (!path) {
+		arpg_error("%s: a tuned model without tune.backbone: the file is not a model saved "
+			   "by arpg-train", e->load);
+		return ARPG_EFORMAT;
+	}
+	if ((rc = tune_run_open(tune, path, e->cache, ds, m, e->batch, T, 0, err,
+				sizeof err)) < 0) {
+		if (!e->tune_backbone && rc == ARPG_EIO)
+			arpg_error("%s: the backbone it was tuned from, %s, cannot be read (%s): "
+				   "give it with --tune-backbone FILE.onnx", e->load, path, err);
+		else
+			arpg_report(path, rc, err);
+		return rc;
+	}
+	if ((rc = tune_run_restore(*tune, ck, 0, err, sizeof err)) < 0)
+		return arpg_report(e->load, rc, err);
+	return 0;
+}
+
 /* --load [--predict]: evaluates or predicts with a saved model.  Returns
  * the exit status. */
 static int run_saved(const struct experiment *e, struct dataset *ds)
 {
 	struct checkpoint ck = { 0 };
 	struct model *m = NULL;
+	struct tune_run *tune = NULL;
+	const struct dataset *eds = ds;	/* the tuned tail's vectors with a tuned model */
 	int rc, T, n = 0, *idx = NULL;
 	float *probs = NULL;
 	long *cm = NULL;
 	double loss = 0;
+	char err[1024] = "";
 
 	if ((rc = open_saved(e, ds, &ck, &m)) < 0)
 		goto out;
@@ -474,7 +599,19 @@ static int run_saved(const struct experiment *e, struct dataset *ds)
 		rc = run_saved_frames(e, ds, m, idx, n, checkpoint_epoch(&ck));
 		goto out;
 	}
-	if ((rc = run_eval(m, ds, idx, n, T, e->batch, cm, &loss, probs, e->stop)) < 0) {
+	if (e->tune_backbone && !ck.tail.n) {
+		arpg_error("%s: the model was trained without --tune-backbone: load it without",
+			   e->load);
+		rc = ARPG_EMISMATCH;
+		goto out;
+	}
+	if (ck.tail.n && (rc = open_saved_tail(e, &ck, ds, m, T, &tune)) < 0)
+		goto out;
+	if (tune && (rc = tune_run_eval_set(tune, ds, idx, n, &eds, err, sizeof err)) < 0) {
+		arpg_report(e->cache, rc, err);
+		goto out;
+	}
+	if ((rc = run_eval(m, eds, idx, n, T, e->batch, cm, &loss, probs, e->stop)) < 0) {
 		if (rc == ARPG_EINTR)
 			arpg_error("stopped by %s", signal_name(*e->stop));
 		else
@@ -490,6 +627,7 @@ out:
 	free(idx);
 	free(probs);
 	free(cm);
+	tune_run_free(tune);
 	model_free(m);
 	checkpoint_free(&ck);
 	return rc == ARPG_EINTR ? signal_status(e) : rc < 0 ? ARPG_EXIT_FAILURE : ARPG_EXIT_OK;
@@ -660,10 +798,32 @@ static int check_split(const struct combo *r, const int *tr, int ntr, int nva)
 	return 0;
 }
 
+/* --resume of a tuned model: the tail's parameters and Adam into tune,
+ * which a tuned model needs and an untuned one must not have.  0, or a
+ * negative code, reported. */
+static int resume_tail(const struct checkpoint *ck, struct tune_run *tune, const char *path)
+{
+	char err[512] = "";
+	int rc;
+
+	if (ck->tail.n && !tune) {
+		arpg_error("%s: its backbone's tail was tuned: resume with --tune-backbone %s",
+			   path, arpg_kv_get(&ck->settings, "tune.backbone") ?
+			   arpg_kv_get(&ck->settings, "tune.backbone") : "MODEL.onnx");
+		return ARPG_EMISMATCH;
+	}
+	if (!tune)
+		return 0;
+	if ((rc = tune_run_restore(tune, ck, 1, err, sizeof err)) < 0)
+		return arpg_report(path, rc, err);
+	return 0;
+}
+
 /* --resume: m's parameters, opt's state and *start_epoch from the saved
  * model, which must be of the same network and cache.  0, or a negative
  * code, reported. */
-static int resume(const struct combo *r, struct model *m, struct adam *opt, int *start_epoch)
+static int resume(const struct combo *r, struct model *m, struct adam *opt,
+		  struct tune_run *tune, int *start_epoch)
 {
 	const char *path = r->e->resume, *setting;
 	struct checkpoint ck;
@@ -702,7 +862,8 @@ static int resume(const struct combo *r, struct model *m, struct adam *opt, int 
 			   done, r->e->epochs, done);
 		rc = ARPG_EMISMATCH;
 	} else if ((rc = check_meta(&ck, r->ds, path, r->e->cache, 1)) == 0 &&
-		   (rc = check_finite(&ck, m, path)) == 0) {
+		   (rc = check_finite(&ck, m, path)) == 0 &&
+		   (rc = resume_tail(&ck, tune, path)) == 0) {
 		memcpy(model_params(m), ck.params, sizeof(float) * ck.n);
 		memcpy(opt->m, ck.m, sizeof(float) * ck.n);
 		memcpy(opt->v, ck.v, sizeof(float) * ck.n);
@@ -713,18 +874,43 @@ static int resume(const struct combo *r, struct model *m, struct adam *opt, int 
 	return rc;
 }
 
+/* What a checkpoint of a --tune-backbone run holds beside the head: the
+ * backbone file, the tail's parameters and its Adam. */
+struct tail_state {
+	const struct tune_backbone *bb;
+	const float *params;
+	const struct adam *opt;
+};
+
+/* The tune.* settings of tail into kv: the backbone's path made absolute
+ * where it resolves, so that --load finds it from another directory. */
+static int tail_settings(struct arpg_kv *kv, const struct tail_state *tail, double lr)
+{
+	char *abs = realpath(tail->bb->path, NULL);
+	int rc = checkpoint_tune_settings(kv, abs ? abs : tail->bb->path, tail->bb->sha,
+					  tail->bb->node, lr);
+
+	free(abs);
+	return rc;
+}
+
 /* --save: parameters params (opt->n of them) and the optimizer state
- * after epoch epoch, atomically (a crash leaves the old file or the new
- * one).  0 or a negative code, reported. */
-static int save(const struct combo *r, const float *params, const struct adam *opt, int epoch)
+ * after epoch epoch, and the tuned tail (NULL: none), atomically (a crash
+ * leaves the old file or the new one).  0 or a negative code, reported. */
+static int save(const struct combo *r, const float *params, const struct adam *opt,
+		const struct tail_state *tail, int epoch)
 {
 	struct arpg_kv kv = ARPG_KV_INIT;
 	struct checkpoint_run run = { epoch, r->t.seed, r->t.lr, r->t.optimizer,
 				      r->e->weight_decay, r->settings };
 	int rc;
 
-	if ((rc = checkpoint_settings(&kv, &r->cfg, &run, &r->ds->meta)) == 0)
-		rc = checkpoint_save(r->e->save, &kv, params, opt->n, opt);
+	if ((rc = checkpoint_settings(&kv, &r->cfg, &run, &r->ds->meta)) == 0 && tail)
+		rc = tail_settings(&kv, tail, r->e->lr_backbone);
+	if (rc == 0)
+		rc = checkpoint_save_tuned(r->e->save, &kv, params, opt->n, opt,
+					   tail ? tail->params : NULL, tail ? tail->opt->n : 0,
+					   tail ? tail->opt : NULL);
 	if (rc < 0)
 		arpg_report(r->e->save, rc, NULL);
 	else
@@ -744,20 +930,27 @@ struct snapshot {
 	int epoch;			/* the last finished */
 	int taken;			/* whether state holds an epoch of this run */
 	int save_failed;		/* a --save-every save failed (reported) */
+	struct tune_run *tune;		/* the tuned tail, or NULL */
+	float *tparams;			/* its parameters' copy */
+	struct adam tstate;		/* its Adam's copy */
 };
 
 static int snapshot_init(struct snapshot *s, const struct combo *r, struct model *m,
-			 const struct adam *opt, int epoch)
+			 const struct adam *opt, struct tune_run *tune, int epoch)
 {
 	memset(s, 0, sizeof *s);
 	s->r = r;
 	s->m = m;
 	s->opt = opt;
+	s->tune = tune;
 	s->epoch = epoch;
 	if (!r->e->save)
 		return 0;
 	if (adam_init(&s->state, opt->kind, opt->n) < 0 ||
 	    !(s->params = malloc(sizeof(float) * opt->n)))
+		return ARPG_ENOMEM;
+	if (tune && (adam_init(&s->tstate, OPT_ADAM, tune_run_optimizer(tune)->n) < 0 ||
+		     !(s->tparams = malloc(sizeof(float) * s->tstate.n))))
 		return ARPG_ENOMEM;
 	return 0;
 }
@@ -766,6 +959,25 @@ static void snapshot_free(struct snapshot *s)
 {
 	adam_free(&s->state);
 	free(s->params);
+	adam_free(&s->tstate);
+	free(s->tparams);
+}
+
+/* The tail the snapshot holds, into *ts: ts, or NULL untuned. */
+static const struct tail_state *snapshot_tail(const struct snapshot *s, struct tail_state *ts)
+{
+	if (!s->tune)
+		return NULL;
+	*ts = (struct tail_state){ tune_run_backbone(s->tune), s->tparams, &s->tstate };
+	return ts;
+}
+
+/* Copies the live optimizer from into to (same kind and size). */
+static void adam_copy(struct adam *to, const struct adam *from)
+{
+	memcpy(to->m, from->m, sizeof(float) * from->n);
+	memcpy(to->v, from->v, sizeof(float) * from->n);
+	to->step = from->step;
 }
 
 /* run_opts.epoch_end: keeps the state of a finished epoch, and saves it
@@ -774,18 +986,20 @@ static int snapshot_take(void *ctx, int epoch)
 {
 	struct snapshot *s = ctx;
 	const struct experiment *e = s->r->e;
-	size_t n = s->opt->n;
+	struct tail_state ts;
 
 	if (!e->save)
 		return 0;
-	memcpy(s->params, model_params(s->m), sizeof(float) * n);
-	memcpy(s->state.m, s->opt->m, sizeof(float) * n);
-	memcpy(s->state.v, s->opt->v, sizeof(float) * n);
-	s->state.step = s->opt->step;
+	memcpy(s->params, model_params(s->m), sizeof(float) * s->opt->n);
+	adam_copy(&s->state, s->opt);
+	if (s->tune) {
+		memcpy(s->tparams, tune_run_tail(s->tune)->params, sizeof(float) * s->tstate.n);
+		adam_copy(&s->tstate, tune_run_optimizer(s->tune));
+	}
 	s->epoch = epoch;
 	s->taken = 1;
 	if (e->save_every && epoch % e->save_every == 0 && epoch < e->epochs) {
-		int rc = save(s->r, s->params, &s->state, epoch);
+		int rc = save(s->r, s->params, &s->state, snapshot_tail(s, &ts), epoch);
 
 		s->save_failed = rc < 0;
 		return rc;
@@ -799,6 +1013,7 @@ static void snapshot_stopped(struct snapshot *s)
 {
 	const struct experiment *e = s->r->e;
 	const char *sig = signal_name(*e->stop);
+	struct tail_state ts;
 
 	if (!e->save)
 		arpg_error("stopped by %s in epoch %d of %d; nothing saved (no --save)", sig,
@@ -807,7 +1022,7 @@ static void snapshot_stopped(struct snapshot *s)
 		arpg_error("stopped by %s in epoch %d of %d, before it finished: %s %s", sig,
 			   s->epoch + 1, e->epochs, e->save,
 			   e->resume && !strcmp(e->resume, e->save) ? "is as it was" : "not written");
-	else if (save(s->r, s->params, &s->state, s->epoch) == 0)
+	else if (save(s->r, s->params, &s->state, snapshot_tail(s, &ts), s->epoch) == 0)
 		arpg_error("stopped by %s in epoch %d of %d: saved the model after epoch %d to "
 			   "%s; go on with --resume %s", sig, s->epoch + 1, e->epochs, s->epoch,
 			   e->save, e->save);
@@ -867,7 +1082,19 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		arpg_report(e->cache, rc, NULL);
 		goto out;
 	}
-	if (e->resume && (rc = resume(r, m, &opt, &ro.start_epoch)) < 0)
+	if (e->tune_backbone && (r->t.augment & (AUG_JITTER | AUG_FLIP | AUG_MIXUP))) {
+		rc = arpg_report(e->tune_backbone, ARPG_EUNSUPPORTED, "--tune-backbone takes the "
+				 "middle frames of each clip: give --augment none or drop (jitter, "
+				 "flip and mixup are not done with a tuned backbone yet)");
+		goto out;
+	}
+	if (e->tune_backbone && (rc = tune_run_open(&ro.tune, e->tune_backbone, e->cache, ds, m,
+						    e->batch, r->cfg.T, e->lr_backbone, err,
+						    sizeof err)) < 0) {
+		arpg_report(e->tune_backbone, rc, err);
+		goto out;
+	}
+	if (e->resume && (rc = resume(r, m, &opt, ro.tune, &ro.start_epoch)) < 0)
 		goto out;
 	model_set_loss(m, cw, r->t.smoothing);
 	opt.lr = (float)r->t.lr;
@@ -878,7 +1105,7 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 	ro.plan = (struct lr_plan){ .schedule = r->t.schedule, .lr = r->t.lr,
 				    .warmup = e->warmup, .every = e->step_every,
 				    .gamma = e->step_gamma };
-	if ((rc = snapshot_init(&snap, r, m, &opt, ro.start_epoch)) < 0) {
+	if ((rc = snapshot_init(&snap, r, m, &opt, ro.tune, ro.start_epoch)) < 0) {
 		arpg_report(e->save, rc, NULL);
 		goto out;
 	}
@@ -901,9 +1128,17 @@ static int run_fold(const struct combo *r, int f, struct fold_sums *sum)
 		sum->cm[i] += res.confusion[i];
 	if (!r->fold)
 		show_confusion(ds, res.confusion);
-	if (e->save)
-		rc = save(r, model_params(m), &opt, res.final_epoch);
+	if (e->save) {
+		struct tail_state ts = { ro.tune ? tune_run_backbone(ro.tune) : NULL,
+					 ro.tune ? tune_run_tail(ro.tune)->params : NULL,
+					 ro.tune ? tune_run_optimizer(ro.tune) : NULL };
+
+		rc = save(r, model_params(m), &opt, ro.tune ? &ts : NULL, res.final_epoch);
+	}
+	if (!rc && e->export_backbone)
+		rc = export_backbone(e, tune_run_backbone(ro.tune));
 out:
+	tune_run_free(ro.tune);
 	snapshot_free(&snap);
 	free(cw);
 	free(res.confusion);
@@ -1131,6 +1366,12 @@ int experiment_run(const struct experiment *e, const struct sweep *sw0)
 	char first[16];
 	int status = ARPG_EXIT_OK;
 
+	if (e->export_backbone && e->tune_backbone && same_file(e->tune_backbone,
+								 e->export_backbone)) {
+		arpg_error("%s: --export-backbone would write over the backbone --tune-backbone "
+			   "reads: export to another path", e->export_backbone);
+		return ARPG_EXIT_FAILURE;
+	}
 	if (e->save) {	/* held until the model is written: one trainer per file */
 		char err[512] = "";
 		int rc = arpg_lock_take(&lock, e->save, 0, "arpg-train", ARPG_LOCK_REFUSE, err,

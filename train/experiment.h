@@ -31,6 +31,14 @@ struct experiment {
 	double step_gamma;	/* --schedule step: the factor */
 	double drop_frames;	/* --augment drop: the share of frames dropped */
 	double mixup_alpha;	/* --augment mixup: Beta(alpha, alpha) */
+	/* --tune-backbone: the ONNX model whose tail after the stride-8 map
+	 * trains over the cache's maps (train/tune_run.h), or NULL; its Adam's
+	 * learning rate (--lr-backbone) */
+	const char *tune_backbone;
+	double lr_backbone;
+	/* --export-backbone: the ONNX file to write the tuned backbone to
+	 * (train/tune_backbone.h), or NULL */
+	const char *export_backbone;
 	/* a signal number once the program must stop; NULL: never */
 	const volatile sig_atomic_t *stop;
 };
@@ -52,6 +60,13 @@ int experiment_run(const struct experiment *e, const struct sweep *sw);
  * status: 0, or 1 after a failure it reported (a model file that is not
  * usable, a file that cannot be written). */
 int experiment_export(const struct experiment *e);
+
+/* --load MODEL --export-backbone FILE: writes the backbone a tuned model
+ * (--tune-backbone) was tuned from with its tuned layers; the original
+ * ONNX file is --tune-backbone's, or the one the model names, and must
+ * have the SHA-256 the model records.  No cache is read.  Returns the
+ * exit status: 0, or 1 after a failure it reported. */
+int experiment_export_backbone(const struct experiment *e);
 
 /* Deals the labelled clips of ds to K folds into fold[nclips] (-1 for an
  * unlabelled clip): by subject when they have subjects (the sorted subject

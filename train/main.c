@@ -85,6 +85,13 @@ static void usage(FILE *f)
 "                        balanced unless --class-weights says otherwise\n"
 "  --abaw-dir DIR        with --predict, a per-frame model: DIR/CLIP.txt, ABAW's format\n"
 "  --export-onnx FILE    with --load, no CACHE: write the model as an ONNX graph\n"
+"  --tune-backbone MODEL.onnx  train the backbone's layers after its stride-8 map\n"
+"                        over the cache's maps (arpg-features --maps); with --load,\n"
+"                        the backbone a tuned model was tuned from (else the file\n"
+"                        it names)\n"
+"  --lr-backbone X       their learning rate (0.0001)\n"
+"  --export-backbone FILE.onnx  write the backbone with the tuned layers (at the\n"
+"                        end of training, or with --load of a tuned model, no CACHE)\n"
 "  -j, --jobs N          threads (the processors not busy with others)\n"
 "  -q, --quiet  -v, --verbose   less or more on stderr\n"
 "  -h, --help  -V, --version\n"
@@ -121,6 +128,8 @@ static const struct number_option {
 	  "a number from 0 to 0.99" },
 	{ 'M', "--mixup-alpha", 0, 0.001, 1000, offsetof(struct experiment, mixup_alpha),
 	  "a number from 0.001 to 1000" },
+	{ 'z', "--lr-backbone", 0, 0, 10, offsetof(struct experiment, lr_backbone),
+	  "a number from 0 to 10" },
 };
 
 /* Reads arg into the field of e that number option k names.  RUN, or the
@@ -160,6 +169,8 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'f': e->per_frame = 1; return RUN;
 	case 'A': e->abaw_dir = arg; return RUN;
 	case 'X': e->export_onnx = arg; return RUN;
+	case 'k': e->tune_backbone = arg; return RUN;
+	case 'x': e->export_backbone = arg; return RUN;
 	case 'j':
 		if (arpg_cli_jobs(arg, &o->jobs) < 0)
 			return arpg_usage_error("-j: '%s' is not a positive number", arg);
@@ -202,6 +213,9 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "resume", required_argument, NULL, 'R' }, { "predict", no_argument, NULL, 'P' },
 		{ "per-frame", no_argument, NULL, 'f' }, { "abaw-dir", required_argument, NULL, 'A' },
 		{ "export-onnx", required_argument, NULL, 'X' },
+		{ "tune-backbone", required_argument, NULL, 'k' },
+		{ "lr-backbone", required_argument, NULL, 'z' },
+		{ "export-backbone", required_argument, NULL, 'x' },
 		{ "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
@@ -212,9 +226,10 @@ static int parse_args(struct options *o, int argc, char **argv)
 		if ((status = parse_option(o, c, optarg)) != RUN)
 			return status;
 	arpg_log_init("arpg-train", o->verbosity);
-	if (o->e.export_onnx) {	/* the model alone: no CACHE */
+	if (o->e.export_onnx || (o->e.export_backbone && o->e.load)) {	/* no CACHE */
 		if (optind < argc)
-			return arpg_usage_error("--export-onnx reads no CACHE; '%s' is extra",
+			return arpg_usage_error("--load with --export-%s reads no CACHE; '%s' is "
+						"extra", o->e.export_onnx ? "onnx" : "backbone",
 						argv[optind]);
 		return RUN;
 	}
@@ -253,6 +268,18 @@ static int check_args(const struct options *o)
 		return arpg_usage_error("%s", "--save and --resume take a single run (no lists, no --folds)");
 	if (e->load && (e->save || e->resume || e->folds))
 		return arpg_usage_error("%s", "--load evaluates a saved model; it does not train");
+	if (e->export_backbone && !e->tune_backbone && !e->load)
+		return arpg_usage_error("%s", "--export-backbone needs --tune-backbone MODEL.onnx "
+					"(the backbone to tune), or --load of a tuned model");
+	if (e->export_backbone && (e->export_onnx || e->predict))
+		return arpg_usage_error("%s", "--export-backbone goes with neither --export-onnx "
+					"nor --predict");
+	if (e->export_backbone && (ncombos > 1 || e->folds))
+		return arpg_usage_error("%s", "--export-backbone takes a single run (no lists, no "
+					"--folds)");
+	if (e->tune_backbone && (e->per_frame || e->export_onnx))
+		return arpg_usage_error("%s", "--tune-backbone does not go with --per-frame or "
+					"--export-onnx yet");
 	return RUN;
 }
 
@@ -260,7 +287,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { .e = { .epochs = 30, .batch = 32, .weight_decay = 0, .clip = 5.0,
 				    .step_every = 10, .step_gamma = 0.1, .drop_frames = 0.25,
-				    .mixup_alpha = 0.2 },
+				    .mixup_alpha = 0.2, .lr_backbone = 1e-4 },
 			     .verbosity = ARPG_NORMAL };
 	struct arpg_blis_info blis;
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
@@ -299,7 +326,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	status = o.e.export_onnx ? experiment_export(&o.e) : experiment_run(&o.e, &o.sw);
+	status = o.e.export_onnx ? experiment_export(&o.e) :
+		 o.e.export_backbone && o.e.load ? experiment_export_backbone(&o.e) :
+		 experiment_run(&o.e, &o.sw);
 out:
 	sweep_free(&o.sw);
 	return arpg_cli_close_stdout(status);

@@ -49,6 +49,7 @@ struct model {
 	int B, has_labels, has_labels2, has_keep;
 	float lam;
 	const float *app_in, *patch_in;
+	float *dapp;		/* model_set_dapp: d(loss)/d(app) (B x T x Da), or NULL */
 	int *labels, *labels2;
 	uint8_t *node_keep;	/* max_batch x nf: the fusion nodes of the kept frames */
 };
@@ -467,6 +468,8 @@ static const struct xent_opts *loss_opts(const struct model *m)
 	return m->xo.w || m->xo.smoothing > 0 ? &m->xo : NULL;
 }
 
+void model_set_dapp(struct model *m, float *dapp) { m->dapp = dapp; }
+
 void model_zero_grads(struct model *m)
 {
 	memset(m->grads, 0, sizeof *m->grads * m->nparams);
@@ -730,8 +733,10 @@ int model_backward(struct model *m)
 				}
 			}
 	}
+	if (m->dapp)
+		memset(m->dapp, 0, sizeof *m->dapp * (size_t)TB * c->Da);
 	if (m->use_app)
-		linear_bwd(NULL, g->Wa, g->ba, m->da, m->app_in, p->Wa, (int)TB, c->Da, D);
+		linear_bwd(m->dapp, g->Wa, g->ba, m->da, m->app_in, p->Wa, (int)TB, c->Da, D);
 	if (m->use_rel) {
 		float *dx = m->dx_rel;
 

@@ -130,6 +130,11 @@ int model_forward(struct model *m, const struct model_batch *b, int train, uint6
  * ADDED to the gradient buffer (zero it first with model_zero_grads). */
 int model_backward(struct model *m);
 void model_zero_grads(struct model *m);
+/* With dapp not NULL (max_batch x T x Da floats, the caller's), each
+ * backward also writes the gradient of the loss with respect to the
+ * batch's app (overwritten, not added): what a tuned backbone
+ * (--tune-backbone) propagates further.  NULL (the default): none. */
+void model_set_dapp(struct model *m, float *dapp);
 
 /* The configuration the model was created with. */
 const struct model_config *model_config(const struct model *m);

@@ -341,6 +341,9 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 				dataset_batch(ds, order + s, B, o->T, (o->augment & AUG_JITTER) != 0,
 					      (o->augment & AUG_FLIP) != 0, &rng, b.app, b.patch,
 					      b.labels);
+			if (o->tune && (rc = tune_run_batch(o->tune, ds, order + s, B, b.app, err,
+							    errn)) < 0)
+				goto out;
 			if (o->augment & AUG_MIXUP)
 				mixup(&b, &mb, ds, o->T, o->mixup_alpha, &rng);
 			if ((o->augment & AUG_DROP) && drop_frames(b.keep, B, o->T, o->drop_frames, &rng))
@@ -362,6 +365,8 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 			opt->lr = (float)lr_at(&plan, epoch - 1, (int)(s / o->batch < plan.steps ?
 								      s / o->batch : plan.steps - 1));
 			adam_step(opt, model_params(m), model_grads(m));
+			if (o->tune && (rc = tune_run_step(o->tune, ds, err, errn)) < 0)
+				goto out;
 			{
 				int nl = 0;	/* the labelled rows: the loss is their mean */
 
@@ -385,9 +390,16 @@ int run_train(struct model *m, struct adam *opt, const struct dataset *ds,
 			if (pf)
 				rc = frames_eval(m, ds, o->cache, val, nval, o->batch, cm, &vloss,
 						 &vframes, NULL, NULL, NULL, o->stop, err, errn);
-			else
+			else if (o->tune) {
+				const struct dataset *tds;
+
+				if ((rc = tune_run_eval_set(o->tune, ds, val, nval, &tds, err, errn)) == 0)
+					rc = run_eval(m, tds, val, nval, o->T, o->batch, cm, &vloss, NULL,
+						      o->stop);
+			} else {
 				rc = run_eval(m, ds, val, nval, o->T, o->batch, cm, &vloss, NULL,
 					      o->stop);
+			}
 			if (rc < 0)
 				goto out;
 			metrics_from_confusion(&vm, cm, C);

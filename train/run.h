@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
+#include "tune_run.h"
 
 /* Class weights of the loss. */
 enum class_weights {
@@ -65,6 +66,10 @@ struct run_opts {
 	 * the cache in dir `cache` */
 	int per_frame;
 	const char *cache;
+	/* --tune-backbone: the tail that makes each batch's appearance
+	 * vectors from the cache's maps and trains (train/tune_run.h); NULL:
+	 * the cached vectors */
+	struct tune_run *tune;
 	FILE *out;		/* JSON lines; NULL: none */
 	/* a signal number once the run must stop (checked between batches);
 	 * NULL: never */

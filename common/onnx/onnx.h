@@ -150,6 +150,28 @@ int arpg_onnx_set_profile(struct arpg_onnx *m, int level);
  * ARPG_ONNX_PROFILE_NODES, then per operator type with its share. */
 void arpg_onnx_profile_print(const struct arpg_onnx *m, void *FILE_f);
 
+/* The graph as loaded (before prepare: nothing folded or fused), node by
+ * node in topological order (onnx_graph.c): the operator type, the tensor
+ * names of inputs and outputs (NULL for an absent optional one), the
+ * attributes the engine parsed (those the operator does not have are
+ * their defaults).  Names point into the model. */
+enum { ARPG_ONNX_NODE_MAXIN = 8 };
+struct arpg_onnx_node {
+	const char *op, *name;
+	int nin, nout;
+	const char *in[ARPG_ONNX_NODE_MAXIN], *out[3];
+	int64_t kernel[2], stride[2], dil[2], pad[4];	/* pad: top, left, bottom, right */
+	int has_kernel, auto_pad, group;		/* auto_pad: other than NOTSET */
+	float eps, alpha, beta;
+	int trans_a, trans_b, axis;
+};
+int arpg_onnx_nnodes(const struct arpg_onnx *m);
+/* Node i (0 <= i < nnodes) in topological order; 0 or ARPG_EINVAL. */
+int arpg_onnx_node_info(const struct arpg_onnx *m, int i, struct arpg_onnx_node *n);
+/* A static float tensor (an initializer, or a Constant's value) by name;
+ * 0, or ARPG_ENOENT when name is no such tensor. */
+int arpg_onnx_static(const struct arpg_onnx *m, const char *name, struct arpg_onnx_tensor *t);
+
 /* Serialized TensorProto I/O (onnx-run and tests): reads a float or int64
  * tensor (*f or *i64 malloc'd, the other NULL); writes a float tensor. */
 int arpg_onnx_tensor_read(const void *buf, size_t len, int *rank, int64_t *dims,

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "grow.h"
+#include "le.h"
 #include "onnx/onnx.pb-c.h"
 
 #include <stdarg.h>
@@ -379,5 +380,129 @@ int arpg_onnx_build_write(struct arpg_onnx_build *b, const char *path, char *err
 	onnx__model_proto__pack(b->model, buf);
 	rc = arpg_write_file_atomic(path, buf, len);
 	free(buf);
+	return rc;
+}
+
+/* ---- an existing model with new initializer values ---- */
+
+/* What an initializer held before its new values, put back before the
+ * unpacked model is freed (free_unpacked frees what unpack allocated). */
+struct held {
+	Onnx__TensorProto *t;
+	protobuf_c_boolean has_raw;
+	ProtobufCBinaryData raw;
+	size_t n_float;
+	float *float_data;
+};
+
+static Onnx__TensorProto *find_initializer(const Onnx__GraphProto *g, const char *name)
+{
+	for (size_t i = 0; i < g->n_initializer; i++)
+		if (g->initializer[i]->name && !strcmp(g->initializer[i]->name, name))
+			return g->initializer[i];
+	return NULL;
+}
+
+/* The element count of t, -1 for a negative dimension. */
+static long long elements(const Onnx__TensorProto *t)
+{
+	long long n = 1;
+
+	for (size_t i = 0; i < t->n_dims; i++) {
+		if (t->dims[i] < 0)
+			return -1;
+		n *= t->dims[i];
+	}
+	return n;
+}
+
+/* Can initializer t (NULL: not found) take r's values?  0, or a negative
+ * code with the reason in err. */
+static int replaceable(const Onnx__TensorProto *t, const struct arpg_onnx_replace *r,
+		       char *err, size_t errn)
+{
+	if (!t)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "no initializer named '%s'", r->name);
+	if (t->n_external_data || (t->has_data_location && t->data_location ==
+				   ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "initializer '%s' is held in an "
+				 "external file", r->name);
+	if (!t->has_data_type || t->data_type != DT_FLOAT)
+		return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "initializer '%s' is not float32",
+				 r->name);
+	if (elements(t) != (long long)r->n)
+		return arpg_errf(err, errn, ARPG_EFORMAT, "initializer '%s' holds %lld values, "
+				 "not %zu", r->name, elements(t), r->n);
+	return 0;
+}
+
+/* Sets t's data to r's values as raw little-endian bytes (malloc'd into
+ * *bytes), keeping what it held in h. */
+static int replace_one(Onnx__TensorProto *t, const struct arpg_onnx_replace *r, struct held *h,
+		       uint8_t **bytes)
+{
+	if (!(*bytes = malloc(r->n ? 4 * r->n : 1)))
+		return ARPG_ENOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		uint32_t u;
+
+		memcpy(&u, &r->data[i], 4);
+		arpg_le32_put(*bytes + 4 * i, u);
+	}
+	*h = (struct held){ t, t->has_raw_data, t->raw_data, t->n_float_data, t->float_data };
+	t->has_raw_data = 1;
+	t->raw_data = (ProtobufCBinaryData){ 4 * r->n, *bytes };
+	t->n_float_data = 0;
+	t->float_data = NULL;
+	return 0;
+}
+
+int arpg_onnx_replace_initializers(const void *buf, size_t len,
+				   const struct arpg_onnx_replace *repl, int nrepl,
+				   const char *path, char *err, size_t errn)
+{
+	Onnx__ModelProto *p = onnx__model_proto__unpack(NULL, len, buf);
+	struct held *held = calloc((size_t)nrepl + 1, sizeof *held);
+	uint8_t **bytes = calloc((size_t)nrepl + 1, sizeof *bytes), *out = NULL;
+	int rc = 0, done = 0;
+	size_t n;
+
+	if (!p || !p->graph) {
+		rc = arpg_errf(err, errn, ARPG_EFORMAT, "not an ONNX model (protobuf parse failed)");
+		goto out;
+	}
+	if (!held || !bytes) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	for (; done < nrepl; done++) {
+		Onnx__TensorProto *t = find_initializer(p->graph, repl[done].name);
+
+		if ((rc = replaceable(t, &repl[done], err, errn)) < 0 ||
+		    (rc = replace_one(t, &repl[done], &held[done], &bytes[done])) < 0)
+			goto out;
+	}
+	n = onnx__model_proto__get_packed_size(p);
+	if (!(out = malloc(n ? n : 1))) {
+		rc = ARPG_ENOMEM;
+		goto out;
+	}
+	onnx__model_proto__pack(p, out);
+	rc = arpg_write_file_atomic(path, out, n);
+out:
+	/* backwards, so that a name given twice ends as unpack made it */
+	for (int i = done - 1; i >= 0; i--) {
+		held[i].t->has_raw_data = held[i].has_raw;
+		held[i].t->raw_data = held[i].raw;
+		held[i].t->n_float_data = held[i].n_float;
+		held[i].t->float_data = held[i].float_data;
+	}
+	for (int i = 0; bytes && i <= done && i < nrepl; i++)
+		free(bytes[i]);
+	if (p)
+		onnx__model_proto__free_unpacked(p, NULL);
+	free(held);
+	free(bytes);
+	free(out);
 	return rc;
 }

@@ -75,4 +75,26 @@ int arpg_onnx_build_meta(struct arpg_onnx_build *b, const char *key, const char 
 int arpg_onnx_build_write(struct arpg_onnx_build *b, const char *path, char *err,
 			  size_t errn);
 
+/* New values for one float initializer of a model: the tensor named name
+ * takes the n values of data. */
+struct arpg_onnx_replace {
+	const char *name;
+	const float *data;
+	size_t n;
+};
+
+/* Writes to path (atomically, as arpg_onnx_build_write) the ONNX model
+ * buf[0..len) with the initializers repl[0..nrepl) name holding their new
+ * values as raw little-endian data, and every other byte of meaning as it
+ * was: the model is unpacked and packed again by protobuf-c, which keeps
+ * the fields onnx.proto's subset does not name and packs them back (after
+ * the named ones of the same message).  0; ARPG_EFORMAT with what in err
+ * (not an ONNX model, no initializer of that name, another element
+ * count); ARPG_EUNSUPPORTED (an initializer that is not float32, or held
+ * in an external file); ARPG_ENOMEM; ARPG_EIO (errno set) or ARPG_EFULL
+ * from the write. */
+int arpg_onnx_replace_initializers(const void *buf, size_t len,
+				   const struct arpg_onnx_replace *repl, int nrepl,
+				   const char *path, char *err, size_t errn);
+
 #endif

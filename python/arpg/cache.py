@@ -147,6 +147,8 @@ class Cache:
     frame_label_names  meta frame_labels as a list (the classes of per-frame
               labels, Aff-Wild2's), or [] when no clip has them
 
+    maps(id) returns the clip's unpooled maps (T, C, H, W) of a cache made
+    with arpg-features --maps, or None.
     frame_labels(id) returns the clip's per-frame labels, an int8 array of
     T (-1: no label; else an index into frame_label_names), or None when
     the clip has none.  appearance(id) and patches(id) return the clip's records as arrays of
@@ -210,6 +212,10 @@ class Cache:
                                                          create=False)
         except lmdb.NotFoundError:
             self._db["frame_labels"] = None
+        try:
+            self._db["maps"] = self._env.open_db(b"maps", txn=self._txn, create=False)
+        except lmdb.NotFoundError:
+            self._db["maps"] = None
         self.meta = {}
         for k, v in self._cursor("meta"):
             try:
@@ -335,6 +341,31 @@ class Cache:
         if a.dtype != self.dtype:
             raise self._fail("%s record is %s, meta dtype %s" % (name, a.dtype.name,
                                                                  self.meta.get("dtype")), clip_id)
+        return a
+
+    def maps(self, clip_id):
+        """The clip's maps record (arpg-features --maps), an array (T, C, H, W)
+        of meta maps' dtype, a view of the map as appearance() is; None when
+        the clip has none.  Checked against its sums."""
+        if self._txn is None:
+            raise CacheError("%s: the cache is closed" % self.path)
+        c = self.clip(clip_id)
+        db = self._db["maps"]
+        buf = self._txn.get(clip_id.encode(), db=db) if db is not None else None
+        sums = self._sums(clip_id)
+        if buf is None:
+            if sums is not None and "maps" in sums:
+                raise self._fail("maps: no record, but sums lists one", clip_id)
+            return None
+        if sums is not None:
+            self._check(clip_id, "maps", buf, sums)
+        try:
+            a = decode_record(buf)
+        except ValueError as e:
+            raise self._fail("maps: %s" % e, clip_id) from None
+        if a.ndim != 4 or a.shape[0] != c.frames:
+            raise self._fail("maps record has shape %s, not (%d, C, H, W)"
+                             % (a.shape, c.frames), clip_id)
         return a
 
     def frame_labels(self, clip_id):

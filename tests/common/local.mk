@@ -4,15 +4,23 @@ check_PROGRAMS += tests/common/test_error tests/common/test_manifest tests/commo
 	tests/common/test_tensor tests/common/test_cache tests/common/test_blis_setup tests/common/test_progress \
 	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
 	tests/common/test_frames_tsv tests/common/test_lock tests/common/test_cache_sums \
-	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels
+	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels \
+	tests/common/test_cache_maps
 TESTS += tests/common/test_progress tests/common/test_error tests/common/test_manifest tests/common/test_image \
 	tests/common/test_tensor tests/common/test_cache tests/common/blis_setup.sh \
 	tests/common/test_cli tests/common/test_workq tests/common/test_kv tests/common/test_grow \
 	tests/common/test_frames_tsv tests/common/test_lock tests/common/test_cache_sums \
-	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels
+	tests/common/test_text tests/common/test_fileio tests/common/test_cache_labels \
+	tests/common/test_cache_maps
 dist_check_SCRIPTS += tests/common/blis_setup.sh
 
-tests_common_test_cache_labels_SOURCES = tests/common/test_cache_labels.c $(ARPG_TEST_SOURCES)
+# LMDB under the cache tests: damage as an older or broken writer leaves it
+CACHE_RAW_SOURCES = tests/common/cache_raw.c tests/common/cache_raw.h
+
+tests_common_test_cache_maps_SOURCES = tests/common/test_cache_maps.c $(CACHE_RAW_SOURCES) $(ARPG_TEST_SOURCES)
+tests_common_test_cache_maps_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_common_test_cache_maps_LDADD = $(ARPG_LIB) $(LMDB_LIBS) $(ZLIB_LIBS)
+tests_common_test_cache_labels_SOURCES = tests/common/test_cache_labels.c $(CACHE_RAW_SOURCES) $(ARPG_TEST_SOURCES)
 tests_common_test_cache_labels_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_common_test_cache_labels_LDADD = $(ARPG_LIB) $(LMDB_LIBS) $(ZLIB_LIBS)
 tests_common_test_fileio_SOURCES = tests/common/test_fileio.c $(ARPG_TEST_SOURCES)
@@ -85,7 +93,7 @@ tests_fuzz_fuzz_frames_tsv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_common_test_lock_SOURCES = tests/common/test_lock.c $(ARPG_TEST_SOURCES)
 tests_common_test_lock_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_common_test_lock_LDADD = $(ARPG_LIB)
-tests_common_test_cache_sums_SOURCES = tests/common/test_cache_sums.c $(ARPG_TEST_SOURCES)
+tests_common_test_cache_sums_SOURCES = tests/common/test_cache_sums.c $(CACHE_RAW_SOURCES) $(ARPG_TEST_SOURCES)
 tests_common_test_cache_sums_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) $(LMDB_CFLAGS) $(ZLIB_CFLAGS)
 tests_common_test_cache_sums_LDADD = $(ARPG_LIB) $(LMDB_LIBS) $(ZLIB_LIBS)
 # The cache reader on whole damaged data.mdb files (seeds: small caches

@@ -5,6 +5,7 @@
  * without labels loses its old ones. */
 #include "harness.h"
 #include "cache.h"
+#include "cache_raw.h"
 #include "error.h"
 
 #include <lmdb.h>
@@ -77,25 +78,6 @@ static struct seen walk(const char *dir)
 	return s;
 }
 
-/* fn(txn, dbi of frame_labels or of sums) on the raw environment */
-static int raw(const char *dir, const char *db, void (*fn)(MDB_txn *txn, MDB_dbi dbi))
-{
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	int mrc;
-
-	expect_int(mdb_env_create(&env), 0);
-	expect_int(mdb_env_set_maxdbs(env, 8), 0);
-	expect_int(mdb_env_open(env, dir, 0, 0666), 0);
-	expect_int(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	if ((mrc = mdb_dbi_open(txn, db, 0, &dbi)) == 0 && fn)
-		fn(txn, dbi);
-	expect_int(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-	return mrc;
-}
-
 static void put_a(MDB_txn *txn, MDB_dbi dbi, const char *text)
 {
 	MDB_val k = { 1, "a" }, v = { strlen(text), (void *)text };
@@ -134,7 +116,7 @@ ARPG_TEST(cache_without_labelled_clips_has_no_frame_labels)
 	struct seen s;
 
 	make("c", NULL, NULL);
-	expect_int(raw("c", "frame_labels", NULL), MDB_NOTFOUND);
+	expect_int(cache_raw("c", "frame_labels", NULL), MDB_NOTFOUND);
 	s = walk("c");
 	expect_int(s.n, 2);
 	expect_int(s.bad, 0);
@@ -147,7 +129,7 @@ ARPG_TEST(cache_frame_labels_round_trip_with_their_sum)
 	struct seen s;
 
 	make("c", la, NULL);
-	raw("c", "frame_labels", expect_record);
+	cache_raw("c", "frame_labels", expect_record);
 	s = walk("c");
 	expect_int(s.n, 2);
 	expect_int(s.bad, 0);
@@ -170,20 +152,20 @@ ARPG_TEST(cache_frame_labels_damage_names_the_clip)
 	struct seen s;
 
 	make("c", la, NULL);
-	raw("c", "frame_labels", damage);
+	cache_raw("c", "frame_labels", damage);
 	s = walk("c");
 	expect_int(s.bad, 1);
 	if (strncmp(s.why, "a: frame_labels: the record does not match its checksum", 54))
 		arpg_test_fail(__FILE__, __LINE__, "reason '%s'", s.why);
 	make("d", la, NULL);
-	raw("d", "frame_labels", remove_a);
+	cache_raw("d", "frame_labels", remove_a);
 	s = walk("d");
 	expect_int(s.bad, 1);
 	expect_str(s.why, "a: frame_labels: no record, but sums lists one");
 	/* without sums (an unchecked cache) the record's form is still checked */
 	make("e", la, NULL);
-	raw("e", "frame_labels", malformed);
-	raw("e", "sums", drop);
+	cache_raw("e", "frame_labels", malformed);
+	cache_raw("e", "sums", drop);
 	s = walk("e");
 	expect_int(s.bad, 1);
 	expect_str(s.why, "a: frame_labels: not 3 labels (-1 to 127) joined by ','");

@@ -6,6 +6,7 @@
  * snapshot (arpg_cache_hold) keeps the records checked in it. */
 #include "harness.h"
 #include "cache.h"
+#include "cache_raw.h"
 #include "error.h"
 
 #include <lmdb.h>
@@ -59,22 +60,7 @@ static void make(const char *dir)
 	arpg_kv_free(&kv);
 }
 
-/* Runs fn on the raw environment in a write transaction. */
-static void raw(const char *dir, void (*fn)(MDB_txn *txn))
-{
-	MDB_env *env;
-	MDB_txn *txn;
-
-	expect_int(mdb_env_create(&env), 0);
-	expect_int(mdb_env_set_maxdbs(env, 8), 0);
-	expect_int(mdb_env_open(env, dir, 0, 0666), 0);
-	expect_int(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	fn(txn);
-	expect_int(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-}
-
-static void drop_sums(MDB_txn *txn)
+static void drop_sums(MDB_txn *txn, MDB_dbi unused)
 {
 	MDB_dbi dbi;
 
@@ -83,7 +69,7 @@ static void drop_sums(MDB_txn *txn)
 }
 
 /* One bit of clip b's app record changed, its sums left. */
-static void flip_app(MDB_txn *txn)
+static void flip_app(MDB_txn *txn, MDB_dbi unused)
 {
 	MDB_dbi dbi;
 	MDB_val k = { 1, "b" }, v, w;
@@ -100,7 +86,7 @@ static void flip_app(MDB_txn *txn)
 }
 
 /* The sums value is what Python's zlib.crc32 gives, as arpg-cache(5) says. */
-static void check_line(MDB_txn *txn)
+static void check_line(MDB_txn *txn, MDB_dbi unused)
 {
 	MDB_dbi s, a, p, cl;
 	MDB_val k = { 1, "a" }, vs, va, vp, vc;
@@ -139,7 +125,7 @@ ARPG_TEST(cache_sums_are_zlib_crc32_of_each_record)
 	struct got g;
 
 	make("c");
-	raw("c", check_line);
+	cache_raw("c", NULL, check_line);
 	g = walk("c");
 	expect_int(g.n, 2);
 	expect_int(g.bad, 0);
@@ -151,7 +137,7 @@ ARPG_TEST(cache_sums_find_a_changed_bit_and_name_the_clip)
 	struct got g;
 
 	make("c");
-	raw("c", flip_app);
+	cache_raw("c", NULL, flip_app);
 	g = walk("c");
 	expect_int(g.n, 2);
 	expect_int(g.bad, 1);
@@ -166,7 +152,7 @@ ARPG_TEST(cache_without_sums_reads_unchecked)
 	char err[300];
 
 	make("c");
-	raw("c", drop_sums);
+	cache_raw("c", NULL, drop_sums);
 	g = walk("c");
 	expect_int(g.n, 2);
 	expect_int(g.bad, 0);

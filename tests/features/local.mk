@@ -1,8 +1,9 @@
 # Tests of arpg-features (unit, program and end-to-end); see tests/local.mk for the pattern.
 check_PROGRAMS += tests/features/test_features tests/features/test_features_gen
-TESTS += tests/features/test_features_lock.sh tests/features/test_features_damage.py tests/features/test_features_ids.sh
+TESTS += tests/features/test_features_lock.sh tests/features/test_features_damage.py tests/features/test_features_ids.sh \
+	tests/features/test_features_maps.sh
 dist_check_SCRIPTS += tests/features/test_features_lock.sh tests/features/test_features_damage.py \
-	tests/features/test_features_ids.sh
+	tests/features/test_features_ids.sh tests/features/test_features_maps.sh
 TESTS += tests/features/test_features tests/features/test_features_cli.sh tests/features/test_features_crash.sh \
 	tests/features/test_features_py.sh
 dist_check_SCRIPTS += tests/features/test_features_cli.sh tests/features/test_features_crash.sh \

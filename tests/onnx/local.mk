@@ -47,6 +47,14 @@ tests_onnx_test_onnx_wino_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
 tests_onnx_test_onnx_wino_CFLAGS = $(AM_CFLAGS) $(BLIS_CFLAGS)
 tests_onnx_test_onnx_wino_LDADD = $(ARPG_ONNX_LIB)
 
+# arpg_onnx_replace_initializers (arpg-train --export-backbone) on a model
+# the builder writes.
+check_PROGRAMS += tests/onnx/test_onnx_replace
+TESTS += tests/onnx/test_onnx_replace
+tests_onnx_test_onnx_replace_SOURCES = tests/onnx/test_onnx_replace.c $(ARPG_TEST_SOURCES)
+tests_onnx_test_onnx_replace_CPPFLAGS = $(ARPG_TEST_CPPFLAGS)
+tests_onnx_test_onnx_replace_LDADD = $(ARPG_ONNX_LIB)
+
 FUZZERS += tests/fuzz/fuzz_onnx
 tests_fuzz_fuzz_onnx_SOURCES = tests/fuzz/fuzz_onnx.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_onnx_LDADD = $(ARPG_ONNX_LIB)

@@ -17,20 +17,6 @@
 #include "blis_setup.h"
 #include "onnx/onnx.h"
 
-static const char *python(void)
-{
-	const char *p = getenv("PYTHON3");
-	return p && p[0] ? p : "/usr/bin/python3";
-}
-
-static int have_torch(void)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof cmd, "%s -c 'import torch, onnx' >/dev/null 2>&1", python());
-	return system(cmd) == 0;
-}
-
 struct ref {
 	int rank;
 	int64_t dims[ARPG_ONNX_MAXRANK];
@@ -123,7 +109,7 @@ static void check(const char *dir, int opset, int preserve, int winograd)
 	int rc;
 
 	snprintf(cmd, sizeof cmd, "%s %s/tests/onnx/make_iresnet.py %s --opset %d %s",
-		 python(), arpg_test_srcdir(), dir, opset, preserve ? "--preserve-bn" : "");
+		 arpg_test_python(), arpg_test_srcdir(), dir, opset, preserve ? "--preserve-bn" : "");
 	if (system(cmd)) {
 		arpg_test_fail(__FILE__, __LINE__, "%s failed", cmd);
 		return;
@@ -197,7 +183,7 @@ ARPG_TEST(iresnet18_opset11_matches_pytorch)
 {
 	struct arpg_blis_info bi;
 
-	if (!have_torch())
+	if (!arpg_test_have_torch())
 		skip("python3 has no torch and onnx (Debian: python3-torch python3-onnx)");
 	arpg_blis_setup(0, 0, &bi);
 	check("m11", 11, 0, ARPG_ONNX_WINOGRAD_OFF);
@@ -207,7 +193,7 @@ ARPG_TEST(iresnet18_opset13_bn_nodes_matches_pytorch)
 {
 	struct arpg_blis_info bi;
 
-	if (!have_torch())
+	if (!arpg_test_have_torch())
 		skip("python3 has no torch and onnx (Debian: python3-torch python3-onnx)");
 	arpg_blis_setup(0, 0, &bi);
 	check("m13", 13, 1, ARPG_ONNX_WINOGRAD_AUTO);

@@ -11,7 +11,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-plan 37
+plan 39
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # clip OUT HUE: 8 frames of a test pattern, 96x96
@@ -261,4 +261,27 @@ PY
 else
 	skip "no Python"
 	skip "no Python"
+fi
+
+# A model whose backbone's last stage was tuned (arpg-train --tune-backbone)
+# computes its appearance vectors from the stride-8 maps: arpg-predict makes
+# its cache with them and gives what arpg-train --load --predict gives by hand.
+tpy=${PYTHON3:-/usr/bin/python3}
+if "$tpy" -c 'import torch, onnx' 2>/dev/null &&
+	"$tpy" "$top_srcdir/tests/onnx/make_iresnet.py" ir --layers 1,1,1,1 --no-reference \
+		>/dev/null 2>&1; then
+	arpg-features -q -b ir/model.onnx --maps --frames 4 -o tuned.lmdb faces/manifest.tsv &&
+		arpg-train tuned.lmdb --tune-backbone ir/model.onnx --augment none --epochs 1 \
+			--dim 16 --heads 2 -q --save t.arpg >/dev/null &&
+		arpg-predict -q -m t.arpg -b ir/model.onnx videos >tout.tsv
+	ok $? "a tuned model: arpg-predict runs it"
+	arpg-features -q -b ir/model.onnx --maps --frames 4 -o thand.lmdb hand/manifest.tsv &&
+		arpg-train thand.lmdb --load t.arpg --predict -q >thand.tsv &&
+		tail -n +2 thand.tsv | cut -f1,4- | sort >twant.txt &&
+		tail -n +2 tout.tsv | cut -f1,3- | sort >tgot.txt &&
+		test "$(wc -l <tgot.txt)" = 3 && cmp -s twant.txt tgot.txt
+	ok $? "... its labels and probabilities equal arpg-train --load --predict's over maps by hand"
+else
+	skip "$tpy lacks torch or onnx, or make_iresnet.py failed"
+	skip "$tpy lacks torch or onnx, or make_iresnet.py failed"
 fi

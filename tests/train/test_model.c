@@ -3,6 +3,7 @@
  * ablation path and each training piece (class weights, label smoothing,
  * mixup, frame drop-out). */
 #include "harness.h"
+#include "golden.h"
 #include "error.h"
 #include "layers.h"
 #include "model.h"
@@ -13,30 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One named array of the golden file. */
-struct arr {
-	char name[16];
-	long n;
-	double *v;
-};
-
 struct golden_case {
-	char line[400];
+	struct golden gold;	/* the case line and its arrays */
 	struct model_config c;
 	int B;
 	int opt;		/* enum optimizer */
 	double wd, ls;		/* weight decay, label smoothing */
-	struct arr a[16];
-	int na;
 };
-
-static const struct arr *find(const struct golden_case *g, const char *name)
-{
-	for (int i = 0; i < g->na; i++)
-		if (!strcmp(g->a[i].name, name))
-			return &g->a[i];
-	return NULL;
-}
 
 static int parse_edges(const char *s)
 {
@@ -62,7 +46,7 @@ static void parse_case_line(struct golden_case *g)
 	g->opt = OPT_ADAMW;
 	g->wd = 1e-4;
 	g->ls = 0;
-	snprintf(buf, sizeof buf, "%s", g->line);
+	snprintf(buf, sizeof buf, "%s", g->gold.line);
 	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
 		char *eq = strchr(tok, '=');
 		const char *k = tok, *v;
@@ -93,79 +77,19 @@ static void parse_case_line(struct golden_case *g)
 	}
 }
 
-static void free_case(struct golden_case *g)
+static const struct golden_arr *find(const struct golden_case *g, const char *name)
 {
-	for (int i = 0; i < g->na; i++)
-		free(g->a[i].v);
-	g->na = 0;
+	return golden_find(&g->gold, name);
 }
 
 /* Reads the next case; 1, 0 at the end, -1 on a malformed file. */
 static int read_case(FILE *f, struct golden_case *g)
 {
-	char name[16];
+	int r = golden_read(f, &g->gold);
 
-	memset(g, 0, sizeof *g);
-	for (;;) {
-		int c = fgetc(f);
-
-		if (c == EOF)
-			return 0;
-		if (c == '\n' || c == ' ')
-			continue;
-		if (c == '#') {
-			while ((c = fgetc(f)) != '\n' && c != EOF)
-				;
-			continue;
-		}
-		ungetc(c, f);
-		break;
-	}
-	if (fscanf(f, "case ") != 0 || !fgets(g->line, sizeof g->line, f))
-		return -1;
-	g->line[strcspn(g->line, "\n")] = 0;
-	parse_case_line(g);
-	while (fscanf(f, "%15s", name) == 1) {
-		struct arr *a;
-
-		if (!strcmp(name, "end"))
-			return 1;
-		if (g->na == 16)
-			return -1;
-		a = &g->a[g->na++];
-		snprintf(a->name, sizeof a->name, "%s", name);
-		if (fscanf(f, "%ld", &a->n) != 1 || a->n < 1 || !(a->v = malloc(sizeof(double) * a->n)))
-			return -1;
-		for (long i = 0; i < a->n; i++)
-			if (fscanf(f, "%lf", &a->v[i]) != 1)
-				return -1;
-	}
-	return -1;
-}
-
-/* Normwise relative error max|got - want| / max|want|. */
-static double relerr(const float *got, const double *want, long n)
-{
-	double md = 0, mw = 0;
-
-	for (long i = 0; i < n; i++) {
-		double d = fabs(got[i] - want[i]);
-
-		if (d > md || isnan(d))
-			md = isnan(d) ? INFINITY : d;
-		if (fabs(want[i]) > mw)
-			mw = fabs(want[i]);
-	}
-	return mw > 0 ? md / mw : md;
-}
-
-static float *to_f32(const struct arr *a)
-{
-	float *f = malloc(sizeof *f * a->n);
-
-	for (long i = 0; i < a->n; i++)
-		f[i] = (float)a->v[i];
-	return f;
+	if (r == 1)
+		parse_case_line(g);
+	return r;
 }
 
 #define TOL 1e-5
@@ -185,7 +109,7 @@ static void replay_golden(const char *name, int min_cases)
 		return;
 	}
 	while ((r = read_case(f, &g)) == 1) {
-		const struct arr *p0 = find(&g, "params"), *app = find(&g, "app"),
+		const struct golden_arr *p0 = find(&g, "params"), *app = find(&g, "app"),
 				 *patch = find(&g, "patch"), *lab = find(&g, "labels"),
 				 *logit = find(&g, "logits"), *loss = find(&g, "loss"),
 				 *grads = find(&g, "grads"), *s1 = find(&g, "step1"),
@@ -202,7 +126,7 @@ static void replay_golden(const char *name, int min_cases)
 		ncase++;
 		if (!p0 || !app || !patch || !lab || !logit || !loss || !grads || !s1 || !s2) {
 			arpg_test_fail(__FILE__, __LINE__, "case %d incomplete", ncase);
-			free_case(&g);
+			golden_free(&g.gold);
 			break;
 		}
 		expect_int(model_create(&m, &g.c, g.B, 1), 0);
@@ -211,7 +135,7 @@ static void replay_golden(const char *name, int min_cases)
 		expect_int((long)model_nparams(m), p0->n);
 		if ((long)model_nparams(m) != p0->n) {
 			model_free(m);
-			free_case(&g);
+			golden_free(&g.gold);
 			continue;
 		}
 		for (long i = 0; i < p0->n; i++)
@@ -225,13 +149,13 @@ static void replay_golden(const char *name, int min_cases)
 		for (long i = 0; keep && i < keep->n && i < 256; i++)
 			kp[i] = (uint8_t)keep->v[i];
 		model_set_loss(m, wts ? w : NULL, (float)g.ls);
-		fapp = to_f32(app);
-		fpatch = to_f32(patch);
+		fapp = golden_f32(app);
+		fpatch = golden_f32(patch);
 		adam_init(&opt, g.opt, p0->n);
 		opt.lr = 1e-3f;
 		opt.weight_decay = (float)g.wd;
 		for (int step = 0; step < 2; step++) {
-			const struct arr *want = step ? s2 : s1;
+			const struct golden_arr *want = step ? s2 : s1;
 			const double *prev = step ? s1->v : p0->v;
 			struct model_batch mb = { .B = g.B, .app = fapp, .patch = fpatch, .labels = labels,
 						  .labels2 = lab2 ? labels2 : NULL,
@@ -242,16 +166,16 @@ static void replay_golden(const char *name, int min_cases)
 			expect_int(model_forward(m, &mb, 0, NULL, logits, &l), 0);
 			expect_int(model_backward(m), 0);
 			if (step == 0) {
-				e = errs[0] = relerr(logits, logit->v, logit->n);
+				e = errs[0] = golden_relerr(logits, logit->v, logit->n);
 				if (!(e <= TOL))
 					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): logits rel. error %.3g",
-						       ncase, g.line, e);
+						       ncase, g.gold.line, e);
 				errs[1] = fabs(l - loss->v[0]) / fabs(loss->v[0]);
 				expect_near(l, loss->v[0], TOL * fabs(loss->v[0]));
-				e = errs[2] = relerr(model_grads(m), grads->v, grads->n);
+				e = errs[2] = golden_relerr(model_grads(m), grads->v, grads->n);
 				if (!(e <= TOL))
 					arpg_test_fail(__FILE__, __LINE__, "case %d (%s): gradient rel. error %.3g",
-						       ncase, g.line, e);
+						       ncase, g.gold.line, e);
 			}
 			clip_grad_norm(model_grads(m), p0->n, 0.05);
 			adam_step(&opt, model_params(m), model_grads(m));
@@ -275,7 +199,7 @@ static void replay_golden(const char *name, int min_cases)
 						delta[i] = (float)wd[i];
 					}
 				}
-				e = errs[3 + step] = relerr(delta, wd, p0->n);
+				e = errs[3 + step] = golden_relerr(delta, wd, p0->n);
 				free(wd);
 			}
 			free(delta);
@@ -283,16 +207,16 @@ static void replay_golden(const char *name, int min_cases)
 			 * for their rounding (2^-24 of the parameters, relative to lr) */
 			if (!(e <= 1e-3))
 				arpg_test_fail(__FILE__, __LINE__, "case %d (%s): %s step %d rel. error %.3g",
-					       ncase, g.line, optimizer_name(g.opt), step + 1, e);
+					       ncase, g.gold.line, optimizer_name(g.opt), step + 1, e);
 		}
-		arpg_test_note("case %d: %s", ncase, g.line);
+		arpg_test_note("case %d:%s", ncase, g.gold.line);
 		arpg_test_note("  rel. errors: logits %.2g, loss %.2g, gradients %.2g, %s steps %.2g %.2g",
 			       errs[0], errs[1], errs[2], optimizer_name(g.opt), errs[3], errs[4]);
 		adam_free(&opt);
 		free(fapp);
 		free(fpatch);
 		model_free(m);
-		free_case(&g);
+		golden_free(&g.gold);
 	}
 	fclose(f);
 	if (r < 0)
