@@ -27,6 +27,9 @@
 # ARPG_BENCH_DIR (/tmp/arpg-bench-tune) for the model and the caches (about
 # 1.3 GB at 773 clips).  The cache's maps are random, not the model's
 # (tests/train/make_cache --maps --backbone), which speed does not mind.
+# Time -j 2 on cores nothing else keeps busy: at a load average of 12 on 2
+# cores, arpg-train -j 2 spent 93 % of its samples spinning in BLIS's
+# thread barrier (bli_thrcomm_bcast) and ran far slower than -j 1.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
