@@ -30,6 +30,10 @@
 # Time -j 2 on cores nothing else keeps busy: at a load average of 12 on 2
 # cores, arpg-train -j 2 spent 93 % of its samples spinning in BLIS's
 # thread barrier (bli_thrcomm_bcast) and ran far slower than -j 1.
+# Measured (CLIPS=32 FULL_CLIPS=2 ROUNDS=1, December 2026, AMD EPYC, 2
+# shared cores), seconds per epoch: -j 1 at load 3.2: arpg 1094, torch_tail
+# 1344 (1.23x), torch_full 12020 (11.0x); -j 2 at load 4.3: arpg 3454,
+# torch_tail 1625 (0.47x), torch_full 14728 (4.3x).
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
