@@ -51,3 +51,9 @@ EXTRA_DIST += bench/detector.sh bench/detector_cv2.py
 bench-detector: bench/backbone preprocess/arpg-preprocess
 	top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/bench/detector.sh
 .PHONY: bench-detector
+# bench/tune.sh: arpg-train --tune-backbone against PyTorch (bench/tune_torch.py)
+# tuning the same iresnet50 tail, and fine-tuning the whole backbone.
+EXTRA_DIST += bench/tune.sh bench/tune_torch.py
+bench-tune: train/arpg-train tests/train/make_cache
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/bench/tune.sh
+.PHONY: bench-tune

@@ -76,19 +76,25 @@ def check_same_model():
     assert torch.allclose(got, want, rtol=1e-4, atol=1e-5), (got, want)
 
 
-def main():
-    path, threads, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    torch.set_num_threads(threads)
-    check_same_model()
-    meta, y, split, app, patch = load(path)
-    G, T = int(meta["grid"]), app.shape[1]
-    c = dict(B=32, T=T, G=G, Dp=patch.shape[3], Da=app.shape[2], D=256, H=4, C=len(meta["labels"].split(",")),
+def head(meta, T, Dp, Da):
+    """The model's configuration (arpg-train's defaults, batch 32) and its
+    parameters, random, for a cache's meta and shapes."""
+    c = dict(B=32, T=T, G=int(meta["grid"]), Dp=Dp, Da=Da, D=256, H=4, C=len(meta["labels"].split(",")),
              Lr=2, Lf=1, trs=4, edges="self,adj,sym", fusion="gat", modality="both")
     g = torch.Generator().manual_seed(1)
     P = {n: (torch.randn(s, generator=g) * 0.05).requires_grad_() for n, s in ref.shapes(c)}
     for n in P:
         if n.endswith("ln_g"):
             P[n].data.fill_(1)
+    return c, P
+
+
+def main():
+    path, threads, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    torch.set_num_threads(threads)
+    check_same_model()
+    meta, y, split, app, patch = load(path)
+    c, P = head(meta, app.shape[1], patch.shape[3], app.shape[2])
     params = list(P.values())
     opt = torch.optim.AdamW(params, lr=1e-3, weight_decay=1e-4)
     tr, va = np.where(split == "train")[0], np.where(split == "val")[0]

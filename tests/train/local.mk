@@ -63,7 +63,8 @@ tests_train_test_frames_LDADD = $(TRAIN_MODULE_LIBS)
 check_PROGRAMS += tests/train/make_cache
 tests_train_make_cache_SOURCES = tests/train/make_cache.c
 tests_train_make_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train $(LMDB_CFLAGS)
-tests_train_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(LMDB_LIBS)
+tests_train_make_cache_CFLAGS = $(AM_CFLAGS) $(MD_CFLAGS)
+tests_train_make_cache_LDADD = $(TRAIN_TEST_LIBS) $(ARPG_ONNX_LIB) $(LMDB_LIBS) $(MD_LIBS)
 
 # arpg-train as a user runs it (needs make_cache), and when things go
 # wrong: signals, resumes, unusable models, unlabelled clips.
@@ -71,6 +72,9 @@ TESTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh
 	tests/train/perframe_chain.sh tests/train/perframe_stream.sh
 dist_check_SCRIPTS += tests/train/train.sh tests/train/interrupted.sh tests/train/perframe.sh \
 	tests/train/perframe_chain.sh tests/train/perframe_stream.sh
+# make_cache --maps --backbone: the caches of bench/tune.sh.
+TESTS += tests/train/make_cache_maps.sh
+dist_check_SCRIPTS += tests/train/make_cache_maps.sh
 
 # The model file parser survives fuzzing (seed: a tiny saved model).
 FUZZERS += tests/fuzz/fuzz_checkpoint

@@ -7,6 +7,7 @@
  *                  [--app-dim Da] [--patch-dim Dp] [--subjects S] [--signal X]
  *                  [--seed S] [--dtype f16|f32] [--nan-clip K] [--scale X] [--flip]
  *                  [--unlabelled] [--per-frame] [--damage K]
+ *                  [--maps C,H,W [--backbone MODEL.onnx]]
  * --scale multiplies the appearance features (huge values make training diverge).
  * A list of grids stores the nodes of each, grid after grid (arpg-cache(5));
  * --flip adds a mirrored view: the patch nodes with their columns mirrored,
@@ -18,12 +19,21 @@
  * frames labelled -1; each frame's features carry its class.
  * --damage K changes a bit in the middle of clip K's patch record after
  * the cache is written, its sums left as they were (as a bad disk would).
+ * --maps C,H,W adds a maps record (T, C, H, W) per clip in --dtype, as
+ * arpg-features --maps writes (meta maps, maps_shape): a class pattern
+ * plus Gaussian noise, not the maps the patches were pooled from.  With
+ * --backbone, meta backbone, backbone_sha256 and patch_node (the model's
+ * stride-8 node at an input of 8*H) name MODEL.onnx, so that arpg-train
+ * --tune-backbone MODEL.onnx accepts the cache (bench/tune.sh).
  */
 #include "cache.h"
 #include "error.h"
+#include "fileio.h"
 #include "layers.h"
+#include "onnx/onnx.h"
 
 #include <lmdb.h>
+#include <sha2.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +78,34 @@ out:
 	return mrc || !buf;
 }
 
+/* Meta backbone, backbone_sha256 and patch_node of the ONNX model at
+ * path, its stride-8 node found at an input of side in_size.  0 or 1. */
+static int backbone_meta(struct arpg_kv *kv, const char *path, int in_size)
+{
+	struct arpg_onnx *om = NULL;
+	const char *base = strrchr(path, '/');
+	char hex[65], node[256], why[300] = "";
+	void *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = arpg_read_file(path, 0, &buf, &len)) == 0) {
+		SHA256Data(buf, len, hex);
+		if ((rc = arpg_onnx_load(&om, buf, len, why, sizeof why)) == 0)
+			rc = arpg_onnx_find_stride8(om, in_size, node, sizeof node, why, sizeof why);
+	}
+	free(buf);
+	arpg_onnx_free(om);
+	if (rc == 0 && (arpg_kv_set(kv, "backbone", base ? base + 1 : path) < 0 ||
+			arpg_kv_set(kv, "backbone_sha256", hex) < 0 ||
+			arpg_kv_set(kv, "patch_node", node) < 0))
+		rc = ARPG_ENOMEM;
+	if (rc < 0)
+		fprintf(stderr, "make_cache: --backbone %s: %s%s%s\n", path, arpg_strerror(rc),
+			*why ? ": " : "", why);
+	return rc < 0;
+}
+
 static const char *const ABAW[] = { "Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness",
 				    "Surprise", "Other" };
 
@@ -80,7 +118,11 @@ int main(int argc, char **argv)
 	const char *grid = "3";
 	double signal = 0.5, scale = 1;
 	uint64_t seed = 1, rng;
-	const char *dir = NULL;
+	const char *dir = NULL, *backbone = NULL, *maps_arg = NULL;
+	unsigned mc = 0, mh = 0, mw = 0;
+	size_t msize = 0;
+	float *mu_m = NULL, *maps = NULL;
+	void *rec_m = NULL;
 	struct arpg_cache *cache;
 	char err[300], buf[64], labels[256] = "", damage_id[64] = "";
 	float *mu_a, *mu_p, *app, *patch;
@@ -107,6 +149,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--damage")) damage_clip = atoi(v), i++;
 		else if (!strcmp(a, "--unlabelled")) unlabelled = 1;
 		else if (!strcmp(a, "--per-frame")) per_frame = 1;
+		else if (!strcmp(a, "--maps")) maps_arg = v, i++;
+		else if (!strcmp(a, "--backbone")) backbone = v, i++;
 		else if (a[0] != '-' && !dir) dir = a;
 		else {
 			fprintf(stderr, "make_cache: unknown argument %s\n", a);
@@ -114,10 +158,13 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!dir || C < 1 || C > 7 + per_frame || clips < 1 || T > 4096 ||
-	    arpg_cache_grids_parse(&lay, grid) < 0) {
+	    arpg_cache_grids_parse(&lay, grid) < 0 ||
+	    (maps_arg && (sscanf(maps_arg, "%u,%u,%u", &mc, &mh, &mw) != 3 || !mc || !mh || !mw ||
+			  (size_t)mc * mh * mw > (1u << 24) || flip)) || (backbone && !maps_arg)) {
 		fprintf(stderr, "usage: make_cache DIR [--clips N] [--classes 1..7] ...\n");
 		return 2;
 	}
+	msize = (size_t)mc * mh * mw;
 	if ((rc = arpg_cache_open(&cache, dir, ARPG_CACHE_WRITE, err, sizeof err)) < 0) {
 		fprintf(stderr, "make_cache: %s: %s: %s\n", dir, arpg_strerror(rc), err);
 		return 1;
@@ -151,6 +198,11 @@ int main(int argc, char **argv)
 			if (i != 9 || !unlabelled)	/* labels */
 				rc = arpg_kv_set(&kv, per_frame && i == 9 ? "frame_labels" : keys[i],
 						 vals[i]);
+		if (rc == 0 && maps_arg &&
+		    ((rc = arpg_kv_set(&kv, "maps", vals[8])) == 0))
+			rc = arpg_kv_set(&kv, "maps_shape", maps_arg);
+		if (rc == 0 && backbone && backbone_meta(&kv, backbone, 8 * (int)mh))
+			return 1;
 		if (rc < 0 || (rc = arpg_cache_meta_put(cache, &kv)) < 0) {
 			fprintf(stderr, "make_cache: meta: %s\n", arpg_strerror(rc));
 			return 1;
@@ -170,6 +222,17 @@ int main(int argc, char **argv)
 		mu_a[i] = (float)(rng_normal(&rng) * signal);
 	for (i = 0; i < C * NN * Dp; i++)
 		mu_p[i] = (float)(rng_normal(&rng) * signal);
+	if (msize) {
+		mu_m = malloc(sizeof(float) * C * msize);
+		maps = malloc(sizeof(float) * T * msize);
+		rec_m = malloc(arpg_tensor_record_size(ARPG_F32, 4, (size_t)T * msize));
+		if (!mu_m || !maps || !rec_m) {
+			fprintf(stderr, "make_cache: out of memory\n");
+			return 1;
+		}
+		for (size_t e = 0; e < C * msize; e++)
+			mu_m[e] = (float)(rng_normal(&rng) * signal);
+	}
 	int Tmax = T;
 
 	for (int k = 0; k < clips; k++) {
@@ -178,7 +241,8 @@ int main(int argc, char **argv)
 		char faces[4097], id[64], subj[16] = "";
 		uint32_t da_dims[3] = { (uint32_t)V, (uint32_t)T, (uint32_t)Da };
 		uint32_t dp_dims[4] = { (uint32_t)V, (uint32_t)T, (uint32_t)NN, (uint32_t)Dp };
-		long na, np;
+		uint32_t dm_dims[4] = { 0, mc, mh, mw };
+		long na, np, nm = 0;
 		int T0 = Tmax, run = 0;
 
 		if (per_frame)	/* T/2 to T frames, the class changing */
@@ -194,6 +258,8 @@ int main(int argc, char **argv)
 				app[t * Da + d] = mu_a[y * Da + d] + (float)rng_normal(&rng);
 			for (int d = 0; d < NN * Dp; d++)
 				patch[(long)t * NN * Dp + d] = mu_p[(long)y * NN * Dp + d] + (float)rng_normal(&rng);
+			for (size_t e = 0; e < msize; e++)
+				maps[t * msize + e] = mu_m[y * msize + e] + (float)rng_normal(&rng);
 			src[t] = t;
 			faces[t] = '1';
 		}
@@ -232,9 +298,13 @@ int main(int argc, char **argv)
 			snprintf(damage_id, sizeof damage_id, "%s", id);
 		na = arpg_tensor_encode(rec_a, dtype, 2 + flip, da_dims + !flip, app);
 		np = arpg_tensor_encode(rec_p, dtype, 3 + flip, dp_dims + !flip, patch);
-		if (na < 0 || np < 0 ||
-		    (rc = arpg_cache_put_clip(cache, id, &info, rec_a, (size_t)na, rec_p, (size_t)np)) < 0) {
-			fprintf(stderr, "make_cache: clip %s: %s\n", id, arpg_strerror(na < 0 ? (int)na : np < 0 ? (int)np : rc));
+		dm_dims[0] = (uint32_t)T;
+		if (msize)
+			nm = arpg_tensor_encode(rec_m, dtype, 4, dm_dims, maps);
+		if (na < 0 || np < 0 || nm < 0 ||
+		    (rc = arpg_cache_put_clip_maps(cache, id, &info, rec_a, (size_t)na, rec_p,
+						   (size_t)np, msize ? rec_m : NULL, (size_t)nm)) < 0) {
+			fprintf(stderr, "make_cache: clip %s: %s\n", id, arpg_strerror(na < 0 ? (int)na : np < 0 ? (int)np : nm < 0 ? (int)nm : rc));
 			return 1;
 		}
 	}
@@ -248,5 +318,8 @@ int main(int argc, char **argv)
 	free(patch);
 	free(rec_a);
 	free(rec_p);
+	free(mu_m);
+	free(maps);
+	free(rec_m);
 	return 0;
 }
