@@ -26,32 +26,17 @@
 set -eu
 out=${1:-study}
 here=$(cd "$(dirname "$0")" && pwd)
-for d in preprocess features train; do
-	if [ -x "$PWD/$d/arpg-$d" ]; then PATH="$PWD/$d:$PATH"; fi
-done
-export PATH
 py=${PYTHON3:-/usr/bin/python3}
 seeds=${SEEDS:-1,2,3,4,5}
 epochs=${EPOCHS:-20}
 train_flags=${TRAIN_FLAGS:---dim 64 -j 1}
-for p in arpg-features arpg-train; do
-	command -v "$p" >/dev/null || { echo "study: $p not found: build first, or put it in PATH" >&2; exit 1; }
-done
-start=$(date +%s)
-stamp() { echo "study: [$(( $(date +%s) - start )) s] $*" >&2; }
-mkdir -p "$out"
+# one seed is a single run, which prints no sweep table to read
+case $seeds in *,*) ;; *) echo "study: SEEDS names one seed ($seeds): give two or more, as 1,2" >&2; exit 2 ;; esac
+# shellcheck source=tools/study_lib.sh
+. "$here/study_lib.sh"
+study_setup study arpg-preprocess arpg-features arpg-train
 
-faces=${FACES:-}
-if [ -z "$faces" ]; then
-	faces=$out/faces
-	if [ ! -f "$faces/manifest.tsv" ]; then
-		stamp "generating the demo clips and their faces ($faces)"
-		# shellcheck disable=SC2086
-		"$py" "$here/make_demo_data.py" -o "$out/data" --seed 1 ${DATA_FLAGS:---subjects-apart}
-		arpg-preprocess -q -l afew -o "$faces" "$out/data/Train_AFEW.zip" \
-			"$out/data/Val_AFEW.zip" >/dev/null
-	fi
-fi
+study_faces
 # the old default cache, and today's with the mirrored views (which a run
 # without --augment flip never loads, so it serves every new setting)
 for c in old new; do

@@ -34,10 +34,6 @@
 set -eu
 out=${1:-tune_study}
 here=$(cd "$(dirname "$0")" && pwd)
-for d in preprocess features train; do
-	if [ -x "$PWD/$d/arpg-$d" ]; then PATH="$PWD/$d:$PATH"; fi
-done
-export PATH
 py=${PYTHON3:-/usr/bin/python3}
 seeds=${SEEDS:-1 2 3 4 5}
 epochs=${EPOCHS:-20}
@@ -47,24 +43,11 @@ layers=${LAYERS:-1,1,1,1}
 size=${SIZE:-64}
 train_flags=${TRAIN_FLAGS:---dim 64 --augment none -j 1}
 tune_flags=${TUNE_FLAGS:---lr-backbone 1e-4}
-for p in arpg-preprocess arpg-features arpg-train; do
-	command -v "$p" >/dev/null || { echo "tune_study: $p not found: build first, or put it in PATH" >&2; exit 1; }
-done
-start=$(date +%s)
-stamp() { echo "tune_study: [$(( $(date +%s) - start )) s] $*" >&2; }
-mkdir -p "$out"
+# shellcheck source=tools/study_lib.sh
+. "$here/study_lib.sh"
+study_setup tune_study arpg-preprocess arpg-features arpg-train
 
-faces=${FACES:-}
-if [ -z "$faces" ]; then
-	faces=$out/faces
-	if [ ! -f "$faces/manifest.tsv" ]; then
-		stamp "generating the demo clips and their ${size}x$size faces ($faces)"
-		# shellcheck disable=SC2086
-		"$py" "$here/make_demo_data.py" -q -o "$out/data" --seed 1 ${DATA_FLAGS:---subjects-apart}
-		arpg-preprocess -q -l afew --size "$size" -o "$faces" "$out/data/Train_AFEW.zip" \
-			"$out/data/Val_AFEW.zip" >/dev/null
-	fi
-fi
+study_faces --size "$size"
 model=$out/iresnet/model.onnx
 if [ ! -f "$model" ]; then
 	stamp "an iresnet ($layers) with random weights at $size -> $model"
