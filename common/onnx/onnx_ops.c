@@ -471,6 +471,157 @@ static int is_depthwise(const struct onx_node *n, i64 C, i64 M, i64 wc)
 	return wc == 1 && n->group == C && !n->pre_s && (C > 1 || M == 1);
 }
 
+/* ---- a 1x1 conv and the depthwise 3x3 conv after it, in bands ----
+ * YuNet's blocks are a 1x1 conv (onx_pw_run) feeding a depthwise 3x3
+ * (dw3_plane).  Run one after the other, the 1x1's output (up to 5 MB)
+ * goes out to L3 and comes back; here each thread makes the 1x1's output
+ * a band of rows at a time into a buffer that stays in L2, and the
+ * depthwise conv reads the band there.  The two rows of the band that the
+ * next band reads again (the 3x3's halo) are moved, not recomputed.  Each
+ * output is the sum the two kernels make on their own, so the results are
+ * the same bits. */
+
+/* Floats of the 1x1's output a band holds (512 KiB: half of a Zen 4 or
+ * Skylake-X L2, the rest for the 1x1's input rows and the outputs). */
+#define BAND_FLOATS ((i64)1 << 17)
+
+/* Rows of the 1x1's output a band buffer holds: a band of output rows,
+ * even (a fused pool takes them in pairs), and the 3x3's two halo rows. */
+static i64 band_cap_rows(i64 M, i64 W)
+{
+	i64 b = BAND_FLOATS / (M * W) - 2;
+
+	b -= b & 1;
+	return (b < 2 ? 2 : b) + 2;
+}
+
+/* A thread's view of the pair on one image. */
+struct pw_dw {
+	const struct onx_node *pw, *dw;
+	const float *x;		/* the 1x1's input image (K,H,W) */
+	float *y;		/* the depthwise conv's output image */
+	const float *res;	/* the depthwise conv's residual image, or NULL */
+	i64 K, M, H, W, OH, OW, R;	/* R: rows the buffer holds */
+	float *buf;		/* (M,R,W): rows [blo, bhi) of the 1x1's output */
+	float *ring;		/* dw3_plane's rows */
+	i64 blo, bhi;
+};
+
+/* Makes s->buf hold rows [lo, hi) of the 1x1's output (hi - lo <= R):
+ * rows it holds already and still needs are moved to the front, the
+ * others computed. */
+static void band_fill(struct pw_dw *s, i64 lo, i64 hi)
+{
+	i64 from = lo, c, W = s->W, RW = s->R * W;
+
+	if (lo >= s->blo && lo < s->bhi) {
+		i64 keep = (s->bhi < hi ? s->bhi : hi) - lo;
+
+		if (lo > s->blo)
+			for (c = 0; c < s->M; c++)
+				memmove(s->buf + c * RW, s->buf + c * RW + (lo - s->blo) * W,
+					keep * W * sizeof *s->buf);
+		from = lo + keep;
+	}
+	if (from < hi) {
+		const struct onx_node *p = s->pw;
+		struct onx_pw_args a = {
+			.w = p->w, .x = s->x + from * W, .b = p->b, .slope = p->slope,
+			.y = s->buf + (from - lo) * W, .M = s->M, .K = s->K,
+			.n = (hi - from) * W, .xs = s->H * W, .ys = RW, .act = p->act,
+		};
+		onx_pw_run(&a);
+	}
+	s->blo = lo, s->bhi = hi;
+}
+
+/* Output rows [a, b) of the depthwise conv (a even), every channel, from
+ * the band of the 1x1's output they read (pads of 1: rows a-1 to b). */
+static void band_dw(struct pw_dw *s, i64 a, i64 b)
+{
+	const struct onx_node *n = s->dw;
+	i64 lo = a - 1 < 0 ? 0 : a - 1, hi = b + 1 > s->H ? s->H : b + 1, c;
+	i64 P = n->pool2 ? s->OH / 2 * (s->OW / 2) : s->OH * s->OW;
+	i64 y0 = n->pool2 ? a / 2 * (s->OW / 2) : a * s->OW;
+
+	band_fill(s, lo, hi);
+	for (c = 0; c < s->M; c++) {
+		float bias = n->b ? n->b[c] : 0;
+		float act = n->act == ACT_PRELU ? n->slope[c] : n->act == ACT_RELU ? 0 : 1;
+
+		dw3_plane(s->y + c * P + y0, s->buf + c * s->R * s->W, n->w + c * 9, hi - lo,
+			  s->W, b - a, s->OW, 1 + lo - a, 1, bias, act,
+			  s->res ? s->res + c * P + y0 : NULL, n->pool2, s->ring);
+	}
+}
+
+int onx_pw_dw_fits(const struct arpg_onnx *m, const struct onx_node *pw,
+		   const struct onx_node *dw)
+{
+	const struct onx_tensor *w1 = &m->t[pw->in[1]], *w3 = &m->t[dw->in[1]];
+	i64 M = w1->dims[0], K = w1->dims[1];
+
+	return pw->op == OP_CONV && dw->op == OP_CONV && pw->w && dw->w && pw->group == 1 &&
+		w1->dims[2] == 1 && w1->dims[3] == 1 && pw->stride[0] == 1 &&
+		pw->stride[1] == 1 && !pw->pad[0] && !pw->pad[1] && !pw->pad[2] &&
+		!pw->pad[3] && !pw->pre_s && pw->res < 0 && !pw->pool2 && pw->pre_pw < 0 &&
+		onx_pw_pays(M, K, 1) && M > 1 && dw->group == M && w3->dims[0] == M &&
+		w3->dims[1] == 1 && w3->dims[2] == 3 && w3->dims[3] == 3 &&
+		dw->stride[0] == 1 && dw->stride[1] == 1 && dw->dil[0] == 1 &&
+		dw->dil[1] == 1 && dw->pad[0] == 1 && dw->pad[1] == 1 && dw->pad[2] == 1 &&
+		dw->pad[3] == 1 && !dw->pre_s && dw->res < 0 && !dw->pool2 && dw->pre_pw < 0;
+}
+
+/* Floats of scratch a thread needs for the pair: the band, dw3's rows. */
+static i64 pw_dw_scratch(i64 M, i64 W)
+{
+	return M * band_cap_rows(M, W) * W + dw3_buf_floats(W);
+}
+
+/* The depthwise node n with its 1x1 node fused (n->pre_pw): each thread
+ * takes a share of the output rows, in pairs, of every image. */
+static int exec_pw_dw(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_node *pw = &m->nodes[n->pre_pw];
+	const struct onx_tensor *xt = &m->t[pw->in[0]], *mid = &m->t[n->in[0]];
+	i64 N = xt->dims[0], OH = m->t[n->out[0]].dims[2], OW = m->t[n->out[0]].dims[3];
+	i64 M = mid->dims[1], pairs = (OH + 1) / 2;
+	int nth = m->nthreads;
+
+	if (pairs < nth || N * M * OH * OW <= 16384)
+		nth = 1;
+#pragma omp parallel num_threads(nth) if (nth > 1)
+	{
+		int t = 0, T = 1;
+		i64 img, a, r0, r1, B;
+		float *sc;
+		struct pw_dw s = {
+			.pw = pw, .dw = n, .K = xt->dims[1], .M = M, .H = mid->dims[2],
+			.W = mid->dims[3], .OH = OH, .OW = OW,
+		};
+#ifdef _OPENMP
+		t = omp_get_thread_num(), T = omp_get_num_threads();
+#endif
+		sc = m->scratch + (size_t)t * m->scratch_per_thread;
+		s.R = band_cap_rows(M, s.W), B = s.R - 2;
+		s.buf = sc, s.ring = sc + M * s.R * s.W;
+		r0 = 2 * (pairs * t / T), r1 = 2 * (pairs * (t + 1) / T);
+		if (r1 > OH)
+			r1 = OH;
+		for (img = 0; img < N; img++) {
+			i64 P = n->pool2 ? OH / 2 * (OW / 2) : OH * OW;
+
+			s.x = xt->data + img * s.K * s.H * s.W;
+			s.y = m->t[n->out_final].data + img * M * P;
+			s.res = n->res >= 0 ? m->t[n->res].data + img * M * P : NULL;
+			s.blo = s.bhi = 0;
+			for (a = r0; a < r1; a += B)
+				band_dw(&s, a, a + B < r1 ? a + B : r1);
+		}
+	}
+	return 0;
+}
+
 static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]], *wt = &m->t[n->in[1]];
@@ -488,6 +639,8 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.OH = m->t[n->out[0]].dims[2], j.OW = m->t[n->out[0]].dims[3], j.G = n->group;
 	j.kh = wt->dims[2], j.kw = wt->dims[3];
 	j.m0 = 0, j.mn = j.M / j.G;
+	if (n->pre_pw >= 0)
+		return exec_pw_dw(m, n);
 	/* onnx_plan.c fuses a pool only into the depthwise convs of dw3_plane */
 	if (is_depthwise(n, j.C, j.M, wt->dims[1]) || n->pool2) {
 		exec_dwconv(&j, N, nth);
@@ -1149,11 +1302,16 @@ size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 		/* images side by side (columns, then the GEMM's output), or one
 		 * image in blocks of rows */
 		if (c > 1)
-			return (size_t)((K + Mg) * P * c);
-		need = K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS);
+			need = (K + Mg) * P * c;
+		else
+			need = K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2],
+								COL_FLOATS);
 		/* a depthwise conv's padded rows (dw3_plane) */
 		if (need < dw3_buf_floats(o->dims[3]))
 			need = dw3_buf_floats(o->dims[3]);
+		/* with its 1x1 conv fused, a band of the 1x1's output too */
+		if (n->pre_pw >= 0 && need < pw_dw_scratch(w->dims[0], o->dims[3]))
+			need = pw_dw_scratch(w->dims[0], o->dims[3]);
 		return (size_t)need;
 	}
 	if (n->op == OP_BN)
