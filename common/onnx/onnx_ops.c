@@ -295,18 +295,22 @@ ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i
 			    float b, float a, const float *res)
 {
 	const float *r0 = r[0], *r1 = r[1], *r2 = r[2];
+	/* the weights in locals: d might alias w, so the compiler loaded and
+	 * broadcast all nine again for every vector of outputs */
+	const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+	const float w6 = w[6], w7 = w[7], w8 = w[8];
 	i64 ox;
 #define DW3_TAPS(acc, ox) do { \
 	acc = b; \
-	acc += w[0] * r0[ox]; \
-	acc += w[1] * r0[ox + 1]; \
-	acc += w[2] * r0[ox + 2]; \
-	acc += w[3] * r1[ox]; \
-	acc += w[4] * r1[ox + 1]; \
-	acc += w[5] * r1[ox + 2]; \
-	acc += w[6] * r2[ox]; \
-	acc += w[7] * r2[ox + 1]; \
-	acc += w[8] * r2[ox + 2]; \
+	acc += w0 * r0[ox]; \
+	acc += w1 * r0[ox + 1]; \
+	acc += w2 * r0[ox + 2]; \
+	acc += w3 * r1[ox]; \
+	acc += w4 * r1[ox + 1]; \
+	acc += w5 * r1[ox + 2]; \
+	acc += w6 * r2[ox]; \
+	acc += w7 * r2[ox + 1]; \
+	acc += w8 * r2[ox + 2]; \
 	acc = acc > 0 ? acc : acc * a; \
 } while (0)
 
