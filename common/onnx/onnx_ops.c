@@ -751,6 +751,37 @@ static void bstrides(const struct onx_tensor *t, int r, const int64_t *od, i64 *
 		O[p] = (EXPR); \
 	}
 
+/* o = a op b over n values of operands of the output's own size (no
+ * broadcast): contiguous loops the compiler vectorises (the strided loop
+ * of binop ran one value at a time on YuNet's Adds). */
+ONX_HOT static void binop_same(int op, float *o, const float *a, const float *b, i64 n)
+{
+	i64 p;
+
+	switch (op) {
+	case OP_ADD:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] + b[p];
+		break;
+	case OP_SUB:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] - b[p];
+		break;
+	case OP_MUL:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] * b[p];
+		break;
+	case OP_PRELU:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] > 0 ? a[p] : a[p] * b[p];
+		break;
+	}
+}
+
 static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 		  const struct onx_tensor *bt)
 {
@@ -758,17 +789,13 @@ static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 	int r = ot->rank, i;
 
 	if (onx_numel(at) == total && onx_numel(bt) == total) {
-		inner = total, outer = 1;
-		for (i = 0; i < r; i++)
-			sa_[i] = sb_[i] = 0;
-		if (r)
-			sa_[r - 1] = sb_[r - 1] = 1;
-	} else {
-		bstrides(at, r, ot->dims, sa_);
-		bstrides(bt, r, ot->dims, sb_);
-		inner = r ? ot->dims[r - 1] : 1;
-		outer = total / inner;
+		binop_same(op, ot->data, at->data, bt->data, total);
+		return;
 	}
+	bstrides(at, r, ot->dims, sa_);
+	bstrides(bt, r, ot->dims, sb_);
+	inner = r ? ot->dims[r - 1] : 1;
+	outer = total / inner;
 	{
 		i64 sa = r ? sa_[r - 1] : 0, sb = r ? sb_[r - 1] : 0;
 		if (!r)
@@ -1000,6 +1027,35 @@ ONX_HOT static void sigmoid(float *y, const float *x, i64 k)
 	}
 }
 
+/* Whether transposing x by n's perm moves only axes of length 1: the
+ * values keep their order (YuNet's heads of one channel). */
+static int transpose_is_copy(const struct onx_node *n, const struct onx_tensor *xt)
+{
+	int i, last = -1;
+
+	for (i = 0; i < xt->rank; i++) {
+		int a = n->nperm ? (int)n->perm[i] : xt->rank - 1 - i;
+
+		if (xt->dims[a] == 1)
+			continue;
+		if (a < last)
+			return 0;
+		last = a;
+	}
+	return 1;
+}
+
+/* y (N,S,C) = x (N,C,S) transposed per image: NCHW to NHWC. */
+ONX_HOT static void channels_last(float *y, const float *x, i64 N, i64 C, i64 S)
+{
+	i64 img, c, p;
+
+	for (img = 0; img < N; img++, x += C * S, y += C * S)
+		for (c = 0; c < C; c++)
+			for (p = 0; p < S; p++)
+				y[p * C + c] = x[c * S + p];
+}
+
 /* y = x with its axes permuted: output axis i is input axis perm[i]. */
 static void exec_transpose(struct arpg_onnx *m, struct onx_node *n)
 {
@@ -1009,8 +1065,13 @@ static void exec_transpose(struct arpg_onnx *m, struct onx_node *n)
 	int r = xt->rank, i;
 	float *y = ot->data;
 
-	if (r == 0) {
-		y[0] = xt->data[0];
+	if (r == 0 || transpose_is_copy(n, xt)) {
+		memcpy(y, xt->data, onx_numel(xt) * sizeof *y);
+		return;
+	}
+	if (r == 4 && n->nperm == 4 && n->perm[0] == 0 && n->perm[1] == 2 && n->perm[2] == 3 &&
+	    n->perm[3] == 1) {
+		channels_last(y, xt->data, xt->dims[0], xt->dims[1], xt->dims[2] * xt->dims[3]);
 		return;
 	}
 	for (i = r - 1, p = 1; i >= 0; i--)
@@ -1071,14 +1132,49 @@ static i64 resize_nearest(int mode, double x, i64 lin)
 	return v < 0 ? 0 : v >= lin ? lin - 1 : v;
 }
 
+/* Whether src[p] = p / 2 for every p < n: each input value twice. */
+static int upsamples_by_2(const i64 *src, i64 n)
+{
+	i64 p;
+
+	for (p = 0; p < n && src[p] == p / 2; p++)
+		;
+	return p == n;
+}
+
+/* y[p] = x[src[p]] for p < n; with dup2 (upsamples_by_2) by shuffles,
+ * without the gather. */
+ONX_HOT static void gather_row(float *y, const float *x, const i64 *src, i64 n, int dup2)
+{
+	i64 p;
+
+	if (dup2) {
+		for (p = 0; p + 2 * LANES <= n; p += 2 * LANES) {
+			v16 v = ld(x + p / 2);
+
+			st(y + p, __builtin_shufflevector(v, v, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4,
+							  5, 5, 6, 6, 7, 7));
+			st(y + p + LANES, __builtin_shufflevector(v, v, 8, 8, 9, 9, 10, 10, 11,
+								  11, 12, 12, 13, 13, 14, 14,
+								  15, 15));
+		}
+		for (; p < n; p++)
+			y[p] = x[p / 2];
+		return;
+	}
+	for (p = 0; p < n; p++)
+		y[p] = x[src[p]];
+}
+
 /* Nearest: an input index per output index and axis (src[axis][i]), then
- * a gather, row by row along the last axis. */
+ * a gather, row by row along the last axis (a row that reads the input
+ * row the row before read is a copy of it). */
 static int resize_nearest_nd(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]];
 	struct onx_tensor *ot = &m->t[n->out_final];
 	i64 *src[MAXR] = { 0 }, ist[MAXR], idx[MAXR] = { 0 }, inner, outer, q, p;
-	int r = xt->rank, i, rc = 0;
+	int r = xt->rank, i, rc = 0, dup2;
 	float *y = ot->data;
 
 	for (i = r - 1, p = 1; i >= 0; i--) {
@@ -1094,12 +1190,18 @@ static int resize_nearest_nd(struct arpg_onnx *m, struct onx_node *n)
 	}
 	inner = r ? ot->dims[r - 1] : 1;
 	outer = onx_numel(ot) / inner;
+	dup2 = r && upsamples_by_2(src[r - 1], inner);
 	for (q = 0; q < outer; q++, y += inner) {
 		const float *x = xt->data;
 		for (i = 0; i < r - 1; i++)
 			x += src[i][idx[i]];
-		for (p = 0; p < inner; p++)
-			y[p] = x[r ? src[r - 1][p] : 0];
+		if (r >= 2 && idx[r - 2] > 0 && src[r - 2][idx[r - 2]] == src[r - 2][idx[r - 2] - 1])
+			/* the row the last one read: a copy of it */
+			memcpy(y, y - inner, inner * sizeof *y);
+		else if (r)
+			gather_row(y, x, src[r - 1], inner, dup2);
+		else
+			y[0] = x[0];
 		for (i = r - 2; i >= 0; i--) {
 			if (++idx[i] < ot->dims[i])
 				break;
