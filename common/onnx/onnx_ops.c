@@ -359,8 +359,13 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 	if (pool)	/* the last odd row, which the pool drops, is not made */
 		OH -= OH & 1;
 
-	/* the zeros around each copied row, and the zero row */
-	memset(buf, 0, dw3_buf_floats(OW) * sizeof *buf);
+	/* the zeros around each copied row, and the zero row (not the whole
+	 * buffer: a fused 1x1 makes this call per channel and band) */
+	for (k = 0; k < 3; k++) {
+		memset(ring + k * PW, 0, pl * sizeof *buf);
+		memset(ring + k * PW + pl + W, 0, (PW - pl - W) * sizeof *buf);
+	}
+	memset(zero, 0, PW * sizeof *buf);
 	for (oy = 0; oy < OH; oy++) {
 		const float *rows[3];
 
