@@ -285,91 +285,115 @@ ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH,
 	}
 }
 
-/* A row of a 3x3, stride-1, dilation-1 depthwise plane from three input
- * rows r[0..2] padded so that output ox reads r[k][ox..ox+2]: d[0..OW) =
- * act(b + the nine taps) + res (res NULL for none), where act keeps a
- * positive value and multiplies the others by a.  Each output sums its
- * taps in the order dw_plane's row passes add them (b, then row by row,
- * left to right), so that the two give the same bits. */
-ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i64 OW,
-			    float b, float a, const float *res)
+/* Rows of a 3x3, stride-1, dilation-1 depthwise plane from input rows
+ * r[] padded so that output ox reads r[k][ox..ox+2]: d0[0..OW) from
+ * r[0..2], and, unless d1 is NULL, d1[0..OW) from r[1..3] in the same
+ * pass (the two share the loads of r[1] and r[2]).  Each output is
+ * act(b + the nine taps) + res (res0 and res1 NULL for none), where act
+ * keeps a positive value and multiplies the others by a; it sums its taps
+ * in the order dw_plane's row passes add them (b, then row by row, left
+ * to right), so that the two give the same bits. */
+ONX_HOT static void dw3_rows(float *d0, float *d1, const float *const r[4], const float *w,
+			     i64 OW, float b, float a, const float *res0, const float *res1)
 {
-	const float *r0 = r[0], *r1 = r[1], *r2 = r[2];
+	const float *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = d1 ? r[3] : NULL;
 	/* the weights in locals: d might alias w, so the compiler loaded and
 	 * broadcast all nine again for every vector of outputs */
 	const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
 	const float w6 = w[6], w7 = w[7], w8 = w[8];
 	i64 ox;
-#define DW3_TAPS(acc, ox) do { \
+#define DW3_TAPS(acc, ox, ra, rb, rc) do { \
 	acc = b; \
-	acc += w0 * r0[ox]; \
-	acc += w1 * r0[ox + 1]; \
-	acc += w2 * r0[ox + 2]; \
-	acc += w3 * r1[ox]; \
-	acc += w4 * r1[ox + 1]; \
-	acc += w5 * r1[ox + 2]; \
-	acc += w6 * r2[ox]; \
-	acc += w7 * r2[ox + 1]; \
-	acc += w8 * r2[ox + 2]; \
+	acc += w0 * ra[ox]; \
+	acc += w1 * ra[ox + 1]; \
+	acc += w2 * ra[ox + 2]; \
+	acc += w3 * rb[ox]; \
+	acc += w4 * rb[ox + 1]; \
+	acc += w5 * rb[ox + 2]; \
+	acc += w6 * rc[ox]; \
+	acc += w7 * rc[ox + 1]; \
+	acc += w8 * rc[ox + 2]; \
 	acc = acc > 0 ? acc : acc * a; \
 } while (0)
 
-	/* two loops: a load of res under a mask inside one loop faulted (and
-	 * was retried) on every vector when res was NULL */
-	if (res)
+	/* separate loops: a load of res under a mask inside one loop faulted
+	 * (and was retried) on every vector when res was NULL */
+	if (d1 && res0)
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++) {
+			float acc0, acc1;
+
+			DW3_TAPS(acc0, ox, r0, r1, r2);
+			DW3_TAPS(acc1, ox, r1, r2, r3);
+			d0[ox] = acc0 + res0[ox];
+			d1[ox] = acc1 + res1[ox];
+		}
+	else if (d1)
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++) {
+			float acc0, acc1;
+
+			DW3_TAPS(acc0, ox, r0, r1, r2);
+			DW3_TAPS(acc1, ox, r1, r2, r3);
+			d0[ox] = acc0;
+			d1[ox] = acc1;
+		}
+	else if (res0)
 #pragma omp simd
 		for (ox = 0; ox < OW; ox++) {
 			float acc;
 
-			DW3_TAPS(acc, ox);
-			d[ox] = acc + res[ox];
+			DW3_TAPS(acc, ox, r0, r1, r2);
+			d0[ox] = acc + res0[ox];
 		}
 	else
 #pragma omp simd
 		for (ox = 0; ox < OW; ox++) {
 			float acc;
 
-			DW3_TAPS(acc, ox);
-			d[ox] = acc;
+			DW3_TAPS(acc, ox, r0, r1, r2);
+			d0[ox] = acc;
 		}
 #undef DW3_TAPS
 }
 
-/* Floats of the rows dw3_plane keeps for an output OW wide: the ring,
- * the zero row, two output rows to pool. */
+/* Floats of the rows dw3_plane keeps for an output OW wide: the ring of
+ * four, the zero row, two output rows to pool. */
 static i64 dw3_buf_floats(i64 OW)
 {
-	return 6 * (OW + 2);
+	return 7 * (OW + 2);
 }
 
 /* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
  * pt on top and pl on the left, into y, or with pool into y (OH/2,OW/2)
  * max-pooled 2x2 (res then NULL): each input row is copied once into a
- * ring of three rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
+ * ring of four rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
  * rows outside the input read a row of zeros, so that every output, the
- * edges' included, takes dw3_row's one vectorised pass (the edges' taps
- * one by one had cost as much as the rest of the row).  Padding adds
- * w * 0, which leaves every sum as the row passes make it. */
+ * edges' included, takes dw3_rows' vectorised pass, two rows at a time
+ * (the edges' taps one by one had cost as much as the rest of the row).
+ * Padding adds w * 0, which leaves every sum as the row passes make it. */
 static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH, i64 OW,
 		      i64 pt, i64 pl, float b, float a, const float *res, int pool, float *buf)
 {
 	i64 PW = OW + 2, next = 0, oy, k;
-	float *ring = buf, *zero = buf + 3 * PW, *pair = buf + 4 * PW;
+	float *ring = buf, *zero = buf + 4 * PW, *pair = buf + 5 * PW;
 
 	if (pool)	/* the last odd row, which the pool drops, is not made */
 		OH -= OH & 1;
 
 	/* the zeros around each copied row, and the zero row (not the whole
 	 * buffer: a fused 1x1 makes this call per channel and band) */
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 4; k++) {
 		memset(ring + k * PW, 0, pl * sizeof *buf);
 		memset(ring + k * PW + pl + W, 0, (PW - pl - W) * sizeof *buf);
 	}
 	memset(zero, 0, PW * sizeof *buf);
-	for (oy = 0; oy < OH; oy++) {
-		const float *rows[3];
+	/* rows in pairs (the last alone when OH is odd) */
+	for (oy = 0; oy < OH; oy += 2) {
+		const float *rows[4];
+		int two = oy + 1 < OH;
 
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 3 + two; k++) {
 			i64 iy = oy - pt + k;
 
 			if (iy < 0 || iy >= H) {
@@ -377,16 +401,17 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 				continue;
 			}
 			for (; next <= iy; next++)
-				memcpy(ring + next % 3 * PW + pl, x + next * W, W * sizeof *x);
-			rows[k] = ring + iy % 3 * PW;
+				memcpy(ring + next % 4 * PW + pl, x + next * W, W * sizeof *x);
+			rows[k] = ring + iy % 4 * PW;
 		}
 		if (!pool) {
-			dw3_row(y + oy * OW, rows, w, OW, b, a, res ? res + oy * OW : NULL);
+			dw3_rows(y + oy * OW, two ? y + (oy + 1) * OW : NULL, rows, w, OW, b, a,
+				 res ? res + oy * OW : NULL,
+				 res && two ? res + (oy + 1) * OW : NULL);
 			continue;
 		}
-		dw3_row(pair + (oy & 1) * OW, rows, w, OW, b, a, NULL);
-		if (oy & 1)
-			maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
+		dw3_rows(pair, pair + OW, rows, w, OW, b, a, NULL, NULL);
+		maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
 	}
 }
 
