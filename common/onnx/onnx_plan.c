@@ -1291,7 +1291,8 @@ static int fuse_act_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx
 
 /* Conv -> Add of a tensor of the same shape: the add runs in the conv's
  * epilogue, when the other operand is computed before the conv runs (in
- * graph order) and is not a constant.  Either operand may be the conv's. */
+ * graph order) and is not a constant.  Either operand may be the conv's.
+ * Not after a fused pool: dw3_plane's pooled rows take no residual. */
 static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
 {
 	struct arpg_onnx *m = c->m;
@@ -1305,7 +1306,7 @@ static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx
 		for (j = 0; j < m->nn; j++)
 			if (!m->nodes[j].dead && m->nodes[j].out_final == a)
 				q = &m->nodes[j];
-		if (!q || q->op != OP_CONV || !q->w || q->res >= 0 ||
+		if (!q || q->op != OP_CONV || !q->w || q->res >= 0 || q->pool2 ||
 		    m->t[r].rank != m->t[a].rank ||
 		    memcmp(m->t[r].dims, m->t[a].dims, sizeof m->t[a].dims) ||
 		    m->t[r].kind == TK_STATIC)

@@ -400,6 +400,47 @@ next:
 	}
 }
 
+/* An Add after a depthwise conv with its pool fused is not folded into
+ * the conv (whose pooled rows take no residual): x -> dw conv -> Relu ->
+ * MaxPool -> + r gives the pool plus r. */
+ARPG_TEST(onnx_add_after_a_fused_pool_is_kept)
+{
+	float x[2 * 4 * 4], r[2 * 2 * 2], w[2 * 9] = { 0 }, b[2] = { 0.25f, -0.5f };
+	const float *in[2] = { x, r };
+	struct tmodel *t = tm_new(13);
+	struct arpg_onnx *m = NULL;
+	struct arpg_onnx_tensor y;
+	unsigned seed = 3;
+	char err[512];
+	int i;
+
+	tm_random(x, 32, -1, 1, &seed);
+	tm_random(r, 8, -1, 1, &seed);
+	tm_input(t, "x", 4, (int64_t[]){ 1, 2, 4, 4 });
+	tm_input(t, "r", 4, (int64_t[]){ 1, 2, 2, 2 });
+	tm_init(t, "W", 4, (int64_t[]){ 2, 1, 3, 3 }, w);
+	tm_init(t, "B", 1, (int64_t[]){ 2 }, b);
+	tm_node(t, "Conv", "dw", "x,W,B", "c");
+	tm_int(t, "group", 2);
+	tm_ints(t, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
+	tm_node(t, "Relu", "relu", "c", "a");
+	tm_node(t, "MaxPool", "pool", "a", "p");
+	tm_ints(t, "kernel_shape", 2, (int64_t[]){ 2, 2 });
+	tm_ints(t, "strides", 2, (int64_t[]){ 2, 2 });
+	tm_node(t, "Add", "add", "p,r", "y");
+	tm_output(t, "y", 0, NULL);
+	if (tm_prepare(t, 0, &m, err, sizeof err) < 0 || arpg_onnx_run(m, 1, in, err, sizeof err) < 0 ||
+	    arpg_onnx_output(m, 0, &y) < 0) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		arpg_onnx_free(m);
+		return;
+	}
+	/* zero weights: the pooled map is relu(bias) per channel */
+	for (i = 0; i < 8; i++)
+		expect_int(y.data[i] == (i < 4 ? 0.25f : 0) + r[i], 1);
+	arpg_onnx_free(m);
+}
+
 ARPG_TEST(onnx_maxpool_2x2_matches_naive)
 {
 	enum { C = 3, H = 9, W = 41, OH = H / 2, OW = W / 2 };
