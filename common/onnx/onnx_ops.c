@@ -592,10 +592,15 @@ static void band_dw(struct pw_dw *s, i64 a, i64 b)
 int onx_pw_dw_fits(const struct arpg_onnx *m, const struct onx_node *pw,
 		   const struct onx_node *dw)
 {
-	const struct onx_tensor *w1 = &m->t[pw->in[1]], *w3 = &m->t[dw->in[1]];
-	i64 M = w1->dims[0], K = w1->dims[1];
+	const struct onx_tensor *w1, *w3;
+	i64 M, K;
 
-	return pw->op == OP_CONV && dw->op == OP_CONV && pw->w && dw->w && pw->group == 1 &&
+	/* the weights' shapes only of convs: another node's in[1] may be -1 */
+	if (pw->op != OP_CONV || dw->op != OP_CONV)
+		return 0;
+	w1 = &m->t[pw->in[1]], w3 = &m->t[dw->in[1]];
+	M = w1->dims[0], K = w1->dims[1];
+	return pw->w && dw->w && pw->group == 1 &&
 		w1->dims[2] == 1 && w1->dims[3] == 1 && pw->stride[0] == 1 &&
 		pw->stride[1] == 1 && !pw->pad[0] && !pw->pad[1] && !pw->pad[2] &&
 		!pw->pad[3] && !pw->pre_s && pw->res < 0 && !pw->pool2 && pw->pre_pw < 0 &&
