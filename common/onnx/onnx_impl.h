@@ -120,6 +120,9 @@ struct onx_node {
 				 * (a 3x3 stride-1 depthwise conv's; out_final is the
 				 * pool's output, out[0] keeps the conv's shape) */
 	int out_final;		/* tensor the node writes (after fusion) */
+	int pre_pw;		/* Conv: a depthwise 3x3 that computes its input, the
+				 * output of this 1x1 conv node (dead), band by band
+				 * (onx_pw_dw_*); -1 for none */
 	double flops;
 	double t_sec;
 	long calls;
@@ -229,5 +232,11 @@ void onx_pw_run(const struct onx_pw_args *a);
 /* Whether onx_pw_run beats BLIS for a product of M rows of K (direct:
  * the conv's input rows are read in place, else they are unfolded). */
 int onx_pw_pays(int64_t M, int64_t K, int direct);
+
+/* onnx_ops.c: a 1x1 conv (onx_pw_run) and the depthwise 3x3 conv that
+ * reads its output, run together in bands of rows.  Whether the pair of
+ * nodes pw -> dw can run so (the planner's test; shapes inferred): */
+int onx_pw_dw_fits(const struct arpg_onnx *m, const struct onx_node *pw,
+		   const struct onx_node *dw);
 
 #endif

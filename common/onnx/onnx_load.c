@@ -863,6 +863,7 @@ static int parse_node(struct arpg_onnx *m, int ni, const Onnx__NodeProto *np,
 	int rc, op = op_of(np->op_type), i;
 
 	n->res = -1;
+	n->pre_pw = -1;
 	if (np->name && np->name[0])
 		n->name = strdup(np->name);
 	else if (asprintf(&n->name, "#%d", ni) < 0)

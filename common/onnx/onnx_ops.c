@@ -285,82 +285,115 @@ ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH,
 	}
 }
 
-/* A row of a 3x3, stride-1, dilation-1 depthwise plane from three input
- * rows r[0..2] padded so that output ox reads r[k][ox..ox+2]: d[0..OW) =
- * act(b + the nine taps) + res (res NULL for none), where act keeps a
- * positive value and multiplies the others by a.  Each output sums its
- * taps in the order dw_plane's row passes add them (b, then row by row,
- * left to right), so that the two give the same bits. */
-ONX_HOT static void dw3_row(float *d, const float *const r[3], const float *w, i64 OW,
-			    float b, float a, const float *res)
+/* Rows of a 3x3, stride-1, dilation-1 depthwise plane from input rows
+ * r[] padded so that output ox reads r[k][ox..ox+2]: d0[0..OW) from
+ * r[0..2], and, unless d1 is NULL, d1[0..OW) from r[1..3] in the same
+ * pass (the two share the loads of r[1] and r[2]).  Each output is
+ * act(b + the nine taps) + res (res0 and res1 NULL for none), where act
+ * keeps a positive value and multiplies the others by a; it sums its taps
+ * in the order dw_plane's row passes add them (b, then row by row, left
+ * to right), so that the two give the same bits. */
+ONX_HOT static void dw3_rows(float *d0, float *d1, const float *const r[4], const float *w,
+			     i64 OW, float b, float a, const float *res0, const float *res1)
 {
-	const float *r0 = r[0], *r1 = r[1], *r2 = r[2];
+	const float *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = d1 ? r[3] : NULL;
+	/* the weights in locals: d might alias w, so the compiler loaded and
+	 * broadcast all nine again for every vector of outputs */
+	const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+	const float w6 = w[6], w7 = w[7], w8 = w[8];
 	i64 ox;
-#define DW3_TAPS(acc, ox) do { \
+#define DW3_TAPS(acc, ox, ra, rb, rc) do { \
 	acc = b; \
-	acc += w[0] * r0[ox]; \
-	acc += w[1] * r0[ox + 1]; \
-	acc += w[2] * r0[ox + 2]; \
-	acc += w[3] * r1[ox]; \
-	acc += w[4] * r1[ox + 1]; \
-	acc += w[5] * r1[ox + 2]; \
-	acc += w[6] * r2[ox]; \
-	acc += w[7] * r2[ox + 1]; \
-	acc += w[8] * r2[ox + 2]; \
+	acc += w0 * ra[ox]; \
+	acc += w1 * ra[ox + 1]; \
+	acc += w2 * ra[ox + 2]; \
+	acc += w3 * rb[ox]; \
+	acc += w4 * rb[ox + 1]; \
+	acc += w5 * rb[ox + 2]; \
+	acc += w6 * rc[ox]; \
+	acc += w7 * rc[ox + 1]; \
+	acc += w8 * rc[ox + 2]; \
 	acc = acc > 0 ? acc : acc * a; \
 } while (0)
 
-	/* two loops: a load of res under a mask inside one loop faulted (and
-	 * was retried) on every vector when res was NULL */
-	if (res)
+	/* separate loops: a load of res under a mask inside one loop faulted
+	 * (and was retried) on every vector when res was NULL */
+	if (d1 && res0)
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++) {
+			float acc0, acc1;
+
+			DW3_TAPS(acc0, ox, r0, r1, r2);
+			DW3_TAPS(acc1, ox, r1, r2, r3);
+			d0[ox] = acc0 + res0[ox];
+			d1[ox] = acc1 + res1[ox];
+		}
+	else if (d1)
+#pragma omp simd
+		for (ox = 0; ox < OW; ox++) {
+			float acc0, acc1;
+
+			DW3_TAPS(acc0, ox, r0, r1, r2);
+			DW3_TAPS(acc1, ox, r1, r2, r3);
+			d0[ox] = acc0;
+			d1[ox] = acc1;
+		}
+	else if (res0)
 #pragma omp simd
 		for (ox = 0; ox < OW; ox++) {
 			float acc;
 
-			DW3_TAPS(acc, ox);
-			d[ox] = acc + res[ox];
+			DW3_TAPS(acc, ox, r0, r1, r2);
+			d0[ox] = acc + res0[ox];
 		}
 	else
 #pragma omp simd
 		for (ox = 0; ox < OW; ox++) {
 			float acc;
 
-			DW3_TAPS(acc, ox);
-			d[ox] = acc;
+			DW3_TAPS(acc, ox, r0, r1, r2);
+			d0[ox] = acc;
 		}
 #undef DW3_TAPS
 }
 
-/* Floats of the rows dw3_plane keeps for an output OW wide: the ring,
- * the zero row, two output rows to pool. */
+/* Floats of the rows dw3_plane keeps for an output OW wide: the ring of
+ * four, the zero row, two output rows to pool. */
 static i64 dw3_buf_floats(i64 OW)
 {
-	return 6 * (OW + 2);
+	return 7 * (OW + 2);
 }
 
 /* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
  * pt on top and pl on the left, into y, or with pool into y (OH/2,OW/2)
  * max-pooled 2x2 (res then NULL): each input row is copied once into a
- * ring of three rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
+ * ring of four rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
  * rows outside the input read a row of zeros, so that every output, the
- * edges' included, takes dw3_row's one vectorised pass (the edges' taps
- * one by one had cost as much as the rest of the row).  Padding adds
- * w * 0, which leaves every sum as the row passes make it. */
+ * edges' included, takes dw3_rows' vectorised pass, two rows at a time
+ * (the edges' taps one by one had cost as much as the rest of the row).
+ * Padding adds w * 0, which leaves every sum as the row passes make it. */
 static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH, i64 OW,
 		      i64 pt, i64 pl, float b, float a, const float *res, int pool, float *buf)
 {
 	i64 PW = OW + 2, next = 0, oy, k;
-	float *ring = buf, *zero = buf + 3 * PW, *pair = buf + 4 * PW;
+	float *ring = buf, *zero = buf + 4 * PW, *pair = buf + 5 * PW;
 
 	if (pool)	/* the last odd row, which the pool drops, is not made */
 		OH -= OH & 1;
 
-	/* the zeros around each copied row, and the zero row */
-	memset(buf, 0, dw3_buf_floats(OW) * sizeof *buf);
-	for (oy = 0; oy < OH; oy++) {
-		const float *rows[3];
+	/* the zeros around each copied row, and the zero row (not the whole
+	 * buffer: a fused 1x1 makes this call per channel and band) */
+	for (k = 0; k < 4; k++) {
+		memset(ring + k * PW, 0, pl * sizeof *buf);
+		memset(ring + k * PW + pl + W, 0, (PW - pl - W) * sizeof *buf);
+	}
+	memset(zero, 0, PW * sizeof *buf);
+	/* rows in pairs (the last alone when OH is odd) */
+	for (oy = 0; oy < OH; oy += 2) {
+		const float *rows[4];
+		int two = oy + 1 < OH;
 
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 3 + two; k++) {
 			i64 iy = oy - pt + k;
 
 			if (iy < 0 || iy >= H) {
@@ -368,16 +401,17 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 				continue;
 			}
 			for (; next <= iy; next++)
-				memcpy(ring + next % 3 * PW + pl, x + next * W, W * sizeof *x);
-			rows[k] = ring + iy % 3 * PW;
+				memcpy(ring + next % 4 * PW + pl, x + next * W, W * sizeof *x);
+			rows[k] = ring + iy % 4 * PW;
 		}
 		if (!pool) {
-			dw3_row(y + oy * OW, rows, w, OW, b, a, res ? res + oy * OW : NULL);
+			dw3_rows(y + oy * OW, two ? y + (oy + 1) * OW : NULL, rows, w, OW, b, a,
+				 res ? res + oy * OW : NULL,
+				 res && two ? res + (oy + 1) * OW : NULL);
 			continue;
 		}
-		dw3_row(pair + (oy & 1) * OW, rows, w, OW, b, a, NULL);
-		if (oy & 1)
-			maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
+		dw3_rows(pair, pair + OW, rows, w, OW, b, a, NULL, NULL);
+		maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
 	}
 }
 
@@ -471,6 +505,162 @@ static int is_depthwise(const struct onx_node *n, i64 C, i64 M, i64 wc)
 	return wc == 1 && n->group == C && !n->pre_s && (C > 1 || M == 1);
 }
 
+/* ---- a 1x1 conv and the depthwise 3x3 conv after it, in bands ----
+ * YuNet's blocks are a 1x1 conv (onx_pw_run) feeding a depthwise 3x3
+ * (dw3_plane).  Run one after the other, the 1x1's output (up to 5 MB)
+ * goes out to L3 and comes back; here each thread makes the 1x1's output
+ * a band of rows at a time into a buffer that stays in L2, and the
+ * depthwise conv reads the band there.  The two rows of the band that the
+ * next band reads again (the 3x3's halo) are moved, not recomputed.  Each
+ * output is the sum the two kernels make on their own, so the results are
+ * the same bits. */
+
+/* Floats of the 1x1's output a band holds (512 KiB: half of a Zen 4 or
+ * Skylake-X L2, the rest for the 1x1's input rows and the outputs). */
+#define BAND_FLOATS ((i64)1 << 17)
+
+/* Rows of the 1x1's output a band buffer holds: a band of output rows,
+ * even (a fused pool takes them in pairs), and the 3x3's two halo rows. */
+static i64 band_cap_rows(i64 M, i64 W)
+{
+	i64 b = BAND_FLOATS / (M * W) - 2;
+
+	b -= b & 1;
+	return (b < 2 ? 2 : b) + 2;
+}
+
+/* A thread's view of the pair on one image. */
+struct pw_dw {
+	const struct onx_node *pw, *dw;
+	const float *x;		/* the 1x1's input image (K,H,W) */
+	float *y;		/* the depthwise conv's output image */
+	const float *res;	/* the depthwise conv's residual image, or NULL */
+	i64 K, M, H, W, OH, OW, R;	/* R: rows the buffer holds */
+	float *buf;		/* (M,R,W): rows [blo, bhi) of the 1x1's output */
+	float *ring;		/* dw3_plane's rows */
+	i64 blo, bhi;
+};
+
+/* Makes s->buf hold rows [lo, hi) of the 1x1's output (hi - lo <= R):
+ * rows it holds already and still needs are moved to the front, the
+ * others computed. */
+static void band_fill(struct pw_dw *s, i64 lo, i64 hi)
+{
+	i64 from = lo, c, W = s->W, RW = s->R * W;
+
+	if (lo >= s->blo && lo < s->bhi) {
+		i64 keep = (s->bhi < hi ? s->bhi : hi) - lo;
+
+		if (lo > s->blo)
+			for (c = 0; c < s->M; c++)
+				memmove(s->buf + c * RW, s->buf + c * RW + (lo - s->blo) * W,
+					keep * W * sizeof *s->buf);
+		from = lo + keep;
+	}
+	if (from < hi) {
+		const struct onx_node *p = s->pw;
+		struct onx_pw_args a = {
+			.w = p->w, .x = s->x + from * W, .b = p->b, .slope = p->slope,
+			.y = s->buf + (from - lo) * W, .M = s->M, .K = s->K,
+			.n = (hi - from) * W, .xs = s->H * W, .ys = RW, .act = p->act,
+		};
+		onx_pw_run(&a);
+	}
+	s->blo = lo, s->bhi = hi;
+}
+
+/* Output rows [a, b) of the depthwise conv (a even), every channel, from
+ * the band of the 1x1's output they read (pads of 1: rows a-1 to b). */
+static void band_dw(struct pw_dw *s, i64 a, i64 b)
+{
+	const struct onx_node *n = s->dw;
+	i64 lo = a - 1 < 0 ? 0 : a - 1, hi = b + 1 > s->H ? s->H : b + 1, c;
+	i64 P = n->pool2 ? s->OH / 2 * (s->OW / 2) : s->OH * s->OW;
+	i64 y0 = n->pool2 ? a / 2 * (s->OW / 2) : a * s->OW;
+
+	band_fill(s, lo, hi);
+	for (c = 0; c < s->M; c++) {
+		float bias = n->b ? n->b[c] : 0;
+		float act = n->act == ACT_PRELU ? n->slope[c] : n->act == ACT_RELU ? 0 : 1;
+
+		dw3_plane(s->y + c * P + y0, s->buf + c * s->R * s->W, n->w + c * 9, hi - lo,
+			  s->W, b - a, s->OW, 1 + lo - a, 1, bias, act,
+			  s->res ? s->res + c * P + y0 : NULL, n->pool2, s->ring);
+	}
+}
+
+int onx_pw_dw_fits(const struct arpg_onnx *m, const struct onx_node *pw,
+		   const struct onx_node *dw)
+{
+	const struct onx_tensor *w1, *w3;
+	i64 M, K;
+
+	/* the weights' shapes only of convs: another node's in[1] may be -1 */
+	if (pw->op != OP_CONV || dw->op != OP_CONV)
+		return 0;
+	w1 = &m->t[pw->in[1]], w3 = &m->t[dw->in[1]];
+	M = w1->dims[0], K = w1->dims[1];
+	return pw->w && dw->w && pw->group == 1 &&
+		w1->dims[2] == 1 && w1->dims[3] == 1 && pw->stride[0] == 1 &&
+		pw->stride[1] == 1 && !pw->pad[0] && !pw->pad[1] && !pw->pad[2] &&
+		!pw->pad[3] && !pw->pre_s && pw->res < 0 && !pw->pool2 && pw->pre_pw < 0 &&
+		onx_pw_pays(M, K, 1) && M > 1 && dw->group == M && w3->dims[0] == M &&
+		w3->dims[1] == 1 && w3->dims[2] == 3 && w3->dims[3] == 3 &&
+		dw->stride[0] == 1 && dw->stride[1] == 1 && dw->dil[0] == 1 &&
+		dw->dil[1] == 1 && dw->pad[0] == 1 && dw->pad[1] == 1 && dw->pad[2] == 1 &&
+		dw->pad[3] == 1 && !dw->pre_s && dw->res < 0 && !dw->pool2 && dw->pre_pw < 0;
+}
+
+/* Floats of scratch a thread needs for the pair: the band, dw3's rows. */
+static i64 pw_dw_scratch(i64 M, i64 W)
+{
+	return M * band_cap_rows(M, W) * W + dw3_buf_floats(W);
+}
+
+/* The depthwise node n with its 1x1 node fused (n->pre_pw): each thread
+ * takes a share of the output rows, in pairs, of every image. */
+static int exec_pw_dw(struct arpg_onnx *m, struct onx_node *n)
+{
+	const struct onx_node *pw = &m->nodes[n->pre_pw];
+	const struct onx_tensor *xt = &m->t[pw->in[0]], *mid = &m->t[n->in[0]];
+	i64 N = xt->dims[0], OH = m->t[n->out[0]].dims[2], OW = m->t[n->out[0]].dims[3];
+	i64 M = mid->dims[1], pairs = (OH + 1) / 2;
+	int nth = m->nthreads;
+
+	if (pairs < nth || N * M * OH * OW <= 16384)
+		nth = 1;
+#pragma omp parallel num_threads(nth) if (nth > 1)
+	{
+		int t = 0, T = 1;
+		i64 img, a, r0, r1, B;
+		float *sc;
+		struct pw_dw s = {
+			.pw = pw, .dw = n, .K = xt->dims[1], .M = M, .H = mid->dims[2],
+			.W = mid->dims[3], .OH = OH, .OW = OW,
+		};
+#ifdef _OPENMP
+		t = omp_get_thread_num(), T = omp_get_num_threads();
+#endif
+		sc = m->scratch + (size_t)t * m->scratch_per_thread;
+		s.R = band_cap_rows(M, s.W), B = s.R - 2;
+		s.buf = sc, s.ring = sc + M * s.R * s.W;
+		r0 = 2 * (pairs * t / T), r1 = 2 * (pairs * (t + 1) / T);
+		if (r1 > OH)
+			r1 = OH;
+		for (img = 0; img < N; img++) {
+			i64 P = n->pool2 ? OH / 2 * (OW / 2) : OH * OW;
+
+			s.x = xt->data + img * s.K * s.H * s.W;
+			s.y = m->t[n->out_final].data + img * M * P;
+			s.res = n->res >= 0 ? m->t[n->res].data + img * M * P : NULL;
+			s.blo = s.bhi = 0;
+			for (a = r0; a < r1; a += B)
+				band_dw(&s, a, a + B < r1 ? a + B : r1);
+		}
+	}
+	return 0;
+}
+
 static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]], *wt = &m->t[n->in[1]];
@@ -488,6 +678,8 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.OH = m->t[n->out[0]].dims[2], j.OW = m->t[n->out[0]].dims[3], j.G = n->group;
 	j.kh = wt->dims[2], j.kw = wt->dims[3];
 	j.m0 = 0, j.mn = j.M / j.G;
+	if (n->pre_pw >= 0)
+		return exec_pw_dw(m, n);
 	/* onnx_plan.c fuses a pool only into the depthwise convs of dw3_plane */
 	if (is_depthwise(n, j.C, j.M, wt->dims[1]) || n->pool2) {
 		exec_dwconv(&j, N, nth);
@@ -594,6 +786,37 @@ static void bstrides(const struct onx_tensor *t, int r, const int64_t *od, i64 *
 		O[p] = (EXPR); \
 	}
 
+/* o = a op b over n values of operands of the output's own size (no
+ * broadcast): contiguous loops the compiler vectorises (the strided loop
+ * of binop ran one value at a time on YuNet's Adds). */
+ONX_HOT static void binop_same(int op, float *o, const float *a, const float *b, i64 n)
+{
+	i64 p;
+
+	switch (op) {
+	case OP_ADD:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] + b[p];
+		break;
+	case OP_SUB:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] - b[p];
+		break;
+	case OP_MUL:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] * b[p];
+		break;
+	case OP_PRELU:
+#pragma omp simd
+		for (p = 0; p < n; p++)
+			o[p] = a[p] > 0 ? a[p] : a[p] * b[p];
+		break;
+	}
+}
+
 static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 		  const struct onx_tensor *bt)
 {
@@ -601,17 +824,13 @@ static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
 	int r = ot->rank, i;
 
 	if (onx_numel(at) == total && onx_numel(bt) == total) {
-		inner = total, outer = 1;
-		for (i = 0; i < r; i++)
-			sa_[i] = sb_[i] = 0;
-		if (r)
-			sa_[r - 1] = sb_[r - 1] = 1;
-	} else {
-		bstrides(at, r, ot->dims, sa_);
-		bstrides(bt, r, ot->dims, sb_);
-		inner = r ? ot->dims[r - 1] : 1;
-		outer = total / inner;
+		binop_same(op, ot->data, at->data, bt->data, total);
+		return;
 	}
+	bstrides(at, r, ot->dims, sa_);
+	bstrides(bt, r, ot->dims, sb_);
+	inner = r ? ot->dims[r - 1] : 1;
+	outer = total / inner;
 	{
 		i64 sa = r ? sa_[r - 1] : 0, sb = r ? sb_[r - 1] : 0;
 		if (!r)
@@ -843,6 +1062,35 @@ ONX_HOT static void sigmoid(float *y, const float *x, i64 k)
 	}
 }
 
+/* Whether transposing x by n's perm moves only axes of length 1: the
+ * values keep their order (YuNet's heads of one channel). */
+static int transpose_is_copy(const struct onx_node *n, const struct onx_tensor *xt)
+{
+	int i, last = -1;
+
+	for (i = 0; i < xt->rank; i++) {
+		int a = n->nperm ? (int)n->perm[i] : xt->rank - 1 - i;
+
+		if (xt->dims[a] == 1)
+			continue;
+		if (a < last)
+			return 0;
+		last = a;
+	}
+	return 1;
+}
+
+/* y (N,S,C) = x (N,C,S) transposed per image: NCHW to NHWC. */
+ONX_HOT static void channels_last(float *y, const float *x, i64 N, i64 C, i64 S)
+{
+	i64 img, c, p;
+
+	for (img = 0; img < N; img++, x += C * S, y += C * S)
+		for (c = 0; c < C; c++)
+			for (p = 0; p < S; p++)
+				y[p * C + c] = x[c * S + p];
+}
+
 /* y = x with its axes permuted: output axis i is input axis perm[i]. */
 static void exec_transpose(struct arpg_onnx *m, struct onx_node *n)
 {
@@ -852,8 +1100,13 @@ static void exec_transpose(struct arpg_onnx *m, struct onx_node *n)
 	int r = xt->rank, i;
 	float *y = ot->data;
 
-	if (r == 0) {
-		y[0] = xt->data[0];
+	if (r == 0 || transpose_is_copy(n, xt)) {
+		memcpy(y, xt->data, onx_numel(xt) * sizeof *y);
+		return;
+	}
+	if (r == 4 && n->nperm == 4 && n->perm[0] == 0 && n->perm[1] == 2 && n->perm[2] == 3 &&
+	    n->perm[3] == 1) {
+		channels_last(y, xt->data, xt->dims[0], xt->dims[1], xt->dims[2] * xt->dims[3]);
 		return;
 	}
 	for (i = r - 1, p = 1; i >= 0; i--)
@@ -914,14 +1167,49 @@ static i64 resize_nearest(int mode, double x, i64 lin)
 	return v < 0 ? 0 : v >= lin ? lin - 1 : v;
 }
 
+/* Whether src[p] = p / 2 for every p < n: each input value twice. */
+static int upsamples_by_2(const i64 *src, i64 n)
+{
+	i64 p;
+
+	for (p = 0; p < n && src[p] == p / 2; p++)
+		;
+	return p == n;
+}
+
+/* y[p] = x[src[p]] for p < n; with dup2 (upsamples_by_2) by shuffles,
+ * without the gather. */
+ONX_HOT static void gather_row(float *y, const float *x, const i64 *src, i64 n, int dup2)
+{
+	i64 p;
+
+	if (dup2) {
+		for (p = 0; p + 2 * LANES <= n; p += 2 * LANES) {
+			v16 v = ld(x + p / 2);
+
+			st(y + p, __builtin_shufflevector(v, v, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4,
+							  5, 5, 6, 6, 7, 7));
+			st(y + p + LANES, __builtin_shufflevector(v, v, 8, 8, 9, 9, 10, 10, 11,
+								  11, 12, 12, 13, 13, 14, 14,
+								  15, 15));
+		}
+		for (; p < n; p++)
+			y[p] = x[p / 2];
+		return;
+	}
+	for (p = 0; p < n; p++)
+		y[p] = x[src[p]];
+}
+
 /* Nearest: an input index per output index and axis (src[axis][i]), then
- * a gather, row by row along the last axis. */
+ * a gather, row by row along the last axis (a row that reads the input
+ * row the row before read is a copy of it). */
 static int resize_nearest_nd(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]];
 	struct onx_tensor *ot = &m->t[n->out_final];
 	i64 *src[MAXR] = { 0 }, ist[MAXR], idx[MAXR] = { 0 }, inner, outer, q, p;
-	int r = xt->rank, i, rc = 0;
+	int r = xt->rank, i, rc = 0, dup2;
 	float *y = ot->data;
 
 	for (i = r - 1, p = 1; i >= 0; i--) {
@@ -937,12 +1225,18 @@ static int resize_nearest_nd(struct arpg_onnx *m, struct onx_node *n)
 	}
 	inner = r ? ot->dims[r - 1] : 1;
 	outer = onx_numel(ot) / inner;
+	dup2 = r && upsamples_by_2(src[r - 1], inner);
 	for (q = 0; q < outer; q++, y += inner) {
 		const float *x = xt->data;
 		for (i = 0; i < r - 1; i++)
 			x += src[i][idx[i]];
-		for (p = 0; p < inner; p++)
-			y[p] = x[r ? src[r - 1][p] : 0];
+		if (r >= 2 && idx[r - 2] > 0 && src[r - 2][idx[r - 2]] == src[r - 2][idx[r - 2] - 1])
+			/* the row the last one read: a copy of it */
+			memcpy(y, y - inner, inner * sizeof *y);
+		else if (r)
+			gather_row(y, x, src[r - 1], inner, dup2);
+		else
+			y[0] = x[0];
 		for (i = r - 2; i >= 0; i--) {
 			if (++idx[i] < ot->dims[i])
 				break;
@@ -1149,11 +1443,16 @@ size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 		/* images side by side (columns, then the GEMM's output), or one
 		 * image in blocks of rows */
 		if (c > 1)
-			return (size_t)((K + Mg) * P * c);
-		need = K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS);
+			need = (K + Mg) * P * c;
+		else
+			need = K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2],
+								COL_FLOATS);
 		/* a depthwise conv's padded rows (dw3_plane) */
 		if (need < dw3_buf_floats(o->dims[3]))
 			need = dw3_buf_floats(o->dims[3]);
+		/* with its 1x1 conv fused, a band of the 1x1's output too */
+		if (n->pre_pw >= 0 && need < pw_dw_scratch(w->dims[0], o->dims[3]))
+			need = pw_dw_scratch(w->dims[0], o->dims[3]);
 		return (size_t)need;
 	}
 	if (n->op == OP_BN)

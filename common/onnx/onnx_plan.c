@@ -1291,7 +1291,8 @@ static int fuse_act_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx
 
 /* Conv -> Add of a tensor of the same shape: the add runs in the conv's
  * epilogue, when the other operand is computed before the conv runs (in
- * graph order) and is not a constant.  Either operand may be the conv's. */
+ * graph order) and is not a constant.  Either operand may be the conv's.
+ * Not after a fused pool: dw3_plane's pooled rows take no residual. */
 static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
 {
 	struct arpg_onnx *m = c->m;
@@ -1305,7 +1306,7 @@ static int fuse_add_into_conv(struct fuse_ctx *c, struct onx_node *n, struct onx
 		for (j = 0; j < m->nn; j++)
 			if (!m->nodes[j].dead && m->nodes[j].out_final == a)
 				q = &m->nodes[j];
-		if (!q || q->op != OP_CONV || !q->w || q->res >= 0 ||
+		if (!q || q->op != OP_CONV || !q->w || q->res >= 0 || q->pool2 ||
 		    m->t[r].rank != m->t[a].rank ||
 		    memcmp(m->t[r].dims, m->t[a].dims, sizeof m->t[a].dims) ||
 		    m->t[r].kind == TK_STATIC)
@@ -1355,11 +1356,29 @@ static int fuse_pool_into_dwconv(struct fuse_ctx *c, struct onx_node *n, struct 
 	return 1;
 }
 
+/* 1x1 Conv -> depthwise 3x3 Conv (onx_pw_dw_fits): the depthwise conv
+ * makes the 1x1's output itself, a band of rows at a time, so that the
+ * 1x1's full output (YuNet's largest maps) is never written and read
+ * back.  The 1x1 node is dead; its input lives until the depthwise conv
+ * runs (plan_arena). */
+static int fuse_pw_into_dwconv(struct fuse_ctx *c, struct onx_node *n, struct onx_node *p)
+{
+	struct arpg_onnx *m = c->m;
+
+	if (!p || !single_use(m, c->uses, n->in[0]) || p->out_final != n->in[0] ||
+	    !onx_pw_dw_fits(m, p, n))
+		return 0;
+	n->pre_pw = (int)(p - m->nodes);
+	p->dead = 1;
+	return 1;
+}
+
 static const struct {
 	int op;			/* the node the pattern is tried on */
 	fuse_fn fn;
 } fusions[] = {
 	{ OP_CONV, fuse_bn_into_next_conv },
+	{ OP_CONV, fuse_pw_into_dwconv },
 	{ OP_BN, fuse_bn_into_prev_layer },
 	{ OP_RELU, fuse_act_into_conv },
 	{ OP_PRELU, fuse_act_into_conv },
@@ -1438,6 +1457,10 @@ static int plan_arena(struct arpg_onnx *m, char *err, size_t errn)
 				m->t[n->in[j]].death = i;
 		if (n->res >= 0)
 			m->t[n->res].death = i;
+		/* a fused 1x1 conv reads its input when n runs */
+		for (j = 0; n->pre_pw >= 0 && j < m->nodes[n->pre_pw].nin; j++)
+			if (m->nodes[n->pre_pw].in[j] >= 0)
+				m->t[m->nodes[n->pre_pw].in[j]].death = i;
 	}
 	for (i = 0; i < m->nt; i++) {
 		struct onx_tensor *t = &m->t[i];

@@ -304,6 +304,143 @@ next:
 /* MaxPool 2x2 stride 2 (YuNet's downsampling, its own kernel): the max
  * of each window, a NaN wherever the window holds one, an odd last
  * row and column left out, across rows long enough for vectors. */
+/* x (N,K,H,W) -> 1x1 Conv -> "mid" (N,M,H,W) -> depthwise 3x3 Conv padded 1
+ * -> Relu [-> MaxPool 2x2], prepared for batch N on th threads; with tap,
+ * "mid" is kept, which keeps the 1x1 conv a node of its own. */
+static struct arpg_onnx *pw_dw_model(int N, int K, int M, int H, int W, int pool, int th,
+				     int tap, const float *w1, const float *b1, const float *w2,
+				     const float *b2, char *err, size_t errn)
+{
+	struct tmodel *t = tm_new(13);
+	struct arpg_onnx *m = NULL;
+
+	tm_input(t, "x", 4, (int64_t[]){ N, K, H, W });
+	tm_init(t, "W1", 4, (int64_t[]){ M, K, 1, 1 }, w1);
+	tm_init(t, "B1", 1, (int64_t[]){ M }, b1);
+	tm_init(t, "W2", 4, (int64_t[]){ M, 1, 3, 3 }, w2);
+	tm_init(t, "B2", 1, (int64_t[]){ M }, b2);
+	tm_node(t, "Conv", "pw", "x,W1,B1", "mid");
+	tm_node(t, "Conv", "dw", "mid,W2,B2", "c");
+	tm_int(t, "group", M);
+	tm_ints(t, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
+	tm_node(t, "Relu", "relu", "c", pool ? "a" : "y");
+	if (pool) {
+		tm_node(t, "MaxPool", "pool", "a", "y");
+		tm_ints(t, "kernel_shape", 2, (int64_t[]){ 2, 2 });
+		tm_ints(t, "strides", 2, (int64_t[]){ 2, 2 });
+	}
+	tm_output(t, "y", 0, NULL);
+	if (tm_load(t, &m, err, errn) < 0 || (tap && arpg_onnx_tap(m, "mid", err, errn) < 0) ||
+	    arpg_onnx_set_threads(m, th) < 0) {
+		arpg_onnx_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* The 1x1 conv fused into the depthwise conv (bands of rows, the halo
+ * moved between bands, rows split between threads, an odd last row under
+ * a pool) gives the bits the two nodes give apart, at every batch size. */
+ARPG_TEST(onnx_pointwise_into_depthwise_equals_unfused)
+{
+	static const struct { int N, K, M, H, W, pool, th; } cases[] = {
+		{ 2, 8, 64, 13, 300, 1, 2 },	/* bands of 4 rows */
+		{ 2, 8, 64, 13, 300, 0, 1 },
+		{ 1, 5, 16, 23, 40, 0, 2 },
+		{ 3, 3, 7, 9, 17, 1, 2 },
+	};
+	size_t ci;
+
+	for (ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
+		int N = cases[ci].N, K = cases[ci].K, M = cases[ci].M, H = cases[ci].H;
+		int W = cases[ci].W, pool = cases[ci].pool, th = cases[ci].th, n;
+		size_t nx = (size_t)N * K * H * W;
+		float *x = malloc(nx * sizeof *x), *w1 = malloc(M * K * sizeof *w1);
+		float *b1 = malloc(M * sizeof *b1), *w2 = malloc(M * 9 * sizeof *w2);
+		float *b2 = malloc(M * sizeof *b2);
+		const float *in[1] = { x };
+		struct arpg_onnx *m[2] = { NULL, NULL };
+		unsigned seed = 7 + ci;
+		char err[512];
+		int k;
+
+		tm_random(x, nx, -1, 1, &seed);
+		tm_random(w1, M * K, -1, 1, &seed);
+		tm_random(b1, M, -0.5f, 0.5f, &seed);
+		tm_random(w2, M * 9, -1, 1, &seed);
+		tm_random(b2, M, -0.5f, 0.5f, &seed);
+		for (k = 0; k < 2; k++) {
+			m[k] = pw_dw_model(N, K, M, H, W, pool, th, k, w1, b1, w2, b2, err,
+					   sizeof err);
+			if (!m[k] || arpg_onnx_prepare(m[k], N, err, sizeof err) < 0) {
+				arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+				goto next;
+			}
+		}
+		for (n = N; n >= 1; n--) {
+			struct arpg_onnx_tensor y[2];
+
+			for (k = 0; k < 2; k++)
+				if (arpg_onnx_run(m[k], n, in, err, sizeof err) < 0 ||
+				    arpg_onnx_output(m[k], 0, &y[k]) < 0) {
+					arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
+					goto next;
+				}
+			expect_int(y[0].dims[2] * 1000 + y[0].dims[3],
+				   pool ? H / 2 * 1000 + W / 2 : H * 1000 + W);
+			if (memcmp(y[0].data, y[1].data,
+				   (size_t)n * M * y[0].dims[2] * y[0].dims[3] * sizeof *y[0].data))
+				arpg_test_fail(__FILE__, __LINE__, "case %zu batch %d: fused and "
+					       "unfused outputs differ", ci, n);
+		}
+next:
+		arpg_onnx_free(m[0]);
+		arpg_onnx_free(m[1]);
+		free(x), free(w1), free(b1), free(w2), free(b2);
+	}
+}
+
+/* An Add after a depthwise conv with its pool fused is not folded into
+ * the conv (whose pooled rows take no residual): x -> dw conv -> Relu ->
+ * MaxPool -> + r gives the pool plus r. */
+ARPG_TEST(onnx_add_after_a_fused_pool_is_kept)
+{
+	float x[2 * 4 * 4], r[2 * 2 * 2], w[2 * 9] = { 0 }, b[2] = { 0.25f, -0.5f };
+	const float *in[2] = { x, r };
+	struct tmodel *t = tm_new(13);
+	struct arpg_onnx *m = NULL;
+	struct arpg_onnx_tensor y;
+	unsigned seed = 3;
+	char err[512];
+	int i;
+
+	tm_random(x, 32, -1, 1, &seed);
+	tm_random(r, 8, -1, 1, &seed);
+	tm_input(t, "x", 4, (int64_t[]){ 1, 2, 4, 4 });
+	tm_input(t, "r", 4, (int64_t[]){ 1, 2, 2, 2 });
+	tm_init(t, "W", 4, (int64_t[]){ 2, 1, 3, 3 }, w);
+	tm_init(t, "B", 1, (int64_t[]){ 2 }, b);
+	tm_node(t, "Conv", "dw", "x,W,B", "c");
+	tm_int(t, "group", 2);
+	tm_ints(t, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
+	tm_node(t, "Relu", "relu", "c", "a");
+	tm_node(t, "MaxPool", "pool", "a", "p");
+	tm_ints(t, "kernel_shape", 2, (int64_t[]){ 2, 2 });
+	tm_ints(t, "strides", 2, (int64_t[]){ 2, 2 });
+	tm_node(t, "Add", "add", "p,r", "y");
+	tm_output(t, "y", 0, NULL);
+	if (tm_prepare(t, 0, &m, err, sizeof err) < 0 || arpg_onnx_run(m, 1, in, err, sizeof err) < 0 ||
+	    arpg_onnx_output(m, 0, &y) < 0) {
+		arpg_test_fail(__FILE__, __LINE__, "%s", err);
+		arpg_onnx_free(m);
+		return;
+	}
+	/* zero weights: the pooled map is relu(bias) per channel */
+	for (i = 0; i < 8; i++)
+		expect_int(y.data[i] == (i < 4 ? 0.25f : 0) + r[i], 1);
+	arpg_onnx_free(m);
+}
+
 ARPG_TEST(onnx_maxpool_2x2_matches_naive)
 {
 	enum { C = 3, H = 9, W = 41, OH = H / 2, OW = W / 2 };
