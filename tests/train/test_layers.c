@@ -494,6 +494,43 @@ ARPG_TEST(graph_attention_with_dropped_nodes_matches_finite_differences)
 	free(dz); free(das); free(dad); free(o_all);
 }
 
+/* Heads wider than the forward's register block (dh 40: a block of 32
+ * and a tail of 8): o is each row's weighted sum of its neighbours' z
+ * with the saved weights. */
+ARPG_TEST(graph_attention_output_is_the_weighted_sum_of_neighbours)
+{
+	enum { G = 2, n = 5, D = 80, H = 2, dh = D / H };
+	struct gat_nbrs nb;
+	uint8_t mask[n * n];
+	float *z, *a_src, *a_dst, *o, *att, *work;
+
+	test_rng = 112;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			mask[i * n + j] = i == j || (i + 1) % n == j || (i == 0 && j == 3);
+	expect_int(gat_nbrs_init(&nb, mask, n), 0);
+	z = randv(G * n * D, 1);
+	a_src = randv(D, 1);
+	a_dst = randv(D, 1);
+	o = randv(G * n * D, 1);	/* overwritten, not added to */
+	att = zeros((long)G * H * nb.nnz);
+	work = randv((long)gat_attn_work(G, n, H), 1);
+	gat_attn_fwd(o, att, z, a_src, a_dst, &nb, NULL, G, D, H, work);
+	for (int g = 0; g < G; g++)
+		for (int h = 0; h < H; h++)
+			for (int i = 0; i < n; i++)
+				for (int k = 0; k < dh; k++) {
+					double s = 0;
+
+					for (int p = nb.start[i]; p < nb.start[i + 1]; p++)
+						s += (double)att[(g * H + h) * nb.nnz + p] *
+						     z[((long)g * n + nb.idx[p]) * D + h * dh + k];
+					expect_near(o[((long)g * n + i) * D + h * dh + k], s, 1e-5);
+				}
+	gat_nbrs_free(&nb);
+	free(z); free(a_src); free(a_dst); free(o); free(att); free(work);
+}
+
 /* ---- mean, cross-entropy ---- */
 
 struct mean_probe {
