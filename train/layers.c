@@ -227,6 +227,29 @@ void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx
 		}
 }
 
+/* The column lists of nb's pairs (tstart, tidx, tpos), from its row lists. */
+static void nbrs_transpose(struct gat_nbrs *nb)
+{
+	int n = nb->n, i, j, p;
+
+	for (j = 0; j <= n; j++)
+		nb->tstart[j] = 0;
+	for (p = 0; p < nb->nnz; p++)
+		nb->tstart[nb->idx[p] + 1]++;
+	for (j = 0; j < n; j++)
+		nb->tstart[j + 1] += nb->tstart[j];
+	for (i = 0; i < n; i++)		/* rows in order: each column's list is in row order */
+		for (p = nb->start[i]; p < nb->start[i + 1]; p++) {
+			int q = nb->tstart[nb->idx[p]]++;
+
+			nb->tidx[q] = i;
+			nb->tpos[q] = p;
+		}
+	for (j = n; j > 0; j--)		/* the counters ran to the next column's start */
+		nb->tstart[j] = nb->tstart[j - 1];
+	nb->tstart[0] = 0;
+}
+
 int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n)
 {
 	int i, j, k = 0, nnz = 0;
@@ -236,7 +259,10 @@ int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n)
 		nnz += mask[p] != 0;
 	nb->start = malloc(sizeof(int) * ((size_t)n + 1));
 	nb->idx = malloc(sizeof(int) * ((size_t)nnz + 1));
-	if (!nb->start || !nb->idx) {
+	nb->tstart = malloc(sizeof(int) * ((size_t)n + 1));
+	nb->tidx = malloc(sizeof(int) * ((size_t)nnz + 1));
+	nb->tpos = malloc(sizeof(int) * ((size_t)nnz + 1));
+	if (!nb->start || !nb->idx || !nb->tstart || !nb->tidx || !nb->tpos) {
 		gat_nbrs_free(nb);
 		return ARPG_ENOMEM;
 	}
@@ -249,6 +275,7 @@ int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n)
 	nb->start[n] = k;
 	nb->n = n;
 	nb->nnz = k;
+	nbrs_transpose(nb);
 	return 0;
 }
 
@@ -256,6 +283,9 @@ void gat_nbrs_free(struct gat_nbrs *nb)
 {
 	free(nb->start);
 	free(nb->idx);
+	free(nb->tstart);
+	free(nb->tidx);
+	free(nb->tpos);
 	memset(nb, 0, sizeof *nb);
 }
 
@@ -298,13 +328,15 @@ HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *
 enum { MIX_BLOCK = 32 };
 
 /* oi (dh) = sum_p a[p] zh[idx[p]] over the cnt neighbours, p in order,
- * with zh the head's columns of the graph's rows (row stride D).  The
- * sums are kept in a local block rather than in oi: accumulating in oi
- * made every neighbour a store and a reload of the row, which the
- * compiler cannot avoid (oi may alias zh), and attention's forward
- * spent two thirds of its time there. */
+ * with zh the head's columns of the graph's rows (row stride D); with pos
+ * not NULL the weights are a[pos[p]]; with add, oi += the sum.  The sums
+ * are kept in a local block rather than in oi: accumulating in oi made
+ * every neighbour a store and a reload of the row, which the compiler
+ * cannot avoid (oi may alias zh), and attention spent two thirds of its
+ * time there.  Inlined, so that pos and add are constants. */
 static inline __attribute__((always_inline)) void
-attn_mix(float *oi, const float *a, const int *idx, int cnt, const float *zh, int D, int dh)
+attn_mix(float *oi, const float *a, const int *pos, const int *idx, int cnt, const float *zh,
+	 int D, int dh, const int add)
 {
 	int k0 = 0, k;
 
@@ -313,22 +345,44 @@ attn_mix(float *oi, const float *a, const int *idx, int cnt, const float *zh, in
 
 		for (int p = 0; p < cnt; p++) {
 			const float *zj = zh + (long)idx[p] * D + k0;
-			float ap = a[p];
+			float ap = a[pos ? pos[p] : p];
 
 #pragma omp simd
 			for (k = 0; k < MIX_BLOCK; k++)
 				acc[k] += ap * zj[k];
 		}
 		for (k = 0; k < MIX_BLOCK; k++)
-			oi[k0 + k] = acc[k];
+			oi[k0 + k] = add ? oi[k0 + k] + acc[k] : acc[k];
 	}
 	for (k = k0; k < dh; k++) {
 		float s = 0;
 
 		for (int p = 0; p < cnt; p++)
-			s += a[p] * zh[(long)idx[p] * D + k];
-		oi[k] = s;
+			s += a[pos ? pos[p] : p] * zh[(long)idx[p] * D + k];
+		oi[k] = add ? oi[k] + s : s;
 	}
+}
+
+/* x . y over dh floats: 16 partial sums, added as a tree.  The compiler's
+ * own reduction added the lanes one after another, a chain of 16 adds per
+ * call, which was a quarter of attention's backward. */
+static inline __attribute__((always_inline)) float dot_dh(const float *x, const float *y, int dh)
+{
+	float acc[16] = { 0 }, s;
+	int k0 = 0, k;
+
+	for (; k0 + 16 <= dh; k0 += 16)
+#pragma omp simd
+		for (k = 0; k < 16; k++)
+			acc[k] += x[k0 + k] * y[k0 + k];
+	for (k = 0; k < 8; k++)
+		acc[k] += acc[k + 8];
+	for (k = 0; k < 4; k++)
+		acc[k] += acc[k + 4];
+	s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+	for (k = k0; k < dh; k++)
+		s += x[k] * y[k];
+	return s;
 }
 
 /* One graph: att (H, nnz: the weights of the joined pairs in mask order)
@@ -367,7 +421,7 @@ attn_graph_fwd_impl(float *og, float *ag, const float *zg, const float *a_src,
 			inv = 1.0f / sum;
 			for (p = 0; p < p1 - p0; p++)
 				ai[p] *= inv;
-			attn_mix(oi, ai, nb->idx + p0, p1 - p0, zg + h * dh, D, dh);
+			attn_mix(oi, ai, NULL, nb->idx + p0, p1 - p0, zg + h * dh, D, dh, 0);
 		}
 }
 
@@ -437,16 +491,10 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 			float dot = 0, rowsum = 0;
 
 			for (p = p0; p < p1; p++) {
-				const float *zj = zg + (long)nb->idx[p] * D + h * dh;
-				float *dzj = dzg + (long)nb->idx[p] * D + h * dh, s = 0, a = ai[p - p0];
+				float s = dot_dh(doi, zg + (long)nb->idx[p] * D + h * dh, dh);
 
-#pragma omp simd reduction(+:s)
-				for (int k = 0; k < dh; k++) {
-					s += doi[k] * zj[k];
-					dzj[k] += a * doi[k];
-				}
 				dalpha[p - p0] = s;
-				dot += a * s;
+				dot += ai[p - p0] * s;
 			}
 			for (p = p0; p < p1; p++) {
 				int j = nb->idx[p];
@@ -460,6 +508,14 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 		}
 		for (int j = 0; j < n; j++)
 			dsg[(j * H + h) * 2 + 1] = col[j];
+		/* dz[j] += sum_i alpha_ij do[i], gathered by column: a scatter
+		 * into dz[j] from every row was a store and reload per pair */
+		for (int j = 0; j < n; j++) {
+			int q0 = nb->tstart[j];
+
+			attn_mix(dzg + (long)j * D + h * dh, ag + (long)h * nb->start[n], nb->tpos + q0,
+				 nb->tidx + q0, nb->tstart[j + 1] - q0, dog + h * dh, D, dh, 1);
+		}
 	}
 	/* through the scores into z */
 	for (int i = 0; i < n; i++)

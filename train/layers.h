@@ -46,11 +46,14 @@ size_t gat_out_bwd_work(long rows, int D);
 
 /* A graph's 0/1 mask (n x n) as neighbour lists: row i is joined to the
  * columns idx[start[i]..start[i+1]), in column order; nnz = start[n] is the
- * number of ones.  Built once per mask, so that attention allocates
- * nothing when it runs. */
+ * number of ones.  The same pairs by column: column j is joined to the rows
+ * tidx[tstart[j]..tstart[j+1]), in row order, and tpos names each pair's
+ * place in the row lists (its weight's index).  Built once per mask, so
+ * that attention allocates nothing when it runs. */
 struct gat_nbrs {
 	int n, nnz;
 	int *start, *idx;	/* n + 1 and nnz ints */
+	int *tstart, *tidx, *tpos;	/* n + 1, nnz and nnz ints */
 };
 
 /* Builds nb from mask (n x n, n >= 1).  Returns 0 or ARPG_ENOMEM (nb is

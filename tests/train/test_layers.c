@@ -391,23 +391,52 @@ ARPG_TEST(neighbour_lists_follow_the_mask_row_by_row)
 		expect_int(nb.start[i], start[i]);
 	for (int k = 0; k < 5; k++)
 		expect_int(nb.idx[k], idx[k]);
+	/* by column: 0 from rows 0 and 2, 1 from row 2, 2 from rows 0 and 2 */
+	static const int tstart[4] = { 0, 2, 3, 5 }, tidx[5] = { 0, 2, 2, 0, 2 },
+			 tpos[5] = { 0, 2, 3, 1, 4 };
+
+	for (int i = 0; i < 4; i++)
+		expect_int(nb.tstart[i], tstart[i]);
+	for (int k = 0; k < 5; k++) {
+		expect_int(nb.tidx[k], tidx[k]);
+		expect_int(nb.tpos[k], tpos[k]);
+	}
 	gat_nbrs_free(&nb);
-	expect(!nb.start && !nb.idx && !nb.nnz);
+	expect(!nb.start && !nb.idx && !nb.nnz && !nb.tstart && !nb.tidx && !nb.tpos);
 	gat_nbrs_free(&nb);	/* an empty one frees too */
+}
+
+/* A ring of 5 with self-loops plus one long edge, not symmetric. */
+static void ring_mask(uint8_t mask[25])
+{
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			mask[i * 5 + j] = i == j || (i + 1) % 5 == j || (i == 0 && j == 3);
+}
+
+/* The backward of a's attention against finite differences of its
+ * forward, for z, a_src and a_dst; then frees a. */
+static void expect_attn_fd(struct attn_probe *a)
+{
+	long nz = (long)a->graphs * a->n * a->D;
+	float *dz = zeros(nz), *das = zeros(a->D), *dad = zeros(a->D);
+
+	gat_attn_bwd(dz, das, dad, a->p.r, a->z, a->att, a->a_src, a->a_dst, &a->nb, a->graphs,
+		     a->D, a->H, a->work);
+	expect_fd(&a->p, a->z, nz, dz);
+	expect_fd(&a->p, a->a_src, a->D, das);
+	expect_fd(&a->p, a->a_dst, a->D, dad);
+	attn_free(a);
+	free(dz); free(das); free(dad);
 }
 
 ARPG_TEST(graph_attention_backward_matches_finite_differences)
 {
 	test_rng = 106;
 	struct attn_probe a = { .graphs = 3, .n = 5, .D = 6, .H = 2 };
-	long nz = 3 * 5 * 6;
-	float *dz, *das, *dad;
 	uint8_t mask[25];
 
-	/* a ring with self-loops plus one long edge, not symmetric */
-	for (int i = 0; i < 5; i++)
-		for (int j = 0; j < 5; j++)
-			mask[i * 5 + j] = i == j || (i + 1) % 5 == j || (i == 0 && j == 3);
+	ring_mask(mask);
 	attn_setup(&a, mask);
 	/* att holds the joined pairs only, row by row; each row sums to 1 */
 	{
@@ -429,16 +458,7 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 			}
 		}
 	}
-	dz = zeros(nz);
-	das = zeros(6);
-	dad = zeros(6);
-	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, &a.nb, a.graphs, a.D,
-		     a.H, a.work);
-	expect_fd(&a.p, a.z, nz, dz);
-	expect_fd(&a.p, a.a_src, 6, das);
-	expect_fd(&a.p, a.a_dst, 6, dad);
-	attn_free(&a);
-	free(dz); free(das); free(dad);
+	expect_attn_fd(&a);
 }
 
 ARPG_TEST(graph_attention_with_dropped_nodes_matches_finite_differences)
@@ -494,6 +514,19 @@ ARPG_TEST(graph_attention_with_dropped_nodes_matches_finite_differences)
 	free(dz); free(das); free(dad); free(o_all);
 }
 
+/* Heads wider than attention's register blocks (dh 40: a block of 32 or
+ * two of 16, and a tail of 8), on the ring of the test above. */
+ARPG_TEST(graph_attention_backward_with_wide_heads_matches_finite_differences)
+{
+	test_rng = 113;
+	struct attn_probe a = { .graphs = 2, .n = 5, .D = 80, .H = 2 };
+	uint8_t mask[25];
+
+	ring_mask(mask);
+	attn_setup(&a, mask);
+	expect_attn_fd(&a);
+}
+
 /* Heads wider than the forward's register block (dh 40: a block of 32
  * and a tail of 8): o is each row's weighted sum of its neighbours' z
  * with the saved weights. */
@@ -505,9 +538,7 @@ ARPG_TEST(graph_attention_output_is_the_weighted_sum_of_neighbours)
 	float *z, *a_src, *a_dst, *o, *att, *work;
 
 	test_rng = 112;
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < n; j++)
-			mask[i * n + j] = i == j || (i + 1) % n == j || (i == 0 && j == 3);
+	ring_mask(mask);
 	expect_int(gat_nbrs_init(&nb, mask, n), 0);
 	z = randv(G * n * D, 1);
 	a_src = randv(D, 1);
