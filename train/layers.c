@@ -289,16 +289,16 @@ void gat_nbrs_free(struct gat_nbrs *nb)
 	memset(nb, 0, sizeof *nb);
 }
 
-/* The per-graph part of attention's work: sd, ss (n*H each), dalpha and
- * col (n each).  It follows the score gradients (graphs x n x H x 2). */
-static size_t graph_work(int n, int H)
+/* The per-graph part of the backward's work: dalpha and col (n each).
+ * It follows the score gradients (graphs x n x H x 2). */
+static size_t graph_work(int n)
 {
-	return 2 * (size_t)n * H + 2 * (size_t)n;
+	return 2 * (size_t)n;
 }
 
 size_t gat_attn_work(int graphs, int n, int H)
 {
-	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n, H));
+	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n));
 }
 
 /* s_dst[i,h] = a_dst[h] . z[i,h] and s_src likewise, for the n rows of a graph. */
@@ -450,17 +450,16 @@ static int all_kept(const uint8_t *kg, int n)
 	return 1;
 }
 
-void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
+void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *a_src,
 		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
-		  int D, int H, float *work)
+		  int D, int H)
 {
 	int n = nb->n;
-	float *gw = work + (size_t)graphs * n * H * 2;
 	long g;
 
 #pragma omp parallel for schedule(static)
 	for (g = 0; g < graphs; g++) {
-		float *sd = gw + g * graph_work(n, H), *ss = sd + n * H;
+		float *sd = sc + g * n * H * 2, *ss = sd + n * H;
 		const uint8_t *kg = keep ? keep + g * n : NULL;
 
 		if (all_kept(kg, n))
@@ -473,15 +472,15 @@ void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
 }
 
 /* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
- * s_dst and s_src.  Scratch: sd, ss (n*H), dalpha and col (n). */
+ * s_dst and s_src, from the forward's scores sd, ss (n*H each).  Scratch:
+ * dalpha and col (n). */
 HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const float *zg,
 			       const float *ag, const float *a_src, const float *a_dst,
-			       const struct gat_nbrs *nb, int n, int D, int H, float *sd, float *ss,
-			       float *dalpha, float *col)
+			       const struct gat_nbrs *nb, int n, int D, int H, const float *sd,
+			       const float *ss, float *dalpha, float *col)
 {
 	int dh = D / H;
 
-	attn_scores(sd, ss, zg, a_src, a_dst, n, D, H);
 	for (int h = 0; h < H; h++) {
 		for (int j = 0; j < n; j++)
 			col[j] = 0;
@@ -552,8 +551,9 @@ HOT static void attn_param_grads(float *da_src, float *da_dst, const float *ds, 
 }
 
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
-		  const float *z, const float *att, const float *a_src, const float *a_dst,
-		  const struct gat_nbrs *nb, int graphs, int D, int H, float *work)
+		  const float *z, const float *att, const float *sc, const float *a_src,
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work)
 {
 	int n = nb->n;
 	float *ds = work, *gw = work + (size_t)graphs * n * H * 2;
@@ -561,8 +561,8 @@ void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 
 #pragma omp parallel for schedule(static)
 	for (g = 0; g < graphs; g++) {
-		float *sd = gw + g * graph_work(n, H), *ss = sd + n * H, *dalpha = ss + n * H,
-		      *col = dalpha + n;
+		const float *sd = sc + g * n * H * 2, *ss = sd + n * H;
+		float *dalpha = gw + g * graph_work(n), *col = dalpha + n;
 
 		attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D, z + g * n * D,
 			       att + g * H * (long)nb->nnz, a_src, a_dst, nb, n, D, H, sd, ss,

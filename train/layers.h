@@ -68,21 +68,24 @@ void gat_nbrs_free(struct gat_nbrs *nb);
  *   o[i,h] = sum_j alpha_ij z[j,h]
  * z, o (graphs*n, D); nb the mask shared by all graphs, every row joined to
  * at least one node; att (graphs, H, nb->nnz) saves alpha for backward:
- * the weights of the joined pairs, in row-major mask order.  keep (graphs x
+ * the weights of the joined pairs, in row-major mask order; sc (graphs, 2,
+ * n, H) saves s_dst and s_src, which the backward reads rather than
+ * computing again.  keep (graphs x
  * n, or NULL: all kept) drops nodes from a graph: no other node attends to
  * a dropped node (the pair's weight is 0), so every node joined to itself
  * keeps at least that pair.  The backward needs no keep: the zero weights
- * carry it.  work is gat_attn_work(graphs, n, H) floats of scratch, for the
- * forward and the backward alike; its previous contents do not matter. */
-void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
+ * carry it.  The backward's work is gat_attn_work(graphs, n, H) floats of
+ * scratch; its previous contents do not matter. */
+void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *a_src,
 		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
-		  int D, int H, float *work);
+		  int D, int H);
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
-		  const float *z, const float *att, const float *a_src, const float *a_dst,
-		  const struct gat_nbrs *nb, int graphs, int D, int H, float *work);
-/* The scratch floats of attention over graphs graphs of n nodes and H
- * heads: per graph the scores (n x H, twice), the gradients of the scores
- * (n x H x 2) and two rows of n. */
+		  const float *z, const float *att, const float *sc, const float *a_src,
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work);
+/* The scratch floats of attention's backward over graphs graphs of n nodes
+ * and H heads: per graph the gradients of the scores (n x H x 2) and two
+ * rows of n. */
 size_t gat_attn_work(int graphs, int n, int H);
 
 /* Mean over groups: x (groups, n, D) -> y (groups, D). */

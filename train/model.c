@@ -8,16 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Scratch of the GAT layers, sized at model_create for the larger of the
- * two graph sets (relation and fusion): attention's (gat_attn_work) and
- * the LayerNorm backward's (gat_out_bwd_work). */
+/* Scratch of the GAT layers' backward, sized at model_create for the
+ * larger of the two graph sets (relation and fusion): attention's
+ * (gat_attn_work) and the LayerNorm's (gat_out_bwd_work). */
 struct gat_work {
 	float *attn, *ln;
 };
 
 /* What one GAT layer's forward keeps for backward. */
 struct gat_act {
-	float *x, *z, *att, *o, *y, *mean, *rstd;	/* input x; output is the next x */
+	float *x, *z, *att, *sc, *o, *y, *mean, *rstd;	/* input x; output is the next x */
 };
 
 struct model {
@@ -192,14 +192,15 @@ void model_param_name(const struct model *m, size_t i, char *buf, size_t n)
 		snprintf(buf, n, "%s", w.found);
 }
 
-/* What one GAT layer's forward saves, for rows rows of D and natt
- * attention weights. */
+/* What one GAT layer's forward saves, for rows rows of D, H heads and
+ * natt attention weights. */
 static void carve_gat_act(struct gat_act *a, float *base, size_t *off, size_t rows, int D,
-			  size_t natt)
+			  int H, size_t natt)
 {
 	a->x = carve(base, off, rows * D);
 	a->z = carve(base, off, rows * D);
 	a->att = carve(base, off, natt);
+	a->sc = carve(base, off, rows * H * 2);
 	a->o = carve(base, off, rows * D);
 	a->y = carve(base, off, rows * D);
 	a->mean = carve(base, off, rows);
@@ -216,14 +217,14 @@ static size_t carve_acts(struct model *m, float *base)
 
 	if (m->use_rel) {
 		for (l = 0; l < c->rel_layers; l++)
-			carve_gat_act(&m->rel[l], base, &off, R, D, TB * c->H * m->rel_nb.nnz);
+			carve_gat_act(&m->rel[l], base, &off, R, D, c->H, TB * c->H * m->rel_nb.nnz);
 		m->rel_out = carve(base, &off, R * D);
 		m->r = carve(base, &off, TB * D);
 	}
 	if (m->use_app)
 		m->a = carve(base, &off, TB * D);
 	for (l = 0; l < c->fusion_layers && c->fusion == FUSION_GAT; l++)
-		carve_gat_act(&m->fus[l], base, &off, Bn, D, n * c->H * m->fus_nb.nnz);
+		carve_gat_act(&m->fus[l], base, &off, Bn, D, c->H, n * c->H * m->fus_nb.nnz);
 	m->fus_out = carve(base, &off, Bn * D);
 	n *= (size_t)m->per;	/* the classifier's rows */
 	m->h = carve(base, &off, n * m->Din);
@@ -479,12 +480,12 @@ void model_zero_grads(struct model *m)
  * of which keep (graphs x n, or NULL) drops some. */
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, const uint8_t *keep, int graphs, int D,
-			  int H, const struct gat_work *work)
+			  int H)
 {
 	long rows = (long)graphs * nb->n;
 
 	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
-	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, nb, keep, graphs, D, H, work->attn);
+	gat_attn_fwd(a->o, a->att, a->sc, a->z, w->a_src, w->a_dst, nb, keep, graphs, D, H);
 	gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
 }
 
@@ -502,7 +503,7 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	gat_out_bwd(dx_in, do_, dw->ln_g, dw->ln_b, dx_out, a->y, a->o, a->mean, a->rstd, w->ln_g,
 		    rows, D, work->ln);
 	memset(dz, 0, sizeof *dz * rows * D);
-	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, nb,
+	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, a->sc, w->a_src, w->a_dst, nb,
 		     graphs, D, H, work->attn);
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
 }
@@ -586,8 +587,7 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 		}
 		for (l = 0; l < c->rel_layers; l++)
 			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->rel_out,
-				      &m->rel[l], &p->rel[l], &m->rel_nb, NULL, (int)TB, D, c->H,
-				      &m->work);
+				      &m->rel[l], &p->rel[l], &m->rel_nb, NULL, (int)TB, D, c->H);
 		mean_fwd(m->r, m->rel_out, (int)TB, N, D);
 	}
 	if (m->use_app)
@@ -622,8 +622,7 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 		if (c->fusion == FUSION_GAT)
 			for (l = 0; l < c->fusion_layers; l++)
 				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
-					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H,
-					      &m->work);
+					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H);
 	}
 	/* h = [mean u; mean v]: groups of T rows, one per modality in use;
 	 * per frame, h_t = [u'_t; v'_t] */

@@ -303,7 +303,7 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 
 struct attn_probe {
 	struct probe p;
-	float *z, *a_src, *a_dst, *o, *att, *work;
+	float *z, *a_src, *a_dst, *o, *att, *sc, *work;
 	uint8_t *mask, *keep;	/* keep: graphs x n, or NULL */
 	struct gat_nbrs nb;
 	int graphs, n, D, H;
@@ -313,8 +313,8 @@ static double attn_loss(struct probe *p)
 {
 	struct attn_probe *a = (struct attn_probe *)p;
 
-	gat_attn_fwd(a->o, a->att, a->z, a->a_src, a->a_dst, &a->nb, a->keep, a->graphs, a->D,
-		     a->H, a->work);
+	gat_attn_fwd(a->o, a->att, a->sc, a->z, a->a_src, a->a_dst, &a->nb, a->keep, a->graphs,
+		     a->D, a->H);
 	return dot(p->r, a->o, p->ny);
 }
 
@@ -364,6 +364,7 @@ static void attn_setup(struct attn_probe *a, uint8_t *mask)
 	expect(kink_margin(a) >= 0.05);
 	a->o = zeros(nz);
 	a->att = zeros((long)a->graphs * a->H * a->nb.nnz);
+	a->sc = zeros((long)a->graphs * a->n * a->H * 2);
 	a->p.r = randv(nz, 1);
 	a->p.ny = nz;
 	a->p.loss = attn_loss;
@@ -372,7 +373,8 @@ static void attn_setup(struct attn_probe *a, uint8_t *mask)
 
 static void attn_free(struct attn_probe *a)
 {
-	free(a->z); free(a->a_src); free(a->a_dst); free(a->o); free(a->att); free(a->p.r);
+	free(a->z); free(a->a_src); free(a->a_dst); free(a->o); free(a->att); free(a->sc);
+	free(a->p.r);
 	free(a->work);
 	gat_nbrs_free(&a->nb);
 }
@@ -421,8 +423,8 @@ static void expect_attn_fd(struct attn_probe *a)
 	long nz = (long)a->graphs * a->n * a->D;
 	float *dz = zeros(nz), *das = zeros(a->D), *dad = zeros(a->D);
 
-	gat_attn_bwd(dz, das, dad, a->p.r, a->z, a->att, a->a_src, a->a_dst, &a->nb, a->graphs,
-		     a->D, a->H, a->work);
+	gat_attn_bwd(dz, das, dad, a->p.r, a->z, a->att, a->sc, a->a_src, a->a_dst, &a->nb,
+		     a->graphs, a->D, a->H, a->work);
 	expect_fd(&a->p, a->z, nz, dz);
 	expect_fd(&a->p, a->a_src, a->D, das);
 	expect_fd(&a->p, a->a_dst, a->D, dad);
@@ -505,8 +507,8 @@ ARPG_TEST(graph_attention_with_dropped_nodes_matches_finite_differences)
 	dz = zeros(nz);
 	das = zeros(8);
 	dad = zeros(8);
-	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, &a.nb, a.graphs, a.D,
-		     a.H, a.work);
+	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.sc, a.a_src, a.a_dst, &a.nb, a.graphs,
+		     a.D, a.H, a.work);
 	expect_fd(&a.p, a.z, nz, dz);
 	expect_fd(&a.p, a.a_src, 8, das);
 	expect_fd(&a.p, a.a_dst, 8, dad);
@@ -535,7 +537,7 @@ ARPG_TEST(graph_attention_output_is_the_weighted_sum_of_neighbours)
 	enum { G = 2, n = 5, D = 80, H = 2, dh = D / H };
 	struct gat_nbrs nb;
 	uint8_t mask[n * n];
-	float *z, *a_src, *a_dst, *o, *att, *work;
+	float *z, *a_src, *a_dst, *o, *att, *sc;
 
 	test_rng = 112;
 	ring_mask(mask);
@@ -545,8 +547,8 @@ ARPG_TEST(graph_attention_output_is_the_weighted_sum_of_neighbours)
 	a_dst = randv(D, 1);
 	o = randv(G * n * D, 1);	/* overwritten, not added to */
 	att = zeros((long)G * H * nb.nnz);
-	work = randv((long)gat_attn_work(G, n, H), 1);
-	gat_attn_fwd(o, att, z, a_src, a_dst, &nb, NULL, G, D, H, work);
+	sc = zeros((long)G * n * H * 2);
+	gat_attn_fwd(o, att, sc, z, a_src, a_dst, &nb, NULL, G, D, H);
 	for (int g = 0; g < G; g++)
 		for (int h = 0; h < H; h++)
 			for (int i = 0; i < n; i++)
@@ -559,7 +561,7 @@ ARPG_TEST(graph_attention_output_is_the_weighted_sum_of_neighbours)
 					expect_near(o[((long)g * n + i) * D + h * dh + k], s, 1e-5);
 				}
 	gat_nbrs_free(&nb);
-	free(z); free(a_src); free(a_dst); free(o); free(att); free(work);
+	free(z); free(a_src); free(a_dst); free(o); free(att); free(sc);
 }
 
 /* ---- mean, cross-entropy ---- */
