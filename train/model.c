@@ -34,6 +34,7 @@ struct model {
 	float *act;
 	struct gat_act rel[MAX_LAYERS], fus[MAX_LAYERS];
 	float *rel_out;		/* R x D: output of the last relation layer */
+	float *node_bias;	/* N x D: bp + E[node], the patch projection's bias per node */
 	float *r, *a;		/* TB x D */
 	float *fus_out;		/* B*nf x D */
 	float *h, *h_keep, *hd, *z1, *e1, *e1_keep, *e1d, *logits, *probs;
@@ -219,6 +220,7 @@ static size_t carve_acts(struct model *m, float *base)
 		for (l = 0; l < c->rel_layers; l++)
 			carve_gat_act(&m->rel[l], base, &off, R, D, c->H, TB * c->H * m->rel_nb.nnz);
 		m->rel_out = carve(base, &off, R * D);
+		m->node_bias = carve(base, &off, (size_t)m->N * D);
 		m->r = carve(base, &off, TB * D);
 	}
 	if (m->use_app)
@@ -508,6 +510,49 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
 }
 
+/* X0 = (bp + E[node]) + P Wp over R rows, node = row % N: the rows start
+ * as their node's bias (node_bias, N x D, filled here) and the GEMM adds
+ * onto them, one pass over X0 rather than a GEMM, a bias pass and an
+ * embedding pass. */
+static void patch_proj_fwd(float *x0, float *node_bias, const float *patch,
+			   const struct slices *p, int R, int N, int Dp, int D)
+{
+	long i;
+
+	for (i = 0; i < (long)N * D; i++)
+		node_bias[i] = p->bp[i % D] + p->E[i];
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < R; i++)
+		memcpy(x0 + i * D, node_bias + (i % N) * D, sizeof *x0 * D);
+	gemm(R, D, Dp, patch, Dp, 1, p->Wp, D, 1, 1.0f, x0, D);
+}
+
+/* Its backward: Wp's gradient by the GEMM; E's, node by node, as the sum
+ * of its rows (into sums, N x D scratch), and bp's as the sum of those:
+ * one pass over dx for both. */
+static void patch_proj_bwd(struct slices *g, const float *dx, const float *patch,
+			   const struct slices *p, float *sums, int R, int N, int Dp, int D)
+{
+	long node;
+
+	linear_bwd(NULL, g->Wp, NULL, dx, patch, p->Wp, R, Dp, D);
+#pragma omp parallel for schedule(static)
+	for (node = 0; node < N; node++) {
+		float *s = sums + node * D;
+
+		memset(s, 0, sizeof *s * D);
+		for (long i = node; i < R; i += N)
+#pragma omp simd
+			for (int d = 0; d < D; d++)
+				s[d] += dx[i * D + d];
+	}
+	for (node = 0; node < N; node++)
+		for (int d = 0; d < D; d++) {
+			g->E[node * D + d] += sums[node * D + d];
+			g->bp[d] += sums[node * D + d];
+		}
+}
+
 /* The fusion nodes of the kept frames (B x nf, node order of the fusion
  * graph) from the batch's frame mask. */
 static void set_node_keep(struct model *m, const uint8_t *keep, int B)
@@ -573,18 +618,9 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 	fkeep = m->has_keep ? m->node_keep : NULL;
 
 	if (m->use_rel) {
-		/* X0 = P Wp + bp + E[node] */
 		float *x0 = c->rel_layers ? m->rel[0].x : m->rel_out;
 
-		linear_fwd(x0, patch, p->Wp, p->bp, (int)R, c->Dp, D);
-#pragma omp parallel for schedule(static)
-		for (i = 0; i < R; i++) {
-			const float *e = p->E + (i % N) * D;
-			int d;
-
-			for (d = 0; d < D; d++)
-				x0[i * D + d] += e[d];
-		}
+		patch_proj_fwd(x0, m->node_bias, patch, p, (int)R, N, c->Dp, D);
 		for (l = 0; l < c->rel_layers; l++)
 			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->rel_out,
 				      &m->rel[l], &p->rel[l], &m->rel_nb, NULL, (int)TB, D, c->H);
@@ -671,7 +707,7 @@ int model_backward(struct model *m)
 	const struct slices *p = &m->p;
 	struct slices *g = &m->g;
 	int B = m->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l, Bc = B * m->per;
-	long TB = (long)B * T, R = TB * N, Bn = (long)B * nf, i;
+	long TB = (long)B * T, R = TB * N, Bn = (long)B * nf;
 
 	if (!m->has_labels)
 		return ARPG_EINVAL;
@@ -750,15 +786,7 @@ int model_backward(struct model *m)
 				      (int)TB, D, c->H, m->dtmp2, m->dtmp3, &m->work);
 			dx = din;
 		}
-		/* X0 = P Wp + bp + E[node] */
-		linear_bwd(NULL, g->Wp, g->bp, dx, m->patch_in, p->Wp, (int)R, c->Dp, D);
-		for (i = 0; i < R; i++) {
-			float *de = g->E + (i % N) * D;
-			int d;
-
-			for (d = 0; d < D; d++)
-				de[d] += dx[i * D + d];
-		}
+		patch_proj_bwd(g, dx, m->patch_in, p, m->dtmp2, (int)R, N, c->Dp, D);
 	}
 	return 0;
 }
