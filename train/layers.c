@@ -135,9 +135,12 @@ void elu_bwd(float *dx, const float *dy, const float *x, long n)
  * block order: the same result for any thread count. */
 enum { LN_BLOCK = 256 };
 
-/* The end of a GAT layer, fused per row: y = x + ELU(o), x_out = LayerNorm(y). */
-HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, const float *o,
-				const float *x, const float *g, const float *b, int D)
+/* The end of a GAT layer, fused per row: y = x + ELU(o), x_out = LayerNorm(y);
+ * with add, x_out is added to xo rather than stored.  Inlined, so that add
+ * is a constant. */
+static inline __attribute__((always_inline)) void
+gat_out_row(float *xo, float *y, float *mean, float *rstd, const float *o, const float *x,
+	    const float *g, const float *b, int D, const int add)
 {
 	float s = 0, ss = 0, m, r;
 	int d;
@@ -153,10 +156,49 @@ HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, c
 		ss += (y[d] - m) * (y[d] - m);
 	r = 1.0f / sqrtf(ss / D + 1e-5f);
 #pragma omp simd
-	for (d = 0; d < D; d++)
-		xo[d] = (y[d] - m) * r * g[d] + b[d];
+	for (d = 0; d < D; d++) {
+		float v = (y[d] - m) * r * g[d] + b[d];
+
+		xo[d] = add ? xo[d] + v : v;
+	}
 	*mean = m;
 	*rstd = r;
+}
+
+HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, const float *o,
+				const float *x, const float *g, const float *b, int D)
+{
+	gat_out_row(xo, y, mean, rstd, o, x, g, b, D, 0);
+}
+
+/* One group of n rows of gat_out_mean_fwd: their outputs summed into xm
+ * (D), in row order, then divided by n as mean_fwd does. */
+HOT static void gat_out_mean_group(float *xm, float *y, float *mean, float *rstd,
+				   const float *o, const float *x, const float *g, const float *b,
+				   int n, int D)
+{
+	float inv = 1.0f / n;
+	int d;
+
+	for (d = 0; d < D; d++)
+		xm[d] = 0;
+	for (int i = 0; i < n; i++)
+		gat_out_row(xm, y + (long)i * D, mean + i, rstd + i, o + (long)i * D,
+			    x + (long)i * D, g, b, D, 1);
+#pragma omp simd
+	for (d = 0; d < D; d++)
+		xm[d] *= inv;
+}
+
+void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const float *o,
+		      const float *x, const float *g, const float *b, int groups, int n, int D)
+{
+	long k;
+
+#pragma omp parallel for schedule(static)
+	for (k = 0; k < groups; k++)
+		gat_out_mean_group(x_mean + k * D, y + k * n * D, mean + k * n, rstd + k * n,
+				   o + k * n * D, x + k * n * D, g, b, n, D);
 }
 
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
@@ -170,13 +212,15 @@ void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *
 				b, D);
 }
 
-/* Rows r0..r1 of the backward, with this block's partial dg and db. */
+/* Rows r0..r1 of the backward, with this block's partial dg and db; row
+ * i's output gradient is dxo's row i / share. */
 HOT static void gat_out_bwd_rows(float *dx_in, float *do_, float *dg, float *db,
 				 const float *dxo, const float *y, const float *o, const float *mean,
-				 const float *rstd, const float *g, long r0, long r1, int D)
+				 const float *rstd, const float *g, long r0, long r1, int D,
+				 int share)
 {
 	for (long i = r0; i < r1; i++) {
-		const float *yi = y + i * D, *dyi = dxo + i * D, *oi = o + i * D;
+		const float *yi = y + i * D, *dyi = dxo + i / share * D, *oi = o + i * D;
 		float *dxi = dx_in + i * D, *doi = do_ + i * D;
 		float m = mean[i], r = rstd[i], sum_dxh = 0, sum_dxh_xh = 0, a, c;
 		int d;
@@ -209,7 +253,7 @@ size_t gat_out_bwd_work(long rows, int D)
 
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
-		 const float *g, long rows, int D, float *work)
+		 const float *g, long rows, int D, int share, float *work)
 {
 	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK, b;
 	float *part = work;	/* nb x (dg, db) */
@@ -219,7 +263,8 @@ void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx
 #pragma omp parallel for schedule(static)
 	for (b = 0; b < nb; b++)
 		gat_out_bwd_rows(dx_in, do_, part + b * 2 * D, part + b * 2 * D + D, dx_out, y, o,
-				 mean, rstd, g, b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D);
+				 mean, rstd, g, b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D,
+				 share);
 	for (b = 0; b < nb; b++)
 		for (d = 0; d < D; d++) {
 			dg[d] += part[b * 2 * D + d];

@@ -32,14 +32,21 @@ void elu_bwd(float *dx, const float *dy, const float *x, long n);
 
 /* The end of a GAT layer, fused per row: y = x + ELU(o) (saved), x_out =
  * LayerNorm(y) (over D, eps 1e-5) with mean and rstd saved.  Backward: dx_in += d(x), do_ =
- * d(o) (overwritten, not accumulated), dg and db accumulated; work is
- * gat_out_bwd_work(rows, D) floats of scratch (its previous contents do not
- * matter). */
+ * d(o) (overwritten, not accumulated), dg and db accumulated; dx_out holds
+ * rows / share rows, each the gradient of share consecutive output rows
+ * (share 1: a row each); work is gat_out_bwd_work(rows, D) floats of
+ * scratch (its previous contents do not matter). */
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
 		 const float *x, const float *g, const float *b, long rows, int D);
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
-		 const float *g, long rows, int D, float *work);
+		 const float *g, long rows, int D, int share, float *work);
+/* gat_out_fwd followed by mean_fwd over groups of n rows, without the
+ * rows of x_out: x_mean (groups, D).  Its backward is gat_out_bwd with
+ * dx_out = mean_fwd's output gradient / n and share n (the gradient of the
+ * mean reaches each of a group's n rows alike). */
+void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const float *o,
+		      const float *x, const float *g, const float *b, int groups, int n, int D);
 /* The scratch floats gat_out_bwd needs for rows rows of D: a partial dg and
  * db per block of rows, added in block order. */
 size_t gat_out_bwd_work(long rows, int D);

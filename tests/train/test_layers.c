@@ -240,14 +240,48 @@ struct gout_probe {
 	struct probe p;
 	float *o, *x, *g, *b, *y, *xo, *mean, *rstd;
 	int rows, D;
+	int n;			/* 0, or gat_out_mean_fwd's group size */
 };
 
 static double gout_loss(struct probe *p)
 {
 	struct gout_probe *q = (struct gout_probe *)p;
 
-	gat_out_fwd(q->xo, q->y, q->mean, q->rstd, q->o, q->x, q->g, q->b, q->rows, q->D);
+	if (q->n)
+		gat_out_mean_fwd(q->xo, q->y, q->mean, q->rstd, q->o, q->x, q->g, q->b,
+				 q->rows / q->n, q->n, q->D);
+	else
+		gat_out_fwd(q->xo, q->y, q->mean, q->rstd, q->o, q->x, q->g, q->b, q->rows, q->D);
 	return dot(p->r, q->xo, p->ny);
+}
+
+/* Fills q (rows, D, n set): inputs clear of ELU's kink, parameters,
+ * outputs (rows, or rows / n with n) and r; then runs the forward once. */
+static void gout_setup(struct gout_probe *q)
+{
+	long len = (long)q->rows * q->D;
+
+	q->o = randv(len, 1);
+	for (long i = 0; i < len; i++)	/* keep away from ELU's kink */
+		if (fabs(q->o[i]) < 0.05)
+			q->o[i] = -0.4f;
+	q->x = randv(len, 1);
+	q->g = randv(q->D, 1);
+	q->b = randv(q->D, 1);
+	q->y = zeros(len);
+	q->p.ny = q->n ? len / q->n : len;
+	q->xo = zeros(q->p.ny);
+	q->mean = zeros(q->rows);
+	q->rstd = zeros(q->rows);
+	q->p.r = randv(q->p.ny, 1);
+	q->p.loss = gout_loss;
+	gout_loss(&q->p);
+}
+
+static void gout_free(struct gout_probe *q)
+{
+	free(q->o); free(q->x); free(q->g); free(q->b); free(q->y); free(q->xo); free(q->mean);
+	free(q->rstd); free(q->p.r);
 }
 
 ARPG_TEST(gat_output_backward_matches_finite_differences)
@@ -257,21 +291,7 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 	long n = 40;
 	float *dx, *do_, *dg, *db, *work;
 
-	q.o = randv(n, 1);
-	for (long i = 0; i < n; i++)	/* keep away from ELU's kink */
-		if (fabs(q.o[i]) < 0.05)
-			q.o[i] = -0.4f;
-	q.x = randv(n, 1);
-	q.g = randv(8, 1);
-	q.b = randv(8, 1);
-	q.y = zeros(n);
-	q.xo = zeros(n);
-	q.mean = zeros(5);
-	q.rstd = zeros(5);
-	q.p.r = randv(n, 1);
-	q.p.ny = n;
-	q.p.loss = gout_loss;
-	gout_loss(&q.p);
+	gout_setup(&q);
 	/* the forward is ELU, residual and LayerNorm composed */
 	{
 		float e[40], y2[40];
@@ -290,13 +310,46 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 	db = zeros(8);
 	/* the scratch's old contents must not leak into dg and db */
 	work = randv((long)gat_out_bwd_work(q.rows, q.D), 1);
-	gat_out_bwd(dx, do_, dg, db, q.p.r, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D, work);
+	gat_out_bwd(dx, do_, dg, db, q.p.r, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D, 1, work);
 	expect_fd(&q.p, q.o, n, do_);
 	expect_fd(&q.p, q.x, n, dx);
 	expect_fd(&q.p, q.g, 8, dg);
 	expect_fd(&q.p, q.b, 8, db);
-	free(q.o); free(q.x); free(q.g); free(q.b); free(q.y); free(q.xo); free(q.mean);
-	free(q.rstd); free(q.p.r); free(dx); free(do_); free(dg); free(db); free(work);
+	gout_free(&q);
+	free(dx); free(do_); free(dg); free(db); free(work);
+}
+
+/* The node mean fused into the end: the same as gat_out_fwd then
+ * mean_fwd, and its backward (gat_out_bwd with share n) against finite
+ * differences. */
+ARPG_TEST(gat_output_mean_matches_output_then_mean)
+{
+	test_rng = 114;
+	struct gout_probe q = { .rows = 6, .D = 8, .n = 3 };
+	long len = 48;
+	float *dx, *do_, *dg, *db, *dxs, *work, xo_rows[48], xm[16];
+
+	gout_setup(&q);
+	gat_out_fwd(xo_rows, q.y, q.mean, q.rstd, q.o, q.x, q.g, q.b, 6, 8);
+	mean_fwd(xm, xo_rows, 2, 3, 8);
+	for (int i = 0; i < 16; i++)
+		expect_near(q.xo[i], xm[i], 1e-6);
+	gout_loss(&q.p);	/* the saved statistics of the fused forward */
+	dx = zeros(len);
+	do_ = randv(len, 1);
+	dg = zeros(8);
+	db = zeros(8);
+	dxs = zeros(16);
+	for (int i = 0; i < 16; i++)
+		dxs[i] = q.p.r[i] / 3;
+	work = randv((long)gat_out_bwd_work(q.rows, q.D), 1);
+	gat_out_bwd(dx, do_, dg, db, dxs, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D, 3, work);
+	expect_fd(&q.p, q.o, len, do_);
+	expect_fd(&q.p, q.x, len, dx);
+	expect_fd(&q.p, q.g, 8, dg);
+	expect_fd(&q.p, q.b, 8, db);
+	gout_free(&q);
+	free(dx); free(do_); free(dg); free(db); free(dxs); free(work);
 }
 
 /* ---- masked multi-head attention ---- */
