@@ -135,9 +135,12 @@ void elu_bwd(float *dx, const float *dy, const float *x, long n)
  * block order: the same result for any thread count. */
 enum { LN_BLOCK = 256 };
 
-/* The end of a GAT layer, fused per row: y = x + ELU(o), x_out = LayerNorm(y). */
-HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, const float *o,
-				const float *x, const float *g, const float *b, int D)
+/* The end of a GAT layer, fused per row: y = x + ELU(o), x_out = LayerNorm(y);
+ * with add, x_out is added to xo rather than stored.  Inlined, so that add
+ * is a constant. */
+static inline __attribute__((always_inline)) void
+gat_out_row(float *xo, float *y, float *mean, float *rstd, const float *o, const float *x,
+	    const float *g, const float *b, int D, const int add)
 {
 	float s = 0, ss = 0, m, r;
 	int d;
@@ -153,10 +156,49 @@ HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, c
 		ss += (y[d] - m) * (y[d] - m);
 	r = 1.0f / sqrtf(ss / D + 1e-5f);
 #pragma omp simd
-	for (d = 0; d < D; d++)
-		xo[d] = (y[d] - m) * r * g[d] + b[d];
+	for (d = 0; d < D; d++) {
+		float v = (y[d] - m) * r * g[d] + b[d];
+
+		xo[d] = add ? xo[d] + v : v;
+	}
 	*mean = m;
 	*rstd = r;
+}
+
+HOT static void gat_out_fwd_row(float *xo, float *y, float *mean, float *rstd, const float *o,
+				const float *x, const float *g, const float *b, int D)
+{
+	gat_out_row(xo, y, mean, rstd, o, x, g, b, D, 0);
+}
+
+/* One group of n rows of gat_out_mean_fwd: their outputs summed into xm
+ * (D), in row order, then divided by n as mean_fwd does. */
+HOT static void gat_out_mean_group(float *xm, float *y, float *mean, float *rstd,
+				   const float *o, const float *x, const float *g, const float *b,
+				   int n, int D)
+{
+	float inv = 1.0f / n;
+	int d;
+
+	for (d = 0; d < D; d++)
+		xm[d] = 0;
+	for (int i = 0; i < n; i++)
+		gat_out_row(xm, y + (long)i * D, mean + i, rstd + i, o + (long)i * D,
+			    x + (long)i * D, g, b, D, 1);
+#pragma omp simd
+	for (d = 0; d < D; d++)
+		xm[d] *= inv;
+}
+
+void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const float *o,
+		      const float *x, const float *g, const float *b, int groups, int n, int D)
+{
+	long k;
+
+#pragma omp parallel for schedule(static)
+	for (k = 0; k < groups; k++)
+		gat_out_mean_group(x_mean + k * D, y + k * n * D, mean + k * n, rstd + k * n,
+				   o + k * n * D, x + k * n * D, g, b, n, D);
 }
 
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
@@ -170,13 +212,15 @@ void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *
 				b, D);
 }
 
-/* Rows r0..r1 of the backward, with this block's partial dg and db. */
+/* Rows r0..r1 of the backward, with this block's partial dg and db; row
+ * i's output gradient is dxo's row i / share. */
 HOT static void gat_out_bwd_rows(float *dx_in, float *do_, float *dg, float *db,
 				 const float *dxo, const float *y, const float *o, const float *mean,
-				 const float *rstd, const float *g, long r0, long r1, int D)
+				 const float *rstd, const float *g, long r0, long r1, int D,
+				 int share)
 {
 	for (long i = r0; i < r1; i++) {
-		const float *yi = y + i * D, *dyi = dxo + i * D, *oi = o + i * D;
+		const float *yi = y + i * D, *dyi = dxo + i / share * D, *oi = o + i * D;
 		float *dxi = dx_in + i * D, *doi = do_ + i * D;
 		float m = mean[i], r = rstd[i], sum_dxh = 0, sum_dxh_xh = 0, a, c;
 		int d;
@@ -209,7 +253,7 @@ size_t gat_out_bwd_work(long rows, int D)
 
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
-		 const float *g, long rows, int D, float *work)
+		 const float *g, long rows, int D, int share, float *work)
 {
 	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK, b;
 	float *part = work;	/* nb x (dg, db) */
@@ -219,12 +263,36 @@ void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx
 #pragma omp parallel for schedule(static)
 	for (b = 0; b < nb; b++)
 		gat_out_bwd_rows(dx_in, do_, part + b * 2 * D, part + b * 2 * D + D, dx_out, y, o,
-				 mean, rstd, g, b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D);
+				 mean, rstd, g, b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D,
+				 share);
 	for (b = 0; b < nb; b++)
 		for (d = 0; d < D; d++) {
 			dg[d] += part[b * 2 * D + d];
 			db[d] += part[b * 2 * D + D + d];
 		}
+}
+
+/* The column lists of nb's pairs (tstart, tidx, tpos), from its row lists. */
+static void nbrs_transpose(struct gat_nbrs *nb)
+{
+	int n = nb->n, i, j, p;
+
+	for (j = 0; j <= n; j++)
+		nb->tstart[j] = 0;
+	for (p = 0; p < nb->nnz; p++)
+		nb->tstart[nb->idx[p] + 1]++;
+	for (j = 0; j < n; j++)
+		nb->tstart[j + 1] += nb->tstart[j];
+	for (i = 0; i < n; i++)		/* rows in order: each column's list is in row order */
+		for (p = nb->start[i]; p < nb->start[i + 1]; p++) {
+			int q = nb->tstart[nb->idx[p]]++;
+
+			nb->tidx[q] = i;
+			nb->tpos[q] = p;
+		}
+	for (j = n; j > 0; j--)		/* the counters ran to the next column's start */
+		nb->tstart[j] = nb->tstart[j - 1];
+	nb->tstart[0] = 0;
 }
 
 int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n)
@@ -236,7 +304,10 @@ int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n)
 		nnz += mask[p] != 0;
 	nb->start = malloc(sizeof(int) * ((size_t)n + 1));
 	nb->idx = malloc(sizeof(int) * ((size_t)nnz + 1));
-	if (!nb->start || !nb->idx) {
+	nb->tstart = malloc(sizeof(int) * ((size_t)n + 1));
+	nb->tidx = malloc(sizeof(int) * ((size_t)nnz + 1));
+	nb->tpos = malloc(sizeof(int) * ((size_t)nnz + 1));
+	if (!nb->start || !nb->idx || !nb->tstart || !nb->tidx || !nb->tpos) {
 		gat_nbrs_free(nb);
 		return ARPG_ENOMEM;
 	}
@@ -249,6 +320,7 @@ int gat_nbrs_init(struct gat_nbrs *nb, const uint8_t *mask, int n)
 	nb->start[n] = k;
 	nb->n = n;
 	nb->nnz = k;
+	nbrs_transpose(nb);
 	return 0;
 }
 
@@ -256,19 +328,22 @@ void gat_nbrs_free(struct gat_nbrs *nb)
 {
 	free(nb->start);
 	free(nb->idx);
+	free(nb->tstart);
+	free(nb->tidx);
+	free(nb->tpos);
 	memset(nb, 0, sizeof *nb);
 }
 
-/* The per-graph part of attention's work: sd, ss (n*H each), dalpha and
- * col (n each).  It follows the score gradients (graphs x n x H x 2). */
-static size_t graph_work(int n, int H)
+/* The per-graph part of the backward's work: dalpha and col (n each).
+ * It follows the score gradients (graphs x n x H x 2). */
+static size_t graph_work(int n)
 {
-	return 2 * (size_t)n * H + 2 * (size_t)n;
+	return 2 * (size_t)n;
 }
 
 size_t gat_attn_work(int graphs, int n, int H)
 {
-	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n, H));
+	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n));
 }
 
 /* s_dst[i,h] = a_dst[h] . z[i,h] and s_src likewise, for the n rows of a graph. */
@@ -291,6 +366,68 @@ HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *
 			sd[i * H + h] = d;
 			ss[i * H + h] = s;
 		}
+}
+
+/* Columns of one block of attn_mix: the sums stay in registers (two
+ * AVX-512 vectors) across the neighbours. */
+enum { MIX_BLOCK = 32 };
+
+/* oi (dh) = sum_p a[p] zh[idx[p]] over the cnt neighbours, p in order,
+ * with zh the head's columns of the graph's rows (row stride D); with pos
+ * not NULL the weights are a[pos[p]]; with add, oi += the sum.  The sums
+ * are kept in a local block rather than in oi: accumulating in oi made
+ * every neighbour a store and a reload of the row, which the compiler
+ * cannot avoid (oi may alias zh), and attention spent two thirds of its
+ * time there.  Inlined, so that pos and add are constants. */
+static inline __attribute__((always_inline)) void
+attn_mix(float *oi, const float *a, const int *pos, const int *idx, int cnt, const float *zh,
+	 int D, int dh, const int add)
+{
+	int k0 = 0, k;
+
+	for (; k0 + MIX_BLOCK <= dh; k0 += MIX_BLOCK) {
+		float acc[MIX_BLOCK] = { 0 };
+
+		for (int p = 0; p < cnt; p++) {
+			const float *zj = zh + (long)idx[p] * D + k0;
+			float ap = a[pos ? pos[p] : p];
+
+#pragma omp simd
+			for (k = 0; k < MIX_BLOCK; k++)
+				acc[k] += ap * zj[k];
+		}
+		for (k = 0; k < MIX_BLOCK; k++)
+			oi[k0 + k] = add ? oi[k0 + k] + acc[k] : acc[k];
+	}
+	for (k = k0; k < dh; k++) {
+		float s = 0;
+
+		for (int p = 0; p < cnt; p++)
+			s += a[pos ? pos[p] : p] * zh[(long)idx[p] * D + k];
+		oi[k] = add ? oi[k] + s : s;
+	}
+}
+
+/* x . y over dh floats: 16 partial sums, added as a tree.  The compiler's
+ * own reduction added the lanes one after another, a chain of 16 adds per
+ * call, which was a quarter of attention's backward. */
+static inline __attribute__((always_inline)) float dot_dh(const float *x, const float *y, int dh)
+{
+	float acc[16] = { 0 }, s;
+	int k0 = 0, k;
+
+	for (; k0 + 16 <= dh; k0 += 16)
+#pragma omp simd
+		for (k = 0; k < 16; k++)
+			acc[k] += x[k0 + k] * y[k0 + k];
+	for (k = 0; k < 8; k++)
+		acc[k] += acc[k + 8];
+	for (k = 0; k < 4; k++)
+		acc[k] += acc[k + 4];
+	s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+	for (k = k0; k < dh; k++)
+		s += x[k] * y[k];
+	return s;
 }
 
 /* One graph: att (H, nnz: the weights of the joined pairs in mask order)
@@ -327,16 +464,9 @@ attn_graph_fwd_impl(float *og, float *ag, const float *zg, const float *a_src,
 				sum += ai[p];
 			}
 			inv = 1.0f / sum;
-			for (int k = 0; k < dh; k++)
-				oi[k] = 0;
-			for (p = p0; p < p1; p++) {
-				const float *zj = zg + (long)nb->idx[p] * D + h * dh;
-				float a = ai[p - p0] *= inv;
-
-#pragma omp simd
-				for (int k = 0; k < dh; k++)
-					oi[k] += a * zj[k];
-			}
+			for (p = 0; p < p1 - p0; p++)
+				ai[p] *= inv;
+			attn_mix(oi, ai, NULL, nb->idx + p0, p1 - p0, zg + h * dh, D, dh, 0);
 		}
 }
 
@@ -365,17 +495,16 @@ static int all_kept(const uint8_t *kg, int n)
 	return 1;
 }
 
-void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
+void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *a_src,
 		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
-		  int D, int H, float *work)
+		  int D, int H)
 {
 	int n = nb->n;
-	float *gw = work + (size_t)graphs * n * H * 2;
 	long g;
 
 #pragma omp parallel for schedule(static)
 	for (g = 0; g < graphs; g++) {
-		float *sd = gw + g * graph_work(n, H), *ss = sd + n * H;
+		float *sd = sc + g * n * H * 2, *ss = sd + n * H;
 		const uint8_t *kg = keep ? keep + g * n : NULL;
 
 		if (all_kept(kg, n))
@@ -388,15 +517,15 @@ void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
 }
 
 /* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
- * s_dst and s_src.  Scratch: sd, ss (n*H), dalpha and col (n). */
+ * s_dst and s_src, from the forward's scores sd, ss (n*H each).  Scratch:
+ * dalpha and col (n). */
 HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const float *zg,
 			       const float *ag, const float *a_src, const float *a_dst,
-			       const struct gat_nbrs *nb, int n, int D, int H, float *sd, float *ss,
-			       float *dalpha, float *col)
+			       const struct gat_nbrs *nb, int n, int D, int H, const float *sd,
+			       const float *ss, float *dalpha, float *col)
 {
 	int dh = D / H;
 
-	attn_scores(sd, ss, zg, a_src, a_dst, n, D, H);
 	for (int h = 0; h < H; h++) {
 		for (int j = 0; j < n; j++)
 			col[j] = 0;
@@ -406,16 +535,10 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 			float dot = 0, rowsum = 0;
 
 			for (p = p0; p < p1; p++) {
-				const float *zj = zg + (long)nb->idx[p] * D + h * dh;
-				float *dzj = dzg + (long)nb->idx[p] * D + h * dh, s = 0, a = ai[p - p0];
+				float s = dot_dh(doi, zg + (long)nb->idx[p] * D + h * dh, dh);
 
-#pragma omp simd reduction(+:s)
-				for (int k = 0; k < dh; k++) {
-					s += doi[k] * zj[k];
-					dzj[k] += a * doi[k];
-				}
 				dalpha[p - p0] = s;
-				dot += a * s;
+				dot += ai[p - p0] * s;
 			}
 			for (p = p0; p < p1; p++) {
 				int j = nb->idx[p];
@@ -429,6 +552,14 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 		}
 		for (int j = 0; j < n; j++)
 			dsg[(j * H + h) * 2 + 1] = col[j];
+		/* dz[j] += sum_i alpha_ij do[i], gathered by column: a scatter
+		 * into dz[j] from every row was a store and reload per pair */
+		for (int j = 0; j < n; j++) {
+			int q0 = nb->tstart[j];
+
+			attn_mix(dzg + (long)j * D + h * dh, ag + (long)h * nb->start[n], nb->tpos + q0,
+				 nb->tidx + q0, nb->tstart[j + 1] - q0, dog + h * dh, D, dh, 1);
+		}
 	}
 	/* through the scores into z */
 	for (int i = 0; i < n; i++)
@@ -465,8 +596,9 @@ HOT static void attn_param_grads(float *da_src, float *da_dst, const float *ds, 
 }
 
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
-		  const float *z, const float *att, const float *a_src, const float *a_dst,
-		  const struct gat_nbrs *nb, int graphs, int D, int H, float *work)
+		  const float *z, const float *att, const float *sc, const float *a_src,
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work)
 {
 	int n = nb->n;
 	float *ds = work, *gw = work + (size_t)graphs * n * H * 2;
@@ -474,8 +606,8 @@ void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 
 #pragma omp parallel for schedule(static)
 	for (g = 0; g < graphs; g++) {
-		float *sd = gw + g * graph_work(n, H), *ss = sd + n * H, *dalpha = ss + n * H,
-		      *col = dalpha + n;
+		const float *sd = sc + g * n * H * 2, *ss = sd + n * H;
+		float *dalpha = gw + g * graph_work(n), *col = dalpha + n;
 
 		attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D, z + g * n * D,
 			       att + g * H * (long)nb->nnz, a_src, a_dst, nb, n, D, H, sd, ss,

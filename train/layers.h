@@ -32,25 +32,35 @@ void elu_bwd(float *dx, const float *dy, const float *x, long n);
 
 /* The end of a GAT layer, fused per row: y = x + ELU(o) (saved), x_out =
  * LayerNorm(y) (over D, eps 1e-5) with mean and rstd saved.  Backward: dx_in += d(x), do_ =
- * d(o) (overwritten, not accumulated), dg and db accumulated; work is
- * gat_out_bwd_work(rows, D) floats of scratch (its previous contents do not
- * matter). */
+ * d(o) (overwritten, not accumulated), dg and db accumulated; dx_out holds
+ * rows / share rows, each the gradient of share consecutive output rows
+ * (share 1: a row each); work is gat_out_bwd_work(rows, D) floats of
+ * scratch (its previous contents do not matter). */
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
 		 const float *x, const float *g, const float *b, long rows, int D);
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
-		 const float *g, long rows, int D, float *work);
+		 const float *g, long rows, int D, int share, float *work);
+/* gat_out_fwd followed by mean_fwd over groups of n rows, without the
+ * rows of x_out: x_mean (groups, D).  Its backward is gat_out_bwd with
+ * dx_out = mean_fwd's output gradient / n and share n (the gradient of the
+ * mean reaches each of a group's n rows alike). */
+void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const float *o,
+		      const float *x, const float *g, const float *b, int groups, int n, int D);
 /* The scratch floats gat_out_bwd needs for rows rows of D: a partial dg and
  * db per block of rows, added in block order. */
 size_t gat_out_bwd_work(long rows, int D);
 
 /* A graph's 0/1 mask (n x n) as neighbour lists: row i is joined to the
  * columns idx[start[i]..start[i+1]), in column order; nnz = start[n] is the
- * number of ones.  Built once per mask, so that attention allocates
- * nothing when it runs. */
+ * number of ones.  The same pairs by column: column j is joined to the rows
+ * tidx[tstart[j]..tstart[j+1]), in row order, and tpos names each pair's
+ * place in the row lists (its weight's index).  Built once per mask, so
+ * that attention allocates nothing when it runs. */
 struct gat_nbrs {
 	int n, nnz;
 	int *start, *idx;	/* n + 1 and nnz ints */
+	int *tstart, *tidx, *tpos;	/* n + 1, nnz and nnz ints */
 };
 
 /* Builds nb from mask (n x n, n >= 1).  Returns 0 or ARPG_ENOMEM (nb is
@@ -65,21 +75,24 @@ void gat_nbrs_free(struct gat_nbrs *nb);
  *   o[i,h] = sum_j alpha_ij z[j,h]
  * z, o (graphs*n, D); nb the mask shared by all graphs, every row joined to
  * at least one node; att (graphs, H, nb->nnz) saves alpha for backward:
- * the weights of the joined pairs, in row-major mask order.  keep (graphs x
+ * the weights of the joined pairs, in row-major mask order; sc (graphs, 2,
+ * n, H) saves s_dst and s_src, which the backward reads rather than
+ * computing again.  keep (graphs x
  * n, or NULL: all kept) drops nodes from a graph: no other node attends to
  * a dropped node (the pair's weight is 0), so every node joined to itself
  * keeps at least that pair.  The backward needs no keep: the zero weights
- * carry it.  work is gat_attn_work(graphs, n, H) floats of scratch, for the
- * forward and the backward alike; its previous contents do not matter. */
-void gat_attn_fwd(float *o, float *att, const float *z, const float *a_src,
+ * carry it.  The backward's work is gat_attn_work(graphs, n, H) floats of
+ * scratch; its previous contents do not matter. */
+void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *a_src,
 		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
-		  int D, int H, float *work);
+		  int D, int H);
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
-		  const float *z, const float *att, const float *a_src, const float *a_dst,
-		  const struct gat_nbrs *nb, int graphs, int D, int H, float *work);
-/* The scratch floats of attention over graphs graphs of n nodes and H
- * heads: per graph the scores (n x H, twice), the gradients of the scores
- * (n x H x 2) and two rows of n. */
+		  const float *z, const float *att, const float *sc, const float *a_src,
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work);
+/* The scratch floats of attention's backward over graphs graphs of n nodes
+ * and H heads: per graph the gradients of the scores (n x H x 2) and two
+ * rows of n. */
 size_t gat_attn_work(int graphs, int n, int H);
 
 /* Mean over groups: x (groups, n, D) -> y (groups, D). */

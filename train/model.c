@@ -8,16 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Scratch of the GAT layers, sized at model_create for the larger of the
- * two graph sets (relation and fusion): attention's (gat_attn_work) and
- * the LayerNorm backward's (gat_out_bwd_work). */
+/* Scratch of the GAT layers' backward, sized at model_create for the
+ * larger of the two graph sets (relation and fusion): attention's
+ * (gat_attn_work) and the LayerNorm's (gat_out_bwd_work). */
 struct gat_work {
 	float *attn, *ln;
 };
 
 /* What one GAT layer's forward keeps for backward. */
 struct gat_act {
-	float *x, *z, *att, *o, *y, *mean, *rstd;	/* input x; output is the next x */
+	float *x, *z, *att, *sc, *o, *y, *mean, *rstd;	/* input x; output is the next x */
 };
 
 struct model {
@@ -33,7 +33,9 @@ struct model {
 	/* activations, sized for max_batch; one block */
 	float *act;
 	struct gat_act rel[MAX_LAYERS], fus[MAX_LAYERS];
-	float *rel_out;		/* R x D: output of the last relation layer */
+	float *rel_out;		/* R x D: the patch projection without relation
+				 * layers (the last layer's end takes the node mean) */
+	float *node_bias;	/* N x D: bp + E[node], the patch projection's bias per node */
 	float *r, *a;		/* TB x D */
 	float *fus_out;		/* B*nf x D */
 	float *h, *h_keep, *hd, *z1, *e1, *e1_keep, *e1d, *logits, *probs;
@@ -192,14 +194,15 @@ void model_param_name(const struct model *m, size_t i, char *buf, size_t n)
 		snprintf(buf, n, "%s", w.found);
 }
 
-/* What one GAT layer's forward saves, for rows rows of D and natt
- * attention weights. */
+/* What one GAT layer's forward saves, for rows rows of D, H heads and
+ * natt attention weights. */
 static void carve_gat_act(struct gat_act *a, float *base, size_t *off, size_t rows, int D,
-			  size_t natt)
+			  int H, size_t natt)
 {
 	a->x = carve(base, off, rows * D);
 	a->z = carve(base, off, rows * D);
 	a->att = carve(base, off, natt);
+	a->sc = carve(base, off, rows * H * 2);
 	a->o = carve(base, off, rows * D);
 	a->y = carve(base, off, rows * D);
 	a->mean = carve(base, off, rows);
@@ -216,14 +219,15 @@ static size_t carve_acts(struct model *m, float *base)
 
 	if (m->use_rel) {
 		for (l = 0; l < c->rel_layers; l++)
-			carve_gat_act(&m->rel[l], base, &off, R, D, TB * c->H * m->rel_nb.nnz);
-		m->rel_out = carve(base, &off, R * D);
+			carve_gat_act(&m->rel[l], base, &off, R, D, c->H, TB * c->H * m->rel_nb.nnz);
+		m->rel_out = c->rel_layers ? NULL : carve(base, &off, R * D);
+		m->node_bias = carve(base, &off, (size_t)m->N * D);
 		m->r = carve(base, &off, TB * D);
 	}
 	if (m->use_app)
 		m->a = carve(base, &off, TB * D);
 	for (l = 0; l < c->fusion_layers && c->fusion == FUSION_GAT; l++)
-		carve_gat_act(&m->fus[l], base, &off, Bn, D, n * c->H * m->fus_nb.nnz);
+		carve_gat_act(&m->fus[l], base, &off, Bn, D, c->H, n * c->H * m->fus_nb.nnz);
 	m->fus_out = carve(base, &off, Bn * D);
 	n *= (size_t)m->per;	/* the classifier's rows */
 	m->h = carve(base, &off, n * m->Din);
@@ -476,35 +480,84 @@ void model_zero_grads(struct model *m)
 }
 
 /* x_out = LayerNorm(x + ELU(attn(x W))) over `graphs` graphs of n nodes,
- * of which keep (graphs x n, or NULL) drops some. */
+ * of which keep (graphs x n, or NULL) drops some; with mean, x_out (graphs
+ * x D) is the mean of each graph's rows of that, the rows not kept. */
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, const uint8_t *keep, int graphs, int D,
-			  int H, const struct gat_work *work)
+			  int H, int mean)
 {
 	long rows = (long)graphs * nb->n;
 
 	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
-	gat_attn_fwd(a->o, a->att, a->z, w->a_src, w->a_dst, nb, keep, graphs, D, H, work->attn);
-	gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
+	gat_attn_fwd(a->o, a->att, a->sc, a->z, w->a_src, w->a_dst, nb, keep, graphs, D, H);
+	if (mean)
+		gat_out_mean_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b,
+				 graphs, nb->n, D);
+	else
+		gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
 }
 
 /* dx_in (zeroed by the caller or holding other terms) += gradient of
  * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
- * distinct from dx_in and dx_out: s1 holds d(z), s2 d(o). */
+ * distinct from dx_in and dx_out: s1 holds d(z), s2 d(o).  With mean (the
+ * forward's), dx_out (graphs x D) is the mean's gradient divided by n. */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			  const struct gat_act *a, const struct gat_w *w,
-			  const struct gat_nbrs *nb, int graphs, int D, int H, float *s1,
-			  float *s2, const struct gat_work *work)
+			  const struct gat_nbrs *nb, int graphs, int D, int H, int mean,
+			  float *s1, float *s2, const struct gat_work *work)
 {
 	long rows = (long)graphs * nb->n;
 	float *do_ = s2, *dz = s1;
 
 	gat_out_bwd(dx_in, do_, dw->ln_g, dw->ln_b, dx_out, a->y, a->o, a->mean, a->rstd, w->ln_g,
-		    rows, D, work->ln);
+		    rows, D, mean ? nb->n : 1, work->ln);
 	memset(dz, 0, sizeof *dz * rows * D);
-	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, w->a_src, w->a_dst, nb,
+	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, a->sc, w->a_src, w->a_dst, nb,
 		     graphs, D, H, work->attn);
 	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
+}
+
+/* X0 = (bp + E[node]) + P Wp over R rows, node = row % N: the rows start
+ * as their node's bias (node_bias, N x D, filled here) and the GEMM adds
+ * onto them, one pass over X0 rather than a GEMM, a bias pass and an
+ * embedding pass. */
+static void patch_proj_fwd(float *x0, float *node_bias, const float *patch,
+			   const struct slices *p, int R, int N, int Dp, int D)
+{
+	long i;
+
+	for (i = 0; i < (long)N * D; i++)
+		node_bias[i] = p->bp[i % D] + p->E[i];
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < R; i++)
+		memcpy(x0 + i * D, node_bias + (i % N) * D, sizeof *x0 * D);
+	gemm(R, D, Dp, patch, Dp, 1, p->Wp, D, 1, 1.0f, x0, D);
+}
+
+/* Its backward: Wp's gradient by the GEMM; E's, node by node, as the sum
+ * of its rows (into sums, N x D scratch), and bp's as the sum of those:
+ * one pass over dx for both. */
+static void patch_proj_bwd(struct slices *g, const float *dx, const float *patch,
+			   const struct slices *p, float *sums, int R, int N, int Dp, int D)
+{
+	long node;
+
+	linear_bwd(NULL, g->Wp, NULL, dx, patch, p->Wp, R, Dp, D);
+#pragma omp parallel for schedule(static)
+	for (node = 0; node < N; node++) {
+		float *s = sums + node * D;
+
+		memset(s, 0, sizeof *s * D);
+		for (long i = node; i < R; i += N)
+#pragma omp simd
+			for (int d = 0; d < D; d++)
+				s[d] += dx[i * D + d];
+	}
+	for (node = 0; node < N; node++)
+		for (int d = 0; d < D; d++) {
+			g->E[node * D + d] += sums[node * D + d];
+			g->bp[d] += sums[node * D + d];
+		}
 }
 
 /* The fusion nodes of the kept frames (B x nf, node order of the fusion
@@ -572,23 +625,16 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 	fkeep = m->has_keep ? m->node_keep : NULL;
 
 	if (m->use_rel) {
-		/* X0 = P Wp + bp + E[node] */
 		float *x0 = c->rel_layers ? m->rel[0].x : m->rel_out;
 
-		linear_fwd(x0, patch, p->Wp, p->bp, (int)R, c->Dp, D);
-#pragma omp parallel for schedule(static)
-		for (i = 0; i < R; i++) {
-			const float *e = p->E + (i % N) * D;
-			int d;
-
-			for (d = 0; d < D; d++)
-				x0[i * D + d] += e[d];
-		}
+		patch_proj_fwd(x0, m->node_bias, patch, p, (int)R, N, c->Dp, D);
+		/* the last layer's end takes the node mean (no R x D output) */
 		for (l = 0; l < c->rel_layers; l++)
-			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->rel_out,
-				      &m->rel[l], &p->rel[l], &m->rel_nb, NULL, (int)TB, D, c->H,
-				      &m->work);
-		mean_fwd(m->r, m->rel_out, (int)TB, N, D);
+			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->r, &m->rel[l],
+				      &p->rel[l], &m->rel_nb, NULL, (int)TB, D, c->H,
+				      l + 1 == c->rel_layers);
+		if (!c->rel_layers)
+			mean_fwd(m->r, m->rel_out, (int)TB, N, D);
 	}
 	if (m->use_app)
 		linear_fwd(m->a, app, p->Wa, p->ba, (int)TB, c->Da, D);
@@ -622,8 +668,7 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 		if (c->fusion == FUSION_GAT)
 			for (l = 0; l < c->fusion_layers; l++)
 				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
-					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H,
-					      &m->work);
+					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H, 0);
 	}
 	/* h = [mean u; mean v]: groups of T rows, one per modality in use;
 	 * per frame, h_t = [u'_t; v'_t] */
@@ -672,7 +717,7 @@ int model_backward(struct model *m)
 	const struct slices *p = &m->p;
 	struct slices *g = &m->g;
 	int B = m->B, T = c->T, N = m->N, D = c->D, nf = m->nf, l, Bc = B * m->per;
-	long TB = (long)B * T, R = TB * N, Bn = (long)B * nf, i;
+	long TB = (long)B * T, R = TB * N, Bn = (long)B * nf;
 
 	if (!m->has_labels)
 		return ARPG_EINVAL;
@@ -703,7 +748,7 @@ int model_backward(struct model *m)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
 			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);
 			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],
-				      &m->fus_nb, B, D, c->H, m->dtmp2, m->dtmp3, &m->work);
+				      &m->fus_nb, B, D, c->H, 0, m->dtmp2, m->dtmp3, &m->work);
 			memcpy(m->dfus, m->dfus2, sizeof *m->dfus * Bn * D);
 		}
 	/* split the fusion input gradient into the branches and embeddings */
@@ -738,28 +783,29 @@ int model_backward(struct model *m)
 	if (m->use_app)
 		linear_bwd(m->dapp, g->Wa, g->ba, m->da, m->app_in, p->Wa, (int)TB, c->Da, D);
 	if (m->use_rel) {
-		float *dx = m->dx_rel;
+		/* the node mean's gradient, dr / N, which the last layer's end
+		 * spreads over the nodes itself */
+		float *dx = m->dr;
 
-		memset(dx, 0, sizeof *dx * R * D);
-		mean_bwd(dx, m->dr, (int)TB, N, D);
+		if (c->rel_layers)
+			for (long k = 0; k < TB * D; k++)
+				m->dr[k] /= N;
+		else {
+			dx = m->dx_rel;
+			memset(dx, 0, sizeof *dx * R * D);
+			mean_bwd(dx, m->dr, (int)TB, N, D);
+		}
 		for (l = c->rel_layers - 1; l >= 0; l--) {
 			/* ping-pong between dx_rel and dtmp1 */
 			float *din = dx == m->dx_rel ? m->dtmp1 : m->dx_rel;
 
 			memset(din, 0, sizeof *din * R * D);
 			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], &m->rel_nb,
-				      (int)TB, D, c->H, m->dtmp2, m->dtmp3, &m->work);
+				      (int)TB, D, c->H, l + 1 == c->rel_layers, m->dtmp2, m->dtmp3,
+				      &m->work);
 			dx = din;
 		}
-		/* X0 = P Wp + bp + E[node] */
-		linear_bwd(NULL, g->Wp, g->bp, dx, m->patch_in, p->Wp, (int)R, c->Dp, D);
-		for (i = 0; i < R; i++) {
-			float *de = g->E + (i % N) * D;
-			int d;
-
-			for (d = 0; d < D; d++)
-				de[d] += dx[i * D + d];
-		}
+		patch_proj_bwd(g, dx, m->patch_in, p, m->dtmp2, (int)R, N, c->Dp, D);
 	}
 	return 0;
 }

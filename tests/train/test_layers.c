@@ -240,14 +240,48 @@ struct gout_probe {
 	struct probe p;
 	float *o, *x, *g, *b, *y, *xo, *mean, *rstd;
 	int rows, D;
+	int n;			/* 0, or gat_out_mean_fwd's group size */
 };
 
 static double gout_loss(struct probe *p)
 {
 	struct gout_probe *q = (struct gout_probe *)p;
 
-	gat_out_fwd(q->xo, q->y, q->mean, q->rstd, q->o, q->x, q->g, q->b, q->rows, q->D);
+	if (q->n)
+		gat_out_mean_fwd(q->xo, q->y, q->mean, q->rstd, q->o, q->x, q->g, q->b,
+				 q->rows / q->n, q->n, q->D);
+	else
+		gat_out_fwd(q->xo, q->y, q->mean, q->rstd, q->o, q->x, q->g, q->b, q->rows, q->D);
 	return dot(p->r, q->xo, p->ny);
+}
+
+/* Fills q (rows, D, n set): inputs clear of ELU's kink, parameters,
+ * outputs (rows, or rows / n with n) and r; then runs the forward once. */
+static void gout_setup(struct gout_probe *q)
+{
+	long len = (long)q->rows * q->D;
+
+	q->o = randv(len, 1);
+	for (long i = 0; i < len; i++)	/* keep away from ELU's kink */
+		if (fabs(q->o[i]) < 0.05)
+			q->o[i] = -0.4f;
+	q->x = randv(len, 1);
+	q->g = randv(q->D, 1);
+	q->b = randv(q->D, 1);
+	q->y = zeros(len);
+	q->p.ny = q->n ? len / q->n : len;
+	q->xo = zeros(q->p.ny);
+	q->mean = zeros(q->rows);
+	q->rstd = zeros(q->rows);
+	q->p.r = randv(q->p.ny, 1);
+	q->p.loss = gout_loss;
+	gout_loss(&q->p);
+}
+
+static void gout_free(struct gout_probe *q)
+{
+	free(q->o); free(q->x); free(q->g); free(q->b); free(q->y); free(q->xo); free(q->mean);
+	free(q->rstd); free(q->p.r);
 }
 
 ARPG_TEST(gat_output_backward_matches_finite_differences)
@@ -257,21 +291,7 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 	long n = 40;
 	float *dx, *do_, *dg, *db, *work;
 
-	q.o = randv(n, 1);
-	for (long i = 0; i < n; i++)	/* keep away from ELU's kink */
-		if (fabs(q.o[i]) < 0.05)
-			q.o[i] = -0.4f;
-	q.x = randv(n, 1);
-	q.g = randv(8, 1);
-	q.b = randv(8, 1);
-	q.y = zeros(n);
-	q.xo = zeros(n);
-	q.mean = zeros(5);
-	q.rstd = zeros(5);
-	q.p.r = randv(n, 1);
-	q.p.ny = n;
-	q.p.loss = gout_loss;
-	gout_loss(&q.p);
+	gout_setup(&q);
 	/* the forward is ELU, residual and LayerNorm composed */
 	{
 		float e[40], y2[40];
@@ -290,20 +310,53 @@ ARPG_TEST(gat_output_backward_matches_finite_differences)
 	db = zeros(8);
 	/* the scratch's old contents must not leak into dg and db */
 	work = randv((long)gat_out_bwd_work(q.rows, q.D), 1);
-	gat_out_bwd(dx, do_, dg, db, q.p.r, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D, work);
+	gat_out_bwd(dx, do_, dg, db, q.p.r, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D, 1, work);
 	expect_fd(&q.p, q.o, n, do_);
 	expect_fd(&q.p, q.x, n, dx);
 	expect_fd(&q.p, q.g, 8, dg);
 	expect_fd(&q.p, q.b, 8, db);
-	free(q.o); free(q.x); free(q.g); free(q.b); free(q.y); free(q.xo); free(q.mean);
-	free(q.rstd); free(q.p.r); free(dx); free(do_); free(dg); free(db); free(work);
+	gout_free(&q);
+	free(dx); free(do_); free(dg); free(db); free(work);
+}
+
+/* The node mean fused into the end: the same as gat_out_fwd then
+ * mean_fwd, and its backward (gat_out_bwd with share n) against finite
+ * differences. */
+ARPG_TEST(gat_output_mean_matches_output_then_mean)
+{
+	test_rng = 114;
+	struct gout_probe q = { .rows = 6, .D = 8, .n = 3 };
+	long len = 48;
+	float *dx, *do_, *dg, *db, *dxs, *work, xo_rows[48], xm[16];
+
+	gout_setup(&q);
+	gat_out_fwd(xo_rows, q.y, q.mean, q.rstd, q.o, q.x, q.g, q.b, 6, 8);
+	mean_fwd(xm, xo_rows, 2, 3, 8);
+	for (int i = 0; i < 16; i++)
+		expect_near(q.xo[i], xm[i], 1e-6);
+	gout_loss(&q.p);	/* the saved statistics of the fused forward */
+	dx = zeros(len);
+	do_ = randv(len, 1);
+	dg = zeros(8);
+	db = zeros(8);
+	dxs = zeros(16);
+	for (int i = 0; i < 16; i++)
+		dxs[i] = q.p.r[i] / 3;
+	work = randv((long)gat_out_bwd_work(q.rows, q.D), 1);
+	gat_out_bwd(dx, do_, dg, db, dxs, q.y, q.o, q.mean, q.rstd, q.g, q.rows, q.D, 3, work);
+	expect_fd(&q.p, q.o, len, do_);
+	expect_fd(&q.p, q.x, len, dx);
+	expect_fd(&q.p, q.g, 8, dg);
+	expect_fd(&q.p, q.b, 8, db);
+	gout_free(&q);
+	free(dx); free(do_); free(dg); free(db); free(dxs); free(work);
 }
 
 /* ---- masked multi-head attention ---- */
 
 struct attn_probe {
 	struct probe p;
-	float *z, *a_src, *a_dst, *o, *att, *work;
+	float *z, *a_src, *a_dst, *o, *att, *sc, *work;
 	uint8_t *mask, *keep;	/* keep: graphs x n, or NULL */
 	struct gat_nbrs nb;
 	int graphs, n, D, H;
@@ -313,8 +366,8 @@ static double attn_loss(struct probe *p)
 {
 	struct attn_probe *a = (struct attn_probe *)p;
 
-	gat_attn_fwd(a->o, a->att, a->z, a->a_src, a->a_dst, &a->nb, a->keep, a->graphs, a->D,
-		     a->H, a->work);
+	gat_attn_fwd(a->o, a->att, a->sc, a->z, a->a_src, a->a_dst, &a->nb, a->keep, a->graphs,
+		     a->D, a->H);
 	return dot(p->r, a->o, p->ny);
 }
 
@@ -364,6 +417,7 @@ static void attn_setup(struct attn_probe *a, uint8_t *mask)
 	expect(kink_margin(a) >= 0.05);
 	a->o = zeros(nz);
 	a->att = zeros((long)a->graphs * a->H * a->nb.nnz);
+	a->sc = zeros((long)a->graphs * a->n * a->H * 2);
 	a->p.r = randv(nz, 1);
 	a->p.ny = nz;
 	a->p.loss = attn_loss;
@@ -372,7 +426,8 @@ static void attn_setup(struct attn_probe *a, uint8_t *mask)
 
 static void attn_free(struct attn_probe *a)
 {
-	free(a->z); free(a->a_src); free(a->a_dst); free(a->o); free(a->att); free(a->p.r);
+	free(a->z); free(a->a_src); free(a->a_dst); free(a->o); free(a->att); free(a->sc);
+	free(a->p.r);
 	free(a->work);
 	gat_nbrs_free(&a->nb);
 }
@@ -391,23 +446,52 @@ ARPG_TEST(neighbour_lists_follow_the_mask_row_by_row)
 		expect_int(nb.start[i], start[i]);
 	for (int k = 0; k < 5; k++)
 		expect_int(nb.idx[k], idx[k]);
+	/* by column: 0 from rows 0 and 2, 1 from row 2, 2 from rows 0 and 2 */
+	static const int tstart[4] = { 0, 2, 3, 5 }, tidx[5] = { 0, 2, 2, 0, 2 },
+			 tpos[5] = { 0, 2, 3, 1, 4 };
+
+	for (int i = 0; i < 4; i++)
+		expect_int(nb.tstart[i], tstart[i]);
+	for (int k = 0; k < 5; k++) {
+		expect_int(nb.tidx[k], tidx[k]);
+		expect_int(nb.tpos[k], tpos[k]);
+	}
 	gat_nbrs_free(&nb);
-	expect(!nb.start && !nb.idx && !nb.nnz);
+	expect(!nb.start && !nb.idx && !nb.nnz && !nb.tstart && !nb.tidx && !nb.tpos);
 	gat_nbrs_free(&nb);	/* an empty one frees too */
+}
+
+/* A ring of 5 with self-loops plus one long edge, not symmetric. */
+static void ring_mask(uint8_t mask[25])
+{
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			mask[i * 5 + j] = i == j || (i + 1) % 5 == j || (i == 0 && j == 3);
+}
+
+/* The backward of a's attention against finite differences of its
+ * forward, for z, a_src and a_dst; then frees a. */
+static void expect_attn_fd(struct attn_probe *a)
+{
+	long nz = (long)a->graphs * a->n * a->D;
+	float *dz = zeros(nz), *das = zeros(a->D), *dad = zeros(a->D);
+
+	gat_attn_bwd(dz, das, dad, a->p.r, a->z, a->att, a->sc, a->a_src, a->a_dst, &a->nb,
+		     a->graphs, a->D, a->H, a->work);
+	expect_fd(&a->p, a->z, nz, dz);
+	expect_fd(&a->p, a->a_src, a->D, das);
+	expect_fd(&a->p, a->a_dst, a->D, dad);
+	attn_free(a);
+	free(dz); free(das); free(dad);
 }
 
 ARPG_TEST(graph_attention_backward_matches_finite_differences)
 {
 	test_rng = 106;
 	struct attn_probe a = { .graphs = 3, .n = 5, .D = 6, .H = 2 };
-	long nz = 3 * 5 * 6;
-	float *dz, *das, *dad;
 	uint8_t mask[25];
 
-	/* a ring with self-loops plus one long edge, not symmetric */
-	for (int i = 0; i < 5; i++)
-		for (int j = 0; j < 5; j++)
-			mask[i * 5 + j] = i == j || (i + 1) % 5 == j || (i == 0 && j == 3);
+	ring_mask(mask);
 	attn_setup(&a, mask);
 	/* att holds the joined pairs only, row by row; each row sums to 1 */
 	{
@@ -429,16 +513,7 @@ ARPG_TEST(graph_attention_backward_matches_finite_differences)
 			}
 		}
 	}
-	dz = zeros(nz);
-	das = zeros(6);
-	dad = zeros(6);
-	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, &a.nb, a.graphs, a.D,
-		     a.H, a.work);
-	expect_fd(&a.p, a.z, nz, dz);
-	expect_fd(&a.p, a.a_src, 6, das);
-	expect_fd(&a.p, a.a_dst, 6, dad);
-	attn_free(&a);
-	free(dz); free(das); free(dad);
+	expect_attn_fd(&a);
 }
 
 ARPG_TEST(graph_attention_with_dropped_nodes_matches_finite_differences)
@@ -485,13 +560,61 @@ ARPG_TEST(graph_attention_with_dropped_nodes_matches_finite_differences)
 	dz = zeros(nz);
 	das = zeros(8);
 	dad = zeros(8);
-	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.a_src, a.a_dst, &a.nb, a.graphs, a.D,
-		     a.H, a.work);
+	gat_attn_bwd(dz, das, dad, a.p.r, a.z, a.att, a.sc, a.a_src, a.a_dst, &a.nb, a.graphs,
+		     a.D, a.H, a.work);
 	expect_fd(&a.p, a.z, nz, dz);
 	expect_fd(&a.p, a.a_src, 8, das);
 	expect_fd(&a.p, a.a_dst, 8, dad);
 	attn_free(&a);
 	free(dz); free(das); free(dad); free(o_all);
+}
+
+/* Heads wider than attention's register blocks (dh 40: a block of 32 or
+ * two of 16, and a tail of 8), on the ring of the test above. */
+ARPG_TEST(graph_attention_backward_with_wide_heads_matches_finite_differences)
+{
+	test_rng = 113;
+	struct attn_probe a = { .graphs = 2, .n = 5, .D = 80, .H = 2 };
+	uint8_t mask[25];
+
+	ring_mask(mask);
+	attn_setup(&a, mask);
+	expect_attn_fd(&a);
+}
+
+/* Heads wider than the forward's register block (dh 40: a block of 32
+ * and a tail of 8): o is each row's weighted sum of its neighbours' z
+ * with the saved weights. */
+ARPG_TEST(graph_attention_output_is_the_weighted_sum_of_neighbours)
+{
+	enum { G = 2, n = 5, D = 80, H = 2, dh = D / H };
+	struct gat_nbrs nb;
+	uint8_t mask[n * n];
+	float *z, *a_src, *a_dst, *o, *att, *sc;
+
+	test_rng = 112;
+	ring_mask(mask);
+	expect_int(gat_nbrs_init(&nb, mask, n), 0);
+	z = randv(G * n * D, 1);
+	a_src = randv(D, 1);
+	a_dst = randv(D, 1);
+	o = randv(G * n * D, 1);	/* overwritten, not added to */
+	att = zeros((long)G * H * nb.nnz);
+	sc = zeros((long)G * n * H * 2);
+	gat_attn_fwd(o, att, sc, z, a_src, a_dst, &nb, NULL, G, D, H);
+	for (int g = 0; g < G; g++)
+		for (int h = 0; h < H; h++)
+			for (int i = 0; i < n; i++)
+				for (int k = 0; k < dh; k++) {
+					double s = 0;
+
+					for (int p = nb.start[i]; p < nb.start[i + 1]; p++)
+						s += (double)att[(g * H + h) * nb.nnz + p] *
+						     z[((long)g * n + nb.idx[p]) * D + h * dh + k];
+					expect_near(o[((long)g * n + i) * D + h * dh + k], s, 1e-5);
+				}
+	gat_nbrs_free(&nb);
+	free(z); free(a_src); free(a_dst); free(o); free(att); free(sc);
 }
 
 /* ---- mean, cross-entropy ---- */
