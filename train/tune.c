@@ -1,6 +1,8 @@
 /* tune.c - the backbone's tail as trainer layers (see tune.h).
- * Convolutions are im2col + BLIS sgemm one sample at a time, forward and
- * backward (dW += dy cols^T, dcols = W^T dy, col2im into dx). */
+ * Convolutions are im2col + BLIS sgemm over a chunk of samples at a time
+ * (their columns side by side), forward and backward (dW += dy cols^T,
+ * dcols = W^T dy, col2im into dx): one GEMM per chunk packs the weights
+ * once, where a GEMM per sample packed them again for every 49 columns. */
 #include "tune.h"
 #include "error.h"
 #include "layers.h"
@@ -37,8 +39,11 @@ void tune_free(struct tune *t)
 	free(t->dact);
 	free(t->cols);
 	free(t->dcols);
+	free(t->ycols);
 	free(t);
 }
+
+static size_t val_size(const struct tune_val *v) { return (size_t)v->c * v->h * v->w; }
 
 /* Appends op with a new output value c x h x w; the value index or -1. */
 static int add_op(struct tune *t, struct tune_op *op, int c, int h, int w)
@@ -150,11 +155,21 @@ int tune_fc(struct tune *t, int in, int E, int bias)
 	return add_op(t, &op, E, 1, 1);
 }
 
-static size_t val_size(const struct tune_val *v) { return (size_t)v->c * v->h * v->w; }
+/* Samples per GEMM of a convolution: as many as keep its columns (K x
+ * samples*P) under TUNE_COLS_MAX floats, so that the weights are packed
+ * once for many samples, not once a sample. */
+static int conv_chunk(const struct tune *t, const struct tune_op *op)
+{
+	const struct tune_val *x = &t->vals[op->in], *y = &t->vals[op->out];
+	size_t per = (size_t)x->c * op->k * op->k * y->h * y->w;
+	size_t m = TUNE_COLS_MAX / per;
+
+	return m < 1 ? 1 : m > (size_t)t->max_n ? t->max_n : (int)m;
+}
 
 int tune_finish(struct tune *t, int max_n)
 {
-	size_t off = 0, cols = 1;
+	size_t off = 0, cols = 1, ycols = 1;
 
 	if (t->failed || t->nops < 1 || max_n < 1)
 		return ARPG_EINVAL;
@@ -167,10 +182,15 @@ int tune_finish(struct tune *t, int max_n)
 	for (int i = 0; i < t->nops; i++) {
 		const struct tune_op *op = &t->ops[i];
 		const struct tune_val *x = &t->vals[op->in], *y = &t->vals[op->out];
-		size_t n = (size_t)x->c * op->k * op->k * y->h * y->w;
+		size_t m, P = (size_t)y->h * y->w;
 
-		if (op->kind == TUNE_CONV && n > cols)
-			cols = n;
+		if (op->kind != TUNE_CONV)
+			continue;
+		m = (size_t)conv_chunk(t, op);
+		if ((size_t)x->c * op->k * op->k * P * m > cols)
+			cols = (size_t)x->c * op->k * op->k * P * m;
+		if ((size_t)y->c * P * m > ycols)
+			ycols = (size_t)y->c * P * m;
 	}
 	t->ncols = cols;
 	t->params = calloc(t->nparams ? t->nparams : 1, sizeof *t->params);
@@ -180,7 +200,9 @@ int tune_finish(struct tune *t, int max_n)
 	t->dact = calloc(off, sizeof *t->dact);
 	t->cols = malloc(sizeof *t->cols * cols);
 	t->dcols = malloc(sizeof *t->dcols * cols);
-	if (!t->params || !t->grads || !t->consts || !t->act || !t->dact || !t->cols || !t->dcols)
+	t->ycols = malloc(sizeof *t->ycols * ycols);
+	if (!t->params || !t->grads || !t->consts || !t->act || !t->dact || !t->cols || !t->dcols ||
+	    !t->ycols)
 		return ARPG_ENOMEM;
 	return 0;
 }
@@ -190,48 +212,85 @@ size_t tune_in_dim(const struct tune *t) { return val_size(&t->vals[0]); }
 
 void tune_zero_grads(struct tune *t) { memset(t->grads, 0, sizeof *t->grads * t->nparams); }
 
-/* x (C, H, W) -> cols (C*k*k, Ho*Wo), zeros outside the map */
-static void im2col(float *cols, const float *x, int c, int h, int w, int k, int stride, int pad,
-		   int ho, int wo)
+/* A convolution's shapes: its input c x h x w, kernel, stride, padding and
+ * output side ho x wo. */
+struct conv_geom {
+	int c, h, w, k, stride, pad, ho, wo;
+};
+
+static struct conv_geom conv_geom(const struct tune *t, const struct tune_op *op)
 {
-	for (int ci = 0; ci < c; ci++)
-		for (int ky = 0; ky < k; ky++)
-			for (int kx = 0; kx < k; kx++) {
-				float *d = cols + ((size_t)(ci * k + ky) * k + kx) * ho * wo;
+	const struct tune_val *x = &t->vals[op->in], *y = &t->vals[op->out];
 
-				for (int oy = 0; oy < ho; oy++) {
-					int iy = oy * stride - pad + ky;
+	return (struct conv_geom){ x->c, x->h, x->w, op->k, op->stride, op->pad, y->h, y->w };
+}
 
-					for (int ox = 0; ox < wo; ox++) {
-						int ix = ox * stride - pad + kx;
+/* The outputs [*lo, *hi) of a side of no outputs whose input o * stride -
+ * pad + kk falls inside 0..n-1: im2col and col2im test these bounds once
+ * per kernel offset instead of once per element. */
+static void valid_range(int n, int no, int kk, int stride, int pad, int *lo, int *hi)
+{
+	int a = pad - kk, b = n + pad - kk;	/* o * stride in [a, b) */
 
-						d[oy * wo + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w
-							? x[((size_t)ci * h + iy) * w + ix] : 0.0f;
-					}
+	*lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+	*hi = b <= 0 ? 0 : (b + stride - 1) / stride;
+	if (*hi > no)
+		*hi = no;
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* x (C, H, W) -> cols (C*k*k rows of ld floats, this sample's Ho*Wo from
+ * the first), zeros outside the map. */
+static void im2col(float *cols, size_t ld, const float *x, const struct conv_geom *g)
+{
+	size_t P = (size_t)g->ho * g->wo;
+
+	for (int ci = 0; ci < g->c; ci++)
+		for (int ky = 0; ky < g->k; ky++)
+			for (int kx = 0; kx < g->k; kx++) {
+				float *d = cols + ((size_t)(ci * g->k + ky) * g->k + kx) * ld;
+				int y0, y1, x0, x1;
+
+				valid_range(g->h, g->ho, ky, g->stride, g->pad, &y0, &y1);
+				valid_range(g->w, g->wo, kx, g->stride, g->pad, &x0, &x1);
+				memset(d, 0, sizeof *d * (size_t)y0 * g->wo);
+				for (int oy = y0; oy < y1; oy++) {
+					float *dr = d + (size_t)oy * g->wo;
+					const float *sr = x + ((size_t)ci * g->h + oy * g->stride - g->pad +
+							       ky) * g->w + x0 * g->stride - g->pad + kx;
+
+					memset(dr, 0, sizeof *dr * (size_t)x0);
+					if (g->stride == 1)
+						memcpy(dr + x0, sr, sizeof *dr * (size_t)(x1 - x0));
+					else
+						for (int ox = x0; ox < x1; ox++)
+							dr[ox] = sr[(size_t)(ox - x0) * g->stride];
+					memset(dr + x1, 0, sizeof *dr * (size_t)(g->wo - x1));
 				}
+				memset(d + (size_t)y1 * g->wo, 0, sizeof *d * (P - (size_t)y1 * g->wo));
 			}
 }
 
-/* dx (C, H, W) += the columns' gradients put back where im2col took them */
-static void col2im(float *dx, const float *dcols, int c, int h, int w, int k, int stride,
-		   int pad, int ho, int wo)
+/* dx (C, H, W) += the columns' gradients (rows of ld floats, this sample's
+ * from the first) put back where im2col took them */
+static void col2im(float *dx, const float *dcols, size_t ld, const struct conv_geom *g)
 {
-	for (int ci = 0; ci < c; ci++)
-		for (int ky = 0; ky < k; ky++)
-			for (int kx = 0; kx < k; kx++) {
-				const float *s = dcols + ((size_t)(ci * k + ky) * k + kx) * ho * wo;
+	for (int ci = 0; ci < g->c; ci++)
+		for (int ky = 0; ky < g->k; ky++)
+			for (int kx = 0; kx < g->k; kx++) {
+				const float *s = dcols + ((size_t)(ci * g->k + ky) * g->k + kx) * ld;
+				int y0, y1, x0, x1;
 
-				for (int oy = 0; oy < ho; oy++) {
-					int iy = oy * stride - pad + ky;
+				valid_range(g->h, g->ho, ky, g->stride, g->pad, &y0, &y1);
+				valid_range(g->w, g->wo, kx, g->stride, g->pad, &x0, &x1);
+				for (int oy = y0; oy < y1; oy++) {
+					const float *sr = s + (size_t)oy * g->wo;
+					float *dr = dx + ((size_t)ci * g->h + oy * g->stride - g->pad + ky) *
+						g->w + x0 * g->stride - g->pad + kx;
 
-					if (iy < 0 || iy >= h)
-						continue;
-					for (int ox = 0; ox < wo; ox++) {
-						int ix = ox * stride - pad + kx;
-
-						if (ix >= 0 && ix < w)
-							dx[((size_t)ci * h + iy) * w + ix] += s[oy * wo + ox];
-					}
+					for (int ox = x0; ox < x1; ox++)
+						dr[(size_t)(ox - x0) * g->stride] += sr[ox];
 				}
 			}
 }
@@ -259,63 +318,85 @@ void conv_naive(float *y, const float *x, const float *w, const float *b, int ci
 			}
 }
 
-/* y (n, Cout, Ho, Wo) = conv(x (n, Cin, H, W)) */
+/* The columns of samples x[0..m) side by side in t->cols (K, m*P). */
+static void im2col_chunk(struct tune *t, const struct tune_op *op, const struct conv_geom *g,
+			 const float *x, int m)
+{
+	size_t P = (size_t)g->ho * g->wo, ld = P * (size_t)m, in = val_size(&t->vals[op->in]);
+
+	for (int s = 0; s < m; s++)
+		im2col(t->cols + (size_t)s * P, ld, x + (size_t)s * in, g);
+}
+
+/* y (n, Cout, Ho, Wo) = conv(x (n, Cin, H, W)): per chunk of m samples,
+ * im2col side by side (K, m*P), one GEMM into (Cout, m*P), then each
+ * sample's P columns back to its own (Cout, P) with the bias. */
 static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const float *x, int n)
 {
 	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	struct conv_geom g = conv_geom(t, op);
 	const float *W = t->params + op->w;
-	int K = vx->c * op->k * op->k, P = vy->h * vy->w;
-	int direct = op->k == 1 && op->stride == 1 && op->pad == 0;
+	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
 
-	for (int s = 0; s < n; s++) {
-		const float *xs = x + (size_t)s * val_size(vx);
-		float *ys = y + (size_t)s * val_size(vy);
+	for (int s0 = 0, m; s0 < n; s0 += m) {
+		size_t ld;
 
-		if (!direct)
-			im2col(t->cols, xs, vx->c, vx->h, vx->w, op->k, op->stride, op->pad, vy->h,
-			       vy->w);
-		gemm(vy->c, P, K, W, K, 1, direct ? xs : t->cols, P, 1, 0.0f, ys, P);
-		for (int co = 0; op->bias && co < vy->c; co++)
-			for (int p = 0; p < P; p++)
-				ys[(size_t)co * P + p] += t->params[op->b + co];
+		m = n - s0 < chunk ? n - s0 : chunk;
+		ld = (size_t)m * P;
+		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
+		gemm(vy->c, (int)ld, K, W, K, 1, t->cols, (int)ld, 1, 0.0f, t->ycols, (int)ld);
+		for (int s = 0; s < m; s++)
+			for (int co = 0; co < vy->c; co++) {
+				float *d = y + ((size_t)(s0 + s) * vy->c + co) * P;
+				const float *c = t->ycols + co * ld + (size_t)s * P;
+
+				if (!op->bias) {
+					memcpy(d, c, sizeof *d * (size_t)P);
+					continue;
+				}
+				for (int p = 0; p < P; p++)
+					d[p] = c[p] + t->params[op->b + co];
+			}
 	}
 }
 
-/* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy) */
+/* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy),
+ * a chunk of samples a GEMM as in conv_fwd: dy's samples gathered side by
+ * side (Cout, m*P) first. */
 static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const float *dy,
 		     const float *x, int n)
 {
 	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	struct conv_geom g = conv_geom(t, op);
 	const float *W = t->params + op->w;
 	float *dW = t->grads + op->w;
-	int K = vx->c * op->k * op->k, P = vy->h * vy->w;
-	int direct = op->k == 1 && op->stride == 1 && op->pad == 0;
+	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
 
-	for (int s = 0; s < n; s++) {
-		const float *xs = x + (size_t)s * val_size(vx);
-		const float *dys = dy + (size_t)s * val_size(vy);
+	for (int s0 = 0, m; s0 < n; s0 += m) {
+		size_t ld;
 
-		if (!direct)
-			im2col(t->cols, xs, vx->c, vx->h, vx->w, op->k, op->stride, op->pad, vy->h,
-			       vy->w);
-		/* dW (Cout, K) += dy (Cout, P) cols^T (P, K) */
-		gemm(vy->c, K, P, dys, P, 1, direct ? xs : t->cols, 1, P, 1.0f, dW, K);
+		m = n - s0 < chunk ? n - s0 : chunk;
+		ld = (size_t)m * P;
+		for (int s = 0; s < m; s++)
+			for (int co = 0; co < vy->c; co++)
+				memcpy(t->ycols + co * ld + (size_t)s * P,
+				       dy + ((size_t)(s0 + s) * vy->c + co) * P, sizeof *dy * (size_t)P);
+		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
+		/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
+		gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
 		for (int co = 0; op->bias && co < vy->c; co++) {
-			double g = 0;
+			double gb = 0;
 
-			for (int p = 0; p < P; p++)
-				g += dys[(size_t)co * P + p];
-			t->grads[op->b + co] += (float)g;
+			for (size_t p = 0; p < ld; p++)
+				gb += t->ycols[co * ld + p];
+			t->grads[op->b + co] += (float)gb;
 		}
 		if (!dx)
 			continue;
-		if (direct) {	/* dx (K, P) += W^T (K, Cout) dy (Cout, P) */
-			gemm(K, P, vy->c, W, 1, K, dys, P, 1, 1.0f, dx + (size_t)s * val_size(vx), P);
-			continue;
-		}
-		gemm(K, P, vy->c, W, 1, K, dys, P, 1, 0.0f, t->dcols, P);
-		col2im(dx + (size_t)s * val_size(vx), t->dcols, vx->c, vx->h, vx->w, op->k,
-		       op->stride, op->pad, vy->h, vy->w);
+		/* dcols (K, m*P) = W^T (K, Cout) dy (Cout, m*P) */
+		gemm(K, (int)ld, vy->c, W, 1, K, t->ycols, (int)ld, 1, 0.0f, t->dcols, (int)ld);
+		for (int s = 0; s < m; s++)
+			col2im(dx + (size_t)(s0 + s) * val_size(vx), t->dcols + (size_t)s * P, ld, &g);
 	}
 }
 

@@ -29,6 +29,10 @@
 
 #include <stddef.h>
 
+/* The most floats of a convolution's im2col columns (64 MB; cols and dcols
+ * each): the samples of one GEMM are as many as fit (at least one). */
+#define TUNE_COLS_MAX ((size_t)16 << 20)
+
 enum tune_kind { TUNE_CONV, TUNE_BN, TUNE_PRELU, TUNE_ADD, TUNE_FC };
 
 struct tune_op {
@@ -56,7 +60,8 @@ struct tune {
 	int max_n;			/* samples per forward */
 	float *act, *dact;		/* every value of a batch, and its gradient */
 	size_t nact;
-	float *cols, *dcols;		/* im2col scratch of one sample */
+	float *cols, *dcols;		/* im2col scratch of a chunk of samples */
+	float *ycols;			/* a convolution's (Cout, chunk*P) output or dy */
 	size_t ncols;
 	int failed;			/* a builder call ran out of memory */
 };
