@@ -21,7 +21,7 @@ struct tune *tune_new(int c, int h, int w)
 		free(t);
 		return NULL;
 	}
-	t->vals[0] = (struct tune_val){ c, h, w, 0 };
+	t->vals[0] = (struct tune_val){ c, h, w, 0, 0 };
 	t->nvals = 1;
 	return t;
 }
@@ -66,7 +66,7 @@ static int add_op(struct tune *t, struct tune_op *op, int c, int h, int w)
 	}
 	t->vals = vals;
 	op->out = t->nvals;
-	t->vals[t->nvals++] = (struct tune_val){ c, h, w, 0 };
+	t->vals[t->nvals++] = (struct tune_val){ c, h, w, 0, 0 };
 	t->ops[t->nops++] = *op;
 	return op->out;
 }
@@ -169,16 +169,20 @@ static int conv_chunk(const struct tune *t, const struct tune_op *op)
 
 int tune_finish(struct tune *t, int max_n)
 {
-	size_t off = 0, cols = 1, ycols = 1;
+	size_t off = 0, doff = 0, cols = 1, ycols = 1;
 
 	if (t->failed || t->nops < 1 || max_n < 1)
 		return ARPG_EINVAL;
 	t->max_n = max_n;
+	t->bwd_n = max_n < TUNE_BWD_N ? max_n : TUNE_BWD_N;
 	for (int i = 0; i < t->nvals; i++) {
 		t->vals[i].off = off;
+		t->vals[i].doff = doff;
 		off += val_size(&t->vals[i]) * (size_t)max_n;
+		doff += val_size(&t->vals[i]) * (size_t)t->bwd_n;
 	}
 	t->nact = off;
+	t->ndact = doff;
 	for (int i = 0; i < t->nops; i++) {
 		const struct tune_op *op = &t->ops[i];
 		const struct tune_val *x = &t->vals[op->in], *y = &t->vals[op->out];
@@ -197,7 +201,7 @@ int tune_finish(struct tune *t, int max_n)
 	t->grads = calloc(t->nparams ? t->nparams : 1, sizeof *t->grads);
 	t->consts = calloc(t->nconsts ? t->nconsts : 1, sizeof *t->consts);
 	t->act = calloc(off, sizeof *t->act);
-	t->dact = calloc(off, sizeof *t->dact);
+	t->dact = calloc(doff, sizeof *t->dact);
 	t->cols = malloc(sizeof *t->cols * cols);
 	t->dcols = malloc(sizeof *t->dcols * cols);
 	t->ycols = malloc(sizeof *t->ycols * ycols);
@@ -209,6 +213,8 @@ int tune_finish(struct tune *t, int max_n)
 
 int tune_out_dim(const struct tune *t) { return (int)val_size(&t->vals[t->nvals - 1]); }
 size_t tune_in_dim(const struct tune *t) { return val_size(&t->vals[0]); }
+
+float *tune_input(struct tune *t) { return t->act; }
 
 void tune_zero_grads(struct tune *t) { memset(t->grads, 0, sizeof *t->grads * t->nparams); }
 
@@ -523,7 +529,8 @@ void tune_forward(struct tune *t, const float *maps, int n, float *emb)
 {
 	const struct tune_val *last = &t->vals[t->nvals - 1];
 
-	memcpy(t->act, maps, sizeof *maps * tune_in_dim(t) * (size_t)n);
+	if (maps != t->act)	/* not loaded in place (tune_input) */
+		memcpy(t->act, maps, sizeof *maps * tune_in_dim(t) * (size_t)n);
 	for (int i = 0; i < t->nops; i++) {
 		const struct tune_op *op = &t->ops[i];
 		const float *x = t->act + t->vals[op->in].off;
@@ -547,18 +554,21 @@ void tune_forward(struct tune *t, const float *maps, int n, float *emb)
 	memcpy(emb, t->act + last->off, sizeof *emb * val_size(last) * (size_t)n);
 }
 
-void tune_backward(struct tune *t, const float *demb, int n)
+/* The backward of samples s0..s0+n (n <= bwd_n) of the last forward:
+ * their gradients in t->dact, the parameters' added to t->grads. */
+static void backward_chunk(struct tune *t, const float *demb, int s0, int n)
 {
 	const struct tune_val *last = &t->vals[t->nvals - 1];
 
-	memset(t->dact, 0, sizeof *t->dact * t->nact);
-	memcpy(t->dact + last->off, demb, sizeof *demb * val_size(last) * (size_t)n);
+	memset(t->dact, 0, sizeof *t->dact * t->ndact);
+	memcpy(t->dact + last->doff, demb, sizeof *demb * val_size(last) * (size_t)n);
 	for (int i = t->nops - 1; i >= 0; i--) {
 		const struct tune_op *op = &t->ops[i];
-		const float *x = t->act + t->vals[op->in].off;
-		const float *dy = t->dact + t->vals[op->out].off;
+		const struct tune_val *vin = &t->vals[op->in];
+		const float *x = t->act + vin->off + (size_t)s0 * val_size(vin);
+		const float *dy = t->dact + t->vals[op->out].doff;
 		/* the input map needs no gradient */
-		float *dx = op->in ? t->dact + t->vals[op->in].off : NULL;
+		float *dx = op->in ? t->dact + vin->doff : NULL;
 
 		switch (op->kind) {
 		case TUNE_CONV: conv_bwd(t, op, dx, dy, x, n); break;
@@ -567,7 +577,7 @@ void tune_backward(struct tune *t, const float *demb, int n)
 		case TUNE_FC: fc_bwd(t, op, dx, dy, x, n); break;
 		case TUNE_ADD: {
 			size_t m = val_size(&t->vals[op->out]) * (size_t)n;
-			float *dx2 = op->in2 ? t->dact + t->vals[op->in2].off : NULL;
+			float *dx2 = op->in2 ? t->dact + t->vals[op->in2].doff : NULL;
 
 			for (size_t j = 0; dx && j < m; j++)
 				dx[j] += dy[j];
@@ -576,6 +586,18 @@ void tune_backward(struct tune *t, const float *demb, int n)
 			break;
 		}
 		}
+	}
+}
+
+/* bwd_n samples at a time: the gradients of the values need not be kept
+ * for the whole batch the forward kept the values of. */
+void tune_backward(struct tune *t, const float *demb, int n)
+{
+	size_t E = val_size(&t->vals[t->nvals - 1]);
+
+	for (int s0 = 0, m; s0 < n; s0 += m) {
+		m = n - s0 < t->bwd_n ? n - s0 : t->bwd_n;
+		backward_chunk(t, demb + (size_t)s0 * E, s0, m);
 	}
 }
 
