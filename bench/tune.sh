@@ -34,6 +34,15 @@
 # shared cores), seconds per epoch: -j 1 at load 3.2: arpg 1094, torch_tail
 # 1344 (1.23x), torch_full 12020 (11.0x); -j 2 at load 4.3: arpg 3454,
 # torch_tail 1625 (0.47x), torch_full 14728 (4.3x).
+# Those are wall times, which on a shared machine vary 2 to 4 times with
+# the load for either program: compare CPU time (/usr/bin/time -f %U+%S
+# around each).  So measured (CLIPS=32, -j 1, the same EPYC, load 3 to
+# 10), CPU seconds of the whole process: arpg before the batched GEMMs and
+# the one forward per batch 57.6 to 66.7, after 40.0 (the epoch itself
+# about 29: 1 and 2 epochs differ by 30, a validation of 4 clips included),
+# torch_tail 31.2 to 35.5 (the epoch itself 32.3 to 32.6 by
+# time.process_time): by CPU arpg went from about 0.55x torch_tail to
+# 1.1x per epoch.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
