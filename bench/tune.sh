@@ -34,6 +34,16 @@
 # shared cores), seconds per epoch: -j 1 at load 3.2: arpg 1094, torch_tail
 # 1344 (1.23x), torch_full 12020 (11.0x); -j 2 at load 4.3: arpg 3454,
 # torch_tail 1625 (0.47x), torch_full 14728 (4.3x).
+# Those are wall times, which on a shared machine vary 2 to 4 times with
+# the load for either program: compare CPU time too (/usr/bin/time -f
+# %U+%S around each) and alternate.  After the batched GEMMs and the one
+# forward per batch (CLIPS=32, -j 1, the same EPYC, load 2.5), the train
+# split's seconds and the process's CPU seconds: arpg before 56.3 and
+# 58.7, after 31.8 and 34.0; torch_tail 27.5 and 28.9 (its epoch 27.3 by
+# time.process_time): arpg went from 0.49x torch_tail to 0.87x.  At load
+# 5 to 10 the CPU seconds grow (arpg 40, torch_tail 34 to 35) and the
+# wall times scatter.  -j 2 at load 4.5: arpg 83.9 s wall, 70.4 CPU (the
+# thread barrier above), torch_tail 15.3 wall, 31.3 CPU.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"

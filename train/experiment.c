@@ -555,8 +555,9 @@ static int open_saved_tail(const struct experiment *e, const struct checkpoint *
 			   "by arpg-train", e->load);
 		return ARPG_EFORMAT;
 	}
-	if ((rc = tune_run_open(tune, path, e->cache, ds, m, e->batch, T, 0, err,
-				sizeof err)) < 0) {
+	/* evaluation only (no backward, so no dapp is written): a batch of one
+	 * clip, so that its forward keeps one clip's values, not a batch's */
+	if ((rc = tune_run_open(tune, path, e->cache, ds, m, 1, T, 0, err, sizeof err)) < 0) {
 		if (!e->tune_backbone && rc == ARPG_EIO)
 			arpg_error("%s: the backbone it was tuned from, %s, cannot be read (%s): "
 				   "give it with --tune-backbone FILE.onnx", e->load, path, err);

@@ -1,6 +1,8 @@
 /* tune.c - the backbone's tail as trainer layers (see tune.h).
- * Convolutions are im2col + BLIS sgemm one sample at a time, forward and
- * backward (dW += dy cols^T, dcols = W^T dy, col2im into dx). */
+ * Convolutions are im2col + BLIS sgemm over a chunk of samples at a time
+ * (their columns side by side), forward and backward (dW += dy cols^T,
+ * dcols = W^T dy, col2im into dx): one GEMM per chunk packs the weights
+ * once, where a GEMM per sample packed them again for every 49 columns. */
 #include "tune.h"
 #include "error.h"
 #include "layers.h"
@@ -19,7 +21,7 @@ struct tune *tune_new(int c, int h, int w)
 		free(t);
 		return NULL;
 	}
-	t->vals[0] = (struct tune_val){ c, h, w, 0 };
+	t->vals[0] = (struct tune_val){ c, h, w, 0, 0 };
 	t->nvals = 1;
 	return t;
 }
@@ -37,8 +39,11 @@ void tune_free(struct tune *t)
 	free(t->dact);
 	free(t->cols);
 	free(t->dcols);
+	free(t->ycols);
 	free(t);
 }
+
+static size_t val_size(const struct tune_val *v) { return (size_t)v->c * v->h * v->w; }
 
 /* Appends op with a new output value c x h x w; the value index or -1. */
 static int add_op(struct tune *t, struct tune_op *op, int c, int h, int w)
@@ -61,7 +66,7 @@ static int add_op(struct tune *t, struct tune_op *op, int c, int h, int w)
 	}
 	t->vals = vals;
 	op->out = t->nvals;
-	t->vals[t->nvals++] = (struct tune_val){ c, h, w, 0 };
+	t->vals[t->nvals++] = (struct tune_val){ c, h, w, 0, 0 };
 	t->ops[t->nops++] = *op;
 	return op->out;
 }
@@ -150,37 +155,58 @@ int tune_fc(struct tune *t, int in, int E, int bias)
 	return add_op(t, &op, E, 1, 1);
 }
 
-static size_t val_size(const struct tune_val *v) { return (size_t)v->c * v->h * v->w; }
+/* Samples per GEMM of a convolution: as many as keep its columns (K x
+ * samples*P) under TUNE_COLS_MAX floats, so that the weights are packed
+ * once for many samples, not once a sample. */
+static int conv_chunk(const struct tune *t, const struct tune_op *op)
+{
+	const struct tune_val *x = &t->vals[op->in], *y = &t->vals[op->out];
+	size_t per = (size_t)x->c * op->k * op->k * y->h * y->w;
+	size_t m = TUNE_COLS_MAX / per;
+
+	return m < 1 ? 1 : m > (size_t)t->max_n ? t->max_n : (int)m;
+}
 
 int tune_finish(struct tune *t, int max_n)
 {
-	size_t off = 0, cols = 1;
+	size_t off = 0, doff = 0, cols = 1, ycols = 1;
 
 	if (t->failed || t->nops < 1 || max_n < 1)
 		return ARPG_EINVAL;
 	t->max_n = max_n;
+	t->bwd_n = max_n < TUNE_BWD_N ? max_n : TUNE_BWD_N;
 	for (int i = 0; i < t->nvals; i++) {
 		t->vals[i].off = off;
+		t->vals[i].doff = doff;
 		off += val_size(&t->vals[i]) * (size_t)max_n;
+		doff += val_size(&t->vals[i]) * (size_t)t->bwd_n;
 	}
 	t->nact = off;
+	t->ndact = doff;
 	for (int i = 0; i < t->nops; i++) {
 		const struct tune_op *op = &t->ops[i];
 		const struct tune_val *x = &t->vals[op->in], *y = &t->vals[op->out];
-		size_t n = (size_t)x->c * op->k * op->k * y->h * y->w;
+		size_t m, P = (size_t)y->h * y->w;
 
-		if (op->kind == TUNE_CONV && n > cols)
-			cols = n;
+		if (op->kind != TUNE_CONV)
+			continue;
+		m = (size_t)conv_chunk(t, op);
+		if ((size_t)x->c * op->k * op->k * P * m > cols)
+			cols = (size_t)x->c * op->k * op->k * P * m;
+		if ((size_t)y->c * P * m > ycols)
+			ycols = (size_t)y->c * P * m;
 	}
 	t->ncols = cols;
 	t->params = calloc(t->nparams ? t->nparams : 1, sizeof *t->params);
 	t->grads = calloc(t->nparams ? t->nparams : 1, sizeof *t->grads);
 	t->consts = calloc(t->nconsts ? t->nconsts : 1, sizeof *t->consts);
 	t->act = calloc(off, sizeof *t->act);
-	t->dact = calloc(off, sizeof *t->dact);
+	t->dact = calloc(doff, sizeof *t->dact);
 	t->cols = malloc(sizeof *t->cols * cols);
 	t->dcols = malloc(sizeof *t->dcols * cols);
-	if (!t->params || !t->grads || !t->consts || !t->act || !t->dact || !t->cols || !t->dcols)
+	t->ycols = malloc(sizeof *t->ycols * ycols);
+	if (!t->params || !t->grads || !t->consts || !t->act || !t->dact || !t->cols || !t->dcols ||
+	    !t->ycols)
 		return ARPG_ENOMEM;
 	return 0;
 }
@@ -188,50 +214,89 @@ int tune_finish(struct tune *t, int max_n)
 int tune_out_dim(const struct tune *t) { return (int)val_size(&t->vals[t->nvals - 1]); }
 size_t tune_in_dim(const struct tune *t) { return val_size(&t->vals[0]); }
 
+float *tune_input(struct tune *t) { return t->act; }
+
 void tune_zero_grads(struct tune *t) { memset(t->grads, 0, sizeof *t->grads * t->nparams); }
 
-/* x (C, H, W) -> cols (C*k*k, Ho*Wo), zeros outside the map */
-static void im2col(float *cols, const float *x, int c, int h, int w, int k, int stride, int pad,
-		   int ho, int wo)
+/* A convolution's shapes: its input c x h x w, kernel, stride, padding and
+ * output side ho x wo. */
+struct conv_geom {
+	int c, h, w, k, stride, pad, ho, wo;
+};
+
+static struct conv_geom conv_geom(const struct tune *t, const struct tune_op *op)
 {
-	for (int ci = 0; ci < c; ci++)
-		for (int ky = 0; ky < k; ky++)
-			for (int kx = 0; kx < k; kx++) {
-				float *d = cols + ((size_t)(ci * k + ky) * k + kx) * ho * wo;
+	const struct tune_val *x = &t->vals[op->in], *y = &t->vals[op->out];
 
-				for (int oy = 0; oy < ho; oy++) {
-					int iy = oy * stride - pad + ky;
+	return (struct conv_geom){ x->c, x->h, x->w, op->k, op->stride, op->pad, y->h, y->w };
+}
 
-					for (int ox = 0; ox < wo; ox++) {
-						int ix = ox * stride - pad + kx;
+/* The outputs [*lo, *hi) of a side of no outputs whose input o * stride -
+ * pad + kk falls inside 0..n-1: im2col and col2im test these bounds once
+ * per kernel offset instead of once per element. */
+static void valid_range(int n, int no, int kk, int stride, int pad, int *lo, int *hi)
+{
+	int a = pad - kk, b = n + pad - kk;	/* o * stride in [a, b) */
 
-						d[oy * wo + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w
-							? x[((size_t)ci * h + iy) * w + ix] : 0.0f;
-					}
+	*lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+	*hi = b <= 0 ? 0 : (b + stride - 1) / stride;
+	if (*hi > no)
+		*hi = no;
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* x (C, H, W) -> cols (C*k*k rows of ld floats, this sample's Ho*Wo from
+ * the first), zeros outside the map. */
+static void im2col(float *cols, size_t ld, const float *x, const struct conv_geom *g)
+{
+	size_t P = (size_t)g->ho * g->wo;
+
+	for (int ci = 0; ci < g->c; ci++)
+		for (int ky = 0; ky < g->k; ky++)
+			for (int kx = 0; kx < g->k; kx++) {
+				float *d = cols + ((size_t)(ci * g->k + ky) * g->k + kx) * ld;
+				int y0, y1, x0, x1;
+
+				valid_range(g->h, g->ho, ky, g->stride, g->pad, &y0, &y1);
+				valid_range(g->w, g->wo, kx, g->stride, g->pad, &x0, &x1);
+				memset(d, 0, sizeof *d * (size_t)y0 * g->wo);
+				for (int oy = y0; oy < y1; oy++) {
+					float *dr = d + (size_t)oy * g->wo;
+					const float *sr = x + ((size_t)ci * g->h + oy * g->stride - g->pad +
+							       ky) * g->w + x0 * g->stride - g->pad + kx;
+
+					memset(dr, 0, sizeof *dr * (size_t)x0);
+					if (g->stride == 1)
+						memcpy(dr + x0, sr, sizeof *dr * (size_t)(x1 - x0));
+					else
+						for (int ox = x0; ox < x1; ox++)
+							dr[ox] = sr[(size_t)(ox - x0) * g->stride];
+					memset(dr + x1, 0, sizeof *dr * (size_t)(g->wo - x1));
 				}
+				memset(d + (size_t)y1 * g->wo, 0, sizeof *d * (P - (size_t)y1 * g->wo));
 			}
 }
 
-/* dx (C, H, W) += the columns' gradients put back where im2col took them */
-static void col2im(float *dx, const float *dcols, int c, int h, int w, int k, int stride,
-		   int pad, int ho, int wo)
+/* dx (C, H, W) += the columns' gradients (rows of ld floats, this sample's
+ * from the first) put back where im2col took them */
+static void col2im(float *dx, const float *dcols, size_t ld, const struct conv_geom *g)
 {
-	for (int ci = 0; ci < c; ci++)
-		for (int ky = 0; ky < k; ky++)
-			for (int kx = 0; kx < k; kx++) {
-				const float *s = dcols + ((size_t)(ci * k + ky) * k + kx) * ho * wo;
+	for (int ci = 0; ci < g->c; ci++)
+		for (int ky = 0; ky < g->k; ky++)
+			for (int kx = 0; kx < g->k; kx++) {
+				const float *s = dcols + ((size_t)(ci * g->k + ky) * g->k + kx) * ld;
+				int y0, y1, x0, x1;
 
-				for (int oy = 0; oy < ho; oy++) {
-					int iy = oy * stride - pad + ky;
+				valid_range(g->h, g->ho, ky, g->stride, g->pad, &y0, &y1);
+				valid_range(g->w, g->wo, kx, g->stride, g->pad, &x0, &x1);
+				for (int oy = y0; oy < y1; oy++) {
+					const float *sr = s + (size_t)oy * g->wo;
+					float *dr = dx + ((size_t)ci * g->h + oy * g->stride - g->pad + ky) *
+						g->w + x0 * g->stride - g->pad + kx;
 
-					if (iy < 0 || iy >= h)
-						continue;
-					for (int ox = 0; ox < wo; ox++) {
-						int ix = ox * stride - pad + kx;
-
-						if (ix >= 0 && ix < w)
-							dx[((size_t)ci * h + iy) * w + ix] += s[oy * wo + ox];
-					}
+					for (int ox = x0; ox < x1; ox++)
+						dr[(size_t)(ox - x0) * g->stride] += sr[ox];
 				}
 			}
 }
@@ -259,64 +324,206 @@ void conv_naive(float *y, const float *x, const float *w, const float *b, int ci
 			}
 }
 
-/* y (n, Cout, Ho, Wo) = conv(x (n, Cin, H, W)) */
+/* The columns of samples x[0..m) side by side in t->cols (K, m*P). */
+static void im2col_chunk(struct tune *t, const struct tune_op *op, const struct conv_geom *g,
+			 const float *x, int m)
+{
+	size_t P = (size_t)g->ho * g->wo, ld = P * (size_t)m, in = val_size(&t->vals[op->in]);
+
+	for (int s = 0; s < m; s++)
+		im2col(t->cols + (size_t)s * P, ld, x + (size_t)s * in, g);
+}
+
+/* y (n, Cout, Ho, Wo) = conv(x (n, Cin, H, W)): per chunk of m samples,
+ * im2col side by side (K, m*P), one GEMM into (Cout, m*P), then each
+ * sample's P columns back to its own (Cout, P) with the bias. */
 static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const float *x, int n)
 {
 	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	struct conv_geom g = conv_geom(t, op);
 	const float *W = t->params + op->w;
-	int K = vx->c * op->k * op->k, P = vy->h * vy->w;
-	int direct = op->k == 1 && op->stride == 1 && op->pad == 0;
+	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
 
-	for (int s = 0; s < n; s++) {
-		const float *xs = x + (size_t)s * val_size(vx);
-		float *ys = y + (size_t)s * val_size(vy);
+	for (int s0 = 0, m; s0 < n; s0 += m) {
+		size_t ld;
 
-		if (!direct)
-			im2col(t->cols, xs, vx->c, vx->h, vx->w, op->k, op->stride, op->pad, vy->h,
-			       vy->w);
-		gemm(vy->c, P, K, W, K, 1, direct ? xs : t->cols, P, 1, 0.0f, ys, P);
-		for (int co = 0; op->bias && co < vy->c; co++)
-			for (int p = 0; p < P; p++)
-				ys[(size_t)co * P + p] += t->params[op->b + co];
+		m = n - s0 < chunk ? n - s0 : chunk;
+		ld = (size_t)m * P;
+		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
+		gemm(vy->c, (int)ld, K, W, K, 1, t->cols, (int)ld, 1, 0.0f, t->ycols, (int)ld);
+		for (int s = 0; s < m; s++)
+			for (int co = 0; co < vy->c; co++) {
+				float *d = y + ((size_t)(s0 + s) * vy->c + co) * P;
+				const float *c = t->ycols + co * ld + (size_t)s * P;
+
+				if (!op->bias) {
+					memcpy(d, c, sizeof *d * (size_t)P);
+					continue;
+				}
+				for (int p = 0; p < P; p++)
+					d[p] = c[p] + t->params[op->b + co];
+			}
 	}
 }
 
-/* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy) */
+/* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy),
+ * a chunk of samples a GEMM as in conv_fwd: dy's samples gathered side by
+ * side (Cout, m*P) first. */
 static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const float *dy,
 		     const float *x, int n)
 {
 	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	struct conv_geom g = conv_geom(t, op);
 	const float *W = t->params + op->w;
 	float *dW = t->grads + op->w;
-	int K = vx->c * op->k * op->k, P = vy->h * vy->w;
-	int direct = op->k == 1 && op->stride == 1 && op->pad == 0;
+	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
 
-	for (int s = 0; s < n; s++) {
-		const float *xs = x + (size_t)s * val_size(vx);
-		const float *dys = dy + (size_t)s * val_size(vy);
+	for (int s0 = 0, m; s0 < n; s0 += m) {
+		size_t ld;
 
-		if (!direct)
-			im2col(t->cols, xs, vx->c, vx->h, vx->w, op->k, op->stride, op->pad, vy->h,
-			       vy->w);
-		/* dW (Cout, K) += dy (Cout, P) cols^T (P, K) */
-		gemm(vy->c, K, P, dys, P, 1, direct ? xs : t->cols, 1, P, 1.0f, dW, K);
+		m = n - s0 < chunk ? n - s0 : chunk;
+		ld = (size_t)m * P;
+		for (int s = 0; s < m; s++)
+			for (int co = 0; co < vy->c; co++)
+				memcpy(t->ycols + co * ld + (size_t)s * P,
+				       dy + ((size_t)(s0 + s) * vy->c + co) * P, sizeof *dy * (size_t)P);
+		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
+		/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
+		gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
 		for (int co = 0; op->bias && co < vy->c; co++) {
-			double g = 0;
+			double gb = 0;
 
-			for (int p = 0; p < P; p++)
-				g += dys[(size_t)co * P + p];
-			t->grads[op->b + co] += (float)g;
+			for (size_t p = 0; p < ld; p++)
+				gb += t->ycols[co * ld + p];
+			t->grads[op->b + co] += (float)gb;
 		}
 		if (!dx)
 			continue;
-		if (direct) {	/* dx (K, P) += W^T (K, Cout) dy (Cout, P) */
-			gemm(K, P, vy->c, W, 1, K, dys, P, 1, 1.0f, dx + (size_t)s * val_size(vx), P);
-			continue;
-		}
-		gemm(K, P, vy->c, W, 1, K, dys, P, 1, 0.0f, t->dcols, P);
-		col2im(dx + (size_t)s * val_size(vx), t->dcols, vx->c, vx->h, vx->w, op->k,
-		       op->stride, op->pad, vy->h, vy->w);
+		/* dcols (K, m*P) = W^T (K, Cout) dy (Cout, m*P) */
+		gemm(K, (int)ld, vy->c, W, 1, K, t->ycols, (int)ld, 1, 0.0f, t->dcols, (int)ld);
+		for (int s = 0; s < m; s++)
+			col2im(dx + (size_t)(s0 + s) * val_size(vx), t->dcols + (size_t)s * P, ld, &g);
 	}
+}
+
+/* The per-channel loops below run over one sample's channel block of P
+ * values 16 lanes at a time in GCC's vector types (SSE or wider, whatever
+ * the target has), their sums in float lanes added into double once a
+ * block: one double accumulator serialised every add, and the compiler
+ * at -O2 vectorises neither a reduction nor PReLU's select. */
+typedef float v16f __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+#define LANES 16
+
+/* No function takes or returns a vector: without AVX-512 that changes the
+ * ABI (GCC warns), so loads and stores are memcpy and the select a macro. */
+#define LOAD16(v, p) memcpy(&(v), (p), sizeof(v))
+#define STORE16(p, v) memcpy((p), &(v), sizeof(v))
+/* m ? a : b, lane by lane (m a comparison's all-ones or zero) */
+#define SELECT16(m, a, b) ((v16f)(((m) & (v16i)(a)) | (~(m) & (v16i)(b))))
+
+static double sum16(const v16f *v)
+{
+	double s = 0;
+
+	for (int j = 0; j < LANES; j++)
+		s += (*v)[j];
+	return s;
+}
+
+/* y = (x - m) * k + b over P values */
+static void affine_block(float *y, const float *x, size_t P, float m, float k, float b)
+{
+	size_t p = 0;
+
+	for (; p + LANES <= P; p += LANES) {
+		v16f v;
+
+		LOAD16(v, x + p);
+		v = (v - m) * k + b;
+		STORE16(y + p, v);
+	}
+	for (; p < P; p++)
+		y[p] = (x[p] - m) * k + b;
+}
+
+/* sum dy * (x - m) into *sxy and sum dy into *sy, and (dx not NULL)
+ * dx += dy * k, over P values */
+static void bn_bwd_block(float *dx, const float *dy, const float *x, size_t P, float m, float k,
+			 double *sxy, double *sy)
+{
+	v16f axy = { 0 }, ay = { 0 };
+	size_t p = 0;
+
+	for (; p + LANES <= P; p += LANES) {
+		v16f d, v, g;
+
+		LOAD16(d, dy + p);
+		LOAD16(v, x + p);
+		axy += d * (v - m);
+		ay += d;
+		if (dx) {
+			LOAD16(g, dx + p);
+			g += d * k;
+			STORE16(dx + p, g);
+		}
+	}
+	for (int j = 0; p < P; p++, j++) {
+		axy[j] += dy[p] * (x[p] - m);
+		ay[j] += dy[p];
+		if (dx)
+			dx[p] += dy[p] * k;
+	}
+	*sxy += sum16(&axy);
+	*sy += sum16(&ay);
+}
+
+/* y = x > 0 ? x : a x over P values */
+static void prelu_block(float *y, const float *x, size_t P, float a)
+{
+	const v16f zero = { 0 };
+	size_t p = 0;
+
+	for (; p + LANES <= P; p += LANES) {
+		v16f v;
+
+		LOAD16(v, x + p);
+		v = SELECT16(v > zero, v, a * v);
+		STORE16(y + p, v);
+	}
+	for (; p < P; p++)
+		y[p] = x[p] > 0 ? x[p] : a * x[p];
+}
+
+/* sum of dy * x where x <= 0 into *s, and (dx not NULL) dx += dy where x
+ * > 0, a dy elsewhere, over P values */
+static void prelu_bwd_block(float *dx, const float *dy, const float *x, size_t P, float a,
+			    double *s)
+{
+	const v16f zero = { 0 };
+	v16f acc = { 0 };
+	size_t p = 0;
+
+	for (; p + LANES <= P; p += LANES) {
+		v16f v, d, g;
+		v16i pos;
+
+		LOAD16(v, x + p);
+		LOAD16(d, dy + p);
+		pos = v > zero;
+		acc += SELECT16(pos, zero, d * v);
+		if (dx) {
+			LOAD16(g, dx + p);
+			g += SELECT16(pos, d, a * d);
+			STORE16(dx + p, g);
+		}
+	}
+	for (int j = 0; p < P; p++, j++) {
+		acc[j] += x[p] > 0 ? 0.0f : dy[p] * x[p];
+		if (dx)
+			dx[p] += x[p] > 0 ? dy[p] : a * dy[p];
+	}
+	*s += sum16(&acc);
 }
 
 /* y = (x - mean) / sqrt(var + eps) * g + b, per channel */
@@ -329,11 +536,9 @@ static void bn_fwd(struct tune *t, const struct tune_op *op, float *y, const flo
 
 	for (int s = 0; s < n; s++)
 		for (int c = 0; c < v->c; c++) {
-			float k = g[c] / sqrtf(var[c] + op->eps), m = mean[c], bb = b[c];
 			size_t o = ((size_t)s * v->c + c) * P;
 
-			for (size_t p = 0; p < P; p++)
-				y[o + p] = (x[o + p] - m) * k + bb;
+			affine_block(y + o, x + o, P, mean[c], g[c] / sqrtf(var[c] + op->eps), b[c]);
 		}
 }
 
@@ -347,20 +552,16 @@ static void bn_bwd(struct tune *t, const struct tune_op *op, float *dx, const fl
 	size_t P = (size_t)v->h * v->w;
 
 	for (int c = 0; c < v->c; c++) {
-		float rs = 1.0f / sqrtf(var[c] + op->eps), k = g[c] * rs;
+		float rs = 1.0f / sqrtf(var[c] + op->eps);
 		double sg = 0, sb = 0;
 
 		for (int s = 0; s < n; s++) {
 			size_t o = ((size_t)s * v->c + c) * P;
 
-			for (size_t p = 0; p < P; p++) {
-				sg += (double)dy[o + p] * (x[o + p] - mean[c]) * rs;
-				sb += dy[o + p];
-				if (dx)
-					dx[o + p] += dy[o + p] * k;
-			}
+			bn_bwd_block(dx ? dx + o : NULL, dy + o, x + o, P, mean[c], g[c] * rs, &sg,
+				     &sb);
 		}
-		dg[c] += (float)sg;
+		dg[c] += (float)(sg * rs);
 		db[c] += (float)sb;
 	}
 }
@@ -375,8 +576,7 @@ static void prelu_fwd(struct tune *t, const struct tune_op *op, float *y, const 
 		for (int c = 0; c < v->c; c++) {
 			size_t o = ((size_t)s * v->c + c) * P;
 
-			for (size_t p = 0; p < P; p++)
-				y[o + p] = x[o + p] > 0 ? x[o + p] : a[c] * x[o + p];
+			prelu_block(y + o, x + o, P, a[c]);
 		}
 }
 
@@ -394,16 +594,7 @@ static void prelu_bwd(struct tune *t, const struct tune_op *op, float *dx, const
 		for (int s = 0; s < n; s++) {
 			size_t o = ((size_t)s * v->c + c) * P;
 
-			for (size_t p = 0; p < P; p++) {
-				if (x[o + p] > 0) {
-					if (dx)
-						dx[o + p] += dy[o + p];
-				} else {
-					sa += (double)dy[o + p] * x[o + p];
-					if (dx)
-						dx[o + p] += a[c] * dy[o + p];
-				}
-			}
+			prelu_bwd_block(dx ? dx + o : NULL, dy + o, x + o, P, a[c], &sa);
 		}
 		da[c] += (float)sa;
 	}
@@ -442,7 +633,8 @@ void tune_forward(struct tune *t, const float *maps, int n, float *emb)
 {
 	const struct tune_val *last = &t->vals[t->nvals - 1];
 
-	memcpy(t->act, maps, sizeof *maps * tune_in_dim(t) * (size_t)n);
+	if (maps != t->act)	/* not loaded in place (tune_input) */
+		memcpy(t->act, maps, sizeof *maps * tune_in_dim(t) * (size_t)n);
 	for (int i = 0; i < t->nops; i++) {
 		const struct tune_op *op = &t->ops[i];
 		const float *x = t->act + t->vals[op->in].off;
@@ -466,18 +658,21 @@ void tune_forward(struct tune *t, const float *maps, int n, float *emb)
 	memcpy(emb, t->act + last->off, sizeof *emb * val_size(last) * (size_t)n);
 }
 
-void tune_backward(struct tune *t, const float *demb, int n)
+/* The backward of samples s0..s0+n (n <= bwd_n) of the last forward:
+ * their gradients in t->dact, the parameters' added to t->grads. */
+static void backward_chunk(struct tune *t, const float *demb, int s0, int n)
 {
 	const struct tune_val *last = &t->vals[t->nvals - 1];
 
-	memset(t->dact, 0, sizeof *t->dact * t->nact);
-	memcpy(t->dact + last->off, demb, sizeof *demb * val_size(last) * (size_t)n);
+	memset(t->dact, 0, sizeof *t->dact * t->ndact);
+	memcpy(t->dact + last->doff, demb, sizeof *demb * val_size(last) * (size_t)n);
 	for (int i = t->nops - 1; i >= 0; i--) {
 		const struct tune_op *op = &t->ops[i];
-		const float *x = t->act + t->vals[op->in].off;
-		const float *dy = t->dact + t->vals[op->out].off;
+		const struct tune_val *vin = &t->vals[op->in];
+		const float *x = t->act + vin->off + (size_t)s0 * val_size(vin);
+		const float *dy = t->dact + t->vals[op->out].doff;
 		/* the input map needs no gradient */
-		float *dx = op->in ? t->dact + t->vals[op->in].off : NULL;
+		float *dx = op->in ? t->dact + vin->doff : NULL;
 
 		switch (op->kind) {
 		case TUNE_CONV: conv_bwd(t, op, dx, dy, x, n); break;
@@ -486,7 +681,7 @@ void tune_backward(struct tune *t, const float *demb, int n)
 		case TUNE_FC: fc_bwd(t, op, dx, dy, x, n); break;
 		case TUNE_ADD: {
 			size_t m = val_size(&t->vals[op->out]) * (size_t)n;
-			float *dx2 = op->in2 ? t->dact + t->vals[op->in2].off : NULL;
+			float *dx2 = op->in2 ? t->dact + t->vals[op->in2].doff : NULL;
 
 			for (size_t j = 0; dx && j < m; j++)
 				dx[j] += dy[j];
@@ -495,6 +690,18 @@ void tune_backward(struct tune *t, const float *demb, int n)
 			break;
 		}
 		}
+	}
+}
+
+/* bwd_n samples at a time: the gradients of the values need not be kept
+ * for the whole batch the forward kept the values of. */
+void tune_backward(struct tune *t, const float *demb, int n)
+{
+	size_t E = val_size(&t->vals[t->nvals - 1]);
+
+	for (int s0 = 0, m; s0 < n; s0 += m) {
+		m = n - s0 < t->bwd_n ? n - s0 : t->bwd_n;
+		backward_chunk(t, demb + (size_t)s0 * E, s0, m);
 	}
 }
 

@@ -29,6 +29,14 @@
 
 #include <stddef.h>
 
+/* The most floats of a convolution's im2col columns (64 MB; cols and dcols
+ * each): the samples of one GEMM are as many as fit (at least one). */
+#define TUNE_COLS_MAX ((size_t)16 << 20)
+/* Samples per backward pass (tune_backward): the gradients of the values
+ * are kept for this many, the values themselves for max_n (about 3.6 MB
+ * each for an iresnet50's stage 4). */
+#define TUNE_BWD_N 64
+
 enum tune_kind { TUNE_CONV, TUNE_BN, TUNE_PRELU, TUNE_ADD, TUNE_FC };
 
 struct tune_op {
@@ -45,6 +53,7 @@ struct tune_op {
 struct tune_val {
 	int c, h, w;		/* per sample; an embedding is (E, 1, 1) */
 	size_t off;		/* into the activations, in floats (max_n samples) */
+	size_t doff;		/* into their gradients (bwd_n samples) */
 };
 
 struct tune {
@@ -54,9 +63,13 @@ struct tune {
 	size_t nparams, nconsts;
 	float *params, *grads, *consts;	/* one allocation each */
 	int max_n;			/* samples per forward */
-	float *act, *dact;		/* every value of a batch, and its gradient */
+	float *act;			/* every value of max_n samples */
 	size_t nact;
-	float *cols, *dcols;		/* im2col scratch of one sample */
+	int bwd_n;			/* samples per backward pass */
+	float *dact;			/* every value's gradient of bwd_n samples */
+	size_t ndact;
+	float *cols, *dcols;		/* im2col scratch of a chunk of samples */
+	float *ycols;			/* a convolution's (Cout, chunk*P) output or dy */
 	size_t ncols;
 	int failed;			/* a builder call ran out of memory */
 };
@@ -92,10 +105,13 @@ int tune_out_dim(const struct tune *t);
 size_t tune_in_dim(const struct tune *t);
 
 /* maps (n, C, H, W), n <= max_n  ->  emb (n, E); keeps every value for
- * the backward. */
+ * the backward.  maps may be tune_input(t), then it is not copied. */
 void tune_forward(struct tune *t, const float *maps, int n, float *emb);
+/* Where the input map of max_n samples is kept: the maps can be read
+ * there instead of copied (valid until tune_free). */
+float *tune_input(struct tune *t);
 /* Adds the gradients of the parameters for demb (n, E) of the last
- * forward's n samples; the input map gets none. */
+ * forward's n samples, bwd_n at a time; the input map gets none. */
 void tune_backward(struct tune *t, const float *demb, int n);
 void tune_zero_grads(struct tune *t);
 

@@ -15,10 +15,8 @@ struct tune_run {
 	struct adam opt;
 	int T, Da, max_batch;
 	size_t map;		/* C*H*W */
-	float *maps;		/* T x map: one clip's frames */
 	float *dapp;		/* max_batch x T x Da (model_set_dapp) */
-	float *emb;		/* T x Da: the recomputed forward of a step */
-	int *sel, B;		/* the last batch's clips */
+	int B;			/* the last batch's clips, whose values the tail keeps */
 	struct dataset eval;	/* ds with tuned clips (eval_set) */
 	struct clip_data *eval_clips;
 	float *eval_app;	/* the tuned vectors of the evaluated clips */
@@ -36,10 +34,7 @@ void tune_run_free(struct tune_run *r)
 	tune_backbone_free(&r->bb);
 	arpg_cache_close(r->cache);
 	adam_free(&r->opt);
-	free(r->maps);
 	free(r->dapp);
-	free(r->emb);
-	free(r->sel);
 	free(r->eval_clips);
 	free(r->eval_app);
 	free(r);
@@ -68,8 +63,9 @@ int tune_run_open(struct tune_run **rp, const char *path, const char *cache_dir,
 			       "arpg-features --maps)", cache_dir);
 		goto fail;
 	}
-	if ((rc = tune_backbone_open(&r->bb, path, sha, node, (int)c, (int)h, (int)w, T, err,
-				     errn)) < 0) {
+	/* a batch's frames in one forward, kept for the backward */
+	if ((rc = tune_backbone_open(&r->bb, path, sha, node, (int)c, (int)h, (int)w,
+				     max_batch * T, err, errn)) < 0) {
 		if (rc == ARPG_EMISMATCH)
 			arpg_errf(err, errn, rc, "%s is not the backbone the cache's maps come "
 				  "from (meta backbone %s, SHA-256 %.12s...)", path,
@@ -91,12 +87,8 @@ int tune_run_open(struct tune_run **rp, const char *path, const char *cache_dir,
 	r->Da = ds->Da;
 	r->max_batch = max_batch;
 	r->map = tune_in_dim(r->t);
-	r->maps = malloc(sizeof *r->maps * r->map * (size_t)T);
 	r->dapp = malloc(sizeof *r->dapp * (size_t)max_batch * T * ds->Da);
-	r->sel = malloc(sizeof *r->sel * (size_t)max_batch);
-	r->emb = malloc(sizeof *r->emb * (size_t)T * ds->Da);
-	if (!r->maps || !r->dapp || !r->sel || !r->emb || (rc = adam_init(&r->opt, OPT_ADAM,
-							       r->t->nparams)) < 0) {
+	if (!r->dapp || (rc = adam_init(&r->opt, OPT_ADAM, r->t->nparams)) < 0) {
 		rc = ARPG_ENOMEM;
 		goto fail;
 	}
@@ -111,6 +103,7 @@ fail:
 
 struct fetch {
 	const struct tune_run *r;
+	float *dst;		/* n maps */
 	const int *idx;		/* frames wanted */
 	int n;
 	int rc;
@@ -134,17 +127,17 @@ static int fetch_frames(void *ctx, const struct arpg_cache_clip *cc)
 					  "frame %d wanted", cc->id, cc->maps.dims[0], f->idx[t]);
 			return f->rc;
 		}
-		arpg_tensor_range_to_f32(r->maps + (size_t)t * r->map, &cc->maps,
+		arpg_tensor_range_to_f32(f->dst + (size_t)t * r->map, &cc->maps,
 					 (size_t)f->idx[t] * r->map, r->map);
 	}
 	return 0;
 }
 
-/* The maps of frames idx[0..n) of clip c into r->maps. */
-static int load_maps(struct tune_run *r, const struct clip_data *c, const int *idx, int n,
-		     char *err, size_t errn)
+/* The maps of frames idx[0..n) of clip c into dst. */
+static int load_maps(struct tune_run *r, const struct clip_data *c, float *dst, const int *idx,
+		     int n, char *err, size_t errn)
 {
-	struct fetch f = { r, idx, n, 0, "" };
+	struct fetch f = { r, dst, idx, n, 0, "" };
 	int rc = arpg_cache_get_clip(r->cache, c->id, fetch_frames, &f);
 
 	if (rc < 0)
@@ -153,42 +146,38 @@ static int load_maps(struct tune_run *r, const struct clip_data *c, const int *i
 	return 0;
 }
 
+/* The batch's B*T frames in one forward (their maps read in place), whose
+ * values the tail keeps for tune_run_step. */
 int tune_run_batch(struct tune_run *r, const struct dataset *ds, const int *sel, int B,
 		   float *app, char *err, size_t errn)
 {
+	float *in = tune_input(r->t);
 	int idx[4096], rc;
 
 	for (int b = 0; b < B; b++) {
 		sample_frames(ds->clips[sel[b]].T, r->T, 0, NULL, idx);
-		if ((rc = load_maps(r, &ds->clips[sel[b]], idx, r->T, err, errn)) < 0)
+		if ((rc = load_maps(r, &ds->clips[sel[b]], in + (size_t)b * r->T * r->map, idx, r->T,
+				    err, errn)) < 0)
 			return rc;
-		tune_forward(r->t, r->maps, r->T, app + (size_t)b * r->T * r->Da);
-		r->sel[b] = sel[b];
 	}
+	tune_forward(r->t, in, B * r->T, app);
 	r->B = B;
 	return 0;
 }
 
-int tune_run_step(struct tune_run *r, const struct dataset *ds, char *err, size_t errn)
+void tune_run_step(struct tune_run *r)
 {
-	int idx[4096], rc;
 	tune_zero_grads(r->t);
-	for (int b = 0; b < r->B; b++) {
-		sample_frames(ds->clips[r->sel[b]].T, r->T, 0, NULL, idx);
-		if ((rc = load_maps(r, &ds->clips[r->sel[b]], idx, r->T, err, errn)) < 0)
-			return rc;
-		tune_forward(r->t, r->maps, r->T, r->emb);
-		tune_backward(r->t, r->dapp + (size_t)b * r->T * r->Da, r->T);
-	}
+	tune_backward(r->t, r->dapp, r->B * r->T);
 	adam_step(&r->opt, r->t->params, r->t->grads);
-	return 0;
 }
 
 int tune_run_eval_set(struct tune_run *r, const struct dataset *ds, const int *idx, int n,
 		      const struct dataset **out, char *err, size_t errn)
 {
 	size_t need = 0, off = 0;
-	int fr[4096], rc;
+	int fr[4096], rc, most = r->t->max_n < 4096 ? r->t->max_n : 4096;
+	float *in = tune_input(r->t);
 
 	for (int i = 0; i < n; i++)
 		need += (size_t)ds->clips[idx[i]].T * r->Da;
@@ -209,14 +198,14 @@ int tune_run_eval_set(struct tune_run *r, const struct dataset *ds, const int *i
 	for (int i = 0; i < n; i++) {
 		struct clip_data *c = &r->eval_clips[idx[i]];
 
-		for (int s = 0; s < c->T; s += r->T) {	/* every cached frame, T at a time */
-			int k = c->T - s < r->T ? c->T - s : r->T;
+		for (int s = 0; s < c->T; s += most) {	/* every cached frame */
+			int k = c->T - s < most ? c->T - s : most;
 
 			for (int j = 0; j < k; j++)
 				fr[j] = s + j;
-			if ((rc = load_maps(r, c, fr, k, err, errn)) < 0)
+			if ((rc = load_maps(r, c, in, fr, k, err, errn)) < 0)
 				return rc;
-			tune_forward(r->t, r->maps, k, r->eval_app + off + (size_t)s * r->Da);
+			tune_forward(r->t, in, k, r->eval_app + off + (size_t)s * r->Da);
 		}
 		c->app = r->eval_app + off;
 		off += (size_t)c->T * r->Da;

@@ -7,10 +7,15 @@
  *
  * Memory: the tail's parameters, gradients and Adam moments (4 x 25 M
  * floats, 400 MB, for an iresnet50's stage 4 and its 25088 x 512 fc), the
- * activations of one clip's T frames (about 3.5 MB a frame for an
- * iresnet50), the tuned appearance vectors of the evaluated clips (T x Da
- * floats each); the maps stay in the cache's map, which the kernel pages
- * in and out.
+ * activations of a whole batch's frames, max_batch x T (about 3.6 MB a
+ * frame for an iresnet50: 1.85 GB at batch 32, T 16), which the batch's
+ * one forward keeps for its backward, their gradients for TUNE_BWD_N
+ * frames at a time (230 MB), the im2col scratch (up to 2 x 64 MB), the
+ * tuned appearance vectors of the evaluated clips (T x Da floats each);
+ * the maps stay in the cache's map, which the kernel pages in and out,
+ * and are read straight into the tail's input.  A forward per batch, not
+ * per clip, makes the GEMMs wide and the backward needs no second forward;
+ * the price is memory linear in the batch (--batch bounds it).
  *
  * Frames: a batch's clips take the frames sample_frames chooses without
  * jitter (their middle frames), as evaluation does; jitter, flip and mixup
@@ -42,9 +47,9 @@ void tune_run_free(struct tune_run *r);
  * of ds.  0 or a negative code (a clip's maps missing or damaged). */
 int tune_run_batch(struct tune_run *r, const struct dataset *ds, const int *sel, int B,
 		   float *app, char *err, size_t errn);
-/* After the model's backward of that batch: the tail's gradients (each
- * clip's frames run through the tail again) and one Adam step. */
-int tune_run_step(struct tune_run *r, const struct dataset *ds, char *err, size_t errn);
+/* After the model's backward of that batch: the tail's gradients (from
+ * the values tune_run_batch's forward kept) and one Adam step. */
+void tune_run_step(struct tune_run *r);
 /* A dataset to evaluate clips idx[0..n) of ds with: ds's, each of these
  * clips' appearance vectors the tail's (all of its cached frames).  *out
  * is valid until the next call or tune_run_free. */

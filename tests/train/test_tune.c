@@ -130,6 +130,55 @@ ARPG_TEST(tune_backward_matches_finite_differences)
 	tune_free(t);
 }
 
+/* A forward over more samples than a backward pass takes (TUNE_BWD_N),
+ * its backward in passes, gives the parameters the gradients that one
+ * sample at a time gives: the batch's samples, chunked, stay apart. */
+ARPG_TEST(tune_backward_in_passes_matches_one_sample_at_a_time)
+{
+	struct tune *t = NULL;
+	uint64_t rng = 5;
+	int n = TUNE_BWD_N + 6, E;
+	size_t D;
+	float *x, *r, *emb, *whole;
+	double worst = 0;
+
+	expect_int(tune_build_iresnet(&t, 2, 3, 4, 5, 5, 3, n), 0);
+	if (!t)
+		return;
+	E = tune_out_dim(t);
+	D = tune_in_dim(t);
+	x = malloc(sizeof *x * D * n);
+	r = malloc(sizeof *r * E * n);
+	emb = malloc(sizeof *emb * E * n);
+	whole = malloc(sizeof *whole * t->nparams);
+	for (size_t j = 0; j < D * n; j++)
+		x[j] = frand(&rng);
+	for (int j = 0; j < E * n; j++)
+		r[j] = frand(&rng);
+	for (size_t j = 0; j < t->nparams; j++)
+		t->params[j] = frand(&rng) * 0.5f + 0.3f;
+	for (size_t j = 0; j < t->nconsts; j++)	/* variances 1 + ... stay positive */
+		t->consts[j] = 1.0f + 0.1f * frand(&rng);
+	tune_zero_grads(t);
+	tune_forward(t, x, n, emb);
+	tune_backward(t, r, n);
+	memcpy(whole, t->grads, sizeof *whole * t->nparams);
+	tune_zero_grads(t);
+	for (int s = 0; s < n; s++) {
+		tune_forward(t, x + D * s, 1, emb);
+		tune_backward(t, r + (size_t)E * s, 1);
+	}
+	for (size_t j = 0; j < t->nparams; j++)
+		worst = fmax(worst, fabs(whole[j] - t->grads[j]) / fmax(1.0, fabs(t->grads[j])));
+	if (!(worst < 1e-4))
+		arpg_test_fail(__FILE__, __LINE__, "worst rel. difference %.3g", worst);
+	free(x);
+	free(r);
+	free(emb);
+	free(whole);
+	tune_free(t);
+}
+
 struct golden_case {
 	struct golden gold;	/* the case line and its arrays */
 	int blocks, cin, c, side, emb, n, classes;
