@@ -229,7 +229,7 @@ static int check_snapshot(struct arpg_cache *c, MDB_txn *txn)
 
 static int begin(struct arpg_cache *c, int rdonly, MDB_txn **txn)
 {
-	int mrc, rc, tries = 0;
+	int mrc, rc, tries = 0, resizes = 0;
 
 	for (;;) {
 		mrc = mdb_txn_begin(c->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
@@ -241,7 +241,17 @@ static int begin(struct arpg_cache *c, int rdonly, MDB_txn **txn)
 			return ARPG_ELMDB;
 		}
 		if (mrc == MDB_MAP_RESIZED) {
-			/* another process grew the map: adopt its size and retry */
+			/* another process grew the map: adopt its size and retry.
+			 * One adoption settles a sound file; meta pages that
+			 * disagree (the one a reader takes by transaction id is
+			 * not the newest) would make this loop for ever. */
+			if (++resizes > 3) {
+				snprintf(c->lmdb_err, sizeof c->lmdb_err, "its map size does not "
+					 "settle (the LMDB meta pages disagree); the cache cannot "
+					 "be read safely: make it again (arpg-features --force -o "
+					 "CACHE MANIFEST)");
+				return ARPG_EDAMAGED;
+			}
 			if ((mrc = mdb_env_set_mapsize(c->env, 0)))
 				break;
 			continue;
