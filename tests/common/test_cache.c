@@ -162,6 +162,34 @@ ARPG_TEST(cache_refuses_what_is_not_a_cache)
 	expect(strstr(err, "arpg-cache 9") != NULL);
 }
 
+/* A file whose two LMDB meta pages disagree (found by fuzz_cache): the
+ * size it asks to be mapped at never settles.  Reported as damaged, with
+ * what to do, instead of remapping for ever. */
+ARPG_TEST(cache_refuses_a_map_size_that_never_settles)
+{
+	char src[1024], err[400];
+	struct arpg_cache *c;
+	FILE *in, *out;
+	size_t len;
+	char buf[8192];
+
+	snprintf(src, sizeof src, "%s/tests/fuzz/corpus/cache/map-size-never-settles",
+		 arpg_test_srcdir());
+	expect((in = fopen(src, "rb")) != NULL);
+	expect(system("mkdir -p settles.lmdb") == 0);
+	expect((out = fopen("settles.lmdb/data.mdb", "wb")) != NULL);
+	if (!in || !out)
+		return;
+	while ((len = fread(buf, 1, sizeof buf, in)) > 0)
+		expect(fwrite(buf, 1, len, out) == len);
+	fclose(in);
+	expect(fclose(out) == 0);
+	expect_int(arpg_cache_open(&c, "settles.lmdb", ARPG_CACHE_READ, err, sizeof err),
+		   ARPG_EDAMAGED);
+	expect(strstr(err, "does not settle") != NULL);
+	expect(strstr(err, "arpg-features --force") != NULL);
+}
+
 ARPG_TEST(clip_info_round_trips_and_rejects_bad_values)
 {
 	struct arpg_clip_info a, b = { 0 };
