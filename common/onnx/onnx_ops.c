@@ -1432,6 +1432,14 @@ void onx_ops_init(struct arpg_onnx *m)
 {
 	bli_rntm_init(&m->rntm1);
 	bli_rntm_set_num_threads(1, &m->rntm1);
+	/* BLIS's small-matrix (sup) kernels block and reduce differently
+	 * from its large ones, and which runs depends on the GEMM's size, so
+	 * a thread's share of a convolution would change the last bits of
+	 * the outputs with the thread count (and with arpg-features' default
+	 * -j, the load).  Without them a column's sums are the same in any
+	 * share: the cache is the same bit for bit at any -j (about 2% slower
+	 * at batch 1 on one thread, within the noise elsewhere). */
+	bli_rntm_disable_l3_sup(&m->rntm1);
 }
 
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)

@@ -3,9 +3,9 @@
 # tests/onnx/make_iresnet.py with PyTorch; skipped without it): the maps
 # record (T, 256, 14, 14) in f16, the stride-8 map the patches are pooled
 # from (pooled again here, it gives the patch record); info, verify, dump
-# and merge know it; a cache made without --maps has no maps key nor
-# record; a cache of the other kind is refused; --maps with --flip is a
-# usage error.
+# and merge know it; -j 1 and -j 2 write the same bits; a cache made
+# without --maps has no maps key nor record; a cache of the other kind is
+# refused; --maps with --flip is a usage error.
 . "${top_srcdir:-.}/tests/tap.sh"
 gen="$top_builddir/tests/features/test_features_gen"
 PY=${PYTHON3:-/usr/bin/python3}
@@ -15,7 +15,7 @@ in_work_dir features-maps
 "$PY" "$top_srcdir/tests/onnx/make_iresnet.py" m --layers 1,1,1,1 --no-reference \
 	>/dev/null 2>&1 || skip_all "make_iresnet.py could not export the model"
 "$gen" d 3 4 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
-plan 15
+plan 16
 
 arpg-features -q -b m/model.onnx --frames 3 -o c0 d/manifest.tsv &&
 arpg-features -q -b m/model.onnx --frames 3 --maps -o c1 d/manifest.tsv
@@ -75,6 +75,17 @@ ok $? "merge keeps the maps of both shards"
 arpg-features -q -b m/model.onnx --frames 3 --maps=f32 -o c3 d/manifest.tsv &&
 	arpg-features dump c3 clip0002 | grep -qx 'maps	f32	(3, 256, 14, 14)'
 ok $? "--maps=f32"
+
+# a thread's share of the frames must not change their numbers: the default
+# -j follows the load, and arpg-predict compares its cache with one made by
+# hand
+arpg-features -q -b m/model.onnx --frames 3 --maps=f32 -j 1 -o j1 d/manifest.tsv &&
+	arpg-features -q -b m/model.onnx --frames 3 --maps=f32 -j 2 -o j2 d/manifest.tsv &&
+	mkdir j1n j2n && for c in clip0000 clip0001 clip0002; do
+		arpg-features dump j1 $c --npy j1n/$c >/dev/null &&
+			arpg-features dump j2 $c --npy j2n/$c >/dev/null || echo bad >j1n/failed
+	done && test -s j1n/clip0002/maps.npy && diff -r j1n j2n >/dev/null
+ok $? "-j 1 and -j 2 write the same numbers bit for bit"
 
 PYTHONPATH="$top_srcdir/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" - c1 n1 c0 <<'PY'
 import sys, numpy as np, arpg
