@@ -140,6 +140,7 @@ struct conv_job {
 	i64 m0, mn;		/* conv_rows: output channels [m0, m0 + mn) of each group */
 	int direct;
 	int pw;			/* onx_pw_run rather than BLIS and the epilogue */
+	int s2;			/* onx_pw_run on split rows (conv_rows_s2) */
 };
 
 /* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread
@@ -154,6 +155,88 @@ static void onx_sgemm1(rntm_t *rntm1, i64 M, i64 N, i64 K, const float *A, i64 r
 		     (float *)B, rsb, 1, &zero, C, rsc, 1, NULL, rntm1);
 }
 
+/* ---- a 3x3, stride-2 conv without im2col ----
+ * YuNet's first conv (3 to 16 channels, 640x480 in) unfolded 27 rows of
+ * 320 floats for each output row (im2col was 7% of the detector).  Here
+ * each input row is split once into its even and its odd columns, and
+ * onx_pw_run reads an output row's 27 rows at fixed offsets (koff) in the
+ * halves.  Each output is the same sum of the same products as through
+ * im2col, the padding's zeros included, so the bits are the same. */
+
+/* Floats of one channel's input row split: the even columns (OW), then
+ * a zero (the left padding) and the odd ones (OW). */
+static i64 s2_row_floats(i64 OW)
+{
+	return 2 * OW + 1;
+}
+
+/* Input row iy of the plane x (H,W) split into d: d[j] = x[2j] and
+ * d[OW + 1 + j] = x[2j + 1], zeros outside the input. */
+static void s2_split(float *d, const float *x, i64 H, i64 W, i64 OW, i64 iy)
+{
+	float *e = d, *o = d + OW + 1;
+	i64 j, full = W / 2 < OW ? W / 2 : OW;
+
+	if (iy < 0 || iy >= H) {
+		memset(d, 0, s2_row_floats(OW) * sizeof *d);
+		return;
+	}
+	x += iy * W;
+	o[-1] = 0;
+#pragma omp simd
+	for (j = 0; j < full; j++) {
+		e[j] = x[2 * j];
+		o[j] = x[2 * j + 1];
+	}
+	for (j = full; j < OW; j++) {
+		e[j] = 2 * j < W ? x[2 * j] : 0;
+		o[j] = 2 * j + 1 < W ? x[2 * j + 1] : 0;
+	}
+}
+
+/* Whether conv_rows_s2 runs the conv: 3x3, stride 2, a left pad of 1
+ * (tap kx reads column 2*ox + kx - 1), one group, for onx_pw_run. */
+static int is_s2(const struct conv_job *j)
+{
+	const struct onx_node *n = j->n;
+
+	return j->pw && j->kh == 3 && j->kw == 3 && n->stride[0] == 2 && n->stride[1] == 2 &&
+		n->dil[0] == 1 && n->dil[1] == 1 && n->pad[1] == 1 && j->G == 1 && !n->pre_s;
+}
+
+/* conv_rows' output rows [r0, r1) of image img by split rows: the input
+ * rows they read, split into the scratch (fewer floats than im2col's) */
+static void conv_rows_s2(const struct conv_job *j, i64 img, i64 r0, i64 r1)
+{
+	const struct onx_node *n = j->n;
+	i64 C = j->C, OW = j->OW, P = j->OH * OW, RS = s2_row_floats(OW);
+	i64 koff[64], i, c, ky, kx, lo;
+	const float *x = j->x + img * C * j->H * j->W;
+	float *y = j->out + (img * j->M + j->m0) * P + r0 * OW;
+	const float *r = j->res ? j->res + (img * j->M + j->m0) * P + r0 * OW : NULL;
+
+	for (i = 0; i < 2 * (r1 - r0) + 1; i++)
+		for (c = 0; c < C; c++)
+			s2_split(j->scratch + (i * C + c) * RS, x + c * j->H * j->W, j->H, j->W,
+				 OW, 2 * r0 - n->pad[0] + i);
+	/* columns 2*ox - 1, 2*ox, 2*ox + 1: odd[ox - 1], even[ox], odd[ox] */
+	for (c = 0; c < C; c++)
+		for (ky = 0; ky < 3; ky++)
+			for (kx = 0; kx < 3; kx++)
+				koff[(c * 3 + ky) * 3 + kx] = (ky * C + c) * RS +
+					(kx == 1 ? 0 : kx == 0 ? OW : OW + 1);
+	for (lo = 0; lo < r1 - r0; lo++) {
+		struct onx_pw_args a = {
+			.w = j->w + j->m0 * C * 9, .x = j->scratch + 2 * lo * C * RS,
+			.b = j->b ? j->b + j->m0 : NULL,
+			.slope = n->slope ? n->slope + j->m0 : NULL,
+			.res = r ? r + lo * OW : NULL, .y = y + lo * OW, .M = j->mn,
+			.K = C * 9, .n = OW, .ys = P, .koff = koff, .act = n->act,
+		};
+		onx_pw_run(&a);
+	}
+}
+
 static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 {
 	const struct onx_node *n = j->n;
@@ -164,6 +247,10 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 	nn.kernel[0] = j->kh, nn.kernel[1] = j->kw;
 	/* rows r0.. as if the input started at r0*stride */
 	nn.pad[0] = n->pad[0] - r0 * n->stride[0];
+	if (j->s2) {
+		conv_rows_s2(j, img, r0, r1);
+		return;
+	}
 	for (g = 0; g < j->G; g++) {
 		const float *xi = j->x + (img * j->C + g * Cg) * j->H * j->W;
 		i64 c0 = g * Mg + j->m0, mm;
@@ -357,11 +444,21 @@ ONX_HOT static void dw3_rows(float *d0, float *d1, const float *const r[4], cons
 #undef DW3_TAPS
 }
 
+/* Floats between dw3_plane's rows for an output OW wide: whole cache
+ * lines, so that every row's middle taps are aligned loads (a 64-byte
+ * load across two lines costs two; unaligned, all three taps of a vector
+ * crossed lines, and dw3_rows waited on its loads). */
+static i64 dw3_row_floats(i64 OW)
+{
+	return (OW + 2 + 15) & ~(i64)15;
+}
+
 /* Floats of the rows dw3_plane keeps for an output OW wide: the ring of
- * four, the zero row, two output rows to pool. */
+ * four, the zero row, two output rows to pool, and the slack to align
+ * them. */
 static i64 dw3_buf_floats(i64 OW)
 {
-	return 7 * (OW + 2);
+	return 7 * dw3_row_floats(OW) + 32;
 }
 
 /* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
@@ -375,8 +472,10 @@ static i64 dw3_buf_floats(i64 OW)
 static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH, i64 OW,
 		      i64 pt, i64 pl, float b, float a, const float *res, int pool, float *buf)
 {
-	i64 PW = OW + 2, next = 0, oy, k;
-	float *ring = buf, *zero = buf + 4 * PW, *pair = buf + 5 * PW;
+	i64 PW = dw3_row_floats(OW), next = 0, oy, k;
+	/* row + 1, output ox = 0's middle tap, on a cache line */
+	float *ring = (float *)(((uintptr_t)buf + 63) & ~(uintptr_t)63) + 15;
+	float *zero = ring + 4 * PW, *pair = ring + 5 * PW + 1;
 
 	if (pool)	/* the last odd row, which the pool drops, is not made */
 		OH -= OH & 1;
@@ -410,8 +509,8 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 				 res && two ? res + (oy + 1) * OW : NULL);
 			continue;
 		}
-		dw3_rows(pair, pair + OW, rows, w, OW, b, a, NULL, NULL);
-		maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
+		dw3_rows(pair, pair + PW, rows, w, OW, b, a, NULL, NULL);
+		maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), PW, 1, OW / 2);
 	}
 }
 
@@ -688,6 +787,7 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.direct = j.kh == 1 && j.kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
 		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
 	j.pw = onx_pw_pays(j.mn, j.C / j.G * j.kh * j.kw, j.direct);
+	j.s2 = is_s2(&j);	/* K = C * 9 <= 64 rows of offsets */
 	if (n->wino && onx_wino_pays(j.OH, j.OW, N, n->wino_m)) {
 		struct onx_wino_args a = {
 			.x = j.x, .N = N, .C = j.C, .H = j.H, .W = j.W, .m = n->wino_m,
