@@ -10,10 +10,12 @@
 
 typedef int64_t i64;
 
-/* Output channels by vectors of columns per tile: 6 x 4 accumulators, 4
- * loaded input vectors and a broadcast weight fit AVX-512's 32 registers. */
-#define MB 6
-#define NV 4
+/* Output channels by vectors of columns per tile: 8 x 3 accumulators, 3
+ * loaded input vectors and a broadcast weight fit AVX-512's 32 registers.
+ * Eight rows rather than six: YuNet's 16, 32 and 64 channels are whole
+ * tiles, not 6 + 6 + 4 with a tile two thirds full. */
+#define MB 8
+#define NV 3
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -37,7 +39,7 @@ INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv, int
 	int i, j;
 
 	/* the loops over i and j unrolled, so that acc lives in registers */
-#pragma GCC unroll 6
+#pragma GCC unroll 8
 	for (i = 0; i < mb; i++)
 #pragma GCC unroll 4
 		for (j = 0; j < nv; j++)
@@ -50,7 +52,7 @@ INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv, int
 #pragma GCC unroll 4
 		for (j = 0; j < nv; j++)
 			xv[j] = ld(x + j * LANES);
-#pragma GCC unroll 6
+#pragma GCC unroll 8
 		for (i = 0; i < mb; i++) {
 			v16 wv = splat(w[i * a->K + k]);
 
@@ -59,7 +61,7 @@ INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv, int
 				acc[i][j] += wv * xv[j];
 		}
 	}
-#pragma GCC unroll 6
+#pragma GCC unroll 8
 	for (i = 0; i < mb; i++) {
 		i64 mo = m0 + i;
 		v16 b = splat(a->b ? a->b[mo] : 0);
@@ -81,6 +83,8 @@ INLINE void columns(const struct onx_pw_args *a, i64 p, int nv, int off)
 	for (m0 = 0; m0 + MB <= a->M; m0 += MB)
 		tile(a, m0, MB, p, nv, off);
 	switch (a->M - m0) {	/* constants, so that the tile stays in registers */
+	case 7: tile(a, m0, 7, p, nv, off); break;
+	case 6: tile(a, m0, 6, p, nv, off); break;
 	case 5: tile(a, m0, 5, p, nv, off); break;
 	case 4: tile(a, m0, 4, p, nv, off); break;
 	case 3: tile(a, m0, 3, p, nv, off); break;
