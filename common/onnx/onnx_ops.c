@@ -417,6 +417,95 @@ dw3_pair_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v
 		}
 }
 
+/* Row r's taps at columns [ox - 1, ox + 1] as vectors, r unpadded (W a
+ * multiple of 16): first, the vector at column 0, takes its left tap's
+ * lane 0 as the padding's zero; last, the vector ending at W, its right
+ * tap's lane 15 (shuffles, not loads outside the row). */
+static inline __attribute__((always_inline)) void
+dw3_tap(v16 *t, const float *r, i64 ox, int kx, int first, int last)
+{
+	const v16 zero = { 0 }, c = ld(r + ox);
+
+	if (kx == 0 && first)
+		*t = __builtin_shuffle(zero, c, (v16i){ 15, 16, 17, 18, 19, 20, 21, 22, 23,
+			24, 25, 26, 27, 28, 29, 30 });
+	else if (kx == 2 && last)
+		*t = __builtin_shuffle(c, zero, (v16i){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+			12, 13, 14, 15, 16 });
+	else {
+		*t = ld(r + ox + kx - 1);
+		return;
+	}
+	/* opaque: the compiler moved the weight's multiply inside the
+	 * shuffle, and the multiply and add were no longer one FMA (other
+	 * bits than the padded rows') */
+	__asm__("" : "+m"(*t));
+}
+
+/* dw3_pair_vec on unpadded rows, one vector of columns, nr rows (1 or
+ * 2): the same sums, the padding's zeros from dw3_tap */
+static inline __attribute__((always_inline)) void
+dw3_direct_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a,
+	       i64 ox, int nr, int first, int last)
+{
+	v16 acc[2];
+	int i, k;
+
+#pragma GCC unroll 2
+	for (i = 0; i < nr; i++)
+		acc[i] = b;
+#pragma GCC unroll 9
+	for (k = 0; k < 9; k++)
+#pragma GCC unroll 2
+		for (i = 0; i < nr; i++) {
+			v16 t;
+
+			dw3_tap(&t, r[i + k / 3], ox, k % 3, first, last);
+			acc[i] += wv[k] * t;
+		}
+#pragma GCC unroll 2
+	for (i = 0; i < nr; i++) {
+		v16i pos = acc[i] > (v16){ 0 };
+
+		st(d[i] + ox, (v16)((pos & (v16i)acc[i]) | (~pos & (v16i)(acc[i] * a))));
+	}
+}
+
+/* dw3_rows on unpadded rows r[k][0..W) (or a row of W zeros), W a
+ * multiple of 16, no residual: d0, and d1 unless NULL.  dw3_plane then
+ * reads its input rows where they are: copying every row into its
+ * padded ring was 6% of YuNet's time. */
+static inline __attribute__((always_inline)) void
+dw3_direct_nr(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a, i64 W,
+	      int nr)
+{
+	i64 ox;
+
+	if (W == LANES) {
+		dw3_direct_vec(d, r, wv, b, a, 0, nr, 1, 1);
+		return;
+	}
+	dw3_direct_vec(d, r, wv, b, a, 0, nr, 1, 0);
+	for (ox = LANES; ox + LANES < W; ox += LANES)
+		dw3_direct_vec(d, r, wv, b, a, ox, nr, 0, 0);
+	dw3_direct_vec(d, r, wv, b, a, W - LANES, nr, 0, 1);
+}
+
+ONX_HOT static void dw3_direct(float *d0, float *d1, const float *const r[4], const float *w,
+			       i64 W, float b, float a)
+{
+	float *const d[2] = { d0, d1 };
+	v16 wv[9];
+	int k;
+
+	for (k = 0; k < 9; k++)
+		wv[k] = splat(w[k]);
+	if (d1)
+		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 2);
+	else
+		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 1);
+}
+
 /* dw3_rows' two rows in whole vectors: the columns done */
 static inline __attribute__((always_inline)) i64
 dw3_pair_vecs(float *d0, float *d1, const float *const r[4], const float *w, i64 OW, float b,
@@ -529,7 +618,9 @@ static i64 dw3_buf_floats(i64 OW)
 
 /* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
  * pt on top and pl on the left, into y, or with pool into y (OH/2,OW/2)
- * max-pooled 2x2 (res then NULL): each input row is copied once into a
+ * max-pooled 2x2 (res then NULL): each input row is read in place by
+ * dw3_direct when the rows are whole vectors (YuNet's widths but its two
+ * smallest), else copied once into a
  * ring of four rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
  * rows outside the input read a row of zeros, so that every output, the
  * edges' included, takes dw3_rows' vectorised pass, two rows at a time
@@ -542,13 +633,13 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 	/* row + 1, output ox = 0's middle tap, on a cache line */
 	float *ring = (float *)(((uintptr_t)buf + 63) & ~(uintptr_t)63) + 15;
 	float *zero = ring + 4 * PW, *pair = ring + 5 * PW + 1;
+	int direct = W == OW && pl == 1 && W % LANES == 0 && !res;
 
 	if (pool)	/* the last odd row, which the pool drops, is not made */
 		OH -= OH & 1;
-
 	/* the zeros around each copied row, and the zero row (not the whole
 	 * buffer: a fused 1x1 makes this call per channel and band) */
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 4 * !direct; k++) {
 		memset(ring + k * PW, 0, pl * sizeof *buf);
 		memset(ring + k * PW + pl + W, 0, (PW - pl - W) * sizeof *buf);
 	}
@@ -561,22 +652,25 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 		for (k = 0; k < 3 + two; k++) {
 			i64 iy = oy - pt + k;
 
-			if (iy < 0 || iy >= H) {
-				rows[k] = zero;
+			if (iy < 0 || iy >= H || direct) {
+				rows[k] = iy < 0 || iy >= H ? zero : x + iy * W;
 				continue;
 			}
 			for (; next <= iy; next++)
 				memcpy(ring + next % 4 * PW + pl, x + next * W, W * sizeof *x);
 			rows[k] = ring + iy % 4 * PW;
 		}
-		if (!pool) {
+		if (direct)
+			dw3_direct(pool ? pair : y + oy * OW,
+				   pool ? pair + PW : two ? y + (oy + 1) * OW : NULL, rows, w, W, b, a);
+		else if (!pool)
 			dw3_rows(y + oy * OW, two ? y + (oy + 1) * OW : NULL, rows, w, OW, b, a,
 				 res ? res + oy * OW : NULL,
 				 res && two ? res + (oy + 1) * OW : NULL);
-			continue;
-		}
-		dw3_rows(pair, pair + PW, rows, w, OW, b, a, NULL, NULL);
-		maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), PW, 1, OW / 2);
+		else
+			dw3_rows(pair, pair + PW, rows, w, OW, b, a, NULL, NULL);
+		if (pool)
+			maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), PW, 1, OW / 2);
 	}
 }
 
