@@ -226,6 +226,7 @@ struct onx_pw_args {
 	const float *w, *x, *b, *slope, *res;
 	float *y;
 	int64_t M, K, n, xs, ys;
+	const int64_t *koff;	/* row k of x at x + koff[k] rather than k * xs */
 	int act;
 };
 void onx_pw_run(const struct onx_pw_args *a);

@@ -140,6 +140,7 @@ struct conv_job {
 	i64 m0, mn;		/* conv_rows: output channels [m0, m0 + mn) of each group */
 	int direct;
 	int pw;			/* onx_pw_run rather than BLIS and the epilogue */
+	int s2;			/* onx_pw_run on split rows (conv_rows_s2) */
 };
 
 /* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread
@@ -154,6 +155,88 @@ static void onx_sgemm1(rntm_t *rntm1, i64 M, i64 N, i64 K, const float *A, i64 r
 		     (float *)B, rsb, 1, &zero, C, rsc, 1, NULL, rntm1);
 }
 
+/* ---- a 3x3, stride-2 conv without im2col ----
+ * YuNet's first conv (3 to 16 channels, 640x480 in) unfolded 27 rows of
+ * 320 floats for each output row (im2col was 7% of the detector).  Here
+ * each input row is split once into its even and its odd columns, and
+ * onx_pw_run reads an output row's 27 rows at fixed offsets (koff) in the
+ * halves.  Each output is the same sum of the same products as through
+ * im2col, the padding's zeros included, so the bits are the same. */
+
+/* Floats of one channel's input row split: the even columns (OW), then
+ * a zero (the left padding) and the odd ones (OW). */
+static i64 s2_row_floats(i64 OW)
+{
+	return 2 * OW + 1;
+}
+
+/* Input row iy of the plane x (H,W) split into d: d[j] = x[2j] and
+ * d[OW + 1 + j] = x[2j + 1], zeros outside the input. */
+static void s2_split(float *d, const float *x, i64 H, i64 W, i64 OW, i64 iy)
+{
+	float *e = d, *o = d + OW + 1;
+	i64 j, full = W / 2 < OW ? W / 2 : OW;
+
+	if (iy < 0 || iy >= H) {
+		memset(d, 0, s2_row_floats(OW) * sizeof *d);
+		return;
+	}
+	x += iy * W;
+	o[-1] = 0;
+#pragma omp simd
+	for (j = 0; j < full; j++) {
+		e[j] = x[2 * j];
+		o[j] = x[2 * j + 1];
+	}
+	for (j = full; j < OW; j++) {
+		e[j] = 2 * j < W ? x[2 * j] : 0;
+		o[j] = 2 * j + 1 < W ? x[2 * j + 1] : 0;
+	}
+}
+
+/* Whether conv_rows_s2 runs the conv: 3x3, stride 2, a left pad of 1
+ * (tap kx reads column 2*ox + kx - 1), one group, for onx_pw_run. */
+static int is_s2(const struct conv_job *j)
+{
+	const struct onx_node *n = j->n;
+
+	return j->pw && j->kh == 3 && j->kw == 3 && n->stride[0] == 2 && n->stride[1] == 2 &&
+		n->dil[0] == 1 && n->dil[1] == 1 && n->pad[1] == 1 && j->G == 1 && !n->pre_s;
+}
+
+/* conv_rows' output rows [r0, r1) of image img by split rows: the input
+ * rows they read, split into the scratch (fewer floats than im2col's) */
+static void conv_rows_s2(const struct conv_job *j, i64 img, i64 r0, i64 r1)
+{
+	const struct onx_node *n = j->n;
+	i64 C = j->C, OW = j->OW, P = j->OH * OW, RS = s2_row_floats(OW);
+	i64 koff[64], i, c, ky, kx, lo;
+	const float *x = j->x + img * C * j->H * j->W;
+	float *y = j->out + (img * j->M + j->m0) * P + r0 * OW;
+	const float *r = j->res ? j->res + (img * j->M + j->m0) * P + r0 * OW : NULL;
+
+	for (i = 0; i < 2 * (r1 - r0) + 1; i++)
+		for (c = 0; c < C; c++)
+			s2_split(j->scratch + (i * C + c) * RS, x + c * j->H * j->W, j->H, j->W,
+				 OW, 2 * r0 - n->pad[0] + i);
+	/* columns 2*ox - 1, 2*ox, 2*ox + 1: odd[ox - 1], even[ox], odd[ox] */
+	for (c = 0; c < C; c++)
+		for (ky = 0; ky < 3; ky++)
+			for (kx = 0; kx < 3; kx++)
+				koff[(c * 3 + ky) * 3 + kx] = (ky * C + c) * RS +
+					(kx == 1 ? 0 : kx == 0 ? OW : OW + 1);
+	for (lo = 0; lo < r1 - r0; lo++) {
+		struct onx_pw_args a = {
+			.w = j->w + j->m0 * C * 9, .x = j->scratch + 2 * lo * C * RS,
+			.b = j->b ? j->b + j->m0 : NULL,
+			.slope = n->slope ? n->slope + j->m0 : NULL,
+			.res = r ? r + lo * OW : NULL, .y = y + lo * OW, .M = j->mn,
+			.K = C * 9, .n = OW, .ys = P, .koff = koff, .act = n->act,
+		};
+		onx_pw_run(&a);
+	}
+}
+
 static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 {
 	const struct onx_node *n = j->n;
@@ -164,6 +247,10 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 	nn.kernel[0] = j->kh, nn.kernel[1] = j->kw;
 	/* rows r0.. as if the input started at r0*stride */
 	nn.pad[0] = n->pad[0] - r0 * n->stride[0];
+	if (j->s2) {
+		conv_rows_s2(j, img, r0, r1);
+		return;
+	}
 	for (g = 0; g < j->G; g++) {
 		const float *xi = j->x + (img * j->C + g * Cg) * j->H * j->W;
 		i64 c0 = g * Mg + j->m0, mm;
@@ -293,10 +380,165 @@ ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH,
  * keeps a positive value and multiplies the others by a; it sums its taps
  * in the order dw_plane's row passes add them (b, then row by row, left
  * to right), so that the two give the same bits. */
+/* dw3_rows' two rows at columns [ox, ox + nv*16): each output's taps
+ * added in the same order, but the 2*nv outputs' chains side by side
+ * (the compiler made one chain after the other, each FMA waiting on the
+ * last: dw3_rows ran at half the FMA rate, a fifth of YuNet's time). */
+static inline __attribute__((always_inline)) void
+dw3_pair_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a,
+	     const float *const res[2], i64 ox, int nv)
+{
+	v16 acc[2][2];
+	int i, j, k;
+
+#pragma GCC unroll 2
+	for (i = 0; i < 2; i++)
+#pragma GCC unroll 2
+		for (j = 0; j < nv; j++)
+			acc[i][j] = b;
+#pragma GCC unroll 9
+	for (k = 0; k < 9; k++)
+#pragma GCC unroll 2
+		for (i = 0; i < 2; i++)
+#pragma GCC unroll 2
+			for (j = 0; j < nv; j++)
+				acc[i][j] += wv[k] * ld(r[i + k / 3] + ox + j * LANES + k % 3);
+#pragma GCC unroll 2
+	for (i = 0; i < 2; i++)
+#pragma GCC unroll 2
+		for (j = 0; j < nv; j++) {
+			v16 z = acc[i][j];
+			v16i pos = z > (v16){ 0 };
+
+			z = (v16)((pos & (v16i)z) | (~pos & (v16i)(z * a)));
+			if (res[i])
+				z += ld(res[i] + ox + j * LANES);
+			st(d[i] + ox + j * LANES, z);
+		}
+}
+
+/* Row r's taps at columns [ox - 1, ox + 1] as vectors, r unpadded (W a
+ * multiple of 16): first, the vector at column 0, takes its left tap's
+ * lane 0 as the padding's zero; last, the vector ending at W, its right
+ * tap's lane 15 (shuffles, not loads outside the row). */
+static inline __attribute__((always_inline)) void
+dw3_tap(v16 *t, const float *r, i64 ox, int kx, int first, int last)
+{
+	const v16 zero = { 0 }, c = ld(r + ox);
+
+	if (kx == 0 && first)
+		*t = __builtin_shuffle(zero, c, (v16i){ 15, 16, 17, 18, 19, 20, 21, 22, 23,
+			24, 25, 26, 27, 28, 29, 30 });
+	else if (kx == 2 && last)
+		*t = __builtin_shuffle(c, zero, (v16i){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+			12, 13, 14, 15, 16 });
+	else {
+		*t = ld(r + ox + kx - 1);
+		return;
+	}
+	/* opaque: the compiler moved the weight's multiply inside the
+	 * shuffle, and the multiply and add were no longer one FMA (other
+	 * bits than the padded rows') */
+	__asm__("" : "+m"(*t));
+}
+
+/* dw3_pair_vec on unpadded rows, one vector of columns, nr rows (1 or
+ * 2): the same sums, the padding's zeros from dw3_tap */
+static inline __attribute__((always_inline)) void
+dw3_direct_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a,
+	       i64 ox, int nr, int first, int last)
+{
+	v16 acc[2];
+	int i, k;
+
+#pragma GCC unroll 2
+	for (i = 0; i < nr; i++)
+		acc[i] = b;
+#pragma GCC unroll 9
+	for (k = 0; k < 9; k++)
+#pragma GCC unroll 2
+		for (i = 0; i < nr; i++) {
+			v16 t;
+
+			dw3_tap(&t, r[i + k / 3], ox, k % 3, first, last);
+			acc[i] += wv[k] * t;
+		}
+#pragma GCC unroll 2
+	for (i = 0; i < nr; i++) {
+		v16i pos = acc[i] > (v16){ 0 };
+
+		st(d[i] + ox, (v16)((pos & (v16i)acc[i]) | (~pos & (v16i)(acc[i] * a))));
+	}
+}
+
+/* dw3_rows on unpadded rows r[k][0..W) (or a row of W zeros), W a
+ * multiple of 16, no residual: d0, and d1 unless NULL.  dw3_plane then
+ * reads its input rows where they are: copying every row into its
+ * padded ring was 6% of YuNet's time. */
+static inline __attribute__((always_inline)) void
+dw3_direct_nr(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a, i64 W,
+	      int nr)
+{
+	i64 ox;
+
+	if (W == LANES) {
+		dw3_direct_vec(d, r, wv, b, a, 0, nr, 1, 1);
+		return;
+	}
+	dw3_direct_vec(d, r, wv, b, a, 0, nr, 1, 0);
+	for (ox = LANES; ox + LANES < W; ox += LANES)
+		dw3_direct_vec(d, r, wv, b, a, ox, nr, 0, 0);
+	dw3_direct_vec(d, r, wv, b, a, W - LANES, nr, 0, 1);
+}
+
+ONX_HOT static void dw3_direct(float *d0, float *d1, const float *const r[4], const float *w,
+			       i64 W, float b, float a)
+{
+	float *const d[2] = { d0, d1 };
+	v16 wv[9];
+	int k;
+
+	for (k = 0; k < 9; k++)
+		wv[k] = splat(w[k]);
+	if (d1)
+		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 2);
+	else
+		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 1);
+}
+
+/* dw3_rows' two rows in whole vectors: the columns done */
+static inline __attribute__((always_inline)) i64
+dw3_pair_vecs(float *d0, float *d1, const float *const r[4], const float *w, i64 OW, float b,
+	      float a, const float *res0, const float *res1)
+{
+	float *const d[2] = { d0, d1 };
+	const float *const res[2] = { res0, res1 };
+	v16 wv[9], bv = splat(b), av = splat(a);
+	i64 ox = 0;
+	int k;
+
+	for (k = 0; k < 9; k++)
+		wv[k] = splat(w[k]);
+	for (; ox + 2 * LANES <= OW; ox += 2 * LANES)
+		dw3_pair_vec(d, r, wv, bv, av, res, ox, 2);
+	if (ox + LANES <= OW) {
+		dw3_pair_vec(d, r, wv, bv, av, res, ox, 1);
+		ox += LANES;
+	}
+	/* the last partial vector as the whole last vector again, when no
+	 * residual (which d might be) is added twice */
+	if (ox < OW && OW >= LANES && !res0) {
+		dw3_pair_vec(d, r, wv, bv, av, res, OW - LANES, 1);
+		ox = OW;
+	}
+	return ox;
+}
+
 ONX_HOT static void dw3_rows(float *d0, float *d1, const float *const r[4], const float *w,
 			     i64 OW, float b, float a, const float *res0, const float *res1)
 {
 	const float *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = d1 ? r[3] : NULL;
+	i64 o0 = d1 ? dw3_pair_vecs(d0, d1, r, w, OW, b, a, res0, res1) : 0;
 	/* the weights in locals: d might alias w, so the compiler loaded and
 	 * broadcast all nine again for every vector of outputs */
 	const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
@@ -320,7 +562,7 @@ ONX_HOT static void dw3_rows(float *d0, float *d1, const float *const r[4], cons
 	 * (and was retried) on every vector when res was NULL */
 	if (d1 && res0)
 #pragma omp simd
-		for (ox = 0; ox < OW; ox++) {
+		for (ox = o0; ox < OW; ox++) {
 			float acc0, acc1;
 
 			DW3_TAPS(acc0, ox, r0, r1, r2);
@@ -330,7 +572,7 @@ ONX_HOT static void dw3_rows(float *d0, float *d1, const float *const r[4], cons
 		}
 	else if (d1)
 #pragma omp simd
-		for (ox = 0; ox < OW; ox++) {
+		for (ox = o0; ox < OW; ox++) {
 			float acc0, acc1;
 
 			DW3_TAPS(acc0, ox, r0, r1, r2);
@@ -357,16 +599,28 @@ ONX_HOT static void dw3_rows(float *d0, float *d1, const float *const r[4], cons
 #undef DW3_TAPS
 }
 
+/* Floats between dw3_plane's rows for an output OW wide: whole cache
+ * lines, so that every row's middle taps are aligned loads (a 64-byte
+ * load across two lines costs two; unaligned, all three taps of a vector
+ * crossed lines, and dw3_rows waited on its loads). */
+static i64 dw3_row_floats(i64 OW)
+{
+	return (OW + 2 + 15) & ~(i64)15;
+}
+
 /* Floats of the rows dw3_plane keeps for an output OW wide: the ring of
- * four, the zero row, two output rows to pool. */
+ * four, the zero row, two output rows to pool, and the slack to align
+ * them. */
 static i64 dw3_buf_floats(i64 OW)
 {
-	return 7 * (OW + 2);
+	return 7 * dw3_row_floats(OW) + 32;
 }
 
 /* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
  * pt on top and pl on the left, into y, or with pool into y (OH/2,OW/2)
- * max-pooled 2x2 (res then NULL): each input row is copied once into a
+ * max-pooled 2x2 (res then NULL): each input row is read in place by
+ * dw3_direct when the rows are whole vectors (YuNet's widths but its two
+ * smallest), else copied once into a
  * ring of four rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
  * rows outside the input read a row of zeros, so that every output, the
  * edges' included, takes dw3_rows' vectorised pass, two rows at a time
@@ -375,15 +629,17 @@ static i64 dw3_buf_floats(i64 OW)
 static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i64 OH, i64 OW,
 		      i64 pt, i64 pl, float b, float a, const float *res, int pool, float *buf)
 {
-	i64 PW = OW + 2, next = 0, oy, k;
-	float *ring = buf, *zero = buf + 4 * PW, *pair = buf + 5 * PW;
+	i64 PW = dw3_row_floats(OW), next = 0, oy, k;
+	/* row + 1, output ox = 0's middle tap, on a cache line */
+	float *ring = (float *)(((uintptr_t)buf + 63) & ~(uintptr_t)63) + 15;
+	float *zero = ring + 4 * PW, *pair = ring + 5 * PW + 1;
+	int direct = W == OW && pl == 1 && W % LANES == 0 && !res;
 
 	if (pool)	/* the last odd row, which the pool drops, is not made */
 		OH -= OH & 1;
-
 	/* the zeros around each copied row, and the zero row (not the whole
 	 * buffer: a fused 1x1 makes this call per channel and band) */
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 4 * !direct; k++) {
 		memset(ring + k * PW, 0, pl * sizeof *buf);
 		memset(ring + k * PW + pl + W, 0, (PW - pl - W) * sizeof *buf);
 	}
@@ -396,22 +652,25 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 		for (k = 0; k < 3 + two; k++) {
 			i64 iy = oy - pt + k;
 
-			if (iy < 0 || iy >= H) {
-				rows[k] = zero;
+			if (iy < 0 || iy >= H || direct) {
+				rows[k] = iy < 0 || iy >= H ? zero : x + iy * W;
 				continue;
 			}
 			for (; next <= iy; next++)
 				memcpy(ring + next % 4 * PW + pl, x + next * W, W * sizeof *x);
 			rows[k] = ring + iy % 4 * PW;
 		}
-		if (!pool) {
+		if (direct)
+			dw3_direct(pool ? pair : y + oy * OW,
+				   pool ? pair + PW : two ? y + (oy + 1) * OW : NULL, rows, w, W, b, a);
+		else if (!pool)
 			dw3_rows(y + oy * OW, two ? y + (oy + 1) * OW : NULL, rows, w, OW, b, a,
 				 res ? res + oy * OW : NULL,
 				 res && two ? res + (oy + 1) * OW : NULL);
-			continue;
-		}
-		dw3_rows(pair, pair + OW, rows, w, OW, b, a, NULL, NULL);
-		maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), OW, 1, OW / 2);
+		else
+			dw3_rows(pair, pair + PW, rows, w, OW, b, a, NULL, NULL);
+		if (pool)
+			maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), PW, 1, OW / 2);
 	}
 }
 
@@ -688,6 +947,7 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 	j.direct = j.kh == 1 && j.kw == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
 		!n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s;
 	j.pw = onx_pw_pays(j.mn, j.C / j.G * j.kh * j.kw, j.direct);
+	j.s2 = is_s2(&j);	/* K = C * 9 <= 64 rows of offsets */
 	if (n->wino && onx_wino_pays(j.OH, j.OW, N, n->wino_m)) {
 		struct onx_wino_args a = {
 			.x = j.x, .N = N, .C = j.C, .H = j.H, .W = j.W, .m = n->wino_m,

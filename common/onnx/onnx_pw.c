@@ -10,10 +10,12 @@
 
 typedef int64_t i64;
 
-/* Output channels by vectors of columns per tile: 6 x 4 accumulators, 4
- * loaded input vectors and a broadcast weight fit AVX-512's 32 registers. */
-#define MB 6
-#define NV 4
+/* Output channels by vectors of columns per tile: 8 x 3 accumulators, 3
+ * loaded input vectors and a broadcast weight fit AVX-512's 32 registers.
+ * Eight rows rather than six: YuNet's 16, 32 and 64 channels are whole
+ * tiles, not 6 + 6 + 4 with a tile two thirds full. */
+#define MB 8
+#define NV 3
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -29,15 +31,15 @@ typedef int64_t i64;
 
 /* Outputs of channels [m0, m0 + mb) at columns [p, p + nv*16): each
  * output is the sum of its K products in order, as BLIS adds them. */
-INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv)
+INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv, int off)
 {
-	const float *w = a->w + m0 * a->K, *x = a->x + p;
+	const float *w = a->w + m0 * a->K, *x = a->x + p, *x0 = x;
 	v16 acc[MB][NV];
 	i64 k;
 	int i, j;
 
 	/* the loops over i and j unrolled, so that acc lives in registers */
-#pragma GCC unroll 6
+#pragma GCC unroll 8
 	for (i = 0; i < mb; i++)
 #pragma GCC unroll 4
 		for (j = 0; j < nv; j++)
@@ -45,10 +47,12 @@ INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv)
 	for (k = 0; k < a->K; k++, x += a->xs) {
 		v16 xv[NV];
 
+		if (off)
+			x = x0 + a->koff[k];
 #pragma GCC unroll 4
 		for (j = 0; j < nv; j++)
 			xv[j] = ld(x + j * LANES);
-#pragma GCC unroll 6
+#pragma GCC unroll 8
 		for (i = 0; i < mb; i++) {
 			v16 wv = splat(w[i * a->K + k]);
 
@@ -57,7 +61,7 @@ INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv)
 				acc[i][j] += wv * xv[j];
 		}
 	}
-#pragma GCC unroll 6
+#pragma GCC unroll 8
 	for (i = 0; i < mb; i++) {
 		i64 mo = m0 + i;
 		v16 b = splat(a->b ? a->b[mo] : 0);
@@ -71,20 +75,28 @@ INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv)
 	}
 }
 
-/* every channel at columns [p, p + nv*16) */
-INLINE void columns(const struct onx_pw_args *a, i64 p, int nv)
+/* every channel at columns [p, p + nv*16); off: rows of x by a->koff */
+INLINE void columns(const struct onx_pw_args *a, i64 p, int nv, int off)
 {
 	i64 m0;
 
 	for (m0 = 0; m0 + MB <= a->M; m0 += MB)
-		tile(a, m0, MB, p, nv);
+		tile(a, m0, MB, p, nv, off);
 	switch (a->M - m0) {	/* constants, so that the tile stays in registers */
-	case 5: tile(a, m0, 5, p, nv); break;
-	case 4: tile(a, m0, 4, p, nv); break;
-	case 3: tile(a, m0, 3, p, nv); break;
-	case 2: tile(a, m0, 2, p, nv); break;
-	case 1: tile(a, m0, 1, p, nv); break;
+	case 7: tile(a, m0, 7, p, nv, off); break;
+	case 6: tile(a, m0, 6, p, nv, off); break;
+	case 5: tile(a, m0, 5, p, nv, off); break;
+	case 4: tile(a, m0, 4, p, nv, off); break;
+	case 3: tile(a, m0, 3, p, nv, off); break;
+	case 2: tile(a, m0, 2, p, nv, off); break;
+	case 1: tile(a, m0, 1, p, nv, off); break;
 	}
+}
+
+/* row k of x */
+static const float *xrow(const struct onx_pw_args *a, i64 k)
+{
+	return a->x + (a->koff ? a->koff[k] : k * a->xs);
 }
 
 /* the columns [p, n) of a product less than a vector wide */
@@ -97,7 +109,7 @@ static void tail(const struct onx_pw_args *a, i64 p)
 			float acc = 0, z;
 
 			for (k = 0; k < a->K; k++)
-				acc += a->w[mo * a->K + k] * a->x[k * a->xs + q];
+				acc += a->w[mo * a->K + k] * xrow(a, k)[q];
 			z = acc + (a->b ? a->b[mo] : 0);
 			if (z <= 0 && a->act != ACT_NONE)
 				z *= a->act == ACT_PRELU ? a->slope[mo] : 0;
@@ -105,20 +117,29 @@ static void tail(const struct onx_pw_args *a, i64 p)
 		}
 }
 
-ONX_HOT void onx_pw_run(const struct onx_pw_args *a)
+/* off: a constant, so that the plain rows' loop has no table */
+INLINE void run(const struct onx_pw_args *a, int off)
 {
 	i64 p;
 
 	for (p = 0; p + NV * LANES <= a->n; p += NV * LANES)
-		columns(a, p, NV);
+		columns(a, p, NV, off);
 	for (; p + LANES <= a->n; p += LANES)
-		columns(a, p, 1);
+		columns(a, p, 1, off);
 	/* the last partial vector as the whole last vector again: y aliases
 	 * neither x nor res, so its columns get the same values twice */
 	if (p < a->n && a->n >= LANES)
-		columns(a, a->n - LANES, 1);
+		columns(a, a->n - LANES, 1, off);
 	else if (p < a->n)
 		tail(a, p);
+}
+
+ONX_HOT void onx_pw_run(const struct onx_pw_args *a)
+{
+	if (a->koff)
+		run(a, 1);
+	else
+		run(a, 0);
 }
 
 int onx_pw_pays(i64 M, i64 K, int direct)

@@ -200,6 +200,10 @@ ARPG_TEST(onnx_depthwise_conv_matches_naive)
 		{ 1, 2, 4, 9, 2, 2, 3, 3, 1, 1, 1, 1, 0, 2, 2, 0 },
 		{ 1, 2, 5, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0 },
 		{ 1, 2, 3, 2, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		/* rows of whole vectors, read in place (dw3_direct): one
+		 * vector both first and last, then first, middle and last */
+		{ 1, 2, 5, 16, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 2, 3, 6, 48, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
 	};
 	size_t ci;
 
@@ -238,6 +242,7 @@ ARPG_TEST(onnx_depthwise_relu_maxpool_matches_naive)
 		{ 2, 3, 8, 37, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
 		{ 2, 2, 7, 9, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
 		{ 2, 4, 9, 12, 4, 4, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0 },
+		{ 1, 2, 7, 32, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },	/* dw3_direct */
 	};
 	size_t ci;
 
@@ -348,6 +353,8 @@ ARPG_TEST(onnx_pointwise_into_depthwise_equals_unfused)
 		{ 2, 8, 64, 13, 300, 0, 1 },
 		{ 1, 5, 16, 23, 40, 0, 2 },
 		{ 3, 3, 7, 9, 17, 1, 2 },
+		{ 1, 5, 16, 11, 48, 1, 2 },	/* rows read in place */
+		{ 2, 4, 8, 7, 16, 0, 1 },
 	};
 	size_t ci;
 
