@@ -2,10 +2,14 @@
  * Convolutions are im2col + BLIS sgemm over a chunk of samples at a time
  * (their columns side by side), forward and backward (dW += dy cols^T,
  * dcols = W^T dy, col2im into dx): one GEMM per chunk packs the weights
- * once, where a GEMM per sample packed them again for every 49 columns. */
+ * once, where a GEMM per sample packed them again for every 49 columns.
+ * The 3x3 stride-1 convolutions, most of the work, run by Winograd
+ * instead: forward and input gradient on common/onnx's kernels
+ * (onnx_wino.h), the weight gradient in tune_wgrad.c. */
 #include "tune.h"
 #include "error.h"
 #include "layers.h"
+#include "tune_wgrad.h"
 #include "onnx/onnx_wino.h"
 
 #include <math.h>
@@ -467,6 +471,34 @@ static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const f
 	}
 }
 
+/* dW += the filters' gradient by Winograd, tile m (see tune_wgrad.h), db
+ * += sum dy; 1 when done, 0 when the im2col scratch, which it uses, is
+ * too small for its transforms (then nothing is done). */
+static int conv_wgrad_wino(struct tune *t, const struct tune_op *op, const float *dy,
+			   const float *x, int n, int m)
+{
+	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	size_t per = wgrad_sample_floats(vx->c, vx->h, vx->w, vy->c, m), P = (size_t)vx->h * vx->w;
+	int k, rounds;
+
+	if (wgrad_fixed_floats(vx->c, vy->c, m) > t->ncols || per > t->ncols)
+		return 0;
+	k = t->ncols / per < (size_t)n ? (int)(t->ncols / per) : n;
+	rounds = (n + k - 1) / k;	/* of equal size: the last GEMMs not thin */
+	k = (n + rounds - 1) / rounds;
+	wgrad_conv3x3(t->grads + op->w, x, dy, n, vx->c, vx->h, vx->w, vy->c, m, t->dcols, t->cols,
+		      k);
+	for (int co = 0; op->bias && co < vy->c; co++) {
+		double gb = 0;
+
+		for (int s = 0; s < n; s++)
+			for (size_t p = 0; p < P; p++)
+				gb += dy[((size_t)s * vy->c + co) * P + p];
+		t->grads[op->b + co] += (float)gb;
+	}
+	return 1;
+}
+
 /* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy),
  * a chunk of samples a GEMM as in conv_fwd: dy's samples gathered side by
  * side (Cout, m*P) first. */
@@ -478,11 +510,13 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 	const float *W = t->params + op->w;
 	float *dW = t->grads + op->w;
 	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
-	int wm = dx ? wino_tile(t, op, n) : 0;
+	int wm = wino_tile(t, op, n), wdone = 0;
 
 	/* dx += the convolution of dy by the flipped, transposed filters */
-	if (wm && conv_wino(t, op, wm, 1, dx, dy, dx, n) == 0)
+	if (wm && dx && conv_wino(t, op, wm, 1, dx, dy, dx, n) == 0)
 		dx = NULL;
+	if (wm && (wdone = conv_wgrad_wino(t, op, dy, x, n, wm)) && !dx)
+		return;
 	for (int s0 = 0, m; s0 < n; s0 += m) {
 		size_t ld;
 
@@ -492,10 +526,12 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 			for (int co = 0; co < vy->c; co++)
 				memcpy(t->ycols + co * ld + (size_t)s * P,
 				       dy + ((size_t)(s0 + s) * vy->c + co) * P, sizeof *dy * (size_t)P);
-		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
-		/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
-		gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
-		for (int co = 0; op->bias && co < vy->c; co++) {
+		if (!wdone) {
+			im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
+			/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
+			gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
+		}
+		for (int co = 0; !wdone && op->bias && co < vy->c; co++) {
 			double gb = 0;
 
 			for (size_t p = 0; p < ld; p++)

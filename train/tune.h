@@ -79,7 +79,8 @@ struct tune {
 	int bwd_n;			/* samples per backward pass */
 	float *dact;			/* every value's gradient of bwd_n samples */
 	size_t ndact;
-	float *cols, *dcols;		/* im2col scratch of a chunk of samples */
+	float *cols, *dcols;		/* im2col scratch of a chunk of samples; the
+					 * Winograd weight gradient's too */
 	float *ycols;			/* a convolution's (Cout, chunk*P) output or dy */
 	size_t ncols;
 	int wino;			/* largest Winograd tile of the 3x3 stride-1
