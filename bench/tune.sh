@@ -50,7 +50,12 @@
 # torch_tail by CPU time.  The cpu columns below report these: at
 # CLIPS=32 FULL_CLIPS=2 ROUNDS=1 THREADS=1, load 9, arpg_cpu 21.4 s,
 # tail_cpu 33.1 s, cpu_x 1.55x, while the wall times said 0.82x (arpg
-# got a quarter of a core, torch half).
+# got a quarter of a core, torch half).  -j 2 at load 6.8: arpg 41.0 CPU
+# seconds (64 wall), torch_tail 48.9 (75 wall): 1.2x; arpg's -j 2 still
+# spends its second thread's CPU spinning at BLIS's barriers under load.
+# perf of the -j 1 epoch after Winograd: BLIS 60 % (the GEMMs, Winograd's
+# micro-kernel calls and the stride-2 conv's im2col GEMMs), the filter
+# transforms (onnx_wino.c) 4 %, SHA-256 of the model 3 %.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
