@@ -43,7 +43,19 @@
 # time.process_time): arpg went from 0.49x torch_tail to 0.87x.  At load
 # 5 to 10 the CPU seconds grow (arpg 40, torch_tail 34 to 35) and the
 # wall times scatter.  -j 2 at load 4.5: arpg 83.9 s wall, 70.4 CPU (the
-# thread barrier above), torch_tail 15.3 wall, 31.3 CPU.
+# thread barrier above), torch_tail 15.3 wall, 31.3 CPU.  With the 3x3
+# stride-1 convolutions by Winograd (forward, input and weight gradients;
+# CLIPS=32, -j 1, load 8 to 9, alternating, process CPU seconds): arpg
+# 21.4 and 21.0, torch_tail 36.0 and 33.5, arpg before 36.0: 1.6x
+# torch_tail by CPU time.  The cpu columns below report these: at
+# CLIPS=32 FULL_CLIPS=2 ROUNDS=1 THREADS=1, load 9, arpg_cpu 21.4 s,
+# tail_cpu 33.1 s, cpu_x 1.55x, while the wall times said 0.82x (arpg
+# got a quarter of a core, torch half).  -j 2 at load 6.8: arpg 41.0 CPU
+# seconds (64 wall), torch_tail 48.9 (75 wall): 1.2x; arpg's -j 2 still
+# spends its second thread's CPU spinning at BLIS's barriers under load.
+# perf of the -j 1 epoch after Winograd: BLIS 60 % (the GEMMs, Winograd's
+# micro-kernel calls and the stride-2 conv's im2col GEMMs), the filter
+# transforms (onnx_wino.c) 4 %, SHA-256 of the model 3 %.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
@@ -70,13 +82,18 @@ fi
 min() { echo "$1 $2" | awk '{ print ($2 == "" || $1 < $2) ? $1 : $2 }'; }
 # seconds of an epoch of 773 clips from a line "n s": n clips took s seconds
 epoch() { awk '{ printf "%.1f", $2 * 773 / $1 }'; }
+# Each program runs under /usr/bin/time: its CPU seconds (user + sys, the
+# whole process: arpg's model load and validation, torch's imports) go to
+# $work/cpu, which cpu() reads.
+timed() { /usr/bin/time -f '%U %S' -o "$work/cpu" "$@"; }
+cpu() { awk '{ printf "%.1f", $1 + $2 }' "$work/cpu"; }
 arpg() {
-	"$top_builddir/train/arpg-train" "$cache" --tune-backbone "$model" --epochs 1 \
+	timed "$top_builddir/train/arpg-train" "$cache" --tune-backbone "$model" --epochs 1 \
 		--augment none -j "$1" -q |
 		awk -v n="$clips" -F'"seconds":' '/"split":"train"/ { split($2, a, ","); print n, a[1] }'
 }
 torch() {
-	OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS=$2 "$py" "$top_srcdir/bench/tune_torch.py" \
+	timed env OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS="$2" "$py" "$top_srcdir/bench/tune_torch.py" \
 		"$1" "$cache" "$2" $layers "$3" | awk '{ print $2, $4 }'
 }
 
@@ -84,15 +101,21 @@ echo "arpg-train --tune-backbone against PyTorch $("$py" -c 'import torch; print
 	"$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), iresnet50 tail, batch 32, T 16"
 echo "seconds per epoch of 773 training clips: arpg and torch_tail timed over $clips clips," \
 	"torch_full over $full clips, scaled; best of $(( ${ROUNDS:-2} )) alternating rounds"
-printf '%-8s %10s %11s %11s %8s %8s  %s\n' threads arpg torch_tail torch_full tail_x full_x load
+echo "cpu: CPU seconds (user + sys) of the whole processes over the $clips clips, unscaled"
+printf '%-8s %10s %11s %11s %8s %8s %9s %9s %6s  %s\n' threads arpg torch_tail torch_full tail_x \
+	full_x arpg_cpu tail_cpu cpu_x load
 for j in ${THREADS:-1 2}; do
-	a='' t='' f=''
+	a='' t='' f='' ac='' tc=''
 	for r in $(seq "${ROUNDS:-2}"); do
-		a1=$(arpg "$j" | epoch) t1=$(torch tail "$j" "$clips" | epoch)
+		a1=$(arpg "$j" | epoch) ac1=$(cpu)
+		t1=$(torch tail "$j" "$clips" | epoch) tc1=$(cpu)
 		f1=$(torch full "$j" "$full" | epoch)
-		echo "-j $j round $r: arpg ${a1}s torch_tail ${t1}s torch_full ${f1}s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+		echo "-j $j round $r: arpg ${a1}s (cpu ${ac1}s) torch_tail ${t1}s (cpu ${tc1}s)" \
+			"torch_full ${f1}s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 		a=$(min "$a1" "$a") t=$(min "$t1" "$t") f=$(min "$f1" "$f")
+		ac=$(min "$ac1" "$ac") tc=$(min "$tc1" "$tc")
 	done
-	printf '%-8s %9ss %10ss %10ss %7.2fx %7.2fx  %s\n' "$j" "$a" "$t" "$f" \
-		"$(echo "$t / $a" | bc -l)" "$(echo "$f / $a" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-8s %9ss %10ss %10ss %7.2fx %7.2fx %8ss %8ss %5.2fx  %s\n' "$j" "$a" "$t" "$f" \
+		"$(echo "$t / $a" | bc -l)" "$(echo "$f / $a" | bc -l)" "$ac" "$tc" \
+		"$(echo "$tc / $ac" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -17,6 +17,7 @@ dist_man_MANS += man/arpg-train.1
 # The ARPGNet head: layers, model, optimizer; also linked by the tests.
 noinst_LTLIBRARIES += train/libmodel.la
 train_libmodel_la_SOURCES = train/layers.c train/layers.h train/model.c train/model.h \
-	train/optim.c train/optim.h train/tune.c train/tune.h
+	train/optim.c train/optim.h train/tune.c train/tune.h train/tune_wgrad.c \
+	train/tune_wgrad.h
 train_libmodel_la_CFLAGS = $(AM_CFLAGS) $(BLIS_CFLAGS)
 train_libmodel_la_LIBADD = $(BLIS_LIBS) -lm

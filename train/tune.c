@@ -2,14 +2,22 @@
  * Convolutions are im2col + BLIS sgemm over a chunk of samples at a time
  * (their columns side by side), forward and backward (dW += dy cols^T,
  * dcols = W^T dy, col2im into dx): one GEMM per chunk packs the weights
- * once, where a GEMM per sample packed them again for every 49 columns. */
+ * once, where a GEMM per sample packed them again for every 49 columns.
+ * The 3x3 stride-1 convolutions, most of the work, run by Winograd
+ * instead: forward and input gradient on common/onnx's kernels
+ * (onnx_wino.h), the weight gradient in tune_wgrad.c. */
 #include "tune.h"
 #include "error.h"
 #include "layers.h"
+#include "tune_wgrad.h"
+#include "onnx/onnx_wino.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static int out_side(int s, int k, int stride, int pad) { return (s + 2 * pad - k) / stride + 1; }
 
@@ -23,6 +31,7 @@ struct tune *tune_new(int c, int h, int w)
 	}
 	t->vals[0] = (struct tune_val){ c, h, w, 0, 0 };
 	t->nvals = 1;
+	t->wino = 4;
 	return t;
 }
 
@@ -40,6 +49,13 @@ void tune_free(struct tune *t)
 	free(t->cols);
 	free(t->dcols);
 	free(t->ycols);
+	for (int i = 0; t->wc && i < t->nops; i++) {
+		free(t->wc[i].U[0]);
+		free(t->wc[i].U[1]);
+		free(t->wc[i].w);
+	}
+	free(t->wc);
+	free(t->wscr);
 	free(t);
 }
 
@@ -205,8 +221,9 @@ int tune_finish(struct tune *t, int max_n)
 	t->cols = malloc(sizeof *t->cols * cols);
 	t->dcols = malloc(sizeof *t->dcols * cols);
 	t->ycols = malloc(sizeof *t->ycols * ycols);
+	t->wc = calloc((size_t)t->nops, sizeof *t->wc);
 	if (!t->params || !t->grads || !t->consts || !t->act || !t->dact || !t->cols || !t->dcols ||
-	    !t->ycols)
+	    !t->ycols || !t->wc)
 		return ARPG_ENOMEM;
 	return 0;
 }
@@ -334,6 +351,91 @@ static void im2col_chunk(struct tune *t, const struct tune_op *op, const struct 
 		im2col(t->cols + (size_t)s * P, ld, x + (size_t)s * in, g);
 }
 
+/* The Winograd tile of op for n samples: 4 or 2 for a 3x3 stride-1 pad-1
+ * convolution where it beats im2col (arpg_wino_tile) and t->wino allows,
+ * else 0. */
+static int wino_tile(const struct tune *t, const struct tune_op *op, int n)
+{
+	const struct tune_val *x = &t->vals[op->in];
+	int m;
+
+	if (!t->wino || op->k != 3 || op->stride != 1 || op->pad != 1 || x->c < 16 ||
+	    t->vals[op->out].c < 16)
+		return 0;
+	m = arpg_wino_tile(x->h, x->w, n);
+	return m > t->wino ? t->wino : m;
+}
+
+/* *buf holds at least n floats, 64-byte aligned (the micro-kernel's
+ * panels); 0 or ARPG_ENOMEM. */
+static int grow_aligned(float **buf, size_t *have, size_t n)
+{
+	float *p;
+
+	if (n <= *have)
+		return 0;
+	if (!(p = aligned_alloc(64, (n + 15) / 16 * 16 * sizeof *p)))
+		return ARPG_ENOMEM;
+	free(*buf);
+	*buf = p;
+	*have = n;
+	return 0;
+}
+
+/* op's filters transformed for tile m, forward or (flip) for the input
+ * gradient, made again only when the filters changed since (a compare of
+ * 2.4 M floats against a transform of 85 M multiply-adds); NULL without
+ * memory. */
+static const float *wino_filters(struct tune *t, const struct tune_op *op, int m, int flip)
+{
+	struct tune_wino *c = &t->wc[op - t->ops];
+	int cin = t->vals[op->in].c, cout = t->vals[op->out].c;
+	size_t nw = (size_t)cout * cin * 9;
+	const float *W = t->params + op->w;
+
+	if (!c->w && !(c->w = malloc(sizeof *c->w * nw)))
+		return NULL;
+	if (memcmp(c->w, W, sizeof *W * nw)) {
+		memcpy(c->w, W, sizeof *W * nw);
+		c->m[0] = c->m[1] = 0;
+	}
+	if (c->m[flip] == m)
+		return c->U[flip];
+	c->m[flip] = 0;
+	int M = flip ? cin : cout, C = flip ? cout : cin;	/* of the convolution U makes */
+
+	if (grow_aligned(&c->U[flip], &c->nU[flip], arpg_wino_filters_floats(M, C, m)) < 0 ||
+	    arpg_wino_filters(c->U[flip], W, M, C, m, flip) < 0)
+		return NULL;
+	c->m[flip] = m;
+	return c->U[flip];
+}
+
+/* y (n, cout, H, W) = conv3x3(x (n, cin, H, W)) + res by Winograd, tile m,
+ * with op's filters, or (flip) the input gradient of op: x is then dy and
+ * cin, cout op's output and input channels.  0, or ARPG_ENOMEM with
+ * nothing written (the caller falls back to im2col). */
+static int conv_wino(struct tune *t, const struct tune_op *op, int m, int flip, float *y,
+		     const float *x, const float *res, int n)
+{
+	const struct tune_val *v = &t->vals[flip ? op->out : op->in];
+	int nth = 1, cout = t->vals[flip ? op->in : op->out].c;
+	struct arpg_wino_conv c = { .x = x, .N = n, .C = v->c, .H = v->h, .W = v->w, .M = cout,
+				    .m = m, .res = res, .y = y };
+
+	if (!flip && op->bias)
+		c.b = t->params + op->b;
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	if (!(c.U = wino_filters(t, op, m, flip)) ||
+	    grow_aligned(&t->wscr, &t->nwscr, arpg_wino_scratch(v->c, cout, v->h, v->w, n, m,
+								 nth)) < 0)
+		return ARPG_ENOMEM;
+	arpg_wino_conv(&c, t->wscr, nth);
+	return 0;
+}
+
 /* y (n, Cout, Ho, Wo) = conv(x (n, Cin, H, W)): per chunk of m samples,
  * im2col side by side (K, m*P), one GEMM into (Cout, m*P), then each
  * sample's P columns back to its own (Cout, P) with the bias. */
@@ -343,7 +445,10 @@ static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const f
 	struct conv_geom g = conv_geom(t, op);
 	const float *W = t->params + op->w;
 	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
+	int wm = wino_tile(t, op, n);
 
+	if (wm && conv_wino(t, op, wm, 0, y, x, NULL, n) == 0)
+		return;
 	for (int s0 = 0, m; s0 < n; s0 += m) {
 		size_t ld;
 
@@ -366,6 +471,34 @@ static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const f
 	}
 }
 
+/* dW += the filters' gradient by Winograd, tile m (see tune_wgrad.h), db
+ * += sum dy; 1 when done, 0 when the im2col scratch, which it uses, is
+ * too small for its transforms (then nothing is done). */
+static int conv_wgrad_wino(struct tune *t, const struct tune_op *op, const float *dy,
+			   const float *x, int n, int m)
+{
+	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	size_t per = wgrad_sample_floats(vx->c, vx->h, vx->w, vy->c, m), P = (size_t)vx->h * vx->w;
+	int k, rounds;
+
+	if (wgrad_fixed_floats(vx->c, vy->c, m) > t->ncols || per > t->ncols)
+		return 0;
+	k = t->ncols / per < (size_t)n ? (int)(t->ncols / per) : n;
+	rounds = (n + k - 1) / k;	/* of equal size: the last GEMMs not thin */
+	k = (n + rounds - 1) / rounds;
+	wgrad_conv3x3(t->grads + op->w, x, dy, n, vx->c, vx->h, vx->w, vy->c, m, t->dcols, t->cols,
+		      k);
+	for (int co = 0; op->bias && co < vy->c; co++) {
+		double gb = 0;
+
+		for (int s = 0; s < n; s++)
+			for (size_t p = 0; p < P; p++)
+				gb += dy[((size_t)s * vy->c + co) * P + p];
+		t->grads[op->b + co] += (float)gb;
+	}
+	return 1;
+}
+
 /* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy),
  * a chunk of samples a GEMM as in conv_fwd: dy's samples gathered side by
  * side (Cout, m*P) first. */
@@ -377,7 +510,13 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 	const float *W = t->params + op->w;
 	float *dW = t->grads + op->w;
 	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
+	int wm = wino_tile(t, op, n), wdone = 0;
 
+	/* dx += the convolution of dy by the flipped, transposed filters */
+	if (wm && dx && conv_wino(t, op, wm, 1, dx, dy, dx, n) == 0)
+		dx = NULL;
+	if (wm && (wdone = conv_wgrad_wino(t, op, dy, x, n, wm)) && !dx)
+		return;
 	for (int s0 = 0, m; s0 < n; s0 += m) {
 		size_t ld;
 
@@ -387,10 +526,12 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 			for (int co = 0; co < vy->c; co++)
 				memcpy(t->ycols + co * ld + (size_t)s * P,
 				       dy + ((size_t)(s0 + s) * vy->c + co) * P, sizeof *dy * (size_t)P);
-		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
-		/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
-		gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
-		for (int co = 0; op->bias && co < vy->c; co++) {
+		if (!wdone) {
+			im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
+			/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
+			gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
+		}
+		for (int co = 0; !wdone && op->bias && co < vy->c; co++) {
 			double gb = 0;
 
 			for (size_t p = 0; p < ld; p++)

@@ -50,6 +50,17 @@ struct tune_op {
 	float eps;		/* BN */
 };
 
+/* A Winograd convolution's transformed filters, forward [0] and input
+ * gradient [1], kept while the filters equal the copy they were made from:
+ * the backward's passes and the evaluation's forwards reuse them, where a
+ * transform per call took 10 % of an epoch. */
+struct tune_wino {
+	float *U[2];
+	size_t nU[2];
+	int m[2];		/* their tile size, 0 when not made */
+	float *w;		/* the filters they were made from */
+};
+
 struct tune_val {
 	int c, h, w;		/* per sample; an embedding is (E, 1, 1) */
 	size_t off;		/* into the activations, in floats (max_n samples) */
@@ -68,9 +79,15 @@ struct tune {
 	int bwd_n;			/* samples per backward pass */
 	float *dact;			/* every value's gradient of bwd_n samples */
 	size_t ndact;
-	float *cols, *dcols;		/* im2col scratch of a chunk of samples */
+	float *cols, *dcols;		/* im2col scratch of a chunk of samples; the
+					 * Winograd weight gradient's too */
 	float *ycols;			/* a convolution's (Cout, chunk*P) output or dy */
 	size_t ncols;
+	int wino;			/* largest Winograd tile of the 3x3 stride-1
+					 * convolutions: 4, 2, or 0 (im2col only) */
+	struct tune_wino *wc;		/* per operation: its transformed filters */
+	float *wscr;			/* Winograd scratch, grown to the largest run */
+	size_t nwscr;
 	int failed;			/* a builder call ran out of memory */
 };
 

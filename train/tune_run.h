@@ -11,6 +11,10 @@
  * frame for an iresnet50: 1.85 GB at batch 32, T 16), which the batch's
  * one forward keeps for its backward, their gradients for TUNE_BWD_N
  * frames at a time (230 MB), the im2col scratch (up to 2 x 64 MB), the
+ * Winograd convolutions' transformed filters, forward and input gradient,
+ * and a copy of the filters they were made from (tune.h's struct
+ * tune_wino: 380 MB for an iresnet50, measured as the growth of the
+ * maximum resident set, 2.42 to 2.81 GB at bench/tune.sh's batch), the
  * tuned appearance vectors of the evaluated clips (T x Da floats each);
  * the maps stay in the cache's map, which the kernel pages in and out,
  * and are read straight into the tail's input.  A forward per batch, not

@@ -22,7 +22,7 @@ common_onnx_libonnxpb_la_LIBADD = $(PROTOBUFC_LIBS)
 
 common_onnx_libarpg_onnx_la_SOURCES = common/onnx/onnx.h common/onnx/onnx_impl.h \
 	common/onnx/onnx_load.c common/onnx/onnx_plan.c common/onnx/onnx_ops.c \
-	common/onnx/onnx_wino.c common/onnx/onnx_pw.c common/onnx/onnx_build.c common/onnx/onnx_build.h \
+	common/onnx/onnx_wino.c common/onnx/onnx_wino.h common/onnx/onnx_pw.c common/onnx/onnx_build.c common/onnx/onnx_build.h \
 	common/onnx/onnx_graph.c
 
 common_onnx_libarpg_onnx_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUFC_CFLAGS) $(BLIS_CFLAGS)

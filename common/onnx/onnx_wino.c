@@ -32,6 +32,8 @@
 #include <omp.h>
 #endif
 #include "onnx_impl.h"
+#include "onnx_wino.h"
+#include "error.h"
 
 typedef int64_t i64;
 
@@ -131,7 +133,10 @@ static i64 ut_index(const struct ukr *k, i64 M, i64 C, int xi, i64 c, i64 mo)
 		(c - pc) * k->PMR + mo % k->MR;
 }
 
-float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
+/* U = the transformed filters of w (M x C x 3 x 3), packed; flip: w is
+ * (C x M x 3 x 3) and the filters the input gradient's (see
+ * arpg_wino_filters).  0 or ARPG_ENOMEM. */
+static int wino_weights(float *U, const float *w, i64 M, i64 C, int m, int flip)
 {
 	static const double G4[6][3] = {
 		{ 1.0 / 4, 0, 0 },
@@ -150,16 +155,11 @@ float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
 	int al = m + 2, A = al * al, xi, s;
 	double Kx[36][9];	/* U[xi] = sum over s of Kx[xi][s] g[s] (G g Gt, entry by entry) */
 	struct ukr k;
-	size_t n;
-	float *U;
 	i64 c;
 	int ok = 1;
 
 	ukr_query(&k);
-	n = (size_t)A * ut_floats(&k, M, C);
-	if (!(U = aligned_alloc(64, (n + 15) / 16 * 16 * sizeof *U)))
-		return NULL;
-	memset(U, 0, n * sizeof *U);	/* the padding of a partial panel */
+	memset(U, 0, (size_t)A * ut_floats(&k, M, C) * sizeof *U);	/* partial panels' padding */
 	for (xi = 0; xi < A; xi++)
 		for (s = 0; s < 9; s++)
 			Kx[xi][s] = G[xi / al][s / 3] * G[xi % al][s % 3];
@@ -181,7 +181,8 @@ float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
 				continue;
 			for (mo = 0; mo < M; mo++)
 				for (t = 0; t < 9; t++)
-					gc[t * M + mo] = w[(mo * C + c) * 9 + t];
+					gc[t * M + mo] = flip ? w[(c * M + mo) * 9 + 8 - t] :
+						w[(mo * C + c) * 9 + t];
 			for (e = 0; e < A; e++) {
 				const double *kx = Kx[e];
 #pragma omp simd
@@ -199,7 +200,24 @@ float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
 		free(gc);
 		free(row);
 	}
-	if (!ok) {
+	return ok ? 0 : ARPG_ENOMEM;
+}
+
+static size_t weights_floats(i64 M, i64 C, int m)
+{
+	struct ukr k;
+	size_t n;
+
+	ukr_query(&k);
+	n = (size_t)(m + 2) * (m + 2) * ut_floats(&k, M, C);
+	return (n + 15) / 16 * 16;
+}
+
+float *onx_wino_weights(const float *w, i64 M, i64 C, int m)
+{
+	float *U = aligned_alloc(64, weights_floats(M, C, m) * sizeof *U);
+
+	if (U && wino_weights(U, w, M, C, m, 0) < 0) {
 		free(U);
 		return NULL;
 	}
@@ -607,4 +625,32 @@ void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads
 			}
 		}
 	}
+}
+
+/* The entry points for layers whose filters change (onnx_wino.h) */
+
+int arpg_wino_tile(int64_t OH, int64_t OW, int64_t n) { return onx_wino_tile(OH, OW, n); }
+
+size_t arpg_wino_filters_floats(int64_t M, int64_t C, int m) { return weights_floats(M, C, m); }
+
+int arpg_wino_filters(float *U, const float *w, int64_t M, int64_t C, int m, int flip)
+{
+	return wino_weights(U, w, M, C, m, flip);
+}
+
+size_t arpg_wino_scratch(int64_t C, int64_t M, int64_t H, int64_t W, int64_t N, int m,
+			 int nthreads)
+{
+	return onx_wino_scratch(C, M, H, W, N, m, nthreads);
+}
+
+void arpg_wino_conv(const struct arpg_wino_conv *c, float *scratch, int nthreads)
+{
+	struct onx_wino_args a = {
+		.x = c->x, .N = c->N, .C = c->C, .H = c->H, .W = c->W, .m = c->m, .U = c->U,
+		.M = c->M, .OH = c->H, .OW = c->W, .pt = 1, .pl = 1, .b = c->b, .res = c->res,
+		.act = ACT_NONE, .y = c->y,
+	};
+
+	onx_wino_run(&a, scratch, nthreads);
 }

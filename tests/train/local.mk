@@ -7,7 +7,7 @@ EXTRA_DIST += tests/train/golden/make_train_golden.py tests/train/golden/train.g
 	tests/train/golden/tune.golden
 # the PyTorch reference files of tests/train/golden/
 GOLDEN_SOURCES = tests/train/golden.c tests/train/golden.h
-TRAIN_TEST_LIBS = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) -lm
+TRAIN_TEST_LIBS = $(top_builddir)/train/libmodel.la $(ARPG_ONNX_LIB) $(ARPG_LIB) $(BLIS_LIBS) -lm
 
 tests_train_test_layers_SOURCES = tests/train/test_layers.c $(ARPG_TEST_SOURCES)
 tests_train_test_layers_CPPFLAGS = $(ARPG_TEST_CPPFLAGS) -I$(top_srcdir)/train
@@ -80,7 +80,7 @@ dist_check_SCRIPTS += tests/train/make_cache_maps.sh
 FUZZERS += tests/fuzz/fuzz_checkpoint
 tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c train/checkpoint.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/train
-tests_fuzz_fuzz_checkpoint_LDADD = $(top_builddir)/train/libmodel.la $(ARPG_LIB) $(BLIS_LIBS) \
+tests_fuzz_fuzz_checkpoint_LDADD = $(top_builddir)/train/libmodel.la $(ARPG_ONNX_LIB) $(ARPG_LIB) $(BLIS_LIBS) \
 	$(MD_LIBS) -lm
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 

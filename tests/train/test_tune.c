@@ -3,13 +3,16 @@
  * and iresnet18- and iresnet50-shaped tails against PyTorch in float64
  * (tests/train/golden/tune.golden): the embedding, the loss through a
  * linear classifier, every gradient, and one Adam step with the two
- * learning-rate groups of --tune-backbone (1e-4 tail, 1e-3 classifier). */
+ * learning-rate groups of --tune-backbone (1e-4 tail, 1e-3 classifier);
+ * the Winograd convolutions against im2col on a tail wide enough to use
+ * them. */
 #include "harness.h"
 #include "golden.h"
 #include "error.h"
 #include "layers.h"
 #include "optim.h"
 #include "tune.h"
+#include "onnx/onnx_wino.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -130,6 +133,26 @@ ARPG_TEST(tune_backward_matches_finite_differences)
 	tune_free(t);
 }
 
+/* Inputs *x (n samples) and output gradients *r of t, malloc'ed, uniform
+ * in [-1, 1]; parameters uniform in [off - scale, off + scale]; BN
+ * variances 1 +- 0.1, so they stay positive. */
+static void randomise(struct tune *t, int n, uint64_t *rng, float scale, float off, float **x,
+		      float **r)
+{
+	size_t D = tune_in_dim(t), E = (size_t)tune_out_dim(t);
+
+	*x = malloc(sizeof **x * D * n);
+	*r = malloc(sizeof **r * E * n);
+	for (size_t j = 0; j < D * n; j++)
+		(*x)[j] = frand(rng);
+	for (size_t j = 0; j < E * n; j++)
+		(*r)[j] = frand(rng);
+	for (size_t j = 0; j < t->nparams; j++)
+		t->params[j] = frand(rng) * scale + off;
+	for (size_t j = 0; j < t->nconsts; j++)
+		t->consts[j] = 1.0f + 0.1f * frand(rng);
+}
+
 /* A forward over more samples than a backward pass takes (TUNE_BWD_N),
  * its backward in passes, gives the parameters the gradients that one
  * sample at a time gives: the batch's samples, chunked, stay apart. */
@@ -147,18 +170,9 @@ ARPG_TEST(tune_backward_in_passes_matches_one_sample_at_a_time)
 		return;
 	E = tune_out_dim(t);
 	D = tune_in_dim(t);
-	x = malloc(sizeof *x * D * n);
-	r = malloc(sizeof *r * E * n);
+	randomise(t, n, &rng, 0.5f, 0.3f, &x, &r);
 	emb = malloc(sizeof *emb * E * n);
 	whole = malloc(sizeof *whole * t->nparams);
-	for (size_t j = 0; j < D * n; j++)
-		x[j] = frand(&rng);
-	for (int j = 0; j < E * n; j++)
-		r[j] = frand(&rng);
-	for (size_t j = 0; j < t->nparams; j++)
-		t->params[j] = frand(&rng) * 0.5f + 0.3f;
-	for (size_t j = 0; j < t->nconsts; j++)	/* variances 1 + ... stay positive */
-		t->consts[j] = 1.0f + 0.1f * frand(&rng);
 	tune_zero_grads(t);
 	tune_forward(t, x, n, emb);
 	tune_backward(t, r, n);
@@ -176,6 +190,78 @@ ARPG_TEST(tune_backward_in_passes_matches_one_sample_at_a_time)
 	free(r);
 	free(emb);
 	free(whole);
+	tune_free(t);
+}
+
+#define TOL 1e-5	/* the head's golden tolerance (tests/train/test_model.c) */
+
+/* The relative error (golden_relerr) of got against want, floats. */
+static double relerr_f(const float *got, const float *want, size_t n)
+{
+	double *w = malloc(sizeof *w * n), e;
+
+	if (!w)
+		return INFINITY;
+	for (size_t i = 0; i < n; i++)
+		w[i] = want[i];
+	e = golden_relerr(got, w, (long)n);
+	free(w);
+	return e;
+}
+
+/* The 3x3 stride-1 convolutions by Winograd, F(4x4) and F(2x2), forward and
+ * input gradient, give the embedding and every convolution's and the
+ * whole tail's gradients that im2col gives (which the float64 golden
+ * checks), within the golden tolerance: an iresnet50-shaped tail of 32
+ * channels from 16 x 14 x 14, 16 samples (F(4x4) pays at 7 x 7 from 12). */
+ARPG_TEST(tune_winograd_matches_im2col)
+{
+	struct tune *t = NULL;
+	uint64_t rng = 11;
+	int n = 16, E;
+	float *x, *r, *emb0, *emb, *g0;
+
+	expect_int(arpg_wino_tile(7, 7, n), 4);
+	expect_int(tune_build_iresnet(&t, 3, 16, 32, 14, 14, 8, n), 0);
+	if (!t)
+		return;
+	E = tune_out_dim(t);
+	randomise(t, n, &rng, 0.2f, 0.0f, &x, &r);
+	emb0 = malloc(sizeof *emb0 * E * n);
+	emb = malloc(sizeof *emb * E * n);
+	g0 = malloc(sizeof *g0 * t->nparams);
+	for (int m = 0; m <= 4; m += 2) {
+		double e, worst = 0;
+
+		t->wino = m;
+		tune_zero_grads(t);
+		tune_forward(t, x, n, m ? emb : emb0);
+		tune_backward(t, r, n);
+		if (!m) {
+			memcpy(g0, t->grads, sizeof *g0 * t->nparams);
+			continue;
+		}
+		worst = relerr_f(emb, emb0, (size_t)E * n);
+		for (int i = 0; i < t->nops; i++) {	/* each operation's parameters */
+			size_t end = t->nparams;
+
+			if (t->ops[i].kind == TUNE_ADD)
+				continue;
+			for (int j = i + 1; j < t->nops && end == t->nparams; j++)
+				if (t->ops[j].kind != TUNE_ADD)
+					end = t->ops[j].w;
+			e = relerr_f(t->grads + t->ops[i].w, g0 + t->ops[i].w, end - t->ops[i].w);
+			worst = e > worst ? e : worst;
+		}
+		arpg_test_note("F(%dx%d): worst rel. error %.2g", m, m, worst);
+		if (!(worst <= TOL))
+			arpg_test_fail(__FILE__, __LINE__, "F(%dx%d): rel. error %.3g", m, m, worst);
+	}
+	free(x);
+	free(r);
+	free(emb0);
+	free(emb);
+	free(g0);
 	tune_free(t);
 }
 
@@ -221,7 +307,6 @@ static double step_err(const float *p, const double *p0, const double *want, lon
 	return e;
 }
 
-#define TOL 1e-5	/* the head's golden tolerance (tests/train/test_model.c) */
 
 ARPG_TEST(tune_matches_pytorch_golden)
 {
