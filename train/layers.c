@@ -51,6 +51,23 @@ void gemm(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
 		  (float *)B, rsb, csb, &beta, C, ldc, 1);
 }
 
+void gemm1(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
+	   int csb, float beta, float *C, int ldc)
+{
+	float one = 1.0f;
+	rntm_t rntm;
+
+	if (m == 0 || n == 0)
+		return;
+	/* one thread, and BLIS's large kernels only: the small-matrix ones
+	 * block the sums differently, and would run on some shares' sizes */
+	bli_rntm_init(&rntm);
+	bli_rntm_set_num_threads(1, &rntm);
+	bli_rntm_disable_l3_sup(&rntm);
+	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &one, (float *)A, rsa, csa,
+		     (float *)B, rsb, csb, &beta, C, ldc, 1, NULL, &rntm);
+}
+
 void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
 		int rsb, int csb, float beta, float *C, int ldc)
 {
@@ -190,6 +207,14 @@ HOT static void gat_out_mean_group(float *xm, float *y, float *mean, float *rstd
 		xm[d] *= inv;
 }
 
+void gat_out_mean_fwd_seq(float *x_mean, float *y, float *mean, float *rstd, const float *o,
+			  const float *x, const float *g, const float *b, int groups, int n, int D)
+{
+	for (long k = 0; k < groups; k++)
+		gat_out_mean_group(x_mean + k * D, y + k * n * D, mean + k * n, rstd + k * n,
+				   o + k * n * D, x + k * n * D, g, b, n, D);
+}
+
 void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const float *o,
 		      const float *x, const float *g, const float *b, int groups, int n, int D)
 {
@@ -199,6 +224,14 @@ void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const f
 	for (k = 0; k < groups; k++)
 		gat_out_mean_group(x_mean + k * D, y + k * n * D, mean + k * n, rstd + k * n,
 				   o + k * n * D, x + k * n * D, g, b, n, D);
+}
+
+void gat_out_fwd_seq(float *x_out, float *y, float *mean, float *rstd, const float *o,
+		     const float *x, const float *g, const float *b, long rows, int D)
+{
+	for (long i = 0; i < rows; i++)
+		gat_out_fwd_row(x_out + i * D, y + i * D, mean + i, rstd + i, o + i * D, x + i * D, g,
+				b, D);
 }
 
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
@@ -251,25 +284,48 @@ size_t gat_out_bwd_work(long rows, int D)
 	return (size_t)((rows + LN_BLOCK - 1) / LN_BLOCK) * 2 * D;
 }
 
+int gat_out_bwd_block(void)
+{
+	return LN_BLOCK;
+}
+
+void gat_out_bwd_part(float *dx_in, float *do_, const float *dx_out, const float *y,
+		      const float *o, const float *mean, const float *rstd, const float *g,
+		      long r0, long r1, int D, int share, float *work)
+{
+	/* split at the blocks' ends: each block's rows add to its partial */
+	for (long a = r0, e; a < r1; a = e) {
+		long b = a / LN_BLOCK;
+
+		e = (b + 1) * LN_BLOCK < r1 ? (b + 1) * LN_BLOCK : r1;
+		gat_out_bwd_rows(dx_in, do_, work + b * 2 * D, work + b * 2 * D + D, dx_out, y, o,
+				 mean, rstd, g, a, e, D, share);
+	}
+}
+
+void gat_out_bwd_finish(float *dg, float *db, long rows, int D, const float *work)
+{
+	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK;
+
+	for (long b = 0; b < nb; b++)
+		for (int d = 0; d < D; d++) {
+			dg[d] += work[b * 2 * D + d];
+			db[d] += work[b * 2 * D + D + d];
+		}
+}
+
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
 		 const float *g, long rows, int D, int share, float *work)
 {
 	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK, b;
-	float *part = work;	/* nb x (dg, db) */
-	int d;
 
-	memset(part, 0, sizeof *part * gat_out_bwd_work(rows, D));
+	memset(work, 0, sizeof *work * gat_out_bwd_work(rows, D));
 #pragma omp parallel for schedule(static)
 	for (b = 0; b < nb; b++)
-		gat_out_bwd_rows(dx_in, do_, part + b * 2 * D, part + b * 2 * D + D, dx_out, y, o,
-				 mean, rstd, g, b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D,
-				 share);
-	for (b = 0; b < nb; b++)
-		for (d = 0; d < D; d++) {
-			dg[d] += part[b * 2 * D + d];
-			db[d] += part[b * 2 * D + D + d];
-		}
+		gat_out_bwd_part(dx_in, do_, dx_out, y, o, mean, rstd, g, b * LN_BLOCK,
+				 b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D, share, work);
+	gat_out_bwd_finish(dg, db, rows, D, work);
 }
 
 /* The column lists of nb's pairs (tstart, tidx, tpos), from its row lists. */
@@ -495,25 +551,40 @@ static int all_kept(const uint8_t *kg, int n)
 	return 1;
 }
 
+/* Graph g of gat_attn_fwd. */
+static void attn_fwd_one(float *o, float *att, float *sc, const float *z, const float *a_src,
+			 const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep,
+			 long g, int D, int H)
+{
+	int n = nb->n;
+	float *sd = sc + g * n * H * 2, *ss = sd + n * H;
+	const uint8_t *kg = keep ? keep + g * n : NULL;
+
+	if (all_kept(kg, n))
+		attn_graph_fwd(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D, a_src,
+			       a_dst, nb, n, D, H, sd, ss);
+	else
+		attn_graph_fwd_masked(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D,
+				      a_src, a_dst, nb, n, D, H, sd, ss, kg);
+}
+
+void gat_attn_fwd_seq(float *o, float *att, float *sc, const float *z, const float *a_src,
+		      const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep,
+		      int graphs, int D, int H)
+{
+	for (long g = 0; g < graphs; g++)
+		attn_fwd_one(o, att, sc, z, a_src, a_dst, nb, keep, g, D, H);
+}
+
 void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *a_src,
 		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
 		  int D, int H)
 {
-	int n = nb->n;
 	long g;
 
 #pragma omp parallel for schedule(static)
-	for (g = 0; g < graphs; g++) {
-		float *sd = sc + g * n * H * 2, *ss = sd + n * H;
-		const uint8_t *kg = keep ? keep + g * n : NULL;
-
-		if (all_kept(kg, n))
-			attn_graph_fwd(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D,
-				       a_src, a_dst, nb, n, D, H, sd, ss);
-		else
-			attn_graph_fwd_masked(o + g * n * D, att + g * H * (long)nb->nnz,
-					      z + g * n * D, a_src, a_dst, nb, n, D, H, sd, ss, kg);
-	}
+	for (g = 0; g < graphs; g++)
+		attn_fwd_one(o, att, sc, z, a_src, a_dst, nb, keep, g, D, H);
 }
 
 /* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
@@ -595,17 +666,15 @@ HOT static void attn_param_grads(float *da_src, float *da_dst, const float *ds, 
 		}
 }
 
-void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
-		  const float *z, const float *att, const float *sc, const float *a_src,
-		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
-		  float *work)
+void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const float *att,
+			 const float *sc, const float *a_src, const float *a_dst,
+			 const struct gat_nbrs *nb, long g0, long g1, int graphs, int D, int H,
+			 float *work)
 {
 	int n = nb->n;
 	float *ds = work, *gw = work + (size_t)graphs * n * H * 2;
-	long g;
 
-#pragma omp parallel for schedule(static)
-	for (g = 0; g < graphs; g++) {
+	for (long g = g0; g < g1; g++) {
 		const float *sd = sc + g * n * H * 2, *ss = sd + n * H;
 		float *dalpha = gw + g * graph_work(n), *col = dalpha + n;
 
@@ -613,7 +682,26 @@ void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 			       att + g * H * (long)nb->nnz, a_src, a_dst, nb, n, D, H, sd, ss,
 			       dalpha, col);
 	}
-	attn_param_grads(da_src, da_dst, ds, z, (long)graphs * n, D, H);
+}
+
+void gat_attn_bwd_params(float *da_src, float *da_dst, const float *z, int graphs, int n, int D,
+			 int H, const float *work)
+{
+	attn_param_grads(da_src, da_dst, work, z, (long)graphs * n, D, H);
+}
+
+void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
+		  const float *z, const float *att, const float *sc, const float *a_src,
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work)
+{
+	long g;
+
+#pragma omp parallel for schedule(static)
+	for (g = 0; g < graphs; g++)
+		gat_attn_bwd_graphs(dz, do_, z, att, sc, a_src, a_dst, nb, g, g + 1, graphs, D, H,
+				    work);
+	gat_attn_bwd_params(da_src, da_dst, z, graphs, nb->n, D, H, work);
 }
 
 HOT static void mean_group(float *y, const float *x, int n, int D)
