@@ -424,36 +424,49 @@ HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *
 		}
 }
 
-/* Columns of one block of attn_mix: the sums stay in registers (two
- * AVX-512 vectors) across the neighbours. */
-enum { MIX_BLOCK = 32 };
+/* Sixteen floats as one value (a register, or two or four in the clones
+ * without AVX-512): sums the compiler keeps in registers. */
+typedef float v16 __attribute__((vector_size(64)));
 
 /* oi (dh) = sum_p a[p] zh[idx[p]] over the cnt neighbours, p in order,
  * with zh the head's columns of the graph's rows (row stride D); with pos
  * not NULL the weights are a[pos[p]]; with add, oi += the sum.  The sums
- * are kept in a local block rather than in oi: accumulating in oi made
- * every neighbour a store and a reload of the row, which the compiler
- * cannot avoid (oi may alias zh), and attention spent two thirds of its
- * time there.  Inlined, so that pos and add are constants. */
+ * of 32 columns are kept in two vector values rather than in oi or an
+ * array: accumulating in oi made every neighbour a store and a reload of
+ * the row (oi may alias zh), and an array of 32 was kept half in memory,
+ * a store and a reload per neighbour again (memcpy moves them: a
+ * function taking or returning one would change with the clone's ABI).
+ * Inlined, so that pos and add
+ * are constants. */
 static inline __attribute__((always_inline)) void
 attn_mix(float *oi, const float *a, const int *pos, const int *idx, int cnt, const float *zh,
 	 int D, int dh, const int add)
 {
 	int k0 = 0, k;
 
-	for (; k0 + MIX_BLOCK <= dh; k0 += MIX_BLOCK) {
-		float acc[MIX_BLOCK] = { 0 };
+	for (; k0 + 32 <= dh; k0 += 32) {
+		v16 acc0 = { 0 }, acc1 = { 0 };
 
 		for (int p = 0; p < cnt; p++) {
 			const float *zj = zh + (long)idx[p] * D + k0;
 			float ap = a[pos ? pos[p] : p];
+			v16 z0, z1;
 
-#pragma omp simd
-			for (k = 0; k < MIX_BLOCK; k++)
-				acc[k] += ap * zj[k];
+			memcpy(&z0, zj, sizeof z0);
+			memcpy(&z1, zj + 16, sizeof z1);
+			acc0 += ap * z0;
+			acc1 += ap * z1;
 		}
-		for (k = 0; k < MIX_BLOCK; k++)
-			oi[k0 + k] = add ? oi[k0 + k] + acc[k] : acc[k];
+		if (add) {
+			v16 o0, o1;
+
+			memcpy(&o0, oi + k0, sizeof o0);
+			memcpy(&o1, oi + k0 + 16, sizeof o1);
+			acc0 = o0 + acc0;
+			acc1 = o1 + acc1;
+		}
+		memcpy(oi + k0, &acc0, sizeof acc0);
+		memcpy(oi + k0 + 16, &acc1, sizeof acc1);
 	}
 	for (k = k0; k < dh; k++) {
 		float s = 0;
