@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* The row kernels are compiled for AVX-512, AVX2+FMA and plain x86-64 and
  * picked at load time: the build targets any x86-64, the machines have
@@ -68,6 +71,26 @@ void gemm1(int m, int n, int k, const float *A, int rsa, int csa, const float *B
 		     (float *)B, rsb, csb, &beta, C, ldc, 1, NULL, &rntm);
 }
 
+void gemm_cols(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
+	       int csb, float beta, float *C, int ldc)
+{
+#ifdef _OPENMP
+	int nt = omp_get_max_threads();
+#else
+	int nt = 1;
+#endif
+	/* a share of whole 16-column panels (the kernels' width) */
+	int w = ((n + nt - 1) / nt + 15) / 16 * 16, shares = (n + w - 1) / w, s;
+
+#pragma omp parallel for schedule(static)
+	for (s = 0; s < shares; s++) {
+		int c0 = s * w;
+
+		gemm1(m, n - c0 < w ? n - c0 : w, k, A, rsa, csa, B + (long)c0 * csb, rsb, csb, beta,
+		      C + c0, ldc);
+	}
+}
+
 void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
 		int rsb, int csb, float beta, float *C, int ldc)
 {
@@ -106,7 +129,7 @@ void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x
 	if (dx)		/* dx (n,D) += dy (n,E) w^T (E,D) */
 		gemm(n, D, E, dy, E, 1, w, 1, E, 1.0f, dx, D);
 	/* dw (D,E) += x^T (D,n) dy (n,E) */
-	gemm(D, E, n, x, 1, D, dy, E, 1, 1.0f, dw, E);
+	gemm_cols(D, E, n, x, 1, D, dy, E, 1, 1.0f, dw, E);
 	if (db)
 		for (i = 0; i < n; i++)
 			for (e = 0; e < E; e++)
@@ -658,25 +681,65 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 		}
 }
 
-/* da_dst[h] += sum_r ds_dst[r,h] z[r,h], likewise da_src: rows in order,
- * so the same for any thread count. */
+/* da_dst[h] += sum_r ds_dst[r,h] z[r,h], likewise da_src, for head h:
+ * rows in order, so the same for any thread count.  Columns in blocks of
+ * 64, whose sums stay in eight vector values over the rows (in da_dst and
+ * da_src, which may alias z for all the compiler knows, every row was a
+ * store and a reload); the same FMAs in the same order. */
 HOT static void attn_param_grads(float *da_src, float *da_dst, const float *ds, const float *z,
-				 long rows, int D, int H)
+				 long rows, int D, int H, int h)
 {
-	int dh = D / H;
+	int dh = D / H, k0 = 0;
+	float *dd = da_dst + h * dh, *dsr = da_src + h * dh;
 
-	for (long r = 0; r < rows; r++)
-		for (int h = 0; h < H; h++) {
-			const float *zr = z + r * D + h * dh;
+	for (; k0 + 64 <= dh; k0 += 64) {
+		v16 d0, d1, d2, d3, s0, s1, s2, s3;
+
+		memcpy(&d0, dd + k0, sizeof d0);
+		memcpy(&d1, dd + k0 + 16, sizeof d1);
+		memcpy(&d2, dd + k0 + 32, sizeof d2);
+		memcpy(&d3, dd + k0 + 48, sizeof d3);
+		memcpy(&s0, dsr + k0, sizeof s0);
+		memcpy(&s1, dsr + k0 + 16, sizeof s1);
+		memcpy(&s2, dsr + k0 + 32, sizeof s2);
+		memcpy(&s3, dsr + k0 + 48, sizeof s3);
+		for (long r = 0; r < rows; r++) {
+			const float *zr = z + r * D + h * dh + k0;
 			float a = ds[(r * H + h) * 2], b = ds[(r * H + h) * 2 + 1];
-			float *dd = da_dst + h * dh, *dsr = da_src + h * dh;
+			v16 z0, z1, z2, z3;
+
+			memcpy(&z0, zr, sizeof z0);
+			memcpy(&z1, zr + 16, sizeof z1);
+			memcpy(&z2, zr + 32, sizeof z2);
+			memcpy(&z3, zr + 48, sizeof z3);
+			d0 += a * z0;
+			d1 += a * z1;
+			d2 += a * z2;
+			d3 += a * z3;
+			s0 += b * z0;
+			s1 += b * z1;
+			s2 += b * z2;
+			s3 += b * z3;
+		}
+		memcpy(dd + k0, &d0, sizeof d0);
+		memcpy(dd + k0 + 16, &d1, sizeof d1);
+		memcpy(dd + k0 + 32, &d2, sizeof d2);
+		memcpy(dd + k0 + 48, &d3, sizeof d3);
+		memcpy(dsr + k0, &s0, sizeof s0);
+		memcpy(dsr + k0 + 16, &s1, sizeof s1);
+		memcpy(dsr + k0 + 32, &s2, sizeof s2);
+		memcpy(dsr + k0 + 48, &s3, sizeof s3);
+	}
+	for (long r = 0; k0 < dh && r < rows; r++) {
+		const float *zr = z + r * D + h * dh;
+		float a = ds[(r * H + h) * 2], b = ds[(r * H + h) * 2 + 1];
 
 #pragma omp simd
-			for (int k = 0; k < dh; k++) {
-				dd[k] += a * zr[k];
-				dsr[k] += b * zr[k];
-			}
+		for (int k = k0; k < dh; k++) {
+			dd[k] += a * zr[k];
+			dsr[k] += b * zr[k];
 		}
+	}
 }
 
 void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const float *att,
@@ -700,7 +763,12 @@ void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const floa
 void gat_attn_bwd_params(float *da_src, float *da_dst, const float *z, int graphs, int n, int D,
 			 int H, const float *work)
 {
-	attn_param_grads(da_src, da_dst, work, z, (long)graphs * n, D, H);
+	int h;
+
+	/* by head: a head's sums are one thread's, in row order */
+#pragma omp parallel for schedule(static)
+	for (h = 0; h < H; h++)
+		attn_param_grads(da_src, da_dst, work, z, (long)graphs * n, D, H, h);
 }
 
 void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,

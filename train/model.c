@@ -589,7 +589,7 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	gat_out_bwd_finish(dw->ln_g, dw->ln_b, rows, D, work->ln);
 	gat_attn_bwd_params(dw->a_src, dw->a_dst, a->z, graphs, n, D, H, work->attn);
 	/* dW += x^T dz */
-	gemm(D, D, (int)rows, a->x, 1, D, dz, D, 1, 1.0f, dw->W, D);
+	gemm_cols(D, D, (int)rows, a->x, 1, D, dz, D, 1, 1.0f, dw->W, D);
 }
 
 /* X0 = (bp + E[node]) + P Wp over R rows, node = row % N: the rows start
