@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* The row kernels are compiled for AVX-512, AVX2+FMA and plain x86-64 and
  * picked at load time: the build targets any x86-64, the machines have
@@ -51,6 +54,43 @@ void gemm(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
 		  (float *)B, rsb, csb, &beta, C, ldc, 1);
 }
 
+void gemm1(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
+	   int csb, float beta, float *C, int ldc)
+{
+	float one = 1.0f;
+	rntm_t rntm;
+
+	if (m == 0 || n == 0)
+		return;
+	/* one thread, and BLIS's large kernels only: the small-matrix ones
+	 * block the sums differently, and would run on some shares' sizes */
+	bli_rntm_init(&rntm);
+	bli_rntm_set_num_threads(1, &rntm);
+	bli_rntm_disable_l3_sup(&rntm);
+	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &one, (float *)A, rsa, csa,
+		     (float *)B, rsb, csb, &beta, C, ldc, 1, NULL, &rntm);
+}
+
+void gemm_cols(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
+	       int csb, float beta, float *C, int ldc)
+{
+#ifdef _OPENMP
+	int nt = omp_get_max_threads();
+#else
+	int nt = 1;
+#endif
+	/* a share of whole 16-column panels (the kernels' width) */
+	int w = ((n + nt - 1) / nt + 15) / 16 * 16, shares = (n + w - 1) / w, s;
+
+#pragma omp parallel for schedule(static)
+	for (s = 0; s < shares; s++) {
+		int c0 = s * w;
+
+		gemm1(m, n - c0 < w ? n - c0 : w, k, A, rsa, csa, B + (long)c0 * csb, rsb, csb, beta,
+		      C + c0, ldc);
+	}
+}
+
 void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
 		int rsb, int csb, float beta, float *C, int ldc)
 {
@@ -89,7 +129,7 @@ void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x
 	if (dx)		/* dx (n,D) += dy (n,E) w^T (E,D) */
 		gemm(n, D, E, dy, E, 1, w, 1, E, 1.0f, dx, D);
 	/* dw (D,E) += x^T (D,n) dy (n,E) */
-	gemm(D, E, n, x, 1, D, dy, E, 1, 1.0f, dw, E);
+	gemm_cols(D, E, n, x, 1, D, dy, E, 1, 1.0f, dw, E);
 	if (db)
 		for (i = 0; i < n; i++)
 			for (e = 0; e < E; e++)
@@ -190,6 +230,14 @@ HOT static void gat_out_mean_group(float *xm, float *y, float *mean, float *rstd
 		xm[d] *= inv;
 }
 
+void gat_out_mean_fwd_seq(float *x_mean, float *y, float *mean, float *rstd, const float *o,
+			  const float *x, const float *g, const float *b, int groups, int n, int D)
+{
+	for (long k = 0; k < groups; k++)
+		gat_out_mean_group(x_mean + k * D, y + k * n * D, mean + k * n, rstd + k * n,
+				   o + k * n * D, x + k * n * D, g, b, n, D);
+}
+
 void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const float *o,
 		      const float *x, const float *g, const float *b, int groups, int n, int D)
 {
@@ -199,6 +247,14 @@ void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const f
 	for (k = 0; k < groups; k++)
 		gat_out_mean_group(x_mean + k * D, y + k * n * D, mean + k * n, rstd + k * n,
 				   o + k * n * D, x + k * n * D, g, b, n, D);
+}
+
+void gat_out_fwd_seq(float *x_out, float *y, float *mean, float *rstd, const float *o,
+		     const float *x, const float *g, const float *b, long rows, int D)
+{
+	for (long i = 0; i < rows; i++)
+		gat_out_fwd_row(x_out + i * D, y + i * D, mean + i, rstd + i, o + i * D, x + i * D, g,
+				b, D);
 }
 
 void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *o,
@@ -251,25 +307,48 @@ size_t gat_out_bwd_work(long rows, int D)
 	return (size_t)((rows + LN_BLOCK - 1) / LN_BLOCK) * 2 * D;
 }
 
+int gat_out_bwd_block(void)
+{
+	return LN_BLOCK;
+}
+
+void gat_out_bwd_part(float *dx_in, float *do_, const float *dx_out, const float *y,
+		      const float *o, const float *mean, const float *rstd, const float *g,
+		      long r0, long r1, int D, int share, float *work)
+{
+	/* split at the blocks' ends: each block's rows add to its partial */
+	for (long a = r0, e; a < r1; a = e) {
+		long b = a / LN_BLOCK;
+
+		e = (b + 1) * LN_BLOCK < r1 ? (b + 1) * LN_BLOCK : r1;
+		gat_out_bwd_rows(dx_in, do_, work + b * 2 * D, work + b * 2 * D + D, dx_out, y, o,
+				 mean, rstd, g, a, e, D, share);
+	}
+}
+
+void gat_out_bwd_finish(float *dg, float *db, long rows, int D, const float *work)
+{
+	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK;
+
+	for (long b = 0; b < nb; b++)
+		for (int d = 0; d < D; d++) {
+			dg[d] += work[b * 2 * D + d];
+			db[d] += work[b * 2 * D + D + d];
+		}
+}
+
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
 		 const float *g, long rows, int D, int share, float *work)
 {
 	long nb = (rows + LN_BLOCK - 1) / LN_BLOCK, b;
-	float *part = work;	/* nb x (dg, db) */
-	int d;
 
-	memset(part, 0, sizeof *part * gat_out_bwd_work(rows, D));
+	memset(work, 0, sizeof *work * gat_out_bwd_work(rows, D));
 #pragma omp parallel for schedule(static)
 	for (b = 0; b < nb; b++)
-		gat_out_bwd_rows(dx_in, do_, part + b * 2 * D, part + b * 2 * D + D, dx_out, y, o,
-				 mean, rstd, g, b * LN_BLOCK, b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D,
-				 share);
-	for (b = 0; b < nb; b++)
-		for (d = 0; d < D; d++) {
-			dg[d] += part[b * 2 * D + d];
-			db[d] += part[b * 2 * D + D + d];
-		}
+		gat_out_bwd_part(dx_in, do_, dx_out, y, o, mean, rstd, g, b * LN_BLOCK,
+				 b + 1 < nb ? (b + 1) * LN_BLOCK : rows, D, share, work);
+	gat_out_bwd_finish(dg, db, rows, D, work);
 }
 
 /* The column lists of nb's pairs (tstart, tidx, tpos), from its row lists. */
@@ -368,36 +447,49 @@ HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *
 		}
 }
 
-/* Columns of one block of attn_mix: the sums stay in registers (two
- * AVX-512 vectors) across the neighbours. */
-enum { MIX_BLOCK = 32 };
+/* Sixteen floats as one value (a register, or two or four in the clones
+ * without AVX-512): sums the compiler keeps in registers. */
+typedef float v16 __attribute__((vector_size(64)));
 
 /* oi (dh) = sum_p a[p] zh[idx[p]] over the cnt neighbours, p in order,
  * with zh the head's columns of the graph's rows (row stride D); with pos
  * not NULL the weights are a[pos[p]]; with add, oi += the sum.  The sums
- * are kept in a local block rather than in oi: accumulating in oi made
- * every neighbour a store and a reload of the row, which the compiler
- * cannot avoid (oi may alias zh), and attention spent two thirds of its
- * time there.  Inlined, so that pos and add are constants. */
+ * of 32 columns are kept in two vector values rather than in oi or an
+ * array: accumulating in oi made every neighbour a store and a reload of
+ * the row (oi may alias zh), and an array of 32 was kept half in memory,
+ * a store and a reload per neighbour again (memcpy moves them: a
+ * function taking or returning one would change with the clone's ABI).
+ * Inlined, so that pos and add
+ * are constants. */
 static inline __attribute__((always_inline)) void
 attn_mix(float *oi, const float *a, const int *pos, const int *idx, int cnt, const float *zh,
 	 int D, int dh, const int add)
 {
 	int k0 = 0, k;
 
-	for (; k0 + MIX_BLOCK <= dh; k0 += MIX_BLOCK) {
-		float acc[MIX_BLOCK] = { 0 };
+	for (; k0 + 32 <= dh; k0 += 32) {
+		v16 acc0 = { 0 }, acc1 = { 0 };
 
 		for (int p = 0; p < cnt; p++) {
 			const float *zj = zh + (long)idx[p] * D + k0;
 			float ap = a[pos ? pos[p] : p];
+			v16 z0, z1;
 
-#pragma omp simd
-			for (k = 0; k < MIX_BLOCK; k++)
-				acc[k] += ap * zj[k];
+			memcpy(&z0, zj, sizeof z0);
+			memcpy(&z1, zj + 16, sizeof z1);
+			acc0 += ap * z0;
+			acc1 += ap * z1;
 		}
-		for (k = 0; k < MIX_BLOCK; k++)
-			oi[k0 + k] = add ? oi[k0 + k] + acc[k] : acc[k];
+		if (add) {
+			v16 o0, o1;
+
+			memcpy(&o0, oi + k0, sizeof o0);
+			memcpy(&o1, oi + k0 + 16, sizeof o1);
+			acc0 = o0 + acc0;
+			acc1 = o1 + acc1;
+		}
+		memcpy(oi + k0, &acc0, sizeof acc0);
+		memcpy(oi + k0 + 16, &acc1, sizeof acc1);
 	}
 	for (k = k0; k < dh; k++) {
 		float s = 0;
@@ -495,25 +587,40 @@ static int all_kept(const uint8_t *kg, int n)
 	return 1;
 }
 
+/* Graph g of gat_attn_fwd. */
+static void attn_fwd_one(float *o, float *att, float *sc, const float *z, const float *a_src,
+			 const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep,
+			 long g, int D, int H)
+{
+	int n = nb->n;
+	float *sd = sc + g * n * H * 2, *ss = sd + n * H;
+	const uint8_t *kg = keep ? keep + g * n : NULL;
+
+	if (all_kept(kg, n))
+		attn_graph_fwd(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D, a_src,
+			       a_dst, nb, n, D, H, sd, ss);
+	else
+		attn_graph_fwd_masked(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D,
+				      a_src, a_dst, nb, n, D, H, sd, ss, kg);
+}
+
+void gat_attn_fwd_seq(float *o, float *att, float *sc, const float *z, const float *a_src,
+		      const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep,
+		      int graphs, int D, int H)
+{
+	for (long g = 0; g < graphs; g++)
+		attn_fwd_one(o, att, sc, z, a_src, a_dst, nb, keep, g, D, H);
+}
+
 void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *a_src,
 		  const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep, int graphs,
 		  int D, int H)
 {
-	int n = nb->n;
 	long g;
 
 #pragma omp parallel for schedule(static)
-	for (g = 0; g < graphs; g++) {
-		float *sd = sc + g * n * H * 2, *ss = sd + n * H;
-		const uint8_t *kg = keep ? keep + g * n : NULL;
-
-		if (all_kept(kg, n))
-			attn_graph_fwd(o + g * n * D, att + g * H * (long)nb->nnz, z + g * n * D,
-				       a_src, a_dst, nb, n, D, H, sd, ss);
-		else
-			attn_graph_fwd_masked(o + g * n * D, att + g * H * (long)nb->nnz,
-					      z + g * n * D, a_src, a_dst, nb, n, D, H, sd, ss, kg);
-	}
+	for (g = 0; g < graphs; g++)
+		attn_fwd_one(o, att, sc, z, a_src, a_dst, nb, keep, g, D, H);
 }
 
 /* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
@@ -574,38 +681,76 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 		}
 }
 
-/* da_dst[h] += sum_r ds_dst[r,h] z[r,h], likewise da_src: rows in order,
- * so the same for any thread count. */
+/* da_dst[h] += sum_r ds_dst[r,h] z[r,h], likewise da_src, for head h:
+ * rows in order, so the same for any thread count.  Columns in blocks of
+ * 64, whose sums stay in eight vector values over the rows (in da_dst and
+ * da_src, which may alias z for all the compiler knows, every row was a
+ * store and a reload); the same FMAs in the same order. */
 HOT static void attn_param_grads(float *da_src, float *da_dst, const float *ds, const float *z,
-				 long rows, int D, int H)
+				 long rows, int D, int H, int h)
 {
-	int dh = D / H;
+	int dh = D / H, k0 = 0;
+	float *dd = da_dst + h * dh, *dsr = da_src + h * dh;
 
-	for (long r = 0; r < rows; r++)
-		for (int h = 0; h < H; h++) {
-			const float *zr = z + r * D + h * dh;
+	for (; k0 + 64 <= dh; k0 += 64) {
+		v16 d0, d1, d2, d3, s0, s1, s2, s3;
+
+		memcpy(&d0, dd + k0, sizeof d0);
+		memcpy(&d1, dd + k0 + 16, sizeof d1);
+		memcpy(&d2, dd + k0 + 32, sizeof d2);
+		memcpy(&d3, dd + k0 + 48, sizeof d3);
+		memcpy(&s0, dsr + k0, sizeof s0);
+		memcpy(&s1, dsr + k0 + 16, sizeof s1);
+		memcpy(&s2, dsr + k0 + 32, sizeof s2);
+		memcpy(&s3, dsr + k0 + 48, sizeof s3);
+		for (long r = 0; r < rows; r++) {
+			const float *zr = z + r * D + h * dh + k0;
 			float a = ds[(r * H + h) * 2], b = ds[(r * H + h) * 2 + 1];
-			float *dd = da_dst + h * dh, *dsr = da_src + h * dh;
+			v16 z0, z1, z2, z3;
+
+			memcpy(&z0, zr, sizeof z0);
+			memcpy(&z1, zr + 16, sizeof z1);
+			memcpy(&z2, zr + 32, sizeof z2);
+			memcpy(&z3, zr + 48, sizeof z3);
+			d0 += a * z0;
+			d1 += a * z1;
+			d2 += a * z2;
+			d3 += a * z3;
+			s0 += b * z0;
+			s1 += b * z1;
+			s2 += b * z2;
+			s3 += b * z3;
+		}
+		memcpy(dd + k0, &d0, sizeof d0);
+		memcpy(dd + k0 + 16, &d1, sizeof d1);
+		memcpy(dd + k0 + 32, &d2, sizeof d2);
+		memcpy(dd + k0 + 48, &d3, sizeof d3);
+		memcpy(dsr + k0, &s0, sizeof s0);
+		memcpy(dsr + k0 + 16, &s1, sizeof s1);
+		memcpy(dsr + k0 + 32, &s2, sizeof s2);
+		memcpy(dsr + k0 + 48, &s3, sizeof s3);
+	}
+	for (long r = 0; k0 < dh && r < rows; r++) {
+		const float *zr = z + r * D + h * dh;
+		float a = ds[(r * H + h) * 2], b = ds[(r * H + h) * 2 + 1];
 
 #pragma omp simd
-			for (int k = 0; k < dh; k++) {
-				dd[k] += a * zr[k];
-				dsr[k] += b * zr[k];
-			}
+		for (int k = k0; k < dh; k++) {
+			dd[k] += a * zr[k];
+			dsr[k] += b * zr[k];
 		}
+	}
 }
 
-void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
-		  const float *z, const float *att, const float *sc, const float *a_src,
-		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
-		  float *work)
+void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const float *att,
+			 const float *sc, const float *a_src, const float *a_dst,
+			 const struct gat_nbrs *nb, long g0, long g1, int graphs, int D, int H,
+			 float *work)
 {
 	int n = nb->n;
 	float *ds = work, *gw = work + (size_t)graphs * n * H * 2;
-	long g;
 
-#pragma omp parallel for schedule(static)
-	for (g = 0; g < graphs; g++) {
+	for (long g = g0; g < g1; g++) {
 		const float *sd = sc + g * n * H * 2, *ss = sd + n * H;
 		float *dalpha = gw + g * graph_work(n), *col = dalpha + n;
 
@@ -613,7 +758,31 @@ void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 			       att + g * H * (long)nb->nnz, a_src, a_dst, nb, n, D, H, sd, ss,
 			       dalpha, col);
 	}
-	attn_param_grads(da_src, da_dst, ds, z, (long)graphs * n, D, H);
+}
+
+void gat_attn_bwd_params(float *da_src, float *da_dst, const float *z, int graphs, int n, int D,
+			 int H, const float *work)
+{
+	int h;
+
+	/* by head: a head's sums are one thread's, in row order */
+#pragma omp parallel for schedule(static)
+	for (h = 0; h < H; h++)
+		attn_param_grads(da_src, da_dst, work, z, (long)graphs * n, D, H, h);
+}
+
+void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
+		  const float *z, const float *att, const float *sc, const float *a_src,
+		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
+		  float *work)
+{
+	long g;
+
+#pragma omp parallel for schedule(static)
+	for (g = 0; g < graphs; g++)
+		gat_attn_bwd_graphs(dz, do_, z, att, sc, a_src, a_dst, nb, g, g + 1, graphs, D, H,
+				    work);
+	gat_attn_bwd_params(da_src, da_dst, z, graphs, nb->n, D, H, work);
 }
 
 HOT static void mean_group(float *y, const float *x, int n, int D)

@@ -16,13 +16,29 @@
  * swap of strides, never a copy. */
 void gemm(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
 	  int csb, float beta, float *C, int ldc);
+/* gemm on the calling thread only, without BLIS's threads: for GEMMs
+ * inside an OpenMP region, each thread on its own rows of C.  The same
+ * bits as gemm: BLIS sums each element over k alike however the rows are
+ * shared (and its small-matrix kernels, which block differently, are not
+ * used here). */
+void gemm1(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
+	   int csb, float beta, float *C, int ldc);
+/* gemm with C's columns shared among the OpenMP threads, each share by
+ * gemm1: for a C of few rows and a long k (a weight's gradient), where
+ * BLIS's small-matrix kernels ran at four fifths of its large ones' speed
+ * (74 against 90 GFLOP/s for 256 x 256 over 18432 rows on a Zen 4 core)
+ * and BLIS's own threads would meet at a barrier per block of k.  Not
+ * inside a parallel region.  The same bits at any thread count. */
+void gemm_cols(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
+	       int csb, float beta, float *C, int ldc);
 /* The same with plain loops: the reference the tests compare gemm to. */
 void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
 		int rsb, int csb, float beta, float *C, int ldc);
 
 /* x (n,D)  w (D,E)  b (E) or NULL  ->  y (n,E) = x w + b */
 void linear_fwd(float *y, const float *x, const float *w, const float *b, int n, int D, int E);
-/* dx may be NULL (input needs no gradient); db may be NULL when b was. */
+/* dx may be NULL (input needs no gradient); db may be NULL when b was.
+ * dw's GEMM is gemm_cols. */
 void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
 		const float *w, int n, int D, int E);
 
@@ -41,12 +57,29 @@ void gat_out_fwd(float *x_out, float *y, float *mean, float *rstd, const float *
 void gat_out_bwd(float *dx_in, float *do_, float *dg, float *db, const float *dx_out,
 		 const float *y, const float *o, const float *mean, const float *rstd,
 		 const float *g, long rows, int D, int share, float *work);
+/* gat_out_bwd in pieces, for a caller that shares the rows among its own
+ * threads: work zeroed (gat_out_bwd_work floats), then gat_out_bwd_part on
+ * rows r0..r1 (all arrays as for gat_out_bwd, not offset), each block of
+ * gat_out_bwd_block() rows by one thread in row order, then
+ * gat_out_bwd_finish adds the blocks' dg and db in block order: the same
+ * bits as gat_out_bwd. */
+int gat_out_bwd_block(void);
+void gat_out_bwd_part(float *dx_in, float *do_, const float *dx_out, const float *y,
+		      const float *o, const float *mean, const float *rstd, const float *g,
+		      long r0, long r1, int D, int share, float *work);
+void gat_out_bwd_finish(float *dg, float *db, long rows, int D, const float *work);
 /* gat_out_fwd followed by mean_fwd over groups of n rows, without the
  * rows of x_out: x_mean (groups, D).  Its backward is gat_out_bwd with
  * dx_out = mean_fwd's output gradient / n and share n (the gradient of the
  * mean reaches each of a group's n rows alike). */
 void gat_out_mean_fwd(float *x_mean, float *y, float *mean, float *rstd, const float *o,
 		      const float *x, const float *g, const float *b, int groups, int n, int D);
+/* gat_out_fwd and gat_out_mean_fwd on the calling thread only (inside a
+ * parallel region, on a share of the rows or groups). */
+void gat_out_fwd_seq(float *x_out, float *y, float *mean, float *rstd, const float *o,
+		     const float *x, const float *g, const float *b, long rows, int D);
+void gat_out_mean_fwd_seq(float *x_mean, float *y, float *mean, float *rstd, const float *o,
+			  const float *x, const float *g, const float *b, int groups, int n, int D);
 /* The scratch floats gat_out_bwd needs for rows rows of D: a partial dg and
  * db per block of rows, added in block order. */
 size_t gat_out_bwd_work(long rows, int D);
@@ -90,6 +123,22 @@ void gat_attn_bwd(float *dz, float *da_src, float *da_dst, const float *do_,
 		  const float *z, const float *att, const float *sc, const float *a_src,
 		  const float *a_dst, const struct gat_nbrs *nb, int graphs, int D, int H,
 		  float *work);
+/* gat_attn_fwd on the calling thread only (arrays offset to a share of
+ * the graphs). */
+void gat_attn_fwd_seq(float *o, float *att, float *sc, const float *z, const float *a_src,
+		      const float *a_dst, const struct gat_nbrs *nb, const uint8_t *keep,
+		      int graphs, int D, int H);
+/* gat_attn_bwd in pieces, for a caller that shares the graphs among its
+ * own threads: gat_attn_bwd_graphs on graphs g0..g1 of the `graphs` (arrays
+ * not offset; dz and the score gradients in work), then, once all are done,
+ * gat_attn_bwd_params for da_src and da_dst: the same bits as
+ * gat_attn_bwd. */
+void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const float *att,
+			 const float *sc, const float *a_src, const float *a_dst,
+			 const struct gat_nbrs *nb, long g0, long g1, int graphs, int D, int H,
+			 float *work);
+void gat_attn_bwd_params(float *da_src, float *da_dst, const float *z, int graphs, int n, int D,
+			 int H, const float *work);
 /* The scratch floats of attention's backward over graphs graphs of n nodes
  * and H heads: per graph the gradients of the scores (n x H x 2) and two
  * rows of n. */

@@ -479,55 +479,136 @@ void model_zero_grads(struct model *m)
 	memset(m->grads, 0, sizeof *m->grads * m->nparams);
 }
 
+/* Graphs per step of a layer's pass: about 576 rows (16 relation graphs),
+ * so that z, o and y are still in L2 when attention and the LayerNorm
+ * read what the GEMM wrote. */
+static int step_graphs(int n)
+{
+	return 576 / n > 1 ? 576 / n : 1;
+}
+
+static int gcd(int a, int b)
+{
+	while (b) {
+		int t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The first relation layer's input, made in its pass: x = node_bias[row %
+ * N] + patch Wp (patch_proj_fwd's rows, each made where the layer's GEMM
+ * reads it next). */
+struct proj_in {
+	const float *patch, *Wp, *node_bias;	/* rows x Dp, Dp x D, N x D */
+	int Dp;
+};
+
 /* x_out = LayerNorm(x + ELU(attn(x W))) over `graphs` graphs of n nodes,
  * of which keep (graphs x n, or NULL) drops some; with mean, x_out (graphs
- * x D) is the mean of each graph's rows of that, the rows not kept. */
+ * x D) is the mean of each graph's rows of that, the rows not kept.  With
+ * in, the layer first makes x from the patches.  The graphs are
+ * independent: one parallel region, each thread its steps of
+ * graphs from the GEMM to the end, with no barrier between (rather than a
+ * region, and BLIS's barriers, per operation). */
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, const uint8_t *keep, int graphs, int D,
-			  int H, int mean)
+			  int H, int mean, const struct proj_in *in)
 {
-	long rows = (long)graphs * nb->n;
+	int n = nb->n, step = step_graphs(n);
+	long steps = (graphs + step - 1) / step, s;
 
-	gemm((int)rows, D, D, a->x, D, 1, w->W, D, 1, 0.0f, a->z, D);
-	gat_attn_fwd(a->o, a->att, a->sc, a->z, w->a_src, w->a_dst, nb, keep, graphs, D, H);
-	if (mean)
-		gat_out_mean_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b,
-				 graphs, nb->n, D);
-	else
-		gat_out_fwd(x_out, a->y, a->mean, a->rstd, a->o, a->x, w->ln_g, w->ln_b, rows, D);
+#pragma omp parallel for schedule(static)
+	for (s = 0; s < steps; s++) {
+		long g0 = s * step, cnt = graphs - g0 < step ? graphs - g0 : step, r0 = g0 * n;
+
+		if (in) {
+			for (long i = r0; i < r0 + cnt * n; i++)
+				memcpy(a->x + i * D, in->node_bias + (i % n) * D, sizeof *a->x * D);
+			gemm1((int)(cnt * n), D, in->Dp, in->patch + r0 * in->Dp, in->Dp, 1, in->Wp, D,
+			      1, 1.0f, a->x + r0 * D, D);
+		}
+		gemm1((int)(cnt * n), D, D, a->x + r0 * D, D, 1, w->W, D, 1, 0.0f, a->z + r0 * D,
+		      D);
+		gat_attn_fwd_seq(a->o + r0 * D, a->att + g0 * H * (long)nb->nnz,
+				 a->sc + r0 * H * 2, a->z + r0 * D, w->a_src, w->a_dst, nb,
+				 keep ? keep + r0 : NULL, (int)cnt, D, H);
+		if (mean)
+			gat_out_mean_fwd_seq(x_out + g0 * D, a->y + r0 * D, a->mean + r0,
+					     a->rstd + r0, a->o + r0 * D, a->x + r0 * D, w->ln_g,
+					     w->ln_b, (int)cnt, n, D);
+		else
+			gat_out_fwd_seq(x_out + r0 * D, a->y + r0 * D, a->mean + r0, a->rstd + r0,
+					a->o + r0 * D, a->x + r0 * D, w->ln_g, w->ln_b, cnt * n, D);
+	}
 }
 
 /* dx_in (zeroed by the caller or holding other terms) += gradient of
  * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
  * distinct from dx_in and dx_out: s1 holds d(z), s2 d(o).  With mean (the
- * forward's), dx_out (graphs x D) is the mean's gradient divided by n. */
+ * forward's), dx_out (graphs x D) is the mean's gradient divided by n.
+ * With zero, dx_in is overwritten instead (each thread zeroes its rows,
+ * rather than a pass over all of them before).  Like the forward, one region: each thread runs the LayerNorm's, the
+ * attention's and the input's backward over its graphs, in units whose
+ * rows fill whole blocks of the LayerNorm's partial sums (so the sums are
+ * gat_out_bwd's); the reductions over all rows (dg, db, a_src, a_dst and
+ * W's gradients) follow it. */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			  const struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, int graphs, int D, int H, int mean,
-			  float *s1, float *s2, const struct gat_work *work)
+			  int zero, float *s1, float *s2, const struct gat_work *work)
 {
-	long rows = (long)graphs * nb->n;
+	int n = nb->n, step = step_graphs(n), unit = gat_out_bwd_block() / gcd(n, gat_out_bwd_block());
+	long rows = (long)graphs * n, units = (graphs + unit - 1) / unit, u;
 	float *do_ = s2, *dz = s1;
 
-	gat_out_bwd(dx_in, do_, dw->ln_g, dw->ln_b, dx_out, a->y, a->o, a->mean, a->rstd, w->ln_g,
-		    rows, D, mean ? nb->n : 1, work->ln);
-	memset(dz, 0, sizeof *dz * rows * D);
-	gat_attn_bwd(dz, dw->a_src, dw->a_dst, do_, a->z, a->att, a->sc, w->a_src, w->a_dst, nb,
-		     graphs, D, H, work->attn);
-	linear_bwd(dx_in, dw->W, NULL, dz, a->x, w->W, (int)rows, D, D);
+	memset(work->ln, 0, sizeof *work->ln * gat_out_bwd_work(rows, D));
+#pragma omp parallel for schedule(static)
+	for (u = 0; u < units; u++) {
+		long end = (u + 1) * unit < graphs ? (u + 1) * unit : graphs;
+
+		for (long g0 = u * unit, g1; g0 < end; g0 = g1) {
+			long r0 = g0 * n, r1;
+
+			g1 = g0 + step < end ? g0 + step : end;
+			r1 = g1 * n;
+			if (zero)
+				memset(dx_in + r0 * D, 0, sizeof *dx_in * (r1 - r0) * D);
+			gat_out_bwd_part(dx_in, do_, dx_out, a->y, a->o, a->mean, a->rstd, w->ln_g, r0,
+					 r1, D, mean ? n : 1, work->ln);
+			memset(dz + r0 * D, 0, sizeof *dz * (r1 - r0) * D);
+			gat_attn_bwd_graphs(dz, do_, a->z, a->att, a->sc, w->a_src, w->a_dst, nb, g0,
+					    g1, graphs, D, H, work->attn);
+			/* dx_in += dz W^T */
+			gemm1((int)(r1 - r0), D, D, dz + r0 * D, D, 1, w->W, 1, D, 1.0f,
+			      dx_in + r0 * D, D);
+		}
+	}
+	gat_out_bwd_finish(dw->ln_g, dw->ln_b, rows, D, work->ln);
+	gat_attn_bwd_params(dw->a_src, dw->a_dst, a->z, graphs, n, D, H, work->attn);
+	/* dW += x^T dz */
+	gemm_cols(D, D, (int)rows, a->x, 1, D, dz, D, 1, 1.0f, dw->W, D);
 }
 
 /* X0 = (bp + E[node]) + P Wp over R rows, node = row % N: the rows start
  * as their node's bias (node_bias, N x D, filled here) and the GEMM adds
  * onto them, one pass over X0 rather than a GEMM, a bias pass and an
  * embedding pass. */
+/* node_bias (N x D) = bp + E[node] */
+static void node_bias_fwd(float *node_bias, const struct slices *p, int N, int D)
+{
+	for (long i = 0; i < (long)N * D; i++)
+		node_bias[i] = p->bp[i % D] + p->E[i];
+}
+
 static void patch_proj_fwd(float *x0, float *node_bias, const float *patch,
 			   const struct slices *p, int R, int N, int Dp, int D)
 {
 	long i;
 
-	for (i = 0; i < (long)N * D; i++)
-		node_bias[i] = p->bp[i % D] + p->E[i];
+	node_bias_fwd(node_bias, p, N, D);
 #pragma omp parallel for schedule(static)
 	for (i = 0; i < R; i++)
 		memcpy(x0 + i * D, node_bias + (i % N) * D, sizeof *x0 * D);
@@ -627,14 +708,19 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 	if (m->use_rel) {
 		float *x0 = c->rel_layers ? m->rel[0].x : m->rel_out;
 
-		patch_proj_fwd(x0, m->node_bias, patch, p, (int)R, N, c->Dp, D);
-		/* the last layer's end takes the node mean (no R x D output) */
+		struct proj_in in = { patch, p->Wp, m->node_bias, c->Dp };
+
+		/* the first layer makes its input from the patches; the last
+		 * layer's end takes the node mean (no R x D output) */
+		node_bias_fwd(m->node_bias, p, N, D);
 		for (l = 0; l < c->rel_layers; l++)
 			gat_layer_fwd(l + 1 < c->rel_layers ? m->rel[l + 1].x : m->r, &m->rel[l],
 				      &p->rel[l], &m->rel_nb, NULL, (int)TB, D, c->H,
-				      l + 1 == c->rel_layers);
-		if (!c->rel_layers)
+				      l + 1 == c->rel_layers, l ? NULL : &in);
+		if (!c->rel_layers) {
+			patch_proj_fwd(x0, m->node_bias, patch, p, (int)R, N, c->Dp, D);
 			mean_fwd(m->r, m->rel_out, (int)TB, N, D);
+		}
 	}
 	if (m->use_app)
 		linear_fwd(m->a, app, p->Wa, p->ba, (int)TB, c->Da, D);
@@ -668,7 +754,7 @@ int model_forward(struct model *m, const struct model_batch *bt, int train, uint
 		if (c->fusion == FUSION_GAT)
 			for (l = 0; l < c->fusion_layers; l++)
 				gat_layer_fwd(l + 1 < c->fusion_layers ? m->fus[l + 1].x : m->fus_out,
-					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H, 0);
+					      &m->fus[l], &p->fus[l], &m->fus_nb, fkeep, B, D, c->H, 0, NULL);
 	}
 	/* h = [mean u; mean v]: groups of T rows, one per modality in use;
 	 * per frame, h_t = [u'_t; v'_t] */
@@ -746,9 +832,8 @@ int model_backward(struct model *m)
 		mean_bwd(m->dfus, m->dh, B * (m->use_rel + m->use_app), T, D);
 	if (c->fusion == FUSION_GAT)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
-			memset(m->dfus2, 0, sizeof *m->dfus2 * Bn * D);
 			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],
-				      &m->fus_nb, B, D, c->H, 0, m->dtmp2, m->dtmp3, &m->work);
+				      &m->fus_nb, B, D, c->H, 0, 1, m->dtmp2, m->dtmp3, &m->work);
 			memcpy(m->dfus, m->dfus2, sizeof *m->dfus * Bn * D);
 		}
 	/* split the fusion input gradient into the branches and embeddings */
@@ -799,9 +884,8 @@ int model_backward(struct model *m)
 			/* ping-pong between dx_rel and dtmp1 */
 			float *din = dx == m->dx_rel ? m->dtmp1 : m->dx_rel;
 
-			memset(din, 0, sizeof *din * R * D);
 			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], &m->rel_nb,
-				      (int)TB, D, c->H, l + 1 == c->rel_layers, m->dtmp2, m->dtmp3,
+				      (int)TB, D, c->H, l + 1 == c->rel_layers, 1, m->dtmp2, m->dtmp3,
 				      &m->work);
 			dx = din;
 		}
