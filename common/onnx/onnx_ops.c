@@ -427,11 +427,11 @@ dw3_tap(v16 *t, const float *r, i64 ox, int kx, int first, int last)
 	const v16 zero = { 0 }, c = ld(r + ox);
 
 	if (kx == 0 && first)
-		*t = __builtin_shuffle(zero, c, (v16i){ 15, 16, 17, 18, 19, 20, 21, 22, 23,
-			24, 25, 26, 27, 28, 29, 30 });
+		*t = __builtin_shufflevector(zero, c, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+					    24, 25, 26, 27, 28, 29, 30);
 	else if (kx == 2 && last)
-		*t = __builtin_shuffle(c, zero, (v16i){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-			12, 13, 14, 15, 16 });
+		*t = __builtin_shufflevector(c, zero, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+					    12, 13, 14, 15, 16);
 	else {
 		*t = ld(r + ox + kx - 1);
 		return;
