@@ -37,7 +37,7 @@ enum {
 	P_LEAF2 = 0x20, P_SUBP = 0x40,
 	P_TYPES = P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_LEAF2 | P_SUBP,
 	F_BIGDATA = 0x01, F_SUBDATA = 0x02, F_DUPDATA = 0x04,
-	DB_REVERSEKEY = 0x02, DB_INTEGERKEY = 0x08,
+	DB_INTEGERKEY = 0x08,
 };
 
 #define MAGIC 0xBEEFC0DEu
@@ -68,6 +68,7 @@ struct walk {
 	unsigned char *seen;	/* a bit per page up to last_pg */
 	unsigned char *buf[STACK + 1];	/* a page per tree level */
 	int freelist;		/* check the free-page database's values */
+	int intkey;		/* the walked database's keys are integers */
 	char name[80];		/* the database being walked, for messages */
 	uint64_t entries;
 	int leaf_depth;
@@ -167,9 +168,23 @@ static int free_list(struct walk *w, const unsigned char *v, uint64_t size, uint
 
 	if (size < 8 || size % 8 || (n = u64(v)) != size / 8 - 1)
 		return damaged(w, pg, "%s", "a free list's count does not match its size");
-	for (i = 1; i <= n; i++)
-		if (u64(v + 8 * i) < 2 || u64(v + 8 * i) > w->last_pg)
-			return damaged(w, pg, "the free list names page %lld, outside the database", (long long)u64(v + 8 * i));
+	for (i = 1; i <= n; i++) {
+		uint64_t p = u64(v + 8 * i);
+
+		if (p < 2 || p > w->last_pg)
+			return damaged(w, pg, "the free list names page %lld, outside the database",
+				       (long long)p);
+		/* a writer hands a free page out as new: one the tree still
+		 * uses, or one freed twice, it would write over (LMDB asserts).
+		 * The trees were walked first; a page past the file's end was
+		 * never written and is not in them. */
+		if (p >= w->file_pages)
+			continue;
+		if (w->seen[p >> 3] & (1u << (p & 7)))
+			return damaged(w, pg, "the free list names page %lld, which is in use",
+				       (long long)p);
+		w->seen[p >> 3] |= (unsigned char)(1u << (p & 7));
+	}
 	return 0;
 }
 
@@ -183,8 +198,25 @@ struct subs {
 	int n, cap;
 };
 
+struct key {
+	const unsigned char *p;	/* NULL: no bound */
+	unsigned n;
+};
+
 static int walk_page(struct walk *w, uint64_t pg, int depth, int is_free, int is_main,
-		     struct subs *subs, uint64_t from);
+		     struct subs *subs, uint64_t from, struct key lo, struct key hi);
+
+/* Compares keys as LMDB does for the databases arpg makes: integers for the
+ * free-page database, else bytes, a prefix before its extensions. */
+static int key_cmp(const struct walk *w, struct key a, struct key b)
+{
+	int c;
+
+	if (w->intkey && a.n == 8 && b.n == 8)
+		return u64(a.p) < u64(b.p) ? -1 : u64(a.p) > u64(b.p);
+	c = memcmp(a.p, b.p, a.n < b.n ? a.n : b.n);
+	return c ? c : a.n < b.n ? -1 : a.n > b.n;
+}
 
 /* Checks one leaf node i at offset off of page p. */
 static int leaf_node(struct walk *w, const unsigned char *p, int i, unsigned off, uint64_t pg,
@@ -196,12 +228,8 @@ static int leaf_node(struct walk *w, const unsigned char *p, int i, unsigned off
 	unsigned char *val = NULL;
 	int rc = 0;
 
-	if (ks == 0 || ks > MAXKEY)
-		return damaged(w, pg, "node %lld has a key of a wrong size", (long long)i);
 	if (fl & ~(F_BIGDATA | F_SUBDATA))
 		return damaged(w, pg, "node %lld has unknown flags (duplicates?)", (long long)i);
-	if (is_free && ks != 8)
-		return damaged(w, pg, "free-list node %lld has a key of a wrong size", (long long)i);
 	if (fl & F_BIGDATA) {
 		if ((fl & F_SUBDATA) || off + NODE + ks + 8 > w->psize)
 			return damaged(w, pg, "node %lld runs past the page", (long long)i);
@@ -239,8 +267,9 @@ static int leaf_node(struct walk *w, const unsigned char *p, int i, unsigned off
 }
 
 static int walk_page(struct walk *w, uint64_t pg, int depth, int is_free, int is_main,
-		     struct subs *subs, uint64_t from)
+		     struct subs *subs, uint64_t from, struct key lo, struct key hi)
 {
+	struct key prev, child_hi;
 	unsigned char *p;
 	unsigned lower, upper, nkeys, type, i;
 	int rc;
@@ -273,21 +302,54 @@ static int walk_page(struct walk *w, uint64_t pg, int depth, int is_free, int is
 		w->leaf_depth = depth;
 		w->entries += nkeys;
 	}
+	/* LMDB finds keys by binary search and inserts where it finds: keys
+	 * out of order make a writer corrupt the tree and then crash.  Each
+	 * key (a branch's first is never compared) must follow the one
+	 * before it and lie in [lo, hi), the bounds the parent gives. */
+	prev = lo;
 	for (i = 0; i < nkeys; i++) {
 		unsigned off = u16(p + HDR + 2 * i);
+		struct key k;
 
 		if (off < lower || off % 2 || off + NODE > w->psize)
 			return damaged(w, pg, "node %lld is outside the page", (long long)i);
+		k.p = p + off + NODE;
+		k.n = u16(p + off + 6);
+		if (off + NODE + k.n > w->psize)
+			return damaged(w, pg, "node %lld runs past the page", (long long)i);
+		if (type == P_LEAF || i > 0) {
+			if ((type == P_LEAF && k.n == 0) || k.n > MAXKEY || (is_free && k.n != 8))
+				return damaged(w, pg, "node %lld has a key of a wrong size",
+					       (long long)i);
+			/* the bound from the parent is the child's lowest key
+			 * or below it; a key before in the page is below */
+			if (prev.p && key_cmp(w, prev, k) >= (prev.p == lo.p ? 1 : 0))
+				return damaged(w, pg, "node %lld's key is out of order", (long long)i);
+			if (hi.p && key_cmp(w, k, hi) >= 0)
+				return damaged(w, pg, "node %lld's key is past its parent's bound",
+					       (long long)i);
+			prev = k;
+		}
 		if (type == P_LEAF) {
 			if ((rc = leaf_node(w, p, (int)i, off, pg, is_free, is_main, subs)) < 0)
 				return rc;
 			continue;
 		}
-		if (off + NODE + u16(p + off + 6) > w->psize)
-			return damaged(w, pg, "node %lld runs past the page", (long long)i);
+		if (i + 1 < nkeys) {
+			unsigned next = u16(p + HDR + 2 * (i + 1));
+
+			if (next < lower || next % 2 || next + NODE > w->psize ||
+			    next + NODE + u16(p + next + 6) > w->psize)
+				return damaged(w, pg, "node %lld is outside the page",
+					       (long long)i + 1);
+			child_hi.p = p + next + NODE;
+			child_hi.n = u16(p + next + 6);
+		} else {
+			child_hi = hi;
+		}
 		rc = walk_page(w, (uint64_t)u16(p + off) | (uint64_t)u16(p + off + 2) << 16 |
 				  (uint64_t)u16(p + off + 4) << 32, depth + 1, is_free, is_main, subs,
-			       pg);
+			       pg, i == 0 ? lo : k, child_hi);
 		if (rc < 0)
 			return rc;
 		p = w->buf[depth];	/* unchanged: each level has its buffer */
@@ -300,7 +362,8 @@ static int walk_db(struct walk *w, const char *name, const struct db *d, int is_
 		   int is_main, struct subs *subs)
 {
 	int rc;
-	unsigned allowed = is_free ? DB_INTEGERKEY : is_main ? 0 : DB_REVERSEKEY;
+	unsigned allowed = is_free ? DB_INTEGERKEY : 0;
+	struct key none = { NULL, 0 };
 
 	snprintf(w->name, sizeof w->name, "%s", name);
 	if (d->flags & ~allowed)
@@ -316,7 +379,8 @@ static int walk_db(struct walk *w, const char *name, const struct db *d, int is_
 	}
 	w->entries = 0;
 	w->leaf_depth = 0;
-	if ((rc = walk_page(w, d->root, 1, is_free, is_main, subs, d->root)) < 0)
+	w->intkey = is_free;
+	if ((rc = walk_page(w, d->root, 1, is_free, is_main, subs, d->root, none, none)) < 0)
 		return rc;
 	if (w->entries != d->entries || (unsigned)w->leaf_depth != d->depth)
 		return arpg_errf(w->err, w->errn, ARPG_EDAMAGED,

@@ -162,32 +162,72 @@ ARPG_TEST(cache_refuses_what_is_not_a_cache)
 	expect(strstr(err, "arpg-cache 9") != NULL);
 }
 
-/* A file whose two LMDB meta pages disagree (found by fuzz_cache): the
- * size it asks to be mapped at never settles.  Reported as damaged, with
- * what to do, instead of remapping for ever. */
-ARPG_TEST(cache_refuses_a_map_size_that_never_settles)
+/* Copies the fuzz seed name into dir/data.mdb. */
+static void place_seed(const char *name, const char *dir)
 {
-	char src[1024], err[400];
-	struct arpg_cache *c;
+	char src[1024], dst[1024], cmd[1100], buf[8192];
 	FILE *in, *out;
 	size_t len;
-	char buf[8192];
 
-	snprintf(src, sizeof src, "%s/tests/fuzz/corpus/cache/map-size-never-settles",
-		 arpg_test_srcdir());
+	snprintf(src, sizeof src, "%s/tests/fuzz/corpus/cache/%s", arpg_test_srcdir(), name);
+	snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+	snprintf(dst, sizeof dst, "%s/data.mdb", dir);
 	expect((in = fopen(src, "rb")) != NULL);
-	expect(system("mkdir -p settles.lmdb") == 0);
-	expect((out = fopen("settles.lmdb/data.mdb", "wb")) != NULL);
+	expect(system(cmd) == 0);
+	expect((out = fopen(dst, "wb")) != NULL);
 	if (!in || !out)
 		return;
 	while ((len = fread(buf, 1, sizeof buf, in)) > 0)
 		expect(fwrite(buf, 1, len, out) == len);
 	fclose(in);
 	expect(fclose(out) == 0);
+}
+
+/* A file whose two LMDB meta pages disagree (found by fuzz_cache): the
+ * size it asks to be mapped at never settles.  Reported as damaged, with
+ * what to do, instead of remapping for ever. */
+ARPG_TEST(cache_refuses_a_map_size_that_never_settles)
+{
+	struct arpg_cache *c;
+	char err[400];
+
+	place_seed("map-size-never-settles", "settles.lmdb");
 	expect_int(arpg_cache_open(&c, "settles.lmdb", ARPG_CACHE_READ, err, sizeof err),
 		   ARPG_EDAMAGED);
 	expect(strstr(err, "does not settle") != NULL);
 	expect(strstr(err, "arpg-features --force") != NULL);
+}
+
+/* Files on which a writer crashed inside liblmdb (found by fuzz_cache): a
+ * main database whose keys are out of order, so LMDB misses the databases
+ * it has and corrupts the tree adding them; a free list naming a page the
+ * tree uses, which LMDB would hand out and write over.  Refused, with what
+ * to do, before LMDB writes; the first by readers too. */
+ARPG_TEST(cache_refuses_trees_a_writer_would_break)
+{
+	static const struct {
+		const char *seed, *why;
+		int readers_too;
+	} cases[] = {
+		{ "keys-out-of-order", "out of order", 1 },
+		{ "free-page-in-use", "which is in use", 0 },
+	};
+	struct arpg_cache *c;
+	char err[400];
+	size_t i;
+	int mode;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		place_seed(cases[i].seed, "broken.lmdb");
+		for (mode = !cases[i].readers_too; mode < 2; mode++) {
+			err[0] = 0;
+			expect_int(arpg_cache_open(&c, "broken.lmdb", mode ? ARPG_CACHE_WRITE
+									 : ARPG_CACHE_READ,
+						   err, sizeof err), ARPG_EDAMAGED);
+			expect(strstr(err, cases[i].why) != NULL);
+			expect(strstr(err, "arpg-features --force") != NULL);
+		}
+	}
 }
 
 ARPG_TEST(clip_info_round_trips_and_rejects_bad_values)
