@@ -51,7 +51,7 @@ typedef int64_t i64;
  * than F(2x2) at 128, at 49 (28x28, batch 1) twice as fast as im2col:
  * thin GEMMs use each transformed weight too few times.  With the filters
  * prepacked, F(2x2) at 16 tiles (7x7, batch 1) is about 3% faster than
- * im2col. */
+ * im2col.  But see wino4_pays for fewer tiles in whole panels. */
 #define WINO4_MIN_TILES 48
 #define WINO2_MIN_TILES 16
 
@@ -61,18 +61,34 @@ static i64 tiles(i64 OH, i64 OW, i64 n, int m)
 }
 
 static int ukr_packable(void);
+static i64 ukr_nr(void);
+
+/* Whether F(4x4) pays at t tiles: at WINO4_MIN_TILES, or below when the
+ * tiles fill whole B panels of the micro-kernel (nothing computed for
+ * padding) while F(2x2)'s four times as many would not.  Measured on Zen 4
+ * with BLIS zen3 (panels of 16 tiles): F(4x4) at 16 tiles (14x14, batch 1)
+ * made iresnet50 at batch 1 14% faster than F(2x2) at 49 tiles (4 panels
+ * of which 15 columns are padding), and at 32 tiles (7x7, batch 8) the
+ * last stage's convs 25-30% faster than F(2x2) at 128.  skx's panels of
+ * 12 tiles are not filled by 16, so the Zen 5 measurement above stands. */
+static int wino4_pays(i64 t)
+{
+	i64 nr = ukr_nr();
+
+	return t >= WINO4_MIN_TILES || (t >= nr && t % nr == 0);
+}
 
 int onx_wino_tile(i64 OH, i64 OW, i64 n)
 {
 	if (!ukr_packable())
 		return 0;
-	return tiles(OH, OW, n, 4) >= WINO4_MIN_TILES ? 4 :
+	return wino4_pays(tiles(OH, OW, n, 4)) ? 4 :
 		tiles(OH, OW, n, 2) >= WINO2_MIN_TILES ? 2 : 0;
 }
 
 int onx_wino_pays(i64 OH, i64 OW, i64 n, int m)
 {
-	return tiles(OH, OW, n, m) >= (m == 4 ? WINO4_MIN_TILES : WINO2_MIN_TILES);
+	return m == 4 ? wino4_pays(tiles(OH, OW, n, 4)) : tiles(OH, OW, n, m) >= WINO2_MIN_TILES;
 }
 
 /* The GEMMs call BLIS's micro-kernel themselves, so that the transformed
@@ -116,6 +132,15 @@ static int ukr_packable(void)
 
 	ukr_query(&k);
 	return k.PNR <= 16;
+}
+
+/* The micro-kernel's tiles per B panel */
+static i64 ukr_nr(void)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return k.NR;
 }
 
 /* Floats of one transform entry's packed Ut: C rows of ceil(M/MR) panels. */
