@@ -671,6 +671,96 @@ void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads
 	}
 }
 
+/* ---- GEMMs on filters packed once, for the im2col convolutions ----
+ * BLIS packs A, the filters, at every sgemm call: 9.4 MiB of them for a
+ * 512-channel 3x3 conv, used for only 49 columns at batch 1.  These pack
+ * them once at prepare, in ut_index's layout (one entry), and pack B per
+ * call; each output is the same sum in the same order (depth blocks of
+ * KC) whatever the columns of the call, so a thread's share does not
+ * change its bits. */
+
+size_t onx_pk_floats(i64 M, i64 K)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return (size_t)up16(ut_floats(&k, M, K));
+}
+
+float *onx_pk_weights(const float *w, i64 M, i64 K)
+{
+	float *A = aligned_alloc(64, onx_pk_floats(M, K) * sizeof *A);
+	struct ukr k;
+	i64 c, mo;
+
+	if (!A)
+		return NULL;
+	ukr_query(&k);
+	memset(A, 0, onx_pk_floats(M, K) * sizeof *A);	/* partial panels' padding */
+	for (c = 0; c < K; c++)
+		for (mo = 0; mo < M; mo++)
+			A[ut_index(&k, M, K, 0, c, mo)] = w[mo * K + c];
+	return A;
+}
+
+size_t onx_pk_scratch(i64 K, i64 N)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return (size_t)up16((K < k.KC ? K : k.KC) * ((N + k.NR - 1) / k.NR) * k.PNR);
+}
+
+/* B's rows [pc, pc + kc), columns [j0, j0 + nr) into one panel of kc rows
+ * of PNR floats, zero past nr */
+static void pk_pack_b(const struct ukr *k, float *bp, const float *B, i64 rsb, i64 pc, i64 kc,
+		      i64 j0, i64 nr)
+{
+	i64 r;
+
+	for (r = 0; r < kc; r++) {
+		memcpy(bp + r * k->PNR, B + (pc + r) * rsb + j0, nr * sizeof *bp);
+		if (nr < k->PNR)
+			memset(bp + r * k->PNR + nr, 0, (k->PNR - nr) * sizeof *bp);
+	}
+}
+
+void onx_pk_gemm(const float *Ap, i64 M, i64 N, i64 K, const float *B, i64 rsb, float *C,
+		 i64 rsc, float *Bp)
+{
+	struct ukr k;
+	i64 np, nt, pc, ic, mcp, i, j;
+	float one = 1, zero = 0;
+	auxinfo_t aux;
+
+	ukr_query(&k);
+	np = (M + k.MR - 1) / k.MR, nt = (N + k.NR - 1) / k.NR;
+	/* A panels per pass over the B panels: BLIS's MC, which stays in L2 */
+	mcp = bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MC, k.cntx) / k.MR;
+	if (mcp < 1)
+		mcp = 1;
+	memset(&aux, 0, sizeof aux);
+	for (pc = 0; pc < K; pc += k.KC) {
+		i64 kc = K - pc < k.KC ? K - pc : k.KC;
+		const float *Ab = Ap + pc * np * k.PMR;
+		for (j = 0; j < nt; j++)
+			pk_pack_b(&k, Bp + j * kc * k.PNR, B, rsb, pc, kc, j * k.NR,
+				  N - j * k.NR < k.NR ? N - j * k.NR : k.NR);
+		for (ic = 0; ic < np; ic += mcp)
+			for (j = 0; j < nt; j++) {
+				i64 t0 = j * k.NR, nr = N - t0 < k.NR ? N - t0 : k.NR;
+				float *bp = Bp + j * kc * k.PNR;
+				for (i = ic; i < np && i < ic + mcp; i++) {
+					i64 m0 = i * k.MR, mr = M - m0 < k.MR ? M - m0 : k.MR;
+					float *ap = (float *)Ab + i * kc * k.PMR;
+					bli_auxinfo_set_next_ab(ap + kc * k.PMR, bp, &aux);
+					k.fn(mr, nr, kc, &one, ap, bp, pc ? &one : &zero,
+					     C + m0 * rsc + t0, rsc, 1, &aux, k.cntx);
+				}
+			}
+	}
+}
+
 /* The entry points for layers whose filters change (onnx_wino.h) */
 
 int arpg_wino_tile(int64_t OH, int64_t OW, int64_t n) { return onx_wino_tile(OH, OW, n); }
