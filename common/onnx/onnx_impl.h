@@ -112,6 +112,7 @@ struct onx_node {
 	float *pre_s, *pre_t;	/* Conv: per input channel affine, in im2col */
 	float *wino;		/* Conv 3x3 stride 1: Winograd weights (m+2)^2 x C x M */
 	int wino_m;		/* their output tile size, 4 or 2 */
+	float *pk;		/* Conv by im2col: the filters packed (onx_pk_weights) */
 	float *bn_s, *bn_t;	/* BN: per channel affine when static */
 	int act;		/* ACT_* applied in the epilogue */
 	float *slope;		/* ACT_PRELU: per output channel (owned) */
@@ -175,6 +176,10 @@ void onx_matmul_dims(int64_t *ad, int *ra, int64_t *bd, int *rb, const struct on
 /* onnx_ops.c: one kernel per op, on the shapes in m->t[]. */
 int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn);
 size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n);
+/* Whether conv n runs its im2col GEMMs on packed filters (n->pk, made by
+ * prepare after the Winograd choice): ungrouped, static filters of 32 or
+ * more outputs and 64 or more inputs, not Winograd, not onx_pw_run's. */
+int onx_conv_packs(const struct arpg_onnx *m, const struct onx_node *n);
 /* A batch norm of C channels as y = x*s[c] + t[c]: s = scale / sqrt(var +
  * eps), t = bias - mean * s, in double then rounded. */
 void onx_bn_affine(float *s, float *t, const float *scale, const float *bias,
@@ -216,6 +221,19 @@ size_t onx_wino_scratch(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t N,
 /* Runs on nthreads OpenMP threads (the caller must not be inside a
  * parallel region); the result does not depend on the thread count. */
 void onx_wino_run(const struct onx_wino_args *a, float *scratch, int nthreads);
+
+/* onnx_wino.c: GEMMs on BLIS's micro-kernel with A packed once (the
+ * filters of an im2col convolution).  onx_pk_weights packs w (M x K,
+ * row-major) into onx_pk_floats(M, K) floats (free() them; NULL when out
+ * of memory); onx_pk_gemm computes C (M x N, rows rsc apart) = A B, B
+ * (K x N) rows rsb apart, on this thread, with Bp 64-byte aligned scratch
+ * of onx_pk_scratch(K, N) floats.  An output's bits do not depend on N or
+ * on which columns the call covers. */
+size_t onx_pk_floats(int64_t M, int64_t K);
+float *onx_pk_weights(const float *w, int64_t M, int64_t K);
+size_t onx_pk_scratch(int64_t K, int64_t N);
+void onx_pk_gemm(const float *Ap, int64_t M, int64_t N, int64_t K, const float *B, int64_t rsb,
+		 float *C, int64_t rsc, float *Bp);
 
 /* onnx_pw.c: y (M, n; rows ys apart) = act(w (M,K) x (K, n; rows xs apart)
  * + b) + res (M, n; rows ys apart), on this thread, for convolutions with

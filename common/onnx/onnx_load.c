@@ -1261,6 +1261,7 @@ void arpg_onnx_free(struct arpg_onnx *m)
 		free(n->pre_s);
 		free(n->pre_t);
 		free(n->wino);
+		free(n->pk);
 		free(n->bn_s);
 		free(n->bn_t);
 		free(n->slope);

@@ -1,9 +1,11 @@
 /* onnx_ops.c - the kernels: one function per operator, reading the shapes
  * that onnx_plan.c inferred.  Convolutions and matrix products are BLIS
- * sgemm calls with strides (a 1x1 stride-1 unpadded conv reads its input in
- * place; others go through im2col, with a preceding batch norm applied
- * there as a per-channel affine so that padding stays zero).  Bias,
- * activation and a residual add are applied in one pass after the GEMM. */
+ * sgemm calls with strides, or for convolutions with enough channels
+ * BLIS's micro-kernel on filters packed at prepare (onx_pk_gemm); a 1x1
+ * stride-1 unpadded conv reads its input in place, others go through
+ * im2col, with a preceding batch norm applied there as a per-channel
+ * affine so that padding stays zero.  Bias, activation and a residual
+ * add are applied in one pass after the GEMM. */
 #include <float.h>
 #include <stdlib.h>
 #include <math.h>
@@ -141,6 +143,7 @@ struct conv_job {
 	int direct;
 	int pw;			/* onx_pw_run rather than BLIS and the epilogue */
 	int s2;			/* onx_pw_run on split rows (conv_rows_s2) */
+	float *bp;		/* onx_pk_gemm's B panels, when the filters are packed */
 };
 
 /* C (M x N, rows rsc apart) = A (M x K) B (K x N), row-major, on this thread
@@ -274,7 +277,10 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 			onx_pw_run(&a);
 			continue;
 		}
-		onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, src, rs, y, P);
+		if (j->bp)
+			onx_pk_gemm(n->pk, j->mn, np, K, src, rs, y, P, j->bp);
+		else
+			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, src, rs, y, P);
 		/* rows of y are P apart; only np columns of each are ours */
 		for (mm = 0; mm < j->mn; mm++)
 			epilogue(y + mm * P, y + mm * P, P, 1, np, j->b ? j->b + c0 + mm : NULL,
@@ -334,7 +340,11 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
 				       Cg, j->H, j->W, &nn, j->OH, j->OW,
 				       n->pre_s ? n->pre_s + g * Cg : NULL,
 				       n->pre_t ? n->pre_t + g * Cg : NULL, cols);
-			onx_sgemm1(&j->m->rntm1, Mg, cols, K, j->w + g * Mg * K, K, col, cols, tmp, cols);
+			if (j->bp)
+				onx_pk_gemm(n->pk, Mg, cols, K, col, cols, tmp, cols, j->bp);
+			else
+				onx_sgemm1(&j->m->rntm1, Mg, cols, K, j->w + g * Mg * K, K, col, cols,
+					   tmp, cols);
 			for (k = 0; k < nc; k++)
 				epilogue(j->out + ((img + k) * j->M + g * Mg) * P, tmp + k * P, cols,
 					 Mg, P, j->b ? j->b + g * Mg : NULL, n->act,
@@ -920,6 +930,54 @@ static int exec_pw_dw(struct arpg_onnx *m, struct onx_node *n)
 	return 0;
 }
 
+int onx_conv_packs(const struct arpg_onnx *m, const struct onx_node *n)
+{
+	const struct onx_tensor *w = &m->t[n->in[1]];
+	i64 K = w->dims[1] * w->dims[2] * w->dims[3];
+
+	return n->op == OP_CONV && !n->dead && (n->w || w->kind == TK_STATIC) && n->group == 1 &&
+		n->pre_pw < 0 && !n->pool2 && !n->wino && w->dims[0] >= 32 && K >= 64 &&
+		!onx_pw_pays(w->dims[0], K, 0) && !onx_pw_pays(w->dims[0], K, 1);
+}
+
+/* Floats of the im2col scratch of conv n (one thread's), before its B
+ * panels (onx_pk_gemm) */
+static i64 conv_scratch(const struct arpg_onnx *m, const struct onx_node *n)
+{
+	const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
+	i64 K = w->dims[1] * w->dims[2] * w->dims[3], P = o->dims[2] * o->dims[3];
+	i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group;
+
+	/* images side by side (columns, then the GEMM's output), or one
+	 * image in blocks of rows */
+	if (c > 1)
+		return (K + Mg) * P * c;
+	return K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS);
+}
+
+/* Where a thread's B panels start in its scratch: after the columns, on a
+ * 64-byte boundary */
+static i64 pk_offset(const struct arpg_onnx *m, const struct onx_node *n)
+{
+	return (conv_scratch(m, n) + 15) & ~(i64)15;
+}
+
+/* The most columns of one GEMM of conv n: a chunk of images side by side,
+ * an image whose input is read in place, or a block of rows */
+static i64 pk_max_cols(const struct arpg_onnx *m, const struct onx_node *n)
+{
+	const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
+	i64 K = w->dims[1] * w->dims[2] * w->dims[3], P = o->dims[2] * o->dims[3];
+	i64 c = conv_chunk(K, P, o->dims[0]);
+
+	if (c > 1)
+		return c * P;
+	if (w->dims[2] == 1 && w->dims[3] == 1 && n->stride[0] == 1 && n->stride[1] == 1 &&
+	    !n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3] && !n->pre_s)
+		return P;
+	return o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2], COL_FLOATS);
+}
+
 static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]], *wt = &m->t[n->in[1]];
@@ -973,6 +1031,9 @@ static int exec_conv(struct arpg_onnx *m, struct onx_node *n)
 		t = omp_get_thread_num(), T = omp_get_num_threads();
 #endif
 		jt.scratch = m->scratch + (size_t)t * m->scratch_per_thread;
+		jt.bp = NULL;
+		if (n->pk && !split_m && !j.pw)
+			jt.bp = jt.scratch + pk_offset(m, n);
 		if (N >= T)
 			conv_images(&jt, N * t / T, N * (t + 1) / T);
 		else if (split_m) {
@@ -1706,15 +1767,11 @@ size_t onx_scratch_need(const struct arpg_onnx *m, const struct onx_node *n)
 {
 	if (n->op == OP_CONV) {
 		const struct onx_tensor *w = &m->t[n->in[1]], *o = &m->t[n->out[0]];
-		i64 K = w->dims[1] * w->dims[2] * w->dims[3], P = o->dims[2] * o->dims[3];
-		i64 c = conv_chunk(K, P, o->dims[0]), Mg = w->dims[0] / n->group, need;
-		/* images side by side (columns, then the GEMM's output), or one
-		 * image in blocks of rows */
-		if (c > 1)
-			need = (K + Mg) * P * c;
-		else
-			need = K * o->dims[3] * conv_block_rows(K, o->dims[3], o->dims[2],
-								COL_FLOATS);
+		i64 K = w->dims[1] * w->dims[2] * w->dims[3];
+		i64 need = conv_scratch(m, n);
+		/* and the B panels of its GEMMs */
+		if (onx_conv_packs(m, n))
+			need = pk_offset(m, n) + (i64)onx_pk_scratch(K, pk_max_cols(m, n));
 		/* a depthwise conv's padded rows (dw3_plane) */
 		if (need < dw3_buf_floats(o->dims[3]))
 			need = dw3_buf_floats(o->dims[3]);

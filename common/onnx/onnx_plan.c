@@ -1594,6 +1594,17 @@ int arpg_onnx_prepare(struct arpg_onnx *m, int batch, char *err, size_t errn)
 		if (k > need)
 			need = m->scratch_n = k;
 	}
+	/* the other convs' filters packed for BLIS's micro-kernel once, not
+	 * by every GEMM call (onx_pk_gemm) */
+	for (i = 0; i < m->nn; i++) {
+		struct onx_node *n = &m->nodes[i];
+		const struct onx_tensor *w = n->op == OP_CONV ? &m->t[n->in[1]] : NULL;
+		if (!w || !onx_conv_packs(m, n))
+			continue;
+		if (!(n->pk = onx_pk_weights(n->w ? n->w : w->f, w->dims[0],
+					     w->dims[1] * w->dims[2] * w->dims[3])))
+			return arpg_errf(err, errn, ARPG_ENOMEM, "out of memory");
+	}
 	if (m->mem_limit && (need + m->arena_n) > m->mem_limit / sizeof(float))
 		return arpg_errf(err, errn, ARPG_ERANGE,
 				 "activations and scratch need %zu MiB, over the limit of %zu MiB",

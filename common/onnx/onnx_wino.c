@@ -14,15 +14,17 @@
  * so that they run at full vector width whatever the image size (rows of
  * tiles are short: 4 tiles at 14x14).  A block of 16 input planes is first
  * interleaved, zero-padded, into position-major order (each pixel's 16
- * channels contiguous); V and the products are stored tile-major (each
- * tile's channels contiguous, rows padded to 16 channels), which makes
- * the GEMMs V[xi] (tiles x C) by Ut[xi] (C x M); they run BLIS's
- * micro-kernel on filters packed once (see struct ukr).
+ * channels contiguous); each panel of tiles' transformed vectors is
+ * transposed in registers straight into the micro-kernel's B panels
+ * (vp_panel), and the products are stored tile-major (each tile's
+ * channels contiguous, rows padded to 16 channels): the GEMMs are V[xi]
+ * (tiles x C) by Ut[xi] (C x M) on BLIS's micro-kernel, the filters
+ * packed once (see struct ukr).
  *
  * The threads share one convolution in three steps separated by barriers:
- * input channel blocks are transformed in parallel, the GEMMs are split
- * between the threads (no synchronisation inside), then output channel
- * blocks are transformed in parallel, with the bias and activation
+ * input channel blocks (of every image of a round) are transformed in
+ * parallel, the GEMMs are split between the threads (no synchronisation
+ * inside), then output channel blocks are transformed in parallel, with the bias and activation
  * applied in the vector lanes and the residual while the block is written
  * back to NCHW. */
 #include <stdlib.h>
@@ -49,7 +51,7 @@ typedef int64_t i64;
  * than F(2x2) at 128, at 49 (28x28, batch 1) twice as fast as im2col:
  * thin GEMMs use each transformed weight too few times.  With the filters
  * prepacked, F(2x2) at 16 tiles (7x7, batch 1) is about 3% faster than
- * im2col. */
+ * im2col.  But see wino4_pays for fewer tiles in whole panels. */
 #define WINO4_MIN_TILES 48
 #define WINO2_MIN_TILES 16
 
@@ -59,18 +61,34 @@ static i64 tiles(i64 OH, i64 OW, i64 n, int m)
 }
 
 static int ukr_packable(void);
+static i64 ukr_nr(void);
+
+/* Whether F(4x4) pays at t tiles: at WINO4_MIN_TILES, or below when the
+ * tiles fill whole B panels of the micro-kernel (nothing computed for
+ * padding) while F(2x2)'s four times as many would not.  Measured on Zen 4
+ * with BLIS zen3 (panels of 16 tiles): F(4x4) at 16 tiles (14x14, batch 1)
+ * made iresnet50 at batch 1 14% faster than F(2x2) at 49 tiles (4 panels
+ * of which 15 columns are padding), and at 32 tiles (7x7, batch 8) the
+ * last stage's convs 25-30% faster than F(2x2) at 128.  skx's panels of
+ * 12 tiles are not filled by 16, so the Zen 5 measurement above stands. */
+static int wino4_pays(i64 t)
+{
+	i64 nr = ukr_nr();
+
+	return t >= WINO4_MIN_TILES || (t >= nr && t % nr == 0);
+}
 
 int onx_wino_tile(i64 OH, i64 OW, i64 n)
 {
 	if (!ukr_packable())
 		return 0;
-	return tiles(OH, OW, n, 4) >= WINO4_MIN_TILES ? 4 :
+	return wino4_pays(tiles(OH, OW, n, 4)) ? 4 :
 		tiles(OH, OW, n, 2) >= WINO2_MIN_TILES ? 2 : 0;
 }
 
 int onx_wino_pays(i64 OH, i64 OW, i64 n, int m)
 {
-	return tiles(OH, OW, n, m) >= (m == 4 ? WINO4_MIN_TILES : WINO2_MIN_TILES);
+	return m == 4 ? wino4_pays(tiles(OH, OW, n, 4)) : tiles(OH, OW, n, m) >= WINO2_MIN_TILES;
 }
 
 /* The GEMMs call BLIS's micro-kernel themselves, so that the transformed
@@ -106,7 +124,7 @@ static void ukr_query(struct ukr *k)
 		k->KC = 16;
 }
 
-/* Whether pack_vt can fill the kernel's B panels: it transposes 16 tiles
+/* Whether vp_panel can fill the kernel's B panels: it transposes 16 tiles
  * at a time (every kernel set of BLIS 0.9 has panels of 16 or fewer). */
 static int ukr_packable(void)
 {
@@ -114,6 +132,15 @@ static int ukr_packable(void)
 
 	ukr_query(&k);
 	return k.PNR <= 16;
+}
+
+/* The micro-kernel's tiles per B panel */
+static i64 ukr_nr(void)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return k.NR;
 }
 
 /* Floats of one transform entry's packed Ut: C rows of ceil(M/MR) panels. */
@@ -252,20 +279,20 @@ static void geometry(struct geom *g, i64 C, i64 M, i64 OH, i64 OW, i64 N, int m)
 	/* rounds of equal size: 8 + 8 rather than 14 + 2, whose thin GEMMs
 	 * would cost more than the round saves */
 	g->chunk = (N + (N + g->chunk - 1) / g->chunk - 1) / ((N + g->chunk - 1) / g->chunk);
-	/* a block of 16 padded input planes, interleaved; it also holds the
-	 * 16 output planes of a block before write-back (m TH x OW, plus the
-	 * spill of a partial tile, plus a last partial vector: all less) */
-	g->ws = LANES * g->PH * g->PW;
+	/* a block of 16 padded input planes of each image of a round,
+	 * interleaved, and the transformed tiles of a panel before they are
+	 * transposed; the planes also hold the 16 output planes of a block
+	 * before write-back (m TH x OW, plus the spill of a partial tile,
+	 * plus a last partial vector: all less than one input plane) */
+	g->ws = g->chunk * LANES * g->PH * g->PW + (i64)g->A * LANES * LANES;
 }
 
-/* Floats of one thread's packed Vt: a depth block of every tile of a round,
- * in panels of NR tiles with up16(kc) rows (the packing writes whole
- * vectors), plus the spill of the last row's vector. */
-static i64 vt_floats(const struct ukr *k, const struct geom *g, i64 C)
+/* Floats of one transform entry's packed V of a round: its tiles in
+ * ceil(tiles/NR) panels of NR, each C16 rows of PNR floats (depth blocks
+ * of KC channels one after another, see vp_panel). */
+static i64 vp_floats(const struct ukr *k, const struct geom *g)
 {
-	i64 kc = C < k->KC ? C : k->KC;
-
-	return up16((g->chunk * g->tpi + k->NR - 1) / k->NR * k->PNR * up16(kc) + LANES);
+	return up16((g->chunk * g->tpi + k->NR - 1) / k->NR * k->PNR * g->C16);
 }
 
 size_t onx_wino_scratch(i64 C, i64 M, i64 OH, i64 OW, i64 N, int m, int nthreads)
@@ -275,8 +302,7 @@ size_t onx_wino_scratch(i64 C, i64 M, i64 OH, i64 OW, i64 N, int m, int nthreads
 
 	geometry(&g, C, M, OH, OW, N, m);
 	ukr_query(&k);
-	return (size_t)(g.A * (g.C16 + g.M16) * g.tpi * g.chunk +
-			nthreads * (g.ws + vt_floats(&k, &g, C)));
+	return (size_t)(g.A * (vp_floats(&k, &g) + g.M16 * g.tpi * g.chunk) + nthreads * g.ws);
 }
 
 /* Bt applied to six vectors (Bt is the 6x6 matrix of the header's paper) */
@@ -353,36 +379,10 @@ static inline void transpose16(v16 *r)
 }
 #endif
 
-/* Packs input channels [pc, pc + kc) of V (T tiles x C16) into Bp as
- * ceil(T/NR) panels of NR tiles, up16(kc) rows apart: 16 channels of 16
- * tiles transposed in registers; each row is written as a whole vector
- * whose tail the next row overwrites, so rows are written in order. */
-HOT static void pack_vt(const struct ukr *k, float *Bp, const float *V, i64 T, i64 C16, i64 pc,
-			i64 kc)
-{
-	i64 rows = up16(kc), t0, p0, r, p;
-
-	for (t0 = 0; t0 < T; t0 += k->NR) {
-		i64 nr = T - t0 < k->NR ? T - t0 : k->NR;
-		float *b = Bp + t0 / k->NR * k->PNR * rows;	/* PNR <= 16: ukr_packable */
-		for (p0 = 0; p0 < kc; p0 += LANES) {
-			v16 v[LANES];
-			for (r = 0; r < LANES; r++)
-				if (r < nr)
-					v[r] = ld(V + (t0 + r) * C16 + pc + p0);
-				else
-					v[r] = (v16){ 0 };
-			transpose16(v);
-			for (p = 0; p < LANES; p++)
-				st(b + (p0 + p) * k->PNR, v[p]);
-		}
-	}
-}
-
-/* C (T x M, rows rsc apart) = V (T x C, rows C16 apart) Ut, Ut prepacked
- * (onx_wino_weights); Bp holds vt_floats. */
-static void wino_gemm(const struct ukr *k, i64 T, i64 M, i64 C, const float *V, i64 C16,
-		      const float *Up, float *Cm, i64 rsc, float *Bp)
+/* C (T x M, rows rsc apart) = V (T x C) Ut, both packed: Vp is one
+ * transform entry's V (vp_panel), Up its Ut (onx_wino_weights). */
+static void wino_gemm(const struct ukr *k, i64 T, i64 M, i64 C, const float *Vp,
+		      const float *Up, float *Cm, i64 rsc)
 {
 	i64 np = (M + k->MR - 1) / k->MR, nt = (T + k->NR - 1) / k->NR, pc, i, j;
 	float one = 1, zero = 0;
@@ -391,18 +391,17 @@ static void wino_gemm(const struct ukr *k, i64 T, i64 M, i64 C, const float *V, 
 	memset(&aux, 0, sizeof aux);
 	for (pc = 0; pc < C; pc += k->KC) {
 		i64 kc = C - pc < k->KC ? C - pc : k->KC, bs = k->PNR * up16(kc);
-		const float *Ab = Up + pc * np * k->PMR;
-		pack_vt(k, Bp, V, T, C16, pc, kc);
+		const float *Ab = Up + pc * np * k->PMR, *Bb = Vp + pc * nt * k->PNR;
 		/* a B panel stays in L1 while the A panels of the block pass */
 		for (j = 0; j < nt; j++) {
 			i64 t0 = j * k->NR, nr = T - t0 < k->NR ? T - t0 : k->NR;
-			float *b = Bp + j * bs;
+			float *bp = (float *)Bb + j * bs;
 			for (i = 0; i < np; i++) {
 				i64 m0 = i * k->MR, mr = M - m0 < k->MR ? M - m0 : k->MR;
-				float *a = (float *)Ab + i * kc * k->PMR;
-				bli_auxinfo_set_next_ab(i + 1 < np ? a + kc * k->PMR : (float *)Ab,
-							i + 1 < np ? b : b + bs, &aux);
-				k->fn(mr, nr, kc, &one, a, b, pc ? &one : &zero, Cm + t0 * rsc + m0, 1,
+				float *ap = (float *)Ab + i * kc * k->PMR;
+				bli_auxinfo_set_next_ab(i + 1 < np ? ap + kc * k->PMR : (float *)Ab,
+							i + 1 < np ? bp : bp + bs, &aux);
+				k->fn(mr, nr, kc, &one, ap, bp, pc ? &one : &zero, Cm + t0 * rsc + m0, 1,
 				      rsc, &aux, k->cntx);
 			}
 		}
@@ -457,44 +456,84 @@ HOT static void gather_block(const struct onx_wino_args *a, const struct geom *g
 	}
 }
 
-/* V[xi][t][c0..c0+16) for every tile t of image img from the block in Q */
-HOT static void input_tiles(const struct geom *g, const float *Q, float *V, i64 T, i64 t0, i64 c0)
+/* The A transformed vectors of one input tile (16 channels a position,
+ * rows rs floats apart from q) into S, xi * LANES * LANES floats apart */
+HOT static void tile_in(const struct geom *g, const float *q, i64 rs, float *S)
 {
-	i64 ty, tx, rs = g->PW * LANES, xs = T * g->C16;
+	const i64 xs = LANES * LANES;
+	v16 r[6][6];
 	int i, b;
 
-	for (ty = 0; ty < g->TH; ty++)
-		for (tx = 0; tx < g->TW; tx++) {
-			const float *q = Q + (g->m * (ty * g->PW + tx)) * LANES;
-			float *v = V + (t0 + ty * g->TW + tx) * g->C16 + c0;
-			v16 r[6][6];
-			if (g->m == 2) {
-				for (b = 0; b < 4; b++)		/* r = Bt d, column by column */
-					BT4(r[0][b], r[1][b], r[2][b], r[3][b], ld(q + b * LANES),
-					    ld(q + rs + b * LANES), ld(q + 2 * rs + b * LANES),
-					    ld(q + 3 * rs + b * LANES));
-				for (i = 0; i < 4; i++) {	/* V = r B, row by row */
-					v16 o0, o1, o2, o3;
-					float *vi = v + (i64)(i * 4) * xs;
-					BT4(o0, o1, o2, o3, r[i][0], r[i][1], r[i][2], r[i][3]);
-					st(vi, o0), st(vi + xs, o1), st(vi + 2 * xs, o2), st(vi + 3 * xs, o3);
-				}
-				continue;
-			}
-			for (b = 0; b < 6; b++)
-				BT6(r[0][b], r[1][b], r[2][b], r[3][b], r[4][b], r[5][b],
-				    ld(q + b * LANES), ld(q + rs + b * LANES),
-				    ld(q + 2 * rs + b * LANES), ld(q + 3 * rs + b * LANES),
-				    ld(q + 4 * rs + b * LANES), ld(q + 5 * rs + b * LANES));
-			for (i = 0; i < 6; i++) {
-				v16 o0, o1, o2, o3, o4, o5;
-				float *vi = v + (i64)(i * 6) * xs;
-				BT6(o0, o1, o2, o3, o4, o5, r[i][0], r[i][1], r[i][2], r[i][3], r[i][4],
-				    r[i][5]);
-				st(vi, o0), st(vi + xs, o1), st(vi + 2 * xs, o2);
-				st(vi + 3 * xs, o3), st(vi + 4 * xs, o4), st(vi + 5 * xs, o5);
-			}
+	if (g->m == 2) {
+		for (b = 0; b < 4; b++)		/* r = Bt d, column by column */
+			BT4(r[0][b], r[1][b], r[2][b], r[3][b], ld(q + b * LANES),
+			    ld(q + rs + b * LANES), ld(q + 2 * rs + b * LANES),
+			    ld(q + 3 * rs + b * LANES));
+		for (i = 0; i < 4; i++) {	/* V = r B, row by row */
+			v16 o0, o1, o2, o3;
+			float *vi = S + (i64)(i * 4) * xs;
+			BT4(o0, o1, o2, o3, r[i][0], r[i][1], r[i][2], r[i][3]);
+			st(vi, o0), st(vi + xs, o1), st(vi + 2 * xs, o2), st(vi + 3 * xs, o3);
 		}
+		return;
+	}
+	for (b = 0; b < 6; b++)
+		BT6(r[0][b], r[1][b], r[2][b], r[3][b], r[4][b], r[5][b],
+		    ld(q + b * LANES), ld(q + rs + b * LANES),
+		    ld(q + 2 * rs + b * LANES), ld(q + 3 * rs + b * LANES),
+		    ld(q + 4 * rs + b * LANES), ld(q + 5 * rs + b * LANES));
+	for (i = 0; i < 6; i++) {
+		v16 o0, o1, o2, o3, o4, o5;
+		float *vi = S + (i64)(i * 6) * xs;
+		BT6(o0, o1, o2, o3, o4, o5, r[i][0], r[i][1], r[i][2], r[i][3], r[i][4],
+		    r[i][5]);
+		st(vi, o0), st(vi + xs, o1), st(vi + 2 * xs, o2);
+		st(vi + 3 * xs, o3), st(vi + 4 * xs, o4), st(vi + 5 * xs, o5);
+	}
+}
+
+/* The transformed input of one panel of the GEMMs' B, written in the
+ * micro-kernel's format without a V in between (a separate packing pass
+ * read V back from L3, 8% of iresnet50 at batch 8): tiles [t0, t0 + nr)
+ * of the round (nr <= NR), channels [c0, c0 + 16), from the interleaved
+ * blocks of every image in Q (qs floats apart).  Each tile's A vectors
+ * go to S; then, per entry, the 16 tiles' vectors are transposed into 16
+ * rows of the panel, each row PNR floats: the channels' rows of every
+ * entry's V (Vp, vx floats apart; nt panels).  A row is stored as a whole
+ * vector whose tail the next row overwrites, except a block's last row,
+ * whose tail would fall into another thread's block (PNR < 16). */
+HOT static void vp_panel(const struct ukr *k, const struct geom *g, i64 C, const float *Q,
+			 i64 qs, i64 t0, i64 nr, i64 c0, float *Vp, i64 vx, i64 nt, float *S)
+{
+	i64 pc = c0 / k->KC * k->KC, rows = up16(C - pc < k->KC ? C - pc : k->KC);
+	i64 r, p;
+	int xi;
+
+	for (r = 0; r < nr; r++) {
+		i64 t = t0 + r, img = t / g->tpi, tt = t % g->tpi;
+		i64 ty = tt / g->TW, tx = tt % g->TW;
+		tile_in(g, Q + img * qs + g->m * (ty * g->PW + tx) * LANES, g->PW * LANES,
+			S + r * LANES);
+	}
+	for (xi = 0; xi < g->A; xi++) {
+		const float *sx = S + (i64)xi * LANES * LANES;
+		float *b = Vp + xi * vx + pc * nt * k->PNR + t0 / k->NR * k->PNR * rows +
+			(c0 - pc) * k->PNR;
+		v16 v[LANES];
+		for (r = 0; r < LANES; r++)
+			if (r < nr)
+				v[r] = ld(sx + r * LANES);
+			else
+				v[r] = (v16){ 0 };
+		transpose16(v);
+		for (p = 0; p < LANES - 1; p++)
+			st(b + p * k->PNR, v[p]);
+		if (k->PNR >= LANES)
+			st(b + p * k->PNR, v[p]);
+		else
+			for (r = 0; r < k->PNR; r++)
+				b[p * k->PNR + r] = v[p][r];
+	}
 }
 
 /* The output tiles of image img, channels [k0, k0 + 16), with bias and
@@ -584,46 +623,141 @@ HOT static void scatter_block(const struct onx_wino_args *a, i64 img, i64 k0, i6
 void onx_wino_run(const struct onx_wino_args *args, float *scratch, int nthreads)
 {
 	struct geom g;
-	i64 CB = (args->C + LANES - 1) / LANES, MB = (args->M + LANES - 1) / LANES;
+	i64 CB = (args->C + LANES - 1) / LANES, MB = (args->M + LANES - 1) / LANES, vx;
 	struct ukr k;
 
 	geometry(&g, args->C, args->M, args->OH, args->OW, args->N, args->m);
 	ukr_query(&k);
+	vx = vp_floats(&k, &g);
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
 	{
 		struct onx_wino_args a = *args;
 		int tid = 0;
-		i64 img0;
+		i64 img0, qs = LANES * g.PH * g.PW;
+		float *ws = scratch + g.A * (vx + g.M16 * g.tpi * g.chunk);
 #ifdef _OPENMP
 		tid = omp_get_thread_num();
 #endif
+		ws += tid * g.ws;
 		for (img0 = 0; img0 < args->N; img0 += g.chunk) {
 			i64 nc = args->N - img0 < g.chunk ? args->N - img0 : g.chunk;
-			i64 T = nc * g.tpi, q;
-			float *V = scratch, *Mx = scratch + g.A * T * g.C16;
-			i64 per = g.ws + vt_floats(&k, &g, a.C);
-			float *ws = scratch + g.A * (g.C16 + g.M16) * g.tpi * g.chunk + tid * per;
+			i64 T = nc * g.tpi, nt = (T + k.NR - 1) / k.NR, q, img, t0;
+			float *Vp = scratch, *Mx = scratch + g.A * vx;
 			a.i0 = img0;
+			/* a thread's channel block of every image of the round, then
+			 * its panels (a panel's tiles may span two images) */
 #pragma omp for schedule(static)
-			for (q = 0; q < nc * CB; q++) {
-				i64 img = q / CB, c0 = q % CB * LANES;
-				i64 nb = a.C - c0 < LANES ? a.C - c0 : LANES;
-				gather_block(&a, &g, img, c0, nb, ws);
-				input_tiles(&g, ws, V, T, img * g.tpi, c0);
+			for (q = 0; q < CB; q++) {
+				i64 c0 = q * LANES, nb = a.C - c0 < LANES ? a.C - c0 : LANES;
+				for (img = 0; img < nc; img++)
+					gather_block(&a, &g, img, c0, nb, ws + img * qs);
+				for (t0 = 0; t0 < T; t0 += k.NR)
+					vp_panel(&k, &g, a.C, ws, qs, t0, T - t0 < k.NR ? T - t0 : k.NR,
+						 c0, Vp, vx, nt, ws + nc * qs);
 			}
 #pragma omp for schedule(static)
 			for (q = 0; q < g.A; q++)
-				wino_gemm(&k, T, a.M, a.C, V + q * T * g.C16, g.C16,
-					  a.U + q * ut_floats(&k, a.M, a.C), Mx + q * T * g.M16, g.M16,
-					  ws + g.ws);
+				wino_gemm(&k, T, a.M, a.C, Vp + q * vx, a.U + q * ut_floats(&k, a.M, a.C),
+					  Mx + q * T * g.M16, g.M16);
 #pragma omp for schedule(static)
 			for (q = 0; q < nc * MB; q++) {
-				i64 img = q / MB, k0 = q % MB * LANES;
+				i64 k0 = q % MB * LANES;
 				i64 nb = a.M - k0 < LANES ? a.M - k0 : LANES;
+				img = q / MB;
 				output_tiles(&a, &g, Mx, T, img * g.tpi, k0, ws);
 				scatter_block(&a, img, k0, nb, ws);
 			}
 		}
+	}
+}
+
+/* ---- GEMMs on filters packed once, for the im2col convolutions ----
+ * BLIS packs A, the filters, at every sgemm call: 9.4 MiB of them for a
+ * 512-channel 3x3 conv, used for only 49 columns at batch 1.  These pack
+ * them once at prepare, in ut_index's layout (one entry), and pack B per
+ * call; each output is the same sum in the same order (depth blocks of
+ * KC) whatever the columns of the call, so a thread's share does not
+ * change its bits. */
+
+size_t onx_pk_floats(i64 M, i64 K)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return (size_t)up16(ut_floats(&k, M, K));
+}
+
+float *onx_pk_weights(const float *w, i64 M, i64 K)
+{
+	float *A = aligned_alloc(64, onx_pk_floats(M, K) * sizeof *A);
+	struct ukr k;
+	i64 c, mo;
+
+	if (!A)
+		return NULL;
+	ukr_query(&k);
+	memset(A, 0, onx_pk_floats(M, K) * sizeof *A);	/* partial panels' padding */
+	for (c = 0; c < K; c++)
+		for (mo = 0; mo < M; mo++)
+			A[ut_index(&k, M, K, 0, c, mo)] = w[mo * K + c];
+	return A;
+}
+
+size_t onx_pk_scratch(i64 K, i64 N)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return (size_t)up16((K < k.KC ? K : k.KC) * ((N + k.NR - 1) / k.NR) * k.PNR);
+}
+
+/* B's rows [pc, pc + kc), columns [j0, j0 + nr) into one panel of kc rows
+ * of PNR floats, zero past nr */
+static void pk_pack_b(const struct ukr *k, float *bp, const float *B, i64 rsb, i64 pc, i64 kc,
+		      i64 j0, i64 nr)
+{
+	i64 r;
+
+	for (r = 0; r < kc; r++) {
+		memcpy(bp + r * k->PNR, B + (pc + r) * rsb + j0, nr * sizeof *bp);
+		if (nr < k->PNR)
+			memset(bp + r * k->PNR + nr, 0, (k->PNR - nr) * sizeof *bp);
+	}
+}
+
+void onx_pk_gemm(const float *Ap, i64 M, i64 N, i64 K, const float *B, i64 rsb, float *C,
+		 i64 rsc, float *Bp)
+{
+	struct ukr k;
+	i64 np, nt, pc, ic, mcp, i, j;
+	float one = 1, zero = 0;
+	auxinfo_t aux;
+
+	ukr_query(&k);
+	np = (M + k.MR - 1) / k.MR, nt = (N + k.NR - 1) / k.NR;
+	/* A panels per pass over the B panels: BLIS's MC, which stays in L2 */
+	mcp = bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MC, k.cntx) / k.MR;
+	if (mcp < 1)
+		mcp = 1;
+	memset(&aux, 0, sizeof aux);
+	for (pc = 0; pc < K; pc += k.KC) {
+		i64 kc = K - pc < k.KC ? K - pc : k.KC;
+		const float *Ab = Ap + pc * np * k.PMR;
+		for (j = 0; j < nt; j++)
+			pk_pack_b(&k, Bp + j * kc * k.PNR, B, rsb, pc, kc, j * k.NR,
+				  N - j * k.NR < k.NR ? N - j * k.NR : k.NR);
+		for (ic = 0; ic < np; ic += mcp)
+			for (j = 0; j < nt; j++) {
+				i64 t0 = j * k.NR, nr = N - t0 < k.NR ? N - t0 : k.NR;
+				float *bp = Bp + j * kc * k.PNR;
+				for (i = ic; i < np && i < ic + mcp; i++) {
+					i64 m0 = i * k.MR, mr = M - m0 < k.MR ? M - m0 : k.MR;
+					float *ap = (float *)Ab + i * kc * k.PMR;
+					bli_auxinfo_set_next_ab(ap + kc * k.PMR, bp, &aux);
+					k.fn(mr, nr, kc, &one, ap, bp, pc ? &one : &zero,
+					     C + m0 * rsc + t0, rsc, 1, &aux, k.cntx);
+				}
+			}
 	}
 }
 

@@ -4,7 +4,8 @@
  * shapes that leave partial tiles and partial 16-channel blocks, uneven
  * padding, the pre-activation affine, bias, PReLU and the residual, a
  * batch that takes more than one round of transforms, and the same bits
- * on one thread as on two. */
+ * on one thread as on two; and the GEMM on packed filters (onx_pk_gemm)
+ * that the im2col convolutions share the micro-kernel code with. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,14 +150,68 @@ ARPG_TEST(winograd_batch_in_several_rounds_matches_direct_conv)
 	run_case(&cv);
 }
 
+/* F(4x4) from 48 tiles, or from fewer that fill whole B panels of the
+ * micro-kernel in use (16 tiles on zen3 and haswell, 12 on skx) */
 ARPG_TEST(winograd_tile_size_follows_the_number_of_tiles)
 {
+	int64_t nr = bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_NR, bli_gks_query_cntx());
+
 	expect_int(onx_wino_tile(28, 28, 1), 4);	/* 49 4x4 tiles */
 	expect_int(onx_wino_tile(14, 14, 8), 4);	/* 128 */
-	expect_int(onx_wino_tile(14, 14, 1), 2);	/* 16; 49 2x2 tiles */
-	expect_int(onx_wino_tile(7, 7, 8), 2);		/* 32; 128 */
+	expect_int(onx_wino_tile(14, 14, 1), 16 % nr ? 2 : 4);	/* 16; 49 2x2 tiles */
+	expect_int(onx_wino_tile(7, 7, 8), 32 % nr ? 2 : 4);	/* 32; 128 */
+	expect_int(onx_wino_tile(7, 7, 5), 20 % nr ? 2 : 4);	/* 20; 80 */
+	expect_int(onx_wino_tile(10, 10, 1), 2);	/* 9, less than a panel; 25 */
 	expect_int(onx_wino_tile(7, 7, 1), 2);		/* 4; 16 */
 	expect_int(onx_wino_tile(5, 5, 1), 0);		/* 4; 9: im2col */
-	expect(!onx_wino_pays(14, 14, 1, 4));
+	expect(onx_wino_pays(14, 14, 1, 4) == !(16 % nr));
+	expect(!onx_wino_pays(7, 7, 1, 4));
 	expect(!onx_wino_pays(6, 6, 1, 2));		/* 9 */
+}
+
+/* onx_pk_gemm (C = A B with A packed once) against a sum in double, on
+ * strided B and C, at M, N and K that leave partial panels and depth
+ * blocks; and each column's bits the same when a call covers only some
+ * of the columns (a thread's share of a convolution) */
+static void pk_case(int64_t M, int64_t N, int64_t K)
+{
+	unsigned seed = 777u + (unsigned)(M * 7 + N * 3 + K);
+	int64_t rsb = N + 3, rsc = N + 5, i, j, k, h = N / 3;
+	float *w = randn(M * K, &seed, 1), *B = randn(K * rsb, &seed, 1);
+	float *C = malloc(M * rsc * sizeof *C), *C2 = malloc(M * rsc * sizeof *C2);
+	float *A = onx_pk_weights(w, M, K);
+	float *Bp = aligned_alloc(64, (onx_pk_scratch(K, N) + 16) * sizeof *Bp);
+	double maxerr = 0, maxref = 0;
+	int same = 1;
+
+	onx_pk_gemm(A, M, N, K, B, rsb, C, rsc, Bp);
+	/* the columns in two calls, split off a panel boundary */
+	onx_pk_gemm(A, M, h, K, B, rsb, C2, rsc, Bp);
+	onx_pk_gemm(A, M, N - h, K, B + h, rsb, C2 + h, rsc, Bp);
+	for (i = 0; i < M; i++)
+		for (j = 0; j < N; j++) {
+			double acc = 0;
+			for (k = 0; k < K; k++)
+				acc += (double)w[i * K + k] * B[k * rsb + j];
+			if (fabs(C[i * rsc + j] - acc) > maxerr)
+				maxerr = fabs(C[i * rsc + j] - acc);
+			if (fabs(acc) > maxref)
+				maxref = fabs(acc);
+			same &= C[i * rsc + j] == C2[i * rsc + j];
+		}
+	arpg_test_note("packed GEMM M %lld N %lld K %lld: rel err %.3g", (long long)M,
+		       (long long)N, (long long)K, maxerr / maxref);
+	expect(maxerr / maxref < 1e-5);
+	expect(same);
+	free(w), free(B), free(C), free(C2), free(A), free(Bp);
+}
+
+ARPG_TEST(packed_filter_gemm_matches_a_double_sum_in_any_column_split)
+{
+	struct arpg_blis_info bi;
+
+	arpg_blis_setup(0, 0, &bi);
+	pk_case(45, 37, 601);	/* partial A and B panels, 2-3 depth blocks */
+	pk_case(512, 49, 4608);	/* iresnet50's last stride-2 conv at batch 1 */
+	pk_case(32, 1, 64);	/* one column */
 }
