@@ -1,7 +1,7 @@
 /* tune_wgrad.c - a 3x3 convolution's weight gradient by Winograd (see
- * tune_wgrad.h).  The matrices are onnx_wino.c's (interpolation points 0,
- * +-1, +-2 and infinity for m = 4; 0, +-1 and infinity for m = 2), so
- * that the gradient is the adjoint of the forward the trainer runs.
+ * tune_wgrad.h).  The matrices are onnx_wino.c's (G from onnx_wino.h;
+ * Bt and At written out below), so that the gradient is the adjoint of
+ * the forward the trainer runs.
  * Measured on bench/tune.sh's epoch (iresnet50, 512 frames, -j 1), the
  * five convolutions' weight gradients took about 7.5 s of CPU by im2col,
  * 6.2 s by this with the transforms in scalar loops (3 s of it the
@@ -9,19 +9,9 @@
  * less again. */
 #include "tune_wgrad.h"
 #include "layers.h"
+#include "onnx/onnx_wino.h"
 
 #include <string.h>
-
-static const float G4[6][3] = {
-	{ 1.0f / 4, 0, 0 },
-	{ -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-	{ -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-	{ 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-	{ 1.0f / 24, -1.0f / 12, 1.0f / 6 },
-	{ 0, 0, 1 },
-}, G2[4][3] = {
-	{ 1, 0, 0 }, { 0.5f, 0.5f, 0.5f }, { 0.5f, -0.5f, 0.5f }, { 0, 0, 1 },
-};
 
 /* The transforms run on 16 samples at once, a sample per vector lane, so
  * that a tile's (m+2)^2 entries are stored as whole vectors: the tiles are
@@ -91,12 +81,19 @@ static inline void put(float *V, size_t xs, v16f (*e)[6], int a, int nl)
 
 struct wmat {
 	int m, a;
-	const float *g;		/* a x 3 */
+	float g[6][3];		/* a x 3: G rounded to float, as filter_grad
+				 * multiplies it */
 };
 
 static struct wmat wmat(int m)
 {
-	return m == 4 ? (struct wmat){ 4, 6, &G4[0][0] } : (struct wmat){ 2, 4, &G2[0][0] };
+	const double (*G)[3] = m == 4 ? arpg_wino_G4 : arpg_wino_G2;
+	struct wmat k = { m, m + 2, { { 0 } } };
+
+	for (int i = 0; i < k.a; i++)
+		for (int j = 0; j < 3; j++)
+			k.g[i][j] = (float)G[i][j];
+	return k;
 }
 
 static int tiles_per(int h, int w, int m) { return ((h + m - 1) / m) * ((w + m - 1) / m); }
@@ -166,7 +163,7 @@ static void filter_grad(float *dW, const float *dU, int c, int cout, const struc
 
 	for (int xi = 0; xi < A; xi++)
 		for (int s = 0; s < 9; s++)
-			kx[xi][s] = k->g[xi / a * 3 + s / 3] * k->g[xi % a * 3 + s % 3];
+			kx[xi][s] = k->g[xi / a][s / 3] * k->g[xi % a][s % 3];
 #pragma omp parallel for schedule(static)
 	for (size_t j0 = 0; j0 < cm; j0 += 512) {
 		size_t nb = cm - j0 < 512 ? cm - j0 : 512;

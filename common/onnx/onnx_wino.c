@@ -133,25 +133,26 @@ static i64 ut_index(const struct ukr *k, i64 M, i64 C, int xi, i64 c, i64 mo)
 		(c - pc) * k->PMR + mo % k->MR;
 }
 
+const double arpg_wino_G4[6][3] = {
+	{ 1.0 / 4, 0, 0 },
+	{ -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+	{ -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+	{ 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+	{ 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+	{ 0, 0, 1 },
+}, arpg_wino_G2[4][3] = {
+	{ 1, 0, 0 },
+	{ 0.5, 0.5, 0.5 },
+	{ 0.5, -0.5, 0.5 },
+	{ 0, 0, 1 },
+};
+
 /* U = the transformed filters of w (M x C x 3 x 3), packed; flip: w is
  * (C x M x 3 x 3) and the filters the input gradient's (see
  * arpg_wino_filters).  0 or ARPG_ENOMEM. */
 static int wino_weights(float *U, const float *w, i64 M, i64 C, int m, int flip)
 {
-	static const double G4[6][3] = {
-		{ 1.0 / 4, 0, 0 },
-		{ -1.0 / 6, -1.0 / 6, -1.0 / 6 },
-		{ -1.0 / 6, 1.0 / 6, -1.0 / 6 },
-		{ 1.0 / 24, 1.0 / 12, 1.0 / 6 },
-		{ 1.0 / 24, -1.0 / 12, 1.0 / 6 },
-		{ 0, 0, 1 },
-	}, G2[4][3] = {
-		{ 1, 0, 0 },
-		{ 0.5, 0.5, 0.5 },
-		{ 0.5, -0.5, 0.5 },
-		{ 0, 0, 1 },
-	};
-	const double (*G)[3] = m == 4 ? G4 : G2;
+	const double (*G)[3] = m == 4 ? arpg_wino_G4 : arpg_wino_G2;
 	int al = m + 2, A = al * al, xi, s;
 	double Kx[36][9];	/* U[xi] = sum over s of Kx[xi][s] g[s] (G g Gt, entry by entry) */
 	struct ukr k;
