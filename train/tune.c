@@ -5,7 +5,10 @@
  * once, where a GEMM per sample packed them again for every 49 columns.
  * The 3x3 stride-1 convolutions, most of the work, run by Winograd
  * instead: forward and input gradient on common/onnx's kernels
- * (onnx_wino.h), the weight gradient in tune_wgrad.c. */
+ * (onnx_wino.h), the weight gradient in tune_wgrad.c.  The GEMMs share
+ * C's columns among the threads (gemm_cols), each share on one thread:
+ * BLIS's own threads meet at a barrier per block and spin there, which
+ * on a busy machine cost more CPU than the work (the same bits). */
 #include "tune.h"
 #include "error.h"
 #include "layers.h"
@@ -455,7 +458,7 @@ static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const f
 		m = n - s0 < chunk ? n - s0 : chunk;
 		ld = (size_t)m * P;
 		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
-		gemm(vy->c, (int)ld, K, W, K, 1, t->cols, (int)ld, 1, 0.0f, t->ycols, (int)ld);
+		gemm_cols(vy->c, (int)ld, K, W, K, 1, t->cols, (int)ld, 1, 0.0f, t->ycols, (int)ld);
 		for (int s = 0; s < m; s++)
 			for (int co = 0; co < vy->c; co++) {
 				float *d = y + ((size_t)(s0 + s) * vy->c + co) * P;
@@ -529,7 +532,8 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 		if (!wdone) {
 			im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
 			/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
-			gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
+			gemm_cols(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f,
+				  dW, K);
 		}
 		for (int co = 0; !wdone && op->bias && co < vy->c; co++) {
 			double gb = 0;
@@ -541,7 +545,7 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 		if (!dx)
 			continue;
 		/* dcols (K, m*P) = W^T (K, Cout) dy (Cout, m*P) */
-		gemm(K, (int)ld, vy->c, W, 1, K, t->ycols, (int)ld, 1, 0.0f, t->dcols, (int)ld);
+		gemm_cols(K, (int)ld, vy->c, W, 1, K, t->ycols, (int)ld, 1, 0.0f, t->dcols, (int)ld);
 		for (int s = 0; s < m; s++)
 			col2im(dx + (size_t)(s0 + s) * val_size(vx), t->dcols + (size_t)s * P, ld, &g);
 	}
@@ -746,7 +750,7 @@ static void fc_fwd(struct tune *t, const struct tune_op *op, float *y, const flo
 {
 	int D = (int)val_size(&t->vals[op->in]), E = t->vals[op->out].c;
 
-	gemm(n, E, D, x, D, 1, t->params + op->w, 1, D, 0.0f, y, E);
+	gemm_cols(n, E, D, x, D, 1, t->params + op->w, 1, D, 0.0f, y, E);
 	for (int s = 0; op->bias && s < n; s++)
 		for (int e = 0; e < E; e++)
 			y[(size_t)s * E + e] += t->params[op->b + e];
@@ -758,7 +762,7 @@ static void fc_bwd(struct tune *t, const struct tune_op *op, float *dx, const fl
 	int D = (int)val_size(&t->vals[op->in]), E = t->vals[op->out].c;
 
 	/* dW (E, D) += dy^T (E, n) x (n, D) */
-	gemm(E, D, n, dy, 1, E, x, D, 1, 1.0f, t->grads + op->w, D);
+	gemm_cols(E, D, n, dy, 1, E, x, D, 1, 1.0f, t->grads + op->w, D);
 	for (int e = 0; op->bias && e < E; e++) {
 		double g = 0;
 
@@ -767,7 +771,7 @@ static void fc_bwd(struct tune *t, const struct tune_op *op, float *dx, const fl
 		t->grads[op->b + e] += (float)g;
 	}
 	if (dx)		/* dx (n, D) += dy (n, E) W (E, D) */
-		gemm(n, D, E, dy, E, 1, t->params + op->w, D, 1, 1.0f, dx, D);
+		gemm_cols(n, D, E, dy, E, 1, t->params + op->w, D, 1, 1.0f, dx, D);
 }
 
 void tune_forward(struct tune *t, const float *maps, int n, float *emb)

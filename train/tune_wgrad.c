@@ -220,10 +220,13 @@ void wgrad_conv3x3(float *dW, const float *x, const float *dy, int n, int c, int
 			grad_tiles(D + (size_t)ch * T + l0, (size_t)cout * T, ns,
 				   dy + ((size_t)(s0 + l0) * cout + ch) * P, (size_t)cout * P, nl, h, w, m);
 		}
-		/* dU[xi] (cout x c) = D[xi] (cout x T) V[xi]^T (T x c) */
+		/* dU[xi] (cout x c) = D[xi] (cout x T) V[xi]^T (T x c): a GEMM
+		 * per thread, not each on BLIS's threads, which met at a barrier
+		 * per block of T and spun there whenever the machine was busy */
+#pragma omp parallel for schedule(static)
 		for (int xi = 0; xi < A; xi++)
-			gemm(cout, c, (int)T, D + (size_t)xi * cout * T, (int)T, 1, V + (size_t)xi * c * T,
-			     1, (int)T, 0.0f, dU + (size_t)xi * c * cout, c);
+			gemm1(cout, c, (int)T, D + (size_t)xi * cout * T, (int)T, 1,
+			      V + (size_t)xi * c * T, 1, (int)T, 0.0f, dU + (size_t)xi * c * cout, c);
 		filter_grad(dW, dU, c, cout, &mt);
 	}
 }
