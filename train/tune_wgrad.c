@@ -21,6 +21,15 @@
 typedef float v16f __attribute__((vector_size(64)));
 #define LANES 16
 
+/* The transforms built for AVX-512, AVX2 and plain x86-64, chosen at load
+ * time (as layers.c's loops): the build targets any x86-64, where a v16f
+ * is four SSE registers. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
 /* o = Bt v: a = m + 2 vectors v[0], v[vs], ... to o[0], o[os], ...;
  * written out, the matrices being mostly zeros and small integers.
  * (Pointers, not vectors, are passed: without AVX-512 a vector argument
@@ -108,7 +117,7 @@ size_t wgrad_fixed_floats(int c, int cout, int m) { return (size_t)(m + 2) * (m 
 /* V[xi * xs + tile * ns] of nl planes p, ps apart (one channel of nl
  * samples; ns samples in all): Bt d B of each tile's a x a patch, zero
  * outside the map (the padding). */
-static void input_tiles(float *V, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
+HOT static void input_tiles(float *V, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
 			int w, int m)
 {
 	int a = m + 2, TW = (w + m - 1) / m, TH = (h + m - 1) / m;
@@ -131,7 +140,7 @@ static void input_tiles(float *V, size_t xs, int ns, const float *p, size_t ps, 
 /* D[xi * xs + tile * ns] of nl gradient planes p, ps apart: A g At of
  * each tile's m x m outputs, zero beyond the map (a partial tile's
  * outputs that do not exist). */
-static void grad_tiles(float *D, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
+HOT static void grad_tiles(float *D, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
 		       int w, int m)
 {
 	int a = m + 2, TW = (w + m - 1) / m, TH = (h + m - 1) / m;
@@ -151,10 +160,33 @@ static void grad_tiles(float *D, size_t xs, int ns, const float *p, size_t ps, i
 		}
 }
 
-/* dW (cout, c, 3, 3) += Gt dU G, dU[xi] (cout x c): in blocks of 512
- * filters, the nine taps of a block summed over the entries in L1 (each
+/* dW[j][9] += the nine taps of filters j = 0..nb of the A entries u[xi *
+ * cm + j], kx[xi][tap] the entries' weights: the taps summed in L1 (each
  * entry's block read once), then added to dW, where a filter's taps are
  * contiguous. */
+HOT static void filter_block(float *dW, const float *u, size_t cm, size_t nb, int A,
+			     const float (*kx)[9])
+{
+	float g[9][512];
+
+	memset(g, 0, sizeof g);
+	for (int xi = 0; xi < A; xi++)
+		for (int s = 0; s < 9; s++) {
+			float f = kx[xi][s];
+
+			if (f == 0)
+				continue;
+#pragma omp simd
+			for (size_t j = 0; j < nb; j++)
+				g[s][j] += f * u[xi * cm + j];
+		}
+	for (size_t j = 0; j < nb; j++)
+		for (int s = 0; s < 9; s++)
+			dW[j * 9 + s] += g[s][j];
+}
+
+/* dW (cout, c, 3, 3) += Gt dU G, dU[xi] (cout x c): in blocks of 512
+ * filters (filter_block). */
 static void filter_grad(float *dW, const float *dU, int c, int cout, const struct wmat *k)
 {
 	int a = k->a, A = a * a;
@@ -165,28 +197,9 @@ static void filter_grad(float *dW, const float *dU, int c, int cout, const struc
 		for (int s = 0; s < 9; s++)
 			kx[xi][s] = k->g[xi / a][s / 3] * k->g[xi % a][s % 3];
 #pragma omp parallel for schedule(static)
-	for (size_t j0 = 0; j0 < cm; j0 += 512) {
-		size_t nb = cm - j0 < 512 ? cm - j0 : 512;
-		float g[9][512];
-
-		memset(g, 0, sizeof g);
-		for (int xi = 0; xi < A; xi++) {
-			const float *u = dU + xi * cm + j0;
-
-			for (int s = 0; s < 9; s++) {
-				float f = kx[xi][s];
-
-				if (f == 0)
-					continue;
-#pragma omp simd
-				for (size_t j = 0; j < nb; j++)
-					g[s][j] += f * u[j];
-			}
-		}
-		for (size_t j = 0; j < nb; j++)
-			for (int s = 0; s < 9; s++)
-				dW[(j0 + j) * 9 + s] += g[s][j];
-	}
+	for (size_t j0 = 0; j0 < cm; j0 += 512)
+		filter_block(dW + j0 * 9, dU + j0, cm, cm - j0 < 512 ? cm - j0 : 512, A,
+			     (const float (*)[9])kx);
 }
 
 void wgrad_conv3x3(float *dW, const float *x, const float *dy, int n, int c, int h, int w,
