@@ -564,6 +564,14 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef int v16i __attribute__((vector_size(64)));
 #define LANES 16
 
+/* Built for AVX-512, AVX2 and plain x86-64, chosen at load time (as
+ * layers.c's loops): a v16f is four SSE registers in the plain build. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
 /* No function takes or returns a vector: without AVX-512 that changes the
  * ABI (GCC warns), so loads and stores are memcpy and the select a macro. */
 #define LOAD16(v, p) memcpy(&(v), (p), sizeof(v))
@@ -581,7 +589,7 @@ static double sum16(const v16f *v)
 }
 
 /* y = (x - m) * k + b over P values */
-static void affine_block(float *y, const float *x, size_t P, float m, float k, float b)
+HOT static void affine_block(float *y, const float *x, size_t P, float m, float k, float b)
 {
 	size_t p = 0;
 
@@ -598,7 +606,7 @@ static void affine_block(float *y, const float *x, size_t P, float m, float k, f
 
 /* sum dy * (x - m) into *sxy and sum dy into *sy, and (dx not NULL)
  * dx += dy * k (dx = when acc is 0), over P values */
-static void bn_bwd_block(float *dx, int acc, const float *dy, const float *x, size_t P, float m,
+HOT static void bn_bwd_block(float *dx, int acc, const float *dy, const float *x, size_t P, float m,
 			 float k, double *sxy, double *sy)
 {
 	v16f axy = { 0 }, ay = { 0 };
@@ -633,7 +641,7 @@ static void bn_bwd_block(float *dx, int acc, const float *dy, const float *x, si
 }
 
 /* y = x > 0 ? x : a x over P values */
-static void prelu_block(float *y, const float *x, size_t P, float a)
+HOT static void prelu_block(float *y, const float *x, size_t P, float a)
 {
 	const v16f zero = { 0 };
 	size_t p = 0;
@@ -651,7 +659,7 @@ static void prelu_block(float *y, const float *x, size_t P, float a)
 
 /* sum of dy * x where x <= 0 into *s, and (dx not NULL) dx += dy where x
  * > 0, a dy elsewhere (dx = when acc is 0), over P values */
-static void prelu_bwd_block(float *dx, int acc, const float *dy, const float *x, size_t P,
+HOT static void prelu_bwd_block(float *dx, int acc, const float *dy, const float *x, size_t P,
 			    float a, double *s)
 {
 	const v16f zero = { 0 };
@@ -818,7 +826,7 @@ void tune_forward(struct tune *t, const float *maps, int n, float *emb)
 }
 
 /* dx += dy, or dx = dy when acc is 0, over m values */
-static void add_bwd(float *dx, int acc, const float *dy, size_t m)
+HOT static void add_bwd(float *dx, int acc, const float *dy, size_t m)
 {
 	if (!acc) {
 		memcpy(dx, dy, sizeof *dx * m);
