@@ -56,6 +56,15 @@
 # perf of the -j 1 epoch after Winograd: BLIS 60 % (the GEMMs, Winograd's
 # micro-kernel calls and the stride-2 conv's im2col GEMMs), the filter
 # transforms (onnx_wino.c) 4 %, SHA-256 of the model 3 %.
+# After the GEMMs by shares on one thread each (no BLIS threads spinning
+# at barriers), gradients written without zeroing, and AVX-512 clones of
+# the tail's own loops (CLIPS=32 FULL_CLIPS=2 ROUNDS=1, load 7.2 to 8.2):
+# -j 1 arpg_cpu 22.9 -> 19.9 s against tail_cpu 35.0 and 33.1 (1.53x ->
+# 1.66x); -j 2 59.2 -> 24.0 s against 37.5 and 39.1 (0.63x -> 1.63x).
+# perf of that -j 1 run: BLIS 63 % (the GEMMs run near the core's peak:
+# only fewer multiply-adds will help, the stride-2 conv's im2col GEMMs
+# above all, a quarter of the epoch), the kernel 10 % (the first batch's
+# page faults), SHA-256 3.5 %, the filter transforms 2.4 %.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"

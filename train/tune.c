@@ -5,7 +5,10 @@
  * once, where a GEMM per sample packed them again for every 49 columns.
  * The 3x3 stride-1 convolutions, most of the work, run by Winograd
  * instead: forward and input gradient on common/onnx's kernels
- * (onnx_wino.h), the weight gradient in tune_wgrad.c. */
+ * (onnx_wino.h), the weight gradient in tune_wgrad.c.  The GEMMs share
+ * C's columns among the threads (gemm_cols), each share on one thread:
+ * BLIS's own threads meet at a barrier per block and spin there, which
+ * on a busy machine cost more CPU than the work (the same bits). */
 #include "tune.h"
 #include "error.h"
 #include "layers.h"
@@ -46,6 +49,7 @@ void tune_free(struct tune *t)
 	free(t->consts);
 	free(t->act);
 	free(t->dact);
+	free(t->dset);
 	free(t->cols);
 	free(t->dcols);
 	free(t->ycols);
@@ -218,12 +222,13 @@ int tune_finish(struct tune *t, int max_n)
 	t->consts = calloc(t->nconsts ? t->nconsts : 1, sizeof *t->consts);
 	t->act = calloc(off, sizeof *t->act);
 	t->dact = calloc(doff, sizeof *t->dact);
+	t->dset = calloc((size_t)t->nvals, 1);
 	t->cols = malloc(sizeof *t->cols * cols);
 	t->dcols = malloc(sizeof *t->dcols * cols);
 	t->ycols = malloc(sizeof *t->ycols * ycols);
 	t->wc = calloc((size_t)t->nops, sizeof *t->wc);
-	if (!t->params || !t->grads || !t->consts || !t->act || !t->dact || !t->cols || !t->dcols ||
-	    !t->ycols || !t->wc)
+	if (!t->params || !t->grads || !t->consts || !t->act || !t->dact || !t->dset || !t->cols ||
+	    !t->dcols || !t->ycols || !t->wc)
 		return ARPG_ENOMEM;
 	return 0;
 }
@@ -455,7 +460,7 @@ static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const f
 		m = n - s0 < chunk ? n - s0 : chunk;
 		ld = (size_t)m * P;
 		im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
-		gemm(vy->c, (int)ld, K, W, K, 1, t->cols, (int)ld, 1, 0.0f, t->ycols, (int)ld);
+		gemm_cols(vy->c, (int)ld, K, W, K, 1, t->cols, (int)ld, 1, 0.0f, t->ycols, (int)ld);
 		for (int s = 0; s < m; s++)
 			for (int co = 0; co < vy->c; co++) {
 				float *d = y + ((size_t)(s0 + s) * vy->c + co) * P;
@@ -499,11 +504,11 @@ static int conv_wgrad_wino(struct tune *t, const struct tune_op *op, const float
 	return 1;
 }
 
-/* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy),
- * a chunk of samples a GEMM as in conv_fwd: dy's samples gathered side by
- * side (Cout, m*P) first. */
-static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const float *dy,
-		     const float *x, int n)
+/* dW += dy cols^T, db += sum dy, and (dx not NULL) dx += col2im(W^T dy)
+ * (dx = when acc is 0), a chunk of samples a GEMM as in conv_fwd: dy's
+ * samples gathered side by side (Cout, m*P) first. */
+static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, int acc,
+		     const float *dy, const float *x, int n)
 {
 	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
 	struct conv_geom g = conv_geom(t, op);
@@ -513,10 +518,12 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 	int wm = wino_tile(t, op, n), wdone = 0;
 
 	/* dx += the convolution of dy by the flipped, transposed filters */
-	if (wm && dx && conv_wino(t, op, wm, 1, dx, dy, dx, n) == 0)
+	if (wm && dx && conv_wino(t, op, wm, 1, dx, dy, acc ? dx : NULL, n) == 0)
 		dx = NULL;
 	if (wm && (wdone = conv_wgrad_wino(t, op, dy, x, n, wm)) && !dx)
 		return;
+	if (dx && !acc)		/* col2im adds */
+		memset(dx, 0, sizeof *dx * val_size(vx) * (size_t)n);
 	for (int s0 = 0, m; s0 < n; s0 += m) {
 		size_t ld;
 
@@ -529,7 +536,8 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 		if (!wdone) {
 			im2col_chunk(t, op, &g, x + (size_t)s0 * val_size(vx), m);
 			/* dW (Cout, K) += dy (Cout, m*P) cols^T (m*P, K) */
-			gemm(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f, dW, K);
+			gemm_cols(vy->c, K, (int)ld, t->ycols, (int)ld, 1, t->cols, 1, (int)ld, 1.0f,
+				  dW, K);
 		}
 		for (int co = 0; !wdone && op->bias && co < vy->c; co++) {
 			double gb = 0;
@@ -541,7 +549,7 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 		if (!dx)
 			continue;
 		/* dcols (K, m*P) = W^T (K, Cout) dy (Cout, m*P) */
-		gemm(K, (int)ld, vy->c, W, 1, K, t->ycols, (int)ld, 1, 0.0f, t->dcols, (int)ld);
+		gemm_cols(K, (int)ld, vy->c, W, 1, K, t->ycols, (int)ld, 1, 0.0f, t->dcols, (int)ld);
 		for (int s = 0; s < m; s++)
 			col2im(dx + (size_t)(s0 + s) * val_size(vx), t->dcols + (size_t)s * P, ld, &g);
 	}
@@ -555,6 +563,14 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, const 
 typedef float v16f __attribute__((vector_size(64)));
 typedef int v16i __attribute__((vector_size(64)));
 #define LANES 16
+
+/* Built for AVX-512, AVX2 and plain x86-64, chosen at load time (as
+ * layers.c's loops): a v16f is four SSE registers in the plain build. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
 
 /* No function takes or returns a vector: without AVX-512 that changes the
  * ABI (GCC warns), so loads and stores are memcpy and the select a macro. */
@@ -573,7 +589,7 @@ static double sum16(const v16f *v)
 }
 
 /* y = (x - m) * k + b over P values */
-static void affine_block(float *y, const float *x, size_t P, float m, float k, float b)
+HOT static void affine_block(float *y, const float *x, size_t P, float m, float k, float b)
 {
 	size_t p = 0;
 
@@ -589,9 +605,9 @@ static void affine_block(float *y, const float *x, size_t P, float m, float k, f
 }
 
 /* sum dy * (x - m) into *sxy and sum dy into *sy, and (dx not NULL)
- * dx += dy * k, over P values */
-static void bn_bwd_block(float *dx, const float *dy, const float *x, size_t P, float m, float k,
-			 double *sxy, double *sy)
+ * dx += dy * k (dx = when acc is 0), over P values */
+HOT static void bn_bwd_block(float *dx, int acc, const float *dy, const float *x, size_t P, float m,
+			 float k, double *sxy, double *sy)
 {
 	v16f axy = { 0 }, ay = { 0 };
 	size_t p = 0;
@@ -604,8 +620,13 @@ static void bn_bwd_block(float *dx, const float *dy, const float *x, size_t P, f
 		axy += d * (v - m);
 		ay += d;
 		if (dx) {
-			LOAD16(g, dx + p);
-			g += d * k;
+			g = d * k;
+			if (acc) {
+				v16f o;
+
+				LOAD16(o, dx + p);
+				g += o;
+			}
 			STORE16(dx + p, g);
 		}
 	}
@@ -613,14 +634,14 @@ static void bn_bwd_block(float *dx, const float *dy, const float *x, size_t P, f
 		axy[j] += dy[p] * (x[p] - m);
 		ay[j] += dy[p];
 		if (dx)
-			dx[p] += dy[p] * k;
+			dx[p] = (acc ? dx[p] : 0.0f) + dy[p] * k;
 	}
 	*sxy += sum16(&axy);
 	*sy += sum16(&ay);
 }
 
 /* y = x > 0 ? x : a x over P values */
-static void prelu_block(float *y, const float *x, size_t P, float a)
+HOT static void prelu_block(float *y, const float *x, size_t P, float a)
 {
 	const v16f zero = { 0 };
 	size_t p = 0;
@@ -637,12 +658,12 @@ static void prelu_block(float *y, const float *x, size_t P, float a)
 }
 
 /* sum of dy * x where x <= 0 into *s, and (dx not NULL) dx += dy where x
- * > 0, a dy elsewhere, over P values */
-static void prelu_bwd_block(float *dx, const float *dy, const float *x, size_t P, float a,
-			    double *s)
+ * > 0, a dy elsewhere (dx = when acc is 0), over P values */
+HOT static void prelu_bwd_block(float *dx, int acc, const float *dy, const float *x, size_t P,
+			    float a, double *s)
 {
 	const v16f zero = { 0 };
-	v16f acc = { 0 };
+	v16f sa = { 0 };
 	size_t p = 0;
 
 	for (; p + LANES <= P; p += LANES) {
@@ -652,19 +673,24 @@ static void prelu_bwd_block(float *dx, const float *dy, const float *x, size_t P
 		LOAD16(v, x + p);
 		LOAD16(d, dy + p);
 		pos = v > zero;
-		acc += SELECT16(pos, zero, d * v);
+		sa += SELECT16(pos, zero, d * v);
 		if (dx) {
-			LOAD16(g, dx + p);
-			g += SELECT16(pos, d, a * d);
+			g = SELECT16(pos, d, a * d);
+			if (acc) {
+				v16f o;
+
+				LOAD16(o, dx + p);
+				g += o;
+			}
 			STORE16(dx + p, g);
 		}
 	}
 	for (int j = 0; p < P; p++, j++) {
-		acc[j] += x[p] > 0 ? 0.0f : dy[p] * x[p];
+		sa[j] += x[p] > 0 ? 0.0f : dy[p] * x[p];
 		if (dx)
-			dx[p] += x[p] > 0 ? dy[p] : a * dy[p];
+			dx[p] = (acc ? dx[p] : 0.0f) + (x[p] > 0 ? dy[p] : a * dy[p]);
 	}
-	*s += sum16(&acc);
+	*s += sum16(&sa);
 }
 
 /* y = (x - mean) / sqrt(var + eps) * g + b, per channel */
@@ -683,8 +709,8 @@ static void bn_fwd(struct tune *t, const struct tune_op *op, float *y, const flo
 		}
 }
 
-static void bn_bwd(struct tune *t, const struct tune_op *op, float *dx, const float *dy,
-		   const float *x, int n)
+static void bn_bwd(struct tune *t, const struct tune_op *op, float *dx, int acc,
+		   const float *dy, const float *x, int n)
 {
 	const struct tune_val *v = &t->vals[op->in];
 	const float *g = t->params + op->w;
@@ -699,8 +725,8 @@ static void bn_bwd(struct tune *t, const struct tune_op *op, float *dx, const fl
 		for (int s = 0; s < n; s++) {
 			size_t o = ((size_t)s * v->c + c) * P;
 
-			bn_bwd_block(dx ? dx + o : NULL, dy + o, x + o, P, mean[c], g[c] * rs, &sg,
-				     &sb);
+			bn_bwd_block(dx ? dx + o : NULL, acc, dy + o, x + o, P, mean[c], g[c] * rs,
+				     &sg, &sb);
 		}
 		dg[c] += (float)(sg * rs);
 		db[c] += (float)sb;
@@ -721,8 +747,8 @@ static void prelu_fwd(struct tune *t, const struct tune_op *op, float *y, const 
 		}
 }
 
-static void prelu_bwd(struct tune *t, const struct tune_op *op, float *dx, const float *dy,
-		      const float *x, int n)
+static void prelu_bwd(struct tune *t, const struct tune_op *op, float *dx, int acc,
+		      const float *dy, const float *x, int n)
 {
 	const struct tune_val *v = &t->vals[op->in];
 	const float *a = t->params + op->w;
@@ -735,7 +761,7 @@ static void prelu_bwd(struct tune *t, const struct tune_op *op, float *dx, const
 		for (int s = 0; s < n; s++) {
 			size_t o = ((size_t)s * v->c + c) * P;
 
-			prelu_bwd_block(dx ? dx + o : NULL, dy + o, x + o, P, a[c], &sa);
+			prelu_bwd_block(dx ? dx + o : NULL, acc, dy + o, x + o, P, a[c], &sa);
 		}
 		da[c] += (float)sa;
 	}
@@ -746,19 +772,19 @@ static void fc_fwd(struct tune *t, const struct tune_op *op, float *y, const flo
 {
 	int D = (int)val_size(&t->vals[op->in]), E = t->vals[op->out].c;
 
-	gemm(n, E, D, x, D, 1, t->params + op->w, 1, D, 0.0f, y, E);
+	gemm_cols(n, E, D, x, D, 1, t->params + op->w, 1, D, 0.0f, y, E);
 	for (int s = 0; op->bias && s < n; s++)
 		for (int e = 0; e < E; e++)
 			y[(size_t)s * E + e] += t->params[op->b + e];
 }
 
-static void fc_bwd(struct tune *t, const struct tune_op *op, float *dx, const float *dy,
-		   const float *x, int n)
+static void fc_bwd(struct tune *t, const struct tune_op *op, float *dx, int acc,
+		   const float *dy, const float *x, int n)
 {
 	int D = (int)val_size(&t->vals[op->in]), E = t->vals[op->out].c;
 
 	/* dW (E, D) += dy^T (E, n) x (n, D) */
-	gemm(E, D, n, dy, 1, E, x, D, 1, 1.0f, t->grads + op->w, D);
+	gemm_cols(E, D, n, dy, 1, E, x, D, 1, 1.0f, t->grads + op->w, D);
 	for (int e = 0; op->bias && e < E; e++) {
 		double g = 0;
 
@@ -767,7 +793,7 @@ static void fc_bwd(struct tune *t, const struct tune_op *op, float *dx, const fl
 		t->grads[op->b + e] += (float)g;
 	}
 	if (dx)		/* dx (n, D) += dy (n, E) W (E, D) */
-		gemm(n, D, E, dy, E, 1, t->params + op->w, D, 1, 1.0f, dx, D);
+		gemm_cols(n, D, E, dy, E, 1, t->params + op->w, D, 1, acc ? 1.0f : 0.0f, dx, D);
 }
 
 void tune_forward(struct tune *t, const float *maps, int n, float *emb)
@@ -799,38 +825,60 @@ void tune_forward(struct tune *t, const float *maps, int n, float *emb)
 	memcpy(emb, t->act + last->off, sizeof *emb * val_size(last) * (size_t)n);
 }
 
+/* dx += dy, or dx = dy when acc is 0, over m values */
+HOT static void add_bwd(float *dx, int acc, const float *dy, size_t m)
+{
+	if (!acc) {
+		memcpy(dx, dy, sizeof *dx * m);
+		return;
+	}
+	for (size_t j = 0; j < m; j++)
+		dx[j] += dy[j];
+}
+
 /* The backward of samples s0..s0+n (n <= bwd_n) of the last forward:
- * their gradients in t->dact, the parameters' added to t->grads. */
+ * their gradients in t->dact, the parameters' added to t->grads.  A
+ * value's gradient is written by the first operation (in backward order)
+ * that reads the value and added to by the others, t->dset[v] saying
+ * which: zeroing every gradient first moved 230 MB per pass of 64
+ * samples. */
 static void backward_chunk(struct tune *t, const float *demb, int s0, int n)
 {
 	const struct tune_val *last = &t->vals[t->nvals - 1];
 
-	memset(t->dact, 0, sizeof *t->dact * t->ndact);
+	memset(t->dset, 0, (size_t)t->nvals);
 	memcpy(t->dact + last->doff, demb, sizeof *demb * val_size(last) * (size_t)n);
+	t->dset[t->nvals - 1] = 1;
 	for (int i = t->nops - 1; i >= 0; i--) {
 		const struct tune_op *op = &t->ops[i];
-		const struct tune_val *vin = &t->vals[op->in];
+		const struct tune_val *vin = &t->vals[op->in], *vout = &t->vals[op->out];
 		const float *x = t->act + vin->off + (size_t)s0 * val_size(vin);
-		const float *dy = t->dact + t->vals[op->out].doff;
+		float *dy = t->dact + vout->doff;
 		/* the input map needs no gradient */
 		float *dx = op->in ? t->dact + vin->doff : NULL;
+		int acc = t->dset[op->in];
 
+		if (!t->dset[op->out])	/* a value nothing after it read */
+			memset(dy, 0, sizeof *dy * val_size(vout) * (size_t)n);
+		t->dset[op->out] = 1;
 		switch (op->kind) {
-		case TUNE_CONV: conv_bwd(t, op, dx, dy, x, n); break;
-		case TUNE_BN: bn_bwd(t, op, dx, dy, x, n); break;
-		case TUNE_PRELU: prelu_bwd(t, op, dx, dy, x, n); break;
-		case TUNE_FC: fc_bwd(t, op, dx, dy, x, n); break;
+		case TUNE_CONV: conv_bwd(t, op, dx, acc, dy, x, n); break;
+		case TUNE_BN: bn_bwd(t, op, dx, acc, dy, x, n); break;
+		case TUNE_PRELU: prelu_bwd(t, op, dx, acc, dy, x, n); break;
+		case TUNE_FC: fc_bwd(t, op, dx, acc, dy, x, n); break;
 		case TUNE_ADD: {
-			size_t m = val_size(&t->vals[op->out]) * (size_t)n;
-			float *dx2 = op->in2 ? t->dact + t->vals[op->in2].doff : NULL;
+			size_t m = val_size(vout) * (size_t)n;
 
-			for (size_t j = 0; dx && j < m; j++)
-				dx[j] += dy[j];
-			for (size_t j = 0; dx2 && j < m; j++)
-				dx2[j] += dy[j];
+			if (dx)
+				add_bwd(dx, acc, dy, m);
+			t->dset[op->in] = 1;
+			if (op->in2)	/* after dx: in2 may be in */
+				add_bwd(t->dact + t->vals[op->in2].doff, t->dset[op->in2], dy, m);
+			t->dset[op->in2] = 1;
 			break;
 		}
 		}
+		t->dset[op->in] = 1;
 	}
 }
 

@@ -79,6 +79,8 @@ struct tune {
 	int bwd_n;			/* samples per backward pass */
 	float *dact;			/* every value's gradient of bwd_n samples */
 	size_t ndact;
+	unsigned char *dset;		/* per value: its gradient written in this
+					 * backward pass (else not yet, and not zero) */
 	float *cols, *dcols;		/* im2col scratch of a chunk of samples; the
 					 * Winograd weight gradient's too */
 	float *ycols;			/* a convolution's (Cout, chunk*P) output or dy */

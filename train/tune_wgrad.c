@@ -1,7 +1,7 @@
 /* tune_wgrad.c - a 3x3 convolution's weight gradient by Winograd (see
- * tune_wgrad.h).  The matrices are onnx_wino.c's (interpolation points 0,
- * +-1, +-2 and infinity for m = 4; 0, +-1 and infinity for m = 2), so
- * that the gradient is the adjoint of the forward the trainer runs.
+ * tune_wgrad.h).  The matrices are onnx_wino.c's (G from onnx_wino.h;
+ * Bt and At written out below), so that the gradient is the adjoint of
+ * the forward the trainer runs.
  * Measured on bench/tune.sh's epoch (iresnet50, 512 frames, -j 1), the
  * five convolutions' weight gradients took about 7.5 s of CPU by im2col,
  * 6.2 s by this with the transforms in scalar loops (3 s of it the
@@ -9,19 +9,9 @@
  * less again. */
 #include "tune_wgrad.h"
 #include "layers.h"
+#include "onnx/onnx_wino.h"
 
 #include <string.h>
-
-static const float G4[6][3] = {
-	{ 1.0f / 4, 0, 0 },
-	{ -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-	{ -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-	{ 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-	{ 1.0f / 24, -1.0f / 12, 1.0f / 6 },
-	{ 0, 0, 1 },
-}, G2[4][3] = {
-	{ 1, 0, 0 }, { 0.5f, 0.5f, 0.5f }, { 0.5f, -0.5f, 0.5f }, { 0, 0, 1 },
-};
 
 /* The transforms run on 16 samples at once, a sample per vector lane, so
  * that a tile's (m+2)^2 entries are stored as whole vectors: the tiles are
@@ -30,6 +20,15 @@ static const float G4[6][3] = {
  * rows, the transforms cost as much as the GEMMs. */
 typedef float v16f __attribute__((vector_size(64)));
 #define LANES 16
+
+/* The transforms built for AVX-512, AVX2 and plain x86-64, chosen at load
+ * time (as layers.c's loops): the build targets any x86-64, where a v16f
+ * is four SSE registers. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
 
 /* o = Bt v: a = m + 2 vectors v[0], v[vs], ... to o[0], o[os], ...;
  * written out, the matrices being mostly zeros and small integers.
@@ -91,12 +90,19 @@ static inline void put(float *V, size_t xs, v16f (*e)[6], int a, int nl)
 
 struct wmat {
 	int m, a;
-	const float *g;		/* a x 3 */
+	float g[6][3];		/* a x 3: G rounded to float, as filter_grad
+				 * multiplies it */
 };
 
 static struct wmat wmat(int m)
 {
-	return m == 4 ? (struct wmat){ 4, 6, &G4[0][0] } : (struct wmat){ 2, 4, &G2[0][0] };
+	const double (*G)[3] = m == 4 ? arpg_wino_G4 : arpg_wino_G2;
+	struct wmat k = { m, m + 2, { { 0 } } };
+
+	for (int i = 0; i < k.a; i++)
+		for (int j = 0; j < 3; j++)
+			k.g[i][j] = (float)G[i][j];
+	return k;
 }
 
 static int tiles_per(int h, int w, int m) { return ((h + m - 1) / m) * ((w + m - 1) / m); }
@@ -111,7 +117,7 @@ size_t wgrad_fixed_floats(int c, int cout, int m) { return (size_t)(m + 2) * (m 
 /* V[xi * xs + tile * ns] of nl planes p, ps apart (one channel of nl
  * samples; ns samples in all): Bt d B of each tile's a x a patch, zero
  * outside the map (the padding). */
-static void input_tiles(float *V, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
+HOT static void input_tiles(float *V, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
 			int w, int m)
 {
 	int a = m + 2, TW = (w + m - 1) / m, TH = (h + m - 1) / m;
@@ -134,7 +140,7 @@ static void input_tiles(float *V, size_t xs, int ns, const float *p, size_t ps, 
 /* D[xi * xs + tile * ns] of nl gradient planes p, ps apart: A g At of
  * each tile's m x m outputs, zero beyond the map (a partial tile's
  * outputs that do not exist). */
-static void grad_tiles(float *D, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
+HOT static void grad_tiles(float *D, size_t xs, int ns, const float *p, size_t ps, int nl, int h,
 		       int w, int m)
 {
 	int a = m + 2, TW = (w + m - 1) / m, TH = (h + m - 1) / m;
@@ -154,10 +160,33 @@ static void grad_tiles(float *D, size_t xs, int ns, const float *p, size_t ps, i
 		}
 }
 
-/* dW (cout, c, 3, 3) += Gt dU G, dU[xi] (cout x c): in blocks of 512
- * filters, the nine taps of a block summed over the entries in L1 (each
+/* dW[j][9] += the nine taps of filters j = 0..nb of the A entries u[xi *
+ * cm + j], kx[xi][tap] the entries' weights: the taps summed in L1 (each
  * entry's block read once), then added to dW, where a filter's taps are
  * contiguous. */
+HOT static void filter_block(float *dW, const float *u, size_t cm, size_t nb, int A,
+			     const float (*kx)[9])
+{
+	float g[9][512];
+
+	memset(g, 0, sizeof g);
+	for (int xi = 0; xi < A; xi++)
+		for (int s = 0; s < 9; s++) {
+			float f = kx[xi][s];
+
+			if (f == 0)
+				continue;
+#pragma omp simd
+			for (size_t j = 0; j < nb; j++)
+				g[s][j] += f * u[xi * cm + j];
+		}
+	for (size_t j = 0; j < nb; j++)
+		for (int s = 0; s < 9; s++)
+			dW[j * 9 + s] += g[s][j];
+}
+
+/* dW (cout, c, 3, 3) += Gt dU G, dU[xi] (cout x c): in blocks of 512
+ * filters (filter_block). */
 static void filter_grad(float *dW, const float *dU, int c, int cout, const struct wmat *k)
 {
 	int a = k->a, A = a * a;
@@ -166,30 +195,11 @@ static void filter_grad(float *dW, const float *dU, int c, int cout, const struc
 
 	for (int xi = 0; xi < A; xi++)
 		for (int s = 0; s < 9; s++)
-			kx[xi][s] = k->g[xi / a * 3 + s / 3] * k->g[xi % a * 3 + s % 3];
+			kx[xi][s] = k->g[xi / a][s / 3] * k->g[xi % a][s % 3];
 #pragma omp parallel for schedule(static)
-	for (size_t j0 = 0; j0 < cm; j0 += 512) {
-		size_t nb = cm - j0 < 512 ? cm - j0 : 512;
-		float g[9][512];
-
-		memset(g, 0, sizeof g);
-		for (int xi = 0; xi < A; xi++) {
-			const float *u = dU + xi * cm + j0;
-
-			for (int s = 0; s < 9; s++) {
-				float f = kx[xi][s];
-
-				if (f == 0)
-					continue;
-#pragma omp simd
-				for (size_t j = 0; j < nb; j++)
-					g[s][j] += f * u[j];
-			}
-		}
-		for (size_t j = 0; j < nb; j++)
-			for (int s = 0; s < 9; s++)
-				dW[(j0 + j) * 9 + s] += g[s][j];
-	}
+	for (size_t j0 = 0; j0 < cm; j0 += 512)
+		filter_block(dW + j0 * 9, dU + j0, cm, cm - j0 < 512 ? cm - j0 : 512, A,
+			     (const float (*)[9])kx);
 }
 
 void wgrad_conv3x3(float *dW, const float *x, const float *dy, int n, int c, int h, int w,
@@ -223,10 +233,13 @@ void wgrad_conv3x3(float *dW, const float *x, const float *dy, int n, int c, int
 			grad_tiles(D + (size_t)ch * T + l0, (size_t)cout * T, ns,
 				   dy + ((size_t)(s0 + l0) * cout + ch) * P, (size_t)cout * P, nl, h, w, m);
 		}
-		/* dU[xi] (cout x c) = D[xi] (cout x T) V[xi]^T (T x c) */
+		/* dU[xi] (cout x c) = D[xi] (cout x T) V[xi]^T (T x c): a GEMM
+		 * per thread, not each on BLIS's threads, which met at a barrier
+		 * per block of T and spun there whenever the machine was busy */
+#pragma omp parallel for schedule(static)
 		for (int xi = 0; xi < A; xi++)
-			gemm(cout, c, (int)T, D + (size_t)xi * cout * T, (int)T, 1, V + (size_t)xi * c * T,
-			     1, (int)T, 0.0f, dU + (size_t)xi * c * cout, c);
+			gemm1(cout, c, (int)T, D + (size_t)xi * cout * T, (int)T, 1,
+			      V + (size_t)xi * c * T, 1, (int)T, 0.0f, dU + (size_t)xi * c * cout, c);
 		filter_grad(dW, dU, c, cout, &mt);
 	}
 }

@@ -18,8 +18,8 @@ size_t wgrad_fixed_floats(int c, int cout, int m);
 /* dW (cout, c, 3, 3) += the gradient of the filters for x (n, c, h, w) and
  * dy (n, cout, h, w), k samples at a time (k >= 1): du holds
  * wgrad_fixed_floats, vd k x wgrad_sample_floats.  The transforms run on
- * the OpenMP threads, the GEMMs on BLIS's; the result does not depend on
- * their number. */
+ * the OpenMP threads, and so do the GEMMs (one each, on one thread);
+ * the result does not depend on their number. */
 void wgrad_conv3x3(float *dW, const float *x, const float *dy, int n, int c, int h, int w,
 		   int cout, int m, float *du, float *vd, int k);
 

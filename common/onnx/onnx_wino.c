@@ -160,25 +160,26 @@ static i64 ut_index(const struct ukr *k, i64 M, i64 C, int xi, i64 c, i64 mo)
 		(c - pc) * k->PMR + mo % k->MR;
 }
 
+const double arpg_wino_G4[6][3] = {
+	{ 1.0 / 4, 0, 0 },
+	{ -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+	{ -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+	{ 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+	{ 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+	{ 0, 0, 1 },
+}, arpg_wino_G2[4][3] = {
+	{ 1, 0, 0 },
+	{ 0.5, 0.5, 0.5 },
+	{ 0.5, -0.5, 0.5 },
+	{ 0, 0, 1 },
+};
+
 /* U = the transformed filters of w (M x C x 3 x 3), packed; flip: w is
  * (C x M x 3 x 3) and the filters the input gradient's (see
  * arpg_wino_filters).  0 or ARPG_ENOMEM. */
 static int wino_weights(float *U, const float *w, i64 M, i64 C, int m, int flip)
 {
-	static const double G4[6][3] = {
-		{ 1.0 / 4, 0, 0 },
-		{ -1.0 / 6, -1.0 / 6, -1.0 / 6 },
-		{ -1.0 / 6, 1.0 / 6, -1.0 / 6 },
-		{ 1.0 / 24, 1.0 / 12, 1.0 / 6 },
-		{ 1.0 / 24, -1.0 / 12, 1.0 / 6 },
-		{ 0, 0, 1 },
-	}, G2[4][3] = {
-		{ 1, 0, 0 },
-		{ 0.5, 0.5, 0.5 },
-		{ 0.5, -0.5, 0.5 },
-		{ 0, 0, 1 },
-	};
-	const double (*G)[3] = m == 4 ? G4 : G2;
+	const double (*G)[3] = m == 4 ? arpg_wino_G4 : arpg_wino_G2;
 	int al = m + 2, A = al * al, xi, s;
 	double Kx[36][9];	/* U[xi] = sum over s of Kx[xi][s] g[s] (G g Gt, entry by entry) */
 	struct ukr k;
@@ -196,15 +197,16 @@ static int wino_weights(float *U, const float *w, i64 M, i64 C, int m, int flip)
 	 * 0.7 s of CPU at iresnet50's start) */
 #pragma omp parallel reduction(&& : ok)
 	{
-		double *gc = malloc((size_t)9 * M * sizeof *gc);
+		double *gc = malloc((size_t)9 * M * sizeof *gc), *acc = malloc((size_t)M * sizeof *acc);
 		float *row = malloc((size_t)M * sizeof *row);
-		if (!gc || !row)
+		if (!gc || !acc || !row)
 			ok = 0;
 #pragma omp for schedule(static)
 		for (c = 0; c < C; c++) {
-			i64 mo;
+			i64 mo, pc = c / k.KC * k.KC;
+			i64 ps = (C - pc < k.KC ? C - pc : k.KC) * k.PMR;	/* panel stride */
 			int e, t;
-			if (!gc || !row)
+			if (!gc || !acc || !row)
 				continue;
 			for (mo = 0; mo < M; mo++)
 				for (t = 0; t < 9; t++)
@@ -212,19 +214,30 @@ static int wino_weights(float *U, const float *w, i64 M, i64 C, int m, int flip)
 						w[(mo * C + c) * 9 + t];
 			for (e = 0; e < A; e++) {
 				const double *kx = Kx[e];
+				/* tap by tap over the output channels, each u
+				 * summed in the same order as one channel's loop
+				 * did (the same bits), the channels in vector
+				 * lanes: the loop over taps inside ran scalar */
+				for (mo = 0; mo < M; mo++)
+					acc[mo] = 0;
+				for (int q = 0; q < 9; q++)
 #pragma omp simd
-				for (mo = 0; mo < M; mo++) {
-					double u = 0;
-					for (int q = 0; q < 9; q++)
-						u += kx[q] * gc[q * M + mo];
-					row[mo] = (float)u;
-				}
-				for (mo = 0; mo < M; mo += k.MR)
-					memcpy(U + ut_index(&k, M, C, e, c, mo), row + mo,
-					       (M - mo < k.MR ? M - mo : k.MR) * sizeof *U);
+					for (mo = 0; mo < M; mo++)
+						acc[mo] += kx[q] * gc[q * M + mo];
+#pragma omp simd
+				for (mo = 0; mo < M; mo++)
+					row[mo] = (float)acc[mo];
+				/* into the row's place in each panel, panels kc
+				 * rows apart: a memcpy call per panel of MR (6
+				 * floats on zen3) cost more than the arithmetic */
+				float *u = U + ut_index(&k, M, C, e, c, 0);
+				for (mo = 0; mo < M; mo += k.MR, u += ps)
+					for (i64 j = 0; j < k.MR && mo + j < M; j++)
+						u[j] = row[mo + j];
 			}
 		}
 		free(gc);
+		free(acc);
 		free(row);
 	}
 	return ok ? 0 : ARPG_ENOMEM;

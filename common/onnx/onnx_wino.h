@@ -9,6 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The filter transforms G (a x 3, a = m + 2) of F(4x4,3x3) and F(2x2,3x3):
+ * U = G g Gt.  Their rows are the interpolation points 0, -1 (scaled by
+ * -1/6), 1, 2, -2 (scaled by 1/24) and infinity for m = 4; 0, 1, -1 and
+ * infinity for m = 2.  The trainer's weight gradient (train/tune_wgrad.c)
+ * is their adjoint, so both read these. */
+extern const double arpg_wino_G4[6][3], arpg_wino_G2[4][3];
+
 /* The output tile size that pays for n images of OH x OW outputs: 4
  * (F(4x4,3x3)), 2 (F(2x2,3x3)) or 0 (im2col is faster). */
 int arpg_wino_tile(int64_t OH, int64_t OW, int64_t n);
