@@ -43,6 +43,14 @@ static inline float exp_fast(float x)
 	return p * scale;
 }
 
+/* The least work worth a parallel region: 2^24 FMAs (about 0.2 ms on a
+ * core), 2^18 values of elementwise work.  Below that, waking the other
+ * threads and meeting them at the region's end costs more than it saves,
+ * and much more on a busy machine, where a thread that the scheduler has
+ * put aside holds up the region's end until it runs again. */
+#define PAR_FMAS 16777216.0
+#define PAR_VALUES 262144L
+
 void gemm(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
 	  int csb, float beta, float *C, int ldc)
 {
@@ -82,7 +90,7 @@ void gemm_cols(int m, int n, int k, const float *A, int rsa, int csa, const floa
 	/* a share of whole 16-column panels (the kernels' width) */
 	int w = ((n + nt - 1) / nt + 15) / 16 * 16, shares = (n + w - 1) / w, s;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (shares > 1 && (double)m * n * k > PAR_FMAS)
 	for (s = 0; s < shares; s++) {
 		int c0 = s * w;
 
@@ -106,18 +114,32 @@ void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const flo
 		}
 }
 
+/* gemm_rows' least share: 128 rows keep the microkernels' 6-row tiles
+ * full and pack B (the weights) once per 128 rows of work. */
+enum { ROWS_SHARE = 128 };
+
+void gemm_rows(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
+	       int rsb, int csb, float beta, float *C, int ldc, const float *bias)
+{
+	int shares = m / ROWS_SHARE > 1 ? m / ROWS_SHARE : 1, s;
+
+	/* dynamic: a thread that the scheduler holds back takes fewer shares */
+#pragma omp parallel for schedule(dynamic) if (shares > 1 && (double)m * n * k > PAR_FMAS)
+	for (s = 0; s < shares; s++) {
+		long i0 = (long)m * s / shares, i1 = (long)m * (s + 1) / shares;
+
+		gemm1((int)(i1 - i0), n, k, A + i0 * rsa, rsa, csa, B, rsb, csb, beta, C + i0 * ldc,
+		      ldc);
+		for (long i = i0; bias && i < i1; i++)
+#pragma omp simd
+			for (int e = 0; e < n; e++)
+				C[i * ldc + e] += bias[e];
+	}
+}
+
 void linear_fwd(float *y, const float *x, const float *w, const float *b, int n, int D, int E)
 {
-	long i;
-	int e;
-
-	gemm(n, E, D, x, D, 1, w, E, 1, 0.0f, y, E);
-	if (b) {
-#pragma omp parallel for schedule(static) private(e)
-		for (i = 0; i < n; i++)
-			for (e = 0; e < E; e++)
-				y[i * E + e] += b[e];
-	}
+	gemm_rows(n, E, D, x, D, 1, w, E, 1, 0.0f, y, E, b);
 }
 
 void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
@@ -127,7 +149,7 @@ void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x
 	int e;
 
 	if (dx)		/* dx (n,D) += dy (n,E) w^T (E,D) */
-		gemm(n, D, E, dy, E, 1, w, 1, E, 1.0f, dx, D);
+		gemm_rows(n, D, E, dy, E, 1, w, 1, E, 1.0f, dx, D, NULL);
 	/* dw (D,E) += x^T (D,n) dy (n,E) */
 	gemm_cols(D, E, n, x, 1, D, dy, E, 1, 1.0f, dw, E);
 	if (db)
@@ -157,7 +179,7 @@ void elu_fwd(float *y, const float *x, long n)
 {
 	long b, nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > PAR_VALUES)
 	for (b = 0; b < nb; b++)
 		elu_fwd_range(y, x, b * ELEM_BLOCK, b + 1 < nb ? (b + 1) * ELEM_BLOCK : n);
 }
@@ -166,7 +188,7 @@ void elu_bwd(float *dx, const float *dy, const float *x, long n)
 {
 	long b, nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > PAR_VALUES)
 	for (b = 0; b < nb; b++)
 		elu_bwd_range(dx, dy, x, b * ELEM_BLOCK, b + 1 < nb ? (b + 1) * ELEM_BLOCK : n);
 }
@@ -808,7 +830,7 @@ void mean_fwd(float *y, const float *x, int groups, int n, int D)
 {
 	long g;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)groups * n * D > PAR_VALUES)
 	for (g = 0; g < groups; g++)
 		mean_group(y + g * D, x + g * n * D, n, D);
 }
@@ -817,7 +839,7 @@ void mean_bwd(float *dx, const float *dy, int groups, int n, int D)
 {
 	long g;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)groups * n * D > PAR_VALUES)
 	for (g = 0; g < groups; g++) {
 		int i, d;
 
@@ -831,7 +853,7 @@ void mean_keep_fwd(float *y, const float *x, const uint8_t *keep, int groups, in
 {
 	long g;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)groups * n * D > PAR_VALUES)
 	for (g = 0; g < groups; g++) {
 		const uint8_t *kg = keep + g * n;
 		int i, d, kept = 0;
@@ -853,7 +875,7 @@ void mean_keep_bwd(float *dx, const float *dy, const uint8_t *keep, int groups, 
 {
 	long g;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)groups * n * D > PAR_VALUES)
 	for (g = 0; g < groups; g++) {
 		const uint8_t *kg = keep + g * n;
 		int i, d, kept = 0;

@@ -31,6 +31,15 @@ void gemm1(int m, int n, int k, const float *A, int rsa, int csa, const float *B
  * inside a parallel region.  The same bits at any thread count. */
 void gemm_cols(int m, int n, int k, const float *A, int rsa, int csa, const float *B, int rsb,
 	       int csb, float beta, float *C, int ldc);
+/* gemm with C's rows shared among the OpenMP threads in shares of at
+ * least ROWS_SHARE rows, taken as threads come free, each by gemm1; with
+ * bias (n floats, or NULL), C's rows of a share get bias added after its
+ * GEMM.  Rather than gemm's threads: BLIS's barriers spin without end,
+ * and on a core another process keeps busy a thread waits there for one
+ * the scheduler has put aside.  Not inside a parallel region.  The same
+ * bits at any thread count. */
+void gemm_rows(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
+	       int rsb, int csb, float beta, float *C, int ldc, const float *bias);
 /* The same with plain loops: the reference the tests compare gemm to. */
 void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const float *B,
 		int rsb, int csb, float beta, float *C, int ldc);
@@ -38,7 +47,7 @@ void gemm_naive(int m, int n, int k, const float *A, int rsa, int csa, const flo
 /* x (n,D)  w (D,E)  b (E) or NULL  ->  y (n,E) = x w + b */
 void linear_fwd(float *y, const float *x, const float *w, const float *b, int n, int D, int E);
 /* dx may be NULL (input needs no gradient); db may be NULL when b was.
- * dw's GEMM is gemm_cols. */
+ * y's and dx's GEMMs are gemm_rows, dw's is gemm_cols. */
 void linear_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
 		const float *w, int n, int D, int E);
 

@@ -512,7 +512,9 @@ struct proj_in {
  * in, the layer first makes x from the patches.  The graphs are
  * independent: one parallel region, each thread its steps of
  * graphs from the GEMM to the end, with no barrier between (rather than a
- * region, and BLIS's barriers, per operation). */
+ * region, and BLIS's barriers, per operation).  Steps go to threads as
+ * they come free: on a busy machine a thread the scheduler holds back
+ * takes fewer, rather than the others waiting for its fixed half. */
 static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, const uint8_t *keep, int graphs, int D,
 			  int H, int mean, const struct proj_in *in)
@@ -520,7 +522,7 @@ static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w
 	int n = nb->n, step = step_graphs(n);
 	long steps = (graphs + step - 1) / step, s;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic)
 	for (s = 0; s < steps; s++) {
 		long g0 = s * step, cnt = graphs - g0 < step ? graphs - g0 : step, r0 = g0 * n;
 
@@ -553,8 +555,9 @@ static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w
  * rather than a pass over all of them before).  Like the forward, one region: each thread runs the LayerNorm's, the
  * attention's and the input's backward over its graphs, in units whose
  * rows fill whole blocks of the LayerNorm's partial sums (so the sums are
- * gat_out_bwd's); the reductions over all rows (dg, db, a_src, a_dst and
- * W's gradients) follow it. */
+ * gat_out_bwd's), taken as threads come free (the forward's reason); the
+ * reductions over all rows (dg, db, a_src, a_dst and W's gradients) follow
+ * it. */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			  const struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, int graphs, int D, int H, int mean,
@@ -565,7 +568,7 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	float *do_ = s2, *dz = s1;
 
 	memset(work->ln, 0, sizeof *work->ln * gat_out_bwd_work(rows, D));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic)
 	for (u = 0; u < units; u++) {
 		long end = (u + 1) * unit < graphs ? (u + 1) * unit : graphs;
 
@@ -612,7 +615,7 @@ static void patch_proj_fwd(float *x0, float *node_bias, const float *patch,
 #pragma omp parallel for schedule(static)
 	for (i = 0; i < R; i++)
 		memcpy(x0 + i * D, node_bias + (i % N) * D, sizeof *x0 * D);
-	gemm(R, D, Dp, patch, Dp, 1, p->Wp, D, 1, 1.0f, x0, D);
+	gemm_rows(R, D, Dp, patch, Dp, 1, p->Wp, D, 1, 1.0f, x0, D, NULL);
 }
 
 /* Its backward: Wp's gradient by the GEMM; E's, node by node, as the sum
