@@ -10,15 +10,8 @@
 #include <omp.h>
 #endif
 
-/* The row kernels are compiled for AVX-512, AVX2+FMA and plain x86-64 and
- * picked at load time: the build targets any x86-64, the machines have
- * AVX-512, and these loops are a third of a training step. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HOT
-#endif
-
+/* The row kernels are HOT (layers.h): these loops are a third of a
+ * training step. */
 /* e^x for x in [-87, 88] (clamped outside), within 2 ulp, in a form the
  * compiler vectorises: x = n ln2 + r with n rounded by the 1.5 * 2^23
  * trick, e^r by its Taylor polynomial to r^6 (|r| <= ln2 / 2), 2^n built

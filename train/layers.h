@@ -11,6 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* HOT: a function compiled for AVX-512, AVX2+FMA and plain x86-64 and
+ * picked at load time (GCC's target_clones): the build targets any
+ * x86-64, the machines have AVX-512.  Plain under clang and ASan, which
+ * the fuzz and sanitizer builds use. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
 /* C (m x n, row stride ldc) = beta * C + op(A) op(B), through BLIS.  A is
  * addressed with strides (rsa, csa), B with (rsb, csb): a transpose is a
  * swap of strides, never a copy. */

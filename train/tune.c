@@ -564,14 +564,8 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef int v16i __attribute__((vector_size(64)));
 #define LANES 16
 
-/* Built for AVX-512, AVX2 and plain x86-64, chosen at load time (as
- * layers.c's loops): a v16f is four SSE registers in the plain build. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HOT
-#endif
-
+/* The loops below are HOT (layers.h): a v16f is four SSE registers in
+ * the plain build. */
 /* No function takes or returns a vector: without AVX-512 that changes the
  * ABI (GCC warns), so loads and stores are memcpy and the select a macro. */
 #define LOAD16(v, p) memcpy(&(v), (p), sizeof(v))

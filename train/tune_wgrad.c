@@ -21,14 +21,8 @@
 typedef float v16f __attribute__((vector_size(64)));
 #define LANES 16
 
-/* The transforms built for AVX-512, AVX2 and plain x86-64, chosen at load
- * time (as layers.c's loops): the build targets any x86-64, where a v16f
- * is four SSE registers. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HOT
-#endif
+/* The transforms are HOT (layers.h): a v16f is four SSE registers in the
+ * plain build. */
 
 /* o = Bt v: a = m + 2 vectors v[0], v[vs], ... to o[0], o[os], ...;
  * written out, the matrices being mostly zeros and small integers.
