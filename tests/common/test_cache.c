@@ -201,8 +201,11 @@ ARPG_TEST(cache_refuses_a_map_size_that_never_settles)
 /* Files on which a writer crashed inside liblmdb (found by fuzz_cache): a
  * main database whose keys are out of order, so LMDB misses the databases
  * it has and corrupts the tree adding them; a free list naming a page the
- * tree uses, which LMDB would hand out and write over.  Refused, with what
- * to do, before LMDB writes; the first by readers too. */
+ * tree uses, which LMDB would hand out and write over.  And one made from
+ * the seed "deep": a leaf's last key raised past the next key of its
+ * parent, in order within its own page, so LMDB's search misses it.
+ * Refused, with what to do, before LMDB writes; all but the free list by
+ * readers too. */
 ARPG_TEST(cache_refuses_trees_a_writer_would_break)
 {
 	static const struct {
@@ -211,6 +214,7 @@ ARPG_TEST(cache_refuses_trees_a_writer_would_break)
 	} cases[] = {
 		{ "keys-out-of-order", "out of order", 1 },
 		{ "free-page-in-use", "which is in use", 0 },
+		{ "key-past-parent-bound", "past its parent's bound", 1 },
 	};
 	struct arpg_cache *c;
 	char err[400];
