@@ -266,6 +266,15 @@ static int leaf_node(struct walk *w, const unsigned char *p, int i, unsigned off
 	return 0;
 }
 
+/* Node i's key in page p, whose nodes walk_page has checked lie inside it. */
+static struct key node_key(const unsigned char *p, unsigned i)
+{
+	unsigned off = u16(p + HDR + 2 * i);
+	struct key k = { p + off + NODE, u16(p + off + 6) };
+
+	return k;
+}
+
 static int walk_page(struct walk *w, uint64_t pg, int depth, int is_free, int is_main,
 		     struct subs *subs, uint64_t from, struct key lo, struct key hi)
 {
@@ -302,21 +311,24 @@ static int walk_page(struct walk *w, uint64_t pg, int depth, int is_free, int is
 		w->leaf_depth = depth;
 		w->entries += nkeys;
 	}
-	/* LMDB finds keys by binary search and inserts where it finds: keys
+	/* Every node and its key lie in the page before any key is read.
+	 * LMDB finds keys by binary search and inserts where it finds: keys
 	 * out of order make a writer corrupt the tree and then crash.  Each
 	 * key (a branch's first is never compared) must follow the one
 	 * before it and lie in [lo, hi), the bounds the parent gives. */
-	prev = lo;
 	for (i = 0; i < nkeys; i++) {
 		unsigned off = u16(p + HDR + 2 * i);
-		struct key k;
 
 		if (off < lower || off % 2 || off + NODE > w->psize)
 			return damaged(w, pg, "node %lld is outside the page", (long long)i);
-		k.p = p + off + NODE;
-		k.n = u16(p + off + 6);
-		if (off + NODE + k.n > w->psize)
+		if (off + NODE + u16(p + off + 6) > w->psize)
 			return damaged(w, pg, "node %lld runs past the page", (long long)i);
+	}
+	prev = lo;
+	for (i = 0; i < nkeys; i++) {
+		unsigned off = u16(p + HDR + 2 * i);
+		struct key k = node_key(p, i);
+
 		if (type == P_LEAF || i > 0) {
 			if ((type == P_LEAF && k.n == 0) || k.n > MAXKEY || (is_free && k.n != 8))
 				return damaged(w, pg, "node %lld has a key of a wrong size",
@@ -335,18 +347,7 @@ static int walk_page(struct walk *w, uint64_t pg, int depth, int is_free, int is
 				return rc;
 			continue;
 		}
-		if (i + 1 < nkeys) {
-			unsigned next = u16(p + HDR + 2 * (i + 1));
-
-			if (next < lower || next % 2 || next + NODE > w->psize ||
-			    next + NODE + u16(p + next + 6) > w->psize)
-				return damaged(w, pg, "node %lld is outside the page",
-					       (long long)i + 1);
-			child_hi.p = p + next + NODE;
-			child_hi.n = u16(p + next + 6);
-		} else {
-			child_hi = hi;
-		}
+		child_hi = i + 1 < nkeys ? node_key(p, i + 1) : hi;
 		rc = walk_page(w, (uint64_t)u16(p + off) | (uint64_t)u16(p + off + 2) << 16 |
 				  (uint64_t)u16(p + off + 4) << 32, depth + 1, is_free, is_main, subs,
 			       pg, i == 0 ? lo : k, child_hi);
