@@ -452,33 +452,56 @@ dw3_tap(v16 *t, const float *r, i64 ox, int kx, int first, int last)
 	__asm__("" : "+m"(*t));
 }
 
-/* dw3_pair_vec on unpadded rows, one vector of columns, nr rows (1 or
- * 2): the same sums, the padding's zeros from dw3_tap */
+/* dw3_pair_vec's outputs on unpadded rows, after the activation, into z:
+ * nv vectors of columns (1 or 2) from ox, nr rows (1 or 2); the padding's
+ * zeros from dw3_tap (first: the first vector is the row's first; last:
+ * the last vector its last) */
+static inline __attribute__((always_inline)) void
+dw3_direct_acc(v16 z[2][2], const float *const r[4], const v16 *wv, const v16 *ba, i64 ox,
+	       int nr, int nv, int first, int last)
+{
+	const v16 b = ba[0], a = ba[1];
+	int i, j, k;
+
+#pragma GCC unroll 2
+	for (i = 0; i < nr; i++)
+#pragma GCC unroll 2
+		for (j = 0; j < nv; j++)
+			z[i][j] = b;
+#pragma GCC unroll 9
+	for (k = 0; k < 9; k++)
+#pragma GCC unroll 2
+		for (i = 0; i < nr; i++)
+#pragma GCC unroll 2
+			for (j = 0; j < nv; j++) {
+				v16 t;
+
+				dw3_tap(&t, r[i + k / 3], ox + j * LANES, k % 3, first && !j,
+					last && j == nv - 1);
+				z[i][j] += wv[k] * t;
+			}
+#pragma GCC unroll 2
+	for (i = 0; i < nr; i++)
+#pragma GCC unroll 2
+		for (j = 0; j < nv; j++) {
+			v16i pos = z[i][j] > (v16){ 0 };
+
+			z[i][j] = (v16)((pos & (v16i)z[i][j]) | (~pos & (v16i)(z[i][j] * a)));
+		}
+}
+
+/* dw3_direct_acc's rows stored at column ox of d[0], d[1] (one vector) */
 static inline __attribute__((always_inline)) void
 dw3_direct_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a,
 	       i64 ox, int nr, int first, int last)
 {
-	v16 acc[2];
-	int i, k;
+	v16 z[2][2], ba[2] = { b, a };
+	int i;
 
+	dw3_direct_acc(z, r, wv, ba, ox, nr, 1, first, last);
 #pragma GCC unroll 2
 	for (i = 0; i < nr; i++)
-		acc[i] = b;
-#pragma GCC unroll 9
-	for (k = 0; k < 9; k++)
-#pragma GCC unroll 2
-		for (i = 0; i < nr; i++) {
-			v16 t;
-
-			dw3_tap(&t, r[i + k / 3], ox, k % 3, first, last);
-			acc[i] += wv[k] * t;
-		}
-#pragma GCC unroll 2
-	for (i = 0; i < nr; i++) {
-		v16i pos = acc[i] > (v16){ 0 };
-
-		st(d[i] + ox, (v16)((pos & (v16i)acc[i]) | (~pos & (v16i)(acc[i] * a))));
-	}
+		st(d[i] + ox, z[i][0]);
 }
 
 /* dw3_rows on unpadded rows r[k][0..W) (or a row of W zeros), W a
@@ -514,6 +537,80 @@ ONX_HOT static void dw3_direct(float *d0, float *d1, const float *const r[4], co
 		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 2);
 	else
 		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 1);
+}
+
+/* k ? a : b, lane by lane, k a comparison's lanes */
+#define SEL_VEC(k, a, b) ((v16)(((k) & (v16i)(a)) | (~(k) & (v16i)(b))))
+
+/* max_step on vectors: *acc becomes *v where *v > *acc, stays where *v
+ * <= *acc, and where the two are unordered becomes a NaN (*v + *acc).  No
+ * v != v: GCC 12 made that test one lane at a time in a target_clones
+ * function (five times slower). */
+static inline __attribute__((always_inline)) void max_vec(v16 *acc, const v16 *v)
+{
+	v16 m = SEL_VEC(*v <= *acc, *acc, *v + *acc);
+
+	*acc = SEL_VEC(*v > *acc, *v, m);
+}
+
+/* The 2x2 max pool of dw3_direct_acc's two rows z at columns [ox, ox +
+ * nv*16) into y[ox/2..]: maxpool_2x2_plane's steps in its order (row 0's
+ * even and odd column, then row 1's), on the even and odd lanes */
+static inline __attribute__((always_inline)) void
+dw3_pool_vecs(float *y, const float *const r[4], const v16 *wv, const v16 *ba, i64 ox, int nv,
+	      int first, int last)
+{
+	typedef float v8u __attribute__((vector_size(LANES / 2 * sizeof(float)), aligned(4),
+					 may_alias));
+	v16 z[2][2], m = splat(-FLT_MAX);
+	int i;
+
+	dw3_direct_acc(z, r, wv, ba, ox, 2, nv, first, last);
+	if (nv == 1)
+		z[0][1] = z[0][0], z[1][1] = z[1][0];
+#pragma GCC unroll 2
+	for (i = 0; i < 2; i++) {
+		v16 e = __builtin_shufflevector(z[i][0], z[i][1], 0, 2, 4, 6, 8, 10, 12, 14, 16,
+						18, 20, 22, 24, 26, 28, 30);
+		v16 o = __builtin_shufflevector(z[i][0], z[i][1], 1, 3, 5, 7, 9, 11, 13, 15, 17,
+						19, 21, 23, 25, 27, 29, 31);
+
+		max_vec(&m, &e);
+		max_vec(&m, &o);
+	}
+	if (nv == 2)
+		st(y + ox / 2, m);
+	else
+		*(v8u *)(y + ox / 2) = __builtin_shufflevector(m, m, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+/* dw3_direct's two rows d0, d1 max-pooled 2x2 into the row y (W/2), in
+ * registers: storing the rows and pooling them after cost as much as a
+ * third of the pooled convs' time. */
+ONX_HOT static void dw3_direct_pool(float *y, const float *const r[4], const float *w, i64 W,
+				    float b, float a)
+{
+	v16 wv[9], ba[2] = { splat(b), splat(a) };
+	i64 ox = 2 * LANES;
+	int k;
+
+	for (k = 0; k < 9; k++)
+		wv[k] = splat(w[k]);
+	if (W == LANES) {
+		dw3_pool_vecs(y, r, wv, ba, 0, 1, 1, 1);
+		return;
+	}
+	if (W == 2 * LANES) {
+		dw3_pool_vecs(y, r, wv, ba, 0, 2, 1, 1);
+		return;
+	}
+	dw3_pool_vecs(y, r, wv, ba, 0, 2, 1, 0);
+	for (; ox + 2 * LANES < W; ox += 2 * LANES)
+		dw3_pool_vecs(y, r, wv, ba, ox, 2, 0, 0);
+	if (W - ox == 2 * LANES)
+		dw3_pool_vecs(y, r, wv, ba, ox, 2, 0, 1);
+	else
+		dw3_pool_vecs(y, r, wv, ba, ox, 1, 0, 1);
 }
 
 /* dw3_rows' two rows in whole vectors: the columns done */
@@ -629,9 +726,9 @@ static i64 dw3_buf_floats(i64 OW)
 /* A 3x3, stride-1, dilation-1 depthwise plane (OH,OW) of x (H,W) padded
  * pt on top and pl on the left, into y, or with pool into y (OH/2,OW/2)
  * max-pooled 2x2 (res then NULL): each input row is read in place by
- * dw3_direct when the rows are whole vectors (YuNet's widths but its two
- * smallest), else copied once into a
- * ring of four rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
+ * dw3_direct (dw3_direct_pool, pooled in registers) when the rows are
+ * whole vectors (YuNet's widths but its two smallest), else copied once
+ * into a ring of four rows zero-padded to OW + 2 (buf, dw3_buf_floats), and
  * rows outside the input read a row of zeros, so that every output, the
  * edges' included, takes dw3_rows' vectorised pass, two rows at a time
  * (the edges' taps one by one had cost as much as the rest of the row).
@@ -670,16 +767,17 @@ static void dw3_plane(float *y, const float *x, const float *w, i64 H, i64 W, i6
 				memcpy(ring + next % 4 * PW + pl, x + next * W, W * sizeof *x);
 			rows[k] = ring + iy % 4 * PW;
 		}
-		if (direct)
-			dw3_direct(pool ? pair : y + oy * OW,
-				   pool ? pair + PW : two ? y + (oy + 1) * OW : NULL, rows, w, W, b, a);
+		if (direct && pool)
+			dw3_direct_pool(y + oy / 2 * (OW / 2), rows, w, W, b, a);
+		else if (direct)
+			dw3_direct(y + oy * OW, two ? y + (oy + 1) * OW : NULL, rows, w, W, b, a);
 		else if (!pool)
 			dw3_rows(y + oy * OW, two ? y + (oy + 1) * OW : NULL, rows, w, OW, b, a,
 				 res ? res + oy * OW : NULL,
 				 res && two ? res + (oy + 1) * OW : NULL);
 		else
 			dw3_rows(pair, pair + PW, rows, w, OW, b, a, NULL, NULL);
-		if (pool)
+		if (pool && !direct)
 			maxpool_2x2_plane(pair, y + oy / 2 * (OW / 2), PW, 1, OW / 2);
 	}
 }

@@ -120,15 +120,16 @@ static void gconv_ref(double *y, const float *x, const float *w, const float *b,
 				}
 }
 
-/* Convolution g (weights M x C/G x kh x kw) with a fused Relu, and with
- * a fused residual Add, at batch N and every smaller one, against
+/* Convolution g (weights M x C/G x kh x kw) with a fused Relu, with a
+ * fused residual Add, and alone (no activation: onx_pw_run's finish
+ * without the select), at batch N and every smaller one, against
  * gconv_ref; ci names the case in failures. */
 static void check_gconv(const struct gconv *g, size_t ci)
 {
 	int OH = (g->H + g->pt + g->pb - (g->kh - 1) * g->dh - 1) / g->sh + 1;
 	int OW = (g->W + g->pl + g->pr - (g->kw - 1) * g->dw - 1) / g->sw + 1;
 	int nx = g->N * g->C * g->H * g->W, ny = g->N * g->M * OH * OW;
-	int nw = g->M * g->C / g->G * g->kh * g->kw, i, resid;
+	int nw = g->M * g->C / g->G * g->kh * g->kw, i, v;
 	float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w);
 	float *b = malloc(g->M * sizeof *b), *r = malloc(ny * sizeof *r);
 	double *ref = malloc(ny * sizeof *ref);
@@ -138,7 +139,8 @@ static void check_gconv(const struct gconv *g, size_t ci)
 	tm_random(w, nw, -1, 1, &seed);
 	tm_random(b, g->M, -0.5f, 0.5f, &seed);
 	tm_random(r, ny, -1, 1, &seed);
-	for (resid = 0; resid < 2; resid++) {
+	for (v = 0; v < 3; v++) {
+		int resid = v == 1, relu = v < 2;
 		struct tmodel *t = tm_new(13);
 		struct arpg_onnx *m = NULL;
 		struct arpg_onnx_tensor y;
@@ -150,16 +152,17 @@ static void check_gconv(const struct gconv *g, size_t ci)
 			tm_input(t, "r", 4, (int64_t[]){ g->N, g->M, OH, OW });
 		tm_init(t, "W", 4, (int64_t[]){ g->M, g->C / g->G, g->kh, g->kw }, w);
 		tm_init(t, "B", 1, (int64_t[]){ g->M }, b);
-		tm_node(t, "Conv", "conv", "x,W,B", "c");
+		tm_node(t, "Conv", "conv", "x,W,B", relu ? "c" : "y");
 		tm_int(t, "group", g->G);
 		tm_ints(t, "strides", 2, (int64_t[]){ g->sh, g->sw });
 		tm_ints(t, "dilations", 2, (int64_t[]){ g->dh, g->dw });
 		tm_ints(t, "pads", 4, (int64_t[]){ g->pt, g->pl, g->pb, g->pr });
-		tm_node(t, "Relu", "relu", "c", resid ? "a" : "y");
+		if (relu)
+			tm_node(t, "Relu", "relu", "c", resid ? "a" : "y");
 		if (resid)
 			tm_node(t, "Add", "add", "a,r", "y");
 		tm_output(t, "y", 0, NULL);
-		gconv_ref(ref, x, w, b, g, 1, resid ? r : NULL);
+		gconv_ref(ref, x, w, b, g, relu, resid ? r : NULL);
 		if (tm_prepare(t, g->N, &m, err, sizeof err) < 0) {
 			arpg_test_fail(__FILE__, __LINE__, "case %zu: %s", ci, err);
 			continue;
@@ -173,8 +176,8 @@ static void check_gconv(const struct gconv *g, size_t ci)
 			expect_int(y.dims[2] * 1000 + y.dims[3], OH * 1000 + OW);
 			for (i = 0; i < n * g->M * OH * OW; i++)
 				if (fabs(y.data[i] - ref[i]) > 1e-5 * (1 + fabs(ref[i]))) {
-					arpg_test_fail(__FILE__, __LINE__, "case %zu resid %d batch %d: "
-						       "y[%d] = %.7g, expected %.7g", ci, resid,
+					arpg_test_fail(__FILE__, __LINE__, "case %zu variant %d batch %d: "
+						       "y[%d] = %.7g, expected %.7g", ci, v,
 						       n, i, y.data[i], ref[i]);
 					break;
 				}
@@ -243,6 +246,11 @@ ARPG_TEST(onnx_depthwise_relu_maxpool_matches_naive)
 		{ 2, 2, 7, 9, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
 		{ 2, 4, 9, 12, 4, 4, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0 },
 		{ 1, 2, 7, 32, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },	/* dw3_direct */
+		/* dw3_direct_pool: one vector, pairs and a last single vector */
+		{ 2, 2, 6, 16, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 1, 3, 9, 48, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 2, 2, 8, 80, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+		{ 1, 2, 5, 64, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
 	};
 	size_t ci;
 
