@@ -370,7 +370,11 @@ static inline __attribute__((always_inline)) void transpose16(v16 *r)
 	};
 	int s, i;
 
+	/* unrolled, so that r stays in registers: at -O2 the loops ran with
+	 * r and the index vectors in memory */
+#pragma GCC unroll 4
 	for (s = 0; s < 4; s++)
+#pragma GCC unroll 16
 		for (i = 0; i < LANES; i++)
 			if (!(i & 1 << s)) {
 				v16 x = r[i], y = r[i + (1 << s)];
