@@ -570,6 +570,14 @@ HOT static void vp_panel(const struct ukr *k, const struct geom *g, i64 C, const
 	}
 }
 
+/* Tiles ahead whose products output_tiles prefetches */
+#define PF_AHEAD 2
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 /* The output tiles of image img, channels [k0, k0 + 16), with bias and
  * activation, into S (OH x OW x 16, rows OW apart).  A partial tile at
  * the right spills into the start of the rows below, so the tiles of a
@@ -599,6 +607,14 @@ HOT static void output_tiles(const struct onx_wino_args *a, const struct geom *g
 			float *s = S + (g->m * (ty * a->OW + tx)) * LANES;
 			v16 z[6][4], o[4];
 			int q, p;
+			/* the products are read from L3 one line per entry, M16
+			 * floats apart from tile to tile: fetch those of the
+			 * tile PF_AHEAD ahead in this order */
+			i64 ahead = tx >= PF_AHEAD ? ty * g->TW + tx - PF_AHEAD :
+				(ty + 1) * g->TW + g->TW - PF_AHEAD + tx;
+			if (ahead < g->tpi)
+				for (i = 0; i < g->A; i++)
+					PREFETCH(Mx + (t0 + ahead) * g->M16 + k0 + i * xs);
 			if (g->m == 2) {
 				for (i = 0; i < 4; i++) {	/* z = M A, row by row */
 					const float *mi = m + (i64)(i * 4) * xs;
