@@ -370,7 +370,11 @@ static inline __attribute__((always_inline)) void transpose16(v16 *r)
 	};
 	int s, i;
 
+	/* unrolled, so that r stays in registers: at -O2 the loops ran with
+	 * r and the index vectors in memory */
+#pragma GCC unroll 4
 	for (s = 0; s < 4; s++)
+#pragma GCC unroll 16
 		for (i = 0; i < LANES; i++)
 			if (!(i & 1 << s)) {
 				v16 x = r[i], y = r[i + (1 << s)];
@@ -451,21 +455,33 @@ HOT static void gather_block(const struct onx_wino_args *a, const struct geom *g
 	for (p0 = 0; p0 < HW; p0 += LANES) {
 		i64 n = HW - p0 < LANES ? HW - p0 : LANES;
 		v16 v[LANES];
-		for (c = 0; c < LANES; c++) {
-			if (c >= nb)
-				v[c] = (v16){ 0 };
-			else if (n == LANES)
-				v[c] = ld(xc + c * HW + p0) * sv[c] + tv[c];
-			else
+		/* v indexed by constants only (loops unrolled), so that it
+		 * stays in registers; the last partial vector through t */
+		if (n == LANES) {
+#pragma GCC unroll 16
+			for (c = 0; c < LANES; c++)
+				if (c < nb)
+					v[c] = ld(xc + c * HW + p0) * sv[c] + tv[c];
+				else
+					v[c] = (v16){ 0 };
+		} else {
+			float t[LANES * LANES];
+			for (c = 0; c < LANES; c++)
 				for (i = 0; i < LANES; i++)
-					v[c][i] = i < n ? xc[c * HW + p0 + i] * sv[c] + tv[c] : 0;
+					t[c * LANES + i] = c < nb && i < n ?
+						xc[c * HW + p0 + i] * sv[c] + tv[c] : 0;
+#pragma GCC unroll 16
+			for (c = 0; c < LANES; c++)
+				v[c] = ld(t + c * LANES);
 		}
 		transpose16(v);
-		for (i = 0; i < n; i++) {
-			st(Q + ((y + a->pt) * g->PW + x + a->pl) * LANES, v[i]);
-			if (++x == a->W)
-				x = 0, y++;
-		}
+#pragma GCC unroll 16
+		for (i = 0; i < LANES; i++)
+			if (i < n) {
+				st(Q + ((y + a->pt) * g->PW + x + a->pl) * LANES, v[i]);
+				if (++x == a->W)
+					x = 0, y++;
+			}
 	}
 }
 
@@ -533,21 +549,34 @@ HOT static void vp_panel(const struct ukr *k, const struct geom *g, i64 C, const
 		float *b = Vp + xi * vx + pc * nt * k->PNR + t0 / k->NR * k->PNR * rows +
 			(c0 - pc) * k->PNR;
 		v16 v[LANES];
+		/* v indexed by constants only (see gather_block) */
+#pragma GCC unroll 16
 		for (r = 0; r < LANES; r++)
 			if (r < nr)
 				v[r] = ld(sx + r * LANES);
 			else
 				v[r] = (v16){ 0 };
 		transpose16(v);
+#pragma GCC unroll 16
 		for (p = 0; p < LANES - 1; p++)
 			st(b + p * k->PNR, v[p]);
-		if (k->PNR >= LANES)
-			st(b + p * k->PNR, v[p]);
-		else
-			for (r = 0; r < k->PNR; r++)
-				b[p * k->PNR + r] = v[p][r];
+		if (k->PNR >= LANES) {
+			st(b + p * k->PNR, v[LANES - 1]);
+		} else {
+			float t[LANES];
+			st(t, v[LANES - 1]);
+			memcpy(b + p * k->PNR, t, (size_t)k->PNR * sizeof *b);
+		}
 	}
 }
+
+/* Tiles ahead whose products output_tiles prefetches */
+#define PF_AHEAD 2
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 
 /* The output tiles of image img, channels [k0, k0 + 16), with bias and
  * activation, into S (OH x OW x 16, rows OW apart).  A partial tile at
@@ -578,6 +607,14 @@ HOT static void output_tiles(const struct onx_wino_args *a, const struct geom *g
 			float *s = S + (g->m * (ty * a->OW + tx)) * LANES;
 			v16 z[6][4], o[4];
 			int q, p;
+			/* the products are read from L3 one line per entry, M16
+			 * floats apart from tile to tile: fetch those of the
+			 * tile PF_AHEAD ahead in this order */
+			i64 ahead = tx >= PF_AHEAD ? ty * g->TW + tx - PF_AHEAD :
+				(ty + 1) * g->TW + g->TW - PF_AHEAD + tx;
+			if (ahead < g->tpi)
+				for (i = 0; i < g->A; i++)
+					PREFETCH(Mx + (t0 + ahead) * g->M16 + k0 + i * xs);
 			if (g->m == 2) {
 				for (i = 0; i < 4; i++) {	/* z = M A, row by row */
 					const float *mi = m + (i64)(i * 4) * xs;
@@ -618,17 +655,30 @@ HOT static void scatter_block(const struct onx_wino_args *a, i64 img, i64 k0, i6
 	for (p0 = 0; p0 < P; p0 += LANES) {
 		i64 n = P - p0 < LANES ? P - p0 : LANES;
 		v16 v[LANES];
+		float t[LANES * LANES];
+		/* v indexed by constants only (see gather_block); the last
+		 * partial vector through t */
+#pragma GCC unroll 16
 		for (i = 0; i < LANES; i++)
 			v[i] = ld(S + (p0 + i) * LANES);
 		transpose16(v);
+		if (n == LANES) {
+#pragma GCC unroll 16
+			for (k = 0; k < LANES; k++)
+				if (k < nb) {
+					float *o = y + k * P + p0;
+					st(o, res ? v[k] + ld(res + k * P + p0) : v[k]);
+				}
+			continue;
+		}
+#pragma GCC unroll 16
+		for (k = 0; k < LANES; k++)
+			st(t + k * LANES, v[k]);
 		for (k = 0; k < nb; k++) {
 			float *o = y + k * P + p0;
 			const float *rk = res ? res + k * P + p0 : NULL;
-			if (n == LANES)
-				st(o, rk ? v[k] + ld(rk) : v[k]);
-			else
-				for (i = 0; i < n; i++)
-					o[i] = rk ? v[k][i] + rk[i] : v[k][i];
+			for (i = 0; i < n; i++)
+				o[i] = rk ? t[k * LANES + i] + rk[i] : t[k * LANES + i];
 		}
 	}
 }
