@@ -428,16 +428,17 @@ void gat_nbrs_free(struct gat_nbrs *nb)
 	memset(nb, 0, sizeof *nb);
 }
 
-/* The per-graph part of the backward's work: dalpha and col (n each).
+/* The per-graph part of the backward's work: dalpha, the gradients of a
+ * row's weights (at most n per head).
  * It follows the score gradients (graphs x n x H x 2). */
-static size_t graph_work(int n)
+static size_t graph_work(int n, int H)
 {
-	return 2 * (size_t)n;
+	return (size_t)n * H;
 }
 
 size_t gat_attn_work(int graphs, int n, int H)
 {
-	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n));
+	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n, H));
 }
 
 /* s_dst[i,h] = a_dst[h] . z[i,h] and s_src likewise, for the n rows of a graph. */
@@ -549,31 +550,44 @@ attn_graph_fwd_impl(float *og, float *ag, const float *zg, const float *a_src,
 	int dh = D / H, nnz = nb->start[n];
 
 	attn_scores(sd, ss, zg, a_src, a_dst, n, D, H);
+	/* the scores less their row's maximum, then their exponentials in
+	 * one flat loop over all the heads' pairs, which vectorises: row by
+	 * row it ran on a few pairs at a time, scalar, and the LeakyReLU's
+	 * and the clamp's branches were mispredicted half the time */
 	for (int h = 0; h < H; h++)
 		for (int i = 0; i < n; i++) {
 			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
-			float *ai = ag + (long)h * nnz + p0, *oi = og + (long)i * D + h * dh;
-			float mx = -INFINITY, sum = 0, inv;
+			float mx = -INFINITY, s = sd[i * H + h], *ah = ag + (long)h * nnz;
 
 			for (p = p0; p < p1; p++) {
-				float e = sd[i * H + h] + ss[nb->idx[p] * H + h];
+				float e = s + ss[nb->idx[p] * H + h], f = 0.2f * e;
 
-				e = e > 0 ? e : 0.2f * e;
+				e = e > f ? e : f;	/* LeakyReLU 0.2 as a max: no branch */
 				if (masked && nb->idx[p] != i && !kg[nb->idx[p]]) {
-					ai[p - p0] = -INFINITY;
+					ah[p] = -INFINITY;
 					continue;
 				}
-				ai[p - p0] = e;
+				ah[p] = e;
 				mx = e > mx ? e : mx;
 			}
-			for (p = 0; p < p1 - p0; p++) {
-				ai[p] = masked && ai[p] == -INFINITY ? 0.0f : exp_fast(ai[p] - mx);
-				sum += ai[p];
-			}
+			for (p = p0; p < p1; p++)
+				ah[p] -= mx;
+		}
+#pragma omp simd
+	for (int p = 0; p < H * nnz; p++)
+		ag[p] = masked && ag[p] == -INFINITY ? 0.0f : exp_fast(ag[p]);
+	for (int h = 0; h < H; h++)
+		for (int i = 0; i < n; i++) {
+			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
+			float sum = 0, inv, *ah = ag + (long)h * nnz;
+
+			for (p = p0; p < p1; p++)
+				sum += ah[p];
 			inv = 1.0f / sum;
-			for (p = 0; p < p1 - p0; p++)
-				ai[p] *= inv;
-			attn_mix(oi, ai, NULL, nb->idx + p0, p1 - p0, zg + h * dh, D, dh, 0);
+			for (p = p0; p < p1; p++)
+				ah[p] *= inv;
+			attn_mix(og + (long)i * D + h * dh, ah + p0, NULL, nb->idx + p0, p1 - p0,
+				 zg + h * dh, D, dh, 0);
 		}
 }
 
@@ -640,59 +654,63 @@ void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *
 
 /* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
  * s_dst and s_src, from the forward's scores sd, ss (n*H each).  Scratch:
- * dalpha and col (n). */
+ * dalpha (graph_work).  Row by row with all heads at once, then column by
+ * column: a row's do and its neighbours' z are read once for all heads,
+ * and a head's dots are independent of the next's (head by head over all
+ * rows, one dot's chain of FMAs after another was half of the time).  The
+ * sums run in the order they did head by head: the same bits. */
 HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const float *zg,
 			       const float *ag, const float *a_src, const float *a_dst,
 			       const struct gat_nbrs *nb, int n, int D, int H, const float *sd,
-			       const float *ss, float *dalpha, float *col)
+			       const float *ss, float *dalpha)
 {
-	int dh = D / H;
+	/* LeakyReLU's slope, by a load rather than a branch that the
+	 * scores' signs defeated */
+	static const float slope[2] = { 0.2f, 1.0f };
+	int dh = D / H, nnz = nb->start[n];
 
-	for (int h = 0; h < H; h++) {
-		for (int j = 0; j < n; j++)
-			col[j] = 0;
-		for (int i = 0; i < n; i++) {
-			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
-			const float *ai = ag + (long)h * nb->start[n] + p0, *doi = dog + (long)i * D + h * dh;
+	for (int j = 0; j < n * H; j++)
+		dsg[j * 2 + 1] = 0;
+	for (int i = 0; i < n; i++) {
+		int p, p0 = nb->start[i], p1 = nb->start[i + 1], c = p1 - p0;
+		const float *doi = dog + (long)i * D;
+
+		for (p = p0; p < p1; p++)
+			for (int h = 0; h < H; h++)
+				dalpha[h * c + p - p0] = dot_dh(doi + h * dh,
+								zg + (long)nb->idx[p] * D + h * dh, dh);
+		for (int h = 0; h < H; h++) {
+			const float *ai = ag + (long)h * nnz + p0, *dai = dalpha + h * c;
 			float dot = 0, rowsum = 0;
 
-			for (p = p0; p < p1; p++) {
-				float s = dot_dh(doi, zg + (long)nb->idx[p] * D + h * dh, dh);
+			for (p = 0; p < c; p++)
+				dot += ai[p] * dai[p];
+			for (p = 0; p < c; p++) {
+				int j = nb->idx[p0 + p];
+				float de = ai[p] * (dai[p] - dot), pre = sd[i * H + h] + ss[j * H + h];
 
-				dalpha[p - p0] = s;
-				dot += ai[p - p0] * s;
-			}
-			for (p = p0; p < p1; p++) {
-				int j = nb->idx[p];
-				float de = ai[p - p0] * (dalpha[p - p0] - dot), pre = sd[i * H + h] + ss[j * H + h];
-
-				de *= pre > 0 ? 1.0f : 0.2f;
+				de *= slope[pre > 0];
 				rowsum += de;
-				col[j] += de;
+				dsg[(j * H + h) * 2 + 1] += de;
 			}
 			dsg[(i * H + h) * 2] = rowsum;
 		}
-		for (int j = 0; j < n; j++)
-			dsg[(j * H + h) * 2 + 1] = col[j];
-		/* dz[j] += sum_i alpha_ij do[i], gathered by column: a scatter
-		 * into dz[j] from every row was a store and reload per pair */
-		for (int j = 0; j < n; j++) {
-			int q0 = nb->tstart[j];
-
-			attn_mix(dzg + (long)j * D + h * dh, ag + (long)h * nb->start[n], nb->tpos + q0,
-				 nb->tidx + q0, nb->tstart[j + 1] - q0, dog + h * dh, D, dh, 1);
-		}
 	}
-	/* through the scores into z */
-	for (int i = 0; i < n; i++)
+	/* dz[j] += sum_i alpha_ij do[i], gathered by column (a scatter into
+	 * dz[j] from every row was a store and reload per pair), then the
+	 * gradient through the scores */
+	for (int j = 0; j < n; j++)
 		for (int h = 0; h < H; h++) {
-			float *dzi = dzg + (long)i * D + h * dh;
+			int q0 = nb->tstart[j];
+			float *dzj = dzg + (long)j * D + h * dh;
 			const float *ad = a_dst + h * dh, *as = a_src + h * dh;
-			float a = dsg[(i * H + h) * 2], b = dsg[(i * H + h) * 2 + 1];
+			float a = dsg[(j * H + h) * 2], b = dsg[(j * H + h) * 2 + 1];
 
+			attn_mix(dzj, ag + (long)h * nnz, nb->tpos + q0, nb->tidx + q0,
+				 nb->tstart[j + 1] - q0, dog + h * dh, D, dh, 1);
 #pragma omp simd
 			for (int k = 0; k < dh; k++)
-				dzi[k] += a * ad[k] + b * as[k];
+				dzj[k] += a * ad[k] + b * as[k];
 		}
 }
 
@@ -767,11 +785,11 @@ void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const floa
 
 	for (long g = g0; g < g1; g++) {
 		const float *sd = sc + g * n * H * 2, *ss = sd + n * H;
-		float *dalpha = gw + g * graph_work(n), *col = dalpha + n;
+		float *dalpha = gw + g * graph_work(n, H);
 
 		attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D, z + g * n * D,
 			       att + g * H * (long)nb->nnz, a_src, a_dst, nb, n, D, H, sd, ss,
-			       dalpha, col);
+			       dalpha);
 	}
 }
 
