@@ -524,28 +524,34 @@ static inline __attribute__((always_inline)) float dot_dh(const float *x, const 
 static inline __attribute__((always_inline)) void dot_dh4(float *s, const float *x,
 							  const float *y, int dh)
 {
-	v16 a[4], b01, b23, c, d, e;
+	v16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, b01, b23, c, d, e;
 
-	for (int h = 0; h < 4; h++) {
-		v16 acc = { 0 };
+	/* the heads' FMAs interleaved, four chains rather than one, in
+	 * four named values (an array of them was kept in memory) */
+	for (int k0 = 0; k0 < dh; k0 += 16) {
+		v16 x0, x1, x2, x3, y0, y1, y2, y3;
 
-		for (int k0 = 0; k0 < dh; k0 += 16) {
-			v16 xv, yv;
-
-			memcpy(&xv, x + h * dh + k0, sizeof xv);
-			memcpy(&yv, y + h * dh + k0, sizeof yv);
-			acc += xv * yv;
-		}
-		a[h] = acc;
+		memcpy(&x0, x + k0, sizeof x0);
+		memcpy(&x1, x + dh + k0, sizeof x1);
+		memcpy(&x2, x + 2 * dh + k0, sizeof x2);
+		memcpy(&x3, x + 3 * dh + k0, sizeof x3);
+		memcpy(&y0, y + k0, sizeof y0);
+		memcpy(&y1, y + dh + k0, sizeof y1);
+		memcpy(&y2, y + 2 * dh + k0, sizeof y2);
+		memcpy(&y3, y + 3 * dh + k0, sizeof y3);
+		a0 += x0 * y0;
+		a1 += x1 * y1;
+		a2 += x2 * y2;
+		a3 += x3 * y3;
 	}
 	/* lanes k + 8: heads 0 and 1 in b01's halves, 2 and 3 in b23's */
-	b01 = __builtin_shufflevector(a[0], a[1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
+	b01 = __builtin_shufflevector(a0, a1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
 				      22, 23) +
-	      __builtin_shufflevector(a[0], a[1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
+	      __builtin_shufflevector(a0, a1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
 				      28, 29, 30, 31);
-	b23 = __builtin_shufflevector(a[2], a[3], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
+	b23 = __builtin_shufflevector(a2, a3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
 				      22, 23) +
-	      __builtin_shufflevector(a[2], a[3], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
+	      __builtin_shufflevector(a2, a3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
 				      28, 29, 30, 31);
 	/* lanes k + 4: head h in lanes 4h..4h+3 */
 	c = __builtin_shufflevector(b01, b23, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25,
@@ -620,8 +626,12 @@ attn_graph_fwd_impl(float *og, float *ag, const float *zg, const float *a_src,
 #pragma omp simd
 	for (int p = 0; p < H * nnz; p++)
 		ag[p] = masked && ag[p] == -INFINITY ? 0.0f : exp_fast(ag[p]);
-	/* row by row with all heads: the row's neighbours' z read once */
-	for (int i = 0; i < n; i++)
+	/* row by row with all heads: the row's neighbours' z read once,
+	 * fetched into L1 a few rows ahead */
+	for (int i = 0; i < n; i++) {
+		if (i + 8 < n)
+			for (int k = 0; k < D; k += 16)
+				__builtin_prefetch(zg + (long)(i + 8) * D + k);
 		for (int h = 0; h < H; h++) {
 			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
 			float sum = 0, inv, *ah = ag + (long)h * nnz;
@@ -634,6 +644,7 @@ attn_graph_fwd_impl(float *og, float *ag, const float *zg, const float *a_src,
 			attn_mix(og + (long)i * D + h * dh, ah + p0, NULL, nb->idx + p0, p1 - p0,
 				 zg + h * dh, D, dh, 0);
 		}
+	}
 }
 
 HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const float *a_src,
@@ -720,6 +731,11 @@ HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const f
 		int p, p0 = nb->start[i], p1 = nb->start[i + 1], c = p1 - p0;
 		const float *doi = dog + (long)i * D;
 
+		/* z comes from the forward, out of the caches by now: fetch
+		 * the row a few rows ahead, which the next rows' pairs read */
+		if (i + 8 < n)
+			for (int k = 0; k < D; k += 16)
+				__builtin_prefetch(zg + (long)(i + 8) * D + k);
 		for (p = p0; p < p1; p++) {
 			const float *zj = zg + (long)nb->idx[p] * D;
 			int h = 0;
