@@ -452,28 +452,50 @@ void sample_frames(int clip_T, int T, int jitter, uint64_t *rng, int *idx)
 	}
 }
 
+/* Clips b0..b1 of dataset_batch, their frames idx ((b - b0) x T) and
+ * views view (b - b0) drawn: the copies, shared among the threads (one
+ * thread copying a batch's 20 MB held the others up at -j 2). */
+static void batch_copy(const struct dataset *ds, const int *sel, int b0, int b1, int T,
+		       const int *idx, const uint8_t *view, float *app, float *patch)
+{
+	size_t pf = (size_t)ds->N * ds->Dp;
+	int b;
+
+#pragma omp parallel for schedule(static) if ((long)(b1 - b0) * T * pf > 262144L)
+	for (b = b0; b < b1; b++) {
+		const struct clip_data *c = &ds->clips[sel[b]];
+		const float *ca = view[b - b0] ? c->app_m : c->app;
+		const float *cp = view[b - b0] ? c->patch_m : c->patch;
+		const int *ib = idx + (size_t)(b - b0) * T;
+
+		for (int t = 0; t < T; t++) {
+			memcpy(app + ((size_t)b * T + t) * ds->Da, ca + (size_t)ib[t] * ds->Da,
+			       sizeof(float) * ds->Da);
+			memcpy(patch + ((size_t)b * T + t) * pf, cp + (size_t)ib[t] * pf,
+			       sizeof(float) * pf);
+		}
+	}
+}
+
 void dataset_batch(const struct dataset *ds, const int *sel, int B, int T, int jitter,
 		   int flip, uint64_t *rng, float *app, float *patch, int *labels)
 {
-	size_t pf = (size_t)ds->N * ds->Dp;
-	int idx[4096];
+	enum { CHUNK = 4096 };
+	int idx[CHUNK];
+	uint8_t view[CHUNK];
 
-	for (int b = 0; b < B; b++) {
-		const struct clip_data *c = &ds->clips[sel[b]];
-		const float *ca = c->app, *cp = c->patch;
+	/* the draws in clip order, as many clips at a time as idx holds
+	 * (the same draws for any thread count), then their copies */
+	for (int b0 = 0, b1; b0 < B; b0 = b1) {
+		b1 = B - b0 < CHUNK / T ? B : b0 + CHUNK / T;
+		for (int b = b0; b < b1; b++) {
+			const struct clip_data *c = &ds->clips[sel[b]];
 
-		if (flip && ds->mirrored && rng_uniform(rng) < 0.5) {
-			ca = c->app_m;
-			cp = c->patch_m;
+			view[b - b0] = flip && ds->mirrored && rng_uniform(rng) < 0.5;
+			sample_frames(c->T, T, jitter, rng, idx + (size_t)(b - b0) * T);
+			if (labels)
+				labels[b] = c->label;
 		}
-		sample_frames(c->T, T, jitter, rng, idx);
-		for (int t = 0; t < T; t++) {
-			memcpy(app + ((size_t)b * T + t) * ds->Da, ca + (size_t)idx[t] * ds->Da,
-			       sizeof(float) * ds->Da);
-			memcpy(patch + ((size_t)b * T + t) * pf, cp + (size_t)idx[t] * pf,
-			       sizeof(float) * pf);
-		}
-		if (labels)
-			labels[b] = c->label;
+		batch_copy(ds, sel, b0, b1, T, idx, view, app, patch);
 	}
 }

@@ -428,38 +428,17 @@ void gat_nbrs_free(struct gat_nbrs *nb)
 	memset(nb, 0, sizeof *nb);
 }
 
-/* The per-graph part of the backward's work: dalpha and col (n each).
+/* The per-graph part of the backward's work: dalpha, the gradients of a
+ * row's weights (at most n per head).
  * It follows the score gradients (graphs x n x H x 2). */
-static size_t graph_work(int n)
+static size_t graph_work(int n, int H)
 {
-	return 2 * (size_t)n;
+	return (size_t)n * H;
 }
 
 size_t gat_attn_work(int graphs, int n, int H)
 {
-	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n));
-}
-
-/* s_dst[i,h] = a_dst[h] . z[i,h] and s_src likewise, for the n rows of a graph. */
-HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *a_src,
-			    const float *a_dst, int n, int D, int H)
-{
-	int dh = D / H;
-
-	for (int i = 0; i < n; i++)
-		for (int h = 0; h < H; h++) {
-			const float *zi = zg + (long)i * D + h * dh, *ad = a_dst + h * dh,
-				    *as = a_src + h * dh;
-			float d = 0, s = 0;
-
-#pragma omp simd reduction(+:d, s)
-			for (int k = 0; k < dh; k++) {
-				d += ad[k] * zi[k];
-				s += as[k] * zi[k];
-			}
-			sd[i * H + h] = d;
-			ss[i * H + h] = s;
-		}
+	return (size_t)graphs * ((size_t)n * H * 2 + graph_work(n, H));
 }
 
 /* Sixteen floats as one value (a register, or two or four in the clones
@@ -537,6 +516,78 @@ static inline __attribute__((always_inline)) float dot_dh(const float *x, const 
 	return s;
 }
 
+/* s[h] = x_h . y_h for four heads h of dh floats each (x_h = x + h dh,
+ * likewise y), dh a multiple of 16: dot_dh's sums in dot_dh's order, the
+ * same bits, but the four heads' last additions done side by side in
+ * vectors rather than each head's lane by lane (those were a third of
+ * attention's backward). */
+static inline __attribute__((always_inline)) void dot_dh4(float *s, const float *x,
+							  const float *y, int dh)
+{
+	v16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, b01, b23, c, d, e;
+
+	/* the heads' FMAs interleaved, four chains rather than one, in
+	 * four named values (an array of them was kept in memory) */
+	for (int k0 = 0; k0 < dh; k0 += 16) {
+		v16 x0, x1, x2, x3, y0, y1, y2, y3;
+
+		memcpy(&x0, x + k0, sizeof x0);
+		memcpy(&x1, x + dh + k0, sizeof x1);
+		memcpy(&x2, x + 2 * dh + k0, sizeof x2);
+		memcpy(&x3, x + 3 * dh + k0, sizeof x3);
+		memcpy(&y0, y + k0, sizeof y0);
+		memcpy(&y1, y + dh + k0, sizeof y1);
+		memcpy(&y2, y + 2 * dh + k0, sizeof y2);
+		memcpy(&y3, y + 3 * dh + k0, sizeof y3);
+		a0 += x0 * y0;
+		a1 += x1 * y1;
+		a2 += x2 * y2;
+		a3 += x3 * y3;
+	}
+	/* lanes k + 8: heads 0 and 1 in b01's halves, 2 and 3 in b23's */
+	b01 = __builtin_shufflevector(a0, a1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
+				      22, 23) +
+	      __builtin_shufflevector(a0, a1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
+				      28, 29, 30, 31);
+	b23 = __builtin_shufflevector(a2, a3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
+				      22, 23) +
+	      __builtin_shufflevector(a2, a3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
+				      28, 29, 30, 31);
+	/* lanes k + 4: head h in lanes 4h..4h+3 */
+	c = __builtin_shufflevector(b01, b23, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25,
+				    26, 27) +
+	    __builtin_shufflevector(b01, b23, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29,
+				    30, 31);
+	/* (lane 0 + lane 2) + (lane 1 + lane 3) */
+	d = c + __builtin_shufflevector(c, c, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+	e = d + __builtin_shufflevector(d, d, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+	for (int h = 0; h < 4; h++)
+		s[h] = e[4 * h];
+}
+
+/* s_dst[i,h] = a_dst[h] . z[i,h] and s_src likewise, for the n rows of a
+ * graph: four heads at a time by dot_dh4 (its last additions in vectors;
+ * each head's own, lane by lane, were most of the time here). */
+HOT static void attn_scores(float *sd, float *ss, const float *zg, const float *a_src,
+			    const float *a_dst, int n, int D, int H)
+{
+	int dh = D / H;
+
+	for (int i = 0; i < n; i++) {
+		const float *zi = zg + (long)i * D;
+		int h = 0;
+
+		for (; dh % 16 == 0 && h + 4 <= H; h += 4) {
+			dot_dh4(sd + i * H + h, a_dst + h * dh, zi + h * dh, dh);
+			dot_dh4(ss + i * H + h, a_src + h * dh, zi + h * dh, dh);
+		}
+		for (; h < H; h++) {
+			sd[i * H + h] = dot_dh(a_dst + h * dh, zi + h * dh, dh);
+			ss[i * H + h] = dot_dh(a_src + h * dh, zi + h * dh, dh);
+		}
+	}
+}
+
 /* One graph: att (H, nnz: the weights of the joined pairs in mask order)
  * and o (n, D).  sd, ss: n*H scratch.  With masked, kg (n) drops nodes:
  * a pair (i, j) with j dropped and j != i gets weight 0.  Inlined twice, so
@@ -549,32 +600,51 @@ attn_graph_fwd_impl(float *og, float *ag, const float *zg, const float *a_src,
 	int dh = D / H, nnz = nb->start[n];
 
 	attn_scores(sd, ss, zg, a_src, a_dst, n, D, H);
+	/* the scores less their row's maximum, then their exponentials in
+	 * one flat loop over all the heads' pairs, which vectorises: row by
+	 * row it ran on a few pairs at a time, scalar, and the LeakyReLU's
+	 * and the clamp's branches were mispredicted half the time */
 	for (int h = 0; h < H; h++)
 		for (int i = 0; i < n; i++) {
 			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
-			float *ai = ag + (long)h * nnz + p0, *oi = og + (long)i * D + h * dh;
-			float mx = -INFINITY, sum = 0, inv;
+			float mx = -INFINITY, s = sd[i * H + h], *ah = ag + (long)h * nnz;
 
 			for (p = p0; p < p1; p++) {
-				float e = sd[i * H + h] + ss[nb->idx[p] * H + h];
+				float e = s + ss[nb->idx[p] * H + h], f = 0.2f * e;
 
-				e = e > 0 ? e : 0.2f * e;
+				e = e > f ? e : f;	/* LeakyReLU 0.2 as a max: no branch */
 				if (masked && nb->idx[p] != i && !kg[nb->idx[p]]) {
-					ai[p - p0] = -INFINITY;
+					ah[p] = -INFINITY;
 					continue;
 				}
-				ai[p - p0] = e;
+				ah[p] = e;
 				mx = e > mx ? e : mx;
 			}
-			for (p = 0; p < p1 - p0; p++) {
-				ai[p] = masked && ai[p] == -INFINITY ? 0.0f : exp_fast(ai[p] - mx);
-				sum += ai[p];
-			}
-			inv = 1.0f / sum;
-			for (p = 0; p < p1 - p0; p++)
-				ai[p] *= inv;
-			attn_mix(oi, ai, NULL, nb->idx + p0, p1 - p0, zg + h * dh, D, dh, 0);
+			for (p = p0; p < p1; p++)
+				ah[p] -= mx;
 		}
+#pragma omp simd
+	for (int p = 0; p < H * nnz; p++)
+		ag[p] = masked && ag[p] == -INFINITY ? 0.0f : exp_fast(ag[p]);
+	/* row by row with all heads: the row's neighbours' z read once,
+	 * fetched into L1 a few rows ahead */
+	for (int i = 0; i < n; i++) {
+		if (i + 8 < n)
+			for (int k = 0; k < D; k += 16)
+				__builtin_prefetch(zg + (long)(i + 8) * D + k);
+		for (int h = 0; h < H; h++) {
+			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
+			float sum = 0, inv, *ah = ag + (long)h * nnz;
+
+			for (p = p0; p < p1; p++)
+				sum += ah[p];
+			inv = 1.0f / sum;
+			for (p = p0; p < p1; p++)
+				ah[p] *= inv;
+			attn_mix(og + (long)i * D + h * dh, ah + p0, NULL, nb->idx + p0, p1 - p0,
+				 zg + h * dh, D, dh, 0);
+		}
+	}
 }
 
 HOT static void attn_graph_fwd(float *og, float *ag, const float *zg, const float *a_src,
@@ -640,59 +710,78 @@ void gat_attn_fwd(float *o, float *att, float *sc, const float *z, const float *
 
 /* One graph's backward: dz += ..., and dsg (n, H, 2) = the gradients of
  * s_dst and s_src, from the forward's scores sd, ss (n*H each).  Scratch:
- * dalpha and col (n). */
+ * dalpha (graph_work).  Row by row with all heads at once, then column by
+ * column: a row's do and its neighbours' z are read once for all heads,
+ * and a head's dots are independent of the next's (head by head over all
+ * rows, one dot's chain of FMAs after another was half of the time).  The
+ * sums run in the order they did head by head: the same bits. */
 HOT static void attn_graph_bwd(float *dzg, float *dsg, const float *dog, const float *zg,
 			       const float *ag, const float *a_src, const float *a_dst,
 			       const struct gat_nbrs *nb, int n, int D, int H, const float *sd,
-			       const float *ss, float *dalpha, float *col)
+			       const float *ss, float *dalpha)
 {
-	int dh = D / H;
+	/* LeakyReLU's slope, by a load rather than a branch that the
+	 * scores' signs defeated */
+	static const float slope[2] = { 0.2f, 1.0f };
+	int dh = D / H, nnz = nb->start[n];
 
-	for (int h = 0; h < H; h++) {
-		for (int j = 0; j < n; j++)
-			col[j] = 0;
-		for (int i = 0; i < n; i++) {
-			int p, p0 = nb->start[i], p1 = nb->start[i + 1];
-			const float *ai = ag + (long)h * nb->start[n] + p0, *doi = dog + (long)i * D + h * dh;
+	for (int j = 0; j < n * H; j++)
+		dsg[j * 2 + 1] = 0;
+	for (int i = 0; i < n; i++) {
+		int p, p0 = nb->start[i], p1 = nb->start[i + 1], c = p1 - p0;
+		const float *doi = dog + (long)i * D;
+
+		/* z comes from the forward, out of the caches by now: fetch
+		 * the row a few rows ahead, which the next rows' pairs read */
+		if (i + 8 < n)
+			for (int k = 0; k < D; k += 16)
+				__builtin_prefetch(zg + (long)(i + 8) * D + k);
+		for (p = p0; p < p1; p++) {
+			const float *zj = zg + (long)nb->idx[p] * D;
+			int h = 0;
+
+			for (; dh % 16 == 0 && h + 4 <= H; h += 4) {
+				float s4[4];
+
+				dot_dh4(s4, doi + h * dh, zj + h * dh, dh);
+				for (int k = 0; k < 4; k++)
+					dalpha[(h + k) * c + p - p0] = s4[k];
+			}
+			for (; h < H; h++)
+				dalpha[h * c + p - p0] = dot_dh(doi + h * dh, zj + h * dh, dh);
+		}
+		for (int h = 0; h < H; h++) {
+			const float *ai = ag + (long)h * nnz + p0, *dai = dalpha + h * c;
 			float dot = 0, rowsum = 0;
 
-			for (p = p0; p < p1; p++) {
-				float s = dot_dh(doi, zg + (long)nb->idx[p] * D + h * dh, dh);
+			for (p = 0; p < c; p++)
+				dot += ai[p] * dai[p];
+			for (p = 0; p < c; p++) {
+				int j = nb->idx[p0 + p];
+				float de = ai[p] * (dai[p] - dot), pre = sd[i * H + h] + ss[j * H + h];
 
-				dalpha[p - p0] = s;
-				dot += ai[p - p0] * s;
-			}
-			for (p = p0; p < p1; p++) {
-				int j = nb->idx[p];
-				float de = ai[p - p0] * (dalpha[p - p0] - dot), pre = sd[i * H + h] + ss[j * H + h];
-
-				de *= pre > 0 ? 1.0f : 0.2f;
+				de *= slope[pre > 0];
 				rowsum += de;
-				col[j] += de;
+				dsg[(j * H + h) * 2 + 1] += de;
 			}
 			dsg[(i * H + h) * 2] = rowsum;
 		}
-		for (int j = 0; j < n; j++)
-			dsg[(j * H + h) * 2 + 1] = col[j];
-		/* dz[j] += sum_i alpha_ij do[i], gathered by column: a scatter
-		 * into dz[j] from every row was a store and reload per pair */
-		for (int j = 0; j < n; j++) {
-			int q0 = nb->tstart[j];
-
-			attn_mix(dzg + (long)j * D + h * dh, ag + (long)h * nb->start[n], nb->tpos + q0,
-				 nb->tidx + q0, nb->tstart[j + 1] - q0, dog + h * dh, D, dh, 1);
-		}
 	}
-	/* through the scores into z */
-	for (int i = 0; i < n; i++)
+	/* dz[j] += sum_i alpha_ij do[i], gathered by column (a scatter into
+	 * dz[j] from every row was a store and reload per pair), then the
+	 * gradient through the scores */
+	for (int j = 0; j < n; j++)
 		for (int h = 0; h < H; h++) {
-			float *dzi = dzg + (long)i * D + h * dh;
+			int q0 = nb->tstart[j];
+			float *dzj = dzg + (long)j * D + h * dh;
 			const float *ad = a_dst + h * dh, *as = a_src + h * dh;
-			float a = dsg[(i * H + h) * 2], b = dsg[(i * H + h) * 2 + 1];
+			float a = dsg[(j * H + h) * 2], b = dsg[(j * H + h) * 2 + 1];
 
+			attn_mix(dzj, ag + (long)h * nnz, nb->tpos + q0, nb->tidx + q0,
+				 nb->tstart[j + 1] - q0, dog + h * dh, D, dh, 1);
 #pragma omp simd
 			for (int k = 0; k < dh; k++)
-				dzi[k] += a * ad[k] + b * as[k];
+				dzj[k] += a * ad[k] + b * as[k];
 		}
 }
 
@@ -767,11 +856,11 @@ void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const floa
 
 	for (long g = g0; g < g1; g++) {
 		const float *sd = sc + g * n * H * 2, *ss = sd + n * H;
-		float *dalpha = gw + g * graph_work(n), *col = dalpha + n;
+		float *dalpha = gw + g * graph_work(n, H);
 
 		attn_graph_bwd(dz + g * n * D, ds + g * n * H * 2, do_ + g * n * D, z + g * n * D,
 			       att + g * H * (long)nb->nnz, a_src, a_dst, nb, n, D, H, sd, ss,
-			       dalpha, col);
+			       dalpha);
 	}
 }
 

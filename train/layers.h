@@ -159,8 +159,8 @@ void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const floa
 void gat_attn_bwd_params(float *da_src, float *da_dst, const float *z, int graphs, int n, int D,
 			 int H, const float *work);
 /* The scratch floats of attention's backward over graphs graphs of n nodes
- * and H heads: per graph the gradients of the scores (n x H x 2) and two
- * rows of n. */
+ * and H heads: per graph the gradients of the scores (n x H x 2) and
+ * n x H more. */
 size_t gat_attn_work(int graphs, int n, int H);
 
 /* Mean over groups: x (groups, n, D) -> y (groups, D). */
