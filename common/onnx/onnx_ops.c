@@ -395,7 +395,7 @@ ONX_HOT static void maxpool_2x2_plane(const float *xc, float *yc, i64 W, i64 OH,
  * (the compiler made one chain after the other, each FMA waiting on the
  * last: dw3_rows ran at half the FMA rate, a fifth of YuNet's time). */
 static inline __attribute__((always_inline)) void
-dw3_pair_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a,
+dw3_pair_vec(float *const d[2], const float *const r[4], const v16 *wv, const v16 *ba,
 	     const float *const res[2], i64 ox, int nv)
 {
 	v16 acc[2][2];
@@ -405,7 +405,7 @@ dw3_pair_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v
 	for (i = 0; i < 2; i++)
 #pragma GCC unroll 2
 		for (j = 0; j < nv; j++)
-			acc[i][j] = b;
+			acc[i][j] = ba[0];
 #pragma GCC unroll 9
 	for (k = 0; k < 9; k++)
 #pragma GCC unroll 2
@@ -420,7 +420,7 @@ dw3_pair_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v
 			v16 z = acc[i][j];
 			v16i pos = z > (v16){ 0 };
 
-			z = (v16)((pos & (v16i)z) | (~pos & (v16i)(z * a)));
+			z = (v16)((pos & (v16i)z) | (~pos & (v16i)(z * ba[1])));
 			if (res[i])
 				z += ld(res[i] + ox + j * LANES);
 			st(d[i] + ox + j * LANES, z);
@@ -492,10 +492,10 @@ dw3_direct_acc(v16 z[2][2], const float *const r[4], const v16 *wv, const v16 *b
 
 /* dw3_direct_acc's rows stored at column ox of d[0], d[1] (one vector) */
 static inline __attribute__((always_inline)) void
-dw3_direct_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a,
+dw3_direct_vec(float *const d[2], const float *const r[4], const v16 *wv, const v16 *ba,
 	       i64 ox, int nr, int first, int last)
 {
-	v16 z[2][2], ba[2] = { b, a };
+	v16 z[2][2];
 	int i;
 
 	dw3_direct_acc(z, r, wv, ba, ox, nr, 1, first, last);
@@ -509,34 +509,34 @@ dw3_direct_vec(float *const d[2], const float *const r[4], const v16 *wv, v16 b,
  * reads its input rows where they are: copying every row into its
  * padded ring was 6% of YuNet's time. */
 static inline __attribute__((always_inline)) void
-dw3_direct_nr(float *const d[2], const float *const r[4], const v16 *wv, v16 b, v16 a, i64 W,
+dw3_direct_nr(float *const d[2], const float *const r[4], const v16 *wv, const v16 *ba, i64 W,
 	      int nr)
 {
 	i64 ox;
 
 	if (W == LANES) {
-		dw3_direct_vec(d, r, wv, b, a, 0, nr, 1, 1);
+		dw3_direct_vec(d, r, wv, ba, 0, nr, 1, 1);
 		return;
 	}
-	dw3_direct_vec(d, r, wv, b, a, 0, nr, 1, 0);
+	dw3_direct_vec(d, r, wv, ba, 0, nr, 1, 0);
 	for (ox = LANES; ox + LANES < W; ox += LANES)
-		dw3_direct_vec(d, r, wv, b, a, ox, nr, 0, 0);
-	dw3_direct_vec(d, r, wv, b, a, W - LANES, nr, 0, 1);
+		dw3_direct_vec(d, r, wv, ba, ox, nr, 0, 0);
+	dw3_direct_vec(d, r, wv, ba, W - LANES, nr, 0, 1);
 }
 
 ONX_HOT static void dw3_direct(float *d0, float *d1, const float *const r[4], const float *w,
 			       i64 W, float b, float a)
 {
 	float *const d[2] = { d0, d1 };
-	v16 wv[9];
+	v16 wv[9], ba[2] = { splat(b), splat(a) };
 	int k;
 
 	for (k = 0; k < 9; k++)
 		wv[k] = splat(w[k]);
 	if (d1)
-		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 2);
+		dw3_direct_nr(d, r, wv, ba, W, 2);
 	else
-		dw3_direct_nr(d, r, wv, splat(b), splat(a), W, 1);
+		dw3_direct_nr(d, r, wv, ba, W, 1);
 }
 
 /* k ? a : b, lane by lane, k a comparison's lanes */
@@ -620,22 +620,22 @@ dw3_pair_vecs(float *d0, float *d1, const float *const r[4], const float *w, i64
 {
 	float *const d[2] = { d0, d1 };
 	const float *const res[2] = { res0, res1 };
-	v16 wv[9], bv = splat(b), av = splat(a);
+	v16 wv[9], ba[2] = { splat(b), splat(a) };
 	i64 ox = 0;
 	int k;
 
 	for (k = 0; k < 9; k++)
 		wv[k] = splat(w[k]);
 	for (; ox + 2 * LANES <= OW; ox += 2 * LANES)
-		dw3_pair_vec(d, r, wv, bv, av, res, ox, 2);
+		dw3_pair_vec(d, r, wv, ba, res, ox, 2);
 	if (ox + LANES <= OW) {
-		dw3_pair_vec(d, r, wv, bv, av, res, ox, 1);
+		dw3_pair_vec(d, r, wv, ba, res, ox, 1);
 		ox += LANES;
 	}
 	/* the last partial vector as the whole last vector again, when no
 	 * residual (which d might be) is added twice */
 	if (ox < OW && OW >= LANES && !res0) {
-		dw3_pair_vec(d, r, wv, bv, av, res, OW - LANES, 1);
+		dw3_pair_vec(d, r, wv, ba, res, OW - LANES, 1);
 		ox = OW;
 	}
 	return ox;
