@@ -110,29 +110,50 @@ static inline void get_lanes(v16f *v, const float *src, int nl)
 	memcpy(v, src, sizeof(float) * (size_t)nl);
 }
 
-/* The transforms are HOT (layers.h): a v16f is four SSE registers in the
- * plain build.  Matrices are applied as written, their zeros skipped. */
+/* A matrix's nonzeros, row by row: the transforms' matrices are mostly
+ * zeros (a row of bt has at most 5 of 14), and testing each in the inner
+ * loops took more time than the products. */
+struct sparse {
+	int rows;
+	int n[PHASE_NE];			/* nonzeros of row i */
+	int k[PHASE_NE][PHASE_NE];		/* their columns */
+	float v[PHASE_NE][PHASE_NE];		/* and values */
+};
 
-/* o[i * os] = sum_k mat[i * ri + k * ci] v[k * vs], i < rows, k < cols:
- * a matrix or (ri 1) a transposed one */
-static inline void apply(v16f *o, int os, const float *mat, int ri, int ci, int rows, int cols,
-			 const v16f *v, int vs)
+/* s = mat (rows x cols, its (i, k) at mat[i * ri + k * ci]: a matrix or,
+ * ri 1, a transposed one) */
+static void sparse_of(struct sparse *s, const float *mat, int ri, int ci, int rows, int cols)
 {
+	s->rows = rows;
 	for (int i = 0; i < rows; i++) {
+		s->n[i] = 0;
+		for (int k = 0; k < cols; k++)
+			if (mat[i * ri + k * ci] != 0) {
+				s->k[i][s->n[i]] = k;
+				s->v[i][s->n[i]++] = mat[i * ri + k * ci];
+			}
+	}
+}
+
+/* The transforms are HOT (layers.h): a v16f is four SSE registers in the
+ * plain build. */
+
+/* o[i * os] = sum_k m[i][k] v[k * vs] */
+static inline void apply(v16f *o, int os, const struct sparse *m, const v16f *v, int vs)
+{
+	for (int i = 0; i < m->rows; i++) {
 		v16f s = { 0 };
 
-		for (int k = 0; k < cols; k++)
-			if (mat[i * ri + k * ci] != 0)
-				s += mat[i * ri + k * ci] * v[k * vs];
+		for (int j = 0; j < m->n[i]; j++)
+			s += m->v[i][j] * v[m->k[i][j] * vs];
 		o[i * os] = s;
 	}
 }
 
 /* Entries E[(i * ne + j) * es] (nl lanes) of the side x side planes p
- * (nl of them, ps apart): E = mat d mat^T, mat ne x side, its (i, k) at
- * mat[i * ri + k * ci]. */
+ * (nl of them, ps apart): E = mat d mat^T, mat ne x side. */
 HOT static void to_entries(float *E, size_t es, const float *p, size_t ps, int nl, int side,
-			   const float *mat, int ri, int ci, int ne)
+			   const struct sparse *mat, int ne)
 {
 	v16f d[PHASE_SIDE * PHASE_SIDE], r[PHASE_NE * PHASE_SIDE], e[PHASE_NE];
 
@@ -142,27 +163,27 @@ HOT static void to_entries(float *E, size_t es, const float *p, size_t ps, int n
 			d[q][l] = p[l * ps + q];
 	}
 	for (int c = 0; c < side; c++)	/* r = mat d, column by column */
-		apply(r + c, side, mat, ri, ci, ne, side, d + c, side);
+		apply(r + c, side, mat, d + c, side);
 	for (int i = 0; i < ne; i++) {	/* row i of r mat^T */
-		apply(e, 1, mat, ri, ci, ne, side, r + i * side, 1);
+		apply(e, 1, mat, r + i * side, 1);
 		for (int j = 0; j < ne; j++)
 			put_lanes(E + (size_t)(i * ne + j) * es, &e[j], nl);
 	}
 }
 
 /* The planes p (nl, side x side, ps apart) = (acc: +=) mat E mat^T of
- * entries laid out as to_entries', mat side x ne, addressed as there. */
+ * entries laid out as to_entries', mat side x ne. */
 HOT static void from_entries(float *p, size_t ps, int nl, int acc, const float *E, size_t es,
-			     int side, const float *mat, int ri, int ci, int ne)
+			     int side, const struct sparse *mat, int ne)
 {
 	v16f d[PHASE_NE * PHASE_NE], r[PHASE_SIDE * PHASE_NE], o[PHASE_SIDE];
 
 	for (int q = 0; q < ne * ne; q++)
 		get_lanes(&d[q], E + (size_t)q * es, nl);
 	for (int c = 0; c < ne; c++)	/* r = mat d, column by column */
-		apply(r + c, ne, mat, ri, ci, side, ne, d + c, ne);
+		apply(r + c, ne, mat, d + c, ne);
 	for (int i = 0; i < side; i++) {	/* row i of r mat^T */
-		apply(o, 1, mat, ri, ci, side, ne, r + i * ne, 1);
+		apply(o, 1, mat, r + i * ne, 1);
 		for (int j = 0; j < side; j++)
 			for (int l = 0; l < nl; l++) {
 				float *t = p + l * ps + (size_t)i * side + j;
@@ -181,6 +202,12 @@ static void each_plane(const struct phase2 *p, float *dst, const float *src, int
 {
 	int ng = (ns + LANES - 1) / LANES;
 	size_t P = (size_t)side * side, es = (size_t)C * ns;
+	struct sparse m;
+
+	if (out)
+		sparse_of(&m, mat, ri, ci, side, p->ne);
+	else
+		sparse_of(&m, mat, ri, ci, p->ne, side);
 
 #pragma omp parallel for schedule(static)
 	for (int q = 0; q < ng * C; q++) {
@@ -188,10 +215,9 @@ static void each_plane(const struct phase2 *p, float *dst, const float *src, int
 		size_t pl = ((size_t)l0 * C + c) * P, e = (size_t)c * ns + l0;
 
 		if (out)
-			from_entries(dst + pl, (size_t)C * P, nl, acc, src + e, es, side, mat, ri, ci,
-				     p->ne);
+			from_entries(dst + pl, (size_t)C * P, nl, acc, src + e, es, side, &m, p->ne);
 		else
-			to_entries(dst + e, es, src + pl, (size_t)C * P, nl, side, mat, ri, ci, p->ne);
+			to_entries(dst + e, es, src + pl, (size_t)C * P, nl, side, &m, p->ne);
 	}
 }
 
@@ -216,7 +242,8 @@ void phase2_input_grad(const struct phase2 *p, float *dx, int acc, const float *
 }
 
 /* U's entries of filters w[j0..j0+nl), a filter per lane */
-HOT static void phase_filter_block(const struct phase2 *p, float *U, size_t np, const float *w, int nl)
+HOT static void phase_filter_block(const struct phase2 *p, const struct sparse *g, float *U,
+				   size_t np, const float *w, int nl)
 {
 	v16f k[9], r[PHASE_NE * 3], e[PHASE_NE];
 
@@ -226,26 +253,26 @@ HOT static void phase_filter_block(const struct phase2 *p, float *U, size_t np, 
 			k[t][l] = w[l * 9 + t];
 	}
 	for (int c = 0; c < 3; c++)	/* r = g k, column by column */
-		apply(r + c, 3, &p->g[0][0], 3, 1, p->ne, 3, k + c, 3);
+		apply(r + c, 3, g, k + c, 3);
 	for (int i = 0; i < p->ne; i++) {
-		apply(e, 1, &p->g[0][0], 3, 1, p->ne, 3, r + i * 3, 1);
+		apply(e, 1, g, r + i * 3, 1);
 		for (int j = 0; j < p->ne; j++)
 			put_lanes(U + (size_t)(i * p->ne + j) * np, &e[j], nl);
 	}
 }
 
 /* dw[j0..j0+nl) += g^T dU g, a filter per lane */
-HOT static void phase_filter_grad_block(const struct phase2 *p, float *dw, const float *dU, size_t np,
-				  int nl)
+HOT static void phase_filter_grad_block(const struct phase2 *p, const struct sparse *gt, float *dw,
+					const float *dU, size_t np, int nl)
 {
 	v16f d[PHASE_NE * PHASE_NE], r[3 * PHASE_NE], k[9];
 
 	for (int q = 0; q < p->ne * p->ne; q++)
 		get_lanes(&d[q], dU + (size_t)q * np, nl);
 	for (int c = 0; c < p->ne; c++)	/* r = g^T d, column by column */
-		apply(r + c, p->ne, &p->g[0][0], 1, 3, 3, p->ne, d + c, p->ne);
+		apply(r + c, p->ne, gt, d + c, p->ne);
 	for (int i = 0; i < 3; i++)
-		apply(k + i * 3, 1, &p->g[0][0], 1, 3, 3, p->ne, r + i * p->ne, 1);
+		apply(k + i * 3, 1, gt, r + i * p->ne, 1);
 	for (int t = 0; t < 9; t++)
 		for (int l = 0; l < nl; l++)
 			dw[l * 9 + t] += k[t][l];
@@ -253,14 +280,22 @@ HOT static void phase_filter_grad_block(const struct phase2 *p, float *dw, const
 
 void phase2_filters(const struct phase2 *p, float *U, const float *w, size_t np)
 {
+	struct sparse g;
+
+	sparse_of(&g, &p->g[0][0], 3, 1, p->ne, 3);
 #pragma omp parallel for schedule(static)
 	for (size_t j = 0; j < np; j += LANES)
-		phase_filter_block(p, U + j, np, w + j * 9, np - j < LANES ? (int)(np - j) : LANES);
+		phase_filter_block(p, &g, U + j, np, w + j * 9,
+				   np - j < LANES ? (int)(np - j) : LANES);
 }
 
 void phase2_filter_grad(const struct phase2 *p, float *dw, const float *dU, size_t np)
 {
+	struct sparse gt;
+
+	sparse_of(&gt, &p->g[0][0], 1, 3, 3, p->ne);
 #pragma omp parallel for schedule(static)
 	for (size_t j = 0; j < np; j += LANES)
-		phase_filter_grad_block(p, dw + j * 9, dU + j, np, np - j < LANES ? (int)(np - j) : LANES);
+		phase_filter_grad_block(p, &gt, dw + j * 9, dU + j, np,
+					np - j < LANES ? (int)(np - j) : LANES);
 }
