@@ -18,6 +18,6 @@ dist_man_MANS += man/arpg-train.1
 noinst_LTLIBRARIES += train/libmodel.la
 train_libmodel_la_SOURCES = train/layers.c train/layers.h train/model.c train/model.h \
 	train/optim.c train/optim.h train/tune.c train/tune.h train/tune_wgrad.c \
-	train/tune_wgrad.h
+	train/tune_wgrad.h train/tune_phase.c train/tune_phase.h
 train_libmodel_la_CFLAGS = $(AM_CFLAGS) $(BLIS_CFLAGS)
 train_libmodel_la_LIBADD = $(BLIS_LIBS) -lm

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "layers.h"
 #include "tune_wgrad.h"
+#include "tune_phase.h"
 #include "onnx/onnx_wino.h"
 
 #include <math.h>
@@ -57,6 +58,7 @@ void tune_free(struct tune *t)
 		free(t->wc[i].U[0]);
 		free(t->wc[i].U[1]);
 		free(t->wc[i].w);
+		free(t->wc[i].dU);
 	}
 	free(t->wc);
 	free(t->wscr);
@@ -387,15 +389,13 @@ static int grow_aligned(float **buf, size_t *have, size_t n)
 	return 0;
 }
 
-/* op's filters transformed for tile m, forward or (flip) for the input
- * gradient, made again only when the filters changed since (a compare of
- * 2.4 M floats against a transform of 85 M multiply-adds); NULL without
- * memory. */
-static const float *wino_filters(struct tune *t, const struct tune_op *op, int m, int flip)
+/* op's cached transforms (tune_wino), forgotten when the filters changed
+ * since they were made (a compare of 2.4 M floats against a transform of
+ * 85 M multiply-adds); NULL without memory. */
+static struct tune_wino *filters_cache(struct tune *t, const struct tune_op *op)
 {
 	struct tune_wino *c = &t->wc[op - t->ops];
-	int cin = t->vals[op->in].c, cout = t->vals[op->out].c;
-	size_t nw = (size_t)cout * cin * 9;
+	size_t nw = (size_t)t->vals[op->out].c * t->vals[op->in].c * op->k * op->k;
 	const float *W = t->params + op->w;
 
 	if (!c->w && !(c->w = malloc(sizeof *c->w * nw)))
@@ -404,6 +404,20 @@ static const float *wino_filters(struct tune *t, const struct tune_op *op, int m
 		memcpy(c->w, W, sizeof *W * nw);
 		c->m[0] = c->m[1] = 0;
 	}
+	return c;
+}
+
+/* op's filters transformed for tile m, forward or (flip) for the input
+ * gradient, made again only when the filters changed; NULL without
+ * memory. */
+static const float *wino_filters(struct tune *t, const struct tune_op *op, int m, int flip)
+{
+	struct tune_wino *c = filters_cache(t, op);
+	int cin = t->vals[op->in].c, cout = t->vals[op->out].c;
+	const float *W = t->params + op->w;
+
+	if (!c)
+		return NULL;
 	if (c->m[flip] == m)
 		return c->U[flip];
 	c->m[flip] = 0;
@@ -441,6 +455,160 @@ static int conv_wino(struct tune *t, const struct tune_op *op, int m, int flip, 
 	return 0;
 }
 
+/* The stride-2 3x3 convolution's whole-map algorithm (tune_phase.h) for
+ * op: stride 2, padding 1, an even square map of at most PHASE_SIDE, and
+ * channels as wino_tile asks; 1 with its matrices in *p, else 0.  At 14 x
+ * 14 -> 7 x 7, 512 channels, its 256 GEMMs of 512 x 512 x 128 took 0.70
+ * CPU seconds for 512 samples where im2col's 512 x 4608 GEMMs took 1.17. */
+static int phase_fits(const struct tune *t, const struct tune_op *op, struct phase2 *p)
+{
+	const struct tune_val *x = &t->vals[op->in];
+
+	return t->wino && op->k == 3 && op->stride == 2 && op->pad == 1 && x->h == x->w &&
+	       x->c >= 16 && t->vals[op->out].c >= 16 && phase2_init(p, x->h) == 0;
+}
+
+/* op's filters' entries (phase2_filters), made again only when the
+ * filters changed; NULL without memory. */
+static const float *phase_filters(struct tune *t, const struct tune_op *op,
+				  const struct phase2 *p)
+{
+	struct tune_wino *c = filters_cache(t, op);
+	size_t np = (size_t)t->vals[op->out].c * t->vals[op->in].c;
+
+	if (!c)
+		return NULL;
+	if (c->m[0] == TUNE_TILE_PHASE)
+		return c->U[0];
+	c->m[0] = 0;
+	if (grow_aligned(&c->U[0], &c->nU[0], phase2_entries(p) * np) < 0)
+		return NULL;
+	phase2_filters(p, c->U[0], t->params + op->w, np);
+	c->m[0] = TUNE_TILE_PHASE;
+	return c->U[0];
+}
+
+/* Samples per round of n when each takes per floats of the scratch t->cols
+ * (and of t->dcols): rounds of equal size, the last GEMMs not thin; 0 when
+ * not even one fits. */
+static int round_samples(const struct tune *t, size_t per, int n)
+{
+	int k, rounds;
+
+	if (per > t->ncols)
+		return 0;
+	k = t->ncols / per < (size_t)n ? (int)(t->ncols / per) : n;
+	rounds = (n + k - 1) / k;
+	return (n + rounds - 1) / rounds;
+}
+
+/* db += the sum of dy (n, Cout, P) per channel, when op has a bias */
+static void bias_grad(struct tune *t, const struct tune_op *op, const float *dy, int n)
+{
+	const struct tune_val *vy = &t->vals[op->out];
+	size_t P = (size_t)vy->h * vy->w;
+
+	for (int co = 0; op->bias && co < vy->c; co++) {
+		double gb = 0;
+
+		for (int s = 0; s < n; s++)
+			for (size_t p = 0; p < P; p++)
+				gb += dy[((size_t)s * vy->c + co) * P + p];
+		t->grads[op->b + co] += (float)gb;
+	}
+}
+
+/* y = op's convolution of x by the whole-map algorithm p: per round of
+ * samples, their entries V in t->cols, a GEMM per entry (each on one
+ * thread: the same bits at any thread count) into t->dcols, the outputs
+ * back.  0, or ARPG_ENOMEM with nothing written (then im2col). */
+static int conv_phase_fwd(struct tune *t, const struct tune_op *op, const struct phase2 *p,
+			  float *y, const float *x, int n)
+{
+	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	int cin = vx->c, cout = vy->c;
+	size_t E = phase2_entries(p), np = (size_t)cin * cout, P = (size_t)vy->h * vy->w;
+	const float *U = phase_filters(t, op, p);
+	int k = round_samples(t, E * (size_t)(cin > cout ? cin : cout), n);
+
+	if (!U || !k)
+		return ARPG_ENOMEM;
+	for (int s0 = 0, ns; s0 < n; s0 += ns) {
+		ns = n - s0 < k ? n - s0 : k;
+		phase2_input(p, t->cols, x + (size_t)s0 * val_size(vx), ns, cin);
+#pragma omp parallel for schedule(static)
+		for (size_t e = 0; e < E; e++)
+			gemm1(cout, ns, cin, U + e * np, cin, 1, t->cols + e * cin * ns, ns, 1, 0.0f,
+			      t->dcols + e * cout * ns, ns);
+		phase2_output(p, y + (size_t)s0 * val_size(vy), t->dcols, ns, cout);
+	}
+	for (int s = 0; op->bias && s < n; s++)
+		for (int co = 0; co < cout; co++)
+			for (size_t q = 0; q < P; q++)
+				y[((size_t)s * cout + co) * P + q] += t->params[op->b + co];
+	return 0;
+}
+
+/* The backward of conv_phase_fwd: per round, the gradient's entries D
+ * (the output transform's adjoint) in t->dcols and x's entries V in
+ * t->cols; dU[e] += D[e] V[e]^T, in op's tune_wino, which tune_backward
+ * turns into dW at its end (a pass of 64 samples per fold took 4 % of the
+ * tail's time); then (dx not NULL) the entries' gradients U[e]^T D[e]
+ * into t->cols and dx (acc: +=) their input transform's adjoint.  0, or
+ * ARPG_ENOMEM with nothing done. */
+static int conv_phase_bwd(struct tune *t, const struct tune_op *op, const struct phase2 *p,
+			  float *dx, int acc, const float *dy, const float *x, int n)
+{
+	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
+	struct tune_wino *c = &t->wc[op - t->ops];
+	int cin = vx->c, cout = vy->c;
+	size_t E = phase2_entries(p), np = (size_t)cin * cout;
+	const float *U = phase_filters(t, op, p);
+	int k = round_samples(t, E * (size_t)(cin > cout ? cin : cout), n);
+	float *V = t->cols, *D = t->dcols;
+
+	if (!U || !k || (!c->dU_live && grow_aligned(&c->dU, &c->ndU, E * np) < 0))
+		return ARPG_ENOMEM;
+	for (int s0 = 0, ns; s0 < n; s0 += ns) {
+		float beta = c->dU_live ? 1.0f : 0.0f;
+
+		ns = n - s0 < k ? n - s0 : k;
+		phase2_grad_entries(p, D, dy + (size_t)s0 * val_size(vy), ns, cout);
+		phase2_input(p, V, x + (size_t)s0 * val_size(vx), ns, cin);
+#pragma omp parallel for schedule(static)
+		for (size_t e = 0; e < E; e++)
+			gemm1(cout, cin, ns, D + e * cout * ns, ns, 1, V + e * cin * ns, 1, ns, beta,
+			      c->dU + e * np, cin);
+		c->dU_live = 1;
+		if (!dx)
+			continue;
+#pragma omp parallel for schedule(static)
+		for (size_t e = 0; e < E; e++)
+			gemm1(cin, ns, cout, U + e * np, 1, cin, D + e * cout * ns, ns, 1, 0.0f,
+			      V + e * cin * ns, ns);
+		phase2_input_grad(p, dx + (size_t)s0 * val_size(vx), acc, V, ns, cin);
+	}
+	bias_grad(t, op, dy, n);
+	return 0;
+}
+
+/* dW += the filters' gradient of the entries' gradients summed over a
+ * backward's passes (conv_phase_bwd), for every operation that has some. */
+static void phase_fold(struct tune *t)
+{
+	for (int i = 0; i < t->nops; i++) {
+		const struct tune_op *op = &t->ops[i];
+		struct tune_wino *c = &t->wc[i];
+		struct phase2 p;
+
+		if (!c->dU_live || !phase_fits(t, op, &p))
+			continue;
+		phase2_filter_grad(&p, t->grads + op->w, c->dU,
+				   (size_t)t->vals[op->in].c * t->vals[op->out].c);
+		c->dU_live = 0;
+	}
+}
+
 /* y (n, Cout, Ho, Wo) = conv(x (n, Cin, H, W)): per chunk of m samples,
  * im2col side by side (K, m*P), one GEMM into (Cout, m*P), then each
  * sample's P columns back to its own (Cout, P) with the bias. */
@@ -451,8 +619,11 @@ static void conv_fwd(struct tune *t, const struct tune_op *op, float *y, const f
 	const float *W = t->params + op->w;
 	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
 	int wm = wino_tile(t, op, n);
+	struct phase2 ph;
 
 	if (wm && conv_wino(t, op, wm, 0, y, x, NULL, n) == 0)
+		return;
+	if (phase_fits(t, op, &ph) && conv_phase_fwd(t, op, &ph, y, x, n) == 0)
 		return;
 	for (int s0 = 0, m; s0 < n; s0 += m) {
 		size_t ld;
@@ -483,24 +654,13 @@ static int conv_wgrad_wino(struct tune *t, const struct tune_op *op, const float
 			   const float *x, int n, int m)
 {
 	const struct tune_val *vx = &t->vals[op->in], *vy = &t->vals[op->out];
-	size_t per = wgrad_sample_floats(vx->c, vx->h, vx->w, vy->c, m), P = (size_t)vx->h * vx->w;
-	int k, rounds;
+	int k = round_samples(t, wgrad_sample_floats(vx->c, vx->h, vx->w, vy->c, m), n);
 
-	if (wgrad_fixed_floats(vx->c, vy->c, m) > t->ncols || per > t->ncols)
+	if (wgrad_fixed_floats(vx->c, vy->c, m) > t->ncols || !k)
 		return 0;
-	k = t->ncols / per < (size_t)n ? (int)(t->ncols / per) : n;
-	rounds = (n + k - 1) / k;	/* of equal size: the last GEMMs not thin */
-	k = (n + rounds - 1) / rounds;
 	wgrad_conv3x3(t->grads + op->w, x, dy, n, vx->c, vx->h, vx->w, vy->c, m, t->dcols, t->cols,
 		      k);
-	for (int co = 0; op->bias && co < vy->c; co++) {
-		double gb = 0;
-
-		for (int s = 0; s < n; s++)
-			for (size_t p = 0; p < P; p++)
-				gb += dy[((size_t)s * vy->c + co) * P + p];
-		t->grads[op->b + co] += (float)gb;
-	}
+	bias_grad(t, op, dy, n);
 	return 1;
 }
 
@@ -516,7 +676,10 @@ static void conv_bwd(struct tune *t, const struct tune_op *op, float *dx, int ac
 	float *dW = t->grads + op->w;
 	int K = vx->c * op->k * op->k, P = vy->h * vy->w, chunk = conv_chunk(t, op);
 	int wm = wino_tile(t, op, n), wdone = 0;
+	struct phase2 ph;
 
+	if (phase_fits(t, op, &ph) && conv_phase_bwd(t, op, &ph, dx, acc, dy, x, n) == 0)
+		return;
 	/* dx += the convolution of dy by the flipped, transposed filters */
 	if (wm && dx && conv_wino(t, op, wm, 1, dx, dy, acc ? dx : NULL, n) == 0)
 		dx = NULL;
@@ -886,6 +1049,7 @@ void tune_backward(struct tune *t, const float *demb, int n)
 		m = n - s0 < t->bwd_n ? n - s0 : t->bwd_n;
 		backward_chunk(t, demb + (size_t)s0 * E, s0, m);
 	}
+	phase_fold(t);
 }
 
 int tune_build_iresnet(struct tune **tp, int blocks, int cin, int c, int h, int w, int emb,

@@ -54,11 +54,20 @@ struct tune_op {
  * gradient [1], kept while the filters equal the copy they were made from:
  * the backward's passes and the evaluation's forwards reuse them, where a
  * transform per call took 10 % of an epoch. */
+#define TUNE_TILE_PHASE 1
 struct tune_wino {
 	float *U[2];
 	size_t nU[2];
-	int m[2];		/* their tile size, 0 when not made */
+	int m[2];		/* their tile size, 0 when not made;
+				 * TUNE_TILE_PHASE: U[0] holds the stride-2
+				 * convolution's entries (tune_phase.h) */
 	float *w;		/* the filters they were made from */
+	float *dU;		/* the stride-2 convolution's gradient of its
+				 * filters' entries, summed over a backward's
+				 * passes (dU_live) and turned into dW once at
+				 * its end */
+	size_t ndU;
+	int dU_live;
 };
 
 struct tune_val {

@@ -78,8 +78,11 @@ static inline void gather(v16f *d, const float *p, size_t ps, int nl, int y, int
 static inline void put(float *V, size_t xs, v16f (*e)[6], int a, int nl)
 {
 	for (int i = 0; i < a; i++)
-		for (int j = 0; j < a; j++)
-			memcpy(V + (size_t)(i * a + j) * xs, &e[i][j], sizeof(float) * (size_t)nl);
+		for (int j = 0; j < a; j++)	/* whole vectors inline, not memcpy calls */
+			if (nl == LANES)
+				memcpy(V + (size_t)(i * a + j) * xs, &e[i][j], sizeof e[i][j]);
+			else
+				memcpy(V + (size_t)(i * a + j) * xs, &e[i][j], sizeof(float) * (size_t)nl);
 }
 
 struct wmat {

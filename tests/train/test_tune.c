@@ -210,15 +210,18 @@ static double relerr_f(const float *got, const float *want, size_t n)
 }
 
 /* The 3x3 stride-1 convolutions by Winograd, F(4x4) and F(2x2), forward and
- * input gradient, give the embedding and every convolution's and the
+ * input gradient, and the stride-2 one by its whole-map algorithm
+ * (tune_phase.h), give the embedding and every convolution's and the
  * whole tail's gradients that im2col gives (which the float64 golden
  * checks), within the golden tolerance: an iresnet50-shaped tail of 32
- * channels from 16 x 14 x 14, 16 samples (F(4x4) pays at 7 x 7 from 12). */
+ * channels from 16 x 14 x 14, TUNE_BWD_N + 6 samples, so that the
+ * backward runs in two passes whose entries' gradients the stride-2
+ * convolution sums (F(4x4) pays at 7 x 7 from 12 samples). */
 ARPG_TEST(tune_winograd_matches_im2col)
 {
 	struct tune *t = NULL;
 	uint64_t rng = 11;
-	int n = 16, E;
+	int n = TUNE_BWD_N + 6, E;
 	float *x, *r, *emb0, *emb, *g0;
 
 	expect_int(arpg_wino_tile(7, 7, n), 4);
