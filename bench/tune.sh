@@ -27,44 +27,12 @@
 # ARPG_BENCH_DIR (/tmp/arpg-bench-tune) for the model and the caches (about
 # 1.3 GB at 773 clips).  The cache's maps are random, not the model's
 # (tests/train/make_cache --maps --backbone), which speed does not mind.
-# Time -j 2 on cores nothing else keeps busy: at a load average of 12 on 2
-# cores, arpg-train -j 2 spent 93 % of its samples spinning in BLIS's
-# thread barrier (bli_thrcomm_bcast) and ran far slower than -j 1.
-# Measured (CLIPS=32 FULL_CLIPS=2 ROUNDS=1, December 2026, AMD EPYC, 2
-# shared cores), seconds per epoch: -j 1 at load 3.2: arpg 1094, torch_tail
-# 1344 (1.23x), torch_full 12020 (11.0x); -j 2 at load 4.3: arpg 3454,
-# torch_tail 1625 (0.47x), torch_full 14728 (4.3x).
-# Those are wall times, which on a shared machine vary 2 to 4 times with
-# the load for either program: compare CPU time too (/usr/bin/time -f
-# %U+%S around each) and alternate.  After the batched GEMMs and the one
-# forward per batch (CLIPS=32, -j 1, the same EPYC, load 2.5), the train
-# split's seconds and the process's CPU seconds: arpg before 56.3 and
-# 58.7, after 31.8 and 34.0; torch_tail 27.5 and 28.9 (its epoch 27.3 by
-# time.process_time): arpg went from 0.49x torch_tail to 0.87x.  At load
-# 5 to 10 the CPU seconds grow (arpg 40, torch_tail 34 to 35) and the
-# wall times scatter.  -j 2 at load 4.5: arpg 83.9 s wall, 70.4 CPU (the
-# thread barrier above), torch_tail 15.3 wall, 31.3 CPU.  With the 3x3
-# stride-1 convolutions by Winograd (forward, input and weight gradients;
-# CLIPS=32, -j 1, load 8 to 9, alternating, process CPU seconds): arpg
-# 21.4 and 21.0, torch_tail 36.0 and 33.5, arpg before 36.0: 1.6x
-# torch_tail by CPU time.  The cpu columns below report these: at
-# CLIPS=32 FULL_CLIPS=2 ROUNDS=1 THREADS=1, load 9, arpg_cpu 21.4 s,
-# tail_cpu 33.1 s, cpu_x 1.55x, while the wall times said 0.82x (arpg
-# got a quarter of a core, torch half).  -j 2 at load 6.8: arpg 41.0 CPU
-# seconds (64 wall), torch_tail 48.9 (75 wall): 1.2x; arpg's -j 2 still
-# spends its second thread's CPU spinning at BLIS's barriers under load.
-# perf of the -j 1 epoch after Winograd: BLIS 60 % (the GEMMs, Winograd's
-# micro-kernel calls and the stride-2 conv's im2col GEMMs), the filter
-# transforms (onnx_wino.c) 4 %, SHA-256 of the model 3 %.
-# After the GEMMs by shares on one thread each (no BLIS threads spinning
-# at barriers), gradients written without zeroing, and AVX-512 clones of
-# the tail's own loops (CLIPS=32 FULL_CLIPS=2 ROUNDS=1, load 7.2 to 8.2):
-# -j 1 arpg_cpu 22.9 -> 19.9 s against tail_cpu 35.0 and 33.1 (1.53x ->
-# 1.66x); -j 2 59.2 -> 24.0 s against 37.5 and 39.1 (0.63x -> 1.63x).
-# perf of that -j 1 run: BLIS 63 % (the GEMMs run near the core's peak:
-# only fewer multiply-adds will help, the stride-2 conv's im2col GEMMs
-# above all, a quarter of the epoch), the kernel 10 % (the first batch's
-# page faults), SHA-256 3.5 %, the filter transforms 2.4 %.
+# Time -j 2 on cores nothing else keeps busy: a thread that waits at a
+# barrier for one the kernel descheduled spins away its share.  On a
+# shared machine the wall times of either program vary 2 to 4 times with the load: the cpu
+# columns (each process's CPU seconds) compare them better, and the
+# programs alternate.  The measurements and profiles of each change are in
+# its commit message and the issue's notes, not here.
 set -e
 : "${top_builddir:=.}"
 : "${top_srcdir:=$(dirname "$0")/..}"
