@@ -425,15 +425,35 @@ static void wino_gemm(const struct ukr *k, i64 T, i64 M, i64 C, const float *Vp,
 	}
 }
 
+/* gather_block's n positions in v (a channel a vector) transposed and
+ * stored at *y, *x of Q onwards.  Inlined into each caller, so that v,
+ * indexed by constants only, stays in registers: with one copy after
+ * both branches GCC kept the sixteen vectors on the stack. */
+static inline __attribute__((always_inline)) void
+gather_store(const struct onx_wino_args *a, const struct geom *g, v16 *v, i64 n, float *Q,
+	     i64 *y, i64 *x)
+{
+	i64 i;
+
+	transpose16(v);
+#pragma GCC unroll 16
+	for (i = 0; i < LANES; i++)
+		if (i < n) {
+			st(Q + ((*y + a->pt) * g->PW + *x + a->pl) * LANES, v[i]);
+			if (++*x == a->W)
+				*x = 0, ++*y;
+		}
+}
+
 /* Interleaves input channels [c0, c0 + nb) of image img, zero-padded, into
  * Q (PH x PW x 16), applying the per-channel affine inside the image:
  * 16 positions of the flat plane at a time, transposed in registers. */
 HOT static void gather_block(const struct onx_wino_args *a, const struct geom *g, i64 img,
 			     i64 c0, i64 nb, float *Q)
 {
-	i64 HW = a->H * a->W, r, p0, i, c, y, x;
+	i64 HW = a->H * a->W, r, p0, i, c, y = 0, x = 0;
 	const float *xc = a->x + ((a->i0 + img) * a->C + c0) * HW;
-	v16 sv = { 0 }, tv = { 0 };
+	v16 sv = { 0 }, tv = { 0 }, v[LANES];
 	size_t row = (size_t)LANES * g->PW * sizeof *Q;
 
 	for (c = 0; c < nb; c++) {
@@ -451,37 +471,27 @@ HOT static void gather_block(const struct onx_wino_args *a, const struct geom *g
 		memset(q + (a->pl + a->W) * LANES, 0,
 		       (size_t)LANES * (g->PW - a->pl - a->W) * sizeof *Q);
 	}
-	y = 0, x = 0;
-	for (p0 = 0; p0 < HW; p0 += LANES) {
-		i64 n = HW - p0 < LANES ? HW - p0 : LANES;
-		v16 v[LANES];
-		/* v indexed by constants only (loops unrolled), so that it
-		 * stays in registers; the last partial vector through t */
-		if (n == LANES) {
+	for (p0 = 0; p0 + LANES <= HW; p0 += LANES) {
 #pragma GCC unroll 16
-			for (c = 0; c < LANES; c++)
-				if (c < nb)
-					v[c] = ld(xc + c * HW + p0) * sv[c] + tv[c];
-				else
-					v[c] = (v16){ 0 };
-		} else {
-			float t[LANES * LANES];
-			for (c = 0; c < LANES; c++)
-				for (i = 0; i < LANES; i++)
-					t[c * LANES + i] = c < nb && i < n ?
-						xc[c * HW + p0 + i] * sv[c] + tv[c] : 0;
+		for (c = 0; c < LANES; c++)
+			if (c < nb)
+				v[c] = ld(xc + c * HW + p0) * sv[c] + tv[c];
+			else
+				v[c] = (v16){ 0 };
+		gather_store(a, g, v, LANES, Q, &y, &x);
+	}
+	if (p0 < HW) {	/* the last partial vector through t */
+		i64 n = HW - p0;
+		float t[LANES * LANES];
+
+		for (c = 0; c < LANES; c++)
+			for (i = 0; i < LANES; i++)
+				t[c * LANES + i] = c < nb && i < n ?
+					xc[c * HW + p0 + i] * sv[c] + tv[c] : 0;
 #pragma GCC unroll 16
-			for (c = 0; c < LANES; c++)
-				v[c] = ld(t + c * LANES);
-		}
-		transpose16(v);
-#pragma GCC unroll 16
-		for (i = 0; i < LANES; i++)
-			if (i < n) {
-				st(Q + ((y + a->pt) * g->PW + x + a->pl) * LANES, v[i]);
-				if (++x == a->W)
-					x = 0, y++;
-			}
+		for (c = 0; c < LANES; c++)
+			v[c] = ld(t + c * LANES);
+		gather_store(a, g, v, n, Q, &y, &x);
 	}
 }
 
