@@ -234,6 +234,12 @@ float *onx_pk_weights(const float *w, int64_t M, int64_t K);
 size_t onx_pk_scratch(int64_t K, int64_t N);
 void onx_pk_gemm(const float *Ap, int64_t M, int64_t N, int64_t K, const float *B, int64_t rsb,
 		 float *C, int64_t rsc, float *Bp);
+/* Rows [m0, m0 + mn) of that product into C (row m0's at C), m0 a
+ * multiple of onx_pk_mr(), the micro-kernel's rows: the same bits as
+ * onx_pk_gemm gives them, so that threads can split the rows. */
+void onx_pk_gemm_rows(const float *Ap, int64_t M, int64_t m0, int64_t mn, int64_t N, int64_t K,
+		      const float *B, int64_t rsb, float *C, int64_t rsc, float *Bp);
+int64_t onx_pk_mr(void);
 
 /* onnx_pw.c: y (M, n; rows ys apart) = act(w (M,K) x (K, n; rows xs apart)
  * + b) + res (M, n; rows ys apart), on this thread, for convolutions with

@@ -798,16 +798,33 @@ static void pk_pack_b(const struct ukr *k, float *bp, const float *B, i64 rsb, i
 	}
 }
 
+i64 onx_pk_mr(void)
+{
+	struct ukr k;
+
+	ukr_query(&k);
+	return k.MR;
+}
+
 void onx_pk_gemm(const float *Ap, i64 M, i64 N, i64 K, const float *B, i64 rsb, float *C,
 		 i64 rsc, float *Bp)
 {
+	onx_pk_gemm_rows(Ap, M, 0, M, N, K, B, rsb, C, rsc, Bp);
+}
+
+void onx_pk_gemm_rows(const float *Ap, i64 M, i64 m0, i64 mn, i64 N, i64 K, const float *B,
+		      i64 rsb, float *C, i64 rsc, float *Bp)
+{
 	struct ukr k;
-	i64 np, nt, pc, ic, mcp, i, j;
+	i64 np, p0, p1, nt, pc, ic, mcp, i, j;
 	float one = 1, zero = 0;
 	auxinfo_t aux;
 
 	ukr_query(&k);
+	/* the panels of rows [m0, m0 + mn) among the np of all M rows */
 	np = (M + k.MR - 1) / k.MR, nt = (N + k.NR - 1) / k.NR;
+	p0 = m0 / k.MR, p1 = (m0 + mn + k.MR - 1) / k.MR;
+	C -= m0 * rsc;
 	/* A panels per pass over the B panels: BLIS's MC, which stays in L2 */
 	mcp = bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MC, k.cntx) / k.MR;
 	if (mcp < 1)
@@ -819,16 +836,16 @@ void onx_pk_gemm(const float *Ap, i64 M, i64 N, i64 K, const float *B, i64 rsb, 
 		for (j = 0; j < nt; j++)
 			pk_pack_b(&k, Bp + j * kc * k.PNR, B, rsb, pc, kc, j * k.NR,
 				  N - j * k.NR < k.NR ? N - j * k.NR : k.NR);
-		for (ic = 0; ic < np; ic += mcp)
+		for (ic = p0; ic < p1; ic += mcp)
 			for (j = 0; j < nt; j++) {
 				i64 t0 = j * k.NR, nr = N - t0 < k.NR ? N - t0 : k.NR;
 				float *bp = Bp + j * kc * k.PNR;
-				for (i = ic; i < np && i < ic + mcp; i++) {
-					i64 m0 = i * k.MR, mr = M - m0 < k.MR ? M - m0 : k.MR;
+				for (i = ic; i < p1 && i < ic + mcp; i++) {
+					i64 r0 = i * k.MR, mr = m0 + mn - r0 < k.MR ? m0 + mn - r0 : k.MR;
 					float *ap = (float *)Ab + i * kc * k.PMR;
 					bli_auxinfo_set_next_ab(ap + kc * k.PMR, bp, &aux);
 					k.fn(mr, nr, kc, &one, ap, bp, pc ? &one : &zero,
-					     C + m0 * rsc + t0, rsc, 1, &aux, k.cntx);
+					     C + r0 * rsc + t0, rsc, 1, &aux, k.cntx);
 				}
 			}
 	}

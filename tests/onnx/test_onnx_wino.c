@@ -171,14 +171,17 @@ ARPG_TEST(winograd_tile_size_follows_the_number_of_tiles)
 
 /* onx_pk_gemm (C = A B with A packed once) against a sum in double, on
  * strided B and C, at M, N and K that leave partial panels and depth
- * blocks; and each column's bits the same when a call covers only some
- * of the columns (a thread's share of a convolution) */
+ * blocks; and each output's bits the same when a call covers only some
+ * of the columns, or (onx_pk_gemm_rows) of the rows: a thread's share of
+ * a convolution */
 static void pk_case(int64_t M, int64_t N, int64_t K)
 {
 	unsigned seed = 777u + (unsigned)(M * 7 + N * 3 + K);
 	int64_t rsb = N + 3, rsc = N + 5, i, j, k, h = N / 3;
 	float *w = randn(M * K, &seed, 1), *B = randn(K * rsb, &seed, 1);
 	float *C = malloc(M * rsc * sizeof *C), *C2 = malloc(M * rsc * sizeof *C2);
+	float *C3 = malloc(M * rsc * sizeof *C3);
+	int64_t q = onx_pk_mr(), r = M / q / 2 * q;	/* the split of exec_conv */
 	float *A = onx_pk_weights(w, M, K);
 	float *Bp = aligned_alloc(64, (onx_pk_scratch(K, N) + 16) * sizeof *Bp);
 	double maxerr = 0, maxref = 0;
@@ -188,6 +191,14 @@ static void pk_case(int64_t M, int64_t N, int64_t K)
 	/* the columns in two calls, split off a panel boundary */
 	onx_pk_gemm(A, M, h, K, B, rsb, C2, rsc, Bp);
 	onx_pk_gemm(A, M, N - h, K, B + h, rsb, C2 + h, rsc, Bp);
+	/* the rows in two calls, split on a panel boundary; rows the first
+	 * leaves are NaN until the second */
+	for (i = 0; i < M * rsc; i++)
+		C3[i] = NAN;
+	onx_pk_gemm_rows(A, M, 0, r, N, K, B, rsb, C3, rsc, Bp);
+	for (j = 0; j < N; j++)
+		same &= r == M || isnan(C3[r * rsc + j]);
+	onx_pk_gemm_rows(A, M, r, M - r, N, K, B, rsb, C3 + r * rsc, rsc, Bp);
 	for (i = 0; i < M; i++)
 		for (j = 0; j < N; j++) {
 			double acc = 0;
@@ -197,16 +208,16 @@ static void pk_case(int64_t M, int64_t N, int64_t K)
 				maxerr = fabs(C[i * rsc + j] - acc);
 			if (fabs(acc) > maxref)
 				maxref = fabs(acc);
-			same &= C[i * rsc + j] == C2[i * rsc + j];
+			same &= C[i * rsc + j] == C2[i * rsc + j] && C[i * rsc + j] == C3[i * rsc + j];
 		}
 	arpg_test_note("packed GEMM M %lld N %lld K %lld: rel err %.3g", (long long)M,
 		       (long long)N, (long long)K, maxerr / maxref);
 	expect(maxerr / maxref < 1e-5);
 	expect(same);
-	free(w), free(B), free(C), free(C2), free(A), free(Bp);
+	free(w), free(B), free(C), free(C2), free(C3), free(A), free(Bp);
 }
 
-ARPG_TEST(packed_filter_gemm_matches_a_double_sum_in_any_column_split)
+ARPG_TEST(packed_filter_gemm_matches_a_double_sum_in_any_split)
 {
 	struct arpg_blis_info bi;
 
