@@ -143,11 +143,14 @@ ARPG_TEST(winograd_deep_input_in_several_depth_blocks_matches_direct_conv)
 
 ARPG_TEST(winograd_batch_in_several_rounds_matches_direct_conv)
 {
-	/* IResNet's 56x56 stage: up to 4 images per round of transforms
-	 * (F(4x4); 2 for F(2x2)), so 5 images take rounds of 3 + 2 (2 + 2 + 1) */
+	/* IResNet's 56x56 stage: its filters are few, so a round is one
+	 * image (round_floats); at 28x28 with 96 channels, up to 3 images
+	 * (F(4x4); 1 for F(2x2)), so 5 images take rounds of 3 + 2 */
 	struct conv cv = { 5, 64, 64, 56, 56, 1, 1, 1, 1, ACT_PRELU, 1, 1 };
+	struct conv mid = { 5, 96, 96, 28, 28, 1, 1, 1, 1, ACT_PRELU, 1, 1 };
 
 	run_case(&cv);
+	run_case(&mid);
 }
 
 /* F(4x4) from 48 tiles, or from fewer that fill whole B panels of the
