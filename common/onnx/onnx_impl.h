@@ -239,6 +239,18 @@ void onx_pk_gemm(const float *Ap, int64_t M, int64_t N, int64_t K, const float *
  * onx_pk_gemm gives them, so that threads can split the rows. */
 void onx_pk_gemm_rows(const float *Ap, int64_t M, int64_t m0, int64_t mn, int64_t N, int64_t K,
 		      const float *B, int64_t rsb, float *C, int64_t rsc, float *Bp);
+/* Fills Bp with depth block [pc, pc + kc) of an N-column B, packed:
+ * panels of NR columns, kc rows of PNR floats each (onx_pk_put_row). */
+typedef void onx_pk_pack_fn(void *ctx, float *Bp, int64_t pc, int64_t kc, int64_t N,
+			    int64_t NR, int64_t PNR);
+/* onx_pk_gemm_rows with B's blocks packed by pack(ctx, ...) instead of
+ * copied: an im2col straight into the panels.  The same bits. */
+void onx_pk_gemm_packed(const float *Ap, int64_t M, int64_t m0, int64_t mn, int64_t N,
+			int64_t K, onx_pk_pack_fn *pack, void *ctx, float *C, int64_t rsc,
+			float *Bp);
+/* row (N floats) as a row of the depth block of kc rows whose first
+ * panel's row is at bp */
+void onx_pk_put_row(float *bp, const float *row, int64_t N, int64_t kc, int64_t NR, int64_t PNR);
 int64_t onx_pk_mr(void);
 
 /* onnx_pw.c: y (M, n; rows ys apart) = act(w (M,K) x (K, n; rows xs apart)

@@ -83,6 +83,36 @@ ONX_HOT static void im2col(float *col, const float *x, i64 C, i64 H, i64 W, cons
 	}
 }
 
+/* im2col straight into onx_pk_gemm_packed's B panels, a channel's rows
+ * at a time through tmp (in cache), instead of the whole matrix through
+ * memory and then copied: nimg images' inputs (ims floats apart) side by
+ * side, P columns each (output rows [0, OH) of nn). */
+struct col_pack {
+	const float *x, *s, *t;
+	const struct onx_node *nn;
+	i64 ims, nimg, H, W, OH, OW, P;
+	float *tmp;		/* kh * kw rows of nimg * P floats */
+};
+
+static void col_pack(void *ctx, float *Bp, i64 pc, i64 kc, i64 N, i64 NR, i64 PNR)
+{
+	const struct col_pack *cp = ctx;
+	i64 kk = cp->nn->kernel[0] * cp->nn->kernel[1], c, q, k;
+
+	/* a channel's rows may straddle two depth blocks: then it is
+	 * unfolded for each */
+	for (c = pc / kk; c * kk < pc + kc; c++) {
+		for (k = 0; k < cp->nimg; k++)
+			im2col(cp->tmp + k * cp->P, cp->x + k * cp->ims + c * cp->H * cp->W, 1, cp->H,
+			       cp->W, cp->nn, cp->OH, cp->OW, cp->s ? cp->s + c : NULL,
+			       cp->t ? cp->t + c : NULL, N);
+		for (q = 0; q < kk; q++)
+			if (c * kk + q >= pc && c * kk + q < pc + kc)
+				onx_pk_put_row(Bp + (c * kk + q - pc) * PNR, cp->tmp + q * N, N, kc,
+					       NR, PNR);
+	}
+}
+
 /* out (M,P) = act(y (M,P) + b[m]) + r (M,P); y may be out.  y's rows are
  * ys apart (a chunk of images side by side), out's and r's P apart. */
 ONX_HOT static void epilogue(float *out, const float *y, i64 ys, i64 M, i64 P, const float *b,
@@ -262,7 +292,7 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 		const float *src = xi + p0;
 		i64 rs = P;
 
-		if (!j->direct) {
+		if (!j->direct && !j->bp) {
 			im2col(j->scratch, xi, Cg, j->H, j->W, &nn, r1 - r0, j->OW,
 			       n->pre_s ? n->pre_s + g * Cg : NULL,
 			       n->pre_t ? n->pre_t + g * Cg : NULL, np);
@@ -277,7 +307,15 @@ static void conv_rows(const struct conv_job *j, i64 img, i64 r0, i64 r1)
 			onx_pw_run(&a);
 			continue;
 		}
-		if (j->bp)	/* group 1: c0 is m0 */
+		if (j->bp && !j->direct) {	/* group 1: c0 is m0 */
+			struct col_pack cp = {
+				.x = xi, .s = n->pre_s, .t = n->pre_t, .nn = &nn, .nimg = 1,
+				.H = j->H, .W = j->W, .OH = r1 - r0, .OW = j->OW, .P = np,
+				.tmp = j->scratch,
+			};
+			onx_pk_gemm_packed(n->pk, j->M, j->m0, j->mn, np, K, col_pack, &cp, y, P,
+					   j->bp);
+		} else if (j->bp)
 			onx_pk_gemm_rows(n->pk, j->M, j->m0, j->mn, np, K, src, rs, y, P, j->bp);
 		else
 			onx_sgemm1(&j->m->rntm1, j->mn, np, K, j->w + c0 * K, K, src, rs, y, P);
@@ -335,16 +373,25 @@ static void conv_images(const struct conv_job *j, i64 i0, i64 i1)
 		i64 nc = i1 - img < ch ? i1 - img : ch, cols = nc * P;
 		float *col = j->scratch, *tmp = j->scratch + K * ch * P;
 		for (g = 0; g < j->G; g++) {
-			for (k = 0; k < nc; k++)
-				im2col(col + k * P, j->x + ((img + k) * j->C + g * Cg) * j->H * j->W,
-				       Cg, j->H, j->W, &nn, j->OH, j->OW,
-				       n->pre_s ? n->pre_s + g * Cg : NULL,
-				       n->pre_t ? n->pre_t + g * Cg : NULL, cols);
-			if (j->bp)
-				onx_pk_gemm(n->pk, Mg, cols, K, col, cols, tmp, cols, j->bp);
-			else
+			if (j->bp) {	/* group 1 */
+				struct col_pack cp = {
+					.x = j->x + img * j->C * j->H * j->W, .s = n->pre_s,
+					.t = n->pre_t, .nn = &nn, .ims = j->C * j->H * j->W,
+					.nimg = nc, .H = j->H, .W = j->W, .OH = j->OH, .OW = j->OW,
+					.P = P, .tmp = col,
+				};
+				onx_pk_gemm_packed(n->pk, Mg, 0, Mg, cols, K, col_pack, &cp, tmp, cols,
+						   j->bp);
+			} else {
+				for (k = 0; k < nc; k++)
+					im2col(col + k * P,
+					       j->x + ((img + k) * j->C + g * Cg) * j->H * j->W, Cg,
+					       j->H, j->W, &nn, j->OH, j->OW,
+					       n->pre_s ? n->pre_s + g * Cg : NULL,
+					       n->pre_t ? n->pre_t + g * Cg : NULL, cols);
 				onx_sgemm1(&j->m->rntm1, Mg, cols, K, j->w + g * Mg * K, K, col, cols,
 					   tmp, cols);
+			}
 			for (k = 0; k < nc; k++)
 				epilogue(j->out + ((img + k) * j->M + g * Mg) * P, tmp + k * P, cols,
 					 Mg, P, j->b ? j->b + g * Mg : NULL, n->act,

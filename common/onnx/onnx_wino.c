@@ -837,8 +837,49 @@ void onx_pk_gemm(const float *Ap, i64 M, i64 N, i64 K, const float *B, i64 rsb, 
 	onx_pk_gemm_rows(Ap, M, 0, M, N, K, B, rsb, C, rsc, Bp);
 }
 
+/* onx_pk_gemm_rows' B: its rows and their stride */
+struct pk_src {
+	const float *B;
+	i64 rsb;
+};
+
+static void pk_pack_src(void *ctx, float *Bp, i64 pc, i64 kc, i64 N, i64 NR, i64 PNR)
+{
+	const struct pk_src *b = ctx;
+	struct ukr k = { .NR = NR, .PNR = PNR };
+	i64 j;
+
+	for (j = 0; j * NR < N; j++)
+		pk_pack_b(&k, Bp + j * kc * PNR, b->B, b->rsb, pc, kc, j * NR,
+			  N - j * NR < NR ? N - j * NR : NR);
+}
+
 void onx_pk_gemm_rows(const float *Ap, i64 M, i64 m0, i64 mn, i64 N, i64 K, const float *B,
 		      i64 rsb, float *C, i64 rsc, float *Bp)
+{
+	struct pk_src b = { B, rsb };
+
+	onx_pk_gemm_packed(Ap, M, m0, mn, N, K, pk_pack_src, &b, C, rsc, Bp);
+}
+
+HOT void onx_pk_put_row(float *bp, const float *row, i64 N, i64 kc, i64 NR, i64 PNR)
+{
+	i64 j0;
+
+	for (j0 = 0; j0 < N; j0 += NR, bp += kc * PNR) {
+		i64 nr = N - j0 < NR ? N - j0 : NR;
+		if (nr == LANES && PNR == LANES) {
+			st(bp, ld(row + j0));
+			continue;
+		}
+		memcpy(bp, row + j0, nr * sizeof *bp);
+		if (nr < PNR)
+			memset(bp + nr, 0, (PNR - nr) * sizeof *bp);
+	}
+}
+
+void onx_pk_gemm_packed(const float *Ap, i64 M, i64 m0, i64 mn, i64 N, i64 K,
+			onx_pk_pack_fn *pack, void *ctx, float *C, i64 rsc, float *Bp)
 {
 	struct ukr k;
 	i64 np, p0, p1, nt, pc, ic, mcp, i, j;
@@ -858,9 +899,7 @@ void onx_pk_gemm_rows(const float *Ap, i64 M, i64 m0, i64 mn, i64 N, i64 K, cons
 	for (pc = 0; pc < K; pc += k.KC) {
 		i64 kc = K - pc < k.KC ? K - pc : k.KC;
 		const float *Ab = Ap + pc * np * k.PMR;
-		for (j = 0; j < nt; j++)
-			pk_pack_b(&k, Bp + j * kc * k.PNR, B, rsb, pc, kc, j * k.NR,
-				  N - j * k.NR < k.NR ? N - j * k.NR : k.NR);
+		pack(ctx, Bp, pc, kc, N, k.NR, k.PNR);
 		for (ic = p0; ic < p1; ic += mcp)
 			for (j = 0; j < nt; j++) {
 				i64 t0 = j * k.NR, nr = N - t0 < k.NR ? N - t0 : k.NR;
