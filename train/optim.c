@@ -97,19 +97,39 @@ int schedule_parse(const char *name)
 	return find(SCHEDULES, 3, name);
 }
 
+/* clip_grad_norm's sum of squares in at most NORM_PARTS blocks of at
+ * least NORM_BLOCK values, whose sums (each in its order, vectorised) are
+ * added in block order: the blocks depend on n only, so the norm is the
+ * same for any thread count, and the threads share the pass (a serial
+ * pass, one chain of double adds, was the step's longest serial part). */
+enum { NORM_PARTS = 256, NORM_BLOCK = 16384 };
+
 double clip_grad_norm(float *g, size_t n, double max_norm)
 {
-	double ss = 0, norm;
-	size_t i;
+	double part[NORM_PARTS], ss = 0, norm;
+	size_t bs = (n + NORM_PARTS - 1) / NORM_PARTS > NORM_BLOCK ?
+		    (n + NORM_PARTS - 1) / NORM_PARTS : NORM_BLOCK;
+	long nb = (long)((n + bs - 1) / bs), b;
 
-	for (i = 0; i < n; i++)
-		ss += (double)g[i] * g[i];
+#pragma omp parallel for schedule(static) if (nb > 1)
+	for (b = 0; b < nb; b++) {
+		size_t i0 = (size_t)b * bs, i1 = i0 + bs < n ? i0 + bs : n;
+		double s = 0;
+
+#pragma omp simd reduction(+:s)
+		for (size_t i = i0; i < i1; i++)
+			s += (double)g[i] * g[i];
+		part[b] = s;
+	}
+	for (b = 0; b < nb; b++)
+		ss += part[b];
 	norm = sqrt(ss);
 	if (max_norm > 0 && isfinite(norm) && norm > max_norm) {
 		float scale = (float)(max_norm / (norm + 1e-6));
 
-		for (i = 0; i < n; i++)
-			g[i] *= scale;
+#pragma omp parallel for schedule(static) if (n > 262144)
+		for (b = 0; b < (long)n; b++)
+			g[b] *= scale;
 	}
 	return norm;
 }
