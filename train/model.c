@@ -12,9 +12,10 @@
  * larger of the two graph sets (relation and fusion): attention's
  * (gat_attn_work), the LayerNorm's (gat_out_bwd_work) and the weight
  * gradient's partial sums, a D x D per unit (bwd_dw_work), and those of
- * the patch projection's Wp, a Dp x D per unit of the relation graphs. */
+ * the patch projection's Wp, a Dp x D per unit of the relation graphs,
+ * and those of a_dst and a_src, 2 x D per unit. */
 struct gat_work {
-	float *attn, *ln, *dw, *dwp;
+	float *attn, *ln, *dw, *dwp, *da;
 };
 
 /* What one GAT layer's forward keeps for backward. */
@@ -280,6 +281,7 @@ static size_t carve_scratch(struct model *m, float *base)
 	m->work.ln = carve(base, &off, gat_out_bwd_work((long)n, D));
 	m->work.dw = carve(base, &off, dw);
 	m->work.dwp = carve(base, &off, bwd_dw_work((int)TB, m->N, D) / D * c->Dp);
+	m->work.da = carve(base, &off, dw / D * 2);
 	return off;
 }
 
@@ -615,8 +617,9 @@ struct proj_grad {
  * while the unit's x and dz are in cache (rather than a pass over all
  * rows after, in which each thread packed the whole of x for its half of
  * the columns), then the units' sums in unit order; with pg, likewise
- * Wp's from dx_in (which needs zero).  The other reductions over all rows
- * (dg, db, a_src, a_dst) follow the region. */
+ * Wp's from dx_in (which needs zero); a_src's and a_dst's too, while z is
+ * (rather than a pass of their own over z).  dg and db, summed in the
+ * LayerNorm's blocks, follow the region. */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			  const struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, int graphs, int D, int H, int mean,
@@ -632,6 +635,9 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	for (u = 0; u < units; u++) {
 		long end = (u + 1) * unit < graphs ? (u + 1) * unit : graphs;
 		float *dwu = work->dw + u * D * D, *dwpu = pg ? work->dwp + u * pg->Dp * D : NULL;
+		float *dau = work->da + u * 2 * D;
+
+		memset(dau, 0, sizeof *dau * 2 * D);
 
 		for (long g0 = u * unit, g1; g0 < end; g0 = g1) {
 			long r0 = g0 * n, r1;
@@ -645,6 +651,7 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			memset(dz + r0 * D, 0, sizeof *dz * (r1 - r0) * D);
 			gat_attn_bwd_graphs(dz, do_, a->z, a->att, a->sc, w->a_src, w->a_dst, nb, g0,
 					    g1, graphs, D, H, work->attn);
+			gat_attn_bwd_params_rows(dau + D, dau, a->z, g0, g1, n, D, H, work->attn);
 			/* dx_in += dz W^T */
 			gemm1((int)(r1 - r0), D, D, dz + r0 * D, D, 1, w->W, 1, D, 1.0f,
 			      dx_in + r0 * D, D);
@@ -659,7 +666,11 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	if (pg)
 		add_parts(pg->dWp, work->dwp, units, (long)pg->Dp * D);
 	gat_out_bwd_finish(dw->ln_g, dw->ln_b, rows, D, work->ln);
-	gat_attn_bwd_params(dw->a_src, dw->a_dst, a->z, graphs, n, D, H, work->attn);
+	for (u = 0; u < units; u++)
+		for (int i = 0; i < D; i++) {
+			dw->a_dst[i] += work->da[u * 2 * D + i];
+			dw->a_src[i] += work->da[u * 2 * D + D + i];
+		}
 	add_parts(dw->W, work->dw, units, (long)D * D);
 }
 
