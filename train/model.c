@@ -13,9 +13,10 @@
  * (gat_attn_work), the LayerNorm's (gat_out_bwd_work) and the weight
  * gradient's partial sums, a D x D per unit (bwd_dw_work), and those of
  * the patch projection's Wp, a Dp x D per unit of the relation graphs,
- * and those of a_dst and a_src, 2 x D per unit. */
+ * and those of a_dst and a_src, 2 x D per unit; the sums of the first
+ * relation layer's input gradient per node, N x D per unit. */
 struct gat_work {
-	float *attn, *ln, *dw, *dwp, *da;
+	float *attn, *ln, *dw, *dwp, *da, *dnode;
 };
 
 /* What one GAT layer's forward keeps for backward. */
@@ -282,6 +283,7 @@ static size_t carve_scratch(struct model *m, float *base)
 	m->work.dw = carve(base, &off, dw);
 	m->work.dwp = carve(base, &off, bwd_dw_work((int)TB, m->N, D) / D * c->Dp);
 	m->work.da = carve(base, &off, dw / D * 2);
+	m->work.dnode = carve(base, &off, bwd_dw_work((int)TB, m->N, D) / D * m->N);
 	return off;
 }
 
@@ -598,12 +600,30 @@ static void add_parts(float *dst, const float *parts, long count, long len)
 }
 
 /* The first relation layer's backward also sums Wp's gradient, dWp +=
- * patch^T dx_in, over its rows (its input is patch Wp plus a bias). */
+ * patch^T dx_in, over its rows (its input is patch Wp plus a bias per
+ * node), and dx_in's rows node by node (into work->dnode's first N x D,
+ * for that bias's gradient). */
 struct proj_grad {
 	const float *patch;	/* rows x Dp */
 	float *dWp;		/* Dp x D */
 	int Dp;
 };
+
+/* A unit's share of pg's sums over rows r0..r1 (graphs of n nodes): dwpu
+ * (=, with first, else +=) patch^T dx, dnu += dx's rows by node. */
+static void proj_grad_rows(const struct proj_grad *pg, float *dwpu, float *dnu,
+			   const float *dx, long r0, long r1, int n, int D, int first)
+{
+	gemm1(pg->Dp, D, (int)(r1 - r0), pg->patch + r0 * pg->Dp, 1, pg->Dp, dx + r0 * D, D, 1,
+	      first ? 0.0f : 1.0f, dwpu, D);
+	for (long r = r0; r < r1; r++) {
+		float *s = dnu + (r % n) * D;
+
+#pragma omp simd
+		for (int d = 0; d < D; d++)
+			s[d] += dx[r * D + d];
+	}
+}
 
 /* dx_in (zeroed by the caller or holding other terms) += gradient of
  * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
@@ -635,9 +655,11 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 	for (u = 0; u < units; u++) {
 		long end = (u + 1) * unit < graphs ? (u + 1) * unit : graphs;
 		float *dwu = work->dw + u * D * D, *dwpu = pg ? work->dwp + u * pg->Dp * D : NULL;
-		float *dau = work->da + u * 2 * D;
+		float *dau = work->da + u * 2 * D, *dnu = work->dnode + u * n * D;
 
 		memset(dau, 0, sizeof *dau * 2 * D);
+		if (pg)
+			memset(dnu, 0, sizeof *dnu * n * D);
 
 		for (long g0 = u * unit, g1; g0 < end; g0 = g1) {
 			long r0 = g0 * n, r1;
@@ -659,12 +681,13 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			gemm1(D, D, (int)(r1 - r0), a->x + r0 * D, 1, D, dz + r0 * D, D, 1,
 			      g0 == u * unit ? 0.0f : 1.0f, dwu, D);
 			if (pg)	/* dx_in's rows are whole now */
-				gemm1(pg->Dp, D, (int)(r1 - r0), pg->patch + r0 * pg->Dp, 1, pg->Dp,
-				      dx_in + r0 * D, D, 1, g0 == u * unit ? 0.0f : 1.0f, dwpu, D);
+				proj_grad_rows(pg, dwpu, dnu, dx_in, r0, r1, n, D, g0 == u * unit);
 		}
 	}
-	if (pg)
+	if (pg) {
 		add_parts(pg->dWp, work->dwp, units, (long)pg->Dp * D);
+		add_parts(work->dnode, work->dnode + (long)n * D, units - 1, (long)n * D);
+	}
 	gat_out_bwd_finish(dw->ln_g, dw->ln_b, rows, D, work->ln);
 	for (u = 0; u < units; u++)
 		for (int i = 0; i < D; i++) {
@@ -697,26 +720,27 @@ static void patch_proj_fwd(float *x0, float *node_bias, const float *patch,
 	gemm_rows(R, D, Dp, patch, Dp, 1, p->Wp, D, 1, 1.0f, x0, D, NULL);
 }
 
-/* Its backward: Wp's gradient by the GEMM (none without patch: the first
- * relation layer's backward summed it); E's, node by node, as the sum of
+/* Its backward: Wp's gradient by the GEMM; E's, node by node, as the sum of
  * its rows (into sums, N x D scratch), and bp's as the sum of those: one
- * pass over dx for both. */
+ * pass over dx for both.  Without patch the first relation layer's
+ * backward did the GEMM and the pass: sums holds the node sums. */
 static void patch_proj_bwd(struct slices *g, const float *dx, const float *patch,
 			   const struct slices *p, float *sums, int R, int N, int Dp, int D)
 {
 	long node;
 
-	if (patch)
+	if (patch) {
 		linear_bwd(NULL, g->Wp, NULL, dx, patch, p->Wp, R, Dp, D);
 #pragma omp parallel for schedule(static)
-	for (node = 0; node < N; node++) {
-		float *s = sums + node * D;
+		for (node = 0; node < N; node++) {
+			float *s = sums + node * D;
 
-		memset(s, 0, sizeof *s * D);
-		for (long i = node; i < R; i += N)
+			memset(s, 0, sizeof *s * D);
+			for (long i = node; i < R; i += N)
 #pragma omp simd
-			for (int d = 0; d < D; d++)
-				s[d] += dx[i * D + d];
+				for (int d = 0; d < D; d++)
+					s[d] += dx[i * D + d];
+		}
 	}
 	for (node = 0; node < N; node++)
 		for (int d = 0; d < D; d++) {
@@ -974,8 +998,8 @@ int model_backward(struct model *m)
 				      &m->work, l ? NULL : &pg);
 			dx = din;
 		}
-		patch_proj_bwd(g, dx, c->rel_layers ? NULL : m->patch_in, p, m->dtmp2, (int)R, N,
-			       c->Dp, D);
+		patch_proj_bwd(g, dx, c->rel_layers ? NULL : m->patch_in, p,
+			       c->rel_layers ? m->work.dnode : m->dtmp2, (int)R, N, c->Dp, D);
 	}
 	return 0;
 }
