@@ -864,6 +864,16 @@ void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const floa
 	}
 }
 
+void gat_attn_bwd_params_rows(float *da_src, float *da_dst, const float *z, long g0, long g1,
+			      int n, int D, int H, const float *work)
+{
+	long r0 = g0 * n;
+
+	for (int h = 0; h < H; h++)
+		attn_param_grads(da_src, da_dst, work + r0 * H * 2, z + r0 * D, (g1 - g0) * n, D, H,
+				 h);
+}
+
 void gat_attn_bwd_params(float *da_src, float *da_dst, const float *z, int graphs, int n, int D,
 			 int H, const float *work)
 {

@@ -156,6 +156,11 @@ void gat_attn_bwd_graphs(float *dz, const float *do_, const float *z, const floa
 			 const float *sc, const float *a_src, const float *a_dst,
 			 const struct gat_nbrs *nb, long g0, long g1, int graphs, int D, int H,
 			 float *work);
+/* Or, in the caller's threads: da_src, da_dst += the sums of graphs g0..g1
+ * alone (their score gradients done), rows in order, on the calling
+ * thread; the caller adds such partials in an order of its own. */
+void gat_attn_bwd_params_rows(float *da_src, float *da_dst, const float *z, long g0, long g1,
+			      int n, int D, int H, const float *work);
 void gat_attn_bwd_params(float *da_src, float *da_dst, const float *z, int graphs, int n, int D,
 			 int H, const float *work);
 /* The scratch floats of attention's backward over graphs graphs of n nodes

@@ -10,9 +10,13 @@
 
 /* Scratch of the GAT layers' backward, sized at model_create for the
  * larger of the two graph sets (relation and fusion): attention's
- * (gat_attn_work) and the LayerNorm's (gat_out_bwd_work). */
+ * (gat_attn_work), the LayerNorm's (gat_out_bwd_work) and the weight
+ * gradient's partial sums, a D x D per unit (bwd_dw_work), and those of
+ * the patch projection's Wp, a Dp x D per unit of the relation graphs,
+ * and those of a_dst and a_src, 2 x D per unit; the sums of the first
+ * relation layer's input gradient per node, N x D per unit. */
 struct gat_work {
-	float *attn, *ln;
+	float *attn, *ln, *dw, *dwp, *da, *dnode;
 };
 
 /* What one GAT layer's forward keeps for backward. */
@@ -242,6 +246,8 @@ static size_t carve_acts(struct model *m, float *base)
 	return off;
 }
 
+static size_t bwd_dw_work(int graphs, int n, int D);
+
 /* Points the gradient scratch and the layers' work into base (NULL: only
  * counts); returns their count.  The largest row set is R (relation) or
  * Bn (fusion). */
@@ -249,11 +255,14 @@ static size_t carve_scratch(struct model *m, float *base)
 {
 	const struct model_config *c = &m->c;
 	size_t off = 0, B = (size_t)m->max_batch, TB = B * c->T, R = TB * m->N, Bn = B * m->nf;
-	size_t n = R > Bn ? R : Bn, attn = gat_attn_work((int)TB, m->N, c->H);
+	size_t n = R > Bn ? R : Bn, attn = gat_attn_work((int)TB, m->N, c->H), dw;
 	int D = c->D;
 
 	if (gat_attn_work((int)B, m->nf, c->H) > attn)
 		attn = gat_attn_work((int)B, m->nf, c->H);
+	dw = bwd_dw_work((int)TB, m->N, D);
+	if (bwd_dw_work((int)B, m->nf, D) > dw)
+		dw = bwd_dw_work((int)B, m->nf, D);
 	m->dx_rel = carve(base, &off, n * D);
 	m->dtmp1 = carve(base, &off, n * D);
 	m->dtmp2 = carve(base, &off, n * D);
@@ -271,6 +280,10 @@ static size_t carve_scratch(struct model *m, float *base)
 	m->dlogits = carve(base, &off, B * c->C);
 	m->work.attn = carve(base, &off, attn);
 	m->work.ln = carve(base, &off, gat_out_bwd_work((long)n, D));
+	m->work.dw = carve(base, &off, dw);
+	m->work.dwp = carve(base, &off, bwd_dw_work((int)TB, m->N, D) / D * c->Dp);
+	m->work.da = carve(base, &off, dw / D * 2);
+	m->work.dnode = carve(base, &off, bwd_dw_work((int)TB, m->N, D) / D * m->N);
 	return off;
 }
 
@@ -547,23 +560,93 @@ static void gat_layer_fwd(float *x_out, struct gat_act *a, const struct gat_w *w
 	}
 }
 
+/* The backward's unit of work (graphs), taken by one thread as it comes
+ * free: rows that fill whole blocks of the LayerNorm's partial sums (so
+ * the sums are gat_out_bwd's), and at least BWD_UNIT_ROWS of them, so
+ * that the weight gradient's partial sum of a unit (a D x D) is a GEMM
+ * worth BLIS's packing and the partials are few. */
+enum { BWD_UNIT_ROWS = 512 };
+
+static int bwd_unit(int n)
+{
+	int unit = gat_out_bwd_block() / gcd(n, gat_out_bwd_block());
+
+	return unit * ((BWD_UNIT_ROWS + unit * n - 1) / (unit * n));
+}
+
+/* The floats of the weight gradient's partials of graphs graphs of n
+ * nodes (D x D per unit). */
+static size_t bwd_dw_work(int graphs, int n, int D)
+{
+	int unit = bwd_unit(n);
+
+	return (size_t)((graphs + unit - 1) / unit) * D * D;
+}
+
+/* dst (len) += parts[0] + parts[1] + ... (count of len each), each
+ * element's sum in part order: the same for any thread count. */
+static void add_parts(float *dst, const float *parts, long count, long len)
+{
+	long b, nb = (len + 4095) / 4096;
+
+#pragma omp parallel for schedule(static) if (count * len > 262144L)
+	for (b = 0; b < nb; b++)
+		for (long u = 0; u < count; u++) {
+			const float *p = parts + u * len;
+
+			for (long i = b * 4096; i < len && i < (b + 1) * 4096; i++)
+				dst[i] += p[i];
+		}
+}
+
+/* The first relation layer's backward also sums Wp's gradient, dWp +=
+ * patch^T dx_in, over its rows (its input is patch Wp plus a bias per
+ * node), and dx_in's rows node by node (into work->dnode's first N x D,
+ * for that bias's gradient). */
+struct proj_grad {
+	const float *patch;	/* rows x Dp */
+	float *dWp;		/* Dp x D */
+	int Dp;
+};
+
+/* A unit's share of pg's sums over rows r0..r1 (graphs of n nodes): dwpu
+ * (=, with first, else +=) patch^T dx, dnu += dx's rows by node. */
+static void proj_grad_rows(const struct proj_grad *pg, float *dwpu, float *dnu,
+			   const float *dx, long r0, long r1, int n, int D, int first)
+{
+	gemm1(pg->Dp, D, (int)(r1 - r0), pg->patch + r0 * pg->Dp, 1, pg->Dp, dx + r0 * D, D, 1,
+	      first ? 0.0f : 1.0f, dwpu, D);
+	for (long r = r0; r < r1; r++) {
+		float *s = dnu + (r % n) * D;
+
+#pragma omp simd
+		for (int d = 0; d < D; d++)
+			s[d] += dx[r * D + d];
+	}
+}
+
 /* dx_in (zeroed by the caller or holding other terms) += gradient of
  * the layer wrt its input, given dx_out.  s1 and s2 are scratch (rows x D),
  * distinct from dx_in and dx_out: s1 holds d(z), s2 d(o).  With mean (the
  * forward's), dx_out (graphs x D) is the mean's gradient divided by n.
  * With zero, dx_in is overwritten instead (each thread zeroes its rows,
- * rather than a pass over all of them before).  Like the forward, one region: each thread runs the LayerNorm's, the
- * attention's and the input's backward over its graphs, in units whose
- * rows fill whole blocks of the LayerNorm's partial sums (so the sums are
- * gat_out_bwd's), taken as threads come free (the forward's reason); the
- * reductions over all rows (dg, db, a_src, a_dst and W's gradients) follow
- * it. */
+ * rather than a pass over all of them before).  Like the forward, one
+ * region: each thread runs the LayerNorm's, the attention's, the input's
+ * and W's backward over its graphs, in units (bwd_unit) taken as threads
+ * come free (the forward's reason).  W's gradient is summed per unit
+ * while the unit's x and dz are in cache (rather than a pass over all
+ * rows after, in which each thread packed the whole of x for its half of
+ * the columns), then the units' sums in unit order; with pg, likewise
+ * Wp's from dx_in (which needs zero); a_src's and a_dst's too, while z is
+ * (rather than a pass of their own over z).  dg and db, summed in the
+ * LayerNorm's blocks, follow the region. */
 static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			  const struct gat_act *a, const struct gat_w *w,
 			  const struct gat_nbrs *nb, int graphs, int D, int H, int mean,
-			  int zero, float *s1, float *s2, const struct gat_work *work)
+			  int zero, float *s1, float *s2, const struct gat_work *work,
+			  const struct proj_grad *pg)
 {
-	int n = nb->n, step = step_graphs(n), unit = gat_out_bwd_block() / gcd(n, gat_out_bwd_block());
+	int n = nb->n, step = step_graphs(n), unit = bwd_unit(n);
 	long rows = (long)graphs * n, units = (graphs + unit - 1) / unit, u;
 	float *do_ = s2, *dz = s1;
 
@@ -571,6 +654,12 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 #pragma omp parallel for schedule(dynamic)
 	for (u = 0; u < units; u++) {
 		long end = (u + 1) * unit < graphs ? (u + 1) * unit : graphs;
+		float *dwu = work->dw + u * D * D, *dwpu = pg ? work->dwp + u * pg->Dp * D : NULL;
+		float *dau = work->da + u * 2 * D, *dnu = work->dnode + u * n * D;
+
+		memset(dau, 0, sizeof *dau * 2 * D);
+		if (pg)
+			memset(dnu, 0, sizeof *dnu * n * D);
 
 		for (long g0 = u * unit, g1; g0 < end; g0 = g1) {
 			long r0 = g0 * n, r1;
@@ -584,15 +673,28 @@ static void gat_layer_bwd(float *dx_in, struct gat_w *dw, const float *dx_out,
 			memset(dz + r0 * D, 0, sizeof *dz * (r1 - r0) * D);
 			gat_attn_bwd_graphs(dz, do_, a->z, a->att, a->sc, w->a_src, w->a_dst, nb, g0,
 					    g1, graphs, D, H, work->attn);
+			gat_attn_bwd_params_rows(dau + D, dau, a->z, g0, g1, n, D, H, work->attn);
 			/* dx_in += dz W^T */
 			gemm1((int)(r1 - r0), D, D, dz + r0 * D, D, 1, w->W, 1, D, 1.0f,
 			      dx_in + r0 * D, D);
+			/* the unit's dW (=, then +=) x^T dz */
+			gemm1(D, D, (int)(r1 - r0), a->x + r0 * D, 1, D, dz + r0 * D, D, 1,
+			      g0 == u * unit ? 0.0f : 1.0f, dwu, D);
+			if (pg)	/* dx_in's rows are whole now */
+				proj_grad_rows(pg, dwpu, dnu, dx_in, r0, r1, n, D, g0 == u * unit);
 		}
 	}
+	if (pg) {
+		add_parts(pg->dWp, work->dwp, units, (long)pg->Dp * D);
+		add_parts(work->dnode, work->dnode + (long)n * D, units - 1, (long)n * D);
+	}
 	gat_out_bwd_finish(dw->ln_g, dw->ln_b, rows, D, work->ln);
-	gat_attn_bwd_params(dw->a_src, dw->a_dst, a->z, graphs, n, D, H, work->attn);
-	/* dW += x^T dz */
-	gemm_cols(D, D, (int)rows, a->x, 1, D, dz, D, 1, 1.0f, dw->W, D);
+	for (u = 0; u < units; u++)
+		for (int i = 0; i < D; i++) {
+			dw->a_dst[i] += work->da[u * 2 * D + i];
+			dw->a_src[i] += work->da[u * 2 * D + D + i];
+		}
+	add_parts(dw->W, work->dw, units, (long)D * D);
 }
 
 /* X0 = (bp + E[node]) + P Wp over R rows, node = row % N: the rows start
@@ -618,24 +720,27 @@ static void patch_proj_fwd(float *x0, float *node_bias, const float *patch,
 	gemm_rows(R, D, Dp, patch, Dp, 1, p->Wp, D, 1, 1.0f, x0, D, NULL);
 }
 
-/* Its backward: Wp's gradient by the GEMM; E's, node by node, as the sum
- * of its rows (into sums, N x D scratch), and bp's as the sum of those:
- * one pass over dx for both. */
+/* Its backward: Wp's gradient by the GEMM; E's, node by node, as the sum of
+ * its rows (into sums, N x D scratch), and bp's as the sum of those: one
+ * pass over dx for both.  Without patch the first relation layer's
+ * backward did the GEMM and the pass: sums holds the node sums. */
 static void patch_proj_bwd(struct slices *g, const float *dx, const float *patch,
 			   const struct slices *p, float *sums, int R, int N, int Dp, int D)
 {
 	long node;
 
-	linear_bwd(NULL, g->Wp, NULL, dx, patch, p->Wp, R, Dp, D);
+	if (patch) {
+		linear_bwd(NULL, g->Wp, NULL, dx, patch, p->Wp, R, Dp, D);
 #pragma omp parallel for schedule(static)
-	for (node = 0; node < N; node++) {
-		float *s = sums + node * D;
+		for (node = 0; node < N; node++) {
+			float *s = sums + node * D;
 
-		memset(s, 0, sizeof *s * D);
-		for (long i = node; i < R; i += N)
+			memset(s, 0, sizeof *s * D);
+			for (long i = node; i < R; i += N)
 #pragma omp simd
-			for (int d = 0; d < D; d++)
-				s[d] += dx[i * D + d];
+				for (int d = 0; d < D; d++)
+					s[d] += dx[i * D + d];
+		}
 	}
 	for (node = 0; node < N; node++)
 		for (int d = 0; d < D; d++) {
@@ -836,7 +941,7 @@ int model_backward(struct model *m)
 	if (c->fusion == FUSION_GAT)
 		for (l = c->fusion_layers - 1; l >= 0; l--) {
 			gat_layer_bwd(m->dfus2, &g->fus[l], m->dfus, &m->fus[l], &p->fus[l],
-				      &m->fus_nb, B, D, c->H, 0, 1, m->dtmp2, m->dtmp3, &m->work);
+				      &m->fus_nb, B, D, c->H, 0, 1, m->dtmp2, m->dtmp3, &m->work, NULL);
 			memcpy(m->dfus, m->dfus2, sizeof *m->dfus * Bn * D);
 		}
 	/* split the fusion input gradient into the branches and embeddings */
@@ -874,6 +979,7 @@ int model_backward(struct model *m)
 		/* the node mean's gradient, dr / N, which the last layer's end
 		 * spreads over the nodes itself */
 		float *dx = m->dr;
+		struct proj_grad pg = { m->patch_in, g->Wp, c->Dp };
 
 		if (c->rel_layers)
 			for (long k = 0; k < TB * D; k++)
@@ -889,10 +995,11 @@ int model_backward(struct model *m)
 
 			gat_layer_bwd(din, &g->rel[l], dx, &m->rel[l], &p->rel[l], &m->rel_nb,
 				      (int)TB, D, c->H, l + 1 == c->rel_layers, 1, m->dtmp2, m->dtmp3,
-				      &m->work);
+				      &m->work, l ? NULL : &pg);
 			dx = din;
 		}
-		patch_proj_bwd(g, dx, m->patch_in, p, m->dtmp2, (int)R, N, c->Dp, D);
+		patch_proj_bwd(g, dx, c->rel_layers ? NULL : m->patch_in, p,
+			       c->rel_layers ? m->work.dnode : m->dtmp2, (int)R, N, c->Dp, D);
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* optim.c - Adam, AdamW, gradient-norm clipping, learning-rate schedules. */
 #include "optim.h"
 #include "error.h"
+#include "layers.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -35,38 +36,50 @@ void adam_free(struct adam *o)
 	o->m = o->v = NULL;
 }
 
+/* Adam's constants for one step. */
+struct adam_k {
+	float b1, b2, l2, decay, step_size, bc2_sqrt, eps;
+};
+
+/* Adam's update of p[i0..i1) and the moments from g, in vectors: the
+ * arrays are distinct, which the struct's pointers did not tell the
+ * compiler, and libmodel builds without errno for the square root (with
+ * it the loop ran a value at a time).  Adam adds l2 * p to the gradient
+ * (its decay is 1); AdamW decays p (its l2 is 0). */
+HOT static void adam_range(float *restrict p, const float *restrict g, float *restrict m,
+			   float *restrict v, long i0, long i1, const struct adam_k *k)
+{
+	float b1 = k->b1, b2 = k->b2, l2 = k->l2, decay = k->decay, step_size = k->step_size;
+	float bc2_sqrt = k->bc2_sqrt, eps = k->eps;
+
+#pragma omp simd
+	for (long i = i0; i < i1; i++) {
+		float gi = g[i] + l2 * p[i], mi, vi;
+
+		mi = m[i] = b1 * m[i] + (1 - b1) * gi;
+		vi = v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+		p[i] = p[i] * decay - step_size * mi / (sqrtf(vi) / bc2_sqrt + eps);
+	}
+}
+
+/* Elementwise work in blocks of 4096 values, spread over the threads. */
+enum { ADAM_BLOCK = 4096 };
+
 void adam_step(struct adam *o, float *p, const float *g)
 {
-	long i, n = (long)o->n;
-	float b1 = o->beta1, b2 = o->beta2, decay, l2, step_size, bc2_sqrt;
+	long b, n = (long)o->n, nb = (n + ADAM_BLOCK - 1) / ADAM_BLOCK;
+	struct adam_k k = { .b1 = o->beta1, .b2 = o->beta2, .eps = o->eps };
 
 	o->step++;
 	/* AdamW decays the parameters; Adam adds wd * p to the gradient */
-	decay = o->kind == OPT_ADAMW ? 1.0f - o->lr * o->weight_decay : 1.0f;
-	l2 = o->kind == OPT_ADAMW ? 0.0f : o->weight_decay;
+	k.decay = o->kind == OPT_ADAMW ? 1.0f - o->lr * o->weight_decay : 1.0f;
+	k.l2 = o->kind == OPT_ADAMW ? 0.0f : o->weight_decay;
 	/* torch: step_size = lr / bc1; denom = sqrt(v) / sqrt(bc2) + eps */
-	step_size = (float)(o->lr / (1.0 - pow(b1, (double)o->step)));
-	bc2_sqrt = (float)sqrt(1.0 - pow(b2, (double)o->step));
-	if (l2 != 0) {
-#pragma omp parallel for schedule(static)
-		for (i = 0; i < n; i++) {
-			float gi = g[i] + l2 * p[i], m, v;
-
-			m = o->m[i] = b1 * o->m[i] + (1 - b1) * gi;
-			v = o->v[i] = b2 * o->v[i] + (1 - b2) * gi * gi;
-			p[i] -= step_size * m / (sqrtf(v) / bc2_sqrt + o->eps);
-		}
-		return;
-	}
-#pragma omp parallel for schedule(static)
-	for (i = 0; i < n; i++) {
-		float gi = g[i], m, v;
-
-		p[i] *= decay;
-		m = o->m[i] = b1 * o->m[i] + (1 - b1) * gi;
-		v = o->v[i] = b2 * o->v[i] + (1 - b2) * gi * gi;
-		p[i] -= step_size * m / (sqrtf(v) / bc2_sqrt + o->eps);
-	}
+	k.step_size = (float)(o->lr / (1.0 - pow(k.b1, (double)o->step)));
+	k.bc2_sqrt = (float)sqrt(1.0 - pow(k.b2, (double)o->step));
+#pragma omp parallel for schedule(static) if (n > 262144)
+	for (b = 0; b < nb; b++)
+		adam_range(p, g, o->m, o->v, b * ADAM_BLOCK, b + 1 < nb ? (b + 1) * ADAM_BLOCK : n, &k);
 }
 
 static int find(const char *const *names, int n, const char *name)
@@ -97,19 +110,39 @@ int schedule_parse(const char *name)
 	return find(SCHEDULES, 3, name);
 }
 
+/* clip_grad_norm's sum of squares in at most NORM_PARTS blocks of at
+ * least NORM_BLOCK values, whose sums (each in its order, vectorised) are
+ * added in block order: the blocks depend on n only, so the norm is the
+ * same for any thread count, and the threads share the pass (a serial
+ * pass, one chain of double adds, was the step's longest serial part). */
+enum { NORM_PARTS = 256, NORM_BLOCK = 16384 };
+
 double clip_grad_norm(float *g, size_t n, double max_norm)
 {
-	double ss = 0, norm;
-	size_t i;
+	double part[NORM_PARTS], ss = 0, norm;
+	size_t bs = (n + NORM_PARTS - 1) / NORM_PARTS > NORM_BLOCK ?
+		    (n + NORM_PARTS - 1) / NORM_PARTS : NORM_BLOCK;
+	long nb = (long)((n + bs - 1) / bs), b;
 
-	for (i = 0; i < n; i++)
-		ss += (double)g[i] * g[i];
+#pragma omp parallel for schedule(static) if (nb > 1)
+	for (b = 0; b < nb; b++) {
+		size_t i0 = (size_t)b * bs, i1 = i0 + bs < n ? i0 + bs : n;
+		double s = 0;
+
+#pragma omp simd reduction(+:s)
+		for (size_t i = i0; i < i1; i++)
+			s += (double)g[i] * g[i];
+		part[b] = s;
+	}
+	for (b = 0; b < nb; b++)
+		ss += part[b];
 	norm = sqrt(ss);
 	if (max_norm > 0 && isfinite(norm) && norm > max_norm) {
 		float scale = (float)(max_norm / (norm + 1e-6));
 
-		for (i = 0; i < n; i++)
-			g[i] *= scale;
+#pragma omp parallel for schedule(static) if (n > 262144)
+		for (b = 0; b < (long)n; b++)
+			g[b] *= scale;
 	}
 	return norm;
 }
