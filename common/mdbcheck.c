@@ -34,8 +34,6 @@ enum {
 	MAXKEY = 511,		/* MDB_MAXKEYSIZE */
 	STACK = 32,		/* CURSOR_STACK: the deepest tree a cursor walks */
 	P_BRANCH = 0x01, P_LEAF = 0x02, P_OVERFLOW = 0x04, P_META = 0x08,
-	P_LEAF2 = 0x20, P_SUBP = 0x40,
-	P_TYPES = P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_LEAF2 | P_SUBP,
 	F_BIGDATA = 0x01, F_SUBDATA = 0x02, F_DUPDATA = 0x04,
 	DB_INTEGERKEY = 0x08,
 };
@@ -142,7 +140,7 @@ static int overflow(struct walk *w, uint64_t pg, uint64_t size, uint64_t from,
 	if ((rc = read_at(w->fd, h, HDR, pg * w->psize)) < 0)
 		return rc == ARPG_EIO ? arpg_errf(w->err, w->errn, rc, "data.mdb: %s",
 						  strerror(errno)) : damaged(w, pg, "%s", "short read");
-	if (u64(h) != pg || (u16(h + 10) & P_TYPES) != P_OVERFLOW)
+	if (u64(h) != pg || u16(h + 10) != P_OVERFLOW)
 		return damaged(w, pg, "not the overflow page a value of page %lld points to", (long long)from);
 	have = u32(h + 12);
 	if (have < need)
@@ -293,13 +291,17 @@ static int walk_page(struct walk *w, uint64_t pg, int depth, int is_free, int is
 	if ((rc = read_at(w->fd, p, w->psize, pg * w->psize)) < 0)
 		return rc == ARPG_EIO ? arpg_errf(w->err, w->errn, rc, "data.mdb: %s",
 						  strerror(errno)) : damaged(w, pg, "%s", "short read");
-	type = u16(p + 10) & P_TYPES;
+	type = u16(p + 10);
 	lower = u16(p + 12);
 	upper = u16(p + 14);
 	if (u64(p) != pg)
 		return damaged(w, pg, "the page says it is page %lld", (long long)u64(p));
+	/* Exactly one of the two: LMDB clears the flags it keeps in memory
+	 * (dirty, loose, keep) before it writes a page, and a writer that
+	 * finds them on a page it reads skips writing its copy back, losing
+	 * the records a transaction put there. */
 	if (type != P_BRANCH && type != P_LEAF)
-		return damaged(w, pg, "not a branch or leaf page (flags 0x%x)", (unsigned)u16(p + 10));
+		return damaged(w, pg, "not a branch or leaf page (flags 0x%x)", type);
 	if (lower < HDR || (lower - HDR) % 2 || lower > upper || upper > w->psize)
 		return damaged(w, pg, "its bounds are wrong (lower %lld)", (long long)lower);
 	nkeys = (lower - HDR) / 2;

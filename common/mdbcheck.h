@@ -7,10 +7,10 @@
  * damaged or short file cannot turn into a signal, and check everything a
  * reader of the snapshot will follow: the meta page, every branch and leaf
  * page of the main database and of each named database (page numbers inside
- * the file and never used twice, page types, key and node bounds, the
- * B-tree's depth and entry counts, keys in order within each page and
- * within the bounds its parent gives, named-database records), and the first
- * page of every overflow value.  The bytes of the values themselves are not
+ * the file and never used twice, page flags as LMDB writes them, key and
+ * node bounds, the B-tree's depth and entry counts, keys in order within
+ * each page and within the bounds its parent gives, named-database
+ * records), and the first page of every overflow value.  The bytes of the values themselves are not
  * checked here (cache.c's checksums do that).  With the freelist flag the
  * free-page database is checked too, as a writer reads it, and no page it
  * names may be one the trees use.

@@ -203,9 +203,11 @@ ARPG_TEST(cache_refuses_a_map_size_that_never_settles)
  * it has and corrupts the tree adding them; a free list naming a page the
  * tree uses, which LMDB would hand out and write over.  And one made from
  * the seed "deep": a leaf's last key raised past the next key of its
- * parent, in order within its own page, so LMDB's search misses it.
- * Refused, with what to do, before LMDB writes; all but the free list by
- * readers too. */
+ * parent, in order within its own page, so LMDB's search misses it.  And a
+ * leaf page carrying LMDB's in-memory "loose" flag: a writer skips writing
+ * its copy of that page, and the clip it put there is lost with the
+ * page's others while every call returns success.  Refused, with what to
+ * do, before LMDB writes; all but the free list by readers too. */
 ARPG_TEST(cache_refuses_trees_a_writer_would_break)
 {
 	static const struct {
@@ -215,6 +217,7 @@ ARPG_TEST(cache_refuses_trees_a_writer_would_break)
 		{ "keys-out-of-order", "out of order", 1 },
 		{ "free-page-in-use", "which is in use", 0 },
 		{ "key-past-parent-bound", "past its parent's bound", 1 },
+		{ "loose-page-flag", "not a branch or leaf page (flags 0x6802)", 1 },
 	};
 	struct arpg_cache *c;
 	char err[400];
