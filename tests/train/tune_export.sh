@@ -5,8 +5,9 @@
 # it) and through arpg-features -b, giving the embeddings of the trainer's
 # own forward of the tuned tail (tune_embed, as --load runs it) within
 # 1e-4 of the largest; only the tail's initializers change, and at
-# --lr-backbone 0 none; a saved model evaluates as training ended; a
-# resumed run ends as an uninterrupted one; the bad cases are refused.
+# --lr-backbone 0 none; -j 2 tunes as -j 1; a saved model evaluates as
+# training ended; a resumed run ends as an uninterrupted one; the bad cases
+# are refused.
 . "${top_srcdir:-.}/tests/tap.sh"
 gen="$top_builddir/tests/features/test_features_gen"
 embed="$top_builddir/tests/train/tune_embed"
@@ -24,7 +25,7 @@ in_work_dir tune-export
 "$PY" "$top_srcdir/tests/onnx/make_iresnet.py" m2 --layers 1,1,1,1 --seed 2 --no-reference \
 	>/dev/null 2>&1 || skip_all "make_iresnet.py could not export the models"
 "$gen" d 3 4 >/dev/null || { echo "Bail out! test_features_gen failed"; exit 1; }
-plan 18
+plan 19
 
 # the largest difference of two float arrays (.pb, .npy or a folder of
 # ort_run.js outputs) relative to the second's largest value; fails over
@@ -53,6 +54,10 @@ T="$T0 -q"
 arpg-train c $T --epochs 3 --save s.model --export-backbone s.onnx >s.json &&
 	test -s s.onnx && test "$(od -An -tu1 -j8 -N1 s.model | tr -d ' ')" = 2
 ok $? "a tuned run saves its model (format version 2) and exports the backbone"
+
+arpg-train c $(echo "$T" | sed 's/-j 1/-j 2/') --epochs 3 --save j2.model >j2.json &&
+	cmp -s s.model j2.model
+ok $? "-j 2 tunes to the same weights as -j 1, bit for bit"
 
 "$PY" - m/model.onnx s.onnx <<'PY'
 import sys, onnx, numpy as np
