@@ -10,10 +10,10 @@
  * the file and never used twice, page flags as LMDB writes them, key and
  * node bounds, the B-tree's depth and entry counts, keys in order within
  * each page and within the bounds its parent gives, named-database
- * records), and the first page of every overflow value.  The bytes of the values themselves are not
- * checked here (cache.c's checksums do that).  With the freelist flag the
- * free-page database is checked too, as a writer reads it, and no page it
- * names may be one the trees use.
+ * records), and the first page of every overflow value.  The bytes of the
+ * values themselves are not checked here (cache.c's checksums do that).
+ * With the freelist flag the free-page database is checked too, as a writer
+ * reads it, and no page it names may be one the trees use.
  *
  * The layout is LMDB 0.9's data format version 1 on a 64-bit host, in the
  * host's byte order, as LMDB writes it (MDB_DEVEL off).

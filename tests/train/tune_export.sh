@@ -55,7 +55,7 @@ arpg-train c $T --epochs 3 --save s.model --export-backbone s.onnx >s.json &&
 	test -s s.onnx && test "$(od -An -tu1 -j8 -N1 s.model | tr -d ' ')" = 2
 ok $? "a tuned run saves its model (format version 2) and exports the backbone"
 
-arpg-train c $(echo "$T" | sed 's/-j 1/-j 2/') --epochs 3 --save j2.model >j2.json &&
+arpg-train c $T -j 2 --epochs 3 --save j2.model >j2.json &&
 	cmp -s s.model j2.model
 ok $? "-j 2 tunes to the same weights as -j 1, bit for bit"
 
