@@ -35,8 +35,13 @@ typedef int64_t i64;
 } while (0)
 
 /* Outputs of channels [m0, m0 + mb) at columns [p, p + nv*16): each
- * output is the sum of its K products in order, as BLIS adds them. */
-INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv, int off, int act)
+ * output is the sum of its K products in order, as BLIS adds them.  pf
+ * (the first tile of the columns): prefetch the next columns of the K
+ * rows, which the other tiles then find in L1; the rows are a plane
+ * apart, up to 64 streams, more than the hardware prefetcher follows
+ * (YuNet 1-2% faster). */
+INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv, int off, int act,
+		 int pf)
 {
 	const float *w = a->w + m0 * a->K, *x = a->x + p, *x0 = x;
 	v16 acc[MB][NV];
@@ -57,6 +62,10 @@ INLINE void tile(const struct onx_pw_args *a, i64 m0, int mb, i64 p, int nv, int
 #pragma GCC unroll 4
 		for (j = 0; j < nv; j++)
 			xv[j] = ld(x + j * LANES);
+		if (pf)
+#pragma GCC unroll 4
+			for (j = 0; j < NV; j++)
+				__builtin_prefetch(x + (NV + j) * LANES);
 #pragma GCC unroll 8
 		for (i = 0; i < mb; i++) {
 			v16 wv = splat(w[i * a->K + k]);
@@ -85,16 +94,21 @@ INLINE void columns(const struct onx_pw_args *a, i64 p, int nv, int off, int act
 {
 	i64 m0;
 
-	for (m0 = 0; m0 + MB <= a->M; m0 += MB)
-		tile(a, m0, MB, p, nv, off, act);
+	if (a->M >= MB) {
+		tile(a, 0, MB, p, nv, off, act, 1);
+		m0 = MB;
+	} else
+		m0 = 0;
+	for (; m0 + MB <= a->M; m0 += MB)
+		tile(a, m0, MB, p, nv, off, act, 0);
 	switch (a->M - m0) {	/* constants, so that the tile stays in registers */
-	case 7: tile(a, m0, 7, p, nv, off, act); break;
-	case 6: tile(a, m0, 6, p, nv, off, act); break;
-	case 5: tile(a, m0, 5, p, nv, off, act); break;
-	case 4: tile(a, m0, 4, p, nv, off, act); break;
-	case 3: tile(a, m0, 3, p, nv, off, act); break;
-	case 2: tile(a, m0, 2, p, nv, off, act); break;
-	case 1: tile(a, m0, 1, p, nv, off, act); break;
+	case 7: tile(a, m0, 7, p, nv, off, act, 0); break;
+	case 6: tile(a, m0, 6, p, nv, off, act, 0); break;
+	case 5: tile(a, m0, 5, p, nv, off, act, 0); break;
+	case 4: tile(a, m0, 4, p, nv, off, act, 0); break;
+	case 3: tile(a, m0, 3, p, nv, off, act, 0); break;
+	case 2: tile(a, m0, 2, p, nv, off, act, 0); break;
+	case 1: tile(a, m0, 1, p, nv, off, act, 0); break;
 	}
 }
 
