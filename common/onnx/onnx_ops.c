@@ -1266,6 +1266,46 @@ static void bstrides(const struct onx_tensor *t, int r, const int64_t *od, i64 *
 		O[p] = (EXPR); \
 	}
 
+/* ---- elementwise passes on the model's threads ----
+ * YuNet's Adds, Sigmoids, Transposes, Reshapes and Resizes ran on one
+ * thread; at 2 threads they took longer than at 1 (their inputs were
+ * half in the other core's cache) and were 8% of the frame.  Each value
+ * is computed as before, so the bits do not depend on the threads. */
+
+/* Floats below which a pass stays on one thread: the fork and join cost
+ * more than the second thread saves. */
+#define PAR_MIN_FLOATS ((i64)2048)
+
+/* Threads for a pass over n floats */
+static int par_threads(const struct arpg_onnx *m, i64 n)
+{
+	return n >= 2 * PAR_MIN_FLOATS && m->nthreads > 1 ? m->nthreads : 1;
+}
+
+/* This thread's share [*lo, *hi) of n items, in whole cache lines of
+ * floats (the threads write no line in common) */
+static void par_share(i64 n, i64 *lo, i64 *hi)
+{
+	int t = 0, T = 1;
+#ifdef _OPENMP
+	t = omp_get_thread_num(), T = omp_get_num_threads();
+#endif
+	*lo = t ? (n * t / T) & ~(i64)15 : 0;
+	*hi = t + 1 < T ? (n * (t + 1) / T) & ~(i64)15 : n;
+}
+
+/* memcpy of n floats on nth threads */
+static void par_copy(float *y, const float *x, i64 n, int nth)
+{
+#pragma omp parallel num_threads(nth) if (nth > 1)
+	{
+		i64 lo, hi;
+
+		par_share(n, &lo, &hi);
+		memcpy(y + lo, x + lo, (hi - lo) * sizeof *y);
+	}
+}
+
 /* o = a op b over n values of operands of the output's own size (no
  * broadcast): contiguous loops the compiler vectorises (the strided loop
  * of binop ran one value at a time on YuNet's Adds). */
@@ -1298,13 +1338,19 @@ ONX_HOT static void binop_same(int op, float *o, const float *a, const float *b,
 }
 
 static void binop(int op, struct onx_tensor *ot, const struct onx_tensor *at,
-		  const struct onx_tensor *bt)
+		  const struct onx_tensor *bt, int nth)
 {
 	i64 sa_[MAXR], sb_[MAXR], idx[MAXR] = { 0 }, total = onx_numel(ot), inner, outer, q;
 	int r = ot->rank, i;
 
 	if (onx_numel(at) == total && onx_numel(bt) == total) {
-		binop_same(op, ot->data, at->data, bt->data, total);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+		{
+			i64 lo, hi;
+
+			par_share(total, &lo, &hi);
+			binop_same(op, ot->data + lo, at->data + lo, bt->data + lo, hi - lo);
+		}
 		return;
 	}
 	bstrides(at, r, ot->dims, sa_);
@@ -1561,14 +1607,27 @@ static int transpose_is_copy(const struct onx_node *n, const struct onx_tensor *
 }
 
 /* y (N,S,C) = x (N,C,S) transposed per image: NCHW to NHWC. */
-ONX_HOT static void channels_last(float *y, const float *x, i64 N, i64 C, i64 S)
+ONX_HOT static void channels_last_part(float *y, const float *x, i64 N, i64 C, i64 S, i64 p0,
+				       i64 p1)
 {
 	i64 img, c, p;
 
 	for (img = 0; img < N; img++, x += C * S, y += C * S)
 		for (c = 0; c < C; c++)
-			for (p = 0; p < S; p++)
+			for (p = p0; p < p1; p++)
 				y[p * C + c] = x[c * S + p];
+}
+
+/* (N,C,S) to (N,S,C), each thread a share of the positions */
+static void channels_last(float *y, const float *x, i64 N, i64 C, i64 S, int nth)
+{
+#pragma omp parallel num_threads(nth) if (nth > 1)
+	{
+		i64 lo, hi;
+
+		par_share(S, &lo, &hi);
+		channels_last_part(y, x, N, C, S, lo, hi);
+	}
 }
 
 /* y = x with its axes permuted: output axis i is input axis perm[i]. */
@@ -1581,12 +1640,13 @@ static void exec_transpose(struct arpg_onnx *m, struct onx_node *n)
 	float *y = ot->data;
 
 	if (r == 0 || transpose_is_copy(n, xt)) {
-		memcpy(y, xt->data, onx_numel(xt) * sizeof *y);
+		par_copy(y, xt->data, onx_numel(xt), par_threads(m, onx_numel(xt)));
 		return;
 	}
 	if (r == 4 && n->nperm == 4 && n->perm[0] == 0 && n->perm[1] == 2 && n->perm[2] == 3 &&
 	    n->perm[3] == 1) {
-		channels_last(y, xt->data, xt->dims[0], xt->dims[1], xt->dims[2] * xt->dims[3]);
+		channels_last(y, xt->data, xt->dims[0], xt->dims[1], xt->dims[2] * xt->dims[3],
+			      par_threads(m, onx_numel(xt)));
 		return;
 	}
 	for (i = r - 1, p = 1; i >= 0; i--)
@@ -1683,14 +1743,14 @@ ONX_HOT static void gather_row(float *y, const float *x, const i64 *src, i64 n, 
 
 /* Nearest: an input index per output index and axis (src[axis][i]), then
  * a gather, row by row along the last axis (a row that reads the input
- * row the row before read is a copy of it). */
+ * row the row before read is a copy of it); the planes (all axes but the
+ * last two) shared among the threads. */
 static int resize_nearest_nd(struct arpg_onnx *m, struct onx_node *n)
 {
 	const struct onx_tensor *xt = &m->t[n->in[0]];
 	struct onx_tensor *ot = &m->t[n->out_final];
-	i64 *src[MAXR] = { 0 }, ist[MAXR], idx[MAXR] = { 0 }, inner, outer, q, p;
-	int r = xt->rank, i, rc = 0, dup2;
-	float *y = ot->data;
+	i64 *src[MAXR] = { 0 }, ist[MAXR], inner, rows, planes, pl, q, p;
+	int r = xt->rank, i, rc = 0, dup2, nth = par_threads(m, onx_numel(ot));
 
 	for (i = r - 1, p = 1; i >= 0; i--) {
 		ist[i] = p, p *= xt->dims[i];
@@ -1704,23 +1764,29 @@ static int resize_nearest_nd(struct arpg_onnx *m, struct onx_node *n)
 				xt->dims[i]);
 	}
 	inner = r ? ot->dims[r - 1] : 1;
-	outer = onx_numel(ot) / inner;
+	rows = r >= 2 ? ot->dims[r - 2] : 1;
+	planes = onx_numel(ot) / (inner * rows);
 	dup2 = r && upsamples_by_2(src[r - 1], inner);
-	for (q = 0; q < outer; q++, y += inner) {
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && planes > 1)
+	for (pl = 0; pl < planes; pl++) {
 		const float *x = xt->data;
-		for (i = 0; i < r - 1; i++)
-			x += src[i][idx[i]];
-		if (r >= 2 && idx[r - 2] > 0 && src[r - 2][idx[r - 2]] == src[r - 2][idx[r - 2] - 1])
-			/* the row the last one read: a copy of it */
-			memcpy(y, y - inner, inner * sizeof *y);
-		else if (r)
-			gather_row(y, x, src[r - 1], inner, dup2);
-		else
-			y[0] = x[0];
-		for (i = r - 2; i >= 0; i--) {
-			if (++idx[i] < ot->dims[i])
-				break;
-			idx[i] = 0;
+		float *y = ot->data + pl * rows * inner;
+		i64 rest = pl, j;
+		int a;
+
+		for (a = r - 3; a >= 0; a--) {
+			x += src[a][rest % ot->dims[a]];
+			rest /= ot->dims[a];
+		}
+		for (j = 0; j < rows; j++, y += inner) {
+			if (r >= 2 && j > 0 && src[r - 2][j] == src[r - 2][j - 1])
+				/* the row the last one read: a copy of it */
+				memcpy(y, y - inner, inner * sizeof *y);
+			else if (r)
+				gather_row(y, x + (r >= 2 ? src[r - 2][j] : 0), src[r - 1], inner,
+					   dup2);
+			else
+				y[0] = x[0];
 		}
 	}
 out:
@@ -1954,7 +2020,7 @@ int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 	case OP_BN:
 		return exec_bn(m, n);
 	case OP_ADD: case OP_SUB: case OP_MUL: case OP_PRELU:
-		binop(n->op, o, &m->t[n->in[0]], &m->t[n->in[1]]);
+		binop(n->op, o, &m->t[n->in[0]], &m->t[n->in[1]], par_threads(m, onx_numel(o)));
 		return 0;
 	case OP_RELU: {
 		const float *x = m->t[n->in[0]].data;
@@ -1972,8 +2038,19 @@ int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 	case OP_MATMUL:
 		return exec_matmul(m, n);
 	case OP_SIGMOID:
-		sigmoid(o->data, m->t[n->in[0]].data, onx_numel(o));
+	{
+		const float *x = m->t[n->in[0]].data;
+		i64 k = onx_numel(o);
+
+#pragma omp parallel num_threads(par_threads(m, k)) if (par_threads(m, k) > 1)
+		{
+			i64 lo, hi;
+
+			par_share(k, &lo, &hi);
+			sigmoid(o->data + lo, x + lo, hi - lo);
+		}
 		return 0;
+	}
 	case OP_TRANSPOSE:
 		exec_transpose(m, n);
 		return 0;
@@ -2009,7 +2086,8 @@ int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 		return 0;
 	case OP_FLATTEN: case OP_RESHAPE: case OP_IDENTITY: case OP_DROPOUT:
 		if (o->data != m->t[n->in[0]].data)
-			memcpy(o->data, m->t[n->in[0]].data, onx_numel(o) * sizeof *o->data);
+			par_copy(o->data, m->t[n->in[0]].data, onx_numel(o),
+				 par_threads(m, onx_numel(o)));
 		return 0;
 	}
 	return arpg_errf(err, errn, ARPG_EUNSUPPORTED, "node '%s' (%s): no kernel", n->name,

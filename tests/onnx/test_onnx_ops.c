@@ -551,6 +551,75 @@ ARPG_TEST(onnx_transpose_reshape_sigmoid_resize_as_yunet)
 	arpg_onnx_free(m);
 }
 
+/* The same passes on tensors large enough to be shared among threads
+ * (shares that are not whole planes or rows): Resize (1,1,2,2) -> Add ->
+ * Sigmoid -> Transpose (0,2,3,1) -> Reshape, against the formula, and the
+ * same bits at 1 and 2 threads. */
+ARPG_TEST(onnx_elementwise_passes_on_two_threads_match_one)
+{
+	enum { N = 2, C = 5, H = 37, W = 41, NX = N * C * H * W, NY = 4 * NX };
+	static const float scales[4] = { 1, 1, 2, 2 };
+	static const int64_t shp[3] = { N, -1, C };
+	float *x = malloc(NX * sizeof *x), *s = malloc(NY * sizeof *s);
+	float *y1 = malloc(NY * sizeof *y1);
+	struct arpg_onnx *m = NULL;
+	unsigned seed = 11;
+	char err[512];
+	int th, n, c, i, j;
+
+	tm_random(x, NX, -4, 4, &seed);
+	tm_random(s, NY, -4, 4, &seed);
+	for (th = 1; th <= 2; th++) {
+		struct tmodel *t = tm_new(11);
+		const float *in[2] = { x, s };
+		struct arpg_onnx_tensor y;
+
+		tm_input(t, "x", 4, (int64_t[]){ N, C, H, W });
+		tm_input(t, "s", 4, (int64_t[]){ N, C, 2 * H, 2 * W });
+		tm_init(t, "roi", 1, (int64_t[]){ 0 }, scales);
+		tm_init(t, "scales", 1, (int64_t[]){ 4 }, scales);
+		tm_init_i64(t, "shape", 1, (int64_t[]){ 3 }, shp);
+		tm_node(t, "Resize", "up", "x,roi,scales", "u");
+		tm_string(t, "coordinate_transformation_mode", "asymmetric");
+		tm_string(t, "mode", "nearest");
+		tm_string(t, "nearest_mode", "floor");
+		tm_node(t, "Add", "add", "u,s", "a");
+		tm_node(t, "Sigmoid", "sg", "a", "g");
+		tm_node(t, "Transpose", "tr", "g", "t");
+		tm_ints(t, "perm", 4, (int64_t[]){ 0, 2, 3, 1 });
+		tm_node(t, "Reshape", "rs", "t,shape", "y");
+		tm_output(t, "y", 0, NULL);
+		m = NULL;
+		if (tm_load(t, &m, err, sizeof err) < 0 || arpg_onnx_set_threads(m, th) < 0 ||
+		    arpg_onnx_prepare(m, N, err, sizeof err) < 0 ||
+		    arpg_onnx_run(m, N, in, err, sizeof err) < 0) {
+			arpg_test_fail(__FILE__, __LINE__, "%d threads: %s", th, err);
+			break;
+		}
+		arpg_onnx_output(m, 0, &y);
+		expect_int(y.dims[1], 4 * H * W);
+		if (th == 1) {
+			for (n = 0; n < N; n++)
+				for (c = 0; c < C; c++)
+					for (i = 0; i < 2 * H; i++)
+						for (j = 0; j < 2 * W; j++) {
+							size_t o = ((size_t)(n * 2 * H + i) * 2 * W + j) *
+								C + c;
+							double v = x[((n * C + c) * H + i / 2) * W + j / 2] +
+								(double)s[((n * C + c) * 2 * H + i) * 2 * W + j];
+
+							expect_near(y.data[o], 1 / (1 + exp(-v)), 1e-6);
+						}
+			memcpy(y1, y.data, NY * sizeof *y1);
+		} else if (memcmp(y1, y.data, NY * sizeof *y1))
+			arpg_test_fail(__FILE__, __LINE__, "2 threads differ from 1");
+		arpg_onnx_free(m);
+		m = NULL;
+	}
+	arpg_onnx_free(m);
+	free(x), free(s), free(y1);
+}
+
 /* Resize linear by sizes, half_pixel, against the formula; Concat on the
  * last axis; Softmax over an axis (opset 13) and over the flattened tail
  * (opset 11). */
