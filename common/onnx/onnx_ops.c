@@ -562,49 +562,6 @@ dw3_direct_vec(float *const d[2], const float *const r[4], const v16 *wv, const 
 			st(d[i] + ox + j * LANES, z[i][j]);
 }
 
-/* dw3_rows on unpadded rows r[k][0..W) (or a row of W zeros), W a
- * multiple of 16, no residual: d0, and d1 unless NULL.  dw3_plane then
- * reads its input rows where they are: copying every row into its
- * padded ring was 6% of YuNet's time.  Two vectors of columns at a
- * time, for more chains of FMAs side by side (dw3_direct_acc). */
-static inline __attribute__((always_inline)) void
-dw3_direct_nr(float *const d[2], const float *const r[4], const v16 *wv, const v16 *ba, i64 W,
-	      int nr)
-{
-	i64 ox = 2 * LANES;
-
-	if (W == LANES) {
-		dw3_direct_vec(d, r, wv, ba, 0, nr, 1, 1, 1);
-		return;
-	}
-	if (W == 2 * LANES) {
-		dw3_direct_vec(d, r, wv, ba, 0, nr, 2, 1, 1);
-		return;
-	}
-	dw3_direct_vec(d, r, wv, ba, 0, nr, 2, 1, 0);
-	for (; ox + 2 * LANES < W; ox += 2 * LANES)
-		dw3_direct_vec(d, r, wv, ba, ox, nr, 2, 0, 0);
-	if (W - ox == 2 * LANES)
-		dw3_direct_vec(d, r, wv, ba, ox, nr, 2, 0, 1);
-	else
-		dw3_direct_vec(d, r, wv, ba, ox, nr, 1, 0, 1);
-}
-
-ONX_HOT static void dw3_direct(float *d0, float *d1, const float *const r[4], const float *w,
-			       i64 W, float b, float a)
-{
-	float *const d[2] = { d0, d1 };
-	v16 wv[9], ba[2] = { splat(b), splat(a) };
-	int k;
-
-	for (k = 0; k < 9; k++)
-		wv[k] = splat(w[k]);
-	if (d1)
-		dw3_direct_nr(d, r, wv, ba, W, 2);
-	else
-		dw3_direct_nr(d, r, wv, ba, W, 1);
-}
-
 /* k ? a : b, lane by lane, k a comparison's lanes */
 #define SEL_VEC(k, a, b) ((v16)(((k) & (v16i)(a)) | (~(k) & (v16i)(b))))
 
@@ -650,33 +607,75 @@ dw3_pool_vecs(float *y, const float *const r[4], const v16 *wv, const v16 *ba, i
 		*(v8u *)(y + ox / 2) = __builtin_shufflevector(m, m, 0, 1, 2, 3, 4, 5, 6, 7);
 }
 
-/* dw3_direct's two rows d0, d1 max-pooled 2x2 into the row y (W/2), in
+/* dw3_walk's step: nv vectors of columns from ox, stored (nr rows into
+ * d) or, with pool, the two rows max-pooled into y */
+static inline __attribute__((always_inline)) void
+dw3_step(float *const d[2], float *y, const float *const r[4], const v16 *wv, const v16 *ba,
+	 i64 ox, int nr, int nv, int first, int last, int pool)
+{
+	if (pool)
+		dw3_pool_vecs(y, r, wv, ba, ox, nv, first, last);
+	else
+		dw3_direct_vec(d, r, wv, ba, ox, nr, nv, first, last);
+}
+
+/* dw3_rows on unpadded rows r[k][0..W) (or a row of W zeros), W a
+ * multiple of 16, no residual: into d[0], and d[1] when nr is 2, or with
+ * pool the two rows max-pooled into y (W/2).  dw3_plane then reads its
+ * input rows where they are: copying every row into its padded ring was
+ * 6% of YuNet's time.  Two vectors of columns at a time, for more chains
+ * of FMAs side by side (dw3_direct_acc); nv and pool constants, so that
+ * the accumulators stay in registers. */
+static inline __attribute__((always_inline)) void
+dw3_walk(float *const d[2], float *y, const float *const r[4], const v16 *wv, const v16 *ba,
+	 i64 W, int nr, int pool)
+{
+	i64 ox = 2 * LANES;
+
+	if (W == LANES) {
+		dw3_step(d, y, r, wv, ba, 0, nr, 1, 1, 1, pool);
+		return;
+	}
+	if (W == 2 * LANES) {
+		dw3_step(d, y, r, wv, ba, 0, nr, 2, 1, 1, pool);
+		return;
+	}
+	dw3_step(d, y, r, wv, ba, 0, nr, 2, 1, 0, pool);
+	for (; ox + 2 * LANES < W; ox += 2 * LANES)
+		dw3_step(d, y, r, wv, ba, ox, nr, 2, 0, 0, pool);
+	if (W - ox == 2 * LANES)
+		dw3_step(d, y, r, wv, ba, ox, nr, 2, 0, 1, pool);
+	else
+		dw3_step(d, y, r, wv, ba, ox, nr, 1, 0, 1, pool);
+}
+
+ONX_HOT static void dw3_direct(float *d0, float *d1, const float *const r[4], const float *w,
+			       i64 W, float b, float a)
+{
+	float *const d[2] = { d0, d1 };
+	v16 wv[9], ba[2] = { splat(b), splat(a) };
+	int k;
+
+	for (k = 0; k < 9; k++)
+		wv[k] = splat(w[k]);
+	if (d1)
+		dw3_walk(d, NULL, r, wv, ba, W, 2, 0);
+	else
+		dw3_walk(d, NULL, r, wv, ba, W, 1, 0);
+}
+
+/* dw3_direct's two rows max-pooled 2x2 into the row y (W/2), in
  * registers: storing the rows and pooling them after cost as much as a
  * third of the pooled convs' time. */
 ONX_HOT static void dw3_direct_pool(float *y, const float *const r[4], const float *w, i64 W,
 				    float b, float a)
 {
 	v16 wv[9], ba[2] = { splat(b), splat(a) };
-	i64 ox = 2 * LANES;
 	int k;
 
 	for (k = 0; k < 9; k++)
 		wv[k] = splat(w[k]);
-	if (W == LANES) {
-		dw3_pool_vecs(y, r, wv, ba, 0, 1, 1, 1);
-		return;
-	}
-	if (W == 2 * LANES) {
-		dw3_pool_vecs(y, r, wv, ba, 0, 2, 1, 1);
-		return;
-	}
-	dw3_pool_vecs(y, r, wv, ba, 0, 2, 1, 0);
-	for (; ox + 2 * LANES < W; ox += 2 * LANES)
-		dw3_pool_vecs(y, r, wv, ba, ox, 2, 0, 0);
-	if (W - ox == 2 * LANES)
-		dw3_pool_vecs(y, r, wv, ba, ox, 2, 0, 1);
-	else
-		dw3_pool_vecs(y, r, wv, ba, ox, 1, 0, 1);
+	dw3_walk(NULL, y, r, wv, ba, W, 2, 1);
 }
 
 /* dw3_rows' two rows in whole vectors: the columns done */
@@ -1281,14 +1280,15 @@ static void bstrides(const struct onx_tensor *t, int r, const int64_t *od, i64 *
  * half in the other core's cache) and were 8% of the frame.  Each value
  * is computed as before, so the bits do not depend on the threads. */
 
-/* Floats below which a pass stays on one thread: the fork and join cost
- * more than the second thread saves. */
+/* The fewest floats worth a thread's share: below, the fork and join
+ * cost more than the thread saves. */
 #define PAR_MIN_FLOATS ((i64)2048)
 
-/* Threads for a pass over n floats */
+/* Threads for a pass over n floats: the model's, or 1 when their shares
+ * would be smaller than PAR_MIN_FLOATS */
 static int par_threads(const struct arpg_onnx *m, i64 n)
 {
-	return n >= 2 * PAR_MIN_FLOATS && m->nthreads > 1 ? m->nthreads : 1;
+	return m->nthreads > 1 && n >= m->nthreads * PAR_MIN_FLOATS ? m->nthreads : 1;
 }
 
 /* This thread's share [*lo, *hi) of n items, in whole cache lines of
@@ -1594,6 +1594,23 @@ ONX_HOT static void sigmoid(float *y, const float *x, i64 k)
 		/* exp of a non-positive number only: no overflow */
 		float e = expf(-fabsf(x[i]));
 		y[i] = x[i] >= 0 ? 1 / (1 + e) : e / (1 + e);
+	}
+}
+
+/* sigmoid on the model's threads */
+static void exec_sigmoid(struct arpg_onnx *m, struct onx_node *n)
+{
+	float *y = m->t[n->out_final].data;
+	const float *x = m->t[n->in[0]].data;
+	i64 k = onx_numel(&m->t[n->out_final]);
+	int nth = par_threads(m, k);
+
+#pragma omp parallel num_threads(nth) if (nth > 1)
+	{
+		i64 lo, hi;
+
+		par_share(k, &lo, &hi);
+		sigmoid(y + lo, x + lo, hi - lo);
 	}
 }
 
@@ -2047,19 +2064,8 @@ int onx_exec(struct arpg_onnx *m, struct onx_node *n, char *err, size_t errn)
 	case OP_MATMUL:
 		return exec_matmul(m, n);
 	case OP_SIGMOID:
-	{
-		const float *x = m->t[n->in[0]].data;
-		i64 k = onx_numel(o);
-
-#pragma omp parallel num_threads(par_threads(m, k)) if (par_threads(m, k) > 1)
-		{
-			i64 lo, hi;
-
-			par_share(k, &lo, &hi);
-			sigmoid(o->data + lo, x + lo, hi - lo);
-		}
+		exec_sigmoid(m, n);
 		return 0;
-	}
 	case OP_TRANSPOSE:
 		exec_transpose(m, n);
 		return 0;
